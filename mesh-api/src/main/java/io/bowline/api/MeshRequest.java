@@ -1,0 +1,44 @@
+package io.bowline.api;
+
+import java.util.List;
+
+/**
+ * The view of an outbound request that routing and filters see, whatever the transport (OkHttp,
+ * gRPC, the proxy). Header names are case-insensitive; pseudo-headers {@code :authority},
+ * {@code :path}, {@code :method} and {@code :scheme} are readable through {@link #headers(String)}.
+ */
+public interface MeshRequest {
+
+  /** {@code :authority} (the Host header for HTTP/1), e.g. {@code reviews:9080}. */
+  String authority();
+
+  /** {@code :method}, upper case. */
+  String method();
+
+  /** {@code :path}, including the query string, e.g. {@code /reviews/0?x=1}. */
+  String path();
+
+  /** {@code :scheme}: {@code http} or {@code https}. */
+  String scheme();
+
+  /** All values of a header in arrival order; empty if absent. */
+  List<String> headers(String name);
+
+  /** Every header value joined with {@code ","} (Envoy's multi-value rule), or {@code null} if absent. */
+  default String header(String name) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    switch (lower) {
+      case ":authority":
+        return authority();
+      case ":path":
+        return path();
+      case ":method":
+        return method();
+      case ":scheme":
+        return scheme();
+      default:
+        List<String> values = headers(lower);
+        return values.isEmpty() ? null : String.join(",", values);
+    }
+  }
+}

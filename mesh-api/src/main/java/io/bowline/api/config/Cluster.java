@@ -1,0 +1,38 @@
+package io.bowline.api.config;
+
+import java.util.Objects;
+
+/**
+ * Envoy {@code config.cluster.v3.Cluster}, the fields the runtime uses.
+ *
+ * @param name e.g. {@code outbound|9080|v1|reviews.default.svc.cluster.local}
+ * @param type {@code type} (service discovery)
+ * @param edsServiceName {@code eds_cluster_config.service_name}, or the cluster name when unset;
+ *     {@code null} unless {@code type} is {@link DiscoveryType#EDS}
+ * @param lbPolicy {@code lb_policy}
+ * @param loadAssignment {@code load_assignment} for STATIC clusters, else {@code null}
+ */
+public record Cluster(
+    String name,
+    DiscoveryType type,
+    String edsServiceName,
+    LbPolicy lbPolicy,
+    ClusterLoadAssignment loadAssignment) {
+  public Cluster {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(lbPolicy, "lbPolicy");
+    if (type == DiscoveryType.EDS && edsServiceName == null) {
+      throw new IllegalArgumentException("cluster " + name + ": EDS needs a service name");
+    }
+    if (type == DiscoveryType.STATIC && loadAssignment == null) {
+      throw new IllegalArgumentException("cluster " + name + ": STATIC needs load_assignment");
+    }
+  }
+
+  /** {@code Cluster.DiscoveryType} values the runtime implements. */
+  public enum DiscoveryType {
+    STATIC,
+    EDS
+  }
+}

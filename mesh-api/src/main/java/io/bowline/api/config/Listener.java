@@ -1,0 +1,27 @@
+package io.bowline.api.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An outbound listener with an {@code api_listener} (Envoy {@code config.listener.v3.Listener},
+ * {@code api_listener.api_listener} holding an {@code HttpConnectionManager}). Istio names them
+ * {@code <host FQDN>:<port>}.
+ *
+ * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+ * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or
+ *     {@code null} when the route configuration is inline
+ * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+ * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+ */
+public record Listener(
+    String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters) {
+  public Listener {
+    Objects.requireNonNull(name, "name");
+    if ((routeConfigName == null) == (inlineRouteConfig == null)) {
+      throw new IllegalArgumentException(
+          "listener " + name + ": exactly one of rds.route_config_name and route_config must be set");
+    }
+    httpFilters = List.copyOf(httpFilters);
+  }
+}

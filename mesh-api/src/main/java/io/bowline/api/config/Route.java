@@ -1,0 +1,18 @@
+package io.bowline.api.config;
+
+import java.util.Objects;
+
+/**
+ * Envoy {@code config.route.v3.Route}: a match and what to do with a matching request.
+ *
+ * @param name {@code name} ({@code ""} if unset)
+ * @param match {@code match}
+ * @param action {@code route}, {@code redirect} or {@code direct_response}
+ */
+public record Route(String name, RouteMatch match, RouteAction action) {
+  public Route {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(match, "match");
+    Objects.requireNonNull(action, "action");
+  }
+}

@@ -1,0 +1,22 @@
+package io.bowline.api.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Envoy {@code config.route.v3.VirtualHost}.
+ *
+ * @param name virtual host name (stats only)
+ * @param domains {@code domains}: exact names, {@code *.suffix}, {@code prefix*} or {@code *}
+ * @param routes evaluated in order; the first match wins
+ */
+public record VirtualHost(String name, List<String> domains, List<Route> routes) {
+  public VirtualHost {
+    Objects.requireNonNull(name, "name");
+    domains = List.copyOf(domains);
+    routes = List.copyOf(routes);
+    if (domains.isEmpty()) {
+      throw new IllegalArgumentException("virtual host " + name + ": domains must not be empty");
+    }
+  }
+}

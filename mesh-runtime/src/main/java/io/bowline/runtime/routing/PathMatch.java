@@ -1,0 +1,61 @@
+package io.bowline.runtime.routing;
+
+import com.google.re2j.Pattern;
+import io.bowline.api.config.PathMatcher;
+
+/**
+ * A compiled path specifier of an Envoy {@code RouteMatch}. {@code prefix} sees the raw path with
+ * its query; {@code path}, {@code safe_regex} and {@code path_separated_prefix} see the path
+ * without the query. {@code case_sensitive} applies to all but the regex.
+ */
+abstract class PathMatch {
+
+  abstract boolean matches(String rawPath);
+
+  static PathMatch compile(PathMatcher m, boolean caseSensitive) {
+    if (m instanceof PathMatcher.Prefix p) {
+      String v = p.value();
+      if (v.isEmpty() || v.equals("/")) {
+        return ANY;
+      }
+      return caseSensitive
+          ? of(path -> path.startsWith(v))
+          : of(path -> path.regionMatches(true, 0, v, 0, v.length()));
+    }
+    if (m instanceof PathMatcher.Exact e) {
+      String v = e.value();
+      return caseSensitive
+          ? of(path -> stripQuery(path).equals(v))
+          : of(path -> stripQuery(path).equalsIgnoreCase(v));
+    }
+    if (m instanceof PathMatcher.Regex r) {
+      Pattern p = Pattern.compile(r.regex());
+      return of(path -> p.matches(stripQuery(path)));
+    }
+    PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
+    String v = s.value();
+    return of(path -> {
+      String noQuery = stripQuery(path);
+      if (noQuery.length() < v.length() || !noQuery.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
+        return false;
+      }
+      return noQuery.length() == v.length() || noQuery.charAt(v.length()) == '/';
+    });
+  }
+
+  static String stripQuery(String path) {
+    int q = path.indexOf('?');
+    return q < 0 ? path : path.substring(0, q);
+  }
+
+  private static final PathMatch ANY = of(path -> true);
+
+  private static PathMatch of(java.util.function.Predicate<String> p) {
+    return new PathMatch() {
+      @Override
+      boolean matches(String rawPath) {
+        return p.test(rawPath);
+      }
+    };
+  }
+}

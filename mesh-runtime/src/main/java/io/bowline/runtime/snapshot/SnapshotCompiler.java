@@ -1,0 +1,80 @@
+package io.bowline.runtime.snapshot;
+
+import io.bowline.api.config.Cluster;
+import io.bowline.api.config.ClusterLoadAssignment;
+import io.bowline.api.config.Listener;
+import io.bowline.api.config.RouteConfiguration;
+import io.bowline.runtime.lb.ClusterLoadBalancing;
+import io.bowline.runtime.routing.CompiledRouteConfig;
+import io.bowline.runtime.xds.XdsResources;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles accepted xDS resources into a {@link MeshSnapshot}. Keeps the previous compilation so
+ * that unchanged route configurations are not recompiled and load balancers keep their state
+ * (active requests, round-robin position) across updates. Confined to the config executor.
+ */
+public final class SnapshotCompiler {
+  private final HostAliases aliases;
+  private Map<String, CompiledRouteConfig> compiledRoutes = new HashMap<>();
+  private Map<String, RouteConfiguration> sourceRoutes = new HashMap<>();
+  private Map<String, ClusterEntry> clusters = new HashMap<>();
+
+  /**
+   * @param namespace the client's namespace (short names resolve in it)
+   * @param clusterDomain e.g. {@code cluster.local}
+   */
+  public SnapshotCompiler(String namespace, String clusterDomain) {
+    this.aliases = new HostAliases(namespace, clusterDomain);
+  }
+
+  /** Compiles; never throws for resources the xDS client accepted. */
+  public MeshSnapshot compile(XdsResources resources) {
+    Map<String, CompiledRouteConfig> nextRoutes = new HashMap<>();
+    Map<String, RouteConfiguration> nextSources = new HashMap<>();
+    Map<String, OutboundListener> byAuthority = new HashMap<>();
+    Map<String, OutboundListener> aliased = new HashMap<>();
+    for (Listener l : resources.listeners().values()) {
+      RouteConfiguration rc = l.inlineRouteConfig() != null
+          ? l.inlineRouteConfig()
+          : resources.routes().get(l.routeConfigName());
+      CompiledRouteConfig compiled = null;
+      if (rc != null) {
+        String key = l.inlineRouteConfig() != null ? "inline:" + l.name() : rc.name();
+        compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
+        nextRoutes.put(key, compiled);
+        nextSources.put(key, rc);
+      }
+      OutboundListener ol = new OutboundListener(l.name(), compiled);
+      byAuthority.put(l.name(), ol);
+      for (String alias : aliases.of(l.name())) {
+        aliased.putIfAbsent(alias, ol);
+      }
+    }
+    aliased.forEach(byAuthority::putIfAbsent);
+
+    Map<String, ClusterEntry> nextClusters = new HashMap<>();
+    for (Cluster c : resources.clusters().values()) {
+      ClusterLoadAssignment cla = c.type() == Cluster.DiscoveryType.STATIC
+          ? c.loadAssignment()
+          : resources.endpoints().getOrDefault(
+              c.edsServiceName(),
+              new ClusterLoadAssignment(c.edsServiceName(), List.of(), ClusterLoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR));
+      ClusterEntry prev = clusters.get(c.name());
+      ClusterEntry entry;
+      if (prev != null && prev.cluster().equals(c) && prev.assignment().equals(cla)) {
+        entry = prev;
+      } else {
+        ClusterLoadBalancing lb = ClusterLoadBalancing.build(c.lbPolicy(), cla, prev == null ? null : prev.balancing());
+        entry = new ClusterEntry(c, cla, lb);
+      }
+      nextClusters.put(c.name(), entry);
+    }
+    compiledRoutes = nextRoutes;
+    sourceRoutes = nextSources;
+    clusters = nextClusters;
+    return new MeshSnapshot(byAuthority, nextClusters, resources.complete());
+  }
+}

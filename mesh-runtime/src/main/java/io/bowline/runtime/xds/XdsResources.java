@@ -1,0 +1,31 @@
+package io.bowline.runtime.xds;
+
+import io.bowline.api.config.Cluster;
+import io.bowline.api.config.ClusterLoadAssignment;
+import io.bowline.api.config.Listener;
+import io.bowline.api.config.RouteConfiguration;
+import java.util.Map;
+
+/**
+ * Every resource the xDS client currently accepts, by name. Immutable.
+ *
+ * @param listeners LDS, by listener name (only api listeners)
+ * @param routes RDS, by route configuration name
+ * @param clusters CDS, by cluster name
+ * @param endpoints EDS, by cluster (service) name
+ * @param complete whether the first fetch finished: LDS and CDS answered, and every route
+ *     configuration and assignment they name arrived or was declared does-not-exist
+ */
+public record XdsResources(
+    Map<String, Listener> listeners,
+    Map<String, RouteConfiguration> routes,
+    Map<String, Cluster> clusters,
+    Map<String, ClusterLoadAssignment> endpoints,
+    boolean complete) {
+  public XdsResources {
+    listeners = Map.copyOf(listeners);
+    routes = Map.copyOf(routes);
+    clusters = Map.copyOf(clusters);
+    endpoints = Map.copyOf(endpoints);
+  }
+}

@@ -1,0 +1,64 @@
+package io.bowline.runtime.xds.resource;
+
+import io.bowline.api.config.Cluster;
+import io.bowline.api.config.LbPolicy;
+import io.bowline.runtime.xds.TypeUrls;
+
+/**
+ * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS) and STATIC,
+ * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST and RANDOM.
+ */
+public final class ClusterResourceType
+    extends ResourceType<io.envoyproxy.envoy.config.cluster.v3.Cluster, Cluster> {
+
+  public ClusterResourceType() {
+    super(TypeUrls.CLUSTER, io.envoyproxy.envoy.config.cluster.v3.Cluster.class, true);
+  }
+
+  @Override
+  public String name(io.envoyproxy.envoy.config.cluster.v3.Cluster proto) {
+    return proto.getName();
+  }
+
+  @Override
+  public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
+    LbPolicy lb = lbPolicy(c);
+    if (c.hasClusterType()) {
+      throw new ResourceException("cluster_type", "custom cluster types (" + c.getClusterType().getName() + ") are not supported yet");
+    }
+    switch (c.getType()) {
+      case EDS:
+        ConfigSources.requireAds(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
+        String service = c.getEdsClusterConfig().getServiceName();
+        return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null);
+      case STATIC:
+        if (!c.hasLoadAssignment()) {
+          throw new ResourceException("load_assignment", "required for a STATIC cluster");
+        }
+        try {
+          var cla = EndpointResourceType.convert(c.getLoadAssignment());
+          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla);
+        } catch (ResourceException e) {
+          throw e.within("load_assignment");
+        }
+      default:
+        throw new ResourceException("type", "not supported yet: " + c.getType());
+    }
+  }
+
+  private static LbPolicy lbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
+    if (c.hasLoadBalancingPolicy()) {
+      throw new ResourceException("load_balancing_policy", "not supported yet; use lb_policy");
+    }
+    switch (c.getLbPolicy()) {
+      case ROUND_ROBIN:
+        return LbPolicy.ROUND_ROBIN;
+      case LEAST_REQUEST:
+        return LbPolicy.LEAST_REQUEST;
+      case RANDOM:
+        return LbPolicy.RANDOM;
+      default:
+        throw new ResourceException("lb_policy", "not supported yet: " + c.getLbPolicy());
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.bowline.runtime.xds.resource;
+
+import io.bowline.api.config.ClusterLoadAssignment;
+import io.bowline.api.config.Endpoint;
+import io.bowline.api.config.LocalityEndpoints;
+import io.bowline.runtime.xds.TypeUrls;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import java.util.ArrayList;
+import java.util.List;
+
+/** EDS: {@code envoy.config.endpoint.v3.ClusterLoadAssignment} with socket addresses. */
+public final class EndpointResourceType
+    extends ResourceType<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment> {
+
+  public EndpointResourceType() {
+    super(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class, false);
+  }
+
+  @Override
+  public String name(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment proto) {
+    return proto.getClusterName();
+  }
+
+  @Override
+  public ClusterLoadAssignment parse(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment proto)
+      throws ResourceException {
+    return convert(proto);
+  }
+
+  static ClusterLoadAssignment convert(io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment cla)
+      throws ResourceException {
+    List<LocalityEndpoints> localities = new ArrayList<>();
+    for (int i = 0; i < cla.getEndpointsCount(); i++) {
+      localities.add(locality(cla.getEndpoints(i), "endpoints[" + i + "]"));
+    }
+    int factor = cla.getPolicy().hasOverprovisioningFactor()
+        ? cla.getPolicy().getOverprovisioningFactor().getValue()
+        : ClusterLoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR;
+    return new ClusterLoadAssignment(cla.getClusterName(), localities, factor);
+  }
+
+  private static LocalityEndpoints locality(LocalityLbEndpoints le, String at) throws ResourceException {
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (int j = 0; j < le.getLbEndpointsCount(); j++) {
+      endpoints.add(endpoint(le.getLbEndpoints(j), at + ".lb_endpoints[" + j + "]"));
+    }
+    var l = le.getLocality();
+    return new LocalityEndpoints(
+        new LocalityEndpoints.Locality(l.getRegion(), l.getZone(), l.getSubZone()),
+        le.getPriority(),
+        le.hasLoadBalancingWeight() ? le.getLoadBalancingWeight().getValue() : 0,
+        endpoints);
+  }
+
+  private static Endpoint endpoint(LbEndpoint e, String at) throws ResourceException {
+    if (!e.hasEndpoint() || !e.getEndpoint().getAddress().hasSocketAddress()) {
+      throw new ResourceException(at + ".endpoint.address", "a socket_address is required");
+    }
+    var sa = e.getEndpoint().getAddress().getSocketAddress();
+    if (sa.getPortSpecifierCase() != io.envoyproxy.envoy.config.core.v3.SocketAddress.PortSpecifierCase.PORT_VALUE) {
+      throw new ResourceException(at + ".endpoint.address.socket_address.port_value", "required");
+    }
+    int port = sa.getPortValue();
+    if (port < 1 || port > 65535) {
+      throw new ResourceException(at + ".endpoint.address.socket_address.port_value", "out of range: " + port);
+    }
+    if (sa.getAddress().isEmpty()) {
+      throw new ResourceException(at + ".endpoint.address.socket_address.address", "must not be empty");
+    }
+    int weight = e.hasLoadBalancingWeight() ? e.getLoadBalancingWeight().getValue() : 1;
+    if (weight < 1) {
+      throw new ResourceException(at + ".load_balancing_weight", "must be >= 1");
+    }
+    Endpoint.HealthStatus health;
+    switch (e.getHealthStatus()) {
+      case HEALTHY:
+        health = Endpoint.HealthStatus.HEALTHY;
+        break;
+      case UNHEALTHY:
+        health = Endpoint.HealthStatus.UNHEALTHY;
+        break;
+      case DRAINING:
+        health = Endpoint.HealthStatus.DRAINING;
+        break;
+      case TIMEOUT:
+        health = Endpoint.HealthStatus.TIMEOUT;
+        break;
+      case DEGRADED:
+        health = Endpoint.HealthStatus.DEGRADED;
+        break;
+      default:
+        health = Endpoint.HealthStatus.UNKNOWN;
+    }
+    return new Endpoint(sa.getAddress(), port, weight, health);
+  }
+}
