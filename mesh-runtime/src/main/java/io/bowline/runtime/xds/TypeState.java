@@ -21,6 +21,9 @@ final class TypeState {
   String version = "";
   String nonce = "";
   boolean responded;
+  /** version_info of the last rejected response, and how many times in a row it came back. */
+  String lastRejectedVersion;
+  int rejectRepeats;
   final Map<String, Object> values = new LinkedHashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
   final Map<String, ScheduledFuture<?>> doesNotExistTimers = new HashMap<>();

@@ -244,17 +244,43 @@ public final class XdsClient implements AutoCloseable {
     s.responded = true;
     if (errors.isEmpty()) {
       s.version = version;
+      s.lastRejectedVersion = null;
+      s.rejectRepeats = 0;
       send(s, null);
     } else {
-      String detail = String.join("; ", errors);
-      log.warn("NACK {} version {} from {}: {}", shortType(s), version, target, detail);
-      send(s, com.google.rpc.Status.newBuilder()
-          .setCode(Status.Code.INVALID_ARGUMENT.value())
-          .setMessage(detail)
-          .build());
+      nack(s, version, String.join("; ", errors));
     }
     updateSubscriptions();
     publish();
+  }
+
+  /**
+   * NACKs a response. Servers that answer any request whose version differs from theirs (as
+   * go-control-plane and java-control-plane do) resend a rejected version at once; a repeat of the
+   * same rejected version is therefore NACKed after a growing delay (1 s doubling to 8 s) instead
+   * of in a tight loop. Other types on the stream are not held up.
+   */
+  private void nack(TypeState s, String version, String detail) {
+    com.google.rpc.Status error = com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.INVALID_ARGUMENT.value())
+        .setMessage(detail)
+        .build();
+    if (!version.equals(s.lastRejectedVersion)) {
+      s.lastRejectedVersion = version;
+      s.rejectRepeats = 0;
+      log.warn("NACK {} version {} from {}: {}", shortType(s), version, target, detail);
+      send(s, error);
+      return;
+    }
+    long delayMs = Math.min(8_000L, 1_000L << Math.min(s.rejectRepeats, 3));
+    s.rejectRepeats++;
+    AdsCall c = call;
+    String nonce = s.nonce;
+    executor.schedule(() -> {
+      if (call == c && nonce.equals(s.nonce)) {
+        send(s, error);
+      }
+    }, delayMs, TimeUnit.MILLISECONDS);
   }
 
   private <M extends Message> void decode(ResourceType<M, ?> type, Any any, int index,
