@@ -178,8 +178,8 @@ public final class XdsClient implements AutoCloseable {
     }
     call = null;
     long delay = c.responded ? 0 : backoff.nextDelayMs();
-    log.warn("xDS stream to {} closed ({}); reconnecting in {} ms, serving the cached config meanwhile",
-        target, status, delay);
+    log.warn("xDS stream to {} closed ({}: {}); reconnecting in {} ms, serving the cached config meanwhile",
+        target, status.getCode(), status.getDescription(), delay);
     executor.schedule(this::startStream, delay, TimeUnit.MILLISECONDS);
   }
 

@@ -25,6 +25,11 @@ public final class XdsTestServer implements AutoCloseable {
   private final Server server;
 
   public XdsTestServer() throws IOException {
+    this(0);
+  }
+
+  /** @param port the loopback port to bind, 0 for any */
+  public XdsTestServer(int port) throws IOException {
     DiscoveryServerCallbacks callbacks = new DiscoveryServerCallbacks() {
       @Override
       public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
@@ -35,10 +40,15 @@ public final class XdsTestServer implements AutoCloseable {
       public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {}
     };
     V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build()
         .start();
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getPort();
   }
 
   /** {@code 127.0.0.1:<port>}. */
