@@ -1,0 +1,56 @@
+package io.bowline.controlplane;
+
+import java.util.Objects;
+import java.util.StringJoiner;
+
+/**
+ * One finding of loading or translating Istio configuration: an error that rejects the whole reload, a
+ * warning about something not (yet) translated, or information about something deliberately ignored.
+ *
+ * <p>Bad input never surfaces as an exception: it becomes one of these, naming where it was found.
+ *
+ * @param severity how bad it is; only {@link Severity#ERROR} rejects a reload
+ * @param file the file name relative to the configuration directory ({@code ""} when not tied to a file)
+ * @param resource the Istio resource as {@code "Kind namespace/name"} ({@code ""} when not tied to one)
+ * @param field the field path inside the resource, for example
+ *     {@code spec.http[0].route[1].destination.subset} ({@code ""} when not tied to a field)
+ * @param message a human-readable explanation
+ */
+public record Diagnostic(Severity severity, String file, String resource, String field, String message) {
+
+  /** How serious a {@link Diagnostic} is. */
+  public enum Severity {
+    /** The configuration is invalid: the reload is rejected and the last good snapshot keeps serving. */
+    ERROR,
+    /** Something is not translated (yet) or probably wrong; the rest is served. */
+    WARNING,
+    /** Something is deliberately ignored. */
+    INFO
+  }
+
+  /** Normalises {@code null} text fields to {@code ""}; {@code severity} and {@code message} are required. */
+  public Diagnostic {
+    Objects.requireNonNull(severity, "severity");
+    Objects.requireNonNull(message, "message");
+    file = file == null ? "" : file;
+    resource = resource == null ? "" : resource;
+    field = field == null ? "" : field;
+  }
+
+  /** Whether this is an {@link Severity#ERROR}. */
+  public boolean isError() {
+    return severity == Severity.ERROR;
+  }
+
+  /** Formats as {@code "ERROR file: Kind ns/name: field: message"}, leaving out empty parts. */
+  @Override
+  public String toString() {
+    StringJoiner parts = new StringJoiner(": ", severity + " ", "");
+    for (String part : new String[] {file, resource, field, message}) {
+      if (!part.isEmpty()) {
+        parts.add(part);
+      }
+    }
+    return parts.toString();
+  }
+}

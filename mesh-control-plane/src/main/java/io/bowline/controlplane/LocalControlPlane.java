@@ -1,0 +1,200 @@
+package io.bowline.controlplane;
+
+import io.bowline.controlplane.istio.HostResolver;
+import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.IstioConfigLoader;
+import io.bowline.controlplane.server.DirectoryWatcher;
+import io.bowline.controlplane.server.XdsSnapshotServer;
+import io.bowline.controlplane.translate.XdsResources;
+import io.bowline.controlplane.translate.XdsTranslator;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Bowline's local control plane: serves a directory of Istio YAML (ServiceEntry, WorkloadEntry,
+ * DestinationRule, VirtualService) as Envoy xDS v3 over ADS, named as istiod names it, and republishes on
+ * every change of the directory without a restart.
+ *
+ * <p>A reload reads every {@code *.yaml}/{@code *.yml} file of the directory in sorted order, translates
+ * them and, if nothing is an error, publishes a new snapshot whose version is the next number
+ * ({@code "1"}, {@code "2"}, ...). With any error the previous snapshot keeps serving and
+ * {@link #diagnostics()} says what is wrong (file, resource, field). Before the first successful load an
+ * empty snapshot of version {@code "0"} is served. Every node gets the same configuration.
+ *
+ * <p>Thread-safe. Close it to stop the server and the directory watch.
+ */
+public final class LocalControlPlane implements AutoCloseable {
+
+  /** The loopback address the server binds by default. */
+  public static final String LOOPBACK = "127.0.0.1";
+
+  private static final String INITIAL_VERSION = "0";
+
+  private final Path configDir;
+  private final XdsTranslator translator;
+  private final ReloadListener listener;
+  private final XdsSnapshotServer server;
+  private DirectoryWatcher watcher;
+  private long version;
+  private volatile Published published;
+  private volatile List<Diagnostic> diagnostics = List.of();
+
+  private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
+    this.configDir = builder.configDir;
+    this.translator = new XdsTranslator(builder.clusterDomain);
+    this.listener = builder.listener;
+    this.server = server;
+    this.published = new Published(INITIAL_VERSION, List.of(), Instant.now());
+  }
+
+  /**
+   * Binds {@code 127.0.0.1:port}, loads the directory once (if that fails it serves an empty configuration
+   * of version {@code "0"} and keeps the diagnostics), then watches it.
+   *
+   * @param configDir the directory of Istio YAML files
+   * @param port the TCP port; 0 picks a free one (see {@link #port()})
+   * @throws IOException if the port cannot be bound, or the directory does not exist or cannot be watched
+   */
+  public static LocalControlPlane start(Path configDir, int port) throws IOException {
+    return builder(configDir).port(port).start();
+  }
+
+  /** A builder for the options {@link #start(Path, int)} does not expose. */
+  public static Builder builder(Path configDir) {
+    return new Builder(configDir);
+  }
+
+  /** The TCP port the xDS server listens on. */
+  public int port() {
+    return server.port();
+  }
+
+  /** The directory served. */
+  public Path configDir() {
+    return configDir;
+  }
+
+  /** What is served now. */
+  public Published published() {
+    return published;
+  }
+
+  /** Diagnostics (errors, warnings, info) of the last reload attempt. */
+  public List<Diagnostic> diagnostics() {
+    return diagnostics;
+  }
+
+  /**
+   * Re-reads the directory now (the watcher calls the same).
+   *
+   * @return true if a new snapshot was published; false if the configuration has errors, in which case
+   *     the previous snapshot keeps serving
+   */
+  public synchronized boolean reload() {
+    IstioConfig config = IstioConfigLoader.load(configDir);
+    XdsResources resources = translator.translate(config);
+    boolean ok = !resources.hasErrors();
+    if (ok) {
+      String next = Long.toString(++version);
+      server.publish(resources, next);
+      published = new Published(next, config.files(), Instant.now());
+    }
+    diagnostics = resources.diagnostics();
+    listener.onReload(ok, published, diagnostics);
+    return ok;
+  }
+
+  /** Stops watching the directory and stops the xDS server (open streams are closed). Idempotent. */
+  @Override
+  public void close() {
+    DirectoryWatcher current;
+    synchronized (this) {
+      current = watcher;
+      watcher = null;
+    }
+    if (current != null) {
+      current.close();
+    }
+    server.close();
+  }
+
+  private void watch(Duration debounce) throws IOException {
+    DirectoryWatcher started =
+        DirectoryWatcher.start(configDir, IstioConfigLoader::isConfigFileName, debounce, this::reload);
+    synchronized (this) {
+      watcher = started;
+    }
+  }
+
+  /** Options of a {@link LocalControlPlane}; {@link #start()} starts it. */
+  public static final class Builder {
+
+    private final Path configDir;
+    private String bindAddress = LOOPBACK;
+    private int port;
+    private String clusterDomain = HostResolver.DEFAULT_CLUSTER_DOMAIN;
+    private Duration debounce = DirectoryWatcher.DEFAULT_DEBOUNCE;
+    private ReloadListener listener = (publishedNew, served, diagnostics) -> { };
+
+    private Builder(Path configDir) {
+      this.configDir = Objects.requireNonNull(configDir, "configDir");
+    }
+
+    /** The TCP port; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** The address to bind; {@value LocalControlPlane#LOOPBACK} by default. */
+    public Builder bindAddress(String bindAddress) {
+      this.bindAddress = Objects.requireNonNull(bindAddress, "bindAddress");
+      return this;
+    }
+
+    /** The Kubernetes cluster domain that short host names expand into; {@code cluster.local} by default. */
+    public Builder clusterDomain(String clusterDomain) {
+      this.clusterDomain = Objects.requireNonNull(clusterDomain, "clusterDomain");
+      return this;
+    }
+
+    /** The quiet period after a file change before reloading; 150 ms by default. */
+    public Builder debounce(Duration debounce) {
+      this.debounce = Objects.requireNonNull(debounce, "debounce");
+      return this;
+    }
+
+    /** Told about every reload attempt, including the first. */
+    public Builder onReload(ReloadListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Starts the server, watches the directory and loads it once.
+     *
+     * @throws IOException if the port cannot be bound, or the directory does not exist or cannot be watched
+     */
+    public LocalControlPlane start() throws IOException {
+      if (!Files.isDirectory(configDir)) {
+        throw new NoSuchFileException(configDir.toString(), null, "not a directory");
+      }
+      XdsSnapshotServer server = XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION);
+      LocalControlPlane controlPlane = new LocalControlPlane(this, server);
+      try {
+        controlPlane.watch(debounce);
+      } catch (IOException | RuntimeException e) {
+        controlPlane.close();
+        throw e;
+      }
+      controlPlane.reload();
+      return controlPlane;
+    }
+  }
+}

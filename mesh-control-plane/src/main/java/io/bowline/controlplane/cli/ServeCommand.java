@@ -1,0 +1,76 @@
+package io.bowline.controlplane.cli;
+
+import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.Published;
+import io.bowline.controlplane.istio.HostResolver;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code serve --config DIR --port N}: runs the local control plane until the process is killed, printing
+ * the port and, after every reload, the served version and the diagnostics.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serves a directory of Istio YAML as xDS v3 (ADS) and reloads it on change.")
+final class ServeCommand implements Callable<Integer> {
+
+  @Spec
+  private CommandSpec spec;
+
+  @Option(names = "--config", required = true, paramLabel = "DIR", description = "Directory of Istio YAML.")
+  private Path configDir;
+
+  @Option(names = "--port", defaultValue = "15010",
+      description = "xDS (gRPC) port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+  private int port;
+
+  @Option(names = "--bind", defaultValue = LocalControlPlane.LOOPBACK,
+      description = "Address to bind (default: ${DEFAULT-VALUE}).")
+  private String bindAddress;
+
+  @Option(names = "--cluster-domain", defaultValue = HostResolver.DEFAULT_CLUSTER_DOMAIN,
+      description = "Cluster domain short host names expand into (default: ${DEFAULT-VALUE}).")
+  private String clusterDomain;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    CountDownLatch stopped = new CountDownLatch(1);
+    LocalControlPlane controlPlane = LocalControlPlane.builder(configDir)
+        .port(port)
+        .bindAddress(bindAddress)
+        .clusterDomain(clusterDomain)
+        .onReload((publishedNew, served, diagnostics) -> report(out, publishedNew, served, diagnostics))
+        .start();
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        controlPlane.close();
+        stopped.countDown();
+      }, "bowline-control-plane-stop"));
+      out.printf("bowline-control-plane serving %s on %s:%d (xDS v3, ADS)%n", configDir, bindAddress,
+          controlPlane.port());
+      out.flush();
+      stopped.await();
+    } finally {
+      controlPlane.close();
+    }
+    return 0;
+  }
+
+  private static synchronized void report(
+      PrintWriter out, boolean publishedNew, Published served, List<Diagnostic> diagnostics) {
+    DiagnosticPrinter.print(out, diagnostics);
+    out.printf("%s; serving version %s (%d files); %s%n",
+        publishedNew ? "published" : "rejected, keeping the last good configuration", served.version(),
+        served.files().size(), DiagnosticPrinter.summary(diagnostics));
+    out.flush();
+  }
+}

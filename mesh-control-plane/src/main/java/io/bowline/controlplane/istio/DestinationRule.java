@@ -1,0 +1,37 @@
+package io.bowline.controlplane.istio;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * An Istio {@code DestinationRule}: subsets and traffic policy of one host.
+ *
+ * @param ref where it came from
+ * @param host {@code spec.host}, as written (resolved during translation)
+ * @param loadBalancer {@code spec.trafficPolicy.loadBalancer.simple}; empty when no load balancer is set
+ * @param subsets {@code spec.subsets}
+ */
+public record DestinationRule(
+    ResourceRef ref, String host, Optional<LoadBalancer> loadBalancer, List<Subset> subsets) {
+
+  /**
+   * One {@code spec.subsets[]} entry.
+   *
+   * @param name {@code name}, used in cluster names {@code outbound|port|name|host}
+   * @param labels {@code labels} an endpoint must all carry to belong to the subset
+   * @param loadBalancer {@code trafficPolicy.loadBalancer.simple} of the subset; empty to inherit the rule's
+   */
+  public record Subset(String name, Map<String, String> labels, Optional<LoadBalancer> loadBalancer) {
+
+    /** Copies the labels so the record stays immutable. */
+    public Subset {
+      labels = Map.copyOf(labels);
+    }
+  }
+
+  /** Copies the subsets so the record stays immutable. */
+  public DestinationRule {
+    subsets = List.copyOf(subsets);
+  }
+}

@@ -1,0 +1,61 @@
+package io.bowline.controlplane.istio;
+
+import io.bowline.controlplane.istio.DestinationRule.Subset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Parses the {@code spec} of an Istio {@code DestinationRule}. */
+final class DestinationRuleParser {
+
+  private static final Set<String> HANDLED = Set.of("host", "subsets", "trafficPolicy");
+  private static final Set<String> IGNORED = Set.of("exportTo");
+
+  private DestinationRuleParser() {}
+
+  /** Returns the rule, or empty (after an error) when {@code host} is missing. */
+  static Optional<DestinationRule> parse(SpecReader spec) {
+    spec.reportUnhandled(HANDLED, IGNORED);
+    Optional<String> host = spec.requiredString("host");
+    Optional<LoadBalancer> loadBalancer = trafficPolicy(spec);
+    List<Subset> subsets = new ArrayList<>();
+    for (SpecReader subset : spec.objects("subsets")) {
+      subset.reportUnhandled(Set.of("name", "labels", "trafficPolicy"), Set.of());
+      Optional<String> name = subset.requiredString("name");
+      Optional<LoadBalancer> subsetLoadBalancer = trafficPolicy(subset);
+      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer)));
+    }
+    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets));
+  }
+
+  /** Reads {@code trafficPolicy.loadBalancer.simple} of {@code owner}; other policies are reported. */
+  private static Optional<LoadBalancer> trafficPolicy(SpecReader owner) {
+    return owner.object("trafficPolicy").flatMap(policy -> {
+      policy.reportUnhandled(Set.of("loadBalancer"), Set.of());
+      return policy.object("loadBalancer").map(DestinationRuleParser::loadBalancer);
+    });
+  }
+
+  private static LoadBalancer loadBalancer(SpecReader settings) {
+    settings.reportUnhandled(Set.of("simple"), Set.of());
+    String simple = settings.string("simple").orElse("UNSPECIFIED");
+    switch (simple) {
+      case "ROUND_ROBIN":
+        return LoadBalancer.ROUND_ROBIN;
+      case "RANDOM":
+        return LoadBalancer.RANDOM;
+      case "UNSPECIFIED":
+      case "LEAST_REQUEST":
+      case "LEAST_CONN":
+        return LoadBalancer.LEAST_REQUEST;
+      case "PASSTHROUGH":
+        settings.warning("simple", "PASSTHROUGH is not translated yet; using Istio's default LEAST_REQUEST");
+        return LoadBalancer.LEAST_REQUEST;
+      default:
+        settings.error("simple", "unknown load balancer '" + simple
+            + "' (UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH)");
+        return LoadBalancer.LEAST_REQUEST;
+    }
+  }
+}

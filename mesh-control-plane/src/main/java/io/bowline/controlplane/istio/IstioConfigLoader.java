@@ -1,0 +1,193 @@
+package io.bowline.controlplane.istio;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Reads Istio YAML from a directory or file into an {@link IstioConfig}.
+ *
+ * <p>A directory contributes the regular files directly inside it whose names end in {@code .yaml} or
+ * {@code .yml} (not starting with {@code .}, which skips editor lock files), read in sorted name order;
+ * each file may hold several {@code ---}-separated documents. Kinds {@code ServiceEntry},
+ * {@code WorkloadEntry}, {@code DestinationRule} and {@code VirtualService} of
+ * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed; any other kind is reported
+ * as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
+ * (kind, namespace, name) appears twice, the later one wins, like {@code kubectl apply}, with a warning.
+ *
+ * <p>Never throws on bad input: problems are returned as diagnostics.
+ */
+public final class IstioConfigLoader {
+
+  /** The API group of the translated kinds. */
+  static final String NETWORKING_GROUP = "networking.istio.io";
+
+  private static final Set<String> VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
+  private static final Set<String> KINDS =
+      Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService");
+  private static final String DEFAULT_NAMESPACE = "default";
+
+  private final DiagnosticCollector diagnostics = new DiagnosticCollector();
+  /** Resources by "kind/namespace/name"; a value is null when the resource was skipped or invalid. */
+  private final Map<String, Object> resources = new LinkedHashMap<>();
+  private final Map<String, ResourceRef> refs = new LinkedHashMap<>();
+
+  private IstioConfigLoader() {}
+
+  /**
+   * Loads a directory (its {@code *.yaml}/{@code *.yml} files in sorted order) or a single file.
+   *
+   * @param dirOrFile the configuration directory, or one YAML file
+   * @return the configuration; a missing path yields an empty one with an error diagnostic
+   */
+  public static IstioConfig load(Path dirOrFile) {
+    if (Files.isDirectory(dirOrFile)) {
+      try {
+        return loadFiles(configFiles(dirOrFile));
+      } catch (IOException e) {
+        return failed(dirOrFile, "cannot list configuration directory: " + e);
+      }
+    }
+    if (Files.isRegularFile(dirOrFile)) {
+      return loadFiles(List.of(dirOrFile));
+    }
+    return failed(dirOrFile, "no such file or directory");
+  }
+
+  /**
+   * Loads the given files, in the order of their file names. Diagnostics name each file by its file name.
+   *
+   * @param files YAML files
+   * @return the configuration
+   */
+  public static IstioConfig loadFiles(List<Path> files) {
+    List<Path> sorted = new ArrayList<>(files);
+    sorted.sort(Comparator.comparing(path -> path.getFileName().toString()));
+    IstioConfigLoader loader = new IstioConfigLoader();
+    List<String> names = new ArrayList<>();
+    for (Path file : sorted) {
+      String name = file.getFileName().toString();
+      names.add(name);
+      YamlDocuments.read(file, name, loader.diagnostics)
+          .ifPresent(documents -> documents.forEach(document -> loader.addDocument(name, document)));
+    }
+    return loader.build(names);
+  }
+
+  /** The files of {@code dir} that {@link #load} reads, sorted by name. */
+  public static List<Path> configFiles(Path dir) throws IOException {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries
+          .filter(Files::isRegularFile)
+          .filter(path -> isConfigFileName(path.getFileName().toString()))
+          .sorted(Comparator.comparing(path -> path.getFileName().toString()))
+          .toList();
+    }
+  }
+
+  /** Whether a file of this name is configuration ({@code *.yaml} or {@code *.yml}, not hidden). */
+  public static boolean isConfigFileName(String fileName) {
+    return !fileName.startsWith(".") && (fileName.endsWith(".yaml") || fileName.endsWith(".yml"));
+  }
+
+  private static IstioConfig failed(Path path, String message) {
+    IstioConfigLoader loader = new IstioConfigLoader();
+    loader.diagnostics.fileError(path.toString(), message);
+    return loader.build(List.of());
+  }
+
+  private void addDocument(String file, Map<?, ?> document) {
+    SpecReader root = new SpecReader(document, "", new ResourceRef("", "", "", file), diagnostics);
+    String kind = root.string("kind").orElse("");
+    String apiVersion = root.string("apiVersion").orElse("");
+    SpecReader metadata = root.object("metadata").orElse(new SpecReader(Map.of(), "metadata", root.ref(),
+        diagnostics));
+    String name = metadata.string("name").orElse("");
+    String namespace = metadata.string("namespace").filter(ns -> !ns.isBlank()).orElse(DEFAULT_NAMESPACE);
+    ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind, namespace,
+        name.isEmpty() ? "(no name)" : name, file);
+    SpecReader top = new SpecReader(document, "", ref, diagnostics);
+    if (kind.isEmpty() || apiVersion.isEmpty()) {
+      top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
+      return;
+    }
+    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+    if (!group.equals(NETWORKING_GROUP) || !KINDS.contains(kind)) {
+      top.info("kind", "kind " + kind + " (" + apiVersion + ") is not translated (later issue); ignored");
+      return;
+    }
+    if (!VERSIONS.contains(apiVersion.substring(group.length() + 1))) {
+      top.warning("apiVersion", "apiVersion " + apiVersion + " is not supported (v1, v1beta1, v1alpha3); "
+          + "skipped");
+      return;
+    }
+    if (name.isEmpty()) {
+      top.error("metadata.name", "missing required field");
+      return;
+    }
+    Optional<SpecReader> spec = top.object("spec");
+    if (spec.isEmpty()) {
+      if (!top.has("spec")) {
+        top.error("spec", "missing required field");
+      }
+      return;
+    }
+    register(ref, parse(kind, spec.get()).orElse(null));
+  }
+
+  private static Optional<?> parse(String kind, SpecReader spec) {
+    switch (kind) {
+      case "ServiceEntry":
+        return ServiceEntryParser.parse(spec);
+      case "WorkloadEntry":
+        return WorkloadEndpointParser.parse(spec).map(endpoint -> new WorkloadEntry(spec.ref(), endpoint));
+      case "DestinationRule":
+        return DestinationRuleParser.parse(spec);
+      default:
+        return VirtualServiceParser.parse(spec);
+    }
+  }
+
+  /** Adds a resource; a later definition of the same kind/namespace/name replaces (and moves after) the earlier. */
+  private void register(ResourceRef ref, Object resource) {
+    String key = ref.kind() + "/" + ref.namespace() + "/" + ref.name();
+    ResourceRef previous = refs.remove(key);
+    if (previous != null) {
+      resources.remove(key);
+      diagnostics.warning(ref, "metadata.name", previous.file().equals(ref.file())
+          ? "defined twice in " + ref.file() + "; the later document wins"
+          : "also defined in " + previous.file() + "; the definition in " + ref.file()
+              + " wins (later file, like kubectl apply)");
+    }
+    refs.put(key, ref);
+    resources.put(key, resource);
+  }
+
+  private IstioConfig build(List<String> files) {
+    List<ServiceEntry> serviceEntries = new ArrayList<>();
+    List<WorkloadEntry> workloadEntries = new ArrayList<>();
+    List<DestinationRule> destinationRules = new ArrayList<>();
+    List<VirtualService> virtualServices = new ArrayList<>();
+    for (Object resource : resources.values()) {
+      if (resource instanceof ServiceEntry se) {
+        serviceEntries.add(se);
+      } else if (resource instanceof WorkloadEntry we) {
+        workloadEntries.add(we);
+      } else if (resource instanceof DestinationRule dr) {
+        destinationRules.add(dr);
+      } else if (resource instanceof VirtualService vs) {
+        virtualServices.add(vs);
+      }
+    }
+    return new IstioConfig(files, serviceEntries, workloadEntries, destinationRules, virtualServices,
+        diagnostics.list());
+  }
+}

@@ -1,0 +1,91 @@
+package io.bowline.controlplane.translate;
+
+import io.bowline.controlplane.istio.DestinationRule;
+import io.bowline.controlplane.istio.DestinationRule.Subset;
+import io.bowline.controlplane.istio.DiagnosticCollector;
+import io.bowline.controlplane.istio.HostResolver;
+import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.LoadBalancer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * DestinationRules by resolved host. Several rules for one host are merged like istiod merges rules of one
+ * namespace: subsets are combined (the first definition of a subset name wins) and the first load balancer
+ * set wins.
+ */
+final class DestinationPolicies {
+
+  /** Istio's load balancer when none is configured. */
+  static final LoadBalancer DEFAULT_LOAD_BALANCER = LoadBalancer.LEAST_REQUEST;
+
+  /** The merged policy of one host. */
+  record Policy(Optional<LoadBalancer> loadBalancer, Map<String, Subset> subsets, List<String> rules) {}
+
+  private final Map<String, Policy> byHost = new LinkedHashMap<>();
+
+  private DestinationPolicies() {}
+
+  static DestinationPolicies build(
+      IstioConfig config, HostResolver resolver, ServiceRegistry registry, DiagnosticCollector diagnostics) {
+    DestinationPolicies policies = new DestinationPolicies();
+    for (DestinationRule rule : config.destinationRules()) {
+      if (HostResolver.isWildcard(rule.host())) {
+        diagnostics.warning(rule.ref(), "spec.host", "wildcard host " + rule.host()
+            + " is not translated yet; DestinationRule skipped");
+        continue;
+      }
+      String host = resolver.resolve(rule.host(), rule.ref().namespace());
+      if (registry.find(host).isEmpty()) {
+        diagnostics.warning(rule.ref(), "spec.host", "no ServiceEntry defines host " + host
+            + "; the DestinationRule has no clusters to apply to");
+      }
+      policies.merge(host, rule, diagnostics);
+    }
+    return policies;
+  }
+
+  /** The policy for {@code host}, or an empty one. */
+  Policy forHost(String host) {
+    return byHost.getOrDefault(host, new Policy(Optional.empty(), Map.of(), List.of()));
+  }
+
+  /** The subsets defined for {@code host}, in definition order. */
+  List<Subset> subsets(String host) {
+    return List.copyOf(forHost(host).subsets().values());
+  }
+
+  /** The load balancer of the whole service {@code host}. */
+  LoadBalancer loadBalancer(String host) {
+    return forHost(host).loadBalancer().orElse(DEFAULT_LOAD_BALANCER);
+  }
+
+  /** The load balancer of one subset: its own, else the rule's, else Istio's default. */
+  LoadBalancer loadBalancer(String host, Subset subset) {
+    return subset.loadBalancer().or(() -> forHost(host).loadBalancer()).orElse(DEFAULT_LOAD_BALANCER);
+  }
+
+  private void merge(String host, DestinationRule rule, DiagnosticCollector diagnostics) {
+    Policy existing = byHost.get(host);
+    Map<String, Subset> subsets = new LinkedHashMap<>(existing == null ? Map.of() : existing.subsets());
+    List<String> rules = new ArrayList<>(existing == null ? List.of() : existing.rules());
+    if (existing != null) {
+      diagnostics.warning(rule.ref(), "spec.host", "host " + host + " also has " + String.join(", ", rules)
+          + "; the rules are merged (subsets combined, the first load balancer wins)");
+    }
+    rules.add(rule.ref().label());
+    for (int i = 0; i < rule.subsets().size(); i++) {
+      Subset subset = rule.subsets().get(i);
+      if (subsets.putIfAbsent(subset.name(), subset) != null) {
+        diagnostics.warning(rule.ref(), "spec.subsets[" + i + "].name", "subset " + subset.name()
+            + " of host " + host + " is already defined; the first definition wins");
+      }
+    }
+    Optional<LoadBalancer> loadBalancer =
+        existing != null && existing.loadBalancer().isPresent() ? existing.loadBalancer() : rule.loadBalancer();
+    byHost.put(host, new Policy(loadBalancer, subsets, rules));
+  }
+}

@@ -1,0 +1,73 @@
+package io.bowline.controlplane.translate;
+
+import com.google.protobuf.Duration;
+import com.google.protobuf.UInt32Value;
+import io.bowline.controlplane.istio.HostResolver;
+import io.bowline.controlplane.istio.VirtualService;
+import io.bowline.controlplane.istio.VirtualService.Destination;
+import io.bowline.controlplane.istio.VirtualService.HttpRoute;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Istio {@code HTTPRoute.route[]} → Envoy {@code RouteAction} (istiod's {@code applyHTTPRouteDestination}):
+ * one destination → {@code cluster}; several → {@code weighted_clusters} with weight-0 destinations dropped
+ * and the remaining weights kept as relative weights. {@code timeout} is always 0 s (no timeout), which is
+ * what istiod writes when the VirtualService sets none.
+ */
+final class RouteActionTranslator {
+
+  /** {@code RouteAction.timeout} when the VirtualService sets none: 0 (disabled). */
+  static final Duration NO_TIMEOUT = Duration.getDefaultInstance();
+
+  private final HostResolver resolver;
+  private final ServiceRegistry registry;
+
+  RouteActionTranslator(HostResolver resolver, ServiceRegistry registry) {
+    this.resolver = resolver;
+    this.registry = registry;
+  }
+
+  /**
+   * The action of {@code rule} on the route configuration of {@code listenerPort}; empty when no destination
+   * has weight (an error {@link DestinationValidator} reports).
+   */
+  Optional<RouteAction> translate(VirtualService virtualService, HttpRoute rule, int listenerPort) {
+    List<Destination> destinations = rule.route().size() == 1
+        ? rule.route()
+        : rule.route().stream().filter(destination -> destination.weight() > 0).toList();
+    if (destinations.isEmpty()) {
+      return Optional.empty();
+    }
+    RouteAction.Builder action = RouteAction.newBuilder().setTimeout(NO_TIMEOUT);
+    if (destinations.size() == 1) {
+      return Optional.of(action.setCluster(clusterName(virtualService, destinations.get(0), listenerPort)).build());
+    }
+    WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
+    for (Destination destination : destinations) {
+      weighted.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+          .setName(clusterName(virtualService, destination, listenerPort))
+          .setWeight(UInt32Value.of(destination.weight())));
+    }
+    return Optional.of(action.setWeightedClusters(weighted).build());
+  }
+
+  /**
+   * {@code outbound|<port>|<subset>|<FQDN>} of a destination (istiod's {@code GetDestinationCluster}): the
+   * port is {@code destination.port.number}, else the only port of the destination service, else the port of
+   * the listener being built.
+   */
+  String clusterName(VirtualService virtualService, Destination destination, int listenerPort) {
+    String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
+    int port = destination.port();
+    if (port == 0) {
+      port = registry.find(host)
+          .filter(service -> service.ports().size() == 1)
+          .map(service -> service.ports().get(0).number())
+          .orElse(listenerPort);
+    }
+    return ClusterNames.outbound(port, destination.subset(), host);
+  }
+}

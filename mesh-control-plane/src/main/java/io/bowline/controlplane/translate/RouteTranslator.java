@@ -1,0 +1,103 @@
+package io.bowline.controlplane.translate;
+
+import io.bowline.controlplane.istio.HostResolver;
+import io.bowline.controlplane.istio.ServicePort;
+import io.bowline.controlplane.istio.VirtualService.HttpMatch;
+import io.bowline.controlplane.istio.VirtualService.HttpRoute;
+import io.bowline.controlplane.translate.VirtualServiceIndex.BoundRule;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds the route configuration {@code outbound|<port>||<host>} of a service port, as istiod's {@code grpc}
+ * generator does: {@code ignore_port_in_host_matching}, one virtual host {@code <host>:<port>} whose domains
+ * are the host and its short names, and the routes of the VirtualServices that target the host.
+ *
+ * <p>Each {@code match[]} entry becomes one route (entries are ORed); a rule without match becomes a
+ * catch-all {@code prefix: ""}; entries whose {@code port} is another port are dropped; no route is emitted
+ * after the first catch-all. Without any route, the configuration holds the single route {@code default}
+ * to the service's own cluster.
+ */
+final class RouteTranslator {
+
+  /** The name istiod gives the route of a service without VirtualService. */
+  static final String DEFAULT_ROUTE = "default";
+
+  private final HostResolver resolver;
+  private final RouteActionTranslator actions;
+
+  RouteTranslator(HostResolver resolver, RouteActionTranslator actions) {
+    this.resolver = resolver;
+    this.actions = actions;
+  }
+
+  RouteConfiguration routeConfiguration(MeshService service, ServicePort port, List<BoundRule> rules) {
+    VirtualHost virtualHost = VirtualHost.newBuilder()
+        .setName(ClusterNames.listener(service.host(), port.number()))
+        .addAllDomains(resolver.aliases(service.host()))
+        .addAllRoutes(routes(service, port.number(), rules))
+        .build();
+    return RouteConfiguration.newBuilder()
+        .setName(ClusterNames.outbound(port.number(), "", service.host()))
+        .setIgnorePortInHostMatching(true)
+        .addVirtualHosts(virtualHost)
+        .build();
+  }
+
+  private List<Route> routes(MeshService service, int port, List<BoundRule> rules) {
+    List<Route> routes = new ArrayList<>();
+    for (BoundRule bound : rules) {
+      HttpRoute rule = bound.rule();
+      Optional<RouteAction> action = actions.translate(bound.virtualService(), rule, port);
+      if (action.isEmpty()) {
+        continue;
+      }
+      List<HttpMatch> matches = rule.match().isEmpty() ? Collections.singletonList(null) : rule.match();
+      for (HttpMatch match : matches) {
+        if (match != null && match.port() != 0 && match.port() != port) {
+          continue;
+        }
+        RouteMatch routeMatch = RouteMatchTranslator.translate(match);
+        routes.add(Route.newBuilder()
+            .setName(routeName(rule, match))
+            .setMatch(routeMatch)
+            .setRoute(action.get())
+            .build());
+        if (RouteMatchTranslator.isCatchAll(routeMatch)) {
+          return routes;
+        }
+      }
+    }
+    if (routes.isEmpty()) {
+      routes.add(defaultRoute(service.host(), port));
+    }
+    return routes;
+  }
+
+  /** The route of a service without VirtualService: everything to {@code outbound|<port>||<host>}. */
+  static Route defaultRoute(String host, int port) {
+    return Route.newBuilder()
+        .setName(DEFAULT_ROUTE)
+        .setMatch(RouteMatchTranslator.translate(null))
+        .setRoute(RouteAction.newBuilder()
+            .setCluster(ClusterNames.outbound(port, "", host))
+            .setTimeout(RouteActionTranslator.NO_TIMEOUT))
+        .build();
+  }
+
+  /** istiod's route name: the rule's {@code name}, joined with the match's {@code name} by a dot. */
+  private static String routeName(HttpRoute rule, HttpMatch match) {
+    String matchName = match == null ? "" : match.name();
+    if (rule.name().isEmpty() || matchName.isEmpty()) {
+      return rule.name().isEmpty() ? matchName : rule.name();
+    }
+    return rule.name() + "." + matchName;
+  }
+}

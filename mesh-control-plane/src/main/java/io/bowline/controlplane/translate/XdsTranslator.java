@@ -1,0 +1,104 @@
+package io.bowline.controlplane.translate;
+
+import io.bowline.controlplane.istio.DestinationRule.Subset;
+import io.bowline.controlplane.istio.DiagnosticCollector;
+import io.bowline.controlplane.istio.HostResolver;
+import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.ResourceRef;
+import io.bowline.controlplane.istio.ServicePort;
+import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Translates Istio configuration into the Envoy xDS v3 resources a proxyless client consumes, with
+ * istiod's {@code grpc} generator names. For every ServiceEntry host {@code H} (an FQDN) and port {@code P}:
+ *
+ * <ul>
+ *   <li>CDS: {@code outbound|P||H} and {@code outbound|P|<subset>|H} per DestinationRule subset, type EDS
+ *       over ADS, {@code lb_policy} from the DestinationRule (Istio's default LEAST_REQUEST);
+ *   <li>EDS: one ClusterLoadAssignment per cluster (subset clusters keep the endpoints carrying all the
+ *       subset's labels);
+ *   <li>LDS: the API listener {@code H:P};
+ *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
+ * </ul>
+ *
+ * Pure and thread-safe: no I/O, no exceptions for bad input (everything is reported as diagnostics).
+ */
+public final class XdsTranslator {
+
+  private final String clusterDomain;
+
+  /** A translator for the cluster domain {@value HostResolver#DEFAULT_CLUSTER_DOMAIN}. */
+  public XdsTranslator() {
+    this(HostResolver.DEFAULT_CLUSTER_DOMAIN);
+  }
+
+  /** @param clusterDomain the Kubernetes cluster DNS domain that short host names expand into */
+  public XdsTranslator(String clusterDomain) {
+    this.clusterDomain = clusterDomain;
+  }
+
+  /**
+   * Translates {@code config}.
+   *
+   * @return the resources and the loading plus translation diagnostics; if these contain an error the
+   *     resources must not be served
+   */
+  public XdsResources translate(IstioConfig config) {
+    DiagnosticCollector diagnostics = new DiagnosticCollector();
+    diagnostics.addAll(config.diagnostics());
+    HostResolver resolver = new HostResolver(clusterDomain, namespaces(config));
+    ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics);
+    DestinationPolicies policies = DestinationPolicies.build(config, resolver, registry, diagnostics);
+    VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
+    DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
+    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry));
+
+    List<Listener> listeners = new ArrayList<>();
+    List<RouteConfiguration> routeConfigurations = new ArrayList<>();
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    for (MeshService service : registry.services()) {
+      List<Subset> subsets = policies.subsets(service.host());
+      for (ServicePort port : service.ports()) {
+        String name = ClusterNames.outbound(port.number(), "", service.host());
+        clusters.add(ClusterTranslator.edsCluster(name, policies.loadBalancer(service.host())));
+        endpoints.add(EndpointTranslator.loadAssignment(name, port, service.endpoints()));
+        for (Subset subset : subsets) {
+          String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
+          clusters.add(ClusterTranslator.edsCluster(subsetName, policies.loadBalancer(service.host(), subset)));
+          endpoints.add(EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)));
+        }
+        listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
+        routeConfigurations.add(
+            routes.routeConfiguration(service, port, virtualServices.rules(service.host())));
+      }
+    }
+    return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
+  }
+
+  private static List<WorkloadEndpoint> inSubset(MeshService service, Subset subset) {
+    return service.endpoints().stream().filter(endpoint -> endpoint.hasLabels(subset.labels())).toList();
+  }
+
+  private static Set<String> namespaces(IstioConfig config) {
+    Set<String> namespaces = new TreeSet<>();
+    Stream.of(
+            config.serviceEntries().stream().map(se -> se.ref()),
+            config.workloadEntries().stream().map(we -> we.ref()),
+            config.destinationRules().stream().map(dr -> dr.ref()),
+            config.virtualServices().stream().map(vs -> vs.ref()))
+        .flatMap(refs -> refs)
+        .map(ResourceRef::namespace)
+        .forEach(namespaces::add);
+    return namespaces;
+  }
+}

@@ -1,0 +1,234 @@
+package io.bowline.controlplane.istio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.Diagnostic.Severity;
+import io.bowline.controlplane.TestConfigs;
+import io.bowline.controlplane.istio.VirtualService.StringMatch;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class IstioConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private static List<String> lines(IstioConfig config) {
+    return config.diagnostics().stream().map(Diagnostic::toString).toList();
+  }
+
+  @Test
+  void readsYamlFilesOfTheDirectoryInSortedOrder() {
+    TestConfigs.write(dir, "b.yml", vs("second", "b"));
+    TestConfigs.write(dir, "a.yaml", vs("first", "a"));
+    TestConfigs.write(dir, "notes.txt", "not: config");
+    TestConfigs.write(dir, ".#a.yaml", "{{{ editor lock file");
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(config.files()).containsExactly("a.yaml", "b.yml");
+    assertThat(config.virtualServices()).extracting(vs -> vs.ref().name()).containsExactly("first", "second");
+    assertThat(config.diagnostics()).isEmpty();
+  }
+
+  @Test
+  void theLaterFileWinsForTheSameKindNamespaceAndName() {
+    TestConfigs.write(dir, "a.yaml", vs("reviews", "from-a"));
+    TestConfigs.write(dir, "b.yaml", vs("reviews", "from-b"));
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(config.virtualServices()).singleElement()
+        .satisfies(vs -> assertThat(vs.hosts()).containsExactly("from-b"));
+    assertThat(config.diagnostics()).singleElement().satisfies(d -> {
+      assertThat(d.severity()).isEqualTo(Severity.WARNING);
+      assertThat(d.file()).isEqualTo("b.yaml");
+      assertThat(d.message()).contains("a.yaml", "b.yaml");
+    });
+  }
+
+  @Test
+  void otherKindsAreReportedAndIgnored() {
+    TestConfigs.write(dir, "k8s.yaml", """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: reviews}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: istio-system}
+        spec: {mtls: {mode: STRICT}}
+        """);
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(config.hasErrors()).isFalse();
+    assertThat(lines(config)).containsExactly(
+        "INFO k8s.yaml: Service default/reviews: kind: kind Service (v1) is not translated (later issue); ignored",
+        "INFO k8s.yaml: PeerAuthentication istio-system/default: kind: kind PeerAuthentication "
+            + "(security.istio.io/v1) is not translated (later issue); ignored");
+  }
+
+  @Test
+  void unparseableYamlIsAnErrorOfTheWholeFile() {
+    TestConfigs.write(dir, "good.yaml", vs("good", "good"));
+    TestConfigs.write(dir, "bad.yaml", vs("bad", "bad") + "---\nspec: [unclosed\n");
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(config.hasErrors()).isTrue();
+    assertThat(config.virtualServices()).extracting(vs -> vs.ref().name()).containsExactly("good");
+    assertThat(config.diagnostics()).singleElement().satisfies(d -> {
+      assertThat(d.file()).isEqualTo("bad.yaml");
+      assertThat(d.message()).startsWith("invalid YAML");
+    });
+  }
+
+  @Test
+  void missingRequiredFieldsAndWrongTypesAreErrorsNotExceptions() {
+    TestConfigs.write(dir, "broken.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: no-hosts}
+        spec:
+          http:
+          - route:
+            - destination: {subset: v1}
+        ---
+        apiVersion: networking.istio.io/v1beta1
+        kind: ServiceEntry
+        metadata: {name: bad-port, namespace: shop}
+        spec:
+          hosts: [cart]
+          ports:
+          - {number: 99999, name: http}
+          - {number: 8080, name: http}
+          - {number: 8080, name: http-alt}
+        ---
+        apiVersion: networking.istio.io/v1alpha3
+        kind: DestinationRule
+        metadata: {name: no-host}
+        spec:
+          subsets: "not a list"
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {}
+        spec: {address: 10.0.0.1}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: no-spec}
+        """);
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(lines(config)).containsExactly(
+        "ERROR broken.yaml: VirtualService default/no-hosts: spec.hosts: missing required field (at least one host)",
+        "ERROR broken.yaml: ServiceEntry shop/bad-port: spec.ports[0].number: port 99999 is out of range 1..65535",
+        "ERROR broken.yaml: ServiceEntry shop/bad-port: spec.ports[2].number: port 8080 is listed twice",
+        "ERROR broken.yaml: DestinationRule default/no-host: spec.host: missing required field",
+        "ERROR broken.yaml: DestinationRule default/no-host: spec.subsets: expected a list",
+        "ERROR broken.yaml: WorkloadEntry default/(no name): metadata.name: missing required field",
+        "ERROR broken.yaml: DestinationRule default/no-spec: spec: missing required field");
+  }
+
+  @Test
+  void virtualServiceFeaturesNotTranslatedYetAreWarningsAndBadOnesErrors() {
+    TestConfigs.write(dir, "vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          gateways: [mesh, bookinfo-gateway]
+          http:
+          - name: with-extras
+            match:
+            - uri: {regex: "/api/v[0-9]+/.*"}
+              ignoreUriCase: true
+              method: {exact: GET}
+              headers:
+                end-user: {}
+                x-any: {regex: "*"}
+            timeout: 2s
+            retries: {attempts: 3}
+            route:
+            - destination: {host: reviews}
+              headers: {request: {set: {x: y}}}
+          - redirect: {uri: /elsewhere}
+          - delegate: {name: other}
+          - match:
+            - uri: {regex: "(unclosed"}
+            route:
+            - destination: {host: reviews}
+        """);
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(lines(config)).hasSize(7).startsWith(
+        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].timeout: timeout is not translated yet; ignored",
+        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].retries: retries is not translated yet; ignored",
+        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].match[0].method: method is not translated yet; "
+            + "ignored",
+        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].route[0].headers: headers is not translated "
+            + "yet; ignored",
+        "WARNING vs.yaml: VirtualService default/reviews: spec.http[1].redirect: redirect and directResponse are not "
+            + "translated yet; rule skipped",
+        "ERROR vs.yaml: VirtualService default/reviews: spec.http[2].delegate: delegate is not supported by the local "
+            + "control plane; write the routes inline");
+    assertThat(lines(config).get(6)).startsWith(
+        "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex '(unclosed'");
+    VirtualService vs = config.virtualServices().get(0);
+    assertThat(vs.http()).extracting(VirtualService.HttpRoute::field).containsExactly("spec.http[0]", "spec.http[3]");
+    VirtualService.HttpMatch match = vs.http().get(0).match().get(0);
+    assertThat(match.uri()).isEqualTo(new StringMatch(StringMatch.Kind.REGEX, "/api/v[0-9]+/.*"));
+    assertThat(match.ignoreUriCase()).isTrue();
+    assertThat(match.headers()).containsExactly(
+        org.assertj.core.api.Assertions.entry("end-user", new StringMatch(StringMatch.Kind.PRESENT, "")),
+        org.assertj.core.api.Assertions.entry("x-any", new StringMatch(StringMatch.Kind.PRESENT, "")));
+  }
+
+  @Test
+  void virtualServicesBoundOnlyToGatewaysAreSkipped() {
+    TestConfigs.write(dir, "gw.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: ingress}
+        spec:
+          hosts: ["*"]
+          gateways: [bookinfo-gateway]
+          http:
+          - route:
+            - destination: {host: productpage}
+        """);
+
+    IstioConfig config = IstioConfigLoader.load(dir);
+
+    assertThat(config.virtualServices()).isEmpty();
+    assertThat(config.diagnostics()).singleElement()
+        .satisfies(d -> assertThat(d.severity()).isEqualTo(Severity.INFO));
+  }
+
+  @Test
+  void aMissingDirectoryIsADiagnostic() {
+    IstioConfig config = IstioConfigLoader.load(dir.resolve("absent"));
+
+    assertThat(config.hasErrors()).isTrue();
+    assertThat(config.files()).isEmpty();
+  }
+
+  private static String vs(String name, String host) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: %s
+        spec:
+          hosts: [%s]
+        """.formatted(name, host);
+  }
+}

@@ -1,0 +1,188 @@
+package io.bowline.controlplane.server;
+
+import static io.bowline.controlplane.server.AdsStream.CDS;
+import static io.bowline.controlplane.server.AdsStream.EDS;
+import static io.bowline.controlplane.server.AdsStream.LDS;
+import static io.bowline.controlplane.server.AdsStream.RDS;
+import static io.bowline.controlplane.server.AdsStream.unpack;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.TestConfigs;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real LocalControlPlane on loopback, a real ADS stream, real file changes. */
+class LocalControlPlaneTest {
+
+  private static final String REVIEWS = "reviews.default.svc.cluster.local";
+  private static final String REVIEWS_ROUTES = "outbound|9080||" + REVIEWS;
+  private static final String REVIEWS_V1 = "outbound|9080|v1|" + REVIEWS;
+  private static final Duration WATCH_TIMEOUT = Duration.ofSeconds(10);
+
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void writeBookinfo() throws IOException {
+    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("00-services.yaml"));
+    TestConfigs.write(dir, "10-reviews-dr.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews}
+        spec:
+          host: reviews
+          subsets:
+          - {name: v1, labels: {version: v1}}
+          - {name: v2, labels: {version: v2}}
+        """);
+    writeReviewsRoute("v1");
+  }
+
+  private void writeReviewsRoute(String subset) {
+    TestConfigs.write(dir, "20-reviews-vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - route:
+            - destination: {host: reviews, subset: %s}
+        """.formatted(subset));
+  }
+
+  @Test
+  void servesTheDirectoryOverAdsAndPushesChangesLiveKeepingTheLastGoodConfig() throws Exception {
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream ads = new AdsStream(controlPlane.port())) {
+      assertThat(controlPlane.port()).isPositive();
+      assertThat(controlPlane.published().version()).isEqualTo("1");
+      assertThat(controlPlane.published().files())
+          .containsExactly("00-services.yaml", "10-reviews-dr.yaml", "20-reviews-vs.yaml");
+      assertThat(controlPlane.diagnostics()).noneMatch(Diagnostic::isError);
+
+      DiscoveryResponse lds = ads.subscribe(LDS, List.of());
+      assertThat(lds.getVersionInfo()).isEqualTo("1");
+      assertThat(unpack(lds, Listener.class)).extracting(Listener::getName).containsExactlyInAnyOrder(
+          "productpage.default.svc.cluster.local:9080", "details.default.svc.cluster.local:9080",
+          REVIEWS + ":9080", "ratings.default.svc.cluster.local:9080");
+      ads.ack(lds, List.of());
+
+      DiscoveryResponse cds = ads.subscribe(CDS, List.of());
+      assertThat(unpack(cds, Cluster.class)).extracting(Cluster::getName)
+          .contains(REVIEWS_V1, "outbound|9080|v2|" + REVIEWS, "outbound|9080||ratings.default.svc.cluster.local")
+          .hasSize(6);
+      ads.ack(cds, List.of());
+
+      DiscoveryResponse rds = ads.subscribe(RDS, List.of(REVIEWS_ROUTES));
+      assertThat(unpack(rds, RouteConfiguration.class)).singleElement().satisfies(routes -> {
+        assertThat(routes.getName()).isEqualTo(REVIEWS_ROUTES);
+        assertThat(routes.getVirtualHosts(0).getRoutes(0).getRoute().getCluster()).isEqualTo(REVIEWS_V1);
+      });
+      ads.ack(rds, List.of(REVIEWS_ROUTES));
+
+      DiscoveryResponse eds = ads.subscribe(EDS, List.of(REVIEWS_V1));
+      assertThat(unpack(eds, ClusterLoadAssignment.class)).singleElement().satisfies(assignment -> {
+        assertThat(assignment.getClusterName()).isEqualTo(REVIEWS_V1);
+        assertThat(assignment.getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress()
+            .getPortValue()).isEqualTo(19083);
+      });
+      ads.ack(eds, List.of(REVIEWS_V1));
+
+      writeReviewsRoute("v2");
+
+      DiscoveryResponse pushed = ads.next(RDS);
+      assertThat(pushed.getVersionInfo()).isEqualTo("2");
+      assertThat(unpack(pushed, RouteConfiguration.class)).singleElement().satisfies(routes ->
+          assertThat(routes.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
+              .isEqualTo("outbound|9080|v2|" + REVIEWS));
+      ads.ack(pushed, List.of(REVIEWS_ROUTES));
+      assertThat(ads.next(LDS).getVersionInfo()).isEqualTo("2");
+      assertThat(controlPlane.published().version()).isEqualTo("2");
+
+      TestConfigs.write(dir, "30-broken.yaml", "kind: VirtualService\nspec: [unclosed\n");
+
+      await().atMost(WATCH_TIMEOUT).until(() -> controlPlane.diagnostics().stream().anyMatch(Diagnostic::isError));
+      assertThat(controlPlane.diagnostics()).filteredOn(Diagnostic::isError).singleElement()
+          .satisfies(error -> assertThat(error.file()).isEqualTo("30-broken.yaml"));
+      assertThat(controlPlane.published().version()).isEqualTo("2");
+      assertThat(controlPlane.published().files()).doesNotContain("30-broken.yaml");
+      assertThat(controlPlane.reload()).isFalse();
+      try (AdsStream late = new AdsStream(controlPlane.port())) {
+        DiscoveryResponse served = late.subscribe(RDS, List.of(REVIEWS_ROUTES));
+        assertThat(served.getVersionInfo()).isEqualTo("2");
+        assertThat(unpack(served, RouteConfiguration.class).get(0).getVirtualHosts(0).getRoutes(0).getRoute()
+            .getCluster()).isEqualTo("outbound|9080|v2|" + REVIEWS);
+      }
+
+      Files.delete(dir.resolve("30-broken.yaml"));
+
+      await().atMost(WATCH_TIMEOUT).until(() -> controlPlane.published().version().equals("3"));
+      assertThat(controlPlane.diagnostics()).noneMatch(Diagnostic::isError);
+      assertThat(ads.next(RDS).getVersionInfo()).isEqualTo("3");
+    }
+  }
+
+  @Test
+  void namedRequestsAreAnsweredWithTheResourcesThatExist() throws Exception {
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream ads = new AdsStream(controlPlane.port())) {
+      DiscoveryResponse rds = ads.subscribe(RDS, List.of("outbound|9080||unknown.example.com", REVIEWS_ROUTES));
+
+      assertThat(unpack(rds, RouteConfiguration.class)).extracting(RouteConfiguration::getName)
+          .containsExactly(REVIEWS_ROUTES);
+    }
+  }
+
+  @Test
+  void aBrokenInitialConfigurationServesEmptyVersionZeroUntilFixed() throws Exception {
+    TestConfigs.write(dir, "20-reviews-vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - route:
+            - destination: {host: reviews, subset: v9}
+        """);
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream ads = new AdsStream(controlPlane.port())) {
+      assertThat(controlPlane.published().version()).isEqualTo("0");
+      assertThat(controlPlane.published().files()).isEmpty();
+      assertThat(controlPlane.diagnostics()).filteredOn(Diagnostic::isError).singleElement().hasToString(
+          "ERROR 20-reviews-vs.yaml: VirtualService default/reviews: spec.http[0].route[0].destination.subset: "
+              + "subset v9 is not defined by any DestinationRule for host " + REVIEWS);
+      DiscoveryResponse empty = ads.subscribe(LDS, List.of());
+      assertThat(empty.getVersionInfo()).isEqualTo("0");
+      assertThat(empty.getResourcesList()).isEmpty();
+      ads.ack(empty, List.of());
+
+      writeReviewsRoute("v1");
+
+      DiscoveryResponse fixed = ads.next(LDS);
+      assertThat(fixed.getVersionInfo()).isEqualTo("1");
+      assertThat(fixed.getResourcesCount()).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void aMissingDirectoryFailsToStart() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> LocalControlPlane.start(dir.resolve("absent"), 0))
+        .isInstanceOf(java.nio.file.NoSuchFileException.class);
+  }
+}
