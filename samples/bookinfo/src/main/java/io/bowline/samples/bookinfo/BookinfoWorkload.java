@@ -1,0 +1,128 @@
+package io.bowline.samples.bookinfo;
+
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.bowline.api.MeshClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import okhttp3.OkHttpClient;
+
+/**
+ * One Bookinfo workload in this process, e.g. {@code reviews-v2}: an HTTP server on 127.0.0.1
+ * (ephemeral port) and the workload's own {@link MeshClient} (workload {@code <app>-<version>} in
+ * namespace {@code default}, labels {@code app} and {@code version}) with its own mesh-installed
+ * {@link OkHttpClient} for outbound calls.
+ */
+final class BookinfoWorkload implements AutoCloseable {
+
+  static final String NAMESPACE = "default";
+
+  static {
+    // The JDK server writes a response's headers and body in separate segments; with Nagle's
+    // algorithm on, the client's delayed ACK holds each body back ~40 ms. Read once per JVM.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
+  private final String app;
+  private final String version;
+  private final MeshClient mesh;
+  private final OkHttpClient outbound;
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private BookinfoWorkload(
+      String app, String version, MeshClient mesh, OkHttpClient outbound, HttpServer server, ExecutorService executor) {
+    this.app = app;
+    this.version = version;
+    this.mesh = mesh;
+    this.outbound = outbound;
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Starts the workload: subscribes its mesh client to {@code xdsServer} and serves {@code handler}
+   * on a fresh loopback port.
+   *
+   * @param handler builds the HTTP handler from the workload's mesh-installed outbound client
+   * @throws IOException if the server cannot bind
+   */
+  static BookinfoWorkload start(
+      String app, String version, String xdsServer, Function<OkHttpClient, HttpHandler> handler)
+      throws IOException {
+    String name = app + "-" + version;
+    MeshClient mesh = MeshClient.builder()
+        .workload(name, NAMESPACE)
+        .label("app", app)
+        .label("version", version)
+        .xdsServer(xdsServer)
+        .build();
+    ExecutorService executor = null;
+    try {
+      OkHttpClient outbound = mesh.okHttp(new OkHttpClient.Builder()).build();
+      executor = Executors.newCachedThreadPool(daemonThreads(name));
+      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+      server.createContext("/", handler.apply(outbound));
+      server.setExecutor(executor);
+      server.start();
+      return new BookinfoWorkload(app, version, mesh, outbound, server, executor);
+    } catch (IOException | RuntimeException e) {
+      mesh.close();
+      if (executor != null) {
+        executor.shutdownNow();
+      }
+      throw e;
+    }
+  }
+
+  /** The service name, Istio's {@code app} label, e.g. {@code reviews}. */
+  String app() {
+    return app;
+  }
+
+  /** Istio's {@code version} label, e.g. {@code v2}. */
+  String version() {
+    return version;
+  }
+
+  /** The workload name, e.g. {@code reviews-v2}. */
+  String name() {
+    return app + "-" + version;
+  }
+
+  /** The port the workload's HTTP server listens on, on 127.0.0.1. */
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** The workload's own mesh client. */
+  MeshClient mesh() {
+    return mesh;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+    mesh.close();
+    outbound.dispatcher().executorService().shutdown();
+    outbound.connectionPool().evictAll();
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-http-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+}

@@ -1,0 +1,91 @@
+package io.bowline.samples.bookinfo;
+
+import io.bowline.api.ClientStatus;
+import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.Published;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Waits until a config change has reached every workload: the control plane serves exactly the
+ * expected files, and every workload's mesh client has ACKed the control plane's version for
+ * listeners, route configurations, clusters and endpoints (CSDS {@code ACKED}). The local control
+ * plane gives all types of one snapshot the same {@code version_info}, so this means every client
+ * holds the whole current config.
+ */
+final class ConfigSync {
+
+  /** The xDS types a Bookinfo client subscribes to: LDS, RDS, CDS, EDS. */
+  static final List<String> TYPE_URLS = List.of(
+      "type.googleapis.com/envoy.config.listener.v3.Listener",
+      "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+      "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
+
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private ConfigSync() {}
+
+  /**
+   * Polls every 100 ms until the change has reached every workload.
+   *
+   * @param expectedFiles the file names the served config must consist of, sorted
+   * @return the control plane's config version every workload ACKed
+   * @throws StepFailedException if the control plane reports an ERROR diagnostic (listed in the
+   *     message), or the deadline passes (the message says what lagged)
+   * @throws InterruptedException if interrupted while waiting
+   */
+  static String await(
+      String step, LocalControlPlane cp, List<String> expectedFiles, List<BookinfoWorkload> workloads, Duration timeout)
+      throws StepFailedException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<String> errors = errorDiagnostics(cp);
+      if (!errors.isEmpty()) {
+        throw new StepFailedException(
+            "step " + step + ": the control plane rejected the config:\n  " + String.join("\n  ", errors));
+      }
+      Published published = cp.published();
+      List<String> lagging = new ArrayList<>();
+      if (!published.files().equals(expectedFiles)) {
+        lagging.add("control plane serves " + published.files() + " (version " + published.version()
+            + "), expected " + expectedFiles);
+      } else {
+        lagging.addAll(laggingClients(published.version(), workloads));
+        if (lagging.isEmpty()) {
+          return published.version();
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new StepFailedException("step " + step + ": config not in effect after " + timeout.toSeconds()
+            + " s:\n  " + String.join("\n  ", lagging));
+      }
+      Thread.sleep(POLL.toMillis());
+    }
+  }
+
+  private static List<String> errorDiagnostics(LocalControlPlane cp) {
+    return cp.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::toString).toList();
+  }
+
+  private static List<String> laggingClients(String version, List<BookinfoWorkload> workloads) {
+    List<String> lagging = new ArrayList<>();
+    for (BookinfoWorkload workload : workloads) {
+      ClientStatus status = workload.mesh().status();
+      for (String typeUrl : TYPE_URLS) {
+        String acked = status.versionOf(typeUrl);
+        if (!acked.equals(version)) {
+          lagging.add(workload.name() + " has ACKed " + shortType(typeUrl) + " version \"" + acked
+              + "\", control plane serves \"" + version + "\"" + (status.connected() ? "" : " (ADS stream down)"));
+        }
+      }
+    }
+    return lagging;
+  }
+
+  private static String shortType(String typeUrl) {
+    return typeUrl.substring(typeUrl.lastIndexOf('.') + 1);
+  }
+}
