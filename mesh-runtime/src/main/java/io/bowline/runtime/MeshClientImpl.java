@@ -5,6 +5,7 @@ import io.bowline.api.MeshClient;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
 import io.bowline.runtime.okhttp.MeshInterceptor;
+import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.NodeFactory;
@@ -25,6 +26,7 @@ final class MeshClientImpl implements MeshClient {
   private final XdsClient xds;
   private final SnapshotCompiler compiler;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
+  private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
 
   MeshClientImpl(MeshSettings settings) {
@@ -67,7 +69,7 @@ final class MeshClientImpl implements MeshClient {
           "okHttp() takes an okhttp3.OkHttpClient.Builder, got "
               + (okHttpClientBuilder == null ? "null" : okHttpClientBuilder.getClass().getName()));
     }
-    b.addInterceptor(new MeshInterceptor(this::snapshotForCall));
+    b.addInterceptor(new MeshInterceptor(router));
     return okHttpClientBuilder;
   }
 

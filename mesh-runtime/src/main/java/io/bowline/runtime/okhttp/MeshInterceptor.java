@@ -1,12 +1,9 @@
 package io.bowline.runtime.okhttp;
 
 import io.bowline.runtime.lb.UpstreamHost;
-import io.bowline.runtime.routing.RouteDecision;
-import io.bowline.runtime.snapshot.ClusterEntry;
-import io.bowline.runtime.snapshot.MeshSnapshot;
-import io.bowline.runtime.snapshot.OutboundListener;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.pipeline.RoutedCall;
 import java.io.IOException;
-import java.util.function.Supplier;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
@@ -29,52 +26,41 @@ public final class MeshInterceptor implements Interceptor {
   /** Response header carrying Envoy response flags on local replies. */
   public static final String RESPONSE_FLAGS_HEADER = "x-bowline-response-flags";
 
-  private final Supplier<MeshSnapshot> snapshots;
+  private final OutboundRouter router;
 
-  /** @param snapshots the current snapshot, waiting for the first config if need be */
-  public MeshInterceptor(Supplier<MeshSnapshot> snapshots) {
-    this.snapshots = snapshots;
+  public MeshInterceptor(OutboundRouter router) {
+    this.router = router;
   }
 
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
     HttpUrl url = request.url();
-    MeshSnapshot snapshot = snapshots.get();
-    OutboundListener listener = snapshot.listener(url.host(), url.port());
-    if (listener == null) {
-      return chain.proceed(request);
-    }
-    if (listener.routes() == null) {
-      return localReply(request, RouteDecision.NO_ROUTE);
-    }
     OkHttpMeshRequest view = new OkHttpMeshRequest(request);
-    RouteDecision decision = listener.routes().route(view);
-    if (decision instanceof RouteDecision.LocalReply reply) {
+    RoutedCall call = router.route(url.host(), url.port(), view);
+    if (call instanceof RoutedCall.LocalReply reply) {
       return localReply(request, reply);
     }
-    RouteDecision.Forward forward = (RouteDecision.Forward) decision;
-    ClusterEntry cluster = snapshot.cluster(forward.cluster());
-    if (cluster == null) {
-      return localReply(request, new RouteDecision.LocalReply(503, "NC", ""));
+    if (!(call instanceof RoutedCall.Upstream upstream)) {
+      return chain.proceed(request);
     }
-    UpstreamHost host = cluster.balancing().balancer().pick();
+    UpstreamHost host = upstream.pickHost();
     if (host == null) {
-      return localReply(request, new RouteDecision.LocalReply(503, "UH", "no healthy upstream"));
+      return localReply(request, RoutedCall.LocalReply.noHealthyUpstream());
     }
-    Request upstream = request.newBuilder()
+    Request attempt = request.newBuilder()
         .url(url.newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build())
         .header("Host", view.authority())
         .build();
     host.onRequestStart();
     try {
-      return chain.proceed(upstream);
+      return chain.proceed(attempt);
     } finally {
       host.onRequestEnd();
     }
   }
 
-  private static Response localReply(Request request, RouteDecision.LocalReply reply) {
+  static Response localReply(Request request, RoutedCall.LocalReply reply) {
     Response.Builder b = new Response.Builder()
         .request(request)
         .protocol(Protocol.HTTP_1_1)

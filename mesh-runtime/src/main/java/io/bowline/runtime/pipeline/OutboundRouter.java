@@ -1,0 +1,53 @@
+package io.bowline.runtime.pipeline;
+
+import io.bowline.api.MeshRequest;
+import io.bowline.runtime.routing.RouteDecision;
+import io.bowline.runtime.snapshot.ClusterEntry;
+import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.bowline.runtime.snapshot.OutboundListener;
+import java.util.function.Supplier;
+
+/**
+ * The transport-agnostic part of an outbound call: listener by {@code host:port}, virtual host
+ * and route by the request, cluster by the route (weighted pick). Every adapter goes through here,
+ * so OkHttp and gRPC make the same decisions. Reads one snapshot per call; no locks.
+ */
+public final class OutboundRouter {
+  private final Supplier<MeshSnapshot> snapshots;
+
+  /** @param snapshots the current snapshot (may wait for the first configuration) */
+  public OutboundRouter(Supplier<MeshSnapshot> snapshots) {
+    this.snapshots = snapshots;
+  }
+
+  /**
+   * Routes one call.
+   *
+   * @param host the destination host as the application wrote it (e.g. {@code reviews})
+   * @param port the destination port
+   * @param request the request view (authority, path, headers)
+   * @return never {@code null}
+   */
+  public RoutedCall route(String host, int port, MeshRequest request) {
+    MeshSnapshot snapshot = snapshots.get();
+    OutboundListener listener = snapshot.listener(host, port);
+    if (listener == null) {
+      return RoutedCall.PASS_THROUGH;
+    }
+    if (listener.routes() == null) {
+      return RoutedCall.LocalReply.NO_ROUTE;
+    }
+    RouteDecision decision = listener.routes().route(request);
+    if (decision instanceof RouteDecision.LocalReply reply) {
+      return reply == RouteDecision.NO_ROUTE
+          ? RoutedCall.LocalReply.NO_ROUTE
+          : new RoutedCall.LocalReply(reply.status(), reply.responseFlags(), reply.body());
+    }
+    RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+    ClusterEntry cluster = snapshot.cluster(forward.cluster());
+    if (cluster == null) {
+      return RoutedCall.LocalReply.clusterNotFound();
+    }
+    return new RoutedCall.Upstream(forward.route(), cluster, listener.name());
+  }
+}
