@@ -3,14 +3,21 @@ package io.bowline.controlplane.istio;
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import io.bowline.controlplane.istio.VirtualService.Destination;
+import io.bowline.controlplane.istio.VirtualService.DirectResponse;
+import io.bowline.controlplane.istio.VirtualService.HeaderOperations;
+import io.bowline.controlplane.istio.VirtualService.Headers;
 import io.bowline.controlplane.istio.VirtualService.HttpMatch;
 import io.bowline.controlplane.istio.VirtualService.HttpRoute;
+import io.bowline.controlplane.istio.VirtualService.Redirect;
+import io.bowline.controlplane.istio.VirtualService.Rewrite;
 import io.bowline.controlplane.istio.VirtualService.StringMatch;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -25,8 +32,12 @@ final class VirtualServiceParser {
   private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http");
   private static final Set<String> IGNORED = Set.of("exportTo");
   private static final Set<String> RULE_FIELDS =
-      Set.of("name", "match", "route", "redirect", "directResponse", "delegate");
-  private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port");
+      Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers");
+  private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port",
+      "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace");
+  private static final Set<String> REDIRECT_FIELDS =
+      Set.of("uri", "authority", "port", "scheme", "redirectCode");
+  private static final Set<Integer> REDIRECT_CODES = Set.of(301, 302, 303, 307, 308);
   private static final Set<String> STRING_MATCH_FIELDS = Set.of("exact", "prefix", "regex");
 
   private VirtualServiceParser() {}
@@ -63,18 +74,13 @@ final class VirtualServiceParser {
     }
     boolean local = rule.has("redirect") || rule.has("directResponse");
     List<SpecReader> destinations = rule.objects("route");
-    if (destinations.isEmpty()) {
-      if (local) {
-        rule.warning(rule.has("redirect") ? "redirect" : "directResponse",
-            "redirect and directResponse are not translated yet; rule skipped");
-      } else {
-        rule.error("route", "missing required field (a rule needs route, redirect or directResponse)");
-      }
+    if (destinations.isEmpty() && !local) {
+      rule.error("route", "missing required field (a rule needs route, redirect or directResponse)");
       return Optional.empty();
     }
-    if (local) {
+    if (local && (!destinations.isEmpty() || (rule.has("redirect") && rule.has("directResponse")))) {
       rule.error(rule.has("redirect") ? "redirect" : "directResponse",
-          "a rule cannot have both route and redirect/directResponse");
+          "a rule can have only one of route, redirect and directResponse");
       return Optional.empty();
     }
     List<HttpMatch> matches = new ArrayList<>();
@@ -85,7 +91,95 @@ final class VirtualServiceParser {
     for (SpecReader destination : destinations) {
       destination(destination).ifPresent(route::add);
     }
-    return Optional.of(new HttpRoute(rule.path(), rule.string("name").orElse(""), matches, route));
+    Redirect redirect = rule.object("redirect").map(VirtualServiceParser::redirect).orElse(null);
+    DirectResponse directResponse =
+        rule.object("directResponse").flatMap(VirtualServiceParser::directResponse).orElse(null);
+    if (local && redirect == null && directResponse == null) {
+      return Optional.empty();
+    }
+    Rewrite rewrite = rule.object("rewrite").map(VirtualServiceParser::rewrite).orElse(null);
+    if (rewrite != null && local) {
+      rule.warning("rewrite", "rewrite has no effect on a redirect or directResponse rule; ignored");
+      rewrite = null;
+    }
+    return Optional.of(new HttpRoute(rule.path(), rule.string("name").orElse(""), matches, route, redirect,
+        directResponse, rewrite, rule.object("headers").map(VirtualServiceParser::headers).orElse(null)));
+  }
+
+  private static Redirect redirect(SpecReader redirect) {
+    redirect.reportUnhandled(REDIRECT_FIELDS, Set.of());
+    int code = redirect.integer("redirectCode").orElse(301);
+    if (!REDIRECT_CODES.contains(code)) {
+      redirect.error("redirectCode", "redirect code " + code + " is not one Envoy can send (301, 302, 303, "
+          + "307, 308)");
+      code = 301;
+    }
+    return new Redirect(redirect.string("uri").orElse(""), redirect.string("authority").orElse(""),
+        redirect.port("port").orElse(0), redirect.string("scheme").orElse(""), code);
+  }
+
+  private static Optional<DirectResponse> directResponse(SpecReader response) {
+    response.reportUnhandled(Set.of("status", "body"), Set.of());
+    OptionalInt status = response.integer("status");
+    if (status.isEmpty() || status.getAsInt() < 200 || status.getAsInt() > 599) {
+      response.error("status", status.isEmpty() ? "missing required field"
+          : "status " + status.getAsInt() + " is out of range 200..599");
+      return Optional.empty();
+    }
+    String text = "";
+    List<Byte> bytes = new ArrayList<>();
+    Optional<SpecReader> body = response.object("body");
+    if (body.isPresent()) {
+      body.get().reportUnhandled(Set.of("string", "bytes"), Set.of());
+      text = body.get().string("string").orElse("");
+      Optional<String> encoded = body.get().string("bytes");
+      if (encoded.isPresent()) {
+        try {
+          for (byte b : Base64.getDecoder().decode(encoded.get())) {
+            bytes.add(b);
+          }
+        } catch (IllegalArgumentException e) {
+          body.get().error("bytes", "not valid base64: " + e.getMessage());
+        }
+      }
+    }
+    return Optional.of(new DirectResponse(status.getAsInt(), text, bytes));
+  }
+
+  private static Rewrite rewrite(SpecReader rewrite) {
+    rewrite.reportUnhandled(Set.of("uri", "authority", "uriRegexRewrite"), Set.of());
+    String regexMatch = "";
+    String regexRewrite = "";
+    Optional<SpecReader> regex = rewrite.object("uriRegexRewrite");
+    if (regex.isPresent()) {
+      regex.get().reportUnhandled(Set.of("match", "rewrite"), Set.of());
+      regexMatch = regex.get().requiredString("match").orElse("");
+      regexRewrite = regex.get().string("rewrite").orElse("");
+      try {
+        Pattern.compile(regexMatch);
+      } catch (PatternSyntaxException e) {
+        regex.get().error("match", "invalid RE2 regex '" + regexMatch + "': " + e.getMessage());
+      }
+      if (rewrite.has("uri")) {
+        rewrite.error("uri", "only one of uri and uriRegexRewrite may be set");
+      }
+    }
+    return new Rewrite(rewrite.string("uri").orElse(""), regexMatch, regexRewrite,
+        rewrite.string("authority").orElse(""));
+  }
+
+  /** Istio {@code Headers}: {@code request} and {@code response}, each with set/add/remove. */
+  static Headers headers(SpecReader headers) {
+    headers.reportUnhandled(Set.of("request", "response"), Set.of());
+    return new Headers(
+        headers.object("request").map(VirtualServiceParser::headerOperations).orElse(HeaderOperations.NONE),
+        headers.object("response").map(VirtualServiceParser::headerOperations).orElse(HeaderOperations.NONE));
+  }
+
+  private static HeaderOperations headerOperations(SpecReader operations) {
+    operations.reportUnhandled(Set.of("set", "add", "remove"), Set.of());
+    return new HeaderOperations(
+        operations.stringMap("set"), operations.stringMap("add"), operations.strings("remove"));
   }
 
   private static HttpMatch match(SpecReader match) {
@@ -93,20 +187,36 @@ final class VirtualServiceParser {
     StringMatch uri = match.object("uri").map(VirtualServiceParser::stringMatch)
         .filter(m -> m.kind() != StringMatch.Kind.PRESENT)
         .orElse(null);
-    Map<String, StringMatch> headers = new LinkedHashMap<>();
-    match.object("headers").ifPresent(all -> {
-      for (String name : all.keys()) {
-        all.object(name).ifPresentOrElse(
-            value -> headers.put(name, stringMatch(value)),
-            () -> headers.put(name, new StringMatch(StringMatch.Kind.PRESENT, "")));
-      }
-    });
     return new HttpMatch(
         match.string("name").orElse(""),
         uri,
         match.bool("ignoreUriCase").orElse(false),
-        headers,
-        match.port("port").orElse(0));
+        stringMatches(match, "headers"),
+        match.port("port").orElse(0),
+        optionalMatch(match, "method"),
+        optionalMatch(match, "authority"),
+        optionalMatch(match, "scheme"),
+        stringMatches(match, "queryParams"),
+        stringMatches(match, "withoutHeaders"),
+        match.stringMap("sourceLabels"),
+        match.string("sourceNamespace").orElse(""));
+  }
+
+  private static StringMatch optionalMatch(SpecReader match, String key) {
+    return match.object(key).map(VirtualServiceParser::stringMatch).orElse(null);
+  }
+
+  /** A mapping of names to StringMatch ({@code headers}, {@code queryParams}); a null value means present. */
+  private static Map<String, StringMatch> stringMatches(SpecReader match, String key) {
+    Map<String, StringMatch> result = new LinkedHashMap<>();
+    match.object(key).ifPresent(all -> {
+      for (String name : all.keys()) {
+        all.object(name).ifPresentOrElse(
+            value -> result.put(name, stringMatch(value)),
+            () -> result.put(name, new StringMatch(StringMatch.Kind.PRESENT, "")));
+      }
+    });
+    return result;
   }
 
   /** Istio {@code StringMatch}: exactly one of exact, prefix, regex; none (or regex "*") means present. */
@@ -140,7 +250,7 @@ final class VirtualServiceParser {
   }
 
   private static Optional<Destination> destination(SpecReader entry) {
-    entry.reportUnhandled(Set.of("destination", "weight"), Set.of());
+    entry.reportUnhandled(Set.of("destination", "weight", "headers"), Set.of());
     int weight = entry.integer("weight").orElse(0);
     Optional<SpecReader> destination = entry.object("destination");
     if (destination.isEmpty()) {
@@ -156,6 +266,8 @@ final class VirtualServiceParser {
       p.reportUnhandled(Set.of("number"), Set.of());
       return p.port("number").orElse(0);
     }).orElse(0);
-    return host.map(h -> new Destination(entry.path(), h, target.string("subset").orElse(""), port, weight));
+    Headers headers = entry.object("headers").map(VirtualServiceParser::headers).orElse(Headers.NONE);
+    return host.map(h ->
+        new Destination(entry.path(), h, target.string("subset").orElse(""), port, weight, headers));
   }
 }

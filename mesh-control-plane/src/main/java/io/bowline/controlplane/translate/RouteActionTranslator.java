@@ -47,9 +47,11 @@ final class RouteActionTranslator {
     }
     WeightedCluster.Builder weighted = WeightedCluster.newBuilder();
     for (Destination destination : destinations) {
-      weighted.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+      WeightedCluster.ClusterWeight.Builder cluster = WeightedCluster.ClusterWeight.newBuilder()
           .setName(clusterName(virtualService, destination, listenerPort))
-          .setWeight(UInt32Value.of(destination.weight())));
+          .setWeight(UInt32Value.of(destination.weight()));
+      HeaderOperationsTranslator.apply(cluster, destination.headers());
+      weighted.addClusters(cluster);
     }
     return Optional.of(action.setWeightedClusters(weighted).build());
   }

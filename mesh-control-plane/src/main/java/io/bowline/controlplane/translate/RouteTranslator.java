@@ -22,8 +22,11 @@ import java.util.Optional;
  *
  * <p>Each {@code match[]} entry becomes one route (entries are ORed); a rule without match becomes a
  * catch-all {@code prefix: ""}; entries whose {@code port} is another port are dropped; no route is emitted
- * after the first catch-all. Without any route, the configuration holds the single route {@code default}
- * to the service's own cluster.
+ * after the first catch-all; entries whose {@code sourceLabels}/{@code sourceNamespace} do not fit the client
+ * are dropped (istiod evaluates them per proxy). A rule becomes a {@code redirect}, a {@code direct_response}
+ * or a {@code route} action (with its rewrite); route-level headers, and those of a rule's only destination,
+ * go on the route. Without any route, the configuration holds the single route {@code default} to the
+ * service's own cluster.
  */
 final class RouteTranslator {
 
@@ -32,10 +35,12 @@ final class RouteTranslator {
 
   private final HostResolver resolver;
   private final RouteActionTranslator actions;
+  private final ClientView client;
 
-  RouteTranslator(HostResolver resolver, RouteActionTranslator actions) {
+  RouteTranslator(HostResolver resolver, RouteActionTranslator actions, ClientView client) {
     this.resolver = resolver;
     this.actions = actions;
+    this.client = client;
   }
 
   RouteConfiguration routeConfiguration(MeshService service, ServicePort port, List<BoundRule> rules) {
@@ -55,8 +60,8 @@ final class RouteTranslator {
     List<Route> routes = new ArrayList<>();
     for (BoundRule bound : rules) {
       HttpRoute rule = bound.rule();
-      Optional<RouteAction> action = actions.translate(bound.virtualService(), rule, port);
-      if (action.isEmpty()) {
+      Optional<Route.Builder> template = template(bound, port);
+      if (template.isEmpty()) {
         continue;
       }
       List<HttpMatch> matches = rule.match().isEmpty() ? Collections.singletonList(null) : rule.match();
@@ -64,11 +69,13 @@ final class RouteTranslator {
         if (match != null && match.port() != 0 && match.port() != port) {
           continue;
         }
+        if (match != null && !match.appliesToSource(client.labels(), client.namespace())) {
+          continue;
+        }
         RouteMatch routeMatch = RouteMatchTranslator.translate(match);
-        routes.add(Route.newBuilder()
+        routes.add(template.get().clone()
             .setName(routeName(rule, match))
             .setMatch(routeMatch)
-            .setRoute(action.get())
             .build());
         if (RouteMatchTranslator.isCatchAll(routeMatch)) {
           return routes;
@@ -79,6 +86,31 @@ final class RouteTranslator {
       routes.add(defaultRoute(service.host(), port));
     }
     return routes;
+  }
+
+  /**
+   * Everything of a rule's routes except name and match: the redirect, direct response or route action
+   * (with rewrite), and the header mutations. Empty when the rule has no usable destination.
+   */
+  private Optional<Route.Builder> template(BoundRule bound, int port) {
+    HttpRoute rule = bound.rule();
+    Route.Builder route = Route.newBuilder();
+    if (rule.redirect() != null) {
+      route.setRedirect(LocalReplyTranslator.redirect(rule.redirect()));
+    } else if (rule.directResponse() != null) {
+      route.setDirectResponse(LocalReplyTranslator.directResponse(rule.directResponse()));
+    } else {
+      Optional<RouteAction> action = actions.translate(bound.virtualService(), rule, port);
+      if (action.isEmpty()) {
+        return Optional.empty();
+      }
+      route.setRoute(RewriteTranslator.apply(action.get(), rule.rewrite()));
+      if (rule.route().size() == 1) {
+        HeaderOperationsTranslator.apply(route, rule.route().get(0).headers());
+      }
+    }
+    HeaderOperationsTranslator.apply(route, rule.headers());
+    return Optional.of(route);
   }
 
   /** The route of a service without VirtualService: everything to {@code outbound|<port>||<host>}. */

@@ -53,6 +53,17 @@ public final class XdsTranslator {
    *     resources must not be served
    */
   public XdsResources translate(IstioConfig config) {
+    return translate(config, ClientView.DEFAULT);
+  }
+
+  /**
+   * Translates {@code config} as seen by {@code client} (istiod generates per proxy: {@code sourceLabels}
+   * and {@code sourceNamespace} of VirtualService matches are evaluated against it).
+   *
+   * @return the resources and the loading plus translation diagnostics; if these contain an error the
+   *     resources must not be served
+   */
+  public XdsResources translate(IstioConfig config, ClientView client) {
     DiagnosticCollector diagnostics = new DiagnosticCollector();
     diagnostics.addAll(config.diagnostics());
     HostResolver resolver = new HostResolver(clusterDomain, namespaces(config));
@@ -60,7 +71,7 @@ public final class XdsTranslator {
     DestinationPolicies policies = DestinationPolicies.build(config, resolver, registry, diagnostics);
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
-    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry));
+    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry), client);
 
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routeConfigurations = new ArrayList<>();

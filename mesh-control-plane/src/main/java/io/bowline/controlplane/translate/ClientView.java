@@ -1,0 +1,25 @@
+package io.bowline.controlplane.translate;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Who the xDS resources are generated for: the client's namespace and workload labels, as its bootstrap
+ * node metadata gives them ({@code NAMESPACE}, {@code LABELS}). istiod uses the same two to evaluate
+ * {@code sourceNamespace}/{@code sourceLabels} of a VirtualService match, {@code exportTo} and the
+ * Sidecar resource.
+ *
+ * @param namespace the client's namespace
+ * @param labels the client's workload labels
+ */
+public record ClientView(String namespace, Map<String, String> labels) {
+
+  /** A client in namespace {@code default} without labels: the view served to nodes that send no metadata. */
+  public static final ClientView DEFAULT = new ClientView("default", Map.of());
+
+  /** Copies and sorts the labels; a blank namespace becomes {@code default}. */
+  public ClientView {
+    namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
+    labels = Map.copyOf(new TreeMap<>(labels));
+  }
+}
