@@ -3,6 +3,7 @@ package io.bowline.controlplane;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.IstioConfigLoader;
+import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.XdsResources;
@@ -88,6 +89,11 @@ public final class LocalControlPlane implements AutoCloseable {
   /** Diagnostics (errors, warnings, info) of the last reload attempt. */
   public List<Diagnostic> diagnostics() {
     return diagnostics;
+  }
+
+  /** What clients ACKed and NACKed (NACKs are also logged as warnings). */
+  public AckLedger acks() {
+    return server.acks();
   }
 
   /**

@@ -25,10 +25,12 @@ public final class XdsSnapshotServer implements AutoCloseable {
 
   private final SimpleCache<String> cache;
   private final Server server;
+  private final AckLedger acks;
 
-  private XdsSnapshotServer(SimpleCache<String> cache, Server server) {
+  private XdsSnapshotServer(SimpleCache<String> cache, Server server, AckLedger acks) {
     this.cache = cache;
     this.server = server;
+    this.acks = acks;
   }
 
   /**
@@ -42,7 +44,8 @@ public final class XdsSnapshotServer implements AutoCloseable {
   public static XdsSnapshotServer start(String host, int port, String initialVersion) throws IOException {
     SimpleCache<String> cache = new SimpleCache<>(node -> NODE_GROUP);
     cache.setSnapshot(NODE_GROUP, Snapshot.createEmpty(initialVersion));
-    V3DiscoveryServer discovery = new V3DiscoveryServer(new AnswerWhatExistsWatcher(cache));
+    AckLedger acks = new AckLedger();
+    V3DiscoveryServer discovery = new V3DiscoveryServer(acks, new AnswerWhatExistsWatcher(cache));
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .addService(discovery.getListenerDiscoveryServiceImpl())
@@ -52,7 +55,12 @@ public final class XdsSnapshotServer implements AutoCloseable {
         .addService(discovery.getSecretDiscoveryServiceImpl())
         .build()
         .start();
-    return new XdsSnapshotServer(cache, server);
+    return new XdsSnapshotServer(cache, server, acks);
+  }
+
+  /** What clients ACKed and NACKed. */
+  public AckLedger acks() {
+    return acks;
   }
 
   /** The bound TCP port. */

@@ -18,7 +18,7 @@ import java.util.Optional;
 /**
  * Builds the route configuration {@code outbound|<port>||<host>} of a service port, as istiod's {@code grpc}
  * generator does: {@code ignore_port_in_host_matching}, one virtual host {@code <host>:<port>} whose domains
- * are the host and its short names, and the routes of the VirtualServices that target the host.
+ * are the host and its short names, with and without {@code :<port>}, and the routes of the VirtualServices that target the host.
  *
  * <p>Each {@code match[]} entry becomes one route (entries are ORed); a rule without match becomes a
  * catch-all {@code prefix: ""}; entries whose {@code port} is another port are dropped; no route is emitted
@@ -46,7 +46,7 @@ final class RouteTranslator {
   RouteConfiguration routeConfiguration(MeshService service, ServicePort port, List<BoundRule> rules) {
     VirtualHost virtualHost = VirtualHost.newBuilder()
         .setName(ClusterNames.listener(service.host(), port.number()))
-        .addAllDomains(resolver.aliases(service.host()))
+        .addAllDomains(domains(service.host(), port.number()))
         .addAllRoutes(routes(service, port.number(), rules))
         .build();
     return RouteConfiguration.newBuilder()
@@ -111,6 +111,18 @@ final class RouteTranslator {
     }
     HeaderOperationsTranslator.apply(route, rule.headers());
     return Optional.of(route);
+  }
+
+  /**
+   * The host, its short names, then each of them with {@code :<port>}: Envoy ignores the port
+   * ({@code ignore_port_in_host_matching}) but gRPC clients match the authority {@code host:port} of an
+   * {@code xds:///host:port} target as written.
+   */
+  private List<String> domains(String host, int port) {
+    List<String> aliases = resolver.aliases(host);
+    List<String> domains = new ArrayList<>(aliases);
+    aliases.forEach(alias -> domains.add(alias + ":" + port));
+    return domains;
   }
 
   /** The route of a service without VirtualService: everything to {@code outbound|<port>||<host>}. */

@@ -101,7 +101,8 @@ class BookinfoFixturesTest {
     assertThat(routeConfiguration.getIgnorePortInHostMatching()).isTrue();
     assertThat(routeConfiguration.getVirtualHosts(0).getName()).isEqualTo(REVIEWS + ":9080");
     assertThat(routeConfiguration.getVirtualHosts(0).getDomainsList())
-        .containsExactly(REVIEWS, "reviews.default.svc", "reviews.default", "reviews");
+        .containsExactly(REVIEWS, "reviews.default.svc", "reviews.default", "reviews", REVIEWS + ":9080",
+            "reviews.default.svc:9080", "reviews.default:9080", "reviews:9080");
     List<Route> routes = routes(resources, "outbound|9080||" + REVIEWS);
     assertThat(routes).hasSize(1);
     assertThat(routes.get(0).getMatch().getPrefix()).isEmpty();

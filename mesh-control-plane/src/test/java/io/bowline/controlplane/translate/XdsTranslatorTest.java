@@ -301,7 +301,7 @@ class XdsTranslatorTest {
     assertThat(endpoints(resources, "outbound|443||api.example.com").getEndpoints(0).getLocality().getZone())
         .isEqualTo("west-1");
     assertThat(XdsAssertions.routeConfiguration(resources, "outbound|443||api.example.com")
-        .getVirtualHosts(0).getDomainsList()).containsExactly("api.example.com");
+        .getVirtualHosts(0).getDomainsList()).containsExactly("api.example.com", "api.example.com:443");
     assertThat(resources.diagnostics()).extracting(Diagnostic::resource, Diagnostic::field).contains(
         tuple("ServiceEntry default/passthrough", "spec.resolution"),
         tuple("DestinationRule default/external", "spec.trafficPolicy.loadBalancer.simple"));
