@@ -15,8 +15,11 @@ import java.util.StringJoiner;
  * @param field the field path inside the resource, for example
  *     {@code spec.http[0].route[1].destination.subset} ({@code ""} when not tied to a field)
  * @param message a human-readable explanation
+ * @param line the 1-based line of the field (or of its nearest written parent) in {@code file}; 0 when
+ *     unknown
  */
-public record Diagnostic(Severity severity, String file, String resource, String field, String message) {
+public record Diagnostic(
+    Severity severity, String file, String resource, String field, String message, int line) {
 
   /** How serious a {@link Diagnostic} is. */
   public enum Severity {
@@ -35,6 +38,12 @@ public record Diagnostic(Severity severity, String file, String resource, String
     file = file == null ? "" : file;
     resource = resource == null ? "" : resource;
     field = field == null ? "" : field;
+    line = Math.max(0, line);
+  }
+
+  /** A diagnostic without a known line. */
+  public Diagnostic(Severity severity, String file, String resource, String field, String message) {
+    this(severity, file, resource, field, message, 0);
   }
 
   /** Whether this is an {@link Severity#ERROR}. */
@@ -42,11 +51,12 @@ public record Diagnostic(Severity severity, String file, String resource, String
     return severity == Severity.ERROR;
   }
 
-  /** Formats as {@code "ERROR file: Kind ns/name: field: message"}, leaving out empty parts. */
+  /** Formats as {@code "ERROR file:line: Kind ns/name: field: message"}, leaving out empty parts. */
   @Override
   public String toString() {
     StringJoiner parts = new StringJoiner(": ", severity + " ", "");
-    for (String part : new String[] {file, resource, field, message}) {
+    String location = line > 0 && !file.isEmpty() ? file + ":" + line : file;
+    for (String part : new String[] {location, resource, field, message}) {
       if (!part.isEmpty()) {
         parts.add(part);
       }

@@ -14,6 +14,17 @@ import java.util.Set;
 public final class DiagnosticCollector {
 
   private final Set<Diagnostic> diagnostics = new LinkedHashSet<>();
+  private final SourceLines lines;
+
+  /** A collector that does not know where fields are written (diagnostics carry line 0). */
+  public DiagnosticCollector() {
+    this(SourceLines.NONE);
+  }
+
+  /** A collector that places each diagnostic at the line of its field. */
+  public DiagnosticCollector(SourceLines lines) {
+    this.lines = lines;
+  }
 
   /** Records an error tied to a field of a resource. */
   public void error(ResourceRef ref, String field, String message) {
@@ -51,6 +62,7 @@ public final class DiagnosticCollector {
   }
 
   private void add(Severity severity, ResourceRef ref, String field, String message) {
-    diagnostics.add(new Diagnostic(severity, ref.file(), ref.label(), field, message));
+    diagnostics.add(
+        new Diagnostic(severity, ref.file(), ref.label(), field, message, lines.lineOf(ref, field)));
   }
 }

@@ -19,8 +19,9 @@ import java.util.stream.Stream;
  * {@code .yml} (not starting with {@code .}, which skips editor lock files), read in sorted name order;
  * each file may hold several {@code ---}-separated documents. Kinds {@code ServiceEntry},
  * {@code WorkloadEntry}, {@code DestinationRule} and {@code VirtualService} of
- * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed; any other kind is reported
- * as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
+ * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed, and Kubernetes {@code Service}
+ * (v1; becomes a ServiceEntry, listed before the real ServiceEntries) and {@code Deployment} (apps/v1; pod
+ * labels); any other kind is reported as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
  * (kind, namespace, name) appears twice, the later one wins, like {@code kubectl apply}, with a warning.
  *
  * <p>Never throws on bad input: problems are returned as diagnostics.
@@ -35,7 +36,8 @@ public final class IstioConfigLoader {
       Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
 
-  private final DiagnosticCollector diagnostics = new DiagnosticCollector();
+  private final SourceLines sourceLines = new SourceLines();
+  private final DiagnosticCollector diagnostics = new DiagnosticCollector(sourceLines);
   /** Resources by "kind/namespace/name"; a value is null when the resource was skipped or invalid. */
   private final Map<String, Object> resources = new LinkedHashMap<>();
   private final Map<String, ResourceRef> refs = new LinkedHashMap<>();
@@ -104,7 +106,8 @@ public final class IstioConfigLoader {
     return loader.build(List.of());
   }
 
-  private void addDocument(String file, Map<?, ?> document) {
+  private void addDocument(String file, YamlDocuments.Document source) {
+    Map<?, ?> document = source.content();
     SpecReader root = new SpecReader(document, "", new ResourceRef("", "", "", file), diagnostics);
     String kind = root.string("kind").orElse("");
     String apiVersion = root.string("apiVersion").orElse("");
@@ -114,9 +117,15 @@ public final class IstioConfigLoader {
     String namespace = metadata.string("namespace").filter(ns -> !ns.isBlank()).orElse(DEFAULT_NAMESPACE);
     ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind, namespace,
         name.isEmpty() ? "(no name)" : name, file);
+    sourceLines.put(ref, source.lines());
     SpecReader top = new SpecReader(document, "", ref, diagnostics);
     if (kind.isEmpty() || apiVersion.isEmpty()) {
       top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
+      return;
+    }
+    if (kind.equals("Service") && apiVersion.equals("v1")
+        || kind.equals("Deployment") && apiVersion.equals("apps/v1")) {
+      addKubernetes(ref, top, name);
       return;
     }
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
@@ -141,6 +150,22 @@ public final class IstioConfigLoader {
       return;
     }
     register(ref, parse(kind, spec.get()).orElse(null));
+  }
+
+  /** A Kubernetes Service (a mesh service) or Deployment (pod labels). */
+  private void addKubernetes(ResourceRef ref, SpecReader top, String name) {
+    if (name.isEmpty()) {
+      top.error("metadata.name", "missing required field");
+      return;
+    }
+    Optional<SpecReader> spec = top.object("spec");
+    if (spec.isEmpty()) {
+      top.error("spec", "missing required field");
+      return;
+    }
+    register(ref, ref.kind().equals("Service")
+        ? KubernetesServiceParser.parse(spec.get()).orElse(null)
+        : Deployment.parse(spec.get()));
   }
 
   private static Optional<?> parse(String kind, SpecReader spec) {
@@ -173,12 +198,18 @@ public final class IstioConfigLoader {
 
   private IstioConfig build(List<String> files) {
     List<ServiceEntry> serviceEntries = new ArrayList<>();
+    List<ServiceEntry> kubernetesServices = new ArrayList<>();
+    List<Deployment> deployments = new ArrayList<>();
     List<WorkloadEntry> workloadEntries = new ArrayList<>();
     List<DestinationRule> destinationRules = new ArrayList<>();
     List<VirtualService> virtualServices = new ArrayList<>();
     for (Object resource : resources.values()) {
-      if (resource instanceof ServiceEntry se) {
+      if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
+        kubernetesServices.add(se);
+      } else if (resource instanceof ServiceEntry se) {
         serviceEntries.add(se);
+      } else if (resource instanceof Deployment deployment) {
+        deployments.add(deployment);
       } else if (resource instanceof WorkloadEntry we) {
         workloadEntries.add(we);
       } else if (resource instanceof DestinationRule dr) {
@@ -187,7 +218,9 @@ public final class IstioConfigLoader {
         virtualServices.add(vs);
       }
     }
-    return new IstioConfig(files, serviceEntries, workloadEntries, destinationRules, virtualServices,
-        diagnostics.list());
+    // Kubernetes Services first: a ServiceEntry for the same host is the more specific, local definition.
+    kubernetesServices.addAll(serviceEntries);
+    return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
+        diagnostics.list(), sourceLines, deployments);
   }
 }

@@ -41,7 +41,11 @@ final class ServiceRegistry {
         }
         String fqdn = resolver.resolve(host, entry.ref().namespace());
         MeshService previous = registry.services.remove(fqdn);
-        if (previous != null) {
+        if (previous != null && previous.source().kind().equals("Service") && !entry.ref().kind().equals("Service")) {
+          diagnostics.info(entry.ref(), field, "host " + fqdn + " is also the Kubernetes "
+              + previous.source().label() + " in " + previous.source().file() + "; this ServiceEntry's ports and "
+              + "endpoints are used");
+        } else if (previous != null) {
           diagnostics.warning(entry.ref(), field, "host " + fqdn + " is also defined by "
               + previous.source().label() + " in " + previous.source().file() + "; this later definition wins");
         }

@@ -64,13 +64,14 @@ public final class XdsTranslator {
    *     resources must not be served
    */
   public XdsResources translate(IstioConfig config, ClientView client) {
-    DiagnosticCollector diagnostics = new DiagnosticCollector();
+    DiagnosticCollector diagnostics = new DiagnosticCollector(config.sourceLines());
     diagnostics.addAll(config.diagnostics());
     HostResolver resolver = new HostResolver(clusterDomain, namespaces(config));
     ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics);
     DestinationPolicies policies = DestinationPolicies.build(config, resolver, registry, diagnostics);
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
+    SubsetCoverage.check(config, resolver, registry, diagnostics);
     RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry), client);
 
     List<Listener> listeners = new ArrayList<>();
@@ -104,6 +105,7 @@ public final class XdsTranslator {
     Set<String> namespaces = new TreeSet<>();
     Stream.of(
             config.serviceEntries().stream().map(se -> se.ref()),
+            config.deployments().stream().map(d -> d.ref()),
             config.workloadEntries().stream().map(we -> we.ref()),
             config.destinationRules().stream().map(dr -> dr.ref()),
             config.virtualServices().stream().map(vs -> vs.ref()))

@@ -50,7 +50,7 @@ class ControlPlaneCliTest {
 
     assertThat(exitCode).isEqualTo(1);
     assertThat(out.toString().lines()).containsExactly(
-        "ERROR reviews.yaml: VirtualService default/reviews: spec.http[0].route[0].destination.subset: "
+        "ERROR reviews.yaml:8: VirtualService default/reviews: spec.http[0].route[0].destination.subset: "
             + "subset v9 is not defined by any DestinationRule for host reviews.default.svc.cluster.local");
     assertThat(err.toString()).contains("2 files", "1 error");
   }
@@ -73,7 +73,7 @@ class ControlPlaneCliTest {
 
     assertThat(exitCode).isZero();
     assertThat(out.toString().lines()).singleElement().asString()
-        .startsWith("WARNING reviews.yaml: VirtualService default/reviews: spec.http[0].timeout: ");
+        .startsWith("WARNING reviews.yaml:7: VirtualService default/reviews: spec.http[0].timeout: ");
   }
 
   @Test

@@ -17,7 +17,9 @@ class IstioConfigLoaderTest {
   Path dir;
 
   private static List<String> lines(IstioConfig config) {
-    return config.diagnostics().stream().map(Diagnostic::toString).toList();
+    return config.diagnostics().stream()
+        .map(d -> new Diagnostic(d.severity(), d.file(), d.resource(), d.field(), d.message()).toString())
+        .toList();
   }
 
   @Test
@@ -54,7 +56,7 @@ class IstioConfigLoaderTest {
   void otherKindsAreReportedAndIgnored() {
     TestConfigs.write(dir, "k8s.yaml", """
         apiVersion: v1
-        kind: Service
+        kind: ServiceAccount
         metadata: {name: reviews}
         ---
         apiVersion: security.istio.io/v1
@@ -67,7 +69,8 @@ class IstioConfigLoaderTest {
 
     assertThat(config.hasErrors()).isFalse();
     assertThat(lines(config)).containsExactly(
-        "INFO k8s.yaml: Service default/reviews: kind: kind Service (v1) is not translated (later issue); ignored",
+        "INFO k8s.yaml: ServiceAccount default/reviews: kind: kind ServiceAccount (v1) is not translated (later issue); "
+            + "ignored",
         "INFO k8s.yaml: PeerAuthentication istio-system/default: kind: kind PeerAuthentication "
             + "(security.istio.io/v1) is not translated (later issue); ignored");
   }

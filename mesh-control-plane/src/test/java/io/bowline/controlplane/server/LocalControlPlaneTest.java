@@ -165,7 +165,7 @@ class LocalControlPlaneTest {
       assertThat(controlPlane.published().version()).isEqualTo("0");
       assertThat(controlPlane.published().files()).isEmpty();
       assertThat(controlPlane.diagnostics()).filteredOn(Diagnostic::isError).singleElement().hasToString(
-          "ERROR 20-reviews-vs.yaml: VirtualService default/reviews: spec.http[0].route[0].destination.subset: "
+          "ERROR 20-reviews-vs.yaml:8: VirtualService default/reviews: spec.http[0].route[0].destination.subset: "
               + "subset v9 is not defined by any DestinationRule for host " + REVIEWS);
       DiscoveryResponse empty = ads.subscribe(LDS, List.of());
       assertThat(empty.getVersionInfo()).isEqualTo("0");

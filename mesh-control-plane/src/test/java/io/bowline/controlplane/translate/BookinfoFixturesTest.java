@@ -212,7 +212,7 @@ class BookinfoFixturesTest {
       assertThat(error.resource()).isEqualTo("VirtualService default/reviews");
       assertThat(error.field()).isEqualTo("spec.http[0].route[1].destination.subset");
       assertThat(error.message()).contains("v9", REVIEWS);
-      assertThat(error).hasToString("ERROR reviews-v9.yaml: VirtualService default/reviews: "
+      assertThat(error).hasToString("ERROR reviews-v9.yaml:11: VirtualService default/reviews: "
           + "spec.http[0].route[1].destination.subset: " + error.message());
     });
     assertThat(errors(resources)).extracting(Diagnostic::severity).containsOnly(Diagnostic.Severity.ERROR);

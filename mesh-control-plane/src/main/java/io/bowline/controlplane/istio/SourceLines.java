@@ -1,0 +1,52 @@
+package io.bowline.controlplane.istio;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where each field of each loaded resource is written: the 1-based line of a field path (as diagnostics
+ * name fields, for example {@code spec.http[0].route[1].destination.subset}) in the resource's file. A field
+ * that is not written (a missing required one) is placed at its nearest written parent, and a resource
+ * itself at the first line of its document. Thread-safe; filled while loading, read afterwards.
+ */
+public final class SourceLines {
+
+  /** Knows no lines: every lookup answers 0 (unknown). */
+  public static final SourceLines NONE = new SourceLines();
+
+  private final Map<ResourceRef, Map<String, Integer>> byResource = new ConcurrentHashMap<>();
+
+  void put(ResourceRef ref, Map<String, Integer> lines) {
+    if (this != NONE) {
+      byResource.put(ref, Map.copyOf(lines));
+    }
+  }
+
+  /**
+   * The line of {@code field} in {@code ref}'s file, or of its nearest written parent.
+   *
+   * @return a 1-based line number, or 0 when the resource is unknown
+   */
+  public int lineOf(ResourceRef ref, String field) {
+    Map<String, Integer> lines = byResource.get(ref);
+    if (lines == null) {
+      return 0;
+    }
+    String path = field == null ? "" : field;
+    while (true) {
+      Integer line = lines.get(path);
+      if (line != null) {
+        return line;
+      }
+      if (path.isEmpty()) {
+        return 0;
+      }
+      path = parent(path);
+    }
+  }
+
+  private static String parent(String path) {
+    int cut = Math.max(path.lastIndexOf('.'), path.lastIndexOf('['));
+    return cut < 0 ? "" : path.substring(0, cut);
+  }
+}
