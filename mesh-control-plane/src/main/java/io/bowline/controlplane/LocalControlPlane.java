@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
 import io.bowline.controlplane.server.XdsSnapshotServer;
+import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.XdsResources;
 import io.bowline.controlplane.translate.XdsTranslator;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import java.util.Objects;
  * them and, if nothing is an error, publishes a new snapshot whose version is the next number
  * ({@code "1"}, {@code "2"}, ...). With any error the previous snapshot keeps serving and
  * {@link #diagnostics()} says what is wrong (file, resource, field). Before the first successful load an
- * empty snapshot of version {@code "0"} is served. Every node gets the same configuration.
+ * empty snapshot of version {@code "0"} is served. Each client view (node metadata {@code NAMESPACE} and
+ * {@code LABELS}) gets the configuration translated for it; each type is pushed only when it changed.
  *
  * <p>Thread-safe. Close it to stop the server and the directory watch.
  */
@@ -91,6 +93,14 @@ public final class LocalControlPlane implements AutoCloseable {
     return diagnostics;
   }
 
+  /**
+   * The version of {@code typeUrl} served to clients of {@code view}: the publish number in which that type
+   * last changed for them ({@code ""} before such a client connected).
+   */
+  public String servedVersion(ClientView view, String typeUrl) {
+    return server.servedVersion(view, typeUrl);
+  }
+
   /** What clients ACKed and NACKed (NACKs are also logged as warnings). */
   public AckLedger acks() {
     return server.acks();
@@ -108,7 +118,8 @@ public final class LocalControlPlane implements AutoCloseable {
     boolean ok = !resources.hasErrors();
     if (ok) {
       String next = Long.toString(++version);
-      server.publish(resources, next);
+      server.publish(view -> view.equals(ClientView.DEFAULT) ? resources : translator.translate(config, view),
+          next);
       published = new Published(next, config.files(), Instant.now());
     }
     diagnostics = resources.diagnostics();

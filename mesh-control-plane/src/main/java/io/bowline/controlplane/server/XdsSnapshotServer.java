@@ -1,36 +1,60 @@
 package io.bowline.controlplane.server;
 
+import com.google.protobuf.Message;
+import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.XdsResources;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A gRPC server serving xDS v3 (ADS, plus the per-type LDS/RDS/CDS/EDS/SDS services, state of the world and
- * delta) from java-control-plane's {@link SimpleCache}. Every node gets the same snapshot (one node group).
- * Publishing replaces the snapshot; open streams receive the new version at once. Thread-safe.
+ * delta) from java-control-plane's {@link SimpleCache}.
+ *
+ * <p>Each client gets its own view: nodes are grouped by {@link ClientView} (node metadata {@code NAMESPACE}
+ * and {@code LABELS}), and each group gets a snapshot translated for it, made when its first node connects
+ * and remade on every publish. Each resource type carries its own version: the number of the publish in
+ * which that type's resources (for that view) last changed, so a publish pushes only the types that changed
+ * (per-resource versions for delta xDS are content hashes, computed by java-control-plane). Thread-safe.
  */
 public final class XdsSnapshotServer implements AutoCloseable {
 
-  /** The single node group: every client sees the same configuration. */
-  static final String NODE_GROUP = "bowline";
+  /** Translates the current configuration for one client view. */
+  @FunctionalInterface
+  public interface ViewTranslator {
+    /** The resources {@code view} sees; must not carry errors. */
+    XdsResources translate(ClientView view);
+  }
 
   private static final long SHUTDOWN_GRACE_SECONDS = 5;
+  private static final List<String> TYPES = List.of(
+      Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL, Resources.V3.LISTENER_TYPE_URL,
+      Resources.V3.ROUTE_TYPE_URL);
 
-  private final SimpleCache<String> cache;
+  private final SimpleCache<ClientView> cache;
   private final Server server;
   private final AckLedger acks;
+  private final Set<ClientView> views = ConcurrentHashMap.newKeySet();
+  private final Map<ClientView, Snapshot> served = new ConcurrentHashMap<>();
+  private ViewTranslator translator;
+  private String version;
 
-  private XdsSnapshotServer(SimpleCache<String> cache, Server server, AckLedger acks) {
+  private XdsSnapshotServer(String initialVersion, AckLedger acks, SimpleCache<ClientView> cache, Server server) {
+    this.version = initialVersion;
+    this.acks = acks;
     this.cache = cache;
     this.server = server;
-    this.acks = acks;
   }
 
   /**
@@ -42,9 +66,10 @@ public final class XdsSnapshotServer implements AutoCloseable {
    * @throws IOException if the port cannot be bound
    */
   public static XdsSnapshotServer start(String host, int port, String initialVersion) throws IOException {
-    SimpleCache<String> cache = new SimpleCache<>(node -> NODE_GROUP);
-    cache.setSnapshot(NODE_GROUP, Snapshot.createEmpty(initialVersion));
     AckLedger acks = new AckLedger();
+    // The cache asks for a node's group only once a stream is open, after the server below is assigned.
+    XdsSnapshotServer[] self = new XdsSnapshotServer[1];
+    SimpleCache<ClientView> cache = new SimpleCache<>(node -> self[0].group(node));
     V3DiscoveryServer discovery = new V3DiscoveryServer(acks, new AnswerWhatExistsWatcher(cache));
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
@@ -53,9 +78,10 @@ public final class XdsSnapshotServer implements AutoCloseable {
         .addService(discovery.getClusterDiscoveryServiceImpl())
         .addService(discovery.getEndpointDiscoveryServiceImpl())
         .addService(discovery.getSecretDiscoveryServiceImpl())
-        .build()
-        .start();
-    return new XdsSnapshotServer(cache, server, acks);
+        .build();
+    self[0] = new XdsSnapshotServer(initialVersion, acks, cache, server);
+    server.start();
+    return self[0];
   }
 
   /** What clients ACKed and NACKed. */
@@ -77,13 +103,87 @@ public final class XdsSnapshotServer implements AutoCloseable {
     if (resources.hasErrors()) {
       throw new IllegalArgumentException("resources with errors must not be served");
     }
-    cache.setSnapshot(NODE_GROUP, Snapshot.create(
-        resources.clusters(),
-        resources.endpoints(),
-        resources.listeners(),
+    publish(view -> resources, version);
+  }
+
+  /**
+   * Serves, as publish {@code version}, what {@code translator} makes for each client view; views that
+   * connect later are translated when their first node connects.
+   */
+  public synchronized void publish(ViewTranslator translator, String version) {
+    this.translator = translator;
+    this.version = version;
+    for (ClientView view : views) {
+      serve(view);
+    }
+  }
+
+  /**
+   * The version of {@code typeUrl} served to {@code view} ({@code ""} before the view's first node
+   * connected).
+   */
+  public String servedVersion(ClientView view, String typeUrl) {
+    Snapshot snapshot = served.get(view);
+    return snapshot == null ? "" : snapshot.version(typeUrl);
+  }
+
+  /** The client views seen so far. */
+  public Set<ClientView> views() {
+    return Set.copyOf(views);
+  }
+
+  /** The node group of a connecting client; translates the view when it is new. */
+  private ClientView group(Node node) {
+    ClientView view = ClientViews.of(node);
+    if (views.add(view)) {
+      synchronized (this) {
+        serve(view);
+      }
+    }
+    return view;
+  }
+
+  /** Caller holds the lock. */
+  private void serve(ClientView view) {
+    if (translator == null) {
+      Snapshot empty = Snapshot.createEmpty(version);
+      served.put(view, empty);
+      cache.setSnapshot(view, empty);
+      return;
+    }
+    XdsResources resources = translator.translate(view);
+    if (resources.hasErrors()) {
+      return;
+    }
+    Snapshot previous = served.get(view);
+    Snapshot next = Snapshot.create(
+        resources.clusters(), typeVersion(previous, Resources.V3.CLUSTER_TYPE_URL, resources.clusters()),
+        resources.endpoints(), typeVersion(previous, Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints()),
+        resources.listeners(), typeVersion(previous, Resources.V3.LISTENER_TYPE_URL, resources.listeners()),
         resources.routeConfigurations(),
-        List.of(),
-        version));
+        typeVersion(previous, Resources.V3.ROUTE_TYPE_URL, resources.routeConfigurations()),
+        List.of(), version);
+    served.put(view, next);
+    cache.setSnapshot(view, next);
+  }
+
+  /** The previous version of the type when its resources are unchanged, else the current publish version. */
+  private String typeVersion(Snapshot previous, String typeUrl, List<? extends Message> resources) {
+    if (previous == null || !TYPES.contains(typeUrl)) {
+      return version;
+    }
+    Map<String, ? extends Message> before = previous.resources(typeUrl).entrySet().stream()
+        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().resource()));
+    if (before.size() != resources.size()) {
+      return version;
+    }
+    for (Message resource : resources) {
+      String name = Resources.getResourceName(resource);
+      if (!resource.equals(before.get(name))) {
+        return version;
+      }
+    }
+    return previous.version(typeUrl);
   }
 
   /** Stops accepting streams and closes the open ones, waiting up to 5 s. */

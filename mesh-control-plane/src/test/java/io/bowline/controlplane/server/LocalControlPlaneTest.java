@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
+import io.bowline.controlplane.translate.ClientView;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -111,8 +112,10 @@ class LocalControlPlaneTest {
           assertThat(routes.getVirtualHosts(0).getRoutes(0).getRoute().getCluster())
               .isEqualTo("outbound|9080|v2|" + REVIEWS));
       ads.ack(pushed, List.of(REVIEWS_ROUTES));
-      assertThat(ads.next(LDS).getVersionInfo()).isEqualTo("2");
+      // Only what changed is pushed: the listeners, clusters and endpoints keep version 1.
       assertThat(controlPlane.published().version()).isEqualTo("2");
+      assertThat(List.of(LDS, CDS, EDS, RDS)).extracting(type -> controlPlane.servedVersion(ClientView.DEFAULT, type))
+          .containsExactly("1", "1", "1", "2");
 
       TestConfigs.write(dir, "30-broken.yaml", "kind: VirtualService\nspec: [unclosed\n");
 
@@ -133,7 +136,29 @@ class LocalControlPlaneTest {
 
       await().atMost(WATCH_TIMEOUT).until(() -> controlPlane.published().version().equals("3"));
       assertThat(controlPlane.diagnostics()).noneMatch(Diagnostic::isError);
-      assertThat(ads.next(RDS).getVersionInfo()).isEqualTo("3");
+      // Version 3 has the same routes as version 2: nothing is pushed, the routes keep version 2.
+      assertThat(controlPlane.servedVersion(ClientView.DEFAULT, RDS)).isEqualTo("2");
+    }
+  }
+
+  @Test
+  void aResourceDroppedAndRequestedAgainUnderTheSameVersionIsSentAgain() throws Exception {
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream ads = new AdsStream(controlPlane.port())) {
+      // What grpc-java does when a route switches from v1 to v2 and back: add v2, drop v1, add v1 again.
+      String v2 = "outbound|9080|v2|" + REVIEWS;
+      DiscoveryResponse first = ads.subscribe(CDS, List.of(REVIEWS_V1));
+      ads.ack(first, List.of(REVIEWS_V1));
+      ads.request(CDS, List.of(REVIEWS_V1, v2), first.getVersionInfo(), first.getNonce());
+      DiscoveryResponse second = ads.next(CDS);
+      assertThat(unpack(second, Cluster.class)).extracting(Cluster::getName).containsExactlyInAnyOrder(REVIEWS_V1, v2);
+      ads.ack(second, List.of(REVIEWS_V1, v2));
+      ads.request(CDS, List.of(v2), second.getVersionInfo(), second.getNonce());
+
+      ads.request(CDS, List.of(REVIEWS_V1, v2), second.getVersionInfo(), second.getNonce());
+
+      assertThat(unpack(ads.next(CDS), Cluster.class)).extracting(Cluster::getName)
+          .containsExactlyInAnyOrder(REVIEWS_V1, v2);
     }
   }
 

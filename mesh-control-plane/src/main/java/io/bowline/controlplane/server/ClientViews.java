@@ -1,0 +1,38 @@
+package io.bowline.controlplane.server;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.bowline.controlplane.translate.ClientView;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Reads a client's {@link ClientView} from its xDS {@code Node}, as istiod reads a proxyless gRPC bootstrap:
+ * {@code metadata.NAMESPACE} (a string; {@code default} when absent) and {@code metadata.LABELS} (a struct of
+ * strings; non-string values are ignored).
+ */
+final class ClientViews {
+
+  /** The node metadata key of the namespace. */
+  static final String NAMESPACE = "NAMESPACE";
+  /** The node metadata key of the workload labels. */
+  static final String LABELS = "LABELS";
+
+  private ClientViews() {}
+
+  static ClientView of(Node node) {
+    Struct metadata = node.getMetadata();
+    String namespace = metadata.getFieldsOrDefault(NAMESPACE, Value.getDefaultInstance()).getStringValue();
+    Map<String, String> labels = new TreeMap<>();
+    Value value = metadata.getFieldsOrDefault(LABELS, Value.getDefaultInstance());
+    if (value.hasStructValue()) {
+      value.getStructValue().getFieldsMap().forEach((key, label) -> {
+        if (label.hasStringValue()) {
+          labels.put(key, label.getStringValue());
+        }
+      });
+    }
+    return new ClientView(namespace, labels);
+  }
+}
