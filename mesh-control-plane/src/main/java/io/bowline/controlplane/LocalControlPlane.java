@@ -3,6 +3,7 @@ package io.bowline.controlplane;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.IstioConfigLoader;
+import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
 import io.bowline.controlplane.server.XdsSnapshotServer;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -43,6 +45,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private final XdsTranslator translator;
   private final ReloadListener listener;
   private final XdsSnapshotServer server;
+  private final WorkloadRegistry registry = new WorkloadRegistry(this::publish);
+  private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
   private DirectoryWatcher watcher;
   private long version;
   private volatile Published published;
@@ -113,7 +117,25 @@ public final class LocalControlPlane implements AutoCloseable {
    *     the previous snapshot keeps serving
    */
   public synchronized boolean reload() {
-    IstioConfig config = IstioConfigLoader.load(configDir);
+    loaded = IstioConfigLoader.load(configDir);
+    return publish();
+  }
+
+  /**
+   * Workloads registered from Java; each change is published at once, as a file change would be.
+   */
+  public WorkloadRegistry registry() {
+    return registry;
+  }
+
+  /** Translates the last loaded files plus the registered workloads; publishes unless there are errors. */
+  private synchronized boolean publish() {
+    IstioConfig files = loaded;
+    List<WorkloadEntry> workloads = new ArrayList<>(files.workloadEntries());
+    workloads.addAll(registry.entries());
+    IstioConfig config = new IstioConfig(files.files(), files.serviceEntries(), workloads,
+        files.destinationRules(), files.virtualServices(), files.diagnostics(), files.sourceLines(),
+        files.deployments());
     XdsResources resources = translator.translate(config);
     boolean ok = !resources.hasErrors();
     if (ok) {

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,6 +161,39 @@ class LocalControlPlaneTest {
       assertThat(unpack(ads.next(CDS), Cluster.class)).extracting(Cluster::getName)
           .containsExactlyInAnyOrder(REVIEWS_V1, v2);
     }
+  }
+
+  @Test
+  void workloadsRegisteredFromJavaArePushedOverEdsAndRemovedAgain() throws Exception {
+    String productpage = "outbound|9080||productpage.default.svc.cluster.local";
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream ads = new AdsStream(controlPlane.port())) {
+      DiscoveryResponse before = ads.subscribe(EDS, List.of(productpage));
+      ads.ack(before, List.of(productpage));
+      int endpointsBefore = endpointCount(unpack(before, ClusterLoadAssignment.class).get(0));
+
+      controlPlane.registry().register("default", "productpage-extra", "127.0.0.9", Map.of("http", 29080),
+          Map.of("app", "productpage", "version", "v1"));
+
+      DiscoveryResponse added = ads.next(EDS);
+      ClusterLoadAssignment assignment = unpack(added, ClusterLoadAssignment.class).get(0);
+      assertThat(endpointCount(assignment)).isEqualTo(endpointsBefore + 1);
+      assertThat(assignment.getEndpointsList()).flatExtracting(l -> l.getLbEndpointsList())
+          .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress() + ":"
+              + e.getEndpoint().getAddress().getSocketAddress().getPortValue())
+          .contains("127.0.0.9:29080");
+      assertThat(controlPlane.servedVersion(ClientView.DEFAULT, LDS)).isEqualTo("1");
+      ads.ack(added, List.of(productpage));
+
+      assertThat(controlPlane.registry().deregister("default", "productpage-extra")).isTrue();
+
+      assertThat(endpointCount(unpack(ads.next(EDS), ClusterLoadAssignment.class).get(0)))
+          .isEqualTo(endpointsBefore);
+    }
+  }
+
+  private static int endpointCount(ClusterLoadAssignment assignment) {
+    return assignment.getEndpointsList().stream().mapToInt(l -> l.getLbEndpointsCount()).sum();
   }
 
   @Test
