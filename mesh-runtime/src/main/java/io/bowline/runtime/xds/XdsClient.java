@@ -1,8 +1,5 @@
 package io.bowline.runtime.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.Listener;
@@ -10,7 +7,6 @@ import io.bowline.runtime.bootstrap.ServerInfo;
 import io.bowline.runtime.xds.resource.ClusterResourceType;
 import io.bowline.runtime.xds.resource.EndpointResourceType;
 import io.bowline.runtime.xds.resource.ListenerResourceType;
-import io.bowline.runtime.xds.resource.ResourceException;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -74,6 +70,7 @@ public final class XdsClient implements AutoCloseable {
   private final TypeState eds;
   private final Backoff backoff = new Backoff();
   private final XdsMetrics metrics;
+  private final ResourceDecoder decoder = new ResourceDecoder();
   private final List<Consumer<XdsResources>> watchers = new CopyOnWriteArrayList<>();
   private XdsResources lastPublished;
   private AdsStream<?, ?> call;
@@ -300,9 +297,9 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
-    Decoded d = new Decoded();
+    ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     for (int i = 0; i < response.getResourcesCount(); i++) {
-      decode(s.type, response.getResources(i), null, i, d);
+      decoder.decode(s.type, response.getResources(i), null, i, d);
     }
     String version = response.getVersionInfo();
     if (s.type.isStateOfTheWorld() && d.unnamed > 0) {
@@ -331,11 +328,11 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
-    Decoded d = new Decoded();
+    ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     Map<String, String> versions = new HashMap<>();
     for (int i = 0; i < response.getResourcesCount(); i++) {
       Resource r = response.getResources(i);
-      String name = decode(s.type, r.getResource(), r.getName(), i, d);
+      String name = decoder.decode(s.type, r.getResource(), r.getName(), i, d);
       if (name != null) {
         versions.put(name, r.getVersion());
       }
@@ -349,7 +346,7 @@ public final class XdsClient implements AutoCloseable {
   }
 
   /** Applies decoded resources, ACKs or NACKs, follows new names, publishes. */
-  private void finish(TypeState s, AdsStream<?, ?> c, String version, Decoded d, Map<String, String> versions) {
+  private void finish(TypeState s, AdsStream<?, ?> c, String version, ResourceDecoder.Decoded d, Map<String, String> versions) {
     d.accepted.forEach((name, value) -> {
       if (!s.wildcard && !s.subscribed.contains(name)) {
         return;
@@ -420,66 +417,6 @@ public final class XdsClient implements AutoCloseable {
         c.nack(s, error);
       }
     }, delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  /** Decoded resources of one response. */
-  private static final class Decoded {
-    final Map<String, Object> accepted = new LinkedHashMap<>();
-    final Map<String, String> rejected = new LinkedHashMap<>();
-    final List<String> errors = new ArrayList<>();
-    /** Resources rejected before their name was known: a SotW response with any deletes nothing. */
-    int unnamed;
-  }
-
-  /**
-   * Decodes one resource into {@code d}; never throws. Returns the resource's name, or null when
-   * the resource could not be decoded far enough to know it.
-   */
-  private <M extends Message> String decode(ResourceType<M, ?> type, Any any, String wrapperName, int index,
-      Decoded d) {
-    String shortType = shortType(type);
-    String at = shortType + " resources[" + index + "]" + (wrapperName == null || wrapperName.isEmpty()
-        ? "" : " '" + wrapperName + "'");
-    try {
-      if (any.getTypeUrl().equals(TypeUrls.RESOURCE_WRAPPER)) {
-        any = any.unpack(Resource.class).getResource();
-      }
-      if (!any.getTypeUrl().equals(type.typeUrl())) {
-        d.errors.add(at + ": type " + any.getTypeUrl() + " does not match the response's " + type.typeUrl());
-        d.unnamed++;
-        return null;
-      }
-      M proto = type.unpack(any);
-      String name = type.name(proto);
-      if (name.isEmpty()) {
-        d.errors.add(at + ": name must not be empty");
-        d.unnamed++;
-        return null;
-      }
-      if (d.accepted.containsKey(name) || d.rejected.containsKey(name)) {
-        d.errors.add(shortType + " '" + name + "': appears twice in one response");
-        return null;
-      }
-      try {
-        Object value = type.parse(proto);
-        d.accepted.put(name, value == null ? TypeState.IGNORED : value);
-      } catch (ResourceException e) {
-        String error = shortType + " '" + name + "': " + e.getMessage();
-        d.rejected.put(name, error);
-        d.errors.add(error);
-      } catch (RuntimeException e) {
-        String error = shortType + " '" + name + "': invalid: " + e;
-        d.rejected.put(name, error);
-        d.errors.add(error);
-      }
-      return name;
-    } catch (InvalidProtocolBufferException e) {
-      d.errors.add(at + ": cannot decode: " + e.getMessage());
-    } catch (RuntimeException e) {
-      d.errors.add(at + ": invalid: " + e);
-    }
-    d.unnamed++;
-    return null;
   }
 
   private void updateSubscriptions() {
