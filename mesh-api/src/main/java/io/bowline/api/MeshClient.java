@@ -85,6 +85,7 @@ public interface MeshClient extends AutoCloseable {
     private boolean workloadExplicit;
     private Object meterRegistry;
     private Boolean deltaXds;
+    private Path staticConfig;
 
     Builder() {}
 
@@ -154,6 +155,19 @@ public interface MeshClient extends AutoCloseable {
     }
 
     /**
+     * Runs without a control plane: the listeners and clusters of an Envoy configuration file,
+     * YAML or JSON (an Envoy bootstrap's {@code static_resources}, or a file of
+     * {@code resources} as Envoy's {@code path_config_source} reads), validated as xDS resources
+     * are. Only listeners with an {@code api_listener} route calls (named {@code host:port});
+     * STATIC clusters carry their endpoints. Read once by {@link #build()}, which throws
+     * {@link IllegalArgumentException} naming the file if it cannot be loaded.
+     */
+    public Builder staticConfig(Path file) {
+      this.staticConfig = Objects.requireNonNull(file, "file");
+      return this;
+    }
+
+    /**
      * The Kubernetes cluster domain used to expand short host names. Default {@code cluster.local}.
      */
     public Builder clusterDomain(String clusterDomain) {
@@ -179,9 +193,10 @@ public interface MeshClient extends AutoCloseable {
      * @throws IllegalStateException if no config source is set, or no runtime is on the class path
      */
     public MeshClient build() {
-      if (xdsServer == null && bootstrap == null && bootstrapJson == null && !bootstrapInEnvironment()) {
+      if (xdsServer == null && bootstrap == null && bootstrapJson == null && staticConfig == null
+          && !bootstrapInEnvironment()) {
         throw new IllegalStateException("MeshClient needs a config source: call xdsServer(\"host:port\"), "
-            + "bootstrap(Path) or bootstrapJson(String), or set GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG");
+            + "bootstrap(Path), bootstrapJson(String) or staticConfig(Path), or set GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG");
       }
       MeshRuntimeProvider provider =
           ServiceLoader.load(MeshRuntimeProvider.class, MeshClient.class.getClassLoader())
@@ -203,7 +218,8 @@ public interface MeshClient extends AutoCloseable {
           bootstrapJson,
           workloadExplicit,
           meterRegistry,
-          deltaXds);
+          deltaXds,
+          staticConfig);
     }
 
     private static boolean bootstrapInEnvironment() {

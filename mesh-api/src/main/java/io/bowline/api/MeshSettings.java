@@ -19,6 +19,8 @@ import java.time.Duration;
  *     Micrometer's global registry
  * @param deltaXds {@code true} for incremental ADS, {@code false} for state of the world,
  *     {@code null} to follow the bootstrap's {@code server_features}
+ * @param staticConfig an Envoy configuration file whose {@code static_resources} replace xDS, or
+ *     {@code null}
  */
 public record MeshSettings(
     Workload workload,
@@ -29,10 +31,11 @@ public record MeshSettings(
     String bootstrapJson,
     boolean workloadExplicit,
     Object meterRegistry,
-    Boolean deltaXds) {
+    Boolean deltaXds,
+    Path staticConfig) {
 
   /** Settings for an explicit workload and ADS server, with no bootstrap. */
   public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout) {
-    this(workload, xdsServer, clusterDomain, initialFetchTimeout, null, null, true, null, null);
+    this(workload, xdsServer, clusterDomain, initialFetchTimeout, null, null, true, null, null, null);
   }
 }

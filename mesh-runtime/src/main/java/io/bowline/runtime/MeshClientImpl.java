@@ -8,7 +8,6 @@ import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
-import io.bowline.runtime.xds.XdsClientPool;
 import io.bowline.runtime.xds.XdsResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -19,16 +18,16 @@ import java.util.concurrent.TimeoutException;
 import okhttp3.OkHttpClient;
 
 /**
- * The runtime's {@link MeshClient}: a lease on a shared {@link io.bowline.runtime.xds.XdsClient}
- * (one per server and node in the process) feeding this client's own {@link SnapshotCompiler},
- * whose output the adapters read through one volatile field.
+ * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
+ * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
+ * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
+ * volatile field.
  */
 final class MeshClientImpl implements MeshClient {
   private final MeshSettings settings;
   private final MeshSetup setup;
-  private final XdsClientPool.Lease lease;
+  private final ConfigFeed feed;
   private final Runnable unwatch;
-  private final Runnable unbindMetrics;
   private final SnapshotCompiler compiler;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
   private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
@@ -41,9 +40,10 @@ final class MeshClientImpl implements MeshClient {
     this.setup = MeshSetup.resolve(settings);
     MeterRegistry registry = registry(settings.meterRegistry());
     this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
-    this.lease = XdsClientPool.shared().acquire(setup.xds());
-    this.unbindMetrics = lease.client().bindMetrics(registry);
-    this.unwatch = lease.client().watch(this::onResources);
+    this.feed = settings.staticConfig() != null
+        ? new StaticFeed(settings.staticConfig())
+        : new XdsFeed(setup.xds(), registry);
+    this.unwatch = feed.watch(this::onResources);
   }
 
   private static MeterRegistry registry(Object o) {
@@ -94,13 +94,13 @@ final class MeshClientImpl implements MeshClient {
   public void awaitReady(Duration timeout) throws TimeoutException, InterruptedException {
     if (!firstConfig.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new TimeoutException(
-          "no complete configuration from " + lease.client().target() + " within " + timeout);
+          "no complete configuration from " + feed.describe() + " within " + timeout);
     }
   }
 
   @Override
   public ClientStatus status() {
-    return lease.client().status();
+    return feed.status();
   }
 
   @Override
@@ -115,13 +115,12 @@ final class MeshClientImpl implements MeshClient {
     }
     closed = true;
     unwatch.run();
-    unbindMetrics.run();
-    lease.close();
+    feed.close();
   }
 
   @Override
   public String toString() {
     return "MeshClient{" + setup.workload().name() + "." + setup.workload().namespace()
-        + " -> " + lease.client().target() + "}";
+        + " -> " + feed.describe() + "}";
   }
 }

@@ -27,7 +27,7 @@ import java.util.Set;
  * {@code sidecar~<ip>~<pod>.<ns>~<ns>.svc.<domain>}).
  *
  * @param workload the workload the client speaks for
- * @param xds the xDS client's configuration
+ * @param xds the xDS client's configuration, or {@code null} with a static configuration
  * @param bootstrap the bootstrap in use, or empty when only {@code xdsServer} was given
  */
 record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> bootstrap) {
@@ -39,7 +39,7 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
       bootstrap = Optional.of(BootstrapLocator.read(settings.bootstrapFile()));
     } else if (settings.bootstrapJson() != null) {
       bootstrap = Optional.of(BootstrapParser.parse(settings.bootstrapJson(), "bootstrapJson"));
-    } else if (settings.xdsServer() == null) {
+    } else if (settings.xdsServer() == null && settings.staticConfig() == null) {
       bootstrap = BootstrapLocator.fromEnvironment();
     } else {
       bootstrap = Optional.empty();
@@ -47,6 +47,8 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
     List<ServerInfo> servers;
     if (settings.xdsServer() != null) {
       servers = List.of(ServerInfo.insecure(settings.xdsServer()));
+    } else if (settings.staticConfig() != null && bootstrap.isEmpty()) {
+      servers = List.of();
     } else {
       servers = bootstrap.orElseThrow(() -> new IllegalStateException(
           "MeshClient needs a config source: xdsServer(\"host:port\") or a gRPC xDS bootstrap")).servers();
@@ -69,8 +71,8 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
           .addClientFeatures("xds.config.resource-in-sotw")
           .build();
     }
-    XdsClientConfig xds = new XdsClientConfig(servers, node, settings.initialFetchTimeout(),
-        Boolean.TRUE.equals(settings.deltaXds()));
+    XdsClientConfig xds = settings.staticConfig() != null ? null : new XdsClientConfig(
+        servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()));
     return new MeshSetup(workload, xds, bootstrap);
   }
 
