@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -52,8 +53,8 @@ import org.slf4j.LoggerFactory;
  * requested after the current one was applied. A broken stream reconnects with backoff (reset once
  * a response arrived, gRFC A57) and resubscribes with the last accepted versions (SotW) or
  * {@code initial_resource_versions} (delta); the cache survives meanwhile. A server that fails
- * before answering is left for the next one in the list (gRFC A71 fallback); the client stays on
- * the fallback server until that one fails too. A SotW LDS/CDS response that omits a resource
+ * before answering is left for the next one in the list (gRFC A71 fallback); while on a fallback
+ * server the client keeps connecting to the primary and switches back once it is reachable. A SotW LDS/CDS response that omits a resource
  * deletes it, unless the server has {@code ignore_resource_deletion} (gRFC A53) or the response holds a
  * resource that could not be decoded far enough to be named (then nothing is deleted).
  */
@@ -75,6 +76,7 @@ public final class XdsClient implements AutoCloseable {
   private XdsResources lastPublished;
   private AdsStream<?, ?> call;
   private int serverIndex;
+  private boolean primaryWatched;
   private boolean closed;
 
   /**
@@ -258,6 +260,37 @@ public final class XdsClient implements AutoCloseable {
         c.subscribe(s);
       }
     }
+    if (serverIndex > 0 && !primaryWatched) {
+      primaryWatched = true;
+      watchPrimary();
+    }
+  }
+
+  /**
+   * While on a fallback server, keeps the primary's channel connecting (gRPC's own reconnect
+   * backoff) and switches back to the primary as soon as it is READY (gRFC A71).
+   */
+  private void watchPrimary() {
+    if (closed || serverIndex == 0) {
+      primaryWatched = false;
+      return;
+    }
+    ManagedChannel primary = channel(0);
+    ConnectivityState state = primary.getState(true);
+    if (state == ConnectivityState.READY) {
+      primaryWatched = false;
+      log.info("xDS primary server {} is reachable again; switching back from {}",
+          config.servers().get(0).serverUri(), server().serverUri());
+      AdsStream<?, ?> old = call;
+      call = null;
+      if (old != null) {
+        old.cancel();
+      }
+      serverIndex = 0;
+      startStream();
+      return;
+    }
+    primary.notifyWhenStateChanged(state, () -> executeIfOpen(this::watchPrimary));
   }
 
   private void onStreamClosed(AdsStream<?, ?> c, Status status) {

@@ -112,6 +112,31 @@ class XdsBootstrapEndToEndTest {
   }
 
   @Test
+  void whenThePrimaryComesBackTheClientSwitchesBackToIt() throws Exception {
+    int primaryPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      primaryPort = s.getLocalPort();
+    }
+    try (NamedHttpServer v1 = new NamedHttpServer("v1"); NamedHttpServer v2 = new NamedHttpServer("v2");
+        XdsTestServer fallback = new XdsTestServer()) {
+      fallback.set(snapshot(v1.port()));
+      try (MeshClient mesh = MeshClient.builder()
+          .workload("fallback-return", "default")
+          .bootstrapJson(istioBootstrap("127.0.0.1:" + primaryPort, fallback.address()))
+          .build()) {
+        mesh.awaitReady(Duration.ofSeconds(10));
+        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        assertThat(get(http)).isEqualTo("v1");
+        try (XdsTestServer primary = new XdsTestServer(primaryPort)) {
+          primary.set(snapshot(v2.port()));
+          org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> get(http).equals("v2"));
+          assertThat(primary.requests()).first().satisfies(r -> assertThat(r.hasNode()).isTrue());
+        }
+      }
+    }
+  }
+
+  @Test
   void whenThePrimaryServerIsUnreachableTheSecondServesTheConfig() throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
