@@ -83,6 +83,30 @@ class XdsBootstrapEndToEndTest {
   }
 
   @Test
+  void withNoSourceOnTheBuilderTheBootstrapFromTheSystemPropertyIsUsed() throws Exception {
+    try (NamedHttpServer backend = new NamedHttpServer("v1"); XdsTestServer xds = new XdsTestServer()) {
+      xds.set(snapshot(backend.port()));
+      System.setProperty("io.grpc.xds.bootstrapConfig", istioBootstrap(xds.address()));
+      try (MeshClient mesh = MeshClient.builder().build()) {
+        mesh.awaitReady(Duration.ofSeconds(10));
+        assertThat(get(mesh.okHttp(new OkHttpClient.Builder()).build())).isEqualTo("v1");
+        assertThat(mesh.workload().name()).isEqualTo("productpage");
+      } finally {
+        System.clearProperty("io.grpc.xds.bootstrapConfig");
+      }
+    }
+  }
+
+  @Test
+  void withNoSourceAtAllBuildSaysWhatToSet() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("GRPC_XDS_BOOTSTRAP") == null
+        && System.getenv("GRPC_XDS_BOOTSTRAP_CONFIG") == null, "a bootstrap is set in the environment");
+    assertThatThrownBy(() -> MeshClient.builder().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("GRPC_XDS_BOOTSTRAP");
+  }
+
+  @Test
   void builderFieldsOverrideTheBootstrap() throws Exception {
     try (NamedHttpServer backend = new NamedHttpServer("v1"); XdsTestServer xds = new XdsTestServer()) {
       xds.set(snapshot(backend.port()));
