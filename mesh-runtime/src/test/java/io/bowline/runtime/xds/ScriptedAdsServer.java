@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.Server;
@@ -25,6 +27,9 @@ import java.util.concurrent.TimeUnit;
 final class ScriptedAdsServer implements AutoCloseable {
   private final BlockingQueue<DiscoveryRequest> requests = new LinkedBlockingQueue<>();
   private final BlockingQueue<StreamObserver<DiscoveryResponse>> streams = new LinkedBlockingQueue<>();
+  private final BlockingQueue<DeltaDiscoveryRequest> deltaRequests = new LinkedBlockingQueue<>();
+  private final BlockingQueue<StreamObserver<DeltaDiscoveryResponse>> deltaStreams = new LinkedBlockingQueue<>();
+  private volatile StreamObserver<DeltaDiscoveryResponse> currentDelta;
   private final Server server;
   private volatile StreamObserver<DiscoveryResponse> current;
   private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
@@ -53,6 +58,26 @@ final class ScriptedAdsServer implements AutoCloseable {
               @Override
               public void onCompleted() {
                 open.decrementAndGet();
+                responses.onCompleted();
+              }
+            };
+          }
+
+          @Override
+          public StreamObserver<DeltaDiscoveryRequest> deltaAggregatedResources(
+              StreamObserver<DeltaDiscoveryResponse> responses) {
+            deltaStreams.add(responses);
+            return new StreamObserver<>() {
+              @Override
+              public void onNext(DeltaDiscoveryRequest r) {
+                deltaRequests.add(r);
+              }
+
+              @Override
+              public void onError(Throwable t) {}
+
+              @Override
+              public void onCompleted() {
                 responses.onCompleted();
               }
             };
@@ -97,6 +122,33 @@ final class ScriptedAdsServer implements AutoCloseable {
         return r;
       }
     }
+  }
+
+  /** Waits for the client to open a delta stream; later delta responses go to it. */
+  void awaitDeltaStream() throws InterruptedException {
+    StreamObserver<DeltaDiscoveryResponse> s = deltaStreams.poll(10, TimeUnit.SECONDS);
+    if (s == null) {
+      throw new AssertionError("the client opened no delta ADS stream within 10 s");
+    }
+    currentDelta = s;
+  }
+
+  /** The next delta request of {@code typeUrl}, skipping others; fails after 10 s. */
+  DeltaDiscoveryRequest nextDelta(String typeUrl) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      DeltaDiscoveryRequest r = deltaRequests.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      if (r == null) {
+        throw new AssertionError("no delta " + typeUrl + " request within 10 s");
+      }
+      if (r.getTypeUrl().equals(typeUrl)) {
+        return r;
+      }
+    }
+  }
+
+  void sendDelta(DeltaDiscoveryResponse response) {
+    currentDelta.onNext(response);
   }
 
   /** Requests received and not yet consumed by {@link #next}. */
