@@ -66,7 +66,12 @@ public interface MeshClient extends AutoCloseable {
   /**
    * Builder for {@link MeshClient}. Not thread-safe.
    *
-   * <p>A config source is required: {@link #xdsServer(String)}.
+   * <p>A config source is required: {@link #xdsServer(String)}, {@link #bootstrap(Path)},
+   * {@link #bootstrapJson(String)}, or a gRPC xDS bootstrap named by the environment variables
+   * {@code GRPC_XDS_BOOTSTRAP} / {@code GRPC_XDS_BOOTSTRAP_CONFIG} or the system properties
+   * {@code io.grpc.xds.bootstrap} / {@code io.grpc.xds.bootstrapConfig}. Fields set on the builder
+   * override the bootstrap's: {@code xdsServer} replaces {@code xds_servers}, {@code workload}
+   * replaces the {@code node}'s identity.
    */
   final class Builder {
     private String workloadName = "unknown";
@@ -76,6 +81,11 @@ public interface MeshClient extends AutoCloseable {
     private Path bootstrap;
     private String clusterDomain = "cluster.local";
     private Duration initialFetchTimeout = Duration.ofSeconds(15);
+    private String bootstrapJson;
+    private boolean workloadExplicit;
+    private Object meterRegistry;
+    private Boolean deltaXds;
+    private Path staticConfig;
 
     Builder() {}
 
@@ -87,6 +97,7 @@ public interface MeshClient extends AutoCloseable {
     public Builder workload(String name, String namespace) {
       this.workloadName = requireNonBlank(name, "name");
       this.namespace = requireNonBlank(namespace, "namespace");
+      this.workloadExplicit = true;
       return this;
     }
 
@@ -99,6 +110,60 @@ public interface MeshClient extends AutoCloseable {
     /** The ADS server, {@code host:port}, plaintext (istiod's 15010, or the local control plane). */
     public Builder xdsServer(String hostPort) {
       this.xdsServer = requireNonBlank(hostPort, "hostPort");
+      return this;
+    }
+
+    /**
+     * A gRPC xDS bootstrap file (gRFC A27 JSON, unchanged: {@code xds_servers}, {@code node},
+     * {@code certificate_providers}, {@code server_listener_resource_name_template},
+     * {@code authorities}), e.g. the one Istio's agent writes for proxyless gRPC. Read by
+     * {@link #build()}, which throws {@link IllegalArgumentException} naming the file and field if
+     * it is invalid.
+     */
+    public Builder bootstrap(Path file) {
+      this.bootstrap = Objects.requireNonNull(file, "file");
+      this.bootstrapJson = null;
+      return this;
+    }
+
+    /** The gRPC xDS bootstrap as JSON text; see {@link #bootstrap(Path)}. */
+    public Builder bootstrapJson(String json) {
+      this.bootstrapJson = requireNonBlank(json, "json");
+      this.bootstrap = null;
+      return this;
+    }
+
+    /**
+     * The Micrometer registry for the xDS client's metrics (connection state, resources by type
+     * and status, updates, NACKs). Default: {@code Metrics.globalRegistry}.
+     *
+     * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
+     */
+    public Builder meterRegistry(Object registry) {
+      this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * Incremental (delta) ADS ({@code DeltaAggregatedResources}) instead of state of the world.
+     * Default: state of the world unless the bootstrap server lists the feature
+     * {@code bowline.delta_ads}.
+     */
+    public Builder deltaXds(boolean delta) {
+      this.deltaXds = delta;
+      return this;
+    }
+
+    /**
+     * Runs without a control plane: the listeners and clusters of an Envoy configuration file,
+     * YAML or JSON (an Envoy bootstrap's {@code static_resources}, or a file of
+     * {@code resources} as Envoy's {@code path_config_source} reads), validated as xDS resources
+     * are. Only listeners with an {@code api_listener} route calls (named {@code host:port});
+     * STATIC clusters carry their endpoints. Read once by {@link #build()}, which throws
+     * {@link IllegalArgumentException} naming the file if it cannot be loaded.
+     */
+    public Builder staticConfig(Path file) {
+      this.staticConfig = Objects.requireNonNull(file, "file");
       return this;
     }
 
@@ -128,8 +193,10 @@ public interface MeshClient extends AutoCloseable {
      * @throws IllegalStateException if no config source is set, or no runtime is on the class path
      */
     public MeshClient build() {
-      if (xdsServer == null) {
-        throw new IllegalStateException("MeshClient needs a config source: call xdsServer(\"host:port\")");
+      if (xdsServer == null && bootstrap == null && bootstrapJson == null && staticConfig == null
+          && !bootstrapInEnvironment()) {
+        throw new IllegalStateException("MeshClient needs a config source: call xdsServer(\"host:port\"), "
+            + "bootstrap(Path), bootstrapJson(String) or staticConfig(Path), or set GRPC_XDS_BOOTSTRAP / GRPC_XDS_BOOTSTRAP_CONFIG");
       }
       MeshRuntimeProvider provider =
           ServiceLoader.load(MeshRuntimeProvider.class, MeshClient.class.getClassLoader())
@@ -146,7 +213,26 @@ public interface MeshClient extends AutoCloseable {
           new Workload(workloadName, namespace, Map.copyOf(labels)),
           xdsServer,
           clusterDomain,
-          initialFetchTimeout);
+          initialFetchTimeout,
+          bootstrap,
+          bootstrapJson,
+          workloadExplicit,
+          meterRegistry,
+          deltaXds,
+          staticConfig);
+    }
+
+    private static boolean bootstrapInEnvironment() {
+      for (String[] pair : new String[][] {
+          {"GRPC_XDS_BOOTSTRAP", "io.grpc.xds.bootstrap"},
+          {"GRPC_XDS_BOOTSTRAP_CONFIG", "io.grpc.xds.bootstrapConfig"}}) {
+        String env = System.getenv(pair[0]);
+        String prop = System.getProperty(pair[1]);
+        if ((env != null && !env.isBlank()) || (prop != null && !prop.isBlank())) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private static String requireNonBlank(String value, String what) {

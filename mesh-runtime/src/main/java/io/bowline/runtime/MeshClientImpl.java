@@ -8,9 +8,9 @@ import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
-import io.bowline.runtime.xds.NodeFactory;
-import io.bowline.runtime.xds.XdsClient;
 import io.bowline.runtime.xds.XdsResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,26 +18,43 @@ import java.util.concurrent.TimeoutException;
 import okhttp3.OkHttpClient;
 
 /**
- * The runtime's {@link MeshClient}: an {@link XdsClient} feeding a {@link SnapshotCompiler}, whose
- * output the adapters read through one volatile field.
+ * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
+ * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
+ * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
+ * volatile field.
  */
 final class MeshClientImpl implements MeshClient {
   private final MeshSettings settings;
-  private final XdsClient xds;
+  private final MeshSetup setup;
+  private final ConfigFeed feed;
+  private final Runnable unwatch;
   private final SnapshotCompiler compiler;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
   private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
+  private boolean closed;
 
+  /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
-    this.compiler = new SnapshotCompiler(settings.workload().namespace(), settings.clusterDomain());
-    this.xds = new XdsClient(
-        settings.xdsServer(),
-        NodeFactory.forWorkload(settings.workload(), settings.clusterDomain()),
-        settings.initialFetchTimeout(),
-        this::onResources);
-    xds.start();
+    this.setup = MeshSetup.resolve(settings);
+    MeterRegistry registry = registry(settings.meterRegistry());
+    this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
+    this.feed = settings.staticConfig() != null
+        ? new StaticFeed(settings.staticConfig())
+        : new XdsFeed(setup.xds(), registry);
+    this.unwatch = feed.watch(this::onResources);
+  }
+
+  private static MeterRegistry registry(Object o) {
+    if (o == null) {
+      return Metrics.globalRegistry;
+    }
+    if (o instanceof MeterRegistry r) {
+      return r;
+    }
+    throw new IllegalArgumentException(
+        "meterRegistry() takes an io.micrometer.core.instrument.MeterRegistry, got " + o.getClass().getName());
   }
 
   /** Runs on the config executor. */
@@ -77,28 +94,33 @@ final class MeshClientImpl implements MeshClient {
   public void awaitReady(Duration timeout) throws TimeoutException, InterruptedException {
     if (!firstConfig.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new TimeoutException(
-          "no complete configuration from " + settings.xdsServer() + " within " + timeout);
+          "no complete configuration from " + feed.describe() + " within " + timeout);
     }
   }
 
   @Override
   public ClientStatus status() {
-    return xds.status();
+    return feed.status();
   }
 
   @Override
   public Workload workload() {
-    return settings.workload();
+    return setup.workload();
   }
 
   @Override
-  public void close() {
-    xds.close();
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    unwatch.run();
+    feed.close();
   }
 
   @Override
   public String toString() {
-    return "MeshClient{" + settings.workload().name() + "." + settings.workload().namespace()
-        + " -> " + settings.xdsServer() + "}";
+    return "MeshClient{" + setup.workload().name() + "." + setup.workload().namespace()
+        + " -> " + feed.describe() + "}";
   }
 }

@@ -3,6 +3,7 @@ package io.bowline.runtime.xds;
 import io.bowline.api.ClientStatus;
 import io.bowline.runtime.xds.resource.ResourceType;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,6 +19,10 @@ final class TypeState {
   final ResourceType<?, ?> type;
   final boolean wildcard;
   Set<String> subscribed = new TreeSet<>();
+  /** Delta: the subscription the server was last told about on this stream. */
+  Set<String> sentSubscription = new TreeSet<>();
+  /** Delta: whether this stream's first request of the type was sent. */
+  boolean sentOnStream;
   String version = "";
   String nonce = "";
   boolean responded;
@@ -25,6 +30,8 @@ final class TypeState {
   String lastRejectedVersion;
   int rejectRepeats;
   final Map<String, Object> values = new LinkedHashMap<>();
+  /** Per-resource versions (delta {@code Resource.version}; SotW: the response's version_info). */
+  final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
   final Map<String, ScheduledFuture<?>> doesNotExistTimers = new HashMap<>();
 
@@ -35,6 +42,12 @@ final class TypeState {
 
   boolean interested() {
     return wildcard || !subscribed.isEmpty();
+  }
+
+  /** The short type name, e.g. {@code Listener}. */
+  String shortName() {
+    String url = type.typeUrl();
+    return url.substring(url.lastIndexOf('.') + 1);
   }
 
   /** Whether every subscribed name is known, or known not to exist. */
@@ -53,6 +66,14 @@ final class TypeState {
 
   void record(String name, String version, ClientStatus.State state, String error) {
     records.put(name, new ClientStatus.Resource(type.typeUrl(), name, version, state, Instant.now(), error));
+  }
+
+  Map<ClientStatus.State, Integer> countByState() {
+    Map<ClientStatus.State, Integer> out = new EnumMap<>(ClientStatus.State.class);
+    for (ClientStatus.Resource r : records.values()) {
+      out.merge(r.state(), 1, Integer::sum);
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")

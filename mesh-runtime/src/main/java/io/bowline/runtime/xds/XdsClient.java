@@ -1,95 +1,115 @@
 package io.bowline.runtime.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.Listener;
+import io.bowline.runtime.bootstrap.ServerInfo;
 import io.bowline.runtime.xds.resource.ClusterResourceType;
 import io.bowline.runtime.xds.resource.EndpointResourceType;
 import io.bowline.runtime.xds.resource.ListenerResourceType;
-import io.bowline.runtime.xds.resource.ResourceException;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
-import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import io.grpc.ChannelCredentials;
+import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
+import io.grpc.TlsChannelCredentials;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A state-of-the-world ADS client (Envoy xDS v3, gRFC A27 behaviour): one
- * {@code StreamAggregatedResources} stream carrying LDS and CDS (wildcard) and RDS and EDS (by
- * the names the accepted listeners and clusters refer to).
+ * An ADS client (Envoy xDS v3, gRFC A27 behaviour), state of the world
+ * ({@code StreamAggregatedResources}) or incremental ({@code DeltaAggregatedResources}): one
+ * stream carrying LDS and CDS (wildcard) and RDS and EDS (by the names the accepted listeners and
+ * clusters refer to).
  *
- * <p>All protocol state lives on one serialized executor; the update callback runs there too.
- * Every response is ACKed or NACKed (previous version, new nonce, {@code error_detail} naming
+ * <p>All protocol state lives on one serialized executor; watchers are called there too. Every
+ * response is ACKed or NACKed (SotW: previous version, new nonce, {@code error_detail} naming
  * resource and field); valid resources of a partly invalid response are still applied, invalid
- * ones keep their previous value. Responses are read one at a time: the next is requested after
- * the current one was applied. A broken stream reconnects with backoff (reset once a response
- * arrived) and resubscribes with the last accepted versions; the cache survives meanwhile.
+ * ones keep their previous value (gRFC A46/A88). Responses are read one at a time: the next is
+ * requested after the current one was applied. A broken stream reconnects with backoff (reset once
+ * a response arrived, gRFC A57) and resubscribes with the last accepted versions (SotW) or
+ * {@code initial_resource_versions} (delta); the cache survives meanwhile. A server that fails
+ * before answering is left for the next one in the list (gRFC A71 fallback); while on a fallback
+ * server the client keeps connecting to the primary and switches back once it is reachable. A SotW LDS/CDS response that omits a resource
+ * deletes it, unless the server has {@code ignore_resource_deletion} (gRFC A53) or the response holds a
+ * resource that could not be decoded far enough to be named (then nothing is deleted).
  */
 public final class XdsClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(XdsClient.class);
 
-  private final String target;
-  private final Node node;
-  private final Duration initialFetchTimeout;
-  private final Consumer<XdsResources> onUpdate;
+  private final XdsClientConfig config;
   private final ScheduledExecutorService executor;
-  private final ManagedChannel channel;
+  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
   private final Map<String, TypeState> states = new LinkedHashMap<>();
   private final TypeState lds;
   private final TypeState rds;
   private final TypeState cds;
   private final TypeState eds;
   private final Backoff backoff = new Backoff();
-  private AdsCall call;
+  private final XdsMetrics metrics;
+  private final ResourceDecoder decoder = new ResourceDecoder();
+  private final List<Consumer<XdsResources>> watchers = new CopyOnWriteArrayList<>();
+  private XdsResources lastPublished;
+  private AdsStream<?, ?> call;
+  private int serverIndex;
+  private boolean primaryWatched;
   private boolean closed;
 
   /**
+   * A client of one plaintext server, state of the world, with one watcher.
+   *
    * @param target the ADS server, {@code host:port}
    * @param node the node sent on the first request of each stream
    * @param initialFetchTimeout does-not-exist timer for named resources (Envoy default 15 s)
    * @param onUpdate called on the config executor with the accepted resources after each change
    */
   public XdsClient(String target, Node node, Duration initialFetchTimeout, Consumer<XdsResources> onUpdate) {
-    this.target = target;
-    this.node = node;
-    this.initialFetchTimeout = initialFetchTimeout;
-    this.onUpdate = onUpdate;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "bowline-xds-" + target);
+    this(XdsClientConfig.of(target, node, initialFetchTimeout));
+    watchers.add(onUpdate);
+  }
+
+  /** A client for {@code config}; call {@link #start()} to open the stream. */
+  public XdsClient(XdsClientConfig config) {
+    this.config = config;
+    ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "bowline-xds-" + config.servers().get(0).serverUri());
       t.setDaemon(true);
       return t;
     });
-    this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+    // close() must not wait for pending does-not-exist timers or reconnect delays
+    ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    ex.setRemoveOnCancelPolicy(true);
+    this.executor = ex;
     this.lds = add(new ListenerResourceType(), true);
     this.cds = add(new ClusterResourceType(), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
+    this.metrics = new XdsMetrics(config.servers().get(0).serverUri(),
+        states.values().stream().map(TypeState::shortName).toList());
   }
 
   private TypeState add(ResourceType<?, ?> type, boolean wildcard) {
@@ -103,9 +123,40 @@ public final class XdsClient implements AutoCloseable {
     executor.execute(this::startStream);
   }
 
-  /** The ADS server this client talks to. */
+  /** The primary ADS server this client talks to. */
   public String target() {
-    return target;
+    return config.servers().get(0).serverUri();
+  }
+
+  /** This client's configuration. */
+  public XdsClientConfig config() {
+    return config;
+  }
+
+  /**
+   * Adds a watcher, called on the config executor after every change, and at once with the
+   * current resources if any arrived already.
+   *
+   * @return removes the watcher
+   */
+  public Runnable watch(Consumer<XdsResources> watcher) {
+    executeIfOpen(() -> {
+      watchers.add(watcher);
+      if (lastPublished != null) {
+        deliver(watcher, lastPublished);
+      }
+    });
+    return () -> watchers.remove(watcher);
+  }
+
+  /**
+   * Registers this client's meters in {@code registry} (see {@link XdsMetrics} for the names).
+   *
+   * @return removes them again (reference counted per registry)
+   */
+  public Runnable bindMetrics(MeterRegistry registry) {
+    metrics.bind(registry);
+    return () -> metrics.unbind(registry);
   }
 
   /** The client's status in CSDS shape. Safe from any thread. */
@@ -120,15 +171,27 @@ public final class XdsClient implements AutoCloseable {
           }
           resources.addAll(s.records.values());
         }
-        return new ClientStatus(call != null && call.responded, versions, resources);
+        return new ClientStatus(call != null && call.responded(), versions, resources);
       }).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       return new ClientStatus(false, Map.of(), List.of());
+    }
+  }
+
+  /** The server the current (or next) stream talks to. */
+  public ServerInfo currentServer() {
+    try {
+      return executor.submit(() -> config.servers().get(serverIndex)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException | RejectedExecutionException e) {
+      return config.servers().get(0);
     }
   }
 
@@ -138,120 +201,227 @@ public final class XdsClient implements AutoCloseable {
       executor.execute(() -> {
         closed = true;
         if (call != null) {
-          call.requests.cancel("client closed", null);
+          call.cancel();
           call = null;
         }
       });
-    } catch (java.util.concurrent.RejectedExecutionException alreadyClosed) {
+    } catch (RejectedExecutionException alreadyClosed) {
       return;
     }
     executor.shutdown();
-    channel.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel ch : channels.values()) {
+        ch.shutdownNow();
+        ch.awaitTermination(5, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    metrics.connected(false);
+    metrics.unbindAll();
   }
 
   // ---- stream lifecycle (config executor) ----
+
+  private ManagedChannel channel(int index) {
+    return channels.computeIfAbsent(index, i -> {
+      ServerInfo server = config.servers().get(i);
+      ChannelCredentials creds = server.channelCredsType().equals("tls")
+          ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
+      return Grpc.newChannelBuilder(server.serverUri(), creds).build();
+    });
+  }
+
+  private ServerInfo server() {
+    return config.servers().get(serverIndex);
+  }
+
+  private boolean delta() {
+    return config.delta() || server().delta();
+  }
 
   private void startStream() {
     if (closed) {
       return;
     }
-    AdsCall c = new AdsCall();
+    AdsStream<?, ?> c = delta()
+        ? new DeltaAdsStream(executor, this::handleDelta, this::onStreamClosed, config.node())
+        : new SotwAdsStream(executor, this::handleSotw, this::onStreamClosed, config.node());
     call = c;
-    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(c);
     for (TypeState s : states.values()) {
       s.nonce = "";
+      s.sentOnStream = false;
+      s.sentSubscription = new TreeSet<>();
+    }
+    c.open(channel(serverIndex));
+    for (TypeState s : states.values()) {
       if (s.interested()) {
-        send(s, null);
+        c.subscribe(s);
       }
+    }
+    if (serverIndex > 0 && !primaryWatched) {
+      primaryWatched = true;
+      watchPrimary();
     }
   }
 
-  private void onStreamClosed(AdsCall c, Status status) {
+  /**
+   * While on a fallback server, keeps the primary's channel connecting (gRPC's own reconnect
+   * backoff) and switches back to the primary as soon as it is READY (gRFC A71).
+   */
+  private void watchPrimary() {
+    if (closed || serverIndex == 0) {
+      primaryWatched = false;
+      return;
+    }
+    ManagedChannel primary = channel(0);
+    ConnectivityState state = primary.getState(true);
+    if (state == ConnectivityState.READY) {
+      primaryWatched = false;
+      log.info("xDS primary server {} is reachable again; switching back from {}",
+          config.servers().get(0).serverUri(), server().serverUri());
+      AdsStream<?, ?> old = call;
+      call = null;
+      if (old != null) {
+        old.cancel();
+      }
+      serverIndex = 0;
+      startStream();
+      return;
+    }
+    primary.notifyWhenStateChanged(state, () -> executeIfOpen(this::watchPrimary));
+  }
+
+  private void onStreamClosed(AdsStream<?, ?> c, Status status) {
     if (closed || call != c) {
       return;
     }
     call = null;
-    long delay = c.responded ? 0 : backoff.nextDelayMs();
-    log.warn("xDS stream to {} closed ({}: {}); reconnecting in {} ms, serving the cached config meanwhile",
-        target, status.getCode(), status.getDescription(), delay);
+    metrics.connected(false);
+    String from = server().serverUri();
+    long delay = 0;
+    if (!c.responded()) {
+      serverIndex = (serverIndex + 1) % config.servers().size();
+      if (serverIndex == 0) {
+        delay = backoff.nextDelayMs();
+      }
+    }
+    log.warn("xDS stream to {} closed ({}: {}); connecting to {} in {} ms, serving the cached config meanwhile",
+        from, status.getCode(), status.getDescription(), server().serverUri(), delay);
     executor.schedule(this::startStream, delay, TimeUnit.MILLISECONDS);
   }
 
-  private void send(TypeState s, com.google.rpc.Status errorDetail) {
-    if (call == null) {
-      return;
-    }
-    DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder()
-        .setTypeUrl(s.type.typeUrl())
-        .setVersionInfo(s.version)
-        .setResponseNonce(s.nonce);
-    if (!s.wildcard) {
-      b.addAllResourceNames(s.subscribed);
-    }
-    if (!call.nodeSent) {
-      b.setNode(node);
-      call.nodeSent = true;
-    }
-    if (errorDetail != null) {
-      b.setErrorDetail(errorDetail);
-    }
-    call.requests.onNext(b.build());
+  private void onFirstResponse() {
+    backoff.reset();
+    metrics.connected(true);
   }
 
   // ---- responses (config executor) ----
 
-  private void handleResponse(DiscoveryResponse response) {
+  private void handleSotw(AdsStream<?, ?> c, DiscoveryResponse response) {
+    if (call != c) {
+      return;
+    }
+    onFirstResponse();
     TypeState s = states.get(response.getTypeUrl());
     if (s == null) {
-      log.warn("xDS server {} sent unrequested type {}; ignored", target, response.getTypeUrl());
+      log.warn("xDS server {} sent unrequested type {}; ignored", server().serverUri(), response.getTypeUrl());
       return;
     }
     s.nonce = response.getNonce();
-    Map<String, Object> accepted = new LinkedHashMap<>();
-    Map<String, String> rejected = new LinkedHashMap<>();
-    List<String> errors = new ArrayList<>();
+    ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     for (int i = 0; i < response.getResourcesCount(); i++) {
-      decode(s.type, response.getResources(i), i, accepted, rejected, errors);
+      decoder.decode(s.type, response.getResources(i), null, i, d);
     }
     String version = response.getVersionInfo();
-    if (s.type.isStateOfTheWorld()) {
+    if (s.type.isStateOfTheWorld() && d.unnamed > 0) {
+      log.warn("{} response {} from {} has resources that cannot be named; deleting none of the omitted ones",
+          s.shortName(), version, server().serverUri());
+    } else if (s.type.isStateOfTheWorld()) {
       for (String gone : new ArrayList<>(s.values.keySet())) {
-        if (!accepted.containsKey(gone) && !rejected.containsKey(gone)) {
-          s.values.remove(gone);
-          s.record(gone, version, ClientStatus.State.DOES_NOT_EXIST, null);
+        if (!d.accepted.containsKey(gone) && !d.rejected.containsKey(gone)) {
+          remove(s, gone, version);
         }
       }
     }
-    accepted.forEach((name, value) -> {
+    Map<String, String> versions = new HashMap<>();
+    d.accepted.keySet().forEach(n -> versions.put(n, version));
+    finish(s, c, version, d, versions);
+  }
+
+  private void handleDelta(AdsStream<?, ?> c, DeltaDiscoveryResponse response) {
+    if (call != c) {
+      return;
+    }
+    onFirstResponse();
+    TypeState s = states.get(response.getTypeUrl());
+    if (s == null) {
+      log.warn("xDS server {} sent unrequested type {}; ignored", server().serverUri(), response.getTypeUrl());
+      return;
+    }
+    s.nonce = response.getNonce();
+    ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
+    Map<String, String> versions = new HashMap<>();
+    for (int i = 0; i < response.getResourcesCount(); i++) {
+      Resource r = response.getResources(i);
+      String name = decoder.decode(s.type, r.getResource(), r.getName(), i, d);
+      if (name != null) {
+        versions.put(name, r.getVersion());
+      }
+    }
+    String version = response.getSystemVersionInfo();
+    for (String gone : response.getRemovedResourcesList()) {
+      remove(s, gone, version);
+      s.resourceVersions.remove(gone);
+    }
+    finish(s, c, version, d, versions);
+  }
+
+  /** Applies decoded resources, ACKs or NACKs, follows new names, publishes. */
+  private void finish(TypeState s, AdsStream<?, ?> c, String version, ResourceDecoder.Decoded d, Map<String, String> versions) {
+    d.accepted.forEach((name, value) -> {
       if (!s.wildcard && !s.subscribed.contains(name)) {
         return;
       }
       s.values.put(name, value);
-      s.record(name, version, ClientStatus.State.ACKED, null);
+      String v = versions.getOrDefault(name, version);
+      s.resourceVersions.put(name, v);
+      s.record(name, c.isDelta() ? v : version, ClientStatus.State.ACKED, null);
       cancelTimer(s, name);
     });
-    rejected.forEach((name, error) -> {
+    d.rejected.forEach((name, error) -> {
       ClientStatus.Resource prev = s.records.get(name);
       s.record(name, prev == null ? "" : prev.version(), ClientStatus.State.NACKED, error);
       cancelTimer(s, name);
     });
     s.responded = true;
-    if (errors.isEmpty()) {
+    if (d.errors.isEmpty()) {
       s.version = version;
       s.lastRejectedVersion = null;
       s.rejectRepeats = 0;
-      send(s, null);
+      metrics.accepted(s.shortName());
+      c.ack(s);
     } else {
-      nack(s, version, String.join("; ", errors));
+      metrics.rejected(s.shortName());
+      nack(s, c, version, String.join("; ", d.errors));
     }
     updateSubscriptions();
     publish();
+  }
+
+  private void remove(TypeState s, String name, String version) {
+    if (!s.values.containsKey(name)) {
+      return;
+    }
+    if (server().ignoreResourceDeletion()) {
+      log.warn("{} '{}' was deleted by {} but the server sets ignore_resource_deletion; keeping it",
+          s.shortName(), name, server().serverUri());
+      return;
+    }
+    s.values.remove(name);
+    s.resourceVersions.remove(name);
+    s.record(name, version, ClientStatus.State.DOES_NOT_EXIST, null);
   }
 
   /**
@@ -260,63 +430,26 @@ public final class XdsClient implements AutoCloseable {
    * same rejected version is therefore NACKed after a growing delay (1 s doubling to 8 s) instead
    * of in a tight loop. Other types on the stream are not held up.
    */
-  private void nack(TypeState s, String version, String detail) {
+  private void nack(TypeState s, AdsStream<?, ?> c, String version, String detail) {
     com.google.rpc.Status error = com.google.rpc.Status.newBuilder()
         .setCode(Status.Code.INVALID_ARGUMENT.value())
         .setMessage(detail)
         .build();
-    if (!version.equals(s.lastRejectedVersion)) {
+    if (c.isDelta() || !version.equals(s.lastRejectedVersion)) {
       s.lastRejectedVersion = version;
       s.rejectRepeats = 0;
-      log.warn("NACK {} version {} from {}: {}", shortType(s), version, target, detail);
-      send(s, error);
+      log.warn("NACK {} version {} from {}: {}", s.shortName(), version, server().serverUri(), detail);
+      c.nack(s, error);
       return;
     }
     long delayMs = Math.min(8_000L, 1_000L << Math.min(s.rejectRepeats, 3));
     s.rejectRepeats++;
-    AdsCall c = call;
     String nonce = s.nonce;
     executor.schedule(() -> {
       if (call == c && nonce.equals(s.nonce)) {
-        send(s, error);
+        c.nack(s, error);
       }
     }, delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  private <M extends Message> void decode(ResourceType<M, ?> type, Any any, int index,
-      Map<String, Object> accepted, Map<String, String> rejected, List<String> errors) {
-    String at = shortType(type) + " resources[" + index + "]";
-    try {
-      if (any.getTypeUrl().equals(TypeUrls.RESOURCE_WRAPPER)) {
-        any = any.unpack(Resource.class).getResource();
-      }
-      if (!any.getTypeUrl().equals(type.typeUrl())) {
-        errors.add(at + ": type " + any.getTypeUrl() + " does not match the response's " + type.typeUrl());
-        return;
-      }
-      M proto = type.unpack(any);
-      String name = type.name(proto);
-      if (name.isEmpty()) {
-        errors.add(at + ": name must not be empty");
-        return;
-      }
-      if (accepted.containsKey(name) || rejected.containsKey(name)) {
-        errors.add(shortType(type) + " '" + name + "': appears twice in one response");
-        return;
-      }
-      try {
-        Object value = type.parse(proto);
-        accepted.put(name, value == null ? TypeState.IGNORED : value);
-      } catch (ResourceException e) {
-        String error = shortType(type) + " '" + name + "': " + e.getMessage();
-        rejected.put(name, error);
-        errors.add(error);
-      }
-    } catch (InvalidProtocolBufferException e) {
-      errors.add(at + ": cannot decode: " + e.getMessage());
-    } catch (RuntimeException e) {
-      errors.add(at + ": invalid: " + e.getMessage());
-    }
   }
 
   private void updateSubscriptions() {
@@ -345,6 +478,7 @@ public final class XdsClient implements AutoCloseable {
     for (String name : removed) {
       s.values.remove(name);
       s.records.remove(name);
+      s.resourceVersions.remove(name);
       cancelTimer(s, name);
     }
     for (String name : names) {
@@ -354,23 +488,25 @@ public final class XdsClient implements AutoCloseable {
       }
     }
     s.subscribed = new TreeSet<>(names);
-    send(s, null);
+    if (call != null) {
+      call.subscribe(s);
+    }
   }
 
   private void startTimer(TypeState s, String name) {
-    if (initialFetchTimeout.isZero()) {
+    if (config.initialFetchTimeout().isZero()) {
       return;
     }
     s.doesNotExistTimers.put(name, executor.schedule(() -> {
       s.doesNotExistTimers.remove(name);
       ClientStatus.Resource r = s.records.get(name);
       if (s.subscribed.contains(name) && r != null && r.state() == ClientStatus.State.REQUESTED) {
-        log.warn("{} '{}' did not arrive within {}; treating it as does-not-exist", shortType(s), name,
-            initialFetchTimeout);
+        log.warn("{} '{}' did not arrive within {}; treating it as does-not-exist", s.shortName(), name,
+            config.initialFetchTimeout());
         s.record(name, "", ClientStatus.State.DOES_NOT_EXIST, null);
         publish();
       }
-    }, initialFetchTimeout.toMillis(), TimeUnit.MILLISECONDS));
+    }, config.initialFetchTimeout().toMillis(), TimeUnit.MILLISECONDS));
   }
 
   private void cancelTimer(TypeState s, String name) {
@@ -381,67 +517,37 @@ public final class XdsClient implements AutoCloseable {
   }
 
   private void publish() {
+    for (TypeState s : states.values()) {
+      metrics.counts(s.shortName(), s.countByState());
+    }
     boolean complete = states.values().stream().allMatch(s -> !s.interested() || s.settled())
         && lds.responded && cds.responded;
     XdsResources resources = new XdsResources(
         lds.valuesOf(), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), complete);
-    try {
-      onUpdate.accept(resources);
-    } catch (RuntimeException e) {
-      log.error("xDS update listener failed", e);
+    lastPublished = resources;
+    for (Consumer<XdsResources> w : watchers) {
+      deliver(w, resources);
     }
   }
 
-  private static String shortType(TypeState s) {
-    return shortType(s.type);
+  private static void deliver(Consumer<XdsResources> watcher, XdsResources resources) {
+    try {
+      watcher.accept(resources);
+    } catch (RuntimeException e) {
+      log.error("xDS update watcher failed", e);
+    }
   }
 
-  private static String shortType(ResourceType<?, ?> t) {
+  static String shortType(ResourceType<?, ?> t) {
     String url = t.typeUrl();
     return url.substring(url.lastIndexOf('.') + 1);
-  }
-
-  /** One ADS stream. Callbacks hop onto the config executor. */
-  private final class AdsCall implements ClientResponseObserver<DiscoveryRequest, DiscoveryResponse> {
-    ClientCallStreamObserver<DiscoveryRequest> requests;
-    boolean nodeSent;
-    boolean responded;
-
-    @Override
-    public void beforeStart(ClientCallStreamObserver<DiscoveryRequest> requestStream) {
-      this.requests = requestStream;
-      requestStream.disableAutoRequestWithInitial(1);
-    }
-
-    @Override
-    public void onNext(DiscoveryResponse response) {
-      executor.execute(() -> {
-        if (call != this) {
-          return;
-        }
-        responded = true;
-        backoff.reset();
-        handleResponse(response);
-        requests.request(1);
-      });
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      executeIfOpen(() -> onStreamClosed(this, Status.fromThrowable(t)));
-    }
-
-    @Override
-    public void onCompleted() {
-      executeIfOpen(() -> onStreamClosed(this, Status.UNAVAILABLE.withDescription("server closed the stream")));
-    }
   }
 
   private void executeIfOpen(Runnable r) {
     try {
       executor.execute(r);
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      // the client is closing; nothing to reconnect
+    } catch (RejectedExecutionException closing) {
+      // the client is closing
     }
   }
 }

@@ -22,6 +22,7 @@ public final class XdsTestServer implements AutoCloseable {
   private static final String GROUP = "all";
   private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
   private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
+  private final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
   private final Server server;
 
   public XdsTestServer() throws IOException {
@@ -37,7 +38,9 @@ public final class XdsTestServer implements AutoCloseable {
       }
 
       @Override
-      public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {}
+      public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+        deltaRequests.add(request);
+      }
     };
     V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
     server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
@@ -64,6 +67,11 @@ public final class XdsTestServer implements AutoCloseable {
   /** Every request received so far, in order. */
   public List<DiscoveryRequest> requests() {
     return List.copyOf(requests);
+  }
+
+  /** Every incremental (delta) request received so far, in order. */
+  public List<DeltaDiscoveryRequest> deltaRequests() {
+    return List.copyOf(deltaRequests);
   }
 
   @Override

@@ -35,7 +35,7 @@ public final class EndpointResourceType
       localities.add(locality(cla.getEndpoints(i), "endpoints[" + i + "]"));
     }
     int factor = cla.getPolicy().hasOverprovisioningFactor()
-        ? cla.getPolicy().getOverprovisioningFactor().getValue()
+        ? uint32(cla.getPolicy().getOverprovisioningFactor().getValue(), "policy.overprovisioning_factor")
         : ClusterLoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR;
     return new ClusterLoadAssignment(cla.getClusterName(), localities, factor);
   }
@@ -48,9 +48,17 @@ public final class EndpointResourceType
     var l = le.getLocality();
     return new LocalityEndpoints(
         new LocalityEndpoints.Locality(l.getRegion(), l.getZone(), l.getSubZone()),
-        le.getPriority(),
-        le.hasLoadBalancingWeight() ? le.getLoadBalancingWeight().getValue() : 0,
+        uint32(le.getPriority(), at + ".priority"),
+        le.hasLoadBalancingWeight() ? uint32(le.getLoadBalancingWeight().getValue(), at + ".load_balancing_weight") : 0,
         endpoints);
+  }
+
+  /** A proto uint32 that the model holds in an int: values of 2^31 and above are refused. */
+  private static int uint32(int value, String field) throws ResourceException {
+    if (value < 0) {
+      throw new ResourceException(field, "too large: " + Integer.toUnsignedString(value));
+    }
+    return value;
   }
 
   private static Endpoint endpoint(LbEndpoint e, String at) throws ResourceException {

@@ -1,0 +1,19 @@
+package io.bowline.runtime;
+
+import io.bowline.api.ClientStatus;
+import io.bowline.runtime.xds.XdsResources;
+import java.util.function.Consumer;
+
+/** Where a mesh client's configuration comes from: an xDS server, or a static file. */
+interface ConfigFeed extends AutoCloseable {
+  /** Adds a watcher of accepted resources (called at once if some arrived); returns its removal. */
+  Runnable watch(Consumer<XdsResources> watcher);
+
+  ClientStatus status();
+
+  /** For messages: the server or file. */
+  String describe();
+
+  @Override
+  void close();
+}

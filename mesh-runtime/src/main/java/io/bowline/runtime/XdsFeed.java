@@ -1,0 +1,40 @@
+package io.bowline.runtime;
+
+import io.bowline.api.ClientStatus;
+import io.bowline.runtime.xds.XdsClientConfig;
+import io.bowline.runtime.xds.XdsClientPool;
+import io.bowline.runtime.xds.XdsResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.function.Consumer;
+
+/** Configuration from xDS: a lease on the process's shared client for these servers and node. */
+final class XdsFeed implements ConfigFeed {
+  private final XdsClientPool.Lease lease;
+  private final Runnable unbindMetrics;
+
+  XdsFeed(XdsClientConfig config, MeterRegistry registry) {
+    this.lease = XdsClientPool.shared().acquire(config);
+    this.unbindMetrics = lease.client().bindMetrics(registry);
+  }
+
+  @Override
+  public Runnable watch(Consumer<XdsResources> watcher) {
+    return lease.client().watch(watcher);
+  }
+
+  @Override
+  public ClientStatus status() {
+    return lease.client().status();
+  }
+
+  @Override
+  public String describe() {
+    return lease.client().target();
+  }
+
+  @Override
+  public void close() {
+    unbindMetrics.run();
+    lease.close();
+  }
+}

@@ -1,0 +1,105 @@
+package io.bowline.runtime.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.bowline.runtime.xds.policy.FieldPolicyChecker;
+import io.bowline.runtime.xds.resource.ResourceException;
+import io.bowline.runtime.xds.resource.ResourceType;
+import io.envoyproxy.envoy.service.discovery.v3.Resource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the resources of one response into accepted values and per-resource errors: unwraps
+ * {@code envoy.service.discovery.v3.Resource}, checks the type URL, the name, the
+ * supported-field policy ({@link io.bowline.runtime.xds.policy.SupportedFields}) and then the
+ * type's parser. Never throws; every error names the type and the resource (by name, or by index
+ * when the name cannot be read) and, for a rejected resource, the field.
+ */
+final class ResourceDecoder {
+  private static final Logger log = LoggerFactory.getLogger(ResourceDecoder.class);
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+  /** Decoded resources of one response. */
+  static final class Decoded {
+    final Map<String, Object> accepted = new LinkedHashMap<>();
+    final Map<String, String> rejected = new LinkedHashMap<>();
+    final List<String> errors = new ArrayList<>();
+    /** Resources rejected before their name was known: a SotW response with any deletes nothing. */
+    int unnamed;
+  }
+
+  /**
+   * Decodes one resource into {@code d}. Returns the resource's name, or null when the resource
+   * could not be decoded far enough to know it.
+   *
+   * @param wrapperName the delta {@code Resource.name}, or null
+   * @param index the resource's position in the response
+   */
+  <M extends Message> String decode(ResourceType<M, ?> type, Any any, String wrapperName, int index, Decoded d) {
+    String shortType = XdsClient.shortType(type);
+    String at = shortType + " resources[" + index + "]" + (wrapperName == null || wrapperName.isEmpty()
+        ? "" : " '" + wrapperName + "'");
+    try {
+      if (any.getTypeUrl().equals(TypeUrls.RESOURCE_WRAPPER)) {
+        any = any.unpack(Resource.class).getResource();
+      }
+      if (!any.getTypeUrl().equals(type.typeUrl())) {
+        return unnamed(d, at + ": type " + any.getTypeUrl() + " does not match the response's " + type.typeUrl());
+      }
+      M proto = type.unpack(any);
+      String name = type.name(proto);
+      if (name.isEmpty()) {
+        return unnamed(d, at + ": name must not be empty");
+      }
+      if (d.accepted.containsKey(name) || d.rejected.containsKey(name)) {
+        d.errors.add(shortType + " '" + name + "': appears twice in one response");
+        return null;
+      }
+      FieldPolicyChecker.Findings findings = FieldPolicyChecker.check(proto);
+      if (!findings.rejected().isEmpty()) {
+        reject(d, name, shortType + " '" + name + "': " + findings.rejected().get(0)
+            + ": not supported by Bowline (field policy: reject)");
+        return name;
+      }
+      for (String field : findings.warned()) {
+        String key = shortType + "." + field.replaceAll("\\[\\d+]", "[]");
+        if (warned.add(key)) {
+          log.warn("{} '{}': {} is not implemented by Bowline and is ignored (logged once per field)",
+              shortType, name, field);
+        }
+      }
+      try {
+        Object value = type.parse(proto);
+        d.accepted.put(name, value == null ? TypeState.IGNORED : value);
+      } catch (ResourceException e) {
+        reject(d, name, shortType + " '" + name + "': " + e.getMessage());
+      } catch (RuntimeException e) {
+        reject(d, name, shortType + " '" + name + "': invalid: " + e);
+      }
+      return name;
+    } catch (InvalidProtocolBufferException e) {
+      return unnamed(d, at + ": cannot decode: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return unnamed(d, at + ": invalid: " + e);
+    }
+  }
+
+  private static void reject(Decoded d, String name, String error) {
+    d.rejected.put(name, error);
+    d.errors.add(error);
+  }
+
+  private static String unnamed(Decoded d, String error) {
+    d.errors.add(error);
+    d.unnamed++;
+    return null;
+  }
+}

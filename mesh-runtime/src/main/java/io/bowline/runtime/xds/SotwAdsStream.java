@@ -1,0 +1,67 @@
+package io.bowline.runtime.xds;
+
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+
+/**
+ * State-of-the-world ADS ({@code StreamAggregatedResources}). Every request of a type carries the
+ * last accepted {@code version_info}, the last received nonce and the full list of names (none for
+ * wildcard LDS/CDS); a NACK adds {@code error_detail}.
+ */
+final class SotwAdsStream extends AdsStream<DiscoveryRequest, DiscoveryResponse> {
+  private final Node node;
+
+  SotwAdsStream(Executor executor, BiConsumer<AdsStream<?, ?>, DiscoveryResponse> onResponse,
+      BiConsumer<AdsStream<?, ?>, Status> onClosed, Node node) {
+    super(executor, onResponse, onClosed);
+    this.node = node;
+  }
+
+  @Override
+  void open(ManagedChannel channel) {
+    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
+  }
+
+  @Override
+  void subscribe(TypeState s) {
+    send(s, null);
+  }
+
+  @Override
+  void ack(TypeState s) {
+    send(s, null);
+  }
+
+  @Override
+  void nack(TypeState s, com.google.rpc.Status error) {
+    send(s, error);
+  }
+
+  @Override
+  boolean isDelta() {
+    return false;
+  }
+
+  private void send(TypeState s, com.google.rpc.Status error) {
+    DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder()
+        .setTypeUrl(s.type.typeUrl())
+        .setVersionInfo(s.version)
+        .setResponseNonce(s.nonce);
+    if (!s.wildcard) {
+      b.addAllResourceNames(s.subscribed);
+    }
+    if (takeNodeTurn()) {
+      b.setNode(node);
+    }
+    if (error != null) {
+      b.setErrorDetail(error);
+    }
+    requests.onNext(b.build());
+  }
+}

@@ -1,0 +1,36 @@
+package io.bowline.runtime.xds;
+
+import io.bowline.runtime.bootstrap.ServerInfo;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What identifies one xDS client: its servers (in gRFC A71 fallback order), its node, the
+ * does-not-exist timeout and the protocol variant. Two mesh clients with equal configs share one
+ * {@link XdsClient} (see {@link XdsClientPool}).
+ *
+ * @param servers the ADS servers; the first is the primary; never empty
+ * @param node the node sent on the first request of each stream
+ * @param initialFetchTimeout the does-not-exist timer for a subscribed name (Envoy's
+ *     {@code ConfigSource.initial_fetch_timeout}, default 15 s); zero waits forever
+ * @param delta incremental ADS ({@code DeltaAggregatedResources}) instead of state of the world
+ */
+public record XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta) {
+  public XdsClientConfig {
+    servers = List.copyOf(servers);
+    if (servers.isEmpty()) {
+      throw new IllegalArgumentException("an xDS client needs at least one server");
+    }
+    Objects.requireNonNull(node, "node");
+    if (initialFetchTimeout.isNegative()) {
+      throw new IllegalArgumentException("initialFetchTimeout must not be negative: " + initialFetchTimeout);
+    }
+  }
+
+  /** One plaintext server, state of the world. */
+  public static XdsClientConfig of(String target, Node node, Duration initialFetchTimeout) {
+    return new XdsClientConfig(List.of(ServerInfo.insecure(target)), node, initialFetchTimeout, false);
+  }
+}

@@ -1,0 +1,158 @@
+package io.bowline.runtime.xds.policy;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The supported-field table: per Envoy message, the policy of each field. Fields of a listed
+ * message that the table does not name are {@link FieldPolicy#WARN}. Messages not listed are not
+ * looked into (their parent field's policy covers them). When a parser starts honouring a field,
+ * mark it {@link FieldPolicy#SUPPORTED} here; {@code docs/supported-fields.md} is generated from
+ * this table (see {@code SupportedFieldsDocTest}).
+ */
+public final class SupportedFields {
+  private static final Map<Descriptor, Map<String, FieldPolicy>> TABLE = new LinkedHashMap<>();
+
+  static {
+    message(Listener.getDefaultInstance())
+        .supported("name", "api_listener")
+        .ignored("address", "additional_addresses", "filter_chains", "default_filter_chain", "listener_filters",
+            "traffic_direction", "stat_prefix", "metadata", "per_connection_buffer_limit_bytes",
+            "listener_filters_timeout", "continue_on_listener_filters_timeout", "socket_options",
+            "bind_to_port", "connection_balance_config", "access_log", "use_original_dst", "transparent",
+            "freebind", "tcp_fast_open_queue_length", "drain_type", "enable_reuse_port", "filter_chain_matcher");
+    message(ApiListener.getDefaultInstance()).supported("api_listener");
+    message(HttpConnectionManager.getDefaultInstance())
+        .supported("rds", "route_config", "http_filters")
+        .ignored("stat_prefix", "codec_type", "use_remote_address", "normalize_path", "merge_slashes",
+            "upgrade_configs", "stream_idle_timeout", "common_http_protocol_options", "http_protocol_options",
+            "http2_protocol_options", "forward_client_cert_details", "set_current_client_cert_details",
+            "server_name", "server_header_transformation", "generate_request_id", "preserve_external_request_id",
+            "xff_num_trusted_hops", "skip_xff_append", "via", "add_user_agent", "internal_address_config",
+            "path_with_escaped_slashes_action", "access_log", "tracing")
+        .reject("scoped_routes");
+    message(Rds.getDefaultInstance()).supported("config_source", "route_config_name");
+    message(HttpFilter.getDefaultInstance()).supported("name", "typed_config");
+    message(ConfigSource.getDefaultInstance())
+        .supported("ads", "self", "resource_api_version")
+        .ignored("authorities");
+    message(RouteConfiguration.getDefaultInstance())
+        .supported("name", "virtual_hosts", "ignore_port_in_host_matching")
+        .ignored("validate_clusters")
+        .reject("vhds");
+    message(VirtualHost.getDefaultInstance()).supported("name", "domains", "routes");
+    message(Route.getDefaultInstance())
+        .supported("name", "match", "route", "direct_response")
+        .ignored("metadata", "decorator", "stat_prefix");
+    message(RouteMatch.getDefaultInstance())
+        .supported("prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive", "headers");
+    message(RouteAction.getDefaultInstance()).supported("cluster", "weighted_clusters", "prefix_rewrite");
+    message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
+    message(WeightedCluster.ClusterWeight.getDefaultInstance()).supported("name", "weight");
+    message(DirectResponseAction.getDefaultInstance()).supported("status", "body");
+    message(DataSource.getDefaultInstance()).supported("inline_string", "inline_bytes");
+    message(HeaderMatcher.getDefaultInstance())
+        .supported("name", "exact_match", "safe_regex_match", "prefix_match", "suffix_match", "contains_match",
+            "present_match", "string_match", "invert_match", "treat_missing_header_as_empty");
+    message(StringMatcher.getDefaultInstance())
+        .supported("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
+    message(RegexMatcher.getDefaultInstance()).supported("regex").ignored("google_re2");
+    message(Cluster.getDefaultInstance())
+        .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment")
+        .ignored("alt_stat_name", "metadata", "track_cluster_stats", "track_timeout_budgets", "filters",
+            "protocol_selection", "dns_lookup_family", "respect_dns_ttl", "dns_refresh_rate",
+            "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
+            "typed_dns_resolver_config", "wait_for_warm_on_init");
+    message(Cluster.EdsClusterConfig.getDefaultInstance()).supported("eds_config", "service_name");
+    message(ClusterLoadAssignment.getDefaultInstance()).supported("cluster_name", "endpoints", "policy");
+    message(ClusterLoadAssignment.Policy.getDefaultInstance()).supported("overprovisioning_factor");
+    message(LocalityLbEndpoints.getDefaultInstance())
+        .supported("locality", "lb_endpoints", "load_balancing_weight", "priority")
+        .ignored("metadata");
+    message(Locality.getDefaultInstance()).supported("region", "zone", "sub_zone");
+    message(LbEndpoint.getDefaultInstance())
+        .supported("endpoint", "health_status", "load_balancing_weight")
+        .ignored("metadata");
+    message(Endpoint.getDefaultInstance()).supported("address").ignored("hostname", "health_check_config");
+    message(Address.getDefaultInstance()).supported("socket_address");
+    message(SocketAddress.getDefaultInstance()).supported("address", "port_value").ignored("protocol", "ipv4_compat");
+  }
+
+  private SupportedFields() {}
+
+  /** Whether the table describes this message (the checker looks into it). */
+  public static boolean covers(Descriptor d) {
+    return TABLE.containsKey(d);
+  }
+
+  /** The policy of a field of a covered message ({@link FieldPolicy#WARN} unless the table names it). */
+  public static FieldPolicy policy(FieldDescriptor f) {
+    Map<String, FieldPolicy> fields = TABLE.get(f.getContainingType());
+    return fields == null ? FieldPolicy.WARN : fields.getOrDefault(f.getName(), FieldPolicy.WARN);
+  }
+
+  /** Every covered message, in table order, with the fields it names. */
+  public static Map<Descriptor, Map<String, FieldPolicy>> table() {
+    return Collections.unmodifiableMap(TABLE);
+  }
+
+  private static Entry message(Message defaultInstance) {
+    Descriptor d = defaultInstance.getDescriptorForType();
+    Map<String, FieldPolicy> fields = new LinkedHashMap<>();
+    TABLE.put(d, fields);
+    return new Entry(d, fields);
+  }
+
+  private record Entry(Descriptor descriptor, Map<String, FieldPolicy> fields) {
+    Entry supported(String... names) {
+      return put(FieldPolicy.SUPPORTED, names);
+    }
+
+    Entry ignored(String... names) {
+      return put(FieldPolicy.IGNORED, names);
+    }
+
+    Entry reject(String... names) {
+      return put(FieldPolicy.REJECT, names);
+    }
+
+    private Entry put(FieldPolicy policy, String... names) {
+      for (String name : names) {
+        if (descriptor.findFieldByName(name) == null) {
+          throw new IllegalStateException(descriptor.getFullName() + " has no field " + name);
+        }
+        fields.put(name, policy);
+      }
+      return this;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package io.bowline.runtime.xds.policy;
+
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import java.util.Map;
+
+/**
+ * Renders {@link SupportedFields} as Markdown ({@code docs/supported-fields.md}): every field of
+ * every covered Envoy message with its policy, so that what Bowline supports is read from the code.
+ */
+public final class SupportedFieldsDoc {
+  private SupportedFieldsDoc() {}
+
+  public static String markdown() {
+    StringBuilder b = new StringBuilder();
+    b.append("# Supported Envoy fields\n\n")
+        .append("Generated from `io.bowline.runtime.xds.policy.SupportedFields` by `SupportedFieldsDocTest`; ")
+        .append("do not edit by hand (run the test with `-Dbowline.regenerateDocs=true`).\n\n")
+        .append("Every resource the xDS client receives is checked against this table before it is parsed:\n\n")
+        .append("| Policy | Meaning |\n|---|---|\n")
+        .append("| supported | honoured; the parser may still reject a value it cannot honour, naming the field |\n")
+        .append("| ignored | harmless to ignore (names, stats, socket-listener details); ignored silently |\n")
+        .append("| warn | not implemented; the resource is accepted, the field ignored, a warning logged once |\n")
+        .append("| reject | not implemented and would change behaviour; the resource is NACKed naming the field |\n\n")
+        .append("Messages not listed are covered by their parent field's policy.\n");
+    for (Map.Entry<Descriptor, Map<String, FieldPolicy>> e : SupportedFields.table().entrySet()) {
+      Descriptor d = e.getKey();
+      b.append("\n## `").append(d.getFullName()).append("`\n\n| Field | Policy |\n|---|---|\n");
+      for (FieldDescriptor f : d.getFields()) {
+        b.append("| `").append(f.getName()).append("` | ")
+            .append(SupportedFields.policy(f).name().toLowerCase(java.util.Locale.ROOT)).append(" |\n");
+      }
+    }
+    return b.toString();
+  }
+}
