@@ -4,16 +4,17 @@ import io.bowline.api.ClientStatus;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.Published;
+import io.bowline.controlplane.translate.ClientView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Waits until a config change has reached every workload: the control plane serves exactly the
- * expected files, and every workload's mesh client has ACKed the control plane's version for
- * listeners, route configurations, clusters and endpoints (CSDS {@code ACKED}). The local control
- * plane gives all types of one snapshot the same {@code version_info}, so this means every client
- * holds the whole current config.
+ * expected files, and every workload's mesh client has ACKed, for listeners, route configurations,
+ * clusters and endpoints (CSDS {@code ACKED}), the version the control plane serves to that
+ * workload's view (namespace and labels). Each type carries the number of the publish in which it
+ * last changed for that view, so this means every client holds the whole current config.
  */
 final class ConfigSync {
 
@@ -32,7 +33,7 @@ final class ConfigSync {
    * Polls every 100 ms until the change has reached every workload.
    *
    * @param expectedFiles the file names the served config must consist of, sorted
-   * @return the control plane's config version every workload ACKed
+   * @return the control plane's publish version the change reached every workload with
    * @throws StepFailedException if the control plane reports an ERROR diagnostic (listed in the
    *     message), or the deadline passes (the message says what lagged)
    * @throws InterruptedException if interrupted while waiting
@@ -53,7 +54,7 @@ final class ConfigSync {
         lagging.add("control plane serves " + published.files() + " (version " + published.version()
             + "), expected " + expectedFiles);
       } else {
-        lagging.addAll(laggingClients(published.version(), workloads));
+        lagging.addAll(laggingClients(cp, workloads));
         if (lagging.isEmpty()) {
           return published.version();
         }
@@ -70,15 +71,17 @@ final class ConfigSync {
     return cp.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::toString).toList();
   }
 
-  private static List<String> laggingClients(String version, List<BookinfoWorkload> workloads) {
+  private static List<String> laggingClients(LocalControlPlane cp, List<BookinfoWorkload> workloads) {
     List<String> lagging = new ArrayList<>();
     for (BookinfoWorkload workload : workloads) {
       ClientStatus status = workload.mesh().status();
+      ClientView view = new ClientView(workload.mesh().workload().namespace(), workload.mesh().workload().labels());
       for (String typeUrl : TYPE_URLS) {
+        String served = cp.servedVersion(view, typeUrl);
         String acked = status.versionOf(typeUrl);
-        if (!acked.equals(version)) {
+        if (served.isEmpty() || !acked.equals(served)) {
           lagging.add(workload.name() + " has ACKed " + shortType(typeUrl) + " version \"" + acked
-              + "\", control plane serves \"" + version + "\"" + (status.connected() ? "" : " (ADS stream down)"));
+              + "\", control plane serves \"" + served + "\"" + (status.connected() ? "" : " (ADS stream down)"));
         }
       }
     }
