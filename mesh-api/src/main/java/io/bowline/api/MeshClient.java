@@ -159,8 +159,9 @@ public interface MeshClient extends AutoCloseable {
      * YAML or JSON (an Envoy bootstrap's {@code static_resources}, or a file of
      * {@code resources} as Envoy's {@code path_config_source} reads), validated as xDS resources
      * are. Only listeners with an {@code api_listener} route calls (named {@code host:port});
-     * STATIC clusters carry their endpoints. Read once by {@link #build()}, which throws
-     * {@link IllegalArgumentException} naming the file if it cannot be loaded.
+     * STATIC clusters carry their endpoints. Files named by {@code dynamic_resources.lds_config} /
+     * {@code cds_config} {@code path_config_source} are added and watched for changes.
+     * {@link #build()} throws {@link IllegalArgumentException} naming the file if it cannot be loaded.
      */
     public Builder staticConfig(Path file) {
       this.staticConfig = Objects.requireNonNull(file, "file");

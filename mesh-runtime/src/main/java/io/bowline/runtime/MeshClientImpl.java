@@ -103,6 +103,14 @@ final class MeshClientImpl implements MeshClient {
     return feed.status();
   }
 
+  /**
+   * The gRPC xDS bootstrap in use ({@code certificate_providers}, listener name templates,
+   * authorities), empty when the client was configured by {@code xdsServer} or a static file only.
+   */
+  java.util.Optional<io.bowline.runtime.bootstrap.Bootstrap> bootstrap() {
+    return setup.bootstrap();
+  }
+
   @Override
   public Workload workload() {
     return setup.workload();

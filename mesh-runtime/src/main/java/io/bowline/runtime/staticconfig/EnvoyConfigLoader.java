@@ -67,17 +67,41 @@ public final class EnvoyConfigLoader {
    *     not match the Envoy protos (the message carries protobuf's field-level reason)
    */
   public static StaticResources load(Path file) {
+    return loadBootstrap(file).getStaticResources();
+  }
+
+  /**
+   * Loads a file as a whole Envoy bootstrap (a resources file becomes a bootstrap with only
+   * {@code static_resources}).
+   *
+   * @throws StaticConfigException as {@link #load(Path)}
+   */
+  public static Bootstrap loadBootstrap(Path file) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new StaticConfigException(file + ": cannot read: " + e, e);
     }
-    return parse(text, file.toString());
+    return parseBootstrap(text, file.toString());
+  }
+
+  /**
+   * The file a {@code ConfigSource} names with {@code path_config_source.path} (or the deprecated
+   * {@code path}), if any.
+   */
+  public static java.util.Optional<Path> pathOf(io.envoyproxy.envoy.config.core.v3.ConfigSource source) {
+    String path = source.hasPathConfigSource() ? source.getPathConfigSource().getPath() : source.getPath();
+    return path.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(path));
   }
 
   /** As {@link #load(Path)}, from text; {@code source} names it in errors. */
   public static StaticResources parse(String yamlOrJson, String source) {
+    return parseBootstrap(yamlOrJson, source).getStaticResources();
+  }
+
+  /** As {@link #loadBootstrap(Path)}, from text; {@code source} names it in errors. */
+  public static Bootstrap parseBootstrap(String yamlOrJson, String source) {
     Object tree;
     try {
       tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(yamlOrJson);
@@ -92,11 +116,11 @@ public final class EnvoyConfigLoader {
       if (map.containsKey("resources")) {
         DiscoveryResponse.Builder r = DiscoveryResponse.newBuilder();
         JsonFormat.parser().usingTypeRegistry(TYPES).merge(normalize(json, r.getDescriptorForType()).toString(), r);
-        return named(resources(r.build(), source));
+        return Bootstrap.newBuilder().setStaticResources(named(resources(r.build(), source))).build();
       }
       Bootstrap.Builder b = Bootstrap.newBuilder();
       JsonFormat.parser().usingTypeRegistry(TYPES).merge(normalize(json, b.getDescriptorForType()).toString(), b);
-      return named(b.build().getStaticResources());
+      return b.setStaticResources(named(b.getStaticResources())).build();
     } catch (InvalidProtocolBufferException e) {
       throw new StaticConfigException(source + ": " + e.getMessage(), e);
     }
