@@ -1,19 +1,21 @@
 package io.bowline.samples.bookinfo;
 
 import io.bowline.api.ClientStatus;
+import io.bowline.api.Workload;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.Published;
+import io.bowline.controlplane.translate.ClientView;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Waits until a config change has reached every workload: the control plane serves exactly the
- * expected files, and every workload's mesh client has ACKed the control plane's version for
- * listeners, route configurations, clusters and endpoints (CSDS {@code ACKED}). The local control
- * plane gives all types of one snapshot the same {@code version_info}, so this means every client
- * holds the whole current config.
+ * expected files, and every workload's mesh client has ACKed, for listeners, route configurations,
+ * clusters and endpoints, the version the control plane serves to its view (namespace and labels;
+ * each type keeps the version of the reload in which it last changed), so every client holds the
+ * whole current config.
  */
 final class ConfigSync {
 
@@ -53,7 +55,7 @@ final class ConfigSync {
         lagging.add("control plane serves " + published.files() + " (version " + published.version()
             + "), expected " + expectedFiles);
       } else {
-        lagging.addAll(laggingClients(published.version(), workloads));
+        lagging.addAll(laggingClients(cp, workloads));
         if (lagging.isEmpty()) {
           return published.version();
         }
@@ -70,13 +72,17 @@ final class ConfigSync {
     return cp.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::toString).toList();
   }
 
-  private static List<String> laggingClients(String version, List<BookinfoWorkload> workloads) {
+  /** Clients that have not ACKed, for every type, the version the control plane serves to their view. */
+  private static List<String> laggingClients(LocalControlPlane cp, List<BookinfoWorkload> workloads) {
     List<String> lagging = new ArrayList<>();
     for (BookinfoWorkload workload : workloads) {
       ClientStatus status = workload.mesh().status();
+      Workload identity = workload.mesh().workload();
+      ClientView view = new ClientView(identity.namespace(), identity.labels());
       for (String typeUrl : TYPE_URLS) {
         String acked = status.versionOf(typeUrl);
-        if (!acked.equals(version)) {
+        String version = cp.servedVersion(view, typeUrl);
+        if (version.isEmpty() || !acked.equals(version)) {
           lagging.add(workload.name() + " has ACKed " + shortType(typeUrl) + " version \"" + acked
               + "\", control plane serves \"" + version + "\"" + (status.connected() ? "" : " (ADS stream down)"));
         }
