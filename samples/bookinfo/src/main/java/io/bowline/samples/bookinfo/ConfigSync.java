@@ -1,6 +1,7 @@
 package io.bowline.samples.bookinfo;
 
 import io.bowline.api.ClientStatus;
+import io.bowline.api.Workload;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.Published;
@@ -12,9 +13,9 @@ import java.util.List;
 /**
  * Waits until a config change has reached every workload: the control plane serves exactly the
  * expected files, and every workload's mesh client has ACKed, for listeners, route configurations,
- * clusters and endpoints (CSDS {@code ACKED}), the version the control plane serves to that
- * workload's view (namespace and labels). Each type carries the number of the publish in which it
- * last changed for that view, so this means every client holds the whole current config.
+ * clusters and endpoints, the version the control plane serves to its view (namespace and labels;
+ * each type keeps the version of the reload in which it last changed), so every client holds the
+ * whole current config.
  */
 final class ConfigSync {
 
@@ -33,7 +34,7 @@ final class ConfigSync {
    * Polls every 100 ms until the change has reached every workload.
    *
    * @param expectedFiles the file names the served config must consist of, sorted
-   * @return the control plane's publish version the change reached every workload with
+   * @return the control plane's config version every workload ACKed
    * @throws StepFailedException if the control plane reports an ERROR diagnostic (listed in the
    *     message), or the deadline passes (the message says what lagged)
    * @throws InterruptedException if interrupted while waiting
@@ -71,17 +72,19 @@ final class ConfigSync {
     return cp.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::toString).toList();
   }
 
+  /** Clients that have not ACKed, for every type, the version the control plane serves to their view. */
   private static List<String> laggingClients(LocalControlPlane cp, List<BookinfoWorkload> workloads) {
     List<String> lagging = new ArrayList<>();
     for (BookinfoWorkload workload : workloads) {
       ClientStatus status = workload.mesh().status();
-      ClientView view = new ClientView(workload.mesh().workload().namespace(), workload.mesh().workload().labels());
+      Workload identity = workload.mesh().workload();
+      ClientView view = new ClientView(identity.namespace(), identity.labels());
       for (String typeUrl : TYPE_URLS) {
-        String served = cp.servedVersion(view, typeUrl);
         String acked = status.versionOf(typeUrl);
-        if (served.isEmpty() || !acked.equals(served)) {
+        String version = cp.servedVersion(view, typeUrl);
+        if (version.isEmpty() || !acked.equals(version)) {
           lagging.add(workload.name() + " has ACKed " + shortType(typeUrl) + " version \"" + acked
-              + "\", control plane serves \"" + served + "\"" + (status.connected() ? "" : " (ADS stream down)"));
+              + "\", control plane serves \"" + version + "\"" + (status.connected() ? "" : " (ADS stream down)"));
         }
       }
     }
