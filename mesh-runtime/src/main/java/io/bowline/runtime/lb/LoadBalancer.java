@@ -6,6 +6,16 @@ package io.bowline.runtime.lb;
  */
 public interface LoadBalancer {
 
-  /** The chosen host, or {@code null} when no host is available (Envoy: 503, flag {@code UH}). */
-  UpstreamHost pick();
+  /**
+   * The chosen host, or {@code null} when no host is available (Envoy: 503, flag {@code UH}).
+   *
+   * @param hash the request hash from the route's {@code hash_policy}, or {@link HashPolicies#NO_HASH};
+   *     only consistent-hash balancers ({@code RING_HASH}, {@code MAGLEV}) use it
+   */
+  UpstreamHost pick(long hash);
+
+  /** {@link #pick(long)} without a hash. */
+  default UpstreamHost pick() {
+    return pick(HashPolicies.NO_HASH);
+  }
 }

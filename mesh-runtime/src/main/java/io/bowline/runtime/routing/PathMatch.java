@@ -24,9 +24,8 @@ abstract class PathMatch {
     }
     if (m instanceof PathMatcher.Exact e) {
       String v = e.value();
-      return caseSensitive
-          ? of(path -> stripQuery(path).equals(v))
-          : of(path -> stripQuery(path).equalsIgnoreCase(v));
+      return of(path -> PathRewriter.pathLength(path) == v.length()
+          && path.regionMatches(!caseSensitive, 0, v, 0, v.length()));
     }
     if (m instanceof PathMatcher.Regex r) {
       Pattern p = Pattern.compile(r.regex());
@@ -35,11 +34,11 @@ abstract class PathMatch {
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
     String v = s.value();
     return of(path -> {
-      String noQuery = stripQuery(path);
-      if (noQuery.length() < v.length() || !noQuery.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
+      int len = PathRewriter.pathLength(path);
+      if (len < v.length() || !path.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
         return false;
       }
-      return noQuery.length() == v.length() || noQuery.charAt(v.length()) == '/';
+      return len == v.length() || path.charAt(v.length()) == '/';
     });
   }
 

@@ -136,6 +136,16 @@ class RouteMatchingTest {
     "inverted exact on missing header does not match, !exact:jason, <absent>, false",
     "'inverted; missing treated as empty', !~exact:jason, <absent>, true",
     "multi-value joined with comma, 'exact:a,b', a|b, true",
+    "inverted present on absent, !present, <absent>, true",
+    "inverted absent on empty value, !absent, '', true",
+    "range start is included, range:10..20, 10, true",
+    "range end is excluded, range:10..20, 20, false",
+    "range negative, range:-5..0, -3, true",
+    "range with explicit sign, range:10..20, +15, true",
+    "range needs the whole value to be an integer, range:10..20, 15abc, false",
+    "range on a non-number, range:10..20, abc, false",
+    "range on missing header, range:10..20, <absent>, false",
+    "inverted range, !range:10..20, 25, true",
   })
   void headerMatchers(String description, String spec, String value, boolean expected) {
     HeaderMatcher m = headerMatcher(spec);
@@ -164,7 +174,16 @@ class RouteMatchingTest {
         return HeaderMatcher.present("x-user", true);
       case "absent":
         return HeaderMatcher.present("x-user", false);
+      case "!present":
+        return new HeaderMatcher("x-user", null, true, true, false);
+      case "!absent":
+        return new HeaderMatcher("x-user", null, false, true, false);
       default:
+        if (spec.replace("!", "").startsWith("range:")) {
+          String[] bounds = spec.substring(spec.indexOf(':') + 1).split("\\.\\.");
+          return new HeaderMatcher("x-user", null, null, spec.startsWith("!"), false,
+              new io.bowline.api.config.Int64Range(Long.parseLong(bounds[0]), Long.parseLong(bounds[1])));
+        }
         boolean invert = spec.startsWith("!");
         String s = invert ? spec.substring(1) : spec;
         boolean missingAsEmpty = s.startsWith("~");
