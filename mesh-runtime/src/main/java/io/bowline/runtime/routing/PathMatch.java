@@ -1,6 +1,5 @@
 package io.bowline.runtime.routing;
 
-import com.google.re2j.Pattern;
 import io.bowline.api.config.PathMatcher;
 
 /**
@@ -28,7 +27,7 @@ abstract class PathMatch {
           && path.regionMatches(!caseSensitive, 0, v, 0, v.length()));
     }
     if (m instanceof PathMatcher.Regex r) {
-      Pattern p = Pattern.compile(r.regex());
+      RegexMatch p = new RegexMatch(r.regex());
       return of(path -> p.matches(stripQuery(path)));
     }
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;

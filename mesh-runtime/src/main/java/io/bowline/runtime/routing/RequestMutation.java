@@ -49,7 +49,7 @@ public final class RequestMutation {
     return m.isEmpty() ? NONE : m;
   }
 
-  /** Whether nothing changes on the request. */
+  /** Whether the request changes (path, authority or headers). */
   public boolean changesRequest() {
     return path != null || authority != null || requestHeaders;
   }

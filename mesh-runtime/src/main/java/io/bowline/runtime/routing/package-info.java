@@ -1,0 +1,6 @@
+/**
+ * Route matching and route actions as Envoy does them (virtual host, first matching route,
+ * weighted cluster, rewrites, header edits, redirects), compiled once per snapshot. Transport
+ * agnostic: must not import the adapters, the load balancers or the xDS transport.
+ */
+package io.bowline.runtime.routing;
