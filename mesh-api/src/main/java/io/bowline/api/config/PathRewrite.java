@@ -25,4 +25,15 @@ public sealed interface PathRewrite {
       Objects.requireNonNull(substitution, "substitution");
     }
   }
+
+  /**
+   * {@code path_rewrite_policy} with {@code envoy.path.rewrite.uri_template.uri_template_rewriter}
+   * ({@code UriTemplateRewriteConfig.path_template_rewrite}): literals and {@code {name}}
+   * references to variables captured by the route's {@link PathMatcher.UriTemplate}; the query is kept.
+   */
+  record UriTemplate(String rewrite) implements PathRewrite {
+    public UriTemplate {
+      Objects.requireNonNull(rewrite, "path_template_rewrite");
+    }
+  }
 }

@@ -30,6 +30,10 @@ abstract class PathMatch {
       RegexMatch p = new RegexMatch(r.regex());
       return of(path -> p.matches(stripQuery(path)));
     }
+    if (m instanceof PathMatcher.UriTemplate t) {
+      RegexMatch p = new RegexMatch(UriTemplates.toRegex(t.template()));
+      return of(path -> p.matches(stripQuery(path)));
+    }
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
     String v = s.value();
     return of(path -> {

@@ -38,6 +38,21 @@ abstract class PathRewriter {
         }
       };
     }
+    if (rewrite instanceof PathRewrite.UriTemplate t) {
+      if (!(match instanceof PathMatcher.UriTemplate mt)) {
+        throw new IllegalArgumentException("path_rewrite_policy needs a uri_template path_match_policy on the route");
+      }
+      Pattern whole = Pattern.compile(UriTemplates.toRegex(mt.template()));
+      String replacement = UriTemplates.toReplacement(t.rewrite(), mt.template());
+      return new PathRewriter() {
+        @Override
+        String rewrite(String rawPath) {
+          int q = pathLength(rawPath);
+          Matcher m = whole.matcher(rawPath.substring(0, q));
+          return m.matches() ? m.replaceAll(replacement) + rawPath.substring(q) : rawPath;
+        }
+      };
+    }
     PathRewrite.Regex r = (PathRewrite.Regex) rewrite;
     Pattern pattern = Pattern.compile(r.pattern());
     String substitution = toRe2jReplacement(r.substitution());

@@ -5,7 +5,11 @@ import static io.bowline.runtime.testing.EnvoyResources.listener;
 import static io.bowline.runtime.testing.EnvoyResources.routes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
+import io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig;
+import io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig;
+import io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig;
 import com.google.protobuf.UInt32Value;
 import io.bowline.api.MeshClient;
 import io.bowline.runtime.testing.NamedGrpcServer;
@@ -177,6 +181,15 @@ class RoutingConformanceTest {
         "/old.Svc/Get", Map.of(), "b").expectHeader("x-seen-path", "/new.Svc/Get"));
     c.add(row("regex_rewrite with groups", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b"))
             .setRegexRewrite(RegexMatchAndSubstitute.newBuilder().setPattern(RegexMatcher.newBuilder().setRegex("^/([^/]+)/(.*)$")).setSubstitution("/\\1.v2/\\2"))).build()),
+        "/svc.Foo/Get", Map.of(), "b").expectHeader("x-seen-path", "/svc.Foo.v2/Get"));
+    c.add(row("uri_template match and rewrite", k -> List.of(Route.newBuilder()
+            .setMatch(RouteMatch.newBuilder().setPathMatchPolicy(TypedExtensionConfig.newBuilder()
+                .setName("envoy.path.match.uri_template.uri_template_matcher")
+                .setTypedConfig(Any.pack(UriTemplateMatchConfig.newBuilder().setPathTemplate("/{svc}/{method}").build()))))
+            .setRoute(RouteAction.newBuilder().setCluster(k.apply("b")).setPathRewritePolicy(TypedExtensionConfig.newBuilder()
+                .setName("envoy.path.rewrite.uri_template.uri_template_rewriter")
+                .setTypedConfig(Any.pack(UriTemplateRewriteConfig.newBuilder().setPathTemplateRewrite("/{svc}.v2/{method}").build())))).build(),
+            to(prefix("/"), k.apply("a"))),
         "/svc.Foo/Get", Map.of(), "b").expectHeader("x-seen-path", "/svc.Foo.v2/Get"));
     c.add(row("host_rewrite_literal", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b"))
             .setHostRewriteLiteral("rewritten.example")).build()),

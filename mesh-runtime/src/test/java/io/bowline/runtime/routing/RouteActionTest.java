@@ -80,6 +80,25 @@ class RouteActionTest {
     assertThat(apply(table(route), new TestRequest("h", path)).path).isEqualTo(expected);
   }
 
+  @ParameterizedTest(name = "{0} rewritten by {1}: {2} -> {3}")
+  @CsvSource(delimiter = '|', value = {
+    "/{lang}/docs/{page=**}|/docs/{page}/{lang}|/en/docs/a/b.html?x=1|/docs/a/b.html/en?x=1",
+    "/videos/{id}/{rest=**}|/v2/{id}|/videos/42/hd/play|/v2/42",
+  })
+  void uriTemplateRewrite(String template, String rewriteTo, String path, String expected) {
+    Route route = new Route("r", new RouteMatch(new PathMatcher.UriTemplate(template), true, List.of()),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.UriTemplate(rewriteTo), null)));
+    assertThat(apply(table(route), new TestRequest("h", path)).path).isEqualTo(expected);
+  }
+
+  @Test
+  void uriTemplateRewriteNamingAnUnknownVariableIsRejected() {
+    Route route = new Route("r", new RouteMatch(new PathMatcher.UriTemplate("/{a}"), true, List.of()),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.UriTemplate("/{b}"), null)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> table(route))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown variable 'b'");
+  }
+
   @Test
   void hostRewriteRouteWinsOverWeightedCluster() {
     var cw = new RouteAction.ClusterWeight("c", 1, HeaderMutations.NONE, "from-cluster");

@@ -90,12 +90,21 @@ class RouteMatchingTest {
     "separated, /api/dev, /api/dev/v1, true",
     "separated, /api/dev, /api/dev?x, true",
     "separated, /api/dev, /api/developer, false",
+    "template, /videos/*/info, /videos/42/info, true",
+    "template, /videos/*/info, /videos/42/43/info, false",
+    "template, /videos/*/info, /videos//info, false",
+    "template, /videos/**, /videos/a/b/c.mp4, true",
+    "template, /videos/**, /videos, false",
+    "template, /{lang}/docs/{page=**}, /en/docs/a/b?x=1, true",
+    "template, /**.m3u8, /a/b/index.m3u8, true",
+    "template, /**.m3u8, /a/b/index.mpd, false",
   })
   void pathSpecifiers(String kind, String value, String path, boolean matches) {
     PathMatcher m = switch (kind) {
       case "prefix" -> new PathMatcher.Prefix(value);
       case "path" -> new PathMatcher.Exact(value);
       case "regex" -> new PathMatcher.Regex(value);
+      case "template" -> new PathMatcher.UriTemplate(value);
       default -> new PathMatcher.SeparatedPrefix(value);
     };
     CompiledRouteConfig config = oneHost(route("hit", m, true));

@@ -81,6 +81,9 @@ final class RouteParser {
         }
         path = new PathMatcher.SeparatedPrefix(p);
         break;
+      case PATH_MATCH_POLICY:
+        path = new PathMatcher.UriTemplate(uriTemplate(m.getPathMatchPolicy(), at + ".path_match_policy"));
+        break;
       default:
         throw new ResourceException(at + ".path_specifier", "unsupported: " + m.getPathSpecifierCase());
     }
@@ -272,7 +275,10 @@ final class RouteParser {
       rewrite = regexRewrite(a.getRegexRewrite(), at + ".regex_rewrite");
     }
     if (a.hasPathRewritePolicy()) {
-      throw new ResourceException(at + ".path_rewrite_policy", "not supported");
+      if (rewrite != null) {
+        throw new ResourceException(at + ".path_rewrite_policy", "only one of prefix_rewrite, regex_rewrite and path_rewrite_policy may be set");
+      }
+      rewrite = uriTemplateRewrite(a.getPathRewritePolicy(), at + ".path_rewrite_policy");
     }
     String hostRewrite = null;
     switch (a.getHostRewriteSpecifierCase()) {
@@ -300,6 +306,36 @@ final class RouteParser {
         notFound = 503;
     }
     return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound);
+  }
+
+  private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
+      throws ResourceException {
+    var any = ext.getTypedConfig();
+    if (!any.is(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.class)) {
+      throw new ResourceException(at + ".typed_config", "unsupported path matcher " + any.getTypeUrl());
+    }
+    try {
+      String template = any.unpack(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.class)
+          .getPathTemplate();
+      io.bowline.runtime.routing.UriTemplates.toRegex(template);
+      return template;
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new ResourceException(at + ".typed_config.path_template", e.getMessage());
+    }
+  }
+
+  private static PathRewrite uriTemplateRewrite(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
+      throws ResourceException {
+    var any = ext.getTypedConfig();
+    if (!any.is(io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.class)) {
+      throw new ResourceException(at + ".typed_config", "unsupported path rewriter " + any.getTypeUrl());
+    }
+    try {
+      return new PathRewrite.UriTemplate(any.unpack(
+          io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.class).getPathTemplateRewrite());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new ResourceException(at + ".typed_config", e.getMessage());
+    }
   }
 
   static PathRewrite.Regex regexRewrite(
