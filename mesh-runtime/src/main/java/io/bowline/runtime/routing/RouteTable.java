@@ -137,16 +137,18 @@ final class RouteTable {
     private final String[] keys;
     private final int[][] values;
     private final int mask;
+    private final int shift;
 
     RegionMap(int size) {
       int cap = Integer.highestOneBit(Math.max(4, size * 2) - 1) << 1;
       keys = new String[cap];
       values = new int[cap][];
       mask = cap - 1;
+      shift = 32 - Integer.numberOfTrailingZeros(cap);
     }
 
     void put(String key, int[] value) {
-      int i = hash(key, key.length()) & mask;
+      int i = slot(key, key.length());
       while (keys[i] != null) {
         i = (i + 1) & mask;
       }
@@ -155,7 +157,7 @@ final class RouteTable {
     }
 
     int[] get(String s, int len) {
-      int i = hash(s, len) & mask;
+      int i = slot(s, len);
       while (keys[i] != null) {
         String k = keys[i];
         if (k.length() == len && s.regionMatches(0, k, 0, len)) {
@@ -166,12 +168,13 @@ final class RouteTable {
       return null;
     }
 
-    private static int hash(String s, int len) {
+    /** Fibonacci hashing of the polynomial hash: similar paths spread over the table. */
+    private int slot(String s, int len) {
       int h = 0;
       for (int i = 0; i < len; i++) {
         h = 31 * h + s.charAt(i);
       }
-      return h ^ (h >>> 16);
+      return (h * 0x9E3779B9) >>> shift;
     }
   }
 }
