@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One plaintext grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, shared by
- * every mesh channel of a client and created on first use. {@link #close()} shuts them all down.
+ * every mesh channel of a client and created on first use. {@link #close()} shuts them all down,
+ * giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -35,9 +36,10 @@ public final class EndpointChannels implements AutoCloseable {
   public void close() {
     closed = true;
     channels.values().forEach(ManagedChannel::shutdown);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (ManagedChannel c : channels.values()) {
       try {
-        if (!c.awaitTermination(5, TimeUnit.SECONDS)) {
+        if (!c.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
           c.shutdownNow();
         }
       } catch (InterruptedException e) {
