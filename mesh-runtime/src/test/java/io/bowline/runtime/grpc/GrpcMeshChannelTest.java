@@ -25,7 +25,8 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -102,11 +103,19 @@ class GrpcMeshChannelTest {
     var stub = HealthGrpc.newStub(channel(FQDN + ":9090", "v2", headers));
     CountDownLatch first = new CountDownLatch(1);
     AtomicReference<HealthCheckResponse> seen = new AtomicReference<>();
-    stub.watch(HealthCheckRequest.getDefaultInstance(), new StreamObserver<>() {
+    stub.watch(HealthCheckRequest.getDefaultInstance(), new ClientResponseObserver<HealthCheckRequest, HealthCheckResponse>() {
+      private ClientCallStreamObserver<HealthCheckRequest> call;
+
+      @Override
+      public void beforeStart(ClientCallStreamObserver<HealthCheckRequest> requestStream) {
+        call = requestStream;
+      }
+
       @Override
       public void onNext(HealthCheckResponse value) {
         seen.set(value);
         first.countDown();
+        call.cancel("seen the first update", null);
       }
 
       @Override
