@@ -133,7 +133,7 @@ public final class ClusterLoadBalancing {
     if (load.none || sets.length == 0) {
       return null;
     }
-    int r = hash == HashPolicies.NO_HASH
+    int r = hash == LoadBalancer.NO_HASH
         ? ThreadLocalRandom.current().nextInt(100)
         : (int) Long.remainderUnsigned(hash, 100);
     for (int p = 0; p < sets.length; p++) {

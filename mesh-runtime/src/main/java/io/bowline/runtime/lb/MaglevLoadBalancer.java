@@ -63,7 +63,7 @@ final class MaglevLoadBalancer implements LoadBalancer {
     if (table.length == 0) {
       return null;
     }
-    int slot = hash == HashPolicies.NO_HASH
+    int slot = hash == LoadBalancer.NO_HASH
         ? ThreadLocalRandom.current().nextInt(table.length)
         : (int) Long.remainderUnsigned(hash, table.length);
     return table[slot];

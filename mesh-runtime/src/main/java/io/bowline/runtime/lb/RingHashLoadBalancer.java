@@ -68,7 +68,7 @@ final class RingHashLoadBalancer implements LoadBalancer {
     if (n == 0) {
       return null;
     }
-    if (hash == HashPolicies.NO_HASH) {
+    if (hash == LoadBalancer.NO_HASH) {
       return owners[ThreadLocalRandom.current().nextInt(n)];
     }
     int lo = 0;

@@ -1,7 +1,7 @@
 package io.bowline.runtime.pipeline;
 
 import io.bowline.api.MeshRequest;
-import io.bowline.runtime.lb.HashPolicies;
+import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RouteDecision;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import io.bowline.runtime.snapshot.MeshSnapshot;

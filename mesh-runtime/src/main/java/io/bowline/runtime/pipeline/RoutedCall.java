@@ -2,7 +2,7 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.Route;
 import io.bowline.runtime.lb.UpstreamHost;
-import io.bowline.runtime.lb.HashPolicies;
+import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import java.util.Map;

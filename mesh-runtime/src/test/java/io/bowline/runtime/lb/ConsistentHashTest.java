@@ -10,6 +10,7 @@ import io.bowline.api.config.HashPolicy;
 import io.bowline.api.config.LbConfig;
 import io.bowline.api.config.LbPolicy;
 import io.bowline.api.config.LocalityEndpoints;
+import io.bowline.runtime.routing.HashPolicies;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

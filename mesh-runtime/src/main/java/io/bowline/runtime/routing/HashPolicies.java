@@ -1,7 +1,9 @@
-package io.bowline.runtime.lb;
+package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
 import io.bowline.api.config.HashPolicy;
+import io.bowline.runtime.lb.LoadBalancer;
+import io.bowline.runtime.lb.XxHash64;
 import java.util.List;
 
 /**
@@ -11,8 +13,8 @@ import java.util.List;
  * (source IP) never yields in a client library (there is no downstream connection).
  */
 public final class HashPolicies {
-  /** "No hash": balancers then pick at random. */
-  public static final long NO_HASH = Long.MIN_VALUE;
+  /** "No hash": balancers then pick at random ({@link LoadBalancer#NO_HASH}). */
+  public static final long NO_HASH = LoadBalancer.NO_HASH;
 
   private HashPolicies() {}
 
@@ -47,7 +49,7 @@ public final class HashPolicies {
       case COOKIE:
         return cookie(request.headers("cookie"), p.name());
       case QUERY_PARAMETER:
-        return queryParameter(request.path(), p.name());
+        return QueryParameterMatch.firstValue(request.path(), p.name());
       default:
         return null;
     }
@@ -67,18 +69,5 @@ public final class HashPolicies {
     return null;
   }
 
-  static String queryParameter(String rawPath, String name) {
-    int q = rawPath.indexOf('?');
-    if (q < 0) {
-      return null;
-    }
-    for (String kv : rawPath.substring(q + 1).split("&")) {
-      int eq = kv.indexOf('=');
-      String key = eq < 0 ? kv : kv.substring(0, eq);
-      if (key.equals(name)) {
-        return eq < 0 ? "" : kv.substring(eq + 1);
-      }
-    }
-    return null;
-  }
+
 }
