@@ -7,7 +7,8 @@ import io.grpc.Status;
 /**
  * Envoy local replies as gRPC statuses, with the HTTP-to-gRPC mapping of the gRPC spec
  * ({@code http-grpc-status-mapping.md}): 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
- * 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, anything else UNKNOWN. The response flags go in
+ * 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, anything else UNKNOWN; except that no route
+ * ({@code NR}) is UNAVAILABLE, as gRFC A28 says. The response flags go in
  * trailer {@value #RESPONSE_FLAGS}; a redirect's {@code location} too.
  */
 final class LocalReplies {
@@ -18,7 +19,20 @@ final class LocalReplies {
 
   static Status status(RoutedCall.LocalReply reply) {
     Status.Code code;
-    switch (reply.status()) {
+    if (reply.responseFlags().equals("NR")) {
+      // gRFC A28: no matching virtual host or route fails the RPC with UNAVAILABLE.
+      code = Status.Code.UNAVAILABLE;
+    } else {
+      code = httpToGrpc(reply.status());
+    }
+    String flags = reply.responseFlags().isEmpty() ? "" : " (" + reply.responseFlags() + ")";
+    String body = reply.body().isEmpty() ? "" : ": " + reply.body();
+    return Status.fromCode(code).withDescription("mesh local reply: HTTP " + reply.status() + flags + body);
+  }
+
+  private static Status.Code httpToGrpc(int status) {
+    Status.Code code;
+    switch (status) {
       case 400:
         code = Status.Code.INTERNAL;
         break;
@@ -40,9 +54,7 @@ final class LocalReplies {
       default:
         code = Status.Code.UNKNOWN;
     }
-    String flags = reply.responseFlags().isEmpty() ? "" : " (" + reply.responseFlags() + ")";
-    String body = reply.body().isEmpty() ? "" : ": " + reply.body();
-    return Status.fromCode(code).withDescription("mesh local reply: HTTP " + reply.status() + flags + body);
+    return code;
   }
 
   static Metadata trailers(RoutedCall.LocalReply reply) {

@@ -78,6 +78,9 @@ public final class ClusterLoadBalancing {
     this.sets = new HostSet[n][3];
     for (int p = 0; p < n; p++) {
       for (int kind = HEALTHY; kind <= ALL; kind++) {
+        if (!needed(p, kind)) {
+          continue;
+        }
         List<LocalityEndpoints> les = localitiesByPriority.get(p);
         List<List<UpstreamHost>> perLocality = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
@@ -100,6 +103,21 @@ public final class ClusterLoadBalancing {
       }
     }
     this.balancer = this::pick;
+  }
+
+  /** Only the host sets the priority load can send traffic to are built (a maglev table is 65537 slots). */
+  private boolean needed(int priority, int kind) {
+    if (load.none) {
+      return false;
+    }
+    switch (kind) {
+      case HEALTHY:
+        return load.healthy[priority] > 0 && !load.panic[priority];
+      case DEGRADED:
+        return load.degraded[priority] > 0 && !load.panic[priority];
+      default:
+        return load.panic[priority];
+    }
   }
 
   private static boolean accepts(int kind, Endpoint.HealthStatus health) {
