@@ -28,7 +28,9 @@ abstract class PathMatch {
     }
     if (m instanceof PathMatcher.Regex r) {
       RegexMatch p = new RegexMatch(r.regex());
-      return of(path -> p.matches(stripQuery(path)));
+      String literal = RouteTable.literalPrefix(r.regex());
+      // Every full match starts with the regex's literal prefix: reject cheaply before running RE2.
+      return of(path -> path.startsWith(literal) && p.matches(stripQuery(path)));
     }
     if (m instanceof PathMatcher.UriTemplate t) {
       RegexMatch p = new RegexMatch(UriTemplates.toRegex(t.template()));
