@@ -45,6 +45,20 @@ public interface MeshClient extends AutoCloseable {
   <B> B okHttp(B okHttpClientBuilder);
 
   /**
+   * A gRPC channel to a mesh target: each call is routed (listener {@code host:port}, virtual
+   * host by the target as {@code :authority}, route by {@code /package.Service/Method} and
+   * metadata, cluster, endpoint) and sent over a pooled plaintext channel to the chosen endpoint.
+   * Targets the mesh does not know are called directly. The channel needs no shutdown; the
+   * endpoint channels close with this client.
+   *
+   * @param target {@code host:port}, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param <C> {@code io.grpc.Channel}
+   * @return an {@code io.grpc.Channel}
+   * @throws IllegalArgumentException if {@code target} is not {@code host:port}
+   */
+  <C> C grpcChannel(String target);
+
+  /**
    * Waits until the first complete configuration arrived (listeners, clusters and every route
    * configuration and endpoint assignment they name).
    *

@@ -4,6 +4,8 @@ import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
+import io.bowline.runtime.grpc.EndpointChannels;
+import io.bowline.runtime.grpc.MeshChannel;
 import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
@@ -31,6 +33,7 @@ final class MeshClientImpl implements MeshClient {
   private final SnapshotCompiler compiler;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
   private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
+  private final EndpointChannels grpcEndpoints = new EndpointChannels();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
   private boolean closed;
 
@@ -91,6 +94,12 @@ final class MeshClientImpl implements MeshClient {
   }
 
   @Override
+  @SuppressWarnings("unchecked")
+  public <C> C grpcChannel(String target) {
+    return (C) new MeshChannel(target, router, grpcEndpoints);
+  }
+
+  @Override
   public void awaitReady(Duration timeout) throws TimeoutException, InterruptedException {
     if (!firstConfig.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new TimeoutException(
@@ -124,6 +133,7 @@ final class MeshClientImpl implements MeshClient {
     closed = true;
     unwatch.run();
     feed.close();
+    grpcEndpoints.close();
   }
 
   @Override

@@ -11,14 +11,23 @@ import java.util.Objects;
  *     {@code null} unless {@code type} is {@link DiscoveryType#EDS}
  * @param lbPolicy {@code lb_policy}
  * @param loadAssignment {@code load_assignment} for STATIC clusters, else {@code null}
+ * @param lbConfig the policy's settings, panic threshold and locality weighting
  */
 public record Cluster(
     String name,
     DiscoveryType type,
     String edsServiceName,
     LbPolicy lbPolicy,
-    ClusterLoadAssignment loadAssignment) {
+    ClusterLoadAssignment loadAssignment,
+    LbConfig lbConfig) {
+  /** A cluster with Envoy's default load-balancer settings. */
+  public Cluster(
+      String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy, ClusterLoadAssignment loadAssignment) {
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, LbConfig.DEFAULT);
+  }
+
   public Cluster {
+    Objects.requireNonNull(lbConfig, "lbConfig");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(lbPolicy, "lbPolicy");

@@ -5,37 +5,51 @@ import java.util.Objects;
 /**
  * Envoy {@code config.route.v3.HeaderMatcher}.
  *
- * <p>Exactly one of {@code stringMatch} and {@code presentMatch} is set (a matcher with no
- * specifier is {@code present_match: true}).
+ * <p>Exactly one of {@code stringMatch}, {@code presentMatch} and {@code rangeMatch} is set (a
+ * matcher with no specifier is {@code present_match: true}).
  *
  * @param name header name, lower case; pseudo-headers such as {@code :method} allowed
  * @param stringMatch {@code string_match} (or a deprecated {@code *_match}), or {@code null}
- * @param presentMatch {@code present_match}, or {@code null} when {@code stringMatch} is set
+ * @param presentMatch {@code present_match}, or {@code null} when another specifier is set
  * @param invertMatch {@code invert_match}
  * @param treatMissingHeaderAsEmpty {@code treat_missing_header_as_empty}
+ * @param rangeMatch {@code range_match}: the whole value is a base-10 integer in {@code [start, end)}
  */
 public record HeaderMatcher(
     String name,
     StringMatcher stringMatch,
     Boolean presentMatch,
     boolean invertMatch,
-    boolean treatMissingHeaderAsEmpty) {
+    boolean treatMissingHeaderAsEmpty,
+    Int64Range rangeMatch) {
   public HeaderMatcher {
     Objects.requireNonNull(name, "name");
     name = name.toLowerCase(java.util.Locale.ROOT);
-    if ((stringMatch == null) == (presentMatch == null)) {
+    int set = (stringMatch != null ? 1 : 0) + (presentMatch != null ? 1 : 0) + (rangeMatch != null ? 1 : 0);
+    if (set != 1) {
       throw new IllegalArgumentException(
-          "header matcher " + name + ": exactly one of string_match and present_match must be set");
+          "header matcher " + name + ": exactly one of string_match, present_match and range_match must be set");
     }
+  }
+
+  /** A string or presence matcher. */
+  public HeaderMatcher(
+      String name, StringMatcher stringMatch, Boolean presentMatch, boolean invertMatch, boolean treatMissingHeaderAsEmpty) {
+    this(name, stringMatch, presentMatch, invertMatch, treatMissingHeaderAsEmpty, null);
   }
 
   /** A matcher on the value of a header. */
   public static HeaderMatcher of(String name, StringMatcher match) {
-    return new HeaderMatcher(name, match, null, false, false);
+    return new HeaderMatcher(name, match, null, false, false, null);
   }
 
   /** {@code present_match: present}. */
   public static HeaderMatcher present(String name, boolean present) {
-    return new HeaderMatcher(name, null, present, false, false);
+    return new HeaderMatcher(name, null, present, false, false, null);
+  }
+
+  /** {@code range_match: [start, end)}. */
+  public static HeaderMatcher range(String name, long start, long end) {
+    return new HeaderMatcher(name, null, null, false, false, new Int64Range(start, end));
   }
 }

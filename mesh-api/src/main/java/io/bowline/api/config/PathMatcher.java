@@ -35,4 +35,16 @@ public sealed interface PathMatcher {
       Objects.requireNonNull(value, "path_separated_prefix");
     }
   }
+
+  /**
+   * {@code path_match_policy} with {@code envoy.path.match.uri_template.uri_template_matcher}
+   * ({@code UriTemplateMatchConfig.path_template}), matched against the path without its query:
+   * {@code *} is one segment, {@code **} zero or more (last only), {@code {name}} or
+   * {@code {name=*}} captures one segment, {@code {name=a/*}} or {@code {name=**}} several.
+   */
+  record UriTemplate(String template) implements PathMatcher {
+    public UriTemplate {
+      Objects.requireNonNull(template, "path_template");
+    }
+  }
 }

@@ -8,11 +8,18 @@ import java.util.Objects;
  * @param name {@code name} ({@code ""} if unset)
  * @param match {@code match}
  * @param action {@code route}, {@code redirect} or {@code direct_response}
+ * @param headers the route's {@code request/response_headers_to_add/remove}
  */
-public record Route(String name, RouteMatch match, RouteAction action) {
+public record Route(String name, RouteMatch match, RouteAction action, HeaderMutations headers) {
   public Route {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(match, "match");
     Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(headers, "headers");
+  }
+
+  /** A route without header edits. */
+  public Route(String name, RouteMatch match, RouteAction action) {
+    this(name, match, action, HeaderMutations.NONE);
   }
 }

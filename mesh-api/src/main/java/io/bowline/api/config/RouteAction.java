@@ -6,10 +6,22 @@ import java.util.Objects;
 /** What a matching {@link Route} does: Envoy {@code Route.action}. */
 public sealed interface RouteAction {
 
+  /** The actions that forward upstream ({@code route}); they share {@link ForwardOptions}. */
+  sealed interface Forwarding extends RouteAction {
+    /** Rewrites, hash policies and the cluster-not-found code of the {@code RouteAction}. */
+    ForwardOptions options();
+  }
+
   /** {@code route.cluster}: send to one cluster. */
-  record ToCluster(String cluster) implements RouteAction {
+  record ToCluster(String cluster, ForwardOptions options) implements Forwarding {
     public ToCluster {
       Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(options, "options");
+    }
+
+    /** No rewrites, default options. */
+    public ToCluster(String cluster) {
+      this(cluster, ForwardOptions.NONE);
     }
   }
 
@@ -18,9 +30,10 @@ public sealed interface RouteAction {
    *
    * @param clusters in declaration order; weight-0 entries are kept but never picked
    */
-  record ToWeightedClusters(List<ClusterWeight> clusters) implements RouteAction {
+  record ToWeightedClusters(List<ClusterWeight> clusters, ForwardOptions options) implements Forwarding {
     public ToWeightedClusters {
       clusters = List.copyOf(clusters);
+      Objects.requireNonNull(options, "options");
       long total = clusters.stream().mapToLong(ClusterWeight::weight).sum();
       if (total <= 0 || total > 0xFFFF_FFFFL) {
         throw new IllegalArgumentException(
@@ -28,9 +41,26 @@ public sealed interface RouteAction {
       }
     }
 
+    /** No rewrites, default options. */
+    public ToWeightedClusters(List<ClusterWeight> clusters) {
+      this(clusters, ForwardOptions.NONE);
+    }
+
     /** Sum of all weights. */
     public long totalWeight() {
       return clusters.stream().mapToLong(ClusterWeight::weight).sum();
+    }
+  }
+
+  /**
+   * {@code route.cluster_header}: the cluster named by the first value of request header
+   * {@code header}. A missing header or an unknown cluster is answered with 404 (Envoy's proto).
+   */
+  record ToClusterHeader(String header, ForwardOptions options) implements Forwarding {
+    public ToClusterHeader {
+      Objects.requireNonNull(header, "cluster_header");
+      Objects.requireNonNull(options, "options");
+      header = header.toLowerCase(java.util.Locale.ROOT);
     }
   }
 
@@ -45,17 +75,72 @@ public sealed interface RouteAction {
   }
 
   /**
+   * {@code redirect} ({@code RedirectAction}): answer with a 3xx whose {@code location} is the
+   * request URL with the given parts replaced. Returned to the caller, never followed.
+   *
+   * @param scheme {@code scheme_redirect} ({@code https} for {@code https_redirect}), or {@code null}
+   * @param host {@code host_redirect}, or {@code null}
+   * @param port {@code port_redirect}, or 0 to keep the request's
+   * @param path {@code path_redirect} (may carry a query), or {@code null}
+   * @param rewrite {@code prefix_rewrite} or {@code regex_rewrite} applied to the path, or {@code null}
+   * @param responseCode 301 (default), 302, 303, 307 or 308
+   * @param stripQuery {@code strip_query}
+   */
+  record Redirect(
+      String scheme, String host, int port, String path, PathRewrite rewrite, int responseCode, boolean stripQuery)
+      implements RouteAction {
+    public Redirect {
+      if (responseCode != 301 && responseCode != 302 && responseCode != 303
+          && responseCode != 307 && responseCode != 308) {
+        throw new IllegalArgumentException("redirect.response_code must be 301, 302, 303, 307 or 308, was " + responseCode);
+      }
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("redirect.port_redirect out of range: " + port);
+      }
+    }
+  }
+
+  /**
+   * The parts of an Envoy {@code RouteAction} beside the cluster choice that routing applies.
+   *
+   * @param pathRewrite {@code prefix_rewrite} / {@code regex_rewrite}, or {@code null}
+   * @param hostRewriteLiteral {@code host_rewrite_literal}, or {@code null}
+   * @param hashPolicies {@code hash_policy}, in order
+   * @param clusterNotFoundResponseCode {@code cluster_not_found_response_code}: 503 (default), 404 or 500
+   */
+  record ForwardOptions(
+      PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode) {
+    /** Nothing rewritten, no hash policy, 503 for an unknown cluster. */
+    public static final ForwardOptions NONE = new ForwardOptions(null, null, List.of(), 503);
+
+    public ForwardOptions {
+      hashPolicies = List.copyOf(hashPolicies);
+      if (clusterNotFoundResponseCode != 503 && clusterNotFoundResponseCode != 404 && clusterNotFoundResponseCode != 500) {
+        throw new IllegalArgumentException("cluster_not_found_response_code must map to 503, 404 or 500");
+      }
+    }
+  }
+
+  /**
    * One entry of {@code weighted_clusters.clusters}.
    *
    * @param name cluster name
    * @param weight relative weight, ≥ 0 (unsigned 32-bit in the proto)
+   * @param headers the entry's {@code request/response_headers_to_add/remove}
+   * @param hostRewriteLiteral the entry's {@code host_rewrite_literal}, or {@code null}
    */
-  record ClusterWeight(String name, long weight) {
+  record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral) {
     public ClusterWeight {
       Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(headers, "headers");
       if (weight < 0 || weight > 0xFFFF_FFFFL) {
         throw new IllegalArgumentException("weight of " + name + " out of range: " + weight);
       }
+    }
+
+    /** A plain entry: no header edits, no host rewrite. */
+    public ClusterWeight(String name, long weight) {
+      this(name, weight, HeaderMutations.NONE, null);
     }
   }
 }

@@ -10,10 +10,24 @@ import java.util.Objects;
  * @param virtualHosts in declaration order
  * @param ignorePortInHostMatching {@code ignore_port_in_host_matching}: strip the port from the
  *     request authority before virtual-host selection
+ * @param headers the route configuration's {@code request/response_headers_to_add/remove}
+ * @param mostSpecificHeaderMutationsWins {@code most_specific_header_mutations_wins}: apply the
+ *     levels from least to most specific (route configuration first), so the most specific
+ *     overwrite wins; by default the order is weighted cluster, route, virtual host, configuration
  */
 public record RouteConfiguration(
-    String name, List<VirtualHost> virtualHosts, boolean ignorePortInHostMatching) {
+    String name,
+    List<VirtualHost> virtualHosts,
+    boolean ignorePortInHostMatching,
+    HeaderMutations headers,
+    boolean mostSpecificHeaderMutationsWins) {
+  /** A route configuration without header edits. */
+  public RouteConfiguration(String name, List<VirtualHost> virtualHosts, boolean ignorePortInHostMatching) {
+    this(name, virtualHosts, ignorePortInHostMatching, HeaderMutations.NONE, false);
+  }
+
   public RouteConfiguration {
+    Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(name, "name");
     virtualHosts = List.copyOf(virtualHosts);
   }

@@ -9,9 +9,16 @@ import java.util.Objects;
  * @param name virtual host name (stats only)
  * @param domains {@code domains}: exact names, {@code *.suffix}, {@code prefix*} or {@code *}
  * @param routes evaluated in order; the first match wins
+ * @param headers the virtual host's {@code request/response_headers_to_add/remove}
  */
-public record VirtualHost(String name, List<String> domains, List<Route> routes) {
+public record VirtualHost(String name, List<String> domains, List<Route> routes, HeaderMutations headers) {
+  /** A virtual host without header edits. */
+  public VirtualHost(String name, List<String> domains, List<Route> routes) {
+    this(name, domains, routes, HeaderMutations.NONE);
+  }
+
   public VirtualHost {
+    Objects.requireNonNull(headers, "headers");
     Objects.requireNonNull(name, "name");
     domains = List.copyOf(domains);
     routes = List.copyOf(routes);

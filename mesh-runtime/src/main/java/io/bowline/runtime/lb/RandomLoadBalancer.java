@@ -20,7 +20,7 @@ final class RandomLoadBalancer implements LoadBalancer {
   }
 
   @Override
-  public UpstreamHost pick() {
+  public UpstreamHost pick(long hash) {
     if (hosts.length == 0) {
       return null;
     }

@@ -25,7 +25,7 @@ final class RoundRobinLoadBalancer implements LoadBalancer {
   }
 
   @Override
-  public UpstreamHost pick() {
+  public UpstreamHost pick(long hash) {
     if (schedule.length == 0) {
       return null;
     }

@@ -17,7 +17,8 @@ import okhttp3.ResponseBody;
  *
  * <p>A call whose {@code host:port} names a mesh listener is matched against its route
  * configuration, a cluster is chosen (weighted), then an endpoint by the cluster's load balancer;
- * the call goes to that endpoint's address with the original {@code Host} kept. Hosts the mesh
+ * the route's rewrites and header edits are applied ({@code RequestMutation}) and the call goes to
+ * that endpoint's address with the (possibly rewritten) {@code Host}. Hosts the mesh
  * does not know pass through untouched. Local replies follow Envoy: 404 {@code NR} (no route),
  * 503 {@code NC} (cluster not found), 503 {@code UH} (no healthy upstream); the flags are also
  * sent in the response header {@value #RESPONSE_FLAGS_HEADER}.
@@ -48,16 +49,35 @@ public final class MeshInterceptor implements Interceptor {
     if (host == null) {
       return localReply(request, RoutedCall.LocalReply.noHealthyUpstream());
     }
-    Request attempt = request.newBuilder()
-        .url(url.newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build())
-        .header("Host", view.authority())
-        .build();
+    Request attempt = upstreamRequest(request, view, upstream, host);
     host.onRequestStart();
     try {
-      return chain.proceed(attempt);
+      return mutateResponse(chain.proceed(attempt), upstream);
     } finally {
       host.onRequestEnd();
     }
+  }
+
+  /** The request as it goes to {@code host}: routing's rewrites and header edits applied. */
+  static Request upstreamRequest(Request request, OkHttpMeshRequest view, RoutedCall.Upstream upstream, UpstreamHost host) {
+    Request.Builder b = request.newBuilder().header("Host", view.authority());
+    if (upstream.mutation().changesRequest()) {
+      upstream.mutation().applyToRequest(view, new OkHttpEditors.Requests(b, request.url()));
+    }
+    Request edited = b.build();
+    return edited.newBuilder()
+        .url(edited.url().newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build())
+        .build();
+  }
+
+  /** The response with routing's response header edits applied. */
+  static Response mutateResponse(Response response, RoutedCall.Upstream upstream) {
+    if (!upstream.mutation().changesResponse()) {
+      return response;
+    }
+    Response.Builder b = response.newBuilder();
+    upstream.mutation().applyToResponse(new OkHttpEditors.Responses(b));
+    return b.build();
   }
 
   static Response localReply(Request request, RoutedCall.LocalReply reply) {
@@ -70,11 +90,22 @@ public final class MeshInterceptor implements Interceptor {
     if (!reply.responseFlags().isEmpty()) {
       b.header(RESPONSE_FLAGS_HEADER, reply.responseFlags());
     }
+    reply.headers().forEach(b::header);
     return b.build();
   }
 
   private static String reason(int status) {
     switch (status) {
+      case 301:
+        return "Moved Permanently";
+      case 302:
+        return "Found";
+      case 303:
+        return "See Other";
+      case 307:
+        return "Temporary Redirect";
+      case 308:
+        return "Permanent Redirect";
       case 404:
         return "Not Found";
       case 503:

@@ -1,6 +1,7 @@
 package io.bowline.runtime.pipeline;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RouteDecision;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import io.bowline.runtime.snapshot.MeshSnapshot;
@@ -41,13 +42,14 @@ public final class OutboundRouter {
     if (decision instanceof RouteDecision.LocalReply reply) {
       return reply == RouteDecision.NO_ROUTE
           ? RoutedCall.LocalReply.NO_ROUTE
-          : new RoutedCall.LocalReply(reply.status(), reply.responseFlags(), reply.body());
+          : new RoutedCall.LocalReply(reply.status(), reply.responseFlags(), reply.body(), reply.headers());
     }
     RouteDecision.Forward forward = (RouteDecision.Forward) decision;
     ClusterEntry cluster = snapshot.cluster(forward.cluster());
     if (cluster == null) {
-      return RoutedCall.LocalReply.clusterNotFound();
+      return new RoutedCall.LocalReply(forward.clusterNotFoundStatus(), "NC", "");
     }
-    return new RoutedCall.Upstream(forward.route(), cluster, listener.name());
+    return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(),
+        HashPolicies.hash(forward.options().hashPolicies(), request));
   }
 }

@@ -2,7 +2,10 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.Route;
 import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.routing.HashPolicies;
+import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.ClusterEntry;
+import java.util.Map;
 
 /**
  * What the mesh decided for one outbound call, independent of the transport (OkHttp, gRPC, proxy).
@@ -24,8 +27,19 @@ public sealed interface RoutedCall {
    * @param status HTTP status (adapters map it to a gRPC status for gRPC calls)
    * @param responseFlags Envoy response flags, e.g. {@code NR}, {@code NC}, {@code UH}; {@code ""} if none
    * @param body response body
+   * @param headers response headers, lower-case names (e.g. a redirect's {@code location})
    */
-  record LocalReply(int status, String responseFlags, String body) implements RoutedCall {
+  record LocalReply(int status, String responseFlags, String body, Map<String, String> headers)
+      implements RoutedCall {
+    public LocalReply {
+      headers = Map.copyOf(headers);
+    }
+
+    /** A reply without headers. */
+    public LocalReply(int status, String responseFlags, String body) {
+      this(status, responseFlags, body, Map.of());
+    }
+
     /** No virtual host or route matched. */
     public static final LocalReply NO_ROUTE = new LocalReply(404, "NR", "");
 
@@ -47,11 +61,15 @@ public sealed interface RoutedCall {
    * @param route the matched route (its action carries the policies)
    * @param cluster the chosen cluster
    * @param listenerName the listener that matched the call's {@code host:port}
+   * @param mutation the rewrites and header edits to apply to the request and response
+   * @param hash the request hash for consistent-hash balancers ({@code hash_policy}), or
+   *     {@link HashPolicies#NO_HASH}
    */
-  record Upstream(Route route, ClusterEntry cluster, String listenerName) implements RoutedCall {
+  record Upstream(Route route, ClusterEntry cluster, String listenerName, RequestMutation mutation, long hash)
+      implements RoutedCall {
     /** One endpoint by the cluster's load balancer, or {@code null} if none is available. */
     public UpstreamHost pickHost() {
-      return cluster.balancing().balancer().pick();
+      return cluster.balancing().balancer().pick(hash);
     }
   }
 }

@@ -1,50 +1,112 @@
 package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
-import io.bowline.api.config.HeaderMatcher;
+import io.bowline.api.config.FractionalPercent;
+import io.bowline.api.config.HeaderMutations;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RouteAction;
+import io.bowline.api.config.RouteMatch;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** One Envoy {@code Route}, compiled: its matchers and its (pre-summed) cluster choice. */
+/**
+ * One Envoy {@code Route}, compiled: its matchers (path, headers, query parameters, {@code grpc},
+ * {@code runtime_fraction}) and its decisions, built once so that routing a request allocates
+ * nothing for a plain or weighted cluster.
+ */
 final class CompiledRoute {
   private final Route route;
   private final PathMatch path;
   private final HeaderMatch[] headers;
-  private final String cluster;
-  private final String[] weightedNames;
+  private final QueryParameterMatch[] query;
+  private final boolean grpc;
+  private final long fractionNumerator;
+  private final long fractionDenominator;
+  private final RouteDecision single;
+  private final RouteDecision.Forward[] weighted;
   private final long[] cumulativeWeights;
+  private final String clusterHeader;
+  private final RequestMutation clusterHeaderMutation;
+  private final RouteAction.Redirect redirect;
+  private final PathRewriter redirectRewrite;
 
-  CompiledRoute(Route route) {
+  CompiledRoute(Route route, HeaderMutations virtualHost, HeaderMutations routeConfig, boolean mostSpecificWins) {
     this.route = route;
-    this.path = PathMatch.compile(route.match().path(), route.match().caseSensitive());
-    List<HeaderMatcher> hs = route.match().headers();
-    this.headers = hs.stream().map(HeaderMatch::new).toArray(HeaderMatch[]::new);
-    if (route.action() instanceof RouteAction.ToCluster c) {
-      this.cluster = c.cluster();
-      this.weightedNames = null;
-      this.cumulativeWeights = null;
-    } else if (route.action() instanceof RouteAction.ToWeightedClusters w) {
-      this.cluster = null;
-      this.weightedNames = new String[w.clusters().size()];
-      this.cumulativeWeights = new long[w.clusters().size()];
+    RouteMatch m = route.match();
+    this.path = PathMatch.compile(m.path(), m.caseSensitive());
+    this.headers = m.headers().stream().map(HeaderMatch::new).toArray(HeaderMatch[]::new);
+    this.query = m.queryParameters().stream().map(QueryParameterMatch::new).toArray(QueryParameterMatch[]::new);
+    this.grpc = m.grpc();
+    FractionalPercent f = m.runtimeFraction();
+    this.fractionNumerator = f == null ? 1 : f.numerator();
+    this.fractionDenominator = f == null ? 1 : f.denominator();
+    RouteAction action = route.action();
+    RouteDecision single = null;
+    RouteDecision.Forward[] weighted = null;
+    long[] cumulative = null;
+    String clusterHeader = null;
+    RequestMutation clusterHeaderMutation = null;
+    RouteAction.Redirect redirect = null;
+    if (action instanceof RouteAction.ToCluster c) {
+      single = forward(c.cluster(), c.options(), null, virtualHost, routeConfig, mostSpecificWins);
+    } else if (action instanceof RouteAction.ToWeightedClusters w) {
+      weighted = new RouteDecision.Forward[w.clusters().size()];
+      cumulative = new long[weighted.length];
       long sum = 0;
-      for (int i = 0; i < weightedNames.length; i++) {
+      for (int i = 0; i < weighted.length; i++) {
         RouteAction.ClusterWeight cw = w.clusters().get(i);
         sum += cw.weight();
-        weightedNames[i] = cw.name();
-        cumulativeWeights[i] = sum;
+        weighted[i] = forward(cw.name(), w.options(), cw, virtualHost, routeConfig, mostSpecificWins);
+        cumulative[i] = sum;
       }
-    } else {
-      this.cluster = null;
-      this.weightedNames = null;
-      this.cumulativeWeights = null;
+    } else if (action instanceof RouteAction.ToClusterHeader h) {
+      clusterHeader = h.header();
+      clusterHeaderMutation = mutation(h.options(), null, virtualHost, routeConfig, mostSpecificWins);
+    } else if (action instanceof RouteAction.DirectResponse d) {
+      single = new RouteDecision.LocalReply(d.status(), "", d.body());
+    } else if (action instanceof RouteAction.Redirect r) {
+      redirect = r;
     }
+    this.single = single;
+    this.weighted = weighted;
+    this.cumulativeWeights = cumulative;
+    this.clusterHeader = clusterHeader;
+    this.clusterHeaderMutation = clusterHeaderMutation;
+    this.redirect = redirect;
+    this.redirectRewrite = redirect == null ? null : PathRewriter.compile(redirect.rewrite(), m.path());
+  }
+
+  private RouteDecision.Forward forward(
+      String cluster, RouteAction.ForwardOptions options, RouteAction.ClusterWeight cw,
+      HeaderMutations virtualHost, HeaderMutations routeConfig, boolean mostSpecificWins) {
+    return new RouteDecision.Forward(route, cluster,
+        mutation(options, cw, virtualHost, routeConfig, mostSpecificWins),
+        options, options.clusterNotFoundResponseCode());
+  }
+
+  private RequestMutation mutation(
+      RouteAction.ForwardOptions options, RouteAction.ClusterWeight cw,
+      HeaderMutations virtualHost, HeaderMutations routeConfig, boolean mostSpecificWins) {
+    List<HeaderMutations> levels = new ArrayList<>(4);
+    if (cw != null) {
+      levels.add(cw.headers());
+    }
+    levels.add(route.headers());
+    levels.add(virtualHost);
+    levels.add(routeConfig);
+    if (mostSpecificWins) {
+      java.util.Collections.reverse(levels);
+    }
+    String host = options.hostRewriteLiteral() != null
+        ? options.hostRewriteLiteral()
+        : cw != null ? cw.hostRewriteLiteral() : null;
+    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, levels);
   }
 
   boolean matches(MeshRequest request) {
-    if (!path.matches(request.path())) {
+    String p = request.path();
+    if (!path.matches(p)) {
       return false;
     }
     for (HeaderMatch h : headers) {
@@ -52,27 +114,63 @@ final class CompiledRoute {
         return false;
       }
     }
-    return true;
+    for (QueryParameterMatch q : query) {
+      if (!q.matches(p)) {
+        return false;
+      }
+    }
+    if (grpc && !isGrpc(request.header("content-type"))) {
+      return false;
+    }
+    return fractionNumerator >= fractionDenominator
+        || ThreadLocalRandom.current().nextLong(fractionDenominator) < fractionNumerator;
+  }
+
+  /** {@code application/grpc} or {@code application/grpc+...}. */
+  static boolean isGrpc(String contentType) {
+    if (contentType == null || !contentType.regionMatches(true, 0, "application/grpc", 0, 16)) {
+      return false;
+    }
+    return contentType.length() == 16 || contentType.charAt(16) == '+';
   }
 
   Route route() {
     return route;
   }
 
-  /**
-   * The cluster this request goes to: the one cluster, or a weighted pick (draw r in [0, total),
-   * first cluster whose running sum exceeds r), or {@code null} for a non-forwarding action.
-   */
-  String pickCluster() {
-    if (cluster != null || weightedNames == null) {
-      return cluster;
+  PathMatch pathMatch() {
+    return path;
+  }
+
+  /** The decision for a request this route matched. */
+  RouteDecision decide(MeshRequest request) {
+    if (single != null) {
+      return single;
     }
+    if (weighted != null) {
+      return pickWeighted();
+    }
+    if (clusterHeader != null) {
+      String name = request.header(clusterHeader);
+      if (name == null || name.isEmpty()) {
+        return RouteDecision.CLUSTER_HEADER_MISSING;
+      }
+      int comma = name.indexOf(',');
+      String first = comma < 0 ? name : name.substring(0, comma);
+      return new RouteDecision.Forward(route, first, clusterHeaderMutation,
+          ((RouteAction.Forwarding) route.action()).options(), 404);
+    }
+    return Redirects.reply(redirect, redirectRewrite, request);
+  }
+
+  /** Draw r in [0, total); the first cluster whose running sum exceeds r. Weight 0 never wins. */
+  private RouteDecision.Forward pickWeighted() {
     long r = ThreadLocalRandom.current().nextLong(cumulativeWeights[cumulativeWeights.length - 1]);
     for (int i = 0; i < cumulativeWeights.length; i++) {
       if (r < cumulativeWeights[i]) {
-        return weightedNames[i];
+        return weighted[i];
       }
     }
-    return weightedNames[weightedNames.length - 1];
+    return weighted[weighted.length - 1];
   }
 }

@@ -7,22 +7,25 @@ import java.util.Locale;
 
 /**
  * A {@link RouteConfiguration} compiled for the data path: virtual hosts indexed by domain,
- * regexes compiled, weights pre-summed. Immutable and safe to share between threads.
+ * routes indexed by path ({@link RouteTable}), regexes compiled, weights pre-summed, header edits
+ * merged per route. Immutable and safe to share between threads.
  */
 public final class CompiledRouteConfig {
   private final RouteConfiguration config;
-  private final VirtualHostIndex<CompiledRoute[]> hosts;
+  private final VirtualHostIndex<RouteTable> hosts;
 
   /**
    * @throws IllegalArgumentException if the configuration is invalid (duplicate domain, bad regex)
    */
   public CompiledRouteConfig(RouteConfiguration config) {
     this.config = config;
-    this.hosts = new VirtualHostIndex<>(config.virtualHosts(), CompiledRouteConfig::compile);
+    this.hosts = new VirtualHostIndex<>(config.virtualHosts(), this::compile);
   }
 
-  private static CompiledRoute[] compile(VirtualHost vh) {
-    return vh.routes().stream().map(CompiledRoute::new).toArray(CompiledRoute[]::new);
+  private RouteTable compile(VirtualHost vh) {
+    return new RouteTable(vh.routes().stream()
+        .map(r -> new CompiledRoute(r, vh.headers(), config.headers(), config.mostSpecificHeaderMutationsWins()))
+        .toList());
   }
 
   /** The route configuration's name. */
@@ -40,16 +43,12 @@ public final class CompiledRouteConfig {
     if (config.ignorePortInHostMatching()) {
       authority = stripPort(authority);
     }
-    CompiledRoute[] routes = hosts.find(authority);
+    RouteTable routes = hosts.find(authority);
     if (routes == null) {
       return RouteDecision.NO_ROUTE;
     }
-    for (CompiledRoute r : routes) {
-      if (r.matches(request)) {
-        return RouteDecision.of(r);
-      }
-    }
-    return RouteDecision.NO_ROUTE;
+    CompiledRoute r = routes.find(request);
+    return r == null ? RouteDecision.NO_ROUTE : r.decide(request);
   }
 
   static String stripPort(String authority) {

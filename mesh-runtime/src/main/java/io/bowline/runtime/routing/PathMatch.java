@@ -1,6 +1,5 @@
 package io.bowline.runtime.routing;
 
-import com.google.re2j.Pattern;
 import io.bowline.api.config.PathMatcher;
 
 /**
@@ -24,22 +23,27 @@ abstract class PathMatch {
     }
     if (m instanceof PathMatcher.Exact e) {
       String v = e.value();
-      return caseSensitive
-          ? of(path -> stripQuery(path).equals(v))
-          : of(path -> stripQuery(path).equalsIgnoreCase(v));
+      return of(path -> PathRewriter.pathLength(path) == v.length()
+          && path.regionMatches(!caseSensitive, 0, v, 0, v.length()));
     }
     if (m instanceof PathMatcher.Regex r) {
-      Pattern p = Pattern.compile(r.regex());
+      RegexMatch p = new RegexMatch(r.regex());
+      String literal = RouteTable.literalPrefix(r.regex());
+      // Every full match starts with the regex's literal prefix: reject cheaply before running RE2.
+      return of(path -> path.startsWith(literal) && p.matches(stripQuery(path)));
+    }
+    if (m instanceof PathMatcher.UriTemplate t) {
+      RegexMatch p = new RegexMatch(UriTemplates.toRegex(t.template()));
       return of(path -> p.matches(stripQuery(path)));
     }
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
     String v = s.value();
     return of(path -> {
-      String noQuery = stripQuery(path);
-      if (noQuery.length() < v.length() || !noQuery.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
+      int len = PathRewriter.pathLength(path);
+      if (len < v.length() || !path.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
         return false;
       }
-      return noQuery.length() == v.length() || noQuery.charAt(v.length()) == '/';
+      return len == v.length() || path.charAt(v.length()) == '/';
     });
   }
 

@@ -1,6 +1,5 @@
 package io.bowline.runtime.routing;
 
-import com.google.re2j.Pattern;
 import io.bowline.api.config.StringMatcher;
 import java.util.Locale;
 
@@ -29,8 +28,8 @@ abstract class StringMatch {
         String lower = v.toLowerCase(Locale.ROOT);
         return ic ? of(s -> s.toLowerCase(Locale.ROOT).contains(lower)) : of(s -> s.contains(v));
       case REGEX:
-        Pattern p = Pattern.compile(v);
-        return of(s -> p.matches(s));
+        RegexMatch p = new RegexMatch(v);
+        return of(p::matches);
       default:
         throw new IllegalArgumentException("unknown string matcher " + m.kind());
     }

@@ -67,7 +67,7 @@ public final class SnapshotCompiler {
       if (prev != null && prev.cluster().equals(c) && prev.assignment().equals(cla)) {
         entry = prev;
       } else {
-        ClusterLoadBalancing lb = ClusterLoadBalancing.build(c.lbPolicy(), cla, prev == null ? null : prev.balancing());
+        ClusterLoadBalancing lb = ClusterLoadBalancing.build(c.lbPolicy(), c.lbConfig(), cla, prev == null ? null : prev.balancing());
         entry = new ClusterEntry(c, cla, lb);
       }
       nextClusters.put(c.name(), entry);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.Endpoint.HealthStatus;
+import io.bowline.api.config.LbConfig;
 import io.bowline.api.config.LbPolicy;
 import io.bowline.api.config.LocalityEndpoints;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ class LoadBalancerTest {
     return new ClusterLoadAssignment("c",
         List.of(new LocalityEndpoints(LocalityEndpoints.Locality.NONE, 0, 0, List.of(endpoints))), 140);
   }
+
+  private static final LbConfig NO_PANIC = new LbConfig(2, 1.0, 1024, 8_388_608, 65_537, 0, false);
 
   private static Endpoint ep(int port, int weight, HealthStatus health) {
     return new Endpoint("127.0.0.1", port, weight, health);
@@ -54,7 +57,7 @@ class LoadBalancerTest {
   @Test
   void unhealthyDrainingAndTimedOutHostsAreNotPicked() {
     for (LbPolicy policy : LbPolicy.values()) {
-      var lb = ClusterLoadBalancing.build(policy, cla(
+      var lb = ClusterLoadBalancing.build(policy, NO_PANIC, cla(
           ep(1, 1, HealthStatus.UNHEALTHY), ep(2, 1, HealthStatus.DRAINING),
           ep(3, 1, HealthStatus.TIMEOUT), ep(4, 1, HealthStatus.UNKNOWN)), null).balancer();
       assertThat(picks(lb, 50).keySet()).as(policy.name()).containsExactly(4);
@@ -62,20 +65,29 @@ class LoadBalancerTest {
   }
 
   @Test
-  void noHealthyHostMeansNoPick() {
-    var lb = ClusterLoadBalancing.build(LbPolicy.ROUND_ROBIN, cla(ep(1, 1, HealthStatus.UNHEALTHY)), null).balancer();
+  void noHealthyHostMeansNoPickWhenPanicIsDisabled() {
+    var lb = ClusterLoadBalancing.build(LbPolicy.ROUND_ROBIN, NO_PANIC, cla(ep(1, 1, HealthStatus.UNHEALTHY)), null).balancer();
     assertThat(lb.pick()).isNull();
   }
 
   @Test
-  void leastRequestAvoidsTheBusyHost() {
+  void noHealthyHostWithPanicEnabledBalancesOverAllHosts() {
+    var lb = ClusterLoadBalancing.build(LbPolicy.ROUND_ROBIN, cla(ep(1, 1, HealthStatus.UNHEALTHY)), null).balancer();
+    assertThat(lb.pick().endpoint().port()).isEqualTo(1);
+  }
+
+  @Test
+  void leastRequestWithTwoChoicesSendsTheBusyHostOnlyWhenBothDrawsHitIt() {
     var balancing = ClusterLoadBalancing.build(LbPolicy.LEAST_REQUEST,
         cla(ep(1, 1, HealthStatus.HEALTHY), ep(2, 1, HealthStatus.HEALTHY)), null);
     UpstreamHost busy = balancing.hosts().get(0);
     for (int i = 0; i < 10; i++) {
       busy.onRequestStart();
     }
-    assertThat(picks(balancing.balancer(), 200)).containsOnlyKeys(2);
+    // Envoy draws choice_count hosts with replacement: both draws hit the busy host 1/4 of the time.
+    int n = 8_000;
+    double share = picks(balancing.balancer(), n).getOrDefault(1, 0) / (double) n;
+    assertThat(share).isBetween(0.25 - 4.5 * Math.sqrt(0.25 * 0.75 / n), 0.25 + 4.5 * Math.sqrt(0.25 * 0.75 / n));
   }
 
   @Test

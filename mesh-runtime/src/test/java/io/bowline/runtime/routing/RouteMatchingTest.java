@@ -90,12 +90,21 @@ class RouteMatchingTest {
     "separated, /api/dev, /api/dev/v1, true",
     "separated, /api/dev, /api/dev?x, true",
     "separated, /api/dev, /api/developer, false",
+    "template, /videos/*/info, /videos/42/info, true",
+    "template, /videos/*/info, /videos/42/43/info, false",
+    "template, /videos/*/info, /videos//info, false",
+    "template, /videos/**, /videos/a/b/c.mp4, true",
+    "template, /videos/**, /videos, false",
+    "template, /{lang}/docs/{page=**}, /en/docs/a/b?x=1, true",
+    "template, /**.m3u8, /a/b/index.m3u8, true",
+    "template, /**.m3u8, /a/b/index.mpd, false",
   })
   void pathSpecifiers(String kind, String value, String path, boolean matches) {
     PathMatcher m = switch (kind) {
       case "prefix" -> new PathMatcher.Prefix(value);
       case "path" -> new PathMatcher.Exact(value);
       case "regex" -> new PathMatcher.Regex(value);
+      case "template" -> new PathMatcher.UriTemplate(value);
       default -> new PathMatcher.SeparatedPrefix(value);
     };
     CompiledRouteConfig config = oneHost(route("hit", m, true));
@@ -136,6 +145,16 @@ class RouteMatchingTest {
     "inverted exact on missing header does not match, !exact:jason, <absent>, false",
     "'inverted; missing treated as empty', !~exact:jason, <absent>, true",
     "multi-value joined with comma, 'exact:a,b', a|b, true",
+    "inverted present on absent, !present, <absent>, true",
+    "inverted absent on empty value, !absent, '', true",
+    "range start is included, range:10..20, 10, true",
+    "range end is excluded, range:10..20, 20, false",
+    "range negative, range:-5..0, -3, true",
+    "range with explicit sign, range:10..20, +15, true",
+    "range needs the whole value to be an integer, range:10..20, 15abc, false",
+    "range on a non-number, range:10..20, abc, false",
+    "range on missing header, range:10..20, <absent>, false",
+    "inverted range, !range:10..20, 25, true",
   })
   void headerMatchers(String description, String spec, String value, boolean expected) {
     HeaderMatcher m = headerMatcher(spec);
@@ -164,7 +183,16 @@ class RouteMatchingTest {
         return HeaderMatcher.present("x-user", true);
       case "absent":
         return HeaderMatcher.present("x-user", false);
+      case "!present":
+        return new HeaderMatcher("x-user", null, true, true, false);
+      case "!absent":
+        return new HeaderMatcher("x-user", null, false, true, false);
       default:
+        if (spec.replace("!", "").startsWith("range:")) {
+          String[] bounds = spec.substring(spec.indexOf(':') + 1).split("\\.\\.");
+          return new HeaderMatcher("x-user", null, null, spec.startsWith("!"), false,
+              new io.bowline.api.config.Int64Range(Long.parseLong(bounds[0]), Long.parseLong(bounds[1])));
+        }
         boolean invert = spec.startsWith("!");
         String s = invert ? spec.substring(1) : spec;
         boolean missingAsEmpty = s.startsWith("~");

@@ -23,6 +23,10 @@ final class TestRequest implements MeshRequest {
     return this;
   }
 
+  Map<String, List<String>> all() {
+    return headers;
+  }
+
   @Override
   public String authority() {
     return authority;

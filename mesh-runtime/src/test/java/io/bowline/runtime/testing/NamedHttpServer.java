@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A real HTTP server on loopback that answers every request with its own name and echoes the
- * Host header it received in {@code x-seen-host}.
+ * Host header it received in {@code x-seen-host} (and {@code x-seen-authority}), the raw path in
+ * {@code x-seen-path}, each {@code x-*} request header in {@code x-seen-<name>}, and its name in
+ * {@code x-backend}.
  */
 public final class NamedHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -20,6 +22,16 @@ public final class NamedHttpServer implements AutoCloseable {
     server.createContext("/", exchange -> {
       byte[] body = name.getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().add("x-seen-host", String.valueOf(exchange.getRequestHeaders().getFirst("Host")));
+      exchange.getResponseHeaders().add("x-backend", name);
+      exchange.getResponseHeaders().add("x-seen-authority", String.valueOf(exchange.getRequestHeaders().getFirst("Host")));
+      exchange.getResponseHeaders().add("x-seen-path", exchange.getRequestURI().getRawPath()
+          + (exchange.getRequestURI().getRawQuery() == null ? "" : "?" + exchange.getRequestURI().getRawQuery()));
+      exchange.getRequestHeaders().forEach((k, v) -> {
+        String lower = k.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("x-")) {
+          exchange.getResponseHeaders().add("x-seen-" + lower, String.join(",", v));
+        }
+      });
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);

@@ -6,7 +6,8 @@ import io.bowline.runtime.xds.TypeUrls;
 
 /**
  * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS) and STATIC,
- * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST and RANDOM.
+ * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH and MAGLEV with their
+ * settings ({@link LbConfigParser}).
  */
 public final class ClusterResourceType
     extends ResourceType<io.envoyproxy.envoy.config.cluster.v3.Cluster, Cluster> {
@@ -30,14 +31,15 @@ public final class ClusterResourceType
       case EDS:
         ConfigSources.requireAds(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
         String service = c.getEdsClusterConfig().getServiceName();
-        return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null);
+        return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null,
+            LbConfigParser.parse(c));
       case STATIC:
         if (!c.hasLoadAssignment()) {
           throw new ResourceException("load_assignment", "required for a STATIC cluster");
         }
         try {
           var cla = EndpointResourceType.convert(c.getLoadAssignment());
-          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla);
+          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, LbConfigParser.parse(c));
         } catch (ResourceException e) {
           throw e.within("load_assignment");
         }
@@ -57,6 +59,10 @@ public final class ClusterResourceType
         return LbPolicy.LEAST_REQUEST;
       case RANDOM:
         return LbPolicy.RANDOM;
+      case RING_HASH:
+        return LbPolicy.RING_HASH;
+      case MAGLEV:
+        return LbPolicy.MAGLEV;
       default:
         throw new ResourceException("lb_policy", "not supported yet: " + c.getLbPolicy());
     }

@@ -1,5 +1,6 @@
 package io.bowline.runtime.xds.resource;
 
+import io.bowline.api.config.HeaderMutations;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.api.config.VirtualHost;
 import io.bowline.runtime.routing.CompiledRouteConfig;
@@ -33,8 +34,11 @@ public final class RouteConfigurationResourceType
     for (int i = 0; i < proto.getVirtualHostsCount(); i++) {
       hosts.add(RouteParser.virtualHost(proto.getVirtualHosts(i), "virtual_hosts[" + i + "]"));
     }
-    RouteConfiguration config =
-        new RouteConfiguration(proto.getName(), hosts, proto.getIgnorePortInHostMatching());
+    HeaderMutations headers = HeaderMutationParser.parse(
+        proto.getRequestHeadersToAddList(), proto.getRequestHeadersToRemoveList(),
+        proto.getResponseHeadersToAddList(), proto.getResponseHeadersToRemoveList(), "");
+    RouteConfiguration config = new RouteConfiguration(proto.getName(), hosts,
+        proto.getIgnorePortInHostMatching(), headers, proto.getMostSpecificHeaderMutationsWins());
     try {
       new CompiledRouteConfig(config);
     } catch (IllegalArgumentException e) {

@@ -2,7 +2,13 @@ package io.bowline.runtime.xds.resource;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
+import io.bowline.api.config.FractionalPercent;
+import io.bowline.api.config.HashPolicy;
 import io.bowline.api.config.HeaderMatcher;
+import io.bowline.api.config.HeaderMutations;
+import io.bowline.api.config.Int64Range;
+import io.bowline.api.config.PathRewrite;
+import io.bowline.api.config.QueryParameterMatcher;
 import io.bowline.api.config.PathMatcher;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RouteAction;
@@ -12,11 +18,13 @@ import io.bowline.api.config.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Converts Envoy route protos ({@code VirtualHost}, {@code Route}, {@code RouteMatch},
- * {@code HeaderMatcher}, {@code RouteAction}) into the model. Fields that would change where a
- * request goes and that the runtime does not implement yet are rejected, never silently ignored.
+ * {@code HeaderMatcher}, {@code RouteAction}, {@code RedirectAction}) into the model. Fields that
+ * would change where a request goes and that the runtime does not implement are rejected, never
+ * silently ignored.
  */
 final class RouteParser {
   private RouteParser() {}
@@ -33,7 +41,10 @@ final class RouteParser {
         routes.add(r);
       }
     }
-    return new VirtualHost(vh.getName(), vh.getDomainsList(), routes);
+    HeaderMutations headers = HeaderMutationParser.parse(
+        vh.getRequestHeadersToAddList(), vh.getRequestHeadersToRemoveList(),
+        vh.getResponseHeadersToAddList(), vh.getResponseHeadersToRemoveList(), at);
+    return new VirtualHost(vh.getName(), vh.getDomainsList(), routes, headers);
   }
 
   /** The route, or {@code null} for a route that can never match in a client (server-only matchers). */
@@ -44,7 +55,10 @@ final class RouteParser {
     }
     RouteMatch match = match(m, at + ".match");
     RouteAction action = action(r, at);
-    return new Route(r.getName(), match, action);
+    HeaderMutations headers = HeaderMutationParser.parse(
+        r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
+        r.getResponseHeadersToAddList(), r.getResponseHeadersToRemoveList(), at);
+    return new Route(r.getName(), match, action, headers);
   }
 
   private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String at)
@@ -67,24 +81,62 @@ final class RouteParser {
         }
         path = new PathMatcher.SeparatedPrefix(p);
         break;
+      case PATH_MATCH_POLICY:
+        path = new PathMatcher.UriTemplate(uriTemplate(m.getPathMatchPolicy(), at + ".path_match_policy"));
+        break;
       default:
         throw new ResourceException(at + ".path_specifier", "unsupported: " + m.getPathSpecifierCase());
     }
-    if (m.getQueryParametersCount() > 0) {
-      throw new ResourceException(at + ".query_parameters", "not supported yet");
+    List<QueryParameterMatcher> query = new ArrayList<>();
+    for (int i = 0; i < m.getQueryParametersCount(); i++) {
+      query.add(queryParameter(m.getQueryParameters(i), at + ".query_parameters[" + i + "]"));
     }
-    if (m.hasRuntimeFraction()) {
-      throw new ResourceException(at + ".runtime_fraction", "not supported yet");
-    }
-    if (m.hasGrpc()) {
-      throw new ResourceException(at + ".grpc", "not supported yet");
-    }
+    FractionalPercent fraction = m.hasRuntimeFraction()
+        ? fraction(m.getRuntimeFraction().getDefaultValue(), at + ".runtime_fraction.default_value")
+        : null;
     List<HeaderMatcher> headers = new ArrayList<>();
     for (int i = 0; i < m.getHeadersCount(); i++) {
       headers.add(header(m.getHeaders(i), at + ".headers[" + i + "]"));
     }
     boolean caseSensitive = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
-    return new RouteMatch(path, caseSensitive, headers);
+    return new RouteMatch(path, caseSensitive, headers, query, fraction, m.hasGrpc());
+  }
+
+  private static QueryParameterMatcher queryParameter(
+      io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher q, String at) throws ResourceException {
+    if (q.getName().isEmpty()) {
+      throw new ResourceException(at + ".name", "must not be empty");
+    }
+    switch (q.getQueryParameterMatchSpecifierCase()) {
+      case STRING_MATCH:
+        return new QueryParameterMatcher(q.getName(), stringMatcher(q.getStringMatch(), at + ".string_match"), false);
+      case PRESENT_MATCH:
+        if (!q.getPresentMatch()) {
+          throw new ResourceException(at + ".present_match", "must be true when set");
+        }
+        return new QueryParameterMatcher(q.getName(), null, true);
+      default:
+        return new QueryParameterMatcher(q.getName(), null, true);
+    }
+  }
+
+  static FractionalPercent fraction(io.envoyproxy.envoy.type.v3.FractionalPercent f, String at)
+      throws ResourceException {
+    long d;
+    switch (f.getDenominator()) {
+      case HUNDRED:
+        d = 100;
+        break;
+      case TEN_THOUSAND:
+        d = 10_000;
+        break;
+      case MILLION:
+        d = 1_000_000;
+        break;
+      default:
+        throw new ResourceException(at + ".denominator", "unknown: " + f.getDenominatorValue());
+    }
+    return new FractionalPercent(Integer.toUnsignedLong(f.getNumerator()), d);
   }
 
   static HeaderMatcher header(io.envoyproxy.envoy.config.route.v3.HeaderMatcher h, String at)
@@ -117,6 +169,10 @@ final class RouteParser {
       case STRING_MATCH:
         value = stringMatcher(h.getStringMatch(), at + ".string_match");
         break;
+      case RANGE_MATCH:
+        var range = h.getRangeMatch();
+        return new HeaderMatcher(h.getName(), null, null, h.getInvertMatch(), h.getTreatMissingHeaderAsEmpty(),
+            new Int64Range(range.getStart(), range.getEnd()));
       default:
         throw new ResourceException(at + "." + h.getHeaderMatchSpecifierCase().name().toLowerCase(), "not supported yet");
     }
@@ -154,7 +210,7 @@ final class RouteParser {
     return new StringMatcher(kind, value, false);
   }
 
-  private static String regex(String regex, String at) throws ResourceException {
+  static String regex(String regex, String at) throws ResourceException {
     try {
       Pattern.compile(regex);
       return regex;
@@ -168,6 +224,8 @@ final class RouteParser {
     switch (r.getActionCase()) {
       case ROUTE:
         return routeAction(r.getRoute(), at + ".route");
+      case REDIRECT:
+        return RedirectParser.parse(r.getRedirect(), at + ".redirect");
       case DIRECT_RESPONSE:
         var d = r.getDirectResponse();
         int status = d.getStatus();
@@ -179,45 +237,155 @@ final class RouteParser {
             : d.getBody().getInlineBytes().toStringUtf8();
         return new RouteAction.DirectResponse(status, body);
       default:
-        throw new ResourceException(at + ".action", "not supported yet: " + r.getActionCase());
+        throw new ResourceException(at + ".action", "not supported: " + r.getActionCase());
     }
   }
 
   private static RouteAction routeAction(io.envoyproxy.envoy.config.route.v3.RouteAction a, String at)
       throws ResourceException {
-    if (!a.getPrefixRewrite().isEmpty()) {
-      throw new ResourceException(at + ".prefix_rewrite", "not supported yet");
-    }
-    if (a.hasRegexRewrite()) {
-      throw new ResourceException(at + ".regex_rewrite", "not supported yet");
-    }
-    if (a.getHostRewriteSpecifierCase() != io.envoyproxy.envoy.config.route.v3.RouteAction.HostRewriteSpecifierCase.HOSTREWRITESPECIFIER_NOT_SET) {
-      throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(), "not supported yet");
-    }
+    RouteAction.ForwardOptions options = forwardOptions(a, at);
     switch (a.getClusterSpecifierCase()) {
       case CLUSTER:
         if (a.getCluster().isEmpty()) {
           throw new ResourceException(at + ".cluster", "must not be empty");
         }
-        return new RouteAction.ToCluster(a.getCluster());
+        return new RouteAction.ToCluster(a.getCluster(), options);
+      case CLUSTER_HEADER:
+        if (a.getClusterHeader().isEmpty()) {
+          throw new ResourceException(at + ".cluster_header", "must not be empty");
+        }
+        return new RouteAction.ToClusterHeader(a.getClusterHeader(), options);
       case WEIGHTED_CLUSTERS:
-        return weighted(a.getWeightedClusters(), at + ".weighted_clusters");
+        return weighted(a.getWeightedClusters(), options, at + ".weighted_clusters");
       default:
-        throw new ResourceException(at + ".cluster_specifier", "not supported yet: " + a.getClusterSpecifierCase());
+        throw new ResourceException(at + ".cluster_specifier", "not supported: " + a.getClusterSpecifierCase());
     }
   }
 
-  private static RouteAction weighted(WeightedCluster w, String at) throws ResourceException {
+  private static RouteAction.ForwardOptions forwardOptions(
+      io.envoyproxy.envoy.config.route.v3.RouteAction a, String at) throws ResourceException {
+    PathRewrite rewrite = null;
+    if (!a.getPrefixRewrite().isEmpty()) {
+      rewrite = new PathRewrite.Prefix(a.getPrefixRewrite());
+    }
+    if (a.hasRegexRewrite()) {
+      if (rewrite != null) {
+        throw new ResourceException(at + ".regex_rewrite", "only one of prefix_rewrite and regex_rewrite may be set");
+      }
+      rewrite = regexRewrite(a.getRegexRewrite(), at + ".regex_rewrite");
+    }
+    if (a.hasPathRewritePolicy()) {
+      if (rewrite != null) {
+        throw new ResourceException(at + ".path_rewrite_policy", "only one of prefix_rewrite, regex_rewrite and path_rewrite_policy may be set");
+      }
+      rewrite = uriTemplateRewrite(a.getPathRewritePolicy(), at + ".path_rewrite_policy");
+    }
+    String hostRewrite = null;
+    switch (a.getHostRewriteSpecifierCase()) {
+      case HOSTREWRITESPECIFIER_NOT_SET:
+        break;
+      case HOST_REWRITE_LITERAL:
+        hostRewrite = a.getHostRewriteLiteral();
+        break;
+      default:
+        throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT), "not supported");
+    }
+    List<HashPolicy> hashPolicies = new ArrayList<>();
+    for (int i = 0; i < a.getHashPolicyCount(); i++) {
+      hashPolicies.add(hashPolicy(a.getHashPolicy(i), at + ".hash_policy[" + i + "]"));
+    }
+    int notFound;
+    switch (a.getClusterNotFoundResponseCode()) {
+      case NOT_FOUND:
+        notFound = 404;
+        break;
+      case INTERNAL_SERVER_ERROR:
+        notFound = 500;
+        break;
+      default:
+        notFound = 503;
+    }
+    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound);
+  }
+
+  private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
+      throws ResourceException {
+    var any = ext.getTypedConfig();
+    if (!any.is(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.class)) {
+      throw new ResourceException(at + ".typed_config", "unsupported path matcher " + any.getTypeUrl());
+    }
+    try {
+      String template = any.unpack(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.class)
+          .getPathTemplate();
+      io.bowline.runtime.routing.UriTemplates.toRegex(template);
+      return template;
+    } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new ResourceException(at + ".typed_config.path_template", e.getMessage());
+    }
+  }
+
+  private static PathRewrite uriTemplateRewrite(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
+      throws ResourceException {
+    var any = ext.getTypedConfig();
+    if (!any.is(io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.class)) {
+      throw new ResourceException(at + ".typed_config", "unsupported path rewriter " + any.getTypeUrl());
+    }
+    try {
+      return new PathRewrite.UriTemplate(any.unpack(
+          io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.class).getPathTemplateRewrite());
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new ResourceException(at + ".typed_config", e.getMessage());
+    }
+  }
+
+  static PathRewrite.Regex regexRewrite(
+      io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute r, String at) throws ResourceException {
+    return new PathRewrite.Regex(regex(r.getPattern().getRegex(), at + ".pattern.regex"), r.getSubstitution());
+  }
+
+  private static HashPolicy hashPolicy(io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy h, String at)
+      throws ResourceException {
+    switch (h.getPolicySpecifierCase()) {
+      case HEADER:
+        if (h.getHeader().hasRegexRewrite()) {
+          throw new ResourceException(at + ".header.regex_rewrite", "not supported");
+        }
+        return new HashPolicy(HashPolicy.Kind.HEADER, nonEmptyName(h.getHeader().getHeaderName(), at + ".header.header_name"), h.getTerminal());
+      case COOKIE:
+        return new HashPolicy(HashPolicy.Kind.COOKIE, nonEmptyName(h.getCookie().getName(), at + ".cookie.name"), h.getTerminal());
+      case QUERY_PARAMETER:
+        return new HashPolicy(HashPolicy.Kind.QUERY_PARAMETER, nonEmptyName(h.getQueryParameter().getName(), at + ".query_parameter.name"), h.getTerminal());
+      case CONNECTION_PROPERTIES:
+        return new HashPolicy(HashPolicy.Kind.SOURCE_IP, "", h.getTerminal());
+      default:
+        throw new ResourceException(at + ".policy_specifier", "not supported: " + h.getPolicySpecifierCase());
+    }
+  }
+
+  private static String nonEmptyName(String name, String at) throws ResourceException {
+    if (name.isEmpty()) {
+      throw new ResourceException(at, "must not be empty");
+    }
+    return name;
+  }
+
+  private static RouteAction weighted(WeightedCluster w, RouteAction.ForwardOptions options, String at)
+      throws ResourceException {
     List<RouteAction.ClusterWeight> clusters = new ArrayList<>();
     long sum = 0;
     for (int i = 0; i < w.getClustersCount(); i++) {
       WeightedCluster.ClusterWeight cw = w.getClusters(i);
+      String cat = at + ".clusters[" + i + "]";
       if (cw.getName().isEmpty()) {
-        throw new ResourceException(at + ".clusters[" + i + "].name", "must not be empty (cluster_header is not supported yet)");
+        throw new ResourceException(cat + ".name", "must not be empty (cluster_header inside weighted_clusters is not supported)");
       }
       long weight = cw.hasWeight() ? Integer.toUnsignedLong(cw.getWeight().getValue()) : 0;
       sum += weight;
-      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight));
+      HeaderMutations headers = HeaderMutationParser.parse(
+          cw.getRequestHeadersToAddList(), cw.getRequestHeadersToRemoveList(),
+          cw.getResponseHeadersToAddList(), cw.getResponseHeadersToRemoveList(), cat);
+      String hostRewrite = cw.getHostRewriteLiteral().isEmpty() ? null : cw.getHostRewriteLiteral();
+      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight, headers, hostRewrite));
     }
     if (sum <= 0 || sum > 0xFFFF_FFFFL) {
       throw new ResourceException(at + ".clusters", "the sum of weights must be in [1, 4294967295], was " + sum);
@@ -227,6 +395,6 @@ final class RouteParser {
       throw new ResourceException(
           at + ".total_weight", "is " + Integer.toUnsignedLong(w.getTotalWeight().getValue()) + " but the weights sum to " + sum);
     }
-    return new RouteAction.ToWeightedClusters(clusters);
+    return new RouteAction.ToWeightedClusters(clusters, options);
   }
 }

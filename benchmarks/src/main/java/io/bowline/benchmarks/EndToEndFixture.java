@@ -1,0 +1,118 @@
+package io.bowline.benchmarks;
+
+import com.google.protobuf.Any;
+import com.sun.net.httpserver.HttpServer;
+import io.bowline.api.MeshClient;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What the end-to-end benchmarks run against, all on loopback: an HTTP server answering 1 KB, a
+ * grpc-java server with {@code grpc.health.v1}, java-control-plane serving a listener, route
+ * configuration, cluster and endpoint for each ({@code http-bench…:80}, {@code grpc-bench…:80}),
+ * and a {@link MeshClient} subscribed to it.
+ */
+final class EndToEndFixture implements AutoCloseable {
+  static final String HTTP_HOST = "http-bench.default.svc.cluster.local";
+  static final String GRPC_HOST = "grpc-bench.default.svc.cluster.local";
+
+  final HttpServer http;
+  final Server grpc;
+  final Server xds;
+  final MeshClient mesh;
+
+  EndToEndFixture() throws Exception {
+    // The JDK server otherwise leaves Nagle on, and delayed ACKs add ~40 ms per keep-alive call.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    byte[] body = new byte[1024];
+    java.util.Arrays.fill(body, (byte) 'x');
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    http.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    http.setExecutor(Executors.newFixedThreadPool(4));
+    http.start();
+    HealthStatusManager health = new HealthStatusManager();
+    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService()).build().start();
+
+    SimpleCache<String> cache = new SimpleCache<>(node -> "all");
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    List<Listener> listeners = new ArrayList<>();
+    List<RouteConfiguration> routes = new ArrayList<>();
+    add(HTTP_HOST, http.getAddress().getPort(), clusters, endpoints, listeners, routes);
+    add(GRPC_HOST, grpc.getPort(), clusters, endpoints, listeners, routes);
+    cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
+    xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
+    mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort()).build();
+    mesh.awaitReady(Duration.ofSeconds(30));
+  }
+
+  private static void add(String fqdn, int port, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
+      List<Listener> listeners, List<RouteConfiguration> routes) {
+    ConfigSource ads = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3).build();
+    String cluster = "outbound|80||" + fqdn;
+    clusters.add(Cluster.newBuilder().setName(cluster).setType(Cluster.DiscoveryType.EDS)
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads).setServiceName(cluster))
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST).build());
+    endpoints.add(ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(LocalityLbEndpoints.newBuilder()
+        .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
+            .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)))))).build());
+    HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix(fqdn)
+        .setRds(Rds.newBuilder().setConfigSource(ads).setRouteConfigName(cluster))
+        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
+        .build();
+    listeners.add(Listener.newBuilder().setName(fqdn + ":80").setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm))).build());
+    routes.add(RouteConfiguration.newBuilder().setName(cluster).setIgnorePortInHostMatching(true)
+        .addVirtualHosts(VirtualHost.newBuilder().setName(fqdn).addDomains(fqdn)
+            .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(RouteAction.newBuilder().setCluster(cluster)))).build());
+  }
+
+  @Override
+  public void close() throws Exception {
+    mesh.close();
+    xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    http.stop(0);
+  }
+}

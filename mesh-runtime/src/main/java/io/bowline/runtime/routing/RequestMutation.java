@@ -1,0 +1,99 @@
+package io.bowline.runtime.routing;
+
+import io.bowline.api.MeshRequest;
+import io.bowline.api.config.HeaderMutations;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What routing does to a forwarded request and its response, compiled once per route (and per
+ * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@code host_rewrite_literal};
+ * the route's wins over the weighted cluster's), and the header edits of every level. Levels apply
+ * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
+ * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
+ * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
+ */
+public final class RequestMutation {
+  /** Header Envoy keeps the pre-rewrite path in. */
+  public static final String ORIGINAL_PATH_HEADER = "x-envoy-original-path";
+
+  /** Changes nothing. */
+  public static final RequestMutation NONE = new RequestMutation(null, null, List.of());
+
+  private final PathRewriter path;
+  private final String authority;
+  private final HeaderMutations[] levels;
+  private final boolean requestHeaders;
+  private final boolean responseHeaders;
+
+  RequestMutation(PathRewriter path, String authority, List<HeaderMutations> levels) {
+    this.path = path;
+    this.authority = authority;
+    List<HeaderMutations> nonEmpty = new ArrayList<>();
+    boolean req = false;
+    boolean resp = false;
+    for (HeaderMutations m : levels) {
+      if (!m.isEmpty()) {
+        nonEmpty.add(m);
+        req |= !m.requestHeadersToAdd().isEmpty() || !m.requestHeadersToRemove().isEmpty();
+        resp |= !m.responseHeadersToAdd().isEmpty() || !m.responseHeadersToRemove().isEmpty();
+      }
+    }
+    this.levels = nonEmpty.toArray(HeaderMutations[]::new);
+    this.requestHeaders = req;
+    this.responseHeaders = resp;
+  }
+
+  static RequestMutation of(PathRewriter path, String authority, List<HeaderMutations> levels) {
+    RequestMutation m = new RequestMutation(path, authority, levels);
+    return m.isEmpty() ? NONE : m;
+  }
+
+  /** Whether the request changes (path, authority or headers). */
+  public boolean changesRequest() {
+    return path != null || authority != null || requestHeaders;
+  }
+
+  /** Whether the response headers are edited. */
+  public boolean changesResponse() {
+    return responseHeaders;
+  }
+
+  boolean isEmpty() {
+    return !changesRequest() && !changesResponse();
+  }
+
+  /** The {@code :authority} the request goes out with, or {@code null} to keep the original. */
+  public String authorityRewrite() {
+    return authority;
+  }
+
+  /**
+   * Applies path and authority rewrites and request header edits.
+   *
+   * @param original the request as routing saw it
+   * @param editor the adapter's request under construction
+   */
+  public void applyToRequest(MeshRequest original, RequestEditor editor) {
+    if (path != null) {
+      String rewritten = path.rewrite(original.path());
+      if (!rewritten.equals(original.path())) {
+        editor.path(rewritten);
+        editor.set(ORIGINAL_PATH_HEADER, original.path());
+      }
+    }
+    if (authority != null) {
+      editor.authority(authority);
+    }
+    for (HeaderMutations m : levels) {
+      HeaderOps.apply(m.requestHeadersToRemove(), m.requestHeadersToAdd(), editor);
+    }
+  }
+
+  /** Applies response header edits (removals, then additions, level by level). */
+  public void applyToResponse(HeaderEditor editor) {
+    for (HeaderMutations m : levels) {
+      HeaderOps.apply(m.responseHeadersToRemove(), m.responseHeadersToAdd(), editor);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.bowline.runtime.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.bowline.api.config.HeaderMutations;
+import io.bowline.api.config.HeaderValueOption;
+import io.bowline.api.config.HeaderValueOption.AppendAction;
+import io.bowline.api.config.PathMatcher;
+import io.bowline.api.config.PathRewrite;
+import io.bowline.api.config.Route;
+import io.bowline.api.config.RouteAction;
+import io.bowline.api.config.RouteConfiguration;
+import io.bowline.api.config.RouteMatch;
+import io.bowline.api.config.VirtualHost;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Spec §2: rewrites, header edits with append_action, redirects, cluster_header. */
+class RouteActionTest {
+
+  private static RouteMatch prefix(String p) {
+    return new RouteMatch(new PathMatcher.Prefix(p), true, List.of());
+  }
+
+  private static CompiledRouteConfig table(Route route, HeaderMutations vhost, HeaderMutations rc, boolean mostSpecificWins) {
+    return new CompiledRouteConfig(new RouteConfiguration("rc",
+        List.of(new VirtualHost("vh", List.of("*"), List.of(route), vhost)), false, rc, mostSpecificWins));
+  }
+
+  private static CompiledRouteConfig table(Route route) {
+    return table(route, HeaderMutations.NONE, HeaderMutations.NONE, false);
+  }
+
+  private static RouteAction.ForwardOptions rewrite(PathRewrite r, String host) {
+    return new RouteAction.ForwardOptions(r, host, List.of(), 503);
+  }
+
+  /** Applies a forward decision's request mutation to a recorded request. */
+  private static Recorded apply(CompiledRouteConfig config, TestRequest request) {
+    RouteDecision.Forward f = (RouteDecision.Forward) config.route(request);
+    Recorded r = new Recorded(request);
+    f.mutation().applyToRequest(request, r);
+    return r;
+  }
+
+  @ParameterizedTest(name = "{0} {1}, rewrite {2}: {3} -> {4}")
+  @CsvSource({
+    "prefix, /api/, /, /api/v1/x?q=1, /v1/x?q=1",
+    "prefix, /api, /v2, /api/x, /v2/x",
+    "separated, /api, /v2, /api/x?y, /v2/x?y",
+    "path, /old, /new, /old?a=b, /new?a=b",
+  })
+  void prefixRewrite(String kind, String value, String rewriteTo, String path, String expected) {
+    PathMatcher m = switch (kind) {
+      case "prefix" -> new PathMatcher.Prefix(value);
+      case "separated" -> new PathMatcher.SeparatedPrefix(value);
+      default -> new PathMatcher.Exact(value);
+    };
+    Route route = new Route("r", new RouteMatch(m, true, List.of()),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.Prefix(rewriteTo), null)));
+    Recorded r = apply(table(route), new TestRequest("h", path));
+    assertThat(r.path).isEqualTo(expected);
+    assertThat(r.headers.get("x-envoy-original-path")).containsExactly(path);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1} on {2} = {3}")
+  @CsvSource(delimiter = '|', value = {
+    "^/service/([^/]+)(/.*)$|\\2/instance/\\1|/service/foo/v1/api?x=1|/v1/api/instance/foo?x=1",
+    "one|two|/xxx/one/yyy/one/zzz|/xxx/two/yyy/two/zzz",
+    "(?i)/xxx/|/yyy/|/aaa/XxX/bbb|/aaa/yyy/bbb",
+  })
+  void regexRewriteIsReplaceAllOnThePathWithoutQuery(String pattern, String substitution, String path, String expected) {
+    Route route = new Route("r", prefix("/"),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.Regex(pattern, substitution), null)));
+    assertThat(apply(table(route), new TestRequest("h", path)).path).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0} rewritten by {1}: {2} -> {3}")
+  @CsvSource(delimiter = '|', value = {
+    "/{lang}/docs/{page=**}|/docs/{page}/{lang}|/en/docs/a/b.html?x=1|/docs/a/b.html/en?x=1",
+    "/videos/{id}/{rest=**}|/v2/{id}|/videos/42/hd/play|/v2/42",
+  })
+  void uriTemplateRewrite(String template, String rewriteTo, String path, String expected) {
+    Route route = new Route("r", new RouteMatch(new PathMatcher.UriTemplate(template), true, List.of()),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.UriTemplate(rewriteTo), null)));
+    assertThat(apply(table(route), new TestRequest("h", path)).path).isEqualTo(expected);
+  }
+
+  @Test
+  void uriTemplateRewriteNamingAnUnknownVariableIsRejected() {
+    Route route = new Route("r", new RouteMatch(new PathMatcher.UriTemplate("/{a}"), true, List.of()),
+        new RouteAction.ToCluster("c", rewrite(new PathRewrite.UriTemplate("/{b}"), null)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> table(route))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown variable 'b'");
+  }
+
+  @Test
+  void hostRewriteRouteWinsOverWeightedCluster() {
+    var cw = new RouteAction.ClusterWeight("c", 1, HeaderMutations.NONE, "from-cluster");
+    Route clusterOnly = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw), RouteAction.ForwardOptions.NONE));
+    Route both = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw), rewrite(null, "from-route")));
+    assertThat(apply(table(clusterOnly), new TestRequest("h", "/")).authority).isEqualTo("from-cluster");
+    assertThat(apply(table(both), new TestRequest("h", "/")).authority).isEqualTo("from-route");
+  }
+
+  @Test
+  void appendActionsFollowEnvoy() {
+    HeaderMutations m = new HeaderMutations(List.of(
+        new HeaderValueOption("x-append", "new", AppendAction.APPEND_IF_EXISTS_OR_ADD),
+        new HeaderValueOption("x-add-absent", "new", AppendAction.ADD_IF_ABSENT),
+        new HeaderValueOption("x-add-absent-missing", "new", AppendAction.ADD_IF_ABSENT),
+        new HeaderValueOption("x-overwrite", "new", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD),
+        new HeaderValueOption("x-overwrite-exists", "new", AppendAction.OVERWRITE_IF_EXISTS),
+        new HeaderValueOption("x-overwrite-exists-missing", "new", AppendAction.OVERWRITE_IF_EXISTS)),
+        List.of("x-remove", "x-append"), List.of(), List.of());
+    Route route = new Route("r", prefix("/"), new RouteAction.ToCluster("c"), m);
+    TestRequest request = new TestRequest("h", "/")
+        .header("x-append", "old").header("x-add-absent", "old").header("x-overwrite", "old1")
+        .header("x-overwrite", "old2").header("x-overwrite-exists", "old").header("x-remove", "old");
+    Recorded r = apply(table(route), request);
+    // Removal happens before addition, so x-append is removed and then added.
+    assertThat(r.headers.get("x-append")).containsExactly("new");
+    assertThat(r.headers.get("x-add-absent")).containsExactly("old");
+    assertThat(r.headers.get("x-add-absent-missing")).containsExactly("new");
+    assertThat(r.headers.get("x-overwrite")).containsExactly("new");
+    assertThat(r.headers.get("x-overwrite-exists")).containsExactly("new");
+    assertThat(r.headers).doesNotContainKeys("x-overwrite-exists-missing", "x-remove");
+  }
+
+  @Test
+  void levelsApplyFromWeightedClusterToRouteConfigurationUnlessMostSpecificWins() {
+    var cluster = add("x-level", "cluster");
+    var routeLevel = add("x-level", "route");
+    var vhost = add("x-level", "vhost");
+    var rc = add("x-level", "rc");
+    var cw = new RouteAction.ClusterWeight("c", 1, cluster, null);
+    Route route = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw)), routeLevel);
+    assertThat(apply(table(route, vhost, rc, false), new TestRequest("h", "/")).headers.get("x-level"))
+        .containsExactly("cluster", "route", "vhost", "rc");
+    assertThat(apply(table(route, vhost, rc, true), new TestRequest("h", "/")).headers.get("x-level"))
+        .containsExactly("rc", "vhost", "route", "cluster");
+  }
+
+  @Test
+  void responseHeadersAreEditedToo() {
+    HeaderMutations m = new HeaderMutations(List.of(), List.of(),
+        List.of(new HeaderValueOption("x-served-by", "mesh", AppendAction.OVERWRITE_IF_EXISTS_OR_ADD)), List.of("server"));
+    Route route = new Route("r", prefix("/"), new RouteAction.ToCluster("c"), m);
+    RouteDecision.Forward f = (RouteDecision.Forward) table(route).route(new TestRequest("h", "/"));
+    Recorded response = new Recorded(new TestRequest("h", "/"));
+    response.add("server", "upstream");
+    f.mutation().applyToResponse(response);
+    assertThat(response.headers).containsOnlyKeys("x-served-by");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+    "defaults: 301, same URL|||0|||301|false|/a/b?q=1|301 http://svc:8080/a/b?q=1",
+    "https keeps a non-default port|https||0|||302|false|/a?q=1|302 https://svc:8080/a?q=1",
+    "host and port|https|new.host|8443|||307|false|/a|307 https://new.host:8443/a",
+    "path redirect and strip query||| 0|/elsewhere||308|true|/a?q=1|308 http://svc:8080/elsewhere",
+    "prefix rewrite||| 0||/v2/|303|false|/v1/x?q|303 http://svc:8080/v2/x?q",
+  })
+  void redirects(String description, String scheme, String host, int port, String path, String prefixRewrite, int code,
+      boolean stripQuery, String requestPath, String expected) {
+    PathRewrite rewrite = prefixRewrite == null ? null : new PathRewrite.Prefix(prefixRewrite);
+    Route route = new Route("r", prefix(prefixRewrite == null ? "/" : "/v1/"),
+        new RouteAction.Redirect(scheme, host, port, path, rewrite, code, stripQuery));
+    RouteDecision.LocalReply reply = (RouteDecision.LocalReply) table(route).route(new TestRequest("svc:8080", requestPath));
+    assertThat(reply.status() + " " + reply.headers().get("location")).as(description).isEqualTo(expected);
+  }
+
+  @Test
+  void clusterHeaderTakesTheFirstValueAndAMissingHeaderIs404() {
+    Route route = new Route("r", prefix("/"), new RouteAction.ToClusterHeader("x-cluster", RouteAction.ForwardOptions.NONE));
+    var config = table(route);
+    RouteDecision.Forward f = (RouteDecision.Forward) config.route(new TestRequest("h", "/").header("x-cluster", "b").header("x-cluster", "c"));
+    assertThat(f.cluster()).isEqualTo("b");
+    assertThat(f.clusterNotFoundStatus()).isEqualTo(404);
+    RouteDecision.LocalReply missing = (RouteDecision.LocalReply) config.route(new TestRequest("h", "/"));
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.responseFlags()).isEqualTo("NC");
+  }
+
+  private static HeaderMutations add(String name, String value) {
+    return new HeaderMutations(List.of(new HeaderValueOption(name, value, AppendAction.APPEND_IF_EXISTS_OR_ADD)), List.of(), List.of(), List.of());
+  }
+
+  /** Records edits on a copy of a request's headers. */
+  static final class Recorded implements RequestEditor {
+    final Map<String, List<String>> headers = new LinkedHashMap<>();
+    String path;
+    String authority;
+
+    Recorded(TestRequest request) {
+      this.path = request.path();
+      this.authority = request.authority();
+      request.all().forEach((k, v) -> headers.put(k, new ArrayList<>(v)));
+    }
+
+    @Override
+    public List<String> values(String name) {
+      return headers.getOrDefault(name, List.of());
+    }
+
+    @Override
+    public void add(String name, String value) {
+      headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+
+    @Override
+    public void set(String name, String value) {
+      headers.put(name, new ArrayList<>(List.of(value)));
+    }
+
+    @Override
+    public void remove(String name) {
+      headers.remove(name);
+    }
+
+    @Override
+    public void path(String rawPath) {
+      path = rawPath;
+    }
+
+    @Override
+    public void authority(String a) {
+      authority = a;
+    }
+  }
+}
