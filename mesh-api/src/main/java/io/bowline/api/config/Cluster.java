@@ -11,14 +11,24 @@ import java.util.Objects;
  *     {@code null} unless {@code type} is {@link DiscoveryType#EDS}
  * @param lbPolicy {@code lb_policy}
  * @param loadAssignment {@code load_assignment} for STATIC clusters, else {@code null}
+ * @param resilience {@code circuit_breakers} and {@code outlier_detection}
  */
 public record Cluster(
     String name,
     DiscoveryType type,
     String edsServiceName,
     LbPolicy lbPolicy,
-    ClusterLoadAssignment loadAssignment) {
+    ClusterLoadAssignment loadAssignment,
+    ClusterPolicies resilience) {
+  /** A cluster with Envoy's default circuit breakers and no outlier detection. */
+  public Cluster(
+      String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy,
+      ClusterLoadAssignment loadAssignment) {
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, ClusterPolicies.ENVOY_DEFAULT);
+  }
+
   public Cluster {
+    Objects.requireNonNull(resilience, "resilience");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(lbPolicy, "lbPolicy");

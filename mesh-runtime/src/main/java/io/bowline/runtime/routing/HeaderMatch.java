@@ -8,14 +8,14 @@ import io.bowline.api.config.HeaderMatcher;
  * A value matcher on a missing header does not match, even inverted, unless
  * {@code treat_missing_header_as_empty} is set (then the value is {@code ""}).
  */
-final class HeaderMatch {
+public final class HeaderMatch {
   private final String name;
   private final StringMatch value;
   private final Boolean present;
   private final boolean invert;
   private final boolean missingAsEmpty;
 
-  HeaderMatch(HeaderMatcher m) {
+  public HeaderMatch(HeaderMatcher m) {
     this.name = m.name();
     this.value = m.stringMatch() == null ? null : StringMatch.compile(m.stringMatch());
     this.present = m.presentMatch();
@@ -23,7 +23,7 @@ final class HeaderMatch {
     this.missingAsEmpty = m.treatMissingHeaderAsEmpty();
   }
 
-  boolean matches(MeshRequest request) {
+  public boolean matches(MeshRequest request) {
     String v = request.header(name);
     if (present != null) {
       return (v != null) == present != invert;

@@ -30,7 +30,7 @@ final class RouteParser {
     for (int i = 0; i < vh.getRoutesCount(); i++) {
       Route r = route(vh.getRoutes(i), at + ".routes[" + i + "]");
       if (r != null) {
-        routes.add(r);
+        routes.add(RoutePoliciesParser.inherit(r, vh, at));
       }
     }
     return new VirtualHost(vh.getName(), vh.getDomainsList(), routes);
@@ -44,7 +44,7 @@ final class RouteParser {
     }
     RouteMatch match = match(m, at + ".match");
     RouteAction action = action(r, at);
-    return new Route(r.getName(), match, action);
+    return new Route(r.getName(), match, action, RoutePoliciesParser.parse(r, at));
   }
 
   private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String at)
