@@ -7,10 +7,8 @@ import io.bowline.runtime.resilience.AttemptLoop;
 import io.bowline.runtime.resilience.ResponseFlags;
 import io.bowline.runtime.resilience.fault.FaultDecision;
 import io.bowline.runtime.resilience.timeout.Deadline;
-import io.bowline.runtime.resilience.timeout.TimeoutScheduler;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -20,9 +18,6 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * The OkHttp adapter: an application interceptor that routes each call through the mesh.
@@ -30,7 +25,7 @@ import okio.Okio;
  * <p>A call whose {@code host:port} names a mesh listener is matched against its route
  * configuration, a cluster is chosen (weighted), then, as Envoy's filter chain and router would:
  * fault injection ({@code DI}/{@code FI}), mirrors (fire and forget), the route timeout (504
- * {@code UT}; a watchdog cancels the OkHttp call when it passes, also during the body), and the
+ * {@code UT}; it bounds attempts and back-off up to the response headers), and the
  * {@link AttemptLoop} (circuit breaker 503 {@code UO} + {@code x-envoy-overloaded}, host pick
  * without ejected hosts, retries with {@code x-envoy-attempt-count}, outlier accounting). Request
  * bodies are replayed only when OkHttp allows it (not one-shot, not duplex); otherwise there is
@@ -93,7 +88,6 @@ public final class MeshInterceptor implements Interceptor {
       Chain chain, Request request, String authority, RoutedCall.Upstream upstream, RoutePolicies policies,
       String flags) throws IOException {
     Deadline deadline = Deadline.after(policies.timeouts().timeout());
-    ScheduledFuture<?> watchdog = deadline.bounded() ? TimeoutScheduler.watch(deadline, chain.call()::cancel) : null;
     RequestBody body = request.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
     OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline);
@@ -101,18 +95,14 @@ public final class MeshInterceptor implements Interceptor {
     try {
       result = loop.run(upstream.cluster(), policies, replayable, deadline, transport);
     } catch (IOException | RuntimeException e) {
-      cancel(watchdog);
       throw e;
     } catch (InterruptedException e) {
-      cancel(watchdog);
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting to retry " + request.url());
     } catch (Exception e) {
-      cancel(watchdog);
       throw new IOException(e);
     }
     if (result instanceof AttemptLoop.Local<Response> local) {
-      cancel(watchdog);
       Response.Builder b = localBuilder(request, local.status(), local.body())
           .header(RESPONSE_FLAGS_HEADER, ResponseFlags.join(flags, local.responseFlags()));
       if (local.overloaded()) {
@@ -123,44 +113,10 @@ public final class MeshInterceptor implements Interceptor {
     AttemptLoop.Upstream<Response> up = (AttemptLoop.Upstream<Response>) result;
     Response response = up.response();
     String all = ResponseFlags.join(flags, up.responseFlags());
-    if (watchdog == null && all.isEmpty()) {
+    if (all.isEmpty()) {
       return response;
     }
-    Response.Builder b = response.newBuilder();
-    if (!all.isEmpty()) {
-      b.header(RESPONSE_FLAGS_HEADER, all);
-    }
-    if (watchdog != null && response.body() != null) {
-      b.body(stopWatchdogWhenDone(response.body(), watchdog));
-    }
-    return b.build();
-  }
-
-  /** The body, which cancels the route-timeout watchdog once it is read to the end or closed. */
-  private static ResponseBody stopWatchdogWhenDone(ResponseBody body, ScheduledFuture<?> watchdog) {
-    ForwardingSource source = new ForwardingSource(body.source()) {
-      @Override
-      public long read(Buffer sink, long byteCount) throws IOException {
-        long n = super.read(sink, byteCount);
-        if (n == -1) {
-          watchdog.cancel(false);
-        }
-        return n;
-      }
-
-      @Override
-      public void close() throws IOException {
-        watchdog.cancel(false);
-        super.close();
-      }
-    };
-    return ResponseBody.create(Okio.buffer(source), body.contentType(), body.contentLength());
-  }
-
-  private static void cancel(ScheduledFuture<?> watchdog) {
-    if (watchdog != null) {
-      watchdog.cancel(false);
-    }
+    return response.newBuilder().header(RESPONSE_FLAGS_HEADER, all).build();
   }
 
   private static void sleep(long millis) throws IOException {

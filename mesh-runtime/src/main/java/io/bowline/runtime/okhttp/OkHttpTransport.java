@@ -21,9 +21,11 @@ import okhttp3.internal.http2.StreamResetException;
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host}, adds {@code x-envoy-attempt-count} when the virtual
- * host asks for it, and applies {@code per_try_timeout} as the attempt's read/write timeout (an
- * approximation: OkHttp's read timeout bounds each read, so it cuts an upstream that sends
- * nothing, not one that trickles). Maps OkHttp failures to {@link Outcome}s.
+ * host asks for it, and bounds the attempt by {@code per_try_timeout} and the route timeout's
+ * remainder as OkHttp read/write timeouts (connect timeout capped too). This is an approximation:
+ * OkHttp's read timeout bounds each read, so it cuts an upstream that sends nothing, not one that
+ * trickles, and it keeps applying while the caller reads the body. Maps OkHttp failures to
+ * {@link Outcome}s.
  */
 final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
@@ -48,15 +50,18 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   }
 
   @Override
-  public Response send(UpstreamHost host, int attempt, long perTryTimeoutMillis) throws IOException {
+  public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
     Request r = toEndpoint(request, host, authority);
     if (includeAttemptCount) {
       r = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt)).build();
     }
     Interceptor.Chain c = chain;
-    if (perTryTimeoutMillis > 0) {
-      int ms = (int) Math.min(Integer.MAX_VALUE, perTryTimeoutMillis);
+    if (attemptTimeoutMillis > 0) {
+      int ms = (int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis);
       c = c.withReadTimeout(ms, TimeUnit.MILLISECONDS).withWriteTimeout(ms, TimeUnit.MILLISECONDS);
+      if (c.connectTimeoutMillis() == 0 || c.connectTimeoutMillis() > ms) {
+        c = c.withConnectTimeout(ms, TimeUnit.MILLISECONDS);
+      }
     }
     return c.proceed(r);
   }

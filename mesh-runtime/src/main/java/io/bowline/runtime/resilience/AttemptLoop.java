@@ -32,9 +32,10 @@ public final class AttemptLoop<R> {
      *
      * @param host the endpoint
      * @param attempt 1 for the first try, +1 per retry ({@code x-envoy-attempt-count})
-     * @param perTryTimeoutMillis {@code per_try_timeout} capped by the route deadline, or 0 for none
+     * @param attemptTimeoutMillis how long this attempt may take: {@code per_try_timeout} and the
+     *     time left before the route timeout, whichever is smaller; 0 for no limit
      */
-    R send(UpstreamHost host, int attempt, long perTryTimeoutMillis) throws Exception;
+    R send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws Exception;
 
     /** The outcome of a response. */
     Outcome classify(R response);
@@ -134,7 +135,7 @@ public final class AttemptLoop<R> {
           if (left <= 0) {
             return timedOut(null);
           }
-          perTry = perTry == 0 ? 0 : Math.min(perTry, left);
+          perTry = perTry == 0 ? left : Math.min(perTry, left);
         }
         R response = null;
         Exception failure = null;
@@ -147,7 +148,7 @@ public final class AttemptLoop<R> {
           throw e;
         } catch (Exception e) {
           failure = e;
-          if (deadline.expired()) {
+          if (deadline.expiredOrDue()) {
             return timedOut(e);
           }
           outcome = transport.classify(e);

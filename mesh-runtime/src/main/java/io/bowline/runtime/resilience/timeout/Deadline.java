@@ -4,16 +4,19 @@ import java.time.Duration;
 
 /**
  * The route timeout of one call ({@code RouteAction.timeout}): it covers every attempt and
- * back-off. {@link #NONE} when the timeout is 0 (disabled). A watchdog may mark it expired
- * early (after cancelling the transport call).
+ * back-off. {@link #NONE} when the timeout is 0 (disabled). Transports bound each attempt by
+ * {@link #remainingMillis()}; a failure within {@link #SLACK_NANOS} of the deadline is the route
+ * timeout (504 {@code UT}).
  */
 public final class Deadline {
   /** No route timeout. */
   public static final Deadline NONE = new Deadline(Long.MAX_VALUE, false);
 
+  /** A failure this close to the deadline (or later) counts as the route timeout. */
+  public static final long SLACK_NANOS = 5_000_000;
+
   private final long deadlineNanos;
   private final boolean bounded;
-  private volatile boolean fired;
 
   private Deadline(long deadlineNanos, boolean bounded) {
     this.deadlineNanos = deadlineNanos;
@@ -44,13 +47,13 @@ public final class Deadline {
     return n <= 0 ? 0 : Math.max(1, n / 1_000_000);
   }
 
-  /** Whether the route timeout has passed (or the watchdog fired). */
+  /** Whether the route timeout has passed. */
   public boolean expired() {
-    return fired || (bounded && remainingNanos() <= 0);
+    return bounded && remainingNanos() <= 0;
   }
 
-  /** Called by the watchdog when it fires. */
-  public void markFired() {
-    fired = true;
+  /** Whether the route timeout has passed or is within {@link #SLACK_NANOS}. */
+  public boolean expiredOrDue() {
+    return bounded && remainingNanos() <= SLACK_NANOS;
   }
 }
