@@ -100,6 +100,7 @@ public final class ScriptedHttpServer implements AutoCloseable {
     while (!socket.isClosed()) {
       try {
         Socket s = socket.accept();
+        s.setTcpNoDelay(true);
         sockets.add(s);
         pool.execute(() -> serve(s));
       } catch (IOException e) {
@@ -152,8 +153,11 @@ public final class ScriptedHttpServer implements AutoCloseable {
         byte[] bytes = st.body().getBytes(StandardCharsets.UTF_8);
         String head = "HTTP/1.1 " + st.status() + " X\r\nContent-Length: " + bytes.length
             + "\r\nx-served-by: " + name + "\r\nx-seen-host: " + headers.get("host") + "\r\n\r\n";
-        out.write(head.getBytes(StandardCharsets.ISO_8859_1));
-        out.write(bytes);
+        byte[] h1 = head.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = new byte[h1.length + bytes.length];
+        System.arraycopy(h1, 0, all, 0, h1.length);
+        System.arraycopy(bytes, 0, all, h1.length, bytes.length);
+        out.write(all); // one write: no Nagle / delayed-ACK stall between head and body
         out.flush();
       }
     } catch (IOException | InterruptedException e) {
