@@ -28,13 +28,21 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
    * @param name {@code name}; {@code ""} when unset
    * @param match {@code match[]}; empty for a catch-all rule
    * @param route {@code route[]}, at least one destination
+   * @param policies {@code timeout}, {@code retries}, {@code fault}, mirrors
    */
-  public record HttpRoute(String field, String name, List<HttpMatch> match, List<Destination> route) {
+  public record HttpRoute(
+      String field, String name, List<HttpMatch> match, List<Destination> route, HttpPolicies policies) {
 
     /** Copies the lists so the record stays immutable. */
     public HttpRoute {
       match = List.copyOf(match);
       route = List.copyOf(route);
+      java.util.Objects.requireNonNull(policies, "policies");
+    }
+
+    /** A rule without timeout, retries, fault or mirrors. */
+    public HttpRoute(String field, String name, List<HttpMatch> match, List<Destination> route) {
+      this(field, name, match, route, HttpPolicies.NONE);
     }
   }
 

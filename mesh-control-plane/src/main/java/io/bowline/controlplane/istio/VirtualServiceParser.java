@@ -24,12 +24,18 @@ final class VirtualServiceParser {
 
   private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http");
   private static final Set<String> IGNORED = Set.of("exportTo");
-  private static final Set<String> RULE_FIELDS =
-      Set.of("name", "match", "route", "redirect", "directResponse", "delegate");
+  private static final Set<String> RULE_FIELDS = union(
+      Set.of("name", "match", "route", "redirect", "directResponse", "delegate"), HttpPoliciesParser.FIELDS);
   private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port");
   private static final Set<String> STRING_MATCH_FIELDS = Set.of("exact", "prefix", "regex");
 
   private VirtualServiceParser() {}
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   /**
    * Returns the VirtualService, or empty when {@code hosts} is missing (an error) or when it is bound only
@@ -85,7 +91,7 @@ final class VirtualServiceParser {
     for (SpecReader destination : destinations) {
       destination(destination).ifPresent(route::add);
     }
-    return Optional.of(new HttpRoute(rule.path(), rule.string("name").orElse(""), matches, route));
+    return Optional.of(new HttpRoute(rule.path(), rule.string("name").orElse(""), matches, route, HttpPoliciesParser.parse(rule)));
   }
 
   private static HttpMatch match(SpecReader match) {

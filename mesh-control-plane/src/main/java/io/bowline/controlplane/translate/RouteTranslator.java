@@ -43,6 +43,7 @@ final class RouteTranslator {
         .setName(ClusterNames.listener(service.host(), port.number()))
         .addAllDomains(resolver.aliases(service.host()))
         .addAllRoutes(routes(service, port.number(), rules))
+        .setIncludeRequestAttemptCount(true)
         .build();
     return RouteConfiguration.newBuilder()
         .setName(ClusterNames.outbound(port.number(), "", service.host()))
@@ -69,6 +70,7 @@ final class RouteTranslator {
             .setName(routeName(rule, match))
             .setMatch(routeMatch)
             .setRoute(action.get())
+            .putAllTypedPerFilterConfig(HttpPolicyTranslator.faultConfig(rule.policies()))
             .build());
         if (RouteMatchTranslator.isCatchAll(routeMatch)) {
           return routes;
@@ -88,7 +90,8 @@ final class RouteTranslator {
         .setMatch(RouteMatchTranslator.translate(null))
         .setRoute(RouteAction.newBuilder()
             .setCluster(ClusterNames.outbound(port, "", host))
-            .setTimeout(RouteActionTranslator.NO_TIMEOUT))
+            .setTimeout(RouteActionTranslator.NO_TIMEOUT)
+            .setRetryPolicy(HttpPolicyTranslator.DEFAULT_RETRY))
         .build();
   }
 
