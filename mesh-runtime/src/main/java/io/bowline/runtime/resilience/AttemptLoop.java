@@ -85,7 +85,8 @@ public final class AttemptLoop<R> {
    * @param cluster the chosen cluster
    * @param policies the route's policies
    * @param replayable whether the request can be sent more than once (buffered body or none)
-   * @param deadline the route timeout
+   * @param deadline the route timeout, set just now from {@code policies.timeouts().timeout()} (the
+   *     loop derives the call's start time from it instead of reading the clock again)
    * @param transport the adapter
    * @throws InterruptedException if the caller's thread is interrupted during back-off
    * @throws Exception a failure the transport did not classify, or a {@link RuntimeException}
@@ -114,24 +115,35 @@ public final class AttemptLoop<R> {
     RetryPolicy rp = policies.retry();
     RetryDecider decider = rp == null ? null : resilience.retry(rp);
     int maxAttempts = decider == null || !replayable ? 1 : 1 + decider.numRetries();
-    UpstreamHost[] tried = decider != null && rp.previousHosts() && maxAttempts > 1 ? new UpstreamHost[maxAttempts] : null;
+    boolean previousHosts = decider != null && rp.previousHosts() && maxAttempts > 1;
+    UpstreamHost[] tried = null; // allocated on the first retry: the success path allocates nothing here
+    UpstreamHost first = null;
     long selection = rp == null ? 0 : rp.hostSelectionRetryMaxAttempts();
     long perTryMillis = rp == null || rp.perTryTimeout() == null ? 0 : rp.perTryTimeout().toMillis();
     OutlierDetector od = state.outlier();
     int hostCount = cluster.balancing().hosts().size();
     boolean retrying = false;
+    long timeoutNanos = policies.timeouts().timeout().toNanos(); // the deadline was set this long before its end
     try {
       for (int attempt = 1; ; attempt++) {
+        if (previousHosts && attempt == 2) {
+          tried = new UpstreamHost[maxAttempts];
+          tried[0] = first;
+        }
         UpstreamHost host = state.pick(cluster.balancing().balancer(), hostCount, tried, selection);
         if (host == null) {
           return new Local<>(503, ResponseFlags.UH, "no healthy upstream", false, null);
         }
-        if (tried != null) {
-          tried[attempt - 1] = host;
+        if (previousHosts) {
+          if (attempt == 1) {
+            first = host;
+          } else {
+            tried[attempt - 1] = host;
+          }
         }
         long perTry = perTryMillis;
         if (deadline.bounded()) {
-          long left = deadline.remainingMillis();
+          long left = attempt == 1 ? Math.max(1, timeoutNanos / 1_000_000) : deadline.remainingMillis();
           if (left <= 0) {
             return timedOut(null);
           }
@@ -159,10 +171,12 @@ public final class AttemptLoop<R> {
           host.onRequestEnd();
         }
         if (od != null) {
+          // one clock read per call on the success path: the deadline's start serves the sweep check
+          long now = attempt == 1 && deadline.bounded() ? deadline.deadlineNanos() - timeoutNanos : System.nanoTime();
           if (outcome.isResponse()) {
-            od.recordStatus(host, outcome.httpStatus());
+            od.recordStatus(host, outcome.httpStatus(), now);
           } else {
-            od.recordLocalOriginFailure(host);
+            od.recordLocalOriginFailure(host, now);
           }
         }
         boolean retriable = decider != null && decider.retriable(outcome);

@@ -65,14 +65,20 @@ public final class OutlierDetector {
     return s;
   }
 
-  /** Whether the host is ejected now (an expired ejection is lifted at the next sweep). */
+  /**
+   * Whether the host is ejected now. An ejection whose time is up no longer counts, even before
+   * the next sweep lifts it; the clock is read only for ejected hosts.
+   */
   public boolean isEjected(UpstreamHost host) {
-    maybeSweep();
     HostOutlierState s = byInstance.get(host);
     if (s == null) {
       s = hosts.get(host.endpoint().hostPort());
     }
-    return s != null && s.ejected();
+    if (s == null) {
+      return false;
+    }
+    long until = s.ejectedUntilNanos;
+    return until != 0 && clock.getAsLong() - until < 0;
   }
 
   /** Records the result of one attempt to {@code host}. */
@@ -86,7 +92,12 @@ public final class OutlierDetector {
 
   /** Records a response with HTTP status {@code status}. Allocation-free once the host is known. */
   public void recordStatus(UpstreamHost host, int status) {
-    maybeSweep();
+    recordStatus(host, status, clock.getAsLong());
+  }
+
+  /** As {@link #recordStatus(UpstreamHost, int)}, with the caller's reading of the clock (ns). */
+  public void recordStatus(UpstreamHost host, int status, long nowNanos) {
+    maybeSweep(nowNanos);
     HostOutlierState s = state(host);
     OutlierDetection c = config;
     s.intervalRequests.incrementAndGet();
@@ -109,7 +120,12 @@ public final class OutlierDetector {
 
   /** Records a connect failure, reset or timeout (a local-origin error). */
   public void recordLocalOriginFailure(UpstreamHost host) {
-    maybeSweep();
+    recordLocalOriginFailure(host, clock.getAsLong());
+  }
+
+  /** As {@link #recordLocalOriginFailure(UpstreamHost)}, with the caller's reading of the clock (ns). */
+  public void recordLocalOriginFailure(UpstreamHost host, long nowNanos) {
+    maybeSweep(nowNanos);
     HostOutlierState s = state(host);
     OutlierDetection c = config;
     s.intervalRequests.incrementAndGet();
@@ -179,7 +195,10 @@ public final class OutlierDetector {
 
   /** Runs the interval sweep if it is due; one caller wins the CAS, the others return at once. */
   public void maybeSweep() {
-    long now = clock.getAsLong();
+    maybeSweep(clock.getAsLong());
+  }
+
+  private void maybeSweep(long now) {
     long due = nextSweepNanos.get();
     if (now - due < 0) {
       return;

@@ -25,7 +25,15 @@ public final class Deadline {
 
   /** A deadline {@code timeout} from now, or {@link #NONE} when it is zero. */
   public static Deadline after(Duration timeout) {
-    return timeout.isZero() ? NONE : new Deadline(System.nanoTime() + timeout.toNanos(), true);
+    if (timeout.isZero()) {
+      return NONE;
+    }
+    return new Deadline(System.nanoTime() + timeout.toNanos(), true);
+  }
+
+  /** The {@code System.nanoTime()} value at which the timeout passes (bounded deadlines only). */
+  public long deadlineNanos() {
+    return deadlineNanos;
   }
 
   /** Whether there is a limit. */
