@@ -40,9 +40,19 @@ class OkHttpReliabilityTest {
         .setHostSelectionRetryMaxAttempts(5));
   }
 
+  /**
+   * Outlier detection as a DestinationRule would set it, and Istio's circuit-breaker thresholds
+   * (2^32−1: with Envoy's default max_retries of 3, concurrent retries overflow and fail fast, as
+   * Envoy would).
+   */
   private static Cluster ejecting() {
-    return cluster(V1).toBuilder().setOutlierDetection(OutlierDetection.newBuilder()
-        .setConsecutive5Xx(UInt32Value.of(5)).setMaxEjectionPercent(UInt32Value.of(34))).build();
+    return cluster(V1).toBuilder()
+        .setOutlierDetection(OutlierDetection.newBuilder()
+            .setConsecutive5Xx(UInt32Value.of(5)).setMaxEjectionPercent(UInt32Value.of(34)))
+        .setCircuitBreakers(io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.newBuilder()
+            .addThresholds(io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers.Thresholds.newBuilder()
+                .setMaxRetries(UInt32Value.of(-1))))
+        .build();
   }
 
   private double successRate(ResilienceFixture mesh) throws Exception {
