@@ -70,6 +70,9 @@ public final class OutlierDetector {
    * the next sweep lifts it; the clock is read only for ejected hosts.
    */
   public boolean isEjected(UpstreamHost host) {
+    if (ejectedCount.get() == 0) {
+      return false; // the common case: one volatile read, no map lookup
+    }
     HostOutlierState s = byInstance.get(host);
     if (s == null) {
       s = hosts.get(host.endpoint().hostPort());
@@ -100,7 +103,10 @@ public final class OutlierDetector {
     maybeSweep(nowNanos);
     HostOutlierState s = state(host);
     OutlierDetection c = config;
-    s.intervalRequests.incrementAndGet();
+    boolean statistical = c.enforcingSuccessRate() > 0 || c.enforcingFailurePercentage() > 0;
+    if (statistical) {
+      s.intervalRequests.incrementAndGet();
+    }
     if (status < 500) {
       if (s.consecutive5xx.get() != 0) {
         s.consecutive5xx.set(0);
@@ -113,7 +119,9 @@ public final class OutlierDetector {
       }
       return;
     }
-    s.intervalFailures.incrementAndGet();
+    if (statistical) {
+      s.intervalFailures.incrementAndGet();
+    }
     boolean gateway = status == 502 || status == 503 || status == 504;
     countExternal(s, c, gateway);
   }
