@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param lbPolicy {@code lb_policy}
  * @param loadAssignment {@code load_assignment} for STATIC clusters, else {@code null}
  * @param lbConfig the policy's settings, panic threshold and locality weighting
+ * @param resilience {@code circuit_breakers} and {@code outlier_detection}
  */
 public record Cluster(
     String name,
@@ -19,15 +20,31 @@ public record Cluster(
     String edsServiceName,
     LbPolicy lbPolicy,
     ClusterLoadAssignment loadAssignment,
-    LbConfig lbConfig) {
-  /** A cluster with Envoy's default load-balancer settings. */
+    LbConfig lbConfig,
+    ClusterPolicies resilience) {
+  /** A cluster with Envoy's default load-balancer settings, circuit breakers and no outlier detection. */
   public Cluster(
       String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy, ClusterLoadAssignment loadAssignment) {
-    this(name, type, edsServiceName, lbPolicy, loadAssignment, LbConfig.DEFAULT);
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, LbConfig.DEFAULT, ClusterPolicies.ENVOY_DEFAULT);
+  }
+
+  /** A cluster with these load-balancer settings and Envoy's default resilience policies. */
+  public Cluster(
+      String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy, ClusterLoadAssignment loadAssignment,
+      LbConfig lbConfig) {
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, lbConfig, ClusterPolicies.ENVOY_DEFAULT);
+  }
+
+  /** A cluster with these resilience policies and Envoy's default load-balancer settings. */
+  public Cluster(
+      String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy, ClusterLoadAssignment loadAssignment,
+      ClusterPolicies resilience) {
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, LbConfig.DEFAULT, resilience);
   }
 
   public Cluster {
     Objects.requireNonNull(lbConfig, "lbConfig");
+    Objects.requireNonNull(resilience, "resilience");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(lbPolicy, "lbPolicy");

@@ -3,13 +3,18 @@ package io.bowline.api.config;
 /**
  * Envoy {@code type.v3.FractionalPercent} (also the {@code default_value} of a
  * {@code RuntimeFractionalPercent}; runtime keys are not used). The chance is
- * {@code numerator / denominator}; a draw {@code r} in {@code [0, denominator)} applies when
- * {@code r < numerator}.
+ * {@code numerator / denominator}; a draw {@code r} uniform in {@code [0, denominator)} fires when
+ * {@code r < numerator}, so a numerator above the denominator always fires.
  *
- * @param numerator {@code numerator}, ≥ 0 (values above the denominator mean always)
- * @param denominator 100, 10,000 or 1,000,000 ({@code HUNDRED}, {@code TEN_THOUSAND}, {@code MILLION})
+ * @param numerator {@code numerator}, ≥ 0
+ * @param denominator 100 ({@code HUNDRED}), 10000 ({@code TEN_THOUSAND}) or 1000000 ({@code MILLION})
  */
 public record FractionalPercent(long numerator, long denominator) {
+  /** Always: 100/100. */
+  public static final FractionalPercent ALWAYS = new FractionalPercent(100, 100);
+  /** Never: 0/100 (an unset fault percentage). */
+  public static final FractionalPercent NEVER = new FractionalPercent(0, 100);
+
   public FractionalPercent {
     if (numerator < 0) {
       throw new IllegalArgumentException("numerator must be >= 0, was " + numerator);
@@ -17,5 +22,10 @@ public record FractionalPercent(long numerator, long denominator) {
     if (denominator != 100 && denominator != 10_000 && denominator != 1_000_000) {
       throw new IllegalArgumentException("denominator must be 100, 10000 or 1000000, was " + denominator);
     }
+  }
+
+  /** Whether a draw {@code r} in {@code [0, denominator)} fires. */
+  public boolean fires(long r) {
+    return r < numerator;
   }
 }

@@ -24,15 +24,15 @@ final class DestinationRuleParser {
       subset.reportUnhandled(Set.of("name", "labels", "trafficPolicy"), Set.of());
       Optional<String> name = subset.requiredString("name");
       Optional<LoadBalancer> subsetLoadBalancer = trafficPolicy(subset);
-      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer)));
+      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer, TrafficResilienceParser.parse(subset))));
     }
-    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets));
+    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec)));
   }
 
   /** Reads {@code trafficPolicy.loadBalancer.simple} of {@code owner}; other policies are reported. */
   private static Optional<LoadBalancer> trafficPolicy(SpecReader owner) {
     return owner.object("trafficPolicy").flatMap(policy -> {
-      policy.reportUnhandled(Set.of("loadBalancer"), Set.of());
+      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection"), Set.of());
       return policy.object("loadBalancer").map(DestinationRuleParser::loadBalancer);
     });
   }

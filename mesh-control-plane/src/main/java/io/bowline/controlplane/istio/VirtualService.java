@@ -33,6 +33,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
    * @param directResponse {@code directResponse}; {@code null} when unset
    * @param rewrite {@code rewrite}; {@code null} when unset
    * @param headers {@code headers} (route level)
+   * @param policies {@code timeout}, {@code retries}, {@code fault}, mirrors
    */
   public record HttpRoute(
       String field,
@@ -42,18 +43,33 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
       Redirect redirect,
       DirectResponse directResponse,
       Rewrite rewrite,
-      Headers headers) {
+      Headers headers,
+      HttpPolicies policies) {
 
     /** Copies the lists so the record stays immutable. */
     public HttpRoute {
       match = List.copyOf(match);
       route = List.copyOf(route);
       headers = headers == null ? Headers.NONE : headers;
+      policies = policies == null ? HttpPolicies.NONE : policies;
     }
 
     /** A rule that only routes to destinations. */
     public HttpRoute(String field, String name, List<HttpMatch> match, List<Destination> route) {
-      this(field, name, match, route, null, null, null, Headers.NONE);
+      this(field, name, match, route, null, null, null, Headers.NONE, HttpPolicies.NONE);
+    }
+
+    /** A rule that routes to destinations with these policies. */
+    public HttpRoute(
+        String field, String name, List<HttpMatch> match, List<Destination> route, HttpPolicies policies) {
+      this(field, name, match, route, null, null, null, Headers.NONE, policies);
+    }
+
+    /** A rule without timeout, retries, fault or mirrors. */
+    public HttpRoute(
+        String field, String name, List<HttpMatch> match, List<Destination> route, Redirect redirect,
+        DirectResponse directResponse, Rewrite rewrite, Headers headers) {
+      this(field, name, match, route, redirect, directResponse, rewrite, headers, HttpPolicies.NONE);
     }
   }
 

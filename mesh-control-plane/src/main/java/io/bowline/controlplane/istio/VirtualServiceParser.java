@@ -31,8 +31,9 @@ final class VirtualServiceParser {
 
   private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http");
   private static final Set<String> IGNORED = Set.of("exportTo");
-  private static final Set<String> RULE_FIELDS =
-      Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers");
+  private static final Set<String> RULE_FIELDS = union(
+      Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers"),
+      HttpPoliciesParser.FIELDS);
   private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port",
       "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace");
   private static final Set<String> REDIRECT_FIELDS =
@@ -41,6 +42,12 @@ final class VirtualServiceParser {
   private static final Set<String> STRING_MATCH_FIELDS = Set.of("exact", "prefix", "regex");
 
   private VirtualServiceParser() {}
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
 
   /**
    * Returns the VirtualService, or empty when {@code hosts} is missing (an error) or when it is bound only
@@ -103,7 +110,8 @@ final class VirtualServiceParser {
       rewrite = null;
     }
     return Optional.of(new HttpRoute(rule.path(), rule.string("name").orElse(""), matches, route, redirect,
-        directResponse, rewrite, rule.object("headers").map(VirtualServiceParser::headers).orElse(null)));
+        directResponse, rewrite, rule.object("headers").map(VirtualServiceParser::headers).orElse(null),
+        HttpPoliciesParser.parse(rule)));
   }
 
   private static Redirect redirect(SpecReader redirect) {

@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.LoadBalancer;
+import io.bowline.controlplane.istio.TrafficResilience;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,8 @@ final class DestinationPolicies {
   static final LoadBalancer DEFAULT_LOAD_BALANCER = LoadBalancer.LEAST_REQUEST;
 
   /** The merged policy of one host. */
-  record Policy(Optional<LoadBalancer> loadBalancer, Map<String, Subset> subsets, List<String> rules) {}
+  record Policy(Optional<LoadBalancer> loadBalancer, Map<String, Subset> subsets, List<String> rules,
+      TrafficResilience resilience) {}
 
   private final Map<String, Policy> byHost = new LinkedHashMap<>();
 
@@ -50,7 +52,7 @@ final class DestinationPolicies {
 
   /** The policy for {@code host}, or an empty one. */
   Policy forHost(String host) {
-    return byHost.getOrDefault(host, new Policy(Optional.empty(), Map.of(), List.of()));
+    return byHost.getOrDefault(host, new Policy(Optional.empty(), Map.of(), List.of(), TrafficResilience.NONE));
   }
 
   /** The subsets defined for {@code host}, in definition order. */
@@ -66,6 +68,20 @@ final class DestinationPolicies {
   /** The load balancer of one subset: its own, else the rule's, else Istio's default. */
   LoadBalancer loadBalancer(String host, Subset subset) {
     return subset.loadBalancer().or(() -> forHost(host).loadBalancer()).orElse(DEFAULT_LOAD_BALANCER);
+  }
+
+  /** The connection pool and outlier detection of the whole service {@code host} (the first rule's wins). */
+  TrafficResilience resilience(String host) {
+    return forHost(host).resilience();
+  }
+
+  /** A subset's own connection pool / outlier detection, else the rule's (each setting as a whole, as istiod merges). */
+  TrafficResilience resilience(String host, Subset subset) {
+    TrafficResilience own = subset.resilience();
+    TrafficResilience top = resilience(host);
+    return new TrafficResilience(
+        own.connectionPool() != null ? own.connectionPool() : top.connectionPool(),
+        own.outlierDetection() != null ? own.outlierDetection() : top.outlierDetection());
   }
 
   private void merge(String host, DestinationRule rule, DiagnosticCollector diagnostics) {
@@ -86,6 +102,8 @@ final class DestinationPolicies {
     }
     Optional<LoadBalancer> loadBalancer =
         existing != null && existing.loadBalancer().isPresent() ? existing.loadBalancer() : rule.loadBalancer();
-    byHost.put(host, new Policy(loadBalancer, subsets, rules));
+    TrafficResilience resilience =
+        existing != null && !existing.resilience().isEmpty() ? existing.resilience() : rule.resilience();
+    byHost.put(host, new Policy(loadBalancer, subsets, rules, resilience));
   }
 }

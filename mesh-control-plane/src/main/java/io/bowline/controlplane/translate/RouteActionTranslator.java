@@ -42,6 +42,7 @@ final class RouteActionTranslator {
       return Optional.empty();
     }
     RouteAction.Builder action = RouteAction.newBuilder().setTimeout(NO_TIMEOUT);
+    HttpPolicyTranslator.apply(rule.policies(), action, d -> clusterName(virtualService, d, listenerPort));
     if (destinations.size() == 1) {
       return Optional.of(action.setCluster(clusterName(virtualService, destinations.get(0), listenerPort)).build());
     }

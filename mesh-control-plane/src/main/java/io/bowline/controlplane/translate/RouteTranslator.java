@@ -48,6 +48,7 @@ final class RouteTranslator {
         .setName(ClusterNames.listener(service.host(), port.number()))
         .addAllDomains(domains(service.host(), port.number()))
         .addAllRoutes(routes(service, port.number(), rules))
+        .setIncludeRequestAttemptCount(true)
         .build();
     return RouteConfiguration.newBuilder()
         .setName(ClusterNames.outbound(port.number(), "", service.host()))
@@ -76,6 +77,7 @@ final class RouteTranslator {
         routes.add(template.get().clone()
             .setName(routeName(rule, match))
             .setMatch(routeMatch)
+            .putAllTypedPerFilterConfig(HttpPolicyTranslator.faultConfig(rule.policies()))
             .build());
         if (RouteMatchTranslator.isCatchAll(routeMatch)) {
           return routes;
@@ -132,7 +134,8 @@ final class RouteTranslator {
         .setMatch(RouteMatchTranslator.translate(null))
         .setRoute(RouteAction.newBuilder()
             .setCluster(ClusterNames.outbound(port, "", host))
-            .setTimeout(RouteActionTranslator.NO_TIMEOUT))
+            .setTimeout(RouteActionTranslator.NO_TIMEOUT)
+            .setRetryPolicy(HttpPolicyTranslator.DEFAULT_RETRY))
         .build();
   }
 

@@ -64,7 +64,7 @@ class ControlPlaneCliTest {
         spec:
           hosts: [reviews]
           http:
-          - timeout: 1s
+          - corsPolicy: {allowOrigins: [{exact: "https://example.com"}]}
             route:
             - destination: {host: reviews}
         """);
@@ -73,7 +73,7 @@ class ControlPlaneCliTest {
 
     assertThat(exitCode).isZero();
     assertThat(out.toString().lines()).singleElement().asString()
-        .startsWith("WARNING reviews.yaml:7: VirtualService default/reviews: spec.http[0].timeout: ");
+        .startsWith("WARNING reviews.yaml:7: VirtualService default/reviews: spec.http[0].corsPolicy: ");
   }
 
   @Test

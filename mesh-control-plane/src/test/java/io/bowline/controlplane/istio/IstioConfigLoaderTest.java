@@ -140,7 +140,7 @@ class IstioConfigLoaderTest {
   }
 
   @Test
-  void virtualServiceFeaturesNotTranslatedYetAreWarningsAndBadOnesErrors() {
+  void virtualServiceRulesTranslateAndBadOnesAreErrors() {
     TestConfigs.write(dir, "vs.yaml", """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -172,12 +172,10 @@ class IstioConfigLoaderTest {
 
     IstioConfig config = IstioConfigLoader.load(dir);
 
-    assertThat(lines(config)).hasSize(4).startsWith(
-        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].timeout: timeout is not translated yet; ignored",
-        "WARNING vs.yaml: VirtualService default/reviews: spec.http[0].retries: retries is not translated yet; ignored",
+    assertThat(lines(config)).hasSize(2).startsWith(
         "ERROR vs.yaml: VirtualService default/reviews: spec.http[2].delegate: delegate is not supported by the local "
             + "control plane; write the routes inline");
-    assertThat(lines(config).get(3)).startsWith(
+    assertThat(lines(config).get(1)).startsWith(
         "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex '(unclosed'");
     VirtualService vs = config.virtualServices().get(0);
     assertThat(vs.http()).extracting(VirtualService.HttpRoute::field)

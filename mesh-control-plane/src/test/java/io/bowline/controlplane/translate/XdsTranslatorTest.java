@@ -83,8 +83,7 @@ class XdsTranslatorTest {
     assertThat(resources.listeners()).extracting(l -> l.getName()).containsExactly(SHOP + ":8080", SHOP + ":9090");
     assertThat(resources.routeConfigurations()).extracting(r -> r.getName())
         .containsExactly("outbound|8080||" + SHOP, "outbound|9090||" + SHOP);
-    assertThat(resources.diagnostics()).extracting(Diagnostic::field, Diagnostic::severity)
-        .containsExactly(tuple("spec.trafficPolicy.connectionPool", Severity.WARNING));
+    assertThat(resources.diagnostics()).isEmpty(); // connectionPool is translated (ClusterPolicyTranslator)
   }
 
   @Test
@@ -255,7 +254,6 @@ class XdsTranslatorTest {
         """);
 
     assertThat(resources.diagnostics()).extracting(Diagnostic::severity, Diagnostic::field).containsExactly(
-        tuple(Severity.WARNING, "spec.trafficPolicy.connectionPool"),
         tuple(Severity.WARNING, "spec.hosts[0]"),
         tuple(Severity.WARNING, "spec.http[0].route[0].destination.host"),
         tuple(Severity.WARNING, "spec.http[0].route[1].destination.port.number"),

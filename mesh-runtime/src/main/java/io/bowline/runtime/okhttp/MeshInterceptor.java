@@ -1,14 +1,21 @@
 package io.bowline.runtime.okhttp;
 
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.api.config.RoutePolicies;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.resilience.AttemptLoop;
+import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.resilience.fault.FaultDecision;
+import io.bowline.runtime.resilience.timeout.Deadline;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -16,21 +23,31 @@ import okhttp3.ResponseBody;
  * The OkHttp adapter: an application interceptor that routes each call through the mesh.
  *
  * <p>A call whose {@code host:port} names a mesh listener is matched against its route
- * configuration, a cluster is chosen (weighted), then an endpoint by the cluster's load balancer;
- * the route's rewrites and header edits are applied ({@code RequestMutation}) and the call goes to
- * that endpoint's address with the (possibly rewritten) {@code Host}. Hosts the mesh
- * does not know pass through untouched. Local replies follow Envoy: 404 {@code NR} (no route),
- * 503 {@code NC} (cluster not found), 503 {@code UH} (no healthy upstream); the flags are also
- * sent in the response header {@value #RESPONSE_FLAGS_HEADER}.
+ * configuration, a cluster is chosen (weighted), then, as Envoy's filter chain and router would:
+ * fault injection ({@code DI}/{@code FI}), mirrors (fire and forget), the route's rewrites and
+ * header edits ({@code RequestMutation}), the route timeout (504 {@code UT}; it bounds attempts
+ * and back-off up to the response headers), and the {@link AttemptLoop} (circuit breaker 503
+ * {@code UO} + {@code x-envoy-overloaded}, host pick by the cluster's load balancer and the
+ * request hash without ejected hosts, retries with {@code x-envoy-attempt-count}, outlier
+ * accounting). Each attempt goes to the chosen endpoint's address with the (possibly rewritten)
+ * {@code Host}. Request bodies are replayed only when OkHttp allows it (not one-shot, not
+ * duplex); otherwise there is no retry. Hosts the mesh does not know pass through untouched.
+ * Local replies follow Envoy: 404 {@code NR}, 503 {@code NC}, 503 {@code UH}, 503
+ * {@code UF}/{@code UC}; response flags are sent in {@value #RESPONSE_FLAGS_HEADER} (on upstream
+ * responses too when there are any, e.g. {@code URX}, {@code DI}).
  */
 public final class MeshInterceptor implements Interceptor {
-  /** Response header carrying Envoy response flags on local replies. */
+  /** Response header carrying Envoy response flags. */
   public static final String RESPONSE_FLAGS_HEADER = "x-bowline-response-flags";
+  /** Envoy's header on circuit-breaker overflow replies. */
+  public static final String OVERLOADED_HEADER = "x-envoy-overloaded";
 
   private final OutboundRouter router;
+  private final AttemptLoop<Response> loop;
 
   public MeshInterceptor(OutboundRouter router) {
     this.router = router;
+    this.loop = new AttemptLoop<>(router.resilience());
   }
 
   @Override
@@ -45,29 +62,99 @@ public final class MeshInterceptor implements Interceptor {
     if (!(call instanceof RoutedCall.Upstream upstream)) {
       return chain.proceed(request);
     }
-    UpstreamHost host = upstream.pickHost();
-    if (host == null) {
-      return localReply(request, RoutedCall.LocalReply.noHealthyUpstream());
+    RoutePolicies policies = upstream.route().policies();
+    String flags = "";
+    if (policies.fault() != null) {
+      FaultDecision fault = router.resilience().fault(policies.fault()).decide(view, upstream.cluster().cluster().name());
+      if (fault != null) {
+        try {
+          if (fault.delays()) {
+            sleep(fault.delayMillis());
+          }
+          if (fault.aborts()) {
+            return abortReply(request, fault);
+          }
+        } finally {
+          fault.finish();
+        }
+        flags = ResponseFlags.DI;
+      }
     }
-    Request attempt = upstreamRequest(request, view, upstream, host);
-    host.onRequestStart();
+    if (!policies.mirrors().isEmpty()) {
+      OkHttpMirror.mirror(router, policies.mirrors(), request, view.authority());
+    }
+    Request edited = edited(request, view, upstream);
+    return mutateResponse(forward(chain, edited, edited.header("Host"), upstream, policies, flags), upstream);
+  }
+
+  private Response forward(
+      Chain chain, Request request, String authority, RoutedCall.Upstream upstream, RoutePolicies policies,
+      String flags) throws IOException {
+    Deadline deadline = Deadline.after(policies.timeouts().timeout());
+    RequestBody body = request.body();
+    boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
+    OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline);
+    AttemptLoop.Result<Response> result;
     try {
-      return mutateResponse(chain.proceed(attempt), upstream);
-    } finally {
-      host.onRequestEnd();
+      result = loop.run(upstream.cluster(), policies, upstream.hash(), replayable, deadline, transport);
+    } catch (IOException | RuntimeException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting to retry " + request.url());
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+    if (result instanceof AttemptLoop.Local<Response> local) {
+      Response.Builder b = localBuilder(request, local.status(), local.body())
+          .header(RESPONSE_FLAGS_HEADER, ResponseFlags.join(flags, local.responseFlags()));
+      if (local.overloaded()) {
+        b.header(OVERLOADED_HEADER, "true");
+      }
+      return b.build();
+    }
+    AttemptLoop.Upstream<Response> up = (AttemptLoop.Upstream<Response>) result;
+    Response response = up.response();
+    String all = ResponseFlags.join(flags, up.responseFlags());
+    if (all.isEmpty()) {
+      return response;
+    }
+    return response.newBuilder().header(RESPONSE_FLAGS_HEADER, all).build();
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      TimeUnit.MILLISECONDS.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted during an injected fault delay");
     }
   }
 
-  /** The request as it goes to {@code host}: routing's rewrites and header edits applied. */
-  static Request upstreamRequest(Request request, OkHttpMeshRequest view, RoutedCall.Upstream upstream, UpstreamHost host) {
+  private static Response abortReply(Request request, FaultDecision fault) {
+    if (fault.httpStatus() > 0) {
+      return localBuilder(request, fault.httpStatus(), "fault filter abort")
+          .header(RESPONSE_FLAGS_HEADER, fault.responseFlags())
+          .build();
+    }
+    return localBuilder(request, 200, "")
+        .header("content-type", "application/grpc")
+        .header("grpc-status", Integer.toString(fault.grpcStatus()))
+        .header("grpc-message", "fault filter abort")
+        .header(RESPONSE_FLAGS_HEADER, fault.responseFlags())
+        .build();
+  }
+
+  /**
+   * The request with routing's rewrites and header edits applied and {@code Host} set; the
+   * endpoint address is filled in per attempt.
+   */
+  static Request edited(Request request, OkHttpMeshRequest view, RoutedCall.Upstream upstream) {
     Request.Builder b = request.newBuilder().header("Host", view.authority());
     if (upstream.mutation().changesRequest()) {
       upstream.mutation().applyToRequest(view, new OkHttpEditors.Requests(b, request.url()));
     }
-    Request edited = b.build();
-    return edited.newBuilder()
-        .url(edited.url().newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build())
-        .build();
+    return b.build();
   }
 
   /** The response with routing's response header edits applied. */
@@ -81,17 +168,21 @@ public final class MeshInterceptor implements Interceptor {
   }
 
   static Response localReply(Request request, RoutedCall.LocalReply reply) {
-    Response.Builder b = new Response.Builder()
-        .request(request)
-        .protocol(Protocol.HTTP_1_1)
-        .code(reply.status())
-        .message(reason(reply.status()))
-        .body(ResponseBody.create(reply.body(), MediaType.get("text/plain; charset=utf-8")));
+    Response.Builder b = localBuilder(request, reply.status(), reply.body());
     if (!reply.responseFlags().isEmpty()) {
       b.header(RESPONSE_FLAGS_HEADER, reply.responseFlags());
     }
     reply.headers().forEach(b::header);
     return b.build();
+  }
+
+  private static Response.Builder localBuilder(Request request, int status, String body) {
+    return new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(status)
+        .message(reason(status))
+        .body(ResponseBody.create(body, MediaType.get("text/plain; charset=utf-8")));
   }
 
   private static String reason(int status) {
@@ -108,8 +199,12 @@ public final class MeshInterceptor implements Interceptor {
         return "Permanent Redirect";
       case 404:
         return "Not Found";
+      case 500:
+        return "Internal Server Error";
       case 503:
         return "Service Unavailable";
+      case 504:
+        return "Gateway Timeout";
       default:
         return "";
     }

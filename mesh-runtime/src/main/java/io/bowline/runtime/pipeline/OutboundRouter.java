@@ -15,10 +15,21 @@ import java.util.function.Supplier;
  */
 public final class OutboundRouter {
   private final Supplier<MeshSnapshot> snapshots;
+  private final io.bowline.runtime.resilience.Resilience resilience = new io.bowline.runtime.resilience.Resilience();
 
   /** @param snapshots the current snapshot (may wait for the first configuration) */
   public OutboundRouter(Supplier<MeshSnapshot> snapshots) {
     this.snapshots = snapshots;
+  }
+
+  /** Live resilience state (circuit breakers, outlier detection) shared by every adapter of this client. */
+  public io.bowline.runtime.resilience.Resilience resilience() {
+    return resilience;
+  }
+
+  /** A cluster of the current snapshot by name (e.g. a mirror target), or {@code null}. */
+  public ClusterEntry cluster(String name) {
+    return snapshots.get().cluster(name);
   }
 
   /**

@@ -9,7 +9,7 @@ import io.bowline.api.config.HeaderMatcher;
  * {@code treat_missing_header_as_empty} is set (then the value is {@code ""}). {@code range_match}
  * is half-open and needs the whole value to be a base-10 integer.
  */
-final class HeaderMatch {
+public final class HeaderMatch {
   private final String name;
   private final StringMatch value;
   private final Boolean present;
@@ -17,7 +17,7 @@ final class HeaderMatch {
   private final boolean invert;
   private final boolean missingAsEmpty;
 
-  HeaderMatch(HeaderMatcher m) {
+  public HeaderMatch(HeaderMatcher m) {
     this.name = m.name();
     this.value = m.stringMatch() == null ? null : StringMatch.compile(m.stringMatch());
     this.present = m.presentMatch();
@@ -26,7 +26,7 @@ final class HeaderMatch {
     this.missingAsEmpty = m.treatMissingHeaderAsEmpty();
   }
 
-  boolean matches(MeshRequest request) {
+  public boolean matches(MeshRequest request) {
     String v = request.header(name);
     if (present != null) {
       return (v != null) == present != invert;

@@ -24,6 +24,7 @@ public final class ClusterResourceType
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
     LbPolicy lb = lbPolicy(c);
+    io.bowline.api.config.ClusterPolicies resilience = ClusterPoliciesParser.parse(c);
     if (c.hasClusterType()) {
       throw new ResourceException("cluster_type", "custom cluster types (" + c.getClusterType().getName() + ") are not supported yet");
     }
@@ -32,14 +33,14 @@ public final class ClusterResourceType
         ConfigSources.requireAds(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
         String service = c.getEdsClusterConfig().getServiceName();
         return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null,
-            LbConfigParser.parse(c));
+            LbConfigParser.parse(c), resilience);
       case STATIC:
         if (!c.hasLoadAssignment()) {
           throw new ResourceException("load_assignment", "required for a STATIC cluster");
         }
         try {
           var cla = EndpointResourceType.convert(c.getLoadAssignment());
-          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, LbConfigParser.parse(c));
+          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, LbConfigParser.parse(c), resilience);
         } catch (ResourceException e) {
           throw e.within("load_assignment");
         }

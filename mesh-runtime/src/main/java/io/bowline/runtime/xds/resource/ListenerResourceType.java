@@ -47,6 +47,7 @@ public final class ListenerResourceType
     }
     List<String> filters = new ArrayList<>();
     for (HttpFilter f : hcm.getHttpFiltersList()) {
+      FaultParser.validateFilter(f, "api_listener.http_filters[" + filters.size() + "]");
       filters.add(f.getName());
     }
     switch (hcm.getRouteSpecifierCase()) {

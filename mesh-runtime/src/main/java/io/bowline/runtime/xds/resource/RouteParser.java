@@ -38,7 +38,7 @@ final class RouteParser {
     for (int i = 0; i < vh.getRoutesCount(); i++) {
       Route r = route(vh.getRoutes(i), at + ".routes[" + i + "]");
       if (r != null) {
-        routes.add(r);
+        routes.add(RoutePoliciesParser.inherit(r, vh, at));
       }
     }
     HeaderMutations headers = HeaderMutationParser.parse(
@@ -58,7 +58,7 @@ final class RouteParser {
     HeaderMutations headers = HeaderMutationParser.parse(
         r.getRequestHeadersToAddList(), r.getRequestHeadersToRemoveList(),
         r.getResponseHeadersToAddList(), r.getResponseHeadersToRemoveList(), at);
-    return new Route(r.getName(), match, action, headers);
+    return new Route(r.getName(), match, action, headers, RoutePoliciesParser.parse(r, at));
   }
 
   private static RouteMatch match(io.envoyproxy.envoy.config.route.v3.RouteMatch m, String at)

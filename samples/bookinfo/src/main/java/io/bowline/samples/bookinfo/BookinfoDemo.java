@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
  * registers them with a generated {@code ServiceEntry}/{@code WorkloadEntry} file, then walks
  * Istio's request-routing and traffic-shifting steps (all to v1; jason to reviews v2; reviews
  * 50/50 v1/v3; all to v3) as live config pushes, counts which reviews version served each page
- * for {@code jason} and for an anonymous user, and prints a table.
+ * for {@code jason} and for an anonymous user, and prints a table. Then Istio's fault-injection
+ * task: a 7 s delay on ratings for jason (productpage's own 3 s timeout and one retry cut it
+ * short: reviews unavailable after ~6 s) and an HTTP 500 abort (ratings unavailable).
  *
  * <p>Exit status 0 if every observed share lies in its expected band, 1 otherwise (or if a
  * step's config did not take effect), 2 for bad arguments.
@@ -64,8 +66,10 @@ public final class BookinfoDemo implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--requests must be at least 1: " + requests);
     }
     StepPlan plan;
+    FaultPlan faultPlan;
     try {
       plan = istioDir == null ? StepPlan.ownYaml() : StepPlan.istio(istioDir);
+      faultPlan = istioDir == null ? FaultPlan.ownYaml() : FaultPlan.istio(istioDir);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
@@ -73,15 +77,19 @@ public final class BookinfoDemo implements Callable<Integer> {
     out.println("Bookinfo routed by Bowline; routing files from " + plan.source() + "; "
         + requests + " requests per user per step");
     List<StepResult> results;
+    List<FaultResult> faults;
     try {
       results = runSteps(plan, requests, out);
+      faults = runFaultSteps(faultPlan, out);
     } catch (StepFailedException e) {
       System.err.println("FAILED " + e.getMessage());
       return 1;
     }
     out.println();
     ResultTable.print(results, out);
-    boolean ok = results.stream().allMatch(StepResult::ok);
+    out.println();
+    faults.forEach(f -> out.println(f.describe()));
+    boolean ok = results.stream().allMatch(StepResult::ok) && faults.stream().allMatch(FaultResult::ok);
     out.println(ok ? "All steps routed as expected." : "Some steps were NOT routed as expected.");
     return ok ? 0 : 1;
   }
@@ -107,6 +115,33 @@ public final class BookinfoDemo implements Callable<Integer> {
           probe, requests, CONVERGENCE_TIMEOUT, progress);
       List<StepResult> results = new ArrayList<>();
       for (Step step : plan.steps()) {
+        results.addAll(runner.run(step));
+      }
+      return results;
+    } finally {
+      configDirectory.delete();
+    }
+  }
+
+  /**
+   * Starts a local control plane and Bookinfo and runs the fault-injection steps (Istio's task:
+   * a 7 s ratings delay for jason cut short by productpage's own timeout, then an HTTP 500 abort).
+   *
+   * @return two results per step (jason, then anonymous), in step order
+   * @throws StepFailedException if a step's config did not reach every workload
+   * @throws IOException if a server cannot start or the config directory cannot be written
+   * @throws InterruptedException if interrupted while waiting
+   */
+  static List<FaultResult> runFaultSteps(FaultPlan plan, PrintStream progress)
+      throws StepFailedException, IOException, InterruptedException {
+    ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(configDirectory.path(), 0);
+        BookinfoApp app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
+        TrafficProbe probe = new TrafficProbe(app.productPagePort())) {
+      FaultStepRunner runner = new FaultStepRunner(controlPlane, configDirectory, app,
+          ServiceRegistry.file(app.instances()), probe, progress);
+      List<FaultResult> results = new ArrayList<>();
+      for (FaultStep step : plan.steps()) {
         results.addAll(runner.run(step));
       }
       return results;

@@ -13,6 +13,7 @@ import okhttp3.OkHttpClient;
  * {@code "version":"vN"}. v1 shows no stars; v2 (black stars) and v3 (red stars) call
  * {@code http://ratings:9080/ratings/<id>} through the reviews workload's mesh client, forwarding
  * {@code end-user}. If ratings fail, each review's {@code rating} is {@code {"error": ...}}.
+ * Like Istio's reviews, v2 waits up to 10 s for ratings and v3 up to 2.5 s.
  */
 final class Reviews implements HttpHandler {
 
@@ -39,7 +40,8 @@ final class Reviews implements HttpHandler {
       case "v3" -> "red";
       default -> throw new IllegalArgumentException("reviews version must be v1, v2 or v3: " + version);
     };
-    this.outbound = outbound;
+    this.outbound = starColor == null ? outbound : outbound.newBuilder()
+        .callTimeout(java.time.Duration.ofMillis("black".equals(starColor) ? 10_000 : 2_500)).build();
   }
 
   @Override

@@ -66,6 +66,16 @@ public record StepPlan(String source, List<Step> steps) {
     if (!missing.isEmpty()) {
       throw new IllegalArgumentException("--istio-dir " + dir + " lacks Istio's Bookinfo files " + missing);
     }
+    List<Source> sources = read(dir, names);
+    return plan(dir.toString(), sources.get(0), sources.get(1), sources.get(2), sources.get(3), sources.get(4));
+  }
+
+  /** Reads Istio's files {@code names} from {@code dir}, naming the missing ones. */
+  static List<Source> read(Path dir, List<String> names) {
+    List<String> missing = names.stream().filter(name -> !Files.isRegularFile(dir.resolve(name))).toList();
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("--istio-dir " + dir + " lacks Istio's Bookinfo files " + missing);
+    }
     List<Source> sources = new ArrayList<>();
     for (String name : names) {
       Path file = dir.resolve(name);
@@ -75,7 +85,7 @@ public record StepPlan(String source, List<Step> steps) {
         throw new UncheckedIOException("cannot read " + file, e);
       }
     }
-    return plan(dir.toString(), sources.get(0), sources.get(1), sources.get(2), sources.get(3), sources.get(4));
+    return sources;
   }
 
   private static StepPlan plan(
@@ -96,7 +106,7 @@ public record StepPlan(String source, List<Step> steps) {
             Map.of(Caller.JASON, onlyV3, Caller.ANONYMOUS, onlyV3))));
   }
 
-  private static Source resource(String name) {
+  static Source resource(String name) {
     String path = "bookinfo/" + name;
     try (InputStream in = StepPlan.class.getClassLoader().getResourceAsStream(path)) {
       if (in == null) {
@@ -109,7 +119,7 @@ public record StepPlan(String source, List<Step> steps) {
   }
 
   /** A YAML file before it is given its numbered name in the config directory. */
-  private record Source(String name, String origin, byte[] content) {
+  record Source(String name, String origin, byte[] content) {
     ConfigFile as(String prefix) {
       return new ConfigFile(prefix + name, origin, content);
     }

@@ -1,0 +1,50 @@
+package io.bowline.api.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The resilience and traffic-experiment settings of one route: Envoy {@code RouteAction.timeout},
+ * {@code max_stream_duration}, {@code retry_policy} (route-level, else the virtual host's),
+ * {@code request_mirror_policies} (most specific non-empty list), the per-route
+ * {@code typed_per_filter_config["envoy.filters.http.fault"]}, and the virtual host's
+ * {@code include_request_attempt_count}.
+ *
+ * @param timeouts route timeouts
+ * @param retry the retry policy, or {@code null} for no retries
+ * @param mirrors mirror policies, in order
+ * @param fault the fault to inject, or {@code null}
+ * @param includeAttemptCount whether to send {@code x-envoy-attempt-count} upstream
+ */
+public record RoutePolicies(
+    RouteTimeouts timeouts, RetryPolicy retry, List<MirrorPolicy> mirrors, FaultPolicy fault,
+    boolean includeAttemptCount) {
+  /** What a route action without any of these fields means to Envoy: 15 s timeout, no retries. */
+  public static final RoutePolicies ENVOY_DEFAULT =
+      new RoutePolicies(RouteTimeouts.ENVOY_DEFAULT, null, List.of(), null, false);
+
+  public RoutePolicies {
+    Objects.requireNonNull(timeouts, "timeouts");
+    mirrors = List.copyOf(mirrors);
+  }
+
+  /** A copy with another retry policy. */
+  public RoutePolicies withRetry(RetryPolicy r) {
+    return new RoutePolicies(timeouts, r, mirrors, fault, includeAttemptCount);
+  }
+
+  /** A copy with other mirrors. */
+  public RoutePolicies withMirrors(List<MirrorPolicy> m) {
+    return new RoutePolicies(timeouts, retry, m, fault, includeAttemptCount);
+  }
+
+  /** A copy with another fault. */
+  public RoutePolicies withFault(FaultPolicy f) {
+    return new RoutePolicies(timeouts, retry, mirrors, f, includeAttemptCount);
+  }
+
+  /** A copy with {@code include_request_attempt_count} set. */
+  public RoutePolicies withIncludeAttemptCount(boolean b) {
+    return new RoutePolicies(timeouts, retry, mirrors, fault, b);
+  }
+}

@@ -1,0 +1,111 @@
+package io.bowline.runtime.okhttp;
+
+import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.resilience.AttemptLoop;
+import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.resilience.timeout.Deadline;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.internal.http2.ErrorCode;
+import okhttp3.internal.http2.StreamResetException;
+
+/**
+ * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
+ * address keeping the original {@code Host}, adds {@code x-envoy-attempt-count} when the virtual
+ * host asks for it, and bounds the attempt by {@code per_try_timeout} and the route timeout's
+ * remainder as OkHttp read/write timeouts (connect timeout capped too). This is an approximation:
+ * OkHttp's read timeout bounds each read, so it cuts an upstream that sends nothing, not one that
+ * trickles, and it keeps applying while the caller reads the body. Maps OkHttp failures to
+ * {@link Outcome}s.
+ */
+final class OkHttpTransport implements AttemptLoop.Transport<Response> {
+  static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
+
+  private final Interceptor.Chain chain;
+  private final Request request;
+  private final String authority;
+  private final boolean includeAttemptCount;
+  private final Deadline deadline;
+
+  OkHttpTransport(Interceptor.Chain chain, Request request, String authority, boolean includeAttemptCount, Deadline deadline) {
+    this.chain = chain;
+    this.request = request;
+    this.authority = authority;
+    this.includeAttemptCount = includeAttemptCount;
+    this.deadline = deadline;
+  }
+
+  static Request toEndpoint(Request request, UpstreamHost host, String authority) {
+    HttpUrl url = request.url().newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build();
+    return request.newBuilder().url(url).header("Host", authority).build();
+  }
+
+  @Override
+  public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
+    Request r = toEndpoint(request, host, authority);
+    if (includeAttemptCount) {
+      r = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt)).build();
+    }
+    Interceptor.Chain c = chain;
+    if (attemptTimeoutMillis > 0) {
+      int ms = (int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis);
+      c = c.withReadTimeout(ms, TimeUnit.MILLISECONDS).withWriteTimeout(ms, TimeUnit.MILLISECONDS);
+      if (c.connectTimeoutMillis() == 0 || c.connectTimeoutMillis() > ms) {
+        c = c.withConnectTimeout(ms, TimeUnit.MILLISECONDS);
+      }
+    }
+    return c.proceed(r);
+  }
+
+  @Override
+  public Outcome classify(Response response) {
+    String grpc = response.header("grpc-status");
+    int grpcStatus = -1;
+    if (grpc != null) {
+      try {
+        grpcStatus = Integer.parseInt(grpc.trim());
+      } catch (NumberFormatException e) {
+        grpcStatus = -1;
+      }
+    }
+    return Outcome.response(response.code(), grpcStatus, response::header);
+  }
+
+  @Override
+  public Outcome classify(Exception failure) {
+    if (chain.call().isCanceled() && !deadline.expired()) {
+      return null; // the caller cancelled (DC): not an upstream failure
+    }
+    if (failure instanceof ConnectException
+        || failure instanceof NoRouteToHostException
+        || failure instanceof UnknownHostException
+        || failure instanceof SSLHandshakeException) {
+      return Outcome.CONNECT_FAILURE;
+    }
+    if (failure instanceof SocketTimeoutException) {
+      String m = String.valueOf(failure.getMessage());
+      return m.contains("connect") ? Outcome.CONNECT_FAILURE : Outcome.PER_TRY_TIMEOUT;
+    }
+    if (failure instanceof StreamResetException reset && reset.errorCode == ErrorCode.REFUSED_STREAM) {
+      return Outcome.REFUSED_STREAM;
+    }
+    if (failure instanceof IOException) {
+      return Outcome.RESET;
+    }
+    return null;
+  }
+
+  @Override
+  public void discard(Response response) {
+    response.close();
+  }
+}

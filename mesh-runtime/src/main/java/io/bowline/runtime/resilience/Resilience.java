@@ -1,0 +1,68 @@
+package io.bowline.runtime.resilience;
+
+import io.bowline.api.config.FaultPolicy;
+import io.bowline.api.config.RetryPolicy;
+import io.bowline.runtime.resilience.fault.FaultInjector;
+import io.bowline.runtime.resilience.mirror.MirrorExecutor;
+import io.bowline.runtime.resilience.retry.RetryDecider;
+import io.bowline.runtime.snapshot.ClusterEntry;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The resilience state of one mesh client: per-cluster circuit breakers and outlier detectors
+ * (by cluster name, surviving config updates), compiled retry and fault policies, and the
+ * mirror executor. One per {@code MeshClient}; shared by all its adapters.
+ */
+public final class Resilience implements AutoCloseable {
+  private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
+  private final IdentityCache<RetryPolicy, RetryDecider> retries = new IdentityCache<>(256);
+  private final IdentityCache<FaultPolicy, FaultInjector> faults = new IdentityCache<>(64);
+  private volatile MirrorExecutor mirrors;
+
+  /** The live state of {@code entry}'s cluster, refreshed to its current config. */
+  public ClusterResilience cluster(ClusterEntry entry) {
+    String name = entry.cluster().name();
+    ClusterResilience c = clusters.get(name);
+    if (c == null) {
+      c = clusters.computeIfAbsent(name, n -> new ClusterResilience());
+    }
+    return c.refresh(entry);
+  }
+
+  /** The state of a cluster by name, or {@code null} if no call has used it yet. */
+  public ClusterResilience cluster(String name) {
+    return clusters.get(name);
+  }
+
+  /** The compiled form of a retry policy. */
+  public RetryDecider retry(RetryPolicy policy) {
+    return retries.get(policy, RetryDecider::new);
+  }
+
+  /** The compiled form of a fault policy. */
+  public FaultInjector fault(FaultPolicy policy) {
+    return faults.get(policy, FaultInjector::new);
+  }
+
+  /** The mirror executor (2 threads, 1024 queued shadows), created on first use. */
+  public MirrorExecutor mirrors() {
+    MirrorExecutor m = mirrors;
+    if (m == null) {
+      synchronized (this) {
+        if (mirrors == null) {
+          mirrors = new MirrorExecutor(2, 1024);
+        }
+        m = mirrors;
+      }
+    }
+    return m;
+  }
+
+  @Override
+  public void close() {
+    MirrorExecutor m = mirrors;
+    if (m != null) {
+      m.close();
+    }
+  }
+}

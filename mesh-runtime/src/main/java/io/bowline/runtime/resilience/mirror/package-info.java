@@ -1,0 +1,2 @@
+/** Envoy request mirroring decisions and the bounded fire-and-forget executor. No transport imports. */
+package io.bowline.runtime.resilience.mirror;

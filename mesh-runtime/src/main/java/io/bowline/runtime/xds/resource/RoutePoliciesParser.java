@@ -1,0 +1,85 @@
+package io.bowline.runtime.xds.resource;
+
+import io.bowline.api.config.FaultPolicy;
+import io.bowline.api.config.FractionalPercent;
+import io.bowline.api.config.MirrorPolicy;
+import io.bowline.api.config.Route;
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.config.RouteTimeouts;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a route's resilience and traffic-experiment fields ({@code timeout},
+ * {@code max_stream_duration}, {@code retry_policy}, {@code request_mirror_policies}, the fault
+ * filter's per-route config) and fills in what the route leaves to its virtual host
+ * ({@code retry_policy}, {@code request_mirror_policies}, {@code typed_per_filter_config},
+ * {@code include_request_attempt_count}).
+ */
+final class RoutePoliciesParser {
+  private RoutePoliciesParser() {}
+
+  /** The route's own policies. */
+  static RoutePolicies parse(io.envoyproxy.envoy.config.route.v3.Route r, String at) throws ResourceException {
+    FaultPolicy fault = FaultParser.perRoute(r.getTypedPerFilterConfigMap(), at);
+    if (!r.hasRoute()) {
+      return RoutePolicies.ENVOY_DEFAULT.withFault(fault);
+    }
+    RouteAction a = r.getRoute();
+    String ra = at + ".route";
+    Duration timeout = a.hasTimeout() ? Protos.duration(a.getTimeout(), ra + ".timeout") : Duration.ofSeconds(15);
+    Duration maxStream = null;
+    Duration grpcMax = null;
+    if (a.hasMaxStreamDuration()) {
+      var m = a.getMaxStreamDuration();
+      if (m.hasMaxStreamDuration()) {
+        maxStream = Protos.duration(m.getMaxStreamDuration(), ra + ".max_stream_duration.max_stream_duration");
+      }
+      if (m.hasGrpcTimeoutHeaderMax()) {
+        grpcMax = Protos.duration(m.getGrpcTimeoutHeaderMax(), ra + ".max_stream_duration.grpc_timeout_header_max");
+      }
+    }
+    if (grpcMax == null && a.hasMaxGrpcTimeout()) {
+      grpcMax = Protos.duration(a.getMaxGrpcTimeout(), ra + ".max_grpc_timeout");
+    }
+    var retry = a.hasRetryPolicy() ? RetryPolicyParser.parse(a.getRetryPolicy(), ra + ".retry_policy") : null;
+    List<MirrorPolicy> mirrors = mirrors(a.getRequestMirrorPoliciesList(), ra + ".request_mirror_policies");
+    return new RoutePolicies(new RouteTimeouts(timeout, maxStream, grpcMax), retry, mirrors, fault, false);
+  }
+
+  /** Fills what the route leaves unset from its virtual host; the route-level value wins. */
+  static Route inherit(Route route, VirtualHost vh, String at) throws ResourceException {
+    RoutePolicies p = route.policies();
+    if (p.retry() == null && vh.hasRetryPolicy()) {
+      p = p.withRetry(RetryPolicyParser.parse(vh.getRetryPolicy(), at + ".retry_policy"));
+    }
+    if (p.mirrors().isEmpty() && vh.getRequestMirrorPoliciesCount() > 0) {
+      p = p.withMirrors(mirrors(vh.getRequestMirrorPoliciesList(), at + ".request_mirror_policies"));
+    }
+    if (p.fault() == null) {
+      p = p.withFault(FaultParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
+    }
+    p = p.withIncludeAttemptCount(vh.getIncludeRequestAttemptCount());
+    return new Route(route.name(), route.match(), route.action(), route.headers(), p);
+  }
+
+  private static List<MirrorPolicy> mirrors(List<RouteAction.RequestMirrorPolicy> list, String at)
+      throws ResourceException {
+    List<MirrorPolicy> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      RouteAction.RequestMirrorPolicy m = list.get(i);
+      String mat = at + "[" + i + "]";
+      if (m.getCluster().isEmpty()) {
+        throw new ResourceException(mat + ".cluster", "must not be empty (cluster_header is not supported yet)");
+      }
+      FractionalPercent fraction = m.hasRuntimeFraction()
+          ? Protos.percent(m.getRuntimeFraction().getDefaultValue(), mat + ".runtime_fraction.default_value")
+          : FractionalPercent.ALWAYS;
+      out.add(new MirrorPolicy(m.getCluster(), fraction, m.getDisableShadowHostSuffixAppend()));
+    }
+    return out;
+  }
+}
