@@ -66,28 +66,43 @@ public final class SupportedFields {
         .supported("ads", "self", "resource_api_version")
         .ignored("authorities");
     message(RouteConfiguration.getDefaultInstance())
-        .supported("name", "virtual_hosts", "ignore_port_in_host_matching")
+        .supported("name", "virtual_hosts", "ignore_port_in_host_matching", "request_headers_to_add",
+            "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
+            "most_specific_header_mutations_wins")
         .ignored("validate_clusters")
         .reject("vhds");
-    message(VirtualHost.getDefaultInstance()).supported("name", "domains", "routes");
+    message(VirtualHost.getDefaultInstance())
+        .supported("name", "domains", "routes", "request_headers_to_add", "request_headers_to_remove",
+            "response_headers_to_add", "response_headers_to_remove", "retry_policy", "include_request_attempt_count",
+            "request_mirror_policies", "typed_per_filter_config");
     message(Route.getDefaultInstance())
-        .supported("name", "match", "route", "direct_response")
+        .supported("name", "match", "route", "direct_response", "redirect", "request_headers_to_add",
+            "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
+            "typed_per_filter_config")
         .ignored("metadata", "decorator", "stat_prefix");
     message(RouteMatch.getDefaultInstance())
-        .supported("prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive", "headers");
-    message(RouteAction.getDefaultInstance()).supported("cluster", "weighted_clusters", "prefix_rewrite");
+        .supported("prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive", "headers",
+            "query_parameters", "runtime_fraction", "grpc", "path_match_policy");
+    message(RouteAction.getDefaultInstance())
+        .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
+            "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "hash_policy",
+            "timeout", "retry_policy", "request_mirror_policies");
     message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
-    message(WeightedCluster.ClusterWeight.getDefaultInstance()).supported("name", "weight");
+    message(WeightedCluster.ClusterWeight.getDefaultInstance())
+        .supported("name", "weight", "request_headers_to_add", "request_headers_to_remove",
+            "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal");
     message(DirectResponseAction.getDefaultInstance()).supported("status", "body");
     message(DataSource.getDefaultInstance()).supported("inline_string", "inline_bytes");
     message(HeaderMatcher.getDefaultInstance())
         .supported("name", "exact_match", "safe_regex_match", "prefix_match", "suffix_match", "contains_match",
-            "present_match", "string_match", "invert_match", "treat_missing_header_as_empty");
+            "present_match", "string_match", "invert_match", "treat_missing_header_as_empty", "range_match");
     message(StringMatcher.getDefaultInstance())
         .supported("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
     message(RegexMatcher.getDefaultInstance()).supported("regex").ignored("google_re2");
     message(Cluster.getDefaultInstance())
-        .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment")
+        .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "ring_hash_lb_config",
+            "maglev_lb_config", "least_request_lb_config", "common_lb_config", "circuit_breakers",
+            "outlier_detection")
         .ignored("alt_stat_name", "metadata", "track_cluster_stats", "track_timeout_budgets", "filters",
             "protocol_selection", "dns_lookup_family", "respect_dns_ttl", "dns_refresh_rate",
             "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
