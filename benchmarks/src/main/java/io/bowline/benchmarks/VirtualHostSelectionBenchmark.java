@@ -50,47 +50,11 @@ public class VirtualHostSelectionBenchmark {
               new RouteAction.ToCluster("outbound|80||" + fqdn)))));
     }
     config = new CompiledRouteConfig(new RouteConfiguration("all", hosts, true));
-    request = new StaticRequest("svc137:80", "/api/v1/items?id=4");
+    request = new RouteDecisionBenchmark.Request("svc137:80", "/api/v1/items?id=4", null);
   }
 
   @Benchmark
   public RouteDecision selectAndRoute() {
     return config.route(request);
-  }
-
-  /** A fixed request. */
-  static final class StaticRequest implements MeshRequest {
-    private final String authority;
-    private final String path;
-
-    StaticRequest(String authority, String path) {
-      this.authority = authority;
-      this.path = path;
-    }
-
-    @Override
-    public String authority() {
-      return authority;
-    }
-
-    @Override
-    public String method() {
-      return "GET";
-    }
-
-    @Override
-    public String path() {
-      return path;
-    }
-
-    @Override
-    public String scheme() {
-      return "http";
-    }
-
-    @Override
-    public List<String> headers(String name) {
-      return List.of();
-    }
   }
 }
