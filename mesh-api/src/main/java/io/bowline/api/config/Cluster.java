@@ -10,14 +10,24 @@ import java.util.Objects;
  * @param edsServiceName {@code eds_cluster_config.service_name}, or the cluster name when unset;
  *     {@code null} unless {@code type} is {@link DiscoveryType#EDS}
  * @param lbPolicy {@code lb_policy}
- * @param loadAssignment {@code load_assignment} for STATIC clusters, else {@code null}
+ * @param loadAssignment {@code load_assignment} for STATIC clusters, and for LOGICAL_DNS / STRICT_DNS
+ *     clusters (where endpoint addresses are host names to resolve); else {@code null}
+ * @param options DNS refresh rate, aggregate children and SDS secret names, or {@code null} when
+ *     the cluster has none of them
  */
 public record Cluster(
     String name,
     DiscoveryType type,
     String edsServiceName,
     LbPolicy lbPolicy,
-    ClusterLoadAssignment loadAssignment) {
+    ClusterLoadAssignment loadAssignment,
+    ClusterOptions options) {
+  /** A cluster without {@link ClusterOptions}. */
+  public Cluster(String name, DiscoveryType type, String edsServiceName, LbPolicy lbPolicy,
+      ClusterLoadAssignment loadAssignment) {
+    this(name, type, edsServiceName, lbPolicy, loadAssignment, null);
+  }
+
   public Cluster {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(type, "type");
@@ -25,14 +35,36 @@ public record Cluster(
     if (type == DiscoveryType.EDS && edsServiceName == null) {
       throw new IllegalArgumentException("cluster " + name + ": EDS needs a service name");
     }
-    if (type == DiscoveryType.STATIC && loadAssignment == null) {
-      throw new IllegalArgumentException("cluster " + name + ": STATIC needs load_assignment");
+    if ((type == DiscoveryType.STATIC || type.isDns()) && loadAssignment == null) {
+      throw new IllegalArgumentException("cluster " + name + ": " + type + " needs load_assignment");
+    }
+    if (type == DiscoveryType.AGGREGATE && (options == null || options.aggregateClusters().isEmpty())) {
+      throw new IllegalArgumentException("cluster " + name + ": AGGREGATE needs child clusters");
     }
   }
 
-  /** {@code Cluster.DiscoveryType} values the runtime implements. */
+  /** The options, never {@code null} ({@link ClusterOptions#NONE} when unset). */
+  public ClusterOptions optionsOrNone() {
+    return options == null ? ClusterOptions.NONE : options;
+  }
+
+  /**
+   * {@code Cluster.DiscoveryType} values the runtime implements, plus {@link #AGGREGATE} for the
+   * {@code cluster_type} extension {@code envoy.clusters.aggregate}.
+   */
   public enum DiscoveryType {
     STATIC,
-    EDS
+    EDS,
+    /** Host names resolved periodically; only the first address is used. */
+    LOGICAL_DNS,
+    /** Host names resolved periodically; every address of every host is an endpoint. */
+    STRICT_DNS,
+    /** {@code envoy.clusters.aggregate}: a list of child clusters tried in order. */
+    AGGREGATE;
+
+    /** Whether endpoints come from resolving host names (LOGICAL_DNS, STRICT_DNS). */
+    public boolean isDns() {
+      return this == LOGICAL_DNS || this == STRICT_DNS;
+    }
   }
 }

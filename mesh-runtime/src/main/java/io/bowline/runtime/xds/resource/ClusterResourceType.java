@@ -5,7 +5,9 @@ import io.bowline.api.config.LbPolicy;
 import io.bowline.runtime.xds.TypeUrls;
 
 /**
- * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS) and STATIC,
+ * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS), STATIC,
+ * LOGICAL_DNS and STRICT_DNS ({@link DnsClusterParser}), the aggregate {@code cluster_type}
+ * ({@link ClusterOptionsParser}), SDS secret names of the {@code transport_socket},
  * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST and RANDOM.
  */
 public final class ClusterResourceType
@@ -23,21 +25,25 @@ public final class ClusterResourceType
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
     LbPolicy lb = lbPolicy(c);
+    var options = ClusterOptionsParser.parse(c);
     if (c.hasClusterType()) {
-      throw new ResourceException("cluster_type", "custom cluster types (" + c.getClusterType().getName() + ") are not supported yet");
+      return new Cluster(c.getName(), Cluster.DiscoveryType.AGGREGATE, null, lb, null, options);
     }
     switch (c.getType()) {
+      case LOGICAL_DNS:
+      case STRICT_DNS:
+        return DnsClusterParser.parse(c, lb, options);
       case EDS:
         ConfigSources.requireAds(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
         String service = c.getEdsClusterConfig().getServiceName();
-        return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null);
+        return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null, options);
       case STATIC:
         if (!c.hasLoadAssignment()) {
           throw new ResourceException("load_assignment", "required for a STATIC cluster");
         }
         try {
           var cla = EndpointResourceType.convert(c.getLoadAssignment());
-          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla);
+          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, options);
         } catch (ResourceException e) {
           throw e.within("load_assignment");
         }
