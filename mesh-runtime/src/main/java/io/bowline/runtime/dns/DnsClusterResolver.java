@@ -30,6 +30,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class DnsClusterResolver implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsClusterResolver.class);
+  private static final Sink LOG_WARN = log::warn;
+  private static final Sink LOG_DEBUG = log::debug;
+
+  private interface Sink {
+    void log(String format, Object... args);
+  }
 
   private final HostResolver resolver;
   private final Runnable onChange;
@@ -133,9 +139,11 @@ public final class DnsClusterResolver implements AutoCloseable {
       List<InetAddress> found = resolver.resolve(host);
       if (!found.isEmpty()) {
         t.lastGood.put(host, List.copyOf(found));
+        t.failing.remove(host);
       }
     } catch (UnknownHostException | RuntimeException e) {
-      log.warn("cluster '{}': cannot resolve {} ({}); keeping its last good addresses {}",
+      // warn once per failure streak of a host, not at every refresh
+      (t.failing.add(host) ? LOG_WARN : LOG_DEBUG).log("cluster '{}': cannot resolve {} ({}); keeping its last good addresses {}",
           t.cluster.name(), host, e.toString(), t.lastGood.getOrDefault(host, List.of()));
     }
     return t.lastGood.getOrDefault(host, List.of());
@@ -150,6 +158,7 @@ public final class DnsClusterResolver implements AutoCloseable {
   private static final class Target {
     final Cluster cluster;
     final Map<String, List<InetAddress>> lastGood = new HashMap<>();
+    final java.util.Set<String> failing = new java.util.HashSet<>();
     volatile boolean attempted;
     ScheduledFuture<?> task;
 
