@@ -24,11 +24,12 @@ public final class ClusterResourceType
 
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
-    LbPolicy lb = lbPolicy(c);
     var options = ClusterOptionsParser.parse(c);
     if (c.hasClusterType()) {
-      return new Cluster(c.getName(), Cluster.DiscoveryType.AGGREGATE, null, lb, null, options);
+      // lb_policy (CLUSTER_PROVIDED in Envoy's examples) is not used: calls use the chosen child's balancer
+      return new Cluster(c.getName(), Cluster.DiscoveryType.AGGREGATE, null, LbPolicy.ROUND_ROBIN, null, options);
     }
+    LbPolicy lb = lbPolicy(c);
     switch (c.getType()) {
       case LOGICAL_DNS:
       case STRICT_DNS:

@@ -63,6 +63,10 @@ class ClusterKindsParserTest {
         Any.pack(ClusterConfig.newBuilder().addClusters("x").addClusters("y").build())));
     assertThat(ok.type()).isEqualTo(Cluster.DiscoveryType.AGGREGATE);
     assertThat(ok.optionsOrNone().aggregateClusters()).containsExactly("x", "y");
+    var clusterProvided = aggregate("envoy.clusters.aggregate",
+        Any.pack(ClusterConfig.newBuilder().addClusters("x").build())).toBuilder()
+        .setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED).build();
+    assertThat(type.parse(clusterProvided).type()).as("Envoy's examples set CLUSTER_PROVIDED").isEqualTo(Cluster.DiscoveryType.AGGREGATE);
     assertThatThrownBy(() -> type.parse(aggregate("envoy.clusters.redis", Any.getDefaultInstance())))
         .hasMessageContaining("cluster_type.name");
     assertThatThrownBy(() -> type.parse(aggregate("envoy.clusters.aggregate", Any.pack(ClusterLoadAssignment.getDefaultInstance()))))
