@@ -38,6 +38,7 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -47,10 +48,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ClusterKindsEndToEndTest {
   private static final String SVC = "dns.default.svc.cluster.local";
 
-  private static Cluster strictDns(String name, String host, int port) {
+  private static Cluster dnsCluster(Cluster.DiscoveryType type, String name, String host, int port) {
     return Cluster.newBuilder()
         .setName(name)
-        .setType(Cluster.DiscoveryType.STRICT_DNS)
+        .setType(type)
         .setDnsRefreshRate(Duration.newBuilder().setNanos(200_000_000))
         .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(name)
             .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
@@ -85,11 +86,12 @@ class ClusterKindsEndToEndTest {
         .filter(r -> r.typeUrl().equals(typeUrl) && r.name().equals(name)).findFirst().orElse(null);
   }
 
-  @Test
-  void strictDnsClusterOnLocalhostRoutes() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = Cluster.DiscoveryType.class, names = {"STRICT_DNS", "LOGICAL_DNS"})
+  void dnsClusterOnLocalhostRoutes(Cluster.DiscoveryType type) throws Exception {
     try (NamedHttpServer backend = new NamedHttpServer("dns-backend");
         XdsTestServer xds = new XdsTestServer()) {
-      xds.set(snapshot("1", List.of(strictDns("dns-cluster", "localhost", backend.port())), List.of(),
+      xds.set(snapshot("1", List.of(dnsCluster(type, "dns-cluster", "localhost", backend.port())), List.of(),
           "dns-cluster", List.of()));
       try (MeshClient mesh = MeshClient.builder().workload("dns", "default").xdsServer(xds.address()).build()) {
         mesh.awaitReady(java.time.Duration.ofSeconds(10));
