@@ -1,12 +1,16 @@
 package io.bowline.api;
 
+import io.bowline.api.config.LocalityEndpoints;
 import io.bowline.api.spi.MeshRuntimeProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -100,6 +104,9 @@ public interface MeshClient extends AutoCloseable {
     private Object meterRegistry;
     private Boolean deltaXds;
     private Path staticConfig;
+    private List<String> xdsServers = List.of();
+    private final Set<String> serverFeatures = new LinkedHashSet<>();
+    private LocalityEndpoints.Locality locality;
 
     Builder() {}
 
@@ -124,6 +131,49 @@ public interface MeshClient extends AutoCloseable {
     /** The ADS server, {@code host:port}, plaintext (istiod's 15010, or the local control plane). */
     public Builder xdsServer(String hostPort) {
       this.xdsServer = requireNonBlank(hostPort, "hostPort");
+      this.xdsServers = List.of();
+      return this;
+    }
+
+    /**
+     * Several ADS servers, {@code host:port}, plaintext, as the bootstrap's {@code xds_servers}:
+     * the first is the primary; when it cannot be reached the client falls back to the next and
+     * returns to the primary once it is reachable again (gRFC A71). Replaces {@link #xdsServer}.
+     *
+     * @throws IllegalArgumentException if none is given or one is blank
+     */
+    public Builder xdsServers(String... hostPorts) {
+      if (hostPorts.length == 0) {
+        throw new IllegalArgumentException("xdsServers needs at least one server");
+      }
+      for (String h : hostPorts) {
+        requireNonBlank(h, "hostPort");
+      }
+      this.xdsServers = List.of(hostPorts);
+      this.xdsServer = hostPorts[0];
+      return this;
+    }
+
+    /**
+     * {@code server_features} for every xDS server (added to the bootstrap's), e.g.
+     * {@code ignore_resource_deletion} (gRFC A53: keep resources a SotW response omits) or
+     * {@code bowline.delta_ads} (incremental ADS).
+     */
+    public Builder serverFeatures(String... features) {
+      for (String f : features) {
+        serverFeatures.add(requireNonBlank(f, "feature"));
+      }
+      return this;
+    }
+
+    /**
+     * The node's {@code locality} sent to the control plane (replaces the bootstrap's), used for
+     * locality-aware endpoint assignment. Empty strings for unknown parts.
+     */
+    public Builder locality(String region, String zone, String subZone) {
+      this.locality = new LocalityEndpoints.Locality(
+          Objects.requireNonNull(region, "region"), Objects.requireNonNull(zone, "zone"),
+          Objects.requireNonNull(subZone, "subZone"));
       return this;
     }
 
@@ -234,7 +284,8 @@ public interface MeshClient extends AutoCloseable {
           workloadExplicit,
           meterRegistry,
           deltaXds,
-          staticConfig);
+          staticConfig,
+          new XdsOverrides(xdsServers, serverFeatures, locality));
     }
 
     private static boolean bootstrapInEnvironment() {

@@ -21,6 +21,8 @@ import java.time.Duration;
  *     {@code null} to follow the bootstrap's {@code server_features}
  * @param staticConfig an Envoy configuration file whose {@code static_resources} replace xDS, or
  *     {@code null}
+ * @param xdsOverrides several servers, server features and locality set on the builder; never
+ *     {@code null} ({@link XdsOverrides#NONE})
  */
 public record MeshSettings(
     Workload workload,
@@ -32,7 +34,22 @@ public record MeshSettings(
     boolean workloadExplicit,
     Object meterRegistry,
     Boolean deltaXds,
-    Path staticConfig) {
+    Path staticConfig,
+    XdsOverrides xdsOverrides) {
+
+  public MeshSettings {
+    if (xdsOverrides == null) {
+      xdsOverrides = XdsOverrides.NONE;
+    }
+  }
+
+  /** Settings without {@link XdsOverrides}. */
+  public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout,
+      Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
+      Path staticConfig) {
+    this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
+        meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE);
+  }
 
   /** Settings for an explicit workload and ADS server, with no bootstrap. */
   public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout) {

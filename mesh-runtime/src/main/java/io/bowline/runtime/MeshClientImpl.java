@@ -6,6 +6,8 @@ import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
 import io.bowline.runtime.grpc.EndpointChannels;
 import io.bowline.runtime.grpc.MeshChannel;
+import io.bowline.runtime.dns.DnsClusterResolver;
+import io.bowline.runtime.dns.HostResolver;
 import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
@@ -31,6 +33,10 @@ final class MeshClientImpl implements MeshClient {
   private final ConfigFeed feed;
   private final Runnable unwatch;
   private final SnapshotCompiler compiler;
+  private final DnsClusterResolver dns = new DnsClusterResolver(HostResolver.SYSTEM, this::onDnsChange);
+  /** Serializes compilations (config updates and DNS answers); not the client's monitor, which close() holds. */
+  private final Object compileLock = new Object();
+  private XdsResources lastResources;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
   private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
   private final EndpointChannels grpcEndpoints = new EndpointChannels();
@@ -62,8 +68,26 @@ final class MeshClientImpl implements MeshClient {
 
   /** Runs on the config executor. */
   private void onResources(XdsResources resources) {
-    snapshot = compiler.compile(resources);
-    if (resources.complete()) {
+    synchronized (compileLock) {
+      lastResources = resources;
+      dns.update(resources.clusters());
+      recompile();
+    }
+  }
+
+  /** Runs on the DNS resolver thread: recompiles with the new DNS answers, serialized with config updates. */
+  private void onDnsChange() {
+    synchronized (compileLock) {
+      if (lastResources != null) {
+        recompile();
+      }
+    }
+  }
+
+  /** The first config is complete once xDS finished its first fetch and every DNS cluster was resolved once. */
+  private void recompile() {
+    snapshot = compiler.compile(lastResources, dns.assignments());
+    if (lastResources.complete() && dns.settled()) {
       firstConfig.countDown();
     }
   }
@@ -134,6 +158,7 @@ final class MeshClientImpl implements MeshClient {
     unwatch.run();
     feed.close();
     grpcEndpoints.close();
+    dns.close();
   }
 
   @Override

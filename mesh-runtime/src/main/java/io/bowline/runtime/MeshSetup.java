@@ -4,6 +4,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
+import io.bowline.api.XdsOverrides;
 import io.bowline.runtime.bootstrap.Bootstrap;
 import io.bowline.runtime.bootstrap.BootstrapLocator;
 import io.bowline.runtime.bootstrap.BootstrapParser;
@@ -20,7 +21,9 @@ import java.util.Set;
 
 /**
  * Resolves {@link MeshSettings} and the gRPC xDS bootstrap into what the runtime runs with. The
- * builder's fields override the bootstrap's: {@code xdsServer} replaces {@code xds_servers};
+ * builder's fields override the bootstrap's: {@code xdsServer} / {@code xdsServers} replace
+ * {@code xds_servers}; {@code serverFeatures} are added to every server's; {@code locality}
+ * replaces {@code node.locality};
  * an explicit {@code workload} builds the node (keeping the bootstrap node's other metadata and
  * locality); otherwise the bootstrap's {@code node} is sent as is and the workload is read from it
  * (Istio: metadata {@code NAMESPACE}, {@code WORKLOAD_NAME}, {@code LABELS}, or the node id
@@ -45,13 +48,19 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
       bootstrap = Optional.empty();
     }
     List<ServerInfo> servers;
-    if (settings.xdsServer() != null) {
+    XdsOverrides overrides = settings.xdsOverrides();
+    if (!overrides.xdsServers().isEmpty()) {
+      servers = overrides.xdsServers().stream().map(ServerInfo::insecure).toList();
+    } else if (settings.xdsServer() != null) {
       servers = List.of(ServerInfo.insecure(settings.xdsServer()));
     } else if (settings.staticConfig() != null && bootstrap.isEmpty()) {
       servers = List.of();
     } else {
       servers = bootstrap.orElseThrow(() -> new IllegalStateException(
           "MeshClient needs a config source: xdsServer(\"host:port\") or a gRPC xDS bootstrap")).servers();
+    }
+    if (!overrides.serverFeatures().isEmpty()) {
+      servers = servers.stream().map(s -> withFeatures(s, overrides.serverFeatures())).toList();
     }
     if (Boolean.FALSE.equals(settings.deltaXds())) {
       servers = servers.stream().map(MeshSetup::withoutDelta).toList();
@@ -71,9 +80,20 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
           .addClientFeatures("xds.config.resource-in-sotw")
           .build();
     }
+    if (overrides.locality() != null) {
+      var l = overrides.locality();
+      node = node.toBuilder().setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+          .setRegion(l.region()).setZone(l.zone()).setSubZone(l.subZone())).build();
+    }
     XdsClientConfig xds = settings.staticConfig() != null ? null : new XdsClientConfig(
         servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()));
     return new MeshSetup(workload, xds, bootstrap);
+  }
+
+  private static ServerInfo withFeatures(ServerInfo s, Set<String> more) {
+    Set<String> features = new LinkedHashSet<>(s.serverFeatures());
+    features.addAll(more);
+    return new ServerInfo(s.serverUri(), s.channelCredsType(), features);
   }
 
   private static ServerInfo withoutDelta(ServerInfo s) {

@@ -32,6 +32,15 @@ public final class SnapshotCompiler {
 
   /** Compiles; never throws for resources the xDS client accepted. */
   public MeshSnapshot compile(XdsResources resources) {
+    return compile(resources, Map.of());
+  }
+
+  /**
+   * Compiles with the current assignments of LOGICAL_DNS / STRICT_DNS clusters (by cluster name,
+   * from {@link io.bowline.runtime.dns.DnsClusterResolver}; a DNS cluster not in it has no hosts).
+   * Aggregate clusters map to one child each, see {@link AggregateClusters}.
+   */
+  public MeshSnapshot compile(XdsResources resources, Map<String, ClusterLoadAssignment> dnsAssignments) {
     Map<String, CompiledRouteConfig> nextRoutes = new HashMap<>();
     Map<String, RouteConfiguration> nextSources = new HashMap<>();
     Map<String, OutboundListener> byAuthority = new HashMap<>();
@@ -57,8 +66,13 @@ public final class SnapshotCompiler {
 
     Map<String, ClusterEntry> nextClusters = new HashMap<>();
     for (Cluster c : resources.clusters().values()) {
+      if (c.type() == Cluster.DiscoveryType.AGGREGATE) {
+        continue;
+      }
       ClusterLoadAssignment cla = c.type() == Cluster.DiscoveryType.STATIC
           ? c.loadAssignment()
+          : c.type().isDns()
+          ? dnsAssignments.getOrDefault(c.name(), new ClusterLoadAssignment(c.name(), List.of(), ClusterLoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR))
           : resources.endpoints().getOrDefault(
               c.edsServiceName(),
               new ClusterLoadAssignment(c.edsServiceName(), List.of(), ClusterLoadAssignment.DEFAULT_OVERPROVISIONING_FACTOR));
@@ -72,6 +86,7 @@ public final class SnapshotCompiler {
       }
       nextClusters.put(c.name(), entry);
     }
+    AggregateClusters.resolve(resources.clusters(), nextClusters);
     compiledRoutes = nextRoutes;
     sourceRoutes = nextSources;
     clusters = nextClusters;

@@ -11,6 +11,8 @@ public final class TypeUrls {
   public static final String CLUSTER = PREFIX + "envoy.config.cluster.v3.Cluster";
   /** EDS. */
   public static final String CLUSTER_LOAD_ASSIGNMENT = PREFIX + "envoy.config.endpoint.v3.ClusterLoadAssignment";
+  /** SDS. */
+  public static final String SECRET = PREFIX + "envoy.extensions.transport_sockets.tls.v3.Secret";
   /** The wrapper some servers put around resources in SotW responses. */
   public static final String RESOURCE_WRAPPER = PREFIX + "envoy.service.discovery.v3.Resource";
   /** {@code HttpConnectionManager}, the only api_listener we accept. */

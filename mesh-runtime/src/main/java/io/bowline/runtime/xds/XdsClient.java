@@ -9,6 +9,7 @@ import io.bowline.runtime.xds.resource.EndpointResourceType;
 import io.bowline.runtime.xds.resource.ListenerResourceType;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
+import io.bowline.runtime.xds.resource.SecretResourceType;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -43,8 +44,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An ADS client (Envoy xDS v3, gRFC A27 behaviour), state of the world
  * ({@code StreamAggregatedResources}) or incremental ({@code DeltaAggregatedResources}): one
- * stream carrying LDS and CDS (wildcard) and RDS and EDS (by the names the accepted listeners and
- * clusters refer to).
+ * stream carrying LDS and CDS (wildcard) and RDS, EDS and SDS (by the names the accepted listeners
+ * and clusters refer to).
  *
  * <p>All protocol state lives on one serialized executor; watchers are called there too. Every
  * response is ACKed or NACKed (SotW: previous version, new nonce, {@code error_detail} naming
@@ -69,6 +70,7 @@ public final class XdsClient implements AutoCloseable {
   private final TypeState rds;
   private final TypeState cds;
   private final TypeState eds;
+  private final TypeState sds;
   private final Backoff backoff = new Backoff();
   private final XdsMetrics metrics;
   private final ResourceDecoder decoder = new ResourceDecoder();
@@ -108,6 +110,7 @@ public final class XdsClient implements AutoCloseable {
     this.cds = add(new ClusterResourceType(), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
+    this.sds = add(new SecretResourceType(), false);
     this.metrics = new XdsMetrics(config.servers().get(0).serverUri(),
         states.values().stream().map(TypeState::shortName).toList());
   }
@@ -460,13 +463,16 @@ public final class XdsClient implements AutoCloseable {
       }
     }
     Set<String> edsNames = new TreeSet<>();
+    Set<String> secretNames = new TreeSet<>();
     for (Cluster c : cds.<Cluster>valuesOf().values()) {
       if (c.type() == Cluster.DiscoveryType.EDS) {
         edsNames.add(c.edsServiceName());
       }
+      secretNames.addAll(c.optionsOrNone().sdsSecretNames());
     }
     resubscribe(rds, routeNames);
     resubscribe(eds, edsNames);
+    resubscribe(sds, secretNames);
   }
 
   private void resubscribe(TypeState s, Set<String> names) {
@@ -523,7 +529,7 @@ public final class XdsClient implements AutoCloseable {
     boolean complete = states.values().stream().allMatch(s -> !s.interested() || s.settled())
         && lds.responded && cds.responded;
     XdsResources resources = new XdsResources(
-        lds.valuesOf(), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), complete);
+        lds.valuesOf(), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), sds.valuesOf(), complete);
     lastPublished = resources;
     for (Consumer<XdsResources> w : watchers) {
       deliver(w, resources);

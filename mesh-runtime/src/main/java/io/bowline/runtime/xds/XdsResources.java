@@ -4,6 +4,7 @@ import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
+import io.bowline.api.config.Secret;
 import java.util.Map;
 
 /**
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param routes RDS, by route configuration name
  * @param clusters CDS, by cluster name
  * @param endpoints EDS, by cluster (service) name
+ * @param secrets SDS, by secret name (those the clusters' transport sockets name)
  * @param complete whether the first fetch finished: LDS and CDS answered, and every route
  *     configuration and assignment they name arrived or was declared does-not-exist
  */
@@ -21,11 +23,19 @@ public record XdsResources(
     Map<String, RouteConfiguration> routes,
     Map<String, Cluster> clusters,
     Map<String, ClusterLoadAssignment> endpoints,
+    Map<String, Secret> secrets,
     boolean complete) {
+  /** Resources without secrets. */
+  public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
+      Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, boolean complete) {
+    this(listeners, routes, clusters, endpoints, Map.of(), complete);
+  }
+
   public XdsResources {
     listeners = Map.copyOf(listeners);
     routes = Map.copyOf(routes);
     clusters = Map.copyOf(clusters);
     endpoints = Map.copyOf(endpoints);
+    secrets = Map.copyOf(secrets);
   }
 }

@@ -13,6 +13,7 @@ import io.bowline.runtime.xds.resource.EndpointResourceType;
 import io.bowline.runtime.xds.resource.ListenerResourceType;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
+import io.bowline.runtime.xds.resource.SecretResourceType;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.List;
 import java.util.Random;
@@ -29,7 +30,7 @@ import net.jqwik.api.constraints.IntRange;
 class ResourceDecoderProperties {
   private static final List<ResourceType<?, ?>> TYPES = List.of(
       new ListenerResourceType(), new RouteConfigurationResourceType(),
-      new ClusterResourceType(), new EndpointResourceType());
+      new ClusterResourceType(), new EndpointResourceType(), new SecretResourceType(), new ClusterResourceType());
   private static final String FQDN = "a.default.svc.cluster.local";
   private static final List<Message> SEEDS = List.of(
       EnvoyResources.listener(FQDN, 80),
@@ -37,19 +38,29 @@ class ResourceDecoderProperties {
           EnvoyResources.toCluster(EnvoyResources.prefix("/v1"), "c1"),
           EnvoyResources.weighted(EnvoyResources.headerExact("x-user", "jason"), "c1", 30, "c2", 70)),
       EnvoyResources.edsCluster("outbound|80||" + FQDN, Cluster.LbPolicy.ROUND_ROBIN),
-      EnvoyResources.endpoints("outbound|80||" + FQDN, 8080, 8081));
+      EnvoyResources.endpoints("outbound|80||" + FQDN, 8080, 8081),
+      io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("s")
+          .setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.newBuilder()
+              .setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString("CA"))
+              .addMatchTypedSubjectAltNames(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.newBuilder()
+                  .setSanType(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.DNS)
+                  .setMatcher(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setExact("b")))).build(),
+      Cluster.newBuilder().setName("agg").setClusterType(Cluster.CustomClusterType.newBuilder()
+          .setName("envoy.clusters.aggregate")
+          .setTypedConfig(Any.pack(io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig.newBuilder()
+              .addClusters("x").addClusters("y").build()))).build());
   /** "<Type> '<name>': <field path>: <problem>". */
   private static final Pattern NAMED = Pattern.compile(
-      "^(Listener|RouteConfiguration|Cluster|ClusterLoadAssignment) '.*': (?!invalid: )[a-z_][a-z0-9_.\\[\\]]*: .+", Pattern.DOTALL);
+      "^(Listener|RouteConfiguration|Cluster|ClusterLoadAssignment|Secret) '.*': (?!invalid: )[a-z_][a-z0-9_.\\[\\]]*: .+", Pattern.DOTALL);
   /** "<Type> resources[<i>]: <problem>" for a resource whose name could not be read. */
   private static final Pattern UNNAMED = Pattern.compile(
-      "^(Listener|RouteConfiguration|Cluster|ClusterLoadAssignment) resources\\[0]: .+", Pattern.DOTALL);
+      "^(Listener|RouteConfiguration|Cluster|ClusterLoadAssignment|Secret) resources\\[0]: .+", Pattern.DOTALL);
 
   private final ResourceDecoder decoder = new ResourceDecoder();
 
   @Property(tries = 2000)
   void mutatedBytesNeverEscapeAndEveryRejectIsNamed(
-      @ForAll @IntRange(min = 0, max = 3) int seedIndex, @ForAll long seed) {
+      @ForAll @IntRange(min = 0, max = 5) int seedIndex, @ForAll long seed) {
     Message base = SEEDS.get(seedIndex);
     byte[] bytes = mutate(base.toByteArray(), new Random(seed));
     Any any = Any.newBuilder().setTypeUrl(Any.pack(base).getTypeUrl()).setValue(ByteString.copyFrom(bytes)).build();
@@ -58,7 +69,7 @@ class ResourceDecoderProperties {
 
   @Property(tries = 2000)
   void randomlyFilledResourcesNeverEscapeAndEveryRejectIsNamed(
-      @ForAll @IntRange(min = 0, max = 3) int seedIndex, @ForAll long seed) {
+      @ForAll @IntRange(min = 0, max = 5) int seedIndex, @ForAll long seed) {
     Message base = SEEDS.get(seedIndex);
     Message.Builder b = base.toBuilder();
     fill(b, new Random(seed), 0);

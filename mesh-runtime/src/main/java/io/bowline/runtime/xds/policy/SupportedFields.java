@@ -26,6 +26,10 @@ import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import java.util.Collections;
@@ -102,12 +106,13 @@ public final class SupportedFields {
     message(Cluster.getDefaultInstance())
         .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "ring_hash_lb_config",
             "maglev_lb_config", "least_request_lb_config", "common_lb_config", "circuit_breakers",
-            "outlier_detection")
+            "outlier_detection", "dns_refresh_rate", "cluster_type")
         .ignored("alt_stat_name", "metadata", "track_cluster_stats", "track_timeout_budgets", "filters",
-            "protocol_selection", "dns_lookup_family", "respect_dns_ttl", "dns_refresh_rate",
+            "protocol_selection", "dns_lookup_family", "respect_dns_ttl",
             "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
             "typed_dns_resolver_config", "wait_for_warm_on_init");
     message(Cluster.EdsClusterConfig.getDefaultInstance()).supported("eds_config", "service_name");
+    message(Cluster.CustomClusterType.getDefaultInstance()).supported("name", "typed_config");
     message(ClusterLoadAssignment.getDefaultInstance()).supported("cluster_name", "endpoints", "policy");
     message(ClusterLoadAssignment.Policy.getDefaultInstance()).supported("overprovisioning_factor");
     message(LocalityLbEndpoints.getDefaultInstance())
@@ -119,6 +124,10 @@ public final class SupportedFields {
         .ignored("metadata");
     message(Endpoint.getDefaultInstance()).supported("address").ignored("hostname", "health_check_config");
     message(Address.getDefaultInstance()).supported("socket_address");
+    message(Secret.getDefaultInstance()).supported("name", "tls_certificate", "validation_context");
+    message(TlsCertificate.getDefaultInstance()).supported("certificate_chain", "private_key");
+    message(CertificateValidationContext.getDefaultInstance()).supported("trusted_ca", "match_typed_subject_alt_names");
+    message(SubjectAltNameMatcher.getDefaultInstance()).supported("san_type", "matcher");
     message(SocketAddress.getDefaultInstance()).supported("address", "port_value").ignored("protocol", "ipv4_compat");
   }
 

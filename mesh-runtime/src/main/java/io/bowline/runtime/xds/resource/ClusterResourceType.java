@@ -5,9 +5,11 @@ import io.bowline.api.config.LbPolicy;
 import io.bowline.runtime.xds.TypeUrls;
 
 /**
- * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS) and STATIC,
- * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH and MAGLEV with their
- * settings ({@link LbConfigParser}).
+ * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS), STATIC,
+ * LOGICAL_DNS and STRICT_DNS ({@link DnsClusterParser}), the aggregate {@code cluster_type}
+ * ({@link ClusterOptionsParser}), SDS secret names of the {@code transport_socket},
+ * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH and MAGLEV with their settings
+ * ({@link LbConfigParser}), circuit breakers and outlier detection ({@link ClusterPoliciesParser}).
  */
 public final class ClusterResourceType
     extends ResourceType<io.envoyproxy.envoy.config.cluster.v3.Cluster, Cluster> {
@@ -23,24 +25,33 @@ public final class ClusterResourceType
 
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
-    LbPolicy lb = lbPolicy(c);
+    var options = ClusterOptionsParser.parse(c);
     io.bowline.api.config.ClusterPolicies resilience = ClusterPoliciesParser.parse(c);
     if (c.hasClusterType()) {
-      throw new ResourceException("cluster_type", "custom cluster types (" + c.getClusterType().getName() + ") are not supported yet");
+      // lb_policy (CLUSTER_PROVIDED in Envoy's examples) is not used: calls use the chosen child's balancer
+      return new Cluster(c.getName(), Cluster.DiscoveryType.AGGREGATE, null, LbPolicy.ROUND_ROBIN, null,
+          io.bowline.api.config.LbConfig.DEFAULT, resilience, options);
     }
+    LbPolicy lb = lbPolicy(c);
     switch (c.getType()) {
+      case LOGICAL_DNS:
+      case STRICT_DNS:
+        Cluster dns = DnsClusterParser.parse(c, lb, options);
+        return new Cluster(dns.name(), dns.type(), null, lb, dns.loadAssignment(), LbConfigParser.parse(c), resilience,
+            dns.options());
       case EDS:
         ConfigSources.requireAds(c.getEdsClusterConfig().getEdsConfig(), "eds_cluster_config.eds_config");
         String service = c.getEdsClusterConfig().getServiceName();
         return new Cluster(c.getName(), Cluster.DiscoveryType.EDS, service.isEmpty() ? c.getName() : service, lb, null,
-            LbConfigParser.parse(c), resilience);
+            LbConfigParser.parse(c), resilience, options);
       case STATIC:
         if (!c.hasLoadAssignment()) {
           throw new ResourceException("load_assignment", "required for a STATIC cluster");
         }
         try {
           var cla = EndpointResourceType.convert(c.getLoadAssignment());
-          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, LbConfigParser.parse(c), resilience);
+          return new Cluster(c.getName(), Cluster.DiscoveryType.STATIC, null, lb, cla, LbConfigParser.parse(c), resilience,
+              options);
         } catch (ResourceException e) {
           throw e.within("load_assignment");
         }

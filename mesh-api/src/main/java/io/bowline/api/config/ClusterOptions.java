@@ -1,0 +1,29 @@
+package io.bowline.api.config;
+
+import java.util.List;
+
+/**
+ * Cluster settings beyond discovery type and load assignment, each used by some cluster kinds only.
+ *
+ * @param dnsRefreshRateMs {@code dns_refresh_rate} in milliseconds (Envoy default 5000); used by
+ *     LOGICAL_DNS and STRICT_DNS clusters
+ * @param aggregateClusters {@code envoy.extensions.clusters.aggregate.v3.ClusterConfig.clusters}, in
+ *     priority order; non-empty for AGGREGATE clusters, else empty
+ * @param sdsSecretNames names of the SDS secrets ({@code envoy.extensions.transport_sockets.tls.v3.Secret})
+ *     the cluster's {@code transport_socket} UpstreamTlsContext refers to with an ADS config source
+ */
+public record ClusterOptions(long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames) {
+  /** Envoy's default {@code dns_refresh_rate}: 5000 ms. */
+  public static final long DEFAULT_DNS_REFRESH_RATE_MS = 5000;
+
+  /** No aggregate children, no secrets, the default DNS refresh rate. */
+  public static final ClusterOptions NONE = new ClusterOptions(DEFAULT_DNS_REFRESH_RATE_MS, List.of(), List.of());
+
+  public ClusterOptions {
+    aggregateClusters = List.copyOf(aggregateClusters);
+    sdsSecretNames = List.copyOf(sdsSecretNames);
+    if (dnsRefreshRateMs <= 0) {
+      throw new IllegalArgumentException("dns_refresh_rate must be > 0 ms, was " + dnsRefreshRateMs);
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.bowline.api.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Envoy {@code extensions.transport_sockets.tls.v3.Secret} (SDS), the parts the runtime keeps for
+ * mutual TLS: a certificate with its key, or a validation context. PEM text as given inline.
+ *
+ * @param name {@code name}
+ * @param tlsCertificate {@code tls_certificate}, or {@code null}
+ * @param validationContext {@code validation_context}, or {@code null}
+ */
+public record Secret(String name, TlsCertificate tlsCertificate, ValidationContext validationContext) {
+  public Secret {
+    Objects.requireNonNull(name, "name");
+    if ((tlsCertificate == null) == (validationContext == null)) {
+      throw new IllegalArgumentException("secret " + name + ": exactly one of tls_certificate, validation_context");
+    }
+  }
+
+  /**
+   * {@code TlsCertificate}.
+   *
+   * @param certificateChain {@code certificate_chain}, PEM
+   * @param privateKey {@code private_key}, PEM
+   */
+  public record TlsCertificate(String certificateChain, String privateKey) {
+    public TlsCertificate {
+      Objects.requireNonNull(certificateChain, "certificateChain");
+      Objects.requireNonNull(privateKey, "privateKey");
+    }
+
+    @Override
+    public String toString() {
+      return "TlsCertificate[certificateChain=" + certificateChain.length() + " chars, privateKey=<redacted>]";
+    }
+  }
+
+  /**
+   * {@code CertificateValidationContext}.
+   *
+   * @param trustedCa {@code trusted_ca}, PEM
+   * @param subjectAltNames {@code match_typed_subject_alt_names}; a peer certificate matches when any
+   *     matcher matches (empty: any SAN)
+   */
+  public record ValidationContext(String trustedCa, List<SubjectAltNameMatcher> subjectAltNames) {
+    public ValidationContext {
+      Objects.requireNonNull(trustedCa, "trustedCa");
+      subjectAltNames = List.copyOf(subjectAltNames);
+    }
+  }
+
+  /**
+   * {@code SubjectAltNameMatcher}.
+   *
+   * @param type {@code san_type}
+   * @param matcher {@code matcher}
+   */
+  public record SubjectAltNameMatcher(SanType type, StringMatcher matcher) {
+    public SubjectAltNameMatcher {
+      Objects.requireNonNull(type, "type");
+      Objects.requireNonNull(matcher, "matcher");
+    }
+  }
+
+  /** {@code SubjectAltNameMatcher.SanType} (without the unspecified value). */
+  public enum SanType {
+    EMAIL,
+    DNS,
+    URI,
+    IP_ADDRESS,
+    OTHER_NAME
+  }
+}

@@ -1,0 +1,2 @@
+/** Name resolution for LOGICAL_DNS and STRICT_DNS clusters. */
+package io.bowline.runtime.dns;

@@ -1,0 +1,123 @@
+package io.bowline.runtime.xds.resource;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.bowline.api.config.ClusterOptions;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads the {@link ClusterOptions} of a CDS cluster: {@code dns_refresh_rate}, the aggregate
+ * cluster's {@code cluster_type} config, and the SDS secret names of an UpstreamTlsContext
+ * {@code transport_socket}. TLS itself is not set up here; only the secret names are extracted so
+ * that the xDS client subscribes to them.
+ */
+final class ClusterOptionsParser {
+  /** The {@code cluster_type} name of Envoy's aggregate cluster. */
+  static final String AGGREGATE = "envoy.clusters.aggregate";
+  private static final String AGGREGATE_CONFIG_URL =
+      "type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig";
+  private static final String UPSTREAM_TLS_URL =
+      "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
+
+  private ClusterOptionsParser() {}
+
+  /** The options of {@code c}, or {@code null} when it sets none of them. */
+  static ClusterOptions parse(Cluster c) throws ResourceException {
+    long refresh = ClusterOptions.DEFAULT_DNS_REFRESH_RATE_MS;
+    if (c.hasDnsRefreshRate()) {
+      refresh = c.getDnsRefreshRate().getSeconds() * 1000 + c.getDnsRefreshRate().getNanos() / 1_000_000;
+      if (refresh < 1) {
+        throw new ResourceException("dns_refresh_rate", "must be at least 1 ms");
+      }
+    }
+    List<String> children = c.hasClusterType() ? aggregateChildren(c) : List.of();
+    List<String> secrets = c.hasTransportSocket() ? sdsSecretNames(c) : List.of();
+    if (!c.hasDnsRefreshRate() && children.isEmpty() && secrets.isEmpty()) {
+      return null;
+    }
+    return new ClusterOptions(refresh, children, secrets);
+  }
+
+  /** {@code cluster_type}: only {@code envoy.clusters.aggregate} with a non-empty, duplicate-free list. */
+  private static List<String> aggregateChildren(Cluster c) throws ResourceException {
+    var type = c.getClusterType();
+    if (!AGGREGATE.equals(type.getName())) {
+      throw new ResourceException("cluster_type.name", "only " + AGGREGATE + " is supported, got '" + type.getName() + "'");
+    }
+    if (!AGGREGATE_CONFIG_URL.equals(type.getTypedConfig().getTypeUrl())) {
+      throw new ResourceException("cluster_type.typed_config", "expected " + AGGREGATE_CONFIG_URL
+          + ", got '" + type.getTypedConfig().getTypeUrl() + "'");
+    }
+    ClusterConfig config;
+    try {
+      config = type.getTypedConfig().unpack(ClusterConfig.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException("cluster_type.typed_config", "cannot decode ClusterConfig: " + e.getMessage());
+    }
+    if (config.getClustersCount() == 0) {
+      throw new ResourceException("cluster_type.typed_config.clusters", "must not be empty");
+    }
+    Set<String> seen = new LinkedHashSet<>();
+    for (int i = 0; i < config.getClustersCount(); i++) {
+      String child = config.getClusters(i);
+      String at = "cluster_type.typed_config.clusters[" + i + "]";
+      if (child.isEmpty()) {
+        throw new ResourceException(at, "must not be empty");
+      }
+      if (child.equals(c.getName())) {
+        throw new ResourceException(at, "an aggregate cluster cannot contain itself");
+      }
+      if (!seen.add(child)) {
+        throw new ResourceException(at, "duplicate cluster '" + child + "'");
+      }
+    }
+    return List.copyOf(seen);
+  }
+
+  /** The SDS secret names an UpstreamTlsContext refers to through ADS (or self). */
+  private static List<String> sdsSecretNames(Cluster c) throws ResourceException {
+    var ts = c.getTransportSocket();
+    if (!ts.hasTypedConfig() || !UPSTREAM_TLS_URL.equals(ts.getTypedConfig().getTypeUrl())) {
+      return List.of();
+    }
+    UpstreamTlsContext tls;
+    try {
+      tls = ts.getTypedConfig().unpack(UpstreamTlsContext.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException("transport_socket.typed_config", "cannot decode UpstreamTlsContext: " + e.getMessage());
+    }
+    String at = "transport_socket.typed_config.common_tls_context";
+    CommonTlsContext ctx = tls.getCommonTlsContext();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < ctx.getTlsCertificateSdsSecretConfigsCount(); i++) {
+      add(names, ctx.getTlsCertificateSdsSecretConfigs(i), at + ".tls_certificate_sds_secret_configs[" + i + "]");
+    }
+    if (ctx.hasValidationContextSdsSecretConfig()) {
+      add(names, ctx.getValidationContextSdsSecretConfig(), at + ".validation_context_sds_secret_config");
+    }
+    if (ctx.hasCombinedValidationContext()
+        && ctx.getCombinedValidationContext().hasValidationContextSdsSecretConfig()) {
+      add(names, ctx.getCombinedValidationContext().getValidationContextSdsSecretConfig(),
+          at + ".combined_validation_context.validation_context_sds_secret_config");
+    }
+    return names.stream().distinct().toList();
+  }
+
+  private static void add(List<String> names, SdsSecretConfig sds, String at) throws ResourceException {
+    if (sds.getName().isEmpty()) {
+      throw new ResourceException(at + ".name", "must not be empty");
+    }
+    if (!sds.hasSdsConfig()) {
+      throw new ResourceException(at + ".sds_config", "required (only SDS over ADS is supported)");
+    }
+    ConfigSources.requireAds(sds.getSdsConfig(), at + ".sds_config");
+    names.add(sds.getName());
+  }
+}
