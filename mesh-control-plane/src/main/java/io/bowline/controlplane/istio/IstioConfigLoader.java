@@ -1,5 +1,6 @@
 package io.bowline.controlplane.istio;
 
+import io.bowline.controlplane.Diagnostic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,8 +42,43 @@ public final class IstioConfigLoader {
   /** Resources by "kind/namespace/name"; a value is null when the resource was skipped or invalid. */
   private final Map<String, Object> resources = new LinkedHashMap<>();
   private final Map<String, ResourceRef> refs = new LinkedHashMap<>();
+  /** The resource the last parsed document names. */
+  private ResourceRef lastRef;
 
   private IstioConfigLoader() {}
+
+  /**
+   * What one file parses into, independent of every other file: its documents in order (each with the
+   * resource it defines and what parsing it found) and the file-level diagnostics (unreadable, invalid YAML).
+   * Immutable, so a {@link IstioConfigCache} can reuse it while the file is unchanged.
+   *
+   * @param fileName the file name as diagnostics name it
+   * @param documents the documents, in order
+   * @param fileDiagnostics diagnostics about the whole file
+   */
+  record ParsedFile(String fileName, List<ParsedDocument> documents, List<Diagnostic> fileDiagnostics) {
+    ParsedFile {
+      documents = List.copyOf(documents);
+      fileDiagnostics = List.copyOf(fileDiagnostics);
+    }
+  }
+
+  /**
+   * One parsed document.
+   *
+   * @param ref the resource it names (null when it names none, for example a missing kind)
+   * @param lines the line of each field path in the file
+   * @param registered whether the resource takes part in duplicate resolution (a translated or Kubernetes kind)
+   * @param resource the parsed resource, null when invalid or skipped
+   * @param diagnostics what parsing it found
+   */
+  record ParsedDocument(ResourceRef ref, Map<String, Integer> lines, boolean registered, Object resource,
+      List<Diagnostic> diagnostics) {
+    ParsedDocument {
+      lines = lines == null ? Map.of() : Map.copyOf(lines);
+      diagnostics = List.copyOf(diagnostics);
+    }
+  }
 
   /**
    * Loads a directory (its {@code *.yaml}/{@code *.yml} files in sorted order) or a single file.
@@ -73,15 +109,52 @@ public final class IstioConfigLoader {
   public static IstioConfig loadFiles(List<Path> files) {
     List<Path> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(path -> path.getFileName().toString()));
+    return assemble(sorted.stream().map(IstioConfigLoader::parseFile).toList());
+  }
+
+  /** Parses one file on its own (no duplicate resolution across files: that is {@link #assemble}'s job). */
+  static ParsedFile parseFile(Path file) {
+    String name = file.getFileName().toString();
+    DiagnosticCollector fileDiagnostics = new DiagnosticCollector();
+    List<ParsedDocument> documents = new ArrayList<>();
+    YamlDocuments.read(file, name, fileDiagnostics)
+        .ifPresent(read -> read.forEach(document -> documents.add(parseDocument(name, document))));
+    return new ParsedFile(name, documents, fileDiagnostics.list());
+  }
+
+  /**
+   * Combines parsed files, in the given order, into one configuration: resolves duplicates (the later
+   * definition wins) exactly as loading them together does.
+   */
+  static IstioConfig assemble(List<ParsedFile> files) {
     IstioConfigLoader loader = new IstioConfigLoader();
     List<String> names = new ArrayList<>();
-    for (Path file : sorted) {
-      String name = file.getFileName().toString();
-      names.add(name);
-      YamlDocuments.read(file, name, loader.diagnostics)
-          .ifPresent(documents -> documents.forEach(document -> loader.addDocument(name, document)));
+    for (ParsedFile file : files) {
+      names.add(file.fileName());
+      loader.diagnostics.addAll(file.fileDiagnostics());
+      for (ParsedDocument document : file.documents()) {
+        if (document.ref() != null) {
+          loader.sourceLines.put(document.ref(), document.lines());
+        }
+        loader.diagnostics.addAll(document.diagnostics());
+        if (document.registered()) {
+          loader.register(document.ref(), document.resource());
+        }
+      }
     }
     return loader.build(names);
+  }
+
+  private static ParsedDocument parseDocument(String file, YamlDocuments.Document source) {
+    IstioConfigLoader parser = new IstioConfigLoader();
+    parser.addDocument(file, source);
+    if (parser.refs.isEmpty()) {
+      ResourceRef ref = parser.lastRef;
+      return new ParsedDocument(ref, source.lines(), false, null, parser.diagnostics.list());
+    }
+    Map.Entry<String, ResourceRef> only = parser.refs.entrySet().iterator().next();
+    return new ParsedDocument(only.getValue(), source.lines(), true, parser.resources.get(only.getKey()),
+        parser.diagnostics.list());
   }
 
   /** The files of {@code dir} that {@link #load} reads, sorted by name. */
@@ -118,6 +191,7 @@ public final class IstioConfigLoader {
     ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind, namespace,
         name.isEmpty() ? "(no name)" : name, file);
     sourceLines.put(ref, source.lines());
+    lastRef = ref;
     SpecReader top = new SpecReader(document, "", ref, diagnostics);
     if (kind.isEmpty() || apiVersion.isEmpty()) {
       top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
