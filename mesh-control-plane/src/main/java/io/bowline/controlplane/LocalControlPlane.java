@@ -144,9 +144,7 @@ public final class LocalControlPlane implements AutoCloseable {
     IstioConfig files = loaded;
     List<WorkloadEntry> workloads = new ArrayList<>(files.workloadEntries());
     workloads.addAll(registry.entries());
-    IstioConfig config = new IstioConfig(files.files(), files.serviceEntries(), workloads,
-        files.destinationRules(), files.virtualServices(), files.diagnostics(), files.sourceLines(),
-        files.deployments());
+    IstioConfig config = files.withWorkloadEntries(workloads);
     long start = System.nanoTime();
     XdsResources resources = translator.translate(config);
     long translated = System.nanoTime();
