@@ -39,8 +39,8 @@ public final class IstioConfigLoader {
   private static final Set<String> EXPORTED_KINDS = Set.of("ServiceEntry", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
 
-  private final SourceLines sourceLines = new SourceLines();
-  private final DiagnosticCollector diagnostics = new DiagnosticCollector(sourceLines);
+  private final SourceLines sourceLines;
+  private final DiagnosticCollector diagnostics;
   /** Resources by "kind/namespace/name"; a value is null when the resource was skipped or invalid. */
   private final Map<String, Object> resources = new LinkedHashMap<>();
   private final Map<String, ResourceRef> refs = new LinkedHashMap<>();
@@ -49,7 +49,14 @@ public final class IstioConfigLoader {
   /** The resource the last parsed document names. */
   private ResourceRef lastRef;
 
-  private IstioConfigLoader() {}
+  private IstioConfigLoader() {
+    this(new SourceLines());
+  }
+
+  private IstioConfigLoader(SourceLines sourceLines) {
+    this.sourceLines = sourceLines;
+    this.diagnostics = new DiagnosticCollector(sourceLines);
+  }
 
   /**
    * What one file parses into, independent of every other file: its documents in order (each with the
@@ -59,8 +66,10 @@ public final class IstioConfigLoader {
    * @param fileName the file name as diagnostics name it
    * @param documents the documents, in order
    * @param fileDiagnostics diagnostics about the whole file
+   * @param lines where the fields of the file's resources are written
    */
-  record ParsedFile(String fileName, List<ParsedDocument> documents, List<Diagnostic> fileDiagnostics) {
+  record ParsedFile(String fileName, List<ParsedDocument> documents, List<Diagnostic> fileDiagnostics,
+      SourceLines lines) {
     ParsedFile {
       documents = List.copyOf(documents);
       fileDiagnostics = List.copyOf(fileDiagnostics);
@@ -124,7 +133,10 @@ public final class IstioConfigLoader {
     List<ParsedDocument> documents = new ArrayList<>();
     YamlDocuments.read(file, name, fileDiagnostics)
         .ifPresent(read -> read.forEach(document -> documents.add(parseDocument(name, document))));
-    return new ParsedFile(name, documents, fileDiagnostics.list());
+    SourceLines lines = new SourceLines();
+    documents.stream().filter(document -> document.ref() != null)
+        .forEach(document -> lines.put(document.ref(), document.lines()));
+    return new ParsedFile(name, documents, fileDiagnostics.list(), lines);
   }
 
   /**
@@ -132,15 +144,14 @@ public final class IstioConfigLoader {
    * definition wins) exactly as loading them together does.
    */
   static IstioConfig assemble(List<ParsedFile> files) {
-    IstioConfigLoader loader = new IstioConfigLoader();
+    Map<String, SourceLines> linesByFile = new LinkedHashMap<>();
+    files.forEach(file -> linesByFile.put(file.fileName(), file.lines()));
+    IstioConfigLoader loader = new IstioConfigLoader(SourceLines.byFile(linesByFile));
     List<String> names = new ArrayList<>();
     for (ParsedFile file : files) {
       names.add(file.fileName());
       loader.diagnostics.addAll(file.fileDiagnostics());
       for (ParsedDocument document : file.documents()) {
-        if (document.ref() != null) {
-          loader.sourceLines.put(document.ref(), document.lines());
-        }
         loader.diagnostics.addAll(document.diagnostics());
         if (document.registered()) {
           loader.register(document.ref(), document.resource());

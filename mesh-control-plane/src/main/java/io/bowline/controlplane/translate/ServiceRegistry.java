@@ -8,10 +8,12 @@ import io.bowline.controlplane.istio.ServiceEntry.Resolution;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
@@ -26,7 +28,10 @@ final class ServiceRegistry {
 
   static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics) {
     ServiceRegistry registry = new ServiceRegistry();
-    WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries());
+    Set<String> selectorKeys = new HashSet<>();
+    config.serviceEntries()
+        .forEach(entry -> entry.workloadSelector().ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
+    WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
     for (ServiceEntry entry : config.serviceEntries()) {
       List<WorkloadEndpoint> endpoints = endpoints(entry, workloads);
       if (!isTranslatable(entry, endpoints, diagnostics)) {

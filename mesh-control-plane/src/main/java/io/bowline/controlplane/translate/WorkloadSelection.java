@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The WorkloadEntries of a configuration indexed by namespace and by each {@code label=value}, so that a
@@ -15,17 +16,26 @@ import java.util.Map;
  */
 final class WorkloadSelection {
 
+  private final Set<String> indexedKeys;
   private final Map<String, List<WorkloadEntry>> byNamespace = new HashMap<>();
   private final Map<String, Map<Map.Entry<String, String>, List<WorkloadEntry>>> byLabel = new HashMap<>();
 
-  WorkloadSelection(List<WorkloadEntry> entries) {
+  /**
+   * @param entries the WorkloadEntries, in order
+   * @param selectorKeys the label keys selectors use (only these are indexed; other keys cost nothing)
+   */
+  WorkloadSelection(List<WorkloadEntry> entries, Set<String> selectorKeys) {
+    this.indexedKeys = Set.copyOf(selectorKeys);
     for (WorkloadEntry entry : entries) {
       String namespace = entry.ref().namespace();
       byNamespace.computeIfAbsent(namespace, ns -> new ArrayList<>()).add(entry);
       Map<Map.Entry<String, String>, List<WorkloadEntry>> labels =
           byLabel.computeIfAbsent(namespace, ns -> new HashMap<>());
-      for (Map.Entry<String, String> label : entry.endpoint().labels().entrySet()) {
-        labels.computeIfAbsent(Map.entry(label.getKey(), label.getValue()), l -> new ArrayList<>()).add(entry);
+      for (String key : selectorKeys) {
+        String value = entry.endpoint().labels().get(key);
+        if (value != null) {
+          labels.computeIfAbsent(Map.entry(key, value), l -> new ArrayList<>()).add(entry);
+        }
       }
     }
   }
@@ -35,6 +45,9 @@ final class WorkloadSelection {
     List<WorkloadEntry> candidates = byNamespace.getOrDefault(namespace, List.of());
     Map<Map.Entry<String, String>, List<WorkloadEntry>> labels = byLabel.getOrDefault(namespace, Map.of());
     for (Map.Entry<String, String> label : selector.entrySet()) {
+      if (!indexedKeys.contains(label.getKey())) {
+        continue;
+      }
       List<WorkloadEntry> withLabel = labels.getOrDefault(Map.entry(label.getKey(), label.getValue()), List.of());
       if (withLabel.size() < candidates.size()) {
         candidates = withLabel;
