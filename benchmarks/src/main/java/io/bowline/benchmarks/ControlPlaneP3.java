@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Benchmark P3 (not JMH: one measurement is one file write): a generated mesh of 1000 services and 10 000
@@ -17,9 +18,10 @@ import java.util.Locale;
  * changes either one endpoint (a WorkloadEntry's address) or one VirtualService (its subset) and measures
  * the time from the file write until the client has accepted the new EDS or RDS version (its ACK, after the
  * runtime compiled the snapshot its router uses). Prints p50/p90/p99/max in ms and the heap used after a GC
- * (control plane and client share this JVM, so it is an upper bound for the control plane).
+ * (control plane and client share this JVM, so it is an upper bound for the control plane). The first
+ * {@code warmup} changes (JIT compilation of the load/translate/serve path) are printed but not counted.
  *
- * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.ControlPlaneP3 [iterations]}.
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.ControlPlaneP3 [iterations [warmup]]}.
  */
 public final class ControlPlaneP3 {
 
@@ -32,6 +34,8 @@ public final class ControlPlaneP3 {
 
   public static void main(String[] args) throws Exception {
     int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    List<Double> warmupMs = new ArrayList<>();
     Path dir = Files.createTempDirectory("bowline-p3");
     writeServices(dir);
     writeChanging(dir, 0);
@@ -44,7 +48,7 @@ public final class ControlPlaneP3 {
             .xdsServer("127.0.0.1:" + controlPlane.port())
             .build()) {
       client.awaitReady(Duration.ofSeconds(120));
-      for (int i = 1; i <= iterations; i++) {
+      for (int i = 1; i <= warmup + iterations; i++) {
         boolean route = i % 2 == 0;
         String type = route ? RDS : EDS;
         String before = client.status().versionOf(type);
@@ -55,17 +59,22 @@ public final class ControlPlaneP3 {
           writeChanging(dir, i);
         }
         while (client.status().versionOf(type).equals(before)) {
-          Thread.onSpinWait();
+          // Poll every 0.5 ms: a busy spin (status() copies the client's state) would take a core from the
+          // control plane on a small machine.
+          LockSupport.parkNanos(500_000);
           if (System.nanoTime() - start > 60_000_000_000L) {
             throw new IllegalStateException("no new " + type + " within 60 s at iteration " + i);
           }
         }
-        (route ? routeMs : endpointMs).add((System.nanoTime() - start) / 1e6);
+        double ms = (System.nanoTime() - start) / 1e6;
+        (i <= warmup ? warmupMs : route ? routeMs : endpointMs).add(ms);
       }
       System.gc();
       long heap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
       System.out.printf(Locale.ROOT, "P3 %d services, %d endpoints, %d iterations%n", SERVICES,
           SERVICES * ENDPOINTS_PER_SERVICE, iterations);
+      System.out.printf(Locale.ROOT, "warm-up (%d changes, not counted, in order): %s%n", warmup,
+          warmupMs.stream().map(ms -> String.format(Locale.ROOT, "%.0f", ms)).toList());
       report("endpoint change -> client EDS", endpointMs);
       report("VirtualService change -> client RDS", routeMs);
       System.out.printf(Locale.ROOT, "heap used after GC (control plane + client): %.1f MB%n", heap / 1e6);

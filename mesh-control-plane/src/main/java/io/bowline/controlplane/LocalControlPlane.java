@@ -2,6 +2,7 @@ package io.bowline.controlplane;
 
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.IstioConfigCache;
 import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.server.AckLedger;
@@ -11,6 +12,8 @@ import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.XdsResources;
 import io.bowline.controlplane.translate.XdsTranslator;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -19,13 +22,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bowline's local control plane: serves a directory of Istio YAML (ServiceEntry, WorkloadEntry,
  * DestinationRule, VirtualService) as Envoy xDS v3 over ADS, named as istiod names it, and republishes on
  * every change of the directory without a restart.
  *
- * <p>A reload reads every {@code *.yaml}/{@code *.yml} file of the directory in sorted order, translates
+ * <p>A reload reads every {@code *.yaml}/{@code *.yml} file of the directory in sorted order (re-parsing only
+ * the files whose time, size or content changed, see {@link IstioConfigCache}), translates
  * them and, if nothing is an error, publishes a new snapshot whose version is the next number
  * ({@code "1"}, {@code "2"}, ...). With any error the previous snapshot keeps serving and
  * {@link #diagnostics()} says what is wrong (file, resource, field). Before the first successful load an
@@ -40,8 +46,11 @@ public final class LocalControlPlane implements AutoCloseable {
   public static final String LOOPBACK = "127.0.0.1";
 
   private static final String INITIAL_VERSION = "0";
+  private static final Logger log = LoggerFactory.getLogger(LocalControlPlane.class);
+  private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
   private final Path configDir;
+  private final IstioConfigCache files;
   private final XdsTranslator translator;
   private final ReloadListener listener;
   private final XdsSnapshotServer server;
@@ -54,6 +63,7 @@ public final class LocalControlPlane implements AutoCloseable {
 
   private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
     this.configDir = builder.configDir;
+    this.files = new IstioConfigCache(builder.configDir);
     this.translator = new XdsTranslator(builder.clusterDomain);
     this.listener = builder.listener;
     this.server = server;
@@ -117,7 +127,13 @@ public final class LocalControlPlane implements AutoCloseable {
    *     the previous snapshot keeps serving
    */
   public synchronized boolean reload() {
-    loaded = IstioConfigLoader.load(configDir);
+    long start = System.nanoTime();
+    long cpuStart = CPU.getCurrentThreadCpuTime();
+    loaded = files.load();
+    if (log.isDebugEnabled()) {
+      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (System.nanoTime() - start) / 1_000_000,
+          (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
+    }
     return publish();
   }
 
@@ -133,16 +149,24 @@ public final class LocalControlPlane implements AutoCloseable {
     IstioConfig files = loaded;
     List<WorkloadEntry> workloads = new ArrayList<>(files.workloadEntries());
     workloads.addAll(registry.entries());
-    IstioConfig config = new IstioConfig(files.files(), files.serviceEntries(), workloads,
-        files.destinationRules(), files.virtualServices(), files.diagnostics(), files.sourceLines(),
-        files.deployments());
+    IstioConfig config = files.withWorkloadEntries(workloads);
+    long start = System.nanoTime();
+    long cpuStart = CPU.getCurrentThreadCpuTime();
     XdsResources resources = translator.translate(config);
+    long translated = System.nanoTime();
+    long cpuTranslated = CPU.getCurrentThreadCpuTime();
     boolean ok = !resources.hasErrors();
     if (ok) {
       String next = Long.toString(++version);
       server.publish(view -> view.equals(ClientView.DEFAULT) ? resources : translator.translate(config, view),
           next);
       published = new Published(next, config.files(), Instant.now());
+    }
+    if (log.isDebugEnabled()) {
+      log.debug("translated in {} ms ({} ms CPU), served to {} client views in {} ms ({} ms CPU)",
+          (translated - start) / 1_000_000, (cpuTranslated - cpuStart) / 1_000_000, server.views().size(),
+          (System.nanoTime() - translated) / 1_000_000,
+          (CPU.getCurrentThreadCpuTime() - cpuTranslated) / 1_000_000);
     }
     diagnostics = resources.diagnostics();
     listener.onReload(ok, published, diagnostics);

@@ -2,6 +2,7 @@ package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.Diagnostic;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The translatable Istio resources read from a configuration directory, in file order (files sorted by
@@ -15,6 +16,8 @@ import java.util.List;
  * @param diagnostics what loading found; any {@link Diagnostic.Severity#ERROR} makes the whole load invalid
  * @param sourceLines where each resource's fields are written, for diagnostics found later
  * @param deployments the Kubernetes Deployments (their pod labels)
+ * @param sidecars the Sidecars (their egress host scoping)
+ * @param exportTo the {@code exportTo} of each ServiceEntry and VirtualService that sets one
  */
 public record IstioConfig(
     List<String> files,
@@ -24,10 +27,14 @@ public record IstioConfig(
     List<VirtualService> virtualServices,
     List<Diagnostic> diagnostics,
     SourceLines sourceLines,
-    List<Deployment> deployments) {
+    List<Deployment> deployments,
+    List<Sidecar> sidecars,
+    Map<ResourceRef, ExportTo> exportTo) {
 
   /** Copies the lists so the record stays immutable. */
   public IstioConfig {
+    sidecars = sidecars == null ? List.of() : List.copyOf(sidecars);
+    exportTo = exportTo == null ? Map.of() : Map.copyOf(exportTo);
     files = List.copyOf(files);
     serviceEntries = List.copyOf(serviceEntries);
     workloadEntries = List.copyOf(workloadEntries);
@@ -36,6 +43,20 @@ public record IstioConfig(
     diagnostics = List.copyOf(diagnostics);
     sourceLines = sourceLines == null ? SourceLines.NONE : sourceLines;
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
+  }
+
+  /** A configuration without Sidecars and {@code exportTo}. */
+  public IstioConfig(
+      List<String> files,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<DestinationRule> destinationRules,
+      List<VirtualService> virtualServices,
+      List<Diagnostic> diagnostics,
+      SourceLines sourceLines,
+      List<Deployment> deployments) {
+    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
+        deployments, List.of(), Map.of());
   }
 
   /** A configuration without source positions. */
@@ -48,6 +69,17 @@ public record IstioConfig(
       List<Diagnostic> diagnostics) {
     this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics,
         SourceLines.NONE, List.of());
+  }
+
+  /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
+  public IstioConfig withWorkloadEntries(List<WorkloadEntry> entries) {
+    return new IstioConfig(files, serviceEntries, entries, destinationRules, virtualServices, diagnostics,
+        sourceLines, deployments, sidecars, exportTo);
+  }
+
+  /** The {@code exportTo} of a ServiceEntry or VirtualService; {@link ExportTo#ALL} when unset. */
+  public ExportTo exportOf(ResourceRef ref) {
+    return exportTo.getOrDefault(ref, ExportTo.ALL);
   }
 
   /** Whether loading found any error. */

@@ -1,5 +1,6 @@
 package io.bowline.controlplane.istio;
 
+import io.bowline.controlplane.Diagnostic;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,10 @@ import java.util.stream.Stream;
  * <p>A directory contributes the regular files directly inside it whose names end in {@code .yaml} or
  * {@code .yml} (not starting with {@code .}, which skips editor lock files), read in sorted name order;
  * each file may hold several {@code ---}-separated documents. Kinds {@code ServiceEntry},
- * {@code WorkloadEntry}, {@code DestinationRule} and {@code VirtualService} of
+ * {@code WorkloadEntry}, {@code DestinationRule}, {@code VirtualService} and {@code Sidecar} of
  * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed, and Kubernetes {@code Service}
  * (v1; becomes a ServiceEntry, listed before the real ServiceEntries) and {@code Deployment} (apps/v1; pod
- * labels); any other kind is reported as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
+ * labels); the {@code spec.exportTo} of ServiceEntries and VirtualServices is kept per resource; any other kind is reported as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
  * (kind, namespace, name) appears twice, the later one wins, like {@code kubectl apply}, with a warning.
  *
  * <p>Never throws on bad input: problems are returned as diagnostics.
@@ -33,16 +34,65 @@ public final class IstioConfigLoader {
 
   private static final Set<String> VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
   private static final Set<String> KINDS =
-      Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService");
+      Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService", "Sidecar");
+  /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
+  private static final Set<String> EXPORTED_KINDS = Set.of("ServiceEntry", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
 
-  private final SourceLines sourceLines = new SourceLines();
-  private final DiagnosticCollector diagnostics = new DiagnosticCollector(sourceLines);
+  private final SourceLines sourceLines;
+  private final DiagnosticCollector diagnostics;
   /** Resources by "kind/namespace/name"; a value is null when the resource was skipped or invalid. */
   private final Map<String, Object> resources = new LinkedHashMap<>();
   private final Map<String, ResourceRef> refs = new LinkedHashMap<>();
+  /** The {@code exportTo} by "kind/namespace/name", for the resources that set it. */
+  private final Map<String, ExportTo> exports = new LinkedHashMap<>();
+  /** The resource the last parsed document names. */
+  private ResourceRef lastRef;
 
-  private IstioConfigLoader() {}
+  private IstioConfigLoader() {
+    this(new SourceLines());
+  }
+
+  private IstioConfigLoader(SourceLines sourceLines) {
+    this.sourceLines = sourceLines;
+    this.diagnostics = new DiagnosticCollector(sourceLines);
+  }
+
+  /**
+   * What one file parses into, independent of every other file: its documents in order (each with the
+   * resource it defines and what parsing it found) and the file-level diagnostics (unreadable, invalid YAML).
+   * Immutable, so a {@link IstioConfigCache} can reuse it while the file is unchanged.
+   *
+   * @param fileName the file name as diagnostics name it
+   * @param documents the documents, in order
+   * @param fileDiagnostics diagnostics about the whole file
+   * @param lines where the fields of the file's resources are written
+   */
+  record ParsedFile(String fileName, List<ParsedDocument> documents, List<Diagnostic> fileDiagnostics,
+      SourceLines lines) {
+    ParsedFile {
+      documents = List.copyOf(documents);
+      fileDiagnostics = List.copyOf(fileDiagnostics);
+    }
+  }
+
+  /**
+   * One parsed document.
+   *
+   * @param ref the resource it names (null when it names none, for example a missing kind)
+   * @param lines the line of each field path in the file
+   * @param registered whether the resource takes part in duplicate resolution (a translated or Kubernetes kind)
+   * @param resource the parsed resource, null when invalid or skipped
+   * @param diagnostics what parsing it found
+   * @param exportTo its {@code spec.exportTo}, null when unset
+   */
+  record ParsedDocument(ResourceRef ref, Map<String, Integer> lines, boolean registered, Object resource,
+      List<Diagnostic> diagnostics, ExportTo exportTo) {
+    ParsedDocument {
+      lines = lines == null ? Map.of() : Map.copyOf(lines);
+      diagnostics = List.copyOf(diagnostics);
+    }
+  }
 
   /**
    * Loads a directory (its {@code *.yaml}/{@code *.yml} files in sorted order) or a single file.
@@ -73,15 +123,57 @@ public final class IstioConfigLoader {
   public static IstioConfig loadFiles(List<Path> files) {
     List<Path> sorted = new ArrayList<>(files);
     sorted.sort(Comparator.comparing(path -> path.getFileName().toString()));
-    IstioConfigLoader loader = new IstioConfigLoader();
+    return assemble(sorted.stream().map(IstioConfigLoader::parseFile).toList());
+  }
+
+  /** Parses one file on its own (no duplicate resolution across files: that is {@link #assemble}'s job). */
+  static ParsedFile parseFile(Path file) {
+    String name = file.getFileName().toString();
+    DiagnosticCollector fileDiagnostics = new DiagnosticCollector();
+    List<ParsedDocument> documents = new ArrayList<>();
+    YamlDocuments.read(file, name, fileDiagnostics)
+        .ifPresent(read -> read.forEach(document -> documents.add(parseDocument(name, document))));
+    SourceLines lines = new SourceLines();
+    documents.stream().filter(document -> document.ref() != null)
+        .forEach(document -> lines.put(document.ref(), document.lines()));
+    return new ParsedFile(name, documents, fileDiagnostics.list(), lines);
+  }
+
+  /**
+   * Combines parsed files, in the given order, into one configuration: resolves duplicates (the later
+   * definition wins) exactly as loading them together does.
+   */
+  static IstioConfig assemble(List<ParsedFile> files) {
+    Map<String, SourceLines> linesByFile = new LinkedHashMap<>();
+    files.forEach(file -> linesByFile.put(file.fileName(), file.lines()));
+    IstioConfigLoader loader = new IstioConfigLoader(SourceLines.byFile(linesByFile));
     List<String> names = new ArrayList<>();
-    for (Path file : sorted) {
-      String name = file.getFileName().toString();
-      names.add(name);
-      YamlDocuments.read(file, name, loader.diagnostics)
-          .ifPresent(documents -> documents.forEach(document -> loader.addDocument(name, document)));
+    for (ParsedFile file : files) {
+      names.add(file.fileName());
+      loader.diagnostics.addAll(file.fileDiagnostics());
+      for (ParsedDocument document : file.documents()) {
+        loader.diagnostics.addAll(document.diagnostics());
+        if (document.registered()) {
+          loader.register(document.ref(), document.resource());
+          if (document.exportTo() != null) {
+            loader.exports.put(key(document.ref()), document.exportTo());
+          }
+        }
+      }
     }
     return loader.build(names);
+  }
+
+  private static ParsedDocument parseDocument(String file, YamlDocuments.Document source) {
+    IstioConfigLoader parser = new IstioConfigLoader();
+    parser.addDocument(file, source);
+    if (parser.refs.isEmpty()) {
+      ResourceRef ref = parser.lastRef;
+      return new ParsedDocument(ref, source.lines(), false, null, parser.diagnostics.list(), null);
+    }
+    Map.Entry<String, ResourceRef> only = parser.refs.entrySet().iterator().next();
+    return new ParsedDocument(only.getValue(), source.lines(), true, parser.resources.get(only.getKey()),
+        parser.diagnostics.list(), parser.exports.get(only.getKey()));
   }
 
   /** The files of {@code dir} that {@link #load} reads, sorted by name. */
@@ -118,6 +210,7 @@ public final class IstioConfigLoader {
     ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind, namespace,
         name.isEmpty() ? "(no name)" : name, file);
     sourceLines.put(ref, source.lines());
+    lastRef = ref;
     SpecReader top = new SpecReader(document, "", ref, diagnostics);
     if (kind.isEmpty() || apiVersion.isEmpty()) {
       top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
@@ -150,6 +243,13 @@ public final class IstioConfigLoader {
       return;
     }
     register(ref, parse(kind, spec.get()).orElse(null));
+    if (EXPORTED_KINDS.contains(kind) && spec.get().has("exportTo")) {
+      exports.put(key(ref), new ExportTo(spec.get().strings("exportTo")));
+    }
+  }
+
+  private static String key(ResourceRef ref) {
+    return ref.kind() + "/" + ref.namespace() + "/" + ref.name();
   }
 
   /** A Kubernetes Service (a mesh service) or Deployment (pod labels). */
@@ -176,6 +276,8 @@ public final class IstioConfigLoader {
         return WorkloadEndpointParser.parse(spec).map(endpoint -> new WorkloadEntry(spec.ref(), endpoint));
       case "DestinationRule":
         return DestinationRuleParser.parse(spec);
+      case "Sidecar":
+        return SidecarParser.parse(spec);
       default:
         return VirtualServiceParser.parse(spec);
     }
@@ -183,10 +285,11 @@ public final class IstioConfigLoader {
 
   /** Adds a resource; a later definition of the same kind/namespace/name replaces (and moves after) the earlier. */
   private void register(ResourceRef ref, Object resource) {
-    String key = ref.kind() + "/" + ref.namespace() + "/" + ref.name();
+    String key = key(ref);
     ResourceRef previous = refs.remove(key);
     if (previous != null) {
       resources.remove(key);
+      exports.remove(key);
       diagnostics.warning(ref, "metadata.name", previous.file().equals(ref.file())
           ? "defined twice in " + ref.file() + "; the later document wins"
           : "also defined in " + previous.file() + "; the definition in " + ref.file()
@@ -203,6 +306,7 @@ public final class IstioConfigLoader {
     List<WorkloadEntry> workloadEntries = new ArrayList<>();
     List<DestinationRule> destinationRules = new ArrayList<>();
     List<VirtualService> virtualServices = new ArrayList<>();
+    List<Sidecar> sidecars = new ArrayList<>();
     for (Object resource : resources.values()) {
       if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
         kubernetesServices.add(se);
@@ -216,11 +320,19 @@ public final class IstioConfigLoader {
         destinationRules.add(dr);
       } else if (resource instanceof VirtualService vs) {
         virtualServices.add(vs);
+      } else if (resource instanceof Sidecar sidecar) {
+        sidecars.add(sidecar);
       }
     }
+    Map<ResourceRef, ExportTo> exportTo = new LinkedHashMap<>();
+    exports.forEach((key, export) -> {
+      if (resources.get(key) != null) {
+        exportTo.put(refs.get(key), export);
+      }
+    });
     // Kubernetes Services first: a ServiceEntry for the same host is the more specific, local definition.
     kubernetesServices.addAll(serviceEntries);
     return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
-        diagnostics.list(), sourceLines, deployments);
+        diagnostics.list(), sourceLines, deployments, sidecars, exportTo);
   }
 }

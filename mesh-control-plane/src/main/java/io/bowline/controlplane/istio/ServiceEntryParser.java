@@ -13,8 +13,8 @@ import java.util.Set;
 final class ServiceEntryParser {
 
   private static final Set<String> HANDLED =
-      Set.of("hosts", "ports", "resolution", "endpoints", "workloadSelector");
-  private static final Set<String> IGNORED = Set.of("location", "addresses", "exportTo");
+      Set.of("hosts", "ports", "resolution", "endpoints", "workloadSelector", "exportTo");
+  private static final Set<String> IGNORED = Set.of("location", "addresses");
   private static final Set<String> PORT_FIELDS = Set.of("number", "name", "protocol", "targetPort");
 
   private ServiceEntryParser() {}

@@ -15,11 +15,31 @@ public final class SourceLines {
   public static final SourceLines NONE = new SourceLines();
 
   private final Map<ResourceRef, Map<String, Integer>> byResource = new ConcurrentHashMap<>();
+  /** When not null, the lines of each file (keyed by file name), and {@link #byResource} is unused. */
+  private final Map<String, SourceLines> byFile;
+
+  /** Empty; filled by {@link #put}. */
+  SourceLines() {
+    this.byFile = null;
+  }
+
+  private SourceLines(Map<String, SourceLines> byFile) {
+    this.byFile = Map.copyOf(byFile);
+  }
+
+  /** The lines of several files, each known by the file's own {@code SourceLines} (not copied: O(files)). */
+  static SourceLines byFile(Map<String, SourceLines> byFile) {
+    return new SourceLines(byFile);
+  }
 
   void put(ResourceRef ref, Map<String, Integer> lines) {
-    if (this != NONE) {
-      byResource.put(ref, Map.copyOf(lines));
+    if (this == NONE) {
+      return;
     }
+    if (byFile != null) {
+      throw new IllegalStateException("lines combined by file are read-only");
+    }
+    byResource.put(ref, Map.copyOf(lines));
   }
 
   /**
@@ -28,6 +48,10 @@ public final class SourceLines {
    * @return a 1-based line number, or 0 when the resource is unknown
    */
   public int lineOf(ResourceRef ref, String field) {
+    if (byFile != null) {
+      SourceLines file = byFile.get(ref.file());
+      return file == null ? 0 : file.lineOf(ref, field);
+    }
     Map<String, Integer> lines = byResource.get(ref);
     if (lines == null) {
       return 0;

@@ -29,8 +29,9 @@ final class VirtualServiceParser {
   /** The reserved gateway name that means "the sidecars of the mesh". */
   static final String MESH_GATEWAY = "mesh";
 
-  private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http");
-  private static final Set<String> IGNORED = Set.of("exportTo");
+  /** {@code exportTo} is read by the loader for every exported kind. */
+  private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http", "exportTo");
+  private static final Set<String> IGNORED = Set.of();
   private static final Set<String> RULE_FIELDS = union(
       Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers"),
       HttpPoliciesParser.FIELDS);

@@ -4,14 +4,20 @@ import com.google.protobuf.Message;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +44,6 @@ public final class XdsSnapshotServer implements AutoCloseable {
   }
 
   private static final long SHUTDOWN_GRACE_SECONDS = 5;
-  private static final List<String> TYPES = List.of(
-      Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL, Resources.V3.LISTENER_TYPE_URL,
-      Resources.V3.ROUTE_TYPE_URL);
 
   private final SimpleCache<ClientView> cache;
   private final Server server;
@@ -156,34 +159,45 @@ public final class XdsSnapshotServer implements AutoCloseable {
       return;
     }
     Snapshot previous = served.get(view);
-    Snapshot next = Snapshot.create(
-        resources.clusters(), typeVersion(previous, Resources.V3.CLUSTER_TYPE_URL, resources.clusters()),
-        resources.endpoints(), typeVersion(previous, Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints()),
-        resources.listeners(), typeVersion(previous, Resources.V3.LISTENER_TYPE_URL, resources.listeners()),
-        resources.routeConfigurations(),
-        typeVersion(previous, Resources.V3.ROUTE_TYPE_URL, resources.routeConfigurations()),
+    Update<Cluster> clusters = update(previous, Resources.V3.CLUSTER_TYPE_URL, resources.clusters());
+    Update<ClusterLoadAssignment> endpoints =
+        update(previous, Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints());
+    Update<Listener> listeners = update(previous, Resources.V3.LISTENER_TYPE_URL, resources.listeners());
+    Update<RouteConfiguration> routes =
+        update(previous, Resources.V3.ROUTE_TYPE_URL, resources.routeConfigurations());
+    Snapshot next = Snapshot.create(clusters.resources(), clusters.version(), endpoints.resources(),
+        endpoints.version(), listeners.resources(), listeners.version(), routes.resources(), routes.version(),
         List.of(), version);
     served.put(view, next);
     cache.setSnapshot(view, next);
   }
 
-  /** The previous version of the type when its resources are unchanged, else the current publish version. */
-  private String typeVersion(Snapshot previous, String typeUrl, List<? extends Message> resources) {
-    if (previous == null || !TYPES.contains(typeUrl)) {
-      return version;
+  /** One type's resources for the next snapshot and that type's version. */
+  private record Update<T extends Message>(List<T> resources, String version) {}
+
+  /**
+   * The type's resources, each replaced by the previous snapshot's equal instance when there is one (its
+   * hash is memoized, so java-control-plane's per-resource hashing of unchanged resources costs nothing),
+   * and the type's version: the previous one when every resource is unchanged, else the current publish.
+   */
+  @SuppressWarnings("unchecked")
+  private <T extends Message> Update<T> update(Snapshot previous, String typeUrl, List<T> resources) {
+    if (previous == null) {
+      return new Update<>(resources, version);
     }
-    Map<String, ? extends Message> before = previous.resources(typeUrl).entrySet().stream()
-        .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().resource()));
-    if (before.size() != resources.size()) {
-      return version;
-    }
-    for (Message resource : resources) {
-      String name = Resources.getResourceName(resource);
-      if (!resource.equals(before.get(name))) {
-        return version;
+    Map<String, ? extends VersionedResource<?>> before = previous.resources(typeUrl);
+    boolean changed = before.size() != resources.size();
+    List<T> reused = new ArrayList<>(resources.size());
+    for (T resource : resources) {
+      VersionedResource<?> old = before.get(Resources.getResourceName(resource));
+      if (old != null && old.resource().equals(resource)) {
+        reused.add((T) old.resource());
+      } else {
+        reused.add(resource);
+        changed = true;
       }
     }
-    return previous.version(typeUrl);
+    return new Update<>(reused, changed ? version : previous.version(typeUrl));
   }
 
   /** Stops accepting streams and closes the open ones, waiting up to 5 s. */

@@ -6,13 +6,14 @@ import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServiceEntry.Resolution;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
-import io.bowline.controlplane.istio.WorkloadEntry;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
@@ -27,8 +28,12 @@ final class ServiceRegistry {
 
   static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics) {
     ServiceRegistry registry = new ServiceRegistry();
+    Set<String> selectorKeys = new HashSet<>();
+    config.serviceEntries()
+        .forEach(entry -> entry.workloadSelector().ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
+    WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
     for (ServiceEntry entry : config.serviceEntries()) {
-      List<WorkloadEndpoint> endpoints = endpoints(entry, config.workloadEntries());
+      List<WorkloadEndpoint> endpoints = endpoints(entry, workloads);
       if (!isTranslatable(entry, endpoints, diagnostics)) {
         continue;
       }
@@ -63,16 +68,10 @@ final class ServiceRegistry {
     return services.values();
   }
 
-  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry, List<WorkloadEntry> workloadEntries) {
+  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry, WorkloadSelection workloads) {
     List<WorkloadEndpoint> endpoints = new ArrayList<>(entry.endpoints());
-    entry.workloadSelector().ifPresent(selector -> {
-      for (WorkloadEntry workload : workloadEntries) {
-        if (workload.ref().namespace().equals(entry.ref().namespace())
-            && workload.endpoint().hasLabels(selector)) {
-          endpoints.add(workload.endpoint());
-        }
-      }
-    });
+    entry.workloadSelector()
+        .ifPresent(selector -> endpoints.addAll(workloads.select(entry.ref().namespace(), selector)));
     return endpoints;
   }
 

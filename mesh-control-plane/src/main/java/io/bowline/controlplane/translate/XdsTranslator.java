@@ -30,6 +30,10 @@ import java.util.stream.Stream;
  *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
  * </ul>
  *
+ * Per client ({@link ClientView}), only the services it may see are emitted, and only the VirtualServices
+ * exported to its namespace contribute routes ({@link ClientScope}: {@code exportTo} and Sidecar egress
+ * hosts). Validation and diagnostics always cover the whole configuration, whatever the client.
+ *
  * Pure and thread-safe: no I/O, no exceptions for bad input (everything is reported as diagnostics).
  */
 public final class XdsTranslator {
@@ -73,12 +77,16 @@ public final class XdsTranslator {
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
     RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry), client);
+    ClientScope scope = ClientScope.of(config, client);
 
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routeConfigurations = new ArrayList<>();
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     for (MeshService service : registry.services()) {
+      if (!scope.sees(service)) {
+        continue;
+      }
       List<Subset> subsets = policies.subsets(service.host());
       for (ServicePort port : service.ports()) {
         String name = ClusterNames.outbound(port.number(), "", service.host());
@@ -91,7 +99,8 @@ public final class XdsTranslator {
         }
         listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
         routeConfigurations.add(
-            routes.routeConfiguration(service, port, virtualServices.rules(service.host())));
+            routes.routeConfiguration(service, port, virtualServices.rules(service.host()).stream()
+                .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
       }
     }
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());

@@ -3,6 +3,8 @@ package io.bowline.controlplane.server;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
@@ -31,12 +33,34 @@ final class AdsStream implements AutoCloseable {
   private final ManagedChannel channel;
   private final StreamObserver<DiscoveryRequest> requests;
   private final Map<String, BlockingQueue<DiscoveryResponse>> responses = new ConcurrentHashMap<>();
-  private final Node node = Node.newBuilder()
-      .setId("sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local")
-      .setUserAgentName("bowline-test")
-      .build();
+  private final Node node;
 
   AdsStream(int port) {
+    this(port, Node.newBuilder()
+        .setId("sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local")
+        .setUserAgentName("bowline-test")
+        .build());
+  }
+
+  /** A stream whose node metadata says {@code NAMESPACE} and {@code LABELS}, as a proxyless bootstrap does. */
+  AdsStream(int port, String namespace, Map<String, String> labels) {
+    this(port, Node.newBuilder()
+        .setId("sidecar~127.0.0.1~client." + namespace + "~" + namespace + ".svc.cluster.local")
+        .setUserAgentName("bowline-test")
+        .setMetadata(Struct.newBuilder()
+            .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
+            .putFields("LABELS", Value.newBuilder().setStructValue(labelStruct(labels)).build()))
+        .build());
+  }
+
+  private static Struct labelStruct(Map<String, String> labels) {
+    Struct.Builder struct = Struct.newBuilder();
+    labels.forEach((key, value) -> struct.putFields(key, Value.newBuilder().setStringValue(value).build()));
+    return struct.build();
+  }
+
+  private AdsStream(int port, Node node) {
+    this.node = node;
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
         new StreamObserver<>() {
