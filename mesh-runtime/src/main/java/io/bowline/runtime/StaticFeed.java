@@ -2,6 +2,7 @@ package io.bowline.runtime;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.runtime.staticconfig.EnvoyConfigLoader;
+import io.bowline.runtime.staticconfig.SocketListeners;
 import io.bowline.runtime.xds.StaticResourcesDecoder;
 import io.bowline.runtime.xds.XdsResources;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
@@ -59,7 +60,7 @@ final class StaticFeed implements ConfigFeed {
     lds.ifPresent(p -> listeners.addAll(EnvoyConfigLoader.load(p).getListenersList()));
     cds.ifPresent(p -> clusters.addAll(EnvoyConfigLoader.load(p).getClustersList()));
     try {
-      return StaticResourcesDecoder.decode(listeners, clusters, "static");
+      return StaticResourcesDecoder.decode(SocketListeners.asOutbound(listeners), clusters, "static");
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
