@@ -289,4 +289,21 @@ class GrpcResilienceTest {
     assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(call()).isEqualTo("OK a");
   }
+
+  @Test
+  void grpcFailuresCountTowardsOutlierEjection() throws Exception {
+    a.otherwise(Action.fail(Status.Code.UNAVAILABLE));
+    start(RouteAction.newBuilder(), cluster().toBuilder().setOutlierDetection(
+        io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+            .setConsecutive5Xx(UInt32Value.of(2)).setInterval(ms(60_000)).setBaseEjectionTime(ms(60_000))
+            .setMaxEjectionPercent(UInt32Value.of(100))).build(), a.port(), b.port());
+    for (int i = 0; i < 4; i++) {
+      call();
+    }
+    assertThat(a.calls()).isEqualTo(2);
+    for (int i = 0; i < 6; i++) {
+      assertThat(call()).isEqualTo("OK b");
+    }
+    assertThat(a.calls()).isEqualTo(2);
+  }
 }
