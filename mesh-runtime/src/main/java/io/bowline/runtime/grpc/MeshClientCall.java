@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
  * retried per the route's retry policy until the first response headers or message arrive (the
  * request message is kept for replay), at most 5 attempts (gRFC A44 cap; a deliberate difference
- * from Envoy, spec §4.4); other call types are not retried. Flags go in trailer
+ * from Envoy, spec §4.4); other call types are not retried. Unary calls are mirrored
+ * ({@link GrpcMirror}) once the first attempt is sent. Flags go in trailer
  * {@value LocalReplies#RESPONSE_FLAGS}.
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
@@ -95,6 +96,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean meshDeadline;
   private FaultDecision pendingFault;
   private String flags = "";
+  private boolean mirroring; // a unary call on a route with request_mirror_policies
+  private ReqT mirrorMessage;
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -153,6 +156,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       decider = resilience.retry(retryPolicy);
       maxAttempts = Math.min(MAX_ATTEMPTS, 1 + decider.numRetries());
     }
+    mirroring = !policies.mirrors().isEmpty() && method.getType() == MethodDescriptor.MethodType.UNARY;
     FaultDecision fault = policies.fault() == null
         ? null : resilience.fault(policies.fault()).decide(view, up.cluster().cluster().name());
     if (fault == null) {
@@ -276,9 +280,23 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (halfClosed) {
       c.halfClose();
     }
+    if (n == 1) {
+      maybeMirror();
+    }
     if (maxAttempts == 1) {
       messages.clear();
     }
+  }
+
+  /** Sends the shadows once: after the first attempt started (no fault abort) with the request complete. */
+  private void maybeMirror() {
+    if (!mirroring || !halfClosed || mirrorMessage == null) {
+      return;
+    }
+    mirroring = false;
+    GrpcMirror.mirror(router, endpoints, upstream.route().policies().mirrors(), upstreamMethod, headers,
+        upstreamOptions.getAuthority(), mirrorMessage);
+    mirrorMessage = null;
   }
 
   private void release() {
@@ -364,6 +382,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     halfClosed = true;
     if (!holding() && delegate != null) {
       delegate.halfClose();
+      maybeMirror();
     }
   }
 
@@ -372,6 +391,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (direct) {
       delegate.sendMessage(message);
       return;
+    }
+    if (mirroring && mirrorMessage == null) {
+      mirrorMessage = message;
     }
     boolean hold = holding() || delegate == null;
     if (hold || (maxAttempts > 1 && !committed)) {

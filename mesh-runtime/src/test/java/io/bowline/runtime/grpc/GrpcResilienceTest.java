@@ -306,4 +306,21 @@ class GrpcResilienceTest {
     }
     assertThat(a.calls()).isEqualTo(2);
   }
+
+  @Test
+  void unaryCallsAreMirroredToTheShadowClusterWithTheShadowAuthority() throws Exception {
+    String shadow = clusterName(9090, "shadow", FQDN);
+    RouteConfiguration rc = routes(FQDN, 9090, Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder()
+        .setCluster(V1).addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(shadow))).build());
+    b.otherwise(Action.fail(Status.Code.INTERNAL));
+    xds.set(Snapshot.create(List.of(cluster(), edsCluster(shadow, Cluster.LbPolicy.ROUND_ROBIN)),
+        List.of(endpoints(V1, a.port()), endpoints(shadow, b.port())), List.of(listener(FQDN, 9090)),
+        List.of(rc), List.of(), "1"));
+    mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).build();
+    mesh.awaitReady(Duration.ofSeconds(10));
+    assertThat(call()).isEqualTo("OK a");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.calls() == 1);
+    assertThat(b.authorities()).containsExactly("echo-shadow:9090");
+    assertThat(a.authorities()).containsExactly("echo:9090");
+  }
 }

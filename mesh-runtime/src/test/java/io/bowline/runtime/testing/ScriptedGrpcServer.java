@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * A real grpc-java server on loopback answering any method (bytes) from a script: each call takes
  * the next {@link Action} (the default one when the script is empty) — a trailers-only status,
  * hanging forever, or a response of {@code n} messages (each its name) and OK after the client
- * half-closes. It records every call's {@code x-envoy-attempt-count}.
+ * half-closes. It records every call's {@code x-envoy-attempt-count} and {@code :authority}.
  */
 public final class ScriptedGrpcServer implements AutoCloseable {
   /** What one call gets. */
@@ -49,6 +49,7 @@ public final class ScriptedGrpcServer implements AutoCloseable {
   private final Server server;
   private final ConcurrentLinkedQueue<Action> script = new ConcurrentLinkedQueue<>();
   private final List<String> attempts = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> authorities = Collections.synchronizedList(new ArrayList<>());
   private volatile Action fallback = Action.ok(1);
 
   public ScriptedGrpcServer(String name) throws IOException {
@@ -87,6 +88,13 @@ public final class ScriptedGrpcServer implements AutoCloseable {
     }
   }
 
+  /** The {@code :authority} of each call in order. */
+  public List<String> authorities() {
+    synchronized (authorities) {
+      return List.copyOf(authorities);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();
@@ -111,6 +119,7 @@ public final class ScriptedGrpcServer implements AutoCloseable {
     public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
       String attempt = headers.get(ATTEMPT);
       attempts.add(attempt == null ? "-" : attempt);
+      authorities.add(String.valueOf(call.getAuthority()));
       Action a = script.poll();
       Action action = a == null ? fallback : a;
       if (!action.hang() && action.status() != Status.Code.OK) {
