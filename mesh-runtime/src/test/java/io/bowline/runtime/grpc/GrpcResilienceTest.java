@@ -323,4 +323,14 @@ class GrpcResilienceTest {
     assertThat(b.authorities()).containsExactly("echo-shadow:9090");
     assertThat(a.authorities()).containsExactly("echo:9090");
   }
+
+  @Test
+  void perTryTimeoutEndsAHangingAttemptAndTheRetrySucceeds() throws Exception {
+    a.then(Action.hanging()).otherwise(Action.ok(1));
+    start(RouteAction.newBuilder().setRetryPolicy(retry("5xx", 1).setPerTryTimeout(ms(150))), cluster(), a.port());
+    assertThat(call()).isEqualTo("OK a");
+    assertThat(a.attemptCounts()).containsExactly("1", "2");
+    a.then(Action.hanging(), Action.hanging());
+    assertThat(call()).isEqualTo("DEADLINE_EXCEEDED [URX,UT]");
+  }
 }
