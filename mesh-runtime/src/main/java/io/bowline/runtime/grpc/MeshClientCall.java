@@ -19,6 +19,7 @@ import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.routing.RequestEditor;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -65,6 +66,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
   private final Executor executor;
+  private final Context context; // the caller's, for attempts started after a delay or back-off
 
   // everything below is guarded by this
   private Listener<RespT> listener;
@@ -110,6 +112,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.options = options;
     Executor e = options.getExecutor();
     this.executor = e != null ? e : Runnable::run;
+    this.context = Context.current();
   }
 
   @Override
@@ -163,7 +166,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       admit();
     } else if (fault.delays()) {
       pendingFault = fault;
-      timer = FaultDelays.after(fault.delayMillis(), this::afterFaultDelay);
+      timer = FaultDelays.after(fault.delayMillis(), context.wrap(this::afterFaultDelay));
     } else {
       fault.finish();
       closeLocally(abortStatus(fault), flagged(new Metadata(), fault.responseFlags()));
@@ -183,6 +186,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     Deadline d = Deadline.after(cap.toNanos(), TimeUnit.NANOSECONDS);
     Deadline app = o.getDeadline();
+    Deadline inherited = context.getDeadline();
+    if (inherited != null && (app == null || inherited.isBefore(app))) {
+      app = inherited;
+    }
     if (app != null && !d.isBefore(app)) {
       return o;
     }
@@ -517,7 +524,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         return false;
       }
       int next = n + 1;
-      timer = FaultDelays.after(wait, () -> {
+      timer = FaultDelays.after(wait, context.wrap(() -> {
         synchronized (MeshClientCall.this) {
           try {
             attempt(next);
@@ -525,7 +532,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             closeLocally(Status.INTERNAL.withDescription("mesh retry failed to start").withCause(e), new Metadata());
           }
         }
-      });
+      }));
       return true;
     }
 
