@@ -214,6 +214,15 @@ class GrpcResilienceTest {
     start(RouteAction.newBuilder().setMaxStreamDuration(
         RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(150))), cluster(), a.port());
     assertThat(call()).isEqualTo("DEADLINE_EXCEEDED [UT]");
+    // grpc_timeout_header_max 0 replaces max_stream_duration: only the application deadline applies
+    publish(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(V1).setMaxStreamDuration(
+        RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(150)).setGrpcTimeoutHeaderMax(ms(0)))).build(),
+        cluster(), "2", a.port());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(
+        () -> call(CallOptions.DEFAULT.withDeadlineAfter(400, TimeUnit.MILLISECONDS)).equals("DEADLINE_EXCEEDED"));
+    long t0 = System.nanoTime();
+    assertThat(call(CallOptions.DEFAULT.withDeadlineAfter(400, TimeUnit.MILLISECONDS))).isEqualTo("DEADLINE_EXCEEDED");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isGreaterThanOrEqualTo(350);
   }
 
   @Test
