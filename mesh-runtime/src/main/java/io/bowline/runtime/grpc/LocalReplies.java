@@ -23,38 +23,11 @@ final class LocalReplies {
       // gRFC A28: no matching virtual host or route fails the RPC with UNAVAILABLE.
       code = Status.Code.UNAVAILABLE;
     } else {
-      code = httpToGrpc(reply.status());
+      code = GrpcStatuses.fromHttp(reply.status());
     }
     String flags = reply.responseFlags().isEmpty() ? "" : " (" + reply.responseFlags() + ")";
     String body = reply.body().isEmpty() ? "" : ": " + reply.body();
     return Status.fromCode(code).withDescription("mesh local reply: HTTP " + reply.status() + flags + body);
-  }
-
-  private static Status.Code httpToGrpc(int status) {
-    Status.Code code;
-    switch (status) {
-      case 400:
-        code = Status.Code.INTERNAL;
-        break;
-      case 401:
-        code = Status.Code.UNAUTHENTICATED;
-        break;
-      case 403:
-        code = Status.Code.PERMISSION_DENIED;
-        break;
-      case 404:
-        code = Status.Code.UNIMPLEMENTED;
-        break;
-      case 429:
-      case 502:
-      case 503:
-      case 504:
-        code = Status.Code.UNAVAILABLE;
-        break;
-      default:
-        code = Status.Code.UNKNOWN;
-    }
-    return code;
   }
 
   static Metadata trailers(RoutedCall.LocalReply reply) {

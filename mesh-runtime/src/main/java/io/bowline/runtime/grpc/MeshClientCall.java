@@ -1,21 +1,63 @@
 package io.bowline.runtime.grpc;
 
+import io.bowline.api.config.CircuitBreakers;
+import io.bowline.api.config.RetryPolicy;
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.config.RouteTimeouts;
 import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.resilience.ClusterResilience;
+import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.resilience.Resilience;
+import io.bowline.runtime.resilience.circuitbreaker.ClusterCircuitBreaker;
+import io.bowline.runtime.resilience.fault.FaultDecision;
+import io.bowline.runtime.resilience.outlier.OutlierDetector;
+import io.bowline.runtime.resilience.retry.RetryBackoff;
+import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.routing.RequestEditor;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.ForwardingClientCallListener;
+import io.grpc.Context;
+import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One call on a {@link MeshChannel}. Routing needs the metadata, so the decision is made in
- * {@link #start}; every later method goes to the upstream call (or is ignored after a local reply).
+ * {@link #start}; then, as Envoy's fault filter and router would, using the resilience core:
+ * fault injection before any traffic (gRFC A33: delay {@code DI}, abort {@code FI} with
+ * {@code grpc_status} or the mapped {@code http_status}), circuit-breaker admission
+ * ({@code max_requests}; overflow is UNAVAILABLE + {@code UO}, gRFC A32), the effective deadline
+ * of gRFC A31 (the call's deadline, capped by {@code grpc_timeout_header_max} when set, else by a
+ * non-zero {@code max_stream_duration}; {@code RouteAction.timeout} is ignored for gRPC as A31
+ * says; expiry is DEADLINE_EXCEEDED + {@code UT}), then attempts. Each attempt picks a host
+ * without ejected hosts (and without tried hosts under {@code previous_hosts}), sends
+ * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
+ * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
+ * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
+ * retried per the route's retry policy until the first response headers or message arrive (the
+ * request message is kept for replay), at most 5 attempts (gRFC A44 cap; a deliberate difference
+ * from Envoy, spec §4.4); other call types are not retried. Unary calls are mirrored
+ * ({@link GrpcMirror}) once the first attempt is sent. Flags go in trailer
+ * {@value LocalReplies#RESPONSE_FLAGS}.
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+  /** gRFC A44 caps attempts at 5. */
+  static final int MAX_ATTEMPTS = 5;
+  static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
+  private static final Metadata.Key<String> ATTEMPT_COUNT_KEY = Metadata.Key.of(ATTEMPT_COUNT, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> FLAGS_KEY =
+      Metadata.Key.of(LocalReplies.RESPONSE_FLAGS, Metadata.ASCII_STRING_MARSHALLER);
+
   private final String target;
   private final String host;
   private final int port;
@@ -23,9 +65,41 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
+  private final Executor executor;
+  private final Context context; // the caller's, for attempts started after a delay or back-off
+
+  // everything below is guarded by this
+  private Listener<RespT> listener;
   private ClientCall<ReqT, RespT> delegate;
-  private boolean closedLocally;
-  private Status cancelledBeforeStart;
+  private boolean direct; // no mesh resilience: every method goes straight to the delegate
+  private boolean closed;
+  private Status cancelled;
+  private int requested;
+  private final List<ReqT> messages = new ArrayList<>(1);
+  private boolean halfClosed;
+  private Boolean compression;
+  private ScheduledFuture<?> timer;
+
+  // mesh path state, set in start
+  private RoutedCall.Upstream upstream;
+  private Metadata headers;
+  private MethodDescriptor<ReqT, RespT> upstreamMethod;
+  private CallOptions upstreamOptions;
+  private ClusterResilience state;
+  private ClusterCircuitBreaker cb;
+  private CircuitBreakers limits;
+  private RetryPolicy retryPolicy;
+  private RetryDecider decider;
+  private int maxAttempts = 1;
+  private UpstreamHost[] tried;
+  private boolean admitted;
+  private boolean retrying;
+  private boolean committed;
+  private boolean meshDeadline;
+  private FaultDecision pendingFault;
+  private String flags = "";
+  private boolean mirroring; // a unary call on a route with request_mirror_policies
+  private ReqT mirrorMessage;
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -36,124 +110,466 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.endpoints = endpoints;
     this.method = method;
     this.options = options;
+    Executor e = options.getExecutor();
+    this.executor = e != null ? e : Runnable::run;
+    this.context = Context.current();
   }
 
   @Override
-  public void start(Listener<RespT> listener, Metadata headers) {
-    if (cancelledBeforeStart != null) {
-      closeLocally(listener, cancelledBeforeStart, new Metadata());
+  public synchronized void start(Listener<RespT> l, Metadata h) {
+    this.listener = l;
+    if (cancelled != null) {
+      closeLocally(cancelled, new Metadata());
       return;
     }
-    GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), headers);
+    GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), h);
     RoutedCall call = router.route(host, port, view);
     if (call instanceof RoutedCall.LocalReply reply) {
-      closeLocally(listener, LocalReplies.status(reply), LocalReplies.trailers(reply));
+      closeLocally(LocalReplies.status(reply), LocalReplies.trailers(reply));
       return;
     }
-    if (!(call instanceof RoutedCall.Upstream upstream)) {
+    if (!(call instanceof RoutedCall.Upstream up)) {
+      direct = true;
       delegate = endpoints.get(host, port).newCall(method, options.withAuthority(target));
-      delegate.start(listener, headers);
+      delegate.start(l, h);
       return;
     }
-    UpstreamHost chosen = upstream.pickHost();
-    if (chosen == null) {
-      RoutedCall.LocalReply uh = RoutedCall.LocalReply.noHealthyUpstream();
-      closeLocally(listener, LocalReplies.status(uh), LocalReplies.trailers(uh));
-      return;
-    }
-    MethodDescriptor<ReqT, RespT> m = method;
-    CallOptions o = options.withAuthority(target);
-    if (upstream.mutation().changesRequest()) {
-      Edits edits = new Edits(headers);
-      upstream.mutation().applyToRequest(view, edits);
+    upstream = up;
+    headers = h;
+    upstreamMethod = method;
+    upstreamOptions = options.withAuthority(target);
+    if (up.mutation().changesRequest()) {
+      Edits edits = new Edits(h);
+      up.mutation().applyToRequest(view, edits);
       if (edits.path != null) {
-        m = method.toBuilder().setFullMethodName(edits.path.substring(1)).build();
+        upstreamMethod = method.toBuilder().setFullMethodName(edits.path.substring(1)).build();
       }
       if (edits.authority != null) {
-        o = options.withAuthority(edits.authority);
+        upstreamOptions = options.withAuthority(edits.authority);
+      }
+    }
+    RoutePolicies policies = up.route().policies();
+    upstreamOptions = withEffectiveDeadline(upstreamOptions, policies.timeouts());
+    Resilience resilience = router.resilience();
+    state = resilience.cluster(up.cluster());
+    cb = state.circuitBreaker();
+    limits = up.cluster().cluster().resilience().circuitBreakers();
+    retryPolicy = policies.retry();
+    if (retryPolicy != null && method.getType().clientSendsOneMessage()) {
+      decider = resilience.retry(retryPolicy);
+      maxAttempts = Math.min(MAX_ATTEMPTS, 1 + decider.numRetries());
+    }
+    mirroring = !policies.mirrors().isEmpty() && method.getType() == MethodDescriptor.MethodType.UNARY;
+    FaultDecision fault = policies.fault() == null
+        ? null : resilience.fault(policies.fault()).decide(view, up.cluster().cluster().name());
+    if (fault == null) {
+      admit();
+    } else if (fault.delays()) {
+      pendingFault = fault;
+      timer = FaultDelays.after(fault.delayMillis(), context.wrap(this::afterFaultDelay));
+    } else {
+      fault.finish();
+      closeLocally(abortStatus(fault), flagged(new Metadata(), fault.responseFlags()));
+    }
+  }
+
+  /** gRFC A31: the application deadline, never extended, capped by the route's settings. */
+  private CallOptions withEffectiveDeadline(CallOptions o, RouteTimeouts t) {
+    Duration cap = null;
+    if (t.grpcTimeoutHeaderMax() != null) {
+      cap = t.grpcTimeoutHeaderMax().isZero() ? null : t.grpcTimeoutHeaderMax();
+    } else if (t.maxStreamDuration() != null && !t.maxStreamDuration().isZero()) {
+      cap = t.maxStreamDuration();
+    }
+    if (cap == null) {
+      return o;
+    }
+    Deadline d = Deadline.after(cap.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline app = o.getDeadline();
+    Deadline inherited = context.getDeadline();
+    if (inherited != null && (app == null || inherited.isBefore(app))) {
+      app = inherited;
+    }
+    if (app != null && !d.isBefore(app)) {
+      return o;
+    }
+    meshDeadline = true;
+    return o.withDeadline(d);
+  }
+
+  private static Status abortStatus(FaultDecision fault) {
+    Status s = fault.grpcStatus() >= 0
+        ? Status.fromCodeValue(fault.grpcStatus()) : Status.fromCode(GrpcStatuses.fromHttp(fault.httpStatus()));
+    return s.isOk() ? s : s.withDescription("fault filter abort");
+  }
+
+  private synchronized void afterFaultDelay() {
+    timer = null;
+    FaultDecision fault = pendingFault;
+    pendingFault = null;
+    if (fault == null || closed) {
+      return;
+    }
+    fault.finish();
+    if (fault.aborts()) {
+      closeLocally(abortStatus(fault), flagged(new Metadata(), fault.responseFlags()));
+      return;
+    }
+    flags = ResponseFlags.DI;
+    admit();
+  }
+
+  private void admit() {
+    if (!cb.tryAcquireRequest(limits)) {
+      closeLocally(Status.UNAVAILABLE.withDescription("mesh local reply: upstream overflow (UO)"),
+          flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UO)));
+      return;
+    }
+    admitted = true;
+    attempt(1);
+  }
+
+  private void attempt(int n) {
+    timer = null;
+    if (closed) {
+      return;
+    }
+    boolean previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
+    if (previousHosts && tried == null) {
+      tried = new UpstreamHost[maxAttempts];
+    }
+    UpstreamHost chosen = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+        upstream.cluster().balancing().hosts().size(), previousHosts ? tried : null,
+        previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
+    if (chosen == null) {
+      RoutedCall.LocalReply uh = RoutedCall.LocalReply.noHealthyUpstream();
+      closeLocally(LocalReplies.status(uh), flagged(LocalReplies.trailers(uh), flags));
+      return;
+    }
+    if (previousHosts) {
+      tried[n - 1] = chosen;
+    }
+    Metadata h = headers;
+    if (maxAttempts > 1 || upstream.route().policies().includeAttemptCount()) {
+      h = new Metadata();
+      h.merge(headers);
+      if (upstream.route().policies().includeAttemptCount()) {
+        h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
+      }
+    }
+    CallOptions o = upstreamOptions;
+    if (retryPolicy != null && retryPolicy.perTryTimeout() != null && !retryPolicy.perTryTimeout().isZero()) {
+      Deadline perTry = Deadline.after(retryPolicy.perTryTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
+        o = o.withDeadline(perTry);
       }
     }
     chosen.onRequestStart();
+    ClientCall<ReqT, RespT> c;
     try {
-      delegate = endpoints.get(chosen.endpoint().address(), chosen.endpoint().port()).newCall(m, o);
-      delegate.start(new Upstream<>(listener, upstream, chosen), headers);
+      c = endpoints.get(chosen.endpoint().address(), chosen.endpoint().port()).newCall(upstreamMethod, o);
+      delegate = c;
+      c.start(new Attempt(chosen, n), h);
     } catch (RuntimeException e) {
       chosen.onRequestEnd();
+      release();
       throw e;
+    }
+    if (compression != null) {
+      c.setMessageCompression(compression);
+    }
+    if (requested > 0) {
+      c.request(requested);
+    }
+    for (ReqT m : messages) {
+      c.sendMessage(m);
+    }
+    if (halfClosed) {
+      c.halfClose();
+    }
+    if (n == 1) {
+      maybeMirror();
+    }
+    if (maxAttempts == 1) {
+      messages.clear();
     }
   }
 
-  private void closeLocally(Listener<RespT> listener, Status status, Metadata trailers) {
-    closedLocally = true;
-    listener.onClose(status, trailers);
+  /** Sends the shadows once: after the first attempt started (no fault abort) with the request complete. */
+  private void maybeMirror() {
+    if (!mirroring || !halfClosed || mirrorMessage == null) {
+      return;
+    }
+    mirroring = false;
+    GrpcMirror.mirror(router, endpoints, upstream.route().policies().mirrors(), upstreamMethod, headers,
+        upstreamOptions.getAuthority(), mirrorMessage);
+    mirrorMessage = null;
+  }
+
+  private void release() {
+    if (retrying) {
+      cb.releaseRetry();
+      retrying = false;
+    }
+    if (admitted) {
+      cb.releaseRequest();
+      admitted = false;
+    }
+  }
+
+  private static Metadata flagged(Metadata trailers, String f) {
+    if (!f.isEmpty()) {
+      trailers.put(FLAGS_KEY, f);
+    }
+    return trailers;
+  }
+
+  private void closeLocally(Status status, Metadata trailers) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    release();
+    Listener<RespT> l = listener;
+    executor.execute(() -> l.onClose(status, trailers));
+  }
+
+  /** Whether app calls should be held (before the first attempt, between attempts) or replayed later. */
+  private boolean holding() {
+    return !direct && (delegate == null || timer != null);
   }
 
   @Override
-  public void request(int numMessages) {
-    if (delegate != null) {
+  public synchronized void request(int numMessages) {
+    if (direct) {
+      delegate.request(numMessages);
+      return;
+    }
+    requested += numMessages;
+    if (!holding() && delegate != null) {
       delegate.request(numMessages);
     }
   }
 
   @Override
-  public void cancel(String message, Throwable cause) {
-    if (delegate != null) {
+  public synchronized void cancel(String message, Throwable cause) {
+    if (direct) {
       delegate.cancel(message, cause);
-    } else if (!closedLocally) {
-      cancelledBeforeStart = Status.CANCELLED.withDescription(message).withCause(cause);
+      return;
     }
+    if (closed || cancelled != null) {
+      return;
+    }
+    cancelled = Status.CANCELLED.withDescription(message).withCause(cause);
+    if (listener == null) {
+      return; // start() will close
+    }
+    boolean waiting = timer != null; // a fault delay or a retry back-off: no attempt in flight
+    if (waiting) {
+      timer.cancel(false);
+      timer = null;
+    }
+    if (pendingFault != null) {
+      pendingFault.finish();
+      pendingFault = null;
+    }
+    if (!waiting && delegate != null) {
+      delegate.cancel(message, cause); // its onClose ends the call (no retry once cancelled)
+      return;
+    }
+    closeLocally(cancelled, new Metadata());
   }
 
   @Override
-  public void halfClose() {
-    if (delegate != null) {
+  public synchronized void halfClose() {
+    if (direct) {
       delegate.halfClose();
+      return;
+    }
+    halfClosed = true;
+    if (!holding() && delegate != null) {
+      delegate.halfClose();
+      maybeMirror();
     }
   }
 
   @Override
-  public void sendMessage(ReqT message) {
-    if (delegate != null) {
+  public synchronized void sendMessage(ReqT message) {
+    if (direct) {
+      delegate.sendMessage(message);
+      return;
+    }
+    if (mirroring && mirrorMessage == null) {
+      mirrorMessage = message;
+    }
+    boolean hold = holding() || delegate == null;
+    if (hold || (maxAttempts > 1 && !committed)) {
+      messages.add(message);
+    }
+    if (!hold) {
       delegate.sendMessage(message);
     }
   }
 
   @Override
-  public boolean isReady() {
-    return delegate != null && delegate.isReady();
+  public synchronized boolean isReady() {
+    return delegate != null && !holding() && delegate.isReady();
   }
 
   @Override
-  public void setMessageCompression(boolean enabled) {
-    if (delegate != null) {
+  public synchronized void setMessageCompression(boolean enabled) {
+    if (direct) {
+      delegate.setMessageCompression(enabled);
+      return;
+    }
+    compression = enabled;
+    if (!holding() && delegate != null) {
       delegate.setMessageCompression(enabled);
     }
   }
 
-  /** Applies response header edits and releases the endpoint's active-request count on close. */
-  private static final class Upstream<RespT> extends ForwardingClientCallListener.SimpleForwardingClientCallListener<RespT> {
-    private final RoutedCall.Upstream routed;
-    private final UpstreamHost host;
+  /** One attempt's listener: commits on the first response, retries or ends the call on close. */
+  private final class Attempt extends ClientCall.Listener<RespT> {
+    private final UpstreamHost chosen;
+    private final int n;
+    private boolean responded;
 
-    Upstream(ClientCall.Listener<RespT> delegate, RoutedCall.Upstream routed, UpstreamHost host) {
-      super(delegate);
-      this.routed = routed;
-      this.host = host;
+    Attempt(UpstreamHost chosen, int n) {
+      this.chosen = chosen;
+      this.n = n;
+    }
+
+    private void commit() {
+      synchronized (MeshClientCall.this) {
+        if (!committed) {
+          committed = true;
+          messages.clear();
+        }
+      }
     }
 
     @Override
-    public void onHeaders(Metadata headers) {
-      if (routed.mutation().changesResponse()) {
-        routed.mutation().applyToResponse(new MetadataEditor(headers));
+    public void onHeaders(Metadata h) {
+      responded = true;
+      commit();
+      if (upstream.mutation().changesResponse()) {
+        upstream.mutation().applyToResponse(new MetadataEditor(h));
       }
-      super.onHeaders(headers);
+      listener.onHeaders(h);
+    }
+
+    @Override
+    public void onMessage(RespT message) {
+      responded = true;
+      commit();
+      listener.onMessage(message);
+    }
+
+    @Override
+    public void onReady() {
+      listener.onReady();
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      host.onRequestEnd();
-      super.onClose(status, trailers);
+      chosen.onRequestEnd();
+      Outcome outcome = outcome(status, trailers);
+      OutlierDetector od = state.outlier();
+      synchronized (MeshClientCall.this) {
+        if (od != null && cancelled == null && outcome != null) {
+          if (outcome.isResponse()) {
+            od.recordStatus(chosen, outcome.httpStatus());
+          } else {
+            od.recordLocalOriginFailure(chosen);
+          }
+        }
+        boolean retriable = !responded && !committed && cancelled == null && !closed && decider != null
+            && outcome != null && decider.retriable(outcome);
+        String end = "";
+        if (retriable) {
+          if (n < maxAttempts && retryNext(status)) {
+            return;
+          }
+          end = ResponseFlags.URX;
+        }
+        closed = true;
+        release();
+        String all = ResponseFlags.join(flags, end);
+        if (outcome == Outcome.PER_TRY_TIMEOUT
+            || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && meshDeadline && deadlineExpired())) {
+          all = ResponseFlags.join(all, ResponseFlags.UT);
+        }
+        listener.onClose(status, flagged(trailers, all));
+      }
     }
+
+    private boolean deadlineExpired() {
+      Deadline d = upstreamOptions.getDeadline();
+      return d != null && d.isExpired();
+    }
+
+    /** Schedules the next attempt after the back-off; false when the retry budget or deadline forbids it. */
+    private boolean retryNext(Status status) {
+      if (retrying) {
+        cb.releaseRetry();
+        retrying = false;
+      }
+      if (!cb.tryAcquireRetry(limits)) {
+        return false;
+      }
+      retrying = true;
+      long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
+      Deadline d = upstreamOptions.getDeadline();
+      if (d != null && d.timeRemaining(TimeUnit.MILLISECONDS) <= wait) {
+        return false;
+      }
+      int next = n + 1;
+      timer = FaultDelays.after(wait, context.wrap(() -> {
+        synchronized (MeshClientCall.this) {
+          try {
+            attempt(next);
+          } catch (RuntimeException e) {
+            closeLocally(Status.INTERNAL.withDescription("mesh retry failed to start").withCause(e), new Metadata());
+          }
+        }
+      }));
+      return true;
+    }
+
+    /**
+     * The attempt's outcome: a trailers-only response carries the gRPC status (Envoy retries on it,
+     * spec §4.2); a status the client library made up from a transport failure (it has a cause) is
+     * a reset or connect failure; a per-try deadline is {@code PER_TRY_TIMEOUT}.
+     */
+    private Outcome outcome(Status status, Metadata trailers) {
+      Status.Code code = status.getCode();
+      if (code == Status.Code.DEADLINE_EXCEEDED && !responded) {
+        Deadline d = upstreamOptions.getDeadline();
+        if (d == null || !d.isExpired()) {
+          return Outcome.PER_TRY_TIMEOUT;
+        }
+      }
+      if (status.getCause() != null && !responded) {
+        return isConnectFailure(status.getCause()) ? Outcome.CONNECT_FAILURE : Outcome.RESET;
+      }
+      Outcome.Headers lookup = name -> {
+        if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+          return null;
+        }
+        Iterable<String> values = trailers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+        return values == null ? null : String.join(",", values);
+      };
+      return Outcome.response(GrpcStatuses.toHttp(code), code.value(), lookup);
+    }
+  }
+
+  private static boolean isConnectFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Request edits: headers go into the metadata, path and authority are kept for the call. */

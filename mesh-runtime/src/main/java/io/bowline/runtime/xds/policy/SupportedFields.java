@@ -90,7 +90,9 @@ public final class SupportedFields {
     message(RouteAction.getDefaultInstance())
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
             "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "hash_policy",
-            "timeout", "retry_policy", "request_mirror_policies");
+            "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout");
+    message(RouteAction.MaxStreamDuration.getDefaultInstance())
+        .supported("max_stream_duration", "grpc_timeout_header_max");
     message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
     message(WeightedCluster.ClusterWeight.getDefaultInstance())
         .supported("name", "weight", "request_headers_to_add", "request_headers_to_remove",

@@ -1,0 +1,87 @@
+package io.bowline.runtime.grpc;
+
+import io.bowline.api.config.MirrorPolicy;
+import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.resilience.ClusterResilience;
+import io.bowline.runtime.resilience.mirror.Mirrors;
+import io.bowline.runtime.resilience.outlier.OutlierDetector;
+import io.bowline.runtime.snapshot.ClusterEntry;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Shadow copies of unary gRPC calls for Envoy {@code request_mirror_policies}: each policy that
+ * fires sends the request message with the call's (edited) metadata, on the mirror executor
+ * (bounded; full ⇒ dropped), through the shadow cluster's circuit breaker, load balancer and
+ * outlier detection, with {@code -shadow} appended to {@code :authority} unless the policy disables
+ * it, and a 15 s deadline. The shadow's response is discarded and never reaches or delays the
+ * caller. Streaming calls are not mirrored.
+ */
+final class GrpcMirror {
+  /** How long a shadow call may take. */
+  static final long SHADOW_DEADLINE_MS = 15_000;
+
+  private GrpcMirror() {}
+
+  /** Mirrors one unary request per {@code policies}; returns at once. */
+  static <ReqT, RespT> void mirror(OutboundRouter router, EndpointChannels endpoints, List<MirrorPolicy> policies,
+      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message) {
+    for (MirrorPolicy p : policies) {
+      if (!Mirrors.fires(p)) {
+        continue;
+      }
+      ClusterEntry shadow = router.cluster(p.cluster());
+      if (shadow == null) {
+        continue;
+      }
+      Metadata copy = new Metadata();
+      copy.merge(headers);
+      String shadowAuthority = Mirrors.shadowAuthority(p, authority);
+      router.resilience().mirrors().submit(() -> send(router, endpoints, shadow, method, copy, shadowAuthority, message));
+    }
+  }
+
+  private static <ReqT, RespT> long send(OutboundRouter router, EndpointChannels endpoints, ClusterEntry shadow,
+      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message) {
+    ClusterResilience state = router.resilience().cluster(shadow);
+    var limits = shadow.cluster().resilience().circuitBreakers();
+    if (!state.circuitBreaker().tryAcquireRequest(limits)) {
+      return 0;
+    }
+    try {
+      UpstreamHost host = state.pick(shadow.balancing().balancer(), shadow.balancing().hosts().size(), null, 0);
+      if (host == null) {
+        return 0;
+      }
+      host.onRequestStart();
+      int status;
+      try {
+        ClientCalls.blockingUnaryCall(
+            ClientInterceptors.intercept(endpoints.get(host.endpoint().address(), host.endpoint().port()),
+                MetadataUtils.newAttachHeadersInterceptor(headers)),
+            method, CallOptions.DEFAULT.withAuthority(authority).withDeadlineAfter(SHADOW_DEADLINE_MS, TimeUnit.MILLISECONDS),
+            message);
+        status = 200;
+      } catch (StatusRuntimeException e) {
+        status = GrpcStatuses.toHttp(e.getStatus().getCode());
+      } finally {
+        host.onRequestEnd();
+      }
+      OutlierDetector od = state.outlier();
+      if (od != null) {
+        od.recordStatus(host, status);
+      }
+      return 0;
+    } finally {
+      state.circuitBreaker().releaseRequest();
+    }
+  }
+}
