@@ -158,9 +158,10 @@ public final class LocalControlPlane implements AutoCloseable {
     boolean ok = !resources.hasErrors();
     if (ok) {
       String next = Long.toString(++version);
+      // recorded before serving, so a client that already has the push never sees an older published()
+      published = new Published(next, config.files(), Instant.now());
       server.publish(view -> view.equals(ClientView.DEFAULT) ? resources : translator.translate(config, view),
           next);
-      published = new Published(next, config.files(), Instant.now());
     }
     if (log.isDebugEnabled()) {
       log.debug("translated in {} ms ({} ms CPU), served to {} client views in {} ms ({} ms CPU)",
