@@ -18,44 +18,22 @@ final class DestinationRuleParser {
   static Optional<DestinationRule> parse(SpecReader spec) {
     spec.reportUnhandled(HANDLED, IGNORED);
     Optional<String> host = spec.requiredString("host");
-    Optional<LoadBalancer> loadBalancer = trafficPolicy(spec);
+    Optional<LoadBalancerSettings> loadBalancer = trafficPolicy(spec);
     List<Subset> subsets = new ArrayList<>();
     for (SpecReader subset : spec.objects("subsets")) {
       subset.reportUnhandled(Set.of("name", "labels", "trafficPolicy"), Set.of());
       Optional<String> name = subset.requiredString("name");
-      Optional<LoadBalancer> subsetLoadBalancer = trafficPolicy(subset);
+      Optional<LoadBalancerSettings> subsetLoadBalancer = trafficPolicy(subset);
       name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer, TrafficResilienceParser.parse(subset))));
     }
     return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec)));
   }
 
-  /** Reads {@code trafficPolicy.loadBalancer.simple} of {@code owner}; other policies are reported. */
-  private static Optional<LoadBalancer> trafficPolicy(SpecReader owner) {
+  /** Reads {@code trafficPolicy.loadBalancer} of {@code owner}; other policies are reported. */
+  private static Optional<LoadBalancerSettings> trafficPolicy(SpecReader owner) {
     return owner.object("trafficPolicy").flatMap(policy -> {
       policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection"), Set.of());
-      return policy.object("loadBalancer").map(DestinationRuleParser::loadBalancer);
+      return policy.object("loadBalancer").map(LoadBalancerParser::parse);
     });
-  }
-
-  private static LoadBalancer loadBalancer(SpecReader settings) {
-    settings.reportUnhandled(Set.of("simple"), Set.of());
-    String simple = settings.string("simple").orElse("UNSPECIFIED");
-    switch (simple) {
-      case "ROUND_ROBIN":
-        return LoadBalancer.ROUND_ROBIN;
-      case "RANDOM":
-        return LoadBalancer.RANDOM;
-      case "UNSPECIFIED":
-      case "LEAST_REQUEST":
-      case "LEAST_CONN":
-        return LoadBalancer.LEAST_REQUEST;
-      case "PASSTHROUGH":
-        settings.warning("simple", "PASSTHROUGH is not translated yet; using Istio's default LEAST_REQUEST");
-        return LoadBalancer.LEAST_REQUEST;
-      default:
-        settings.error("simple", "unknown load balancer '" + simple
-            + "' (UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH)");
-        return LoadBalancer.LEAST_REQUEST;
-    }
   }
 }

@@ -1,7 +1,10 @@
 package io.bowline.controlplane.translate;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.UInt64Value;
+import io.bowline.controlplane.istio.ConsistentHash;
 import io.bowline.controlplane.istio.LoadBalancer;
+import io.bowline.controlplane.istio.LoadBalancerSettings;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -9,9 +12,15 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 
 /**
  * Builds the EDS clusters of a service port: Envoy {@code config.cluster.v3.Cluster} of type EDS whose
- * endpoints come over ADS under the cluster's own name, with the DestinationRule's load balancer.
+ * endpoints come over ADS under the cluster's own name, with the DestinationRule's load balancer. A
+ * {@code consistentHash} becomes {@code MAGLEV} (with {@code maglev_lb_config.table_size} only when
+ * {@code maglev.tableSize} is set) or {@code RING_HASH} with {@code ring_hash_lb_config.minimum_ring_size} =
+ * {@code minimumRingSize}, 1024 when unset (istiod's {@code applyLoadBalancer}).
  */
 final class ClusterTranslator {
+
+  /** {@code RingHashLbConfig.minimum_ring_size} istiod writes when the rule sets none. */
+  static final long DEFAULT_MINIMUM_RING_SIZE = 1024;
 
   /** {@code Cluster.connect_timeout}, as istiod sets it by default: 10 s. */
   static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(10).build();
@@ -19,16 +28,31 @@ final class ClusterTranslator {
   private ClusterTranslator() {}
 
   /** An EDS cluster named {@code name}, fetching its ClusterLoadAssignment of the same name over ADS. */
-  static Cluster edsCluster(String name, LoadBalancer loadBalancer) {
-    return Cluster.newBuilder()
+  static Cluster edsCluster(String name, LoadBalancerSettings loadBalancer) {
+    Cluster.Builder cluster = Cluster.newBuilder()
         .setName(name)
         .setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
             .setEdsConfig(adsConfigSource())
             .setServiceName(name))
-        .setLbPolicy(lbPolicy(loadBalancer))
-        .setConnectTimeout(CONNECT_TIMEOUT)
-        .build();
+        .setConnectTimeout(CONNECT_TIMEOUT);
+    loadBalancer.consistentHash().ifPresentOrElse(
+        hash -> consistentHash(cluster, hash),
+        () -> cluster.setLbPolicy(lbPolicy(loadBalancer.simple())));
+    return cluster.build();
+  }
+
+  private static void consistentHash(Cluster.Builder cluster, ConsistentHash hash) {
+    if (hash.maglev()) {
+      cluster.setLbPolicy(Cluster.LbPolicy.MAGLEV);
+      if (hash.tableSize() > 0) {
+        cluster.setMaglevLbConfig(Cluster.MaglevLbConfig.newBuilder().setTableSize(UInt64Value.of(hash.tableSize())));
+      }
+      return;
+    }
+    long ringSize = hash.minimumRingSize() > 0 ? hash.minimumRingSize() : DEFAULT_MINIMUM_RING_SIZE;
+    cluster.setLbPolicy(Cluster.LbPolicy.RING_HASH)
+        .setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(ringSize)));
   }
 
   /** A {@code ConfigSource} that says "over the ADS stream, API v3". */

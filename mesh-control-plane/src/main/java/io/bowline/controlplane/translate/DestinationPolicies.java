@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.LoadBalancer;
+import io.bowline.controlplane.istio.LoadBalancerSettings;
 import io.bowline.controlplane.istio.TrafficResilience;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,10 +22,10 @@ import java.util.Optional;
 final class DestinationPolicies {
 
   /** Istio's load balancer when none is configured. */
-  static final LoadBalancer DEFAULT_LOAD_BALANCER = LoadBalancer.LEAST_REQUEST;
+  static final LoadBalancerSettings DEFAULT_LOAD_BALANCER = LoadBalancerSettings.of(LoadBalancer.LEAST_REQUEST);
 
   /** The merged policy of one host. */
-  record Policy(Optional<LoadBalancer> loadBalancer, Map<String, Subset> subsets, List<String> rules,
+  record Policy(Optional<LoadBalancerSettings> loadBalancer, Map<String, Subset> subsets, List<String> rules,
       TrafficResilience resilience) {}
 
   private final Map<String, Policy> byHost = new LinkedHashMap<>();
@@ -61,13 +62,22 @@ final class DestinationPolicies {
   }
 
   /** The load balancer of the whole service {@code host}. */
-  LoadBalancer loadBalancer(String host) {
+  LoadBalancerSettings loadBalancer(String host) {
     return forHost(host).loadBalancer().orElse(DEFAULT_LOAD_BALANCER);
   }
 
   /** The load balancer of one subset: its own, else the rule's, else Istio's default. */
-  LoadBalancer loadBalancer(String host, Subset subset) {
+  LoadBalancerSettings loadBalancer(String host, Subset subset) {
     return subset.loadBalancer().or(() -> forHost(host).loadBalancer()).orElse(DEFAULT_LOAD_BALANCER);
+  }
+
+  /**
+   * The load balancer of a route destination: the subset's when {@code subset} names one defined for
+   * {@code host} (empty or unknown: the service's).
+   */
+  LoadBalancerSettings loadBalancer(String host, String subset) {
+    Subset defined = subset.isEmpty() ? null : forHost(host).subsets().get(subset);
+    return defined == null ? loadBalancer(host) : loadBalancer(host, defined);
   }
 
   /** The connection pool and outlier detection of the whole service {@code host} (the first rule's wins). */
@@ -100,7 +110,7 @@ final class DestinationPolicies {
             + " of host " + host + " is already defined; the first definition wins");
       }
     }
-    Optional<LoadBalancer> loadBalancer =
+    Optional<LoadBalancerSettings> loadBalancer =
         existing != null && existing.loadBalancer().isPresent() ? existing.loadBalancer() : rule.loadBalancer();
     TrafficResilience resilience =
         existing != null && !existing.resilience().isEmpty() ? existing.resilience() : rule.resilience();

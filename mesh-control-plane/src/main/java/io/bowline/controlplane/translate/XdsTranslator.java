@@ -76,7 +76,7 @@ public final class XdsTranslator {
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
-    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry), client);
+    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry, policies), client);
     ClientScope scope = ClientScope.of(config, client);
 
     List<Listener> listeners = new ArrayList<>();
