@@ -12,14 +12,15 @@ import java.util.Optional;
  * @param loadBalancer {@code spec.trafficPolicy.loadBalancer}; empty when no load balancer is set
  * @param subsets {@code spec.subsets}
  * @param resilience {@code spec.trafficPolicy.connectionPool} and {@code outlierDetection}
+ * @param portLevelSettings {@code spec.trafficPolicy.portLevelSettings}
  */
 public record DestinationRule(
     ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets,
-    TrafficResilience resilience) {
+    TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {
 
-  /** A rule without connection pool or outlier detection settings. */
+  /** A rule without connection pool, outlier detection or port-level settings. */
   public DestinationRule(ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets) {
-    this(ref, host, loadBalancer, subsets, TrafficResilience.NONE);
+    this(ref, host, loadBalancer, subsets, TrafficResilience.NONE, List.of());
   }
 
   /**
@@ -29,23 +30,27 @@ public record DestinationRule(
    * @param labels {@code labels} an endpoint must all carry to belong to the subset
    * @param loadBalancer {@code trafficPolicy.loadBalancer} of the subset; empty to inherit the rule's
    * @param resilience the subset's {@code trafficPolicy.connectionPool} / {@code outlierDetection}
+   * @param portLevelSettings the subset's {@code trafficPolicy.portLevelSettings}
    */
   public record Subset(
-      String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience) {
+      String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience,
+      List<PortTrafficPolicy> portLevelSettings) {
 
-    /** A subset without connection pool or outlier detection settings. */
+    /** A subset without connection pool, outlier detection or port-level settings. */
     public Subset(String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer) {
-      this(name, labels, loadBalancer, TrafficResilience.NONE);
+      this(name, labels, loadBalancer, TrafficResilience.NONE, List.of());
     }
 
-    /** Copies the labels so the record stays immutable. */
+    /** Copies the labels and port-level settings so the record stays immutable. */
     public Subset {
       labels = Map.copyOf(labels);
+      portLevelSettings = List.copyOf(portLevelSettings);
     }
   }
 
-  /** Copies the subsets so the record stays immutable. */
+  /** Copies the subsets and port-level settings so the record stays immutable. */
   public DestinationRule {
     subsets = List.copyOf(subsets);
+    portLevelSettings = List.copyOf(portLevelSettings);
   }
 }

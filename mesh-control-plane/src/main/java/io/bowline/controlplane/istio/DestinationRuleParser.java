@@ -2,8 +2,10 @@ package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.istio.DestinationRule.Subset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** Parses the {@code spec} of an Istio {@code DestinationRule}. */
@@ -24,15 +26,43 @@ final class DestinationRuleParser {
       subset.reportUnhandled(Set.of("name", "labels", "trafficPolicy"), Set.of());
       Optional<String> name = subset.requiredString("name");
       Optional<LoadBalancerSettings> subsetLoadBalancer = trafficPolicy(subset);
-      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer, TrafficResilienceParser.parse(subset))));
+      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer,
+          TrafficResilienceParser.parse(subset), portLevelSettings(subset))));
     }
-    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec)));
+    return host.map(h -> new DestinationRule(
+        spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec), portLevelSettings(spec)));
+  }
+
+  /** Reads {@code trafficPolicy.portLevelSettings} of {@code owner}; entries without a port number are errors. */
+  private static List<PortTrafficPolicy> portLevelSettings(SpecReader owner) {
+    List<PortTrafficPolicy> settings = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    owner.object("trafficPolicy").ifPresent(policy -> {
+      for (SpecReader entry : policy.objects("portLevelSettings")) {
+        entry.reportUnhandled(Set.of("port", "loadBalancer", "connectionPool", "outlierDetection"), Set.of());
+        OptionalInt port = entry.object("port").map(p -> {
+          p.reportUnhandled(Set.of("number"), Set.of());
+          return p.port("number");
+        }).orElse(OptionalInt.empty());
+        if (port.isEmpty()) {
+          entry.error("port", "portLevelSettings entry needs port.number");
+          continue;
+        }
+        if (!seen.add(port.getAsInt())) {
+          entry.warning("port", "port " + port.getAsInt() + " already has port-level settings; the first entry wins");
+          continue;
+        }
+        settings.add(new PortTrafficPolicy(port.getAsInt(),
+            entry.object("loadBalancer").map(LoadBalancerParser::parse), TrafficResilienceParser.fromPolicy(entry)));
+      }
+    });
+    return settings;
   }
 
   /** Reads {@code trafficPolicy.loadBalancer} of {@code owner}; other policies are reported. */
   private static Optional<LoadBalancerSettings> trafficPolicy(SpecReader owner) {
     return owner.object("trafficPolicy").flatMap(policy -> {
-      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection"), Set.of());
+      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings"), Set.of());
       return policy.object("loadBalancer").map(LoadBalancerParser::parse);
     });
   }

@@ -21,6 +21,11 @@ final class ClusterPolicyTranslator {
 
   private ClusterPolicyTranslator() {}
 
+  /** The EDS cluster {@code name} with {@code policy}'s load balancer, connection pool and outlier detection. */
+  static Cluster apply(String name, DestinationPolicies.ClusterPolicy policy) {
+    return apply(ClusterTranslator.edsCluster(name, policy.loadBalancer()), policy.resilience());
+  }
+
   static Cluster apply(Cluster cluster, TrafficResilience r) {
     if (r.isEmpty()) {
       return cluster;

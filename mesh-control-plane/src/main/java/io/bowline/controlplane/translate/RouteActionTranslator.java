@@ -50,9 +50,9 @@ final class RouteActionTranslator {
     RouteAction.Builder action = RouteAction.newBuilder().setTimeout(NO_TIMEOUT);
     HttpPolicyTranslator.apply(rule.policies(), action, d -> clusterName(virtualService, d, listenerPort));
     destinations.stream()
-        .flatMap(destination -> policies.loadBalancer(
-            resolver.resolve(destination.host(), virtualService.ref().namespace()), destination.subset())
-            .consistentHash().stream())
+        .flatMap(destination -> policies.forCluster(
+            resolver.resolve(destination.host(), virtualService.ref().namespace()), destination.subset(),
+            port(virtualService, destination, listenerPort)).loadBalancer().consistentHash().stream())
         .findFirst()
         .ifPresent(hash -> action.addHashPolicy(HashPolicyTranslator.hashPolicy(hash)));
     if (destinations.size() == 1) {
@@ -73,8 +73,8 @@ final class RouteActionTranslator {
    * {@code route} (a service's default route) with the {@code hash_policy} of the service's own consistent
    * hash, when its DestinationRule sets one (istiod's default outbound route does the same).
    */
-  Route withServiceHashPolicy(Route route, String host) {
-    return policies.loadBalancer(host).consistentHash()
+  Route withServiceHashPolicy(Route route, String host, int port) {
+    return policies.forCluster(host, port).loadBalancer().consistentHash()
         .map(hash -> route.toBuilder()
             .setRoute(route.getRoute().toBuilder().addHashPolicy(HashPolicyTranslator.hashPolicy(hash)))
             .build())
@@ -88,13 +88,18 @@ final class RouteActionTranslator {
    */
   String clusterName(VirtualService virtualService, Destination destination, int listenerPort) {
     String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
-    int port = destination.port();
-    if (port == 0) {
-      port = registry.find(host)
-          .filter(service -> service.ports().size() == 1)
-          .map(service -> service.ports().get(0).number())
-          .orElse(listenerPort);
+    return ClusterNames.outbound(port(virtualService, destination, listenerPort), destination.subset(), host);
+  }
+
+  /** The port of a destination's cluster; see {@link #clusterName}. */
+  private int port(VirtualService virtualService, Destination destination, int listenerPort) {
+    if (destination.port() != 0) {
+      return destination.port();
     }
-    return ClusterNames.outbound(port, destination.subset(), host);
+    String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
+    return registry.find(host)
+        .filter(service -> service.ports().size() == 1)
+        .map(service -> service.ports().get(0).number())
+        .orElse(listenerPort);
   }
 }

@@ -90,11 +90,11 @@ public final class XdsTranslator {
       List<Subset> subsets = policies.subsets(service.host());
       for (ServicePort port : service.ports()) {
         String name = ClusterNames.outbound(port.number(), "", service.host());
-        clusters.add(ClusterPolicyTranslator.apply(ClusterTranslator.edsCluster(name, policies.loadBalancer(service.host())), policies.resilience(service.host())));
+        clusters.add(ClusterPolicyTranslator.apply(name, policies.forCluster(service.host(), port.number())));
         endpoints.add(EndpointTranslator.loadAssignment(name, port, service.endpoints()));
         for (Subset subset : subsets) {
           String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
-          clusters.add(ClusterPolicyTranslator.apply(ClusterTranslator.edsCluster(subsetName, policies.loadBalancer(service.host(), subset)), policies.resilience(service.host(), subset)));
+          clusters.add(ClusterPolicyTranslator.apply(subsetName, policies.forCluster(service.host(), subset, port.number())));
           endpoints.add(EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)));
         }
         listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
