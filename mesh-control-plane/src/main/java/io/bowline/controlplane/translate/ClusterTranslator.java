@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 
 /**
  * Builds the EDS clusters of a service port: Envoy {@code config.cluster.v3.Cluster} of type EDS whose
@@ -53,6 +54,21 @@ final class ClusterTranslator {
     long ringSize = hash.minimumRingSize() > 0 ? hash.minimumRingSize() : DEFAULT_MINIMUM_RING_SIZE;
     cluster.setLbPolicy(Cluster.LbPolicy.RING_HASH)
         .setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder().setMinimumRingSize(UInt64Value.of(ringSize)));
+  }
+
+  /**
+   * A {@code STRICT_DNS} or {@code LOGICAL_DNS} cluster named {@code name} whose endpoints are inline in
+   * {@code load_assignment} (hostnames the client resolves), looked up IPv4-only ({@code dns_lookup_family
+   * V4_ONLY}, istiod's default for IPv4 proxies), with the DestinationRule's load balancer.
+   */
+  static Cluster dnsCluster(String name, Cluster.DiscoveryType type, LoadBalancerSettings loadBalancer,
+      ClusterLoadAssignment assignment) {
+    return edsCluster(name, loadBalancer).toBuilder()
+        .clearEdsClusterConfig()
+        .setType(type)
+        .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY)
+        .setLoadAssignment(assignment)
+        .build();
   }
 
   /** A {@code ConfigSource} that says "over the ADS stream, API v3". */

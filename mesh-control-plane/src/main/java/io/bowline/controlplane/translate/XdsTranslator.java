@@ -90,12 +90,20 @@ public final class XdsTranslator {
       List<Subset> subsets = policies.subsets(service.host());
       for (ServicePort port : service.ports()) {
         String name = ClusterNames.outbound(port.number(), "", service.host());
-        clusters.add(ClusterPolicyTranslator.apply(name, policies.forCluster(service.host(), port.number())));
-        endpoints.add(EndpointTranslator.loadAssignment(name, port, service.endpoints()));
+        boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
+        ClusterLoadAssignment assignment = EndpointTranslator.loadAssignment(name, port, service.endpoints());
+        clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, policies.forCluster(service.host(), port.number())));
+        if (eds) {
+          endpoints.add(assignment);
+        }
         for (Subset subset : subsets) {
           String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
-          clusters.add(ClusterPolicyTranslator.apply(subsetName, policies.forCluster(service.host(), subset, port.number())));
-          endpoints.add(EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)));
+          ClusterLoadAssignment subsetAssignment = EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset));
+          clusters.add(ClusterPolicyTranslator.apply(
+              subsetName, service, subsetAssignment, policies.forCluster(service.host(), subset, port.number())));
+          if (eds) {
+            endpoints.add(subsetAssignment);
+          }
         }
         listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
         routeConfigurations.add(
