@@ -2,7 +2,9 @@ package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.istio.ConsistentHash.HashKey;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -12,12 +14,47 @@ final class LoadBalancerParser {
   private LoadBalancerParser() {}
 
   static LoadBalancerSettings parse(SpecReader settings) {
-    settings.reportUnhandled(Set.of("simple", "consistentHash"), Set.of());
+    settings.reportUnhandled(Set.of("simple", "consistentHash", "localityLbSetting"), Set.of());
     Optional<ConsistentHash> hash = settings.object("consistentHash").flatMap(LoadBalancerParser::consistentHash);
     if (hash.isPresent() && settings.has("simple")) {
       settings.error("simple", "simple and consistentHash are mutually exclusive (one of LoadBalancerSettings.lb_policy)");
     }
-    return new LoadBalancerSettings(simple(settings), hash);
+    return new LoadBalancerSettings(simple(settings), hash,
+        settings.object("localityLbSetting").map(LoadBalancerParser::locality));
+  }
+
+  private static LocalityLbSetting locality(SpecReader setting) {
+    setting.reportUnhandled(Set.of("enabled", "distribute", "failover", "failoverPriority"), Set.of());
+    List<LocalityLbSetting.Distribute> distribute = new ArrayList<>();
+    for (SpecReader entry : setting.objects("distribute")) {
+      entry.reportUnhandled(Set.of("from", "to"), Set.of());
+      Map<String, Integer> to = new LinkedHashMap<>();
+      entry.object("to").ifPresent(weights -> weights.keys()
+          .forEach(locality -> weights.integer(locality).ifPresent(weight -> to.put(locality, weight))));
+      int sum = to.values().stream().mapToInt(Integer::intValue).sum();
+      if (sum != 100) {
+        entry.error("to", "the weights must sum to 100, they sum to " + sum);
+      }
+      entry.requiredString("from").ifPresent(from -> distribute.add(new LocalityLbSetting.Distribute(from, to)));
+    }
+    List<LocalityLbSetting.Failover> failover = new ArrayList<>();
+    for (SpecReader entry : setting.objects("failover")) {
+      entry.reportUnhandled(Set.of("from", "to"), Set.of());
+      Optional<String> from = entry.requiredString("from");
+      Optional<String> to = entry.requiredString("to");
+      if (from.isPresent() && to.isPresent()) {
+        failover.add(new LocalityLbSetting.Failover(from.get(), to.get()));
+      }
+    }
+    if (!distribute.isEmpty() && !failover.isEmpty()) {
+      setting.error("distribute", "distribute and failover are mutually exclusive");
+    }
+    List<String> failoverPriority = setting.strings("failoverPriority");
+    if (!failoverPriority.isEmpty()) {
+      setting.warning("failoverPriority", "failoverPriority is not translated yet; ignored (priorities follow"
+          + " locality proximity only)");
+    }
+    return new LocalityLbSetting(setting.bool("enabled").orElse(true), distribute, failover, failoverPriority);
   }
 
   private static LoadBalancer simple(SpecReader settings) {

@@ -91,16 +91,19 @@ public final class XdsTranslator {
       for (ServicePort port : service.ports()) {
         String name = ClusterNames.outbound(port.number(), "", service.host());
         boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
-        ClusterLoadAssignment assignment = EndpointTranslator.loadAssignment(name, port, service.endpoints());
-        clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, policies.forCluster(service.host(), port.number())));
+        DestinationPolicies.ClusterPolicy servicePolicy = policies.forCluster(service.host(), port.number());
+        ClusterLoadAssignment assignment = forClient(
+            EndpointTranslator.loadAssignment(name, port, service.endpoints()), servicePolicy, client);
+        clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
         if (eds) {
           endpoints.add(assignment);
         }
         for (Subset subset : subsets) {
           String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
-          ClusterLoadAssignment subsetAssignment = EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset));
-          clusters.add(ClusterPolicyTranslator.apply(
-              subsetName, service, subsetAssignment, policies.forCluster(service.host(), subset, port.number())));
+          DestinationPolicies.ClusterPolicy subsetPolicy = policies.forCluster(service.host(), subset, port.number());
+          ClusterLoadAssignment subsetAssignment = forClient(
+              EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)), subsetPolicy, client);
+          clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
           if (eds) {
             endpoints.add(subsetAssignment);
           }
@@ -130,5 +133,12 @@ public final class XdsTranslator {
         .map(ResourceRef::namespace)
         .forEach(namespaces::add);
     return namespaces;
+  }
+
+  /** The assignment as {@code client} sees it under the cluster's locality load balancing. */
+  private static ClusterLoadAssignment forClient(
+      ClusterLoadAssignment assignment, DestinationPolicies.ClusterPolicy policy, ClientView client) {
+    return LocalityLoadBalancing.apply(assignment, client.locality(), policy.loadBalancer().localityLbSetting(),
+        policy.resilience().outlierDetection() != null);
   }
 }
