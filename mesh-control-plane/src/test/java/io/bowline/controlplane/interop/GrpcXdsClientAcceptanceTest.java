@@ -165,6 +165,46 @@ class GrpcXdsClientAcceptanceTest {
     assertAllAcked();
   }
 
+  @Test
+  @Order(4)
+  void consistentHashOnAHeaderPinsEachUserToOneWorkload() throws IOException {
+    TestConfigs.write(dir, "10-dr.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: reviews}
+        spec:
+          host: reviews
+          trafficPolicy:
+            loadBalancer:
+              consistentHash: {httpHeaderName: end-user, ringHash: {minimumRingSize: 1024}}
+        """);
+    TestConfigs.write(dir, "20-vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - route: [{destination: {host: reviews}}]
+        """);
+    assertThat(controlPlane.reload()).as("reload: %s", controlPlane.diagnostics()).isTrue();
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(distribution("user-0")).hasSize(1));
+
+    Map<String, Integer> seen = new HashMap<>();
+    for (int user = 0; user < 30; user++) {
+      Map<String, Integer> counts = new HashMap<>();
+      for (int i = 0; i < 10; i++) {
+        counts.merge(call("user-" + user), 1, Integer::sum);
+      }
+      assertThat(counts).as("user-%d", user).hasSize(1);
+      seen.merge(counts.keySet().iterator().next(), 1, Integer::sum);
+    }
+    // 30 users over 3 equally weighted hosts: all on one host has probability 3 * 3^-30.
+    assertThat(seen).hasSizeGreaterThan(1);
+    assertAllAcked();
+  }
+
   private static void switchVirtualService(String fixture) throws IOException {
     useFixture("20-vs.yaml", fixture);
     assertThat(controlPlane.reload()).as("reload of %s: %s", fixture, controlPlane.diagnostics()).isTrue();
