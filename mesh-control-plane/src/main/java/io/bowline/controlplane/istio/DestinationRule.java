@@ -9,17 +9,18 @@ import java.util.Optional;
  *
  * @param ref where it came from
  * @param host {@code spec.host}, as written (resolved during translation)
- * @param loadBalancer {@code spec.trafficPolicy.loadBalancer.simple}; empty when no load balancer is set
+ * @param loadBalancer {@code spec.trafficPolicy.loadBalancer}; empty when no load balancer is set
  * @param subsets {@code spec.subsets}
  * @param resilience {@code spec.trafficPolicy.connectionPool} and {@code outlierDetection}
+ * @param portLevelSettings {@code spec.trafficPolicy.portLevelSettings}
  */
 public record DestinationRule(
-    ResourceRef ref, String host, Optional<LoadBalancer> loadBalancer, List<Subset> subsets,
-    TrafficResilience resilience) {
+    ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets,
+    TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {
 
-  /** A rule without connection pool or outlier detection settings. */
-  public DestinationRule(ResourceRef ref, String host, Optional<LoadBalancer> loadBalancer, List<Subset> subsets) {
-    this(ref, host, loadBalancer, subsets, TrafficResilience.NONE);
+  /** A rule without connection pool, outlier detection or port-level settings. */
+  public DestinationRule(ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets) {
+    this(ref, host, loadBalancer, subsets, TrafficResilience.NONE, List.of());
   }
 
   /**
@@ -27,25 +28,29 @@ public record DestinationRule(
    *
    * @param name {@code name}, used in cluster names {@code outbound|port|name|host}
    * @param labels {@code labels} an endpoint must all carry to belong to the subset
-   * @param loadBalancer {@code trafficPolicy.loadBalancer.simple} of the subset; empty to inherit the rule's
+   * @param loadBalancer {@code trafficPolicy.loadBalancer} of the subset; empty to inherit the rule's
    * @param resilience the subset's {@code trafficPolicy.connectionPool} / {@code outlierDetection}
+   * @param portLevelSettings the subset's {@code trafficPolicy.portLevelSettings}
    */
   public record Subset(
-      String name, Map<String, String> labels, Optional<LoadBalancer> loadBalancer, TrafficResilience resilience) {
+      String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience,
+      List<PortTrafficPolicy> portLevelSettings) {
 
-    /** A subset without connection pool or outlier detection settings. */
-    public Subset(String name, Map<String, String> labels, Optional<LoadBalancer> loadBalancer) {
-      this(name, labels, loadBalancer, TrafficResilience.NONE);
+    /** A subset without connection pool, outlier detection or port-level settings. */
+    public Subset(String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer) {
+      this(name, labels, loadBalancer, TrafficResilience.NONE, List.of());
     }
 
-    /** Copies the labels so the record stays immutable. */
+    /** Copies the labels and port-level settings so the record stays immutable. */
     public Subset {
       labels = Map.copyOf(labels);
+      portLevelSettings = List.copyOf(portLevelSettings);
     }
   }
 
-  /** Copies the subsets so the record stays immutable. */
+  /** Copies the subsets and port-level settings so the record stays immutable. */
   public DestinationRule {
     subsets = List.copyOf(subsets);
+    portLevelSettings = List.copyOf(portLevelSettings);
   }
 }

@@ -2,8 +2,10 @@ package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.istio.DestinationRule.Subset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** Parses the {@code spec} of an Istio {@code DestinationRule}. */
@@ -18,44 +20,50 @@ final class DestinationRuleParser {
   static Optional<DestinationRule> parse(SpecReader spec) {
     spec.reportUnhandled(HANDLED, IGNORED);
     Optional<String> host = spec.requiredString("host");
-    Optional<LoadBalancer> loadBalancer = trafficPolicy(spec);
+    Optional<LoadBalancerSettings> loadBalancer = trafficPolicy(spec);
     List<Subset> subsets = new ArrayList<>();
     for (SpecReader subset : spec.objects("subsets")) {
       subset.reportUnhandled(Set.of("name", "labels", "trafficPolicy"), Set.of());
       Optional<String> name = subset.requiredString("name");
-      Optional<LoadBalancer> subsetLoadBalancer = trafficPolicy(subset);
-      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer, TrafficResilienceParser.parse(subset))));
+      Optional<LoadBalancerSettings> subsetLoadBalancer = trafficPolicy(subset);
+      name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer,
+          TrafficResilienceParser.parse(subset), portLevelSettings(subset))));
     }
-    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec)));
+    return host.map(h -> new DestinationRule(
+        spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec), portLevelSettings(spec)));
   }
 
-  /** Reads {@code trafficPolicy.loadBalancer.simple} of {@code owner}; other policies are reported. */
-  private static Optional<LoadBalancer> trafficPolicy(SpecReader owner) {
-    return owner.object("trafficPolicy").flatMap(policy -> {
-      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection"), Set.of());
-      return policy.object("loadBalancer").map(DestinationRuleParser::loadBalancer);
+  /** Reads {@code trafficPolicy.portLevelSettings} of {@code owner}; entries without a port number are errors. */
+  private static List<PortTrafficPolicy> portLevelSettings(SpecReader owner) {
+    List<PortTrafficPolicy> settings = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    owner.object("trafficPolicy").ifPresent(policy -> {
+      for (SpecReader entry : policy.objects("portLevelSettings")) {
+        entry.reportUnhandled(Set.of("port", "loadBalancer", "connectionPool", "outlierDetection"), Set.of());
+        OptionalInt port = entry.object("port").map(p -> {
+          p.reportUnhandled(Set.of("number"), Set.of());
+          return p.port("number");
+        }).orElse(OptionalInt.empty());
+        if (port.isEmpty()) {
+          entry.error("port", "portLevelSettings entry needs port.number");
+          continue;
+        }
+        if (!seen.add(port.getAsInt())) {
+          entry.warning("port", "port " + port.getAsInt() + " already has port-level settings; the first entry wins");
+          continue;
+        }
+        settings.add(new PortTrafficPolicy(port.getAsInt(),
+            entry.object("loadBalancer").map(LoadBalancerParser::parse), TrafficResilienceParser.fromPolicy(entry)));
+      }
     });
+    return settings;
   }
 
-  private static LoadBalancer loadBalancer(SpecReader settings) {
-    settings.reportUnhandled(Set.of("simple"), Set.of());
-    String simple = settings.string("simple").orElse("UNSPECIFIED");
-    switch (simple) {
-      case "ROUND_ROBIN":
-        return LoadBalancer.ROUND_ROBIN;
-      case "RANDOM":
-        return LoadBalancer.RANDOM;
-      case "UNSPECIFIED":
-      case "LEAST_REQUEST":
-      case "LEAST_CONN":
-        return LoadBalancer.LEAST_REQUEST;
-      case "PASSTHROUGH":
-        settings.warning("simple", "PASSTHROUGH is not translated yet; using Istio's default LEAST_REQUEST");
-        return LoadBalancer.LEAST_REQUEST;
-      default:
-        settings.error("simple", "unknown load balancer '" + simple
-            + "' (UNSPECIFIED, ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH)");
-        return LoadBalancer.LEAST_REQUEST;
-    }
+  /** Reads {@code trafficPolicy.loadBalancer} of {@code owner}; other policies are reported. */
+  private static Optional<LoadBalancerSettings> trafficPolicy(SpecReader owner) {
+    return owner.object("trafficPolicy").flatMap(policy -> {
+      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings"), Set.of());
+      return policy.object("loadBalancer").map(LoadBalancerParser::parse);
+    });
   }
 }

@@ -12,11 +12,13 @@ final class TrafficResilienceParser {
 
   static TrafficResilience parse(SpecReader owner) {
     Optional<SpecReader> policy = owner.object("trafficPolicy");
-    if (policy.isEmpty()) {
-      return TrafficResilience.NONE;
-    }
-    TrafficResilience.ConnectionPool pool = policy.get().object("connectionPool").map(TrafficResilienceParser::pool).orElse(null);
-    TrafficResilience.OutlierDetection od = policy.get().object("outlierDetection").map(TrafficResilienceParser::outlier).orElse(null);
+    return policy.map(TrafficResilienceParser::fromPolicy).orElse(TrafficResilience.NONE);
+  }
+
+  /** Reads {@code connectionPool} and {@code outlierDetection} of a traffic policy or port-level settings entry. */
+  static TrafficResilience fromPolicy(SpecReader policy) {
+    TrafficResilience.ConnectionPool pool = policy.object("connectionPool").map(TrafficResilienceParser::pool).orElse(null);
+    TrafficResilience.OutlierDetection od = policy.object("outlierDetection").map(TrafficResilienceParser::outlier).orElse(null);
     return new TrafficResilience(pool, od);
   }
 

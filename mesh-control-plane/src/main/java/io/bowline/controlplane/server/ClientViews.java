@@ -10,7 +10,7 @@ import java.util.TreeMap;
 /**
  * Reads a client's {@link ClientView} from its xDS {@code Node}, as istiod reads a proxyless gRPC bootstrap:
  * {@code metadata.NAMESPACE} (a string; {@code default} when absent) and {@code metadata.LABELS} (a struct of
- * strings; non-string values are ignored).
+ * strings; non-string values are ignored), and {@code locality} for locality load balancing.
  */
 final class ClientViews {
 
@@ -33,6 +33,13 @@ final class ClientViews {
         }
       });
     }
-    return new ClientView(namespace, labels);
+    return new ClientView(namespace, labels, locality(node));
+  }
+
+  /** {@code Node.locality} as {@code region/zone/subzone}, trailing empty segments dropped. */
+  static String locality(Node node) {
+    String locality = node.getLocality().getRegion() + "/" + node.getLocality().getZone() + "/"
+        + node.getLocality().getSubZone();
+    return locality.replaceAll("/+$", "");
   }
 }

@@ -11,15 +11,23 @@ import java.util.TreeMap;
  *
  * @param namespace the client's namespace
  * @param labels the client's workload labels
+ * @param locality the client's {@code Node.locality} as Istio writes it, {@code region/zone/subzone} (trailing
+ *     empty segments dropped); empty when unknown, which disables locality load balancing
  */
-public record ClientView(String namespace, Map<String, String> labels) {
+public record ClientView(String namespace, Map<String, String> labels, String locality) {
 
   /** A client in namespace {@code default} without labels: the view served to nodes that send no metadata. */
   public static final ClientView DEFAULT = new ClientView("default", Map.of());
+
+  /** A client whose locality is unknown. */
+  public ClientView(String namespace, Map<String, String> labels) {
+    this(namespace, labels, "");
+  }
 
   /** Copies and sorts the labels; a blank namespace becomes {@code default}. */
   public ClientView {
     namespace = namespace == null || namespace.isBlank() ? "default" : namespace;
     labels = Map.copyOf(new TreeMap<>(labels));
+    locality = locality == null ? "" : locality;
   }
 }

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.type.v3.Percent;
 
 /**
@@ -20,6 +21,24 @@ final class ClusterPolicyTranslator {
   static final int MAX_UINT32 = 0xFFFF_FFFF;
 
   private ClusterPolicyTranslator() {}
+
+  /** The EDS cluster {@code name} with {@code policy}'s load balancer, connection pool and outlier detection. */
+  static Cluster apply(String name, DestinationPolicies.ClusterPolicy policy) {
+    return apply(ClusterTranslator.edsCluster(name, policy.loadBalancer()), policy.resilience());
+  }
+
+  /**
+   * The cluster {@code name} of {@code service} with {@code policy}: EDS, or a DNS cluster carrying
+   * {@code assignment} inline.
+   */
+  static Cluster apply(String name, MeshService service, ClusterLoadAssignment assignment,
+      DestinationPolicies.ClusterPolicy policy) {
+    if (service.discovery() == Cluster.DiscoveryType.EDS) {
+      return apply(name, policy);
+    }
+    return apply(ClusterTranslator.dnsCluster(name, service.discovery(), policy.loadBalancer(), assignment),
+        policy.resilience());
+  }
 
   static Cluster apply(Cluster cluster, TrafficResilience r) {
     if (r.isEmpty()) {

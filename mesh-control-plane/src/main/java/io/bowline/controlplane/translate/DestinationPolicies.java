@@ -6,6 +6,8 @@ import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.LoadBalancer;
+import io.bowline.controlplane.istio.LoadBalancerSettings;
+import io.bowline.controlplane.istio.PortTrafficPolicy;
 import io.bowline.controlplane.istio.TrafficResilience;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,17 +17,17 @@ import java.util.Optional;
 
 /**
  * DestinationRules by resolved host. Several rules for one host are merged like istiod merges rules of one
- * namespace: subsets are combined (the first definition of a subset name wins) and the first load balancer
- * set wins.
+ * namespace: subsets are combined (the first definition of a subset name wins) and the first load balancer,
+ * resilience settings and port-level settings set win.
  */
 final class DestinationPolicies {
 
   /** Istio's load balancer when none is configured. */
-  static final LoadBalancer DEFAULT_LOAD_BALANCER = LoadBalancer.LEAST_REQUEST;
+  static final LoadBalancerSettings DEFAULT_LOAD_BALANCER = LoadBalancerSettings.of(LoadBalancer.LEAST_REQUEST);
 
   /** The merged policy of one host. */
-  record Policy(Optional<LoadBalancer> loadBalancer, Map<String, Subset> subsets, List<String> rules,
-      TrafficResilience resilience) {}
+  record Policy(Optional<LoadBalancerSettings> loadBalancer, Map<String, Subset> subsets, List<String> rules,
+      TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {}
 
   private final Map<String, Policy> byHost = new LinkedHashMap<>();
 
@@ -52,7 +54,7 @@ final class DestinationPolicies {
 
   /** The policy for {@code host}, or an empty one. */
   Policy forHost(String host) {
-    return byHost.getOrDefault(host, new Policy(Optional.empty(), Map.of(), List.of(), TrafficResilience.NONE));
+    return byHost.getOrDefault(host, new Policy(Optional.empty(), Map.of(), List.of(), TrafficResilience.NONE, List.of()));
   }
 
   /** The subsets defined for {@code host}, in definition order. */
@@ -60,28 +62,57 @@ final class DestinationPolicies {
     return List.copyOf(forHost(host).subsets().values());
   }
 
-  /** The load balancer of the whole service {@code host}. */
-  LoadBalancer loadBalancer(String host) {
-    return forHost(host).loadBalancer().orElse(DEFAULT_LOAD_BALANCER);
+  /**
+   * The load balancer, connection pool and outlier detection of one cluster.
+   *
+   * @param loadBalancer the load balancer, Istio's default when nothing sets one
+   * @param resilience connection pool and outlier detection
+   */
+  record ClusterPolicy(LoadBalancerSettings loadBalancer, TrafficResilience resilience) {}
+
+  /**
+   * The policy of the service cluster {@code outbound|port||host}: the rule's traffic policy, replaced as a
+   * whole by its {@code portLevelSettings} entry for {@code port} when there is one.
+   */
+  ClusterPolicy forCluster(String host, int port) {
+    Policy policy = forHost(host);
+    Optional<PortTrafficPolicy> portLevel = atPort(policy.portLevelSettings(), port);
+    Optional<LoadBalancerSettings> loadBalancer = portLevel.isPresent() ? portLevel.get().loadBalancer() : policy.loadBalancer();
+    return new ClusterPolicy(loadBalancer.orElse(DEFAULT_LOAD_BALANCER),
+        portLevel.map(PortTrafficPolicy::resilience).orElse(policy.resilience()));
   }
 
-  /** The load balancer of one subset: its own, else the rule's, else Istio's default. */
-  LoadBalancer loadBalancer(String host, Subset subset) {
-    return subset.loadBalancer().or(() -> forHost(host).loadBalancer()).orElse(DEFAULT_LOAD_BALANCER);
-  }
-
-  /** The connection pool and outlier detection of the whole service {@code host} (the first rule's wins). */
-  TrafficResilience resilience(String host) {
-    return forHost(host).resilience();
-  }
-
-  /** A subset's own connection pool / outlier detection, else the rule's (each setting as a whole, as istiod merges). */
-  TrafficResilience resilience(String host, Subset subset) {
+  /**
+   * The policy of a subset cluster, merged as istiod's {@code MergeTrafficPolicy}: the service cluster's
+   * policy at {@code port}, each of load balancer / connection pool / outlier detection overridden by the
+   * subset's own when set, then replaced as a whole by the subset's {@code portLevelSettings} entry for
+   * {@code port}.
+   */
+  ClusterPolicy forCluster(String host, Subset subset, int port) {
+    Optional<PortTrafficPolicy> portLevel = atPort(subset.portLevelSettings(), port);
+    if (portLevel.isPresent()) {
+      return new ClusterPolicy(portLevel.get().loadBalancer().orElse(DEFAULT_LOAD_BALANCER), portLevel.get().resilience());
+    }
+    ClusterPolicy top = forCluster(host, port);
     TrafficResilience own = subset.resilience();
-    TrafficResilience top = resilience(host);
-    return new TrafficResilience(
-        own.connectionPool() != null ? own.connectionPool() : top.connectionPool(),
-        own.outlierDetection() != null ? own.outlierDetection() : top.outlierDetection());
+    return new ClusterPolicy(
+        subset.loadBalancer().orElse(top.loadBalancer()),
+        new TrafficResilience(
+            own.connectionPool() != null ? own.connectionPool() : top.resilience().connectionPool(),
+            own.outlierDetection() != null ? own.outlierDetection() : top.resilience().outlierDetection()));
+  }
+
+  /**
+   * The policy of a route destination: its subset's cluster when {@code subset} names one defined for
+   * {@code host}, else the service cluster's.
+   */
+  ClusterPolicy forCluster(String host, String subset, int port) {
+    Subset defined = subset.isEmpty() ? null : forHost(host).subsets().get(subset);
+    return defined == null ? forCluster(host, port) : forCluster(host, defined, port);
+  }
+
+  private static Optional<PortTrafficPolicy> atPort(List<PortTrafficPolicy> settings, int port) {
+    return settings.stream().filter(setting -> setting.port() == port).findFirst();
   }
 
   private void merge(String host, DestinationRule rule, DiagnosticCollector diagnostics) {
@@ -100,10 +131,12 @@ final class DestinationPolicies {
             + " of host " + host + " is already defined; the first definition wins");
       }
     }
-    Optional<LoadBalancer> loadBalancer =
+    Optional<LoadBalancerSettings> loadBalancer =
         existing != null && existing.loadBalancer().isPresent() ? existing.loadBalancer() : rule.loadBalancer();
     TrafficResilience resilience =
         existing != null && !existing.resilience().isEmpty() ? existing.resilience() : rule.resilience();
-    byHost.put(host, new Policy(loadBalancer, subsets, rules, resilience));
+    List<PortTrafficPolicy> portLevelSettings =
+        existing != null && !existing.portLevelSettings().isEmpty() ? existing.portLevelSettings() : rule.portLevelSettings();
+    byHost.put(host, new Policy(loadBalancer, subsets, rules, resilience, portLevelSettings));
   }
 }

@@ -3,6 +3,7 @@ package io.bowline.controlplane.translate;
 import io.bowline.controlplane.istio.ResourceRef;
 import io.bowline.controlplane.istio.ServicePort;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.List;
 
 /**
@@ -13,8 +14,18 @@ import java.util.List;
  * @param source the ServiceEntry that defines it
  * @param ports the service ports
  * @param endpoints the workload instances
+ * @param discovery how clients find the endpoints: {@code EDS} (served as ClusterLoadAssignments), or
+ *     {@code STRICT_DNS} / {@code LOGICAL_DNS} for a ServiceEntry with {@code resolution: DNS} /
+ *     {@code DNS_ROUND_ROBIN} and no endpoints, whose clusters carry the host in their {@code load_assignment}
  */
-record MeshService(String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints) {
+record MeshService(
+    String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints,
+    Cluster.DiscoveryType discovery) {
+
+  /** A service whose endpoints are served over EDS. */
+  MeshService(String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints) {
+    this(host, source, ports, endpoints, Cluster.DiscoveryType.EDS);
+  }
 
   MeshService {
     ports = List.copyOf(ports);

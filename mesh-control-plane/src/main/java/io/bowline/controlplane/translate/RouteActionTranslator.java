@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.VirtualService;
 import io.bowline.controlplane.istio.VirtualService.Destination;
 import io.bowline.controlplane.istio.VirtualService.HttpRoute;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import java.util.List;
@@ -15,7 +16,10 @@ import java.util.Optional;
  * Istio {@code HTTPRoute.route[]} → Envoy {@code RouteAction} (istiod's {@code applyHTTPRouteDestination}):
  * one destination → {@code cluster}; several → {@code weighted_clusters} with weight-0 destinations dropped
  * and the remaining weights kept as relative weights. {@code timeout} is always 0 s (no timeout), which is
- * what istiod writes when the VirtualService sets none.
+ * what istiod writes when the VirtualService sets none. When a destination's DestinationRule (its subset's
+ * policy, else the rule's) sets {@code consistentHash}, the action gets that one {@code hash_policy}; with
+ * several destinations the first one (in route order) that has a consistent hash supplies it
+ * ({@code [unverified]} against istiod for mixed policies; pinned by a test).
  */
 final class RouteActionTranslator {
 
@@ -24,10 +28,12 @@ final class RouteActionTranslator {
 
   private final HostResolver resolver;
   private final ServiceRegistry registry;
+  private final DestinationPolicies policies;
 
-  RouteActionTranslator(HostResolver resolver, ServiceRegistry registry) {
+  RouteActionTranslator(HostResolver resolver, ServiceRegistry registry, DestinationPolicies policies) {
     this.resolver = resolver;
     this.registry = registry;
+    this.policies = policies;
   }
 
   /**
@@ -43,6 +49,12 @@ final class RouteActionTranslator {
     }
     RouteAction.Builder action = RouteAction.newBuilder().setTimeout(NO_TIMEOUT);
     HttpPolicyTranslator.apply(rule.policies(), action, d -> clusterName(virtualService, d, listenerPort));
+    destinations.stream()
+        .flatMap(destination -> policies.forCluster(
+            resolver.resolve(destination.host(), virtualService.ref().namespace()), destination.subset(),
+            port(virtualService, destination, listenerPort)).loadBalancer().consistentHash().stream())
+        .findFirst()
+        .ifPresent(hash -> action.addHashPolicy(HashPolicyTranslator.hashPolicy(hash)));
     if (destinations.size() == 1) {
       return Optional.of(action.setCluster(clusterName(virtualService, destinations.get(0), listenerPort)).build());
     }
@@ -58,19 +70,36 @@ final class RouteActionTranslator {
   }
 
   /**
+   * {@code route} (a service's default route) with the {@code hash_policy} of the service's own consistent
+   * hash, when its DestinationRule sets one (istiod's default outbound route does the same).
+   */
+  Route withServiceHashPolicy(Route route, String host, int port) {
+    return policies.forCluster(host, port).loadBalancer().consistentHash()
+        .map(hash -> route.toBuilder()
+            .setRoute(route.getRoute().toBuilder().addHashPolicy(HashPolicyTranslator.hashPolicy(hash)))
+            .build())
+        .orElse(route);
+  }
+
+  /**
    * {@code outbound|<port>|<subset>|<FQDN>} of a destination (istiod's {@code GetDestinationCluster}): the
    * port is {@code destination.port.number}, else the only port of the destination service, else the port of
    * the listener being built.
    */
   String clusterName(VirtualService virtualService, Destination destination, int listenerPort) {
     String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
-    int port = destination.port();
-    if (port == 0) {
-      port = registry.find(host)
-          .filter(service -> service.ports().size() == 1)
-          .map(service -> service.ports().get(0).number())
-          .orElse(listenerPort);
+    return ClusterNames.outbound(port(virtualService, destination, listenerPort), destination.subset(), host);
+  }
+
+  /** The port of a destination's cluster; see {@link #clusterName}. */
+  private int port(VirtualService virtualService, Destination destination, int listenerPort) {
+    if (destination.port() != 0) {
+      return destination.port();
     }
-    return ClusterNames.outbound(port, destination.subset(), host);
+    String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
+    return registry.find(host)
+        .filter(service -> service.ports().size() == 1)
+        .map(service -> service.ports().get(0).number())
+        .orElse(listenerPort);
   }
 }

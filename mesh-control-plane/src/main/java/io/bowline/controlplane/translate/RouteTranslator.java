@@ -85,7 +85,7 @@ final class RouteTranslator {
       }
     }
     if (routes.isEmpty()) {
-      routes.add(defaultRoute(service.host(), port));
+      routes.add(actions.withServiceHashPolicy(defaultRoute(service.host(), port), service.host(), port));
     }
     return routes;
   }

@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServiceEntry.Resolution;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,8 +18,12 @@ import java.util.Set;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
- * namespace, all selector labels present). Only {@code resolution: STATIC}, and {@code DNS} with explicit
- * endpoints (served like STATIC), are translated; other entries are skipped with a warning.
+ * namespace, all selector labels present). {@code resolution: STATIC}, and {@code DNS} / {@code DNS_ROUND_ROBIN}
+ * with endpoints, are served over EDS (the endpoint addresses as written; the proxyless gRPC generator of
+ * istiod serves EDS clusters only). {@code DNS} / {@code DNS_ROUND_ROBIN} without endpoints become
+ * {@code STRICT_DNS} / {@code LOGICAL_DNS} clusters whose one endpoint is the host itself (istiod's sidecar
+ * shape). {@code resolution: NONE} needs an ORIGINAL_DST (passthrough) cluster, which Bowline clients do not
+ * support: such entries are skipped with a warning.
  */
 final class ServiceRegistry {
 
@@ -34,9 +39,10 @@ final class ServiceRegistry {
     WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
     for (ServiceEntry entry : config.serviceEntries()) {
       List<WorkloadEndpoint> endpoints = endpoints(entry, workloads);
-      if (!isTranslatable(entry, endpoints, diagnostics)) {
+      if (!isTranslatable(entry, diagnostics)) {
         continue;
       }
+      Cluster.DiscoveryType discovery = discovery(entry.resolution(), endpoints);
       for (int i = 0; i < entry.hosts().size(); i++) {
         String host = entry.hosts().get(i);
         String field = "spec.hosts[" + i + "]";
@@ -54,7 +60,10 @@ final class ServiceRegistry {
           diagnostics.warning(entry.ref(), field, "host " + fqdn + " is also defined by "
               + previous.source().label() + " in " + previous.source().file() + "; this later definition wins");
         }
-        registry.services.put(fqdn, new MeshService(fqdn, entry.ref(), entry.ports(), endpoints));
+        List<WorkloadEndpoint> serviceEndpoints = discovery == Cluster.DiscoveryType.EDS
+            ? endpoints
+            : List.of(new WorkloadEndpoint(host, Map.of(), Map.of(), 0, ""));
+        registry.services.put(fqdn, new MeshService(fqdn, entry.ref(), entry.ports(), serviceEndpoints, discovery));
       }
     }
     return registry;
@@ -75,19 +84,21 @@ final class ServiceRegistry {
     return endpoints;
   }
 
-  private static boolean isTranslatable(
-      ServiceEntry entry, List<WorkloadEndpoint> endpoints, DiagnosticCollector diagnostics) {
-    Resolution resolution = entry.resolution();
-    if (resolution == Resolution.STATIC) {
+  private static Cluster.DiscoveryType discovery(Resolution resolution, List<WorkloadEndpoint> endpoints) {
+    if (resolution == Resolution.STATIC || !endpoints.isEmpty()) {
+      return Cluster.DiscoveryType.EDS;
+    }
+    return resolution == Resolution.DNS ? Cluster.DiscoveryType.STRICT_DNS : Cluster.DiscoveryType.LOGICAL_DNS;
+  }
+
+  private static boolean isTranslatable(ServiceEntry entry, DiagnosticCollector diagnostics) {
+    if (entry.resolution() != Resolution.NONE) {
       return true;
     }
-    if ((resolution == Resolution.DNS || resolution == Resolution.DNS_ROUND_ROBIN) && !endpoints.isEmpty()) {
-      return true;
-    }
-    String why = resolution == Resolution.NONE
-        ? "resolution NONE (Istio's default) is not translated yet; use resolution: STATIC with endpoints"
-        : "resolution " + resolution + " without endpoints is not translated yet; list the endpoints";
-    diagnostics.warning(entry.ref(), "spec.resolution", why + "; ServiceEntry skipped");
+    diagnostics.warning(entry.ref(), "spec.resolution", "resolution NONE (Istio's default) needs a passthrough"
+        + " (ORIGINAL_DST) cluster that forwards to the address the application dialled; Bowline clients resolve"
+        + " every request through xDS and do not support it; use resolution: STATIC with endpoints, or DNS;"
+        + " ServiceEntry skipped");
     return false;
   }
 }

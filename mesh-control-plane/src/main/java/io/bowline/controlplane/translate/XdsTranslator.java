@@ -76,7 +76,7 @@ public final class XdsTranslator {
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
-    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry), client);
+    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry, policies), client);
     ClientScope scope = ClientScope.of(config, client);
 
     List<Listener> listeners = new ArrayList<>();
@@ -90,12 +90,23 @@ public final class XdsTranslator {
       List<Subset> subsets = policies.subsets(service.host());
       for (ServicePort port : service.ports()) {
         String name = ClusterNames.outbound(port.number(), "", service.host());
-        clusters.add(ClusterPolicyTranslator.apply(ClusterTranslator.edsCluster(name, policies.loadBalancer(service.host())), policies.resilience(service.host())));
-        endpoints.add(EndpointTranslator.loadAssignment(name, port, service.endpoints()));
+        boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
+        DestinationPolicies.ClusterPolicy servicePolicy = policies.forCluster(service.host(), port.number());
+        ClusterLoadAssignment assignment = forClient(
+            EndpointTranslator.loadAssignment(name, port, service.endpoints()), servicePolicy, client);
+        clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
+        if (eds) {
+          endpoints.add(assignment);
+        }
         for (Subset subset : subsets) {
           String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
-          clusters.add(ClusterPolicyTranslator.apply(ClusterTranslator.edsCluster(subsetName, policies.loadBalancer(service.host(), subset)), policies.resilience(service.host(), subset)));
-          endpoints.add(EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)));
+          DestinationPolicies.ClusterPolicy subsetPolicy = policies.forCluster(service.host(), subset, port.number());
+          ClusterLoadAssignment subsetAssignment = forClient(
+              EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)), subsetPolicy, client);
+          clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
+          if (eds) {
+            endpoints.add(subsetAssignment);
+          }
         }
         listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
         routeConfigurations.add(
@@ -122,5 +133,12 @@ public final class XdsTranslator {
         .map(ResourceRef::namespace)
         .forEach(namespaces::add);
     return namespaces;
+  }
+
+  /** The assignment as {@code client} sees it under the cluster's locality load balancing. */
+  private static ClusterLoadAssignment forClient(
+      ClusterLoadAssignment assignment, DestinationPolicies.ClusterPolicy policy, ClientView client) {
+    return LocalityLoadBalancing.apply(assignment, client.locality(), policy.loadBalancer().localityLbSetting(),
+        policy.resilience().outlierDetection() != null);
   }
 }

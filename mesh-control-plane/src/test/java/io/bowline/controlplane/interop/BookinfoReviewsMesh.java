@@ -142,6 +142,21 @@ final class BookinfoReviewsMesh implements AutoCloseable {
     assertThat(controlPlane.reload()).as("reload of %s: %s", fixture, controlPlane.diagnostics()).isTrue();
   }
 
+  /**
+   * Serves {@code yaml} (our own Istio YAML) as file {@code name} of the configuration directory
+   * ({@code 10-dr.yaml} is the DestinationRule, {@code 20-vs.yaml} the VirtualService) and reloads.
+   */
+  void useYaml(String name, String yaml) throws IOException {
+    TestConfigs.write(dir, name, yaml);
+    assertThat(controlPlane.reload()).as("reload of %s: %s", name, controlPlane.diagnostics()).isTrue();
+  }
+
+  /** Serves Istio's {@code destination-rule-all.yaml} again, as at the start. */
+  void restoreDestinationRule() throws IOException {
+    copyFixture("10-dr.yaml", "samples__bookinfo__networking__destination-rule-all.yaml");
+    assertThat(controlPlane.reload()).as("reload: %s", controlPlane.diagnostics()).isTrue();
+  }
+
   /** grpc-java ACKed, for every type, the version served to its view, and no client ever NACKed. */
   void assertGrpcXdsAckedAll() {
     grpcXds.getState(true); // leaves idle: resolves the xds:/// target, which subscribes

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -68,5 +69,46 @@ class GrpcXdsClientAcceptanceTest {
     assertThat(distribution(mesh.grpcXds(), "jason", CALLS)).containsOnlyKeys("v2");
     assertThat(distribution(mesh.grpcXds(), "someone-else", CALLS)).containsOnlyKeys("v3");
     mesh.assertGrpcXdsAckedAll();
+  }
+
+  @Test
+  @Order(4)
+  void consistentHashOnAHeaderPinsEachUserToOneWorkload() throws IOException {
+    try {
+      // the VirtualService first: it names no subset, so the rule without subsets is valid after it
+      mesh.useYaml("20-vs.yaml", """
+          apiVersion: networking.istio.io/v1
+          kind: VirtualService
+          metadata: {name: reviews}
+          spec:
+            hosts: [reviews]
+            http:
+            - route: [{destination: {host: reviews}}]
+          """);
+      mesh.useYaml("10-dr.yaml", """
+          apiVersion: networking.istio.io/v1
+          kind: DestinationRule
+          metadata: {name: reviews}
+          spec:
+            host: reviews
+            trafficPolicy:
+              loadBalancer:
+                consistentHash: {httpHeaderName: end-user, ringHash: {minimumRingSize: 1024}}
+          """);
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .untilAsserted(() -> assertThat(distribution(mesh.grpcXds(), "user-0", 10)).hasSize(1));
+
+      Map<String, Integer> seen = new HashMap<>();
+      for (int user = 0; user < 30; user++) {
+        Map<String, Integer> counts = distribution(mesh.grpcXds(), "user-" + user, 10);
+        assertThat(counts).as("user-%d", user).hasSize(1);
+        seen.merge(counts.keySet().iterator().next(), 1, Integer::sum);
+      }
+      // 30 users over 3 equally weighted hosts: all on one host has probability 3 * 3^-30.
+      assertThat(seen).hasSizeGreaterThan(1);
+      mesh.assertGrpcXdsAckedAll();
+    } finally {
+      mesh.restoreDestinationRule();
+    }
   }
 }
