@@ -34,7 +34,9 @@ import okhttp3.Response;
  * Does a dead or slow mirror target move the primary's latency? One run, one mesh client, the same
  * steady paced OkHttp GET stream (default 300 requests/s from one caller thread) to a healthy
  * loopback primary answering 1 KB, in three cases: (a) no mirror, (b) {@code request_mirror_policies}
- * 100 % to a dead target (a closed loopback port), (c) 100 % to a slow target (answers after 500 ms).
+ * 100 % to a dead target (a closed loopback port), (c) 100 % to a slow target (answers after 500 ms), and as a reference (d) 100 % to a healthy
+ * fast target (the primary's server itself), which separates the cost of mirroring from that of the
+ * target being dead.
  * The cases run interleaved in short blocks, round after round, so that noise from other work on
  * the machine falls on all three alike; the first round is warm-up. Each case has its own mesh client (own mirror executor and pool). Prints per case the success
  * rate and p50/p90/p99/p99.9 of per-call latency (ms, from the call's start; exact percentiles
@@ -45,10 +47,10 @@ import okhttp3.Response;
  * [rounds=8] [blockSeconds=2] [ratePerSecond=300]}.
  */
 public final class MirrorLatencyHarness {
-  private static final String[] CASES = {"a: no mirror", "b: dead mirror", "c: slow mirror"};
+  private static final String[] CASES = {"a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror"};
   private static final String[] HOSTS = {
       "mirror-none.default.svc.cluster.local", "mirror-dead.default.svc.cluster.local",
-      "mirror-slow.default.svc.cluster.local"};
+      "mirror-slow.default.svc.cluster.local", "mirror-fast.default.svc.cluster.local"};
 
   private MirrorLatencyHarness() {}
 
@@ -96,9 +98,11 @@ public final class MirrorLatencyHarness {
     String slowShadow = EndToEndFixture.addCluster("slow-shadow.default.svc.cluster.local",
         slow.getAddress().getPort(), clusters, endpoints);
     int port = primary.getAddress().getPort();
+    String fastShadow = EndToEndFixture.addCluster("fast-shadow.default.svc.cluster.local", port, clusters, endpoints);
     EndToEndFixture.add(HOSTS[0], port, a -> a, clusters, endpoints, listeners, routes);
     EndToEndFixture.add(HOSTS[1], port, a -> a.addRequestMirrorPolicies(mirror(deadShadow)), clusters, endpoints, listeners, routes);
     EndToEndFixture.add(HOSTS[2], port, a -> a.addRequestMirrorPolicies(mirror(slowShadow)), clusters, endpoints, listeners, routes);
+    EndToEndFixture.add(HOSTS[3], port, a -> a.addRequestMirrorPolicies(mirror(fastShadow)), clusters, endpoints, listeners, routes);
     SimpleCache<String> cache = new SimpleCache<>(node -> "all");
     cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
     Server xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -106,29 +110,29 @@ public final class MirrorLatencyHarness {
 
     // one mesh client (own mirror executor, own connection pool) per case: no shadow backlog of one
     // case leaks into another
-    MeshClient[] meshes = new MeshClient[3];
+    MeshClient[] meshes = new MeshClient[4];
     try {
-      OkHttpClient[] http = new OkHttpClient[3];
-      for (int c = 0; c < 3; c++) {
+      OkHttpClient[] http = new OkHttpClient[4];
+      for (int c = 0; c < 4; c++) {
         meshes[c] = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort()).build();
         meshes[c].awaitReady(Duration.ofSeconds(30));
         http[c] = meshes[c].okHttp(new OkHttpClient.Builder()).build();
       }
-      Samples[] samples = {new Samples(), new Samples(), new Samples()};
-      System.out.printf(Locale.ROOT, "%d rounds x 3 cases x %d s at %d req/s (first round warm-up), %d cores%n",
+      Samples[] samples = {new Samples(), new Samples(), new Samples(), new Samples()};
+      System.out.printf(Locale.ROOT, "%d rounds x 4 cases x %d s at %d req/s (first round warm-up), %d cores%n",
           rounds + 1, blockSeconds, rate, Runtime.getRuntime().availableProcessors());
       for (int round = 0; round <= rounds; round++) {
-        for (int k = 0; k < 3; k++) {
-          int c = (round + k) % 3; // rotate the order so no case always follows another
+        for (int k = 0; k < 4; k++) {
+          int c = (round + k) % 4; // rotate the order so no case always follows another
           runBlock(http[c], HOSTS[c], blockSeconds, rate, round == 0 ? new Samples() : samples[c]);
         }
       }
-      double[] p99 = new double[3];
-      for (int c = 0; c < 3; c++) {
+      double[] p99 = new double[4];
+      for (int c = 0; c < 4; c++) {
         p99[c] = samples[c].print(CASES[c]);
       }
-      System.out.printf(Locale.ROOT, "p99 ratio (b)/(a) = %.3f   (c)/(a) = %.3f   (goal <= 1.05)%n",
-          p99[1] / p99[0], p99[2] / p99[0]);
+      System.out.printf(Locale.ROOT, "p99 ratio (b)/(a) = %.3f   (c)/(a) = %.3f   (goal <= 1.05);  (d)/(a) = %.3f%n",
+          p99[1] / p99[0], p99[2] / p99[0], p99[3] / p99[0]);
       System.out.printf(Locale.ROOT, "slow mirror target received %d shadows (2 mirror threads x 2/s; the rest are dropped"
           + " by the bounded mirror queue)%n", slowArrivals.get());
     } finally {
