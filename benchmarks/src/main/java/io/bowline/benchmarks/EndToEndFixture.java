@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * What the end-to-end benchmarks run against, all on loopback: an HTTP server answering 1 KB, a
@@ -77,8 +78,8 @@ final class EndToEndFixture implements AutoCloseable {
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routes = new ArrayList<>();
-    add(HTTP_HOST, http.getAddress().getPort(), clusters, endpoints, listeners, routes);
-    add(GRPC_HOST, grpc.getPort(), clusters, endpoints, listeners, routes);
+    add(HTTP_HOST, http.getAddress().getPort(), a -> a, clusters, endpoints, listeners, routes);
+    add(GRPC_HOST, grpc.getPort(), a -> a, clusters, endpoints, listeners, routes);
     cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
     xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
@@ -86,17 +87,14 @@ final class EndToEndFixture implements AutoCloseable {
     mesh.awaitReady(Duration.ofSeconds(30));
   }
 
-  private static void add(String fqdn, int port, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
-      List<Listener> listeners, List<RouteConfiguration> routes) {
-    ConfigSource ads = ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())
-        .setResourceApiVersion(ApiVersion.V3).build();
-    String cluster = "outbound|80||" + fqdn;
-    clusters.add(Cluster.newBuilder().setName(cluster).setType(Cluster.DiscoveryType.EDS)
-        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads).setServiceName(cluster))
-        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST).build());
-    endpoints.add(ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(LocalityLbEndpoints.newBuilder()
-        .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
-            .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)))))).build());
+  /**
+   * Adds service {@code fqdn}:80 (listener, route configuration, EDS cluster {@code outbound|80||fqdn}
+   * with one loopback endpoint at {@code port}); {@code action} shapes the one route's action.
+   */
+  static void add(String fqdn, int port, UnaryOperator<RouteAction.Builder> action, List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints, List<Listener> listeners, List<RouteConfiguration> routes) {
+    ConfigSource ads = ads();
+    String cluster = addCluster(fqdn, port, clusters, endpoints);
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix(fqdn)
         .setRds(Rds.newBuilder().setConfigSource(ads).setRouteConfigName(cluster))
         .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
@@ -105,7 +103,24 @@ final class EndToEndFixture implements AutoCloseable {
     routes.add(RouteConfiguration.newBuilder().setName(cluster).setIgnorePortInHostMatching(true)
         .addVirtualHosts(VirtualHost.newBuilder().setName(fqdn).addDomains(fqdn)
             .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                .setRoute(RouteAction.newBuilder().setCluster(cluster)))).build());
+                .setRoute(action.apply(RouteAction.newBuilder().setCluster(cluster))))).build());
+  }
+
+  /** Adds EDS cluster {@code outbound|80||fqdn} with one loopback endpoint at {@code port}; returns its name. */
+  static String addCluster(String fqdn, int port, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints) {
+    String cluster = "outbound|80||" + fqdn;
+    clusters.add(Cluster.newBuilder().setName(cluster).setType(Cluster.DiscoveryType.EDS)
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()).setServiceName(cluster))
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST).build());
+    endpoints.add(ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(LocalityLbEndpoints.newBuilder()
+        .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
+            .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)))))).build());
+    return cluster;
+  }
+
+  private static ConfigSource ads() {
+    return ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())
+        .setResourceApiVersion(ApiVersion.V3).build();
   }
 
   @Override

@@ -122,4 +122,29 @@ class OkHttpOutlierAndMirrorTest {
     assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(1_900L);
     assertThat(a.requestCount()).isEqualTo(50);
   }
+
+  @Test
+  void deadAndSlowMirrorsNeverChangeThePrimarysResponses() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort(); // closed on return: connections are refused
+    }
+    String dead = io.bowline.runtime.testing.EnvoyResources.clusterName(9080, "dead", ResilienceFixture.FQDN);
+    b.always(HANG);
+    mesh.publish(route(mirrorTo(false).addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(dead))),
+        cluster(V1), new int[] {a.port()}, cluster(SHADOW), new int[] {b.port()}, cluster(dead), new int[] {deadPort});
+    mesh.connect();
+    for (int i = 0; i < 40; i++) {
+      try (Response r = mesh.http.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute()) {
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(r.body().string()).isEqualTo("a");
+        assertThat(r.header(MeshInterceptor.RESPONSE_FLAGS_HEADER)).isNull();
+        assertThat(r.header("x-served-by")).isEqualTo("a");
+      }
+    }
+    assertThat(a.requestCount()).isEqualTo(40);
+    assertThat(a.requests()).allMatch(h -> "reviews:9080".equals(h.get("host")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> b.requestCount() >= 1);
+    assertThat(b.requests()).allMatch(h -> "reviews-shadow:9080".equals(h.get("host")));
+  }
 }

@@ -50,6 +50,16 @@ final class ResilienceFixture implements AutoCloseable {
     xds.set(Snapshot.create(clusters, eps, List.of(listener(FQDN, 9080)), List.of(rc), List.of(), "v" + (++version)));
   }
 
+  /** The snapshot version last published ("v" + n). */
+  String publishedVersion() {
+    return "v" + version;
+  }
+
+  /** The version this client last ACKed for {@code typeUrl}, or null. */
+  String ackedVersion(String typeUrl) {
+    return mesh.status().versionOf(typeUrl);
+  }
+
   static Cluster cluster(String name) {
     return edsCluster(name, Cluster.LbPolicy.ROUND_ROBIN);
   }

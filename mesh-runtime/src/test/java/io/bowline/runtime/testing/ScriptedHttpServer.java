@@ -34,6 +34,9 @@ public final class ScriptedHttpServer implements AutoCloseable {
   /** Read the request, then never answer (until the server closes). */
   public record Hang() implements Behavior {}
 
+  /** Read the request, wait {@code millis} ms (a slow upstream), then answer 200 with the server's name. */
+  public record Slow(long millis) implements Behavior {}
+
   /** Read the request, then close the connection without a response. */
   public record Reset() implements Behavior {}
 
@@ -144,6 +147,12 @@ public final class ScriptedHttpServer implements AutoCloseable {
         if (b instanceof Hang) {
           closed.await(30, TimeUnit.SECONDS);
           return;
+        }
+        if (b instanceof Slow slow) {
+          if (closed.await(slow.millis(), TimeUnit.MILLISECONDS)) {
+            return;
+          }
+          b = new Status(200, name);
         }
         if (b instanceof Reset) {
           s.setSoLinger(true, 0);

@@ -1,0 +1,213 @@
+package io.bowline.benchmarks;
+
+import com.sun.net.httpserver.HttpServer;
+import io.bowline.api.MeshClient;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Does a dead or slow mirror target move the primary's latency? One run, one mesh client, the same
+ * steady paced OkHttp GET stream (default 300 requests/s from one caller thread) to a healthy
+ * loopback primary answering 1 KB, in three cases: (a) no mirror, (b) {@code request_mirror_policies}
+ * 100 % to a dead target (a closed loopback port), (c) 100 % to a slow target (answers after 500 ms), and as a reference (d) 100 % to a healthy
+ * fast target (the primary's server itself), which separates the cost of mirroring from that of the
+ * target being dead.
+ * The cases run interleaved in short blocks, round after round, so that noise from other work on
+ * the machine falls on all three alike; the first round is warm-up. Each case has its own mesh client (own mirror executor and pool). Prints per case the success
+ * rate and p50/p90/p99/p99.9 of per-call latency (ms, from the call's start; exact percentiles
+ * over all samples, nearest rank) and the p99 ratios (b)/(a) and (c)/(a). Issue 5's goal: success
+ * unchanged and p99 ratio ≤ 1.05.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.MirrorLatencyHarness
+ * [rounds=8] [blockSeconds=2] [ratePerSecond=300]}.
+ */
+public final class MirrorLatencyHarness {
+  private static final String[] CASES = {"a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror"};
+  private static final String[] HOSTS = {
+      "mirror-none.default.svc.cluster.local", "mirror-dead.default.svc.cluster.local",
+      "mirror-slow.default.svc.cluster.local", "mirror-fast.default.svc.cluster.local"};
+
+  private MirrorLatencyHarness() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
+    int blockSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 300;
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+
+    byte[] body = new byte[1024];
+    Arrays.fill(body, (byte) 'x');
+    HttpServer primary = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    primary.createContext("/", exchange -> {
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    primary.setExecutor(Executors.newFixedThreadPool(4));
+    primary.start();
+    HttpServer slow = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+    java.util.concurrent.atomic.AtomicLong slowArrivals = new java.util.concurrent.atomic.AtomicLong();
+    slow.createContext("/", exchange -> {
+      slowArrivals.incrementAndGet();
+      try {
+        Thread.sleep(500); // the slow mirror target: server-side latency
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    slow.setExecutor(Executors.newCachedThreadPool());
+    slow.start();
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort(); // closed on return: connections are refused
+    }
+
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    List<Listener> listeners = new ArrayList<>();
+    List<RouteConfiguration> routes = new ArrayList<>();
+    String deadShadow = EndToEndFixture.addCluster("dead-shadow.default.svc.cluster.local", deadPort, clusters, endpoints);
+    String slowShadow = EndToEndFixture.addCluster("slow-shadow.default.svc.cluster.local",
+        slow.getAddress().getPort(), clusters, endpoints);
+    int port = primary.getAddress().getPort();
+    String fastShadow = EndToEndFixture.addCluster("fast-shadow.default.svc.cluster.local", port, clusters, endpoints);
+    EndToEndFixture.add(HOSTS[0], port, a -> a, clusters, endpoints, listeners, routes);
+    EndToEndFixture.add(HOSTS[1], port, a -> a.addRequestMirrorPolicies(mirror(deadShadow)), clusters, endpoints, listeners, routes);
+    EndToEndFixture.add(HOSTS[2], port, a -> a.addRequestMirrorPolicies(mirror(slowShadow)), clusters, endpoints, listeners, routes);
+    EndToEndFixture.add(HOSTS[3], port, a -> a.addRequestMirrorPolicies(mirror(fastShadow)), clusters, endpoints, listeners, routes);
+    SimpleCache<String> cache = new SimpleCache<>(node -> "all");
+    cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
+    Server xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
+
+    // one mesh client (own mirror executor, own connection pool) per case: no shadow backlog of one
+    // case leaks into another
+    MeshClient[] meshes = new MeshClient[4];
+    try {
+      OkHttpClient[] http = new OkHttpClient[4];
+      for (int c = 0; c < 4; c++) {
+        meshes[c] = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort()).build();
+        meshes[c].awaitReady(Duration.ofSeconds(30));
+        http[c] = meshes[c].okHttp(new OkHttpClient.Builder()).build();
+      }
+      Samples[] samples = {new Samples(), new Samples(), new Samples(), new Samples()};
+      System.out.printf(Locale.ROOT, "%d rounds x 4 cases x %d s at %d req/s (first round warm-up), %d cores%n",
+          rounds + 1, blockSeconds, rate, Runtime.getRuntime().availableProcessors());
+      for (int round = 0; round <= rounds; round++) {
+        for (int k = 0; k < 4; k++) {
+          int c = (round + k) % 4; // rotate the order so no case always follows another
+          runBlock(http[c], HOSTS[c], blockSeconds, rate, round == 0 ? new Samples() : samples[c]);
+        }
+      }
+      double[] p99 = new double[4];
+      for (int c = 0; c < 4; c++) {
+        p99[c] = samples[c].print(CASES[c]);
+      }
+      System.out.printf(Locale.ROOT, "p99 ratio (b)/(a) = %.3f   (c)/(a) = %.3f   (goal <= 1.05);  (d)/(a) = %.3f%n",
+          p99[1] / p99[0], p99[2] / p99[0], p99[3] / p99[0]);
+      System.out.printf(Locale.ROOT, "slow mirror target received %d shadows (2 mirror threads x 2/s; the rest are dropped"
+          + " by the bounded mirror queue)%n", slowArrivals.get());
+    } finally {
+      for (MeshClient m : meshes) {
+        if (m != null) {
+          m.close();
+        }
+      }
+      xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      primary.stop(0);
+      slow.stop(0);
+    }
+    System.exit(0);
+  }
+
+  private static RouteAction.RequestMirrorPolicy mirror(String cluster) {
+    return RouteAction.RequestMirrorPolicy.newBuilder().setCluster(cluster)
+        .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(FractionalPercent.newBuilder()
+            .setNumerator(100).setDenominator(FractionalPercent.DenominatorType.HUNDRED)))
+        .build();
+  }
+
+  /** Paced GETs: call i starts at block start + i / rate (or at once when behind). */
+  private static void runBlock(OkHttpClient http, String host, int seconds, int rate, Samples into) {
+    Request request = new Request.Builder().url("http://" + host + "/").build();
+    long periodNanos = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    int n = seconds * rate;
+    for (int i = 0; i < n; i++) {
+      long due = start + i * periodNanos;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      long t0 = System.nanoTime();
+      boolean ok;
+      try (Response r = http.newCall(request).execute()) {
+        ok = r.code() == 200 && r.body().bytes().length == 1024;
+      } catch (Exception e) {
+        ok = false;
+      }
+      into.add(System.nanoTime() - t0, ok);
+    }
+  }
+
+  /** Latencies (ns) and outcomes of one case. */
+  private static final class Samples {
+    private long[] nanos = new long[1 << 14];
+    private int size;
+    private int ok;
+
+    void add(long latencyNanos, boolean success) {
+      if (size == nanos.length) {
+        nanos = Arrays.copyOf(nanos, size * 2);
+      }
+      nanos[size++] = latencyNanos;
+      if (success) {
+        ok++;
+      }
+    }
+
+    /** Nearest-rank percentile in ms of the sorted samples. */
+    private static double percentile(long[] sorted, double p) {
+      int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+      return sorted[Math.max(0, rank - 1)] / 1e6;
+    }
+
+    /** Prints the row; returns p99 in ms. */
+    double print(String name) {
+      long[] sorted = Arrays.copyOf(nanos, size);
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "%-15s n=%6d success=%8.4f%%  p50=%.3f ms  p90=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n",
+          name, size, 100.0 * ok / size, percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
+          percentile(sorted, 99.9));
+      return percentile(sorted, 99);
+    }
+  }
+}
