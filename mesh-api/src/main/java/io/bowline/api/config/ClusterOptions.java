@@ -11,19 +11,37 @@ import java.util.List;
  *     priority order; non-empty for AGGREGATE clusters, else empty
  * @param sdsSecretNames names of the SDS secrets ({@code envoy.extensions.transport_sockets.tls.v3.Secret})
  *     the cluster's {@code transport_socket} UpstreamTlsContext refers to with an ADS config source
+ * @param connectTimeoutMs {@code connect_timeout} in milliseconds (Envoy default 5000, must be
+ *     &gt; 0): how long a new upstream connection may take to establish, per attempt; an attempt
+ *     whose connect times out is a connect failure ({@code UF}, retriable as {@code connect-failure})
+ * @throws IllegalArgumentException if {@code dnsRefreshRateMs} or {@code connectTimeoutMs} is not
+ *     positive
  */
-public record ClusterOptions(long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames) {
+public record ClusterOptions(
+    long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames, long connectTimeoutMs) {
   /** Envoy's default {@code dns_refresh_rate}: 5000 ms. */
   public static final long DEFAULT_DNS_REFRESH_RATE_MS = 5000;
 
-  /** No aggregate children, no secrets, the default DNS refresh rate. */
-  public static final ClusterOptions NONE = new ClusterOptions(DEFAULT_DNS_REFRESH_RATE_MS, List.of(), List.of());
+  /** Envoy's default {@code connect_timeout}: 5000 ms. */
+  public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+  /** No aggregate children, no secrets, the default DNS refresh rate and connect timeout. */
+  public static final ClusterOptions NONE =
+      new ClusterOptions(DEFAULT_DNS_REFRESH_RATE_MS, List.of(), List.of(), DEFAULT_CONNECT_TIMEOUT_MS);
+
+  /** Options with Envoy's default {@code connect_timeout} (5000 ms). */
+  public ClusterOptions(long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames) {
+    this(dnsRefreshRateMs, aggregateClusters, sdsSecretNames, DEFAULT_CONNECT_TIMEOUT_MS);
+  }
 
   public ClusterOptions {
     aggregateClusters = List.copyOf(aggregateClusters);
     sdsSecretNames = List.copyOf(sdsSecretNames);
     if (dnsRefreshRateMs <= 0) {
       throw new IllegalArgumentException("dns_refresh_rate must be > 0 ms, was " + dnsRefreshRateMs);
+    }
+    if (connectTimeoutMs <= 0) {
+      throw new IllegalArgumentException("connect_timeout must be > 0 ms, was " + connectTimeoutMs);
     }
   }
 }

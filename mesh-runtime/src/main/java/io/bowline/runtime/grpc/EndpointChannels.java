@@ -1,12 +1,15 @@
 package io.bowline.runtime.grpc;
 
+import io.bowline.api.config.ClusterOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One plaintext grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, shared by
+ * One plaintext grpc-netty {@link ManagedChannel} per endpoint {@code address:port} and connect
+ * timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
  * every mesh channel of a client and created on first use. {@link #close()} shuts them all down,
  * giving calls in flight up to 5 s in total before cancelling them.
  */
@@ -15,16 +18,30 @@ public final class EndpointChannels implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * The channel to {@code address:port}.
+   * The channel to {@code address:port} with Envoy's default {@code connect_timeout} (5000 ms).
    *
    * @throws IllegalStateException after {@link #close()}
    */
   public ManagedChannel get(String address, int port) {
+    return get(address, port, ClusterOptions.DEFAULT_CONNECT_TIMEOUT_MS);
+  }
+
+  /**
+   * The channel to {@code address:port} whose connects time out after {@code connectTimeoutMs}
+   * milliseconds ({@code connect_timeout}).
+   *
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public ManagedChannel get(String address, int port, long connectTimeoutMs) {
     if (closed) {
       throw new IllegalStateException("mesh client is closed");
     }
-    String key = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
-    return channels.computeIfAbsent(key, k -> NettyChannelBuilder.forAddress(address, port).usePlaintext().build());
+    String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
+    int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
+    return channels.computeIfAbsent(hostPort + "/" + timeout, k -> NettyChannelBuilder.forAddress(address, port)
+        .usePlaintext()
+        .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
+        .build());
   }
 
   /** Number of endpoint channels open. */

@@ -65,7 +65,8 @@ final class GrpcMirror {
       int status;
       try {
         ClientCalls.blockingUnaryCall(
-            ClientInterceptors.intercept(endpoints.get(host.endpoint().address(), host.endpoint().port()),
+            ClientInterceptors.intercept(endpoints.get(host.endpoint().address(), host.endpoint().port(),
+                shadow.cluster().optionsOrNone().connectTimeoutMs()),
                 MetadataUtils.newAttachHeadersInterceptor(headers)),
             method, CallOptions.DEFAULT.withAuthority(authority).withDeadlineAfter(SHADOW_DEADLINE_MS, TimeUnit.MILLISECONDS),
             message);

@@ -267,7 +267,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     chosen.onRequestStart();
     ClientCall<ReqT, RespT> c;
     try {
-      c = endpoints.get(chosen.endpoint().address(), chosen.endpoint().port()).newCall(upstreamMethod, o);
+      c = endpoints.get(chosen.endpoint().address(), chosen.endpoint().port(),
+          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()).newCall(upstreamMethod, o);
       delegate = c;
       c.start(new Attempt(chosen, n), h);
     } catch (RuntimeException e) {

@@ -93,7 +93,8 @@ public final class MeshInterceptor implements Interceptor {
     Deadline deadline = Deadline.after(policies.timeouts().timeout());
     RequestBody body = request.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
-    OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline);
+    OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline,
+        upstream.cluster().cluster().optionsOrNone().connectTimeoutMs());
     AttemptLoop.Result<Response> result;
     try {
       result = loop.run(upstream.cluster(), policies, upstream.hash(), replayable, deadline, transport);

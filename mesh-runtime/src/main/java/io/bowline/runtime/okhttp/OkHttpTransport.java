@@ -22,7 +22,8 @@ import okhttp3.internal.http2.StreamResetException;
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host}, adds {@code x-envoy-attempt-count} when the virtual
  * host asks for it, and bounds the attempt by {@code per_try_timeout} and the route timeout's
- * remainder as OkHttp read/write timeouts (connect timeout capped too). This is an approximation:
+ * remainder as OkHttp read/write timeouts, and the connect by the cluster's {@code connect_timeout}
+ * (capped by the attempt's timeout). This is an approximation:
  * OkHttp's read timeout bounds each read, so it cuts an upstream that sends nothing, not one that
  * trickles, and it keeps applying while the caller reads the body. Maps OkHttp failures to
  * {@link Outcome}s.
@@ -35,8 +36,12 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   private final String authority;
   private final boolean includeAttemptCount;
   private final Deadline deadline;
+  private final long connectTimeoutMillis;
 
-  OkHttpTransport(Interceptor.Chain chain, Request request, String authority, boolean includeAttemptCount, Deadline deadline) {
+  OkHttpTransport(
+      Interceptor.Chain chain, Request request, String authority, boolean includeAttemptCount, Deadline deadline,
+      long connectTimeoutMillis) {
+    this.connectTimeoutMillis = connectTimeoutMillis;
     this.chain = chain;
     this.request = request;
     this.authority = authority;
@@ -55,15 +60,14 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     if (includeAttemptCount) {
       r = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt)).build();
     }
+    long connectMs = connectTimeoutMillis;
     Interceptor.Chain c = chain;
     if (attemptTimeoutMillis > 0) {
       int ms = (int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis);
       c = c.withReadTimeout(ms, TimeUnit.MILLISECONDS).withWriteTimeout(ms, TimeUnit.MILLISECONDS);
-      if (c.connectTimeoutMillis() == 0 || c.connectTimeoutMillis() > ms) {
-        c = c.withConnectTimeout(ms, TimeUnit.MILLISECONDS);
-      }
+      connectMs = Math.min(connectMs, ms);
     }
-    return c.proceed(r);
+    return c.withConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMs), TimeUnit.MILLISECONDS).proceed(r);
   }
 
   @Override

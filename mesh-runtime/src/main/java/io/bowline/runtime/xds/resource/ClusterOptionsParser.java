@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads the {@link ClusterOptions} of a CDS cluster: {@code dns_refresh_rate}, the aggregate
+ * Reads the {@link ClusterOptions} of a CDS cluster: {@code dns_refresh_rate}, {@code connect_timeout}, the aggregate
  * cluster's {@code cluster_type} config, and the SDS secret names of an UpstreamTlsContext
  * {@code transport_socket}. TLS itself is not set up here; only the secret names are extracted so
  * that the xDS client subscribes to them.
@@ -37,12 +37,19 @@ final class ClusterOptionsParser {
         throw new ResourceException("dns_refresh_rate", "must be at least 1 ms");
       }
     }
+    long connect = ClusterOptions.DEFAULT_CONNECT_TIMEOUT_MS;
+    if (c.hasConnectTimeout()) {
+      connect = c.getConnectTimeout().getSeconds() * 1000 + c.getConnectTimeout().getNanos() / 1_000_000;
+      if (connect < 1) {
+        throw new ResourceException("connect_timeout", "must be at least 1 ms");
+      }
+    }
     List<String> children = c.hasClusterType() ? aggregateChildren(c) : List.of();
     List<String> secrets = c.hasTransportSocket() ? sdsSecretNames(c) : List.of();
-    if (!c.hasDnsRefreshRate() && children.isEmpty() && secrets.isEmpty()) {
+    if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty() && secrets.isEmpty()) {
       return null;
     }
-    return new ClusterOptions(refresh, children, secrets);
+    return new ClusterOptions(refresh, children, secrets, connect);
   }
 
   /** {@code cluster_type}: only {@code envoy.clusters.aggregate} with a non-empty, duplicate-free list. */

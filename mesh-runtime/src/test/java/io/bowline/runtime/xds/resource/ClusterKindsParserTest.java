@@ -58,6 +58,16 @@ class ClusterKindsParserTest {
   }
 
   @Test
+  void connectTimeoutDefaultsToFiveSecondsAndMustBePositive() throws Exception {
+    var plain = dns(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS, "a");
+    assertThat(type.parse(plain).optionsOrNone().connectTimeoutMs()).isEqualTo(5000);
+    assertThat(type.parse(plain.toBuilder().setConnectTimeout(Duration.newBuilder().setSeconds(10)).build())
+        .optionsOrNone().connectTimeoutMs()).isEqualTo(10_000);
+    assertThatThrownBy(() -> type.parse(plain.toBuilder().setConnectTimeout(Duration.newBuilder().setNanos(1000)).build()))
+        .isInstanceOf(ResourceException.class).hasMessageContaining("connect_timeout");
+  }
+
+  @Test
   void aggregateClustersNeedTheAggregateConfigWithDistinctChildren() throws Exception {
     Cluster ok = type.parse(aggregate("envoy.clusters.aggregate",
         Any.pack(ClusterConfig.newBuilder().addClusters("x").addClusters("y").build())));
