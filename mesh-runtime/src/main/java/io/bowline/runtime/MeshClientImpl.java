@@ -38,7 +38,7 @@ final class MeshClientImpl implements MeshClient {
   private final Object compileLock = new Object();
   private XdsResources lastResources;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
-  private final OutboundRouter router = new OutboundRouter(this::snapshotForCall);
+  private final OutboundRouter router;
   private final EndpointChannels grpcEndpoints = new EndpointChannels();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
   private boolean closed;
@@ -47,6 +47,7 @@ final class MeshClientImpl implements MeshClient {
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
     this.setup = MeshSetup.resolve(settings);
+    this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
     MeterRegistry registry = registry(settings.meterRegistry());
     this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
     this.feed = settings.staticConfig() != null

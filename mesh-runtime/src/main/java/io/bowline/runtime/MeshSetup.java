@@ -33,7 +33,7 @@ import java.util.Set;
  * @param xds the xDS client's configuration, or {@code null} with a static configuration
  * @param bootstrap the bootstrap in use, or empty when only {@code xdsServer} was given
  */
-record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> bootstrap) {
+record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> bootstrap, String sourceAddress) {
 
   /** @throws IllegalArgumentException naming file and field if the bootstrap is invalid */
   static MeshSetup resolve(MeshSettings settings) {
@@ -87,7 +87,21 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
     }
     XdsClientConfig xds = settings.staticConfig() != null ? null : new XdsClientConfig(
         servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()));
-    return new MeshSetup(workload, xds, bootstrap);
+    return new MeshSetup(workload, xds, bootstrap, sourceAddress(node));
+  }
+
+  /**
+   * This workload's own IP, what a sidecar would see as the downstream source address: the first
+   * of the node's {@code INSTANCE_IPS}, else the IP part of an Istio node id
+   * ({@code type~ip~pod.ns~ns.svc.domain}).
+   */
+  static String sourceAddress(Node node) {
+    String ips = string(node.getMetadata().getFieldsMap(), "INSTANCE_IPS");
+    if (ips != null && !ips.isBlank()) {
+      return ips.split(",")[0].trim();
+    }
+    String[] idParts = node.getId().split("~", -1);
+    return idParts.length == 4 && !idParts[1].isEmpty() ? idParts[1] : null;
   }
 
   private static ServerInfo withFeatures(ServerInfo s, Set<String> more) {

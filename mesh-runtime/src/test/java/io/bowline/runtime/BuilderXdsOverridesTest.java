@@ -41,6 +41,18 @@ class BuilderXdsOverridesTest {
   }
 
   @Test
+  void theSourceAddressForSourceIpHashingIsTheNodesInstanceIpElseTheIpInItsId() {
+    var node = io.envoyproxy.envoy.config.core.v3.Node.newBuilder().setId("sidecar~10.1.2.3~p.ns~ns.svc.cluster.local");
+    assertThat(MeshSetup.sourceAddress(node.build())).isEqualTo("10.1.2.3");
+    node.setMetadata(com.google.protobuf.Struct.newBuilder().putFields("INSTANCE_IPS",
+        com.google.protobuf.Value.newBuilder().setStringValue("10.9.9.9,fd00::9").build()));
+    assertThat(MeshSetup.sourceAddress(node.build())).isEqualTo("10.9.9.9");
+    assertThat(MeshSetup.sourceAddress(io.envoyproxy.envoy.config.core.v3.Node.newBuilder().setId("plain").build())).isNull();
+    MeshSetup ours = MeshSetup.resolve(MeshClient.builder().workload("w", "default").xdsServer("127.0.0.1:1").settings());
+    assertThat(ours.sourceAddress()).isNotBlank();
+  }
+
+  @Test
   void fallsBackToTheSecondServerAndSendsTheLocality() throws Exception {
     int dead;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -15,11 +15,22 @@ import java.util.function.Supplier;
  */
 public final class OutboundRouter {
   private final Supplier<MeshSnapshot> snapshots;
+  private final String sourceAddress;
   private final io.bowline.runtime.resilience.Resilience resilience = new io.bowline.runtime.resilience.Resilience();
 
   /** @param snapshots the current snapshot (may wait for the first configuration) */
   public OutboundRouter(Supplier<MeshSnapshot> snapshots) {
+    this(snapshots, null);
+  }
+
+  /**
+   * @param snapshots the current snapshot (may wait for the first configuration)
+   * @param sourceAddress this workload's IP, hashed by {@code connection_properties.source_ip}
+   *     hash policies; {@code null} if unknown (such policies then yield nothing)
+   */
+  public OutboundRouter(Supplier<MeshSnapshot> snapshots, String sourceAddress) {
     this.snapshots = snapshots;
+    this.sourceAddress = sourceAddress;
   }
 
   /** Live resilience state (circuit breakers, outlier detection) shared by every adapter of this client. */
@@ -61,6 +72,6 @@ public final class OutboundRouter {
       return new RoutedCall.LocalReply(forward.clusterNotFoundStatus(), "NC", "");
     }
     return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(),
-        HashPolicies.hash(forward.options().hashPolicies(), request));
+        HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress));
   }
 }

@@ -9,8 +9,10 @@ import java.util.List;
 /**
  * Evaluates a route's Envoy {@code hash_policy} list for one request. Each policy that yields a
  * value contributes {@code xxHash64(value)}, combined as {@code rotl(hash, 1) ^ new}; a
- * {@code terminal} policy stops the walk once a hash exists. {@code connection_properties}
- * (source IP) never yields in a client library (there is no downstream connection).
+ * {@code terminal} policy stops the walk once a hash exists. {@code connection_properties.source_ip}
+ * hashes this workload's own IP (what a sidecar sees as the downstream address of the app's
+ * calls), so every call from one workload instance sticks to one host, as with Istio's
+ * {@code consistentHash.useSourceIp}.
  */
 public final class HashPolicies {
   /** "No hash": balancers then pick at random ({@link LoadBalancer#NO_HASH}). */
@@ -18,15 +20,24 @@ public final class HashPolicies {
 
   private HashPolicies() {}
 
-  /** The request hash, or {@link #NO_HASH} when no policy yielded a value (or there are none). */
+  /** The request hash without a source address (a {@code source_ip} policy yields nothing). */
   public static long hash(List<HashPolicy> policies, MeshRequest request) {
+    return hash(policies, request, null);
+  }
+
+  /**
+   * The request hash, or {@link #NO_HASH} when no policy yielded a value (or there are none).
+   *
+   * @param sourceAddress this workload's IP for {@code source_ip} policies, or {@code null} if unknown
+   */
+  public static long hash(List<HashPolicy> policies, MeshRequest request, String sourceAddress) {
     if (policies.isEmpty()) {
       return NO_HASH;
     }
     boolean have = false;
     long hash = 0;
     for (HashPolicy p : policies) {
-      String value = value(p, request);
+      String value = p.kind() == HashPolicy.Kind.SOURCE_IP ? sourceAddress : value(p, request);
       if (value != null) {
         long h = XxHash64.hash(value);
         hash = have ? Long.rotateLeft(hash, 1) ^ h : h;
@@ -68,6 +79,4 @@ public final class HashPolicies {
     }
     return null;
   }
-
-
 }

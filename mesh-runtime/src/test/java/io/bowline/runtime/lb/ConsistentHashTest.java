@@ -102,7 +102,8 @@ class ConsistentHashTest {
     assertThat(cookie).isEqualTo(XxHash64.hash("s1"));
     HashPolicy missing = new HashPolicy(HashPolicy.Kind.HEADER, "absent", false);
     HashPolicy sourceIp = new HashPolicy(HashPolicy.Kind.SOURCE_IP, "", false);
-    assertThat(HashPolicies.hash(List.of(missing, sourceIp), req)).isEqualTo(HashPolicies.NO_HASH);
+    assertThat(HashPolicies.hash(List.of(missing, sourceIp), req)).as("source address unknown").isEqualTo(HashPolicies.NO_HASH);
+    assertThat(HashPolicies.hash(List.of(missing, sourceIp), req, "10.0.0.7")).isEqualTo(XxHash64.hash("10.0.0.7"));
     HashPolicy terminal = new HashPolicy(HashPolicy.Kind.HEADER, "x-user", true);
     HashPolicy later = new HashPolicy(HashPolicy.Kind.COOKIE, "theme", false);
     assertThat(HashPolicies.hash(List.of(terminal, later), req)).isEqualTo(XxHash64.hash("alice"));
