@@ -1,6 +1,5 @@
 package io.bowline.samples.bookinfo;
 
-import io.bowline.controlplane.LocalControlPlane;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -107,19 +106,13 @@ public final class BookinfoDemo implements Callable<Integer> {
    */
   public static List<StepResult> runSteps(StepPlan plan, int requests, PrintStream progress)
       throws StepFailedException, IOException, InterruptedException {
-    ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
-    try (LocalControlPlane controlPlane = LocalControlPlane.start(configDirectory.path(), 0);
-        BookinfoApp app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
-        TrafficProbe probe = new TrafficProbe(app.productPagePort())) {
-      StepRunner runner = new StepRunner(controlPlane, configDirectory, app, ServiceRegistry.file(app.instances()),
-          probe, requests, CONVERGENCE_TIMEOUT, progress);
+    try (BookinfoStage stage = BookinfoStage.start()) {
+      StepRunner runner = new StepRunner(stage, requests, CONVERGENCE_TIMEOUT, progress);
       List<StepResult> results = new ArrayList<>();
       for (Step step : plan.steps()) {
         results.addAll(runner.run(step));
       }
       return results;
-    } finally {
-      configDirectory.delete();
     }
   }
 
@@ -134,19 +127,13 @@ public final class BookinfoDemo implements Callable<Integer> {
    */
   static List<FaultResult> runFaultSteps(FaultPlan plan, PrintStream progress)
       throws StepFailedException, IOException, InterruptedException {
-    ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
-    try (LocalControlPlane controlPlane = LocalControlPlane.start(configDirectory.path(), 0);
-        BookinfoApp app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
-        TrafficProbe probe = new TrafficProbe(app.productPagePort())) {
-      FaultStepRunner runner = new FaultStepRunner(controlPlane, configDirectory, app,
-          ServiceRegistry.file(app.instances()), probe, progress);
+    try (BookinfoStage stage = BookinfoStage.start()) {
+      FaultStepRunner runner = new FaultStepRunner(stage, progress);
       List<FaultResult> results = new ArrayList<>();
       for (FaultStep step : plan.steps()) {
         results.addAll(runner.run(step));
       }
       return results;
-    } finally {
-      configDirectory.delete();
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.bowline.samples.bookinfo;
 
 import io.bowline.controlplane.Diagnostic;
-import io.bowline.controlplane.LocalControlPlane;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -14,36 +13,18 @@ import java.util.List;
  * control plane's warnings, then sends the page requests as each caller and records what they saw.
  */
 final class StepRunner {
-
-  private final LocalControlPlane controlPlane;
-  private final ConfigDirectory configDirectory;
-  private final BookinfoApp app;
-  private final ConfigFile registration;
-  private final TrafficProbe probe;
+  private final BookinfoStage stage;
   private final int requests;
   private final Duration convergenceTimeout;
   private final PrintStream progress;
 
   /**
-   * @param registration the generated ServiceEntry/WorkloadEntry file, present in every step
    * @param requests page requests per caller per step
    * @param convergenceTimeout how long a step's config may take to reach every workload
    * @param progress where to report each step's config version, timing and warnings
    */
-  StepRunner(
-      LocalControlPlane controlPlane,
-      ConfigDirectory configDirectory,
-      BookinfoApp app,
-      ConfigFile registration,
-      TrafficProbe probe,
-      int requests,
-      Duration convergenceTimeout,
-      PrintStream progress) {
-    this.controlPlane = controlPlane;
-    this.configDirectory = configDirectory;
-    this.app = app;
-    this.registration = registration;
-    this.probe = probe;
+  StepRunner(BookinfoStage stage, int requests, Duration convergenceTimeout, PrintStream progress) {
+    this.stage = stage;
     this.requests = requests;
     this.convergenceTimeout = convergenceTimeout;
     this.progress = progress;
@@ -57,24 +38,19 @@ final class StepRunner {
    * @throws InterruptedException if interrupted while waiting
    */
   List<StepResult> run(Step step) throws StepFailedException, IOException, InterruptedException {
-    List<ConfigFile> files = new ArrayList<>();
-    files.add(registration);
-    files.addAll(step.files());
-    List<String> expected = files.stream().map(ConfigFile::name).sorted().toList();
 
     long started = System.nanoTime();
-    configDirectory.apply(files);
-    String version = ConfigSync.await(step.name(), controlPlane, expected, app.workloads(), convergenceTimeout);
+    String version = stage.rollOut(step.name(), step.files(), convergenceTimeout);
     progress.printf("step %s: config version %s (%s) ACKed by all %d workloads in %d ms%n",
-        step.name(), version, String.join(", ", expected), app.workloads().size(),
+        step.name(), version, String.join(", ", stage.servedFiles(step.files())), stage.app().workloads().size(),
         Duration.ofNanos(System.nanoTime() - started).toMillis());
-    controlPlane.diagnostics().stream()
+    stage.controlPlane().diagnostics().stream()
         .filter(d -> d.severity() == Diagnostic.Severity.WARNING)
         .forEach(d -> progress.println("  " + d));
 
     List<StepResult> results = new ArrayList<>();
     for (Caller caller : Caller.values()) {
-      TrafficProbe.Observed observed = probe.run(caller, requests);
+      TrafficProbe.Observed observed = stage.probe().run(caller, requests);
       results.add(new StepResult(step.name(), caller, requests, observed.versions(), observed.errors(),
           observed.firstError(), step.expectations().get(caller), version));
     }
