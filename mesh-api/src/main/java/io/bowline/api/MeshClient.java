@@ -74,6 +74,17 @@ public interface MeshClient extends AutoCloseable {
   /** The client's configuration status, per resource, in the shape of CSDS (client status discovery). */
   ClientStatus status();
 
+  /**
+   * Calls {@code listener} after each configuration update has been handled: accepted resources
+   * are in the routing in use, rejected ones NACKed, and {@link #status()} shows both. Runs on the
+   * client's configuration thread, so it must be short and must not block; an exception it throws
+   * is logged and ignored.
+   *
+   * @param listener called once per handled update (and DNS re-resolution)
+   * @return removes the listener; idempotent
+   */
+  Runnable onConfigUpdate(Runnable listener);
+
   /** The workload this client speaks for. */
   Workload workload();
 

@@ -16,10 +16,15 @@ import io.bowline.runtime.xds.XdsResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import okhttp3.OkHttpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
@@ -28,6 +33,7 @@ import okhttp3.OkHttpClient;
  * volatile field.
  */
 final class MeshClientImpl implements MeshClient {
+  private static final Logger log = LoggerFactory.getLogger(MeshClientImpl.class);
   private final MeshSettings settings;
   private final MeshSetup setup;
   private final ConfigFeed feed;
@@ -38,6 +44,7 @@ final class MeshClientImpl implements MeshClient {
   private final Object compileLock = new Object();
   private XdsResources lastResources;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
+  private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final EndpointChannels grpcEndpoints = new EndpointChannels();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -91,6 +98,19 @@ final class MeshClientImpl implements MeshClient {
     if (lastResources.complete() && dns.settled()) {
       firstConfig.countDown();
     }
+    for (Runnable listener : configListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        log.warn("config update listener failed", e);
+      }
+    }
+  }
+
+  @Override
+  public Runnable onConfigUpdate(Runnable listener) {
+    configListeners.add(Objects.requireNonNull(listener, "listener"));
+    return () -> configListeners.remove(listener);
   }
 
   /** The snapshot for a call: waits (up to the initial fetch timeout) for the first config. */

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -64,6 +65,8 @@ public final class XdsClient implements AutoCloseable {
 
   private final XdsClientConfig config;
   private final ScheduledExecutorService executor;
+  /** The executor's one thread, once started. */
+  private volatile Thread executorThread;
   private final Map<Integer, ManagedChannel> channels = new HashMap<>();
   private final Map<String, TypeState> states = new LinkedHashMap<>();
   private final TypeState lds;
@@ -100,6 +103,7 @@ public final class XdsClient implements AutoCloseable {
     ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "bowline-xds-" + config.servers().get(0).serverUri());
       t.setDaemon(true);
+      executorThread = t;
       return t;
     });
     // close() must not wait for pending does-not-exist timers or reconnect delays
@@ -165,7 +169,7 @@ public final class XdsClient implements AutoCloseable {
   /** The client's status in CSDS shape. Safe from any thread. */
   public ClientStatus status() {
     try {
-      return executor.submit(() -> {
+      return onExecutor(() -> {
         Map<String, String> versions = new LinkedHashMap<>();
         List<ClientStatus.Resource> resources = new ArrayList<>();
         for (TypeState s : states.values()) {
@@ -175,7 +179,7 @@ public final class XdsClient implements AutoCloseable {
           resources.addAll(s.records.values());
         }
         return new ClientStatus(call != null && call.responded(), versions, resources);
-      }).get();
+      });
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
@@ -186,10 +190,25 @@ public final class XdsClient implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code task} on the protocol executor and waits for it; runs it in place when called from
+   * that executor (a watcher reading the status), which would otherwise wait for itself.
+   */
+  private <T> T onExecutor(Callable<T> task) throws InterruptedException, ExecutionException {
+    if (Thread.currentThread() == executorThread) {
+      try {
+        return task.call();
+      } catch (Exception e) {
+        throw new ExecutionException(e);
+      }
+    }
+    return executor.submit(task).get();
+  }
+
   /** The server the current (or next) stream talks to. */
   public ServerInfo currentServer() {
     try {
-      return executor.submit(() -> config.servers().get(serverIndex)).get();
+      return onExecutor(() -> config.servers().get(serverIndex));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);

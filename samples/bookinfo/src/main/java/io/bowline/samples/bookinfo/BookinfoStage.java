@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * A running Bookinfo on a local control plane that watches a temporary config directory, and the
- * way steps change its config: swap files in, wait until every workload has ACKed them.
+ * way steps change its config: swap files in, wait until every workload has ACKed them (woken by
+ * the control plane's reloads and the clients' config updates, no polling).
  * {@link #close()} stops the probe, the services and the control plane, and deletes the directory.
  */
 final class BookinfoStage implements AutoCloseable {
@@ -17,9 +18,11 @@ final class BookinfoStage implements AutoCloseable {
   private final BookinfoApp app;
   private final TrafficProbe probe;
   private final ConfigFile registration;
+  private final ChangeSignal changes;
 
   private BookinfoStage(ConfigDirectory configDirectory, LocalControlPlane controlPlane, BookinfoApp app,
-      TrafficProbe probe) {
+      TrafficProbe probe, ChangeSignal changes) {
+    this.changes = changes;
     this.configDirectory = configDirectory;
     this.controlPlane = controlPlane;
     this.app = app;
@@ -35,12 +38,16 @@ final class BookinfoStage implements AutoCloseable {
    */
   static BookinfoStage start() throws IOException {
     ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
+    ChangeSignal changes = new ChangeSignal();
     LocalControlPlane controlPlane = null;
     BookinfoApp app = null;
     try {
-      controlPlane = LocalControlPlane.start(configDirectory.path(), 0);
+      controlPlane = LocalControlPlane.builder(configDirectory.path()).port(0)
+          .onReload((published, served, diagnostics) -> changes.signal())
+          .start();
       app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
-      return new BookinfoStage(configDirectory, controlPlane, app, new TrafficProbe(app.productPagePort()));
+      app.workloads().forEach(w -> w.mesh().onConfigUpdate(changes::signal));
+      return new BookinfoStage(configDirectory, controlPlane, app, new TrafficProbe(app.productPagePort()), changes);
     } catch (IOException | RuntimeException e) {
       if (app != null) {
         app.close();
@@ -79,7 +86,7 @@ final class BookinfoStage implements AutoCloseable {
   String rollOut(String step, List<ConfigFile> stepFiles, Duration timeout)
       throws StepFailedException, IOException, InterruptedException {
     configDirectory.apply(withRegistration(stepFiles));
-    return ConfigSync.await(step, controlPlane, servedFiles(stepFiles), app.workloads(), timeout);
+    return ConfigSync.await(step, controlPlane, changes, servedFiles(stepFiles), app.workloads(), timeout);
   }
 
   /** The sorted file names the control plane serves once {@code stepFiles} are rolled out. */

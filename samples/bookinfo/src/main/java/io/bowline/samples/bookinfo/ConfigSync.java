@@ -26,13 +26,13 @@ final class ConfigSync {
       "type.googleapis.com/envoy.config.cluster.v3.Cluster",
       "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment");
 
-  private static final Duration POLL = Duration.ofMillis(100);
-
   private ConfigSync() {}
 
   /**
-   * Polls every 100 ms until the change has reached every workload.
+   * Waits until the change has reached every workload, re-checking whenever {@code changes}
+   * signals (a control-plane reload or a client's config update).
    *
+   * @param changes signalled on every reload and every client config update
    * @param expectedFiles the file names the served config must consist of, sorted
    * @return the control plane's config version every workload ACKed
    * @throws StepFailedException if the control plane reports an ERROR diagnostic (listed in the
@@ -40,10 +40,12 @@ final class ConfigSync {
    * @throws InterruptedException if interrupted while waiting
    */
   static String await(
-      String step, LocalControlPlane cp, List<String> expectedFiles, List<BookinfoWorkload> workloads, Duration timeout)
-      throws StepFailedException, InterruptedException {
+      String step, LocalControlPlane cp, ChangeSignal changes, List<String> expectedFiles,
+      List<BookinfoWorkload> workloads, Duration timeout) throws StepFailedException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    boolean lastCheck = false;
     while (true) {
+      long seen = changes.generation();
       List<String> errors = errorDiagnostics(cp);
       if (!errors.isEmpty()) {
         throw new StepFailedException(
@@ -60,11 +62,11 @@ final class ConfigSync {
           return published.version();
         }
       }
-      if (System.nanoTime() - deadline > 0) {
+      if (lastCheck) {
         throw new StepFailedException("step " + step + ": config not in effect after " + timeout.toSeconds()
             + " s:\n  " + String.join("\n  ", lagging));
       }
-      Thread.sleep(POLL.toMillis());
+      lastCheck = !changes.awaitChangeSince(seen, deadline);
     }
   }
 
