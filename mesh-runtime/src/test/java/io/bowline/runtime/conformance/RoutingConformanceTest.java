@@ -209,6 +209,9 @@ class RoutingConformanceTest {
     c.add(row("ring hash: same header, same host", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("ring"))
             .addHashPolicy(RouteAction.HashPolicy.newBuilder().setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName("x-user")))).build()),
         "/svc.Foo/Get", Map.of("x-user", "alice"), "sticky"));
+    c.add(row("ring hash MURMUR_HASH_2: same header, same host", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("ring-murmur"))
+            .addHashPolicy(RouteAction.HashPolicy.newBuilder().setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName("x-user")))).build()),
+        "/svc.Foo/Get", Map.of("x-user", "carol"), "sticky"));
     c.add(row("maglev: same header, same host", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("maglev"))
             .addHashPolicy(RouteAction.HashPolicy.newBuilder().setHeader(RouteAction.HashPolicy.Header.newBuilder().setHeaderName("x-user")))).build()),
         "/svc.Foo/Get", Map.of("x-user", "bob"), "sticky"));
@@ -253,6 +256,10 @@ class RoutingConformanceTest {
           locality(0, HealthStatus.HEALTHY, port.apply("a"), port.apply("b")));
       addCluster(clusters, assignments, cluster.apply("ring"), Cluster.LbPolicy.RING_HASH,
           locality(0, HealthStatus.HEALTHY, port.apply("a"), port.apply("b")));
+      addCluster(clusters, assignments, cluster.apply("ring-murmur"), Cluster.LbPolicy.RING_HASH,
+          locality(0, HealthStatus.HEALTHY, port.apply("a"), port.apply("b")));
+      clusters.set(clusters.size() - 1, clusters.get(clusters.size() - 1).toBuilder().setRingHashLbConfig(
+          Cluster.RingHashLbConfig.newBuilder().setHashFunction(Cluster.RingHashLbConfig.HashFunction.MURMUR_HASH_2)).build());
       addCluster(clusters, assignments, cluster.apply("maglev"), Cluster.LbPolicy.MAGLEV,
           locality(0, HealthStatus.HEALTHY, port.apply("a"), port.apply("b")));
       addCluster(clusters, assignments, cluster.apply("failover"), Cluster.LbPolicy.ROUND_ROBIN,
