@@ -98,9 +98,9 @@ final class CompiledRoute {
     if (mostSpecificWins) {
       java.util.Collections.reverse(levels);
     }
-    String host = options.hostRewriteLiteral() != null
-        ? options.hostRewriteLiteral()
-        : cw != null ? cw.hostRewriteLiteral() : null;
+    HostRewriter host = options.hostRewriteLiteral() != null || options.hostRewrite() != null
+        ? HostRewriter.compile(options.hostRewriteLiteral(), options.hostRewrite())
+        : HostRewriter.compile(cw != null ? cw.hostRewriteLiteral() : null, null);
     return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, levels);
   }
 

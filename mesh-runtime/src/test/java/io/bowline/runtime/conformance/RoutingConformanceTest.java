@@ -194,6 +194,12 @@ class RoutingConformanceTest {
     c.add(row("host_rewrite_literal", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b"))
             .setHostRewriteLiteral("rewritten.example")).build()),
         "/svc.Foo/Get", Map.of(), "b").expectHeader("x-seen-authority", "rewritten.example"));
+    c.add(row("host_rewrite_header", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b"))
+            .setHostRewriteHeader("x-host")).build()),
+        "/svc.Foo/Get", Map.of("x-host", "from-header.example"), "b").expectHeader("x-seen-authority", "from-header.example"));
+    c.add(row("host_rewrite_path_regex", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b"))
+            .setHostRewritePathRegex(RegexMatchAndSubstitute.newBuilder().setPattern(RegexMatcher.newBuilder().setRegex("^/([^.]+)\\.Foo/.+$")).setSubstitution("\\1.example"))).build()),
+        "/svc.Foo/Get", Map.of(), "b").expectHeader("x-seen-authority", "svc.example"));
     c.add(row("request headers: remove before add, append_action", k -> List.of(Route.newBuilder().setMatch(prefix("/")).setRoute(RouteAction.newBuilder().setCluster(k.apply("b")))
             .addRequestHeadersToRemove("x-drop")
             .addRequestHeadersToAdd(hvo("x-set", "mesh", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))

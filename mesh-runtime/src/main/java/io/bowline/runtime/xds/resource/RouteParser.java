@@ -281,11 +281,19 @@ final class RouteParser {
       rewrite = uriTemplateRewrite(a.getPathRewritePolicy(), at + ".path_rewrite_policy");
     }
     String hostRewrite = null;
+    RouteAction.HostRewrite dynamicHost = null;
     switch (a.getHostRewriteSpecifierCase()) {
       case HOSTREWRITESPECIFIER_NOT_SET:
         break;
       case HOST_REWRITE_LITERAL:
         hostRewrite = a.getHostRewriteLiteral();
+        break;
+      case HOST_REWRITE_HEADER:
+        dynamicHost = new RouteAction.HostRewrite.Header(nonEmptyName(a.getHostRewriteHeader(), at + ".host_rewrite_header"));
+        break;
+      case HOST_REWRITE_PATH_REGEX:
+        PathRewrite.Regex r = regexRewrite(a.getHostRewritePathRegex(), at + ".host_rewrite_path_regex");
+        dynamicHost = new RouteAction.HostRewrite.PathRegex(r.pattern(), r.substitution());
         break;
       default:
         throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT), "not supported");
@@ -305,7 +313,7 @@ final class RouteParser {
       default:
         notFound = 503;
     }
-    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound);
+    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost);
   }
 
   private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
