@@ -162,18 +162,30 @@ public sealed interface RouteAction {
   /**
    * One entry of {@code weighted_clusters.clusters}.
    *
-   * @param name cluster name
+   * @param name cluster name ({@code ""} when {@code clusterHeader} names it)
    * @param weight relative weight, ≥ 0 (unsigned 32-bit in the proto)
    * @param headers the entry's {@code request/response_headers_to_add/remove}
    * @param hostRewriteLiteral the entry's {@code host_rewrite_literal}, or {@code null}
+   * @param clusterHeader the entry's {@code cluster_header}: the cluster is the (first) value of this
+   *     request header, a missing header or unknown cluster being a 404 ({@code NC}); or {@code null}
+   * @throws IllegalArgumentException if the weight is out of range, or not exactly one of a
+   *     non-empty {@code name} and {@code clusterHeader} is given
    */
-  record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral) {
+  record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral, String clusterHeader) {
     public ClusterWeight {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(headers, "headers");
       if (weight < 0 || weight > 0xFFFF_FFFFL) {
         throw new IllegalArgumentException("weight of " + name + " out of range: " + weight);
       }
+      if (name.isEmpty() == (clusterHeader == null || clusterHeader.isEmpty())) {
+        throw new IllegalArgumentException("weighted cluster: exactly one of name and cluster_header must be set");
+      }
+    }
+
+    /** An entry naming its cluster. */
+    public ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral) {
+      this(name, weight, headers, hostRewriteLiteral, null);
     }
 
     /** A plain entry: no header edits, no host rewrite. */

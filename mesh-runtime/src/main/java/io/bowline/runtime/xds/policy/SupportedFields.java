@@ -97,7 +97,7 @@ public final class SupportedFields {
     message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
     message(WeightedCluster.ClusterWeight.getDefaultInstance())
         .supported("name", "weight", "request_headers_to_add", "request_headers_to_remove",
-            "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal");
+            "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal", "cluster_header");
     message(DirectResponseAction.getDefaultInstance()).supported("status", "body");
     message(DataSource.getDefaultInstance()).supported("inline_string", "inline_bytes");
     message(HeaderMatcher.getDefaultInstance())

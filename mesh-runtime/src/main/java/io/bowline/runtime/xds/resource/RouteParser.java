@@ -384,8 +384,8 @@ final class RouteParser {
     for (int i = 0; i < w.getClustersCount(); i++) {
       WeightedCluster.ClusterWeight cw = w.getClusters(i);
       String cat = at + ".clusters[" + i + "]";
-      if (cw.getName().isEmpty()) {
-        throw new ResourceException(cat + ".name", "must not be empty (cluster_header inside weighted_clusters is not supported)");
+      if (cw.getName().isEmpty() == cw.getClusterHeader().isEmpty()) {
+        throw new ResourceException(cat + ".name", "exactly one of name and cluster_header must be set");
       }
       long weight = cw.hasWeight() ? Integer.toUnsignedLong(cw.getWeight().getValue()) : 0;
       sum += weight;
@@ -393,7 +393,8 @@ final class RouteParser {
           cw.getRequestHeadersToAddList(), cw.getRequestHeadersToRemoveList(),
           cw.getResponseHeadersToAddList(), cw.getResponseHeadersToRemoveList(), cat);
       String hostRewrite = cw.getHostRewriteLiteral().isEmpty() ? null : cw.getHostRewriteLiteral();
-      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight, headers, hostRewrite));
+      String clusterHeader = cw.getClusterHeader().isEmpty() ? null : cw.getClusterHeader();
+      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight, headers, hostRewrite, clusterHeader));
     }
     if (sum <= 0 || sum > 0xFFFF_FFFFL) {
       throw new ResourceException(at + ".clusters", "the sum of weights must be in [1, 4294967295], was " + sum);
