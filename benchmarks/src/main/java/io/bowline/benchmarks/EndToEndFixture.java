@@ -2,11 +2,14 @@ package io.bowline.benchmarks;
 
 import com.google.protobuf.Any;
 import com.sun.net.httpserver.HttpServer;
+import com.google.protobuf.UInt32Value;
+import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -21,16 +24,23 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -44,7 +54,10 @@ import java.util.function.UnaryOperator;
  * What the end-to-end benchmarks run against, all on loopback: an HTTP server answering 1 KB, a
  * grpc-java server with {@code grpc.health.v1}, java-control-plane serving a listener, route
  * configuration, cluster and endpoint for each ({@code http-bench…:80}, {@code grpc-bench…:80}),
- * and a {@link MeshClient} subscribed to it.
+ * and a {@link MeshClient} subscribed to it. Policies are armed on both services: route timeout,
+ * retry policy and outlier detection ({@link #armed(RouteAction.Builder)}, {@link #armed(Cluster.Builder)});
+ * the mesh's xDS metrics go to a Micrometer registry. The same control plane can feed grpc-java's
+ * own xDS client ({@link #grpcXdsBootstrap()}), the P1 peer.
  */
 final class EndToEndFixture implements AutoCloseable {
   static final String HTTP_HOST = "http-bench.default.svc.cluster.local";
@@ -78,13 +91,68 @@ final class EndToEndFixture implements AutoCloseable {
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routes = new ArrayList<>();
-    add(HTTP_HOST, http.getAddress().getPort(), a -> a, clusters, endpoints, listeners, routes);
-    add(GRPC_HOST, grpc.getPort(), a -> a, clusters, endpoints, listeners, routes);
+    add(HTTP_HOST, http.getAddress().getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
+    add(GRPC_HOST, grpc.getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
     cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
     xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
-    mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort()).build();
+    mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
+        .meterRegistry(new SimpleMeterRegistry()).build();
     mesh.awaitReady(Duration.ofSeconds(30));
+    assertArmed();
+  }
+
+  /** The policies every P1 mesh call carries: a 15 s route timeout and up to 2 retries. */
+  static RouteAction.Builder armed(RouteAction.Builder action) {
+    return action.setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(15))
+        .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx,connect-failure,unavailable")
+            .setNumRetries(UInt32Value.of(2)));
+  }
+
+  /** Outlier detection (5 consecutive 5xx, 10 s interval, 30 s base ejection, at most 50 %). */
+  static Cluster.Builder armed(Cluster.Builder cluster) {
+    return cluster.setOutlierDetection(OutlierDetection.newBuilder().setConsecutive5Xx(UInt32Value.of(5))
+        .setInterval(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+        .setBaseEjectionTime(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+        .setMaxEjectionPercent(UInt32Value.of(50)));
+  }
+
+  /**
+   * A grpc-java {@code xds:///grpc-bench…:80} channel fed by this fixture's control plane, ready
+   * (one call made). Call once per process: grpc-java reads its bootstrap once.
+   */
+  ManagedChannel grpcXdsChannel() {
+    System.setProperty("io.grpc.xds.bootstrapConfig", grpcXdsBootstrap());
+    ManagedChannel channel = Grpc.newChannelBuilder("xds:///" + GRPC_HOST + ":80", InsecureChannelCredentials.create()).build();
+    HealthGrpc.newBlockingStub(channel).withWaitForReady().withDeadlineAfter(30, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance());
+    return channel;
+  }
+
+  /** Fails the run if the mesh did not accept (ACK) the armed resources. */
+  private void assertArmed() {
+    List<ClientStatus.Resource> bad = mesh.status().resources().stream()
+        .filter(r -> r.state() != ClientStatus.State.ACKED).toList();
+    if (bad.size() > 0) {
+      throw new IllegalStateException("P1 fixture: resources not ACKed by the mesh: " + bad);
+    }
+  }
+
+  /**
+   * The bootstrap JSON for grpc-java's own xDS client ({@code grpc-xds}) against this fixture's
+   * control plane.
+   */
+  private String grpcXdsBootstrap() {
+    return """
+        {
+          "xds_servers": [{
+            "server_uri": "127.0.0.1:%d",
+            "channel_creds": [{"type": "insecure"}],
+            "server_features": ["xds_v3"]
+          }],
+          "node": {"id": "grpc-xds-peer", "metadata": {"GENERATOR": "grpc", "NAMESPACE": "default"}}
+        }
+        """.formatted(xds.getPort());
   }
 
   /**
@@ -93,26 +161,43 @@ final class EndToEndFixture implements AutoCloseable {
    */
   static void add(String fqdn, int port, UnaryOperator<RouteAction.Builder> action, List<Cluster> clusters,
       List<ClusterLoadAssignment> endpoints, List<Listener> listeners, List<RouteConfiguration> routes) {
+    add(fqdn, port, action, c -> c, clusters, endpoints, listeners, routes);
+  }
+
+  /**
+   * As {@link #add(String, int, UnaryOperator, List, List, List, List)}, with {@code shape} applied to
+   * the cluster. The virtual host also lists {@code fqdn:80} (grpc-xds matches the port).
+   */
+  static void add(String fqdn, int port, UnaryOperator<RouteAction.Builder> action, UnaryOperator<Cluster.Builder> shape,
+      List<Cluster> clusters, List<ClusterLoadAssignment> endpoints, List<Listener> listeners,
+      List<RouteConfiguration> routes) {
     ConfigSource ads = ads();
-    String cluster = addCluster(fqdn, port, clusters, endpoints);
+    String cluster = addCluster(fqdn, port, shape, clusters, endpoints);
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix(fqdn)
         .setRds(Rds.newBuilder().setConfigSource(ads).setRouteConfigName(cluster))
         .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router").setTypedConfig(Any.pack(Router.getDefaultInstance())))
         .build();
     listeners.add(Listener.newBuilder().setName(fqdn + ":80").setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm))).build());
     routes.add(RouteConfiguration.newBuilder().setName(cluster).setIgnorePortInHostMatching(true)
-        .addVirtualHosts(VirtualHost.newBuilder().setName(fqdn).addDomains(fqdn)
+        .addVirtualHosts(VirtualHost.newBuilder().setName(fqdn).addDomains(fqdn).addDomains(fqdn + ":80")
             .addRoutes(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
                 .setRoute(action.apply(RouteAction.newBuilder().setCluster(cluster))))).build());
   }
 
   /** Adds EDS cluster {@code outbound|80||fqdn} with one loopback endpoint at {@code port}; returns its name. */
   static String addCluster(String fqdn, int port, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints) {
+    return addCluster(fqdn, port, c -> c, clusters, endpoints);
+  }
+
+  private static String addCluster(String fqdn, int port, UnaryOperator<Cluster.Builder> shape, List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints) {
     String cluster = "outbound|80||" + fqdn;
-    clusters.add(Cluster.newBuilder().setName(cluster).setType(Cluster.DiscoveryType.EDS)
+    clusters.add(shape.apply(Cluster.newBuilder().setName(cluster).setType(Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ads()).setServiceName(cluster))
-        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST).build());
+        .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)).build());
+    // grpc-xds ignores a locality without a weight
     endpoints.add(ClusterLoadAssignment.newBuilder().setClusterName(cluster).addEndpoints(LocalityLbEndpoints.newBuilder()
+        .setLoadBalancingWeight(UInt32Value.of(1))
         .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder()
             .setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.1").setPortValue(port)))))).build());
     return cluster;

@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * P1: latency per call on loopback, mesh vs direct, in the same run: OkHttp GET of a 1 KB body and
  * a gRPC unary call ({@code grpc.health.v1.Health/Check}). The mesh variants go through the xDS
- * listener, route, cluster and least-request pick to the same server. Sample mode reports p50
- * and p99; the added latency is mesh minus direct.
+ * listener, route (15 s timeout, retry policy), cluster (outlier detection) and least-request pick
+ * to the same server; {@code grpcXds} is grpc-java's own xDS client ({@code xds:///}) on the same
+ * control plane, the peer. Sample mode reports p50 and p99; the added latency is mesh (or grpc-xds)
+ * minus direct. {@link P1Report} runs this and {@link GrpcThroughputBenchmark} and prints the table.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -43,6 +45,8 @@ public class EndToEndLatencyBenchmark {
   private ManagedChannel directChannel;
   private HealthGrpc.HealthBlockingStub directStub;
   private HealthGrpc.HealthBlockingStub meshStub;
+  private ManagedChannel xdsChannel;
+  private HealthGrpc.HealthBlockingStub xdsStub;
 
   @Setup
   public void setUp() throws Exception {
@@ -55,11 +59,14 @@ public class EndToEndLatencyBenchmark {
     directStub = HealthGrpc.newBlockingStub(directChannel);
     Channel meshChannel = fixture.mesh.grpcChannel(EndToEndFixture.GRPC_HOST + ":80");
     meshStub = HealthGrpc.newBlockingStub(meshChannel);
+    xdsChannel = fixture.grpcXdsChannel();
+    xdsStub = HealthGrpc.newBlockingStub(xdsChannel);
   }
 
   @TearDown
   public void tearDown() throws Exception {
     directChannel.shutdownNow();
+    xdsChannel.shutdownNow();
     direct.connectionPool().evictAll();
     meshed.connectionPool().evictAll();
     fixture.close();
@@ -87,5 +94,11 @@ public class EndToEndLatencyBenchmark {
   @Benchmark
   public HealthCheckResponse grpcMesh() {
     return meshStub.check(HealthCheckRequest.getDefaultInstance());
+  }
+
+  /** The peer: grpc-java's own xDS client, same control plane, same server. */
+  @Benchmark
+  public HealthCheckResponse grpcXds() {
+    return xdsStub.check(HealthCheckRequest.getDefaultInstance());
   }
 }

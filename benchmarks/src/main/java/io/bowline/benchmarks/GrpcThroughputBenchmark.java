@@ -19,7 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** P1 throughput: gRPC unary calls from 16 concurrent callers, mesh channel vs plain channel. */
+/**
+ * P1 throughput: gRPC unary calls from 16 concurrent callers: mesh channel, grpc-java's xDS channel
+ * (the peer) and the plain channel, each in its own fork of the same run.
+ */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 3)
@@ -32,6 +35,8 @@ public class GrpcThroughputBenchmark {
   private ManagedChannel directChannel;
   private HealthGrpc.HealthBlockingStub directStub;
   private HealthGrpc.HealthBlockingStub meshStub;
+  private ManagedChannel xdsChannel;
+  private HealthGrpc.HealthBlockingStub xdsStub;
 
   @Setup
   public void setUp() throws Exception {
@@ -39,11 +44,14 @@ public class GrpcThroughputBenchmark {
     directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
     directStub = HealthGrpc.newBlockingStub(directChannel);
     meshStub = HealthGrpc.newBlockingStub(fixture.mesh.<io.grpc.Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"));
+    xdsChannel = fixture.grpcXdsChannel();
+    xdsStub = HealthGrpc.newBlockingStub(xdsChannel);
   }
 
   @TearDown
   public void tearDown() throws Exception {
     directChannel.shutdownNow();
+    xdsChannel.shutdownNow();
     fixture.close();
   }
 
@@ -55,5 +63,11 @@ public class GrpcThroughputBenchmark {
   @Benchmark
   public HealthCheckResponse meshChannel() {
     return meshStub.check(HealthCheckRequest.getDefaultInstance());
+  }
+
+  /** The peer: grpc-java's own xDS client ({@code xds:///}) on the same control plane and server. */
+  @Benchmark
+  public HealthCheckResponse grpcXdsChannel() {
+    return xdsStub.check(HealthCheckRequest.getDefaultInstance());
   }
 }

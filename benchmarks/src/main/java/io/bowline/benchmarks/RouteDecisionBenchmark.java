@@ -33,8 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1000-route virtual host mixing exact paths (400), prefixes (300), RE2 regexes (200) and header
  * rules (100, prefix + header), interleaved, with a weighted 90/10 catch-all last. {@code kind}
  * picks the request: one hitting the last rule of each kind, or falling through to the weighted
- * catch-all. The baseline is a direct {@code HashMap} dispatch by path, in the same run. Run with
- * {@code -prof gc} to see bytes allocated per decision.
+ * catch-all; {@code mixed} cycles through eight requests of all kinds (regex hits with and without
+ * a query, a regex-shaped miss). The baseline is a direct {@code HashMap} dispatch by path over the
+ * same request stream, in the same run. Run with {@code -prof gc} to see bytes allocated per
+ * decision: {@code java -jar benchmarks/target/benchmarks.jar RouteDecisionBenchmark -prof gc}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -43,13 +45,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class RouteDecisionBenchmark {
-  @Param({"exact", "prefix", "regex", "header", "weighted"})
+  @Param({"exact", "prefix", "regex", "header", "weighted", "mixed"})
   public String kind;
 
   private CompiledRouteConfig config;
-  private MeshRequest request;
+  private Request[] requests;
+  private int cursor;
   private Map<String, String> direct;
-  private String directPath;
 
   @Setup
   public void setUp() {
@@ -88,48 +90,54 @@ public class RouteDecisionBenchmark {
     }
     hosts.add(new VirtualHost("svc", List.of("svc.default.svc.cluster.local", "svc.default.svc", "svc.default", "svc"), routes));
     config = new CompiledRouteConfig(new RouteConfiguration("all", hosts, true));
-    switch (kind) {
-      case "exact":
-        directPath = "/exact399/item";
-        request = new Request("svc", directPath, null);
-        break;
-      case "prefix":
-        directPath = "/prefix299/items/42";
-        request = new Request("svc", directPath, null);
-        break;
-      case "regex":
-        directPath = "/regex199/12345/detail";
-        request = new Request("svc", directPath, null);
-        break;
-      case "header":
-        directPath = "/header99/list";
-        request = new Request("svc", directPath, "v99");
-        break;
-      default:
-        directPath = "/nothing/matches/here";
-        request = new Request("svc", directPath, null);
-    }
+    Request[] all = {
+      new Request("svc", "/exact399/item", null),
+      new Request("svc", "/prefix299/items/42", null),
+      new Request("svc", "/regex199/12345/detail", null),
+      new Request("svc", "/header99/list", "v99"),
+      new Request("svc", "/nothing/matches/here", null),
+      new Request("svc", "/regex17/987/detail?expand=1", null),
+      new Request("svc", "/exact12/item", null),
+      new Request("svc", "/regex88/x/detail", null),
+    };
+    requests = switch (kind) {
+      case "exact" -> new Request[] {all[0]};
+      case "prefix" -> new Request[] {all[1]};
+      case "regex" -> new Request[] {all[2]};
+      case "header" -> new Request[] {all[3]};
+      case "weighted" -> new Request[] {all[4]};
+      case "mixed" -> all;
+      default -> throw new IllegalArgumentException("kind " + kind);
+    };
     direct = new HashMap<>();
     for (int i = 0; i < 1000; i++) {
       direct.put("/path" + i, "cluster" + i);
     }
-    direct.put(directPath, "outbound|80|v1|svc.default.svc.cluster.local");
-    RouteDecision d = config.route(request);
-    if (!(d instanceof RouteDecision.Forward)) {
-      throw new IllegalStateException(kind + ": expected a forward, got " + d);
+    for (Request r : requests) {
+      direct.put(r.path(), "outbound|80|v1|svc.default.svc.cluster.local");
+      RouteDecision d = config.route(r);
+      if (!(d instanceof RouteDecision.Forward)) {
+        throw new IllegalStateException(kind + ": expected a forward for " + r.path() + ", got " + d);
+      }
     }
+  }
+
+  private MeshRequest next() {
+    int i = cursor + 1;
+    cursor = i == requests.length ? 0 : i;
+    return requests[cursor];
   }
 
   /** The mesh's decision: virtual host, first matching route, weighted pick. */
   @Benchmark
   public RouteDecision routeDecision() {
-    return config.route(request);
+    return config.route(next());
   }
 
   /** Baseline: what an application's own dispatch by path costs. */
   @Benchmark
   public String directCall() {
-    return direct.get(request.path());
+    return direct.get(next().path());
   }
 
   /** A request view that answers {@code header()} without joining (as adapters may). */

@@ -13,6 +13,8 @@ package io.bowline.api.config;
  *     (default 50; 0 disables panic mode)
  * @param localityWeighted {@code common_lb_config.locality_weighted_lb_config} is set: pick a
  *     locality by its {@code load_balancing_weight} first
+ * @param ringHashFunction {@code ring_hash_lb_config.hash_function}: how ring entries are hashed
+ *     (default {@code XX_HASH}; request hashes are xxHash64 either way, as in Envoy)
  */
 public record LbConfig(
     int choiceCount,
@@ -21,11 +23,28 @@ public record LbConfig(
     long maximumRingSize,
     long maglevTableSize,
     double healthyPanicThreshold,
-    boolean localityWeighted) {
+    boolean localityWeighted,
+    RingHashFunction ringHashFunction) {
   /** Envoy's defaults. */
   public static final LbConfig DEFAULT = new LbConfig(2, 1.0, 1024, 8_388_608, 65_537, 50.0, false);
 
+  /** {@code ring_hash_lb_config.hash_function}. */
+  public enum RingHashFunction {
+    /** xxHash64, seed 0 (Envoy's default). */
+    XX_HASH,
+    /** 64-bit MurmurHash2 as libstdc++'s {@code std::hash}, seed {@code 0xc70f6907}. */
+    MURMUR_HASH_2
+  }
+
+  /** The settings with the default ring hash function ({@code XX_HASH}). */
+  public LbConfig(int choiceCount, double activeRequestBias, long minimumRingSize, long maximumRingSize,
+      long maglevTableSize, double healthyPanicThreshold, boolean localityWeighted) {
+    this(choiceCount, activeRequestBias, minimumRingSize, maximumRingSize, maglevTableSize, healthyPanicThreshold,
+        localityWeighted, RingHashFunction.XX_HASH);
+  }
+
   public LbConfig {
+    java.util.Objects.requireNonNull(ringHashFunction, "ring_hash_lb_config.hash_function");
     if (choiceCount < 2) {
       throw new IllegalArgumentException("least_request_lb_config.choice_count must be >= 2, was " + choiceCount);
     }

@@ -107,9 +107,13 @@ public sealed interface RouteAction {
    * @param hostRewriteLiteral {@code host_rewrite_literal}, or {@code null}
    * @param hashPolicies {@code hash_policy}, in order
    * @param clusterNotFoundResponseCode {@code cluster_not_found_response_code}: 503 (default), 404 or 500
+   * @param hostRewrite {@code host_rewrite_header} or {@code host_rewrite_path_regex}, or {@code null};
+   *     at most one of this and {@code hostRewriteLiteral}
+   * @throws IllegalArgumentException if both host rewrites are set or the code is not 503, 404 or 500
    */
   record ForwardOptions(
-      PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode) {
+      PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
+      HostRewrite hostRewrite) {
     /** Nothing rewritten, no hash policy, 503 for an unknown cluster. */
     public static final ForwardOptions NONE = new ForwardOptions(null, null, List.of(), 503);
 
@@ -118,24 +122,70 @@ public sealed interface RouteAction {
       if (clusterNotFoundResponseCode != 503 && clusterNotFoundResponseCode != 404 && clusterNotFoundResponseCode != 500) {
         throw new IllegalArgumentException("cluster_not_found_response_code must map to 503, 404 or 500");
       }
+      if (hostRewriteLiteral != null && hostRewrite != null) {
+        throw new IllegalArgumentException("only one host_rewrite_specifier may be set");
+      }
+    }
+
+    /** Options with at most a literal host rewrite. */
+    public ForwardOptions(
+        PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode) {
+      this(pathRewrite, hostRewriteLiteral, hashPolicies, clusterNotFoundResponseCode, null);
+    }
+  }
+
+  /** A host rewrite computed from the request: Envoy {@code RouteAction.host_rewrite_specifier}. */
+  sealed interface HostRewrite {
+    /**
+     * {@code host_rewrite_header}: the host becomes the (first) value of request header
+     * {@code name}; an absent or empty header leaves the host as it was.
+     */
+    record Header(String name) implements HostRewrite {
+      public Header {
+        Objects.requireNonNull(name, "host_rewrite_header");
+      }
+    }
+
+    /**
+     * {@code host_rewrite_path_regex} ({@code RegexMatchAndSubstitute}): the host becomes the RE2
+     * replace-all of {@code pattern} by {@code substitution} ({@code \N} names group N) over the
+     * path without its query; an empty result leaves the host as it was.
+     */
+    record PathRegex(String pattern, String substitution) implements HostRewrite {
+      public PathRegex {
+        Objects.requireNonNull(pattern, "pattern");
+        Objects.requireNonNull(substitution, "substitution");
+      }
     }
   }
 
   /**
    * One entry of {@code weighted_clusters.clusters}.
    *
-   * @param name cluster name
+   * @param name cluster name ({@code ""} when {@code clusterHeader} names it)
    * @param weight relative weight, ≥ 0 (unsigned 32-bit in the proto)
    * @param headers the entry's {@code request/response_headers_to_add/remove}
    * @param hostRewriteLiteral the entry's {@code host_rewrite_literal}, or {@code null}
+   * @param clusterHeader the entry's {@code cluster_header}: the cluster is the (first) value of this
+   *     request header, a missing header or unknown cluster being a 404 ({@code NC}); or {@code null}
+   * @throws IllegalArgumentException if the weight is out of range, or not exactly one of a
+   *     non-empty {@code name} and {@code clusterHeader} is given
    */
-  record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral) {
+  record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral, String clusterHeader) {
     public ClusterWeight {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(headers, "headers");
       if (weight < 0 || weight > 0xFFFF_FFFFL) {
         throw new IllegalArgumentException("weight of " + name + " out of range: " + weight);
       }
+      if (name.isEmpty() == (clusterHeader == null || clusterHeader.isEmpty())) {
+        throw new IllegalArgumentException("weighted cluster: exactly one of name and cluster_header must be set");
+      }
+    }
+
+    /** An entry naming its cluster. */
+    public ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral) {
+      this(name, weight, headers, hostRewriteLiteral, null);
     }
 
     /** A plain entry: no header edits, no host rewrite. */

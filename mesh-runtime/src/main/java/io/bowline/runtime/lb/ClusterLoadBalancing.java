@@ -247,7 +247,7 @@ public final class ClusterLoadBalancing {
       case RANDOM:
         return new RandomLoadBalancer(set);
       case RING_HASH:
-        return new RingHashLoadBalancer(set, config.minimumRingSize(), config.maximumRingSize());
+        return new RingHashLoadBalancer(set, config.minimumRingSize(), config.maximumRingSize(), config.ringHashFunction());
       case MAGLEV:
         return new MaglevLoadBalancer(set, config.maglevTableSize());
       case LEAST_REQUEST:

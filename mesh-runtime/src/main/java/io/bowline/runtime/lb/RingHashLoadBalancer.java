@@ -1,12 +1,14 @@
 package io.bowline.runtime.lb;
 
+import io.bowline.api.config.LbConfig;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Envoy {@code RING_HASH} (Ketama). Each host gets ring entries in proportion to its weight, at
- * {@code xxHash64("<address>:<port>_<i>")}; the ring size is scaled so the lightest host gets at
+ * {@code xxHash64("<address>:<port>_<i>")} (with {@code hash_function: MURMUR_HASH_2}, at
+ * {@link MurmurHash2x64} of that key); the ring size is scaled so the lightest host gets at
  * least one entry, at least {@code minimum_ring_size} entries in all and at most
  * {@code maximum_ring_size}. A request goes to the first entry whose hash is ≥ the request hash,
  * wrapping around; with no hash it goes to a random entry.
@@ -16,6 +18,11 @@ final class RingHashLoadBalancer implements LoadBalancer {
   private final UpstreamHost[] owners;
 
   RingHashLoadBalancer(List<UpstreamHost> hosts, long minRingSize, long maxRingSize) {
+    this(hosts, minRingSize, maxRingSize, LbConfig.RingHashFunction.XX_HASH);
+  }
+
+  RingHashLoadBalancer(List<UpstreamHost> hosts, long minRingSize, long maxRingSize, LbConfig.RingHashFunction function) {
+    boolean murmur = function == LbConfig.RingHashFunction.MURMUR_HASH_2;
     if (hosts.isEmpty()) {
       hashes = new long[0];
       owners = new UpstreamHost[0];
@@ -39,7 +46,7 @@ final class RingHashLoadBalancer implements LoadBalancer {
       String prefix = h.endpoint().hostPort() + "_";
       target += scale * (h.endpoint().weight() / sum);
       for (long i = 0; count < target && count < ringSize; i++) {
-        keys[count] = XxHash64.hash(prefix + i);
+        keys[count] = murmur ? MurmurHash2x64.hash(prefix + i) : XxHash64.hash(prefix + i);
         who[count] = h;
         count++;
       }

@@ -25,6 +25,9 @@ final class CompiledRoute {
   private final long fractionDenominator;
   private final RouteDecision single;
   private final RouteDecision.Forward[] weighted;
+  /** Per weighted entry: its {@code cluster_header} (then {@code weighted[i]} is null), else null. */
+  private final String[] weightedClusterHeaders;
+  private final RequestMutation[] weightedHeaderMutations;
   private final long[] cumulativeWeights;
   private final String clusterHeader;
   private final RequestMutation clusterHeaderMutation;
@@ -44,6 +47,8 @@ final class CompiledRoute {
     RouteAction action = route.action();
     RouteDecision single = null;
     RouteDecision.Forward[] weighted = null;
+    String[] weightedHeaders = null;
+    RequestMutation[] weightedHeaderMutations = null;
     long[] cumulative = null;
     String clusterHeader = null;
     RequestMutation clusterHeaderMutation = null;
@@ -52,12 +57,19 @@ final class CompiledRoute {
       single = forward(c.cluster(), c.options(), null, virtualHost, routeConfig, mostSpecificWins);
     } else if (action instanceof RouteAction.ToWeightedClusters w) {
       weighted = new RouteDecision.Forward[w.clusters().size()];
+      weightedHeaders = new String[weighted.length];
+      weightedHeaderMutations = new RequestMutation[weighted.length];
       cumulative = new long[weighted.length];
       long sum = 0;
       for (int i = 0; i < weighted.length; i++) {
         RouteAction.ClusterWeight cw = w.clusters().get(i);
         sum += cw.weight();
-        weighted[i] = forward(cw.name(), w.options(), cw, virtualHost, routeConfig, mostSpecificWins);
+        if (cw.clusterHeader() != null) {
+          weightedHeaders[i] = cw.clusterHeader();
+          weightedHeaderMutations[i] = mutation(w.options(), cw, virtualHost, routeConfig, mostSpecificWins);
+        } else {
+          weighted[i] = forward(cw.name(), w.options(), cw, virtualHost, routeConfig, mostSpecificWins);
+        }
         cumulative[i] = sum;
       }
     } else if (action instanceof RouteAction.ToClusterHeader h) {
@@ -70,6 +82,8 @@ final class CompiledRoute {
     }
     this.single = single;
     this.weighted = weighted;
+    this.weightedClusterHeaders = weightedHeaders;
+    this.weightedHeaderMutations = weightedHeaderMutations;
     this.cumulativeWeights = cumulative;
     this.clusterHeader = clusterHeader;
     this.clusterHeaderMutation = clusterHeaderMutation;
@@ -98,9 +112,9 @@ final class CompiledRoute {
     if (mostSpecificWins) {
       java.util.Collections.reverse(levels);
     }
-    String host = options.hostRewriteLiteral() != null
-        ? options.hostRewriteLiteral()
-        : cw != null ? cw.hostRewriteLiteral() : null;
+    HostRewriter host = options.hostRewriteLiteral() != null || options.hostRewrite() != null
+        ? HostRewriter.compile(options.hostRewriteLiteral(), options.hostRewrite())
+        : HostRewriter.compile(cw != null ? cw.hostRewriteLiteral() : null, null);
     return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, levels);
   }
 
@@ -148,29 +162,37 @@ final class CompiledRoute {
       return single;
     }
     if (weighted != null) {
-      return pickWeighted();
+      int i = pickWeighted();
+      return weighted[i] != null ? weighted[i] : fromHeader(request, weightedClusterHeaders[i], weightedHeaderMutations[i]);
     }
     if (clusterHeader != null) {
-      String name = request.header(clusterHeader);
-      if (name == null || name.isEmpty()) {
-        return RouteDecision.CLUSTER_HEADER_MISSING;
-      }
-      int comma = name.indexOf(',');
-      String first = comma < 0 ? name : name.substring(0, comma);
-      return new RouteDecision.Forward(route, first, clusterHeaderMutation,
-          ((RouteAction.Forwarding) route.action()).options(), 404);
+      return fromHeader(request, clusterHeader, clusterHeaderMutation);
     }
     return Redirects.reply(redirect, redirectRewrite, request);
   }
 
-  /** Draw r in [0, total); the first cluster whose running sum exceeds r. Weight 0 never wins. */
-  private RouteDecision.Forward pickWeighted() {
+  /**
+   * {@code cluster_header}: the cluster is the first value of the header; a missing header is 404
+   * {@code NC}, and so (through the 404 code) is a cluster that does not exist.
+   */
+  private RouteDecision fromHeader(MeshRequest request, String header, RequestMutation mutation) {
+    String name = request.header(header);
+    if (name == null || name.isEmpty()) {
+      return RouteDecision.CLUSTER_HEADER_MISSING;
+    }
+    int comma = name.indexOf(',');
+    String first = comma < 0 ? name : name.substring(0, comma);
+    return new RouteDecision.Forward(route, first, mutation, ((RouteAction.Forwarding) route.action()).options(), 404);
+  }
+
+  /** Draw r in [0, total); the index of the first cluster whose running sum exceeds r. Weight 0 never wins. */
+  private int pickWeighted() {
     long r = ThreadLocalRandom.current().nextLong(cumulativeWeights[cumulativeWeights.length - 1]);
     for (int i = 0; i < cumulativeWeights.length; i++) {
       if (r < cumulativeWeights[i]) {
-        return weighted[i];
+        return i;
       }
     }
-    return weighted[weighted.length - 1];
+    return cumulativeWeights.length - 1;
   }
 }

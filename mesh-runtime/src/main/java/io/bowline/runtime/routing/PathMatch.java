@@ -30,11 +30,11 @@ abstract class PathMatch {
       RegexMatch p = new RegexMatch(r.regex());
       String literal = RouteTable.literalPrefix(r.regex());
       // Every full match starts with the regex's literal prefix: reject cheaply before running RE2.
-      return of(path -> path.startsWith(literal) && p.matches(stripQuery(path)));
+      return of(path -> path.startsWith(literal) && p.matches(path, PathRewriter.pathLength(path)));
     }
     if (m instanceof PathMatcher.UriTemplate t) {
       RegexMatch p = new RegexMatch(UriTemplates.toRegex(t.template()));
-      return of(path -> p.matches(stripQuery(path)));
+      return of(path -> p.matches(path, PathRewriter.pathLength(path)));
     }
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
     String v = s.value();
@@ -45,11 +45,6 @@ abstract class PathMatch {
       }
       return len == v.length() || path.charAt(v.length()) == '/';
     });
-  }
-
-  static String stripQuery(String path) {
-    int q = path.indexOf('?');
-    return q < 0 ? path : path.substring(0, q);
   }
 
   private static final PathMatch ANY = of(path -> true);

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * What routing does to a forwarded request and its response, compiled once per route (and per
- * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@code host_rewrite_literal};
- * the route's wins over the weighted cluster's), and the header edits of every level. Levels apply
+ * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@link HostRewriter};
+ * the route's wins over the weighted cluster's literal), and the header edits of every level. Levels apply
  * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
  * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
  * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
@@ -21,12 +21,12 @@ public final class RequestMutation {
   public static final RequestMutation NONE = new RequestMutation(null, null, List.of());
 
   private final PathRewriter path;
-  private final String authority;
+  private final HostRewriter authority;
   private final HeaderMutations[] levels;
   private final boolean requestHeaders;
   private final boolean responseHeaders;
 
-  RequestMutation(PathRewriter path, String authority, List<HeaderMutations> levels) {
+  RequestMutation(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
     this.path = path;
     this.authority = authority;
     List<HeaderMutations> nonEmpty = new ArrayList<>();
@@ -44,7 +44,7 @@ public final class RequestMutation {
     this.responseHeaders = resp;
   }
 
-  static RequestMutation of(PathRewriter path, String authority, List<HeaderMutations> levels) {
+  static RequestMutation of(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
     RequestMutation m = new RequestMutation(path, authority, levels);
     return m.isEmpty() ? NONE : m;
   }
@@ -63,9 +63,12 @@ public final class RequestMutation {
     return !changesRequest() && !changesResponse();
   }
 
-  /** The {@code :authority} the request goes out with, or {@code null} to keep the original. */
+  /**
+   * The literal {@code :authority} the request goes out with ({@code host_rewrite_literal}), or
+   * {@code null} if the original is kept or the rewrite depends on the request.
+   */
   public String authorityRewrite() {
-    return authority;
+    return authority == null ? null : authority.literal();
   }
 
   /**
@@ -82,8 +85,9 @@ public final class RequestMutation {
         editor.set(ORIGINAL_PATH_HEADER, original.path());
       }
     }
-    if (authority != null) {
-      editor.authority(authority);
+    String host = authority == null ? null : authority.host(original);
+    if (host != null) {
+      editor.authority(host);
     }
     for (HeaderMutations m : levels) {
       HeaderOps.apply(m.requestHeadersToRemove(), m.requestHeadersToAdd(), editor);

@@ -111,6 +111,21 @@ class ConsistentHashTest {
         .isEqualTo(Long.rotateLeft(XxHash64.hash("alice"), 1) ^ XxHash64.hash("dark"));
   }
 
+  @ParameterizedTest
+  @EnumSource(LbConfig.RingHashFunction.class)
+  void ringEntriesSitAtTheConfiguredHashOfAddressUnderscoreIndex(LbConfig.RingHashFunction function) {
+    List<UpstreamHost> hs = hosts(1, 1);
+    RingHashLoadBalancer ring = new RingHashLoadBalancer(hs, 16, 16, function);
+    for (int i = 0; i < 8; i++) {
+      for (UpstreamHost h : hs) {
+        String key = h.endpoint().hostPort() + "_" + i;
+        long at = function == LbConfig.RingHashFunction.MURMUR_HASH_2 ? MurmurHash2x64.hash(key) : XxHash64.hash(key);
+        // a request hashing exactly onto an entry goes to the entry's host
+        assertThat(ring.pick(at)).as(key).isSameAs(h);
+      }
+    }
+  }
+
   @Test
   void withoutAHashTheRingPicksAtRandom() {
     var cla = new ClusterLoadAssignment("c", List.of(new LocalityEndpoints(LocalityEndpoints.Locality.NONE, 0, 1,

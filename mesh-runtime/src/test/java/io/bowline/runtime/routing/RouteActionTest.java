@@ -109,6 +109,28 @@ class RouteActionTest {
   }
 
   @Test
+  void hostRewriteHeaderTakesTheFirstValueAndKeepsTheHostWhenAbsentOrEmpty() {
+    Route route = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, new RouteAction.HostRewrite.Header("x-host"))));
+    CompiledRouteConfig config = table(route);
+    assertThat(apply(config, new TestRequest("h", "/").header("x-host", "one").header("x-host", "two")).authority).isEqualTo("one");
+    assertThat(apply(config, new TestRequest("h", "/")).authority).isEqualTo("h");
+    assertThat(apply(config, new TestRequest("h", "/").header("x-host", "")).authority).isEqualTo("h");
+  }
+
+  @Test
+  void hostRewritePathRegexSubstitutesOverThePathWithoutItsQuery() {
+    Route route = new Route("r", prefix("/"), new RouteAction.ToCluster("c", new RouteAction.ForwardOptions(null, null,
+        List.of(), 503, new RouteAction.HostRewrite.PathRegex("^/([^/]+)/.+$", "\\1"))));
+    CompiledRouteConfig config = table(route);
+    // RE2 semantics: with a greedy "(.+)" the host would be "envoyproxy.io/some"
+    assertThat(apply(config, new TestRequest("h", "/envoyproxy.io/some/path?q=/x/y")).authority).isEqualTo("envoyproxy.io");
+    Route emptying = new Route("r", prefix("/"), new RouteAction.ToCluster("c", new RouteAction.ForwardOptions(null, null,
+        List.of(), 503, new RouteAction.HostRewrite.PathRegex(".*", ""))));
+    assertThat(apply(table(emptying), new TestRequest("h", "/a")).authority).isEqualTo("h");
+  }
+
+  @Test
   void appendActionsFollowEnvoy() {
     HeaderMutations m = new HeaderMutations(List.of(
         new HeaderValueOption("x-append", "new", AppendAction.APPEND_IF_EXISTS_OR_ADD),

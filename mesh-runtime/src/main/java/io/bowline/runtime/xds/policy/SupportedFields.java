@@ -89,14 +89,15 @@ public final class SupportedFields {
             "query_parameters", "runtime_fraction", "grpc", "path_match_policy");
     message(RouteAction.getDefaultInstance())
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
-            "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "hash_policy",
+            "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "host_rewrite_header",
+            "host_rewrite_path_regex", "hash_policy",
             "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout");
     message(RouteAction.MaxStreamDuration.getDefaultInstance())
         .supported("max_stream_duration", "grpc_timeout_header_max");
     message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
     message(WeightedCluster.ClusterWeight.getDefaultInstance())
         .supported("name", "weight", "request_headers_to_add", "request_headers_to_remove",
-            "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal");
+            "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal", "cluster_header");
     message(DirectResponseAction.getDefaultInstance()).supported("status", "body");
     message(DataSource.getDefaultInstance()).supported("inline_string", "inline_bytes");
     message(HeaderMatcher.getDefaultInstance())

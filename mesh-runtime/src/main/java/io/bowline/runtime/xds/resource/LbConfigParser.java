@@ -21,6 +21,7 @@ final class LbConfigParser {
     long table = d.maglevTableSize();
     double panic = d.healthyPanicThreshold();
     boolean localityWeighted = false;
+    LbConfig.RingHashFunction ringHash = d.ringHashFunction();
     if (c.hasLeastRequestLbConfig()) {
       var l = c.getLeastRequestLbConfig();
       if (l.hasChoiceCount()) {
@@ -38,9 +39,11 @@ final class LbConfigParser {
     }
     if (c.hasRingHashLbConfig()) {
       var r = c.getRingHashLbConfig();
-      if (r.getHashFunction() != Cluster.RingHashLbConfig.HashFunction.XX_HASH) {
-        throw new ResourceException("ring_hash_lb_config.hash_function", "only XX_HASH is supported, was " + r.getHashFunction());
-      }
+      ringHash = switch (r.getHashFunction()) {
+        case XX_HASH -> LbConfig.RingHashFunction.XX_HASH;
+        case MURMUR_HASH_2 -> LbConfig.RingHashFunction.MURMUR_HASH_2;
+        default -> throw new ResourceException("ring_hash_lb_config.hash_function", "unknown value " + r.getHashFunctionValue());
+      };
       if (r.hasMinimumRingSize()) {
         minRing = r.getMinimumRingSize().getValue();
       }
@@ -71,7 +74,7 @@ final class LbConfigParser {
       }
       localityWeighted = common.hasLocalityWeightedLbConfig();
     }
-    return new LbConfig(choiceCount, bias, minRing, maxRing, table, panic, localityWeighted);
+    return new LbConfig(choiceCount, bias, minRing, maxRing, table, panic, localityWeighted, ringHash);
   }
 
   private static boolean isPrime(long n) {

@@ -281,11 +281,19 @@ final class RouteParser {
       rewrite = uriTemplateRewrite(a.getPathRewritePolicy(), at + ".path_rewrite_policy");
     }
     String hostRewrite = null;
+    RouteAction.HostRewrite dynamicHost = null;
     switch (a.getHostRewriteSpecifierCase()) {
       case HOSTREWRITESPECIFIER_NOT_SET:
         break;
       case HOST_REWRITE_LITERAL:
         hostRewrite = a.getHostRewriteLiteral();
+        break;
+      case HOST_REWRITE_HEADER:
+        dynamicHost = new RouteAction.HostRewrite.Header(nonEmptyName(a.getHostRewriteHeader(), at + ".host_rewrite_header"));
+        break;
+      case HOST_REWRITE_PATH_REGEX:
+        PathRewrite.Regex r = regexRewrite(a.getHostRewritePathRegex(), at + ".host_rewrite_path_regex");
+        dynamicHost = new RouteAction.HostRewrite.PathRegex(r.pattern(), r.substitution());
         break;
       default:
         throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT), "not supported");
@@ -305,7 +313,7 @@ final class RouteParser {
       default:
         notFound = 503;
     }
-    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound);
+    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost);
   }
 
   private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)
@@ -376,8 +384,8 @@ final class RouteParser {
     for (int i = 0; i < w.getClustersCount(); i++) {
       WeightedCluster.ClusterWeight cw = w.getClusters(i);
       String cat = at + ".clusters[" + i + "]";
-      if (cw.getName().isEmpty()) {
-        throw new ResourceException(cat + ".name", "must not be empty (cluster_header inside weighted_clusters is not supported)");
+      if (cw.getName().isEmpty() == cw.getClusterHeader().isEmpty()) {
+        throw new ResourceException(cat + ".name", "exactly one of name and cluster_header must be set");
       }
       long weight = cw.hasWeight() ? Integer.toUnsignedLong(cw.getWeight().getValue()) : 0;
       sum += weight;
@@ -385,7 +393,8 @@ final class RouteParser {
           cw.getRequestHeadersToAddList(), cw.getRequestHeadersToRemoveList(),
           cw.getResponseHeadersToAddList(), cw.getResponseHeadersToRemoveList(), cat);
       String hostRewrite = cw.getHostRewriteLiteral().isEmpty() ? null : cw.getHostRewriteLiteral();
-      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight, headers, hostRewrite));
+      String clusterHeader = cw.getClusterHeader().isEmpty() ? null : cw.getClusterHeader();
+      clusters.add(new RouteAction.ClusterWeight(cw.getName(), weight, headers, hostRewrite, clusterHeader));
     }
     if (sum <= 0 || sum > 0xFFFF_FFFFL) {
       throw new ResourceException(at + ".clusters", "the sum of weights must be in [1, 4294967295], was " + sum);
