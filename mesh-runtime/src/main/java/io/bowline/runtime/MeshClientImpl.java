@@ -48,6 +48,7 @@ final class MeshClientImpl implements MeshClient {
     this.settings = settings;
     this.setup = MeshSetup.resolve(settings);
     MeterRegistry registry = registry(settings.meterRegistry());
+    router.resilience().bindMetrics(registry);
     this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
     this.feed = settings.staticConfig() != null
         ? new StaticFeed(settings.staticConfig())
@@ -159,6 +160,7 @@ final class MeshClientImpl implements MeshClient {
     feed.close();
     grpcEndpoints.close();
     dns.close();
+    router.resilience().close();
   }
 
   @Override

@@ -85,6 +85,11 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     if (chain.call().isCanceled() && !deadline.expired()) {
       return null; // the caller cancelled (DC): not an upstream failure
     }
+    return outcomeOf(failure);
+  }
+
+  /** The outcome of an OkHttp failure, or {@code null} when it is not an I/O failure. */
+  static Outcome outcomeOf(Exception failure) {
     if (failure instanceof ConnectException
         || failure instanceof NoRouteToHostException
         || failure instanceof UnknownHostException
