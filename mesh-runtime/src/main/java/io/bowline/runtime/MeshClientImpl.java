@@ -114,7 +114,7 @@ final class MeshClientImpl implements MeshClient {
           "okHttp() takes an okhttp3.OkHttpClient.Builder, got "
               + (okHttpClientBuilder == null ? "null" : okHttpClientBuilder.getClass().getName()));
     }
-    b.addInterceptor(new MeshInterceptor(router));
+    MeshInterceptor.install(b, router);
     return okHttpClientBuilder;
   }
 

@@ -10,16 +10,18 @@ import java.time.Duration;
  */
 public final class Deadline {
   /** No route timeout. */
-  public static final Deadline NONE = new Deadline(Long.MAX_VALUE, false);
+  public static final Deadline NONE = new Deadline(Long.MAX_VALUE, 0, false);
 
   /** A failure this close to the deadline (or later) counts as the route timeout. */
   public static final long SLACK_NANOS = 5_000_000;
 
   private final long deadlineNanos;
+  private final long timeoutNanos;
   private final boolean bounded;
 
-  private Deadline(long deadlineNanos, boolean bounded) {
+  private Deadline(long deadlineNanos, long timeoutNanos, boolean bounded) {
     this.deadlineNanos = deadlineNanos;
+    this.timeoutNanos = timeoutNanos;
     this.bounded = bounded;
   }
 
@@ -28,7 +30,12 @@ public final class Deadline {
     if (timeout.isZero()) {
       return NONE;
     }
-    return new Deadline(System.nanoTime() + timeout.toNanos(), true);
+    return new Deadline(System.nanoTime() + timeout.toNanos(), timeout.toNanos(), true);
+  }
+
+  /** The timeout this deadline was set with (ns; 0 for {@link #NONE}): it began this long before its end. */
+  public long timeoutNanos() {
+    return timeoutNanos;
   }
 
   /** The {@code System.nanoTime()} value at which the timeout passes (bounded deadlines only). */
