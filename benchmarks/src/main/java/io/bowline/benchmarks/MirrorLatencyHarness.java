@@ -41,7 +41,7 @@ import okhttp3.Response;
  * mirroring from that of the target being dead, and (e) the dead target again with the shadow
  * connection back-off switched off ({@code -Dbowline.mirror.connectBackoff=false} for that mesh
  * client only: a connect per shadow, as before the back-off existed).
- * The cases run interleaved in short blocks (default 250 ms), round after round in rotating
+ * The cases run interleaved in short blocks (default 20 ms, 6 calls), round after round in rotating
  * order, so that noise from other work on the machine falls on all of them alike; the first round
  * is warm-up. Each case has its own mesh client (own mirror executor, pool and meters). Prints per
  * case the success rate, p50/p90/p99/p99.9 of per-call latency (ms, from the call's start; exact
@@ -50,7 +50,7 @@ import okhttp3.Response;
  * goal: success unchanged and p99 ratio ≤ 1.05.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.MirrorLatencyHarness
- * [rounds=30] [blockMillis=250] [ratePerSecond=300]}.
+ * [rounds=400] [blockMillis=20] [ratePerSecond=300]}.
  */
 public final class MirrorLatencyHarness {
   private static final String[] CASES = {
@@ -66,8 +66,8 @@ public final class MirrorLatencyHarness {
   private MirrorLatencyHarness() {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
-    int blockMillis = args.length > 1 ? Integer.parseInt(args[1]) : 250;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    int blockMillis = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 300;
     System.setProperty("sun.net.httpserver.nodelay", "true");
 

@@ -33,6 +33,8 @@ final class ResilienceFixture implements AutoCloseable {
   OkHttpClient http;
   /** Meters of the mesh client: a fresh registry per fixture. */
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  /** Edits the listener before each publish (e.g. HCM filters); identity by default. */
+  java.util.function.UnaryOperator<io.envoyproxy.envoy.config.listener.v3.Listener> listenerEdit = l -> l;
   private int version;
 
   ResilienceFixture() throws Exception {
@@ -50,7 +52,7 @@ final class ResilienceFixture implements AutoCloseable {
       clusters.add(c);
       eps.add(endpoints(c.getName(), (int[]) extraClustersAndPorts[i + 1]));
     }
-    xds.set(Snapshot.create(clusters, eps, List.of(listener(FQDN, 9080)), List.of(rc), List.of(), "v" + (++version)));
+    xds.set(Snapshot.create(clusters, eps, List.of(listenerEdit.apply(listener(FQDN, 9080))), List.of(rc), List.of(), "v" + (++version)));
   }
 
   /** The snapshot version last published ("v" + n). */

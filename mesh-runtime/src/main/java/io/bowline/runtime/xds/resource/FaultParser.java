@@ -35,15 +35,18 @@ final class FaultParser {
   }
 
   /**
-   * Validates an HCM {@code http_filters} entry that is the fault filter, so a bad one is NACKed.
-   * The filter-level fault is not applied to routes that lack a per-route one (Istio writes an
-   * empty filter and puts every fault on its route).
+   * The fault of an HCM {@code http_filters} entry that is the fault filter (a bad one is NACKed),
+   * or {@code null}: the default for routes without a per-route fault config (Envoy's precedence:
+   * route, then virtual host, then the filter's own config). Istio writes an empty filter and puts
+   * every fault on its route.
    */
-  static void validateFilter(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f, String at)
+  static FaultPolicy filterFault(
+      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f, String at)
       throws ResourceException {
     if (f.hasTypedConfig() && f.getTypedConfig().getTypeUrl().equals(HTTP_FAULT_TYPE)) {
-      parse(f.getTypedConfig(), at + ".typed_config");
+      return parse(f.getTypedConfig(), at + ".typed_config");
     }
+    return null;
   }
 
   /** An {@code Any} holding {@code HTTPFault} (or a {@code FilterConfig} around one); {@code null} if it has no fault. */
