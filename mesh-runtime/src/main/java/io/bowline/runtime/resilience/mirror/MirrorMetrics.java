@@ -38,48 +38,67 @@ public final class MirrorMetrics {
     final String tag = name().toLowerCase(Locale.ROOT);
   }
 
-  private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
   private volatile MeterRegistry registry = Metrics.globalRegistry;
 
   /** Registers the meters in {@code registry} from now on (the global registry until called). */
   public void bind(MeterRegistry registry) {
     this.registry = registry;
-    counters.clear();
+    clusters.clear();
   }
 
   /** A shadow got a response after writing {@code bodyBytes} of request body. */
   public void response(String cluster, long bodyBytes) {
-    counter(REQUESTS, cluster, "outcome", "response").increment();
+    ClusterMeters m = meters(cluster);
+    m.response.increment();
     if (bodyBytes > 0) {
-      counter(BYTES, cluster, null, null).increment(bodyBytes);
+      m.bytes.increment(bodyBytes);
     }
   }
 
   /** A shadow was sent but got no response. */
   public void failure(String cluster) {
-    counter(REQUESTS, cluster, "outcome", "failure").increment();
+    meters(cluster).failure.increment();
   }
 
-  /** A shadow was not sent. */
+  /** A shadow was not sent (this may run on the caller's thread: no allocation once warm). */
   public void dropped(String cluster, Drop reason) {
-    counter(DROPPED, cluster, "reason", reason.tag).increment();
+    meters(cluster).dropped(reason).increment();
   }
 
-  private Counter counter(String name, String cluster, String tag, String value) {
-    String key = name + '\0' + cluster + '\0' + value;
-    Counter c = counters.get(key);
-    if (c == null) {
-      c = counters.computeIfAbsent(key, k -> {
-        Counter.Builder b = Counter.builder(name).tag("cluster", cluster);
-        if (tag != null) {
-          b.tag(tag, value);
-        }
-        if (name.equals(BYTES)) {
-          b.baseUnit("bytes").description("request body bytes mirrored");
-        }
-        return b.register(registry);
-      });
+  private ClusterMeters meters(String cluster) {
+    ClusterMeters m = clusters.get(cluster);
+    return m != null ? m : clusters.computeIfAbsent(cluster, c -> new ClusterMeters(c, registry));
+  }
+
+  /** One mirror cluster's counters; the drop counters are registered on first use. */
+  private static final class ClusterMeters {
+    final String cluster;
+    final MeterRegistry registry;
+    final Counter response;
+    final Counter failure;
+    final Counter bytes;
+    final Counter[] dropped = new Counter[Drop.values().length];
+
+    ClusterMeters(String cluster, MeterRegistry registry) {
+      this.cluster = cluster;
+      this.registry = registry;
+      this.response = Counter.builder(REQUESTS).tags("cluster", cluster, "outcome", "response")
+          .description("shadow requests sent, by outcome").register(registry);
+      this.failure = Counter.builder(REQUESTS).tags("cluster", cluster, "outcome", "failure")
+          .description("shadow requests sent, by outcome").register(registry);
+      this.bytes = Counter.builder(BYTES).tag("cluster", cluster).baseUnit("bytes")
+          .description("request body bytes mirrored").register(registry);
     }
-    return c;
+
+    Counter dropped(Drop reason) {
+      Counter c = dropped[reason.ordinal()];
+      if (c == null) {
+        c = Counter.builder(DROPPED).tags("cluster", cluster, "reason", reason.tag)
+            .description("shadow requests not sent, by reason").register(registry);
+        dropped[reason.ordinal()] = c; // a benign race: registering twice returns the same counter
+      }
+      return c;
+    }
   }
 }
