@@ -77,7 +77,7 @@ public final class MeshInterceptor implements Interceptor {
     }
     RoutePolicies policies = upstream.route().policies();
     String flags = "";
-    if (policies.fault() != null) {
+    if (policies.fault() != null && policies.fault().injects()) {
       FaultDecision fault = router.resilience().fault(policies.fault()).decide(view, upstream.cluster().cluster().name());
       if (fault != null) {
         try {

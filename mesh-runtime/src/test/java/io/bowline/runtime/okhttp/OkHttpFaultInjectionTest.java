@@ -90,6 +90,11 @@ class OkHttpFaultInjectionTest {
     mesh.publish(faulty(HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(418)
         .setPercentage(pct(100, FractionalPercent.DenominatorType.HUNDRED))).build()), cluster(V1), new int[] {a.port()});
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("418 [FI]"));
+    // so does a per-route config that injects nothing
+    mesh.publish(faulty(HTTPFault.getDefaultInstance()), cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("200"));
+    mesh.publish(plain, cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("503 [FI]"));
 
     mesh.listenerEdit = l -> l;
     mesh.publish(plain, cluster(V1), new int[] {a.port()});

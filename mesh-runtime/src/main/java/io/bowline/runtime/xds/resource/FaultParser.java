@@ -25,13 +25,17 @@ final class FaultParser {
 
   private FaultParser() {}
 
-  /** The per-route fault, or {@code null}. */
+  /**
+   * The per-route (or virtual host) fault: {@code null} without an entry for the filter,
+   * {@link FaultPolicy#NONE} for an entry that injects nothing (it still overrides the HCM's).
+   */
   static FaultPolicy perRoute(Map<String, Any> typedPerFilterConfig, String at) throws ResourceException {
     Any any = typedPerFilterConfig.get(FILTER_NAME);
     if (any == null) {
       return null;
     }
-    return parse(any, at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]");
+    FaultPolicy p = parse(any, at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]");
+    return p == null ? FaultPolicy.NONE : p;
   }
 
   /**
