@@ -107,7 +107,7 @@ public final class MeshInterceptor implements Interceptor {
     // Envoy's router ignores RouteAction.timeout once the route sets max_stream_duration; the
     // stream is then capped by max_stream_duration (0: no cap) and ends in 408 when it is reached
     boolean streamDuration = timeouts.maxStreamDuration() != null;
-    Deadline deadline = Deadline.after(streamDuration ? timeouts.maxStreamDuration() : timeouts.timeout());
+    Deadline deadline = Deadline.after(Deadline.of(timeouts));
     RequestBody body = request.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
     OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline);

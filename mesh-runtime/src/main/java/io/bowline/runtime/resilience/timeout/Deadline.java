@@ -1,5 +1,6 @@
 package io.bowline.runtime.resilience.timeout;
 
+import io.bowline.api.config.RouteTimeouts;
 import java.time.Duration;
 
 /**
@@ -10,19 +11,26 @@ import java.time.Duration;
  */
 public final class Deadline {
   /** No route timeout. */
-  public static final Deadline NONE = new Deadline(Long.MAX_VALUE, 0, false);
+  public static final Deadline NONE = new Deadline(Long.MAX_VALUE, false);
 
   /** A failure this close to the deadline (or later) counts as the route timeout. */
   public static final long SLACK_NANOS = 5_000_000;
 
   private final long deadlineNanos;
-  private final long timeoutNanos;
   private final boolean bounded;
 
-  private Deadline(long deadlineNanos, long timeoutNanos, boolean bounded) {
+  private Deadline(long deadlineNanos, boolean bounded) {
     this.deadlineNanos = deadlineNanos;
-    this.timeoutNanos = timeoutNanos;
     this.bounded = bounded;
+  }
+
+  /**
+   * The timeout Envoy's router runs an HTTP call with: {@code max_stream_duration} when the route
+   * sets it (it then replaces {@code RouteAction.timeout}; zero = none), else
+   * {@code RouteAction.timeout}.
+   */
+  public static Duration of(RouteTimeouts timeouts) {
+    return timeouts.maxStreamDuration() != null ? timeouts.maxStreamDuration() : timeouts.timeout();
   }
 
   /** A deadline {@code timeout} from now, or {@link #NONE} when it is zero. */
@@ -30,12 +38,7 @@ public final class Deadline {
     if (timeout.isZero()) {
       return NONE;
     }
-    return new Deadline(System.nanoTime() + timeout.toNanos(), timeout.toNanos(), true);
-  }
-
-  /** The timeout this deadline was set with (ns; 0 for {@link #NONE}): it began this long before its end. */
-  public long timeoutNanos() {
-    return timeoutNanos;
+    return new Deadline(System.nanoTime() + timeout.toNanos(), true);
   }
 
   /** The {@code System.nanoTime()} value at which the timeout passes (bounded deadlines only). */
