@@ -13,6 +13,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.grpc.Server;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -31,32 +33,41 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Does a dead or slow mirror target move the primary's latency? One run, one mesh client, the same
- * steady paced OkHttp GET stream (default 300 requests/s from one caller thread) to a healthy
- * loopback primary answering 1 KB, in three cases: (a) no mirror, (b) {@code request_mirror_policies}
- * 100 % to a dead target (a closed loopback port), (c) 100 % to a slow target (answers after 500 ms), and as a reference (d) 100 % to a healthy
- * fast target (the primary's server itself), which separates the cost of mirroring from that of the
- * target being dead.
- * The cases run interleaved in short blocks, round after round, so that noise from other work on
- * the machine falls on all three alike; the first round is warm-up. Each case has its own mesh client (own mirror executor and pool). Prints per case the success
- * rate and p50/p90/p99/p99.9 of per-call latency (ms, from the call's start; exact percentiles
- * over all samples, nearest rank) and the p99 ratios (b)/(a) and (c)/(a). Issue 5's goal: success
- * unchanged and p99 ratio ≤ 1.05.
+ * Does a dead or slow mirror target move the primary's latency? The same steady paced OkHttp GET
+ * stream (default 300 requests/s from one caller thread) to a healthy loopback primary answering
+ * 1 KB, in five cases: (a) no mirror, (b) {@code request_mirror_policies} 100 % to a dead target
+ * (a closed loopback port), (c) 100 % to a slow target (answers after 500 ms), (d) as a reference
+ * 100 % to a healthy fast target (the primary's server itself), which separates the cost of
+ * mirroring from that of the target being dead, and (e) the dead target again with the shadow
+ * connection back-off switched off ({@code -Dbowline.mirror.connectBackoff=false} for that mesh
+ * client only: a connect per shadow, as before the back-off existed).
+ * The cases run interleaved in short blocks (default 20 ms, 6 calls), round after round in rotating
+ * order, so that noise from other work on the machine falls on all of them alike; the first round
+ * is warm-up. Each case has its own mesh client (own mirror executor, pool and meters). Prints per
+ * case the success rate, p50/p90/p99/p99.9 of per-call latency (ms, from the call's start; exact
+ * percentiles over all samples, nearest rank), the process CPU time per request (µs, all threads:
+ * caller, shadows, servers) and the mirror meters; then the p99 ratios against (a). Issue 5's
+ * goal: success unchanged and p99 ratio ≤ 1.05.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.MirrorLatencyHarness
- * [rounds=8] [blockSeconds=2] [ratePerSecond=300]}.
+ * [rounds=400] [blockMillis=20] [ratePerSecond=300]}.
  */
 public final class MirrorLatencyHarness {
-  private static final String[] CASES = {"a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror"};
+  private static final String[] CASES = {
+      "a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror", "e: dead, no back-off"};
   private static final String[] HOSTS = {
       "mirror-none.default.svc.cluster.local", "mirror-dead.default.svc.cluster.local",
-      "mirror-slow.default.svc.cluster.local", "mirror-fast.default.svc.cluster.local"};
+      "mirror-slow.default.svc.cluster.local", "mirror-fast.default.svc.cluster.local",
+      "mirror-dead.default.svc.cluster.local"};
+  private static final int N = CASES.length;
+  private static final com.sun.management.OperatingSystemMXBean OS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private MirrorLatencyHarness() {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 8;
-    int blockSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    int blockMillis = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 300;
     System.setProperty("sun.net.httpserver.nodelay", "true");
 
@@ -108,33 +119,45 @@ public final class MirrorLatencyHarness {
     Server xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
 
-    // one mesh client (own mirror executor, own connection pool) per case: no shadow backlog of one
-    // case leaks into another
-    MeshClient[] meshes = new MeshClient[4];
+    // one mesh client (own mirror executor, connection pool and meters) per case: no shadow backlog
+    // of one case leaks into another
+    MeshClient[] meshes = new MeshClient[N];
+    SimpleMeterRegistry[] meters = new SimpleMeterRegistry[N];
     try {
-      OkHttpClient[] http = new OkHttpClient[4];
-      for (int c = 0; c < 4; c++) {
-        meshes[c] = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort()).build();
+      OkHttpClient[] http = new OkHttpClient[N];
+      for (int c = 0; c < N; c++) {
+        meters[c] = new SimpleMeterRegistry();
+        System.setProperty("bowline.mirror.connectBackoff", Boolean.toString(c != 4));
+        meshes[c] = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
+            .meterRegistry(meters[c]).build();
         meshes[c].awaitReady(Duration.ofSeconds(30));
         http[c] = meshes[c].okHttp(new OkHttpClient.Builder()).build();
       }
-      Samples[] samples = {new Samples(), new Samples(), new Samples(), new Samples()};
-      System.out.printf(Locale.ROOT, "%d rounds x 4 cases x %d s at %d req/s (first round warm-up), %d cores%n",
-          rounds + 1, blockSeconds, rate, Runtime.getRuntime().availableProcessors());
+      System.clearProperty("bowline.mirror.connectBackoff");
+      Samples[] samples = new Samples[N];
+      for (int c = 0; c < N; c++) {
+        samples[c] = new Samples();
+      }
+      System.out.printf(Locale.ROOT, "%d rounds x %d cases x %d ms at %d req/s (first round warm-up), %d cores, load average %s%n",
+          rounds + 1, N, blockMillis, rate, Runtime.getRuntime().availableProcessors(), loadAverage());
       for (int round = 0; round <= rounds; round++) {
-        for (int k = 0; k < 4; k++) {
-          int c = (round + k) % 4; // rotate the order so no case always follows another
-          runBlock(http[c], HOSTS[c], blockSeconds, rate, round == 0 ? new Samples() : samples[c]);
+        for (int k = 0; k < N; k++) {
+          int c = (round + k) % N; // rotate the order so no case always follows another
+          Samples into = round == 0 ? new Samples() : samples[c];
+          long cpu = OS.getProcessCpuTime();
+          runBlock(http[c], HOSTS[c], blockMillis, rate, into);
+          into.cpuNanos += OS.getProcessCpuTime() - cpu;
         }
       }
-      double[] p99 = new double[4];
-      for (int c = 0; c < 4; c++) {
-        p99[c] = samples[c].print(CASES[c]);
+      double[] p99 = new double[N];
+      for (int c = 0; c < N; c++) {
+        p99[c] = samples[c].print(CASES[c], mirrorMeters(meters[c]));
       }
-      System.out.printf(Locale.ROOT, "p99 ratio (b)/(a) = %.3f   (c)/(a) = %.3f   (goal <= 1.05);  (d)/(a) = %.3f%n",
-          p99[1] / p99[0], p99[2] / p99[0], p99[3] / p99[0]);
+      System.out.printf(Locale.ROOT, "p99 ratio vs (a): (b) dead %.3f   (c) slow %.3f   (goal <= 1.05);"
+          + "  (d) fast %.3f   (e) dead, no back-off %.3f%n",
+          p99[1] / p99[0], p99[2] / p99[0], p99[3] / p99[0], p99[4] / p99[0]);
       System.out.printf(Locale.ROOT, "slow mirror target received %d shadows (2 mirror threads x 2/s; the rest are dropped"
-          + " by the bounded mirror queue)%n", slowArrivals.get());
+          + " by the bounded mirror queue); load average at the end %s%n", slowArrivals.get(), loadAverage());
     } finally {
       for (MeshClient m : meshes) {
         if (m != null) {
@@ -148,6 +171,29 @@ public final class MirrorLatencyHarness {
     System.exit(0);
   }
 
+  private static String loadAverage() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return String.format(Locale.ROOT, "%.2f", OS.getSystemLoadAverage());
+    }
+  }
+
+  /** The mirror counters of one case, e.g. {@code requests failure=12 dropped connect_backoff=588}. */
+  private static String mirrorMeters(SimpleMeterRegistry registry) {
+    StringBuilder b = new StringBuilder();
+    registry.getMeters().stream()
+        .filter(m -> m.getId().getName().startsWith("bowline.mirror.") && m instanceof Counter)
+        .sorted(java.util.Comparator.comparing(m -> m.getId().toString()))
+        .forEach(m -> {
+          String tag = m.getId().getTag("outcome") != null ? m.getId().getTag("outcome") : m.getId().getTag("reason");
+          b.append(' ').append(m.getId().getName().substring("bowline.mirror.".length()))
+              .append(tag == null ? "" : " " + tag).append('=').append((long) ((Counter) m).count());
+        });
+    return b.toString();
+  }
+
   private static RouteAction.RequestMirrorPolicy mirror(String cluster) {
     return RouteAction.RequestMirrorPolicy.newBuilder().setCluster(cluster)
         .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(FractionalPercent.newBuilder()
@@ -156,11 +202,11 @@ public final class MirrorLatencyHarness {
   }
 
   /** Paced GETs: call i starts at block start + i / rate (or at once when behind). */
-  private static void runBlock(OkHttpClient http, String host, int seconds, int rate, Samples into) {
+  private static void runBlock(OkHttpClient http, String host, int millis, int rate, Samples into) {
     Request request = new Request.Builder().url("http://" + host + "/").build();
     long periodNanos = 1_000_000_000L / rate;
     long start = System.nanoTime();
-    int n = seconds * rate;
+    int n = millis * rate / 1000;
     for (int i = 0; i < n; i++) {
       long due = start + i * periodNanos;
       long wait = due - System.nanoTime();
@@ -183,6 +229,7 @@ public final class MirrorLatencyHarness {
     private long[] nanos = new long[1 << 14];
     private int size;
     private int ok;
+    long cpuNanos;
 
     void add(long latencyNanos, boolean success) {
       if (size == nanos.length) {
@@ -201,12 +248,13 @@ public final class MirrorLatencyHarness {
     }
 
     /** Prints the row; returns p99 in ms. */
-    double print(String name) {
+    double print(String name, String mirrorMeters) {
       long[] sorted = Arrays.copyOf(nanos, size);
       Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "%-15s n=%6d success=%8.4f%%  p50=%.3f ms  p90=%.3f ms  p99=%.3f ms  p99.9=%.3f ms%n",
+      System.out.printf(Locale.ROOT, "%-21s n=%6d success=%8.4f%%  p50=%.3f  p90=%.3f  p99=%.3f  p99.9=%.3f ms"
+          + "  cpu=%4.0f us/req %s%n",
           name, size, 100.0 * ok / size, percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
-          percentile(sorted, 99.9));
+          percentile(sorted, 99.9), cpuNanos / 1e3 / Math.max(1, size), mirrorMeters);
       return percentile(sorted, 99);
     }
   }

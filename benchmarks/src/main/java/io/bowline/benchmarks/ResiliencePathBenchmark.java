@@ -92,7 +92,7 @@ public class ResiliencePathBenchmark {
 
   @Benchmark
   public Object resilientCall() throws Exception {
-    return loop.run(cluster, policies, true, Deadline.after(policies.timeouts().timeout()), transport);
+    return loop.run(cluster, policies, true, Deadline.after(Deadline.of(policies.timeouts())), transport);
   }
 
   @Benchmark

@@ -56,6 +56,7 @@ final class MeshClientImpl implements MeshClient {
     this.setup = MeshSetup.resolve(settings);
     this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
     MeterRegistry registry = registry(settings.meterRegistry());
+    router.resilience().bindMetrics(registry);
     this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
     this.feed = settings.staticConfig() != null
         ? new StaticFeed(settings.staticConfig())
@@ -134,7 +135,7 @@ final class MeshClientImpl implements MeshClient {
           "okHttp() takes an okhttp3.OkHttpClient.Builder, got "
               + (okHttpClientBuilder == null ? "null" : okHttpClientBuilder.getClass().getName()));
     }
-    b.addInterceptor(new MeshInterceptor(router));
+    MeshInterceptor.install(b, router);
     return okHttpClientBuilder;
   }
 
@@ -180,6 +181,7 @@ final class MeshClientImpl implements MeshClient {
     feed.close();
     grpcEndpoints.close();
     dns.close();
+    router.resilience().close();
   }
 
   @Override

@@ -16,9 +16,21 @@ import java.util.Objects;
  */
 public record FaultPolicy(
     Delay delay, Abort abort, String upstreamCluster, List<HeaderMatcher> headers, long maxActiveFaults) {
+  /**
+   * A per-route (or virtual host) fault config that is present but injects nothing (an empty
+   * {@code HTTPFault}, or a disabled {@code FilterConfig}): it still replaces the HTTP connection
+   * manager's fault filter config for that route, as Envoy's per-route configs do.
+   */
+  public static final FaultPolicy NONE = new FaultPolicy(null, null, "", List.of(), -1);
+
   public FaultPolicy {
     Objects.requireNonNull(upstreamCluster, "upstreamCluster");
     headers = List.copyOf(headers);
+  }
+
+  /** Whether this config can inject anything (a delay or an abort); false for {@link #NONE}. */
+  public boolean injects() {
+    return delay != null || abort != null;
   }
 
   /**

@@ -13,9 +13,18 @@ import java.util.Objects;
  *     {@code null} when the route configuration is inline
  * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
  * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+ * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault}
+ *     in {@code http_filters}), the default for routes without a per-route fault config, or
+ *     {@code null} when the filter is absent or configures no fault (Istio's empty filter)
  */
 public record Listener(
-    String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters) {
+    String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
+    FaultPolicy httpFault) {
+  /** A listener whose HTTP filters configure no fault. */
+  public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters) {
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, null);
+  }
+
   public Listener {
     Objects.requireNonNull(name, "name");
     if ((routeConfigName == null) == (inlineRouteConfig == null)) {

@@ -4,13 +4,17 @@ import io.bowline.api.config.MirrorPolicy;
 import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.resilience.ClusterResilience;
+import io.bowline.runtime.resilience.mirror.MirrorExecutor;
+import io.bowline.runtime.resilience.mirror.MirrorMetrics;
 import io.bowline.runtime.resilience.mirror.Mirrors;
 import io.bowline.runtime.resilience.outlier.OutlierDetector;
 import io.bowline.runtime.snapshot.ClusterEntry;
+import com.google.protobuf.MessageLite;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
@@ -23,7 +27,10 @@ import java.util.concurrent.TimeUnit;
  * (bounded; full ⇒ dropped), through the shadow cluster's circuit breaker, load balancer and
  * outlier detection, with {@code -shadow} appended to {@code :authority} unless the policy disables
  * it, and a 15 s deadline. The shadow's response is discarded and never reaches or delays the
- * caller. Streaming calls are not mirrored.
+ * caller; outcomes and request message bytes (protobuf serialized size) are counted in
+ * {@link MirrorMetrics} (UNAVAILABLE and DEADLINE_EXCEEDED count as {@code failure}: no answer).
+ * An unreachable mirror endpoint costs little here: its grpc-java channel fails shadows fast while
+ * it backs off reconnecting. Streaming calls are not mirrored.
  */
 final class GrpcMirror {
   /** How long a shadow call may take. */
@@ -45,24 +52,29 @@ final class GrpcMirror {
       Metadata copy = new Metadata();
       copy.merge(headers);
       String shadowAuthority = Mirrors.shadowAuthority(p, authority);
-      router.resilience().mirrors().submit(() -> send(router, endpoints, shadow, method, copy, shadowAuthority, message));
+      router.resilience().mirrors().submit(p.cluster(), () -> send(router, endpoints, shadow, method, copy, shadowAuthority, message));
     }
   }
 
   private static <ReqT, RespT> long send(OutboundRouter router, EndpointChannels endpoints, ClusterEntry shadow,
       MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message) {
     ClusterResilience state = router.resilience().cluster(shadow);
+    MirrorMetrics metrics = router.resilience().mirrors().metrics();
+    String cluster = shadow.cluster().name();
     var limits = shadow.cluster().resilience().circuitBreakers();
     if (!state.circuitBreaker().tryAcquireRequest(limits)) {
-      return 0;
+      metrics.dropped(cluster, MirrorMetrics.Drop.OVERFLOW);
+      return MirrorExecutor.NOT_SENT;
     }
     try {
       UpstreamHost host = state.pick(shadow.balancing().balancer(), shadow.balancing().hosts().size(), null, 0);
       if (host == null) {
-        return 0;
+        metrics.dropped(cluster, MirrorMetrics.Drop.NO_HEALTHY_UPSTREAM);
+        return MirrorExecutor.NOT_SENT;
       }
       host.onRequestStart();
       int status;
+      StatusRuntimeException failure = null;
       try {
         ClientCalls.blockingUnaryCall(
             ClientInterceptors.intercept(endpoints.get(host.endpoint().address(), host.endpoint().port(),
@@ -73,6 +85,10 @@ final class GrpcMirror {
         status = 200;
       } catch (StatusRuntimeException e) {
         status = GrpcStatuses.toHttp(e.getStatus().getCode());
+        Status.Code code = e.getStatus().getCode();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+          failure = e; // no answer from the mirror target (the channel's own back-off applies)
+        }
       } finally {
         host.onRequestEnd();
       }
@@ -80,7 +96,10 @@ final class GrpcMirror {
       if (od != null) {
         od.recordStatus(host, status);
       }
-      return 0;
+      if (failure != null) {
+        throw failure;
+      }
+      return message instanceof MessageLite m ? m.getSerializedSize() : 0;
     } finally {
       state.circuitBreaker().releaseRequest();
     }

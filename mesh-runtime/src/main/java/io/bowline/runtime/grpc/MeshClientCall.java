@@ -160,7 +160,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       maxAttempts = Math.min(MAX_ATTEMPTS, 1 + decider.numRetries());
     }
     mirroring = !policies.mirrors().isEmpty() && method.getType() == MethodDescriptor.MethodType.UNARY;
-    FaultDecision fault = policies.fault() == null
+    FaultDecision fault = policies.fault() == null || !policies.fault().injects()
         ? null : resilience.fault(policies.fault()).decide(view, up.cluster().cluster().name());
     if (fault == null) {
       admit();

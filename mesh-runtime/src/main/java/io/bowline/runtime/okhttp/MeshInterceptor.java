@@ -1,6 +1,7 @@
 package io.bowline.runtime.okhttp;
 
 import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.config.RouteTimeouts;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.resilience.AttemptLoop;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -25,8 +27,10 @@ import okhttp3.ResponseBody;
  * <p>A call whose {@code host:port} names a mesh listener is matched against its route
  * configuration, a cluster is chosen (weighted), then, as Envoy's filter chain and router would:
  * fault injection ({@code DI}/{@code FI}), mirrors (fire and forget), the route's rewrites and
- * header edits ({@code RequestMutation}), the route timeout (504 {@code UT}; it bounds attempts
- * and back-off up to the response headers), and the {@link AttemptLoop} (circuit breaker 503
+ * header edits ({@code RequestMutation}), the route timeout (504 {@code UT}; it bounds attempts,
+ * back-off and the response until its body ends; when the route sets {@code max_stream_duration}
+ * that replaces it, as in Envoy, and ends in 408 {@code UMSDR} "downstream duration timeout"),
+ * and the {@link AttemptLoop} (circuit breaker 503
  * {@code UO} + {@code x-envoy-overloaded}, host pick by the cluster's load balancer and the
  * request hash without ejected hosts, retries with {@code x-envoy-attempt-count}, outlier
  * accounting). Each attempt goes to the chosen endpoint's address with the (possibly rewritten)
@@ -50,6 +54,15 @@ public final class MeshInterceptor implements Interceptor {
     this.loop = new AttemptLoop<>(router.resilience());
   }
 
+  /**
+   * Adds the mesh to an OkHttp client: this interceptor as an application interceptor, and the
+   * network interceptor that enforces each attempt's timeouts on the exchange
+   * ({@link ExchangeDeadlineInterceptor}).
+   */
+  public static OkHttpClient.Builder install(OkHttpClient.Builder builder, OutboundRouter router) {
+    return builder.addInterceptor(new MeshInterceptor(router)).addNetworkInterceptor(new ExchangeDeadlineInterceptor());
+  }
+
   @Override
   public Response intercept(Chain chain) throws IOException {
     Request request = chain.request();
@@ -64,7 +77,7 @@ public final class MeshInterceptor implements Interceptor {
     }
     RoutePolicies policies = upstream.route().policies();
     String flags = "";
-    if (policies.fault() != null) {
+    if (policies.fault() != null && policies.fault().injects()) {
       FaultDecision fault = router.resilience().fault(policies.fault()).decide(view, upstream.cluster().cluster().name());
       if (fault != null) {
         try {
@@ -90,7 +103,11 @@ public final class MeshInterceptor implements Interceptor {
   private Response forward(
       Chain chain, Request request, String authority, RoutedCall.Upstream upstream, RoutePolicies policies,
       String flags) throws IOException {
-    Deadline deadline = Deadline.after(policies.timeouts().timeout());
+    RouteTimeouts timeouts = policies.timeouts();
+    // Envoy's router ignores RouteAction.timeout once the route sets max_stream_duration; the
+    // stream is then capped by max_stream_duration (0: no cap) and ends in 408 when it is reached
+    boolean streamDuration = timeouts.maxStreamDuration() != null;
+    Deadline deadline = Deadline.after(Deadline.of(timeouts));
     RequestBody body = request.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
     OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline,
@@ -107,6 +124,10 @@ public final class MeshInterceptor implements Interceptor {
       throw new IOException(e);
     }
     if (result instanceof AttemptLoop.Local<Response> local) {
+      if (streamDuration && local.status() == 504 && deadline.expiredOrDue()) {
+        return localBuilder(request, 408, "downstream duration timeout")
+            .header(RESPONSE_FLAGS_HEADER, ResponseFlags.join(flags, ResponseFlags.UMSDR)).build();
+      }
       Response.Builder b = localBuilder(request, local.status(), local.body())
           .header(RESPONSE_FLAGS_HEADER, ResponseFlags.join(flags, local.responseFlags()));
       if (local.overloaded()) {
@@ -200,6 +221,8 @@ public final class MeshInterceptor implements Interceptor {
         return "Permanent Redirect";
       case 404:
         return "Not Found";
+      case 408:
+        return "Request Timeout";
       case 500:
         return "Internal Server Error";
       case 503:

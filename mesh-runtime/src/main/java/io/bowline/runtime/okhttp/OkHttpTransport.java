@@ -21,12 +21,11 @@ import okhttp3.internal.http2.StreamResetException;
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host}, adds {@code x-envoy-attempt-count} when the virtual
- * host asks for it, and bounds the attempt by {@code per_try_timeout} and the route timeout's
- * remainder as OkHttp read/write timeouts, and the connect by the cluster's {@code connect_timeout}
- * (capped by the attempt's timeout). This is an approximation:
- * OkHttp's read timeout bounds each read, so it cuts an upstream that sends nothing, not one that
- * trickles, and it keeps applying while the caller reads the body. Maps OkHttp failures to
- * {@link Outcome}s.
+ * host asks for it, and bounds the attempt with an {@link ExchangeDeadline} (enforced by
+ * {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout} and the route timeout's remainder
+ * until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
+ * the body, as deadlines that a trickling upstream cannot outlast; the connect by the cluster's
+ * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s.
  */
 final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
@@ -57,17 +56,32 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   @Override
   public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
     Request r = toEndpoint(request, host, authority);
+    Request.Builder b = null;
     if (includeAttemptCount) {
-      r = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt)).build();
+      b = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt));
     }
     long connectMs = connectTimeoutMillis;
     Interceptor.Chain c = chain;
+    ExchangeDeadline limits = null;
     if (attemptTimeoutMillis > 0) {
       int ms = (int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis);
-      c = c.withReadTimeout(ms, TimeUnit.MILLISECONDS).withWriteTimeout(ms, TimeUnit.MILLISECONDS);
       connectMs = Math.min(connectMs, ms);
+      limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis),
+          deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+      b = (b == null ? r.newBuilder() : b).tag(ExchangeDeadline.class, limits);
     }
-    return c.withConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMs), TimeUnit.MILLISECONDS).proceed(r);
+    if (b != null) {
+      r = b.build();
+    }
+    c = c.withConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMs), TimeUnit.MILLISECONDS);
+    try {
+      return c.proceed(r);
+    } catch (IOException e) {
+      if (limits != null && limits.expired() && !(e instanceof SocketTimeoutException)) {
+        throw limits.timeout(e);
+      }
+      throw e;
+    }
   }
 
   @Override
@@ -89,6 +103,11 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     if (chain.call().isCanceled() && !deadline.expired()) {
       return null; // the caller cancelled (DC): not an upstream failure
     }
+    return outcomeOf(failure);
+  }
+
+  /** The outcome of an OkHttp failure, or {@code null} when it is not an I/O failure. */
+  static Outcome outcomeOf(Exception failure) {
     if (failure instanceof ConnectException
         || failure instanceof NoRouteToHostException
         || failure instanceof UnknownHostException

@@ -85,8 +85,8 @@ public final class AttemptLoop<R> {
    * @param cluster the chosen cluster
    * @param policies the route's policies
    * @param replayable whether the request can be sent more than once (buffered body or none)
-   * @param deadline the route timeout, set just now from {@code policies.timeouts().timeout()} (the
-   *     loop derives the call's start time from it instead of reading the clock again)
+   * @param deadline set just now from {@link Deadline#of}{@code (policies.timeouts())} (the loop
+   *     derives the call's start time from it instead of reading the clock again)
    * @param transport the adapter
    * @throws InterruptedException if the caller's thread is interrupted during back-off
    * @throws Exception a failure the transport did not classify, or a {@link RuntimeException}
@@ -133,7 +133,7 @@ public final class AttemptLoop<R> {
     OutlierDetector od = state.outlier();
     int hostCount = cluster.balancing().hosts().size();
     boolean retrying = false;
-    long timeoutNanos = policies.timeouts().timeout().toNanos(); // the deadline was set this long before its end
+    long timeoutNanos = Deadline.of(policies.timeouts()).toNanos(); // the deadline was set this long before its end
     try {
       for (int attempt = 1; ; attempt++) {
         if (previousHosts && attempt == 2) {

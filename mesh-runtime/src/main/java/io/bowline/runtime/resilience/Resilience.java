@@ -4,8 +4,10 @@ import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.RetryPolicy;
 import io.bowline.runtime.resilience.fault.FaultInjector;
 import io.bowline.runtime.resilience.mirror.MirrorExecutor;
+import io.bowline.runtime.resilience.mirror.MirrorMetrics;
 import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.snapshot.ClusterEntry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,7 +19,14 @@ public final class Resilience implements AutoCloseable {
   private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
   private final IdentityCache<RetryPolicy, RetryDecider> retries = new IdentityCache<>(256);
   private final IdentityCache<FaultPolicy, FaultInjector> faults = new IdentityCache<>(64);
+  private final MirrorMetrics mirrorMetrics = new MirrorMetrics();
   private volatile MirrorExecutor mirrors;
+  /**
+   * Diagnostics switch: {@code -Dbowline.mirror.connectBackoff=false} (read when a mesh client is
+   * built) turns the {@link io.bowline.runtime.resilience.mirror.ShadowConnectBackoff} off, so
+   * every shadow to an unreachable mirror endpoint tries to connect (Envoy's behaviour).
+   */
+  private final boolean shadowConnectBackoff = !"false".equals(System.getProperty("bowline.mirror.connectBackoff"));
 
   /** The live state of {@code entry}'s cluster, refreshed to its current config. */
   public ClusterResilience cluster(ClusterEntry entry) {
@@ -50,12 +59,20 @@ public final class Resilience implements AutoCloseable {
     if (m == null) {
       synchronized (this) {
         if (mirrors == null) {
-          mirrors = new MirrorExecutor(2, 1024);
+          mirrors = new MirrorExecutor(2, 1024, mirrorMetrics, shadowConnectBackoff);
         }
         m = mirrors;
       }
     }
     return m;
+  }
+
+  /**
+   * Registers this client's resilience meters ({@link MirrorMetrics}: {@code bowline.mirror.*})
+   * in {@code registry}; the global registry until called.
+   */
+  public void bindMetrics(MeterRegistry registry) {
+    mirrorMetrics.bind(registry);
   }
 
   @Override

@@ -18,6 +18,8 @@ public final class ResponseFlags {
   public static final String UR = "UR";
   /** No healthy upstream (503). */
   public static final String UH = "UH";
+  /** UpstreamMaxStreamDurationReached: the route's {@code max_stream_duration} passed (HTTP 408). */
+  public static final String UMSDR = "UMSDR";
 
   private ResponseFlags() {}
 

@@ -5,6 +5,7 @@ import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.runtime.lb.ClusterLoadBalancing;
+import io.bowline.runtime.resilience.fault.FaultDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
 import java.util.HashMap;
@@ -52,6 +53,10 @@ public final class SnapshotCompiler {
       CompiledRouteConfig compiled = null;
       if (rc != null) {
         String key = l.inlineRouteConfig() != null ? "inline:" + l.name() : rc.name();
+        if (l.httpFault() != null) { // the HCM's fault as the default of this listener's routes
+          rc = FaultDefaults.apply(rc, l.httpFault());
+          key = key + "|fault:" + l.name();
+        }
         compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
         nextRoutes.put(key, compiled);
         nextSources.put(key, rc);

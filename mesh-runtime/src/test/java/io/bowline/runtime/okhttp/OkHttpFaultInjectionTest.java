@@ -60,6 +60,47 @@ class OkHttpFaultInjectionTest {
     }
   }
 
+  /** The listener with the fault filter before the router, its own typed_config being {@code fault}. */
+  static io.envoyproxy.envoy.config.listener.v3.Listener withHcmFault(
+      io.envoyproxy.envoy.config.listener.v3.Listener l, HTTPFault fault) {
+    try {
+      var hcm = l.getApiListener().getApiListener().unpack(
+          io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class);
+      hcm = hcm.toBuilder().addHttpFilters(0,
+          io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+              .setName("envoy.filters.http.fault").setTypedConfig(Any.pack(fault))).build();
+      return l.toBuilder().setApiListener(l.getApiListener().toBuilder().setApiListener(Any.pack(hcm))).build();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  void theHcmFaultIsTheDefaultForRoutesWithoutTheirOwnAndStopsWhenRemoved() throws Exception {
+    HTTPFault hcmAbort = HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(503)
+        .setPercentage(pct(100, FractionalPercent.DenominatorType.HUNDRED))).build();
+    mesh.listenerEdit = l -> withHcmFault(l, hcmAbort);
+    Route plain = Route.newBuilder().setMatch(prefix("")).setRoute(RouteAction.newBuilder().setCluster(V1)).build();
+    mesh.publish(plain, cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    assertThat(call()).isEqualTo("503 [FI]");
+    assertThat(a.requestCount()).isZero();
+
+    // a per-route fault replaces the filter's (Envoy's precedence): here a 418 abort
+    mesh.publish(faulty(HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(418)
+        .setPercentage(pct(100, FractionalPercent.DenominatorType.HUNDRED))).build()), cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("418 [FI]"));
+    // so does a per-route config that injects nothing
+    mesh.publish(faulty(HTTPFault.getDefaultInstance()), cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("200"));
+    mesh.publish(plain, cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("503 [FI]"));
+
+    mesh.listenerEdit = l -> l;
+    mesh.publish(plain, cluster(V1), new int[] {a.port()});
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> call().equals("200"));
+  }
+
   @Test
   void abortAnswersLocallyWithFiAndStopsWhenRemoved() throws Exception {
     mesh.publish(faulty(HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(500)

@@ -9,6 +9,7 @@ import static io.bowline.runtime.testing.EnvoyResources.routes;
 import io.bowline.api.MeshClient;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -30,6 +31,10 @@ final class ResilienceFixture implements AutoCloseable {
   final XdsTestServer xds;
   private MeshClient mesh;
   OkHttpClient http;
+  /** Meters of the mesh client: a fresh registry per fixture. */
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  /** Edits the listener before each publish (e.g. HCM filters); identity by default. */
+  java.util.function.UnaryOperator<io.envoyproxy.envoy.config.listener.v3.Listener> listenerEdit = l -> l;
   private int version;
 
   ResilienceFixture() throws Exception {
@@ -47,7 +52,7 @@ final class ResilienceFixture implements AutoCloseable {
       clusters.add(c);
       eps.add(endpoints(c.getName(), (int[]) extraClustersAndPorts[i + 1]));
     }
-    xds.set(Snapshot.create(clusters, eps, List.of(listener(FQDN, 9080)), List.of(rc), List.of(), "v" + (++version)));
+    xds.set(Snapshot.create(clusters, eps, List.of(listenerEdit.apply(listener(FQDN, 9080))), List.of(rc), List.of(), "v" + (++version)));
   }
 
   /** The snapshot version last published ("v" + n). */
@@ -69,7 +74,8 @@ final class ResilienceFixture implements AutoCloseable {
   }
 
   void connect(OkHttpClient.Builder builder) throws Exception {
-    mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
+    mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address())
+        .meterRegistry(meters).build();
     mesh.awaitReady(Duration.ofSeconds(10));
     http = mesh.okHttp(builder).build();
   }

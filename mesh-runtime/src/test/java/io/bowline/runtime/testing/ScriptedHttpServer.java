@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real HTTP/1.1 server on loopback that misbehaves on cue: each request takes the next
  * {@link Behavior} from a script (then the default): answer with a status, hang without answering
- * (until closed), or reset the connection. It records every request's headers (lower-case names).
+ * (until closed), reset the connection, or trickle the headers or the body byte by byte. It records every request's headers (lower-case names).
  */
 public final class ScriptedHttpServer implements AutoCloseable {
   /** What to do with one request. */
@@ -39,6 +39,18 @@ public final class ScriptedHttpServer implements AutoCloseable {
 
   /** Read the request, then close the connection without a response. */
   public record Reset() implements Behavior {}
+
+  /**
+   * Read the request, send the status line, then one byte of a header every {@code intervalMillis}
+   * ms, never finishing the headers (until the server closes): an upstream that trickles.
+   */
+  public record TrickleHeaders(long intervalMillis) implements Behavior {}
+
+  /**
+   * Read the request, answer 200 with headers at once and a body of {@code length} bytes, one byte
+   * every {@code intervalMillis} ms.
+   */
+  public record TrickleBody(int length, long intervalMillis) implements Behavior {}
 
   public static Behavior status(int s) {
     return new Status(s, "status " + s);
@@ -157,6 +169,28 @@ public final class ScriptedHttpServer implements AutoCloseable {
         if (b instanceof Reset) {
           s.setSoLinger(true, 0);
           return;
+        }
+        if (b instanceof TrickleHeaders t) {
+          out.write("HTTP/1.1 200 OK\r\nx-trickle: ".getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          while (!closed.await(t.intervalMillis(), TimeUnit.MILLISECONDS)) {
+            out.write('x');
+            out.flush();
+          }
+          return;
+        }
+        if (b instanceof TrickleBody t) {
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + t.length() + "\r\nx-served-by: " + name + "\r\n\r\n")
+              .getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          for (int i = 0; i < t.length(); i++) {
+            if (closed.await(t.intervalMillis(), TimeUnit.MILLISECONDS)) {
+              return;
+            }
+            out.write('b');
+            out.flush();
+          }
+          continue;
         }
         Status st = (Status) b;
         byte[] bytes = st.body().getBytes(StandardCharsets.UTF_8);

@@ -3,69 +3,88 @@ package io.bowline.runtime.resilience.mirror;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Runs shadow requests fire-and-forget on a small bounded pool: when the queue is full the shadow
- * is dropped (counted), so mirroring never blocks or slows the caller.
+ * Runs shadow requests fire-and-forget on a small bounded pool. The caller's cost is the hand-off
+ * (a queue offer); when the queue is full the shadow is dropped and counted
+ * ({@code bowline.mirror.dropped{reason=queue_full}}), so mirroring never blocks or slows the
+ * caller. Outcomes are counted in {@link #metrics()}.
  */
 public final class MirrorExecutor implements AutoCloseable {
+  /** What {@link Shadow#send()} returns when it did not send (it reported the drop itself). */
+  public static final long NOT_SENT = -1;
+
   private final ThreadPoolExecutor pool;
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong sent = new AtomicLong();
-  private final AtomicLong failed = new AtomicLong();
-  private final AtomicLong bytes = new AtomicLong();
+  private final MirrorMetrics metrics;
+  private final ShadowConnectBackoff connectBackoff;
 
   /**
    * @param threads worker threads (daemon)
    * @param queueSize shadows waiting at most; beyond it they are dropped
+   * @param metrics where outcomes are counted
+   * @param connectBackoff whether shadows back off from endpoints that refused a connection
+   *     ({@link ShadowConnectBackoff}; off: a connect per shadow)
    */
-  public MirrorExecutor(int threads, int queueSize) {
+  public MirrorExecutor(int threads, int queueSize, MirrorMetrics metrics, boolean connectBackoff) {
+    this.metrics = metrics;
+    this.connectBackoff = connectBackoff ? new ShadowConnectBackoff() : ShadowConnectBackoff.DISABLED;
     this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new ArrayBlockingQueue<>(queueSize), r -> {
           Thread t = new Thread(r, "bowline-mirror");
           t.setDaemon(true);
           return t;
-        }, (r, e) -> dropped.incrementAndGet());
+        }, (r, e) -> metrics.dropped(((Task) r).cluster, MirrorMetrics.Drop.QUEUE_FULL));
     pool.allowCoreThreadTimeOut(true);
   }
 
-  /** A shadow request: runs it, returns the bytes sent; exceptions are swallowed and counted. */
+  /** A shadow request. */
   @FunctionalInterface
   public interface Shadow {
+    /**
+     * Sends the shadow.
+     *
+     * @return request body bytes written when a response came back, or {@link #NOT_SENT} when the
+     *     shadow was dropped (reported through {@link MirrorExecutor#metrics()})
+     * @throws Exception when it was sent and got no response (counted as {@code failure})
+     */
     long send() throws Exception;
   }
 
-  /** Submits a shadow; never blocks, never throws. */
-  public void submit(Shadow shadow) {
-    pool.execute(() -> {
+  private final class Task implements Runnable {
+    final String cluster;
+    final Shadow shadow;
+
+    Task(String cluster, Shadow shadow) {
+      this.cluster = cluster;
+      this.shadow = shadow;
+    }
+
+    @Override
+    public void run() {
       try {
-        bytes.addAndGet(shadow.send());
-        sent.incrementAndGet();
+        long bytes = shadow.send();
+        if (bytes != NOT_SENT) {
+          metrics.response(cluster, bytes);
+        }
       } catch (Exception | Error e) {
-        failed.incrementAndGet();
+        metrics.failure(cluster);
       }
-    });
+    }
   }
 
-  /** Shadows completed (any status). */
-  public long sent() {
-    return sent.get();
+  /** Submits a shadow for the mirror cluster {@code cluster}; never blocks, never throws. */
+  public void submit(String cluster, Shadow shadow) {
+    pool.execute(new Task(cluster, shadow));
   }
 
-  /** Shadows that failed without a response. */
-  public long failed() {
-    return failed.get();
+  /** The mirror meters. */
+  public MirrorMetrics metrics() {
+    return metrics;
   }
 
-  /** Shadows dropped because the queue was full. */
-  public long dropped() {
-    return dropped.get();
-  }
-
-  /** Request bytes mirrored (bodies of completed shadows). */
-  public long mirroredBytes() {
-    return bytes.get();
+  /** Connection back-off of mirror endpoints, shared by all adapters of the client. */
+  public ShadowConnectBackoff connectBackoff() {
+    return connectBackoff;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.bowline.runtime.resilience.timeout;
 
+import io.bowline.api.config.RouteTimeouts;
 import java.time.Duration;
 
 /**
@@ -21,6 +22,15 @@ public final class Deadline {
   private Deadline(long deadlineNanos, boolean bounded) {
     this.deadlineNanos = deadlineNanos;
     this.bounded = bounded;
+  }
+
+  /**
+   * The timeout Envoy's router runs an HTTP call with: {@code max_stream_duration} when the route
+   * sets it (it then replaces {@code RouteAction.timeout}; zero = none), else
+   * {@code RouteAction.timeout}.
+   */
+  public static Duration of(RouteTimeouts timeouts) {
+    return timeouts.maxStreamDuration() != null ? timeouts.maxStreamDuration() : timeouts.timeout();
   }
 
   /** A deadline {@code timeout} from now, or {@link #NONE} when it is zero. */

@@ -25,25 +25,32 @@ final class FaultParser {
 
   private FaultParser() {}
 
-  /** The per-route fault, or {@code null}. */
+  /**
+   * The per-route (or virtual host) fault: {@code null} without an entry for the filter,
+   * {@link FaultPolicy#NONE} for an entry that injects nothing (it still overrides the HCM's).
+   */
   static FaultPolicy perRoute(Map<String, Any> typedPerFilterConfig, String at) throws ResourceException {
     Any any = typedPerFilterConfig.get(FILTER_NAME);
     if (any == null) {
       return null;
     }
-    return parse(any, at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]");
+    FaultPolicy p = parse(any, at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]");
+    return p == null ? FaultPolicy.NONE : p;
   }
 
   /**
-   * Validates an HCM {@code http_filters} entry that is the fault filter, so a bad one is NACKed.
-   * The filter-level fault is not applied to routes that lack a per-route one (Istio writes an
-   * empty filter and puts every fault on its route).
+   * The fault of an HCM {@code http_filters} entry that is the fault filter (a bad one is NACKed),
+   * or {@code null}: the default for routes without a per-route fault config (Envoy's precedence:
+   * route, then virtual host, then the filter's own config). Istio writes an empty filter and puts
+   * every fault on its route.
    */
-  static void validateFilter(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f, String at)
+  static FaultPolicy filterFault(
+      io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter f, String at)
       throws ResourceException {
     if (f.hasTypedConfig() && f.getTypedConfig().getTypeUrl().equals(HTTP_FAULT_TYPE)) {
-      parse(f.getTypedConfig(), at + ".typed_config");
+      return parse(f.getTypedConfig(), at + ".typed_config");
     }
+    return null;
   }
 
   /** An {@code Any} holding {@code HTTPFault} (or a {@code FilterConfig} around one); {@code null} if it has no fault. */

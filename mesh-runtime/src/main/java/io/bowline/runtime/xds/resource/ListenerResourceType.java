@@ -2,6 +2,7 @@ package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.runtime.xds.TypeUrls;
@@ -46,8 +47,12 @@ public final class ListenerResourceType
       throw new ResourceException("api_listener.api_listener", "cannot decode: " + e.getMessage());
     }
     List<String> filters = new ArrayList<>();
+    FaultPolicy fault = null;
     for (HttpFilter f : hcm.getHttpFiltersList()) {
-      FaultParser.validateFilter(f, "api_listener.http_filters[" + filters.size() + "]");
+      FaultPolicy own = FaultParser.filterFault(f, "api_listener.http_filters[" + filters.size() + "]");
+      if (fault == null) {
+        fault = own;
+      }
       filters.add(f.getName());
     }
     switch (hcm.getRouteSpecifierCase()) {
@@ -57,7 +62,7 @@ public final class ListenerResourceType
         if (rdsName.isEmpty()) {
           throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters);
+        return new Listener(proto.getName(), rdsName, null, filters, fault);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
@@ -65,7 +70,7 @@ public final class ListenerResourceType
         } catch (ResourceException e) {
           throw e.within("api_listener.route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters);
+        return new Listener(proto.getName(), null, inline, filters, fault);
       default:
         throw new ResourceException(
             "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());

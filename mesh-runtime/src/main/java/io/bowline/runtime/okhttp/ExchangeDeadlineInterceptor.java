@@ -1,0 +1,82 @@
+package io.bowline.runtime.okhttp;
+
+import java.io.IOException;
+import java.net.Socket;
+import okhttp3.Connection;
+import okhttp3.Interceptor;
+import okhttp3.Protocol;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.AsyncTimeout;
+
+/**
+ * Network interceptor enforcing an attempt's {@link ExchangeDeadline} on the exchange. Until the
+ * response headers arrive, an okio {@link AsyncTimeout} closes the connection's socket at the
+ * deadline (an application interceptor cannot reach the exchange, and cancelling the call would
+ * end it instead of letting the attempt loop retry or answer 504); the attempt then fails with a
+ * timeout. For the body, the stream deadline is set on the response body source's okio
+ * {@code Timeout}, which OkHttp applies to every read of that body and clears when the body ends,
+ * so a body still arriving at the deadline fails with a {@code SocketTimeoutException} (Envoy
+ * resets the stream then).
+ *
+ * <p>HTTP/2 connections carry other streams, so their socket is never closed here: on HTTP/2 only
+ * the body deadline applies, and before the headers OkHttp's own timeouts.
+ */
+final class ExchangeDeadlineInterceptor implements Interceptor {
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    ExchangeDeadline d = chain.request().tag(ExchangeDeadline.class);
+    Connection connection = chain.connection();
+    if (d == null || connection == null) {
+      return chain.proceed(chain.request());
+    }
+    long headersDeadline = d.headersDeadline(System.nanoTime());
+    SocketCloser closer = null;
+    if (headersDeadline != ExchangeDeadline.NONE && connection.protocol() != Protocol.HTTP_2
+        && connection.protocol() != Protocol.H2_PRIOR_KNOWLEDGE) {
+      closer = new SocketCloser(connection.socket(), d);
+      closer.deadlineNanoTime(headersDeadline);
+      closer.enter();
+    }
+    Response response;
+    try {
+      response = chain.proceed(chain.request());
+    } catch (IOException e) {
+      if (closer != null && closer.exit()) {
+        throw d.timeout(e);
+      }
+      throw e;
+    }
+    if (closer != null && closer.exit()) {
+      response.close();
+      throw d.timeout(null);
+    }
+    ResponseBody body = response.body();
+    if (d.streamDeadline() != ExchangeDeadline.NONE && body != null) {
+      body.source().timeout().deadlineNanoTime(d.streamDeadline());
+    }
+    return response;
+  }
+
+  /** Closes the exchange's socket when the headers deadline passes. */
+  private static final class SocketCloser extends AsyncTimeout {
+    private final Socket socket;
+    private final ExchangeDeadline deadline;
+
+    SocketCloser(Socket socket, ExchangeDeadline deadline) {
+      this.socket = socket;
+      this.deadline = deadline;
+    }
+
+    @Override
+    protected void timedOut() {
+      deadline.expire();
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // already closed: the attempt fails either way
+      }
+    }
+  }
+}

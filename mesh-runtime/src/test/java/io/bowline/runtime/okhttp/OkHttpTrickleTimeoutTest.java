@@ -1,0 +1,137 @@
+package io.bowline.runtime.okhttp;
+
+import static io.bowline.runtime.okhttp.OkHttpRetryAndTimeoutTest.ms;
+import static io.bowline.runtime.okhttp.OkHttpRetryAndTimeoutTest.retry;
+import static io.bowline.runtime.okhttp.OkHttpRetryAndTimeoutTest.route;
+import static io.bowline.runtime.okhttp.ResilienceFixture.V1;
+import static io.bowline.runtime.okhttp.ResilienceFixture.cluster;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.bowline.runtime.testing.ScriptedHttpServer;
+import io.bowline.runtime.testing.ScriptedHttpServer.Slow;
+import io.bowline.runtime.testing.ScriptedHttpServer.TrickleBody;
+import io.bowline.runtime.testing.ScriptedHttpServer.TrickleHeaders;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Route timeout, {@code per_try_timeout} and {@code max_stream_duration} against a real loopback
+ * upstream that trickles its headers or its body a byte at a time, which OkHttp's per-read
+ * timeouts never cut.
+ */
+class OkHttpTrickleTimeoutTest {
+  private ResilienceFixture mesh;
+  private ScriptedHttpServer a;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    mesh = new ResilienceFixture();
+    a = new ScriptedHttpServer("a");
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    a.close();
+    mesh.close();
+  }
+
+  private Response get() throws IOException {
+    return mesh.http.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute();
+  }
+
+  private String call() throws IOException {
+    try (Response r = get()) {
+      String flags = r.header(MeshInterceptor.RESPONSE_FLAGS_HEADER);
+      return r.code() + " " + r.body().string() + (flags == null ? "" : " [" + flags + "]");
+    }
+  }
+
+  private static long millisSince(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000;
+  }
+
+  @Test
+  void routeTimeoutCutsTrickledHeadersWith504Ut() throws Exception {
+    a.always(new TrickleHeaders(50));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(400))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("504 upstream request timeout [UT]");
+    assertThat(millisSince(start)).isBetween(350L, 3_000L);
+  }
+
+  @Test
+  void perTryTimeoutCutsTrickledHeadersThenTheRetrySucceeds() throws Exception {
+    a.then(new TrickleHeaders(50));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
+        .setRetryPolicy(retry("reset", 1).setPerTryTimeout(ms(300)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("200 a");
+    assertThat(millisSince(start)).isBetween(250L, 4_000L);
+    assertThat(a.requests()).extracting(r -> r.get("x-envoy-attempt-count")).containsExactly("1", "2");
+  }
+
+  @Test
+  void perTryTimeoutOnEveryAttemptEndsIn504UtUrx() throws Exception {
+    a.always(new TrickleHeaders(50));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
+        .setRetryPolicy(retry("5xx", 1).setPerTryTimeout(ms(250)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("504 upstream request timeout [UT,URX]");
+    assertThat(millisSince(start)).isBetween(450L, 4_000L);
+    assertThat(a.requestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void routeTimeoutCutsATrickledBodyAfterTheHeaders() throws Exception {
+    a.always(new TrickleBody(200, 50)); // 10 s of body
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(600))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    try (Response r = get()) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThatThrownBy(() -> r.body().string()).isInstanceOf(SocketTimeoutException.class);
+    }
+    assertThat(millisSince(start)).isBetween(550L, 4_000L);
+  }
+
+  @Test
+  void perTryTimeoutStopsAtTheHeadersSoASlowBodyCompletes() throws Exception {
+    a.always(new TrickleBody(8, 60)); // ~0.5 s of body, more than the per-try timeout
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
+        .setRetryPolicy(retry("5xx", 1).setPerTryTimeout(ms(200)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    assertThat(call()).isEqualTo("200 bbbbbbbb");
+    assertThat(call()).isEqualTo("200 bbbbbbbb"); // the pooled connection's deadline was cleared
+    assertThat(a.requestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void maxStreamDurationCutsTrickledHeadersWith408Umsdr() throws Exception {
+    a.always(new TrickleHeaders(50));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0)).setMaxStreamDuration(
+        RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(400)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("408 downstream duration timeout [UMSDR]");
+    assertThat(millisSince(start)).isBetween(350L, 3_000L);
+  }
+
+  @Test
+  void maxStreamDurationReplacesTheRouteTimeoutAsInEnvoy() throws Exception {
+    a.always(new Slow(500));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(200)).setMaxStreamDuration(
+        RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(3_000)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    assertThat(call()).isEqualTo("200 a");
+  }
+}
