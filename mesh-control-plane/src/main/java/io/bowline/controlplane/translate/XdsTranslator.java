@@ -30,6 +30,10 @@ import java.util.stream.Stream;
  *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
  * </ul>
  *
+ * Plus, for a client that is itself a workload of the mesh, its inbound listeners
+ * {@code xds.istio.io/grpc/lds/inbound/<ip>:<port>} from PeerAuthentication and AuthorizationPolicy
+ * ({@link SecurityTranslation}).
+ *
  * Per client ({@link ClientView}), only the services it may see are emitted, and only the VirtualServices
  * exported to its namespace contribute routes ({@link ClientScope}: {@code exportTo} and Sidecar egress
  * hosts). Validation and diagnostics always cover the whole configuration, whatever the client.
@@ -114,6 +118,7 @@ public final class XdsTranslator {
                 .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
       }
     }
+    SecurityTranslation.apply(config, registry, client, listeners, diagnostics);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
   }
 
