@@ -45,7 +45,7 @@ final class SecurityPolicyParser {
           portLevel.error(port, "port " + port + " is out of range 1..65535");
           continue;
         }
-        portLevel.object(port).ifPresent(mtls -> ports.put(Integer.parseInt(port), mode(mtls)));
+        portLevel.objectAt(port).ifPresent(mtls -> ports.put(Integer.parseInt(port), mode(mtls)));
       }
     });
     return Optional.of(new PeerAuthentication(spec.ref(), selector, mode, ports));
