@@ -73,12 +73,14 @@ final class RbacTranslator {
         }
       }
       List<Permission> permissions = new ArrayList<>();
-      for (Map<String, List<String>> operation : rule.to().isEmpty() ? List.<Map<String, List<String>>>of(Map.of()) : rule.to()) {
-        permissions.add(permission(rule, operation));
+      List<Map<String, List<String>>> to = rule.to().isEmpty() ? List.of(Map.of()) : rule.to();
+      for (int i = 0; i < to.size(); i++) {
+        permissions.add(permission(rule, rule.field() + ".to[" + i + "].operation", to.get(i)));
       }
       List<Principal> principals = new ArrayList<>();
-      for (Map<String, List<String>> source : rule.from().isEmpty() ? List.<Map<String, List<String>>>of(Map.of()) : rule.from()) {
-        principals.add(principal(rule, source));
+      List<Map<String, List<String>>> from = rule.from().isEmpty() ? List.of(Map.of()) : rule.from();
+      for (int i = 0; i < from.size(); i++) {
+        principals.add(principal(rule, rule.field() + ".from[" + i + "].source", from.get(i)));
       }
       return Optional.of(Policy.newBuilder().addAllPermissions(permissions).addAllPrincipals(principals).build());
     } catch (Unsupported e) {
@@ -88,9 +90,8 @@ final class RbacTranslator {
     }
   }
 
-  private Permission permission(Rule rule, Map<String, List<String>> operation) throws Unsupported {
+  private Permission permission(Rule rule, String field, Map<String, List<String>> operation) throws Unsupported {
     List<Permission> and = new ArrayList<>();
-    String field = rule.field() + ".to.operation";
     permissionField(and, field, "hosts", operation,
         value -> Permission.newBuilder().setHeader(RbacMatchers.header(":authority", value, true)).build());
     permissionField(and, field, "methods", operation,
@@ -111,9 +112,8 @@ final class RbacTranslator {
     return RbacMatchers.and(and.isEmpty() ? List.of(RbacMatchers.any()) : and);
   }
 
-  private Principal principal(Rule rule, Map<String, List<String>> source) throws Unsupported {
+  private Principal principal(Rule rule, String field, Map<String, List<String>> source) throws Unsupported {
     List<Principal> and = new ArrayList<>();
-    String field = rule.field() + ".from.source";
     principalField(and, field, "principals", source, RbacTranslator::spiffePrincipal);
     requestPrincipals(and, field, source.getOrDefault("requestPrincipals", List.of()),
         source.getOrDefault("notRequestPrincipals", List.of()));
