@@ -280,7 +280,8 @@ public final class IstioConfigLoader {
       case "ServiceEntry":
         return ServiceEntryParser.parse(spec);
       case "WorkloadEntry":
-        return WorkloadEndpointParser.parse(spec).map(endpoint -> new WorkloadEntry(spec.ref(), endpoint));
+        return WorkloadEndpointParser.parse(spec)
+            .map(endpoint -> new WorkloadEntry(spec.ref(), endpoint, spec.string("serviceAccount").orElse("")));
       case "DestinationRule":
         return DestinationRuleParser.parse(spec);
       case "Sidecar":

@@ -118,7 +118,7 @@ public final class XdsTranslator {
                 .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
       }
     }
-    SecurityTranslation.apply(config, registry, client, listeners, diagnostics);
+    SecurityTranslation.apply(config, resolver, registry, client, listeners, clusters, diagnostics);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
   }
 
