@@ -166,13 +166,59 @@ class GrpcXdsServerAuthorizationTest {
     assertServerAckedItsListener();
   }
 
-  private void startControlPlaneAndServer() throws Exception {
-    controlPlane = LocalControlPlane.builder(dir).port(0).start();
-    assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
-    CountDownLatch serving = new CountDownLatch(1);
-    HealthStatusManager health = new HealthStatusManager();
+  @Test
+  void strictListenerAndIstioMutualClusterAreAckedByGrpcJava() throws Exception {
+    TestConfigs.write(dir, "10-security.yaml", """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: istio-system}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter}
+        spec:
+          host: greeter
+          trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+        """);
+    startControlPlaneAndServer(CERTIFICATE_PROVIDERS);
+    assertServerAckedItsListener();
+
+    // grpc-java's xDS client with its own bootstrap (a client workload of namespace default) resolves the greeter
+    // service through the ISTIO_MUTUAL cluster; with insecure channel credentials it ignores the TLS context
+    // (A29), so the call goes through in plaintext once every resource is accepted.
+    String clientNode = "sidecar~127.0.0.2~client-1.default~default.svc.cluster.local";
     @SuppressWarnings("unchecked")
-    Map<String, ?> bootstrap = (Map<String, ?>) JsonParser.parse("""
+    Map<String, ?> clientBootstrap = (Map<String, ?>) JsonParser.parse(bootstrap(clientNode, "client", CERTIFICATE_PROVIDERS));
+    ManagedChannel xds = io.grpc.Grpc.newChannelBuilder("xds-mtls:///greeter.default.svc.cluster.local:8080",
+            io.grpc.InsecureChannelCredentials.create())
+        .nameResolverFactory(io.grpc.xds.XdsNameResolverProvider.createForTest("xds-mtls", clientBootstrap))
+        .build();
+    try {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
+          HealthGrpc.newBlockingStub(xds).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
+      ClientView clientView = new ClientView("default", Map.of("app", "client"));
+      for (String type : BookinfoReviewsMesh.TYPES) {
+        assertThat(controlPlane.acks().ackedVersion(clientNode, type)).as(type)
+            .isEqualTo(controlPlane.servedVersion(clientView, type));
+      }
+      assertThat(controlPlane.acks().nacks()).isEmpty();
+    } finally {
+      xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A file_watcher certificate provider {@code default}, as Istio's agent writes it (files never read here). */
+  private static final String CERTIFICATE_PROVIDERS = """
+      ,"certificate_providers": {"default": {"plugin_name": "file_watcher", "config": {
+        "certificate_file": "/var/run/bowline/cert-chain.pem", "private_key_file": "/var/run/bowline/key.pem",
+        "ca_certificate_file": "/var/run/bowline/root-cert.pem", "refresh_interval": "900s"}}}
+      """;
+
+  private String bootstrap(String nodeId, String app, String extra) {
+    return """
         {
           "xds_servers": [{
             "server_uri": "127.0.0.1:%d",
@@ -181,11 +227,25 @@ class GrpcXdsServerAuthorizationTest {
           }],
           "node": {
             "id": "%s",
-            "metadata": {"GENERATOR": "grpc", "NAMESPACE": "default", "LABELS": {"app": "greeter"}}
+            "metadata": {"GENERATOR": "grpc", "NAMESPACE": "default", "LABELS": {"app": "%s"}}
           },
           "server_listener_resource_name_template": "xds.istio.io/grpc/lds/inbound/%%s"
+          %s
         }
-        """.formatted(controlPlane.port(), NODE_ID));
+        """.formatted(controlPlane.port(), nodeId, app, extra);
+  }
+
+  private void startControlPlaneAndServer() throws Exception {
+    startControlPlaneAndServer("");
+  }
+
+  private void startControlPlaneAndServer(String bootstrapExtra) throws Exception {
+    controlPlane = LocalControlPlane.builder(dir).port(0).start();
+    assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
+    CountDownLatch serving = new CountDownLatch(1);
+    HealthStatusManager health = new HealthStatusManager();
+    @SuppressWarnings("unchecked")
+    Map<String, ?> bootstrap = (Map<String, ?>) JsonParser.parse(bootstrap(NODE_ID, "greeter", bootstrapExtra));
     server = XdsServerBuilder.forPort(port, InsecureServerCredentials.create())
         .addService(health.getHealthService())
         .xdsServingStatusListener(new XdsServerBuilder.XdsServingStatusListener() {
