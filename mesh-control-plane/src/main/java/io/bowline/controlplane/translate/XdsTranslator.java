@@ -118,6 +118,7 @@ public final class XdsTranslator {
                 .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
       }
     }
+    CorsTranslator.addFilters(listeners, routeConfigurations);
     SecurityTranslation.apply(config, resolver, registry, client, listeners, clusters, diagnostics);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
   }
