@@ -33,6 +33,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The proof that a gRPC xDS server we did not write accepts and enforces the inbound listener we translate
@@ -40,8 +41,10 @@ import org.junit.jupiter.api.Test;
  * {@code server_listener_resource_name_template} {@code xds.istio.io/grpc/lds/inbound/%s}, node labels
  * {@code app: greeter}) fetches {@code xds.istio.io/grpc/lds/inbound/0.0.0.0:<port>} from our
  * {@link LocalControlPlane}, ACKs it, and its RBAC filters answer as Istio's AuthorizationPolicy says: DENY is
- * evaluated before ALLOW, and with an ALLOW policy whatever it does not match is denied. Plaintext (PERMISSIVE
- * and DISABLE), so no certificates are needed.
+ * evaluated before ALLOW, and with an ALLOW policy whatever it does not match is denied (plaintext: PERMISSIVE
+ * and DISABLE). With STRICT mTLS, an ISTIO_MUTUAL DestinationRule and workload certificates from a test CA
+ * ({@link TestCertificates}, gRPC {@code file_watcher} certificate providers), grpc-java's xDS client and
+ * server authenticate each other as our TLS contexts say and the ALLOW policy matches the client's SPIFFE ID.
  */
 class GrpcXdsServerAuthorizationTest {
 
@@ -187,13 +190,7 @@ class GrpcXdsServerAuthorizationTest {
     // grpc-java's xDS client with its own bootstrap (a client workload of namespace default) resolves the greeter
     // service through the ISTIO_MUTUAL cluster; with insecure channel credentials it ignores the TLS context
     // (A29), so the call goes through in plaintext once every resource is accepted.
-    String clientNode = "sidecar~127.0.0.2~client-1.default~default.svc.cluster.local";
-    @SuppressWarnings("unchecked")
-    Map<String, ?> clientBootstrap = (Map<String, ?>) JsonParser.parse(bootstrap(clientNode, "client", CERTIFICATE_PROVIDERS));
-    ManagedChannel xds = io.grpc.Grpc.newChannelBuilder("xds-mtls:///greeter.default.svc.cluster.local:8080",
-            io.grpc.InsecureChannelCredentials.create())
-        .nameResolverFactory(io.grpc.xds.XdsNameResolverProvider.createForTest("xds-mtls", clientBootstrap))
-        .build();
+    ManagedChannel xds = xdsClient(CERTIFICATE_PROVIDERS, io.grpc.InsecureChannelCredentials.create());
     try {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
           HealthGrpc.newBlockingStub(xds).withDeadlineAfter(5, TimeUnit.SECONDS)
@@ -201,7 +198,7 @@ class GrpcXdsServerAuthorizationTest {
           .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
       ClientView clientView = new ClientView("default", Map.of("app", "client"));
       for (String type : BookinfoReviewsMesh.TYPES) {
-        assertThat(controlPlane.acks().ackedVersion(clientNode, type)).as(type)
+        assertThat(controlPlane.acks().ackedVersion(CLIENT_NODE_ID, type)).as(type)
             .isEqualTo(controlPlane.servedVersion(clientView, type));
       }
       assertThat(controlPlane.acks().nacks()).isEmpty();
@@ -209,6 +206,92 @@ class GrpcXdsServerAuthorizationTest {
       xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void strictMtlsWithIstioMutualAuthenticatesBothSidesAndAuthorizesThePrincipal(@TempDir Path certificates)
+      throws Exception {
+    TestCertificates ca = new TestCertificates();
+    Path serverFiles = ca.issue("spiffe://cluster.local/ns/default/sa/greeter", certificates.resolve("server"));
+    Path clientFiles = ca.issue("spiffe://cluster.local/ns/default/sa/client", certificates.resolve("client"));
+    TestConfigs.write(dir, "00-greeter.yaml", Files.readString(dir.resolve("00-greeter.yaml"))
+        .replace("labels: {app: greeter}\n", "labels: {app: greeter}\n  serviceAccount: greeter\n"));
+    TestConfigs.write(dir, "10-security.yaml", """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: istio-system}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter}
+        spec:
+          host: greeter
+          trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: client-may-check}
+        spec:
+          selector: {matchLabels: {app: greeter}}
+          rules:
+          - from: [{source: {principals: [cluster.local/ns/default/sa/client]}}]
+            to: [{operation: {paths: [/grpc.health.v1.Health/Check]}}]
+        """);
+    startControlPlaneAndServer(TestCertificates.certificateProviders(serverFiles),
+        io.grpc.xds.XdsServerCredentials.create(InsecureServerCredentials.create()));
+    assertServerAckedItsListener();
+
+    ManagedChannel xds = xdsClient(TestCertificates.certificateProviders(clientFiles),
+        io.grpc.xds.XdsChannelCredentials.create(io.grpc.InsecureChannelCredentials.create()));
+    try {
+      // mTLS both ways (the client checks the server's SPIFFE ID from the WorkloadEntry's serviceAccount),
+      // and the ALLOW policy matches the client's certificate URI SAN on Check only.
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
+          HealthGrpc.newBlockingStub(xds).withDeadlineAfter(5, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
+      assertThatThrownBy(() -> HealthGrpc.newBlockingStub(xds).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .watch(HealthCheckRequest.getDefaultInstance()).next())
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+      // STRICT: a plaintext client cannot even complete a call.
+      assertThatThrownBy(this::check).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(controlPlane.acks().nacks()).isEmpty();
+    } finally {
+      xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    // Another mesh identity completes the mTLS handshake but is not the allowed principal.
+    Path intruderFiles = ca.issue("spiffe://cluster.local/ns/default/sa/intruder", certificates.resolve("intruder"));
+    ManagedChannel intruder = xdsClient(TestCertificates.certificateProviders(intruderFiles),
+        io.grpc.xds.XdsChannelCredentials.create(io.grpc.InsecureChannelCredentials.create()));
+    try {
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThatThrownBy(() -> HealthGrpc
+          .newBlockingStub(intruder).withDeadlineAfter(5, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED)));
+    } finally {
+      intruder.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static final String CLIENT_NODE_ID = "sidecar~127.0.0.2~client-1.default~default.svc.cluster.local";
+
+  /**
+   * grpc-java's xDS client with its own bootstrap (a client workload of namespace default, labels
+   * {@code app: client}): a channel to {@code greeter.default.svc.cluster.local:8080}.
+   */
+  private ManagedChannel xdsClient(String bootstrapExtra, io.grpc.ChannelCredentials credentials)
+      throws IOException {
+    @SuppressWarnings("unchecked")
+    Map<String, ?> clientBootstrap = (Map<String, ?>) JsonParser.parse(bootstrap(CLIENT_NODE_ID, "client", bootstrapExtra));
+    String scheme = "xds-client-" + SCHEMES.incrementAndGet();
+    return io.grpc.Grpc.newChannelBuilder(scheme + ":///greeter.default.svc.cluster.local:8080", credentials)
+        .nameResolverFactory(io.grpc.xds.XdsNameResolverProvider.createForTest(scheme, clientBootstrap))
+        .build();
+  }
+
+  private static final java.util.concurrent.atomic.AtomicInteger SCHEMES = new java.util.concurrent.atomic.AtomicInteger();
 
   /** A file_watcher certificate provider {@code default}, as Istio's agent writes it (files never read here). */
   private static final String CERTIFICATE_PROVIDERS = """
@@ -240,13 +323,18 @@ class GrpcXdsServerAuthorizationTest {
   }
 
   private void startControlPlaneAndServer(String bootstrapExtra) throws Exception {
+    startControlPlaneAndServer(bootstrapExtra, InsecureServerCredentials.create());
+  }
+
+  private void startControlPlaneAndServer(String bootstrapExtra, io.grpc.ServerCredentials credentials)
+      throws Exception {
     controlPlane = LocalControlPlane.builder(dir).port(0).start();
     assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
     CountDownLatch serving = new CountDownLatch(1);
     HealthStatusManager health = new HealthStatusManager();
     @SuppressWarnings("unchecked")
     Map<String, ?> bootstrap = (Map<String, ?>) JsonParser.parse(bootstrap(NODE_ID, "greeter", bootstrapExtra));
-    server = XdsServerBuilder.forPort(port, InsecureServerCredentials.create())
+    server = XdsServerBuilder.forPort(port, credentials)
         .addService(health.getHealthService())
         .xdsServingStatusListener(new XdsServerBuilder.XdsServingStatusListener() {
           @Override
