@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The security part of a translation: {@code PeerAuthentication} and {@code AuthorizationPolicy} → the client
  * workload's inbound listeners ({@link InboundListenerTranslator}), plus, whatever the client, diagnostics for
- * what of the AuthorizationPolicies is not translated ({@link RbacFilterTranslator#check}); and DestinationRule
+ * what of the AuthorizationPolicies is not translated ({@link RbacFilterTranslator#check}) and what will not
+ * work as written ({@link SecurityDiagnostics}); and DestinationRule
  * {@code trafficPolicy.tls} → the clusters' transport sockets ({@link ClusterTlsTranslator}).
  */
 final class SecurityTranslation {
@@ -24,6 +25,7 @@ final class SecurityTranslation {
   static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, ClientView client,
       List<Listener> listeners, List<Cluster> clusters, DiagnosticCollector diagnostics) {
     RbacFilterTranslator.check(config.security().authorizationPolicies(), diagnostics);
+    SecurityDiagnostics.check(config, diagnostics);
     listeners.addAll(InboundListenerTranslator.listeners(config, registry, client));
     ClusterTlsTranslator.apply(config, resolver, registry, clusters);
   }

@@ -328,6 +328,41 @@ class InboundListenerTranslationTest {
   }
 
   @Test
+  void analyzeSaysWhenAPolicySelectsNoWorkloadOrMatchesIdentitiesOnAPlaintextWorkload() {
+    String policies = """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: nobody}
+        spec:
+          selector: {matchLabels: {app: nobody}}
+          rules: [{}]
+        ---
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: by-identity}
+        spec:
+          selector: {matchLabels: {app: greeter}}
+          rules:
+          - from: [{source: {namespaces: [prod]}}]
+        """;
+    XdsResources permissive = translate(GREETER, policies);
+    assertThat(permissive.diagnostics()).extracting(Diagnostic::toString)
+        .anyMatch(d -> d.startsWith("INFO") && d.contains("AuthorizationPolicy default/nobody")
+            && d.contains("selects no workload"))
+        .anyMatch(d -> d.startsWith("WARNING") && d.contains("spec.rules[0].from[0].source.namespaces")
+            && d.contains("default/{app=greeter}") && d.contains("never matches"));
+
+    XdsResources strict = translate(GREETER, policies + """
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default}
+        spec: {mtls: {mode: STRICT}}
+        """);
+    assertThat(strict.diagnostics()).extracting(Diagnostic::toString).noneMatch(d -> d.contains("never matches"));
+  }
+
+  @Test
   void invalidSecurityResourcesAreErrorsNamingTheField() {
     XdsResources resources = translate(GREETER, """
         apiVersion: security.istio.io/v1
