@@ -13,10 +13,17 @@ import java.util.Optional;
  * @param subsets {@code spec.subsets}
  * @param resilience {@code spec.trafficPolicy.connectionPool} and {@code outlierDetection}
  * @param portLevelSettings {@code spec.trafficPolicy.portLevelSettings}
+ * @param tls {@code spec.trafficPolicy.tls}; empty when unset
  */
 public record DestinationRule(
     ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets,
-    TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {
+    TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings, Optional<ClientTlsSettings> tls) {
+
+  /** A rule without TLS settings. */
+  public DestinationRule(ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer,
+      List<Subset> subsets, TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {
+    this(ref, host, loadBalancer, subsets, resilience, portLevelSettings, Optional.empty());
+  }
 
   /** A rule without connection pool, outlier detection or port-level settings. */
   public DestinationRule(ResourceRef ref, String host, Optional<LoadBalancerSettings> loadBalancer, List<Subset> subsets) {
@@ -31,10 +38,17 @@ public record DestinationRule(
    * @param loadBalancer {@code trafficPolicy.loadBalancer} of the subset; empty to inherit the rule's
    * @param resilience the subset's {@code trafficPolicy.connectionPool} / {@code outlierDetection}
    * @param portLevelSettings the subset's {@code trafficPolicy.portLevelSettings}
+   * @param tls the subset's {@code trafficPolicy.tls}; empty to inherit the rule's
    */
   public record Subset(
       String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience,
-      List<PortTrafficPolicy> portLevelSettings) {
+      List<PortTrafficPolicy> portLevelSettings, Optional<ClientTlsSettings> tls) {
+
+    /** A subset without TLS settings. */
+    public Subset(String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer,
+        TrafficResilience resilience, List<PortTrafficPolicy> portLevelSettings) {
+      this(name, labels, loadBalancer, resilience, portLevelSettings, Optional.empty());
+    }
 
     /** A subset without connection pool, outlier detection or port-level settings. */
     public Subset(String name, Map<String, String> labels, Optional<LoadBalancerSettings> loadBalancer) {

@@ -27,10 +27,12 @@ final class DestinationRuleParser {
       Optional<String> name = subset.requiredString("name");
       Optional<LoadBalancerSettings> subsetLoadBalancer = trafficPolicy(subset);
       name.ifPresent(n -> subsets.add(new Subset(n, subset.stringMap("labels"), subsetLoadBalancer,
-          TrafficResilienceParser.parse(subset), portLevelSettings(subset))));
+          TrafficResilienceParser.parse(subset), portLevelSettings(subset),
+          subset.object("trafficPolicy").flatMap(ClientTlsParser::parse))));
     }
-    return host.map(h -> new DestinationRule(
-        spec.ref(), h, loadBalancer, subsets, TrafficResilienceParser.parse(spec), portLevelSettings(spec)));
+    return host.map(h -> new DestinationRule(spec.ref(), h, loadBalancer, subsets,
+        TrafficResilienceParser.parse(spec), portLevelSettings(spec),
+        spec.object("trafficPolicy").flatMap(ClientTlsParser::parse)));
   }
 
   /** Reads {@code trafficPolicy.portLevelSettings} of {@code owner}; entries without a port number are errors. */
@@ -39,7 +41,7 @@ final class DestinationRuleParser {
     Set<Integer> seen = new HashSet<>();
     owner.object("trafficPolicy").ifPresent(policy -> {
       for (SpecReader entry : policy.objects("portLevelSettings")) {
-        entry.reportUnhandled(Set.of("port", "loadBalancer", "connectionPool", "outlierDetection"), Set.of());
+        entry.reportUnhandled(Set.of("port", "loadBalancer", "connectionPool", "outlierDetection", "tls"), Set.of());
         OptionalInt port = entry.object("port").map(p -> {
           p.reportUnhandled(Set.of("number"), Set.of());
           return p.port("number");
@@ -53,7 +55,8 @@ final class DestinationRuleParser {
           continue;
         }
         settings.add(new PortTrafficPolicy(port.getAsInt(),
-            entry.object("loadBalancer").map(LoadBalancerParser::parse), TrafficResilienceParser.fromPolicy(entry)));
+            entry.object("loadBalancer").map(LoadBalancerParser::parse), TrafficResilienceParser.fromPolicy(entry),
+            ClientTlsParser.parse(entry)));
       }
     });
     return settings;
@@ -62,7 +65,8 @@ final class DestinationRuleParser {
   /** Reads {@code trafficPolicy.loadBalancer} of {@code owner}; other policies are reported. */
   private static Optional<LoadBalancerSettings> trafficPolicy(SpecReader owner) {
     return owner.object("trafficPolicy").flatMap(policy -> {
-      policy.reportUnhandled(Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings"), Set.of());
+      policy.reportUnhandled(
+          Set.of("loadBalancer", "connectionPool", "outlierDetection", "portLevelSettings", "tls"), Set.of());
       return policy.object("loadBalancer").map(LoadBalancerParser::parse);
     });
   }

@@ -11,10 +11,47 @@ import java.util.List;
  * @param retries {@code retries}, or {@code null} when unset (the mesh default policy applies)
  * @param fault {@code fault}, or {@code null}
  * @param mirrors {@code mirror} (first, with {@code mirrorPercentage}) then {@code mirrors[]}
+ * @param cors {@code corsPolicy}, or {@code null}
  */
-public record HttpPolicies(Duration timeout, Retries retries, Fault fault, List<Mirror> mirrors) {
+public record HttpPolicies(Duration timeout, Retries retries, Fault fault, List<Mirror> mirrors, Cors cors) {
   /** A rule with none of these fields. */
-  public static final HttpPolicies NONE = new HttpPolicies(null, null, null, List.of());
+  public static final HttpPolicies NONE = new HttpPolicies(null, null, null, List.of(), null);
+
+  /** Policies without CORS. */
+  public HttpPolicies(Duration timeout, Retries retries, Fault fault, List<Mirror> mirrors) {
+    this(timeout, retries, fault, mirrors, null);
+  }
+
+  /**
+   * Istio {@code CorsPolicy}.
+   *
+   * @param allowOrigins {@code allowOrigins} ({@code StringMatch}: kind {@code exact}/{@code prefix}/{@code regex}
+   *     and value), else the deprecated {@code allowOrigin} strings as exact matches
+   * @param allowMethods {@code allowMethods}
+   * @param allowHeaders {@code allowHeaders}
+   * @param exposeHeaders {@code exposeHeaders}
+   * @param maxAge {@code maxAge}, or {@code null}
+   * @param allowCredentials {@code allowCredentials}, or {@code null} when unset
+   * @param unmatchedPreflights {@code unmatchedPreflights}: {@code FORWARD} (default) or {@code IGNORE}
+   */
+  public record Cors(List<OriginMatch> allowOrigins, List<String> allowMethods, List<String> allowHeaders,
+      List<String> exposeHeaders, Duration maxAge, Boolean allowCredentials, String unmatchedPreflights) {
+    /** Copies the lists. */
+    public Cors {
+      allowOrigins = List.copyOf(allowOrigins);
+      allowMethods = List.copyOf(allowMethods);
+      allowHeaders = List.copyOf(allowHeaders);
+      exposeHeaders = List.copyOf(exposeHeaders);
+    }
+  }
+
+  /**
+   * One {@code allowOrigins[]} entry (an Istio {@code StringMatch}).
+   *
+   * @param kind {@code exact}, {@code prefix} or {@code regex}
+   * @param value the string or RE2 regex
+   */
+  public record OriginMatch(String kind, String value) {}
 
   public HttpPolicies {
     mirrors = List.copyOf(mirrors);

@@ -7,10 +7,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** Reads {@code timeout}, {@code retries}, {@code fault} and the mirror fields of an Istio {@code HTTPRoute}. */
+/**
+ * Reads {@code timeout}, {@code retries}, {@code fault}, the mirror fields and {@code corsPolicy} of an Istio
+ * {@code HTTPRoute}.
+ */
 final class HttpPoliciesParser {
   /** The rule fields this parser reads. */
-  static final Set<String> FIELDS = Set.of("timeout", "retries", "fault", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors");
+  static final Set<String> FIELDS =
+      Set.of("timeout", "retries", "fault", "mirror", "mirrorPercentage", "mirrorPercent", "mirrors", "corsPolicy");
 
   /** gRPC status names ({@code abort.grpcStatus}) → codes. */
   private static final Map<String, Integer> GRPC_CODES = Map.ofEntries(
@@ -44,10 +48,11 @@ final class HttpPoliciesParser {
       double pct = m.object("percentage").map(p -> percent(p, "value")).orElse(-1.0);
       d.ifPresent(dest -> mirrors.add(new HttpPolicies.Mirror(dest, pct)));
     }
-    if (timeout == null && retries == null && fault == null && mirrors.isEmpty()) {
+    HttpPolicies.Cors cors = rule.object("corsPolicy").map(CorsPolicyParser::parse).orElse(null);
+    if (timeout == null && retries == null && fault == null && mirrors.isEmpty() && cors == null) {
       return HttpPolicies.NONE;
     }
-    return new HttpPolicies(timeout, retries, fault, mirrors);
+    return new HttpPolicies(timeout, retries, fault, mirrors, cors);
   }
 
   private static HttpPolicies.Retries retries(SpecReader r) {

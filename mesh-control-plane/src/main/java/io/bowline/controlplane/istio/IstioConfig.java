@@ -18,6 +18,7 @@ import java.util.Map;
  * @param deployments the Kubernetes Deployments (their pod labels)
  * @param sidecars the Sidecars (their egress host scoping)
  * @param exportTo the {@code exportTo} of each ServiceEntry and VirtualService that sets one
+ * @param security the PeerAuthentications and AuthorizationPolicies
  */
 public record IstioConfig(
     List<String> files,
@@ -29,10 +30,12 @@ public record IstioConfig(
     SourceLines sourceLines,
     List<Deployment> deployments,
     List<Sidecar> sidecars,
-    Map<ResourceRef, ExportTo> exportTo) {
+    Map<ResourceRef, ExportTo> exportTo,
+    SecurityPolicies security) {
 
   /** Copies the lists so the record stays immutable. */
   public IstioConfig {
+    security = security == null ? SecurityPolicies.NONE : security;
     sidecars = sidecars == null ? List.of() : List.copyOf(sidecars);
     exportTo = exportTo == null ? Map.of() : Map.copyOf(exportTo);
     files = List.copyOf(files);
@@ -43,6 +46,22 @@ public record IstioConfig(
     diagnostics = List.copyOf(diagnostics);
     sourceLines = sourceLines == null ? SourceLines.NONE : sourceLines;
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
+  }
+
+  /** A configuration without security resources. */
+  public IstioConfig(
+      List<String> files,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<DestinationRule> destinationRules,
+      List<VirtualService> virtualServices,
+      List<Diagnostic> diagnostics,
+      SourceLines sourceLines,
+      List<Deployment> deployments,
+      List<Sidecar> sidecars,
+      Map<ResourceRef, ExportTo> exportTo) {
+    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
+        deployments, sidecars, exportTo, SecurityPolicies.NONE);
   }
 
   /** A configuration without Sidecars and {@code exportTo}. */
@@ -74,7 +93,7 @@ public record IstioConfig(
   /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
   public IstioConfig withWorkloadEntries(List<WorkloadEntry> entries) {
     return new IstioConfig(files, serviceEntries, entries, destinationRules, virtualServices, diagnostics,
-        sourceLines, deployments, sidecars, exportTo);
+        sourceLines, deployments, sidecars, exportTo, security);
   }
 
   /** The {@code exportTo} of a ServiceEntry or VirtualService; {@link ExportTo#ALL} when unset. */

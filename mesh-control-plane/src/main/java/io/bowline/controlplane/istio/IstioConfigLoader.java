@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * {@code .yml} (not starting with {@code .}, which skips editor lock files), read in sorted name order;
  * each file may hold several {@code ---}-separated documents. Kinds {@code ServiceEntry},
  * {@code WorkloadEntry}, {@code DestinationRule}, {@code VirtualService} and {@code Sidecar} of
- * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed, and Kubernetes {@code Service}
+ * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed, {@code PeerAuthentication} and
+ * {@code AuthorizationPolicy} of {@code security.istio.io/v1} or {@code v1beta1}, and Kubernetes {@code Service}
  * (v1; becomes a ServiceEntry, listed before the real ServiceEntries) and {@code Deployment} (apps/v1; pod
  * labels); the {@code spec.exportTo} of ServiceEntries and VirtualServices is kept per resource; any other kind is reported as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
  * (kind, namespace, name) appears twice, the later one wins, like {@code kubectl apply}, with a warning.
@@ -33,6 +34,10 @@ public final class IstioConfigLoader {
   static final String NETWORKING_GROUP = "networking.istio.io";
 
   private static final Set<String> VERSIONS = Set.of("v1", "v1beta1", "v1alpha3");
+  /** The API group and versions of the security kinds. */
+  static final String SECURITY_GROUP = "security.istio.io";
+  private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
+  private static final Set<String> SECURITY_KINDS = Set.of("PeerAuthentication", "AuthorizationPolicy");
   private static final Set<String> KINDS =
       Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService", "Sidecar");
   /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
@@ -222,13 +227,15 @@ public final class IstioConfigLoader {
       return;
     }
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-    if (!group.equals(NETWORKING_GROUP) || !KINDS.contains(kind)) {
+    boolean security = group.equals(SECURITY_GROUP) && SECURITY_KINDS.contains(kind);
+    if (!security && (!group.equals(NETWORKING_GROUP) || !KINDS.contains(kind))) {
       top.info("kind", "kind " + kind + " (" + apiVersion + ") is not translated (later issue); ignored");
       return;
     }
-    if (!VERSIONS.contains(apiVersion.substring(group.length() + 1))) {
-      top.warning("apiVersion", "apiVersion " + apiVersion + " is not supported (v1, v1beta1, v1alpha3); "
-          + "skipped");
+    Set<String> versions = security ? SECURITY_VERSIONS : VERSIONS;
+    if (!versions.contains(apiVersion.substring(group.length() + 1))) {
+      top.warning("apiVersion", "apiVersion " + apiVersion + " is not supported ("
+          + (security ? "v1, v1beta1" : "v1, v1beta1, v1alpha3") + "); skipped");
       return;
     }
     if (name.isEmpty()) {
@@ -273,11 +280,16 @@ public final class IstioConfigLoader {
       case "ServiceEntry":
         return ServiceEntryParser.parse(spec);
       case "WorkloadEntry":
-        return WorkloadEndpointParser.parse(spec).map(endpoint -> new WorkloadEntry(spec.ref(), endpoint));
+        return WorkloadEndpointParser.parse(spec)
+            .map(endpoint -> new WorkloadEntry(spec.ref(), endpoint, spec.string("serviceAccount").orElse("")));
       case "DestinationRule":
         return DestinationRuleParser.parse(spec);
       case "Sidecar":
         return SidecarParser.parse(spec);
+      case "PeerAuthentication":
+        return SecurityPolicyParser.peerAuthentication(spec);
+      case "AuthorizationPolicy":
+        return SecurityPolicyParser.authorizationPolicy(spec);
       default:
         return VirtualServiceParser.parse(spec);
     }
@@ -307,6 +319,8 @@ public final class IstioConfigLoader {
     List<DestinationRule> destinationRules = new ArrayList<>();
     List<VirtualService> virtualServices = new ArrayList<>();
     List<Sidecar> sidecars = new ArrayList<>();
+    List<PeerAuthentication> peerAuthentications = new ArrayList<>();
+    List<AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
     for (Object resource : resources.values()) {
       if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
         kubernetesServices.add(se);
@@ -322,6 +336,10 @@ public final class IstioConfigLoader {
         virtualServices.add(vs);
       } else if (resource instanceof Sidecar sidecar) {
         sidecars.add(sidecar);
+      } else if (resource instanceof PeerAuthentication policy) {
+        peerAuthentications.add(policy);
+      } else if (resource instanceof AuthorizationPolicy policy) {
+        authorizationPolicies.add(policy);
       }
     }
     Map<ResourceRef, ExportTo> exportTo = new LinkedHashMap<>();
@@ -333,6 +351,7 @@ public final class IstioConfigLoader {
     // Kubernetes Services first: a ServiceEntry for the same host is the more specific, local definition.
     kubernetesServices.addAll(serviceEntries);
     return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
-        diagnostics.list(), sourceLines, deployments, sidecars, exportTo);
+        diagnostics.list(), sourceLines, deployments, sidecars, exportTo,
+        new SecurityPolicies(peerAuthentications, authorizationPolicies));
   }
 }

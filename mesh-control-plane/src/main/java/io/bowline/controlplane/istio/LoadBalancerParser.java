@@ -14,13 +14,50 @@ final class LoadBalancerParser {
   private LoadBalancerParser() {}
 
   static LoadBalancerSettings parse(SpecReader settings) {
-    settings.reportUnhandled(Set.of("simple", "consistentHash", "localityLbSetting"), Set.of());
+    settings.reportUnhandled(
+        Set.of("simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup"), Set.of());
     Optional<ConsistentHash> hash = settings.object("consistentHash").flatMap(LoadBalancerParser::consistentHash);
     if (hash.isPresent() && settings.has("simple")) {
       settings.error("simple", "simple and consistentHash are mutually exclusive (one of LoadBalancerSettings.lb_policy)");
     }
     return new LoadBalancerSettings(simple(settings), hash,
-        settings.object("localityLbSetting").map(LoadBalancerParser::locality));
+        settings.object("localityLbSetting").map(LoadBalancerParser::locality), warmup(settings, hash.isPresent()));
+  }
+
+  /** {@code warmup}, else {@code warmupDurationSecs}; reported when the load balancer cannot slow-start. */
+  private static Optional<LoadBalancerSettings.Warmup> warmup(SpecReader settings, boolean consistentHash) {
+    Optional<LoadBalancerSettings.Warmup> warmup = settings.object("warmup").map(w -> {
+      w.reportUnhandled(Set.of("duration", "minimumPercent", "aggression"), Set.of());
+      java.time.Duration duration = IstioDuration.read(w, "duration");
+      if (duration == null && !w.has("duration")) {
+        w.error("duration", "missing required field");
+      }
+      return new LoadBalancerSettings.Warmup(duration, number(w, "minimumPercent"), number(w, "aggression"), false);
+    }).filter(w -> w.duration() != null);
+    if (warmup.isEmpty() && settings.has("warmupDurationSecs")) {
+      java.time.Duration duration = IstioDuration.read(settings, "warmupDurationSecs");
+      warmup = Optional.ofNullable(duration).map(d -> new LoadBalancerSettings.Warmup(d, null, null, true));
+    }
+    String simple = settings.string("simple").orElse("UNSPECIFIED");
+    if (warmup.isPresent() && (consistentHash || simple.equals("RANDOM") || simple.equals("PASSTHROUGH"))) {
+      settings.warning(settings.has("warmup") ? "warmup" : "warmupDurationSecs", "warmup applies only to"
+          + " ROUND_ROBIN and LEAST_REQUEST (Envoy's slow start); ignored");
+      return Optional.empty();
+    }
+    return warmup;
+  }
+
+  private static Double number(SpecReader owner, String key) {
+    Optional<String> text = owner.string(key);
+    if (text.isEmpty()) {
+      return null;
+    }
+    try {
+      return Double.parseDouble(text.get());
+    } catch (NumberFormatException e) {
+      owner.error(key, "expected a number, got '" + text.get() + "'");
+      return null;
+    }
   }
 
   private static LocalityLbSetting locality(SpecReader setting) {
@@ -50,10 +87,6 @@ final class LoadBalancerParser {
       setting.error("distribute", "distribute and failover are mutually exclusive");
     }
     List<String> failoverPriority = setting.strings("failoverPriority");
-    if (!failoverPriority.isEmpty()) {
-      setting.warning("failoverPriority", "failoverPriority is not translated yet; ignored (priorities follow"
-          + " locality proximity only)");
-    }
     return new LocalityLbSetting(setting.bool("enabled").orElse(true), distribute, failover, failoverPriority);
   }
 

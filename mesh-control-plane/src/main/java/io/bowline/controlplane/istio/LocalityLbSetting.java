@@ -10,7 +10,7 @@ import java.util.Map;
  * @param enabled {@code enabled} (true when unset, as the mesh default enables locality load balancing)
  * @param distribute {@code distribute[]}
  * @param failover {@code failover[]}
- * @param failoverPriority {@code failoverPriority[]} (label keys); read but not translated
+ * @param failoverPriority {@code failoverPriority[]} (label keys): priorities by label match with the client
  */
 public record LocalityLbSetting(
     boolean enabled, List<Distribute> distribute, List<Failover> failover, List<String> failoverPriority) {

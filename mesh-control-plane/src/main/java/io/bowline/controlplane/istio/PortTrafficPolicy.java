@@ -11,5 +11,13 @@ import java.util.Optional;
  * @param port {@code port.number}
  * @param loadBalancer {@code loadBalancer}, or empty
  * @param resilience {@code connectionPool} and {@code outlierDetection}
+ * @param tls {@code tls}, or empty (no TLS for the port, as the entry replaces the enclosing policy)
  */
-public record PortTrafficPolicy(int port, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience) {}
+public record PortTrafficPolicy(int port, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience,
+    Optional<ClientTlsSettings> tls) {
+
+  /** An entry without TLS settings. */
+  public PortTrafficPolicy(int port, Optional<LoadBalancerSettings> loadBalancer, TrafficResilience resilience) {
+    this(port, loadBalancer, resilience, Optional.empty());
+  }
+}

@@ -129,6 +129,22 @@ final class SpecReader {
     return Optional.empty();
   }
 
+  /**
+   * A nested mapping under a key compared as text (YAML reads {@code 80:} as a number), absent, or an error if
+   * not a mapping.
+   */
+  Optional<SpecReader> objectAt(String key) {
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      if (String.valueOf(entry.getKey()).equals(key)) {
+        if (entry.getValue() instanceof Map<?, ?> nested) {
+          return Optional.of(new SpecReader(nested, field(key), ref, diagnostics));
+        }
+        error(key, "expected a mapping");
+      }
+    }
+    return Optional.empty();
+  }
+
   /** A list of mappings, each with its indexed path ({@code key[i]}); entries that are not mappings are errors. */
   List<SpecReader> objects(String key) {
     List<SpecReader> result = new ArrayList<>();

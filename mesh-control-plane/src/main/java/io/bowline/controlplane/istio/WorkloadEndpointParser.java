@@ -6,8 +6,10 @@ import java.util.Set;
 /** Parses a {@code WorkloadEntry} spec, which is also the shape of a {@code ServiceEntry.endpoints[]} entry. */
 final class WorkloadEndpointParser {
 
-  private static final Set<String> HANDLED = Set.of("address", "ports", "labels", "weight", "locality");
-  private static final Set<String> IGNORED = Set.of("network", "serviceAccount");
+  /** {@code serviceAccount} is read by the WorkloadEntry loader (the SAN of ISTIO_MUTUAL clusters). */
+  private static final Set<String> HANDLED =
+      Set.of("address", "ports", "labels", "weight", "locality", "serviceAccount");
+  private static final Set<String> IGNORED = Set.of("network");
 
   private WorkloadEndpointParser() {}
 

@@ -40,7 +40,7 @@ final class ClusterTranslator {
     loadBalancer.consistentHash().ifPresentOrElse(
         hash -> consistentHash(cluster, hash),
         () -> cluster.setLbPolicy(lbPolicy(loadBalancer.simple())));
-    return cluster.build();
+    return SlowStartTranslator.apply(cluster.build(), loadBalancer);
   }
 
   private static void consistentHash(Cluster.Builder cluster, ConsistentHash hash) {

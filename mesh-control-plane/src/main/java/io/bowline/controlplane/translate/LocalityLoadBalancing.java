@@ -75,7 +75,11 @@ final class LocalityLoadBalancing {
     return b.build();
   }
 
-  private static ClusterLoadAssignment failover(
+  /**
+   * Proximity priorities (0-4, see above) combined with the priorities the assignment already has (istiod:
+   * {@code existing × 5 + proximity}, so {@code failoverPriority} levels stay apart), renumbered without gaps.
+   */
+  static ClusterLoadAssignment failover(
       ClusterLoadAssignment assignment, String clientLocality, List<LocalityLbSetting.Failover> failover) {
     String[] client = clientLocality.split("/", -1);
     ClusterLoadAssignment.Builder b = assignment.toBuilder();
@@ -94,8 +98,8 @@ final class LocalityLoadBalancing {
           }
         }
       }
-      priorities[i] = priority;
-      used.add(priority);
+      priorities[i] = b.getEndpoints(i).getPriority() * 5 + priority;
+      used.add(priorities[i]);
     }
     List<Integer> order = new ArrayList<>(used);
     for (int i = 0; i < priorities.length; i++) {

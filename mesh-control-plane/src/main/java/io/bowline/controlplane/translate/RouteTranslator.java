@@ -78,6 +78,7 @@ final class RouteTranslator {
             .setName(routeName(rule, match))
             .setMatch(routeMatch)
             .putAllTypedPerFilterConfig(HttpPolicyTranslator.faultConfig(rule.policies()))
+            .putAllTypedPerFilterConfig(CorsTranslator.perRoute(rule.policies()))
             .build());
         if (RouteMatchTranslator.isCatchAll(routeMatch)) {
           return routes;

@@ -4,6 +4,7 @@ import io.bowline.controlplane.istio.DestinationRule.Subset;
 import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.LocalityLbSetting;
 import io.bowline.controlplane.istio.ResourceRef;
 import io.bowline.controlplane.istio.ServicePort;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
@@ -13,6 +14,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -29,6 +31,10 @@ import java.util.stream.Stream;
  *   <li>LDS: the API listener {@code H:P};
  *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
  * </ul>
+ *
+ * Plus, for a client that is itself a workload of the mesh, its inbound listeners
+ * {@code xds.istio.io/grpc/lds/inbound/<ip>:<port>} from PeerAuthentication and AuthorizationPolicy
+ * ({@link SecurityTranslation}).
  *
  * Per client ({@link ClientView}), only the services it may see are emitted, and only the VirtualServices
  * exported to its namespace contribute routes ({@link ClientScope}: {@code exportTo} and Sidecar egress
@@ -93,7 +99,8 @@ public final class XdsTranslator {
         boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
         DestinationPolicies.ClusterPolicy servicePolicy = policies.forCluster(service.host(), port.number());
         ClusterLoadAssignment assignment = forClient(
-            EndpointTranslator.loadAssignment(name, port, service.endpoints()), servicePolicy, client);
+            EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
+            client);
         clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
         if (eds) {
           endpoints.add(assignment);
@@ -101,8 +108,10 @@ public final class XdsTranslator {
         for (Subset subset : subsets) {
           String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
           DestinationPolicies.ClusterPolicy subsetPolicy = policies.forCluster(service.host(), subset, port.number());
+          List<WorkloadEndpoint> subsetEndpoints = inSubset(service, subset);
           ClusterLoadAssignment subsetAssignment = forClient(
-              EndpointTranslator.loadAssignment(subsetName, port, inSubset(service, subset)), subsetPolicy, client);
+              EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
+              client);
           clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
           if (eds) {
             endpoints.add(subsetAssignment);
@@ -114,6 +123,8 @@ public final class XdsTranslator {
                 .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
       }
     }
+    CorsTranslator.addFilters(listeners, routeConfigurations);
+    SecurityTranslation.apply(config, resolver, registry, client, listeners, clusters, diagnostics);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
   }
 
@@ -135,10 +146,22 @@ public final class XdsTranslator {
     return namespaces;
   }
 
-  /** The assignment as {@code client} sees it under the cluster's locality load balancing. */
-  private static ClusterLoadAssignment forClient(
-      ClusterLoadAssignment assignment, DestinationPolicies.ClusterPolicy policy, ClientView client) {
-    return LocalityLoadBalancing.apply(assignment, client.locality(), policy.loadBalancer().localityLbSetting(),
-        policy.resilience().outlierDetection() != null);
+  /**
+   * The assignment (of {@code endpoints}) as {@code client} sees it under the cluster's locality load balancing:
+   * {@code failoverPriority} ({@link FailoverPriority}) when set, enabled, with outlier detection and no
+   * matching {@code distribute}, else {@link LocalityLoadBalancing}.
+   */
+  private static ClusterLoadAssignment forClient(ClusterLoadAssignment assignment, List<WorkloadEndpoint> endpoints,
+      DestinationPolicies.ClusterPolicy policy, ClientView client) {
+    Optional<LocalityLbSetting> setting = policy.loadBalancer().localityLbSetting();
+    boolean outlierDetection = policy.resilience().outlierDetection() != null;
+    if (outlierDetection && setting.isPresent() && setting.get().enabled() && !setting.get().failoverPriority().isEmpty()
+        && setting.get().distribute().stream().noneMatch(d -> LocalityLoadBalancing.matches(d.from(), client.locality()))) {
+      ClusterLoadAssignment prioritized = FailoverPriority.apply(assignment, endpoints, client.labels(),
+          client.locality(), setting.get().failoverPriority());
+      return setting.get().failover().isEmpty() || client.locality().isEmpty()
+          ? prioritized : LocalityLoadBalancing.failover(prioritized, client.locality(), setting.get().failover());
+    }
+    return LocalityLoadBalancing.apply(assignment, client.locality(), setting, outlierDetection);
   }
 }

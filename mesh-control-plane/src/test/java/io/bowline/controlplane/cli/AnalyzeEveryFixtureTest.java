@@ -66,7 +66,9 @@ class AnalyzeEveryFixtureTest {
                 config.workloadEntries().stream().map(r -> r.ref()),
                 config.destinationRules().stream().map(r -> r.ref()),
                 config.virtualServices().stream().map(r -> r.ref()),
-                config.deployments().stream().map(r -> r.ref()))
+                config.deployments().stream().map(r -> r.ref()),
+                config.security().peerAuthentications().stream().map(r -> r.ref()),
+                config.security().authorizationPolicies().stream().map(r -> r.ref()))
             .flatMap(refs -> refs)
             .anyMatch(ref -> ref.label().equals(resource));
         boolean explained = resources.diagnostics().stream().anyMatch(d -> d.resource().equals(resource));

@@ -64,8 +64,10 @@ class ControlPlaneCliTest {
         spec:
           hosts: [reviews]
           http:
-          - corsPolicy: {allowOrigins: [{exact: "https://example.com"}]}
-            route:
+          - route:
+            - destination: {host: reviews}
+          tcp:
+          - route:
             - destination: {host: reviews}
         """);
 
@@ -73,7 +75,7 @@ class ControlPlaneCliTest {
 
     assertThat(exitCode).isZero();
     assertThat(out.toString().lines()).singleElement().asString()
-        .startsWith("WARNING reviews.yaml:7: VirtualService default/reviews: spec.http[0].corsPolicy: ");
+        .startsWith("WARNING reviews.yaml:9: VirtualService default/reviews: spec.tcp: ");
   }
 
   @Test

@@ -111,4 +111,26 @@ class GrpcXdsClientAcceptanceTest {
       mesh.restoreDestinationRule();
     }
   }
+
+  @Test
+  @Order(5)
+  void aCorsPolicyIsAcceptedAndIgnoredByGrpcJava() throws IOException {
+    mesh.useYaml("20-vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - route: [{destination: {host: reviews, subset: v2}}]
+            corsPolicy:
+              allowOrigins: [{exact: "https://example.com"}]
+              allowMethods: [POST]
+              maxAge: 1h
+        """);
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+        .untilAsserted(() -> assertThat(call(mesh.grpcXds(), null)).isEqualTo("v2"));
+    assertThat(distribution(mesh.grpcXds(), null, 20)).containsOnlyKeys("v2");
+    mesh.assertGrpcXdsAckedAll();
+  }
 }

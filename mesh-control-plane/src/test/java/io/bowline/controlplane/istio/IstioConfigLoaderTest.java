@@ -60,9 +60,9 @@ class IstioConfigLoaderTest {
         metadata: {name: reviews}
         ---
         apiVersion: security.istio.io/v1
-        kind: PeerAuthentication
+        kind: RequestAuthentication
         metadata: {name: default, namespace: istio-system}
-        spec: {mtls: {mode: STRICT}}
+        spec: {jwtRules: [{issuer: "https://example.com"}]}
         """);
 
     IstioConfig config = IstioConfigLoader.load(dir);
@@ -71,7 +71,7 @@ class IstioConfigLoaderTest {
     assertThat(lines(config)).containsExactly(
         "INFO k8s.yaml: ServiceAccount default/reviews: kind: kind ServiceAccount (v1) is not translated (later issue); "
             + "ignored",
-        "INFO k8s.yaml: PeerAuthentication istio-system/default: kind: kind PeerAuthentication "
+        "INFO k8s.yaml: RequestAuthentication istio-system/default: kind: kind RequestAuthentication "
             + "(security.istio.io/v1) is not translated (later issue); ignored");
   }
 

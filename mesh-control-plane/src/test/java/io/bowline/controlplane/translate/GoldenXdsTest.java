@@ -46,14 +46,17 @@ class GoldenXdsTest {
           .add(Router.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor())
           .build());
 
   @TestFactory
   Stream<DynamicTest> bookinfoFixturesTranslateToTheGoldenXds() {
     return TestConfigs.bookinfoNetworkingFixtures().stream().map(fixture -> DynamicTest.dynamicTest(
         fixture.getFileName().toString(), () -> {
-          Set<Path> files = new LinkedHashSet<>(List.of(TestConfigs.bookinfoServices(),
-              TestConfigs.istioFixture(DR_ALL), fixture));
+          // a fixture that redefines Bookinfo's DestinationRules (destination-rule-all-mtls) stands alone
+          Set<Path> files = new LinkedHashSet<>(fixture.getFileName().toString().contains("destination-rule-all")
+              ? List.of(TestConfigs.bookinfoServices(), fixture)
+              : List.of(TestConfigs.bookinfoServices(), TestConfigs.istioFixture(DR_ALL), fixture));
           XdsResources resources = new XdsTranslator().translate(IstioConfigLoader.loadFiles(List.copyOf(files)));
           String actual = render(resources);
           Path golden = GOLDEN_DIR.resolve(fixture.getFileName().toString().replace(".yaml", ".json"));

@@ -112,9 +112,10 @@ class PortLevelSettingsTranslationTest {
             portLevelSettings:
             - loadBalancer: {simple: RANDOM}
             - port: {number: 8080}
-              tls: {mode: ISTIO_MUTUAL}
+              tls: {mode: SIMPLE}
         """);
     assertThat(errors(r)).extracting(Diagnostic::field).containsExactly("spec.trafficPolicy.portLevelSettings[0].port");
-    assertThat(r.diagnostics()).extracting(Diagnostic::field).contains("spec.trafficPolicy.portLevelSettings[1].tls");
+    assertThat(r.diagnostics()).extracting(Diagnostic::field)
+        .contains("spec.trafficPolicy.portLevelSettings[1].tls.mode");
   }
 }
