@@ -54,12 +54,13 @@ public final class LocalControlPlane implements AutoCloseable {
   private final XdsTranslator translator;
   private final ReloadListener listener;
   private final XdsSnapshotServer server;
-  private final WorkloadRegistry registry = new WorkloadRegistry(this::publish);
+  private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
   private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
   private DirectoryWatcher watcher;
   private long version;
   private volatile Published published;
   private volatile List<Diagnostic> diagnostics = List.of();
+  private volatile ReloadTimings lastTimings = ReloadTimings.NONE;
 
   private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
     this.configDir = builder.configDir;
@@ -115,6 +116,11 @@ public final class LocalControlPlane implements AutoCloseable {
     return server.servedVersion(view, typeUrl);
   }
 
+  /** When the phases of the last publish (successful or not) ended. */
+  public ReloadTimings lastTimings() {
+    return lastTimings;
+  }
+
   /** What clients ACKed and NACKed (NACKs are also logged as warnings). */
   public AckLedger acks() {
     return server.acks();
@@ -127,14 +133,20 @@ public final class LocalControlPlane implements AutoCloseable {
    *     the previous snapshot keeps serving
    */
   public synchronized boolean reload() {
+    return reload(0);
+  }
+
+  /** Reloads after the watch saw a change at {@code changeSeenNanos} (0: not caused by the watch). */
+  private synchronized boolean reload(long changeSeenNanos) {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
     loaded = files.load();
+    long loadedAt = System.nanoTime();
     if (log.isDebugEnabled()) {
-      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (System.nanoTime() - start) / 1_000_000,
+      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
           (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
     }
-    return publish();
+    return publish(changeSeenNanos, start, loadedAt);
   }
 
   /**
@@ -144,8 +156,13 @@ public final class LocalControlPlane implements AutoCloseable {
     return registry;
   }
 
+  private synchronized boolean publishRegistered() {
+    long now = System.nanoTime();
+    return publish(0, now, now);
+  }
+
   /** Translates the last loaded files plus the registered workloads; publishes unless there are errors. */
-  private synchronized boolean publish() {
+  private synchronized boolean publish(long changeSeenNanos, long startNanos, long loadedNanos) {
     IstioConfig files = loaded;
     List<WorkloadEntry> workloads = new ArrayList<>(files.workloadEntries());
     workloads.addAll(registry.entries());
@@ -169,9 +186,18 @@ public final class LocalControlPlane implements AutoCloseable {
           (System.nanoTime() - translated) / 1_000_000,
           (CPU.getCurrentThreadCpuTime() - cpuTranslated) / 1_000_000);
     }
+    lastTimings = new ReloadTimings(changeSeenNanos, startNanos, loadedNanos, translated, System.nanoTime());
     diagnostics = resources.diagnostics();
     listener.onReload(ok, published, diagnostics);
     return ok;
+  }
+
+  private void reloadWatched() {
+    DirectoryWatcher current;
+    synchronized (this) {
+      current = watcher;
+    }
+    reload(current == null ? 0 : current.changeSeenNanos());
   }
 
   /** Stops watching the directory and stops the xDS server (open streams are closed). Idempotent. */
@@ -190,7 +216,7 @@ public final class LocalControlPlane implements AutoCloseable {
 
   private void watch(Duration debounce) throws IOException {
     DirectoryWatcher started =
-        DirectoryWatcher.start(configDir, IstioConfigLoader::isConfigFileName, debounce, this::reload);
+        DirectoryWatcher.start(configDir, IstioConfigLoader::isConfigFileName, debounce, this::reloadWatched);
     synchronized (this) {
       watcher = started;
     }

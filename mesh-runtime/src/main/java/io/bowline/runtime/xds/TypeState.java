@@ -34,6 +34,8 @@ final class TypeState {
   final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
   final Map<String, ScheduledFuture<?>> doesNotExistTimers = new HashMap<>();
+  /** SotW: the decoded resources of the last response, by their bytes. */
+  final DecodeCache decoded = new DecodeCache();
 
   TypeState(ResourceType<?, ?> type, boolean wildcard) {
     this.type = type;

@@ -333,10 +333,13 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
+    long start = System.nanoTime();
     ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     for (int i = 0; i < response.getResourcesCount(); i++) {
-      decoder.decode(s.type, response.getResources(i), null, i, d);
+      decoder.decode(s.type, response.getResources(i), null, i, d, s.decoded);
     }
+    s.decoded.endResponse();
+    metrics.decoded(s.shortName(), System.nanoTime() - start);
     String version = response.getVersionInfo();
     if (s.type.isStateOfTheWorld() && d.unnamed > 0) {
       log.warn("{} response {} from {} has resources that cannot be named; deleting none of the omitted ones",
@@ -364,6 +367,7 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
+    long start = System.nanoTime();
     ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     Map<String, String> versions = new HashMap<>();
     for (int i = 0; i < response.getResourcesCount(); i++) {
@@ -373,6 +377,7 @@ public final class XdsClient implements AutoCloseable {
         versions.put(name, r.getVersion());
       }
     }
+    metrics.decoded(s.shortName(), System.nanoTime() - start);
     String version = response.getSystemVersionInfo();
     for (String gone : response.getRemovedResourcesList()) {
       remove(s, gone, version);
@@ -410,7 +415,9 @@ public final class XdsClient implements AutoCloseable {
       nack(s, c, version, String.join("; ", d.errors));
     }
     updateSubscriptions();
+    long start = System.nanoTime();
     publish();
+    metrics.applied(s.shortName(), System.nanoTime() - start);
   }
 
   private void remove(TypeState s, String name, String version) {
