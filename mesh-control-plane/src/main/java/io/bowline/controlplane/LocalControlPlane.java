@@ -9,6 +9,7 @@ import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.controlplane.translate.IncrementalTranslator;
 import io.bowline.controlplane.translate.XdsResources;
 import io.bowline.controlplane.translate.XdsTranslator;
 import java.io.IOException;
@@ -51,7 +52,7 @@ public final class LocalControlPlane implements AutoCloseable {
 
   private final Path configDir;
   private final IstioConfigCache files;
-  private final XdsTranslator translator;
+  private final IncrementalTranslator translator;
   private final ReloadListener listener;
   private final XdsSnapshotServer server;
   private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
@@ -65,7 +66,7 @@ public final class LocalControlPlane implements AutoCloseable {
   private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
     this.configDir = builder.configDir;
     this.files = new IstioConfigCache(builder.configDir);
-    this.translator = new XdsTranslator(builder.clusterDomain);
+    this.translator = new IncrementalTranslator(new XdsTranslator(builder.clusterDomain));
     this.listener = builder.listener;
     this.server = server;
     this.published = new Published(INITIAL_VERSION, List.of(), Instant.now());
@@ -169,7 +170,7 @@ public final class LocalControlPlane implements AutoCloseable {
     IstioConfig config = files.withWorkloadEntries(workloads);
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
-    XdsResources resources = translator.translate(config);
+    XdsResources resources = translator.translate(config, ClientView.DEFAULT);
     long translated = System.nanoTime();
     long cpuTranslated = CPU.getCurrentThreadCpuTime();
     boolean ok = !resources.hasErrors();
