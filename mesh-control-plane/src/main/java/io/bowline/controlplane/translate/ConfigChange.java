@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * assignments, see {@link XdsTranslator}) depend on
  *
  * <ul>
- *   <li>the ServiceEntries that define its host, and the WorkloadEntries they select (endpoints);
+ *   <li>the ServiceEntries that define its host, and the WorkloadEntries they select (endpoints, which
+ *       nothing else depends on);
  *   <li>the DestinationRules of its host (subsets, load balancer, resilience);
  *   <li>the VirtualServices of its host (routes) and, through their destinations and mirrors, the ports and
  *       DestinationRules of the destination hosts (cluster names, consistent-hash policies);
@@ -88,14 +89,9 @@ final class ConfigChange {
         || workloads.changed().size() > MAX_CHANGED_WORKLOADS) {
       return EVERYTHING;
     }
-    // Hosts whose own definition changed: service, endpoints or DestinationRule.
+    // Hosts whose service (ports) or DestinationRule changed: routes to them change too.
     Set<String> direct = new HashSet<>();
     serviceEntries.changed().forEach(entry -> direct.addAll(hosts(entry, resolver)));
-    for (WorkloadEntry workload : workloads.changed()) {
-      Stream.concat(old.serviceEntries().stream(), now.serviceEntries().stream())
-          .filter(entry -> selects(entry, workload))
-          .forEach(entry -> direct.addAll(hosts(entry, resolver)));
-    }
     for (DestinationRule rule : rules.changed()) {
       if (HostResolver.isWildcard(rule.host())) {
         return EVERYTHING;
@@ -103,6 +99,12 @@ final class ConfigChange {
       direct.add(resolver.resolve(rule.host(), rule.ref().namespace()));
     }
     Set<String> affected = new HashSet<>(direct);
+    // Hosts whose endpoints changed: only their own clusters and load assignments change.
+    for (WorkloadEntry workload : workloads.changed()) {
+      Stream.concat(old.serviceEntries().stream(), now.serviceEntries().stream())
+          .filter(entry -> selects(entry, workload))
+          .forEach(entry -> affected.addAll(hosts(entry, resolver)));
+    }
     for (VirtualService virtualService : virtualServices.changed()) {
       if (virtualService.hosts().stream().anyMatch(HostResolver::isWildcard)) {
         return EVERYTHING;
@@ -134,7 +136,8 @@ final class ConfigChange {
     return false;
   }
 
-  private static boolean selects(ServiceEntry entry, WorkloadEntry workload) {
+  /** Whether {@code entry}'s workload selector selects {@code workload}. */
+  static boolean selects(ServiceEntry entry, WorkloadEntry workload) {
     return entry.workloadSelector().isPresent()
         && entry.ref().namespace().equals(workload.ref().namespace())
         && workload.endpoint().hasLabels(entry.workloadSelector().get());
@@ -162,19 +165,30 @@ final class ConfigChange {
    * @param changed the resources in only one of them (removed, added or replaced)
    * @param reordered whether the resources in both appear in another order
    */
-  private record Diff<T>(List<T> changed, boolean reordered) {
+  record Diff<T>(List<T> changed, boolean reordered) {
 
     static <T> Diff<T> of(List<T> before, List<T> after) {
-      if (before == after) {
-        return new Diff<>(List.of(), false);
+      // Only the window between the longest identical prefix and suffix can differ (one changed file
+      // is one window): compare by identity there.
+      int prefix = 0;
+      int limit = Math.min(before.size(), after.size());
+      while (prefix < limit && before.get(prefix) == after.get(prefix)) {
+        prefix++;
       }
-      Set<T> inBefore = Collections.newSetFromMap(new IdentityHashMap<>(before.size() * 2));
-      inBefore.addAll(before);
-      Set<T> inAfter = Collections.newSetFromMap(new IdentityHashMap<>(after.size() * 2));
-      inAfter.addAll(after);
+      int suffix = 0;
+      while (suffix < limit - prefix
+          && before.get(before.size() - 1 - suffix) == after.get(after.size() - 1 - suffix)) {
+        suffix++;
+      }
+      List<T> oldWindow = before.subList(prefix, before.size() - suffix);
+      List<T> newWindow = after.subList(prefix, after.size() - suffix);
+      Set<T> inBefore = Collections.newSetFromMap(new IdentityHashMap<>());
+      inBefore.addAll(oldWindow);
+      Set<T> inAfter = Collections.newSetFromMap(new IdentityHashMap<>());
+      inAfter.addAll(newWindow);
       List<T> changed = new ArrayList<>();
-      List<T> keptBefore = new ArrayList<>(before.size());
-      for (T resource : before) {
+      List<T> keptBefore = new ArrayList<>();
+      for (T resource : oldWindow) {
         if (inAfter.contains(resource)) {
           keptBefore.add(resource);
         } else {
@@ -183,7 +197,7 @@ final class ConfigChange {
       }
       int kept = 0;
       boolean reordered = false;
-      for (T resource : after) {
+      for (T resource : newWindow) {
         if (!inBefore.contains(resource)) {
           changed.add(resource);
         } else if (kept >= keptBefore.size() || keptBefore.get(kept++) != resource) {

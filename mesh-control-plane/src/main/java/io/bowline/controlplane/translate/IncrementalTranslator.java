@@ -1,10 +1,15 @@
 package io.bowline.controlplane.translate;
 
 import io.bowline.controlplane.istio.IstioConfig;
+import io.bowline.controlplane.istio.ServiceEntry;
+import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.translate.XdsTranslator.Analysis;
 import io.bowline.controlplane.translate.XdsTranslator.ServiceXds;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Translates a sequence of configurations like {@link XdsTranslator} does, re-translating after each change
@@ -44,7 +49,7 @@ public final class IncrementalTranslator {
    */
   public synchronized XdsResources translate(IstioConfig config, ClientView view) {
     if (analysis == null || analysis.config() != config) {
-      analysis = translator.analyze(config);
+      analysis = translator.analyze(config, earlierSelection(analysis, config));
     }
     Analysis current = analysis;
     ViewState previous = views.get(view);
@@ -63,6 +68,25 @@ public final class IncrementalTranslator {
     });
     views.put(view, new ViewState(current, services));
     return resources;
+  }
+
+  /**
+   * The endpoints the previous analysis selected for a ServiceEntry, when neither the entry nor any
+   * WorkloadEntry it selects (before or after) changed and the WorkloadEntries kept their order.
+   */
+  private static Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection(Analysis previous,
+      IstioConfig config) {
+    if (previous == null) {
+      return entry -> null;
+    }
+    ConfigChange.Diff<WorkloadEntry> workloads =
+        ConfigChange.Diff.of(previous.config().workloadEntries(), config.workloadEntries());
+    if (workloads.reordered() || workloads.changed().size() > ConfigChange.MAX_CHANGED_WORKLOADS) {
+      return entry -> null;
+    }
+    return entry -> workloads.changed().stream().anyMatch(workload -> ConfigChange.selects(entry, workload))
+        ? null
+        : previous.registry().selection(entry);
   }
 
   private ConfigChange change(Analysis before, Analysis after) {

@@ -10,11 +10,14 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
@@ -28,17 +31,42 @@ import java.util.Set;
 final class ServiceRegistry {
 
   private final Map<String, MeshService> services = new LinkedHashMap<>();
+  /** The endpoints selected for each ServiceEntry (by identity): inline ones, then the selected workloads. */
+  private final Map<ServiceEntry, List<WorkloadEndpoint>> selections = new IdentityHashMap<>();
 
   private ServiceRegistry() {}
 
   static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics) {
+    return build(config, resolver, diagnostics, entry -> null);
+  }
+
+  /**
+   * @param earlierSelection the endpoints an earlier build selected for a ServiceEntry (the same instance),
+   *     when they are still what selection would give; null to select anew
+   */
+  static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics,
+      Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection) {
     ServiceRegistry registry = new ServiceRegistry();
-    Set<String> selectorKeys = new HashSet<>();
-    config.serviceEntries()
-        .forEach(entry -> entry.workloadSelector().ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
-    WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
+    Supplier<WorkloadSelection> workloads = new Supplier<>() {
+      private WorkloadSelection index;
+
+      @Override
+      public WorkloadSelection get() {
+        if (index == null) {
+          Set<String> selectorKeys = new HashSet<>();
+          config.serviceEntries().forEach(entry -> entry.workloadSelector()
+              .ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
+          index = new WorkloadSelection(config.workloadEntries(), selectorKeys);
+        }
+        return index;
+      }
+    };
     for (ServiceEntry entry : config.serviceEntries()) {
-      List<WorkloadEndpoint> endpoints = endpoints(entry, workloads);
+      List<WorkloadEndpoint> endpoints = earlierSelection.apply(entry);
+      if (endpoints == null) {
+        endpoints = endpoints(entry, workloads.get());
+      }
+      registry.selections.put(entry, endpoints);
       if (!isTranslatable(entry, diagnostics)) {
         continue;
       }
@@ -71,6 +99,11 @@ final class ServiceRegistry {
 
   Optional<MeshService> find(String fqdn) {
     return Optional.ofNullable(services.get(fqdn));
+  }
+
+  /** The endpoints this build selected for {@code entry} (this very instance), or null. */
+  List<WorkloadEndpoint> selection(ServiceEntry entry) {
+    return selections.get(entry);
   }
 
   Collection<MeshService> services() {

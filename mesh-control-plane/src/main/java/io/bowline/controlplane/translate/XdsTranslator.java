@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.ResourceRef;
+import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServicePort;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -82,11 +84,20 @@ public final class XdsTranslator {
 
   /** Indexes and validates {@code config} once, for the translation of any number of client views. */
   Analysis analyze(IstioConfig config) {
+    return analyze(config, entry -> null);
+  }
+
+  /**
+   * Like {@link #analyze(IstioConfig)}, taking the endpoints of a ServiceEntry from {@code earlierSelection}
+   * when it has them (see {@link ServiceRegistry#build(IstioConfig, HostResolver, DiagnosticCollector,
+   * Function)}).
+   */
+  Analysis analyze(IstioConfig config, Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection) {
     DiagnosticCollector diagnostics = new DiagnosticCollector(config.sourceLines());
     diagnostics.addAll(config.diagnostics());
     Set<String> namespaces = namespaces(config);
     HostResolver resolver = new HostResolver(clusterDomain, namespaces);
-    ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics);
+    ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics, earlierSelection);
     DestinationPolicies policies = DestinationPolicies.build(config, resolver, registry, diagnostics);
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
