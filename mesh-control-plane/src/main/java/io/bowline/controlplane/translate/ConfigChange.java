@@ -138,9 +138,10 @@ final class ConfigChange {
 
   /** Whether {@code entry}'s workload selector selects {@code workload}. */
   static boolean selects(ServiceEntry entry, WorkloadEntry workload) {
-    return entry.workloadSelector().isPresent()
-        && entry.ref().namespace().equals(workload.ref().namespace())
-        && workload.endpoint().hasLabels(entry.workloadSelector().get());
+    if (entry.workloadSelector().isEmpty() || !entry.ref().namespace().equals(workload.ref().namespace())) {
+      return false;
+    }
+    return ServiceRegistry.carries(workload.endpoint().labels(), entry.workloadSelector().get());
   }
 
   private static List<String> hosts(ServiceEntry entry, HostResolver resolver) {

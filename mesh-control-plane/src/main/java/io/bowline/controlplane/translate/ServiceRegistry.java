@@ -6,6 +6,7 @@ import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServiceEntry.Resolution;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.bowline.controlplane.istio.WorkloadEntry;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,7 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
@@ -47,25 +48,28 @@ final class ServiceRegistry {
   static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics,
       Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection) {
     ServiceRegistry registry = new ServiceRegistry();
-    Supplier<WorkloadSelection> workloads = new Supplier<>() {
-      private WorkloadSelection index;
-
-      @Override
-      public WorkloadSelection get() {
-        if (index == null) {
-          Set<String> selectorKeys = new HashSet<>();
-          config.serviceEntries().forEach(entry -> entry.workloadSelector()
-              .ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
-          index = new WorkloadSelection(config.workloadEntries(), selectorKeys);
-        }
-        return index;
-      }
-    };
+    List<ServiceEntry> reselect = new ArrayList<>();
+    Map<ServiceEntry, List<WorkloadEndpoint>> selected = new IdentityHashMap<>();
     for (ServiceEntry entry : config.serviceEntries()) {
-      List<WorkloadEndpoint> endpoints = earlierSelection.apply(entry);
-      if (endpoints == null) {
-        endpoints = endpoints(entry, workloads.get());
+      List<WorkloadEndpoint> earlier = earlierSelection.apply(entry);
+      if (earlier == null) {
+        reselect.add(entry);
+      } else {
+        selected.put(entry, earlier);
       }
+    }
+    if (reselect.size() > MAX_SCANS) {
+      Set<String> selectorKeys = new HashSet<>();
+      config.serviceEntries().forEach(entry -> entry.workloadSelector()
+          .ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
+      WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
+      reselect.forEach(entry -> selected.put(entry, endpoints(entry, workloads::select)));
+    } else {
+      reselect.forEach(entry -> selected.put(entry,
+          endpoints(entry, (namespace, selector) -> scan(config.workloadEntries(), namespace, selector))));
+    }
+    for (ServiceEntry entry : config.serviceEntries()) {
+      List<WorkloadEndpoint> endpoints = selected.get(entry);
       registry.selections.put(entry, endpoints);
       if (!isTranslatable(entry, diagnostics)) {
         continue;
@@ -110,11 +114,36 @@ final class ServiceRegistry {
     return services.values();
   }
 
-  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry, WorkloadSelection workloads) {
+  /** Up to this many ServiceEntries to select for, a scan of the workloads beats building their index. */
+  private static final int MAX_SCANS = 8;
+
+  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry,
+      BiFunction<String, Map<String, String>, List<WorkloadEndpoint>> select) {
     List<WorkloadEndpoint> endpoints = new ArrayList<>(entry.endpoints());
-    entry.workloadSelector()
-        .ifPresent(selector -> endpoints.addAll(workloads.select(entry.ref().namespace(), selector)));
+    entry.workloadSelector().ifPresent(selector -> endpoints.addAll(select.apply(entry.ref().namespace(), selector)));
     return endpoints;
+  }
+
+  /** The endpoints of the entries in {@code namespace} carrying every label of {@code selector}, in order. */
+  private static List<WorkloadEndpoint> scan(List<WorkloadEntry> entries, String namespace,
+      Map<String, String> selector) {
+    List<WorkloadEndpoint> selected = new ArrayList<>();
+    for (WorkloadEntry entry : entries) {
+      if (entry.ref().namespace().equals(namespace) && carries(entry.endpoint().labels(), selector)) {
+        selected.add(entry.endpoint());
+      }
+    }
+    return selected;
+  }
+
+  /** Whether {@code labels} hold every label of {@code selector} (as {@code WorkloadEndpoint.hasLabels}). */
+  static boolean carries(Map<String, String> labels, Map<String, String> selector) {
+    for (Map.Entry<String, String> label : selector.entrySet()) {
+      if (!label.getValue().equals(labels.get(label.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Cluster.DiscoveryType discovery(Resolution resolution, List<WorkloadEndpoint> endpoints) {
