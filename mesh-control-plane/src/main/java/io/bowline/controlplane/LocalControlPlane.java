@@ -21,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,15 +173,23 @@ public final class LocalControlPlane implements AutoCloseable {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
     XdsResources resources = translator.translate(config, ClientView.DEFAULT);
+    boolean ok = !resources.hasErrors();
+    Map<ClientView, XdsResources> byView = new HashMap<>();
+    byView.put(ClientView.DEFAULT, resources);
+    if (ok) {
+      // every connected view now, so that serving below only serves; views connecting later are translated then
+      server.views().forEach(view -> byView.computeIfAbsent(view, v -> translator.translate(config, v)));
+    }
     long translated = System.nanoTime();
     long cpuTranslated = CPU.getCurrentThreadCpuTime();
-    boolean ok = !resources.hasErrors();
     if (ok) {
       String next = Long.toString(++version);
       // recorded before serving, so a client that already has the push never sees an older published()
       published = new Published(next, config.files(), Instant.now());
-      server.publish(view -> view.equals(ClientView.DEFAULT) ? resources : translator.translate(config, view),
-          next);
+      server.publish(view -> {
+        XdsResources translatedForView = byView.get(view);
+        return translatedForView != null ? translatedForView : translator.translate(config, view);
+      }, next);
     }
     if (log.isDebugEnabled()) {
       log.debug("translated in {} ms ({} ms CPU), served to {} client views in {} ms ({} ms CPU)",

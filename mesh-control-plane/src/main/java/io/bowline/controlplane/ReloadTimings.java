@@ -10,9 +10,9 @@ package io.bowline.controlplane;
  * @param startNanos when the reload started (after the debounce period, for a watched change)
  * @param loadedNanos when the changed files were parsed and the configuration assembled (= start for a
  *     registry change)
- * @param translatedNanos when the configuration was translated and validated
+ * @param translatedNanos when the configuration was validated and translated for every connected client view
  * @param servedNanos when every connected client view had its new snapshot set (java-control-plane
- *     answers open watches synchronously, so the responses were written to the streams by then)
+ *     answers open watches synchronously, so the responses were handed to the streams by then)
  */
 public record ReloadTimings(
     long changeSeenNanos, long startNanos, long loadedNanos, long translatedNanos, long servedNanos) {

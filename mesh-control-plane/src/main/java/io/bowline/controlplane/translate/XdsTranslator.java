@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -200,7 +201,7 @@ public final class XdsTranslator {
   }
 
   private static Set<String> namespaces(IstioConfig config) {
-    Set<String> namespaces = new TreeSet<>();
+    Set<String> namespaces = new HashSet<>();
     Stream.of(
             config.serviceEntries().stream().map(se -> se.ref()),
             config.deployments().stream().map(d -> d.ref()),
@@ -210,7 +211,7 @@ public final class XdsTranslator {
         .flatMap(refs -> refs)
         .map(ResourceRef::namespace)
         .forEach(namespaces::add);
-    return namespaces;
+    return new TreeSet<>(namespaces);
   }
 
   /** The assignment as {@code client} sees it under the cluster's locality load balancing. */
