@@ -9,6 +9,7 @@ import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.controlplane.translate.IncrementalTranslator;
 import io.bowline.controlplane.translate.XdsResources;
 import io.bowline.controlplane.translate.XdsTranslator;
 import java.io.IOException;
@@ -20,7 +21,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,20 +54,21 @@ public final class LocalControlPlane implements AutoCloseable {
 
   private final Path configDir;
   private final IstioConfigCache files;
-  private final XdsTranslator translator;
+  private final IncrementalTranslator translator;
   private final ReloadListener listener;
   private final XdsSnapshotServer server;
-  private final WorkloadRegistry registry = new WorkloadRegistry(this::publish);
+  private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
   private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
   private DirectoryWatcher watcher;
   private long version;
   private volatile Published published;
   private volatile List<Diagnostic> diagnostics = List.of();
+  private volatile ReloadTimings lastTimings = ReloadTimings.NONE;
 
   private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
     this.configDir = builder.configDir;
     this.files = new IstioConfigCache(builder.configDir);
-    this.translator = new XdsTranslator(builder.clusterDomain);
+    this.translator = new IncrementalTranslator(new XdsTranslator(builder.clusterDomain));
     this.listener = builder.listener;
     this.server = server;
     this.published = new Published(INITIAL_VERSION, List.of(), Instant.now());
@@ -115,6 +119,11 @@ public final class LocalControlPlane implements AutoCloseable {
     return server.servedVersion(view, typeUrl);
   }
 
+  /** When the phases of the last publish (successful or not) ended. */
+  public ReloadTimings lastTimings() {
+    return lastTimings;
+  }
+
   /** What clients ACKed and NACKed (NACKs are also logged as warnings). */
   public AckLedger acks() {
     return server.acks();
@@ -127,14 +136,20 @@ public final class LocalControlPlane implements AutoCloseable {
    *     the previous snapshot keeps serving
    */
   public synchronized boolean reload() {
+    return reload(0);
+  }
+
+  /** Reloads after the watch saw a change at {@code changeSeenNanos} (0: not caused by the watch). */
+  private synchronized boolean reload(long changeSeenNanos) {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
     loaded = files.load();
+    long loadedAt = System.nanoTime();
     if (log.isDebugEnabled()) {
-      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (System.nanoTime() - start) / 1_000_000,
+      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
           (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
     }
-    return publish();
+    return publish(changeSeenNanos, start, loadedAt);
   }
 
   /**
@@ -144,24 +159,37 @@ public final class LocalControlPlane implements AutoCloseable {
     return registry;
   }
 
+  private synchronized boolean publishRegistered() {
+    long now = System.nanoTime();
+    return publish(0, now, now);
+  }
+
   /** Translates the last loaded files plus the registered workloads; publishes unless there are errors. */
-  private synchronized boolean publish() {
+  private synchronized boolean publish(long changeSeenNanos, long startNanos, long loadedNanos) {
     IstioConfig files = loaded;
     List<WorkloadEntry> workloads = new ArrayList<>(files.workloadEntries());
     workloads.addAll(registry.entries());
     IstioConfig config = files.withWorkloadEntries(workloads);
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
-    XdsResources resources = translator.translate(config);
+    XdsResources resources = translator.translate(config, ClientView.DEFAULT);
+    boolean ok = !resources.hasErrors();
+    Map<ClientView, XdsResources> byView = new HashMap<>();
+    byView.put(ClientView.DEFAULT, resources);
+    if (ok) {
+      // every connected view now, so that serving below only serves; views connecting later are translated then
+      server.views().forEach(view -> byView.computeIfAbsent(view, v -> translator.translate(config, v)));
+    }
     long translated = System.nanoTime();
     long cpuTranslated = CPU.getCurrentThreadCpuTime();
-    boolean ok = !resources.hasErrors();
     if (ok) {
       String next = Long.toString(++version);
       // recorded before serving, so a client that already has the push never sees an older published()
       published = new Published(next, config.files(), Instant.now());
-      server.publish(view -> view.equals(ClientView.DEFAULT) ? resources : translator.translate(config, view),
-          next);
+      server.publish(view -> {
+        XdsResources translatedForView = byView.get(view);
+        return translatedForView != null ? translatedForView : translator.translate(config, view);
+      }, next);
     }
     if (log.isDebugEnabled()) {
       log.debug("translated in {} ms ({} ms CPU), served to {} client views in {} ms ({} ms CPU)",
@@ -169,9 +197,18 @@ public final class LocalControlPlane implements AutoCloseable {
           (System.nanoTime() - translated) / 1_000_000,
           (CPU.getCurrentThreadCpuTime() - cpuTranslated) / 1_000_000);
     }
+    lastTimings = new ReloadTimings(changeSeenNanos, startNanos, loadedNanos, translated, System.nanoTime());
     diagnostics = resources.diagnostics();
     listener.onReload(ok, published, diagnostics);
     return ok;
+  }
+
+  private void reloadWatched() {
+    DirectoryWatcher current;
+    synchronized (this) {
+      current = watcher;
+    }
+    reload(current == null ? 0 : current.changeSeenNanos());
   }
 
   /** Stops watching the directory and stops the xDS server (open streams are closed). Idempotent. */
@@ -190,7 +227,7 @@ public final class LocalControlPlane implements AutoCloseable {
 
   private void watch(Duration debounce) throws IOException {
     DirectoryWatcher started =
-        DirectoryWatcher.start(configDir, IstioConfigLoader::isConfigFileName, debounce, this::reload);
+        DirectoryWatcher.start(configDir, IstioConfigLoader::isConfigFileName, debounce, this::reloadWatched);
     synchronized (this) {
       watcher = started;
     }

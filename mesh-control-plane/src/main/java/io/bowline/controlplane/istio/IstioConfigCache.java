@@ -1,7 +1,9 @@
 package io.bowline.controlplane.istio;
 
+import io.bowline.controlplane.istio.IstioConfigLoader.ParsedDocument;
 import io.bowline.controlplane.istio.IstioConfigLoader.ParsedFile;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -12,6 +14,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,9 +24,11 @@ import java.util.Map;
  * that changed since the previous load: each file's parse result is kept, keyed by its name, and reused while
  * its last-modified time and size are unchanged. A file modified less than {@value #RACY_SECONDS} s before it
  * was parsed may have changed again within the file system's timestamp granularity without a visible
- * change of time or size, so for such a file the content digest (SHA-256) decides instead. The result is the same as a full load (duplicates and
- * cross-file diagnostics are resolved anew every time); in a directory of thousands of documents a change
- * to one file costs the parse of that file only.
+ * change of time or size, so for such a file the content digest (SHA-256) decides instead. The result is the
+ * same as a full load. Each file is also assembled on its own once per parse; while no resource
+ * (kind/namespace/name) is defined in two files, the configuration is the concatenation of those (see
+ * {@link #concatenate}), so in a directory of thousands of documents a change to one file costs the parse of
+ * that file and a copy of the resource lists; with duplicates across files everything is assembled anew.
  *
  * <p>Thread-safe ({@link #load} is synchronized).
  */
@@ -38,8 +44,20 @@ public final class IstioConfigCache {
     }
   }
 
+  /** The identity under which the loader resolves duplicates: kind, namespace, name. */
+  private record Key(String kind, String namespace, String name) {}
+
+  /** A file assembled on its own, and the resource identities it defines. */
+  private record Assembled(IstioConfig config, List<Key> keys) {}
+
   private final Path dir;
   private final Map<String, Entry> byFileName = new HashMap<>();
+  /** Each parsed file assembled alone, by parse result (identity). */
+  private final Map<ParsedFile, Assembled> assembled = new IdentityHashMap<>();
+  /** How many of the current files define each resource identity. */
+  private final Map<Key, Integer> definitions = new HashMap<>();
+  /** How many identities more than one current file defines. */
+  private int duplicated;
 
   /** @param dir the configuration directory (or one YAML file) */
   public IstioConfigCache(Path dir) {
@@ -53,14 +71,14 @@ public final class IstioConfigCache {
    */
   public synchronized IstioConfig load() {
     if (!Files.isDirectory(dir)) {
-      byFileName.clear();
+      reset();
       return IstioConfigLoader.load(dir);
     }
     List<Path> files;
     try {
       files = IstioConfigLoader.configFiles(dir);
     } catch (IOException e) {
-      byFileName.clear();
+      reset();
       return IstioConfigLoader.load(dir);
     }
     Map<String, Entry> next = new HashMap<>();
@@ -71,9 +89,113 @@ public final class IstioConfigCache {
       next.put(name, entry);
       parsed.add(entry.parsed());
     }
+    byFileName.values().stream().map(Entry::parsed).filter(file -> !next.containsKey(file.fileName())
+            || next.get(file.fileName()).parsed() != file)
+        .forEach(this::forget);
+    next.values().stream().map(Entry::parsed).filter(file -> !assembled.containsKey(file)).forEach(this::add);
     byFileName.clear();
     byFileName.putAll(next);
+    if (duplicated == 0) {
+      IstioConfig combined = concatenate(parsed);
+      if (combined != null) {
+        return combined;
+      }
+    }
     return IstioConfigLoader.assemble(parsed);
+  }
+
+  private void reset() {
+    byFileName.clear();
+    assembled.clear();
+    definitions.clear();
+    duplicated = 0;
+  }
+
+  private void add(ParsedFile file) {
+    List<Key> keys = file.documents().stream().filter(ParsedDocument::registered)
+        .map(document -> new Key(document.ref().kind(), document.ref().namespace(), document.ref().name()))
+        .distinct().toList();
+    assembled.put(file, new Assembled(IstioConfigLoader.assemble(List.of(file)), keys));
+    for (Key key : keys) {
+      if (definitions.merge(key, 1, Integer::sum) == 2) {
+        duplicated++;
+      }
+    }
+  }
+
+  private void forget(ParsedFile file) {
+    Assembled gone = assembled.remove(file);
+    if (gone == null) {
+      return;
+    }
+    for (Key key : gone.keys()) {
+      int left = definitions.merge(key, -1, Integer::sum);
+      if (left == 1) {
+        duplicated--;
+      } else if (left == 0) {
+        definitions.remove(key);
+      }
+    }
+  }
+
+  /**
+   * The configuration of {@code files} from each file assembled alone. When no resource identity is
+   * defined in two files, the loader's duplicate resolution never crosses a file, so assembling all files
+   * gives each kind's resources file by file, in file order (Kubernetes Services before ServiceEntries),
+   * and the diagnostics file by file: that is what this concatenates, generically over the components of
+   * {@link IstioConfig} (lists concatenated, maps merged), in time proportional to the number of files
+   * plus a copy of the lists, instead of re-registering every document. Null when a component is of a
+   * shape this does not know how to combine (the caller then assembles everything).
+   */
+  private IstioConfig concatenate(List<ParsedFile> files) {
+    RecordComponent[] components = IstioConfig.class.getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    try {
+      for (int i = 0; i < components.length; i++) {
+        RecordComponent component = components[i];
+        types[i] = component.getType();
+        if (component.getName().equals("files")) {
+          values[i] = files.stream().map(ParsedFile::fileName).toList();
+        } else if (component.getType() == SourceLines.class) {
+          Map<String, SourceLines> lines = new LinkedHashMap<>();
+          files.forEach(file -> lines.put(file.fileName(), file.lines()));
+          values[i] = SourceLines.byFile(lines);
+        } else if (component.getType() == List.class) {
+          List<Object> all = new ArrayList<>();
+          for (ParsedFile file : files) {
+            all.addAll((List<?>) component.getAccessor().invoke(assembled.get(file).config()));
+          }
+          if (component.getName().equals("serviceEntries")) {
+            all = kubernetesServicesFirst(all);
+          }
+          values[i] = all;
+        } else if (component.getType() == Map.class) {
+          Map<Object, Object> all = new LinkedHashMap<>();
+          for (ParsedFile file : files) {
+            all.putAll((Map<?, ?>) component.getAccessor().invoke(assembled.get(file).config()));
+          }
+          values[i] = all;
+        } else {
+          return null;
+        }
+      }
+      return IstioConfig.class.getDeclaredConstructor(types).newInstance(values);
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+  }
+
+  /** The loader lists Kubernetes Services (ServiceEntries of kind Service) before all ServiceEntries. */
+  private static List<Object> kubernetesServicesFirst(List<Object> entries) {
+    List<Object> ordered = new ArrayList<>(entries.size());
+    entries.stream().filter(IstioConfigCache::isKubernetesService).forEach(ordered::add);
+    entries.stream().filter(entry -> !isKubernetesService(entry)).forEach(ordered::add);
+    return ordered;
+  }
+
+  private static boolean isKubernetesService(Object entry) {
+    return entry instanceof ServiceEntry serviceEntry && serviceEntry.ref().kind().equals("Service");
   }
 
   /** The cached entry when the file is unchanged, else a fresh parse. */

@@ -31,6 +31,7 @@ public final class DirectoryWatcher implements AutoCloseable {
   private final Duration debounce;
   private final Runnable onChange;
   private final Thread thread;
+  private volatile long changeSeenNanos;
 
   private DirectoryWatcher(WatchService watchService, Predicate<String> relevantFileName, Duration debounce,
       Runnable onChange, String threadName) {
@@ -70,18 +71,29 @@ public final class DirectoryWatcher implements AutoCloseable {
   private void run() {
     try {
       while (true) {
-        boolean changed = drain(watchService.take());
+        WatchKey first = watchService.take();
+        long seen = System.nanoTime();
+        boolean changed = drain(first);
         WatchKey next;
         while ((next = watchService.poll(debounce.toMillis(), TimeUnit.MILLISECONDS)) != null) {
           changed |= drain(next);
         }
         if (changed) {
+          changeSeenNanos = seen;
           runCallback();
         }
       }
     } catch (ClosedWatchServiceException | InterruptedException e) {
       // closed: stop watching
     }
+  }
+
+  /**
+   * When ({@link System#nanoTime()}) the watch service delivered the first event of the batch whose callback
+   * runs or ran last; 0 before any. The callback starts at least one debounce period later.
+   */
+  public long changeSeenNanos() {
+    return changeSeenNanos;
   }
 
   /** Consumes the events of {@code key}; true if any concerns a relevant file (or events were lost). */

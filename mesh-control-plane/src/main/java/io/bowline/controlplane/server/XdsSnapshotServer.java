@@ -4,15 +4,12 @@ import com.google.protobuf.Message;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.XdsResources;
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.SnapshotResources;
 import io.envoyproxy.controlplane.cache.VersionedResource;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -50,6 +47,8 @@ public final class XdsSnapshotServer implements AutoCloseable {
   private final AckLedger acks;
   private final Set<ClientView> views = ConcurrentHashMap.newKeySet();
   private final Map<ClientView, Snapshot> served = new ConcurrentHashMap<>();
+  /** What each view's snapshot was made from, to recognise reused resource instances. */
+  private final Map<ClientView, XdsResources> servedResources = new ConcurrentHashMap<>();
   private ViewTranslator translator;
   private String version;
 
@@ -159,45 +158,60 @@ public final class XdsSnapshotServer implements AutoCloseable {
       return;
     }
     Snapshot previous = served.get(view);
-    Update<Cluster> clusters = update(previous, Resources.V3.CLUSTER_TYPE_URL, resources.clusters());
-    Update<ClusterLoadAssignment> endpoints =
-        update(previous, Resources.V3.ENDPOINT_TYPE_URL, resources.endpoints());
-    Update<Listener> listeners = update(previous, Resources.V3.LISTENER_TYPE_URL, resources.listeners());
-    Update<RouteConfiguration> routes =
-        update(previous, Resources.V3.ROUTE_TYPE_URL, resources.routeConfigurations());
-    Snapshot next = Snapshot.create(clusters.resources(), clusters.version(), endpoints.resources(),
-        endpoints.version(), listeners.resources(), listeners.version(), routes.resources(), routes.version(),
-        List.of(), version);
+    XdsResources before = servedResources.get(view);
+    boolean known = previous != null && before != null;
+    Snapshot next = new ViewSnapshot(
+        update(known ? previous.clusters() : null, known ? before.clusters() : null, resources.clusters()),
+        update(known ? previous.endpoints() : null, known ? before.endpoints() : null, resources.endpoints()),
+        update(known ? previous.listeners() : null, known ? before.listeners() : null, resources.listeners()),
+        update(known ? previous.routes() : null, known ? before.routeConfigurations() : null,
+            resources.routeConfigurations()),
+        known ? previous.secrets() : SnapshotResources.create(List.of(), version));
     served.put(view, next);
+    servedResources.put(view, resources);
     cache.setSnapshot(view, next);
   }
 
-  /** One type's resources for the next snapshot and that type's version. */
-  private record Update<T extends Message>(List<T> resources, String version) {}
-
   /**
-   * The type's resources, each replaced by the previous snapshot's equal instance when there is one (its
-   * hash is memoized, so java-control-plane's per-resource hashing of unchanged resources costs nothing),
-   * and the type's version: the previous one when every resource is unchanged, else the current publish.
+   * One type's resources for the next snapshot. When the translation returned the very instances served
+   * last (the incremental translator reuses the resources of unaffected services), the previous set is kept
+   * as it is. Otherwise each resource keeps its previous versioned entry (and content hash) when it is equal
+   * to the one served under its name, and the type's version is the previous one when every resource is
+   * unchanged, else the current publish.
+   *
+   * @param previous the type's resources served last, or null
+   * @param previousList the list they were made from, or null
    */
-  @SuppressWarnings("unchecked")
-  private <T extends Message> Update<T> update(Snapshot previous, String typeUrl, List<T> resources) {
-    if (previous == null) {
-      return new Update<>(resources, version);
+  private <T extends Message> SnapshotResources<T> update(SnapshotResources<T> previous, List<T> previousList,
+      List<T> resources) {
+    if (previous != null && previousList != null && sameInstances(previousList, resources)) {
+      return previous;
     }
-    Map<String, ? extends VersionedResource<?>> before = previous.resources(typeUrl);
-    boolean changed = before.size() != resources.size();
-    List<T> reused = new ArrayList<>(resources.size());
+    Map<String, VersionedResource<T>> before = previous == null ? Map.of() : previous.versionedResources();
+    boolean changed = previous == null || before.size() != resources.size();
+    List<VersionedResource<T>> next = new ArrayList<>(resources.size());
     for (T resource : resources) {
-      VersionedResource<?> old = before.get(Resources.getResourceName(resource));
+      VersionedResource<T> old = before.get(Resources.getResourceName(resource));
       if (old != null && old.resource().equals(resource)) {
-        reused.add((T) old.resource());
+        next.add(old);
       } else {
-        reused.add(resource);
+        next.add(VersionedResource.create(resource));
         changed = true;
       }
     }
-    return new Update<>(reused, changed ? version : previous.version(typeUrl));
+    return SnapshotResources.create(next, changed ? version : previous.version());
+  }
+
+  private static boolean sameInstances(List<?> before, List<?> after) {
+    if (before.size() != after.size()) {
+      return false;
+    }
+    for (int i = 0; i < before.size(); i++) {
+      if (before.get(i) != after.get(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stops accepting streams and closes the open ones, waiting up to 5 s. */

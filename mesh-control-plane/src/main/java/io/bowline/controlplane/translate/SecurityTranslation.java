@@ -18,14 +18,15 @@ final class SecurityTranslation {
 
   private SecurityTranslation() {}
 
-  /**
-   * Adds {@code client}'s inbound listeners to {@code listeners}, puts TLS on the {@code clusters} under
-   * ISTIO_MUTUAL, and reports the security diagnostics.
-   */
-  static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, ClientView client,
-      List<Listener> listeners, List<Cluster> clusters, DiagnosticCollector diagnostics) {
+  /** Reports the security diagnostics of {@code config}, the same for every client. */
+  static void check(IstioConfig config, DiagnosticCollector diagnostics) {
     RbacFilterTranslator.check(config.security().authorizationPolicies(), diagnostics);
     SecurityDiagnostics.check(config, diagnostics);
+  }
+
+  /** Adds {@code client}'s inbound listeners to {@code listeners} and puts TLS on the {@code clusters} under ISTIO_MUTUAL. */
+  static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, ClientView client,
+      List<Listener> listeners, List<Cluster> clusters) {
     listeners.addAll(InboundListenerTranslator.listeners(config, registry, client));
     ClusterTlsTranslator.apply(config, resolver, registry, clusters);
   }

@@ -6,15 +6,19 @@ import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServiceEntry.Resolution;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
+import io.bowline.controlplane.istio.WorkloadEntry;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * The services of the mesh by FQDN, built from ServiceEntries and the WorkloadEntries they select (same
@@ -28,17 +32,45 @@ import java.util.Set;
 final class ServiceRegistry {
 
   private final Map<String, MeshService> services = new LinkedHashMap<>();
+  /** The endpoints selected for each ServiceEntry (by identity): inline ones, then the selected workloads. */
+  private final Map<ServiceEntry, List<WorkloadEndpoint>> selections = new IdentityHashMap<>();
 
   private ServiceRegistry() {}
 
   static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics) {
+    return build(config, resolver, diagnostics, entry -> null);
+  }
+
+  /**
+   * @param earlierSelection the endpoints an earlier build selected for a ServiceEntry (the same instance),
+   *     when they are still what selection would give; null to select anew
+   */
+  static ServiceRegistry build(IstioConfig config, HostResolver resolver, DiagnosticCollector diagnostics,
+      Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection) {
     ServiceRegistry registry = new ServiceRegistry();
-    Set<String> selectorKeys = new HashSet<>();
-    config.serviceEntries()
-        .forEach(entry -> entry.workloadSelector().ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
-    WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
+    List<ServiceEntry> reselect = new ArrayList<>();
+    Map<ServiceEntry, List<WorkloadEndpoint>> selected = new IdentityHashMap<>();
     for (ServiceEntry entry : config.serviceEntries()) {
-      List<WorkloadEndpoint> endpoints = endpoints(entry, workloads);
+      List<WorkloadEndpoint> earlier = earlierSelection.apply(entry);
+      if (earlier == null) {
+        reselect.add(entry);
+      } else {
+        selected.put(entry, earlier);
+      }
+    }
+    if (reselect.size() > MAX_SCANS) {
+      Set<String> selectorKeys = new HashSet<>();
+      config.serviceEntries().forEach(entry -> entry.workloadSelector()
+          .ifPresent(selector -> selectorKeys.addAll(selector.keySet())));
+      WorkloadSelection workloads = new WorkloadSelection(config.workloadEntries(), selectorKeys);
+      reselect.forEach(entry -> selected.put(entry, endpoints(entry, workloads::select)));
+    } else {
+      reselect.forEach(entry -> selected.put(entry,
+          endpoints(entry, (namespace, selector) -> scan(config.workloadEntries(), namespace, selector))));
+    }
+    for (ServiceEntry entry : config.serviceEntries()) {
+      List<WorkloadEndpoint> endpoints = selected.get(entry);
+      registry.selections.put(entry, endpoints);
       if (!isTranslatable(entry, diagnostics)) {
         continue;
       }
@@ -73,15 +105,45 @@ final class ServiceRegistry {
     return Optional.ofNullable(services.get(fqdn));
   }
 
+  /** The endpoints this build selected for {@code entry} (this very instance), or null. */
+  List<WorkloadEndpoint> selection(ServiceEntry entry) {
+    return selections.get(entry);
+  }
+
   Collection<MeshService> services() {
     return services.values();
   }
 
-  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry, WorkloadSelection workloads) {
+  /** Up to this many ServiceEntries to select for, a scan of the workloads beats building their index. */
+  private static final int MAX_SCANS = 8;
+
+  private static List<WorkloadEndpoint> endpoints(ServiceEntry entry,
+      BiFunction<String, Map<String, String>, List<WorkloadEndpoint>> select) {
     List<WorkloadEndpoint> endpoints = new ArrayList<>(entry.endpoints());
-    entry.workloadSelector()
-        .ifPresent(selector -> endpoints.addAll(workloads.select(entry.ref().namespace(), selector)));
+    entry.workloadSelector().ifPresent(selector -> endpoints.addAll(select.apply(entry.ref().namespace(), selector)));
     return endpoints;
+  }
+
+  /** The endpoints of the entries in {@code namespace} carrying every label of {@code selector}, in order. */
+  private static List<WorkloadEndpoint> scan(List<WorkloadEntry> entries, String namespace,
+      Map<String, String> selector) {
+    List<WorkloadEndpoint> selected = new ArrayList<>();
+    for (WorkloadEntry entry : entries) {
+      if (entry.ref().namespace().equals(namespace) && carries(entry.endpoint().labels(), selector)) {
+        selected.add(entry.endpoint());
+      }
+    }
+    return selected;
+  }
+
+  /** Whether {@code labels} hold every label of {@code selector} (as {@code WorkloadEndpoint.hasLabels}). */
+  static boolean carries(Map<String, String> labels, Map<String, String> selector) {
+    for (Map.Entry<String, String> label : selector.entrySet()) {
+      if (!label.getValue().equals(labels.get(label.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Cluster.DiscoveryType discovery(Resolution resolution, List<WorkloadEndpoint> endpoints) {

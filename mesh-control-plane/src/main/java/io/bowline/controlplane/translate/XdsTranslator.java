@@ -1,11 +1,13 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.istio.DestinationRule.Subset;
 import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.LocalityLbSetting;
 import io.bowline.controlplane.istio.ResourceRef;
+import io.bowline.controlplane.istio.ServiceEntry;
 import io.bowline.controlplane.istio.ServicePort;
 import io.bowline.controlplane.istio.WorkloadEndpoint;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -13,10 +15,12 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -74,58 +78,134 @@ public final class XdsTranslator {
    *     resources must not be served
    */
   public XdsResources translate(IstioConfig config, ClientView client) {
+    return translate(analyze(config), client, ServiceReuse.NONE);
+  }
+
+  /**
+   * What translation needs of the whole configuration, whatever the client: services, DestinationRules and
+   * VirtualServices indexed by host, and every diagnostic (validation always covers the whole
+   * configuration).
+   */
+  record Analysis(IstioConfig config, Set<String> namespaces, HostResolver resolver, ServiceRegistry registry,
+      DestinationPolicies policies, VirtualServiceIndex virtualServices, List<Diagnostic> diagnostics) {}
+
+  /** Indexes and validates {@code config} once, for the translation of any number of client views. */
+  Analysis analyze(IstioConfig config) {
+    return analyze(config, entry -> null);
+  }
+
+  /**
+   * Like {@link #analyze(IstioConfig)}, taking the endpoints of a ServiceEntry from {@code earlierSelection}
+   * when it has them (see {@link ServiceRegistry#build(IstioConfig, HostResolver, DiagnosticCollector,
+   * Function)}).
+   */
+  Analysis analyze(IstioConfig config, Function<ServiceEntry, List<WorkloadEndpoint>> earlierSelection) {
     DiagnosticCollector diagnostics = new DiagnosticCollector(config.sourceLines());
     diagnostics.addAll(config.diagnostics());
-    HostResolver resolver = new HostResolver(clusterDomain, namespaces(config));
-    ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics);
+    Set<String> namespaces = namespaces(config);
+    HostResolver resolver = new HostResolver(clusterDomain, namespaces);
+    ServiceRegistry registry = ServiceRegistry.build(config, resolver, diagnostics, earlierSelection);
     DestinationPolicies policies = DestinationPolicies.build(config, resolver, registry, diagnostics);
     VirtualServiceIndex virtualServices = VirtualServiceIndex.build(config, resolver, registry, diagnostics);
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
-    RouteTranslator routes = new RouteTranslator(resolver, new RouteActionTranslator(resolver, registry, policies), client);
+    SecurityTranslation.check(config, diagnostics);
+    return new Analysis(config, namespaces, resolver, registry, policies, virtualServices, diagnostics.list());
+  }
+
+  /** The resources of one service (all its ports) for one client. */
+  record ServiceXds(List<Listener> listeners, List<RouteConfiguration> routeConfigurations, List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints) {}
+
+  /** Which services' resources a translation may take from an earlier one instead of translating them. */
+  interface ServiceReuse {
+    /** Translates every service. */
+    ServiceReuse NONE = new ServiceReuse() {
+      @Override
+      public ServiceXds reusable(String host) {
+        return null;
+      }
+
+      @Override
+      public void translated(String host, ServiceXds resources) {}
+    };
+
+    /** The earlier resources of the service {@code host} if they are still valid, else null. */
+    ServiceXds reusable(String host);
+
+    /** Told the resources of every service of the translation, reused or not. */
+    void translated(String host, ServiceXds resources);
+  }
+
+  /** Translates an analysed configuration as seen by {@code client}, reusing what {@code reuse} offers. */
+  XdsResources translate(Analysis analysis, ClientView client, ServiceReuse reuse) {
+    IstioConfig config = analysis.config();
+    RouteTranslator routes = new RouteTranslator(analysis.resolver(),
+        new RouteActionTranslator(analysis.resolver(), analysis.registry(), analysis.policies()), client);
     ClientScope scope = ClientScope.of(config, client);
 
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routeConfigurations = new ArrayList<>();
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
-    for (MeshService service : registry.services()) {
+    for (MeshService service : analysis.registry().services()) {
       if (!scope.sees(service)) {
         continue;
       }
-      List<Subset> subsets = policies.subsets(service.host());
-      for (ServicePort port : service.ports()) {
-        String name = ClusterNames.outbound(port.number(), "", service.host());
-        boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
-        DestinationPolicies.ClusterPolicy servicePolicy = policies.forCluster(service.host(), port.number());
-        ClusterLoadAssignment assignment = forClient(
-            EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
-            client);
-        clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
-        if (eds) {
-          endpoints.add(assignment);
-        }
-        for (Subset subset : subsets) {
-          String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
-          DestinationPolicies.ClusterPolicy subsetPolicy = policies.forCluster(service.host(), subset, port.number());
-          List<WorkloadEndpoint> subsetEndpoints = inSubset(service, subset);
-          ClusterLoadAssignment subsetAssignment = forClient(
-              EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
-              client);
-          clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
-          if (eds) {
-            endpoints.add(subsetAssignment);
-          }
-        }
-        listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
-        routeConfigurations.add(
-            routes.routeConfiguration(service, port, virtualServices.rules(service.host()).stream()
-                .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
+      ServiceXds translated = reuse.reusable(service.host());
+      if (translated == null) {
+        translated = service(service, analysis, routes, scope, client);
       }
+      reuse.translated(service.host(), translated);
+      listeners.addAll(translated.listeners());
+      routeConfigurations.addAll(translated.routeConfigurations());
+      clusters.addAll(translated.clusters());
+      endpoints.addAll(translated.endpoints());
+    }
+    SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
+    return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics());
+  }
+
+  /** The listeners, route configurations, clusters and load assignments of every port of {@code service}. */
+  private static ServiceXds service(MeshService service, Analysis analysis, RouteTranslator routes,
+      ClientScope scope, ClientView client) {
+    DestinationPolicies policies = analysis.policies();
+    List<Listener> listeners = new ArrayList<>();
+    List<RouteConfiguration> routeConfigurations = new ArrayList<>();
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
+    List<Subset> subsets = policies.subsets(service.host());
+    for (ServicePort port : service.ports()) {
+      String name = ClusterNames.outbound(port.number(), "", service.host());
+      boolean eds = service.discovery() == Cluster.DiscoveryType.EDS;
+      DestinationPolicies.ClusterPolicy servicePolicy = policies.forCluster(service.host(), port.number());
+      ClusterLoadAssignment assignment = forClient(
+          EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
+          client);
+      clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
+      if (eds) {
+        endpoints.add(assignment);
+      }
+      for (Subset subset : subsets) {
+        String subsetName = ClusterNames.outbound(port.number(), subset.name(), service.host());
+        DestinationPolicies.ClusterPolicy subsetPolicy = policies.forCluster(service.host(), subset, port.number());
+        List<WorkloadEndpoint> subsetEndpoints = inSubset(service, subset);
+        ClusterLoadAssignment subsetAssignment = forClient(
+            EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
+            client);
+        clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
+        if (eds) {
+          endpoints.add(subsetAssignment);
+        }
+      }
+      listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
+      routeConfigurations.add(
+          routes.routeConfiguration(service, port, analysis.virtualServices().rules(service.host()).stream()
+              .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));
     }
     CorsTranslator.addFilters(listeners, routeConfigurations);
-    SecurityTranslation.apply(config, resolver, registry, client, listeners, clusters, diagnostics);
-    return new XdsResources(listeners, routeConfigurations, clusters, endpoints, diagnostics.list());
+    return new ServiceXds(List.copyOf(listeners), List.copyOf(routeConfigurations), List.copyOf(clusters),
+        List.copyOf(endpoints));
   }
 
   private static List<WorkloadEndpoint> inSubset(MeshService service, Subset subset) {
@@ -133,7 +213,7 @@ public final class XdsTranslator {
   }
 
   private static Set<String> namespaces(IstioConfig config) {
-    Set<String> namespaces = new TreeSet<>();
+    Set<String> namespaces = new HashSet<>();
     Stream.of(
             config.serviceEntries().stream().map(se -> se.ref()),
             config.deployments().stream().map(d -> d.ref()),
@@ -143,7 +223,7 @@ public final class XdsTranslator {
         .flatMap(refs -> refs)
         .map(ResourceRef::namespace)
         .forEach(namespaces::add);
-    return namespaces;
+    return new TreeSet<>(namespaces);
   }
 
   /**

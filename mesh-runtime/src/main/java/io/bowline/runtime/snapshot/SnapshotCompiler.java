@@ -15,13 +15,22 @@ import java.util.Map;
 /**
  * Compiles accepted xDS resources into a {@link MeshSnapshot}. Keeps the previous compilation so
  * that unchanged route configurations are not recompiled and load balancers keep their state
- * (active requests, round-robin position) across updates. Confined to the config executor.
+ * (active requests, round-robin position) across updates. The xDS client hands over the same map
+ * instance for a type that did not change, so an update of endpoints only does not revisit the
+ * listeners, and one of routes only does not revisit the clusters. Confined to the config executor.
  */
 public final class SnapshotCompiler {
   private final HostAliases aliases;
   private Map<String, CompiledRouteConfig> compiledRoutes = new HashMap<>();
   private Map<String, RouteConfiguration> sourceRoutes = new HashMap<>();
-  private Map<String, ClusterEntry> clusters = new HashMap<>();
+  private Map<String, ClusterEntry> clusters = Map.of();
+  private Map<String, OutboundListener> listenersByAuthority = Map.of();
+  /** The inputs of the last compilation: a part whose inputs are the same instances is not compiled again. */
+  private Map<String, Listener> lastListeners;
+  private Map<String, RouteConfiguration> lastRoutes;
+  private Map<String, Cluster> lastClusters;
+  private Map<String, ClusterLoadAssignment> lastEndpoints;
+  private Map<String, ClusterLoadAssignment> lastDnsAssignments;
 
   /**
    * @param namespace the client's namespace (short names resolve in it)
@@ -42,6 +51,22 @@ public final class SnapshotCompiler {
    * Aggregate clusters map to one child each, see {@link AggregateClusters}.
    */
   public MeshSnapshot compile(XdsResources resources, Map<String, ClusterLoadAssignment> dnsAssignments) {
+    if (resources.listeners() != lastListeners || resources.routes() != lastRoutes) {
+      listenersByAuthority = Map.copyOf(compileListeners(resources));
+      lastListeners = resources.listeners();
+      lastRoutes = resources.routes();
+    }
+    if (resources.clusters() != lastClusters || resources.endpoints() != lastEndpoints
+        || !dnsAssignments.equals(lastDnsAssignments)) {
+      clusters = Map.copyOf(compileClusters(resources, dnsAssignments));
+      lastClusters = resources.clusters();
+      lastEndpoints = resources.endpoints();
+      lastDnsAssignments = Map.copyOf(dnsAssignments);
+    }
+    return new MeshSnapshot(listenersByAuthority, clusters, resources.complete());
+  }
+
+  private Map<String, OutboundListener> compileListeners(XdsResources resources) {
     Map<String, CompiledRouteConfig> nextRoutes = new HashMap<>();
     Map<String, RouteConfiguration> nextSources = new HashMap<>();
     Map<String, OutboundListener> byAuthority = new HashMap<>();
@@ -68,7 +93,13 @@ public final class SnapshotCompiler {
       }
     }
     aliased.forEach(byAuthority::putIfAbsent);
+    compiledRoutes = nextRoutes;
+    sourceRoutes = nextSources;
+    return byAuthority;
+  }
 
+  private Map<String, ClusterEntry> compileClusters(XdsResources resources,
+      Map<String, ClusterLoadAssignment> dnsAssignments) {
     Map<String, ClusterEntry> nextClusters = new HashMap<>();
     for (Cluster c : resources.clusters().values()) {
       if (c.type() == Cluster.DiscoveryType.AGGREGATE) {
@@ -92,9 +123,6 @@ public final class SnapshotCompiler {
       nextClusters.put(c.name(), entry);
     }
     AggregateClusters.resolve(resources.clusters(), nextClusters);
-    compiledRoutes = nextRoutes;
-    sourceRoutes = nextSources;
-    clusters = nextClusters;
-    return new MeshSnapshot(byAuthority, nextClusters, resources.complete());
+    return nextClusters;
   }
 }

@@ -44,6 +44,36 @@ final class ResourceDecoder {
    * @param index the resource's position in the response
    */
   <M extends Message> String decode(ResourceType<M, ?> type, Any any, String wrapperName, int index, Decoded d) {
+    return decode(type, any, wrapperName, index, d, null);
+  }
+
+  /**
+   * Like {@link #decode(ResourceType, Any, String, int, Decoded)}, but takes a resource whose bytes are
+   * unchanged since the previous response from {@code cache}, and remembers accepted ones there.
+   *
+   * @param cache the type's cache of the previous response, or null to decode everything
+   */
+  <M extends Message> String decode(ResourceType<M, ?> type, Any any, String wrapperName, int index, Decoded d,
+      DecodeCache cache) {
+    DecodeCache.Entry unchanged = cache == null ? null : cache.reuse(any);
+    if (unchanged != null) {
+      String name = unchanged.name();
+      if (d.accepted.containsKey(name) || d.rejected.containsKey(name)) {
+        d.errors.add(XdsClient.shortType(type) + " '" + name + "': appears twice in one response");
+        return null;
+      }
+      d.accepted.put(name, unchanged.value());
+      return name;
+    }
+    String name = decodeFully(type, any, wrapperName, index, d);
+    if (cache != null && name != null && d.accepted.containsKey(name)) {
+      cache.keep(any, name, d.accepted.get(name));
+    }
+    return name;
+  }
+
+  private <M extends Message> String decodeFully(ResourceType<M, ?> type, Any any, String wrapperName, int index,
+      Decoded d) {
     String shortType = XdsClient.shortType(type);
     String at = shortType + " resources[" + index + "]" + (wrapperName == null || wrapperName.isEmpty()
         ? "" : " '" + wrapperName + "'");

@@ -47,7 +47,7 @@ public final class StaticResourcesDecoder {
       decoder.decode(type, Any.pack(protos.get(i)), null, i, d);
     }
     d.accepted.forEach((name, value) -> {
-      s.values.put(name, value);
+      s.put(name, value);
       s.record(name, version, ClientStatus.State.ACKED, null);
     });
     d.rejected.forEach((name, error) -> s.record(name, version, ClientStatus.State.NACKED, error));

@@ -29,11 +29,16 @@ final class TypeState {
   /** version_info of the last rejected response, and how many times in a row it came back. */
   String lastRejectedVersion;
   int rejectRepeats;
+  /** The accepted values by name; change it only through {@link #put} and {@link #remove}. */
   final Map<String, Object> values = new LinkedHashMap<>();
+  /** What {@link #valuesOf()} returned since the last change of {@link #values}, or null. */
+  private Map<String, Object> published;
   /** Per-resource versions (delta {@code Resource.version}; SotW: the response's version_info). */
   final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
   final Map<String, ScheduledFuture<?>> doesNotExistTimers = new HashMap<>();
+  /** SotW: the decoded resources of the last response, by their bytes. */
+  final DecodeCache decoded = new DecodeCache();
 
   TypeState(ResourceType<?, ?> type, boolean wildcard) {
     this.type = type;
@@ -76,14 +81,35 @@ final class TypeState {
     return out;
   }
 
+  /** Accepts {@code value} for {@code name}; storing the very instance it has already changes nothing. */
+  void put(String name, Object value) {
+    if (values.put(name, value) != value) {
+      published = null;
+    }
+  }
+
+  /** Forgets {@code name}. */
+  void remove(String name) {
+    if (values.remove(name) != null) {
+      published = null;
+    }
+  }
+
+  /**
+   * The accepted values without {@link #IGNORED} ones, immutable. The same instance is returned until a
+   * value changes, so that consumers see at once that a type did not change.
+   */
   @SuppressWarnings("unchecked")
   <T> Map<String, T> valuesOf() {
-    Map<String, T> out = new LinkedHashMap<>();
-    values.forEach((k, v) -> {
-      if (v != IGNORED) {
-        out.put(k, (T) v);
-      }
-    });
-    return out;
+    if (published == null) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      values.forEach((k, v) -> {
+        if (v != IGNORED) {
+          out.put(k, v);
+        }
+      });
+      published = Map.copyOf(out);
+    }
+    return (Map<String, T>) published;
   }
 }

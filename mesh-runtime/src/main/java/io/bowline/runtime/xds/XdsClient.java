@@ -79,6 +79,8 @@ public final class XdsClient implements AutoCloseable {
   private final ResourceDecoder decoder = new ResourceDecoder();
   private final List<Consumer<XdsResources>> watchers = new CopyOnWriteArrayList<>();
   private XdsResources lastPublished;
+  /** The LDS and CDS values the RDS/EDS/SDS subscriptions were last derived from. */
+  private final Map<?, ?>[] subscribedFor = new Map<?, ?>[2];
   private AdsStream<?, ?> call;
   private int serverIndex;
   private boolean primaryWatched;
@@ -352,10 +354,13 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
+    long start = System.nanoTime();
     ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     for (int i = 0; i < response.getResourcesCount(); i++) {
-      decoder.decode(s.type, response.getResources(i), null, i, d);
+      decoder.decode(s.type, response.getResources(i), null, i, d, s.decoded);
     }
+    s.decoded.endResponse();
+    metrics.decoded(s.shortName(), System.nanoTime() - start);
     String version = response.getVersionInfo();
     if (s.type.isStateOfTheWorld() && d.unnamed > 0) {
       log.warn("{} response {} from {} has resources that cannot be named; deleting none of the omitted ones",
@@ -383,6 +388,7 @@ public final class XdsClient implements AutoCloseable {
       return;
     }
     s.nonce = response.getNonce();
+    long start = System.nanoTime();
     ResourceDecoder.Decoded d = new ResourceDecoder.Decoded();
     Map<String, String> versions = new HashMap<>();
     for (int i = 0; i < response.getResourcesCount(); i++) {
@@ -392,6 +398,7 @@ public final class XdsClient implements AutoCloseable {
         versions.put(name, r.getVersion());
       }
     }
+    metrics.decoded(s.shortName(), System.nanoTime() - start);
     String version = response.getSystemVersionInfo();
     for (String gone : response.getRemovedResourcesList()) {
       remove(s, gone, version);
@@ -406,7 +413,7 @@ public final class XdsClient implements AutoCloseable {
       if (!s.wildcard && !s.subscribed.contains(name)) {
         return;
       }
-      s.values.put(name, value);
+      s.put(name, value);
       String v = versions.getOrDefault(name, version);
       s.resourceVersions.put(name, v);
       s.record(name, c.isDelta() ? v : version, ClientStatus.State.ACKED, null);
@@ -429,7 +436,9 @@ public final class XdsClient implements AutoCloseable {
       nack(s, c, version, String.join("; ", d.errors));
     }
     updateSubscriptions();
+    long start = System.nanoTime();
     publish();
+    metrics.applied(s.shortName(), System.nanoTime() - start);
   }
 
   private void remove(TypeState s, String name, String version) {
@@ -441,7 +450,7 @@ public final class XdsClient implements AutoCloseable {
           s.shortName(), name, server().serverUri());
       return;
     }
-    s.values.remove(name);
+    s.remove(name);
     s.resourceVersions.remove(name);
     s.record(name, version, ClientStatus.State.DOES_NOT_EXIST, null);
   }
@@ -475,15 +484,22 @@ public final class XdsClient implements AutoCloseable {
   }
 
   private void updateSubscriptions() {
+    Map<String, Listener> listeners = lds.valuesOf();
+    Map<String, Cluster> clusters = cds.valuesOf();
+    if (listeners == subscribedFor[0] && clusters == subscribedFor[1]) {
+      return; // neither changed since the subscriptions were derived from them
+    }
+    subscribedFor[0] = listeners;
+    subscribedFor[1] = clusters;
     Set<String> routeNames = new TreeSet<>();
-    for (Listener l : lds.<Listener>valuesOf().values()) {
+    for (Listener l : listeners.values()) {
       if (l.routeConfigName() != null) {
         routeNames.add(l.routeConfigName());
       }
     }
     Set<String> edsNames = new TreeSet<>();
     Set<String> secretNames = new TreeSet<>();
-    for (Cluster c : cds.<Cluster>valuesOf().values()) {
+    for (Cluster c : clusters.values()) {
       if (c.type() == Cluster.DiscoveryType.EDS) {
         edsNames.add(c.edsServiceName());
       }
@@ -501,7 +517,7 @@ public final class XdsClient implements AutoCloseable {
     Set<String> removed = new HashSet<>(s.subscribed);
     removed.removeAll(names);
     for (String name : removed) {
-      s.values.remove(name);
+      s.remove(name);
       s.records.remove(name);
       s.resourceVersions.remove(name);
       cancelTimer(s, name);

@@ -5,12 +5,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The xDS client's Micrometer meters, registered in every registry bound to it (reference counted,
@@ -19,7 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code bowline.xds.connected} (gauge, 1/0): the ADS stream is open and has received a response;
  *   <li>{@code bowline.xds.resources} (gauge, tags {@code type}, {@code status}): resources by CSDS status;
  *   <li>{@code bowline.xds.updates} (counter, tag {@code type}): responses accepted (ACKed);
- *   <li>{@code bowline.xds.nacks} (counter, tag {@code type}): responses rejected (NACKed).
+ *   <li>{@code bowline.xds.nacks} (counter, tag {@code type}): responses rejected (NACKed);
+ *   <li>{@code bowline.xds.decode} (timer, tag {@code type}): per response, the time to unpack, check and
+ *       parse its resources (those whose bytes did not change are reused without decoding);
+ *   <li>{@code bowline.xds.apply} (timer, tag {@code type}): per response, the time the watchers took to
+ *       apply the update (the mesh client compiles its snapshot and publishes it to its router).
  * </ul>
  * All meters carry the tag {@code server} (the primary server's URI). {@code type} is the short
  * xDS type name, e.g. {@code Listener}.
@@ -29,6 +35,8 @@ final class XdsMetrics {
   static final String RESOURCES = "bowline.xds.resources";
   static final String UPDATES = "bowline.xds.updates";
   static final String NACKS = "bowline.xds.nacks";
+  static final String DECODE = "bowline.xds.decode";
+  static final String APPLY = "bowline.xds.apply";
 
   private final String server;
   private final List<String> types;
@@ -66,6 +74,10 @@ final class XdsMetrics {
           .description("xDS responses accepted").register(registry));
       b.meters.add(Counter.builder(NACKS).tags("server", server, "type", type)
           .description("xDS responses rejected").register(registry));
+      b.meters.add(Timer.builder(DECODE).tags("server", server, "type", type)
+          .description("time to decode one xDS response's resources").register(registry));
+      b.meters.add(Timer.builder(APPLY).tags("server", server, "type", type)
+          .description("time the watchers took to apply one xDS update").register(registry));
     }
     bindings.put(registry, b);
   }
@@ -98,6 +110,18 @@ final class XdsMetrics {
 
   synchronized void rejected(String type) {
     bindings.keySet().forEach(r -> r.counter(NACKS, "server", server, "type", type).increment());
+  }
+
+  /** Records that decoding a response of {@code type} took {@code nanos}. */
+  synchronized void decoded(String type, long nanos) {
+    bindings.keySet().forEach(r -> r.timer(DECODE, "server", server, "type", type)
+        .record(nanos, TimeUnit.NANOSECONDS));
+  }
+
+  /** Records that the watchers took {@code nanos} to apply an update caused by a response of {@code type}. */
+  synchronized void applied(String type, long nanos) {
+    bindings.keySet().forEach(r -> r.timer(APPLY, "server", server, "type", type)
+        .record(nanos, TimeUnit.NANOSECONDS));
   }
 
   private double count(String type, ClientStatus.State state) {
