@@ -63,6 +63,13 @@ final class SecurityPolicyParser {
   }
 
   static Optional<AuthorizationPolicy> authorizationPolicy(SpecReader spec) {
+    for (String target : List.of("targetRef", "targetRefs")) {
+      if (spec.has(target)) {
+        spec.warning(target, target + " attaches the policy to gateways or waypoints, which are not translated;"
+            + " the policy is skipped (it does not apply to the namespace's workloads)");
+        return Optional.empty();
+      }
+    }
     spec.reportUnhandled(Set.of("selector", "action", "provider", "rules"), Set.of());
     String actionName = spec.string("action").orElse("ALLOW").toUpperCase(Locale.ROOT);
     Action action;

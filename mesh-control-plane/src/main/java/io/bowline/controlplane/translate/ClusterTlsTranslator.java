@@ -47,6 +47,9 @@ final class ClusterTlsTranslator {
 
   /** Replaces each cluster of {@code clusters} that a DestinationRule puts under ISTIO_MUTUAL by its TLS form. */
   static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, List<Cluster> clusters) {
+    if (config.destinationRules().stream().noneMatch(ClusterTlsTranslator::setsTls)) {
+      return;
+    }
     ClusterTlsTranslator translator = new ClusterTlsTranslator(config, registry);
     for (DestinationRule rule : config.destinationRules()) {
       if (!HostResolver.isWildcard(rule.host())) {
@@ -57,6 +60,13 @@ final class ClusterTlsTranslator {
       return;
     }
     clusters.replaceAll(translator::withTls);
+  }
+
+  private static boolean setsTls(DestinationRule rule) {
+    return rule.tls().isPresent()
+        || rule.portLevelSettings().stream().anyMatch(p -> p.tls().isPresent())
+        || rule.subsets().stream().anyMatch(subset -> subset.tls().isPresent()
+            || subset.portLevelSettings().stream().anyMatch(p -> p.tls().isPresent()));
   }
 
   private void merge(String host, DestinationRule rule) {

@@ -216,6 +216,22 @@ class InboundListenerTranslationTest {
   }
 
   @Test
+  void aPolicyAttachedToAGatewayIsSkippedNotAppliedToTheNamespace() throws IOException {
+    XdsResources resources = translate(GREETER, """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata: {name: gateway-only}
+        spec:
+          targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: ingress}]
+          action: DENY
+          rules: [{}]
+        """);
+    assertThat(filterNames(listener(resources, WILDCARD))).containsExactly("envoy.filters.http.router");
+    assertThat(resources.diagnostics()).extracting(Diagnostic::toString)
+        .anyMatch(d -> d.contains("spec.targetRefs") && d.contains("skipped"));
+  }
+
+  @Test
   void aDenyPolicyWithoutRulesMatchesNothingAndWritesNoFilter() throws IOException {
     Listener listener = listener(translate(GREETER, """
         apiVersion: security.istio.io/v1
