@@ -115,6 +115,7 @@ public final class SupportedFields {
             "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
             "typed_dns_resolver_config", "wait_for_warm_on_init");
     message(Cluster.EdsClusterConfig.getDefaultInstance()).supported("eds_config", "service_name");
+    message(Cluster.LeastRequestLbConfig.getDefaultInstance()).supported("choice_count", "active_request_bias");
     message(Cluster.CustomClusterType.getDefaultInstance()).supported("name", "typed_config");
     message(ClusterLoadAssignment.getDefaultInstance()).supported("cluster_name", "endpoints", "policy");
     message(ClusterLoadAssignment.Policy.getDefaultInstance()).supported("overprovisioning_factor");
