@@ -47,6 +47,7 @@ final class ConfigChange {
   /** Every service is affected. */
   static final ConfigChange EVERYTHING = new ConfigChange(null);
 
+  /** Above this many changed WorkloadEntries every service counts as affected. */
   static final int MAX_CHANGED_WORKLOADS = 64;
 
   /** The components of {@link IstioConfig} whose changes are tracked per resource (or do not matter). */
@@ -63,11 +64,6 @@ final class ConfigChange {
   /** Whether the resources of the service {@code host} (an FQDN) may differ after the change. */
   boolean affects(String host) {
     return hosts == null || hosts.contains(host);
-  }
-
-  /** Whether every service is affected. */
-  boolean everything() {
-    return hosts == null;
   }
 
   /** The change from the configuration of {@code before} to that of {@code after}. */

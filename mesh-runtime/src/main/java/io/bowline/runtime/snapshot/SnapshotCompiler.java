@@ -25,6 +25,9 @@ public final class SnapshotCompiler {
   private Map<String, RouteConfiguration> sourceRoutes = new HashMap<>();
   private Map<String, ClusterEntry> clusters = Map.of();
   private Map<String, OutboundListener> listenersByAuthority = Map.of();
+  /** Each listener's compiled form and the other names it is reached by, from the last compilation. */
+  private Map<String, OutboundListener> outboundListeners = new HashMap<>();
+  private Map<String, List<String>> listenerAliases = new HashMap<>();
   /** The inputs of the last compilation: a part whose inputs are the same instances is not compiled again. */
   private Map<String, Listener> lastListeners;
   private Map<String, RouteConfiguration> lastRoutes;
@@ -71,6 +74,8 @@ public final class SnapshotCompiler {
     Map<String, RouteConfiguration> nextSources = new HashMap<>();
     Map<String, OutboundListener> byAuthority = new HashMap<>();
     Map<String, OutboundListener> aliased = new HashMap<>();
+    Map<String, OutboundListener> nextOutbound = new HashMap<>();
+    Map<String, List<String>> nextAliases = new HashMap<>();
     for (Listener l : resources.listeners().values()) {
       RouteConfiguration rc = l.inlineRouteConfig() != null
           ? l.inlineRouteConfig()
@@ -86,15 +91,26 @@ public final class SnapshotCompiler {
         nextRoutes.put(key, compiled);
         nextSources.put(key, rc);
       }
-      OutboundListener ol = new OutboundListener(l.name(), compiled);
+      OutboundListener previous = outboundListeners.get(l.name());
+      OutboundListener ol = previous != null && previous.routes() == compiled
+          ? previous
+          : new OutboundListener(l.name(), compiled);
+      nextOutbound.put(l.name(), ol);
       byAuthority.put(l.name(), ol);
-      for (String alias : aliases.of(l.name())) {
+      List<String> names = listenerAliases.get(l.name());
+      if (names == null) {
+        names = aliases.of(l.name());
+      }
+      nextAliases.put(l.name(), names);
+      for (String alias : names) {
         aliased.putIfAbsent(alias, ol);
       }
     }
     aliased.forEach(byAuthority::putIfAbsent);
     compiledRoutes = nextRoutes;
     sourceRoutes = nextSources;
+    outboundListeners = nextOutbound;
+    listenerAliases = nextAliases;
     return byAuthority;
   }
 
