@@ -176,6 +176,15 @@ public final class IstioConfigCache {
             all.putAll((Map<?, ?>) component.getAccessor().invoke(assembled.get(file).config()));
           }
           values[i] = all;
+        } else if (component.getType().isRecord()) {
+          List<Object> parts = new ArrayList<>(files.size());
+          for (ParsedFile file : files) {
+            parts.add(component.getAccessor().invoke(assembled.get(file).config()));
+          }
+          values[i] = concatenateLists(component.getType(), parts);
+          if (values[i] == null) {
+            return null;
+          }
         } else {
           return null;
         }
@@ -184,6 +193,28 @@ public final class IstioConfigCache {
     } catch (ReflectiveOperationException e) {
       return null;
     }
+  }
+
+  /**
+   * A record of lists (such as {@link SecurityPolicies}) whose every list is the concatenation of
+   * {@code parts}' lists, in order; null when a component is not a list.
+   */
+  private static Object concatenateLists(Class<?> type, List<Object> parts) throws ReflectiveOperationException {
+    RecordComponent[] components = type.getRecordComponents();
+    Object[] values = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      types[i] = components[i].getType();
+      if (types[i] != List.class) {
+        return null;
+      }
+      List<Object> all = new ArrayList<>();
+      for (Object part : parts) {
+        all.addAll((List<?>) components[i].getAccessor().invoke(part));
+      }
+      values[i] = all;
+    }
+    return type.getDeclaredConstructor(types).newInstance(values);
   }
 
   /** The loader lists Kubernetes Services (ServiceEntries of kind Service) before all ServiceEntries. */

@@ -106,6 +106,7 @@ class IncrementalTranslatorTest {
     assertEquals(expected.deployments(), actual.deployments(), at);
     assertEquals(expected.sidecars(), actual.sidecars(), at);
     assertEquals(expected.exportTo(), actual.exportTo(), at);
+    assertEquals(expected.security(), actual.security(), at);
   }
 
   /** Resources not named after {@code changedHost} are the same instances; the changed host's are new. */
@@ -157,7 +158,7 @@ class IncrementalTranslatorTest {
     String randomChange() throws IOException {
       int s = random.nextInt(SERVICES);
       int other = random.nextInt(SERVICES);
-      switch (random.nextInt(12)) {
+      switch (random.nextInt(13)) {
         case 0, 1, 2 -> {
           List<String> addresses = new ArrayList<>();
           for (int i = 0, n = random.nextInt(4); i < n; i++) {
@@ -196,6 +197,28 @@ class IncrementalTranslatorTest {
             Files.deleteIfExists(dir.resolve("sidecar.yaml"));
           }
           return "Sidecar";
+        }
+        case 12 -> {
+          if (random.nextBoolean()) {
+            Files.writeString(dir.resolve("security-" + s % 2 + ".yaml"), """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: pa-%1$d, namespace: %2$s}
+                spec:
+                  mtls: {mode: %3$s}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-%1$d, namespace: %2$s}
+                spec:
+                  action: DENY
+                  rules:
+                  - to: [{operation: {methods: [DELETE], paths: ["/admin/*"]}}]
+                """.formatted(s, s % 2 == 0 ? "default" : "shop", random.nextBoolean() ? "PERMISSIVE" : "DISABLE"));
+          } else {
+            Files.deleteIfExists(dir.resolve("security-" + s % 2 + ".yaml"));
+          }
+          return "security policies";
         }
         case 9 -> {
           // a second VirtualService for the same host, in a later file: rules concatenated
