@@ -36,6 +36,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address to bind (default: ${DEFAULT-VALUE}).")
   private String bindAddress;
 
+  @Option(names = "--debounce", defaultValue = "20", paramLabel = "MS",
+      description = "Quiet period after a file change before reloading, in ms (default: ${DEFAULT-VALUE}).")
+  private long debounceMs;
+
   @Option(names = "--cluster-domain", defaultValue = HostResolver.DEFAULT_CLUSTER_DOMAIN,
       description = "Cluster domain short host names expand into (default: ${DEFAULT-VALUE}).")
   private String clusterDomain;
@@ -48,6 +52,7 @@ final class ServeCommand implements Callable<Integer> {
         .port(port)
         .bindAddress(bindAddress)
         .clusterDomain(clusterDomain)
+        .debounce(java.time.Duration.ofMillis(debounceMs))
         .onReload((publishedNew, served, diagnostics) -> report(out, publishedNew, served, diagnostics))
         .start();
     try {
