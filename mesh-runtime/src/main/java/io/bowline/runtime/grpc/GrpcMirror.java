@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * it backs off reconnecting. Streaming calls are not mirrored.
  */
 final class GrpcMirror {
-  /** How long a shadow call may take. */
+  /** How long a shadow call may take, counted from the hand-off (queueing included). */
   static final long SHADOW_DEADLINE_MS = 15_000;
 
   private GrpcMirror() {}
@@ -52,12 +52,13 @@ final class GrpcMirror {
       Metadata copy = new Metadata();
       copy.merge(headers);
       String shadowAuthority = Mirrors.shadowAuthority(p, authority);
-      router.resilience().mirrors().submit(p.cluster(), () -> send(router, endpoints, shadow, method, copy, shadowAuthority, message));
+      router.resilience().mirrors().submit(p.cluster(), TimeUnit.MILLISECONDS.toNanos(SHADOW_DEADLINE_MS),
+          left -> send(router, endpoints, shadow, method, copy, shadowAuthority, message, left));
     }
   }
 
   private static <ReqT, RespT> long send(OutboundRouter router, EndpointChannels endpoints, ClusterEntry shadow,
-      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message) {
+      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message, long remainingNanos) {
     ClusterResilience state = router.resilience().cluster(shadow);
     MirrorMetrics metrics = router.resilience().mirrors().metrics();
     String cluster = shadow.cluster().name();
@@ -80,7 +81,7 @@ final class GrpcMirror {
             ClientInterceptors.intercept(endpoints.get(host.endpoint().address(), host.endpoint().port(),
                 shadow.cluster().optionsOrNone().connectTimeoutMs()),
                 MetadataUtils.newAttachHeadersInterceptor(headers)),
-            method, CallOptions.DEFAULT.withAuthority(authority).withDeadlineAfter(SHADOW_DEADLINE_MS, TimeUnit.MILLISECONDS),
+            method, CallOptions.DEFAULT.withAuthority(authority).withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS),
             message);
         status = 200;
       } catch (StatusRuntimeException e) {

@@ -32,6 +32,8 @@ public final class ClusterLoadBalancing {
   private final Map<String, AtomicInteger> counters = new HashMap<>();
   private final Map<String, AtomicLong> positions = new HashMap<>();
   private final List<UpstreamHost> hosts = new ArrayList<>();
+  /** {@link #hosts} read-only, made once: the data path asks for it per call (no copy). */
+  private final List<UpstreamHost> hostsView = java.util.Collections.unmodifiableList(hosts);
   private final PriorityLoad load;
   /** [priority][HEALTHY|DEGRADED|ALL] → balancer over that set. */
   private final HostSet[][] sets;
@@ -171,7 +173,7 @@ public final class ClusterLoadBalancing {
 
   /** Every endpoint of the cluster, whatever its health. */
   public List<UpstreamHost> hosts() {
-    return List.copyOf(hosts);
+    return hostsView;
   }
 
   /** The balancer: priority, then locality, then {@code lb_policy}. */

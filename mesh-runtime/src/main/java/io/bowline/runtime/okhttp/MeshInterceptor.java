@@ -94,7 +94,8 @@ public final class MeshInterceptor implements Interceptor {
       }
     }
     if (!policies.mirrors().isEmpty()) {
-      OkHttpMirror.mirror(router, policies.mirrors(), request, view.authority());
+      OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), request,
+          view.authority());
     }
     Request edited = edited(request, view, upstream);
     return mutateResponse(forward(chain, edited, edited.header("Host"), upstream, policies, flags), upstream);

@@ -31,7 +31,9 @@ import okio.Okio;
  * Sends shadow copies of requests for Envoy {@code request_mirror_policies}: the caller only hands
  * the shadow to the mirror executor (bounded; full ⇒ dropped), or drops it at once when every
  * endpoint of the mirror cluster is in connection back-off; on a mirror thread the shadow goes
- * through the mirror cluster's circuit breaker, load balancer (ejected hosts skipped) and
+ * within the route timeout (counted from the hand-off, queueing included, as Envoy gives a shadow
+ * its route's timeout; expired in the queue ⇒ dropped), through the mirror cluster's circuit
+ * breaker, load balancer (ejected hosts skipped) and
  * {@link ShadowConnectBackoff}, with {@code -shadow} appended to the Host unless the policy
  * disables it, and its result feeds the mirror cluster's outlier detection (a failed connect as a
  * local-origin failure). The shadow's response and failures are discarded and never reach or
@@ -56,7 +58,8 @@ final class OkHttpMirror {
   private OkHttpMirror() {}
 
   /** Mirrors {@code request} per {@code policies}; returns at once. */
-  static void mirror(OutboundRouter router, List<MirrorPolicy> policies, Request request, String authority) {
+  static void mirror(
+      OutboundRouter router, List<MirrorPolicy> policies, long timeoutNanos, Request request, String authority) {
     if (request.body() != null && (request.body().isOneShot() || request.body().isDuplex())) {
       return; // the body cannot be sent twice
     }
@@ -74,7 +77,7 @@ final class OkHttpMirror {
         continue;
       }
       String shadowAuthority = Mirrors.shadowAuthority(p, authority);
-      mirrors.submit(p.cluster(), () -> send(router, shadow, request, shadowAuthority));
+      mirrors.submit(p.cluster(), timeoutNanos, left -> send(router, shadow, request, shadowAuthority, left));
     }
   }
 
@@ -90,7 +93,8 @@ final class OkHttpMirror {
     return true;
   }
 
-  private static long send(OutboundRouter router, ClusterEntry shadow, Request request, String authority)
+  private static long send(
+      OutboundRouter router, ClusterEntry shadow, Request request, String authority, long remainingNanos)
       throws IOException {
     ClusterResilience state = router.resilience().cluster(shadow);
     MirrorExecutor mirrors = router.resilience().mirrors();
@@ -125,7 +129,11 @@ final class OkHttpMirror {
           .method(request.method(), body).build(), host, authority);
       OutlierDetector od = state.outlier();
       host.onRequestStart();
-      try (Response response = SHADOW_CLIENT.newCall(r).execute()) {
+      okhttp3.Call call = SHADOW_CLIENT.newCall(r);
+      if (remainingNanos != Long.MAX_VALUE) {
+        call.timeout().timeout(remainingNanos, TimeUnit.NANOSECONDS);
+      }
+      try (Response response = call.execute()) {
         backoff.onConnected(endpoint);
         if (od != null) {
           od.recordStatus(host, response.code());

@@ -84,6 +84,24 @@ class OkHttpMirrorMetricsTest {
   }
 
   @Test
+  void theRouteTimeoutBoundsEachShadowQueueingIncluded() throws Exception {
+    mirror.always(new ScriptedHttpServer.Slow(2_000));
+    mesh.publish(route(mirrorTo(SHADOW).setTimeout(OkHttpRetryAndTimeoutTest.ms(300))), cluster(V1),
+        new int[] {primary.port()}, cluster(SHADOW), new int[] {mirror.port()});
+    mesh.connect();
+    long start = System.nanoTime();
+    for (int i = 0; i < 40; i++) {
+      post("x"); // 40 shadows at once for 2 mirror threads and a target that answers after 2 s
+    }
+    // without the bound they would drain 2 per 2 s (40 s); with it each ends 300 ms after its
+    // hand-off: timed out on a mirror thread, or dropped as expired if still queued then
+    await().atMost(Duration.ofSeconds(5)).until(() -> count("bowline.mirror.requests", SHADOW, "outcome", "failure")
+        + count("bowline.mirror.dropped", SHADOW, "reason", "expired") == 40);
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000L);
+    assertThat(count("bowline.mirror.requests", SHADOW, "outcome", "response")).isZero();
+  }
+
+  @Test
   void aDeadMirrorTargetIsTriedOnceThenShadowsAreDroppedWhileItBacksOff() throws Exception {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

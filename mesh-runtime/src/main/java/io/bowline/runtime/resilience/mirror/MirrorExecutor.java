@@ -43,26 +43,40 @@ public final class MirrorExecutor implements AutoCloseable {
     /**
      * Sends the shadow.
      *
+     * @param remainingNanos how long the shadow may still take (its route timeout less the time it
+     *     waited in the queue), or {@code Long.MAX_VALUE} without a limit
      * @return request body bytes written when a response came back, or {@link #NOT_SENT} when the
      *     shadow was dropped (reported through {@link MirrorExecutor#metrics()})
      * @throws Exception when it was sent and got no response (counted as {@code failure})
      */
-    long send() throws Exception;
+    long send(long remainingNanos) throws Exception;
   }
 
   private final class Task implements Runnable {
     final String cluster;
     final Shadow shadow;
+    final long timeoutNanos;
+    final long submittedNanos;
 
-    Task(String cluster, Shadow shadow) {
+    Task(String cluster, long timeoutNanos, Shadow shadow) {
       this.cluster = cluster;
       this.shadow = shadow;
+      this.timeoutNanos = timeoutNanos;
+      this.submittedNanos = timeoutNanos > 0 ? System.nanoTime() : 0;
     }
 
     @Override
     public void run() {
+      long remaining = Long.MAX_VALUE;
+      if (timeoutNanos > 0) {
+        remaining = timeoutNanos - (System.nanoTime() - submittedNanos);
+        if (remaining <= 0) {
+          metrics.dropped(cluster, MirrorMetrics.Drop.EXPIRED);
+          return;
+        }
+      }
       try {
-        long bytes = shadow.send();
+        long bytes = shadow.send(remaining);
         if (bytes != NOT_SENT) {
           metrics.response(cluster, bytes);
         }
@@ -72,9 +86,14 @@ public final class MirrorExecutor implements AutoCloseable {
     }
   }
 
-  /** Submits a shadow for the mirror cluster {@code cluster}; never blocks, never throws. */
-  public void submit(String cluster, Shadow shadow) {
-    pool.execute(new Task(cluster, shadow));
+  /**
+   * Submits a shadow for the mirror cluster {@code cluster}; never blocks, never throws.
+   *
+   * @param timeoutNanos the route timeout, which bounds the shadow from now on (queueing
+   *     included), as Envoy gives a shadow its route's timeout; 0 for none
+   */
+  public void submit(String cluster, long timeoutNanos, Shadow shadow) {
+    pool.execute(new Task(cluster, timeoutNanos, shadow));
   }
 
   /** The mirror meters. */

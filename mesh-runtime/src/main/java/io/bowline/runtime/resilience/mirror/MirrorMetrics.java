@@ -33,7 +33,9 @@ public final class MirrorMetrics {
     /** The chosen endpoint is in {@link ShadowConnectBackoff connection back-off}. */
     CONNECT_BACKOFF,
     /** The mirror cluster has no endpoint. */
-    NO_HEALTHY_UPSTREAM;
+    NO_HEALTHY_UPSTREAM,
+    /** The route timeout (which bounds a shadow, as in Envoy) passed while it waited in the queue. */
+    EXPIRED;
 
     final String tag = name().toLowerCase(Locale.ROOT);
   }
