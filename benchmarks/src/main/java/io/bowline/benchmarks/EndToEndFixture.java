@@ -102,9 +102,14 @@ final class EndToEndFixture implements AutoCloseable {
     assertArmed();
   }
 
-  /** The policies every P1 mesh call carries: a 15 s route timeout and up to 2 retries. */
+  /**
+   * The policies every P1 mesh call carries: a 15 s route timeout (HTTP) and max stream duration
+   * (gRPC, gRFC A31), and up to 2 retries.
+   */
   static RouteAction.Builder armed(RouteAction.Builder action) {
-    return action.setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(15))
+    com.google.protobuf.Duration fifteen = com.google.protobuf.Duration.newBuilder().setSeconds(15).build();
+    return action.setTimeout(fifteen)
+        .setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(fifteen))
         .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx,connect-failure,unavailable")
             .setNumRetries(UInt32Value.of(2)));
   }

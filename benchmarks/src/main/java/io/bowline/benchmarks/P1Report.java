@@ -18,22 +18,27 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * p50/p99 in µs, the latency each xDS client adds over the direct call, and the throughput ratios
  * to the plain channel, with the load average. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Report}. Extra arguments
- * are JMH command-line options and override the defaults (e.g. {@code -i 5 -r 5s} on a quiet machine).
+ * are JMH command-line options and override the defaults (e.g. {@code -i 5 -r 5s} on a quiet machine;
+ * a benchmark regex runs only what it names).
  */
 public final class P1Report {
   private P1Report() {}
 
   public static void main(String[] args) throws Exception {
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    Options options = new OptionsBuilder()
-        .parent(new CommandLineOptions(args))
-        .include(EndToEndLatencyBenchmark.class.getName())
-        .include(GrpcThroughputBenchmark.class.getName())
-        .warmupIterations(2).warmupTime(TimeValue.seconds(2))
-        .measurementIterations(3).measurementTime(TimeValue.seconds(2))
-        .forks(1)
-        .shouldFailOnError(true)
-        .build();
+    CommandLineOptions cmd = new CommandLineOptions(args);
+    OptionsBuilder builder = new OptionsBuilder();
+    builder.parent(cmd)
+        .warmupIterations(cmd.getWarmupIterations().orElse(2))
+        .warmupTime(cmd.getWarmupTime().orElse(TimeValue.seconds(2)))
+        .measurementIterations(cmd.getMeasurementIterations().orElse(3))
+        .measurementTime(cmd.getMeasurementTime().orElse(TimeValue.seconds(2)))
+        .forks(cmd.getForkCount().orElse(1))
+        .shouldFailOnError(true);
+    if (cmd.getIncludes().isEmpty()) {
+      builder.include(EndToEndLatencyBenchmark.class.getName()).include(GrpcThroughputBenchmark.class.getName());
+    }
+    Options options = builder.build();
     Collection<RunResult> results = new Runner(options).run();
     double loadAfter = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
@@ -68,12 +73,11 @@ public final class P1Report {
 
   private static void latencyRows(Map<String, RunResult> byName, String title, String direct, Map<String, String> peers) {
     RunResult base = byName.get(direct);
-    if (base == null) {
-      return;
+    double p50 = base == null ? Double.NaN : percentile(base, 50);
+    double p99 = base == null ? Double.NaN : percentile(base, 99);
+    if (base != null) {
+      System.out.printf("%-34s %10.1f %10.1f%n", title + ", direct", p50, p99);
     }
-    double p50 = percentile(base, 50);
-    double p99 = percentile(base, 99);
-    System.out.printf("%-34s %10.1f %10.1f%n", title + ", direct", p50, p99);
     for (Map.Entry<String, String> peer : peers.entrySet()) {
       RunResult r = byName.get(peer.getValue());
       if (r != null) {

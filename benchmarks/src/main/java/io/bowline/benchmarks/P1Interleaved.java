@@ -1,0 +1,97 @@
+package io.bowline.benchmarks;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import java.lang.management.ManagementFactory;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * P1 latency for a shared machine: the same clients as {@link EndToEndLatencyBenchmark} in one
+ * JVM, measured in interleaved rounds (each round makes {@value #CALLS_PER_ROUND} calls with every
+ * client in turn), so that load changes during the run hit direct, mesh and grpc-xds alike; JMH's
+ * one-fork-per-benchmark order cannot give that. Prints p50/p99 per client in µs and what the
+ * mesh and grpc-xds add over the direct call (about 2.5 minutes with the default 60 rounds). Run:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds]}.
+ */
+public final class P1Interleaved {
+  private static final int CALLS_PER_ROUND = 200;
+
+  private P1Interleaved() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    try (EndToEndFixture fixture = new EndToEndFixture()) {
+      OkHttpClient direct = new OkHttpClient();
+      OkHttpClient meshed = fixture.mesh.okHttp(new OkHttpClient.Builder()).build();
+      Request directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
+      Request meshRequest = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
+      ManagedChannel directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
+      ManagedChannel xdsChannel = fixture.grpcXdsChannel();
+      HealthGrpc.HealthBlockingStub grpcDirect = HealthGrpc.newBlockingStub(directChannel);
+      HealthGrpc.HealthBlockingStub grpcMesh = HealthGrpc.newBlockingStub(fixture.mesh.<io.grpc.Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"));
+      HealthGrpc.HealthBlockingStub grpcXds = HealthGrpc.newBlockingStub(xdsChannel);
+      Map<String, Callable<Object>> clients = new LinkedHashMap<>();
+      clients.put("OkHttp 1 KB GET, direct", () -> get(direct, directRequest));
+      clients.put("OkHttp 1 KB GET, mesh", () -> get(meshed, meshRequest));
+      clients.put("gRPC unary, direct", () -> grpcDirect.check(HealthCheckRequest.getDefaultInstance()));
+      clients.put("gRPC unary, mesh", () -> grpcMesh.check(HealthCheckRequest.getDefaultInstance()));
+      clients.put("gRPC unary, grpc-xds", () -> grpcXds.check(HealthCheckRequest.getDefaultInstance()));
+      Map<String, long[]> samples = new LinkedHashMap<>();
+      clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
+      for (int warm = 0; warm < rounds / 3; warm++) {
+        for (Callable<Object> c : clients.values()) {
+          for (int i = 0; i < CALLS_PER_ROUND; i++) {
+            c.call();
+          }
+        }
+      }
+      for (int round = 0; round < rounds; round++) {
+        for (Map.Entry<String, Callable<Object>> c : clients.entrySet()) {
+          long[] out = samples.get(c.getKey());
+          for (int i = 0; i < CALLS_PER_ROUND; i++) {
+            long start = System.nanoTime();
+            c.getValue().call();
+            out[round * CALLS_PER_ROUND + i] = System.nanoTime() - start;
+          }
+        }
+      }
+      System.out.printf("%nP1 interleaved, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
+          rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      System.out.printf("%-28s %10s %10s %12s %12s%n", "latency (µs)", "p50", "p99", "added p50", "added p99");
+      double[] base = null;
+      for (Map.Entry<String, long[]> e : samples.entrySet()) {
+        long[] s = e.getValue();
+        Arrays.sort(s);
+        double p50 = s[s.length / 2] / 1000.0;
+        double p99 = s[(int) (s.length * 0.99)] / 1000.0;
+        if (e.getKey().endsWith("direct")) {
+          base = new double[] {p50, p99};
+          System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
+        } else {
+          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f%n", e.getKey(), p50, p99, p50 - base[0], p99 - base[1]);
+        }
+      }
+      directChannel.shutdownNow();
+      xdsChannel.shutdownNow();
+      direct.connectionPool().evictAll();
+      meshed.connectionPool().evictAll();
+    }
+    System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  private static int get(OkHttpClient client, Request request) throws Exception {
+    try (Response r = client.newCall(request).execute()) {
+      return r.body().bytes().length;
+    }
+  }
+}
