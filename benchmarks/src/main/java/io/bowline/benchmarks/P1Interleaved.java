@@ -18,7 +18,8 @@ import okhttp3.Response;
  * JVM, measured in interleaved rounds (each round makes {@value #CALLS_PER_ROUND} calls with every
  * client in turn), so that load changes during the run hit direct, mesh and grpc-xds alike; JMH's
  * one-fork-per-benchmark order cannot give that. Prints p50/p99 per client in µs and what the
- * mesh and grpc-xds add over the direct call (about 2.5 minutes with the default 60 rounds). Run:
+ * mesh and grpc-xds add over the direct call (about 1.5 minutes with the default 150 rounds on a
+ * 2-CPU machine). Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds]}.
  */
 public final class P1Interleaved {
@@ -27,7 +28,7 @@ public final class P1Interleaved {
   private P1Interleaved() {}
 
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 150;
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     try (EndToEndFixture fixture = new EndToEndFixture()) {
       OkHttpClient direct = new OkHttpClient();
