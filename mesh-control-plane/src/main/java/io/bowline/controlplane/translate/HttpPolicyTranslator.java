@@ -15,6 +15,7 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -49,6 +50,23 @@ final class HttpPolicyTranslator {
         .setName(PREVIOUS_HOSTS)
         .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance()))
         .build();
+  }
+
+  /**
+   * Drops the {@code previous_hosts} retry host predicate from {@code action}'s retry policy: with a
+   * consistent-hash load balancer on the destination Istio omits it, so a retry stays on the hashed host.
+   */
+  static void keepRetriesOnTheHashedHost(RouteAction.Builder action) {
+    if (!action.hasRetryPolicy()) {
+      return;
+    }
+    RetryPolicy retry = action.getRetryPolicy();
+    List<RetryPolicy.RetryHostPredicate> kept = retry.getRetryHostPredicateList().stream()
+        .filter(predicate -> !predicate.getName().equals(PREVIOUS_HOSTS))
+        .toList();
+    if (kept.size() != retry.getRetryHostPredicateCount()) {
+      action.setRetryPolicy(retry.toBuilder().clearRetryHostPredicate().addAllRetryHostPredicate(kept));
+    }
   }
 
   /** Sets timeout, retry policy and mirrors of one route action. */

@@ -54,7 +54,10 @@ final class RouteActionTranslator {
             resolver.resolve(destination.host(), virtualService.ref().namespace()), destination.subset(),
             port(virtualService, destination, listenerPort)).loadBalancer().consistentHash().stream())
         .findFirst()
-        .ifPresent(hash -> action.addHashPolicy(HashPolicyTranslator.hashPolicy(hash)));
+        .ifPresent(hash -> {
+          action.addHashPolicy(HashPolicyTranslator.hashPolicy(hash));
+          HttpPolicyTranslator.keepRetriesOnTheHashedHost(action);
+        });
     if (destinations.size() == 1) {
       return Optional.of(action.setCluster(clusterName(virtualService, destinations.get(0), listenerPort)).build());
     }
@@ -71,13 +74,16 @@ final class RouteActionTranslator {
 
   /**
    * {@code route} (a service's default route) with the {@code hash_policy} of the service's own consistent
-   * hash, when its DestinationRule sets one (istiod's default outbound route does the same).
+   * hash, when its DestinationRule sets one (istiod's default outbound route does the same), and then without
+   * the {@code previous_hosts} retry predicate.
    */
   Route withServiceHashPolicy(Route route, String host, int port) {
     return policies.forCluster(host, port).loadBalancer().consistentHash()
-        .map(hash -> route.toBuilder()
-            .setRoute(route.getRoute().toBuilder().addHashPolicy(HashPolicyTranslator.hashPolicy(hash)))
-            .build())
+        .map(hash -> {
+          RouteAction.Builder action = route.getRoute().toBuilder().addHashPolicy(HashPolicyTranslator.hashPolicy(hash));
+          HttpPolicyTranslator.keepRetriesOnTheHashedHost(action);
+          return route.toBuilder().setRoute(action).build();
+        })
         .orElse(route);
   }
 

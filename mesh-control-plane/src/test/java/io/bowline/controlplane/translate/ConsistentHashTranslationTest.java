@@ -93,6 +93,9 @@ class ConsistentHashTranslationTest {
     assertThat(cookie.getName()).isEqualTo("session");
     assertThat(cookie.getPath()).isEqualTo("/");
     assertThat(cookie.getTtl().getSeconds()).isEqualTo(10);
+    assertThat(toV2.getRetryPolicy().getRetryHostPredicateList())
+        .as("Istio omits previous_hosts with a consistent hash: a retry stays on the hashed host").isEmpty();
+    assertThat(toV2.getRetryPolicy().getNumRetries().getValue()).isEqualTo(2);
     assertThat(cluster(r, "outbound|9080||ratings.default.svc.cluster.local").getLbPolicy())
         .isEqualTo(Cluster.LbPolicy.LEAST_REQUEST);
   }
@@ -153,6 +156,7 @@ class ConsistentHashTranslationTest {
     List<Route> routes = routes(r, "outbound|9080||ratings.default.svc.cluster.local");
     assertThat(routes.get(routes.size() - 1).getRoute().getHashPolicy(0).getConnectionProperties().getSourceIp())
         .isTrue();
+    assertThat(routes.get(routes.size() - 1).getRoute().getRetryPolicy().getRetryHostPredicateList()).isEmpty();
   }
 
   @Test
