@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
-  private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Key, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   /**
@@ -36,13 +36,15 @@ public final class EndpointChannels implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("mesh client is closed");
     }
-    String hostPort = address.indexOf(':') >= 0 ? "[" + address + "]:" + port : address + ":" + port;
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
-    return channels.computeIfAbsent(hostPort + "/" + timeout, k -> NettyChannelBuilder.forAddress(address, port)
+    return channels.computeIfAbsent(new Key(address, port, timeout), k -> NettyChannelBuilder.forAddress(address, port)
         .usePlaintext()
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
   }
+
+  /** What a channel is shared by: looked up on every call, so a record rather than a built string. */
+  private record Key(String address, int port, int connectTimeoutMs) {}
 
   /** Number of endpoint channels open. */
   public int size() {

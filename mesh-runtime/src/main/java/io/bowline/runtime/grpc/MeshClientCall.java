@@ -249,14 +249,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (previousHosts) {
       tried[n - 1] = chosen;
     }
-    Metadata h = headers;
-    if (maxAttempts > 1 || upstream.route().policies().includeAttemptCount()) {
-      h = new Metadata();
-      h.merge(headers);
-      if (upstream.route().policies().includeAttemptCount()) {
-        h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
-      }
-    }
+    Metadata h = attemptHeaders(n);
     CallOptions o = upstreamOptions;
     if (retryPolicy != null && retryPolicy.perTryTimeout() != null && !retryPolicy.perTryTimeout().isZero()) {
       Deadline perTry = Deadline.after(retryPolicy.perTryTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -294,6 +287,25 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (maxAttempts == 1) {
       messages.clear();
     }
+  }
+
+  /**
+   * The metadata to start attempt {@code n} with. The first attempt takes the caller's own (as a
+   * direct call would); the client library only replaces its encoding headers in it, which every
+   * attempt sets again. A retry, or an attempt that carries {@code x-envoy-attempt-count}, gets a
+   * copy, so the caller's metadata never holds a count.
+   */
+  private Metadata attemptHeaders(int n) {
+    boolean count = upstream.route().policies().includeAttemptCount();
+    if (n == 1 && !count) {
+      return headers;
+    }
+    Metadata h = new Metadata();
+    h.merge(headers);
+    if (count) {
+      h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
+    }
+    return h;
   }
 
   /** Sends the shadows once: after the first attempt started (no fault abort) with the request complete. */

@@ -7,11 +7,10 @@ import okhttp3.Interceptor;
 import okhttp3.Protocol;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.AsyncTimeout;
 
 /**
  * Network interceptor enforcing an attempt's {@link ExchangeDeadline} on the exchange. Until the
- * response headers arrive, an okio {@link AsyncTimeout} closes the connection's socket at the
+ * response headers arrive, the {@link DeadlineWatchdog} closes the connection's socket at the
  * deadline (an application interceptor cannot reach the exchange, and cancelling the call would
  * end it instead of letting the attempt loop retry or answer 504); the attempt then fails with a
  * timeout. For the body, the stream deadline is set on the response body source's okio
@@ -32,23 +31,21 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       return chain.proceed(chain.request());
     }
     long headersDeadline = d.headersDeadline(System.nanoTime());
-    SocketCloser closer = null;
+    DeadlineWatchdog.Armed closer = null;
     if (headersDeadline != ExchangeDeadline.NONE && connection.protocol() != Protocol.HTTP_2
         && connection.protocol() != Protocol.H2_PRIOR_KNOWLEDGE) {
-      closer = new SocketCloser(connection.socket(), d);
-      closer.deadlineNanoTime(headersDeadline);
-      closer.enter();
+      closer = DeadlineWatchdog.get().arm(headersDeadline, new SocketCloser(connection.socket(), d));
     }
     Response response;
     try {
       response = chain.proceed(chain.request());
     } catch (IOException e) {
-      if (closer != null && closer.exit()) {
+      if (closer != null && closer.disarm()) {
         throw d.timeout(e);
       }
       throw e;
     }
-    if (closer != null && closer.exit()) {
+    if (closer != null && closer.disarm()) {
       response.close();
       throw d.timeout(null);
     }
@@ -60,17 +57,9 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
   }
 
   /** Closes the exchange's socket when the headers deadline passes. */
-  private static final class SocketCloser extends AsyncTimeout {
-    private final Socket socket;
-    private final ExchangeDeadline deadline;
-
-    SocketCloser(Socket socket, ExchangeDeadline deadline) {
-      this.socket = socket;
-      this.deadline = deadline;
-    }
-
+  private record SocketCloser(Socket socket, ExchangeDeadline deadline) implements Runnable {
     @Override
-    protected void timedOut() {
+    public void run() {
       deadline.expire();
       try {
         socket.close();

@@ -97,6 +97,9 @@ public final class MeshInterceptor implements Interceptor {
       OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), request,
           view.authority());
     }
+    if (!upstream.mutation().changesRequest()) { // each attempt sets Host to the authority itself
+      return mutateResponse(forward(chain, request, view.authority(), upstream, policies, flags), upstream);
+    }
     Request edited = edited(request, view, upstream);
     return mutateResponse(forward(chain, edited, edited.header("Host"), upstream, policies, flags), upstream);
   }

@@ -11,7 +11,6 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
-import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -49,16 +48,22 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   }
 
   static Request toEndpoint(Request request, UpstreamHost host, String authority) {
-    HttpUrl url = request.url().newBuilder().host(host.endpoint().address()).port(host.endpoint().port()).build();
-    return request.newBuilder().url(url).header("Host", authority).build();
+    return attemptBuilder(request, host, authority).build();
+  }
+
+  /**
+   * A builder of {@code request} sent to {@code host} with {@code Host: authority}: one builder per
+   * attempt, to which the attempt adds its own headers and tags before building once.
+   */
+  static Request.Builder attemptBuilder(Request request, UpstreamHost host, String authority) {
+    return request.newBuilder().url(EndpointUrls.rewrite(request.url(), host.endpoint())).header("Host", authority);
   }
 
   @Override
   public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
-    Request r = toEndpoint(request, host, authority);
-    Request.Builder b = null;
+    Request.Builder b = attemptBuilder(request, host, authority);
     if (includeAttemptCount) {
-      b = r.newBuilder().header(ATTEMPT_COUNT, Integer.toString(attempt));
+      b.header(ATTEMPT_COUNT, Integer.toString(attempt));
     }
     long connectMs = connectTimeoutMillis;
     Interceptor.Chain c = chain;
@@ -68,12 +73,13 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
       connectMs = Math.min(connectMs, ms);
       limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis),
           deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
-      b = (b == null ? r.newBuilder() : b).tag(ExchangeDeadline.class, limits);
+      b.tag(ExchangeDeadline.class, limits);
     }
-    if (b != null) {
-      r = b.build();
+    Request r = b.build();
+    int connect = (int) Math.min(Integer.MAX_VALUE, connectMs);
+    if (c.connectTimeoutMillis() != connect) { // withConnectTimeout copies the chain even for the same value
+      c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
     }
-    c = c.withConnectTimeout((int) Math.min(Integer.MAX_VALUE, connectMs), TimeUnit.MILLISECONDS);
     try {
       return c.proceed(r);
     } catch (IOException e) {
