@@ -117,7 +117,7 @@ public final class XdsClient implements AutoCloseable {
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
     this.sds = add(new SecretResourceType(), false);
-    this.metrics = new XdsMetrics(config.servers().get(0).serverUri(),
+    this.metrics = new XdsMetrics(config.servers().get(0).serverUri(), config.node().getId(),
         states.values().stream().map(TypeState::shortName).toList());
   }
 

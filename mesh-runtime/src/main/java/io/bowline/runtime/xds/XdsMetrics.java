@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code bowline.xds.apply} (timer, tag {@code type}): per response, the time the watchers took to
  *       apply the update (the mesh client compiles its snapshot and publishes it to its router).
  * </ul>
- * All meters carry the tag {@code server} (the primary server's URI). {@code type} is the short
+ * All meters carry the tags {@code server} (the primary server's URI) and {@code node} (the node id:
+ * several mesh clients of one process talking to one server keep their own meters). {@code type} is the short
  * xDS type name, e.g. {@code Listener}.
  */
 final class XdsMetrics {
@@ -38,14 +40,14 @@ final class XdsMetrics {
   static final String DECODE = "bowline.xds.decode";
   static final String APPLY = "bowline.xds.apply";
 
-  private final String server;
+  private final Tags base;
   private final List<String> types;
   private volatile boolean connected;
   private final Map<String, Map<ClientStatus.State, Integer>> counts = new ConcurrentHashMap<>();
   private final Map<MeterRegistry, Binding> bindings = new IdentityHashMap<>();
 
-  XdsMetrics(String server, List<String> types) {
-    this.server = server;
+  XdsMetrics(String server, String node, List<String> types) {
+    this.base = Tags.of("server", server, "node", node);
     this.types = List.copyOf(types);
   }
 
@@ -58,25 +60,25 @@ final class XdsMetrics {
     }
     b = new Binding();
     b.meters.add(Gauge.builder(CONNECTED, this, m -> m.connected ? 1 : 0)
-        .tag("server", server)
+        .tags(base)
         .description("1 when the ADS stream is open and has received a response")
         .strongReference(true)
         .register(registry));
     for (String type : types) {
       for (ClientStatus.State state : ClientStatus.State.values()) {
         b.meters.add(Gauge.builder(RESOURCES, this, m -> m.count(type, state))
-            .tags("server", server, "type", type, "status", state.name())
+            .tags(base.and("type", type, "status", state.name()))
             .description("xDS resources by CSDS status")
             .strongReference(true)
             .register(registry));
       }
-      b.meters.add(Counter.builder(UPDATES).tags("server", server, "type", type)
+      b.meters.add(Counter.builder(UPDATES).tags(base.and("type", type))
           .description("xDS responses accepted").register(registry));
-      b.meters.add(Counter.builder(NACKS).tags("server", server, "type", type)
+      b.meters.add(Counter.builder(NACKS).tags(base.and("type", type))
           .description("xDS responses rejected").register(registry));
-      b.meters.add(Timer.builder(DECODE).tags("server", server, "type", type)
+      b.meters.add(Timer.builder(DECODE).tags(base.and("type", type))
           .description("time to decode one xDS response's resources").register(registry));
-      b.meters.add(Timer.builder(APPLY).tags("server", server, "type", type)
+      b.meters.add(Timer.builder(APPLY).tags(base.and("type", type))
           .description("time the watchers took to apply one xDS update").register(registry));
     }
     bindings.put(registry, b);
@@ -105,22 +107,22 @@ final class XdsMetrics {
   }
 
   synchronized void accepted(String type) {
-    bindings.keySet().forEach(r -> r.counter(UPDATES, "server", server, "type", type).increment());
+    bindings.keySet().forEach(r -> r.counter(UPDATES, base.and("type", type)).increment());
   }
 
   synchronized void rejected(String type) {
-    bindings.keySet().forEach(r -> r.counter(NACKS, "server", server, "type", type).increment());
+    bindings.keySet().forEach(r -> r.counter(NACKS, base.and("type", type)).increment());
   }
 
   /** Records that decoding a response of {@code type} took {@code nanos}. */
   synchronized void decoded(String type, long nanos) {
-    bindings.keySet().forEach(r -> r.timer(DECODE, "server", server, "type", type)
+    bindings.keySet().forEach(r -> r.timer(DECODE, base.and("type", type))
         .record(nanos, TimeUnit.NANOSECONDS));
   }
 
   /** Records that the watchers took {@code nanos} to apply an update caused by a response of {@code type}. */
   synchronized void applied(String type, long nanos) {
-    bindings.keySet().forEach(r -> r.timer(APPLY, "server", server, "type", type)
+    bindings.keySet().forEach(r -> r.timer(APPLY, base.and("type", type))
         .record(nanos, TimeUnit.NANOSECONDS));
   }
 
