@@ -17,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Resilience implements AutoCloseable {
   private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
+  /** Snapshot entry → its cluster's state, already refreshed to that entry: one identity probe per call. */
+  private final IdentityCache<ClusterEntry, ClusterResilience> byEntry = new IdentityCache<>(256);
   private final IdentityCache<RetryPolicy, RetryDecider> retries = new IdentityCache<>(256);
   private final IdentityCache<FaultPolicy, FaultInjector> faults = new IdentityCache<>(64);
   private final MirrorMetrics mirrorMetrics = new MirrorMetrics();
@@ -30,6 +32,10 @@ public final class Resilience implements AutoCloseable {
 
   /** The live state of {@code entry}'s cluster, refreshed to its current config. */
   public ClusterResilience cluster(ClusterEntry entry) {
+    return byEntry.get(entry, this::lookup);
+  }
+
+  private ClusterResilience lookup(ClusterEntry entry) {
     String name = entry.cluster().name();
     ClusterResilience c = clusters.get(name);
     if (c == null) {

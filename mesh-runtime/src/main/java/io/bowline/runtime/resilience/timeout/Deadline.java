@@ -33,12 +33,21 @@ public final class Deadline {
     return timeouts.maxStreamDuration() != null ? timeouts.maxStreamDuration() : timeouts.timeout();
   }
 
-  /** A deadline {@code timeout} from now, or {@link #NONE} when it is zero. */
+  /** Timeouts at least this long start from the {@link CoarseClock} reading. */
+  static final long COARSE_MIN_NANOS = 1_000_000_000;
+
+  /**
+   * A deadline {@code timeout} from now, or {@link #NONE} when it is zero. A timeout of 1 s or
+   * more starts from the approximate clock (up to about a millisecond early, under 0.1 % of it),
+   * a shorter one from {@code System.nanoTime()}.
+   */
   public static Deadline after(Duration timeout) {
     if (timeout.isZero()) {
       return NONE;
     }
-    return new Deadline(System.nanoTime() + timeout.toNanos(), true);
+    long nanos = timeout.toNanos();
+    long now = nanos >= COARSE_MIN_NANOS ? CoarseClock.nanoTime() : System.nanoTime();
+    return new Deadline(now + nanos, true);
   }
 
   /** The {@code System.nanoTime()} value at which the timeout passes (bounded deadlines only). */
