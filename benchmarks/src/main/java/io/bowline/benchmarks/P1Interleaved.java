@@ -18,8 +18,10 @@ import okhttp3.Response;
  * JVM, measured in interleaved rounds (each round makes {@value #CALLS_PER_ROUND} calls with every
  * client in turn), so that load changes during the run hit direct, mesh and grpc-xds alike; JMH's
  * one-fork-per-benchmark order cannot give that. Prints p50/p99 per client in µs and what the
- * mesh and grpc-xds add over the direct call (about 1.5 minutes with the default 150 rounds on a
- * 2-CPU machine). Run:
+ * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
+ * difference between the round's p50 and the direct call's p50 in the same round (paired, so
+ * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
+ * minutes with the default 150 rounds on a 2-CPU machine). Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds]}.
  */
 public final class P1Interleaved {
@@ -68,18 +70,30 @@ public final class P1Interleaved {
       System.out.printf("%nP1 interleaved, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
           rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-      System.out.printf("%-28s %10s %10s %12s %12s%n", "latency (µs)", "p50", "p99", "added p50", "added p99");
+      System.out.printf("%-28s %10s %10s %12s %12s %24s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
+          "paired added p50 [95 %]");
       double[] base = null;
+      double[] baseRounds = null;
       for (Map.Entry<String, long[]> e : samples.entrySet()) {
         long[] s = e.getValue();
+        double[] roundP50 = roundMedians(s, rounds);
         Arrays.sort(s);
         double p50 = s[s.length / 2] / 1000.0;
         double p99 = s[(int) (s.length * 0.99)] / 1000.0;
         if (e.getKey().endsWith("direct")) {
           base = new double[] {p50, p99};
+          baseRounds = roundP50;
           System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
         } else {
-          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f%n", e.getKey(), p50, p99, p50 - base[0], p99 - base[1]);
+          double[] diff = new double[rounds];
+          for (int r = 0; r < rounds; r++) {
+            diff[r] = roundP50[r] - baseRounds[r];
+          }
+          Arrays.sort(diff);
+          int half = (int) Math.ceil(1.96 * Math.sqrt(rounds) / 2);
+          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %+9.1f [%+.1f, %+.1f]%n", e.getKey(), p50, p99,
+              p50 - base[0], p99 - base[1], diff[rounds / 2], diff[Math.max(0, rounds / 2 - half)],
+              diff[Math.min(rounds - 1, rounds / 2 + half)]);
         }
       }
       directChannel.shutdownNow();
@@ -88,6 +102,17 @@ public final class P1Interleaved {
       meshed.connectionPool().evictAll();
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /** The p50 of each round's calls, µs. */
+  private static double[] roundMedians(long[] samples, int rounds) {
+    double[] out = new double[rounds];
+    for (int r = 0; r < rounds; r++) {
+      long[] round = Arrays.copyOfRange(samples, r * CALLS_PER_ROUND, (r + 1) * CALLS_PER_ROUND);
+      Arrays.sort(round);
+      out[r] = round[CALLS_PER_ROUND / 2] / 1000.0;
+    }
+    return out;
   }
 
   private static int get(OkHttpClient client, Request request) throws Exception {

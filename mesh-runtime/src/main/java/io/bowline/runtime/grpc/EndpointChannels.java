@@ -4,17 +4,20 @@ import io.bowline.api.config.ClusterOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One plaintext grpc-netty {@link ManagedChannel} per endpoint {@code address:port} and connect
  * timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
- * every mesh channel of a client and created on first use. {@link #close()} shuts them all down,
- * giving calls in flight up to 5 s in total before cancelling them.
+ * every mesh channel of a client and created on first use. They run on the client's own
+ * {@link EndpointEventLoops} (started with the first channel). {@link #close()} shuts them all
+ * down, giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
   private final ConcurrentHashMap<Key, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private EndpointEventLoops loops; // guarded by this
   private volatile boolean closed;
 
   /**
@@ -39,8 +42,17 @@ public final class EndpointChannels implements AutoCloseable {
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
     return channels.computeIfAbsent(new Key(address, port, timeout), k -> NettyChannelBuilder.forAddress(address, port)
         .usePlaintext()
+        .eventLoopGroup(loops())
+        .channelType(NioSocketChannel.class)
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
+  }
+
+  private synchronized EndpointEventLoops loops() {
+    if (loops == null) {
+      loops = new EndpointEventLoops();
+    }
+    return loops;
   }
 
   /** What a channel is shared by: looked up on every call, so a record rather than a built string. */
@@ -67,5 +79,13 @@ public final class EndpointChannels implements AutoCloseable {
       }
     }
     channels.clear();
+    EndpointEventLoops l;
+    synchronized (this) {
+      l = loops;
+      loops = null;
+    }
+    if (l != null) {
+      l.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+    }
   }
 }

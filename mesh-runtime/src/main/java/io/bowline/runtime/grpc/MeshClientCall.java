@@ -3,7 +3,6 @@ package io.bowline.runtime.grpc;
 import io.bowline.api.config.CircuitBreakers;
 import io.bowline.api.config.RetryPolicy;
 import io.bowline.api.config.RoutePolicies;
-import io.bowline.api.config.RouteTimeouts;
 import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
@@ -24,7 +23,6 @@ import io.grpc.Deadline;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -39,7 +37,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code max_requests}; overflow is UNAVAILABLE + {@code UO}, gRFC A32), the effective deadline
  * of gRFC A31 (the call's deadline, capped by {@code grpc_timeout_header_max} when set, else by a
  * non-zero {@code max_stream_duration}; {@code RouteAction.timeout} is ignored for gRPC as A31
- * says; expiry is DEADLINE_EXCEEDED + {@code UT}), then attempts. Each attempt picks a host
+ * says; expiry is DEADLINE_EXCEEDED + {@code UT}; the mesh enforces the route's cap itself, see
+ * {@link MeshDeadline}), then attempts. Each attempt picks a host
  * without ejected hosts (and without tried hosts under {@code previous_hosts}), sends
  * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
  * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
@@ -95,7 +94,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private boolean admitted;
   private boolean retrying;
   private boolean committed;
-  private boolean meshDeadline;
+  private MeshDeadline meshDeadline; // null: the application's deadline (or none) governs
   private FaultDecision pendingFault;
   private String flags = "";
   private boolean mirroring; // a unary call on a route with request_mirror_policies
@@ -149,7 +148,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
     }
     RoutePolicies policies = up.route().policies();
-    upstreamOptions = withEffectiveDeadline(upstreamOptions, policies.timeouts());
     Resilience resilience = router.resilience();
     state = resilience.cluster(up.cluster());
     cb = state.circuitBreaker();
@@ -162,6 +160,10 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     mirroring = !policies.mirrors().isEmpty() && method.getType() == MethodDescriptor.MethodType.UNARY;
     FaultDecision fault = policies.fault() == null || !policies.fault().injects()
         ? null : resilience.fault(policies.fault()).decide(view, up.cluster().cluster().name());
+    meshDeadline = MeshDeadline.of(options, context, policies.timeouts());
+    if (meshDeadline != null) {
+      meshDeadline.arm(this::onMeshDeadline);
+    }
     if (fault == null) {
       admit();
     } else if (fault.delays()) {
@@ -173,28 +175,43 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
   }
 
-  /** gRFC A31: the application deadline, never extended, capped by the route's settings. */
-  private CallOptions withEffectiveDeadline(CallOptions o, RouteTimeouts t) {
-    Duration cap = null;
-    if (t.grpcTimeoutHeaderMax() != null) {
-      cap = t.grpcTimeoutHeaderMax().isZero() ? null : t.grpcTimeoutHeaderMax();
-    } else if (t.maxStreamDuration() != null && !t.maxStreamDuration().isZero()) {
-      cap = t.maxStreamDuration();
+  /**
+   * The route's cap ({@link MeshDeadline}) has passed: a fault delay or back-off in progress ends
+   * the call here; an attempt in flight is cancelled, and its listener ends the call with
+   * DEADLINE_EXCEEDED and {@code UT}.
+   */
+  private synchronized void onMeshDeadline() {
+    if (closed) {
+      return;
     }
-    if (cap == null) {
-      return o;
+    boolean waiting = timer != null;
+    if (waiting) {
+      timer.cancel(false);
+      timer = null;
     }
-    Deadline d = Deadline.after(cap.toNanos(), TimeUnit.NANOSECONDS);
-    Deadline app = o.getDeadline();
-    Deadline inherited = context.getDeadline();
-    if (inherited != null && (app == null || inherited.isBefore(app))) {
-      app = inherited;
+    if (pendingFault != null) {
+      pendingFault.finish();
+      pendingFault = null;
     }
-    if (app != null && !d.isBefore(app)) {
-      return o;
+    if (!waiting && delegate != null) {
+      delegate.cancel("max_stream_duration reached", null);
+      return;
     }
-    meshDeadline = true;
-    return o.withDeadline(d);
+    closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UT)));
+  }
+
+  private static Status meshDeadlineStatus() {
+    return Status.DEADLINE_EXCEEDED.withDescription("mesh local reply: max_stream_duration reached (UT)");
+  }
+
+  /** Milliseconds left before the application's deadline or the route's cap, whichever is first. */
+  private long callRemainingMillis() {
+    long left = Long.MAX_VALUE;
+    Deadline d = upstreamOptions.getDeadline();
+    if (d != null) {
+      left = d.timeRemaining(TimeUnit.MILLISECONDS);
+    }
+    return meshDeadline == null ? left : Math.min(left, meshDeadline.remainingMillis());
   }
 
   private static Status abortStatus(FaultDecision fault) {
@@ -320,6 +337,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   private void release() {
+    if (meshDeadline != null) {
+      meshDeadline.disarm();
+    }
     if (retrying) {
       cb.releaseRetry();
       retrying = false;
@@ -486,6 +506,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     @Override
     public void onClose(Status status, Metadata trailers) {
       chosen.onRequestEnd();
+      if (status.getCode() == Status.Code.CANCELLED && meshDeadline != null && meshDeadline.fired()) {
+        status = meshDeadlineStatus(); // cancelled by onMeshDeadline
+      }
       Outcome outcome = outcome(status, trailers);
       OutlierDetector od = state.outlier();
       synchronized (MeshClientCall.this) {
@@ -509,16 +532,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         release();
         String all = ResponseFlags.join(flags, end);
         if (outcome == Outcome.PER_TRY_TIMEOUT
-            || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && meshDeadline && deadlineExpired())) {
+            || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && meshDeadline != null && meshDeadline.fired())) {
           all = ResponseFlags.join(all, ResponseFlags.UT);
         }
         listener.onClose(status, flagged(trailers, all));
       }
-    }
-
-    private boolean deadlineExpired() {
-      Deadline d = upstreamOptions.getDeadline();
-      return d != null && d.isExpired();
     }
 
     /** Schedules the next attempt after the back-off; false when the retry budget or deadline forbids it. */
@@ -532,8 +550,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
       retrying = true;
       long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
-      Deadline d = upstreamOptions.getDeadline();
-      if (d != null && d.timeRemaining(TimeUnit.MILLISECONDS) <= wait) {
+      if (callRemainingMillis() <= wait) {
         return false;
       }
       int next = n + 1;
@@ -556,7 +573,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
      */
     private Outcome outcome(Status status, Metadata trailers) {
       Status.Code code = status.getCode();
-      if (code == Status.Code.DEADLINE_EXCEEDED && !responded) {
+      if (code == Status.Code.DEADLINE_EXCEEDED && !responded && (meshDeadline == null || !meshDeadline.fired())) {
         Deadline d = upstreamOptions.getDeadline();
         if (d == null || !d.isExpired()) {
           return Outcome.PER_TRY_TIMEOUT;

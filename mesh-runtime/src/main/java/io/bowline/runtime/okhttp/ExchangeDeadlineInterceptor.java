@@ -2,6 +2,7 @@ package io.bowline.runtime.okhttp;
 
 import java.io.IOException;
 import java.net.Socket;
+import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;

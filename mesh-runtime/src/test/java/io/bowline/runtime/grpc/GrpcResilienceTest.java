@@ -209,6 +209,31 @@ class GrpcResilienceTest {
   }
 
   @Test
+  void theRouteCapIsEnforcedByTheMeshAndNotSentAsGrpcTimeoutWhileTheApplicationDeadlineIs() throws Exception {
+    a.then(Action.ok(1), Action.ok(1)).otherwise(Action.hanging());
+    start(RouteAction.newBuilder().setMaxStreamDuration(
+        RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(300))), cluster(), a.port());
+    assertThat(call()).isEqualTo("OK a");
+    assertThat(call(CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS))).isEqualTo("OK a");
+    // as Envoy's router: max_stream_duration does not travel upstream; the application's deadline does
+    assertThat(a.deadlines()).containsExactly(false, true);
+    long t0 = System.nanoTime();
+    assertThat(call()).isEqualTo("DEADLINE_EXCEEDED [UT]");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(250L, 5_000L);
+  }
+
+  @Test
+  void theRouteCapEndsAFaultDelay() throws Exception {
+    start(faulty(HTTPFault.newBuilder().setDelay(FaultDelay.newBuilder().setFixedDelay(ms(10_000)).setPercentage(all())).build())
+        .toBuilder().setRoute(RouteAction.newBuilder().setCluster(V1).setMaxStreamDuration(
+            RouteAction.MaxStreamDuration.newBuilder().setMaxStreamDuration(ms(200)))).build(), cluster(), a.port());
+    long t0 = System.nanoTime();
+    assertThat(call()).isEqualTo("DEADLINE_EXCEEDED [UT]");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(5_000L);
+    assertThat(a.calls()).isZero();
+  }
+
+  @Test
   void maxStreamDurationBoundsTheCallAndZeroHeaderMaxMeansTheApplicationDeadlineOnly() throws Exception {
     a.otherwise(Action.hanging());
     start(RouteAction.newBuilder().setMaxStreamDuration(

@@ -50,6 +50,7 @@ public final class ScriptedGrpcServer implements AutoCloseable {
   private final ConcurrentLinkedQueue<Action> script = new ConcurrentLinkedQueue<>();
   private final List<String> attempts = Collections.synchronizedList(new ArrayList<>());
   private final List<String> authorities = Collections.synchronizedList(new ArrayList<>());
+  private final List<Boolean> deadlines = Collections.synchronizedList(new ArrayList<>());
   private volatile Action fallback = Action.ok(1);
 
   public ScriptedGrpcServer(String name) throws IOException {
@@ -95,6 +96,13 @@ public final class ScriptedGrpcServer implements AutoCloseable {
     }
   }
 
+  /** Whether each call in order arrived with a deadline ({@code grpc-timeout}). */
+  public List<Boolean> deadlines() {
+    synchronized (deadlines) {
+      return List.copyOf(deadlines);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     server.shutdownNow();
@@ -120,6 +128,7 @@ public final class ScriptedGrpcServer implements AutoCloseable {
       String attempt = headers.get(ATTEMPT);
       attempts.add(attempt == null ? "-" : attempt);
       authorities.add(String.valueOf(call.getAuthority()));
+      deadlines.add(io.grpc.Context.current().getDeadline() != null);
       Action a = script.poll();
       Action action = a == null ? fallback : a;
       if (!action.hang() && action.status() != Status.Code.OK) {

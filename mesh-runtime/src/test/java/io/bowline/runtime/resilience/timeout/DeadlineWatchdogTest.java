@@ -1,4 +1,4 @@
-package io.bowline.runtime.okhttp;
+package io.bowline.runtime.resilience.timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.bowline.runtime.okhttp;
+package io.bowline.runtime.resilience.timeout;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -7,8 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs an action when a deadline passes, unless it is disarmed first: the headers deadline of
- * {@link ExchangeDeadlineInterceptor}. One daemon thread serves the whole JVM.
+ * Runs an action when a deadline passes, unless it is disarmed first: the OkHttp adapter's exchange
+ * deadlines and the far timers of the gRPC endpoint channels (call deadlines). One daemon thread
+ * serves the whole JVM.
  *
  * <p>okio's {@code AsyncTimeout} does the same job but takes a lock and wakes its watchdog thread
  * on every arm whose deadline becomes the earliest, which for one call at a time is every call
@@ -21,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Deadlines are {@link System#nanoTime()} values; an action runs on the watchdog thread at (not
  * before) its deadline, and must be short and must not throw.
  */
-final class DeadlineWatchdog {
+public final class DeadlineWatchdog {
   static final long HORIZON_MILLIS = 1000;
   static final long IDLE_LINGER_SECONDS = 60;
 
@@ -39,7 +40,7 @@ final class DeadlineWatchdog {
   }
 
   /** The JVM's watchdog. */
-  static DeadlineWatchdog get() {
+  public static DeadlineWatchdog get() {
     return INSTANCE;
   }
 
@@ -48,7 +49,7 @@ final class DeadlineWatchdog {
    *
    * @return the handle to {@link Armed#disarm()} once the guarded work is done
    */
-  Armed arm(long deadlineNanoTime, Runnable onExpiry) {
+  public Armed arm(long deadlineNanoTime, Runnable onExpiry) {
     Armed a = new Armed(deadlineNanoTime, onExpiry);
     pending.add(a);
     if (before(deadlineNanoTime, wakeAt)) { // read after the insertion: see run()
@@ -115,7 +116,7 @@ final class DeadlineWatchdog {
   }
 
   /** One armed deadline. */
-  final class Armed {
+  public final class Armed {
     static final int ARMED = 0;
     static final int DISARMED = 1;
     static final int FIRED = 2;
@@ -134,7 +135,7 @@ final class DeadlineWatchdog {
      *
      * @return whether the deadline passed and the action ran (or is running)
      */
-    boolean disarm() {
+    public boolean disarm() {
       if (state.compareAndSet(ARMED, DISARMED)) {
         pending.remove(this);
         return false;
