@@ -40,7 +40,8 @@ import java.util.concurrent.TimeUnit;
  * of gRFC A31 (the call's deadline, capped by {@code grpc_timeout_header_max} when set, else by a
  * non-zero {@code max_stream_duration}; {@code RouteAction.timeout} is ignored for gRPC as A31
  * says; expiry is DEADLINE_EXCEEDED + {@code UT}), then attempts. Each attempt picks a host
- * without ejected hosts (and without tried hosts under {@code previous_hosts}), sends
+ * without ejected hosts (and without tried hosts under {@code previous_hosts}), takes the chosen
+ * endpoint's host name as its {@code :authority} under {@code auto_host_rewrite}, sends
  * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
  * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
  * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
@@ -251,6 +252,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     Metadata h = attemptHeaders(n);
     CallOptions o = upstreamOptions;
+    if (upstream.mutation().autoHostRewrite()) {
+      String authority = upstream.mutation().attemptAuthority(chosen.endpoint(), o.getAuthority());
+      if (!authority.equals(o.getAuthority())) {
+        o = o.withAuthority(authority);
+      }
+    }
     if (retryPolicy != null && retryPolicy.perTryTimeout() != null && !retryPolicy.perTryTimeout().isZero()) {
       Deadline perTry = Deadline.after(retryPolicy.perTryTimeout().toNanos(), TimeUnit.NANOSECONDS);
       if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {

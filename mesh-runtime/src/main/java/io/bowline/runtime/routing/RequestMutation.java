@@ -1,6 +1,7 @@
 package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.HeaderMutations;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.List;
 /**
  * What routing does to a forwarded request and its response, compiled once per route (and per
  * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@link HostRewriter};
- * the route's wins over the weighted cluster's literal), and the header edits of every level. Levels apply
+ * the route's wins over the weighted cluster's literal; {@code auto_host_rewrite} is applied per
+ * attempt through {@link #attemptAuthority}), and the header edits of every level. Levels apply
  * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
  * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
  * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
@@ -22,13 +24,15 @@ public final class RequestMutation {
 
   private final PathRewriter path;
   private final HostRewriter authority;
+  private final boolean autoHost;
   private final HeaderMutations[] levels;
   private final boolean requestHeaders;
   private final boolean responseHeaders;
 
   RequestMutation(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
     this.path = path;
-    this.authority = authority;
+    this.autoHost = authority != null && authority.fromUpstreamHost();
+    this.authority = autoHost ? null : authority;
     List<HeaderMutations> nonEmpty = new ArrayList<>();
     boolean req = false;
     boolean resp = false;
@@ -49,7 +53,10 @@ public final class RequestMutation {
     return m.isEmpty() ? NONE : m;
   }
 
-  /** Whether the request changes (path, authority or headers). */
+  /**
+   * Whether the request changes before any host is picked (path, authority or headers);
+   * {@code auto_host_rewrite} is not counted (see {@link #autoHostRewrite()}).
+   */
   public boolean changesRequest() {
     return path != null || authority != null || requestHeaders;
   }
@@ -59,8 +66,29 @@ public final class RequestMutation {
     return responseHeaders;
   }
 
+  /** Whether each attempt's {@code :authority} is the chosen endpoint's host name ({@code auto_host_rewrite}). */
+  public boolean autoHostRewrite() {
+    return autoHost;
+  }
+
+  /**
+   * The {@code :authority} of an attempt sent to {@code endpoint}: under {@code auto_host_rewrite}
+   * the endpoint's {@link Endpoint#hostname() hostname} as it is (no port), when it has one;
+   * otherwise {@code authority}. Allocation-free.
+   *
+   * @param endpoint the endpoint the load balancer chose for this attempt
+   * @param authority the authority the request has after the other rewrites
+   */
+  public String attemptAuthority(Endpoint endpoint, String authority) {
+    if (!autoHost) {
+      return authority;
+    }
+    String hostname = endpoint.hostname();
+    return hostname.isEmpty() ? authority : hostname;
+  }
+
   boolean isEmpty() {
-    return !changesRequest() && !changesResponse();
+    return !changesRequest() && !changesResponse() && !autoHost;
   }
 
   /**

@@ -295,6 +295,9 @@ final class RouteParser {
         PathRewrite.Regex r = regexRewrite(a.getHostRewritePathRegex(), at + ".host_rewrite_path_regex");
         dynamicHost = new RouteAction.HostRewrite.PathRegex(r.pattern(), r.substitution());
         break;
+      case AUTO_HOST_REWRITE:
+        dynamicHost = a.getAutoHostRewrite().getValue() ? RouteAction.HostRewrite.Auto.INSTANCE : null;
+        break;
       default:
         throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT), "not supported");
     }
