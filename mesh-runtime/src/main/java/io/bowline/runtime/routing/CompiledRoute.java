@@ -112,10 +112,12 @@ final class CompiledRoute {
     if (mostSpecificWins) {
       java.util.Collections.reverse(levels);
     }
-    HostRewriter host = options.hostRewriteLiteral() != null || options.hostRewrite() != null
+    // auto_host_rewrite acts per attempt, after the weighted cluster's literal (Envoy's order)
+    boolean auto = options.hostRewrite() instanceof RouteAction.HostRewrite.Auto;
+    HostRewriter host = options.hostRewriteLiteral() != null || (options.hostRewrite() != null && !auto)
         ? HostRewriter.compile(options.hostRewriteLiteral(), options.hostRewrite())
         : HostRewriter.compile(cw != null ? cw.hostRewriteLiteral() : null, null);
-    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, levels);
+    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, auto, levels);
   }
 
   boolean matches(MeshRequest request) {

@@ -9,8 +9,8 @@ import java.util.List;
  * Envoy's {@code host_rewrite_specifier} for a forwarded request: {@code host_rewrite_literal},
  * {@code host_rewrite_header} (first value; absent or empty keeps the host) or
  * {@code host_rewrite_path_regex} (RE2 replace-all over the path without its query; an empty
- * result keeps the host) or {@code auto_host_rewrite} (nothing per request: the adapters name each
- * attempt after its endpoint, see {@link RequestMutation#attemptAuthority}).
+ * result keeps the host). {@code auto_host_rewrite} has no rewriter: it depends on each attempt's
+ * endpoint, so {@link RequestMutation#attemptAuthority} applies it.
  */
 abstract class HostRewriter {
 
@@ -22,24 +22,10 @@ abstract class HostRewriter {
     return null;
   }
 
-  /** Whether the host comes from the upstream endpoint of each attempt ({@code auto_host_rewrite}). */
-  boolean fromUpstreamHost() {
-    return false;
-  }
-
-  private static final HostRewriter AUTO = new HostRewriter() {
-    @Override
-    String host(MeshRequest original) {
-      return null;
-    }
-
-    @Override
-    boolean fromUpstreamHost() {
-      return true;
-    }
-  };
-
-  /** The rewriter for a literal or a request-dependent rewrite (at most one set), or {@code null}. */
+  /**
+   * The rewriter for a literal or a request-dependent rewrite (at most one set), or {@code null}
+   * (also for {@code auto_host_rewrite}).
+   */
   static HostRewriter compile(String literal, HostRewrite rewrite) {
     if (literal != null) {
       return new HostRewriter() {
@@ -53,9 +39,6 @@ abstract class HostRewriter {
           return literal;
         }
       };
-    }
-    if (rewrite instanceof HostRewrite.Auto) {
-      return AUTO;
     }
     if (rewrite instanceof HostRewrite.Header h) {
       String name = h.name();

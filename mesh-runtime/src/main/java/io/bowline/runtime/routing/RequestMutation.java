@@ -10,7 +10,8 @@ import java.util.List;
  * What routing does to a forwarded request and its response, compiled once per route (and per
  * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@link HostRewriter};
  * the route's wins over the weighted cluster's literal; {@code auto_host_rewrite} is applied per
- * attempt through {@link #attemptAuthority}), and the header edits of every level. Levels apply
+ * attempt through {@link #attemptAuthority}, over whatever the request has then, as Envoy's
+ * router does when the upstream host is chosen), and the header edits of every level. Levels apply
  * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
  * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
  * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
@@ -20,7 +21,7 @@ public final class RequestMutation {
   public static final String ORIGINAL_PATH_HEADER = "x-envoy-original-path";
 
   /** Changes nothing. */
-  public static final RequestMutation NONE = new RequestMutation(null, null, List.of());
+  public static final RequestMutation NONE = new RequestMutation(null, null, false, List.of());
 
   private final PathRewriter path;
   private final HostRewriter authority;
@@ -29,10 +30,10 @@ public final class RequestMutation {
   private final boolean requestHeaders;
   private final boolean responseHeaders;
 
-  RequestMutation(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
+  RequestMutation(PathRewriter path, HostRewriter authority, boolean autoHost, List<HeaderMutations> levels) {
     this.path = path;
-    this.autoHost = authority != null && authority.fromUpstreamHost();
-    this.authority = autoHost ? null : authority;
+    this.authority = authority;
+    this.autoHost = autoHost;
     List<HeaderMutations> nonEmpty = new ArrayList<>();
     boolean req = false;
     boolean resp = false;
@@ -48,8 +49,8 @@ public final class RequestMutation {
     this.responseHeaders = resp;
   }
 
-  static RequestMutation of(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
-    RequestMutation m = new RequestMutation(path, authority, levels);
+  static RequestMutation of(PathRewriter path, HostRewriter authority, boolean autoHost, List<HeaderMutations> levels) {
+    RequestMutation m = new RequestMutation(path, authority, autoHost, levels);
     return m.isEmpty() ? NONE : m;
   }
 
