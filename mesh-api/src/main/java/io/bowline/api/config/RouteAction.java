@@ -109,11 +109,14 @@ public sealed interface RouteAction {
    * @param clusterNotFoundResponseCode {@code cluster_not_found_response_code}: 503 (default), 404 or 500
    * @param hostRewrite {@code host_rewrite_header}, {@code host_rewrite_path_regex} or
    *     {@code auto_host_rewrite}, or {@code null}; at most one of this and {@code hostRewriteLiteral}
+   * @param appendXForwardedHost {@code append_x_forwarded_host}: when one of these rewrites changes
+   *     the host, the host it had is appended to {@code x-forwarded-host} (unless it is already the
+   *     last value there)
    * @throws IllegalArgumentException if both host rewrites are set or the code is not 503, 404 or 500
    */
   record ForwardOptions(
       PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
-      HostRewrite hostRewrite) {
+      HostRewrite hostRewrite, boolean appendXForwardedHost) {
     /** Nothing rewritten, no hash policy, 503 for an unknown cluster. */
     public static final ForwardOptions NONE = new ForwardOptions(null, null, List.of(), 503);
 
@@ -125,6 +128,13 @@ public sealed interface RouteAction {
       if (hostRewriteLiteral != null && hostRewrite != null) {
         throw new IllegalArgumentException("only one host_rewrite_specifier may be set");
       }
+    }
+
+    /** Options that leave {@code x-forwarded-host} alone. */
+    public ForwardOptions(
+        PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
+        HostRewrite hostRewrite) {
+      this(pathRewrite, hostRewriteLiteral, hashPolicies, clusterNotFoundResponseCode, hostRewrite, false);
     }
 
     /** Options with at most a literal host rewrite. */

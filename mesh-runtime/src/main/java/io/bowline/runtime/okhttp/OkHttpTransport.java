@@ -21,7 +21,7 @@ import okhttp3.internal.http2.StreamResetException;
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host} (or, under {@code auto_host_rewrite}, setting it to the
- * endpoint's host name when it has one), adds {@code x-envoy-attempt-count} when the virtual
+ * endpoint's host name when it has one, with {@code append_x_forwarded_host}), adds {@code x-envoy-attempt-count} when the virtual
  * host asks for it, and bounds the attempt with an {@link ExchangeDeadline} (enforced by
  * {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout} and the route timeout's remainder
  * until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
@@ -65,7 +65,17 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
 
   @Override
   public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
-    Request.Builder b = attemptBuilder(request, host, mutation.attemptAuthority(host.endpoint(), authority));
+    Request.Builder b;
+    if (mutation.autoHostRewrite()) {
+      b = attemptBuilder(request, host, mutation.attemptAuthority(host.endpoint(), authority));
+      String forwarded = mutation.attemptForwardedHost(host.endpoint(), authority,
+          request.header(RequestMutation.FORWARDED_HOST_HEADER));
+      if (forwarded != null) {
+        b.header(RequestMutation.FORWARDED_HOST_HEADER, forwarded);
+      }
+    } else {
+      b = attemptBuilder(request, host, authority);
+    }
     if (includeAttemptCount) {
       b.header(ATTEMPT_COUNT, Integer.toString(attempt));
     }

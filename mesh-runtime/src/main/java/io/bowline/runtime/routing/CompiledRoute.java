@@ -113,11 +113,14 @@ final class CompiledRoute {
       java.util.Collections.reverse(levels);
     }
     // auto_host_rewrite acts per attempt, after the weighted cluster's literal (Envoy's order)
+    // (append_x_forwarded_host is the route's: it covers the route's rewrites, not the weighted cluster's literal)
     boolean auto = options.hostRewrite() instanceof RouteAction.HostRewrite.Auto;
-    HostRewriter host = options.hostRewriteLiteral() != null || (options.hostRewrite() != null && !auto)
+    boolean routeRewrite = options.hostRewriteLiteral() != null || (options.hostRewrite() != null && !auto);
+    HostRewriter host = routeRewrite
         ? HostRewriter.compile(options.hostRewriteLiteral(), options.hostRewrite())
         : HostRewriter.compile(cw != null ? cw.hostRewriteLiteral() : null, null);
-    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, auto, levels);
+    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, auto,
+        options.appendXForwardedHost() && (routeRewrite || auto), levels);
   }
 
   boolean matches(MeshRequest request) {

@@ -74,11 +74,13 @@ class AutoHostRewriteTest {
       clusters.add(dns(name("strict-dns", adapter), Cluster.DiscoveryType.STRICT_DNS, endpoint("localhost", backend, "")));
       clusters.add(dns(name("logical-dns-named", adapter), Cluster.DiscoveryType.LOGICAL_DNS,
           endpoint("localhost", backend, "logical.named.example")));
+      eds(clusters, assignments, name("forwarded", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("retry", adapter),
           endpoint("127.0.0.1", failing, "first.example"), endpoint("127.0.0.1", backend, "second.example"));
-      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "retry")) {
+      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry")) {
         listeners.add(listener(host(row, adapter), 80));
         RouteAction.Builder action = RouteAction.newBuilder().setCluster(name(row, adapter)).setAutoHostRewrite(BoolValue.of(true));
+        action.setAppendXForwardedHost(row.equals("forwarded") || row.equals("retry"));
         if (row.equals("retry")) {
           action.setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx,unavailable").setNumRetries(UInt32Value.of(2))
               .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
@@ -115,10 +117,20 @@ class AutoHostRewriteTest {
     return row + "-" + adapter.name().toLowerCase() + ".default.svc.cluster.local";
   }
 
-  private String authority(String row, Adapter adapter) {
+  private Map<String, String> seen(String row, Adapter adapter) {
     Adapter.Outcome outcome = adapter.call(mesh, host(row, adapter), "/svc.Foo/Get", Map.of());
     assertThat(outcome.summary()).isEqualTo("b");
-    return outcome.headers().get("x-seen-authority");
+    return outcome.headers();
+  }
+
+  private String authority(String row, Adapter adapter) {
+    return seen(row, adapter).get("x-seen-authority");
+  }
+
+  /** The authority a call to {@code row} has before any rewrite. */
+  private static String original(String row, Adapter adapter) {
+    // OkHttp leaves the default port out of Host; a gRPC channel's authority is its target
+    return adapter == Adapter.GRPC ? host(row, adapter) + ":80" : host(row, adapter);
   }
 
   @ParameterizedTest
@@ -130,9 +142,17 @@ class AutoHostRewriteTest {
   @ParameterizedTest
   @EnumSource(Adapter.class)
   void anEndpointWithoutHostnameKeepsTheAuthority(Adapter adapter) {
-    String host = host("unnamed", adapter);
-    // OkHttp leaves the default port out of Host; a gRPC channel's authority is its target
-    assertThat(authority("unnamed", adapter)).isEqualTo(adapter == Adapter.GRPC ? host + ":80" : host);
+    Map<String, String> seen = seen("unnamed", adapter);
+    assertThat(seen).containsEntry("x-seen-authority", original("unnamed", adapter));
+    assertThat(seen).doesNotContainKey("x-seen-x-forwarded-host");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void appendXForwardedHostKeepsTheReplacedAuthority(Adapter adapter) {
+    Map<String, String> seen = seen("forwarded", adapter);
+    assertThat(seen).containsEntry("x-seen-authority", "b.named.example");
+    assertThat(seen).containsEntry("x-seen-x-forwarded-host", original("forwarded", adapter));
   }
 
   @ParameterizedTest
@@ -155,8 +175,11 @@ class AutoHostRewriteTest {
     }
     List<String> failed = adapter == Adapter.GRPC
         ? grpcFailing.authorities()
-        : httpFailing.requests().stream().map(h -> h.get("host")).toList();
-    assertThat(failed).isNotEmpty().containsOnly("first.example");
+        : httpFailing.requests().stream().map(h -> h.get("host") + " " + h.get("x-forwarded-host")).toList();
+    assertThat(failed).isNotEmpty().containsOnly(adapter == Adapter.GRPC
+        ? "first.example" : "first.example " + original("retry", adapter));
+    assertThat(seen("retry", adapter)).as("every attempt appends the authority the call had, not an earlier attempt's host")
+        .containsEntry("x-seen-x-forwarded-host", original("retry", adapter));
   }
 
   private static void eds(List<Cluster> clusters, List<ClusterLoadAssignment> assignments, String name, LbEndpoint... endpoints) {

@@ -160,6 +160,38 @@ class RouteActionTest {
   }
 
   @Test
+  void appendXForwardedHostAppendsTheReplacedHostUnlessItIsAlreadyLast() {
+    Route literal = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, "new.example", List.of(), 503, null, true)));
+    Recorded plain = apply(table(literal), new TestRequest("h", "/"));
+    assertThat(plain.authority).isEqualTo("new.example");
+    assertThat(plain.headers.get("x-forwarded-host")).containsExactly("h");
+    assertThat(apply(table(literal), new TestRequest("h", "/").header("x-forwarded-host", "edge")).headers.get("x-forwarded-host"))
+        .containsExactly("edge,h");
+    assertThat(apply(table(literal), new TestRequest("h", "/").header("x-forwarded-host", "edge, h")).headers.get("x-forwarded-host"))
+        .containsExactly("edge, h");
+    Route headerUnset = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, new RouteAction.HostRewrite.Header("x-host"), true)));
+    assertThat(apply(table(headerUnset), new TestRequest("h", "/")).headers).doesNotContainKey("x-forwarded-host");
+
+    Route auto = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE, true)));
+    RequestMutation m = ((RouteDecision.Forward) table(auto).route(new TestRequest("h", "/"))).mutation();
+    Endpoint named = new Endpoint("10.0.0.1", 8080, 1, Endpoint.HealthStatus.HEALTHY, "one.example");
+    Endpoint unnamed = new Endpoint("10.0.0.2", 8080, 1, Endpoint.HealthStatus.HEALTHY);
+    assertThat(m.attemptForwardedHost(named, "h", null)).isEqualTo("h");
+    assertThat(m.attemptForwardedHost(named, "h", "edge")).isEqualTo("edge,h");
+    assertThat(m.attemptForwardedHost(named, "h", "edge,h")).isNull();
+    assertThat(m.attemptForwardedHost(unnamed, "h", null)).as("no rewrite, nothing appended").isNull();
+
+    // a weighted cluster's literal is not the route's rewrite: append_x_forwarded_host does not cover it
+    var cw = new RouteAction.ClusterWeight("c", 1, HeaderMutations.NONE, "from-cluster");
+    Route weighted = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw),
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, null, true)));
+    assertThat(apply(table(weighted), new TestRequest("h", "/")).headers).doesNotContainKey("x-forwarded-host");
+  }
+
+  @Test
   void appendActionsFollowEnvoy() {
     HeaderMutations m = new HeaderMutations(List.of(
         new HeaderValueOption("x-append", "new", AppendAction.APPEND_IF_EXISTS_OR_ADD),

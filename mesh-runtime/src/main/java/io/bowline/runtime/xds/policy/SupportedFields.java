@@ -90,7 +90,7 @@ public final class SupportedFields {
     message(RouteAction.getDefaultInstance())
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
             "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "host_rewrite_header",
-            "host_rewrite_path_regex", "auto_host_rewrite", "hash_policy",
+            "host_rewrite_path_regex", "auto_host_rewrite", "append_x_forwarded_host", "hash_policy",
             "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout");
     message(RouteAction.MaxStreamDuration.getDefaultInstance())
         .supported("max_stream_duration", "grpc_timeout_header_max");

@@ -316,7 +316,8 @@ final class RouteParser {
       default:
         notFound = 503;
     }
-    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost);
+    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost,
+        a.getAppendXForwardedHost());
   }
 
   private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)

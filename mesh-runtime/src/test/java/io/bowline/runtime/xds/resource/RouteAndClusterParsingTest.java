@@ -145,9 +145,10 @@ class RouteAndClusterParsingTest {
   void autoHostRewriteAndEndpointHostnameParse() throws Exception {
     var on = parse(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
         .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("c")
-            .setAutoHostRewrite(BoolValue.of(true))).build());
-    assertThat(((RouteAction.ToCluster) on.virtualHosts().get(0).routes().get(0).action()).options().hostRewrite())
-        .isEqualTo(RouteAction.HostRewrite.Auto.INSTANCE);
+            .setAutoHostRewrite(BoolValue.of(true)).setAppendXForwardedHost(true)).build());
+    var options = ((RouteAction.ToCluster) on.virtualHosts().get(0).routes().get(0).action()).options();
+    assertThat(options.hostRewrite()).isEqualTo(RouteAction.HostRewrite.Auto.INSTANCE);
+    assertThat(options.appendXForwardedHost()).isTrue();
     var off = parse(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
         .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("c")
             .setAutoHostRewrite(BoolValue.of(false))).build());
