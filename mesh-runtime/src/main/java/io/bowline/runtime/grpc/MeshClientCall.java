@@ -258,9 +258,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     String forwardedHost = null;
     if (upstream.mutation().autoHostRewrite()) {
       String authority = upstream.mutation().attemptAuthority(chosen.endpoint(), o.getAuthority());
+      forwardedHost = upstream.mutation().attemptForwardedHost(chosen.endpoint(), o.getAuthority(),
+          forwardedHost(headers));
       if (!authority.equals(o.getAuthority())) {
-        forwardedHost = upstream.mutation().attemptForwardedHost(chosen.endpoint(), o.getAuthority(),
-            forwardedHost(headers));
         o = o.withAuthority(authority);
       }
     }

@@ -21,10 +21,10 @@ import okhttp3.internal.http2.StreamResetException;
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host} (or, under {@code auto_host_rewrite}, setting it to the
- * endpoint's host name when it has one, with {@code append_x_forwarded_host}), adds {@code x-envoy-attempt-count} when the virtual
- * host asks for it, and bounds the attempt with an {@link ExchangeDeadline} (enforced by
- * {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout} and the route timeout's remainder
- * until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
+ * endpoint's host name when it has one, with {@code append_x_forwarded_host}), adds
+ * {@code x-envoy-attempt-count} when the virtual host asks for it, and bounds the attempt with an
+ * {@link ExchangeDeadline} (enforced by {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout}
+ * and the route timeout's remainder until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
  * the body, as deadlines that a trickling upstream cannot outlast; the connect by the cluster's
  * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s.
  */
