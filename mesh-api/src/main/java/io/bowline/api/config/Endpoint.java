@@ -9,17 +9,27 @@ import java.util.Objects;
  * @param port TCP port, 1–65535
  * @param weight {@code load_balancing_weight}, ≥ 1 (1 when unset)
  * @param health {@code health_status}
+ * @param hostname the host's name for {@code RouteAction.auto_host_rewrite}: Envoy
+ *     {@code config.endpoint.v3.Endpoint.hostname}, or for an endpoint a LOGICAL_DNS/STRICT_DNS
+ *     cluster resolved, that field or else the DNS name it was resolved from (without port);
+ *     {@code ""} when the endpoint has none
  */
-public record Endpoint(String address, int port, int weight, HealthStatus health) {
+public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname) {
   public Endpoint {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(hostname, "hostname");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("endpoint " + address + ": port out of range: " + port);
     }
     if (weight < 1) {
       throw new IllegalArgumentException("endpoint " + address + ":" + port + ": weight must be >= 1");
     }
+  }
+
+  /** An endpoint without a host name. */
+  public Endpoint(String address, int port, int weight, HealthStatus health) {
+    this(address, port, weight, health, "");
   }
 
   /** {@code address:port}. */

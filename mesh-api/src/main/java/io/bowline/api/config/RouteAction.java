@@ -107,13 +107,16 @@ public sealed interface RouteAction {
    * @param hostRewriteLiteral {@code host_rewrite_literal}, or {@code null}
    * @param hashPolicies {@code hash_policy}, in order
    * @param clusterNotFoundResponseCode {@code cluster_not_found_response_code}: 503 (default), 404 or 500
-   * @param hostRewrite {@code host_rewrite_header} or {@code host_rewrite_path_regex}, or {@code null};
-   *     at most one of this and {@code hostRewriteLiteral}
+   * @param hostRewrite {@code host_rewrite_header}, {@code host_rewrite_path_regex} or
+   *     {@code auto_host_rewrite}, or {@code null}; at most one of this and {@code hostRewriteLiteral}
+   * @param appendXForwardedHost {@code append_x_forwarded_host}: when one of these rewrites changes
+   *     the host, the host it had is appended to {@code x-forwarded-host} (unless it is already the
+   *     last value there)
    * @throws IllegalArgumentException if both host rewrites are set or the code is not 503, 404 or 500
    */
   record ForwardOptions(
       PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
-      HostRewrite hostRewrite) {
+      HostRewrite hostRewrite, boolean appendXForwardedHost) {
     /** Nothing rewritten, no hash policy, 503 for an unknown cluster. */
     public static final ForwardOptions NONE = new ForwardOptions(null, null, List.of(), 503);
 
@@ -127,6 +130,13 @@ public sealed interface RouteAction {
       }
     }
 
+    /** Options that leave {@code x-forwarded-host} alone. */
+    public ForwardOptions(
+        PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
+        HostRewrite hostRewrite) {
+      this(pathRewrite, hostRewriteLiteral, hashPolicies, clusterNotFoundResponseCode, hostRewrite, false);
+    }
+
     /** Options with at most a literal host rewrite. */
     public ForwardOptions(
         PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode) {
@@ -134,8 +144,21 @@ public sealed interface RouteAction {
     }
   }
 
-  /** A host rewrite computed from the request: Envoy {@code RouteAction.host_rewrite_specifier}. */
+  /**
+   * A host rewrite computed from the request or from the upstream host: Envoy
+   * {@code RouteAction.host_rewrite_specifier}.
+   */
   sealed interface HostRewrite {
+    /**
+     * {@code auto_host_rewrite: true}: each attempt's {@code :authority} becomes the host name of
+     * the endpoint the load balancer chose ({@link Endpoint#hostname()}); an endpoint without one
+     * leaves the host as it was.
+     */
+    record Auto() implements HostRewrite {
+      /** The one instance. */
+      public static final Auto INSTANCE = new Auto();
+    }
+
     /**
      * {@code host_rewrite_header}: the host becomes the (first) value of request header
      * {@code name}; an absent or empty header leaves the host as it was.

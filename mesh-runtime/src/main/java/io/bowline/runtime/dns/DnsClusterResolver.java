@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Resolves the hosts of LOGICAL_DNS and STRICT_DNS clusters every {@code dns_refresh_rate} (Envoy
  * default 5000 ms) on one dedicated daemon thread, and turns the answers into a
  * {@link ClusterLoadAssignment} per cluster: for STRICT_DNS every address of every host becomes an
- * endpoint (keeping the host's port, weight, health, locality and priority); for LOGICAL_DNS only the
+ * endpoint (keeping the host's port, weight, health, locality and priority, and named by the host's
+ * {@code hostname} or else the DNS name, for {@code auto_host_rewrite}); for LOGICAL_DNS only the
  * first address of its single host. A host whose resolution fails keeps its last good addresses
  * (none if it never resolved). When an assignment changes, or a cluster's first resolution attempt
  * finishes, {@code onChange} is called on the resolver thread; the owner recompiles its snapshot
@@ -125,8 +126,10 @@ public final class DnsClusterResolver implements AutoCloseable {
         if (c.type() == Cluster.DiscoveryType.LOGICAL_DNS && !addresses.isEmpty()) {
           addresses = addresses.subList(0, 1);
         }
+        // Envoy: the resolved hosts are named by the endpoint's hostname, else by the DNS name itself
+        String hostname = host.hostname().isEmpty() ? host.address() : host.hostname();
         for (InetAddress a : addresses) {
-          endpoints.add(new Endpoint(a.getHostAddress(), host.port(), host.weight(), host.health()));
+          endpoints.add(new Endpoint(a.getHostAddress(), host.port(), host.weight(), host.health(), hostname));
         }
       }
       localities.add(new LocalityEndpoints(l.locality(), l.priority(), l.weight(), endpoints));

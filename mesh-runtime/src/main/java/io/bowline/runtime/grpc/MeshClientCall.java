@@ -16,6 +16,7 @@ import io.bowline.runtime.resilience.outlier.OutlierDetector;
 import io.bowline.runtime.resilience.retry.RetryBackoff;
 import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.routing.RequestEditor;
+import io.bowline.runtime.routing.RequestMutation;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -39,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * non-zero {@code max_stream_duration}; {@code RouteAction.timeout} is ignored for gRPC as A31
  * says; expiry is DEADLINE_EXCEEDED + {@code UT}; the mesh enforces the route's cap itself, see
  * {@link MeshDeadline}), then attempts. Each attempt picks a host
- * without ejected hosts (and without tried hosts under {@code previous_hosts}), sends
+ * without ejected hosts (and without tried hosts under {@code previous_hosts}), takes the chosen
+ * endpoint's host name as its {@code :authority} under {@code auto_host_rewrite} (with
+ * {@code append_x_forwarded_host}), sends
  * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
  * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
  * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
@@ -54,6 +57,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   static final int MAX_ATTEMPTS = 5;
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
   private static final Metadata.Key<String> ATTEMPT_COUNT_KEY = Metadata.Key.of(ATTEMPT_COUNT, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> FORWARDED_HOST_KEY =
+      Metadata.Key.of(RequestMutation.FORWARDED_HOST_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FLAGS_KEY =
       Metadata.Key.of(LocalReplies.RESPONSE_FLAGS, Metadata.ASCII_STRING_MARSHALLER);
 
@@ -266,8 +271,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (previousHosts) {
       tried[n - 1] = chosen;
     }
-    Metadata h = attemptHeaders(n);
     CallOptions o = upstreamOptions;
+    String forwardedHost = null;
+    if (upstream.mutation().autoHostRewrite()) {
+      String authority = upstream.mutation().attemptAuthority(chosen.endpoint(), o.getAuthority());
+      forwardedHost = upstream.mutation().attemptForwardedHost(chosen.endpoint(), o.getAuthority(),
+          forwardedHost(headers));
+      if (!authority.equals(o.getAuthority())) {
+        o = o.withAuthority(authority);
+      }
+    }
+    Metadata h = attemptHeaders(n, forwardedHost);
     if (retryPolicy != null && retryPolicy.perTryTimeout() != null && !retryPolicy.perTryTimeout().isZero()) {
       Deadline perTry = Deadline.after(retryPolicy.perTryTimeout().toNanos(), TimeUnit.NANOSECONDS);
       if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
@@ -310,11 +324,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
    * The metadata to start attempt {@code n} with. The first attempt takes the caller's own (as a
    * direct call would); the client library only replaces its encoding headers in it, which every
    * attempt sets again. A retry, or an attempt that carries {@code x-envoy-attempt-count}, gets a
-   * copy, so the caller's metadata never holds a count.
+   * copy, so the caller's metadata never holds a count; so does one whose {@code x-forwarded-host}
+   * changes ({@code append_x_forwarded_host} under {@code auto_host_rewrite}).
    */
-  private Metadata attemptHeaders(int n) {
+  private Metadata attemptHeaders(int n, String forwardedHost) {
     boolean count = upstream.route().policies().includeAttemptCount();
-    if (n == 1 && !count) {
+    if (n == 1 && !count && forwardedHost == null) {
       return headers;
     }
     Metadata h = new Metadata();
@@ -322,7 +337,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (count) {
       h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
     }
+    if (forwardedHost != null) {
+      h.removeAll(FORWARDED_HOST_KEY);
+      h.put(FORWARDED_HOST_KEY, forwardedHost);
+    }
     return h;
+  }
+
+  /** The caller's {@code x-forwarded-host} values joined, or {@code null}. */
+  private static String forwardedHost(Metadata h) {
+    Iterable<String> values = h.getAll(FORWARDED_HOST_KEY);
+    return values == null ? null : String.join(",", values);
   }
 
   /** Sends the shadows once: after the first attempt started (no fault abort) with the request complete. */

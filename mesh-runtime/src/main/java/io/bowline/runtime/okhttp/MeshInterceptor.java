@@ -34,8 +34,9 @@ import okhttp3.ResponseBody;
  * {@code UO} + {@code x-envoy-overloaded}, host pick by the cluster's load balancer and the
  * request hash without ejected hosts, retries with {@code x-envoy-attempt-count}, outlier
  * accounting). Each attempt goes to the chosen endpoint's address with the (possibly rewritten)
- * {@code Host}. Request bodies are replayed only when OkHttp allows it (not one-shot, not
- * duplex); otherwise there is no retry. Hosts the mesh does not know pass through untouched.
+ * {@code Host}; under {@code auto_host_rewrite} that is the endpoint's host name, attempt by
+ * attempt. Request bodies are replayed only when OkHttp allows it (not one-shot, not duplex);
+ * otherwise there is no retry. Hosts the mesh does not know pass through untouched.
  * Local replies follow Envoy: 404 {@code NR}, 503 {@code NC}, 503 {@code UH}, 503
  * {@code UF}/{@code UC}; response flags are sent in {@value #RESPONSE_FLAGS_HEADER} (on upstream
  * responses too when there are any, e.g. {@code URX}, {@code DI}).
@@ -114,7 +115,8 @@ public final class MeshInterceptor implements Interceptor {
     Deadline deadline = Deadline.after(Deadline.of(timeouts));
     RequestBody body = request.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
-    OkHttpTransport transport = new OkHttpTransport(chain, request, authority, policies.includeAttemptCount(), deadline,
+    OkHttpTransport transport = new OkHttpTransport(chain, request, authority, upstream.mutation(),
+        policies.includeAttemptCount(), deadline,
         upstream.cluster().cluster().optionsOrNone().connectTimeoutMs());
     AttemptLoop.Result<Response> result;
     try {

@@ -4,6 +4,7 @@ import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.resilience.AttemptLoop;
 import io.bowline.runtime.resilience.Outcome;
 import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.routing.RequestMutation;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -19,10 +20,11 @@ import okhttp3.internal.http2.StreamResetException;
 
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
- * address keeping the original {@code Host}, adds {@code x-envoy-attempt-count} when the virtual
- * host asks for it, and bounds the attempt with an {@link ExchangeDeadline} (enforced by
- * {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout} and the route timeout's remainder
- * until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
+ * address keeping the original {@code Host} (or, under {@code auto_host_rewrite}, setting it to the
+ * endpoint's host name when it has one, with {@code append_x_forwarded_host}), adds
+ * {@code x-envoy-attempt-count} when the virtual host asks for it, and bounds the attempt with an
+ * {@link ExchangeDeadline} (enforced by {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout}
+ * and the route timeout's remainder until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
  * the body, as deadlines that a trickling upstream cannot outlast; the connect by the cluster's
  * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s.
  */
@@ -32,17 +34,19 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   private final Interceptor.Chain chain;
   private final Request request;
   private final String authority;
+  private final RequestMutation mutation;
   private final boolean includeAttemptCount;
   private final Deadline deadline;
   private final long connectTimeoutMillis;
 
   OkHttpTransport(
-      Interceptor.Chain chain, Request request, String authority, boolean includeAttemptCount, Deadline deadline,
-      long connectTimeoutMillis) {
+      Interceptor.Chain chain, Request request, String authority, RequestMutation mutation, boolean includeAttemptCount,
+      Deadline deadline, long connectTimeoutMillis) {
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.chain = chain;
     this.request = request;
     this.authority = authority;
+    this.mutation = mutation;
     this.includeAttemptCount = includeAttemptCount;
     this.deadline = deadline;
   }
@@ -61,7 +65,17 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
 
   @Override
   public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
-    Request.Builder b = attemptBuilder(request, host, authority);
+    Request.Builder b;
+    if (mutation.autoHostRewrite()) {
+      b = attemptBuilder(request, host, mutation.attemptAuthority(host.endpoint(), authority));
+      String forwarded = mutation.attemptForwardedHost(host.endpoint(), authority,
+          request.header(RequestMutation.FORWARDED_HOST_HEADER));
+      if (forwarded != null) {
+        b.header(RequestMutation.FORWARDED_HOST_HEADER, forwarded);
+      }
+    } else {
+      b = attemptBuilder(request, host, authority);
+    }
     if (includeAttemptCount) {
       b.header(ATTEMPT_COUNT, Integer.toString(attempt));
     }

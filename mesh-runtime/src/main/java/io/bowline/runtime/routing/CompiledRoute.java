@@ -112,10 +112,15 @@ final class CompiledRoute {
     if (mostSpecificWins) {
       java.util.Collections.reverse(levels);
     }
-    HostRewriter host = options.hostRewriteLiteral() != null || options.hostRewrite() != null
+    // auto_host_rewrite acts per attempt, after the weighted cluster's literal (Envoy's order)
+    // (append_x_forwarded_host is the route's: it covers the route's rewrites, not the weighted cluster's literal)
+    boolean auto = options.hostRewrite() instanceof RouteAction.HostRewrite.Auto;
+    boolean routeRewrite = options.hostRewriteLiteral() != null || (options.hostRewrite() != null && !auto);
+    HostRewriter host = routeRewrite
         ? HostRewriter.compile(options.hostRewriteLiteral(), options.hostRewrite())
         : HostRewriter.compile(cw != null ? cw.hostRewriteLiteral() : null, null);
-    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, levels);
+    return RequestMutation.of(PathRewriter.compile(options.pathRewrite(), route.match().path()), host, auto,
+        options.appendXForwardedHost() && (routeRewrite || auto), levels);
   }
 
   boolean matches(MeshRequest request) {

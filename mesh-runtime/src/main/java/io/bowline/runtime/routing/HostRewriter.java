@@ -9,7 +9,8 @@ import java.util.List;
  * Envoy's {@code host_rewrite_specifier} for a forwarded request: {@code host_rewrite_literal},
  * {@code host_rewrite_header} (first value; absent or empty keeps the host) or
  * {@code host_rewrite_path_regex} (RE2 replace-all over the path without its query; an empty
- * result keeps the host). {@code auto_host_rewrite} is not implemented (rejected by the parser).
+ * result keeps the host). {@code auto_host_rewrite} has no rewriter: it depends on each attempt's
+ * endpoint, so {@link RequestMutation#attemptAuthority} applies it.
  */
 abstract class HostRewriter {
 
@@ -21,7 +22,10 @@ abstract class HostRewriter {
     return null;
   }
 
-  /** The rewriter for a literal or a request-dependent rewrite (at most one set), or {@code null}. */
+  /**
+   * The rewriter for a literal or a request-dependent rewrite (at most one set), or {@code null}
+   * (also for {@code auto_host_rewrite}).
+   */
   static HostRewriter compile(String literal, HostRewrite rewrite) {
     if (literal != null) {
       return new HostRewriter() {

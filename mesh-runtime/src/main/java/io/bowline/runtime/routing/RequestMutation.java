@@ -1,6 +1,7 @@
 package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.HeaderMutations;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,9 @@ import java.util.List;
 /**
  * What routing does to a forwarded request and its response, compiled once per route (and per
  * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@link HostRewriter};
- * the route's wins over the weighted cluster's literal), and the header edits of every level. Levels apply
+ * the route's wins over the weighted cluster's literal; {@code auto_host_rewrite} is applied per
+ * attempt through {@link #attemptAuthority}, over whatever the request has then, as Envoy's
+ * router does when the upstream host is chosen), and the header edits of every level. Levels apply
  * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
  * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
  * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
@@ -16,19 +19,26 @@ import java.util.List;
 public final class RequestMutation {
   /** Header Envoy keeps the pre-rewrite path in. */
   public static final String ORIGINAL_PATH_HEADER = "x-envoy-original-path";
+  /** Header {@code append_x_forwarded_host} appends the replaced host to. */
+  public static final String FORWARDED_HOST_HEADER = "x-forwarded-host";
 
   /** Changes nothing. */
-  public static final RequestMutation NONE = new RequestMutation(null, null, List.of());
+  public static final RequestMutation NONE = new RequestMutation(null, null, false, false, List.of());
 
   private final PathRewriter path;
   private final HostRewriter authority;
+  private final boolean autoHost;
+  private final boolean appendForwardedHost;
   private final HeaderMutations[] levels;
   private final boolean requestHeaders;
   private final boolean responseHeaders;
 
-  RequestMutation(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
+  RequestMutation(
+      PathRewriter path, HostRewriter authority, boolean autoHost, boolean appendForwardedHost, List<HeaderMutations> levels) {
     this.path = path;
     this.authority = authority;
+    this.autoHost = autoHost;
+    this.appendForwardedHost = appendForwardedHost;
     List<HeaderMutations> nonEmpty = new ArrayList<>();
     boolean req = false;
     boolean resp = false;
@@ -44,12 +54,21 @@ public final class RequestMutation {
     this.responseHeaders = resp;
   }
 
-  static RequestMutation of(PathRewriter path, HostRewriter authority, List<HeaderMutations> levels) {
-    RequestMutation m = new RequestMutation(path, authority, levels);
+  /**
+   * @param authority the request-time host rewrite, or {@code null}
+   * @param autoHost {@code auto_host_rewrite}
+   * @param appendForwardedHost {@code append_x_forwarded_host}, for {@code authority} and {@code autoHost}
+   */
+  static RequestMutation of(
+      PathRewriter path, HostRewriter authority, boolean autoHost, boolean appendForwardedHost, List<HeaderMutations> levels) {
+    RequestMutation m = new RequestMutation(path, authority, autoHost, appendForwardedHost, levels);
     return m.isEmpty() ? NONE : m;
   }
 
-  /** Whether the request changes (path, authority or headers). */
+  /**
+   * Whether the request changes before any host is picked (path, authority or headers);
+   * {@code auto_host_rewrite} is not counted (see {@link #autoHostRewrite()}).
+   */
   public boolean changesRequest() {
     return path != null || authority != null || requestHeaders;
   }
@@ -59,8 +78,60 @@ public final class RequestMutation {
     return responseHeaders;
   }
 
+  /** Whether each attempt's {@code :authority} is the chosen endpoint's host name ({@code auto_host_rewrite}). */
+  public boolean autoHostRewrite() {
+    return autoHost;
+  }
+
+  /**
+   * The {@code :authority} of an attempt sent to {@code endpoint}: under {@code auto_host_rewrite}
+   * the endpoint's {@link Endpoint#hostname() hostname} as it is (no port), when it has one;
+   * otherwise {@code authority}. Allocation-free.
+   *
+   * @param endpoint the endpoint the load balancer chose for this attempt
+   * @param authority the authority the request has after the other rewrites
+   */
+  public String attemptAuthority(Endpoint endpoint, String authority) {
+    if (!autoHost) {
+      return authority;
+    }
+    String hostname = endpoint.hostname();
+    return hostname.isEmpty() ? authority : hostname;
+  }
+
+  /**
+   * The {@code x-forwarded-host} of an attempt that {@link #attemptAuthority} sends to a new host
+   * under {@code append_x_forwarded_host}, or {@code null} when it stays as it is (no rewrite, the
+   * field unset, or {@code authority} already its last value). Each attempt appends the authority
+   * the request had before the attempt; a retry does not also append the previous attempt's host
+   * (Envoy's router reuses the headers it edited, so there a retry appends that host too).
+   *
+   * @param endpoint the endpoint the load balancer chose for this attempt
+   * @param authority the authority the request has after the other rewrites
+   * @param forwardedHost the request's {@code x-forwarded-host}, or {@code null}
+   */
+  public String attemptForwardedHost(Endpoint endpoint, String authority, String forwardedHost) {
+    if (!autoHost || !appendForwardedHost || endpoint.hostname().isEmpty()) {
+      return null;
+    }
+    return appended(forwardedHost, authority);
+  }
+
+  /** {@code forwardedHost} with {@code host} appended, or {@code null} if unchanged (Envoy's {@code updateAuthority}). */
+  private static String appended(String forwardedHost, String host) {
+    if (host == null || host.isEmpty()) {
+      return null;
+    }
+    if (forwardedHost == null || forwardedHost.isEmpty()) {
+      return host;
+    }
+    int comma = forwardedHost.lastIndexOf(',');
+    String last = forwardedHost.substring(comma + 1).trim();
+    return last.equals(host) ? null : forwardedHost + "," + host;
+  }
+
   boolean isEmpty() {
-    return !changesRequest() && !changesResponse();
+    return !changesRequest() && !changesResponse() && !autoHost;
   }
 
   /**
@@ -87,6 +158,13 @@ public final class RequestMutation {
     }
     String host = authority == null ? null : authority.host(original);
     if (host != null) {
+      if (appendForwardedHost && !autoHost) { // with auto_host_rewrite, this is a weighted cluster's literal
+        List<String> current = editor.values(FORWARDED_HOST_HEADER);
+        String xfh = appended(current.isEmpty() ? null : String.join(",", current), original.authority());
+        if (xfh != null) {
+          editor.set(FORWARDED_HOST_HEADER, xfh);
+        }
+      }
       editor.authority(host);
     }
     for (HeaderMutations m : levels) {

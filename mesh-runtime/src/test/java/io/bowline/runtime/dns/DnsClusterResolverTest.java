@@ -83,4 +83,21 @@ class DnsClusterResolverTest {
       assertThat(changes.get()).isPositive();
     }
   }
+  @Test
+  void resolvedEndpointsAreNamedByTheirHostnameElseTheDnsNameWithoutPort() throws Exception {
+    answers.put("svc-a", List.of(ip("10.0.0.1"), ip("10.0.0.2")));
+    answers.put("svc-b", List.of(ip("10.0.1.1")));
+    Cluster plain = cluster("c", Cluster.DiscoveryType.STRICT_DNS, "svc-a");
+    LocalityEndpoints l = plain.loadAssignment().localities().get(0);
+    List<Endpoint> hosts = List.of(l.endpoints().get(0), new Endpoint("svc-b", 8080, 1, Endpoint.HealthStatus.UNKNOWN, "b.example"));
+    Cluster c = new Cluster("c", Cluster.DiscoveryType.STRICT_DNS, null, LbPolicy.ROUND_ROBIN,
+        new ClusterLoadAssignment("c", List.of(new LocalityEndpoints(l.locality(), 0, 0, hosts)), 140), plain.options());
+    try (DnsClusterResolver dns = new DnsClusterResolver(this::lookup, changes::incrementAndGet)) {
+      dns.update(Map.of("c", c));
+      await().until(dns::settled);
+      assertThat(dns.assignments().get("c").localities().get(0).endpoints())
+          .extracting(e -> e.hostPort() + " " + e.hostname())
+          .containsExactly("10.0.0.1:8080 svc-a", "10.0.0.2:8080 svc-a", "10.0.1.1:8080 b.example");
+    }
+  }
 }

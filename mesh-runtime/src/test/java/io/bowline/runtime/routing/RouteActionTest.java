@@ -2,6 +2,7 @@ package io.bowline.runtime.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.HeaderMutations;
 import io.bowline.api.config.HeaderValueOption;
 import io.bowline.api.config.HeaderValueOption.AppendAction;
@@ -128,6 +129,66 @@ class RouteActionTest {
     Route emptying = new Route("r", prefix("/"), new RouteAction.ToCluster("c", new RouteAction.ForwardOptions(null, null,
         List.of(), 503, new RouteAction.HostRewrite.PathRegex(".*", ""))));
     assertThat(apply(table(emptying), new TestRequest("h", "/a")).authority).isEqualTo("h");
+  }
+
+  @Test
+  void autoHostRewriteNamesEachAttemptAfterItsEndpointAndActsAfterTheWeightedClusterLiteral() {
+    Route route = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE)));
+    RequestMutation m = ((RouteDecision.Forward) table(route).route(new TestRequest("h", "/"))).mutation();
+    assertThat(m.autoHostRewrite()).isTrue();
+    assertThat(m.changesRequest()).as("nothing to do before a host is picked").isFalse();
+    assertThat(apply(table(route), new TestRequest("h", "/")).authority).isEqualTo("h");
+    Endpoint named = new Endpoint("10.0.0.1", 8080, 1, Endpoint.HealthStatus.HEALTHY, "one.example");
+    Endpoint unnamed = new Endpoint("10.0.0.2", 8080, 1, Endpoint.HealthStatus.HEALTHY);
+    assertThat(m.attemptAuthority(named, "h")).isEqualTo("one.example");
+    assertThat(m.attemptAuthority(unnamed, "h")).isEqualTo("h");
+
+    // Envoy: the weighted cluster's literal is set with the request headers, the endpoint's name per attempt
+    var cw = new RouteAction.ClusterWeight("c", 1, HeaderMutations.NONE, "from-cluster");
+    Route weighted = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw),
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE)));
+    RequestMutation w = ((RouteDecision.Forward) table(weighted).route(new TestRequest("h", "/"))).mutation();
+    assertThat(apply(table(weighted), new TestRequest("h", "/")).authority).isEqualTo("from-cluster");
+    assertThat(w.attemptAuthority(named, "from-cluster")).isEqualTo("one.example");
+    assertThat(w.attemptAuthority(unnamed, "from-cluster")).isEqualTo("from-cluster");
+
+    RequestMutation off = ((RouteDecision.Forward) table(new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        RouteAction.ForwardOptions.NONE))).route(new TestRequest("h", "/"))).mutation();
+    assertThat(off.autoHostRewrite()).isFalse();
+    assertThat(off.attemptAuthority(named, "h")).isEqualTo("h");
+  }
+
+  @Test
+  void appendXForwardedHostAppendsTheReplacedHostUnlessItIsAlreadyLast() {
+    Route literal = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, "new.example", List.of(), 503, null, true)));
+    Recorded plain = apply(table(literal), new TestRequest("h", "/"));
+    assertThat(plain.authority).isEqualTo("new.example");
+    assertThat(plain.headers.get("x-forwarded-host")).containsExactly("h");
+    assertThat(apply(table(literal), new TestRequest("h", "/").header("x-forwarded-host", "edge")).headers.get("x-forwarded-host"))
+        .containsExactly("edge,h");
+    assertThat(apply(table(literal), new TestRequest("h", "/").header("x-forwarded-host", "edge, h")).headers.get("x-forwarded-host"))
+        .containsExactly("edge, h");
+    Route headerUnset = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, new RouteAction.HostRewrite.Header("x-host"), true)));
+    assertThat(apply(table(headerUnset), new TestRequest("h", "/")).headers).doesNotContainKey("x-forwarded-host");
+
+    Route auto = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE, true)));
+    RequestMutation m = ((RouteDecision.Forward) table(auto).route(new TestRequest("h", "/"))).mutation();
+    Endpoint named = new Endpoint("10.0.0.1", 8080, 1, Endpoint.HealthStatus.HEALTHY, "one.example");
+    Endpoint unnamed = new Endpoint("10.0.0.2", 8080, 1, Endpoint.HealthStatus.HEALTHY);
+    assertThat(m.attemptForwardedHost(named, "h", null)).isEqualTo("h");
+    assertThat(m.attemptForwardedHost(named, "h", "edge")).isEqualTo("edge,h");
+    assertThat(m.attemptForwardedHost(named, "h", "edge,h")).isNull();
+    assertThat(m.attemptForwardedHost(unnamed, "h", null)).as("no rewrite, nothing appended").isNull();
+
+    // a weighted cluster's literal is not the route's rewrite: append_x_forwarded_host does not cover it
+    var cw = new RouteAction.ClusterWeight("c", 1, HeaderMutations.NONE, "from-cluster");
+    Route weighted = new Route("r", prefix("/"), new RouteAction.ToWeightedClusters(List.of(cw),
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, null, true)));
+    assertThat(apply(table(weighted), new TestRequest("h", "/")).headers).doesNotContainKey("x-forwarded-host");
   }
 
   @Test

@@ -90,7 +90,7 @@ public final class SupportedFields {
     message(RouteAction.getDefaultInstance())
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
             "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "host_rewrite_header",
-            "host_rewrite_path_regex", "hash_policy",
+            "host_rewrite_path_regex", "auto_host_rewrite", "append_x_forwarded_host", "hash_policy",
             "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout");
     message(RouteAction.MaxStreamDuration.getDefaultInstance())
         .supported("max_stream_duration", "grpc_timeout_header_max");
@@ -126,7 +126,7 @@ public final class SupportedFields {
     message(LbEndpoint.getDefaultInstance())
         .supported("endpoint", "health_status", "load_balancing_weight")
         .ignored("metadata");
-    message(Endpoint.getDefaultInstance()).supported("address").ignored("hostname", "health_check_config");
+    message(Endpoint.getDefaultInstance()).supported("address", "hostname").ignored("health_check_config");
     message(Address.getDefaultInstance()).supported("socket_address");
     message(Secret.getDefaultInstance()).supported("name", "tls_certificate", "validation_context");
     message(TlsCertificate.getDefaultInstance()).supported("certificate_chain", "private_key");

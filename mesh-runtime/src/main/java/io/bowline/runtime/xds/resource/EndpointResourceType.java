@@ -100,6 +100,6 @@ public final class EndpointResourceType
       default:
         health = Endpoint.HealthStatus.UNKNOWN;
     }
-    return new Endpoint(sa.getAddress(), port, weight, health);
+    return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname());
   }
 }

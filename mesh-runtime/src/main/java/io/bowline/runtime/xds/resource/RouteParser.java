@@ -295,6 +295,9 @@ final class RouteParser {
         PathRewrite.Regex r = regexRewrite(a.getHostRewritePathRegex(), at + ".host_rewrite_path_regex");
         dynamicHost = new RouteAction.HostRewrite.PathRegex(r.pattern(), r.substitution());
         break;
+      case AUTO_HOST_REWRITE:
+        dynamicHost = a.getAutoHostRewrite().getValue() ? RouteAction.HostRewrite.Auto.INSTANCE : null;
+        break;
       default:
         throw new ResourceException(at + "." + a.getHostRewriteSpecifierCase().name().toLowerCase(Locale.ROOT), "not supported");
     }
@@ -313,7 +316,8 @@ final class RouteParser {
       default:
         notFound = 503;
     }
-    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost);
+    return new RouteAction.ForwardOptions(rewrite, hostRewrite, hashPolicies, notFound, dynamicHost,
+        a.getAppendXForwardedHost());
   }
 
   private static String uriTemplate(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig ext, String at)

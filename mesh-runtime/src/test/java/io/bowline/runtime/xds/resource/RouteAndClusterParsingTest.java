@@ -141,4 +141,33 @@ class RouteAndClusterParsingTest {
         .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(1))).build()))
         .hasMessageContaining("least_request_lb_config.choice_count");
   }
+  @Test
+  void autoHostRewriteAndEndpointHostnameParse() throws Exception {
+    var on = parse(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+        .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("c")
+            .setAutoHostRewrite(BoolValue.of(true)).setAppendXForwardedHost(true)).build());
+    var options = ((RouteAction.ToCluster) on.virtualHosts().get(0).routes().get(0).action()).options();
+    assertThat(options.hostRewrite()).isEqualTo(RouteAction.HostRewrite.Auto.INSTANCE);
+    assertThat(options.appendXForwardedHost()).isTrue();
+    var off = parse(Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
+        .setRoute(io.envoyproxy.envoy.config.route.v3.RouteAction.newBuilder().setCluster("c")
+            .setAutoHostRewrite(BoolValue.of(false))).build());
+    assertThat(((RouteAction.ToCluster) off.virtualHosts().get(0).routes().get(0).action()).options().hostRewrite()).isNull();
+
+    var cla = EndpointResourceType.convert(ClusterLoadAssignment.newBuilder().setClusterName("c")
+        .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder()
+            .addLbEndpoints(lbEndpoint("10.0.0.1", "one.example"))
+            .addLbEndpoints(lbEndpoint("10.0.0.2", "")))
+        .build());
+    assertThat(cla.localities().get(0).endpoints()).extracting(io.bowline.api.config.Endpoint::hostname)
+        .containsExactly("one.example", "");
+  }
+
+  private static io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint lbEndpoint(String ip, String hostname) {
+    return io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.newBuilder()
+        .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setHostname(hostname)
+            .setAddress(io.envoyproxy.envoy.config.core.v3.Address.newBuilder().setSocketAddress(
+                io.envoyproxy.envoy.config.core.v3.SocketAddress.newBuilder().setAddress(ip).setPortValue(80))))
+        .build();
+  }
 }

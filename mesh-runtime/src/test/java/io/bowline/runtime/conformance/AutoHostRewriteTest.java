@@ -1,0 +1,205 @@
+package io.bowline.runtime.conformance;
+
+import static io.bowline.runtime.testing.EnvoyResources.ADS;
+import static io.bowline.runtime.testing.EnvoyResources.listener;
+import static io.bowline.runtime.testing.EnvoyResources.routes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
+import com.google.protobuf.UInt32Value;
+import io.bowline.api.MeshClient;
+import io.bowline.runtime.testing.NamedGrpcServer;
+import io.bowline.runtime.testing.NamedHttpServer;
+import io.bowline.runtime.testing.ScriptedGrpcServer;
+import io.bowline.runtime.testing.ScriptedHttpServer;
+import io.bowline.runtime.testing.XdsTestServer;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Envoy {@code RouteAction.auto_host_rewrite} through both adapters, against real loopback servers
+ * that echo the {@code Host}/{@code :authority} they received, over a real ADS stream: the
+ * authority becomes the chosen endpoint's host name ({@code Endpoint.hostname} from EDS; for a DNS
+ * cluster that field or else the DNS name, without port), stays as it was for an endpoint without
+ * one, and is chosen again for each attempt.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AutoHostRewriteTest {
+  private XdsTestServer xds;
+  private NamedHttpServer httpBackend;
+  private NamedGrpcServer grpcBackend;
+  private ScriptedHttpServer httpFailing;
+  private ScriptedGrpcServer grpcFailing;
+  private MeshClient mesh;
+
+  @BeforeAll
+  void start() throws Exception {
+    xds = new XdsTestServer();
+    httpBackend = new NamedHttpServer("b");
+    grpcBackend = new NamedGrpcServer("b");
+    httpFailing = new ScriptedHttpServer("failing").always(ScriptedHttpServer.status(503));
+    grpcFailing = new ScriptedGrpcServer("failing").otherwise(ScriptedGrpcServer.Action.fail(Status.Code.UNAVAILABLE));
+    List<Cluster> clusters = new ArrayList<>();
+    List<ClusterLoadAssignment> assignments = new ArrayList<>();
+    List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners = new ArrayList<>();
+    List<RouteConfiguration> routeConfigs = new ArrayList<>();
+    for (Adapter adapter : Adapter.values()) {
+      int backend = adapter == Adapter.GRPC ? grpcBackend.port() : httpBackend.port();
+      int failing = adapter == Adapter.GRPC ? grpcFailing.port() : httpFailing.port();
+      eds(clusters, assignments, name("named", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
+      eds(clusters, assignments, name("unnamed", adapter), endpoint("127.0.0.1", backend, ""));
+      clusters.add(dns(name("strict-dns", adapter), Cluster.DiscoveryType.STRICT_DNS, endpoint("localhost", backend, "")));
+      clusters.add(dns(name("logical-dns-named", adapter), Cluster.DiscoveryType.LOGICAL_DNS,
+          endpoint("localhost", backend, "logical.named.example")));
+      eds(clusters, assignments, name("forwarded", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
+      eds(clusters, assignments, name("retry", adapter),
+          endpoint("127.0.0.1", failing, "first.example"), endpoint("127.0.0.1", backend, "second.example"));
+      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry")) {
+        listeners.add(listener(host(row, adapter), 80));
+        RouteAction.Builder action = RouteAction.newBuilder().setCluster(name(row, adapter)).setAutoHostRewrite(BoolValue.of(true));
+        action.setAppendXForwardedHost(row.equals("forwarded") || row.equals("retry"));
+        if (row.equals("retry")) {
+          action.setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx,unavailable").setNumRetries(UInt32Value.of(2))
+              .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                  .setName("envoy.retry_host_predicates.previous_hosts")
+                  .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+              .setHostSelectionRetryMaxAttempts(5));
+        }
+        routeConfigs.add(routes(host(row, adapter), 80,
+            Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(action).build()));
+      }
+    }
+    xds.set(Snapshot.create(clusters, assignments, listeners, routeConfigs, List.of(), "1"));
+    mesh = MeshClient.builder().workload("auto-host", "default").xdsServer(xds.address()).build();
+    mesh.awaitReady(Duration.ofSeconds(20));
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (mesh != null) {
+      mesh.close();
+    }
+    httpBackend.close();
+    grpcBackend.close();
+    httpFailing.close();
+    grpcFailing.close();
+    xds.close();
+  }
+
+  private static String name(String row, Adapter adapter) {
+    return "outbound|80||" + row + "-" + adapter.name().toLowerCase();
+  }
+
+  private static String host(String row, Adapter adapter) {
+    return row + "-" + adapter.name().toLowerCase() + ".default.svc.cluster.local";
+  }
+
+  private Map<String, String> seen(String row, Adapter adapter) {
+    Adapter.Outcome outcome = adapter.call(mesh, host(row, adapter), "/svc.Foo/Get", Map.of());
+    assertThat(outcome.summary()).isEqualTo("b");
+    return outcome.headers();
+  }
+
+  private String authority(String row, Adapter adapter) {
+    return seen(row, adapter).get("x-seen-authority");
+  }
+
+  /** The authority a call to {@code row} has before any rewrite. */
+  private static String original(String row, Adapter adapter) {
+    // OkHttp leaves the default port out of Host; a gRPC channel's authority is its target
+    return adapter == Adapter.GRPC ? host(row, adapter) + ":80" : host(row, adapter);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void edsEndpointHostnameBecomesTheAuthority(Adapter adapter) {
+    assertThat(authority("named", adapter)).isEqualTo("b.named.example");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void anEndpointWithoutHostnameKeepsTheAuthority(Adapter adapter) {
+    Map<String, String> seen = seen("unnamed", adapter);
+    assertThat(seen).containsEntry("x-seen-authority", original("unnamed", adapter));
+    assertThat(seen).doesNotContainKey("x-seen-x-forwarded-host");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void appendXForwardedHostKeepsTheReplacedAuthority(Adapter adapter) {
+    Map<String, String> seen = seen("forwarded", adapter);
+    assertThat(seen).containsEntry("x-seen-authority", "b.named.example");
+    assertThat(seen).containsEntry("x-seen-x-forwarded-host", original("forwarded", adapter));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aStrictDnsEndpointIsNamedByItsDnsNameWithoutPort(Adapter adapter) {
+    assertThat(authority("strict-dns", adapter)).isEqualTo("localhost");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aDnsEndpointWithHostnameIsNamedByTheHostname(Adapter adapter) {
+    assertThat(authority("logical-dns-named", adapter)).isEqualTo("logical.named.example");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void eachAttemptCarriesItsOwnEndpointsName(Adapter adapter) {
+    for (int i = 0; i < 4; i++) { // round robin: at least one call tries the failing endpoint first
+      assertThat(authority("retry", adapter)).isEqualTo("second.example");
+    }
+    List<String> failed = adapter == Adapter.GRPC
+        ? grpcFailing.authorities()
+        : httpFailing.requests().stream().map(h -> h.get("host") + " " + h.get("x-forwarded-host")).toList();
+    assertThat(failed).isNotEmpty().containsOnly(adapter == Adapter.GRPC
+        ? "first.example" : "first.example " + original("retry", adapter));
+    assertThat(seen("retry", adapter)).as("every attempt appends the authority the call had, not an earlier attempt's host")
+        .containsEntry("x-seen-x-forwarded-host", original("retry", adapter));
+  }
+
+  private static void eds(List<Cluster> clusters, List<ClusterLoadAssignment> assignments, String name, LbEndpoint... endpoints) {
+    clusters.add(Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.EDS)
+        .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS).setServiceName(name))
+        .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN).build());
+    assignments.add(ClusterLoadAssignment.newBuilder().setClusterName(name)
+        .addEndpoints(LocalityLbEndpoints.newBuilder().addAllLbEndpoints(List.of(endpoints))).build());
+  }
+
+  private static Cluster dns(String name, Cluster.DiscoveryType type, LbEndpoint endpoint) {
+    return Cluster.newBuilder().setName(name).setType(type)
+        .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(name)
+            .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(endpoint)))
+        .build();
+  }
+
+  private static LbEndpoint endpoint(String address, int port, String hostname) {
+    return LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder().setHostname(hostname)
+        .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress(address).setPortValue(port))))
+        .build();
+  }
+}
