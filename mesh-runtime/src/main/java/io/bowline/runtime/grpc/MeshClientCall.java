@@ -189,6 +189,18 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (closed) {
       return;
     }
+    if (stopWaiting()) {
+      delegate.cancel("max_stream_duration reached", null);
+      return;
+    }
+    closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UT)));
+  }
+
+  /**
+   * Ends a fault delay or retry back-off in progress (no attempt is then in flight); returns
+   * whether an attempt is in flight instead, for the caller to cancel.
+   */
+  private boolean stopWaiting() {
     boolean waiting = timer != null;
     if (waiting) {
       timer.cancel(false);
@@ -198,11 +210,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       pendingFault.finish();
       pendingFault = null;
     }
-    if (!waiting && delegate != null) {
-      delegate.cancel("max_stream_duration reached", null);
-      return;
-    }
-    closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UT)));
+    return !waiting && delegate != null;
   }
 
   private static Status meshDeadlineStatus() {
@@ -422,16 +430,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (listener == null) {
       return; // start() will close
     }
-    boolean waiting = timer != null; // a fault delay or a retry back-off: no attempt in flight
-    if (waiting) {
-      timer.cancel(false);
-      timer = null;
-    }
-    if (pendingFault != null) {
-      pendingFault.finish();
-      pendingFault = null;
-    }
-    if (!waiting && delegate != null) {
+    if (stopWaiting()) {
       delegate.cancel(message, cause); // its onClose ends the call (no retry once cancelled)
       return;
     }
