@@ -41,6 +41,11 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -65,6 +70,7 @@ final class EndToEndFixture implements AutoCloseable {
 
   final HttpServer http;
   final Server grpc;
+  private final EventLoopGroup serverLoops;
   final Server xds;
   final MeshClient mesh;
 
@@ -84,7 +90,12 @@ final class EndToEndFixture implements AutoCloseable {
     http.start();
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService()).build().start();
+    // the server's own event loops, as a server in another process would have: with grpc-java's
+    // shared default group, a client channel in this JVM could share a loop thread with the server
+    serverLoops = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("bench-server", true), NioIoHandler.newFactory());
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService())
+        .bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops).channelType(NioServerSocketChannel.class)
+        .build().start();
 
     SimpleCache<String> cache = new SimpleCache<>(node -> "all");
     List<Cluster> clusters = new ArrayList<>();
@@ -218,6 +229,7 @@ final class EndToEndFixture implements AutoCloseable {
     mesh.close();
     xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     http.stop(0);
   }
 }

@@ -8,19 +8,50 @@ import okhttp3.HttpUrl;
  * Rewrites a request URL to an endpoint's {@code address:port}, keeping scheme, user info, path,
  * query and fragment. Setting a host on an {@link HttpUrl.Builder} canonicalises it (IDNA mapping,
  * several hundred nanoseconds even for an IP literal), so the endpoint's host is canonicalised once
- * per endpoint here and every attempt starts from that cached URL instead. The cache is bounded by
+ * per endpoint here and every attempt starts from that cached URL instead. Building the rest still
+ * re-parses path and query (about a microsecond), so each endpoint also remembers its last
+ * {@value #RECENT_URLS} rewritten URLs, direct-mapped by the original URL's text (a request sent
+ * again to the same path costs a hash probe and a string comparison). The cache is bounded by
  * {@value #MAX_ENDPOINTS} endpoints; past that it starts over (endpoints churn with EDS updates).
  */
 final class EndpointUrls {
   static final int MAX_ENDPOINTS = 4096;
+  /** Rewritten URLs remembered per endpoint (a power of two). */
+  static final int RECENT_URLS = 64;
 
-  private static final ConcurrentHashMap<Endpoint, HttpUrl> BASES = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Endpoint, Target> TARGETS = new ConcurrentHashMap<>();
+
+  /** One endpoint: its canonical base URL and its recent rewrites. */
+  private static final class Target {
+    final HttpUrl base;
+    /** Slots written racily: each holds an immutable pair or null, so a reader sees one or the other. */
+    final Rewritten[] recent = new Rewritten[RECENT_URLS];
+
+    Target(HttpUrl base) {
+      this.base = base;
+    }
+  }
+
+  private record Rewritten(String original, HttpUrl url) {}
 
   private EndpointUrls() {}
 
   /** {@code url} sent to {@code endpoint} instead of its own host and port. */
   static HttpUrl rewrite(HttpUrl url, Endpoint endpoint) {
-    HttpUrl.Builder b = base(endpoint).newBuilder()
+    Target t = target(endpoint);
+    String original = url.toString();
+    int slot = original.hashCode() & (RECENT_URLS - 1);
+    Rewritten r = t.recent[slot];
+    if (r != null && r.original.equals(original)) {
+      return r.url;
+    }
+    HttpUrl rewritten = build(t.base, url, endpoint);
+    t.recent[slot] = new Rewritten(original, rewritten);
+    return rewritten;
+  }
+
+  private static HttpUrl build(HttpUrl base, HttpUrl url, Endpoint endpoint) {
+    HttpUrl.Builder b = base.newBuilder()
         .scheme(url.scheme())
         .port(endpoint.port()) // explicit: the base's port is dropped when it is its scheme's default
         .encodedPath(url.encodedPath())
@@ -35,15 +66,18 @@ final class EndpointUrls {
     return b.build();
   }
 
-  private static HttpUrl base(Endpoint endpoint) {
-    HttpUrl base = BASES.get(endpoint);
-    if (base == null) {
-      if (BASES.size() >= MAX_ENDPOINTS) {
-        BASES.clear();
+  private static Target target(Endpoint endpoint) {
+    Target t = TARGETS.get(endpoint);
+    if (t == null) {
+      if (TARGETS.size() >= MAX_ENDPOINTS) {
+        TARGETS.clear();
       }
-      base = new HttpUrl.Builder().scheme("http").host(endpoint.address()).port(endpoint.port()).build();
-      BASES.putIfAbsent(endpoint, base);
+      t = new Target(new HttpUrl.Builder().scheme("http").host(endpoint.address()).port(endpoint.port()).build());
+      Target raced = TARGETS.putIfAbsent(endpoint, t);
+      if (raced != null) {
+        t = raced;
+      }
     }
-    return base;
+    return t;
   }
 }

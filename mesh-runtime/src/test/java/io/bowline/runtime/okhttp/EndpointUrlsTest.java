@@ -34,6 +34,20 @@ class EndpointUrlsTest {
     assertThat(rewritten.toString()).isEqualTo("http://[::1]:9080/");
   }
 
+  @Test
+  void aRepeatedUrlIsServedFromTheEndpointsRecentRewritesAndOthersAreNotConfused() {
+    Endpoint e = endpoint("10.0.0.9", 8080);
+    HttpUrl first = EndpointUrls.rewrite(HttpUrl.get("http://reviews/a?x=1"), e);
+
+    assertThat(EndpointUrls.rewrite(HttpUrl.get("http://reviews/a?x=1"), e)).isSameAs(first);
+    for (int i = 0; i < 500; i++) { // more URLs than slots: collisions overwrite, never mix up
+      assertThat(EndpointUrls.rewrite(HttpUrl.get("http://reviews/item/" + i), e).toString())
+          .isEqualTo("http://10.0.0.9:8080/item/" + i);
+    }
+    assertThat(EndpointUrls.rewrite(HttpUrl.get("http://reviews/a?x=1"), endpoint("10.0.0.10", 8080)).toString())
+        .isEqualTo("http://10.0.0.10:8080/a?x=1");
+  }
+
   private static Endpoint endpoint(String address, int port) {
     return new Endpoint(address, port, 1, Endpoint.HealthStatus.HEALTHY);
   }
