@@ -44,6 +44,7 @@ public final class EndpointChannels implements AutoCloseable {
         .usePlaintext()
         .eventLoopGroup(loops())
         .channelType(NioSocketChannel.class)
+        .disableRetry() // the mesh retries per the route's policy (gRFC A44 semantics); no second layer
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
   }
@@ -55,8 +56,31 @@ public final class EndpointChannels implements AutoCloseable {
     return loops;
   }
 
-  /** What a channel is shared by: looked up on every call, so a record rather than a built string. */
-  private record Key(String address, int port, int connectTimeoutMs) {}
+  /**
+   * What a channel is shared by: looked up on every call, so a key object rather than a built
+   * string, with its own equals and hash code (a record's go through method handles).
+   */
+  private static final class Key {
+    private final String address;
+    private final int port;
+    private final int connectTimeoutMs;
+
+    Key(String address, int port, int connectTimeoutMs) {
+      this.address = address;
+      this.port = port;
+      this.connectTimeoutMs = connectTimeoutMs;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.address.equals(address);
+    }
+
+    @Override
+    public int hashCode() {
+      return (address.hashCode() * 31 + port) * 31 + connectTimeoutMs;
+    }
+  }
 
   /** Number of endpoint channels open. */
   public int size() {

@@ -97,6 +97,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private int maxAttempts = 1;
   private UpstreamHost[] tried;
   private boolean admitted;
+  /**
+   * A unary call waits for its request (start, message, half-close) before the first attempt:
+   * grpc-java then writes the stream's headers, message and end of stream in one flush to the
+   * event loop, instead of waking it once for the headers and again for the message.
+   */
+  private boolean awaitingRequest;
   private boolean retrying;
   private boolean committed;
   private MeshDeadline meshDeadline; // null: the application's deadline (or none) governs
@@ -169,7 +175,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (meshDeadline != null) {
       meshDeadline.arm(this::onMeshDeadline);
     }
-    if (fault == null) {
+    if (fault == null && method.getType() == MethodDescriptor.MethodType.UNARY) {
+      awaitingRequest = true; // admitted in halfClose, so the attempt starts with the whole request at once
+    } else if (fault == null) {
       admit();
     } else if (fault.delays()) {
       pendingFault = fault;
@@ -444,6 +452,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     halfClosed = true;
+    if (awaitingRequest) {
+      awaitingRequest = false;
+      admit(); // the first attempt replays start, request, the message and the half-close in one go
+      return;
+    }
     if (!holding() && delegate != null) {
       delegate.halfClose();
       maybeMirror();

@@ -1,5 +1,8 @@
 package io.bowline.runtime.snapshot;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,7 +17,8 @@ public final class MeshSnapshot {
   /** The snapshot before any configuration arrived. */
   public static final MeshSnapshot EMPTY = new MeshSnapshot(Map.of(), Map.of(), false);
 
-  private final Map<String, OutboundListener> listenersByAuthority;
+  /** By host, then port: the data path looks up without building a {@code host:port} string. */
+  private final Map<String, ListenerPorts> listenersByHost;
   private final Map<String, ClusterEntry> clusters;
   private final boolean complete;
 
@@ -22,14 +26,57 @@ public final class MeshSnapshot {
       Map<String, OutboundListener> listenersByAuthority,
       Map<String, ClusterEntry> clusters,
       boolean complete) {
-    this.listenersByAuthority = Map.copyOf(listenersByAuthority);
+    this.listenersByHost = byHost(listenersByAuthority);
     this.clusters = Map.copyOf(clusters);
     this.complete = complete;
   }
 
   /** The listener for an outbound {@code host:port}, or {@code null} if the mesh does not know it. */
   public OutboundListener listener(String host, int port) {
-    return listenersByAuthority.get(host + ":" + port);
+    ListenerPorts ports = listenersByHost.get(host);
+    return ports == null ? null : ports.get(port);
+  }
+
+  private static Map<String, ListenerPorts> byHost(Map<String, OutboundListener> byAuthority) {
+    Map<String, List<Map.Entry<Integer, OutboundListener>>> grouped = new HashMap<>();
+    byAuthority.forEach((authority, listener) -> {
+      int colon = authority.lastIndexOf(':');
+      if (colon > 0) {
+        try {
+          int port = Integer.parseInt(authority.substring(colon + 1));
+          grouped.computeIfAbsent(authority.substring(0, colon), h -> new ArrayList<>()).add(Map.entry(port, listener));
+        } catch (NumberFormatException notAPort) {
+          // no call names such an authority: listener(host, port) always has a numeric port
+        }
+      }
+    });
+    Map<String, ListenerPorts> out = new HashMap<>();
+    grouped.forEach((host, entries) -> out.put(host, new ListenerPorts(entries)));
+    return Map.copyOf(out);
+  }
+
+  /** The listeners of one host, by port (a host has a few ports at most: a linear scan). */
+  private static final class ListenerPorts {
+    private final int[] ports;
+    private final OutboundListener[] listeners;
+
+    ListenerPorts(List<Map.Entry<Integer, OutboundListener>> entries) {
+      ports = new int[entries.size()];
+      listeners = new OutboundListener[entries.size()];
+      for (int i = 0; i < ports.length; i++) {
+        ports[i] = entries.get(i).getKey();
+        listeners[i] = entries.get(i).getValue();
+      }
+    }
+
+    OutboundListener get(int port) {
+      for (int i = 0; i < ports.length; i++) {
+        if (ports[i] == port) {
+          return listeners[i];
+        }
+      }
+      return null;
+    }
   }
 
   /** A cluster by name, or {@code null} (Envoy: 503 {@code NC}). */
