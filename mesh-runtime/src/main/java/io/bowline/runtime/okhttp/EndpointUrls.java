@@ -2,6 +2,7 @@ package io.bowline.runtime.okhttp;
 
 import io.bowline.api.config.Endpoint;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import okhttp3.HttpUrl;
 
 /**
@@ -22,13 +23,18 @@ final class EndpointUrls {
   private static final ConcurrentHashMap<Endpoint, Target> TARGETS = new ConcurrentHashMap<>();
 
   /** One endpoint: its canonical base URL and its recent rewrites. */
+  private static final AtomicReferenceArray<Target> RECENT_ENDPOINTS = new AtomicReferenceArray<>(256);
+
   private static final class Target {
+    final Endpoint endpoint;
     final HttpUrl base;
     /** Slots written racily: each holds an immutable pair or null, so a reader sees one or the other. */
-    final Rewritten[] recent = new Rewritten[RECENT_URLS];
+    final Rewritten[] recent;
 
-    Target(HttpUrl base) {
+    Target(Endpoint endpoint, HttpUrl base, Rewritten[] recent) {
+      this.endpoint = endpoint;
       this.base = base;
+      this.recent = recent;
     }
   }
 
@@ -67,12 +73,26 @@ final class EndpointUrls {
   }
 
   private static Target target(Endpoint endpoint) {
+    // the data path passes the same Endpoint instance every time: an identity probe first (a
+    // record's hashCode and equals run through method handles over all its components)
+    int slot = System.identityHashCode(endpoint) & (RECENT_ENDPOINTS.length() - 1);
+    Target recent = RECENT_ENDPOINTS.get(slot);
+    if (recent != null && recent.endpoint == endpoint) {
+      return recent;
+    }
+    Target t = byValue(endpoint);
+    RECENT_ENDPOINTS.set(slot, t.endpoint == endpoint ? t : new Target(endpoint, t.base, t.recent));
+    return t;
+  }
+
+  private static Target byValue(Endpoint endpoint) {
     Target t = TARGETS.get(endpoint);
     if (t == null) {
       if (TARGETS.size() >= MAX_ENDPOINTS) {
         TARGETS.clear();
       }
-      t = new Target(new HttpUrl.Builder().scheme("http").host(endpoint.address()).port(endpoint.port()).build());
+      t = new Target(endpoint, new HttpUrl.Builder().scheme("http").host(endpoint.address()).port(endpoint.port()).build(),
+          new Rewritten[RECENT_URLS]);
       Target raced = TARGETS.putIfAbsent(endpoint, t);
       if (raced != null) {
         t = raced;

@@ -9,6 +9,7 @@ import okhttp3.Request;
 final class OkHttpMeshRequest implements MeshRequest {
   private final Request request;
   private final String authority;
+  private String path;
 
   OkHttpMeshRequest(Request request) {
     this.request = request;
@@ -34,9 +35,14 @@ final class OkHttpMeshRequest implements MeshRequest {
 
   @Override
   public String path() {
-    String query = request.url().encodedQuery();
-    String path = request.url().encodedPath();
-    return query == null ? path : path + "?" + query;
+    String p = path;
+    if (p == null) { // route matching asks more than once; OkHttp cuts it out of the URL each time
+      String query = request.url().encodedQuery();
+      String encoded = request.url().encodedPath();
+      p = query == null ? encoded : encoded + "?" + query;
+      path = p;
+    }
+    return p;
   }
 
   @Override
