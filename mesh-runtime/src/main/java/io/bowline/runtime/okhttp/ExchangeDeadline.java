@@ -23,6 +23,7 @@ final class ExchangeDeadline {
   private final long headersTimeoutNanos;
   private final long streamDeadlineNanos;
   private volatile boolean expired;
+  private long bodyReadTimeoutMillis = -1;
 
   /**
    * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
@@ -43,6 +44,20 @@ final class ExchangeDeadline {
 
   long streamDeadline() {
     return streamDeadlineNanos;
+  }
+
+  /**
+   * Records that the attempt runs with OkHttp's read timeout shortened to its headers timeout (the
+   * HTTP/2 bound, see {@link OkHttpTransport}), and the client's own read timeout ({@code 0} for
+   * none) to put back on the body once the headers have arrived.
+   */
+  void restoreBodyReadTimeout(long clientReadTimeoutMillis) {
+    bodyReadTimeoutMillis = clientReadTimeoutMillis;
+  }
+
+  /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */
+  long bodyReadTimeoutMillis() {
+    return bodyReadTimeoutMillis;
   }
 
   /** Marks the attempt as cut by its deadline. */

@@ -2,6 +2,7 @@ package io.bowline.runtime.okhttp;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
@@ -19,8 +20,10 @@ import okhttp3.ResponseBody;
  * so a body still arriving at the deadline fails with a {@code SocketTimeoutException} (Envoy
  * resets the stream then).
  *
- * <p>HTTP/2 connections carry other streams, so their socket is never closed here: on HTTP/2 only
- * the body deadline applies, and before the headers OkHttp's own timeouts.
+ * <p>HTTP/2 connections carry other streams, so their socket is never closed here: before the
+ * headers, OkHttp's read timeout (shortened to the attempt's headers timeout by
+ * {@link OkHttpTransport}) bounds the stream's wait and resets only that stream; after them, the
+ * body deadline applies as on HTTP/1.
  */
 final class ExchangeDeadlineInterceptor implements Interceptor {
 
@@ -51,6 +54,9 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       throw d.timeout(null);
     }
     ResponseBody body = response.body();
+    if (body != null && d.bodyReadTimeoutMillis() >= 0) { // the headers bound is over: the client's own read timeout again
+      body.source().timeout().timeout(d.bodyReadTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
     if (d.streamDeadline() != ExchangeDeadline.NONE && body != null) {
       body.source().timeout().deadlineNanoTime(d.streamDeadline());
     }

@@ -94,6 +94,12 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     if (c.connectTimeoutMillis() != connect) { // withConnectTimeout copies the chain even for the same value
       c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
     }
+    if (limits != null && (c.readTimeoutMillis() == 0 || c.readTimeoutMillis() > attemptTimeoutMillis)) {
+      // an HTTP/2 stream shares its socket, so the headers deadline cannot close it; OkHttp's read
+      // timeout bounds the wait for the stream's headers instead (on HTTP/1 the deadline acts first)
+      limits.restoreBodyReadTimeout(c.readTimeoutMillis());
+      c = c.withReadTimeout((int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis), TimeUnit.MILLISECONDS);
+    }
     try {
       return c.proceed(r);
     } catch (IOException e) {
