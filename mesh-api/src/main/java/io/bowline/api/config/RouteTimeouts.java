@@ -10,7 +10,8 @@ import java.util.Objects;
  *     is 15 s when unset; {@link Duration#ZERO} disables it (Istio writes 0 unless the
  *     VirtualService sets one)
  * @param maxStreamDuration {@code max_stream_duration.max_stream_duration}, or {@code null} when
- *     unset; zero disables
+ *     the route has no {@code max_stream_duration} message; zero disables (also when the message
+ *     is there without this field: such a route still ignores {@code timeout}, as Envoy does)
  * @param grpcTimeoutHeaderMax {@code max_stream_duration.grpc_timeout_header_max} (or the
  *     deprecated {@code max_grpc_timeout}), or {@code null} when unset; zero means the
  *     {@code grpc-timeout} header is used uncapped (gRFC A31)

@@ -134,4 +134,13 @@ class OkHttpTrickleTimeoutTest {
     mesh.connect();
     assertThat(call()).isEqualTo("200 a");
   }
+
+  @Test
+  void aMaxStreamDurationMessageWithOnlyTheGrpcHeaderMaxStillSwitchesTheRouteTimeoutOff() throws Exception {
+    a.always(new Slow(500));
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(200)).setMaxStreamDuration(
+        RouteAction.MaxStreamDuration.newBuilder().setGrpcTimeoutHeaderMax(ms(100)))), cluster(V1), new int[] {a.port()});
+    mesh.connect();
+    assertThat(call()).isEqualTo("200 a"); // no stream cap for HTTP, and timeout ignored
+  }
 }

@@ -35,9 +35,11 @@ final class RoutePoliciesParser {
     Duration grpcMax = null;
     if (a.hasMaxStreamDuration()) {
       var m = a.getMaxStreamDuration();
-      if (m.hasMaxStreamDuration()) {
-        maxStream = Protos.duration(m.getMaxStreamDuration(), ra + ".max_stream_duration.max_stream_duration");
-      }
+      // any max_stream_duration message puts the route on Envoy's stream timeouts, which ignore
+      // RouteAction.timeout: without its own max_stream_duration the stream has no cap (zero)
+      maxStream = m.hasMaxStreamDuration()
+          ? Protos.duration(m.getMaxStreamDuration(), ra + ".max_stream_duration.max_stream_duration")
+          : Duration.ZERO;
       if (m.hasGrpcTimeoutHeaderMax()) {
         grpcMax = Protos.duration(m.getGrpcTimeoutHeaderMax(), ra + ".max_stream_duration.grpc_timeout_header_max");
       }
