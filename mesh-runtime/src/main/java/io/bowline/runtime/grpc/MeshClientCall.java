@@ -403,6 +403,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     closed = true;
+    awaitingRequest = false;
     release();
     Listener<RespT> l = listener;
     executor.execute(() -> l.onClose(status, trailers));
@@ -453,7 +454,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     halfClosed = true;
     if (awaitingRequest) {
-      awaitingRequest = false;
+      awaitingRequest = false; // still set, so the call is open (closeLocally clears it)
       admit(); // the first attempt replays start, request, the message and the half-close in one go
       return;
     }
@@ -483,6 +484,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
   @Override
   public synchronized boolean isReady() {
+    if (awaitingRequest) {
+      return true; // the request message is buffered until the half-close: a sender must not wait for onReady
+    }
     return delegate != null && !holding() && delegate.isReady();
   }
 

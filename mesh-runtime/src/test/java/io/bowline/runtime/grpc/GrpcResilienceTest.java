@@ -325,6 +325,34 @@ class GrpcResilienceTest {
   }
 
   @Test
+  void aUnaryCallWaitsForItsRequestReadyToSendAndEndingItEarlyHoldsNoCircuitBreakerSlot() throws Exception {
+    start(RouteAction.newBuilder().setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder()
+        .setMaxStreamDuration(ms(200))), cluster().toBuilder().setCircuitBreakers(CircuitBreakers.newBuilder()
+        .addThresholds(CircuitBreakers.Thresholds.newBuilder().setMaxRequests(UInt32Value.of(1)))).build(), a.port());
+    List<Status> statuses = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ClientCall.Listener<byte[]> record = new ClientCall.Listener<>() {
+      @Override
+      public void onClose(Status s, Metadata trailers) {
+        statuses.add(s);
+      }
+    };
+    // cancelled before the request is complete, then the route's cap passes before it is complete
+    ClientCall<byte[], byte[]> cancelled = channel().newCall(UNARY, CallOptions.DEFAULT);
+    cancelled.start(record, new Metadata());
+    assertThat(cancelled.isReady()).isTrue(); // nothing is sent yet, but the message may be
+    cancelled.cancel("changed my mind", null);
+    ClientCall<byte[], byte[]> expired = channel().newCall(UNARY, CallOptions.DEFAULT);
+    expired.start(record, new Metadata());
+    expired.request(1);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> statuses.size() == 2);
+    assertThat(statuses).extracting(Status::getCode).containsExactly(Status.Code.CANCELLED, Status.Code.DEADLINE_EXCEEDED);
+    expired.sendMessage(new byte[] {1});
+    expired.halfClose(); // too late: the call is over and starts no attempt
+    assertThat(a.calls()).isZero();
+    assertThat(call()).isEqualTo("OK a"); // the one max_requests slot is free
+  }
+
+  @Test
   void grpcFailuresCountTowardsOutlierEjection() throws Exception {
     a.otherwise(Action.fail(Status.Code.UNAVAILABLE));
     start(RouteAction.newBuilder(), cluster().toBuilder().setOutlierDetection(
