@@ -59,13 +59,19 @@ public final class Resilience implements AutoCloseable {
     return faults.get(policy, FaultInjector::new);
   }
 
-  /** The mirror executor (2 threads, 1024 queued shadows), created on first use. */
+  /**
+   * Shadows in flight at most per mesh client (threads of the mirror executor, started on demand
+   * and gone after 30 s idle); the mirror cluster's circuit breaker applies within this.
+   */
+  static final int MIRROR_THREADS = 64;
+
+  /** The mirror executor ({@value #MIRROR_THREADS} threads, 1024 queued shadows), created on first use. */
   public MirrorExecutor mirrors() {
     MirrorExecutor m = mirrors;
     if (m == null) {
       synchronized (this) {
         if (mirrors == null) {
-          mirrors = new MirrorExecutor(2, 1024, mirrorMetrics, shadowConnectBackoff);
+          mirrors = new MirrorExecutor(MIRROR_THREADS, 1024, mirrorMetrics, shadowConnectBackoff);
         }
         m = mirrors;
       }

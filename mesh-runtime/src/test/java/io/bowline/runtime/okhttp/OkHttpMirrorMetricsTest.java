@@ -84,6 +84,19 @@ class OkHttpMirrorMetricsTest {
   }
 
   @Test
+  void aSlowMirrorTargetSeesTheShadowsConcurrentlyAsEnvoySendsThem() throws Exception {
+    mirror.always(new ScriptedHttpServer.Slow(3_000));
+    mesh.publish(route(mirrorTo(SHADOW)), cluster(V1), new int[] {primary.port()}, cluster(SHADOW), new int[] {mirror.port()});
+    mesh.connect();
+    for (int i = 0; i < 12; i++) {
+      post("x");
+    }
+    // all 12 reach the target while the first is still unanswered (a few threads would take 3 s each)
+    await().atMost(Duration.ofMillis(2_500)).until(() -> mirror.requestCount() == 12);
+    await().atMost(Duration.ofSeconds(10)).until(() -> count("bowline.mirror.requests", SHADOW, "outcome", "response") == 12);
+  }
+
+  @Test
   void theRouteTimeoutBoundsEachShadowQueueingIncluded() throws Exception {
     mirror.always(new ScriptedHttpServer.Slow(2_000));
     mesh.publish(route(mirrorTo(SHADOW).setTimeout(OkHttpRetryAndTimeoutTest.ms(300))), cluster(V1),
@@ -91,10 +104,10 @@ class OkHttpMirrorMetricsTest {
     mesh.connect();
     long start = System.nanoTime();
     for (int i = 0; i < 40; i++) {
-      post("x"); // 40 shadows at once for 2 mirror threads and a target that answers after 2 s
+      post("x"); // 40 shadows at once for a target that answers after 2 s
     }
-    // without the bound they would drain 2 per 2 s (40 s); with it each ends 300 ms after its
-    // hand-off: timed out on a mirror thread, or dropped as expired if still queued then
+    // with the bound each ends 300 ms after its hand-off: timed out on a mirror thread, or dropped
+    // as expired if still queued then
     await().atMost(Duration.ofSeconds(5)).until(() -> count("bowline.mirror.requests", SHADOW, "outcome", "failure")
         + count("bowline.mirror.dropped", SHADOW, "reason", "expired") == 40);
     assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(5_000L);
