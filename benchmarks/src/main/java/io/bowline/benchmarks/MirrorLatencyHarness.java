@@ -159,7 +159,7 @@ public final class MirrorLatencyHarness {
       System.out.printf(Locale.ROOT, "p99 ratio vs (a), [95 %% interval]: (b) dead %s   (c) slow %s   (goal <= 1.05);"
           + "  (d) fast %s   (e) dead, no back-off %s%n",
           ratio(p99[1], p99[0]), ratio(p99[2], p99[0]), ratio(p99[3], p99[0]), ratio(p99[4], p99[0]));
-      System.out.printf(Locale.ROOT, "slow mirror target received %d shadows (2 mirror threads; each shadow ends 15 s, the"
+      System.out.printf(Locale.ROOT, "slow mirror target received %d shadows (up to 64 in flight; each shadow ends 15 s, the"
           + " route timeout, after its hand-off, queueing included); load average at the end %s%n", slowArrivals.get(), loadAverage());
     } finally {
       for (MeshClient m : meshes) {

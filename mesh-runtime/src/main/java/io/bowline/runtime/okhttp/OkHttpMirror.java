@@ -46,7 +46,7 @@ import okio.Okio;
  */
 final class OkHttpMirror {
   private static final OkHttpClient SHADOW_CLIENT = new OkHttpClient.Builder()
-      .connectionPool(new ConnectionPool(8, 1, TimeUnit.MINUTES))
+      .connectionPool(new ConnectionPool(MirrorExecutor.MAX_IN_FLIGHT, 1, TimeUnit.MINUTES))
       .dispatcher(new Dispatcher())
       .connectTimeout(Duration.ofSeconds(5))
       .readTimeout(Duration.ofSeconds(15))

@@ -60,18 +60,15 @@ public final class Resilience implements AutoCloseable {
   }
 
   /**
-   * Shadows in flight at most per mesh client (threads of the mirror executor, started on demand
-   * and gone after 30 s idle); the mirror cluster's circuit breaker applies within this.
+   * The mirror executor ({@value MirrorExecutor#MAX_IN_FLIGHT} threads, 1024 queued shadows),
+   * created on first use.
    */
-  static final int MIRROR_THREADS = 64;
-
-  /** The mirror executor ({@value #MIRROR_THREADS} threads, 1024 queued shadows), created on first use. */
   public MirrorExecutor mirrors() {
     MirrorExecutor m = mirrors;
     if (m == null) {
       synchronized (this) {
         if (mirrors == null) {
-          mirrors = new MirrorExecutor(MIRROR_THREADS, 1024, mirrorMetrics, shadowConnectBackoff);
+          mirrors = new MirrorExecutor(MirrorExecutor.MAX_IN_FLIGHT, 1024, mirrorMetrics, shadowConnectBackoff);
         }
         m = mirrors;
       }

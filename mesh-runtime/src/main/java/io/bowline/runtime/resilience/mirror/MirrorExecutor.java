@@ -11,6 +11,13 @@ import java.util.concurrent.TimeUnit;
  * caller. Outcomes are counted in {@link #metrics()}.
  */
 public final class MirrorExecutor implements AutoCloseable {
+  /**
+   * Shadows in flight at most per mesh client: the threads of its executor, started on demand and
+   * gone after 30 s idle. The mirror cluster's circuit breaker applies within this; shadow
+   * connection pools keep as many idle connections, so concurrent shadows reuse them.
+   */
+  public static final int MAX_IN_FLIGHT = 64;
+
   /** What {@link Shadow#send()} returns when it did not send (it reported the drop itself). */
   public static final long NOT_SENT = -1;
 
