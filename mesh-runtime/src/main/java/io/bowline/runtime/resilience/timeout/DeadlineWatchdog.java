@@ -1,9 +1,10 @@
 package io.bowline.runtime.resilience.timeout;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,7 +27,18 @@ public final class DeadlineWatchdog {
   static final long HORIZON_MILLIS = 1000;
   static final long IDLE_LINGER_SECONDS = 60;
 
-  private static final DeadlineWatchdog INSTANCE = new DeadlineWatchdog();
+  /** {@link Armed}'s state, compared and set in place (one object per arm, no separate atomic). */
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(Armed.class, "state", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private static final DeadlineWatchdog INSTANCE = new DeadlineWatchdog(); // after STATE: its thread uses it
 
   private final Set<Armed> pending = ConcurrentHashMap.newKeySet();
   private final Thread thread;
@@ -88,7 +100,7 @@ public final class DeadlineWatchdog {
     for (Armed a : pending) {
       if (a.deadline - now <= 0) {
         pending.remove(a);
-        if (a.state.compareAndSet(Armed.ARMED, Armed.FIRED)) {
+        if (a.transition(Armed.FIRED)) {
           a.onExpiry.run();
         }
       } else if (before(a.deadline, earliest)) {
@@ -123,7 +135,11 @@ public final class DeadlineWatchdog {
 
     private final long deadline;
     private final Runnable onExpiry;
-    private final AtomicInteger state = new AtomicInteger(ARMED);
+    private volatile int state = ARMED;
+
+    private boolean transition(int to) {
+      return STATE.compareAndSet(this, ARMED, to);
+    }
 
     private Armed(long deadline, Runnable onExpiry) {
       this.deadline = deadline;
@@ -136,11 +152,11 @@ public final class DeadlineWatchdog {
      * @return whether the deadline passed and the action ran (or is running)
      */
     public boolean disarm() {
-      if (state.compareAndSet(ARMED, DISARMED)) {
+      if (transition(DISARMED)) {
         pending.remove(this);
         return false;
       }
-      return state.get() == FIRED;
+      return state == FIRED;
     }
   }
 }
