@@ -12,7 +12,9 @@ package io.bowline.api.config;
  * @param healthyPanicThreshold {@code common_lb_config.healthy_panic_threshold}, percent 0–100
  *     (default 50; 0 disables panic mode)
  * @param localityWeighted {@code common_lb_config.locality_weighted_lb_config} is set: pick a
- *     locality by its {@code load_balancing_weight} first
+ *     locality by its {@code load_balancing_weight} first; for {@code RING_HASH} and
+ *     {@code MAGLEV}, as in Envoy, the locality weights instead scale their hosts' shares of the one
+ *     ring or table (localities of weight 0 get none)
  * @param ringHashFunction {@code ring_hash_lb_config.hash_function}: how ring entries are hashed
  *     (default {@code XX_HASH}; request hashes are xxHash64 either way, as in Envoy)
  */

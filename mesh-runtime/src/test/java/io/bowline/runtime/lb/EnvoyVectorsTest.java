@@ -228,7 +228,7 @@ class EnvoyVectorsTest {
     void hostWeightedLargeRing() {
       RingHashLoadBalancer lb = new RingHashLoadBalancer(List.of(host(90, 1), host(91, 2), host(92, 3)), 6144, 8_388_608);
       assertThat(lb.size()).isEqualTo(6144);
-      assertThat(sweep(lb, 6000)).containsExactlyEntriesOf(Map.of(90, 987, 91, 1932, 92, 3081));
+      assertThat(sweep(lb, 6000)).isEqualTo(Map.of(90, 987, 91, 1932, 92, 3081));
     }
 
     @Test
@@ -251,7 +251,7 @@ class EnvoyVectorsTest {
     @Test
     void localityWeightedLargeRing() {
       assertThat(sweep(oneHostPerLocality(6144, 8_388_608), 6000))
-          .containsExactlyEntriesOf(Map.of(90, 987, 91, 1932, 92, 3081));
+          .isEqualTo(Map.of(90, 987, 91, 1932, 92, 3081));
     }
 
     private LoadBalancer hostAndLocalityWeighted(long min, long max) {
@@ -270,7 +270,7 @@ class EnvoyVectorsTest {
     @Test
     void hostAndLocalityWeightedLargeRing() {
       assertThat(sweep(hostAndLocalityWeighted(9216, 8_388_608), 9000))
-          .containsExactlyEntriesOf(Map.of(90, 924, 91, 2009, 92, 2053, 93, 4014));
+          .isEqualTo(Map.of(90, 924, 91, 2009, 92, 2053, 93, 4014));
     }
 
     @Test
@@ -284,7 +284,7 @@ class EnvoyVectorsTest {
     void largeFractionalScale() {
       RingHashLoadBalancer lb = new RingHashLoadBalancer(ports(90, 91), 1023, 1023);
       assertThat(lb.size()).isEqualTo(1023);
-      assertThat(sweep(lb, 1023)).containsExactlyEntriesOf(Map.of(90, 526, 91, 497));
+      assertThat(sweep(lb, 1023)).isEqualTo(Map.of(90, 526, 91, 497));
     }
   }
 }
