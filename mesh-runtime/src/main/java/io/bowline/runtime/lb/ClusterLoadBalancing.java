@@ -256,11 +256,11 @@ public final class ClusterLoadBalancing {
       List<List<UpstreamHost>> localities, List<Integer> localityWeights, LbPolicy policy, LbConfig config) {
     NormalizedHostWeights weights;
     if (config.localityWeighted()) {
-      weights = NormalizedHostWeights.byLocality(localities, localityWeights);
+      weights = NormalizedHostWeights.byLocality(localities, localityWeights, config.useHostnameForHashing());
     } else {
       List<UpstreamHost> all = new ArrayList<>();
       localities.forEach(all::addAll);
-      weights = NormalizedHostWeights.flat(all);
+      weights = NormalizedHostWeights.flat(all, config.useHostnameForHashing());
     }
     return policy == LbPolicy.RING_HASH
         ? new RingHashLoadBalancer(weights, config.minimumRingSize(), config.maximumRingSize(), config.ringHashFunction())

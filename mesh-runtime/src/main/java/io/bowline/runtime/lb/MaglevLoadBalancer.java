@@ -7,7 +7,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Envoy {@code MAGLEV}: a lookup table of {@code table_size} (prime) slots. Hosts are ordered by
- * their hash key (the address, {@code 10.0.0.1:80}) so the table does not depend on the order
+ * their key (the address, {@code 10.0.0.1:80}, or the hostname; see {@link NormalizedHostWeights}) so the table does not depend on the order
  * endpoints arrive in; each host's permutation starts at {@code offset = xxHash64(key) mod M} and
  * steps by {@code skip = xxHash64(key, seed 1) mod (M - 1) + 1}. Rounds go over the hosts in that
  * order; a host of normalized weight w (see {@link NormalizedHostWeights}) takes its next free
@@ -32,10 +32,9 @@ final class MaglevLoadBalancer implements LoadBalancer {
     }
     int m = (int) tableSize;
     int n = weights.hosts.size();
-    String[] keys = new String[n];
+    String[] keys = weights.keys;
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
-      keys[i] = NormalizedHostWeights.hashKey(weights.hosts.get(i));
       order[i] = i;
     }
     Arrays.sort(order, (a, b) -> keys[a].compareTo(keys[b]));

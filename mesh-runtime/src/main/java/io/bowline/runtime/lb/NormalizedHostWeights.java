@@ -10,17 +10,24 @@ import java.util.List;
  * with {@code locality_weighted_lb_config} it is {@code weight × (locality weight / sum of
  * locality weights) / sum of weights in its locality}, localities of weight 0 left out. The
  * doubles are computed in Envoy's order of operations so ring sizes and table fills come out the
- * same to the last bit.
+ * same to the last bit. Each host also has the key it is placed by: its address as Envoy prints it
+ * ({@code 10.0.0.1:80}, {@code [::1]:80}), or its {@code hostname} with
+ * {@code use_hostname_for_hashing}.
  */
 final class NormalizedHostWeights {
   final List<UpstreamHost> hosts;
   final double[] weights;
+  final String[] keys;
   final double min;
   final double max;
 
-  private NormalizedHostWeights(List<UpstreamHost> hosts, double[] weights) {
+  private NormalizedHostWeights(List<UpstreamHost> hosts, double[] weights, boolean useHostname) {
     this.hosts = hosts;
     this.weights = weights;
+    this.keys = new String[hosts.size()];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = useHostname ? hosts.get(i).endpoint().hostname() : hosts.get(i).endpoint().hostPort();
+    }
     double lo = 1.0;
     double hi = 0.0;
     for (double w : weights) {
@@ -31,11 +38,16 @@ final class NormalizedHostWeights {
     this.max = hi;
   }
 
-  /** Every host of {@code hosts}, by endpoint weight alone. */
+  /** Every host of {@code hosts}, by endpoint weight alone, placed by address. */
   static NormalizedHostWeights flat(List<UpstreamHost> hosts) {
+    return flat(hosts, false);
+  }
+
+  /** Every host of {@code hosts}, by endpoint weight alone. */
+  static NormalizedHostWeights flat(List<UpstreamHost> hosts, boolean useHostname) {
     double[] weights = new double[hosts.size()];
     fill(hosts, 1.0, weights, 0);
-    return new NormalizedHostWeights(hosts, weights);
+    return new NormalizedHostWeights(hosts, weights, useHostname);
   }
 
   /**
@@ -43,8 +55,10 @@ final class NormalizedHostWeights {
    *
    * @param localities the hosts of each locality
    * @param localityWeights each locality's {@code load_balancing_weight} (0 when unset), same order
+   * @param useHostname place hosts by {@code hostname} ({@code use_hostname_for_hashing})
    */
-  static NormalizedHostWeights byLocality(List<List<UpstreamHost>> localities, List<Integer> localityWeights) {
+  static NormalizedHostWeights byLocality(
+      List<List<UpstreamHost>> localities, List<Integer> localityWeights, boolean useHostname) {
     long sum = 0;
     for (int w : localityWeights) {
       sum += w;
@@ -66,7 +80,7 @@ final class NormalizedHostWeights {
       fill(kept.get(i), shares.get(i), weights, at);
       at += kept.get(i).size();
     }
-    return new NormalizedHostWeights(hosts, weights);
+    return new NormalizedHostWeights(hosts, weights, useHostname);
   }
 
   private static void fill(List<UpstreamHost> hosts, double localityShare, double[] out, int from) {
@@ -81,10 +95,5 @@ final class NormalizedHostWeights {
 
   boolean isEmpty() {
     return hosts.isEmpty();
-  }
-
-  /** The key a host is hashed by: its address as Envoy prints it ({@code 10.0.0.1:80}, {@code [::1]:80}). */
-  static String hashKey(UpstreamHost host) {
-    return host.endpoint().hostPort();
   }
 }

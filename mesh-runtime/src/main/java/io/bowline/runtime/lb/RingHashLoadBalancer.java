@@ -48,7 +48,7 @@ final class RingHashLoadBalancer implements LoadBalancer {
     double target = 0;
     for (int h = 0; h < weights.hosts.size(); h++) {
       UpstreamHost host = weights.hosts.get(h);
-      String prefix = NormalizedHostWeights.hashKey(host) + "_";
+      String prefix = weights.keys[h] + "_";
       target += scale * weights.weights[h];
       for (long i = 0; count < target; i++) {
         if (count == keys.length) {

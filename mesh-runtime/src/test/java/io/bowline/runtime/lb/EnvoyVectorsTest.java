@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
  * {@code .../ring_hash/ring_hash_lb_test.cc}): same hosts, same request hashes, same host chosen.
  * Each test is named after the Envoy test it mirrors. Hosts are {@code 127.0.0.1:<port>}, hashed by
  * that address string as Envoy does. Envoy cases that rest on features we do not model
- * ({@code use_hostname_for_hashing}, metadata {@code envoy.lb hash_key}, {@code hash_balance_factor},
- * retry host predicates, port 0 endpoints) are not mirrored.
+ * (metadata {@code envoy.lb hash_key}, {@code hash_balance_factor}, retry host predicates, port 0
+ * endpoints) are not mirrored.
  */
 class EnvoyVectorsTest {
 
@@ -39,6 +39,16 @@ class EnvoyVectorsTest {
       out.add(host(p, 1));
     }
     return out;
+  }
+
+  /** Ports 90..95 with host names "90".."95", placed by host name ({@code use_hostname_for_hashing}). */
+  private static NormalizedHostWeights byHostname() {
+    List<UpstreamHost> out = new ArrayList<>();
+    for (int p = 90; p <= 95; p++) {
+      out.add(new UpstreamHost(new Endpoint("127.0.0.1", p, 1, HealthStatus.HEALTHY, Integer.toString(p)), 0,
+          new AtomicInteger()));
+    }
+    return NormalizedHostWeights.flat(out, true);
   }
 
   private static int port(UpstreamHost h) {
@@ -107,6 +117,11 @@ class EnvoyVectorsTest {
         Collections.shuffle(hosts, random);
         assertTable(new MaglevLoadBalancer(hosts, 7), 92, 94, 90, 91, 95, 90, 93);
       }
+    }
+
+    @Test
+    void basicWithHostName() {
+      assertTable(new MaglevLoadBalancer(byHostname(), 7), 92, 95, 90, 93, 94, 91, 90);
     }
 
     @Test
@@ -184,6 +199,18 @@ class EnvoyVectorsTest {
       LoadBalancer lb = localityWeighted(LbPolicy.RING_HASH, ring(12, 8_388_608, false), new int[] {1},
           new Endpoint[][] {{endpoint(90, 1), endpoint(91, 1), endpoint(92, 1), endpoint(93, 1), endpoint(94, 1), endpoint(95, 1)}});
       assertPicks(lb, "0", 94, "18446744073709551615", 94, "3551244743356806947", 95, "3551244743356806948", 93);
+    }
+
+    @Test
+    void basicWithHostname() {
+      RingHashLoadBalancer lb = new RingHashLoadBalancer(byHostname(), 12, 8_388_608, LbConfig.RingHashFunction.XX_HASH);
+      assertRing(lb, new long[][] {
+          {95, 1975508444536362413L}, {95, 2376063919839173711L}, {93, 2386806903309390596L},
+          {94, 6749904478991551885L}, {93, 6803900775736438537L}, {92, 7225015537174310577L},
+          {90, 8787465352164086522L}, {92, Long.parseUnsignedLong("11282020843382717940")},
+          {91, Long.parseUnsignedLong("13723418369486627818")}, {90, Long.parseUnsignedLong("13776502110861797421")},
+          {91, Long.parseUnsignedLong("14338313586354474791")}, {94, Long.parseUnsignedLong("15364271037087512980")}});
+      assertPicks(lb, "0", 95, "18446744073709551615", 95, "7225015537174310577", 92, "6803900775736438537", 93);
     }
 
     @Test

@@ -127,6 +127,21 @@ class RouteAndClusterParsingTest {
         .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(3))).build());
     assertThat(lr.lbConfig().choiceCount()).isEqualTo(3);
     assertThat(cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV).build()).lbConfig().maglevTableSize()).isEqualTo(65_537);
+    assertThat(cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV).build()).lbConfig().useHostnameForHashing()).isFalse();
+    var byHostname = cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV)
+        .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setConsistentHashingLbConfig(
+            Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder().setUseHostnameForHashing(true)))
+        .build());
+    assertThat(byHostname.lbConfig().useHostnameForHashing()).isTrue();
+  }
+
+  @Test
+  void boundedLoadHashingIsRejectedByName() {
+    assertThatThrownBy(() -> cds.parse(staticCluster(Cluster.LbPolicy.RING_HASH)
+        .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setConsistentHashingLbConfig(
+            Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder().setHashBalanceFactor(UInt32Value.of(200))))
+        .build()))
+        .hasMessageContaining("common_lb_config.consistent_hashing_lb_config.hash_balance_factor");
   }
 
   @Test
