@@ -10,9 +10,9 @@ import java.util.List;
  * with {@code locality_weighted_lb_config} it is {@code weight × (locality weight / sum of
  * locality weights) / sum of weights in its locality}, localities of weight 0 left out. The
  * doubles are computed in Envoy's order of operations so ring sizes and table fills come out the
- * same to the last bit. Each host also has the key it is placed by: its address as Envoy prints it
- * ({@code 10.0.0.1:80}, {@code [::1]:80}), or its {@code hostname} with
- * {@code use_hostname_for_hashing}.
+ * same to the last bit. Each host also has the key it is placed by: its {@code envoy.lb}
+ * {@code hash_key} metadata when set, else its address as Envoy prints it ({@code 10.0.0.1:80},
+ * {@code [::1]:80}), or its {@code hostname} with {@code use_hostname_for_hashing}.
  */
 final class NormalizedHostWeights {
   final List<UpstreamHost> hosts;
@@ -26,7 +26,8 @@ final class NormalizedHostWeights {
     this.weights = weights;
     this.keys = new String[hosts.size()];
     for (int i = 0; i < keys.length; i++) {
-      keys[i] = useHostname ? hosts.get(i).endpoint().hostname() : hosts.get(i).endpoint().hostPort();
+      var e = hosts.get(i).endpoint();
+      keys[i] = !e.hashKey().isEmpty() ? e.hashKey() : useHostname ? e.hostname() : e.hostPort();
     }
     double lo = 1.0;
     double hi = 0.0;

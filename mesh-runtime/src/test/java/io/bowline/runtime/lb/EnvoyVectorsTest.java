@@ -24,8 +24,7 @@ import org.junit.jupiter.api.Test;
  * {@code .../ring_hash/ring_hash_lb_test.cc}): same hosts, same request hashes, same host chosen.
  * Each test is named after the Envoy test it mirrors. Hosts are {@code 127.0.0.1:<port>}, hashed by
  * that address string as Envoy does. Envoy cases that rest on features we do not model
- * (metadata {@code envoy.lb hash_key}, {@code hash_balance_factor}, retry host predicates, port 0
- * endpoints) are not mirrored.
+ * ({@code hash_balance_factor}, retry host predicates, port 0 endpoints) are not mirrored.
  */
 class EnvoyVectorsTest {
 
@@ -43,10 +42,18 @@ class EnvoyVectorsTest {
 
   /** Ports 90..95 with host names "90".."95", placed by host name ({@code use_hostname_for_hashing}). */
   private static NormalizedHostWeights byHostname() {
+    return named(p -> new Endpoint("127.0.0.1", p, 1, HealthStatus.HEALTHY, Integer.toString(p)));
+  }
+
+  /** Ports 90..95 with {@code envoy.lb hash_key} "90".."95" and other host names: the key wins. */
+  private static NormalizedHostWeights byMetadataHashKey() {
+    return named(p -> new Endpoint("127.0.0.1", p, 1, HealthStatus.HEALTHY, "host-" + p, Integer.toString(p)));
+  }
+
+  private static NormalizedHostWeights named(java.util.function.IntFunction<Endpoint> endpoint) {
     List<UpstreamHost> out = new ArrayList<>();
     for (int p = 90; p <= 95; p++) {
-      out.add(new UpstreamHost(new Endpoint("127.0.0.1", p, 1, HealthStatus.HEALTHY, Integer.toString(p)), 0,
-          new AtomicInteger()));
+      out.add(new UpstreamHost(endpoint.apply(p), 0, new AtomicInteger()));
     }
     return NormalizedHostWeights.flat(out, true);
   }
@@ -122,6 +129,11 @@ class EnvoyVectorsTest {
     @Test
     void basicWithHostName() {
       assertTable(new MaglevLoadBalancer(byHostname(), 7), 92, 95, 90, 93, 94, 91, 90);
+    }
+
+    @Test
+    void basicWithMetadataHashKey() {
+      assertTable(new MaglevLoadBalancer(byMetadataHashKey(), 7), 92, 95, 90, 93, 94, 91, 90);
     }
 
     @Test
@@ -203,7 +215,16 @@ class EnvoyVectorsTest {
 
     @Test
     void basicWithHostname() {
-      RingHashLoadBalancer lb = new RingHashLoadBalancer(byHostname(), 12, 8_388_608, LbConfig.RingHashFunction.XX_HASH);
+      assertHostnameRing(new RingHashLoadBalancer(byHostname(), 12, 8_388_608, LbConfig.RingHashFunction.XX_HASH));
+    }
+
+    @Test
+    void basicWithMetadataHashKey() {
+      assertHostnameRing(new RingHashLoadBalancer(byMetadataHashKey(), 12, 8_388_608, LbConfig.RingHashFunction.XX_HASH));
+    }
+
+    /** Envoy's ring for hosts keyed "90".."95" (BasicWithHostname, BasicWithMetadataHashKey). */
+    private void assertHostnameRing(RingHashLoadBalancer lb) {
       assertRing(lb, new long[][] {
           {95, 1975508444536362413L}, {95, 2376063919839173711L}, {93, 2386806903309390596L},
           {94, 6749904478991551885L}, {93, 6803900775736438537L}, {92, 7225015537174310577L},

@@ -178,6 +178,22 @@ class RouteAndClusterParsingTest {
         .containsExactly("one.example", "");
   }
 
+  @Test
+  void envoyLbHashKeyMetadataIsRead() throws Exception {
+    var keyed = lbEndpoint("10.0.0.1", "").toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+        .putFilterMetadata("envoy.lb", com.google.protobuf.Struct.newBuilder()
+            .putFields("hash_key", com.google.protobuf.Value.newBuilder().setStringValue("blue").build()).build()));
+    var notAString = lbEndpoint("10.0.0.2", "").toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+        .putFilterMetadata("envoy.lb", com.google.protobuf.Struct.newBuilder()
+            .putFields("hash_key", com.google.protobuf.Value.newBuilder().setNumberValue(7).build()).build()));
+    var cla = EndpointResourceType.convert(ClusterLoadAssignment.newBuilder().setClusterName("c")
+        .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder()
+            .addLbEndpoints(keyed).addLbEndpoints(notAString).addLbEndpoints(lbEndpoint("10.0.0.3", "")))
+        .build());
+    assertThat(cla.localities().get(0).endpoints()).extracting(io.bowline.api.config.Endpoint::hashKey)
+        .containsExactly("blue", "", "");
+  }
+
   private static io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint lbEndpoint(String ip, String hostname) {
     return io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint.newBuilder()
         .setEndpoint(io.envoyproxy.envoy.config.endpoint.v3.Endpoint.newBuilder().setHostname(hostname)
