@@ -9,7 +9,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Envoy {@code RING_HASH} (Ketama). With normalized weights w (see {@link NormalizedHostWeights}),
  * the ring is scaled to {@code min(ceil(min w × minimum_ring_size) / min w, maximum_ring_size)};
  * walking the hosts in order, a running target grows by {@code scale × w} per host and the host gets
- * entries {@code "<address>_0"}, {@code "<address>_1"}, ... until the running entry count reaches
+ * entries {@code "<key>_0"}, {@code "<key>_1"}, ... (the key is the address {@code 10.0.0.1:80}, the
+ * hostname or the {@code envoy.lb hash_key}; see {@link NormalizedHostWeights}) until the running entry count reaches
  * the target, each at {@code xxHash64} of that key (with {@code hash_function: MURMUR_HASH_2}, at
  * {@link MurmurHash2x64} of it). Entries are sorted by hash as unsigned 64-bit values. A request
  * goes to the first entry whose hash is ≥ the request hash, wrapping around to the first; with no
