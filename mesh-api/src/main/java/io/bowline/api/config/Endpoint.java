@@ -13,18 +13,27 @@ import java.util.Objects;
  *     {@code config.endpoint.v3.Endpoint.hostname}, or for an endpoint a LOGICAL_DNS/STRICT_DNS
  *     cluster resolved, that field or else the DNS name it was resolved from (without port);
  *     {@code ""} when the endpoint has none
+ * @param hashKey the {@code hash_key} string in the {@code LbEndpoint.metadata} filter
+ *     {@code envoy.lb}: when not empty, {@code RING_HASH} and {@code MAGLEV} place the host by it
+ *     instead of its address or hostname; {@code ""} when absent
  */
-public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname) {
+public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey) {
   public Endpoint {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(hostname, "hostname");
+    Objects.requireNonNull(hashKey, "hashKey");
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("endpoint " + address + ": port out of range: " + port);
     }
     if (weight < 1) {
       throw new IllegalArgumentException("endpoint " + address + ":" + port + ": weight must be >= 1");
     }
+  }
+
+  /** An endpoint without an {@code envoy.lb} hash key. */
+  public Endpoint(String address, int port, int weight, HealthStatus health, String hostname) {
+    this(address, port, weight, health, hostname, "");
   }
 
   /** An endpoint without a host name. */

@@ -12,9 +12,14 @@ package io.bowline.api.config;
  * @param healthyPanicThreshold {@code common_lb_config.healthy_panic_threshold}, percent 0–100
  *     (default 50; 0 disables panic mode)
  * @param localityWeighted {@code common_lb_config.locality_weighted_lb_config} is set: pick a
- *     locality by its {@code load_balancing_weight} first
+ *     locality by its {@code load_balancing_weight} first; for {@code RING_HASH} and
+ *     {@code MAGLEV}, as in Envoy, the locality weights instead scale their hosts' shares of the one
+ *     ring or table (localities of weight 0 get none)
  * @param ringHashFunction {@code ring_hash_lb_config.hash_function}: how ring entries are hashed
  *     (default {@code XX_HASH}; request hashes are xxHash64 either way, as in Envoy)
+ * @param useHostnameForHashing {@code common_lb_config.consistent_hashing_lb_config.use_hostname_for_hashing}:
+ *     {@code RING_HASH} and {@code MAGLEV} place hosts by the endpoint's {@code hostname} instead of
+ *     its {@code address:port} (default false)
  */
 public record LbConfig(
     int choiceCount,
@@ -24,7 +29,8 @@ public record LbConfig(
     long maglevTableSize,
     double healthyPanicThreshold,
     boolean localityWeighted,
-    RingHashFunction ringHashFunction) {
+    RingHashFunction ringHashFunction,
+    boolean useHostnameForHashing) {
   /** Envoy's defaults. */
   public static final LbConfig DEFAULT = new LbConfig(2, 1.0, 1024, 8_388_608, 65_537, 50.0, false);
 
@@ -34,6 +40,13 @@ public record LbConfig(
     XX_HASH,
     /** 64-bit MurmurHash2 as libstdc++'s {@code std::hash}, seed {@code 0xc70f6907}. */
     MURMUR_HASH_2
+  }
+
+  /** The settings hashing hosts by address ({@code use_hostname_for_hashing} false). */
+  public LbConfig(int choiceCount, double activeRequestBias, long minimumRingSize, long maximumRingSize,
+      long maglevTableSize, double healthyPanicThreshold, boolean localityWeighted, RingHashFunction ringHashFunction) {
+    this(choiceCount, activeRequestBias, minimumRingSize, maximumRingSize, maglevTableSize, healthyPanicThreshold,
+        localityWeighted, ringHashFunction, false);
   }
 
   /** The settings with the default ring hash function ({@code XX_HASH}). */

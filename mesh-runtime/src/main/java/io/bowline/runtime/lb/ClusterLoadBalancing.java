@@ -78,6 +78,7 @@ public final class ClusterLoadBalancing {
     }
     this.load = new PriorityLoad(total, healthy, degraded, cla.overprovisioningFactor(), config.healthyPanicThreshold());
     this.sets = new HostSet[n][3];
+    boolean consistentHash = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
     for (int p = 0; p < n; p++) {
       for (int kind = HEALTHY; kind <= ALL; kind++) {
         if (!needed(p, kind)) {
@@ -86,7 +87,9 @@ public final class ClusterLoadBalancing {
         List<LocalityEndpoints> les = localitiesByPriority.get(p);
         List<List<UpstreamHost>> perLocality = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
+        List<Integer> configured = new ArrayList<>();
         for (LocalityEndpoints le : les) {
+          configured.add(le.weight());
           List<UpstreamHost> chosen = new ArrayList<>();
           int localityHealthy = 0;
           for (UpstreamHost h : built.get(le)) {
@@ -100,8 +103,9 @@ public final class ClusterLoadBalancing {
               : Math.min(1.0, cla.overprovisioningFactor() / 100.0 * localityHealthy / le.endpoints().size());
           weights.add(kind == HEALTHY ? le.weight() * availability : (double) le.weight());
         }
-        sets[p][kind] = new HostSet(p + "/" + kind, perLocality, weights, config.localityWeighted()
-            && policy != LbPolicy.RING_HASH && policy != LbPolicy.MAGLEV, policy, config, previous);
+        sets[p][kind] = consistentHash
+            ? new HostSet(hashBalancer(perLocality, configured, policy, config))
+            : new HostSet(p + "/" + kind, perLocality, weights, config.localityWeighted(), policy, config, previous);
       }
     }
     this.balancer = this::pick;
@@ -197,6 +201,13 @@ public final class ClusterLoadBalancing {
     private final double[] cumulative;
     private final LoadBalancer whole;
 
+    /** One ring or table over all localities: Envoy's consistent-hash balancers weigh localities into it. */
+    HostSet(LoadBalancer whole) {
+      this.whole = whole;
+      this.perLocality = null;
+      this.cumulative = new double[0];
+    }
+
     HostSet(String key, List<List<UpstreamHost>> localities, List<Double> weights, boolean localityWeighted,
         LbPolicy policy, LbConfig config, ClusterLoadBalancing previous) {
       List<UpstreamHost> all = new ArrayList<>();
@@ -236,6 +247,26 @@ public final class ClusterLoadBalancing {
     }
   }
 
+  /**
+   * A {@code RING_HASH} ring or {@code MAGLEV} table over every locality; with
+   * {@code locality_weighted_lb_config} the localities' configured weights scale their hosts'
+   * shares, as Envoy's thread-aware balancers do (no random locality pick before the hash).
+   */
+  private static LoadBalancer hashBalancer(
+      List<List<UpstreamHost>> localities, List<Integer> localityWeights, LbPolicy policy, LbConfig config) {
+    NormalizedHostWeights weights;
+    if (config.localityWeighted()) {
+      weights = NormalizedHostWeights.byLocality(localities, localityWeights, config.useHostnameForHashing());
+    } else {
+      List<UpstreamHost> all = new ArrayList<>();
+      localities.forEach(all::addAll);
+      weights = NormalizedHostWeights.flat(all, config.useHostnameForHashing());
+    }
+    return policy == LbPolicy.RING_HASH
+        ? new RingHashLoadBalancer(weights, config.minimumRingSize(), config.maximumRingSize(), config.ringHashFunction())
+        : new MaglevLoadBalancer(weights, config.maglevTableSize());
+  }
+
   private LoadBalancer balancer(
       String key, List<UpstreamHost> set, LbPolicy policy, LbConfig config, ClusterLoadBalancing previous) {
     switch (policy) {
@@ -248,10 +279,6 @@ public final class ClusterLoadBalancing {
         return new RoundRobinLoadBalancer(set, position);
       case RANDOM:
         return new RandomLoadBalancer(set);
-      case RING_HASH:
-        return new RingHashLoadBalancer(set, config.minimumRingSize(), config.maximumRingSize(), config.ringHashFunction());
-      case MAGLEV:
-        return new MaglevLoadBalancer(set, config.maglevTableSize());
       case LEAST_REQUEST:
       default:
         return new LeastRequestLoadBalancer(set, config.choiceCount(), config.activeRequestBias());

@@ -6,12 +6,19 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Envoy {@code RING_HASH} (Ketama). Each host gets ring entries in proportion to its weight, at
- * {@code xxHash64("<address>:<port>_<i>")} (with {@code hash_function: MURMUR_HASH_2}, at
- * {@link MurmurHash2x64} of that key); the ring size is scaled so the lightest host gets at
- * least one entry, at least {@code minimum_ring_size} entries in all and at most
- * {@code maximum_ring_size}. A request goes to the first entry whose hash is ≥ the request hash,
- * wrapping around; with no hash it goes to a random entry.
+ * Envoy {@code RING_HASH} (Ketama). With normalized weights w (see {@link NormalizedHostWeights}),
+ * the ring is scaled to {@code min(ceil(min w × minimum_ring_size) / min w, maximum_ring_size)};
+ * walking the hosts in order, a running target grows by {@code scale × w} per host and the host gets
+ * entries {@code "<key>_0"}, {@code "<key>_1"}, ... (the key is the address {@code 10.0.0.1:80}, the
+ * hostname or the {@code envoy.lb hash_key}; see {@link NormalizedHostWeights}) until the running entry count reaches
+ * the target, each at {@code xxHash64} of that key (with {@code hash_function: MURMUR_HASH_2}, at
+ * {@link MurmurHash2x64} of it). Entries are sorted by hash as unsigned 64-bit values. A request
+ * goes to the first entry whose hash is ≥ the request hash, wrapping around to the first; with no
+ * hash a random 64-bit value stands in for it, as in Envoy.
+ *
+ * <p>Pinned against Envoy's own test vectors ({@code ring_hash_lb_test.cc}: Basic, BasicWithMurmur2,
+ * UnevenHosts, HostWeightedTinyRing, HostWeightedLargeRing, the locality-weighted cases) in
+ * {@code EnvoyVectorsTest}.
  */
 final class RingHashLoadBalancer implements LoadBalancer {
   private final long[] hashes;
@@ -22,32 +29,35 @@ final class RingHashLoadBalancer implements LoadBalancer {
   }
 
   RingHashLoadBalancer(List<UpstreamHost> hosts, long minRingSize, long maxRingSize, LbConfig.RingHashFunction function) {
+    this(NormalizedHostWeights.flat(hosts), minRingSize, maxRingSize, function);
+  }
+
+  RingHashLoadBalancer(NormalizedHostWeights weights, long minRingSize, long maxRingSize,
+      LbConfig.RingHashFunction function) {
     boolean murmur = function == LbConfig.RingHashFunction.MURMUR_HASH_2;
-    if (hosts.isEmpty()) {
+    if (weights.isEmpty()) {
       hashes = new long[0];
       owners = new UpstreamHost[0];
       return;
     }
-    double sum = 0;
-    for (UpstreamHost h : hosts) {
-      sum += h.endpoint().weight();
-    }
-    double minNormalized = 1.0;
-    for (UpstreamHost h : hosts) {
-      minNormalized = Math.min(minNormalized, h.endpoint().weight() / sum);
-    }
-    double scale = Math.min(Math.ceil(minNormalized * minRingSize) / minNormalized, (double) maxRingSize);
-    int ringSize = (int) Math.ceil(scale);
-    long[] keys = new long[ringSize];
-    UpstreamHost[] who = new UpstreamHost[ringSize];
+    double minWeight = weights.min;
+    double scale = Math.min(Math.ceil(minWeight * Math.min(minRingSize, maxRingSize)) / minWeight, (double) maxRingSize);
+    int capacity = (int) Math.ceil(scale) + 1;
+    long[] keys = new long[capacity];
+    UpstreamHost[] who = new UpstreamHost[capacity];
     int count = 0;
     double target = 0;
-    for (UpstreamHost h : hosts) {
-      String prefix = h.endpoint().hostPort() + "_";
-      target += scale * (h.endpoint().weight() / sum);
-      for (long i = 0; count < target && count < ringSize; i++) {
+    for (int h = 0; h < weights.hosts.size(); h++) {
+      UpstreamHost host = weights.hosts.get(h);
+      String prefix = weights.keys[h] + "_";
+      target += scale * weights.weights[h];
+      for (long i = 0; count < target; i++) {
+        if (count == keys.length) {
+          keys = Arrays.copyOf(keys, count * 2);
+          who = Arrays.copyOf(who, count * 2);
+        }
         keys[count] = murmur ? MurmurHash2x64.hash(prefix + i) : XxHash64.hash(prefix + i);
-        who[count] = h;
+        who[count] = host;
         count++;
       }
     }
@@ -76,7 +86,7 @@ final class RingHashLoadBalancer implements LoadBalancer {
       return null;
     }
     if (hash == LoadBalancer.NO_HASH) {
-      return owners[ThreadLocalRandom.current().nextInt(n)];
+      hash = ThreadLocalRandom.current().nextLong();
     }
     int lo = 0;
     int hi = n;

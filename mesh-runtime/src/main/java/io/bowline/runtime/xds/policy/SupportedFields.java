@@ -124,8 +124,7 @@ public final class SupportedFields {
         .ignored("metadata");
     message(Locality.getDefaultInstance()).supported("region", "zone", "sub_zone");
     message(LbEndpoint.getDefaultInstance())
-        .supported("endpoint", "health_status", "load_balancing_weight")
-        .ignored("metadata");
+        .supported("endpoint", "health_status", "load_balancing_weight", "metadata"); // envoy.lb hash_key
     message(Endpoint.getDefaultInstance()).supported("address", "hostname").ignored("health_check_config");
     message(Address.getDefaultInstance()).supported("socket_address");
     message(Secret.getDefaultInstance()).supported("name", "tls_certificate", "validation_context");

@@ -100,6 +100,16 @@ public final class EndpointResourceType
       default:
         health = Endpoint.HealthStatus.UNKNOWN;
     }
-    return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname());
+    return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname(), hashKey(e));
+  }
+
+  /** Envoy's {@code envoy.lb} metadata {@code hash_key}; a value that is not a string counts as absent, as in Envoy. */
+  private static String hashKey(LbEndpoint e) {
+    var lb = e.getMetadata().getFilterMetadataMap().get("envoy.lb");
+    if (lb == null) {
+      return "";
+    }
+    var key = lb.getFieldsMap().get("hash_key");
+    return key != null && key.hasStringValue() ? key.getStringValue() : "";
   }
 }

@@ -21,6 +21,7 @@ final class LbConfigParser {
     long table = d.maglevTableSize();
     double panic = d.healthyPanicThreshold();
     boolean localityWeighted = false;
+    boolean useHostname = false;
     LbConfig.RingHashFunction ringHash = d.ringHashFunction();
     if (c.hasLeastRequestLbConfig()) {
       var l = c.getLeastRequestLbConfig();
@@ -73,8 +74,15 @@ final class LbConfigParser {
         throw new ResourceException("common_lb_config.zone_aware_lb_config", "not supported");
       }
       localityWeighted = common.hasLocalityWeightedLbConfig();
+      if (common.hasConsistentHashingLbConfig()) {
+        var hashing = common.getConsistentHashingLbConfig();
+        if (hashing.hasHashBalanceFactor()) {
+          throw new ResourceException("common_lb_config.consistent_hashing_lb_config.hash_balance_factor", "not supported");
+        }
+        useHostname = hashing.getUseHostnameForHashing();
+      }
     }
-    return new LbConfig(choiceCount, bias, minRing, maxRing, table, panic, localityWeighted, ringHash);
+    return new LbConfig(choiceCount, bias, minRing, maxRing, table, panic, localityWeighted, ringHash, useHostname);
   }
 
   private static boolean isPrime(long n) {

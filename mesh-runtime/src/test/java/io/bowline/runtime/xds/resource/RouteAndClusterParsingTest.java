@@ -127,6 +127,21 @@ class RouteAndClusterParsingTest {
         .setLeastRequestLbConfig(Cluster.LeastRequestLbConfig.newBuilder().setChoiceCount(UInt32Value.of(3))).build());
     assertThat(lr.lbConfig().choiceCount()).isEqualTo(3);
     assertThat(cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV).build()).lbConfig().maglevTableSize()).isEqualTo(65_537);
+    assertThat(cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV).build()).lbConfig().useHostnameForHashing()).isFalse();
+    var byHostname = cds.parse(staticCluster(Cluster.LbPolicy.MAGLEV)
+        .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setConsistentHashingLbConfig(
+            Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder().setUseHostnameForHashing(true)))
+        .build());
+    assertThat(byHostname.lbConfig().useHostnameForHashing()).isTrue();
+  }
+
+  @Test
+  void boundedLoadHashingIsRejectedByName() {
+    assertThatThrownBy(() -> cds.parse(staticCluster(Cluster.LbPolicy.RING_HASH)
+        .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setConsistentHashingLbConfig(
+            Cluster.CommonLbConfig.ConsistentHashingLbConfig.newBuilder().setHashBalanceFactor(UInt32Value.of(200))))
+        .build()))
+        .hasMessageContaining("common_lb_config.consistent_hashing_lb_config.hash_balance_factor");
   }
 
   @Test
@@ -161,6 +176,22 @@ class RouteAndClusterParsingTest {
         .build());
     assertThat(cla.localities().get(0).endpoints()).extracting(io.bowline.api.config.Endpoint::hostname)
         .containsExactly("one.example", "");
+  }
+
+  @Test
+  void envoyLbHashKeyMetadataIsRead() throws Exception {
+    var keyed = lbEndpoint("10.0.0.1", "").toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+        .putFilterMetadata("envoy.lb", com.google.protobuf.Struct.newBuilder()
+            .putFields("hash_key", com.google.protobuf.Value.newBuilder().setStringValue("blue").build()).build()));
+    var notAString = lbEndpoint("10.0.0.2", "").toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+        .putFilterMetadata("envoy.lb", com.google.protobuf.Struct.newBuilder()
+            .putFields("hash_key", com.google.protobuf.Value.newBuilder().setNumberValue(7).build()).build()));
+    var cla = EndpointResourceType.convert(ClusterLoadAssignment.newBuilder().setClusterName("c")
+        .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder()
+            .addLbEndpoints(keyed).addLbEndpoints(notAString).addLbEndpoints(lbEndpoint("10.0.0.3", "")))
+        .build());
+    assertThat(cla.localities().get(0).endpoints()).extracting(io.bowline.api.config.Endpoint::hashKey)
+        .containsExactly("blue", "", "");
   }
 
   private static io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint lbEndpoint(String ip, String hostname) {
