@@ -223,6 +223,18 @@ class GrpcResilienceTest {
   }
 
   @Test
+  void anApplicationDeadlineASecondOrMoreAwayExpiresThroughTheEndpointLoopsWatchdog() throws Exception {
+    a.otherwise(Action.hanging());
+    start(RouteAction.newBuilder(), cluster(), a.port());
+    long t0 = System.nanoTime();
+    // grpc-java schedules this call's deadline timer on the endpoint channel's event loops, which
+    // hand timers due 1 s or more ahead to the deadline watchdog
+    assertThat(call(CallOptions.DEFAULT.withDeadlineAfter(1_200, TimeUnit.MILLISECONDS))).isEqualTo("DEADLINE_EXCEEDED");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(1_150L, 6_000L);
+    assertThat(a.deadlines()).containsExactly(true);
+  }
+
+  @Test
   void theRouteCapEndsAFaultDelay() throws Exception {
     start(faulty(HTTPFault.newBuilder().setDelay(FaultDelay.newBuilder().setFixedDelay(ms(10_000)).setPercentage(all())).build())
         .toBuilder().setRoute(RouteAction.newBuilder().setCluster(V1).setMaxStreamDuration(
