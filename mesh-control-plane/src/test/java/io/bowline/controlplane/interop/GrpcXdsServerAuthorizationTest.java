@@ -47,6 +47,21 @@ import org.junit.jupiter.api.io.TempDir;
  * server authenticate each other as our TLS contexts say and the ALLOW policy matches the client's SPIFFE ID.
  */
 class GrpcXdsServerAuthorizationTest {
+  /** Mesh-wide STRICT mTLS and an ISTIO_MUTUAL DestinationRule for greeter. */
+  private static final String STRICT_AND_ISTIO_MUTUAL = """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default, namespace: istio-system}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: greeter}
+        spec:
+          host: greeter
+          trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+        """;
+
 
   private static final String NODE_ID = "sidecar~127.0.0.1~greeter-1.default~default.svc.cluster.local";
   private static final ClientView VIEW = new ClientView("default", Map.of("app", "greeter"));
@@ -171,19 +186,7 @@ class GrpcXdsServerAuthorizationTest {
 
   @Test
   void strictListenerAndIstioMutualClusterAreAckedByGrpcJava() throws Exception {
-    TestConfigs.write(dir, "10-security.yaml", """
-        apiVersion: security.istio.io/v1
-        kind: PeerAuthentication
-        metadata: {name: default, namespace: istio-system}
-        spec: {mtls: {mode: STRICT}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: greeter}
-        spec:
-          host: greeter
-          trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
-        """);
+    TestConfigs.write(dir, "10-security.yaml", STRICT_AND_ISTIO_MUTUAL);
     startControlPlaneAndServer(CERTIFICATE_PROVIDERS);
     assertServerAckedItsListener();
 
@@ -215,18 +218,7 @@ class GrpcXdsServerAuthorizationTest {
     Path clientFiles = ca.issue("spiffe://cluster.local/ns/default/sa/client", certificates.resolve("client"));
     TestConfigs.write(dir, "00-greeter.yaml", Files.readString(dir.resolve("00-greeter.yaml"))
         .replace("labels: {app: greeter}\n", "labels: {app: greeter}\n  serviceAccount: greeter\n"));
-    TestConfigs.write(dir, "10-security.yaml", """
-        apiVersion: security.istio.io/v1
-        kind: PeerAuthentication
-        metadata: {name: default, namespace: istio-system}
-        spec: {mtls: {mode: STRICT}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: greeter}
-        spec:
-          host: greeter
-          trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+    TestConfigs.write(dir, "10-security.yaml", STRICT_AND_ISTIO_MUTUAL + """
         ---
         apiVersion: security.istio.io/v1
         kind: AuthorizationPolicy
