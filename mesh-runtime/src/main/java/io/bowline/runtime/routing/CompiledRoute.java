@@ -125,9 +125,20 @@ final class CompiledRoute {
 
   boolean matches(MeshRequest request) {
     String p = request.path();
-    if (!path.matches(p)) {
-      return false;
-    }
+    return path.matches(p) && matchesBesidesPath(request, p);
+  }
+
+  /**
+   * As {@link #matches(MeshRequest)}, given where the path's query starts
+   * ({@link PathRewriter#pathLength}) and how many leading characters are known to equal the path
+   * specifier's own literal start ({@link PathMatch#matches(String, int, int)}).
+   */
+  boolean matches(MeshRequest request, String rawPath, int pathEnd, int known) {
+    return path.matches(rawPath, pathEnd, known) && matchesBesidesPath(request, rawPath);
+  }
+
+  /** Everything but the path specifier. */
+  private boolean matchesBesidesPath(MeshRequest request, String p) {
     for (HeaderMatch h : headers) {
       if (!h.matches(request)) {
         return false;
@@ -155,10 +166,6 @@ final class CompiledRoute {
 
   Route route() {
     return route;
-  }
-
-  PathMatch pathMatch() {
-    return path;
   }
 
   /** The decision for a request this route matched. */

@@ -9,7 +9,19 @@ import io.bowline.api.config.PathMatcher;
  */
 abstract class PathMatch {
 
-  abstract boolean matches(String rawPath);
+  /**
+   * @param rawPath the request's path with its query, if any
+   * @param end where the query starts in {@code rawPath} ({@link PathRewriter#pathLength})
+   * @param known how many leading characters of {@code rawPath} the caller has already found equal
+   *     to this specifier's literal start (its exact path, prefix, or regex literal prefix), at most
+   *     that literal's length; 0 if none
+   */
+  abstract boolean matches(String rawPath, int end, int known);
+
+  /** As {@link #matches(String, int, int)}, finding the query first, with nothing known. */
+  final boolean matches(String rawPath) {
+    return matches(rawPath, PathRewriter.pathLength(rawPath), 0);
+  }
 
   static PathMatch compile(PathMatcher m, boolean caseSensitive) {
     if (m instanceof PathMatcher.Prefix p) {
@@ -17,43 +29,43 @@ abstract class PathMatch {
       if (v.isEmpty() || v.equals("/")) {
         return ANY;
       }
-      return caseSensitive
-          ? of(path -> path.startsWith(v))
-          : of(path -> path.regionMatches(true, 0, v, 0, v.length()));
+      return of((path, end, known) -> path.regionMatches(!caseSensitive, known, v, known, v.length() - known));
     }
     if (m instanceof PathMatcher.Exact e) {
       String v = e.value();
-      return of(path -> PathRewriter.pathLength(path) == v.length()
-          && path.regionMatches(!caseSensitive, 0, v, 0, v.length()));
+      return of((path, end, known) -> end == v.length()
+          && path.regionMatches(!caseSensitive, known, v, known, v.length() - known));
     }
     if (m instanceof PathMatcher.Regex r) {
       RegexMatch p = new RegexMatch(r.regex());
-      String literal = RouteTable.literalPrefix(r.regex());
-      // Every full match starts with the regex's literal prefix: reject cheaply before running RE2.
-      return of(path -> path.startsWith(literal) && p.matches(path, PathRewriter.pathLength(path)));
+      return of(p::matches);
     }
     if (m instanceof PathMatcher.UriTemplate t) {
       RegexMatch p = new RegexMatch(UriTemplates.toRegex(t.template()));
-      return of(path -> p.matches(path, PathRewriter.pathLength(path)));
+      return of(p::matches);
     }
     PathMatcher.SeparatedPrefix s = (PathMatcher.SeparatedPrefix) m;
     String v = s.value();
-    return of(path -> {
-      int len = PathRewriter.pathLength(path);
-      if (len < v.length() || !path.regionMatches(!caseSensitive, 0, v, 0, v.length())) {
+    return of((path, end, known) -> {
+      if (end < v.length() || !path.regionMatches(!caseSensitive, known, v, known, v.length() - known)) {
         return false;
       }
-      return len == v.length() || path.charAt(v.length()) == '/';
+      return end == v.length() || path.charAt(v.length()) == '/';
     });
   }
 
-  private static final PathMatch ANY = of(path -> true);
+  private static final PathMatch ANY = of((path, end, known) -> true);
 
-  private static PathMatch of(java.util.function.Predicate<String> p) {
+  /** A path test: {@link #matches(String, int, int)}. */
+  private interface Test {
+    boolean test(String rawPath, int end, int known);
+  }
+
+  private static PathMatch of(Test t) {
     return new PathMatch() {
       @Override
-      boolean matches(String rawPath) {
-        return p.test(rawPath);
+      boolean matches(String rawPath, int end, int known) {
+        return t.test(rawPath, end, known);
       }
     };
   }

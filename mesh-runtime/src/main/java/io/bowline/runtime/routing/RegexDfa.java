@@ -25,23 +25,27 @@ final class RegexDfa {
   static final int NO_MATCH = 0;
   static final int MATCH = 1;
   static final int UNDECIDED = -1;
+  /** The start state's offset. */
+  static final int START = 0;
 
   private static final int MAX_NFA_STATES = 4096;
   private static final int MAX_DFA_STATES = 512;
 
   private final byte[] classOf;
-  private final int classes;
-  /** {@code state * classes + class} to the next state, -1 for the dead state. */
+  /**
+   * States are numbered by their row's offset ({@code index * classes}), so a step is one add and
+   * one read: {@code next[state + class]} is the next state's offset, -1 for the dead state.
+   */
   private final int[] next;
+  /** By row offset: whether the state accepts. */
   private final boolean[] accepting;
-  private final int start;
+  private final int states;
 
-  private RegexDfa(byte[] classOf, int classes, int[] next, boolean[] accepting, int start) {
+  private RegexDfa(byte[] classOf, int[] next, boolean[] accepting, int states) {
     this.classOf = classOf;
-    this.classes = classes;
     this.next = next;
     this.accepting = accepting;
-    this.start = start;
+    this.states = states;
   }
 
   /** The automaton of an RE2 pattern re2j accepted, or {@code null} (outside the subset, too large). */
@@ -60,13 +64,23 @@ final class RegexDfa {
    * {@link #UNDECIDED} if a non-ASCII character is reached before the answer is known.
    */
   int match(String s, int end) {
-    int state = start;
-    for (int i = 0; i < end; i++) {
+    return match(s, 0, end, START);
+  }
+
+  /**
+   * As {@link #match(String, int)} for {@code s[from, end)} read from {@code state} (the start
+   * state, or one {@link #after} returned): lets a caller that has already checked a literal
+   * prefix skip reading it again.
+   */
+  int match(String s, int from, int end, int state) {
+    int[] next = this.next;
+    byte[] classOf = this.classOf;
+    for (int i = from; i < end; i++) {
       char c = s.charAt(i);
       if (c >= 128) {
         return UNDECIDED;
       }
-      state = next[state * classes + classOf[c]];
+      state = next[state + classOf[c]];
       if (state < 0) {
         return NO_MATCH;
       }
@@ -74,9 +88,25 @@ final class RegexDfa {
     return accepting[state] ? MATCH : NO_MATCH;
   }
 
+  /**
+   * The state reached from the start by reading all of {@code prefix} ({@link #START} for
+   * {@code ""}), or -1 if no match can start with it or it is not ASCII.
+   */
+  int after(String prefix) {
+    int state = START;
+    for (int i = 0; i < prefix.length() && state >= 0; i++) {
+      char c = prefix.charAt(i);
+      if (c >= 128) {
+        return -1;
+      }
+      state = next[state + classOf[c]];
+    }
+    return state;
+  }
+
   /** The number of states (for tests). */
   int states() {
-    return accepting.length;
+    return states;
   }
 
   private static RegexDfa determinize(Nfa nfa, int first) {
@@ -148,12 +178,15 @@ final class RegexDfa {
       rows.set(d, row);
     }
     int[] next = new int[members.size() * classes];
-    boolean[] accepting = new boolean[members.size()];
+    boolean[] accepting = new boolean[next.length];
     for (int d = 0; d < members.size(); d++) {
-      System.arraycopy(rows.get(d), 0, next, d * classes, classes);
-      accepting[d] = members.get(d).contains(Nfa.ACCEPT);
+      int[] row = rows.get(d);
+      for (int k = 0; k < classes; k++) {
+        next[d * classes + k] = row[k] < 0 ? -1 : row[k] * classes;
+      }
+      accepting[d * classes] = members.get(d).contains(Nfa.ACCEPT);
     }
-    return new RegexDfa(classOf, classes, next, accepting, 0);
+    return new RegexDfa(classOf, next, accepting, members.size());
   }
 
   /**

@@ -14,6 +14,10 @@ import com.google.re2j.Pattern;
 final class RegexMatch {
   private final Pattern pattern;
   private final RegexDfa dfa;
+  /** Every full match starts with this ({@link RouteTable#literalPrefix}); checked first, read once. */
+  private final String literal;
+  /** The automaton's state after {@link #literal}, or -1 to run it from the start. */
+  private final int afterLiteral;
   private final ThreadLocal<Matcher> matchers;
 
   /**
@@ -22,6 +26,8 @@ final class RegexMatch {
   RegexMatch(String regex) {
     this.pattern = Pattern.compile(regex);
     this.dfa = RegexDfa.compile(regex);
+    this.literal = RouteTable.literalPrefix(regex);
+    this.afterLiteral = dfa == null ? -1 : dfa.after(literal);
     this.matchers = ThreadLocal.withInitial(() -> pattern.matcher(""));
   }
 
@@ -32,8 +38,21 @@ final class RegexMatch {
 
   /** Whether the whole of {@code s[0, end)} matches. */
   boolean matches(String s, int end) {
+    return matches(s, end, 0);
+  }
+
+  /**
+   * As {@link #matches(String, int)}, where the caller knows {@code s} starts with the first
+   * {@code known} characters of the literal prefix ({@link RouteTable#literalPrefix}).
+   */
+  boolean matches(String s, int end, int known) {
+    if (end < literal.length() || !s.regionMatches(known, literal, known, literal.length() - known)) {
+      return false;
+    }
     if (dfa != null) {
-      int answer = dfa.match(s, end);
+      int answer = afterLiteral >= 0
+          ? dfa.match(s, literal.length(), end, afterLiteral)
+          : dfa.match(s, end);
       if (answer != RegexDfa.UNDECIDED) {
         return answer == RegexDfa.MATCH;
       }

@@ -2,9 +2,10 @@ package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
 import io.bowline.api.config.PathMatcher;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.TreeSet;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The routes of one virtual host, indexed by path so a lookup need not scan them all, with
@@ -13,26 +14,29 @@ import java.util.TreeSet;
  * or a {@code safe_regex} whose literal start contains {@code /segment/}) can only match requests
  * with that path or first segment; every other route is "general". For each key the candidate
  * list is the key's routes merged with the general ones in declaration order, so the first
- * candidate that matches is the first route that matches. Lookups allocate nothing unless the
- * path carries a query.
+ * candidate that matches is the first route that matches. A lookup reads the path once (its
+ * query start, its hash and its first segment's hash together), does not compare again the
+ * characters its key already proved (a keyed route's path specifier starts from there), and
+ * allocates nothing unless a regex needs re2j.
  */
 final class RouteTable {
   private final CompiledRoute[] routes;
   private final RegionMap exact;
   private final RegionMap firstSegment;
+  /** Candidates for a path no key covers. */
   private final int[] general;
 
   RouteTable(List<CompiledRoute> routes) {
     this.routes = routes.toArray(CompiledRoute[]::new);
-    List<Integer> generalList = new ArrayList<>();
-    java.util.Map<String, TreeSet<Integer>> exactKeys = new java.util.HashMap<>();
-    java.util.Map<String, TreeSet<Integer>> segKeys = new java.util.HashMap<>();
+    Map<Integer, Integer> general = new TreeMap<>();
+    Map<String, Map<Integer, Integer>> exactKeys = new HashMap<>();
+    Map<String, Map<Integer, Integer>> segKeys = new HashMap<>();
     for (int i = 0; i < this.routes.length; i++) {
       CompiledRoute r = this.routes[i];
       PathMatcher m = r.route().match().path();
       boolean cs = r.route().match().caseSensitive();
       if (m instanceof PathMatcher.Exact e && cs) {
-        exactKeys.computeIfAbsent(e.value(), k -> new TreeSet<>()).add(i);
+        exactKeys.computeIfAbsent(e.value(), k -> new TreeMap<>()).put(i, e.value().length());
         continue;
       }
       String seg = null;
@@ -44,45 +48,75 @@ final class RouteTable {
         seg = firstSegment(literalPrefix(rx.regex()));
       }
       if (seg != null) {
-        segKeys.computeIfAbsent(seg, k -> new TreeSet<>()).add(i);
+        segKeys.computeIfAbsent(seg, k -> new TreeMap<>()).put(i, seg.length());
       } else {
-        generalList.add(i);
+        general.put(i, 0);
       }
     }
-    this.general = generalList.stream().mapToInt(Integer::intValue).toArray();
+    this.general = candidates(general);
     this.firstSegment = new RegionMap(segKeys.size());
     for (var e : segKeys.entrySet()) {
-      TreeSet<Integer> all = new TreeSet<>(e.getValue());
-      generalList.forEach(all::add);
-      firstSegment.put(e.getKey(), all.stream().mapToInt(Integer::intValue).toArray());
+      Map<Integer, Integer> all = new TreeMap<>(general);
+      all.putAll(e.getValue());
+      firstSegment.put(e.getKey(), candidates(all));
     }
     this.exact = new RegionMap(exactKeys.size());
     for (var e : exactKeys.entrySet()) {
-      TreeSet<Integer> all = new TreeSet<>(e.getValue());
-      generalList.forEach(all::add);
+      Map<Integer, Integer> all = new TreeMap<>(general);
+      all.putAll(e.getValue());
       String seg = firstSegmentOfPath(e.getKey(), e.getKey().length());
       if (seg != null && segKeys.containsKey(seg)) {
-        all.addAll(segKeys.get(seg));
+        all.putAll(segKeys.get(seg));
       }
-      exact.put(e.getKey(), all.stream().mapToInt(Integer::intValue).toArray());
+      exact.put(e.getKey(), candidates(all));
     }
+  }
+
+  /**
+   * Route index and known length pairs, in route order. The known length is how many leading
+   * characters of any path under the key are already proven equal to the route's own literal
+   * start (its exact path, prefix, or regex literal prefix): the path's first segment, or all of
+   * an exact path; 0 for routes the key says nothing about.
+   */
+  private static int[] candidates(Map<Integer, Integer> knownByRoute) {
+    int[] out = new int[knownByRoute.size() * 2];
+    int n = 0;
+    for (var e : knownByRoute.entrySet()) {
+      out[n++] = e.getKey();
+      out[n++] = e.getValue();
+    }
+    return out;
   }
 
   /** The first route that matches, or {@code null}. */
   CompiledRoute find(MeshRequest request) {
     String path = request.path();
-    int end = PathRewriter.pathLength(path);
-    int[] candidates = exact.get(path, end);
+    int len = path.length();
+    int hash = 0;
+    int segmentHash = 0;
+    int segmentEnd = -1;
+    int end = 0;
+    for (; end < len; end++) {
+      char c = path.charAt(end);
+      if (c == '?') {
+        break;
+      }
+      hash = 31 * hash + c;
+      if (c == '/' && segmentEnd < 0 && end > 0) {
+        segmentEnd = end + 1;
+        segmentHash = hash;
+      }
+    }
+    int[] candidates = exact.get(path, end, hash);
     if (candidates == null) {
-      int slash = path.indexOf('/', 1);
-      candidates = slash > 0 && slash < end ? firstSegment.get(path, slash + 1) : null;
+      candidates = segmentEnd > 0 ? firstSegment.get(path, segmentEnd, segmentHash) : null;
       if (candidates == null) {
         candidates = general;
       }
     }
-    for (int i : candidates) {
-      CompiledRoute r = routes[i];
-      if (r.matches(request)) {
+    for (int k = 0; k < candidates.length; k += 2) {
+      CompiledRoute r = routes[candidates[k]];
+      if (r.matches(request, path, end, candidates[k + 1])) {
         return r;
       }
     }
@@ -148,7 +182,7 @@ final class RouteTable {
     }
 
     void put(String key, int[] value) {
-      int i = slot(key, key.length());
+      int i = slot(hash(key));
       while (keys[i] != null) {
         i = (i + 1) & mask;
       }
@@ -156,11 +190,12 @@ final class RouteTable {
       values[i] = value;
     }
 
-    int[] get(String s, int len) {
-      int i = slot(s, len);
+    /** The value of the key equal to {@code s[0, len)}, whose {@link #hash} is {@code hash}. */
+    int[] get(String s, int len, int hash) {
+      int i = slot(hash);
       while (keys[i] != null) {
         String k = keys[i];
-        if (k.length() == len && s.regionMatches(0, k, 0, len)) {
+        if (k.length() == len && (len == s.length() ? k.equals(s) : s.startsWith(k))) {
           return values[i];
         }
         i = (i + 1) & mask;
@@ -168,13 +203,18 @@ final class RouteTable {
       return null;
     }
 
-    /** Fibonacci hashing of the polynomial hash: similar paths spread over the table. */
-    private int slot(String s, int len) {
+    /** The polynomial hash ({@code 31 * h + c}), as {@link #find} computes it while scanning. */
+    private static int hash(String s) {
       int h = 0;
-      for (int i = 0; i < len; i++) {
+      for (int i = 0; i < s.length(); i++) {
         h = 31 * h + s.charAt(i);
       }
-      return (h * 0x9E3779B9) >>> shift;
+      return h;
+    }
+
+    /** Fibonacci hashing: similar paths spread over the table. */
+    private int slot(int hash) {
+      return (hash * 0x9E3779B9) >>> shift;
     }
   }
 }
