@@ -21,8 +21,10 @@ import okhttp3.Response;
  * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
  * difference between the round's p50 and the direct call's p50 in the same round (paired, so
  * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
- * minutes with the default 150 rounds on a 2-CPU machine). Run:
- * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds]}.
+ * minutes with the default 150 rounds on a 2-CPU machine). An optional second argument keeps only
+ * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
+ * adapter in the same time. Run:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1Interleaved {
   private static final int CALLS_PER_ROUND = 200;
@@ -31,6 +33,7 @@ public final class P1Interleaved {
 
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 150;
+    String only = args.length > 1 ? args[1] : "";
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     try (EndToEndFixture fixture = new EndToEndFixture()) {
       OkHttpClient direct = new OkHttpClient();
@@ -48,6 +51,7 @@ public final class P1Interleaved {
       clients.put("gRPC unary, direct", () -> grpcDirect.check(HealthCheckRequest.getDefaultInstance()));
       clients.put("gRPC unary, mesh", () -> grpcMesh.check(HealthCheckRequest.getDefaultInstance()));
       clients.put("gRPC unary, grpc-xds", () -> grpcXds.check(HealthCheckRequest.getDefaultInstance()));
+      clients.keySet().removeIf(name -> !name.startsWith(only));
       Map<String, long[]> samples = new LinkedHashMap<>();
       clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
       for (int warm = 0; warm < rounds / 3; warm++) {
