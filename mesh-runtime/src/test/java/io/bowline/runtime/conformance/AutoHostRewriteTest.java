@@ -28,6 +28,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.grpc.Status;
 import java.time.Duration;
@@ -84,8 +85,10 @@ class AutoHostRewriteTest {
       eds(clusters, assignments, name("retry", adapter),
           endpoint("127.0.0.1", failing, "first.example"), endpoint("127.0.0.1", backend, "second.example"));
       eds(clusters, assignments, name("mirrored", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
+      eds(clusters, assignments, name("mirrored-weighted", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("mirror-target", adapter), endpoint("127.0.0.1", mirror, "mirror.named.example"));
-      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry", "mirrored")) {
+      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry", "mirrored",
+          "mirrored-weighted")) {
         listeners.add(listener(host(row, adapter), 80));
         RouteAction.Builder action = RouteAction.newBuilder().setCluster(name(row, adapter)).setAutoHostRewrite(BoolValue.of(true));
         action.setAppendXForwardedHost(row.equals("forwarded") || row.equals("retry"));
@@ -96,8 +99,12 @@ class AutoHostRewriteTest {
                   .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
               .setHostSelectionRetryMaxAttempts(5));
         }
-        if (row.equals("mirrored")) {
+        if (row.startsWith("mirrored")) {
           action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(name("mirror-target", adapter)));
+        }
+        if (row.equals("mirrored-weighted")) {
+          action.setWeightedClusters(WeightedCluster.newBuilder().addClusters(WeightedCluster.ClusterWeight.newBuilder()
+              .setName(name(row, adapter)).setWeight(UInt32Value.of(100)).setHostRewriteLiteral("literal.example")));
         }
         routeConfigs.add(routes(host(row, adapter), 80,
             Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(action).build()));
@@ -209,8 +216,22 @@ class AutoHostRewriteTest {
 
     String shadow = adapter == Adapter.GRPC
         ? host("mirrored", adapter) + "-shadow:80" : host("mirrored", adapter) + "-shadow";
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shadowAuthorities(adapter)).isNotEmpty());
-    assertThat(shadowAuthorities(adapter)).containsOnly(shadow);
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shadowAuthorities(adapter)).contains(shadow));
+    assertThat(shadowAuthorities(adapter)).doesNotContain("b.named.example-shadow", "mirror.named.example-shadow");
+  }
+
+  /**
+   * A weighted cluster's {@code host_rewrite_literal} is applied before Envoy copies the shadow's
+   * headers ({@code finalizeRequestHeaders}), {@code auto_host_rewrite} only per attempt after it.
+   */
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aShadowCarriesTheLiteralRewriteButNotTheEndpointsName(Adapter adapter) {
+    assertThat(authority("mirrored-weighted", adapter)).isEqualTo("b.named.example");
+
+    await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(shadowAuthorities(adapter)).contains("literal.example-shadow"));
+    assertThat(shadowAuthorities(adapter)).doesNotContain("b.named.example-shadow", "mirror.named.example-shadow");
   }
 
   private List<String> shadowAuthorities(Adapter adapter) {
