@@ -7,6 +7,7 @@ import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
+import io.bowline.controlplane.server.ViewServedListener;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.IncrementalTranslator;
@@ -101,7 +102,11 @@ public final class LocalControlPlane implements AutoCloseable {
     return configDir;
   }
 
-  /** What is served now. */
+  /**
+   * What is published: recorded before the client views are served, one after the other, so a client that
+   * already has the push never sees an older version here. Whether a view is served this publish yet is
+   * {@link #servedPublish}.
+   */
   public Published published() {
     return published;
   }
@@ -117,6 +122,17 @@ public final class LocalControlPlane implements AutoCloseable {
    */
   public String servedVersion(ClientView view, String typeUrl) {
     return server.servedVersion(view, typeUrl);
+  }
+
+  /**
+   * The version of the publish whose translation clients of {@code view} are served now ({@code ""} before
+   * such a client connected). It lags {@link #published()} while a publish is serving the views one after
+   * the other, and stays behind for a view whose translation has errors. A client has the whole current
+   * configuration once this equals {@code published().version()} and it ACKed every type's
+   * {@link #servedVersion}.
+   */
+  public String servedPublish(ClientView view) {
+    return server.servedPublish(view);
   }
 
   /** When the phases of the last publish (successful or not) ended. */
@@ -242,6 +258,7 @@ public final class LocalControlPlane implements AutoCloseable {
     private String clusterDomain = HostResolver.DEFAULT_CLUSTER_DOMAIN;
     private Duration debounce = DirectoryWatcher.DEFAULT_DEBOUNCE;
     private ReloadListener listener = (publishedNew, served, diagnostics) -> { };
+    private ViewServedListener viewServedListener = (view, publish) -> { };
 
     private Builder(Path configDir) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -278,6 +295,15 @@ public final class LocalControlPlane implements AutoCloseable {
     }
 
     /**
+     * Told each time a client view is served a new snapshot, on the serving thread (see
+     * {@link ViewServedListener}); the remaining views of a publish wait until it returns.
+     */
+    public Builder onViewServed(ViewServedListener listener) {
+      this.viewServedListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
      * Starts the server, watches the directory and loads it once.
      *
      * @throws IOException if the port cannot be bound, or the directory does not exist or cannot be watched
@@ -286,7 +312,7 @@ public final class LocalControlPlane implements AutoCloseable {
       if (!Files.isDirectory(configDir)) {
         throw new NoSuchFileException(configDir.toString(), null, "not a directory");
       }
-      XdsSnapshotServer server = XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION);
+      XdsSnapshotServer server = XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION, viewServedListener);
       LocalControlPlane controlPlane = new LocalControlPlane(this, server);
       try {
         controlPlane.watch(debounce);

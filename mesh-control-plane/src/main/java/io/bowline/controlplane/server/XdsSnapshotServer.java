@@ -11,6 +11,7 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -26,9 +27,10 @@ import java.util.concurrent.TimeUnit;
  * delta) from java-control-plane's {@link SimpleCache}.
  *
  * <p>Each client gets its own view: nodes are grouped by {@link ClientView} (node metadata {@code NAMESPACE}
- * and {@code LABELS}), and each group gets a snapshot translated for it, made when its first node connects
- * and remade on every publish. Each resource type carries its own version: the number of the publish in
- * which that type's resources (for that view) last changed, so a publish pushes only the types that changed
+ * and {@code LABELS}; a request without {@code node} belongs to the node of its stream's first request), and
+ * each group gets a snapshot translated for it, made when its first node connects and remade on every
+ * publish. Each resource type carries its own version: the number of the publish in which that type's
+ * resources (for that view) last changed, so a publish pushes only the types that changed
  * (per-resource versions for delta xDS are content hashes, computed by java-control-plane). Thread-safe.
  */
 public final class XdsSnapshotServer implements AutoCloseable {
@@ -46,17 +48,24 @@ public final class XdsSnapshotServer implements AutoCloseable {
   private final Server server;
   private final AckLedger acks;
   private final Set<ClientView> views = ConcurrentHashMap.newKeySet();
-  private final Map<ClientView, Snapshot> served = new ConcurrentHashMap<>();
+  /** Each view's snapshot and the publish it was made in, replaced together. */
+  private final Map<ClientView, ServedView> served = new ConcurrentHashMap<>();
   /** What each view's snapshot was made from, to recognise reused resource instances. */
   private final Map<ClientView, XdsResources> servedResources = new ConcurrentHashMap<>();
+  private final ViewServedListener onViewServed;
   private ViewTranslator translator;
   private String version;
 
-  private XdsSnapshotServer(String initialVersion, AckLedger acks, SimpleCache<ClientView> cache, Server server) {
+  /** A view's current snapshot and the version of the publish it was made in. */
+  private record ServedView(String publish, Snapshot snapshot) {}
+
+  private XdsSnapshotServer(String initialVersion, AckLedger acks, SimpleCache<ClientView> cache, Server server,
+      ViewServedListener onViewServed) {
     this.version = initialVersion;
     this.acks = acks;
     this.cache = cache;
     this.server = server;
+    this.onViewServed = onViewServed;
   }
 
   /**
@@ -68,20 +77,33 @@ public final class XdsSnapshotServer implements AutoCloseable {
    * @throws IOException if the port cannot be bound
    */
   public static XdsSnapshotServer start(String host, int port, String initialVersion) throws IOException {
+    return start(host, port, initialVersion, (view, publish) -> { });
+  }
+
+  /**
+   * As {@link #start(String, int, String)}, telling {@code onViewServed} each time a client view is served a
+   * new snapshot.
+   *
+   * @throws IOException if the port cannot be bound
+   */
+  public static XdsSnapshotServer start(String host, int port, String initialVersion,
+      ViewServedListener onViewServed) throws IOException {
     AckLedger acks = new AckLedger();
     // The cache asks for a node's group only once a stream is open, after the server below is assigned.
     XdsSnapshotServer[] self = new XdsSnapshotServer[1];
     SimpleCache<ClientView> cache = new SimpleCache<>(node -> self[0].group(node));
     V3DiscoveryServer discovery = new V3DiscoveryServer(acks, new AnswerWhatExistsWatcher(cache));
+    // the cache groups each request by its node, which clients may send on a stream's first request only
+    StreamNodeInterceptor streamNode = new StreamNodeInterceptor();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .addService(discovery.getAggregatedDiscoveryServiceImpl())
-        .addService(discovery.getListenerDiscoveryServiceImpl())
-        .addService(discovery.getRouteDiscoveryServiceImpl())
-        .addService(discovery.getClusterDiscoveryServiceImpl())
-        .addService(discovery.getEndpointDiscoveryServiceImpl())
-        .addService(discovery.getSecretDiscoveryServiceImpl())
+        .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(), streamNode))
+        .addService(ServerInterceptors.intercept(discovery.getListenerDiscoveryServiceImpl(), streamNode))
+        .addService(ServerInterceptors.intercept(discovery.getRouteDiscoveryServiceImpl(), streamNode))
+        .addService(ServerInterceptors.intercept(discovery.getClusterDiscoveryServiceImpl(), streamNode))
+        .addService(ServerInterceptors.intercept(discovery.getEndpointDiscoveryServiceImpl(), streamNode))
+        .addService(ServerInterceptors.intercept(discovery.getSecretDiscoveryServiceImpl(), streamNode))
         .build();
-    self[0] = new XdsSnapshotServer(initialVersion, acks, cache, server);
+    self[0] = new XdsSnapshotServer(initialVersion, acks, cache, server, onViewServed);
     server.start();
     return self[0];
   }
@@ -110,7 +132,8 @@ public final class XdsSnapshotServer implements AutoCloseable {
 
   /**
    * Serves, as publish {@code version}, what {@code translator} makes for each client view; views that
-   * connect later are translated when their first node connects.
+   * connect later are translated when their first node connects. The views are served one after the
+   * other: until this returns, some may still be served the previous publish (see {@link #servedPublish}).
    */
   public synchronized void publish(ViewTranslator translator, String version) {
     this.translator = translator;
@@ -125,8 +148,18 @@ public final class XdsSnapshotServer implements AutoCloseable {
    * connected).
    */
   public String servedVersion(ClientView view, String typeUrl) {
-    Snapshot snapshot = served.get(view);
-    return snapshot == null ? "" : snapshot.version(typeUrl);
+    ServedView current = served.get(view);
+    return current == null ? "" : current.snapshot().version(typeUrl);
+  }
+
+  /**
+   * The version of the publish whose snapshot {@code view} is served now ({@code ""} before the view's first
+   * node connected). While {@link #publish} runs, this is the previous publish for the views it has not
+   * served yet, although their {@link #servedVersion type versions} may already be ACKed by their clients.
+   */
+  public String servedPublish(ClientView view) {
+    ServedView current = served.get(view);
+    return current == null ? "" : current.publish();
   }
 
   /** The client views seen so far. */
@@ -149,15 +182,17 @@ public final class XdsSnapshotServer implements AutoCloseable {
   private void serve(ClientView view) {
     if (translator == null) {
       Snapshot empty = Snapshot.createEmpty(version);
-      served.put(view, empty);
+      served.put(view, new ServedView(version, empty));
       cache.setSnapshot(view, empty);
+      onViewServed.onViewServed(view, version);
       return;
     }
     XdsResources resources = translator.translate(view);
     if (resources.hasErrors()) {
       return;
     }
-    Snapshot previous = served.get(view);
+    ServedView current = served.get(view);
+    Snapshot previous = current == null ? null : current.snapshot();
     XdsResources before = servedResources.get(view);
     boolean known = previous != null && before != null;
     Snapshot next = new ViewSnapshot(
@@ -167,9 +202,10 @@ public final class XdsSnapshotServer implements AutoCloseable {
         update(known ? previous.routes() : null, known ? before.routeConfigurations() : null,
             resources.routeConfigurations()),
         known ? previous.secrets() : SnapshotResources.create(List.of(), version));
-    served.put(view, next);
+    served.put(view, new ServedView(version, next));
     servedResources.put(view, resources);
     cache.setSnapshot(view, next);
+    onViewServed.onViewServed(view, version);
   }
 
   /**

@@ -34,6 +34,8 @@ final class AdsStream implements AutoCloseable {
   private final StreamObserver<DiscoveryRequest> requests;
   private final Map<String, BlockingQueue<DiscoveryResponse>> responses = new ConcurrentHashMap<>();
   private final Node node;
+  private final boolean nodeOnFirstRequestOnly;
+  private boolean sentNode;
 
   AdsStream(int port) {
     this(port, Node.newBuilder()
@@ -44,7 +46,15 @@ final class AdsStream implements AutoCloseable {
 
   /** A stream whose node metadata says {@code NAMESPACE} and {@code LABELS}, as a proxyless bootstrap does. */
   AdsStream(int port, String namespace, Map<String, String> labels) {
-    this(port, Node.newBuilder()
+    this(port, namespace, labels, false);
+  }
+
+  /**
+   * As {@link #AdsStream(int, String, Map)}; with {@code nodeOnFirstRequestOnly}, only the stream's first
+   * request carries the node, as proxyless gRPC and Bowline's runtime send it.
+   */
+  AdsStream(int port, String namespace, Map<String, String> labels, boolean nodeOnFirstRequestOnly) {
+    this(port, nodeOnFirstRequestOnly, Node.newBuilder()
         .setId("sidecar~127.0.0.1~client." + namespace + "~" + namespace + ".svc.cluster.local")
         .setUserAgentName("bowline-test")
         .setMetadata(Struct.newBuilder()
@@ -53,14 +63,19 @@ final class AdsStream implements AutoCloseable {
         .build());
   }
 
+  private AdsStream(int port, Node node) {
+    this(port, false, node);
+  }
+
   private static Struct labelStruct(Map<String, String> labels) {
     Struct.Builder struct = Struct.newBuilder();
     labels.forEach((key, value) -> struct.putFields(key, Value.newBuilder().setStringValue(value).build()));
     return struct.build();
   }
 
-  private AdsStream(int port, Node node) {
+  private AdsStream(int port, boolean nodeOnFirstRequestOnly, Node node) {
     this.node = node;
+    this.nodeOnFirstRequestOnly = nodeOnFirstRequestOnly;
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(
         new StreamObserver<>() {
@@ -82,14 +97,17 @@ final class AdsStream implements AutoCloseable {
   }
 
   /** Sends a request (a subscription, or an ACK when {@code version}/{@code nonce} are those of a response). */
-  void request(String typeUrl, List<String> names, String version, String nonce) {
-    requests.onNext(DiscoveryRequest.newBuilder()
-        .setNode(node)
+  synchronized void request(String typeUrl, List<String> names, String version, String nonce) {
+    DiscoveryRequest.Builder request = DiscoveryRequest.newBuilder()
         .setTypeUrl(typeUrl)
         .addAllResourceNames(names)
         .setVersionInfo(version)
-        .setResponseNonce(nonce)
-        .build());
+        .setResponseNonce(nonce);
+    if (!nodeOnFirstRequestOnly || !sentNode) {
+      request.setNode(node);
+      sentNode = true;
+    }
+    requests.onNext(request.build());
   }
 
   /** Subscribes to {@code names} ({@code List.of()} for wildcard) and returns the first response. */

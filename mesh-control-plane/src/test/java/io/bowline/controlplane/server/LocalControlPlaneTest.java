@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,6 +142,79 @@ class LocalControlPlaneTest {
       // Version 3 has the same routes as version 2: nothing is pushed, the routes keep version 2.
       assertThat(controlPlane.servedVersion(ClientView.DEFAULT, RDS)).isEqualTo("2");
     }
+  }
+
+  @Test
+  void requestsWithoutNodeAreAnsweredFromTheViewOfTheStreamsFirstRequest() throws Exception {
+    Map<String, String> labels = Map.of("app", "productpage", "version", "v1");
+    writeProductpageRoute("v2", "v1");
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream productpage = new AdsStream(controlPlane.port(), "default", labels, true)) {
+      DiscoveryResponse lds = productpage.subscribe(LDS, List.of());
+      productpage.ack(lds, List.of());
+      // The RDS subscription and the ACKs carry no node, as proxyless gRPC and Bowline's runtime send them.
+      DiscoveryResponse rds = productpage.subscribe(RDS, List.of(REVIEWS_ROUTES));
+      assertThat(firstCluster(rds)).isEqualTo("outbound|9080|v2|" + REVIEWS);
+      productpage.ack(rds, List.of(REVIEWS_ROUTES));
+
+      writeProductpageRoute("v1", "v2");
+
+      DiscoveryResponse pushed = productpage.next(RDS);
+      assertThat(firstCluster(pushed)).isEqualTo(REVIEWS_V1);
+      assertThat(controlPlane.servedPublish(new ClientView("default", labels)))
+          .isEqualTo(controlPlane.published().version()).isEqualTo(pushed.getVersionInfo());
+    }
+  }
+
+  @Test
+  void aPublishIsRecordedFirstAndThenServedToTheViewsOneAfterTheOther() throws Exception {
+    ClientView productpage = new ClientView("default", Map.of("app", "productpage"));
+    ClientView ratings = new ClientView("default", Map.of("app", "ratings"));
+    AtomicReference<LocalControlPlane> started = new AtomicReference<>();
+    List<String> duringPublish2 = new CopyOnWriteArrayList<>();
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0)
+        .onViewServed((view, publish) -> {
+          LocalControlPlane cp = started.get();
+          if (cp != null && publish.equals("2")) {
+            duringPublish2.add("published " + cp.published().version() + ", productpage served "
+                + cp.servedPublish(productpage) + ", ratings served " + cp.servedPublish(ratings));
+          }
+        })
+        .start();
+        AdsStream first = new AdsStream(controlPlane.port(), "default", productpage.labels());
+        AdsStream second = new AdsStream(controlPlane.port(), "default", ratings.labels())) {
+      started.set(controlPlane);
+      first.subscribe(LDS, List.of());
+      second.subscribe(LDS, List.of());
+      assertThat(controlPlane.servedPublish(productpage)).isEqualTo("1");
+      assertThat(controlPlane.servedPublish(ClientView.DEFAULT)).isEmpty();
+
+      writeReviewsRoute("v2");
+
+      await().atMost(WATCH_TIMEOUT).until(() -> duringPublish2.size() == 2);
+      // Whichever view is served first, the other still has publish 1 while published() already says 2.
+      assertThat(duringPublish2).containsAnyOf(
+          "published 2, productpage served 2, ratings served 1", "published 2, productpage served 1, ratings served 2");
+      assertThat(duringPublish2.get(1)).isEqualTo("published 2, productpage served 2, ratings served 2");
+    }
+  }
+
+  private void writeProductpageRoute(String productpageSubset, String otherSubset) {
+    TestConfigs.write(dir, "20-reviews-vs.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: reviews}
+        spec:
+          hosts: [reviews]
+          http:
+          - match: [{sourceLabels: {app: productpage}}]
+            route: [{destination: {host: reviews, subset: %s}}]
+          - route: [{destination: {host: reviews, subset: %s}}]
+        """.formatted(productpageSubset, otherSubset));
+  }
+
+  private static String firstCluster(DiscoveryResponse rds) throws Exception {
+    return unpack(rds, RouteConfiguration.class).get(0).getVirtualHosts(0).getRoutes(0).getRoute().getCluster();
   }
 
   @Test

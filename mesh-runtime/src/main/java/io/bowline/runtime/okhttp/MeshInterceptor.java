@@ -94,15 +94,14 @@ public final class MeshInterceptor implements Interceptor {
         flags = ResponseFlags.DI;
       }
     }
+    // without edits, each attempt sets Host to the authority itself
+    Request outgoing = upstream.mutation().changesRequest() ? edited(request, view, upstream) : request;
+    String authority = outgoing == request ? view.authority() : outgoing.header("Host");
     if (!policies.mirrors().isEmpty()) {
-      OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), request,
-          view.authority());
+      // as Envoy's router: the shadow is the request as the route rewrote it, before an attempt picks its host
+      OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), outgoing, authority);
     }
-    if (!upstream.mutation().changesRequest()) { // each attempt sets Host to the authority itself
-      return mutateResponse(forward(chain, request, view.authority(), upstream, policies, flags), upstream);
-    }
-    Request edited = edited(request, view, upstream);
-    return mutateResponse(forward(chain, edited, edited.header("Host"), upstream, policies, flags), upstream);
+    return mutateResponse(forward(chain, outgoing, authority, upstream, policies, flags), upstream);
   }
 
   private Response forward(

@@ -4,6 +4,7 @@ import static io.bowline.runtime.testing.EnvoyResources.ADS;
 import static io.bowline.runtime.testing.EnvoyResources.listener;
 import static io.bowline.runtime.testing.EnvoyResources.routes;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
@@ -27,6 +28,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.grpc.Status;
 import java.time.Duration;
@@ -44,7 +46,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * that echo the {@code Host}/{@code :authority} they received, over a real ADS stream: the
  * authority becomes the chosen endpoint's host name ({@code Endpoint.hostname} from EDS; for a DNS
  * cluster that field or else the DNS name, without port), stays as it was for an endpoint without
- * one, and is chosen again for each attempt.
+ * one, and is chosen again for each attempt; a shadow keeps the authority the call had, as Envoy's.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AutoHostRewriteTest {
@@ -53,6 +55,8 @@ class AutoHostRewriteTest {
   private NamedGrpcServer grpcBackend;
   private ScriptedHttpServer httpFailing;
   private ScriptedGrpcServer grpcFailing;
+  private ScriptedHttpServer httpMirror;
+  private ScriptedGrpcServer grpcMirror;
   private MeshClient mesh;
 
   @BeforeAll
@@ -62,6 +66,8 @@ class AutoHostRewriteTest {
     grpcBackend = new NamedGrpcServer("b");
     httpFailing = new ScriptedHttpServer("failing").always(ScriptedHttpServer.status(503));
     grpcFailing = new ScriptedGrpcServer("failing").otherwise(ScriptedGrpcServer.Action.fail(Status.Code.UNAVAILABLE));
+    httpMirror = new ScriptedHttpServer("mirror").always(ScriptedHttpServer.status(200));
+    grpcMirror = new ScriptedGrpcServer("mirror").otherwise(ScriptedGrpcServer.Action.ok(1));
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
     List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners = new ArrayList<>();
@@ -69,6 +75,7 @@ class AutoHostRewriteTest {
     for (Adapter adapter : Adapter.values()) {
       int backend = adapter == Adapter.GRPC ? grpcBackend.port() : httpBackend.port();
       int failing = adapter == Adapter.GRPC ? grpcFailing.port() : httpFailing.port();
+      int mirror = adapter == Adapter.GRPC ? grpcMirror.port() : httpMirror.port();
       eds(clusters, assignments, name("named", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("unnamed", adapter), endpoint("127.0.0.1", backend, ""));
       clusters.add(dns(name("strict-dns", adapter), Cluster.DiscoveryType.STRICT_DNS, endpoint("localhost", backend, "")));
@@ -77,7 +84,11 @@ class AutoHostRewriteTest {
       eds(clusters, assignments, name("forwarded", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("retry", adapter),
           endpoint("127.0.0.1", failing, "first.example"), endpoint("127.0.0.1", backend, "second.example"));
-      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry")) {
+      eds(clusters, assignments, name("mirrored", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
+      eds(clusters, assignments, name("mirrored-weighted", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
+      eds(clusters, assignments, name("mirror-target", adapter), endpoint("127.0.0.1", mirror, "mirror.named.example"));
+      for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry", "mirrored",
+          "mirrored-weighted")) {
         listeners.add(listener(host(row, adapter), 80));
         RouteAction.Builder action = RouteAction.newBuilder().setCluster(name(row, adapter)).setAutoHostRewrite(BoolValue.of(true));
         action.setAppendXForwardedHost(row.equals("forwarded") || row.equals("retry"));
@@ -87,6 +98,13 @@ class AutoHostRewriteTest {
                   .setName("envoy.retry_host_predicates.previous_hosts")
                   .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
               .setHostSelectionRetryMaxAttempts(5));
+        }
+        if (row.startsWith("mirrored")) {
+          action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(name("mirror-target", adapter)));
+        }
+        if (row.equals("mirrored-weighted")) {
+          action.setWeightedClusters(WeightedCluster.newBuilder().addClusters(WeightedCluster.ClusterWeight.newBuilder()
+              .setName(name(row, adapter)).setWeight(UInt32Value.of(100)).setHostRewriteLiteral("literal.example")));
         }
         routeConfigs.add(routes(host(row, adapter), 80,
             Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(action).build()));
@@ -106,6 +124,8 @@ class AutoHostRewriteTest {
     grpcBackend.close();
     httpFailing.close();
     grpcFailing.close();
+    httpMirror.close();
+    grpcMirror.close();
     xds.close();
   }
 
@@ -180,6 +200,44 @@ class AutoHostRewriteTest {
         ? "first.example" : "first.example " + original("retry", adapter));
     assertThat(seen("retry", adapter)).as("every attempt appends the authority the call had, not an earlier attempt's host")
         .containsEntry("x-seen-x-forwarded-host", original("retry", adapter));
+  }
+
+  /**
+   * Envoy copies a shadow's headers before the first attempt picks its host, and
+   * {@code auto_host_rewrite} is applied per attempt once a host is picked (router
+   * {@code decodeHeaders} vs {@code UpstreamRequest::onPoolReady}); the shadow's own host (in the
+   * mirror cluster) does not rename it either. So a shadow carries the authority the call had, with
+   * {@code -shadow}, neither the primary's nor the mirror endpoint's host name.
+   */
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aShadowKeepsTheAuthorityTheCallHadWithTheShadowSuffix(Adapter adapter) {
+    assertThat(authority("mirrored", adapter)).isEqualTo("b.named.example");
+
+    String shadow = adapter == Adapter.GRPC
+        ? host("mirrored", adapter) + "-shadow:80" : host("mirrored", adapter) + "-shadow";
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shadowAuthorities(adapter)).contains(shadow));
+    assertThat(shadowAuthorities(adapter)).doesNotContain("b.named.example-shadow", "mirror.named.example-shadow");
+  }
+
+  /**
+   * A weighted cluster's {@code host_rewrite_literal} is applied before Envoy copies the shadow's
+   * headers ({@code finalizeRequestHeaders}), {@code auto_host_rewrite} only per attempt after it.
+   */
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aShadowCarriesTheLiteralRewriteButNotTheEndpointsName(Adapter adapter) {
+    assertThat(authority("mirrored-weighted", adapter)).isEqualTo("b.named.example");
+
+    await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(shadowAuthorities(adapter)).contains("literal.example-shadow"));
+    assertThat(shadowAuthorities(adapter)).doesNotContain("b.named.example-shadow", "mirror.named.example-shadow");
+  }
+
+  private List<String> shadowAuthorities(Adapter adapter) {
+    return adapter == Adapter.GRPC
+        ? grpcMirror.authorities()
+        : httpMirror.requests().stream().map(h -> h.get("host")).toList();
   }
 
   private static void eds(List<Cluster> clusters, List<ClusterLoadAssignment> assignments, String name, LbEndpoint... endpoints) {

@@ -1,6 +1,7 @@
 package io.bowline.samples.bookinfo;
 
 import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.server.ViewServedListener;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +38,14 @@ final class BookinfoStage implements AutoCloseable {
    * @throws IOException if a server cannot start or the directory cannot be created
    */
   static BookinfoStage start() throws IOException {
+    return start((view, publish) -> { });
+  }
+
+  /**
+   * As {@link #start()}, telling {@code onViewServed} each time the control plane serves a client
+   * view a new snapshot, on its serving thread.
+   */
+  static BookinfoStage start(ViewServedListener onViewServed) throws IOException {
     ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
     ChangeSignal changes = new ChangeSignal();
     LocalControlPlane controlPlane = null;
@@ -44,6 +53,7 @@ final class BookinfoStage implements AutoCloseable {
     try {
       controlPlane = LocalControlPlane.builder(configDirectory.path()).port(0)
           .onReload((published, served, diagnostics) -> changes.signal())
+          .onViewServed(onViewServed)
           .start();
       app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
       app.workloads().forEach(w -> w.mesh().onConfigUpdate(changes::signal));
@@ -85,7 +95,31 @@ final class BookinfoStage implements AutoCloseable {
    */
   String rollOut(String step, List<ConfigFile> stepFiles, Duration timeout)
       throws StepFailedException, IOException, InterruptedException {
+    write(stepFiles);
+    return awaitInEffect(step, stepFiles, timeout);
+  }
+
+  /**
+   * Makes the config directory hold exactly the workload registration plus {@code stepFiles},
+   * without waiting.
+   *
+   * @throws IOException if the directory cannot be written
+   */
+  void write(List<ConfigFile> stepFiles) throws IOException {
     configDirectory.apply(withRegistration(stepFiles));
+  }
+
+  /**
+   * Waits until the config of {@code stepFiles} is in effect at every workload (see
+   * {@link ConfigSync}).
+   *
+   * @return the control plane's config version every workload ACKed
+   * @throws StepFailedException if the control plane reports errors or the config does not reach
+   *     every workload within {@code timeout}
+   * @throws InterruptedException if interrupted while waiting
+   */
+  String awaitInEffect(String step, List<ConfigFile> stepFiles, Duration timeout)
+      throws StepFailedException, InterruptedException {
     return ConfigSync.await(step, controlPlane, changes, servedFiles(stepFiles), app.workloads(), timeout);
   }
 

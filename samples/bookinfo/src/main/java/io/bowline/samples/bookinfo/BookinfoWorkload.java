@@ -3,6 +3,8 @@ package io.bowline.samples.bookinfo;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
+import io.bowline.api.Workload;
+import io.bowline.controlplane.translate.ClientView;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -106,6 +108,12 @@ final class BookinfoWorkload implements AutoCloseable {
   /** The workload's own mesh client. */
   MeshClient mesh() {
     return mesh;
+  }
+
+  /** How the control plane groups this workload's node: its namespace and labels. */
+  ClientView view() {
+    Workload identity = mesh.workload();
+    return new ClientView(identity.namespace(), identity.labels());
   }
 
   @Override

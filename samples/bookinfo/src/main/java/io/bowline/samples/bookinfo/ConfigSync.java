@@ -1,7 +1,6 @@
 package io.bowline.samples.bookinfo;
 
 import io.bowline.api.ClientStatus;
-import io.bowline.api.Workload;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.Published;
@@ -11,11 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Waits until a config change has reached every workload: the control plane serves exactly the
- * expected files, and every workload's mesh client has ACKed, for listeners, route configurations,
- * clusters and endpoints, the version the control plane serves to its view (namespace and labels;
- * each type keeps the version of the reload in which it last changed), so every client holds the
- * whole current config.
+ * Waits until a config change has reached every workload: the control plane has published exactly
+ * the expected files, has served that publish to every workload's view (namespace and labels), and
+ * every workload's mesh client has ACKed, for listeners, route configurations, clusters and
+ * endpoints, the version the control plane serves to its view (each type keeps the version of the
+ * reload in which it last changed), so every client holds the whole current config.
+ *
+ * <p>The served-publish check matters: a publish serves the views one after the other, and until a
+ * view is served the new publish, its client has ACKed exactly the (old) type versions the view is
+ * still served. Without that check, a client of a view served early signals its update, and the
+ * check passes while a view served later (productpage's, say) still routes by the previous config.
  */
 final class ConfigSync {
 
@@ -57,7 +61,7 @@ final class ConfigSync {
         lagging.add("control plane serves " + published.files() + " (version " + published.version()
             + "), expected " + expectedFiles);
       } else {
-        lagging.addAll(laggingClients(cp, workloads));
+        lagging.addAll(laggingClients(cp, published.version(), workloads));
         if (lagging.isEmpty()) {
           return published.version();
         }
@@ -74,19 +78,29 @@ final class ConfigSync {
     return cp.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::toString).toList();
   }
 
-  /** Clients that have not ACKed, for every type, the version the control plane serves to their view. */
-  private static List<String> laggingClients(LocalControlPlane cp, List<BookinfoWorkload> workloads) {
+  /**
+   * Workloads whose view the control plane has not served publish {@code version} yet, and clients
+   * that have not ACKed, for every type, the version the control plane serves to their view.
+   */
+  private static List<String> laggingClients(
+      LocalControlPlane cp, String version, List<BookinfoWorkload> workloads) {
     List<String> lagging = new ArrayList<>();
     for (BookinfoWorkload workload : workloads) {
+      ClientView view = workload.view();
+      // read before the type versions: those of a later publish can only make the client lag
+      String servedPublish = cp.servedPublish(view);
+      if (!servedPublish.equals(version)) {
+        lagging.add(workload.name() + "'s view is served publish \"" + servedPublish + "\", control plane published \""
+            + version + "\"");
+        continue;
+      }
       ClientStatus status = workload.mesh().status();
-      Workload identity = workload.mesh().workload();
-      ClientView view = new ClientView(identity.namespace(), identity.labels());
       for (String typeUrl : TYPE_URLS) {
         String acked = status.versionOf(typeUrl);
-        String version = cp.servedVersion(view, typeUrl);
-        if (version.isEmpty() || !acked.equals(version)) {
+        String served = cp.servedVersion(view, typeUrl);
+        if (served.isEmpty() || !acked.equals(served)) {
           lagging.add(workload.name() + " has ACKed " + shortType(typeUrl) + " version \"" + acked
-              + "\", control plane serves \"" + version + "\"" + (status.connected() ? "" : " (ADS stream down)"));
+              + "\", control plane serves \"" + served + "\"" + (status.connected() ? "" : " (ADS stream down)"));
         }
       }
     }
