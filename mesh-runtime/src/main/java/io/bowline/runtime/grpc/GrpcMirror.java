@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * fires sends the request message with the call's (edited) metadata, on the mirror executor
  * (bounded; full ⇒ dropped), through the shadow cluster's circuit breaker, load balancer and
  * outlier detection, with {@code -shadow} appended to {@code :authority} unless the policy disables
- * it, and a 15 s deadline. The shadow's response is discarded and never reaches or delays the
+ * it, {@code x-envoy-attempt-count: 1} when the virtual host sets
+ * {@code include_request_attempt_count} (as Envoy's router: it sets the count before it copies the
+ * headers for shadows, so a shadow says 1 even when the call is retried), and a 15 s deadline. The shadow's response is discarded and never reaches or delays the
  * caller; outcomes and request message bytes (protobuf serialized size) are counted in
  * {@link MirrorMetrics} (UNAVAILABLE and DEADLINE_EXCEEDED count as {@code failure}: no answer).
  * An unreachable mirror endpoint costs little here: its grpc-java channel fails shadows fast while
@@ -38,9 +40,14 @@ final class GrpcMirror {
 
   private GrpcMirror() {}
 
-  /** Mirrors one unary request per {@code policies}; returns at once. */
+  /**
+   * Mirrors one unary request per {@code policies}; returns at once.
+   *
+   * @param attemptCount the virtual host's {@code include_request_attempt_count}: the shadow then
+   *     carries {@code x-envoy-attempt-count: 1}, replacing any the caller sent
+   */
   static <ReqT, RespT> void mirror(OutboundRouter router, EndpointChannels endpoints, List<MirrorPolicy> policies,
-      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, ReqT message) {
+      MethodDescriptor<ReqT, RespT> method, Metadata headers, String authority, boolean attemptCount, ReqT message) {
     for (MirrorPolicy p : policies) {
       if (!Mirrors.fires(p)) {
         continue;
@@ -51,6 +58,10 @@ final class GrpcMirror {
       }
       Metadata copy = new Metadata();
       copy.merge(headers);
+      if (attemptCount) {
+        copy.removeAll(MeshClientCall.ATTEMPT_COUNT_KEY);
+        copy.put(MeshClientCall.ATTEMPT_COUNT_KEY, "1");
+      }
       String shadowAuthority = Mirrors.shadowAuthority(p, authority);
       router.resilience().mirrors().submit(p.cluster(), TimeUnit.MILLISECONDS.toNanos(SHADOW_DEADLINE_MS),
           left -> send(router, endpoints, shadow, method, copy, shadowAuthority, message, left));

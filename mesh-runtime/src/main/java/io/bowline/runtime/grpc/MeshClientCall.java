@@ -15,6 +15,7 @@ import io.bowline.runtime.resilience.fault.FaultDecision;
 import io.bowline.runtime.resilience.outlier.OutlierDetector;
 import io.bowline.runtime.resilience.retry.RetryBackoff;
 import io.bowline.runtime.resilience.retry.RetryDecider;
+import io.bowline.runtime.routing.AttemptHosts;
 import io.bowline.runtime.routing.RequestEditor;
 import io.bowline.runtime.routing.RequestMutation;
 import io.grpc.CallOptions;
@@ -42,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * {@link MeshDeadline}), then attempts. Each attempt picks a host
  * without ejected hosts (and without tried hosts under {@code previous_hosts}), takes the chosen
  * endpoint's host name as its {@code :authority} under {@code auto_host_rewrite} (with
- * {@code append_x_forwarded_host}), sends
+ * {@code append_x_forwarded_host}; a retry starts from what the previous attempt was sent with,
+ * see {@link AttemptHosts}), sends
  * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
  * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
  * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
@@ -56,7 +58,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   /** gRFC A44 caps attempts at 5. */
   static final int MAX_ATTEMPTS = 5;
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
-  private static final Metadata.Key<String> ATTEMPT_COUNT_KEY = Metadata.Key.of(ATTEMPT_COUNT, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> ATTEMPT_COUNT_KEY = Metadata.Key.of(ATTEMPT_COUNT, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FORWARDED_HOST_KEY =
       Metadata.Key.of(RequestMutation.FORWARDED_HOST_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FLAGS_KEY =
@@ -110,6 +112,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private String flags = "";
   private boolean mirroring; // a unary call on a route with request_mirror_policies
   private ReqT mirrorMessage;
+  private AttemptHosts hosts; // auto_host_rewrite's state across attempts, made by the first attempt
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -290,11 +293,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     CallOptions o = upstreamOptions;
     String forwardedHost = null;
     if (upstream.mutation().autoHostRewrite()) {
-      String authority = upstream.mutation().attemptAuthority(chosen.endpoint(), o.getAuthority());
-      forwardedHost = upstream.mutation().attemptForwardedHost(chosen.endpoint(), o.getAuthority(),
-          forwardedHost(headers));
-      if (!authority.equals(o.getAuthority())) {
-        o = o.withAuthority(authority);
+      if (hosts == null) {
+        RequestMutation m = upstream.mutation();
+        hosts = m.attemptHosts(o.getAuthority(), m.appendsForwardedHost() ? forwardedHost(headers) : null);
+      }
+      hosts.next(chosen.endpoint()); // from what the previous attempt was sent with, as Envoy's router
+      forwardedHost = hosts.forwardedHost();
+      if (!hosts.authority().equals(o.getAuthority())) {
+        o = o.withAuthority(hosts.authority());
       }
     }
     Metadata h = attemptHeaders(n, forwardedHost);
@@ -351,6 +357,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     Metadata h = new Metadata();
     h.merge(headers);
     if (count) {
+      h.removeAll(ATTEMPT_COUNT_KEY); // Envoy sets the header: the caller's own value is replaced
       h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
     }
     if (forwardedHost != null) {
@@ -373,7 +380,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     mirroring = false;
     GrpcMirror.mirror(router, endpoints, upstream.route().policies().mirrors(), upstreamMethod, headers,
-        upstreamOptions.getAuthority(), mirrorMessage);
+        upstreamOptions.getAuthority(), upstream.route().policies().includeAttemptCount(), mirrorMessage);
     mirrorMessage = null;
   }
 

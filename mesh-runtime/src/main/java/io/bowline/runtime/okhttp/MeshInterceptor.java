@@ -99,7 +99,8 @@ public final class MeshInterceptor implements Interceptor {
     String authority = outgoing == request ? view.authority() : outgoing.header("Host");
     if (!policies.mirrors().isEmpty()) {
       // as Envoy's router: the shadow is the request as the route rewrote it, before an attempt picks its host
-      OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), outgoing, authority);
+      OkHttpMirror.mirror(router, policies.mirrors(), Deadline.of(policies.timeouts()).toNanos(), outgoing, authority,
+          policies.includeAttemptCount());
     }
     return mutateResponse(forward(chain, outgoing, authority, upstream, policies, flags), upstream);
   }

@@ -35,7 +35,11 @@ import okio.Okio;
  * its route's timeout; expired in the queue ⇒ dropped), through the mirror cluster's circuit
  * breaker, load balancer (ejected hosts skipped) and
  * {@link ShadowConnectBackoff}, with {@code -shadow} appended to the Host unless the policy
- * disables it, and its result feeds the mirror cluster's outlier detection (a failed connect as a
+ * disables it, with {@code x-envoy-attempt-count: 1} when the virtual host sets
+ * {@code include_request_attempt_count} (Envoy's router sets the count on the request headers in
+ * {@code decodeHeaders} before it copies them for the shadows, and the shadow's own async-client
+ * route never sets one, so a shadow says 1 even when the call is retried), and its result feeds
+ * the mirror cluster's outlier detection (a failed connect as a
  * local-origin failure). The shadow's response and failures are discarded and never reach or
  * delay the caller; outcomes and request body bytes are counted in {@link MirrorMetrics}.
  *
@@ -57,9 +61,14 @@ final class OkHttpMirror {
 
   private OkHttpMirror() {}
 
-  /** Mirrors {@code request} per {@code policies}; returns at once. */
-  static void mirror(
-      OutboundRouter router, List<MirrorPolicy> policies, long timeoutNanos, Request request, String authority) {
+  /**
+   * Mirrors {@code request} per {@code policies}; returns at once.
+   *
+   * @param attemptCount the virtual host's {@code include_request_attempt_count}: the shadow then
+   *     carries {@code x-envoy-attempt-count: 1}, replacing any the caller sent
+   */
+  static void mirror(OutboundRouter router, List<MirrorPolicy> policies, long timeoutNanos, Request request,
+      String authority, boolean attemptCount) {
     if (request.body() != null && (request.body().isOneShot() || request.body().isDuplex())) {
       return; // the body cannot be sent twice
     }
@@ -77,7 +86,7 @@ final class OkHttpMirror {
         continue;
       }
       String shadowAuthority = Mirrors.shadowAuthority(p, authority);
-      mirrors.submit(p.cluster(), timeoutNanos, left -> send(router, shadow, request, shadowAuthority, left));
+      mirrors.submit(p.cluster(), timeoutNanos, left -> send(router, shadow, request, shadowAuthority, attemptCount, left));
     }
   }
 
@@ -94,8 +103,8 @@ final class OkHttpMirror {
   }
 
   private static long send(
-      OutboundRouter router, ClusterEntry shadow, Request request, String authority, long remainingNanos)
-      throws IOException {
+      OutboundRouter router, ClusterEntry shadow, Request request, String authority, boolean attemptCount,
+      long remainingNanos) throws IOException {
     ClusterResilience state = router.resilience().cluster(shadow);
     MirrorExecutor mirrors = router.resilience().mirrors();
     String cluster = shadow.cluster().name();
@@ -125,8 +134,14 @@ final class OkHttpMirror {
         return MirrorExecutor.NOT_SENT;
       }
       CountingBody body = request.body() == null ? null : new CountingBody(request.body());
-      Request r = OkHttpTransport.toEndpoint(body == null ? request : request.newBuilder()
-          .method(request.method(), body).build(), host, authority);
+      Request.Builder b = OkHttpTransport.attemptBuilder(request, host, authority);
+      if (body != null) {
+        b.method(request.method(), body);
+      }
+      if (attemptCount) {
+        b.header(OkHttpTransport.ATTEMPT_COUNT, "1");
+      }
+      Request r = b.build();
       OutlierDetector od = state.outlier();
       host.onRequestStart();
       okhttp3.Call call = SHADOW_CLIENT.newCall(r);

@@ -4,12 +4,14 @@ import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.resilience.AttemptLoop;
 import io.bowline.runtime.resilience.Outcome;
 import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.routing.AttemptHosts;
 import io.bowline.runtime.routing.RequestMutation;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import okhttp3.Interceptor;
@@ -21,7 +23,8 @@ import okhttp3.internal.http2.StreamResetException;
 /**
  * Sends attempts of one OkHttp call to chosen endpoints: rewrites the URL to the endpoint's
  * address keeping the original {@code Host} (or, under {@code auto_host_rewrite}, setting it to the
- * endpoint's host name when it has one, with {@code append_x_forwarded_host}), adds
+ * endpoint's host name when it has one, with {@code append_x_forwarded_host}; a retry starts from
+ * what the previous attempt was sent with, see {@link AttemptHosts}), adds
  * {@code x-envoy-attempt-count} when the virtual host asks for it, and bounds the attempt with an
  * {@link ExchangeDeadline} (enforced by {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout}
  * and the route timeout's remainder until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
@@ -34,7 +37,7 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   private final Interceptor.Chain chain;
   private final Request request;
   private final String authority;
-  private final RequestMutation mutation;
+  private final AttemptHosts hosts; // null unless auto_host_rewrite
   private final boolean includeAttemptCount;
   private final Deadline deadline;
   private final long connectTimeoutMillis;
@@ -46,13 +49,16 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     this.chain = chain;
     this.request = request;
     this.authority = authority;
-    this.mutation = mutation;
+    this.hosts = mutation.attemptHosts(authority,
+        mutation.appendsForwardedHost() ? forwardedHost(request) : null);
     this.includeAttemptCount = includeAttemptCount;
     this.deadline = deadline;
   }
 
-  static Request toEndpoint(Request request, UpstreamHost host, String authority) {
-    return attemptBuilder(request, host, authority).build();
+  /** The request's {@code x-forwarded-host} values joined by commas, or {@code null}. */
+  private static String forwardedHost(Request request) {
+    List<String> values = request.headers(RequestMutation.FORWARDED_HOST_HEADER);
+    return values.isEmpty() ? null : String.join(",", values);
   }
 
   /**
@@ -66,10 +72,10 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   @Override
   public Response send(UpstreamHost host, int attempt, long attemptTimeoutMillis) throws IOException {
     Request.Builder b;
-    if (mutation.autoHostRewrite()) {
-      b = attemptBuilder(request, host, mutation.attemptAuthority(host.endpoint(), authority));
-      String forwarded = mutation.attemptForwardedHost(host.endpoint(), authority,
-          request.header(RequestMutation.FORWARDED_HOST_HEADER));
+    if (hosts != null) { // each attempt edits what the previous one was sent with, as Envoy's router
+      hosts.next(host.endpoint());
+      b = attemptBuilder(request, host, hosts.authority());
+      String forwarded = hosts.forwardedHost();
       if (forwarded != null) {
         b.header(RequestMutation.FORWARDED_HOST_HEADER, forwarded);
       }

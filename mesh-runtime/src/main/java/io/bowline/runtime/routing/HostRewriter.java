@@ -10,7 +10,7 @@ import java.util.List;
  * {@code host_rewrite_header} (first value; absent or empty keeps the host) or
  * {@code host_rewrite_path_regex} (RE2 replace-all over the path without its query; an empty
  * result keeps the host). {@code auto_host_rewrite} has no rewriter: it depends on each attempt's
- * endpoint, so {@link RequestMutation#attemptAuthority} applies it.
+ * endpoint, so each attempt applies it through {@link AttemptHosts}.
  */
 abstract class HostRewriter {
 

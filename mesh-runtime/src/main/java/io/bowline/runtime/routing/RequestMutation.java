@@ -10,8 +10,8 @@ import java.util.List;
  * What routing does to a forwarded request and its response, compiled once per route (and per
  * weighted cluster): the path rewrite, the {@code :authority} rewrite ({@link HostRewriter};
  * the route's wins over the weighted cluster's literal; {@code auto_host_rewrite} is applied per
- * attempt through {@link #attemptAuthority}, over whatever the request has then, as Envoy's
- * router does when the upstream host is chosen), and the header edits of every level. Levels apply
+ * attempt through {@link #attemptHosts}, over whatever the previous attempt went out with, as
+ * Envoy's router does when the upstream host is chosen), and the header edits of every level. Levels apply
  * from the weighted cluster to the route configuration (Envoy's default order) or the reverse with
  * {@code most_specific_header_mutations_wins}; each level removes before it adds. Transport
  * agnostic: adapters apply it through a {@link RequestEditor} and a {@link HeaderEditor}.
@@ -89,9 +89,9 @@ public final class RequestMutation {
    * otherwise {@code authority}. Allocation-free.
    *
    * @param endpoint the endpoint the load balancer chose for this attempt
-   * @param authority the authority the request has after the other rewrites
+   * @param authority the authority the attempt starts from (see {@link AttemptHosts})
    */
-  public String attemptAuthority(Endpoint endpoint, String authority) {
+  String attemptAuthority(Endpoint endpoint, String authority) {
     if (!autoHost) {
       return authority;
     }
@@ -102,19 +102,35 @@ public final class RequestMutation {
   /**
    * The {@code x-forwarded-host} of an attempt that {@link #attemptAuthority} sends to a new host
    * under {@code append_x_forwarded_host}, or {@code null} when it stays as it is (no rewrite, the
-   * field unset, or {@code authority} already its last value). Each attempt appends the authority
-   * the request had before the attempt; a retry does not also append the previous attempt's host
-   * (Envoy's router reuses the headers it edited, so there a retry appends that host too).
+   * field unset, or {@code authority} already its last value): {@code authority} appended, as
+   * Envoy's {@code Http::Utility::updateAuthority} does.
    *
    * @param endpoint the endpoint the load balancer chose for this attempt
-   * @param authority the authority the request has after the other rewrites
-   * @param forwardedHost the request's {@code x-forwarded-host}, or {@code null}
+   * @param authority the authority the attempt starts from (see {@link AttemptHosts})
+   * @param forwardedHost the {@code x-forwarded-host} the attempt starts from, or {@code null}
    */
-  public String attemptForwardedHost(Endpoint endpoint, String authority, String forwardedHost) {
+  String attemptForwardedHost(Endpoint endpoint, String authority, String forwardedHost) {
     if (!autoHost || !appendForwardedHost || endpoint.hostname().isEmpty()) {
       return null;
     }
     return appended(forwardedHost, authority);
+  }
+
+  /**
+   * The per-call state of {@code auto_host_rewrite} across attempts, or {@code null} when the
+   * route does not set it (nothing is allocated then).
+   *
+   * @param authority the authority the request has after the other rewrites
+   * @param forwardedHost the request's {@code x-forwarded-host} (values joined by commas), or
+   *     {@code null}; only read under {@code append_x_forwarded_host}
+   */
+  public AttemptHosts attemptHosts(String authority, String forwardedHost) {
+    return autoHost ? new AttemptHosts(this, authority, appendForwardedHost ? forwardedHost : null) : null;
+  }
+
+  /** Whether {@code auto_host_rewrite} comes with {@code append_x_forwarded_host}. */
+  public boolean appendsForwardedHost() {
+    return autoHost && appendForwardedHost;
   }
 
   /** {@code forwardedHost} with {@code host} appended, or {@code null} if unchanged (Envoy's {@code updateAuthority}). */

@@ -46,7 +46,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * that echo the {@code Host}/{@code :authority} they received, over a real ADS stream: the
  * authority becomes the chosen endpoint's host name ({@code Endpoint.hostname} from EDS; for a DNS
  * cluster that field or else the DNS name, without port), stays as it was for an endpoint without
- * one, and is chosen again for each attempt; a shadow keeps the authority the call had, as Envoy's.
+ * one, and is chosen again for each attempt, which starts from what the previous attempt was sent
+ * with (a retry appends the previous attempt's host name to {@code x-forwarded-host}); a shadow
+ * keeps the authority the call had, as Envoy's, and says {@code x-envoy-attempt-count: 1}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AutoHostRewriteTest {
@@ -57,6 +59,8 @@ class AutoHostRewriteTest {
   private ScriptedGrpcServer grpcFailing;
   private ScriptedHttpServer httpMirror;
   private ScriptedGrpcServer grpcMirror;
+  private ScriptedHttpServer httpCountMirror;
+  private ScriptedGrpcServer grpcCountMirror;
   private MeshClient mesh;
 
   @BeforeAll
@@ -68,6 +72,8 @@ class AutoHostRewriteTest {
     grpcFailing = new ScriptedGrpcServer("failing").otherwise(ScriptedGrpcServer.Action.fail(Status.Code.UNAVAILABLE));
     httpMirror = new ScriptedHttpServer("mirror").always(ScriptedHttpServer.status(200));
     grpcMirror = new ScriptedGrpcServer("mirror").otherwise(ScriptedGrpcServer.Action.ok(1));
+    httpCountMirror = new ScriptedHttpServer("count-mirror").always(ScriptedHttpServer.status(200));
+    grpcCountMirror = new ScriptedGrpcServer("count-mirror").otherwise(ScriptedGrpcServer.Action.ok(1));
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> assignments = new ArrayList<>();
     List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners = new ArrayList<>();
@@ -76,6 +82,7 @@ class AutoHostRewriteTest {
       int backend = adapter == Adapter.GRPC ? grpcBackend.port() : httpBackend.port();
       int failing = adapter == Adapter.GRPC ? grpcFailing.port() : httpFailing.port();
       int mirror = adapter == Adapter.GRPC ? grpcMirror.port() : httpMirror.port();
+      int countMirror = adapter == Adapter.GRPC ? grpcCountMirror.port() : httpCountMirror.port();
       eds(clusters, assignments, name("named", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("unnamed", adapter), endpoint("127.0.0.1", backend, ""));
       clusters.add(dns(name("strict-dns", adapter), Cluster.DiscoveryType.STRICT_DNS, endpoint("localhost", backend, "")));
@@ -87,12 +94,15 @@ class AutoHostRewriteTest {
       eds(clusters, assignments, name("mirrored", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("mirrored-weighted", adapter), endpoint("127.0.0.1", backend, "b.named.example"));
       eds(clusters, assignments, name("mirror-target", adapter), endpoint("127.0.0.1", mirror, "mirror.named.example"));
+      eds(clusters, assignments, name("counted", adapter),
+          endpoint("127.0.0.1", failing, "first.example"), endpoint("127.0.0.1", backend, "second.example"));
+      eds(clusters, assignments, name("count-mirror-target", adapter), endpoint("127.0.0.1", countMirror, ""));
       for (String row : List.of("named", "unnamed", "strict-dns", "logical-dns-named", "forwarded", "retry", "mirrored",
-          "mirrored-weighted")) {
+          "mirrored-weighted", "counted")) {
         listeners.add(listener(host(row, adapter), 80));
         RouteAction.Builder action = RouteAction.newBuilder().setCluster(name(row, adapter)).setAutoHostRewrite(BoolValue.of(true));
         action.setAppendXForwardedHost(row.equals("forwarded") || row.equals("retry"));
-        if (row.equals("retry")) {
+        if (row.equals("retry") || row.equals("counted")) {
           action.setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx,unavailable").setNumRetries(UInt32Value.of(2))
               .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
                   .setName("envoy.retry_host_predicates.previous_hosts")
@@ -102,12 +112,20 @@ class AutoHostRewriteTest {
         if (row.startsWith("mirrored")) {
           action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder().setCluster(name("mirror-target", adapter)));
         }
+        if (row.equals("counted")) {
+          action.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
+              .setCluster(name("count-mirror-target", adapter)));
+        }
         if (row.equals("mirrored-weighted")) {
           action.setWeightedClusters(WeightedCluster.newBuilder().addClusters(WeightedCluster.ClusterWeight.newBuilder()
               .setName(name(row, adapter)).setWeight(UInt32Value.of(100)).setHostRewriteLiteral("literal.example")));
         }
-        routeConfigs.add(routes(host(row, adapter), 80,
-            Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(action).build()));
+        RouteConfiguration rc = routes(host(row, adapter), 80,
+            Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(action).build());
+        if (row.equals("counted")) {
+          rc = rc.toBuilder().setVirtualHosts(0, rc.getVirtualHosts(0).toBuilder().setIncludeRequestAttemptCount(true)).build();
+        }
+        routeConfigs.add(rc);
       }
     }
     xds.set(Snapshot.create(clusters, assignments, listeners, routeConfigs, List.of(), "1"));
@@ -126,6 +144,8 @@ class AutoHostRewriteTest {
     grpcFailing.close();
     httpMirror.close();
     grpcMirror.close();
+    httpCountMirror.close();
+    grpcCountMirror.close();
     xds.close();
   }
 
@@ -187,19 +207,72 @@ class AutoHostRewriteTest {
     assertThat(authority("logical-dns-named", adapter)).isEqualTo("logical.named.example");
   }
 
+  /**
+   * Envoy's router keeps one request header map per call and each attempt edits it in place once
+   * its host is chosen ({@code UpstreamRequest::onPoolReady} → {@code Http::Utility::updateAuthority}
+   * on {@code parent_.downstreamHeaders()}; {@code Filter::doRetry} reuses that map). So a retry
+   * to B after A answered 503 starts from {@code Host: A}: B gets {@code :authority} B and
+   * {@code x-forwarded-host} = the call's authority, then A.
+   */
   @ParameterizedTest
   @EnumSource(Adapter.class)
-  void eachAttemptCarriesItsOwnEndpointsName(Adapter adapter) {
-    for (int i = 0; i < 4; i++) { // round robin: at least one call tries the failing endpoint first
-      assertThat(authority("retry", adapter)).isEqualTo("second.example");
+  void aRetryEditsTheHeadersThePreviousAttemptWasSentWith(Adapter adapter) {
+    int first = failedCalls(adapter); // A also serves the "counted" row
+    int retried = 0;
+    for (int i = 0; i < 4; i++) { // round robin: calls start at the failing endpoint (A) or at B
+      int before = failedCalls(adapter);
+      Map<String, String> seen = seen("retry", adapter);
+      assertThat(seen).containsEntry("x-seen-authority", "second.example");
+      if (failedCalls(adapter) > before) {
+        retried++;
+        assertThat(seen).as("attempt 2 appends attempt 1's host to what attempt 1 sent")
+            .containsEntry("x-seen-x-forwarded-host", original("retry", adapter) + ",first.example");
+      } else {
+        assertThat(seen).containsEntry("x-seen-x-forwarded-host", original("retry", adapter));
+      }
     }
+    assertThat(retried).as("some call tried A first").isPositive();
     List<String> failed = adapter == Adapter.GRPC
         ? grpcFailing.authorities()
         : httpFailing.requests().stream().map(h -> h.get("host") + " " + h.get("x-forwarded-host")).toList();
-    assertThat(failed).isNotEmpty().containsOnly(adapter == Adapter.GRPC
-        ? "first.example" : "first.example " + original("retry", adapter));
-    assertThat(seen("retry", adapter)).as("every attempt appends the authority the call had, not an earlier attempt's host")
-        .containsEntry("x-seen-x-forwarded-host", original("retry", adapter));
+    assertThat(failed.subList(first, failed.size())).as("attempt 1 starts from the call's own headers")
+        .hasSize(retried).containsOnly(adapter == Adapter.GRPC
+            ? "first.example" : "first.example " + original("retry", adapter));
+  }
+
+  /**
+   * With {@code include_request_attempt_count}, Envoy's router sets {@code x-envoy-attempt-count}
+   * (replacing the caller's) in {@code decodeHeaders} before it copies the headers for shadows
+   * ({@code shadow_headers_}); {@code doRetry} then sets 2, 3... on the call's own map only, and
+   * the shadow's async-client route never sets the header. So a shadow always says 1.
+   */
+  @ParameterizedTest
+  @EnumSource(Adapter.class)
+  void aShadowCarriesAttemptCountOneWhileTheCallIsRetried(Adapter adapter) {
+    int calls = 4;
+    int retried = 0;
+    for (int i = 0; i < calls; i++) {
+      int before = failedCalls(adapter);
+      Adapter.Outcome outcome = adapter.call(mesh, host("counted", adapter), "/svc.Foo/Get",
+          Map.of("x-envoy-attempt-count", "7"));
+      assertThat(outcome.summary()).isEqualTo("b");
+      boolean viaFailing = failedCalls(adapter) > before;
+      retried += viaFailing ? 1 : 0;
+      assertThat(outcome.headers()).containsEntry("x-seen-x-envoy-attempt-count", viaFailing ? "2" : "1");
+    }
+    assertThat(retried).as("some call was retried").isPositive();
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(shadowAttemptCounts(adapter)).hasSize(calls));
+    assertThat(shadowAttemptCounts(adapter)).containsOnly("1");
+  }
+
+  private int failedCalls(Adapter adapter) {
+    return adapter == Adapter.GRPC ? grpcFailing.calls() : httpFailing.requestCount();
+  }
+
+  private List<String> shadowAttemptCounts(Adapter adapter) {
+    return adapter == Adapter.GRPC
+        ? grpcCountMirror.attemptCounts()
+        : httpCountMirror.requests().stream().map(h -> String.valueOf(h.get("x-envoy-attempt-count"))).toList();
   }
 
   /**

@@ -191,6 +191,53 @@ class RouteActionTest {
     assertThat(apply(table(weighted), new TestRequest("h", "/")).headers).doesNotContainKey("x-forwarded-host");
   }
 
+  /**
+   * Envoy's router edits one request header map per call: each attempt's {@code updateAuthority}
+   * ({@code UpstreamRequest::onPoolReady}) starts from what the previous attempt was sent with.
+   */
+  @Test
+  void aRetryUnderAutoHostRewriteEditsWhatThePreviousAttemptWasSentWith() {
+    Route auto = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE, true)));
+    RequestMutation m = ((RouteDecision.Forward) table(auto).route(new TestRequest("h", "/"))).mutation();
+    Endpoint a = new Endpoint("10.0.0.1", 8080, 1, Endpoint.HealthStatus.HEALTHY, "a.example");
+    Endpoint b = new Endpoint("10.0.0.2", 8080, 1, Endpoint.HealthStatus.HEALTHY, "b.example");
+    Endpoint unnamed = new Endpoint("10.0.0.3", 8080, 1, Endpoint.HealthStatus.HEALTHY);
+
+    AttemptHosts hosts = m.attemptHosts("h", "edge");
+    hosts.next(a);
+    assertThat(hosts.authority()).isEqualTo("a.example");
+    assertThat(hosts.forwardedHost()).isEqualTo("edge,h");
+    hosts.next(b);
+    assertThat(hosts.authority()).isEqualTo("b.example");
+    assertThat(hosts.forwardedHost()).as("the previous attempt's host is appended").isEqualTo("edge,h,a.example");
+    hosts.next(unnamed);
+    assertThat(hosts.authority()).as("no host name: the previous attempt's authority stays").isEqualTo("b.example");
+    assertThat(hosts.forwardedHost()).isEqualTo("edge,h,a.example");
+    hosts.next(b);
+    assertThat(hosts.forwardedHost()).as("b.example is appended once, then it is the last value").isEqualTo("edge,h,a.example,b.example");
+    hosts.next(b);
+    assertThat(hosts.forwardedHost()).isEqualTo("edge,h,a.example,b.example");
+
+    AttemptHosts unnamedFirst = m.attemptHosts("h", null);
+    unnamedFirst.next(unnamed);
+    assertThat(unnamedFirst.authority()).isEqualTo("h");
+    assertThat(unnamedFirst.forwardedHost()).as("unchanged: the call's own is sent").isNull();
+
+    Route noAppend = new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        new RouteAction.ForwardOptions(null, null, List.of(), 503, RouteAction.HostRewrite.Auto.INSTANCE)));
+    AttemptHosts plain = ((RouteDecision.Forward) table(noAppend).route(new TestRequest("h", "/"))).mutation()
+        .attemptHosts("h", "edge");
+    plain.next(a);
+    plain.next(b);
+    assertThat(plain.authority()).isEqualTo("b.example");
+    assertThat(plain.forwardedHost()).isNull();
+
+    RequestMutation off = ((RouteDecision.Forward) table(new Route("r", prefix("/"), new RouteAction.ToCluster("c",
+        RouteAction.ForwardOptions.NONE))).route(new TestRequest("h", "/"))).mutation();
+    assertThat(off.attemptHosts("h", null)).as("nothing allocated without auto_host_rewrite").isNull();
+  }
+
   @Test
   void appendActionsFollowEnvoy() {
     HeaderMutations m = new HeaderMutations(List.of(
