@@ -40,7 +40,9 @@ import okhttp3.Response;
  * 100 % to a healthy fast target (the primary's server itself), which separates the cost of
  * mirroring from that of the target being dead, and (e) the dead target again with the shadow
  * connection back-off switched off ({@code -Dbowline.mirror.connectBackoff=false} for that mesh
- * client only: a connect per shadow, as before the back-off existed).
+ * client only: a connect per shadow, as before the back-off existed), and (f) no mirror again
+ * through a second mesh client: an A/A control whose ratio to (a) shows how far two identical cases
+ * drift apart in this harness, i.e. the resolution a run actually has.
  * The cases run interleaved in short blocks (default 20 ms, 6 calls), round after round in rotating
  * order, so that noise from other work on the machine falls on all of them alike; the first round
  * is warm-up. Each case has its own mesh client (own mirror executor, pool and meters). Prints per
@@ -58,16 +60,17 @@ import okhttp3.Response;
  * than the conservative interval and is what a long run (many rounds) can shrink towards ±5 %.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.MirrorLatencyHarness
- * [rounds=400] [blockMillis=20] [ratePerSecond=300] [cases=abcde]} (a subset such as {@code abc}
+ * [rounds=400] [blockMillis=20] [ratePerSecond=300] [cases=abcdef]} (a subset such as {@code abc}
  * spends a long run on the goal's cases only).
  */
 public final class MirrorLatencyHarness {
   private static final String[] CASES = {
-      "a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror", "e: dead, no back-off"};
+      "a: no mirror", "b: dead mirror", "c: slow mirror", "d: fast mirror", "e: dead, no back-off",
+      "f: no mirror (A/A)"};
   private static final String[] HOSTS = {
       "mirror-none.default.svc.cluster.local", "mirror-dead.default.svc.cluster.local",
       "mirror-slow.default.svc.cluster.local", "mirror-fast.default.svc.cluster.local",
-      "mirror-dead.default.svc.cluster.local"};
+      "mirror-dead.default.svc.cluster.local", "mirror-none.default.svc.cluster.local"};
   private static final int N = CASES.length;
   private static final com.sun.management.OperatingSystemMXBean OS =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -78,7 +81,7 @@ public final class MirrorLatencyHarness {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 400;
     int blockMillis = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int rate = args.length > 2 ? Integer.parseInt(args[2]) : 300;
-    String cases = args.length > 3 ? args[3] : "abcde";
+    String cases = args.length > 3 ? args[3] : "abcdef";
     if (cases.indexOf('a') < 0) {
       throw new IllegalArgumentException("cases must include a (no mirror), the baseline: " + cases);
     }
