@@ -5,7 +5,9 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -23,11 +25,16 @@ import okhttp3.Response;
  * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
  * minutes with the default 150 rounds on a 2-CPU machine). An optional second argument keeps only
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
- * adapter in the same time. Run:
+ * adapter in the same time. A third OkHttp client, direct with its read and write timeouts off,
+ * shows what okio's timeouts cost a call; on HTTP/1.1 the mesh enforces those timeouts with its own
+ * deadline watchdog instead, so the last line compares the mesh with that client too: the mesh's
+ * own work without its saving on timeouts. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1Interleaved {
   private static final int CALLS_PER_ROUND = 200;
+  private static final String UNTIMED = "OkHttp 1 KB GET, no timeouts";
+  private static final String OKHTTP_MESH = "OkHttp 1 KB GET, mesh";
 
   private P1Interleaved() {}
 
@@ -38,6 +45,8 @@ public final class P1Interleaved {
     try (EndToEndFixture fixture = new EndToEndFixture()) {
       OkHttpClient direct = new OkHttpClient();
       OkHttpClient meshed = fixture.mesh.okHttp(new OkHttpClient.Builder()).build();
+      // the same client without read and write timeouts: no okio watchdog wake-ups, which the mesh also avoids
+      OkHttpClient untimed = new OkHttpClient.Builder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
       Request directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
       Request meshRequest = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
       ManagedChannel directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
@@ -47,7 +56,8 @@ public final class P1Interleaved {
       HealthGrpc.HealthBlockingStub grpcXds = HealthGrpc.newBlockingStub(xdsChannel);
       Map<String, Callable<Object>> clients = new LinkedHashMap<>();
       clients.put("OkHttp 1 KB GET, direct", () -> get(direct, directRequest));
-      clients.put("OkHttp 1 KB GET, mesh", () -> get(meshed, meshRequest));
+      clients.put(UNTIMED, () -> get(untimed, directRequest));
+      clients.put(OKHTTP_MESH, () -> get(meshed, meshRequest));
       clients.put("gRPC unary, direct", () -> grpcDirect.check(HealthCheckRequest.getDefaultInstance()));
       clients.put("gRPC unary, mesh", () -> grpcMesh.check(HealthCheckRequest.getDefaultInstance()));
       clients.put("gRPC unary, grpc-xds", () -> grpcXds.check(HealthCheckRequest.getDefaultInstance()));
@@ -78,9 +88,11 @@ public final class P1Interleaved {
           "paired added p50 [95 %]");
       double[] base = null;
       double[] baseRounds = null;
+      Map<String, double[]> medians = new HashMap<>();
       for (Map.Entry<String, long[]> e : samples.entrySet()) {
         long[] s = e.getValue();
         double[] roundP50 = roundMedians(s, rounds);
+        medians.put(e.getKey(), roundP50);
         Arrays.sort(s);
         double p50 = s[s.length / 2] / 1000.0;
         double p99 = s[(int) (s.length * 0.99)] / 1000.0;
@@ -89,16 +101,12 @@ public final class P1Interleaved {
           baseRounds = roundP50;
           System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
         } else {
-          double[] diff = new double[rounds];
-          for (int r = 0; r < rounds; r++) {
-            diff[r] = roundP50[r] - baseRounds[r];
-          }
-          Arrays.sort(diff);
-          int half = (int) Math.ceil(1.96 * Math.sqrt(rounds) / 2);
-          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %+9.1f [%+.1f, %+.1f]%n", e.getKey(), p50, p99,
-              p50 - base[0], p99 - base[1], diff[rounds / 2], diff[Math.max(0, rounds / 2 - half)],
-              diff[Math.min(rounds - 1, rounds / 2 + half)]);
+          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s%n", e.getKey(), p50, p99,
+              p50 - base[0], p99 - base[1], paired(roundP50, baseRounds));
         }
+      }
+      if (medians.containsKey(UNTIMED) && medians.containsKey(OKHTTP_MESH)) {
+        System.out.printf("%-28s %60s%n", "OkHttp mesh vs no timeouts", paired(medians.get(OKHTTP_MESH), medians.get(UNTIMED)));
       }
       directChannel.shutdownNow();
       xdsChannel.shutdownNow();
@@ -106,6 +114,21 @@ public final class P1Interleaved {
       meshed.connectionPool().evictAll();
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /**
+   * The median over rounds of {@code rounds[r] - base[r]}, with a 95 % interval (order statistics
+   * of the sorted differences), as {@code "+m [+lo, +hi]"}.
+   */
+  private static String paired(double[] rounds, double[] base) {
+    double[] diff = new double[rounds.length];
+    for (int r = 0; r < rounds.length; r++) {
+      diff[r] = rounds[r] - base[r];
+    }
+    Arrays.sort(diff);
+    int n = diff.length;
+    int half = (int) Math.ceil(1.96 * Math.sqrt(n) / 2);
+    return String.format("%+9.1f [%+.1f, %+.1f]", diff[n / 2], diff[Math.max(0, n / 2 - half)], diff[Math.min(n - 1, n / 2 + half)]);
   }
 
   /** The p50 of each round's calls, µs. */

@@ -15,8 +15,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import okhttp3.Interceptor;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
+import okhttp3.internal.connection.RealCall;
 import okhttp3.internal.http2.ErrorCode;
 import okhttp3.internal.http2.StreamResetException;
 
@@ -30,6 +32,15 @@ import okhttp3.internal.http2.StreamResetException;
  * and the route timeout's remainder until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
  * the body, as deadlines that a trickling upstream cannot outlast; the connect by the cluster's
  * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s.
+ *
+ * <p>On HTTP/1.1 the client's own read timeout joins the headers deadline, and the exchange runs
+ * with OkHttp's read timeout (and, without a request body, its write timeout) off until the headers
+ * are in: okio enforces those per socket operation with a watchdog thread that it wakes on nearly
+ * every read, write and flush (about 10 µs of a loopback call's latency), whereas the mesh's
+ * {@link io.bowline.runtime.resilience.timeout.DeadlineWatchdog} is armed without a wake-up. The
+ * body's reads get the client's read timeout back, per read as in OkHttp. What changes for the
+ * caller: an upstream that trickles its headers within the read timeout byte by byte is now cut
+ * once the read timeout has passed since the request was sent, as Envoy's timeouts are deadlines.
  */
 final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
@@ -41,6 +52,7 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
   private final boolean includeAttemptCount;
   private final Deadline deadline;
   private final long connectTimeoutMillis;
+  private final boolean http1;
 
   OkHttpTransport(
       Interceptor.Chain chain, Request request, String authority, RequestMutation mutation, boolean includeAttemptCount,
@@ -53,6 +65,7 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
         mutation.appendsForwardedHost() ? forwardedHost(request) : null);
     this.includeAttemptCount = includeAttemptCount;
     this.deadline = deadline;
+    this.http1 = http1(chain, request);
   }
 
   /** The request's {@code x-forwarded-host} values joined by commas, or {@code null}. */
@@ -85,26 +98,30 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     if (includeAttemptCount) {
       b.header(ATTEMPT_COUNT, Integer.toString(attempt));
     }
-    long connectMs = connectTimeoutMillis;
     Interceptor.Chain c = chain;
-    ExchangeDeadline limits = null;
-    if (attemptTimeoutMillis > 0) {
-      int ms = (int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis);
-      connectMs = Math.min(connectMs, ms);
-      limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis),
-          deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+    long connectMs = attemptTimeoutMillis > 0 ? Math.min(connectTimeoutMillis, attemptTimeoutMillis) : connectTimeoutMillis;
+    ExchangeDeadline limits = http1 ? http1Limits(c, attemptTimeoutMillis) : http2Limits(c, attemptTimeoutMillis);
+    if (limits != null) {
       b.tag(ExchangeDeadline.class, limits);
+      if (http1) {
+        // the watchdog bounds the wait for the headers, the client's read timeout included: okio's own
+        // timeouts would wake its watchdog thread on every socket write, flush and read of the exchange
+        if (c.readTimeoutMillis() != 0) {
+          c = c.withReadTimeout(0, TimeUnit.MILLISECONDS);
+        }
+        if (request.body() == null && c.writeTimeoutMillis() != 0) { // no body: only the headers are written, under the same deadline
+          c = c.withWriteTimeout(0, TimeUnit.MILLISECONDS);
+        }
+      } else if (limits.bodyReadTimeoutMillis() >= 0) {
+        // an HTTP/2 stream shares its socket, so the headers deadline cannot close it; OkHttp's read
+        // timeout bounds the wait for the stream's headers instead
+        c = c.withReadTimeout((int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis), TimeUnit.MILLISECONDS);
+      }
     }
     Request r = b.build();
     int connect = (int) Math.min(Integer.MAX_VALUE, connectMs);
     if (c.connectTimeoutMillis() != connect) { // withConnectTimeout copies the chain even for the same value
       c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
-    }
-    if (limits != null && (c.readTimeoutMillis() == 0 || c.readTimeoutMillis() > attemptTimeoutMillis)) {
-      // an HTTP/2 stream shares its socket, so the headers deadline cannot close it; OkHttp's read
-      // timeout bounds the wait for the stream's headers instead (on HTTP/1 the deadline acts first)
-      limits.restoreBodyReadTimeout(c.readTimeoutMillis());
-      c = c.withReadTimeout((int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis), TimeUnit.MILLISECONDS);
     }
     try {
       return c.proceed(r);
@@ -114,6 +131,52 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
       }
       throw e;
     }
+  }
+
+  /**
+   * The limits of an HTTP/1.1 attempt: until the headers, {@code attemptTimeoutMillis} and the
+   * client's own read timeout, whichever is smaller, as one deadline that the
+   * {@link ExchangeDeadlineInterceptor} arms on the watchdog (it closes the socket); the route
+   * deadline until the body ends; and the client's read timeout back on each read of the body.
+   * {@code null} when there is nothing to bound.
+   */
+  private ExchangeDeadline http1Limits(Interceptor.Chain c, long attemptTimeoutMillis) {
+    int read = c.readTimeoutMillis();
+    long headersMs = read == 0 ? attemptTimeoutMillis : attemptTimeoutMillis == 0 ? read : Math.min(read, attemptTimeoutMillis);
+    if (headersMs == 0 && !deadline.bounded()) {
+      return null;
+    }
+    ExchangeDeadline limits = new ExchangeDeadline(headersMs == 0 ? ExchangeDeadline.NONE : TimeUnit.MILLISECONDS.toNanos(headersMs),
+        deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+    limits.restoreBodyReadTimeout(read);
+    return limits;
+  }
+
+  /**
+   * The limits of an attempt that may run on HTTP/2: {@code null} without an attempt timeout (the
+   * client's own timeouts apply as they are); otherwise the attempt's deadlines, and when the
+   * attempt timeout is shorter than the client's read timeout, that read timeout to restore on the
+   * body once OkHttp's read timeout has bounded the wait for the headers.
+   */
+  private ExchangeDeadline http2Limits(Interceptor.Chain c, long attemptTimeoutMillis) {
+    if (attemptTimeoutMillis <= 0) {
+      return null;
+    }
+    ExchangeDeadline limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis),
+        deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+    if (c.readTimeoutMillis() == 0 || c.readTimeoutMillis() > attemptTimeoutMillis) {
+      limits.restoreBodyReadTimeout(c.readTimeoutMillis());
+    }
+    return limits;
+  }
+
+  /**
+   * Whether the call's exchanges are HTTP/1.1: a cleartext URL and a client that does not speak
+   * HTTP/2 with prior knowledge (over TLS, ALPN may choose HTTP/2).
+   */
+  static boolean http1(Interceptor.Chain chain, Request request) {
+    return !request.isHttps() && chain.call() instanceof RealCall call
+        && !call.getClient().protocols().contains(Protocol.H2_PRIOR_KNOWLEDGE);
   }
 
   @Override

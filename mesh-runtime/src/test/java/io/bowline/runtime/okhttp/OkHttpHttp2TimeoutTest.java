@@ -79,6 +79,17 @@ class OkHttpHttp2TimeoutTest {
   }
 
   @Test
+  void withoutARouteTimeoutTheClientsReadTimeoutBoundsTheHeaders() throws Exception {
+    h2.enqueue(new MockResponse.Builder().headersDelay(10, TimeUnit.SECONDS).body("slow").build());
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0))), cluster(V1), new int[] {h2.getPort()});
+    mesh.connect(new OkHttpClient.Builder().protocols(List.of(Protocol.H2_PRIOR_KNOWLEDGE))
+        .readTimeout(java.time.Duration.ofMillis(400)));
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("http/1.1 504 upstream request timeout [UT]");
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(350L, 5_000L);
+  }
+
+  @Test
   void aBodyPauseLongerThanThePerTryTimeoutIsNotCut() throws Exception {
     h2.enqueue(new MockResponse.Builder().bodyDelay(600, TimeUnit.MILLISECONDS).body("late body").build());
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
