@@ -24,6 +24,7 @@ final class ExchangeDeadline {
   private final long streamDeadlineNanos;
   private volatile boolean expired;
   private long bodyReadTimeoutMillis = -1;
+  private boolean okioTimeoutsOff;
 
   /**
    * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
@@ -53,6 +54,20 @@ final class ExchangeDeadline {
    */
   void restoreBodyReadTimeout(long clientReadTimeoutMillis) {
     bodyReadTimeoutMillis = clientReadTimeoutMillis;
+  }
+
+  /**
+   * Records that the exchange runs with OkHttp's read timeout off (HTTP/1.1, see
+   * {@link OkHttpTransport}): the body's reads are then bounded by {@link DeadlineBody} on the
+   * watchdog, with {@link #bodyReadTimeoutMillis()} as each read's limit, instead of by okio.
+   */
+  void okioTimeoutsOff() {
+    okioTimeoutsOff = true;
+  }
+
+  /** Whether {@link #okioTimeoutsOff()} was called. */
+  boolean watchdogBoundsTheBody() {
+    return okioTimeoutsOff;
   }
 
   /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */

@@ -18,7 +18,9 @@ import okhttp3.ResponseBody;
  * timeout. For the body, the stream deadline is set on the response body source's okio
  * {@code Timeout}, which OkHttp applies to every read of that body and clears when the body ends,
  * so a body still arriving at the deadline fails with a {@code SocketTimeoutException} (Envoy
- * resets the stream then).
+ * resets the stream then). When the attempt runs with OkHttp's read timeout off (HTTP/1.1, see
+ * {@link OkHttpTransport}), the body is wrapped in a {@link DeadlineBody} instead, which bounds each
+ * read on the watchdog: okio's timeouts wake okio's watchdog thread on every read.
  *
  * <p>HTTP/2 connections carry other streams, so their socket is never closed here: before the
  * headers, OkHttp's read timeout (shortened to the attempt's headers timeout by
@@ -36,9 +38,10 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
     }
     long headersDeadline = d.headersDeadline(System.nanoTime());
     DeadlineWatchdog.Armed closer = null;
-    if (headersDeadline != ExchangeDeadline.NONE && connection.protocol() != Protocol.HTTP_2
-        && connection.protocol() != Protocol.H2_PRIOR_KNOWLEDGE) {
-      closer = DeadlineWatchdog.get().arm(headersDeadline, new SocketCloser(connection.socket(), d));
+    boolean http2 = connection.protocol() == Protocol.HTTP_2 || connection.protocol() == Protocol.H2_PRIOR_KNOWLEDGE;
+    SocketCloser closes = http2 ? null : new SocketCloser(connection.socket(), d);
+    if (headersDeadline != ExchangeDeadline.NONE && !http2) {
+      closer = DeadlineWatchdog.get().arm(headersDeadline, closes);
     }
     Response response;
     try {
@@ -54,6 +57,13 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       throw d.timeout(null);
     }
     ResponseBody body = response.body();
+    if (d.watchdogBoundsTheBody() && !http2) {
+      long readNanos = d.bodyReadTimeoutMillis() > 0 ? TimeUnit.MILLISECONDS.toNanos(d.bodyReadTimeoutMillis()) : ExchangeDeadline.NONE;
+      if (body == null || (readNanos == ExchangeDeadline.NONE && d.streamDeadline() == ExchangeDeadline.NONE)) {
+        return response;
+      }
+      return response.newBuilder().body(new DeadlineBody(body, closes, d, readNanos)).build();
+    }
     if (body != null && d.bodyReadTimeoutMillis() >= 0) { // the headers bound is over: the client's own read timeout again
       body.source().timeout().timeout(d.bodyReadTimeoutMillis(), TimeUnit.MILLISECONDS);
     }
@@ -63,8 +73,8 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
     return response;
   }
 
-  /** Closes the exchange's socket when the headers deadline passes. */
-  private record SocketCloser(Socket socket, ExchangeDeadline deadline) implements Runnable {
+  /** Closes the exchange's socket when a deadline passes, marking the attempt as cut by it. */
+  record SocketCloser(Socket socket, ExchangeDeadline deadline) implements Runnable {
     @Override
     public void run() {
       deadline.expire();

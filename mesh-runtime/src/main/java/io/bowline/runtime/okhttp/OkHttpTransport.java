@@ -149,6 +149,7 @@ final class OkHttpTransport implements AttemptLoop.Transport<Response> {
     ExchangeDeadline limits = new ExchangeDeadline(headersMs == 0 ? ExchangeDeadline.NONE : TimeUnit.MILLISECONDS.toNanos(headersMs),
         deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
     limits.restoreBodyReadTimeout(read);
+    limits.okioTimeoutsOff();
     return limits;
   }
 
