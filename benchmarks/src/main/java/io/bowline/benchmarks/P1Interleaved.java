@@ -1,19 +1,11 @@
 package io.bowline.benchmarks;
 
-import io.grpc.ManagedChannel;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.netty.NettyChannelBuilder;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.Response;
 
 /**
  * P1 latency for a shared machine: the same clients as {@link EndToEndLatencyBenchmark} in one
@@ -25,16 +17,14 @@ import okhttp3.Response;
  * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
  * minutes with the default 150 rounds on a 2-CPU machine). An optional second argument keeps only
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
- * adapter in the same time. A third OkHttp client, direct with its read and write timeouts off,
- * shows what okio's timeouts cost a call; on HTTP/1.1 the mesh enforces those timeouts with its own
- * deadline watchdog instead, so the last line compares the mesh with that client too: the mesh's
- * own work without its saving on timeouts. Run:
+ * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
+ * mesh with the direct client whose timeouts are off (the mesh's own work without its saving on
+ * timeouts). Clients in one JVM share JIT profiles and code caches; {@link P1Forks} runs each client
+ * in a JVM of its own instead. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1Interleaved {
   private static final int CALLS_PER_ROUND = 200;
-  private static final String UNTIMED = "OkHttp 1 KB GET, no timeouts";
-  private static final String OKHTTP_MESH = "OkHttp 1 KB GET, mesh";
 
   private P1Interleaved() {}
 
@@ -42,26 +32,8 @@ public final class P1Interleaved {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 150;
     String only = args.length > 1 ? args[1] : "";
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    try (EndToEndFixture fixture = new EndToEndFixture()) {
-      OkHttpClient direct = new OkHttpClient();
-      OkHttpClient meshed = fixture.mesh.okHttp(new OkHttpClient.Builder()).build();
-      // the same client without read and write timeouts: no okio watchdog wake-ups, which the mesh also avoids
-      OkHttpClient untimed = new OkHttpClient.Builder().readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build();
-      Request directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
-      Request meshRequest = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
-      ManagedChannel directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
-      ManagedChannel xdsChannel = fixture.grpcXdsChannel();
-      HealthGrpc.HealthBlockingStub grpcDirect = HealthGrpc.newBlockingStub(directChannel);
-      HealthGrpc.HealthBlockingStub grpcMesh = HealthGrpc.newBlockingStub(fixture.mesh.<io.grpc.Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"));
-      HealthGrpc.HealthBlockingStub grpcXds = HealthGrpc.newBlockingStub(xdsChannel);
-      Map<String, Callable<Object>> clients = new LinkedHashMap<>();
-      clients.put("OkHttp 1 KB GET, direct", () -> get(direct, directRequest));
-      clients.put(UNTIMED, () -> get(untimed, directRequest));
-      clients.put(OKHTTP_MESH, () -> get(meshed, meshRequest));
-      clients.put("gRPC unary, direct", () -> grpcDirect.check(HealthCheckRequest.getDefaultInstance()));
-      clients.put("gRPC unary, mesh", () -> grpcMesh.check(HealthCheckRequest.getDefaultInstance()));
-      clients.put("gRPC unary, grpc-xds", () -> grpcXds.check(HealthCheckRequest.getDefaultInstance()));
-      clients.keySet().removeIf(name -> !name.startsWith(only));
+    try (EndToEndFixture fixture = new EndToEndFixture(); P1Clients p1 = new P1Clients(fixture, only)) {
+      Map<String, Callable<Object>> clients = p1.calls();
       Map<String, long[]> samples = new LinkedHashMap<>();
       clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
       for (int warm = 0; warm < rounds / 3; warm++) {
@@ -105,13 +77,9 @@ public final class P1Interleaved {
               p50 - base[0], p99 - base[1], paired(roundP50, baseRounds));
         }
       }
-      if (medians.containsKey(UNTIMED) && medians.containsKey(OKHTTP_MESH)) {
-        System.out.printf("%-28s %60s%n", "OkHttp mesh vs no timeouts", paired(medians.get(OKHTTP_MESH), medians.get(UNTIMED)));
+      if (medians.containsKey(P1Clients.OKHTTP_UNTIMED) && medians.containsKey(P1Clients.OKHTTP_MESH)) {
+        System.out.printf("%-28s %60s%n", "OkHttp mesh vs no timeouts", paired(medians.get(P1Clients.OKHTTP_MESH), medians.get(P1Clients.OKHTTP_UNTIMED)));
       }
-      directChannel.shutdownNow();
-      xdsChannel.shutdownNow();
-      direct.connectionPool().evictAll();
-      meshed.connectionPool().evictAll();
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
   }
@@ -140,11 +108,5 @@ public final class P1Interleaved {
       out[r] = round[CALLS_PER_ROUND / 2] / 1000.0;
     }
     return out;
-  }
-
-  private static int get(OkHttpClient client, Request request) throws Exception {
-    try (Response r = client.newCall(request).execute()) {
-      return r.body().bytes().length;
-    }
   }
 }

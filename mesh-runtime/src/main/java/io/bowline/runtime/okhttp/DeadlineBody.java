@@ -29,7 +29,7 @@ final class DeadlineBody extends ResponseBody {
    */
   DeadlineBody(ResponseBody body, Runnable closer, ExchangeDeadline deadline, long readTimeoutNanos) {
     this.body = body;
-    this.source = Okio.buffer(new BoundedReads(body.source(), closer, deadline, readTimeoutNanos));
+    this.source = Okio.buffer(new BoundedReads(body.source(), body.contentLength(), closer, deadline, readTimeoutNanos));
   }
 
   @Override
@@ -52,9 +52,12 @@ final class DeadlineBody extends ResponseBody {
     private final Runnable closer;
     private final ExchangeDeadline deadline;
     private final long readTimeoutNanos;
+    /** Bytes still to come when the length is known, else -1. */
+    private long remaining;
 
-    BoundedReads(BufferedSource delegate, Runnable closer, ExchangeDeadline deadline, long readTimeoutNanos) {
+    BoundedReads(BufferedSource delegate, long contentLength, Runnable closer, ExchangeDeadline deadline, long readTimeoutNanos) {
       super(delegate);
+      this.remaining = contentLength;
       this.closer = closer;
       this.deadline = deadline;
       this.readTimeoutNanos = readTimeoutNanos;
@@ -62,6 +65,9 @@ final class DeadlineBody extends ResponseBody {
 
     @Override
     public long read(Buffer sink, long byteCount) throws IOException {
+      if (remaining == 0) {
+        return super.read(sink, byteCount); // the body is complete: the end is answered without a socket read
+      }
       long until = deadline.streamDeadline();
       if (readTimeoutNanos != ExchangeDeadline.NONE) {
         long idle = System.nanoTime() + readTimeoutNanos;
@@ -78,6 +84,9 @@ final class DeadlineBody extends ResponseBody {
         throw e;
       }
       armed.disarm(); // if it fired just now, the bytes already read still count; the next read fails
+      if (remaining > 0 && n > 0) {
+        remaining -= n;
+      }
       return n;
     }
   }
