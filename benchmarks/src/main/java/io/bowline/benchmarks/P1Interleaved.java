@@ -19,8 +19,10 @@ import java.util.concurrent.Callable;
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
  * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
  * mesh with the direct client whose timeouts are off (the mesh's own work without its saving on
- * timeouts). Clients in one JVM share JIT profiles and code caches; {@link P1Forks} runs each client
- * in a JVM of its own instead. Run:
+ * timeouts). Clients in one JVM share JIT type profiles, so one client's path can slow another's by
+ * a few µs; one JVM per client is no cure on a 2-CPU virtual machine, where a JVM with one client
+ * idles its CPUs between calls and each thread hand-off pays a wake-up (grpc-xds alone measured
+ * 530–2200 µs at p50, against about 210 µs here). Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1Interleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1Interleaved {
