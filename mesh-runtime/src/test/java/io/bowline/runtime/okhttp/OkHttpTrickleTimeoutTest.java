@@ -15,7 +15,11 @@ import io.bowline.runtime.testing.ScriptedHttpServer.TrickleHeaders;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Route timeout, {@code per_try_timeout} and {@code max_stream_duration} against a real loopback
  * upstream that trickles its headers or its body a byte at a time, which OkHttp's per-read
- * timeouts never cut.
+ * timeouts never cut; and the client's own read timeout, which on HTTP/1.1 the mesh enforces as a
+ * deadline until the headers and per read on the body.
  */
 class OkHttpTrickleTimeoutTest {
   private ResilienceFixture mesh;
@@ -142,5 +147,53 @@ class OkHttpTrickleTimeoutTest {
         RouteAction.MaxStreamDuration.newBuilder().setGrpcTimeoutHeaderMax(ms(100)))), cluster(V1), new int[] {a.port()});
     mesh.connect();
     assertThat(call()).isEqualTo("200 a"); // no stream cap for HTTP, and timeout ignored
+  }
+
+  /** The client's own read timeout, with no route timeout, on HTTP/1.1 (see {@link OkHttpTransport}). */
+  private void connectWithReadTimeout() throws Exception {
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0))), cluster(V1), new int[] {a.port()});
+    mesh.connect(new OkHttpClient.Builder().readTimeout(Duration.ofMillis(400)));
+  }
+
+  @Test
+  void theClientsReadTimeoutIsADeadlineUntilTheHeaders() throws Exception {
+    a.always(new TrickleHeaders(50)); // every read is quick; the headers never end
+    connectWithReadTimeout();
+    long start = System.nanoTime();
+    assertThat(call()).isEqualTo("504 upstream request timeout [UT]");
+    assertThat(millisSince(start)).isBetween(350L, 3_000L);
+  }
+
+  @Test
+  void theClientsReadTimeoutBoundsARequestWithABodyToo() throws Exception {
+    a.always(new TrickleHeaders(50));
+    connectWithReadTimeout();
+    long start = System.nanoTime();
+    try (Response r = mesh.http.newCall(new Request.Builder().url("http://reviews:9080/")
+        .post(RequestBody.create("payload", MediaType.get("text/plain"))).build()).execute()) {
+      assertThat(r.code()).isEqualTo(504);
+    }
+    assertThat(millisSince(start)).isBetween(350L, 3_000L);
+  }
+
+  @Test
+  void aBodyLongerThanTheClientsReadTimeoutCompletesWhenEachReadIsQuick() throws Exception {
+    a.always(new TrickleBody(8, 100)); // 0.8 s of body, 100 ms between bytes
+    connectWithReadTimeout();
+    assertThat(call()).isEqualTo("200 bbbbbbbb");
+    assertThat(call()).isEqualTo("200 bbbbbbbb"); // on the pooled connection
+    assertThat(a.requestCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aBodyPauseLongerThanTheClientsReadTimeoutFailsTheRead() throws Exception {
+    a.always(new TrickleBody(2, 1_500));
+    connectWithReadTimeout();
+    long start = System.nanoTime();
+    try (Response r = get()) {
+      assertThat(r.code()).isEqualTo(200);
+      assertThatThrownBy(() -> r.body().string()).isInstanceOf(SocketTimeoutException.class);
+    }
+    assertThat(millisSince(start)).isBetween(350L, 1_400L);
   }
 }
