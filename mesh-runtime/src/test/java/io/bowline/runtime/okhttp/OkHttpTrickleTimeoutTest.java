@@ -196,4 +196,17 @@ class OkHttpTrickleTimeoutTest {
     }
     assertThat(millisSince(start)).isBetween(350L, 1_400L);
   }
+
+  @Test
+  void timeTheCallerSpendsBetweenBodyReadsDoesNotCountAgainstTheReadTimeout() throws Exception {
+    a.always(new TrickleBody(2, 150)); // one byte at 150 ms, the other at 300 ms
+    connectWithReadTimeout();
+    try (Response r = get()) {
+      okio.BufferedSource body = r.body().source();
+      assertThat(body.readByte()).isEqualTo((byte) 'b');
+      Thread.sleep(700); // the caller's own work, longer than the 400 ms read timeout: not a synchronisation
+      assertThat(body.readByte()).isEqualTo((byte) 'b');
+      assertThat(body.exhausted()).isTrue();
+    }
+  }
 }
