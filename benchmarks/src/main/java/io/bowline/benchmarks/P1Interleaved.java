@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
  * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
  * difference between the round's p50 and the direct call's p50 in the same round (paired, so
  * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
- * minutes with the default 150 rounds on a 2-CPU machine). An optional second argument keeps only
+ * minutes with the default 150 rounds on a 2-CPU machine); the same for p99, over blocks of
+ * {@value #ROUNDS_PER_BLOCK} rounds. An optional second argument keeps only
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
  * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
  * mesh with the direct client whose timeouts are off (the mesh's own work without its saving on
@@ -27,6 +28,7 @@ import java.util.concurrent.Callable;
  */
 public final class P1Interleaved {
   private static final int CALLS_PER_ROUND = 200;
+  private static final int ROUNDS_PER_BLOCK = 5;
 
   private P1Interleaved() {}
 
@@ -58,14 +60,16 @@ public final class P1Interleaved {
       System.out.printf("%nP1 interleaved, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
           rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-      System.out.printf("%-28s %10s %10s %12s %12s %24s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
-          "paired added p50 [95 %]");
+      System.out.printf("%-28s %10s %10s %12s %12s %24s %26s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
+          "paired added p50 [95 %]", "paired added p99 [95 %]");
       double[] base = null;
       double[] baseRounds = null;
+      double[] baseBlocks = null;
       Map<String, double[]> medians = new HashMap<>();
       for (Map.Entry<String, long[]> e : samples.entrySet()) {
         long[] s = e.getValue();
         double[] roundP50 = roundMedians(s, rounds);
+        double[] blockP99 = blockP99(s, rounds);
         medians.put(e.getKey(), roundP50);
         Arrays.sort(s);
         double p50 = s[s.length / 2] / 1000.0;
@@ -73,10 +77,11 @@ public final class P1Interleaved {
         if (e.getKey().endsWith("direct")) {
           base = new double[] {p50, p99};
           baseRounds = roundP50;
+          baseBlocks = blockP99;
           System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
         } else {
-          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s%n", e.getKey(), p50, p99,
-              p50 - base[0], p99 - base[1], paired(roundP50, baseRounds));
+          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s %26s%n", e.getKey(), p50, p99,
+              p50 - base[0], p99 - base[1], paired(roundP50, baseRounds), paired(blockP99, baseBlocks));
         }
       }
       if (medians.containsKey(P1Clients.OKHTTP_UNTIMED) && medians.containsKey(P1Clients.OKHTTP_MESH)) {
@@ -99,6 +104,21 @@ public final class P1Interleaved {
     int n = diff.length;
     int half = (int) Math.ceil(1.96 * Math.sqrt(n) / 2);
     return String.format("%+9.1f [%+.1f, %+.1f]", diff[n / 2], diff[Math.max(0, n / 2 - half)], diff[Math.min(n - 1, n / 2 + half)]);
+  }
+
+  /**
+   * The p99 of each block of {@value #ROUNDS_PER_BLOCK} consecutive rounds' calls, µs (a round is
+   * too short for a p99 of its own).
+   */
+  private static double[] blockP99(long[] samples, int rounds) {
+    int perBlock = ROUNDS_PER_BLOCK * CALLS_PER_ROUND;
+    double[] out = new double[Math.max(1, rounds / ROUNDS_PER_BLOCK)];
+    for (int b = 0; b < out.length; b++) {
+      long[] block = Arrays.copyOfRange(samples, b * perBlock, Math.min(samples.length, (b + 1) * perBlock));
+      Arrays.sort(block);
+      out[b] = block[(int) (block.length * 0.99)] / 1000.0;
+    }
+    return out;
   }
 
   /** The p50 of each round's calls, µs. */
