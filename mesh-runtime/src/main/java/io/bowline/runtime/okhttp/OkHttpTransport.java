@@ -36,7 +36,7 @@ import okhttp3.internal.http2.StreamResetException;
  * <p>On HTTP/1.1 the client's own read timeout joins the headers deadline, and the exchange runs
  * with OkHttp's read timeout (and, without a request body, its write timeout) off: okio enforces
  * those per socket operation with a watchdog thread that it wakes on nearly every read, write and
- * flush (11–15 µs of a 1 KB loopback GET on a 2-CPU VM), whereas the mesh's
+ * flush (11–17 µs of a 1 KB loopback GET on a 2-CPU VM), whereas the mesh's
  * {@link io.bowline.runtime.resilience.timeout.DeadlineWatchdog} is armed without a wake-up. The
  * body's reads are bounded one by one by the client's read timeout, as in OkHttp, and by the route
  * deadline, on the same watchdog ({@link DeadlineBody}). What changes for the
