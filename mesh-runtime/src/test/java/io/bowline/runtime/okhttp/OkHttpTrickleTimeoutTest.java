@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.List;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -208,5 +209,32 @@ class OkHttpTrickleTimeoutTest {
       assertThat(body.readByte()).isEqualTo((byte) 'b');
       assertThat(body.exhausted()).isTrue();
     }
+  }
+
+  @Test
+  void concurrentCallsSharingPooledConnectionsAllComplete() throws Exception {
+    mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))), cluster(V1), new int[] {a.port()});
+    mesh.connect(new OkHttpClient.Builder().readTimeout(Duration.ofSeconds(2)));
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<Long>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < 6; t++) {
+        done.add(callers.submit(() -> {
+          long ok = 0;
+          for (int i = 0; i < 150; i++) {
+            if (call().equals("200 a")) {
+              ok++;
+            }
+          }
+          return ok;
+        }));
+      }
+      for (java.util.concurrent.Future<Long> f : done) {
+        assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(150L);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+    assertThat(a.requestCount()).isEqualTo(900);
   }
 }
