@@ -92,8 +92,11 @@ class HostHealthOverAdsTest {
     backends.forEach(b -> b.server.stop(0));
   }
 
-  /** The cart ServiceEntry, one WorkloadEntry per backend at its locality, and {@code destinationRule}. */
-  private static void writeConfig(Path dir, Map<Backend, String> localities, String destinationRule) {
+  /**
+   * The cart ServiceEntry, one WorkloadEntry per backend at its locality, and a DestinationRule whose
+   * {@code trafficPolicy} holds {@code trafficPolicy} (its fields, YAML indented by four spaces).
+   */
+  private static void writeConfig(Path dir, Map<Backend, String> localities, String trafficPolicy) {
     StringBuilder yaml = new StringBuilder("""
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
@@ -115,7 +118,15 @@ class HostHealthOverAdsTest {
           labels: {app: cart}
           locality: %s
         """.formatted(b.name, b.port(), locality)));
-    yaml.append("---\n").append(destinationRule);
+    yaml.append("""
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: cart}
+        spec:
+          host: cart.default.svc.cluster.local
+          trafficPolicy:
+        """).append(trafficPolicy);
     TestConfigs.write(dir, "cart.yaml", yaml.toString());
   }
 
@@ -142,12 +153,6 @@ class HostHealthOverAdsTest {
   void theOnlyHostEjectedWithMinHealthPercentUnsetAnswers503NoHealthyUpstream(@TempDir Path dir) throws Exception {
     Backend only = backend("only");
     writeConfig(dir, Map.of(only, "us-east/a"), """
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: cart}
-        spec:
-          host: cart.default.svc.cluster.local
-          trafficPolicy:
             outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 30s, maxEjectionPercent: 100}
         """);
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
@@ -171,12 +176,6 @@ class HostHealthOverAdsTest {
     Backend a = backend("a");
     Backend b = backend("b");
     writeConfig(dir, Map.of(a, "us-east/a", b, "us-east/a"), """
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: cart}
-        spec:
-          host: cart.default.svc.cluster.local
-          trafficPolicy:
             loadBalancer: {simple: ROUND_ROBIN}
             outlierDetection:
               consecutive5xxErrors: 1
@@ -211,12 +210,6 @@ class HostHealthOverAdsTest {
     Backend east = backend("east");
     Backend west = backend("west");
     writeConfig(dir, Map.of(east, "us-east/a", west, "us-west/a"), """
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: cart}
-        spec:
-          host: cart.default.svc.cluster.local
-          trafficPolicy:
             loadBalancer:
               localityLbSetting: {enabled: true}
             outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 2s, maxEjectionPercent: 100}
