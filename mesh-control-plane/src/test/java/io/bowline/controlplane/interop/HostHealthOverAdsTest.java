@@ -223,6 +223,9 @@ class HostHealthOverAdsTest {
       }
       assertThat(priorities).as("istiod's failover priorities for a client in us-east/a")
           .isEqualTo(Map.of("us-east", 0, "us-west", 1));
+      Cluster cluster = served(controlPlane, Cluster.class, CLUSTER);
+      assertThat(cluster.getCommonLbConfig().hasLocalityWeightedLbConfig()).isTrue();
+      assertThat(cluster.hasOutlierDetection()).isTrue();
 
       OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
       for (int i = 0; i < 5; i++) {
