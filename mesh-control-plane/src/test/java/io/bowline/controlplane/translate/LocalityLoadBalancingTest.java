@@ -123,6 +123,24 @@ class LocalityLoadBalancingTest {
   }
 
   @Test
+  void aDistributeRuleThatDoesNotMatchTheClientMeansNoFailoverEither(@TempDir Path dir) {
+    IstioConfig config = load(dir, """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: cart}
+        spec:
+          host: cart
+          trafficPolicy:
+            outlierDetection: {consecutive5xxErrors: 1}
+            loadBalancer:
+              localityLbSetting:
+                distribute: [{from: eu-west/*, to: {"eu-west/*": 100}}]
+        """);
+    // istiod's ApplyLocalityLoadBalancer takes the distribute branch whenever rules exist.
+    assertThat(priorities(endpoints(as(config, "us-east/a/1"), CART)).values()).containsOnly(0);
+  }
+
+  @Test
   void clustersAreLocalityWeightedUnlessLocalityLoadBalancingIsDisabled(@TempDir Path dir) {
     IstioConfig meshDefault = load(dir, "");
     assertThat(cluster(as(meshDefault, "us-east/a/1"), CART).getCommonLbConfig().hasLocalityWeightedLbConfig())
