@@ -5,6 +5,7 @@ import com.google.protobuf.UInt64Value;
 import io.bowline.controlplane.istio.ConsistentHash;
 import io.bowline.controlplane.istio.LoadBalancer;
 import io.bowline.controlplane.istio.LoadBalancerSettings;
+import io.bowline.controlplane.istio.LocalityLbSetting;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -16,7 +17,11 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
  * endpoints come over ADS under the cluster's own name, with the DestinationRule's load balancer. A
  * {@code consistentHash} becomes {@code MAGLEV} (with {@code maglev_lb_config.table_size} only when
  * {@code maglev.tableSize} is set) or {@code RING_HASH} with {@code ring_hash_lb_config.minimum_ring_size} =
- * {@code minimumRingSize}, 1024 when unset (istiod's {@code applyLoadBalancer}).
+ * {@code minimumRingSize}, 1024 when unset (istiod's {@code applyLoadBalancer}). Unless the rule's
+ * {@code localityLbSetting} says {@code enabled: false}, the cluster gets
+ * {@code common_lb_config.locality_weighted_lb_config}, as istiod writes it whenever a locality load
+ * balancing setting applies (the mesh default enables one): locality weights ({@code distribute}) and
+ * each locality's health then count within a priority.
  */
 final class ClusterTranslator {
 
@@ -37,6 +42,10 @@ final class ClusterTranslator {
             .setEdsConfig(adsConfigSource())
             .setServiceName(name))
         .setConnectTimeout(CONNECT_TIMEOUT);
+    if (loadBalancer.localityLbSetting().map(LocalityLbSetting::enabled).orElse(true)) {
+      cluster.setCommonLbConfig(Cluster.CommonLbConfig.newBuilder()
+          .setLocalityWeightedLbConfig(Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()));
+    }
     loadBalancer.consistentHash().ifPresentOrElse(
         hash -> consistentHash(cluster, hash),
         () -> cluster.setLbPolicy(lbPolicy(loadBalancer.simple())));

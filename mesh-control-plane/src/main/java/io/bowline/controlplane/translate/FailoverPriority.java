@@ -23,8 +23,8 @@ import java.util.TreeSet;
  * {@code topology.kubernetes.io/region}, {@code topology.kubernetes.io/zone} and
  * {@code topology.istio.io/subzone} (for the client: its node locality). A missing label equals an empty one.
  * An entry {@code label=value} compares the endpoint's label with {@code value} instead of the client's. Like
- * locality failover, it applies only when the cluster has outlier detection and no {@code distribute} rule
- * matches; it replaces the locality-proximity failover, unless {@code failover} rules are also set, which then
+ * locality failover, it applies only when the cluster has outlier detection and the setting has no
+ * {@code distribute} rule; it replaces the locality-proximity failover, unless {@code failover} rules are also set, which then
  * apply within each level ({@link LocalityLoadBalancing#failover}), as istiod does.
  */
 final class FailoverPriority {

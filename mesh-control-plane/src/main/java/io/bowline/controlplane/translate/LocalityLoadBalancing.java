@@ -19,7 +19,8 @@ import java.util.TreeSet;
  *       {@code load_balancing_weight}: a {@code to} pattern's percentage is split among the localities it
  *       matches in proportion to their weights (rounded up); localities no {@code to} matches lose their
  *       endpoints.</li>
- *   <li>Otherwise, only when the cluster has outlier detection: {@code priority} by proximity: 0 same
+ *   <li>Otherwise, only when the cluster has outlier detection and the setting has no {@code distribute}
+ *       rule at all (istiod applies one or the other): {@code priority} by proximity: 0 same
  *       region/zone/subzone, 1 same region and zone, 2 same region, 3 other region, 4 other region when a
  *       {@code failover} entry from the client's region names a different {@code to}; then renumbered
  *       0..N without gaps.</li>
@@ -41,7 +42,8 @@ final class LocalityLoadBalancing {
     if (distribute.isPresent()) {
       return distribute(assignment, distribute.get());
     }
-    if (!outlierDetection) {
+    if (!outlierDetection || setting.map(s -> !s.distribute().isEmpty()).orElse(false)) {
+      // istiod applies distribute or failover, never both: rules that do not match this client leave it as is
       return assignment;
     }
     return failover(assignment, clientLocality, setting.map(LocalityLbSetting::failover).orElse(List.of()));

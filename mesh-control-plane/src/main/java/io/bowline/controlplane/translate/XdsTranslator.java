@@ -229,14 +229,14 @@ public final class XdsTranslator {
   /**
    * The assignment (of {@code endpoints}) as {@code client} sees it under the cluster's locality load balancing:
    * {@code failoverPriority} ({@link FailoverPriority}) when set, enabled, with outlier detection and no
-   * matching {@code distribute}, else {@link LocalityLoadBalancing}.
+   * {@code distribute} rule (istiod applies one or the other), else {@link LocalityLoadBalancing}.
    */
   private static ClusterLoadAssignment forClient(ClusterLoadAssignment assignment, List<WorkloadEndpoint> endpoints,
       DestinationPolicies.ClusterPolicy policy, ClientView client) {
     Optional<LocalityLbSetting> setting = policy.loadBalancer().localityLbSetting();
     boolean outlierDetection = policy.resilience().outlierDetection() != null;
     if (outlierDetection && setting.isPresent() && setting.get().enabled() && !setting.get().failoverPriority().isEmpty()
-        && setting.get().distribute().stream().noneMatch(d -> LocalityLoadBalancing.matches(d.from(), client.locality()))) {
+        && setting.get().distribute().isEmpty()) {
       ClusterLoadAssignment prioritized = FailoverPriority.apply(assignment, endpoints, client.labels(),
           client.locality(), setting.get().failoverPriority());
       return setting.get().failover().isEmpty() || client.locality().isEmpty()

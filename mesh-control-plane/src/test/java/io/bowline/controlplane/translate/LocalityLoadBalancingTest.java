@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import static io.bowline.controlplane.translate.XdsAssertions.cluster;
 import static io.bowline.controlplane.translate.XdsAssertions.endpoints;
 import static io.bowline.controlplane.translate.XdsAssertions.errors;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,6 +120,41 @@ class LocalityLoadBalancingTest {
     // A client the rule's from does not match sees the plain assignment.
     assertThat(endpoints(as(config, "eu-west/a"), CART).getEndpointsList())
         .allSatisfy(e -> assertThat(e.getLbEndpointsCount()).isEqualTo(1));
+  }
+
+  @Test
+  void aDistributeRuleThatDoesNotMatchTheClientMeansNoFailoverEither(@TempDir Path dir) {
+    IstioConfig config = load(dir, """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: cart}
+        spec:
+          host: cart
+          trafficPolicy:
+            outlierDetection: {consecutive5xxErrors: 1}
+            loadBalancer:
+              localityLbSetting:
+                distribute: [{from: eu-west/*, to: {"eu-west/*": 100}}]
+        """);
+    // istiod's ApplyLocalityLoadBalancer takes the distribute branch whenever rules exist.
+    assertThat(priorities(endpoints(as(config, "us-east/a/1"), CART)).values()).containsOnly(0);
+  }
+
+  @Test
+  void clustersAreLocalityWeightedUnlessLocalityLoadBalancingIsDisabled(@TempDir Path dir) {
+    IstioConfig meshDefault = load(dir, "");
+    assertThat(cluster(as(meshDefault, "us-east/a/1"), CART).getCommonLbConfig().hasLocalityWeightedLbConfig())
+        .as("the mesh default enables locality load balancing").isTrue();
+    IstioConfig disabled = load(dir, """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: cart}
+        spec:
+          host: cart
+          trafficPolicy:
+            loadBalancer: {localityLbSetting: {enabled: false}}
+        """);
+    assertThat(cluster(as(disabled, "us-east/a/1"), CART).getCommonLbConfig().hasLocalityWeightedLbConfig()).isFalse();
   }
 
   @Test

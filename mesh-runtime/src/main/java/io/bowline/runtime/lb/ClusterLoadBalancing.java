@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,9 +18,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * A cluster's load balancing, built from its endpoint assignment: Envoy's priority set (priority
  * load with the overprovisioning factor, degraded hosts after healthy capacity, panic threshold,
  * see {@link PriorityLoad}), optional locality weighting ({@code locality_weighted_lb_config}:
- * a locality is drawn by {@code load_balancing_weight × min(1, factor × healthy / total)}, then a
- * host inside it), and the cluster's {@code lb_policy} over the chosen host set. Health:
- * HEALTHY/UNKNOWN are healthy, DEGRADED degraded, UNHEALTHY/DRAINING/TIMEOUT excluded.
+ * a locality is drawn by {@code load_balancing_weight × min(1, factor × available / total)}, with
+ * available = its healthy hosts for the healthy pick and its degraded hosts for the degraded pick,
+ * then a host inside it), and the cluster's {@code lb_policy} over the chosen host set. A priority
+ * in panic balances over all its hosts, without a locality pick, as Envoy does.
+ *
+ * <p>Health: each host is HEALTHY, DEGRADED or UNHEALTHY for load balancing (Envoy's coarse
+ * health). A build starts from the EDS {@code health_status} (HEALTHY/UNKNOWN healthy, DEGRADED
+ * degraded, UNHEALTHY/DRAINING/TIMEOUT unhealthy); {@link #publish(Endpoint.HealthStatus[])}
+ * replaces it when the hosts' health changes (outlier ejection, active health checks), recomputing
+ * priority load, panic, locality weights and the host sets off the data path and publishing them
+ * with one volatile write. The data path reads that one field per pick and takes no lock.
  *
  * <p>Live state carries over from the previous build of the same cluster: active-request counters
  * per endpoint and round-robin positions per host set, so an update does not reset them.
@@ -29,90 +38,161 @@ public final class ClusterLoadBalancing {
   private static final int DEGRADED = 1;
   private static final int ALL = 2;
 
+  private final LbPolicy policy;
+  private final LbConfig config;
+  private final int overprovisioningFactor;
   private final Map<String, AtomicInteger> counters = new HashMap<>();
-  private final Map<String, AtomicLong> positions = new HashMap<>();
+  /** Round-robin positions by host-set key; seeded from the previous build, added to when health changes. */
+  private final Map<String, AtomicLong> positions = new ConcurrentHashMap<>();
   private final List<UpstreamHost> hosts = new ArrayList<>();
   /** {@link #hosts} read-only, made once: the data path asks for it per call (no copy). */
   private final List<UpstreamHost> hostsView = java.util.Collections.unmodifiableList(hosts);
-  private final PriorityLoad load;
-  /** [priority][HEALTHY|DEGRADED|ALL] → balancer over that set. */
-  private final HostSet[][] sets;
-  private final LoadBalancer balancer;
+  /** [priority] → its localities, each a range of {@link #hosts}. */
+  private final Locality[][] localities;
+  /** What the data path reads: priority load and host sets for the hosts' current health. */
+  private volatile Plan plan;
+  private final LoadBalancer balancer = this::pick;
+
+  /** One {@code LocalityLbEndpoints}: its {@code load_balancing_weight} and its hosts {@code [from, to)}. */
+  private record Locality(int weight, int from, int to) {
+    int size() {
+      return to - from;
+    }
+  }
+
+  /** Priority load and the host sets it sends traffic to, for one health of the hosts. */
+  private static final class Plan {
+    final PriorityLoad load;
+    /** [priority][HEALTHY|DEGRADED|ALL] → balancer over that set; only the sets the load uses. */
+    final HostSet[][] sets;
+
+    Plan(PriorityLoad load, HostSet[][] sets) {
+      this.load = load;
+      this.sets = sets;
+    }
+  }
 
   private ClusterLoadBalancing(
       LbPolicy policy, LbConfig config, ClusterLoadAssignment cla, ClusterLoadBalancing previous) {
+    this.policy = policy;
+    this.config = config;
+    this.overprovisioningFactor = cla.overprovisioningFactor();
+    if (previous != null) {
+      positions.putAll(previous.positions);
+    }
     int maxPriority = -1;
     for (LocalityEndpoints le : cla.localities()) {
       maxPriority = Math.max(maxPriority, le.priority());
     }
-    int n = maxPriority + 1;
-    int[] total = new int[n];
-    int[] healthy = new int[n];
-    int[] degraded = new int[n];
-    // per priority, per locality index: hosts by health class
-    List<List<LocalityEndpoints>> localitiesByPriority = new ArrayList<>();
-    for (int p = 0; p < n; p++) {
-      localitiesByPriority.add(new ArrayList<>());
+    List<List<Locality>> byPriority = new ArrayList<>();
+    for (int p = 0; p <= maxPriority; p++) {
+      byPriority.add(new ArrayList<>());
     }
-    Map<LocalityEndpoints, List<UpstreamHost>> built = new HashMap<>();
+    List<Endpoint.HealthStatus> eds = new ArrayList<>();
     for (LocalityEndpoints le : cla.localities()) {
-      localitiesByPriority.get(le.priority()).add(le);
-      List<UpstreamHost> lh = new ArrayList<>();
+      int from = hosts.size();
       for (Endpoint e : le.endpoints()) {
         AtomicInteger c = previous != null ? previous.counters.get(e.hostPort()) : null;
         if (c == null) {
           c = counters.getOrDefault(e.hostPort(), new AtomicInteger());
         }
         counters.put(e.hostPort(), c);
-        UpstreamHost h = new UpstreamHost(e, le.priority(), c);
-        lh.add(h);
-        hosts.add(h);
-        total[le.priority()]++;
-        if (e.health().isHealthy()) {
-          healthy[le.priority()]++;
-        } else if (e.health() == Endpoint.HealthStatus.DEGRADED) {
-          degraded[le.priority()]++;
+        hosts.add(new UpstreamHost(e, le.priority(), c));
+        eds.add(e.health());
+      }
+      byPriority.get(le.priority()).add(new Locality(le.weight(), from, hosts.size()));
+    }
+    this.localities = new Locality[byPriority.size()][];
+    for (int p = 0; p < localities.length; p++) {
+      localities[p] = byPriority.get(p).toArray(Locality[]::new);
+    }
+    this.plan = plan(eds.toArray(Endpoint.HealthStatus[]::new));
+  }
+
+  /**
+   * @param policy the cluster's {@code lb_policy}
+   * @param config its settings
+   * @param cla the endpoints
+   * @param previous the previous state of the same cluster, or {@code null}
+   */
+  public static ClusterLoadBalancing build(
+      LbPolicy policy, LbConfig config, ClusterLoadAssignment cla, ClusterLoadBalancing previous) {
+    return new ClusterLoadBalancing(policy, config, cla, previous);
+  }
+
+  /** {@link #build(LbPolicy, LbConfig, ClusterLoadAssignment, ClusterLoadBalancing)} with Envoy's defaults. */
+  public static ClusterLoadBalancing build(LbPolicy policy, ClusterLoadAssignment cla, ClusterLoadBalancing previous) {
+    return build(policy, LbConfig.DEFAULT, cla, previous);
+  }
+
+  /**
+   * Recomputes priority load, panic, locality weights and host sets for the hosts' health and
+   * publishes them (one volatile write); picks after it returns see the new health. Callers
+   * serialize their calls (the cluster's priority set does); the data path is never blocked.
+   *
+   * @param health per host, in {@link #hosts()} order: {@code HEALTHY}, {@code DEGRADED} or
+   *     {@code UNHEALTHY} (any other status is read as the EDS status it is)
+   * @throws IllegalArgumentException if {@code health} does not have one entry per host
+   */
+  public void publish(Endpoint.HealthStatus[] health) {
+    if (health.length != hosts.size()) {
+      throw new IllegalArgumentException(
+          "health for " + health.length + " hosts, the cluster has " + hosts.size());
+    }
+    plan = plan(health.clone());
+  }
+
+  private Plan plan(Endpoint.HealthStatus[] health) {
+    int n = localities.length;
+    int[] total = new int[n];
+    int[] healthy = new int[n];
+    int[] degraded = new int[n];
+    for (int p = 0; p < n; p++) {
+      for (Locality l : localities[p]) {
+        for (int i = l.from; i < l.to; i++) {
+          total[p]++;
+          if (health[i].isHealthy()) {
+            healthy[p]++;
+          } else if (health[i] == Endpoint.HealthStatus.DEGRADED) {
+            degraded[p]++;
+          }
         }
       }
-      built.put(le, lh);
     }
-    this.load = new PriorityLoad(total, healthy, degraded, cla.overprovisioningFactor(), config.healthyPanicThreshold());
-    this.sets = new HostSet[n][3];
+    PriorityLoad load = new PriorityLoad(total, healthy, degraded, overprovisioningFactor, config.healthyPanicThreshold());
+    HostSet[][] sets = new HostSet[n][3];
     boolean consistentHash = policy == LbPolicy.RING_HASH || policy == LbPolicy.MAGLEV;
     for (int p = 0; p < n; p++) {
       for (int kind = HEALTHY; kind <= ALL; kind++) {
-        if (!needed(p, kind)) {
+        if (!needed(load, p, kind)) {
           continue;
         }
-        List<LocalityEndpoints> les = localitiesByPriority.get(p);
         List<List<UpstreamHost>> perLocality = new ArrayList<>();
         List<Double> weights = new ArrayList<>();
         List<Integer> configured = new ArrayList<>();
-        for (LocalityEndpoints le : les) {
-          configured.add(le.weight());
+        for (Locality l : localities[p]) {
+          configured.add(l.weight);
           List<UpstreamHost> chosen = new ArrayList<>();
-          int localityHealthy = 0;
-          for (UpstreamHost h : built.get(le)) {
-            if (accepts(kind, h.endpoint().health())) {
-              chosen.add(h);
+          for (int i = l.from; i < l.to; i++) {
+            if (accepts(kind, health[i])) {
+              chosen.add(hosts.get(i));
             }
-            localityHealthy += h.endpoint().health().isHealthy() ? 1 : 0;
           }
           perLocality.add(chosen);
-          double availability = le.endpoints().isEmpty() ? 0
-              : Math.min(1.0, cla.overprovisioningFactor() / 100.0 * localityHealthy / le.endpoints().size());
-          weights.add(kind == HEALTHY ? le.weight() * availability : (double) le.weight());
+          double availability = l.size() == 0 ? 0
+              : Math.min(1.0, overprovisioningFactor / 100.0 * chosen.size() / l.size());
+          weights.add(l.weight * availability);
         }
         sets[p][kind] = consistentHash
             ? new HostSet(hashBalancer(perLocality, configured, policy, config))
-            : new HostSet(p + "/" + kind, perLocality, weights, config.localityWeighted(), policy, config, previous);
+            : new HostSet(p + "/" + kind, perLocality, weights, config.localityWeighted() && kind != ALL);
       }
     }
-    this.balancer = this::pick;
+    return new Plan(load, sets);
   }
 
   /** Only the host sets the priority load can send traffic to are built (a maglev table is 65537 slots). */
-  private boolean needed(int priority, int kind) {
+  private static boolean needed(PriorityLoad load, int priority, int kind) {
     if (load.none) {
       return false;
     }
@@ -137,62 +217,64 @@ public final class ClusterLoadBalancing {
     }
   }
 
-  /**
-   * @param policy the cluster's {@code lb_policy}
-   * @param config its settings
-   * @param cla the endpoints
-   * @param previous the previous state of the same cluster, or {@code null}
-   */
-  public static ClusterLoadBalancing build(
-      LbPolicy policy, LbConfig config, ClusterLoadAssignment cla, ClusterLoadBalancing previous) {
-    return new ClusterLoadBalancing(policy, config, cla, previous);
-  }
-
-  /** {@link #build(LbPolicy, LbConfig, ClusterLoadAssignment, ClusterLoadBalancing)} with Envoy's defaults. */
-  public static ClusterLoadBalancing build(LbPolicy policy, ClusterLoadAssignment cla, ClusterLoadBalancing previous) {
-    return build(policy, LbConfig.DEFAULT, cla, previous);
-  }
-
   private UpstreamHost pick(long hash) {
-    if (load.none || sets.length == 0) {
+    Plan pl = plan;
+    PriorityLoad load = pl.load;
+    if (load.none || pl.sets.length == 0) {
       return null;
     }
     int r = hash == LoadBalancer.NO_HASH
         ? ThreadLocalRandom.current().nextInt(100)
         : (int) Long.remainderUnsigned(hash, 100);
-    for (int p = 0; p < sets.length; p++) {
+    for (int p = 0; p < pl.sets.length; p++) {
       if (r < load.healthy[p]) {
-        return sets[p][load.panic[p] ? ALL : HEALTHY].pick(hash);
+        return pl.sets[p][load.panic[p] ? ALL : HEALTHY].pick(hash);
       }
       r -= load.healthy[p];
     }
-    for (int p = 0; p < sets.length; p++) {
+    for (int p = 0; p < pl.sets.length; p++) {
       if (r < load.degraded[p]) {
-        return sets[p][load.panic[p] ? ALL : DEGRADED].pick(hash);
+        return pl.sets[p][load.panic[p] ? ALL : DEGRADED].pick(hash);
       }
       r -= load.degraded[p];
     }
     return null;
   }
 
-  /** Every endpoint of the cluster, whatever its health. */
+  /** Every endpoint of the cluster, whatever its health, in priority and locality order. */
   public List<UpstreamHost> hosts() {
     return hostsView;
   }
 
-  /** The balancer: priority, then locality, then {@code lb_policy}. */
+  /**
+   * The balancer: priority, then locality, then {@code lb_policy}, over the health last
+   * published; {@code null} from a pick means no healthy upstream (Envoy: 503 {@code UH}).
+   */
   public LoadBalancer balancer() {
     return balancer;
   }
 
   /** Percent of traffic to the healthy hosts of {@code priority} (Envoy's healthy priority load). */
   public int healthyLoad(int priority) {
+    PriorityLoad load = plan.load;
     return priority < load.healthy.length ? load.healthy[priority] : 0;
   }
 
   /** Percent of traffic to the degraded hosts of {@code priority}. */
   public int degradedLoad(int priority) {
+    PriorityLoad load = plan.load;
     return priority < load.degraded.length ? load.degraded[priority] : 0;
+  }
+
+  /** Whether {@code priority} is in panic: it balances over all its hosts, whatever their health. */
+  public boolean panic(int priority) {
+    PriorityLoad load = plan.load;
+    return priority < load.panic.length && load.panic[priority];
+  }
+
+  /** Whether no host can be picked: nothing available and panic disabled (Envoy: 503 {@code UH}). */
+  public boolean noHealthyUpstream() {
+    return plan.load.none || localities.length == 0;
   }
 
   /** One priority's hosts of one health class, by locality, with a balancer. */
@@ -208,11 +290,10 @@ public final class ClusterLoadBalancing {
       this.cumulative = new double[0];
     }
 
-    HostSet(String key, List<List<UpstreamHost>> localities, List<Double> weights, boolean localityWeighted,
-        LbPolicy policy, LbConfig config, ClusterLoadBalancing previous) {
+    HostSet(String key, List<List<UpstreamHost>> localities, List<Double> weights, boolean localityWeighted) {
       List<UpstreamHost> all = new ArrayList<>();
       localities.forEach(all::addAll);
-      this.whole = all.isEmpty() ? null : balancer(key, all, policy, config, previous);
+      this.whole = all.isEmpty() ? null : balancer(key, all);
       double sum = 0;
       List<LoadBalancer> lbs = new ArrayList<>();
       List<Double> cum = new ArrayList<>();
@@ -221,7 +302,7 @@ public final class ClusterLoadBalancing {
           double w = weights.get(i);
           if (w > 0 && !localities.get(i).isEmpty()) {
             sum += w;
-            lbs.add(balancer(key + "/" + i, localities.get(i), policy, config, previous));
+            lbs.add(balancer(key + "/" + i, localities.get(i)));
             cum.add(sum);
           }
         }
@@ -267,15 +348,11 @@ public final class ClusterLoadBalancing {
         : new MaglevLoadBalancer(weights, config.maglevTableSize());
   }
 
-  private LoadBalancer balancer(
-      String key, List<UpstreamHost> set, LbPolicy policy, LbConfig config, ClusterLoadBalancing previous) {
+  private LoadBalancer balancer(String key, List<UpstreamHost> set) {
     switch (policy) {
       case ROUND_ROBIN:
-        AtomicLong position = previous != null ? previous.positions.get(key) : null;
-        if (position == null) {
-          position = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16));
-        }
-        positions.put(key, position);
+        AtomicLong position = positions.computeIfAbsent(key,
+            k -> new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 16)));
         return new RoundRobinLoadBalancer(set, position);
       case RANDOM:
         return new RandomLoadBalancer(set);

@@ -1,19 +1,26 @@
 package io.bowline.runtime.resilience;
 
+import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterPolicies;
 import io.bowline.api.config.OutlierDetection;
 import io.bowline.runtime.lb.UpstreamHost;
 import io.bowline.runtime.resilience.circuitbreaker.ClusterCircuitBreaker;
 import io.bowline.runtime.resilience.outlier.OutlierDetector;
 import io.bowline.runtime.snapshot.ClusterEntry;
+import io.bowline.runtime.upstream.HealthFlag;
+import io.bowline.runtime.upstream.PrioritySet;
 
 /**
  * The live resilience state of one cluster, kept by name across config updates: its circuit
- * breaker counters and its outlier detector (present while the cluster has
- * {@code outlier_detection}). Host selection skips ejected hosts (the LB-side hook for §9).
+ * breaker counters, its outlier detector (present while the cluster has
+ * {@code outlier_detection}) and its {@link PrioritySet}. An ejection marks the host
+ * {@code FAILED_OUTLIER_CHECK} in the priority set, which recomputes priority load, panic and
+ * locality failover and publishes them to the cluster's load balancer; an un-ejection restores
+ * them. Host selection therefore never sees an ejected host, except in panic.
  */
 public final class ClusterResilience {
   private final ClusterCircuitBreaker circuitBreaker = new ClusterCircuitBreaker();
+  private final PrioritySet prioritySet = new PrioritySet();
   private volatile OutlierDetector outlier;
   private volatile ClusterEntry lastEntry;
 
@@ -27,13 +34,21 @@ public final class ClusterResilience {
       OutlierDetection od = p.outlierDetection();
       int hosts = entry.balancing().hosts().size();
       if (od == null) {
+        if (outlier != null) {
+          prioritySet.clear(HealthFlag.FAILED_OUTLIER_CHECK);
+        }
         outlier = null;
       } else if (outlier == null) {
-        OutlierDetector d = new OutlierDetector(od, System::nanoTime);
+        OutlierDetector d = new OutlierDetector(od, System::nanoTime,
+            (hostPort, ejected) -> prioritySet.set(hostPort, HealthFlag.FAILED_OUTLIER_CHECK, ejected));
         d.update(od, hosts);
         outlier = d;
       } else {
         outlier.update(od, hosts);
+      }
+      if (entry.cluster().type() != Cluster.DiscoveryType.AGGREGATE) {
+        // an aggregate cluster shares its child's balancer; the child's own state keeps its health
+        prioritySet.attach(entry.balancing());
       }
       lastEntry = entry;
     }
@@ -50,16 +65,25 @@ public final class ClusterResilience {
     return outlier;
   }
 
+  /** The cluster's hosts with their health (EDS status, outlier ejection). */
+  public PrioritySet prioritySet() {
+    return prioritySet;
+  }
+
   /**
-   * Picks a host for one attempt: ejected hosts are skipped (if every pick is ejected, the last
-   * pick is used, as Envoy's panic mode would), and with the {@code previous_hosts} predicate a
-   * host already tried is re-picked up to {@code selectionAttempts} times.
+   * Picks a host for one attempt from the hosts the cluster's priority set holds available
+   * (ejected hosts are out of it unless their priority is in panic); with the
+   * {@code previous_hosts} predicate a host already tried is re-picked up to
+   * {@code selectionAttempts} times. While a host is ejected, an outlier sweep that is due runs
+   * first, so an ejection ends even when no call reaches the cluster's hosts.
    *
    * @param balancer picks one host per call (the cluster's load balancer)
-   * @param hostCount hosts in the cluster (bounds the re-picks for ejection)
+   * @param hostCount hosts in the cluster (not needed since ejected hosts left the host set; kept
+   *     so that callers need no change)
    * @param tried hosts already tried in this call ({@code null} entries ignored), or {@code null}
    * @param selectionAttempts {@code host_selection_retry_max_attempts}, 0 without the predicate
-   * @return the host, or {@code null} when the cluster has none
+   * @return the host, or {@code null} when no host is available: the caller answers 503 with
+   *     response flag {@code UH} ({@code no healthy upstream})
    */
   public UpstreamHost pick(
       io.bowline.runtime.lb.LoadBalancer balancer, int hostCount, UpstreamHost[] tried, long selectionAttempts) {
@@ -74,16 +98,14 @@ public final class ClusterResilience {
       io.bowline.runtime.lb.LoadBalancer balancer, long hash, int hostCount, UpstreamHost[] tried,
       long selectionAttempts) {
     OutlierDetector od = outlier;
-    int ejectRetries = od == null ? 0 : 2 * hostCount + 2;
+    if (od != null && prioritySet.anyFlagged()) {
+      od.maybeSweep(); // lifts ejections whose time is up before this pick
+    }
     long predicateRetries = tried == null ? 0 : selectionAttempts;
     while (true) {
       UpstreamHost h = balancer.pick(hash);
       if (h == null) {
         return null;
-      }
-      if (ejectRetries > 0 && od.isEjected(h)) {
-        ejectRetries--;
-        continue;
       }
       if (predicateRetries > 0 && contains(tried, h)) {
         predicateRetries--;

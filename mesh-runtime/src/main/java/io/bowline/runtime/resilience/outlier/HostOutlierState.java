@@ -14,7 +14,9 @@ final class HostOutlierState {
   final AtomicLong intervalFailures = new AtomicLong();
   /** {@code System.nanoTime()} when the ejection ends; 0 when not ejected. */
   volatile long ejectedUntilNanos;
-  /** Number of ejections in a row (the multiplier); changed only under the detector's CAS. */
+  /** {@code System.nanoTime()} of the last un-ejection; 0 when never ejected. */
+  volatile long unejectedAtNanos;
+  /** Number of ejections in a row (the multiplier); changed only under the host's lock. */
   volatile int multiplier;
   /** Requests and failures of the last finished interval; written by the sweep only. */
   volatile long lastIntervalRequests;

@@ -16,14 +16,18 @@ import java.util.function.LongSupplier;
  *
  * <p>Consecutive counters ({@code consecutive_5xx}, {@code consecutive_gateway_failure},
  * {@code consecutive_local_origin_failure} in split mode) are checked inline on every result; a
- * success resets them. Every {@code interval} a sweep (run lazily by the first call that notices
- * the interval passed, no timer thread) un-ejects hosts whose time is up, decrements the
- * multiplier of hosts not ejected, and applies success-rate and failure-percentage ejection.
- * Ejection lasts {@code base_ejection_time × multiplier}, capped at
- * {@code max(max_ejection_time, base_ejection_time)}, and is skipped when ejected hosts would
- * exceed {@code max_ejection_percent} of the cluster. Ejected hosts leave the load balancer
- * through {@link #isEjected(UpstreamHost)}. State is per {@code host:port} and survives config
- * updates. All counters are atomics; no locks on the data path.
+ * success resets them. Every {@code interval} a sweep (run lazily by the first call, record or
+ * host pick that notices the interval passed, no timer thread) un-ejects hosts whose time is up
+ * (resetting their consecutive counters), decrements the multiplier of hosts neither ejected nor
+ * un-ejected within the last interval, and applies success-rate and failure-percentage ejection.
+ * Ejection lasts {@code base_ejection_time × multiplier}, capped at {@code max(max_ejection_time,
+ * base_ejection_time)} (the multiplier stops growing once past the cap), and is skipped when
+ * ejected hosts would exceed {@code max_ejection_percent} of the cluster's hosts. A host stays
+ * ejected until a sweep lifts it. Each ejection and un-ejection is reported to the
+ * {@link ChangedStateCallback} (Envoy's {@code addChangedStateCb}), which marks the host
+ * {@code FAILED_OUTLIER_CHECK} in the cluster's priority set, so load balancing, priority load,
+ * panic and locality failover see it. State is per {@code host:port} and survives config updates.
+ * All counters are atomics; no locks on the data path.
  */
 public final class OutlierDetector {
   private final ConcurrentHashMap<String, HostOutlierState> hosts = new ConcurrentHashMap<>();
@@ -32,13 +36,37 @@ public final class OutlierDetector {
   private final AtomicLong nextSweepNanos;
   private final AtomicLong ejections = new AtomicLong();
   private final LongSupplier clock;
+  private final ChangedStateCallback changedState;
   private volatile OutlierDetection config;
   private volatile int clusterSize = 1;
 
-  /** @param clock nanosecond clock ({@code System::nanoTime} in production) */
+  /**
+   * Told when a host is ejected or un-ejected; runs on the thread that recorded the result or ran
+   * the sweep, after the detector's own state changed, with no detector lock held.
+   */
+  @FunctionalInterface
+  public interface ChangedStateCallback {
+    /**
+     * @param hostPort the host's {@code address:port}
+     * @param ejected {@code true} when ejected, {@code false} when un-ejected
+     */
+    void onChange(String hostPort, boolean ejected);
+  }
+
+  /** A detector whose ejections are only visible through {@link #isEjected(UpstreamHost)}. */
   public OutlierDetector(OutlierDetection config, LongSupplier clock) {
+    this(config, clock, (hostPort, ejected) -> { });
+  }
+
+  /**
+   * @param config the cluster's {@code outlier_detection}
+   * @param clock nanosecond clock ({@code System::nanoTime} in production)
+   * @param changedState told of each ejection and un-ejection
+   */
+  public OutlierDetector(OutlierDetection config, LongSupplier clock, ChangedStateCallback changedState) {
     this.config = config;
     this.clock = clock;
+    this.changedState = changedState;
     this.nextSweepNanos = new AtomicLong(clock.getAsLong() + config.interval().toNanos());
   }
 
@@ -66,22 +94,19 @@ public final class OutlierDetector {
   }
 
   /**
-   * Whether the host is ejected now. An ejection whose time is up no longer counts, even before
-   * the next sweep lifts it; the clock is read only for ejected hosts.
+   * Whether the host is ejected now: from its ejection until the sweep after its time is up (a
+   * sweep that is due runs first). The clock is read only while some host is ejected.
    */
   public boolean isEjected(UpstreamHost host) {
     if (ejectedCount.get() == 0) {
       return false; // the common case: one volatile read, no map lookup
     }
+    maybeSweep(clock.getAsLong());
     HostOutlierState s = byInstance.get(host);
     if (s == null) {
       s = hosts.get(host.endpoint().hostPort());
     }
-    if (s == null) {
-      return false;
-    }
-    long until = s.ejectedUntilNanos;
-    return until != 0 && clock.getAsLong() - until < 0;
+    return s != null && s.ejected();
   }
 
   /** Records the result of one attempt to {@code host}. */
@@ -186,14 +211,18 @@ public final class OutlierDetector {
         ejectedCount.decrementAndGet();
         return false;
       }
-      int m = s.multiplier + 1;
-      s.multiplier = m;
       long base = c.baseEjectionTime().toNanos();
       long cap = Math.max(c.maxEjectionTime().toNanos(), base);
+      int m = s.multiplier;
+      if (m * base < cap + base) { // Envoy stops growing the multiplier once it is past the cap
+        m++;
+        s.multiplier = m;
+      }
       long duration = Math.min(cap, base * m);
       s.ejectedUntilNanos = Math.max(1, clock.getAsLong() + duration);
     }
     ejections.incrementAndGet();
+    changedState.onChange(s.hostPort, true);
     return true;
   }
 
@@ -219,17 +248,27 @@ public final class OutlierDetector {
 
   private void sweep(long now) {
     OutlierDetection c = config;
+    long interval = c.interval().toNanos();
     List<HostOutlierState> eligible = new ArrayList<>();
     for (HostOutlierState s : hosts.values()) {
+      boolean unejected = false;
       synchronized (s) {
         if (s.ejected()) {
           if (now - s.ejectedUntilNanos >= 0) {
             s.ejectedUntilNanos = 0;
+            s.unejectedAtNanos = now;
+            s.consecutive5xx.set(0);
+            s.consecutiveGateway.set(0);
+            s.consecutiveLocal.set(0);
             ejectedCount.decrementAndGet();
+            unejected = true;
           }
-        } else if (s.multiplier > 0) {
+        } else if (s.multiplier > 0 && now - s.unejectedAtNanos >= interval) {
           s.multiplier--;
         }
+      }
+      if (unejected) {
+        changedState.onChange(s.hostPort, false);
       }
       long req = s.intervalRequests.getAndSet(0);
       long fail = s.intervalFailures.getAndSet(0);
