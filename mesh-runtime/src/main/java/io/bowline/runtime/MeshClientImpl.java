@@ -8,6 +8,7 @@ import io.bowline.runtime.grpc.EndpointChannels;
 import io.bowline.runtime.grpc.MeshChannel;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
+import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
@@ -30,11 +31,13 @@ import org.slf4j.LoggerFactory;
  * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
  * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
  * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
- * volatile field.
+ * volatile field. It holds a lease on the {@link SharedRuntime} while open; its own threads (DNS,
+ * gRPC endpoint event loops, mirror workers) and the shared ones stop with the last {@link #close()}.
  */
 final class MeshClientImpl implements MeshClient {
   private static final Logger log = LoggerFactory.getLogger(MeshClientImpl.class);
   private final MeshSettings settings;
+  private final SharedRuntime.Lease runtime = SharedRuntime.acquire();
   private final MeshSetup setup;
   private final ConfigFeed feed;
   private final Runnable unwatch;
@@ -53,15 +56,20 @@ final class MeshClientImpl implements MeshClient {
   /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
-    this.setup = MeshSetup.resolve(settings);
-    this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
-    MeterRegistry registry = registry(settings.meterRegistry());
-    router.resilience().bindMetrics(registry);
-    this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
-    this.feed = settings.staticConfig() != null
-        ? new StaticFeed(settings.staticConfig())
-        : new XdsFeed(setup.xds(), registry);
-    this.unwatch = feed.watch(this::onResources);
+    try {
+      this.setup = MeshSetup.resolve(settings);
+      this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
+      MeterRegistry registry = registry(settings.meterRegistry());
+      router.resilience().bindMetrics(registry);
+      this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
+      this.feed = settings.staticConfig() != null
+          ? new StaticFeed(settings.staticConfig())
+          : new XdsFeed(setup.xds(), registry);
+      this.unwatch = feed.watch(this::onResources);
+    } catch (RuntimeException | Error e) {
+      runtime.close();
+      throw e;
+    }
   }
 
   private static MeterRegistry registry(Object o) {
@@ -182,6 +190,7 @@ final class MeshClientImpl implements MeshClient {
     grpcEndpoints.close();
     dns.close();
     router.resilience().close();
+    runtime.close();
   }
 
   @Override
