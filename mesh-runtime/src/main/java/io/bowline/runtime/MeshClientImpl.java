@@ -1,7 +1,6 @@
 package io.bowline.runtime;
 
 import io.bowline.api.ClientStatus;
-import io.bowline.api.MeshClient;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
 import io.bowline.runtime.grpc.EndpointChannels;
@@ -14,6 +13,7 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.XdsResources;
+import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
@@ -28,13 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
+ * The runtime's {@link io.bowline.api.MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
  * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
  * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
  * volatile field. It holds a lease on the {@link SharedRuntime} while open; its own threads (DNS,
  * gRPC endpoint event loops, mirror workers) and the shared ones stop with the last {@link #close()}.
  */
-final class MeshClientImpl implements MeshClient {
+final class MeshClientImpl implements RuntimeMeshClient {
   private static final Logger log = LoggerFactory.getLogger(MeshClientImpl.class);
   private final MeshSettings settings;
   private final SharedRuntime.Lease runtime = SharedRuntime.acquire();
@@ -137,20 +137,13 @@ final class MeshClientImpl implements MeshClient {
   }
 
   @Override
-  public <B> B okHttp(B okHttpClientBuilder) {
-    if (!(okHttpClientBuilder instanceof OkHttpClient.Builder b)) {
-      throw new IllegalArgumentException(
-          "okHttp() takes an okhttp3.OkHttpClient.Builder, got "
-              + (okHttpClientBuilder == null ? "null" : okHttpClientBuilder.getClass().getName()));
-    }
-    MeshInterceptor.install(b, router);
-    return okHttpClientBuilder;
+  public OkHttpClient.Builder installOkHttp(OkHttpClient.Builder builder) {
+    return MeshInterceptor.install(Objects.requireNonNull(builder, "builder"), router);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
-  public <C> C grpcChannel(String target) {
-    return (C) new MeshChannel(target, router, grpcEndpoints);
+  public Channel newGrpcChannel(String authority) {
+    return new MeshChannel(authority, router, grpcEndpoints);
   }
 
   @Override

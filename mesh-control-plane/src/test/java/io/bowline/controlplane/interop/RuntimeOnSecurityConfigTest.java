@@ -10,6 +10,7 @@ import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -132,7 +133,7 @@ class RuntimeOnSecurityConfigTest {
   }
 
   private static HealthCheckResponse.ServingStatus check(MeshClient bowline) {
-    return HealthGrpc.newBlockingStub(bowline.grpcChannel("greeter.default.svc.cluster.local:8080"))
+    return HealthGrpc.newBlockingStub(BowlineGrpc.channel(bowline, "greeter.default.svc.cluster.local:8080"))
         .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus();
   }
 

@@ -11,6 +11,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedGrpcServer;
 import io.bowline.runtime.testing.ScriptedGrpcServer;
 import io.bowline.runtime.testing.ScriptedHttpServer;
@@ -133,11 +135,11 @@ class MeshThreadsLifecycleTest {
   }
 
   private static void callThroughBothAdapters(MeshClient mesh) throws Exception {
-    OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+    OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
     try (Response r = http.newCall(new Request.Builder().url("http://reviews:9080/r").build()).execute()) {
       assertThat(r.code()).isEqualTo(200);
     }
-    Channel channel = mesh.grpcChannel("echo:9090");
+    Channel channel = BowlineGrpc.channel(mesh, "echo:9090");
     byte[] reply = ClientCalls.blockingUnaryCall(channel, UNARY,
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[] {1});
     assertThat(new String(reply, StandardCharsets.UTF_8)).isNotNull();

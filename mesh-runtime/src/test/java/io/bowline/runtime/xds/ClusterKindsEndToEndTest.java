@@ -13,6 +13,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -87,7 +88,7 @@ class ClusterKindsEndToEndTest {
           "dns-cluster", List.of()));
       try (MeshClient mesh = MeshClient.builder().workload("dns", "default").xdsServer(xds.address()).build()) {
         mesh.awaitReady(java.time.Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo("200 dns-backend");
         assertThat(status(mesh, TypeUrls.CLUSTER, "dns-cluster").state()).isEqualTo(ClientStatus.State.ACKED);
       }
@@ -107,7 +108,7 @@ class ClusterKindsEndToEndTest {
           List.of(endpoints("primary", first.port()), endpoints("secondary", second.port())), "agg", List.of()));
       try (MeshClient mesh = MeshClient.builder().workload("agg", "default").xdsServer(xds.address()).build()) {
         mesh.awaitReady(java.time.Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo("200 first");
 
         ClusterLoadAssignment unhealthy = endpoints("primary", first.port()).toBuilder()

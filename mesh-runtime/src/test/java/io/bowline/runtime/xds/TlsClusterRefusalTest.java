@@ -13,6 +13,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Any;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -88,7 +89,7 @@ class TlsClusterRefusalTest {
       try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
           .deltaXds(delta).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo(200);
 
         xds.set(snapshot("2", tls(), backend.port()));
@@ -113,7 +114,7 @@ class TlsClusterRefusalTest {
       try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
           .deltaXds(delta).initialFetchTimeout(Duration.ofSeconds(1)).build()) {
         await().atMost(Duration.ofSeconds(10)).until(() -> cdsNacks(xds).findAny().isPresent());
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo(503);
         assertThat(backend.requestCount()).as("nothing sent in plaintext").isZero();
       }
