@@ -53,8 +53,8 @@ final class P1Clients implements AutoCloseable {
         case OKHTTP_MESH -> calls.put(name, get(okHttp(BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder())), meshed));
         case GRPC_DIRECT -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
             NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build()))));
-        case GRPC_MESH -> calls.put(name, check(HealthGrpc.newBlockingStub(
-            BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80"))));
+        case GRPC_MESH -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
+            BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80")))));
         case GRPC_XDS -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(fixture.grpcXdsChannel()))));
         default -> throw new IllegalStateException(name);
       }
