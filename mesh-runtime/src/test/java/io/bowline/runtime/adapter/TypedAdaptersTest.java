@@ -181,6 +181,7 @@ class TypedAdaptersTest {
     assertThat(channel.isTerminated()).as("a call is still in its fault delay").isFalse();
     assertThatThrownBy(() -> call(channel, UNARY)).isInstanceOfSatisfying(StatusRuntimeException.class,
         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(channel.newCall(UNARY, CallOptions.DEFAULT).getAttributes()).isEqualTo(io.grpc.Attributes.EMPTY);
 
     assertThat(inFlight.get(10, TimeUnit.SECONDS)).isNotEmpty();
     assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();

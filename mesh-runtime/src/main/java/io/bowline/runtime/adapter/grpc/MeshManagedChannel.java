@@ -1,5 +1,6 @@
 package io.bowline.runtime.adapter.grpc;
 
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -161,6 +162,11 @@ final class MeshManagedChannel extends ManagedChannel {
     @Override
     public boolean isReady() {
       return !failed && delegate != null && delegate.isReady();
+    }
+
+    @Override
+    public Attributes getAttributes() {
+      return failed || delegate == null ? Attributes.EMPTY : delegate.getAttributes();
     }
 
     @Override
