@@ -1,5 +1,7 @@
 package io.bowline.benchmarks;
 
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -52,12 +54,12 @@ public class EndToEndLatencyBenchmark {
   public void setUp() throws Exception {
     fixture = new EndToEndFixture();
     direct = new OkHttpClient();
-    meshed = fixture.mesh.okHttp(new OkHttpClient.Builder()).build();
+    meshed = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
     directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
     meshRequest = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
     directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
     directStub = HealthGrpc.newBlockingStub(directChannel);
-    Channel meshChannel = fixture.mesh.grpcChannel(EndToEndFixture.GRPC_HOST + ":80");
+    Channel meshChannel = BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80");
     meshStub = HealthGrpc.newBlockingStub(meshChannel);
     xdsChannel = fixture.grpcXdsChannel();
     xdsStub = HealthGrpc.newBlockingStub(xdsChannel);

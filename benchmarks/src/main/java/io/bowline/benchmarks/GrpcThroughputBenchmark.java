@@ -1,5 +1,6 @@
 package io.bowline.benchmarks;
 
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -43,7 +44,7 @@ public class GrpcThroughputBenchmark {
     fixture = new EndToEndFixture();
     directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
     directStub = HealthGrpc.newBlockingStub(directChannel);
-    meshStub = HealthGrpc.newBlockingStub(fixture.mesh.<io.grpc.Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"));
+    meshStub = HealthGrpc.newBlockingStub(BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80"));
     xdsChannel = fixture.grpcXdsChannel();
     xdsStub = HealthGrpc.newBlockingStub(xdsChannel);
   }

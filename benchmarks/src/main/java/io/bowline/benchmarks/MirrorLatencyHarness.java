@@ -2,6 +2,7 @@ package io.bowline.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
@@ -147,7 +148,7 @@ public final class MirrorLatencyHarness {
         meshes[c] = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
             .meterRegistry(meters[c]).build();
         meshes[c].awaitReady(Duration.ofSeconds(30));
-        http[c] = meshes[c].okHttp(new OkHttpClient.Builder()).build();
+        http[c] = BowlineOkHttp.install(meshes[c], new OkHttpClient.Builder()).build();
       }
       System.clearProperty("bowline.mirror.connectBackoff");
       Samples[] samples = new Samples[N];

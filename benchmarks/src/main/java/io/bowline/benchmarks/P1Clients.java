@@ -1,5 +1,7 @@
 package io.bowline.benchmarks;
 
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
@@ -48,11 +50,11 @@ final class P1Clients implements AutoCloseable {
         case OKHTTP_DIRECT -> calls.put(name, get(okHttp(new OkHttpClient.Builder()), direct));
         case OKHTTP_UNTIMED -> calls.put(name, get(okHttp(new OkHttpClient.Builder()
             .readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)), direct));
-        case OKHTTP_MESH -> calls.put(name, get(okHttp(fixture.mesh.okHttp(new OkHttpClient.Builder())), meshed));
+        case OKHTTP_MESH -> calls.put(name, get(okHttp(BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder())), meshed));
         case GRPC_DIRECT -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
             NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build()))));
-        case GRPC_MESH -> calls.put(name, check(HealthGrpc.newBlockingStub(
-            fixture.mesh.<io.grpc.Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"))));
+        case GRPC_MESH -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
+            BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80")))));
         case GRPC_XDS -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(fixture.grpcXdsChannel()))));
         default -> throw new IllegalStateException(name);
       }

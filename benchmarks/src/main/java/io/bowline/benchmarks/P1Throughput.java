@@ -1,5 +1,6 @@
 package io.bowline.benchmarks;
 
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.health.v1.HealthCheckRequest;
@@ -38,7 +39,7 @@ public final class P1Throughput {
       ManagedChannel xds = fixture.grpcXdsChannel();
       Map<String, Channel> channels = new LinkedHashMap<>();
       channels.put("plain channel", plain);
-      channels.put("Bowline mesh channel", fixture.mesh.<Channel>grpcChannel(EndToEndFixture.GRPC_HOST + ":80"));
+      channels.put("Bowline mesh channel", BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80"));
       channels.put("grpc-xds xds:/// channel", xds);
       Map<String, long[]> calls = new LinkedHashMap<>();
       channels.keySet().forEach(name -> calls.put(name, new long[1]));

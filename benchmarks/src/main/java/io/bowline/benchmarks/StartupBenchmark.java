@@ -3,6 +3,7 @@ package io.bowline.benchmarks;
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -108,7 +109,7 @@ public class StartupBenchmark {
         .workload("startup-" + invocation.incrementAndGet(), "default")
         .xdsServer("127.0.0.1:" + controlPlane.port())
         .build()) {
-      OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       try (Response r = http.newCall(new Request.Builder().url("http://ratings:9080/").build()).execute()) {
         String body = r.body().string();
         if (!body.equals("ratings")) {

@@ -17,19 +17,23 @@ import java.util.concurrent.TimeoutException;
  * One workload's view of the mesh: it holds the xDS subscription for that workload and applies
  * the configuration it receives to the workload's outbound calls.
  *
- * <p>Create one per workload identity with {@link #builder()}; install it into HTTP clients with
- * {@link #okHttp(Object)}; {@link #close()} it when the workload stops. Thread-safe.
+ * <p>Create one per workload identity with {@link #builder()}; install it into clients with the
+ * runtime's typed adapters ({@code io.bowline.runtime.adapter.okhttp.BowlineOkHttp},
+ * {@code io.bowline.runtime.adapter.grpc.BowlineGrpc}); {@link #close()} it when the workload
+ * stops. Thread-safe.
  *
  * <pre>{@code
  * MeshClient mesh = MeshClient.builder()
  *     .workload("productpage-v1", "default")
  *     .xdsServer("localhost:15010")
  *     .build();
- * OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+ * OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+ * ManagedChannel reviews = BowlineGrpc.channel(mesh, "xds:///reviews.default.svc.cluster.local:9080");
  * }</pre>
  *
  * <p>The implementation lives in {@code mesh-runtime}, found with {@link ServiceLoader}; this
- * module depends on the JDK only, so adapter methods are typed by their argument.
+ * module depends on the JDK only, so it names no OkHttp or gRPC type: the adapters are in the
+ * runtime, where they can be typed.
  */
 public interface MeshClient extends AutoCloseable {
 
@@ -37,30 +41,6 @@ public interface MeshClient extends AutoCloseable {
   static Builder builder() {
     return new Builder();
   }
-
-  /**
-   * Installs the mesh into an OkHttp client builder and returns the same builder.
-   *
-   * @param okHttpClientBuilder an {@code okhttp3.OkHttpClient.Builder}
-   * @param <B> {@code okhttp3.OkHttpClient.Builder}
-   * @return the argument, with the mesh interceptor added
-   * @throws IllegalArgumentException if the argument is not an {@code OkHttpClient.Builder}
-   */
-  <B> B okHttp(B okHttpClientBuilder);
-
-  /**
-   * A gRPC channel to a mesh target: each call is routed (listener {@code host:port}, virtual
-   * host by the target as {@code :authority}, route by {@code /package.Service/Method} and
-   * metadata, cluster, endpoint) and sent over a pooled plaintext channel to the chosen endpoint.
-   * Targets the mesh does not know are called directly. The channel needs no shutdown; the
-   * endpoint channels close with this client.
-   *
-   * @param target {@code host:port}, e.g. {@code reviews.default.svc.cluster.local:9080}
-   * @param <C> {@code io.grpc.Channel}
-   * @return an {@code io.grpc.Channel}
-   * @throws IllegalArgumentException if {@code target} is not {@code host:port}
-   */
-  <C> C grpcChannel(String target);
 
   /**
    * Waits until the first complete configuration arrived (listeners, clusters and every route

@@ -1,18 +1,19 @@
 package io.bowline.runtime;
 
 import io.bowline.api.ClientStatus;
-import io.bowline.api.MeshClient;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
 import io.bowline.runtime.grpc.EndpointChannels;
 import io.bowline.runtime.grpc.MeshChannel;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
+import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.XdsResources;
+import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
@@ -27,14 +28,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime's {@link MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
+ * The runtime's {@link io.bowline.api.MeshClient}: a {@link ConfigFeed} (a lease on the process's shared
  * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
  * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
- * volatile field.
+ * volatile field. It holds a lease on the {@link SharedRuntime} while open; its own threads (DNS,
+ * gRPC endpoint event loops, mirror workers) and the shared ones stop with the last {@link #close()}.
  */
-final class MeshClientImpl implements MeshClient {
+final class MeshClientImpl implements RuntimeMeshClient {
   private static final Logger log = LoggerFactory.getLogger(MeshClientImpl.class);
   private final MeshSettings settings;
+  private final SharedRuntime.Lease runtime = SharedRuntime.acquire();
   private final MeshSetup setup;
   private final ConfigFeed feed;
   private final Runnable unwatch;
@@ -53,15 +56,20 @@ final class MeshClientImpl implements MeshClient {
   /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
-    this.setup = MeshSetup.resolve(settings);
-    this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
-    MeterRegistry registry = registry(settings.meterRegistry());
-    router.resilience().bindMetrics(registry);
-    this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
-    this.feed = settings.staticConfig() != null
-        ? new StaticFeed(settings.staticConfig())
-        : new XdsFeed(setup.xds(), registry);
-    this.unwatch = feed.watch(this::onResources);
+    try {
+      this.setup = MeshSetup.resolve(settings);
+      this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
+      MeterRegistry registry = registry(settings.meterRegistry());
+      router.resilience().bindMetrics(registry);
+      this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
+      this.feed = settings.staticConfig() != null
+          ? new StaticFeed(settings.staticConfig())
+          : new XdsFeed(setup.xds(), registry);
+      this.unwatch = feed.watch(this::onResources);
+    } catch (RuntimeException | Error e) {
+      runtime.close();
+      throw e;
+    }
   }
 
   private static MeterRegistry registry(Object o) {
@@ -129,20 +137,13 @@ final class MeshClientImpl implements MeshClient {
   }
 
   @Override
-  public <B> B okHttp(B okHttpClientBuilder) {
-    if (!(okHttpClientBuilder instanceof OkHttpClient.Builder b)) {
-      throw new IllegalArgumentException(
-          "okHttp() takes an okhttp3.OkHttpClient.Builder, got "
-              + (okHttpClientBuilder == null ? "null" : okHttpClientBuilder.getClass().getName()));
-    }
-    MeshInterceptor.install(b, router);
-    return okHttpClientBuilder;
+  public OkHttpClient.Builder installOkHttp(OkHttpClient.Builder builder) {
+    return MeshInterceptor.install(Objects.requireNonNull(builder, "builder"), router);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
-  public <C> C grpcChannel(String target) {
-    return (C) new MeshChannel(target, router, grpcEndpoints);
+  public Channel newGrpcChannel(String authority) {
+    return new MeshChannel(authority, router, grpcEndpoints);
   }
 
   @Override
@@ -182,6 +183,7 @@ final class MeshClientImpl implements MeshClient {
     grpcEndpoints.close();
     dns.close();
     router.resilience().close();
+    runtime.close();
   }
 
   @Override

@@ -9,6 +9,7 @@ import static io.bowline.runtime.testing.EnvoyResources.toCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.bootstrap.ServerInfo;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
@@ -68,7 +69,7 @@ class BuilderXdsOverridesTest {
           .locality("r", "z", "s")
           .build()) {
         mesh.awaitReady(Duration.ofSeconds(15));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         try (Response r = http.newCall(new Request.Builder().url("http://ov/").build()).execute()) {
           assertThat(r.body().string()).isEqualTo("ov-backend");
         }

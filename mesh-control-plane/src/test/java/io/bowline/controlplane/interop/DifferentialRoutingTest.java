@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.grpc.Channel;
 import java.io.IOException;
 import java.time.Duration;
@@ -73,7 +74,7 @@ class DifferentialRoutingTest {
       Map<String, Map<String, Double>> expected) throws IOException {
     reviews.useVirtualService(fixture);
     awaitBothApplied();
-    Channel ours = bowline.grpcChannel(AUTHORITY);
+    Channel ours = BowlineGrpc.channel(bowline, AUTHORITY);
 
     expected.forEach((user, shares) -> {
       String endUser = user.isEmpty() ? null : user;

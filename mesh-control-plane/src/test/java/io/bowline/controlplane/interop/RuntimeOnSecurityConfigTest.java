@@ -1,14 +1,24 @@
 package io.bowline.controlplane.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
+import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -19,25 +29,49 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What Bowline's runtime does with the resources translated from Istio's security and new traffic fields,
- * pinned until mesh-tls lands: it ACKs every type (no NACK) with inbound listeners in its wildcard LDS (it
- * ignores listeners without {@code api_listener}), an ISTIO_MUTUAL cluster (it ignores the
- * {@code transport_socket}: a warned field, so it connects in plaintext), slow start and a CORS route (both
- * ignored), and still routes the call.
+ * What Bowline's runtime does with the resources translated from Istio's security and new traffic
+ * fields, until it speaks TLS. It ACKs inbound listeners in its wildcard LDS (it ignores listeners
+ * without {@code api_listener}), slow start and a CORS route (both ignored), and routes the call; a
+ * STRICT PeerAuthentication alone changes no cluster (no auto-mTLS, as istiod's grpc generator). An
+ * ISTIO_MUTUAL DestinationRule's cluster is NACKed naming the cluster and its {@code transport_socket},
+ * and the call is never sent in plaintext.
  */
 class RuntimeOnSecurityConfigTest {
 
   private static final ClientView VIEW = new ClientView("default", Map.of("app", "greeter"));
   private static final String[] TYPES = BookinfoReviewsMesh.TYPES;
+  private static final String CLUSTER = "outbound|8080||greeter.default.svc.cluster.local";
 
-  @Test
-  void theRuntimeAcksEverythingAndRoutesInPlaintextUntilMeshTls(@TempDir Path dir) throws Exception {
-    Server backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new HealthStatusManager().getHealthService()).build().start();
+  private final AtomicInteger backendCalls = new AtomicInteger();
+  private Server backend;
+
+  @BeforeEach
+  void startBackend() throws Exception {
+    ServerInterceptor counting = new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+          ServerCallHandler<Q, R> next) {
+        backendCalls.incrementAndGet();
+        return next.startCall(call, headers);
+      }
+    };
+    backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), counting)).build().start();
+  }
+
+  @AfterEach
+  void stopBackend() throws Exception {
+    backend.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private void write(Path dir, String tls) throws Exception {
     TestConfigs.write(dir, "00-greeter.yaml", """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
@@ -63,7 +97,7 @@ class RuntimeOnSecurityConfigTest {
         spec:
           host: greeter
           trafficPolicy:
-            tls: {mode: ISTIO_MUTUAL}
+            %s
             loadBalancer: {simple: ROUND_ROBIN, warmupDurationSecs: 10s}
         ---
         apiVersion: networking.istio.io/v1
@@ -86,13 +120,28 @@ class RuntimeOnSecurityConfigTest {
         spec:
           action: DENY
           rules: [{to: [{operation: {paths: [/admin*]}}]}]
-        """.formatted(backend.getPort()));
+        """.formatted(backend.getPort(), tls));
+  }
+
+  private static MeshClient client(LocalControlPlane controlPlane) {
+    return MeshClient.builder()
+        .workload("greeter-1", "default")
+        .label("app", "greeter")
+        .xdsServer("127.0.0.1:" + controlPlane.port())
+        .initialFetchTimeout(Duration.ofSeconds(2))
+        .build();
+  }
+
+  private static HealthCheckResponse.ServingStatus check(MeshClient bowline) {
+    return HealthGrpc.newBlockingStub(BowlineGrpc.channel(bowline, "greeter.default.svc.cluster.local:8080"))
+        .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus();
+  }
+
+  @Test
+  void theRuntimeAcksEverythingWithoutIstioMutualAndRoutesTheCall(@TempDir Path dir) throws Exception {
+    write(dir, "tls: {mode: DISABLE}");
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
-        MeshClient bowline = MeshClient.builder()
-            .workload("greeter-1", "default")
-            .label("app", "greeter")
-            .xdsServer("127.0.0.1:" + controlPlane.port())
-            .build()) {
+        MeshClient bowline = client(controlPlane)) {
       bowline.awaitReady(Duration.ofSeconds(10));
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         ClientStatus status = bowline.status();
@@ -101,11 +150,26 @@ class RuntimeOnSecurityConfigTest {
         }
       });
       assertThat(controlPlane.acks().nacks()).isEmpty();
-      assertThat(HealthGrpc.newBlockingStub(bowline.grpcChannel("greeter.default.svc.cluster.local:8080"))
-          .withDeadlineAfter(10, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus())
-          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-    } finally {
-      backend.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      assertThat(check(bowline)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(backendCalls.get()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void anIstioMutualClusterIsNackedNamingClusterAndFieldAndNeverCalledInPlaintext(@TempDir Path dir) throws Exception {
+    write(dir, "tls: {mode: ISTIO_MUTUAL}");
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        MeshClient bowline = client(controlPlane)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !controlPlane.acks().nacks().isEmpty());
+      assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::message).allSatisfy(message ->
+          assertThat(message).isEqualTo("Cluster '" + CLUSTER + "': transport_socket: envoy.transport_sockets.tls "
+              + "is not supported yet; refusing to send plaintext"));
+      assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::typeUrl)
+          .containsOnly("type.googleapis.com/envoy.config.cluster.v3.Cluster");
+
+      assertThatThrownBy(() -> check(bowline)).isInstanceOfSatisfying(StatusRuntimeException.class,
+          e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(backendCalls.get()).as("nothing sent in plaintext").isZero();
     }
   }
 }

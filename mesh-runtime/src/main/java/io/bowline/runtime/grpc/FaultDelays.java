@@ -1,20 +1,24 @@
 package io.bowline.runtime.grpc;
 
-import java.util.concurrent.ScheduledExecutorService;
+import io.bowline.runtime.lifecycle.SharedRuntime;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one daemon timer thread that ends injected gRPC fault delays ({@code DI}, gRFC A33), so a
- * delayed call holds no application thread. Tasks only start the held call or close it.
+ * The one daemon timer thread that ends injected gRPC fault delays ({@code DI}, gRFC A33) and retry
+ * back-offs, so a delayed call holds no application thread. Tasks only start the held call or close
+ * it. The thread belongs to the {@link SharedRuntime}: after the last mesh client's {@code close()}
+ * it runs the delays already scheduled, at their time, and ends.
  */
 final class FaultDelays {
-  private static final ScheduledExecutorService TIMER = create();
+  private static final SharedRuntime.Service<ScheduledThreadPoolExecutor> TIMER =
+      SharedRuntime.service("gRPC fault-delay timer", FaultDelays::create, ScheduledThreadPoolExecutor::shutdown);
 
   private FaultDelays() {}
 
-  private static ScheduledExecutorService create() {
+  private static ScheduledThreadPoolExecutor create() {
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
       Thread thread = new Thread(r, "bowline-grpc-fault-delay");
       thread.setDaemon(true);
@@ -26,6 +30,10 @@ final class FaultDelays {
 
   /** Runs {@code task} after {@code millis} ms. */
   static ScheduledFuture<?> after(long millis, Runnable task) {
-    return TIMER.schedule(task, millis, TimeUnit.MILLISECONDS);
+    try {
+      return TIMER.get().schedule(task, millis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException stopped) { // the timer just stopped: the next one takes it
+      return TIMER.get().schedule(task, millis, TimeUnit.MILLISECONDS);
+    }
   }
 }

@@ -58,9 +58,20 @@ public final class MeshInterceptor implements Interceptor {
   /**
    * Adds the mesh to an OkHttp client: this interceptor as an application interceptor, and the
    * network interceptor that enforces each attempt's timeouts on the exchange
-   * ({@link ExchangeDeadlineInterceptor}).
+   * ({@link ExchangeDeadlineInterceptor}). Does nothing when {@code router}'s interceptor is already
+   * there (installing twice, or a builder of a meshed client).
+   *
+   * @throws IllegalStateException if another router's interceptor is installed in {@code builder}
    */
   public static OkHttpClient.Builder install(OkHttpClient.Builder builder, OutboundRouter router) {
+    for (Interceptor i : builder.interceptors()) {
+      if (i instanceof MeshInterceptor installed) {
+        if (installed.router == router) {
+          return builder; // installed already: a second install, or a builder of a meshed client
+        }
+        throw new IllegalStateException("this OkHttpClient.Builder already routes through another MeshClient");
+      }
+    }
     return builder.addInterceptor(new MeshInterceptor(router)).addNetworkInterceptor(new ExchangeDeadlineInterceptor());
   }
 

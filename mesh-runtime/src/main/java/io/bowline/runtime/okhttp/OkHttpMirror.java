@@ -2,6 +2,7 @@ package io.bowline.runtime.okhttp;
 
 import io.bowline.api.config.MirrorPolicy;
 import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.resilience.ClusterResilience;
 import io.bowline.runtime.resilience.Outcome;
@@ -49,15 +50,21 @@ import okio.Okio;
  * refused connect would otherwise also wake an OkHttp TaskRunner thread.
  */
 final class OkHttpMirror {
-  private static final OkHttpClient SHADOW_CLIENT = new OkHttpClient.Builder()
-      .connectionPool(new ConnectionPool(MirrorExecutor.MAX_IN_FLIGHT, 1, TimeUnit.MINUTES))
-      .dispatcher(new Dispatcher())
-      .connectTimeout(Duration.ofSeconds(5))
-      .readTimeout(Duration.ofSeconds(15))
-      .callTimeout(Duration.ofSeconds(30))
-      .retryOnConnectionFailure(false)
-      .fastFallback(false)
-      .build();
+  /** Shared by the mesh clients of the process; its idle connections are closed after the last one closes. */
+  private static final SharedRuntime.Service<OkHttpClient> SHADOW_CLIENT = SharedRuntime.service(
+      "shadow HTTP client", OkHttpMirror::shadowClient, c -> c.connectionPool().evictAll());
+
+  private static OkHttpClient shadowClient() {
+    return new OkHttpClient.Builder()
+        .connectionPool(new ConnectionPool(MirrorExecutor.MAX_IN_FLIGHT, 1, TimeUnit.MINUTES))
+        .dispatcher(new Dispatcher())
+        .connectTimeout(Duration.ofSeconds(5))
+        .readTimeout(Duration.ofSeconds(15))
+        .callTimeout(Duration.ofSeconds(30))
+        .retryOnConnectionFailure(false)
+        .fastFallback(false)
+        .build();
+  }
 
   private OkHttpMirror() {}
 
@@ -144,7 +151,7 @@ final class OkHttpMirror {
       Request r = b.build();
       OutlierDetector od = state.outlier();
       host.onRequestStart();
-      okhttp3.Call call = SHADOW_CLIENT.newCall(r);
+      okhttp3.Call call = SHADOW_CLIENT.get().newCall(r);
       if (remainingNanos != Long.MAX_VALUE) {
         call.timeout().timeout(remainingNanos, TimeUnit.NANOSECONDS);
       }

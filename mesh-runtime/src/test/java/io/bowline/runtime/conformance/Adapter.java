@@ -1,6 +1,8 @@
 package io.bowline.runtime.conformance;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedGrpcServer;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -28,7 +30,7 @@ enum Adapter {
   OKHTTP {
     @Override
     Outcome call(MeshClient mesh, String host, String path, Map<String, String> headers) {
-      OkHttpClient http = HTTP.computeIfAbsent(mesh, m -> m.okHttp(new OkHttpClient.Builder().followRedirects(false)).build());
+      OkHttpClient http = HTTP.computeIfAbsent(mesh, m -> BowlineOkHttp.install(m, new OkHttpClient.Builder().followRedirects(false)).build());
       Request.Builder b = new Request.Builder().url("http://" + host + ":80" + path);
       headers.forEach(b::addHeader);
       try (Response r = http.newCall(b.build()).execute()) {
@@ -47,7 +49,7 @@ enum Adapter {
   GRPC {
     @Override
     Outcome call(MeshClient mesh, String host, String path, Map<String, String> headers) {
-      Channel channel = mesh.grpcChannel(host + ":80");
+      Channel channel = BowlineGrpc.channel(mesh, host + ":80");
       Metadata extra = new Metadata();
       headers.forEach((k, v) -> extra.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
       AtomicReference<Metadata> responseHeaders = new AtomicReference<>();

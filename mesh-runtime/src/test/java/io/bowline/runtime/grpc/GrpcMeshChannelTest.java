@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.testing.NamedGrpcServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -80,7 +81,7 @@ class GrpcMeshChannelTest {
     if (version != null) {
       extra.put(Metadata.Key.of("x-version", Metadata.ASCII_STRING_MARSHALLER), version);
     }
-    return ClientInterceptors.intercept(mesh.grpcChannel(target),
+    return ClientInterceptors.intercept(BowlineGrpc.channel(mesh, target),
         MetadataUtils.newAttachHeadersInterceptor(extra),
         MetadataUtils.newCaptureMetadataInterceptor(headers, new AtomicReference<>()));
   }
@@ -149,6 +150,6 @@ class GrpcMeshChannelTest {
 
   @Test
   void targetWithoutPortIsRejected() {
-    assertThatThrownBy(() -> mesh.grpcChannel("health")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
+    assertThatThrownBy(() -> BowlineGrpc.channel(mesh, "health")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("host:port");
   }
 }

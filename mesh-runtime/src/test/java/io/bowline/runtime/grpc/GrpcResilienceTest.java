@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.testing.NamedGrpcServer;
 import io.bowline.runtime.testing.ScriptedGrpcServer;
 import io.bowline.runtime.testing.ScriptedGrpcServer.Action;
@@ -128,7 +129,7 @@ class GrpcResilienceTest {
   /** One unary call: "OK a" / "UNAVAILABLE" plus " [flags]" when the trailers carry any. */
   private String call(CallOptions options) {
     AtomicReference<Metadata> trailers = new AtomicReference<>();
-    Channel ch = ClientInterceptors.intercept(mesh.grpcChannel("echo:9090"),
+    Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(mesh, "echo:9090"),
         MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
     String result;
     Metadata t;
@@ -144,7 +145,7 @@ class GrpcResilienceTest {
   }
 
   private Channel channel() {
-    return mesh.grpcChannel("echo:9090");
+    return BowlineGrpc.channel(mesh, "echo:9090");
   }
 
   private String call() {

@@ -14,6 +14,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.bowline.runtime.xds.TypeUrls;
@@ -79,7 +80,7 @@ class OkHttpMeshRoutingTest {
   private void connect() throws Exception {
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
     mesh.awaitReady(Duration.ofSeconds(10));
-    http = mesh.okHttp(new OkHttpClient.Builder()).build();
+    http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 
   private String get(String url, String user) throws IOException {

@@ -7,6 +7,7 @@ import static io.bowline.runtime.testing.EnvoyResources.listener;
 import static io.bowline.runtime.testing.EnvoyResources.routes;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -77,7 +78,7 @@ final class ResilienceFixture implements AutoCloseable {
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address())
         .meterRegistry(meters).build();
     mesh.awaitReady(Duration.ofSeconds(10));
-    http = mesh.okHttp(builder).build();
+    http = BowlineOkHttp.install(mesh, builder).build();
   }
 
   @Override

@@ -72,4 +72,30 @@ class EnvoyConfigLoaderTest {
         """, "cds.yaml");
     assertThat(sr.getClustersList()).extracting(c -> c.getName()).isEqualTo(List.of("example"));
   }
+
+  @Test
+  void aStaticClusterAskingForTlsIsNackedNotCalledInPlaintext() {
+    StaticResources sr = EnvoyConfigLoader.parse("""
+        static_resources:
+          clusters:
+          - name: service_google
+            type: LOGICAL_DNS
+            load_assignment:
+              cluster_name: service_google
+              endpoints:
+              - lb_endpoints:
+                - endpoint: {address: {socket_address: {address: www.google.com, port_value: 443}}}
+            transport_socket:
+              name: envoy.transport_sockets.tls
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
+                sni: www.google.com
+        """, "tls.yaml");
+    StaticResourcesDecoder.Result r = StaticResourcesDecoder.decode(sr.getListenersList(), sr.getClustersList(), "static");
+    assertThat(r.status().resources()).singleElement().satisfies(res -> {
+      assertThat(res.state()).isEqualTo(ClientStatus.State.NACKED);
+      assertThat(res.error()).isEqualTo("Cluster 'service_google': transport_socket: envoy.transport_sockets.tls "
+          + "is not supported yet; refusing to send plaintext");
+    });
+  }
 }

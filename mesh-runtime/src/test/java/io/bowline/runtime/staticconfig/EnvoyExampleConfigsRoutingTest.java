@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -75,7 +76,7 @@ class EnvoyExampleConfigsRoutingTest {
         .staticConfig(rewrite.writeTo(fixture, dir)).build()) {
       assertThat(mesh.status().resources()).extracting(ClientStatus.Resource::state)
           .containsOnly(ClientStatus.State.ACKED);
-      OkHttpClient client = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient client = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       for (int port : new int[] {http, https}) {
         String base = "http://127.0.0.1:" + port;
         assertThat(get(client, base + "/service/1")).isEqualTo("200 service1");
@@ -137,7 +138,7 @@ class EnvoyExampleConfigsRoutingTest {
         .staticConfig(rewrite.writeTo(fixture, scenario)).build()) {
       assertThat(mesh.status().resources()).extracting(ClientStatus.Resource::state)
           .containsOnly(ClientStatus.State.ACKED);
-      OkHttpClient client = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient client = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       for (int i = 0; i < CALLS; i++) {
         String reply = get(client, "http://127.0.0.1:" + listener + "/");
         assertThat(reply).startsWith("200 ");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class StaticConfigMeshClientTest {
           """.formatted(v1.port()));
       try (MeshClient mesh = MeshClient.builder().workload("static", "default").staticConfig(file).build()) {
         mesh.awaitReady(Duration.ofSeconds(1));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         try (Response r = http.newCall(new Request.Builder().url("http://ratings:9080/x").build()).execute()) {
           assertThat(r.code() + " " + r.body().string()).isEqualTo("200 v1");
         }
@@ -123,7 +124,7 @@ class StaticConfigMeshClientTest {
             lds_config: {path_config_source: {path: %s}, resource_api_version: V3}
           """.formatted(cds, lds));
       try (MeshClient mesh = MeshClient.builder().workload("static-fs", "default").staticConfig(envoy).build()) {
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http)).isEqualTo("v1");
 
         Files.writeString(cds, "resources: [ {\"@type\": ");

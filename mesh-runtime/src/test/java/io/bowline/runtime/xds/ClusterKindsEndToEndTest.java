@@ -1,6 +1,5 @@
 package io.bowline.runtime.xds;
 
-import static io.bowline.runtime.testing.EnvoyResources.ADS;
 import static io.bowline.runtime.testing.EnvoyResources.edsCluster;
 import static io.bowline.runtime.testing.EnvoyResources.endpoints;
 import static io.bowline.runtime.testing.EnvoyResources.listener;
@@ -14,24 +13,19 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -39,11 +33,10 @@ import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * STRICT_DNS and aggregate clusters route real calls, and SDS secrets named by a cluster's
- * UpstreamTlsContext are requested by name and ACKed, over a real ADS stream (java-control-plane).
+ * STRICT_DNS and aggregate clusters route real calls over a real ADS stream (java-control-plane).
+ * (A cluster asking for TLS is refused: {@link TlsClusterRefusalTest}.)
  */
 class ClusterKindsEndToEndTest {
   private static final String SVC = "dns.default.svc.cluster.local";
@@ -95,7 +88,7 @@ class ClusterKindsEndToEndTest {
           "dns-cluster", List.of()));
       try (MeshClient mesh = MeshClient.builder().workload("dns", "default").xdsServer(xds.address()).build()) {
         mesh.awaitReady(java.time.Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo("200 dns-backend");
         assertThat(status(mesh, TypeUrls.CLUSTER, "dns-cluster").state()).isEqualTo(ClientStatus.State.ACKED);
       }
@@ -115,7 +108,7 @@ class ClusterKindsEndToEndTest {
           List.of(endpoints("primary", first.port()), endpoints("secondary", second.port())), "agg", List.of()));
       try (MeshClient mesh = MeshClient.builder().workload("agg", "default").xdsServer(xds.address()).build()) {
         mesh.awaitReady(java.time.Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo("200 first");
 
         ClusterLoadAssignment unhealthy = endpoints("primary", first.port()).toBuilder()
@@ -129,48 +122,6 @@ class ClusterKindsEndToEndTest {
         xds.set(snapshot("3", clusters,
             List.of(endpoints("primary", first.port()), endpoints("secondary", second.port())), "agg", List.of()));
         await().untilAsserted(() -> assertThat(call(http)).isEqualTo("200 first"));
-      }
-    }
-  }
-
-  @ParameterizedTest(name = "delta={0}")
-  @ValueSource(booleans = {false, true})
-  void secretNamedByAClusterIsRequestedByNameAndAcked(boolean delta) throws Exception {
-    UpstreamTlsContext tls = UpstreamTlsContext.newBuilder()
-        .setCommonTlsContext(CommonTlsContext.newBuilder()
-            .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS)))
-        .build();
-    Cluster withTls = edsCluster("tls-cluster", Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
-        .setTransportSocket(TransportSocket.newBuilder()
-            .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))
-        .build();
-    Secret secret = Secret.newBuilder().setName("client-cert")
-        .setTlsCertificate(TlsCertificate.newBuilder()
-            .setCertificateChain(DataSource.newBuilder().setInlineString("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"))
-            .setPrivateKey(DataSource.newBuilder().setInlineString("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")))
-        .build();
-    try (NamedHttpServer backend = new NamedHttpServer("tls-backend");
-        XdsTestServer xds = new XdsTestServer()) {
-      xds.set(snapshot("1", List.of(withTls), List.of(endpoints("tls-cluster", backend.port())), "tls-cluster",
-          List.of(secret)));
-      try (MeshClient mesh = MeshClient.builder().workload("sds", "default").xdsServer(xds.address())
-          .deltaXds(delta).build()) {
-        mesh.awaitReady(java.time.Duration.ofSeconds(10));
-        if (delta) {
-          await().untilAsserted(() -> assertThat(xds.deltaRequests()).anySatisfy(r -> {
-            assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.SECRET);
-            assertThat(r.getResourceNamesSubscribeList()).containsExactly("client-cert");
-          }));
-        } else {
-          await().untilAsserted(() -> assertThat(xds.requests()).anySatisfy(r -> {
-            assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.SECRET);
-            assertThat(r.getResourceNamesList()).containsExactly("client-cert");
-          }));
-        }
-        await().untilAsserted(() -> {
-          assertThat(status(mesh, TypeUrls.SECRET, "client-cert")).isNotNull();
-          assertThat(status(mesh, TypeUrls.SECRET, "client-cert").state()).isEqualTo(ClientStatus.State.ACKED);
-        });
       }
     }
   }

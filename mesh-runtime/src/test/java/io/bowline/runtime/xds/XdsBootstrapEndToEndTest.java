@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -69,7 +70,7 @@ class XdsBootstrapEndToEndTest {
       Files.writeString(file, istioBootstrap(xds.address()));
       try (MeshClient mesh = MeshClient.builder().bootstrap(file).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        assertThat(get(mesh.okHttp(new OkHttpClient.Builder()).build())).isEqualTo("v1");
+        assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("productpage");
         assertThat(mesh.workload().namespace()).isEqualTo("default");
         assertThat(mesh.workload().labels()).containsEntry("app", "productpage");
@@ -89,7 +90,7 @@ class XdsBootstrapEndToEndTest {
       System.setProperty("io.grpc.xds.bootstrapConfig", istioBootstrap(xds.address()));
       try (MeshClient mesh = MeshClient.builder().build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        assertThat(get(mesh.okHttp(new OkHttpClient.Builder()).build())).isEqualTo("v1");
+        assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("productpage");
       } finally {
         System.clearProperty("io.grpc.xds.bootstrapConfig");
@@ -116,7 +117,7 @@ class XdsBootstrapEndToEndTest {
           .workload("reviews-v2", "default")
           .build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        assertThat(get(mesh.okHttp(new OkHttpClient.Builder()).build())).isEqualTo("v1");
+        assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("reviews-v2");
       }
       assertThat(xds.requests()).first().satisfies(r -> {
@@ -149,7 +150,7 @@ class XdsBootstrapEndToEndTest {
           .bootstrapJson(istioBootstrap("127.0.0.1:" + primaryPort, fallback.address()))
           .build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http)).isEqualTo("v1");
         try (XdsTestServer primary = new XdsTestServer(primaryPort)) {
           primary.set(snapshot(v2.port()));
@@ -176,7 +177,7 @@ class XdsBootstrapEndToEndTest {
         mesh.awaitReady(Duration.ofSeconds(10));
         assertThat(Duration.ofNanos(System.nanoTime() - start))
             .as("fallback does not wait for a backoff").isLessThan(Duration.ofSeconds(5));
-        assertThat(get(mesh.okHttp(new OkHttpClient.Builder()).build())).isEqualTo("v1");
+        assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.status().connected()).isTrue();
       }
     }

@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -67,7 +68,7 @@ class XdsDeltaTest {
       try (MeshClient mesh = MeshClient.builder().workload("delta", "default").xdsServer(xds.address())
           .deltaXds(true).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http, "ratings")).isEqualTo("v1");
         assertThat(get(http, "details")).isEqualTo("v1");
         assertThat(xds.requests()).as("no state-of-the-world requests").isEmpty();
@@ -99,7 +100,7 @@ class XdsDeltaTest {
       try (MeshClient mesh = MeshClient.builder().workload("delta-reconnect", "default").xdsServer(first.address())
           .deltaXds(true).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         first.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> !mesh.status().connected());
         assertThat(get(http, "ratings")).isEqualTo("v1");

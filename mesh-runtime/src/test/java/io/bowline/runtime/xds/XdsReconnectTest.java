@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -52,7 +53,7 @@ class XdsReconnectTest {
       first.set(snapshot("1", "v1", v1.port()));
       try (MeshClient mesh = MeshClient.builder().workload("reviews-v2", "default").xdsServer(first.address()).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
-        OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+        OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http)).isEqualTo("v1");
 
         first.close();

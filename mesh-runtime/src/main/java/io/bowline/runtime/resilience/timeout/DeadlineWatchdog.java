@@ -1,5 +1,6 @@
 package io.bowline.runtime.resilience.timeout;
 
+import io.bowline.runtime.lifecycle.SharedRuntime;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
@@ -10,7 +11,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Runs an action when a deadline passes, unless it is disarmed first: the OkHttp adapter's exchange
  * deadlines and the far timers of the gRPC endpoint channels (call deadlines). One daemon thread
- * serves the whole JVM.
+ * serves every mesh client of the process; it belongs to the {@link SharedRuntime} and ends after
+ * the last client's {@code close()}, once the deadlines armed before have fired or been disarmed.
  *
  * <p>okio's {@code AsyncTimeout} does the same job but takes a lock and wakes its watchdog thread
  * on every arm whose deadline becomes the earliest, which for one call at a time is every call
@@ -38,12 +40,15 @@ public final class DeadlineWatchdog {
     }
   }
 
-  private static final DeadlineWatchdog INSTANCE = new DeadlineWatchdog(); // after STATE: its thread uses it
+  private static final SharedRuntime.Service<DeadlineWatchdog> SHARED = // after STATE: its thread uses it
+      SharedRuntime.service("deadline watchdog", DeadlineWatchdog::new, DeadlineWatchdog::stop);
 
   private final Set<Armed> pending = ConcurrentHashMap.newKeySet();
   private final Thread thread;
   /** The nanoTime the watchdog thread will wake at, at the latest; {@code Long.MAX_VALUE} when parked for good. */
   private volatile long wakeAt = Long.MAX_VALUE;
+  /** Set by {@link #stop()}: the thread ends once nothing is pending; new arms go to the next watchdog. */
+  private volatile boolean stopping;
 
   private DeadlineWatchdog() {
     thread = new Thread(this::run, "bowline-exchange-deadlines");
@@ -51,9 +56,15 @@ public final class DeadlineWatchdog {
     thread.start();
   }
 
-  /** The JVM's watchdog. */
+  /** The process's running watchdog (started on first use, see {@link SharedRuntime}). */
   public static DeadlineWatchdog get() {
-    return INSTANCE;
+    return SHARED.get();
+  }
+
+  /** Lets the deadlines already armed fire (or be disarmed), then ends the thread. */
+  private void stop() {
+    stopping = true;
+    LockSupport.unpark(thread);
   }
 
   /**
@@ -64,6 +75,9 @@ public final class DeadlineWatchdog {
   public Armed arm(long deadlineNanoTime, Runnable onExpiry) {
     Armed a = new Armed(deadlineNanoTime, onExpiry);
     pending.add(a);
+    if (stopping && pending.remove(a)) { // read after the insertion: the thread may have ended, see run()
+      return get().arm(deadlineNanoTime, onExpiry);
+    }
     if (before(deadlineNanoTime, wakeAt)) { // read after the insertion: see run()
       LockSupport.unpark(thread);
     }
@@ -75,6 +89,9 @@ public final class DeadlineWatchdog {
     while (true) {
       long now = System.nanoTime();
       long earliest = fireExpired(now);
+      if (stopping && pending.isEmpty()) {
+        return; // an arm that comes after this check sees stopping and re-arms on the next watchdog
+      }
       if (earliest != Long.MAX_VALUE) {
         idleSince = now;
       }

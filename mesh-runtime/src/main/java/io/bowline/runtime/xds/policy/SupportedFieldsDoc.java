@@ -22,7 +22,11 @@ public final class SupportedFieldsDoc {
         .append("| ignored | harmless to ignore (names, stats, socket-listener details); ignored silently |\n")
         .append("| warn | not implemented; the resource is accepted, the field ignored, a warning logged once |\n")
         .append("| reject | not implemented and would change behaviour; the resource is NACKed naming the field |\n\n")
-        .append("Messages not listed are covered by their parent field's policy.\n");
+        .append("Messages not listed are covered by their parent field's policy.\n\n")
+        .append("Transport sockets: the runtime speaks plaintext only (`envoy.transport_sockets.raw_buffer`). ")
+        .append("A cluster whose `transport_socket`, or a `transport_socket_matches` entry some endpoint could ")
+        .append("select, asks for `envoy.transport_sockets.tls` (istiod's ISTIO_MUTUAL) or any other socket is ")
+        .append("NACKed naming the cluster and the field, and never called in plaintext, until the runtime speaks TLS.\n");
     for (Map.Entry<Descriptor, Map<String, FieldPolicy>> e : SupportedFields.table().entrySet()) {
       Descriptor d = e.getKey();
       b.append("\n## `").append(d.getFullName()).append("`\n\n| Field | Policy |\n|---|---|\n");

@@ -7,7 +7,8 @@ import io.bowline.runtime.xds.TypeUrls;
 /**
  * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS), STATIC,
  * LOGICAL_DNS and STRICT_DNS ({@link DnsClusterParser}), the aggregate {@code cluster_type}
- * ({@link ClusterOptionsParser}), SDS secret names of the {@code transport_socket},
+ * ({@link ClusterOptionsParser}), plaintext transport sockets only ({@link TransportSocketParser}: a
+ * cluster asking for TLS is rejected, never called in plaintext),
  * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH and MAGLEV with their settings
  * ({@link LbConfigParser}), circuit breakers and outlier detection ({@link ClusterPoliciesParser}).
  */
@@ -25,6 +26,7 @@ public final class ClusterResourceType
 
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
+    TransportSocketParser.requirePlaintext(c);
     var options = ClusterOptionsParser.parse(c);
     io.bowline.api.config.ClusterPolicies resilience = ClusterPoliciesParser.parse(c);
     if (c.hasClusterType()) {

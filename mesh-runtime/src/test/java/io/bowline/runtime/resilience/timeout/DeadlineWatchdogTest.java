@@ -2,6 +2,10 @@ package io.bowline.runtime.resilience.timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
+import io.bowline.runtime.lifecycle.SharedRuntime;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,5 +35,25 @@ class DeadlineWatchdogTest {
 
     assertThat(later.await(5, TimeUnit.SECONDS)).isTrue(); // the watchdog passed the first deadline
     assertThat(fired.getCount()).isEqualTo(1);
+  }
+
+  @Test
+  void afterTheLastReleaseArmedDeadlinesStillFireOnTimeThenTheThreadEnds() throws Exception {
+    assertThat(SharedRuntime.references()).as("no mesh client open in this JVM").isZero();
+    SharedRuntime.Lease lease = SharedRuntime.acquire();
+    CountDownLatch fired = new CountDownLatch(1);
+    long start = System.nanoTime();
+    DeadlineWatchdog.get().arm(start + TimeUnit.MILLISECONDS.toNanos(200), fired::countDown);
+    lease.close();
+
+    assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+    await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.isAlive() && t.getName().equals("bowline-exchange-deadlines")));
+
+    CountDownLatch again = new CountDownLatch(1);
+    DeadlineWatchdog.get().arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20), again::countDown);
+    assertThat(again.await(5, TimeUnit.SECONDS)).as("a later arm starts a new watchdog").isTrue();
+    SharedRuntime.acquire().close(); // stops it again
   }
 }

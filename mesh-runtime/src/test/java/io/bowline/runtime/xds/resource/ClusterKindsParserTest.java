@@ -88,18 +88,21 @@ class ClusterKindsParserTest {
         .hasMessageContaining("cluster_type.typed_config.clusters[1]");
   }
 
+  /** The secret names are read for when the runtime speaks TLS; until then the cluster itself is refused. */
   @Test
   void sdsSecretsOfTheTlsContextMustComeOverAds() throws Exception {
     var base = io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder().setName("t")
         .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS));
     var ok = base.clone().setTransportSocket(tls(SdsSecretConfig.newBuilder().setName("cert").setSdsConfig(ADS))).build();
-    assertThat(type.parse(ok).optionsOrNone().sdsSecretNames()).containsExactly("cert");
+    assertThat(ClusterOptionsParser.parse(ok).sdsSecretNames()).containsExactly("cert");
     var grpc = ConfigSource.newBuilder().setApiConfigSource(ApiConfigSource.newBuilder()
         .setApiType(ApiConfigSource.ApiType.GRPC)).build();
     var viaGrpc = base.clone().setTransportSocket(tls(SdsSecretConfig.newBuilder().setName("cert").setSdsConfig(grpc))).build();
-    assertThatThrownBy(() -> type.parse(viaGrpc))
+    assertThatThrownBy(() -> ClusterOptionsParser.parse(viaGrpc))
         .hasMessageContaining("transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs[0].sds_config");
+    assertThatThrownBy(() -> type.parse(ok)).hasMessage(
+        "transport_socket: envoy.transport_sockets.tls is not supported yet; refusing to send plaintext");
   }
 
   private static TransportSocket tls(SdsSecretConfig.Builder sds) {

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.api.Workload;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -69,7 +70,7 @@ final class BookinfoWorkload implements AutoCloseable {
         .build();
     ExecutorService executor = null;
     try {
-      OkHttpClient outbound = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient outbound = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       executor = Executors.newCachedThreadPool(daemonThreads(name));
       HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
       server.createContext("/", handler.apply(outbound));
