@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -162,7 +163,7 @@ class HostHealthOverAdsTest {
       assertThat(cluster.getCommonLbConfig().hasHealthyPanicThreshold()).isTrue();
       assertThat(cluster.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isZero();
 
-      OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       only.status.set(503);
       assertThat(call(http)).isEqualTo(new Answer(503, "", "only"));
       assertThat(call(http)).isEqualTo(new Answer(503, "UH", "no healthy upstream"));
@@ -189,7 +190,7 @@ class HostHealthOverAdsTest {
       Cluster cluster = served(controlPlane, Cluster.class, CLUSTER);
       assertThat(cluster.getCommonLbConfig().getHealthyPanicThreshold().getValue()).isEqualTo(50.0);
 
-      OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       a.status.set(503);
       b.status.set(503);
       // Round robin: the first two calls eject one host each.
@@ -227,7 +228,7 @@ class HostHealthOverAdsTest {
       assertThat(cluster.getCommonLbConfig().hasLocalityWeightedLbConfig()).isTrue();
       assertThat(cluster.hasOutlierDetection()).isTrue();
 
-      OkHttpClient http = mesh.okHttp(new OkHttpClient.Builder()).build();
+      OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       for (int i = 0; i < 5; i++) {
         assertThat(call(http).body()).as("the local locality takes all traffic").isEqualTo("east");
       }
