@@ -14,8 +14,6 @@ import java.util.List;
  * @param connectTimeoutMs {@code connect_timeout} in milliseconds (Envoy default 5000, must be
  *     &gt; 0): how long a new upstream connection may take to establish, per attempt; an attempt
  *     whose connect times out is a connect failure ({@code UF}, retriable as {@code connect-failure})
- * @throws IllegalArgumentException if {@code dnsRefreshRateMs} or {@code connectTimeoutMs} is not
- *     positive
  */
 public record ClusterOptions(
     long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames, long connectTimeoutMs) {
@@ -34,6 +32,12 @@ public record ClusterOptions(
     this(dnsRefreshRateMs, aggregateClusters, sdsSecretNames, DEFAULT_CONNECT_TIMEOUT_MS);
   }
 
+  /**
+   * Checks and copies the components.
+   *
+   * @throws IllegalArgumentException if {@code dnsRefreshRateMs} or {@code connectTimeoutMs} is not
+   *     positive
+   */
   public ClusterOptions {
     aggregateClusters = List.copyOf(aggregateClusters);
     sdsSecretNames = List.copyOf(sdsSecretNames);

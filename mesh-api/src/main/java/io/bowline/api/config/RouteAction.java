@@ -112,7 +112,6 @@ public sealed interface RouteAction {
    * @param appendXForwardedHost {@code append_x_forwarded_host}: when one of these rewrites changes
    *     the host, the host it had is appended to {@code x-forwarded-host} (unless it is already the
    *     last value there)
-   * @throws IllegalArgumentException if both host rewrites are set or the code is not 503, 404 or 500
    */
   record ForwardOptions(
       PathRewrite pathRewrite, String hostRewriteLiteral, List<HashPolicy> hashPolicies, int clusterNotFoundResponseCode,
@@ -120,6 +119,11 @@ public sealed interface RouteAction {
     /** Nothing rewritten, no hash policy, 503 for an unknown cluster. */
     public static final ForwardOptions NONE = new ForwardOptions(null, null, List.of(), 503);
 
+    /**
+     * Checks and copies the components.
+     *
+     * @throws IllegalArgumentException if both host rewrites are set or the code is not 503, 404 or 500
+     */
     public ForwardOptions {
       hashPolicies = List.copyOf(hashPolicies);
       if (clusterNotFoundResponseCode != 503 && clusterNotFoundResponseCode != 404 && clusterNotFoundResponseCode != 500) {
@@ -191,10 +195,14 @@ public sealed interface RouteAction {
    * @param hostRewriteLiteral the entry's {@code host_rewrite_literal}, or {@code null}
    * @param clusterHeader the entry's {@code cluster_header}: the cluster is the (first) value of this
    *     request header, a missing header or unknown cluster being a 404 ({@code NC}); or {@code null}
-   * @throws IllegalArgumentException if the weight is out of range, or not exactly one of a
-   *     non-empty {@code name} and {@code clusterHeader} is given
    */
   record ClusterWeight(String name, long weight, HeaderMutations headers, String hostRewriteLiteral, String clusterHeader) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if the weight is out of range, or not exactly one of a
+     *     non-empty {@code name} and {@code clusterHeader} is given
+     */
     public ClusterWeight {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(headers, "headers");
