@@ -50,16 +50,39 @@ public class StartupBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
-    backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    backend.createContext("/", exchange -> {
+    backend = ratingsBackend();
+    config = Files.createTempDirectory("bowline-startup");
+    Files.writeString(config.resolve("ratings.yaml"), ratingsConfig(backend.getAddress().getPort()));
+    controlPlane = LocalControlPlane.start(config, 0);
+  }
+
+  /**
+   * The backend both startup measurements route to: answers {@code ratings} on 127.0.0.1.
+   *
+   * @return the started server
+   * @throws IOException if it cannot bind
+   */
+  static HttpServer ratingsBackend() throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", exchange -> {
       byte[] body = "ratings".getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();
     });
-    backend.start();
-    config = Files.createTempDirectory("bowline-startup");
-    Files.writeString(config.resolve("ratings.yaml"), """
+    server.start();
+    return server;
+  }
+
+  /**
+   * The Istio YAML both startup measurements serve: a ServiceEntry {@code ratings} and one
+   * WorkloadEntry on loopback.
+   *
+   * @param backendPort the backend's port on 127.0.0.1
+   * @return the file's text
+   */
+  static String ratingsConfig(int backendPort) {
+    return """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
         metadata:
@@ -90,8 +113,7 @@ public class StartupBenchmark {
           labels:
             app: ratings
             version: v1
-        """.formatted(backend.getAddress().getPort()));
-    controlPlane = LocalControlPlane.start(config, 0);
+        """.formatted(backendPort);
   }
 
   @TearDown(Level.Trial)

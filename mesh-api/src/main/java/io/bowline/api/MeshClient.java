@@ -37,7 +37,11 @@ import java.util.concurrent.TimeoutException;
  */
 public interface MeshClient extends AutoCloseable {
 
-  /** Starts a builder. */
+  /**
+   * Starts a builder.
+   *
+   * @return a builder with no config source set
+   */
   static Builder builder() {
     return new Builder();
   }
@@ -46,12 +50,17 @@ public interface MeshClient extends AutoCloseable {
    * Waits until the first complete configuration arrived (listeners, clusters and every route
    * configuration and endpoint assignment they name).
    *
+   * @param timeout how long to wait
    * @throws TimeoutException if it did not arrive within {@code timeout}
    * @throws InterruptedException if interrupted while waiting
    */
   void awaitReady(Duration timeout) throws TimeoutException, InterruptedException;
 
-  /** The client's configuration status, per resource, in the shape of CSDS (client status discovery). */
+  /**
+   * The client's configuration status, per resource, in the shape of CSDS (client status discovery).
+   *
+   * @return a snapshot of every subscribed resource's state, version and error
+   */
   ClientStatus status();
 
   /**
@@ -65,7 +74,11 @@ public interface MeshClient extends AutoCloseable {
    */
   Runnable onConfigUpdate(Runnable listener);
 
-  /** The workload this client speaks for. */
+  /**
+   * The workload this client speaks for.
+   *
+   * @return the name, namespace and labels sent to the control plane
+   */
   Workload workload();
 
   /** Stops the xDS subscription and releases connections. Idempotent. */
@@ -105,6 +118,11 @@ public interface MeshClient extends AutoCloseable {
      * The workload's name and Kubernetes namespace. The namespace resolves short host names
      * ({@code reviews} becomes {@code reviews.<namespace>.svc.cluster.local}) and goes to the
      * control plane as node metadata {@code NAMESPACE}.
+     *
+     * @param name the workload name, e.g. {@code productpage-v1}
+     * @param namespace the Kubernetes namespace, e.g. {@code default}
+     * @return this builder
+     * @throws IllegalArgumentException if either is blank
      */
     public Builder workload(String name, String namespace) {
       this.workloadName = requireNonBlank(name, "name");
@@ -113,13 +131,26 @@ public interface MeshClient extends AutoCloseable {
       return this;
     }
 
-    /** A label of this workload (Istio node metadata {@code LABELS}), e.g. {@code app=productpage}. */
+    /**
+     * A label of this workload (Istio node metadata {@code LABELS}), e.g. {@code app=productpage}.
+     *
+     * @param key the label key
+     * @param value the label value
+     * @return this builder
+     * @throws IllegalArgumentException if the key is blank
+     */
     public Builder label(String key, String value) {
       labels.put(requireNonBlank(key, "key"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
-    /** The ADS server, {@code host:port}, plaintext (istiod's 15010, or the local control plane). */
+    /**
+     * The ADS server, {@code host:port}, plaintext (istiod's 15010, or the local control plane).
+     *
+     * @param hostPort the server's {@code host:port}
+     * @return this builder
+     * @throws IllegalArgumentException if it is blank
+     */
     public Builder xdsServer(String hostPort) {
       this.xdsServer = requireNonBlank(hostPort, "hostPort");
       this.xdsServers = List.of();
@@ -131,6 +162,8 @@ public interface MeshClient extends AutoCloseable {
      * the first is the primary; when it cannot be reached the client falls back to the next and
      * returns to the primary once it is reachable again (gRFC A71). Replaces {@link #xdsServer}.
      *
+     * @param hostPorts the servers' {@code host:port}, primary first
+     * @return this builder
      * @throws IllegalArgumentException if none is given or one is blank
      */
     public Builder xdsServers(String... hostPorts) {
@@ -149,6 +182,10 @@ public interface MeshClient extends AutoCloseable {
      * {@code server_features} for every xDS server (added to the bootstrap's), e.g.
      * {@code ignore_resource_deletion} (gRFC A53: keep resources a SotW response omits) or
      * {@code bowline.delta_ads} (incremental ADS).
+     *
+     * @param features the feature names
+     * @return this builder
+     * @throws IllegalArgumentException if one is blank
      */
     public Builder serverFeatures(String... features) {
       for (String f : features) {
@@ -160,6 +197,11 @@ public interface MeshClient extends AutoCloseable {
     /**
      * The node's {@code locality} sent to the control plane (replaces the bootstrap's), used for
      * locality-aware endpoint assignment. Empty strings for unknown parts.
+     *
+     * @param region {@code locality.region}
+     * @param zone {@code locality.zone}
+     * @param subZone {@code locality.sub_zone}
+     * @return this builder
      */
     public Builder locality(String region, String zone, String subZone) {
       this.locality = new LocalityEndpoints.Locality(
@@ -174,6 +216,9 @@ public interface MeshClient extends AutoCloseable {
      * {@code authorities}), e.g. the one Istio's agent writes for proxyless gRPC. Read by
      * {@link #build()}, which throws {@link IllegalArgumentException} naming the file and field if
      * it is invalid.
+     *
+     * @param file the bootstrap JSON file
+     * @return this builder
      */
     public Builder bootstrap(Path file) {
       this.bootstrap = Objects.requireNonNull(file, "file");
@@ -181,7 +226,13 @@ public interface MeshClient extends AutoCloseable {
       return this;
     }
 
-    /** The gRPC xDS bootstrap as JSON text; see {@link #bootstrap(Path)}. */
+    /**
+     * The gRPC xDS bootstrap as JSON text; see {@link #bootstrap(Path)}.
+     *
+     * @param json the bootstrap JSON
+     * @return this builder
+     * @throws IllegalArgumentException if it is blank
+     */
     public Builder bootstrapJson(String json) {
       this.bootstrapJson = requireNonBlank(json, "json");
       this.bootstrap = null;
@@ -193,6 +244,7 @@ public interface MeshClient extends AutoCloseable {
      * and status, updates, NACKs). Default: {@code Metrics.globalRegistry}.
      *
      * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
+     * @return this builder
      */
     public Builder meterRegistry(Object registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
@@ -203,6 +255,9 @@ public interface MeshClient extends AutoCloseable {
      * Incremental (delta) ADS ({@code DeltaAggregatedResources}) instead of state of the world.
      * Default: state of the world unless the bootstrap server lists the feature
      * {@code bowline.delta_ads}.
+     *
+     * @param delta {@code true} for incremental ADS, {@code false} for state of the world
+     * @return this builder
      */
     public Builder deltaXds(boolean delta) {
       this.deltaXds = delta;
@@ -217,6 +272,9 @@ public interface MeshClient extends AutoCloseable {
      * STATIC clusters carry their endpoints. Files named by {@code dynamic_resources.lds_config} /
      * {@code cds_config} {@code path_config_source} are added and watched for changes.
      * {@link #build()} throws {@link IllegalArgumentException} naming the file if it cannot be loaded.
+     *
+     * @param file the Envoy YAML or JSON file
+     * @return this builder
      */
     public Builder staticConfig(Path file) {
       this.staticConfig = Objects.requireNonNull(file, "file");
@@ -225,6 +283,10 @@ public interface MeshClient extends AutoCloseable {
 
     /**
      * The Kubernetes cluster domain used to expand short host names. Default {@code cluster.local}.
+     *
+     * @param clusterDomain e.g. {@code cluster.local}
+     * @return this builder
+     * @throws IllegalArgumentException if it is blank
      */
     public Builder clusterDomain(String clusterDomain) {
       this.clusterDomain = requireNonBlank(clusterDomain, "clusterDomain");
@@ -234,6 +296,10 @@ public interface MeshClient extends AutoCloseable {
     /**
      * How long a call waits for the first configuration before it is passed through unrouted.
      * Envoy's {@code ConfigSource.initial_fetch_timeout}; default 15 s.
+     *
+     * @param timeout zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if it is negative
      */
     public Builder initialFetchTimeout(Duration timeout) {
       if (timeout.isNegative()) {
@@ -247,6 +313,7 @@ public interface MeshClient extends AutoCloseable {
      * Builds and starts the client: opens the ADS stream in the background and returns at once.
      *
      * @throws IllegalStateException if no config source is set, or no runtime is on the class path
+     * @return the started client; close it to stop the subscription
      */
     public MeshClient build() {
       if (xdsServer == null && bootstrap == null && bootstrapJson == null && staticConfig == null
@@ -263,7 +330,11 @@ public interface MeshClient extends AutoCloseable {
       return provider.create(settings());
     }
 
-    /** The builder's state as an immutable value, for runtime providers. */
+    /**
+     * The builder's state as an immutable value, for runtime providers.
+     *
+     * @return the settings {@link #build()} hands to the runtime
+     */
     public MeshSettings settings() {
       return new MeshSettings(
           new Workload(workloadName, namespace, Map.copyOf(labels)),

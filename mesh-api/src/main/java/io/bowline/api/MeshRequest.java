@@ -9,22 +9,48 @@ import java.util.List;
  */
 public interface MeshRequest {
 
-  /** {@code :authority} (the Host header for HTTP/1), e.g. {@code reviews:9080}. */
+  /**
+   * {@code :authority} (the Host header for HTTP/1), e.g. {@code reviews:9080}.
+   *
+   * @return the authority
+   */
   String authority();
 
-  /** {@code :method}, upper case. */
+  /**
+   * {@code :method}, upper case.
+   *
+   * @return the method, e.g. {@code GET}
+   */
   String method();
 
-  /** {@code :path}, including the query string, e.g. {@code /reviews/0?x=1}. */
+  /**
+   * {@code :path}, including the query string, e.g. {@code /reviews/0?x=1}.
+   *
+   * @return the path and query
+   */
   String path();
 
-  /** {@code :scheme}: {@code http} or {@code https}. */
+  /**
+   * {@code :scheme}: {@code http} or {@code https}.
+   *
+   * @return the scheme
+   */
   String scheme();
 
-  /** All values of a header in arrival order; empty if absent. */
+  /**
+   * All values of a header in arrival order; empty if absent.
+   *
+   * @param name the header name, any case
+   * @return the values, possibly empty
+   */
   List<String> headers(String name);
 
-  /** Every header value joined with {@code ","} (Envoy's multi-value rule), or {@code null} if absent. */
+  /**
+   * Every header value joined with {@code ","} (Envoy's multi-value rule), or {@code null} if absent.
+   *
+   * @param name the header or pseudo-header name, any case
+   * @return the joined values, or {@code null}
+   */
   default String header(String name) {
     String lower = name.toLowerCase(java.util.Locale.ROOT);
     switch (lower) {

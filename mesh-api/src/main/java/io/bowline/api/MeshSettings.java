@@ -37,13 +37,52 @@ public record MeshSettings(
     Path staticConfig,
     XdsOverrides xdsOverrides) {
 
+  /**
+   * Checks the components.
+   *
+   * @param workload who the client speaks for
+   * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
+   * @param clusterDomain Kubernetes cluster domain, e.g. {@code cluster.local}
+   * @param initialFetchTimeout how long a call waits for the first configuration, and the xDS does-not-exist
+   *     timer ({@code ConfigSource.initial_fetch_timeout}); zero waits forever
+   * @param bootstrapFile a gRPC xDS bootstrap JSON file, or {@code null}
+   * @param bootstrapJson gRPC xDS bootstrap JSON text, or {@code null}
+   * @param workloadExplicit whether {@link MeshClient.Builder#workload} was called; if not, the bootstrap's
+   *     {@code node} speaks for the workload
+   * @param meterRegistry a {@code io.micrometer.core.instrument.MeterRegistry}, or {@code null} for
+   *     Micrometer's global registry
+   * @param deltaXds {@code true} for incremental ADS, {@code false} for state of the world, {@code null} to
+   *     follow the bootstrap's {@code server_features}
+   * @param staticConfig an Envoy configuration file whose {@code static_resources} replace xDS, or {@code
+   *     null}
+   * @param xdsOverrides several servers, server features and locality set on the builder; never {@code null}
+   *     ({@link XdsOverrides#NONE})
+   */
   public MeshSettings {
     if (xdsOverrides == null) {
       xdsOverrides = XdsOverrides.NONE;
     }
   }
 
-  /** Settings without {@link XdsOverrides}. */
+  /**
+   * Settings without {@link XdsOverrides}.
+   *
+   * @param workload who the client speaks for
+   * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
+   * @param clusterDomain Kubernetes cluster domain, e.g. {@code cluster.local}
+   * @param initialFetchTimeout how long a call waits for the first configuration, and the xDS does-not-exist
+   *     timer ({@code ConfigSource.initial_fetch_timeout}); zero waits forever
+   * @param bootstrapFile a gRPC xDS bootstrap JSON file, or {@code null}
+   * @param bootstrapJson gRPC xDS bootstrap JSON text, or {@code null}
+   * @param workloadExplicit whether {@link MeshClient.Builder#workload} was called; if not, the bootstrap's
+   *     {@code node} speaks for the workload
+   * @param meterRegistry a {@code io.micrometer.core.instrument.MeterRegistry}, or {@code null} for
+   *     Micrometer's global registry
+   * @param deltaXds {@code true} for incremental ADS, {@code false} for state of the world, {@code null} to
+   *     follow the bootstrap's {@code server_features}
+   * @param staticConfig an Envoy configuration file whose {@code static_resources} replace xDS, or {@code
+   *     null}
+   */
   public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout,
       Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
       Path staticConfig) {
@@ -51,7 +90,15 @@ public record MeshSettings(
         meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE);
   }
 
-  /** Settings for an explicit workload and ADS server, with no bootstrap. */
+  /**
+   * Settings for an explicit workload and ADS server, with no bootstrap.
+   *
+   * @param workload who the client speaks for
+   * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
+   * @param clusterDomain Kubernetes cluster domain, e.g. {@code cluster.local}
+   * @param initialFetchTimeout how long a call waits for the first configuration, and the xDS does-not-exist
+   *     timer ({@code ConfigSource.initial_fetch_timeout}); zero waits forever
+   */
   public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout) {
     this(workload, xdsServer, clusterDomain, initialFetchTimeout, null, null, true, null, null, null);
   }

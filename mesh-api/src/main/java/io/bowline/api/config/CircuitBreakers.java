@@ -17,7 +17,11 @@ public record CircuitBreakers(
   /** Envoy's defaults: 1024 / 1024 / 1024 / 3, no retry budget. */
   public static final CircuitBreakers ENVOY_DEFAULT = new CircuitBreakers(1024, 1024, 1024, 3, -1, 3);
 
-  /** Whether a {@code retry_budget} replaces {@code max_retries}. */
+  /**
+   * Whether a {@code retry_budget} replaces {@code max_retries}.
+   *
+   * @return {@code true} when the budget is set
+   */
   public boolean hasRetryBudget() {
     return budgetPercent >= 0;
   }

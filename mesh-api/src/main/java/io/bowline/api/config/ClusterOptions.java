@@ -14,8 +14,6 @@ import java.util.List;
  * @param connectTimeoutMs {@code connect_timeout} in milliseconds (Envoy default 5000, must be
  *     &gt; 0): how long a new upstream connection may take to establish, per attempt; an attempt
  *     whose connect times out is a connect failure ({@code UF}, retriable as {@code connect-failure})
- * @throws IllegalArgumentException if {@code dnsRefreshRateMs} or {@code connectTimeoutMs} is not
- *     positive
  */
 public record ClusterOptions(
     long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames, long connectTimeoutMs) {
@@ -29,11 +27,35 @@ public record ClusterOptions(
   public static final ClusterOptions NONE =
       new ClusterOptions(DEFAULT_DNS_REFRESH_RATE_MS, List.of(), List.of(), DEFAULT_CONNECT_TIMEOUT_MS);
 
-  /** Options with Envoy's default {@code connect_timeout} (5000 ms). */
+  /**
+   * Options with Envoy's default {@code connect_timeout} (5000 ms).
+   *
+   * @param dnsRefreshRateMs {@code dns_refresh_rate} in milliseconds (Envoy default 5000); used by
+   *     LOGICAL_DNS and STRICT_DNS clusters
+   * @param aggregateClusters {@code envoy.extensions.clusters.aggregate.v3.ClusterConfig.clusters}, in
+   *     priority order; non-empty for AGGREGATE clusters, else empty
+   * @param sdsSecretNames names of the SDS secrets ({@code envoy.extensions.transport_sockets.tls.v3.Secret})
+   *     the cluster's {@code transport_socket} UpstreamTlsContext refers to with an ADS config source
+   */
   public ClusterOptions(long dnsRefreshRateMs, List<String> aggregateClusters, List<String> sdsSecretNames) {
     this(dnsRefreshRateMs, aggregateClusters, sdsSecretNames, DEFAULT_CONNECT_TIMEOUT_MS);
   }
 
+  /**
+   * Checks and copies the components.
+   *
+   * @param dnsRefreshRateMs {@code dns_refresh_rate} in milliseconds (Envoy default 5000); used by
+   *     LOGICAL_DNS and STRICT_DNS clusters
+   * @param aggregateClusters {@code envoy.extensions.clusters.aggregate.v3.ClusterConfig.clusters}, in
+   *     priority order; non-empty for AGGREGATE clusters, else empty
+   * @param sdsSecretNames names of the SDS secrets ({@code envoy.extensions.transport_sockets.tls.v3.Secret})
+   *     the cluster's {@code transport_socket} UpstreamTlsContext refers to with an ADS config source
+   * @param connectTimeoutMs {@code connect_timeout} in milliseconds (Envoy default 5000, must be &gt; 0): how
+   *     long a new upstream connection may take to establish, per attempt; an attempt whose connect times out is
+   *     a connect failure ({@code UF}, retriable as {@code connect-failure})
+   * @throws IllegalArgumentException if {@code dnsRefreshRateMs} or {@code connectTimeoutMs} is not
+   *     positive
+   */
   public ClusterOptions {
     aggregateClusters = List.copyOf(aggregateClusters);
     sdsSecretNames = List.copyOf(sdsSecretNames);

@@ -15,6 +15,13 @@ public record FractionalPercent(long numerator, long denominator) {
   /** Never: 0/100 (an unset fault percentage). */
   public static final FractionalPercent NEVER = new FractionalPercent(0, 100);
 
+  /**
+   * Checks the components.
+   *
+   * @param numerator {@code numerator}, ≥ 0
+   * @param denominator 100 ({@code HUNDRED}), 10000 ({@code TEN_THOUSAND}) or 1000000 ({@code MILLION})
+   * @throws IllegalArgumentException if a component is outside the range its description gives
+   */
   public FractionalPercent {
     if (numerator < 0) {
       throw new IllegalArgumentException("numerator must be >= 0, was " + numerator);
@@ -24,7 +31,12 @@ public record FractionalPercent(long numerator, long denominator) {
     }
   }
 
-  /** Whether a draw {@code r} in {@code [0, denominator)} fires. */
+  /**
+   * Whether a draw {@code r} in {@code [0, denominator)} fires.
+   *
+   * @param r a uniform draw in {@code [0, denominator)}
+   * @return {@code true} if {@code r} falls within the numerator
+   */
   public boolean fires(long r) {
     return r < numerator;
   }

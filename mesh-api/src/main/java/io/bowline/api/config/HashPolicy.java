@@ -11,6 +11,15 @@ import java.util.Objects;
  * @param terminal {@code terminal}: once this policy produced a hash, later ones are skipped
  */
 public record HashPolicy(Kind kind, String name, boolean terminal) {
+  /**
+   * Checks the components.
+   *
+   * @param kind the policy kind
+   * @param name header, cookie or query parameter name; {@code ""} for {@link Kind#SOURCE_IP}
+   * @param terminal {@code terminal}: once this policy produced a hash, later ones are skipped
+   * @throws NullPointerException if a required component is {@code null}
+   * @throws IllegalArgumentException if a component is outside the range its description gives
+   */
   public HashPolicy {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(name, "name");

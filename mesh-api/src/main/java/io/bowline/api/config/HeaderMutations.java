@@ -21,6 +21,14 @@ public record HeaderMutations(
   /** No edits. */
   public static final HeaderMutations NONE = new HeaderMutations(List.of(), List.of(), List.of(), List.of());
 
+  /**
+   * Checks the components and keeps immutable copies of its collections.
+   *
+   * @param requestHeadersToAdd in order
+   * @param requestHeadersToRemove header names, lower case
+   * @param responseHeadersToAdd in order
+   * @param responseHeadersToRemove header names, lower case
+   */
   public HeaderMutations {
     requestHeadersToAdd = List.copyOf(requestHeadersToAdd);
     requestHeadersToRemove = requestHeadersToRemove.stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList();
@@ -28,7 +36,11 @@ public record HeaderMutations(
     responseHeadersToRemove = responseHeadersToRemove.stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList();
   }
 
-  /** Whether there is nothing to do. */
+  /**
+   * Whether there is nothing to do.
+   *
+   * @return {@code true} if nothing is added, set or removed
+   */
   public boolean isEmpty() {
     return requestHeadersToAdd.isEmpty() && requestHeadersToRemove.isEmpty()
         && responseHeadersToAdd.isEmpty() && responseHeadersToRemove.isEmpty();

@@ -10,6 +10,15 @@ import java.util.Objects;
  * @param appendAction {@code append_action} (default {@link AppendAction#APPEND_IF_EXISTS_OR_ADD})
  */
 public record HeaderValueOption(String key, String value, AppendAction appendAction) {
+  /**
+   * Checks the components.
+   *
+   * @param key header name, lower case
+   * @param value header value
+   * @param appendAction {@code append_action} (default {@link AppendAction#APPEND_IF_EXISTS_OR_ADD})
+   * @throws NullPointerException if a required component is {@code null}
+   * @throws IllegalArgumentException if a component is outside the range its description gives
+   */
   public HeaderValueOption {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(value, "value");

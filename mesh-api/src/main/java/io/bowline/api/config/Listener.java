@@ -20,11 +20,33 @@ import java.util.Objects;
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
     FaultPolicy httpFault) {
-  /** A listener whose HTTP filters configure no fault. */
+  /**
+   * A listener whose HTTP filters configure no fault.
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
+   *     null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   */
   public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters) {
     this(name, routeConfigName, inlineRouteConfig, httpFilters, null);
   }
 
+  /**
+   * Checks the components and keeps immutable copies of its collections.
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
+   *     null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault} in {@code
+   *     http_filters}), the default for routes without a per-route fault config, or {@code null} when the filter
+   *     is absent or configures no fault (Istio's empty filter)
+   * @throws NullPointerException if a required component is {@code null}
+   * @throws IllegalArgumentException if a component is outside the range its description gives
+   */
   public Listener {
     Objects.requireNonNull(name, "name");
     if ((routeConfigName == null) == (inlineRouteConfig == null)) {

@@ -12,6 +12,16 @@ import java.util.Objects;
  * @param endpoints {@code lb_endpoints}
  */
 public record LocalityEndpoints(Locality locality, int priority, int weight, List<Endpoint> endpoints) {
+  /**
+   * Checks the components and keeps immutable copies of its collections.
+   *
+   * @param locality {@code locality}
+   * @param priority {@code priority}, 0 is the highest
+   * @param weight {@code load_balancing_weight}, 0 when unset
+   * @param endpoints {@code lb_endpoints}
+   * @throws NullPointerException if a required component is {@code null}
+   * @throws IllegalArgumentException if a component is outside the range its description gives
+   */
   public LocalityEndpoints {
     Objects.requireNonNull(locality, "locality");
     endpoints = List.copyOf(endpoints);

@@ -7,6 +7,12 @@ public sealed interface PathMatcher {
 
   /** {@code prefix}: the raw path, query included, starts with {@code value}. */
   record Prefix(String value) implements PathMatcher {
+    /**
+     * Checks the components.
+     *
+     * @param value the prefix
+     * @throws NullPointerException if a required component is {@code null}
+     */
     public Prefix {
       Objects.requireNonNull(value, "prefix");
     }
@@ -14,6 +20,12 @@ public sealed interface PathMatcher {
 
   /** {@code path}: the path without its query equals {@code value}. */
   record Exact(String value) implements PathMatcher {
+    /**
+     * Checks the components.
+     *
+     * @param value the path
+     * @throws NullPointerException if a required component is {@code null}
+     */
     public Exact {
       Objects.requireNonNull(value, "path");
     }
@@ -21,6 +33,12 @@ public sealed interface PathMatcher {
 
   /** {@code safe_regex}: RE2, full match against the path without its query. */
   record Regex(String regex) implements PathMatcher {
+    /**
+     * Checks the components.
+     *
+     * @param regex the RE2 regular expression
+     * @throws NullPointerException if a required component is {@code null}
+     */
     public Regex {
       Objects.requireNonNull(regex, "regex");
     }
@@ -31,6 +49,12 @@ public sealed interface PathMatcher {
    * {@code value + "/"}.
    */
   record SeparatedPrefix(String value) implements PathMatcher {
+    /**
+     * Checks the components.
+     *
+     * @param value the prefix, without a trailing {@code /}
+     * @throws NullPointerException if a required component is {@code null}
+     */
     public SeparatedPrefix {
       Objects.requireNonNull(value, "path_separated_prefix");
     }
@@ -43,6 +67,12 @@ public sealed interface PathMatcher {
    * {@code {name=*}} captures one segment, {@code {name=a/*}} or {@code {name=**}} several.
    */
   record UriTemplate(String template) implements PathMatcher {
+    /**
+     * Checks the components.
+     *
+     * @param template the path template, e.g. {@code /books/{id}/**}
+     * @throws NullPointerException if a required component is {@code null}
+     */
     public UriTemplate {
       Objects.requireNonNull(template, "path_template");
     }

@@ -23,27 +23,57 @@ public record RoutePolicies(
   public static final RoutePolicies ENVOY_DEFAULT =
       new RoutePolicies(RouteTimeouts.ENVOY_DEFAULT, null, List.of(), null, false);
 
+  /**
+   * Checks the components and keeps immutable copies of its collections.
+   *
+   * @param timeouts route timeouts
+   * @param retry the retry policy, or {@code null} for no retries
+   * @param mirrors mirror policies, in order
+   * @param fault the fault to inject, or {@code null}
+   * @param includeAttemptCount whether to send {@code x-envoy-attempt-count} upstream
+   * @throws NullPointerException if a required component is {@code null}
+   */
   public RoutePolicies {
     Objects.requireNonNull(timeouts, "timeouts");
     mirrors = List.copyOf(mirrors);
   }
 
-  /** A copy with another retry policy. */
+  /**
+   * A copy with another retry policy.
+   *
+   * @param r the retry policy, or {@code null} for none
+   * @return the copy
+   */
   public RoutePolicies withRetry(RetryPolicy r) {
     return new RoutePolicies(timeouts, r, mirrors, fault, includeAttemptCount);
   }
 
-  /** A copy with other mirrors. */
+  /**
+   * A copy with other mirrors.
+   *
+   * @param m the mirror policies
+   * @return the copy
+   */
   public RoutePolicies withMirrors(List<MirrorPolicy> m) {
     return new RoutePolicies(timeouts, retry, m, fault, includeAttemptCount);
   }
 
-  /** A copy with another fault. */
+  /**
+   * A copy with another fault.
+   *
+   * @param f the fault policy
+   * @return the copy
+   */
   public RoutePolicies withFault(FaultPolicy f) {
     return new RoutePolicies(timeouts, retry, mirrors, f, includeAttemptCount);
   }
 
-  /** A copy with {@code include_request_attempt_count} set. */
+  /**
+   * A copy with {@code include_request_attempt_count} set.
+   *
+   * @param b whether {@code x-envoy-attempt-count} is sent upstream
+   * @return the copy
+   */
   public RoutePolicies withIncludeAttemptCount(boolean b) {
     return new RoutePolicies(timeouts, retry, mirrors, fault, b);
   }

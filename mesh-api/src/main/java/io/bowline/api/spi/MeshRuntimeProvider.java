@@ -9,6 +9,11 @@ import io.bowline.api.MeshSettings;
  */
 public interface MeshRuntimeProvider {
 
-  /** Creates and starts a client for these settings. */
+  /**
+   * Creates and starts a client for these settings.
+   *
+   * @param settings what the builder was given
+   * @return the started client
+   */
   MeshClient create(MeshSettings settings);
 }

@@ -6,7 +6,7 @@ package io.bowline.runtime.lb;
  * {@code degraded(P)} over D; the normalized total availability is
  * {@code NTA = min(100, Σ health + Σ degraded)}. Healthy load is handed out first, in priority
  * order, {@code min(remaining, health(P) × 100 / NTA)}, then degraded load the same way; rounding
- * leftovers go to the first priority with availability. A priority is in panic when NTA < 100 and
+ * leftovers go to the first priority with availability. A priority is in panic when NTA &lt; 100 and
  * {@code 100 × (H + D) / T} is below the panic threshold; then it balances over all its hosts.
  * When nothing is available anywhere and panic is enabled, load is spread over all hosts of all
  * priorities in proportion to their counts (total panic).

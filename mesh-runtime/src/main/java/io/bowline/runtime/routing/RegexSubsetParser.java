@@ -17,7 +17,7 @@ final class RegexSubsetParser {
   /** A regex tree node. */
   sealed interface Node permits Chars, Concat, Alt, Repeat {}
 
-  /** One character out of a set of ASCII characters: bit {@code c} of {@code lo} (c < 64) or {@code hi}. */
+  /** One character out of a set of ASCII characters: bit {@code c} of {@code lo} ({@code c < 64}) or {@code hi}. */
   record Chars(long lo, long hi) implements Node {
     static final Chars NONE = new Chars(0, 0);
 

@@ -18,7 +18,7 @@ public final class MirrorExecutor implements AutoCloseable {
    */
   public static final int MAX_IN_FLIGHT = 64;
 
-  /** What {@link Shadow#send()} returns when it did not send (it reported the drop itself). */
+  /** What {@link Shadow#send(long)} returns when it did not send (it reported the drop itself). */
   public static final long NOT_SENT = -1;
 
   private final ThreadPoolExecutor pool;
