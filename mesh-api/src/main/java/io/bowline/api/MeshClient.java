@@ -1,9 +1,11 @@
 package io.bowline.api;
 
 import io.bowline.api.config.LocalityEndpoints;
+import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.spi.MeshRuntimeProvider;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,8 +120,19 @@ public interface MeshClient extends AutoCloseable {
     private List<String> xdsServers = List.of();
     private final Set<String> serverFeatures = new LinkedHashSet<>();
     private LocalityEndpoints.Locality locality;
+    private final List<HttpFilter> filters = new ArrayList<>();
 
     Builder() {}
+
+    /**
+     * Adds an HTTP filter to every routed call's chain, after those added before it. The chain
+     * runs Envoy's fault filter first, then these filters in order, then request mirroring and
+     * the router ({@link HttpFilter}).
+     */
+    public Builder filter(HttpFilter filter) {
+      filters.add(Objects.requireNonNull(filter, "filter"));
+      return this;
+    }
 
     /**
      * The workload's name and Kubernetes namespace. The namespace resolves short host names
@@ -296,7 +309,8 @@ public interface MeshClient extends AutoCloseable {
           meterRegistry,
           deltaXds,
           staticConfig,
-          new XdsOverrides(xdsServers, serverFeatures, locality));
+          new XdsOverrides(xdsServers, serverFeatures, locality),
+          filters);
     }
 
     private static boolean bootstrapInEnvironment() {

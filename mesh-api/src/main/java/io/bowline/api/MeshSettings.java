@@ -1,7 +1,9 @@
 package io.bowline.api;
 
+import io.bowline.api.filter.HttpFilter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything {@link MeshClient.Builder} collected, handed to the runtime.
@@ -23,6 +25,7 @@ import java.time.Duration;
  *     {@code null}
  * @param xdsOverrides several servers, server features and locality set on the builder; never
  *     {@code null} ({@link XdsOverrides#NONE})
+ * @param filters the HTTP filters registered on the builder, in order; never {@code null}
  */
 public record MeshSettings(
     Workload workload,
@@ -35,12 +38,22 @@ public record MeshSettings(
     Object meterRegistry,
     Boolean deltaXds,
     Path staticConfig,
-    XdsOverrides xdsOverrides) {
+    XdsOverrides xdsOverrides,
+    List<HttpFilter> filters) {
 
   public MeshSettings {
     if (xdsOverrides == null) {
       xdsOverrides = XdsOverrides.NONE;
     }
+    filters = filters == null ? List.of() : List.copyOf(filters);
+  }
+
+  /** Settings without filters. */
+  public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout,
+      Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
+      Path staticConfig, XdsOverrides xdsOverrides) {
+    this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
+        meterRegistry, deltaXds, staticConfig, xdsOverrides, List.of());
   }
 
   /** Settings without {@link XdsOverrides}. */

@@ -1,0 +1,41 @@
+package io.bowline.runtime.adapter.grpc;
+
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+
+/**
+ * Envoy local replies as gRPC statuses, with the HTTP-to-gRPC mapping of the gRPC spec
+ * ({@code http-grpc-status-mapping.md}): 400 INTERNAL, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
+ * 404 UNIMPLEMENTED, 429/502/503/504 UNAVAILABLE, anything else UNKNOWN; except that no route
+ * ({@code NR}) is UNAVAILABLE, as gRFC A28 says. The response flags go in
+ * trailer {@value #RESPONSE_FLAGS}; a redirect's {@code location} too.
+ */
+final class LocalReplies {
+  /** Trailer carrying Envoy response flags on local replies. */
+  static final String RESPONSE_FLAGS = "x-bowline-response-flags";
+
+  private LocalReplies() {}
+
+  static Status status(RoutedCall.LocalReply reply) {
+    Status.Code code;
+    if (reply.responseFlags().equals("NR")) {
+      // gRFC A28: no matching virtual host or route fails the RPC with UNAVAILABLE.
+      code = Status.Code.UNAVAILABLE;
+    } else {
+      code = GrpcStatuses.fromHttp(reply.status());
+    }
+    String flags = reply.responseFlags().isEmpty() ? "" : " (" + reply.responseFlags() + ")";
+    String body = reply.body().isEmpty() ? "" : ": " + reply.body();
+    return Status.fromCode(code).withDescription("mesh local reply: HTTP " + reply.status() + flags + body);
+  }
+
+  static Metadata trailers(RoutedCall.LocalReply reply) {
+    Metadata trailers = new Metadata();
+    if (!reply.responseFlags().isEmpty()) {
+      trailers.put(Metadata.Key.of(RESPONSE_FLAGS, Metadata.ASCII_STRING_MARSHALLER), reply.responseFlags());
+    }
+    reply.headers().forEach((k, v) -> trailers.put(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER), v));
+    return trailers;
+  }
+}
