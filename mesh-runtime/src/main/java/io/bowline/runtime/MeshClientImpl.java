@@ -140,8 +140,8 @@ final class MeshClientImpl implements MeshClient {
       if (firstConfig.getCount() > 0) {
         log.info("first configuration applied from {}", feed.describe());
       }
+      ready.complete(null); // before awaitReady() returns: a call made then is not held
       firstConfig.countDown();
-      ready.complete(null);
     }
     for (Runnable listener : configListeners) {
       try {

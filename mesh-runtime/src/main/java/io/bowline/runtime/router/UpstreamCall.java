@@ -228,7 +228,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       if (result.isDone()) {
         return;
       }
-      flags = ResponseFlags.join(flags, maxAttempts > 1 ? ResponseFlags.URX : "");
+      flags = ResponseFlags.join(maxAttempts > 1 ? ResponseFlags.URX : "", flags);
     }
     if (!complete) {
       streaming = t.host;

@@ -1,23 +1,23 @@
 package io.bowline.runtime.adapter.grpc;
 
-import io.bowline.api.config.CircuitBreakers;
-import io.bowline.api.config.RetryPolicy;
 import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.runtime.filter.mirror.ShadowSender;
 import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.resilience.ClusterResilience;
 import io.bowline.runtime.resilience.Outcome;
 import io.bowline.runtime.resilience.ResponseFlags;
-import io.bowline.runtime.resilience.Resilience;
-import io.bowline.runtime.resilience.circuitbreaker.ClusterCircuitBreaker;
-import io.bowline.runtime.resilience.fault.FaultDecision;
-import io.bowline.runtime.resilience.outlier.OutlierDetector;
-import io.bowline.runtime.resilience.retry.RetryBackoff;
-import io.bowline.runtime.resilience.retry.RetryDecider;
-import io.bowline.runtime.routing.AttemptHosts;
+import io.bowline.runtime.router.SerialScheduler;
+import io.bowline.runtime.router.UpstreamCall;
+import io.bowline.runtime.router.UpstreamResponse;
+import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.routing.RequestEditor;
 import io.bowline.runtime.routing.RequestMutation;
+import io.bowline.runtime.snapshot.OutboundListener;
+import com.google.protobuf.MessageLite;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -27,32 +27,28 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One call on a {@link MeshChannel}. Routing needs the metadata, so the decision is made in
- * {@link #start}; then, as Envoy's fault filter and router would, using the resilience core:
- * fault injection before any traffic (gRFC A33: delay {@code DI}, abort {@code FI} with
- * {@code grpc_status} or the mapped {@code http_status}), circuit-breaker admission
- * ({@code max_requests}; overflow is UNAVAILABLE + {@code UO}, gRFC A32), the effective deadline
- * of gRFC A31 (the call's deadline, capped by {@code grpc_timeout_header_max} when set, else by a
- * non-zero {@code max_stream_duration}; {@code RouteAction.timeout} is ignored for gRPC as A31
- * says; expiry is DEADLINE_EXCEEDED + {@code UT}; the mesh enforces the route's cap itself, see
- * {@link MeshDeadline}), then attempts. Each attempt picks a host
- * without ejected hosts (and without tried hosts under {@code previous_hosts}), takes the chosen
- * endpoint's host name as its {@code :authority} under {@code auto_host_rewrite} (with
- * {@code append_x_forwarded_host}; a retry starts from what the previous attempt was sent with,
- * see {@link AttemptHosts}), sends
- * {@code x-envoy-attempt-count} when the virtual host asks for it, is bounded by
- * {@code per_try_timeout}, and reports its outcome to outlier detection (gRPC status mapped to
- * HTTP as Envoy does; transport failures as local-origin). Unary and server-streaming calls are
- * retried per the route's retry policy until the first response headers or message arrive (the
- * request message is kept for replay), at most 5 attempts (gRFC A44 cap; a deliberate difference
- * from Envoy, spec §4.4); other call types are not retried. Unary calls are mirrored
- * ({@link GrpcMirror}) once the first attempt is sent. Flags go in trailer
- * {@value LocalReplies#RESPONSE_FLAGS}.
+ * One call on a {@link MeshChannel}: the gRPC adapter's entry and transport. Every method only
+ * posts its work to the call's {@link SerialScheduler} (grpc-java's {@code SynchronizationContext}
+ * pattern): {@link #start} never blocks (before the client's first configuration the call is held
+ * and continues when it arrives or the initial-fetch timer fires) and no listener callback runs
+ * under a lock. Routing needs the metadata, so the decision is made at start; a unary call then
+ * waits for its request (message and half-close), so the first attempt writes the whole request
+ * at once and can be mirrored. The route's filter chain (fault, the user's filters, mirroring) and
+ * the router ({@link UpstreamCall}, at most 5 attempts: the gRFC A44 cap, a deliberate difference
+ * from Envoy, spec §4.4) run over this call's transport: each attempt is a call on the pooled
+ * channel to the chosen endpoint, bounded by {@code per_try_timeout}; unary and server-streaming
+ * calls are retried until the first response headers arrive (the request message is kept for
+ * replay). The effective deadline of gRFC A31 applies (the call's deadline, capped by
+ * {@code grpc_timeout_header_max} when set, else by a non-zero {@code max_stream_duration};
+ * {@code RouteAction.timeout} is ignored for gRPC; the mesh enforces its cap itself, see
+ * {@link MeshDeadline}: DEADLINE_EXCEEDED + {@code UT}). Local replies become statuses
+ * ({@link LocalReplies}); flags go in trailer {@value LocalReplies#RESPONSE_FLAGS}. Targets the mesh
+ * does not know are called directly.
  */
 final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   /** gRFC A44 caps attempts at 5. */
@@ -71,48 +67,36 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
-  private final Executor executor;
-  private final Context context; // the caller's, for attempts started after a delay or back-off
+  private final Executor callExecutor;
+  private final Context context;
+  private final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
+      TimeUnit.NANOSECONDS.toMillis(nanos), task));
 
-  // everything below is guarded by this
+  // everything below is read and written on the serial scheduler only
   private Listener<RespT> listener;
-  private ClientCall<ReqT, RespT> delegate;
-  private boolean direct; // no mesh resilience: every method goes straight to the delegate
+  private Metadata headers;
+  private ClientCall<ReqT, RespT> direct; // a target the mesh does not know
+  private boolean started;
   private boolean closed;
   private Status cancelled;
   private int requested;
   private final List<ReqT> messages = new ArrayList<>(1);
+  private boolean keepMessages = true;
   private boolean halfClosed;
   private Boolean compression;
-  private ScheduledFuture<?> timer;
-
-  // mesh path state, set in start
-  private RoutedCall.Upstream upstream;
-  private Metadata headers;
-  private MethodDescriptor<ReqT, RespT> upstreamMethod;
-  private CallOptions upstreamOptions;
-  private ClusterResilience state;
-  private ClusterCircuitBreaker cb;
-  private CircuitBreakers limits;
-  private RetryPolicy retryPolicy;
-  private RetryDecider decider;
-  private int maxAttempts = 1;
-  private UpstreamHost[] tried;
-  private boolean admitted;
-  /**
-   * A unary call waits for its request (start, message, half-close) before the first attempt:
-   * grpc-java then writes the stream's headers, message and end of stream in one flush to the
-   * event loop, instead of waking it once for the headers and again for the message.
-   */
-  private boolean awaitingRequest;
-  private boolean retrying;
-  private boolean committed;
-  private MeshDeadline meshDeadline; // null: the application's deadline (or none) governs
-  private FaultDecision pendingFault;
+  private boolean awaitingRequest; // a unary call waits for its request before the pipeline runs
+  private RoutedCall routed;
+  private MeshExchange exchange;
+  private UpstreamCall<Head> upstreamCall;
+  private Prepared prepared;
+  private AttemptListener current; // the attempt in flight, before the response commits it
+  private AttemptListener committed; // the attempt whose response goes to the application
+  private MeshDeadline meshDeadline;
+  private boolean meshDeadlineFired;
   private String flags = "";
-  private boolean mirroring; // a unary call on a route with request_mirror_policies
-  private ReqT mirrorMessage;
-  private AttemptHosts hosts; // auto_host_rewrite's state across attempts, made by the first attempt
+  /** The attempt the application's {@link #isReady()} asks; read from the application's thread. */
+  private volatile ClientCall<ReqT, RespT> readyCall;
+  private volatile boolean alwaysReady;
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -124,204 +108,244 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.method = method;
     this.options = options;
     Executor e = options.getExecutor();
-    this.executor = e != null ? e : Runnable::run;
+    this.callExecutor = e != null ? e : Runnable::run;
     this.context = Context.current();
   }
 
   @Override
-  public synchronized void start(Listener<RespT> l, Metadata h) {
-    this.listener = l;
-    if (cancelled != null) {
-      closeLocally(cancelled, new Metadata());
-      return;
-    }
-    GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), h);
-    RoutedCall call = router.route(host, port, view);
-    if (call instanceof RoutedCall.LocalReply reply) {
-      closeLocally(LocalReplies.status(reply), LocalReplies.trailers(reply));
-      return;
-    }
-    if (!(call instanceof RoutedCall.Upstream up)) {
-      direct = true;
-      delegate = endpoints.get(host, port).newCall(method, options.withAuthority(target));
-      delegate.start(l, h);
-      return;
-    }
-    upstream = up;
-    headers = h;
-    upstreamMethod = method;
-    upstreamOptions = options.withAuthority(target);
-    if (up.mutation().changesRequest()) {
-      Edits edits = new Edits(h);
-      up.mutation().applyToRequest(view, edits);
-      if (edits.path != null) {
-        upstreamMethod = method.toBuilder().setFullMethodName(edits.path.substring(1)).build();
+  public void start(Listener<RespT> l, Metadata h) {
+    serial.execute(() -> {
+      listener = l;
+      headers = h;
+      started = true;
+      if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+        alwaysReady = true; // held until the half-close: the message is buffered
       }
-      if (edits.authority != null) {
-        upstreamOptions = options.withAuthority(edits.authority);
+      if (cancelled != null) {
+        closeLocally(cancelled, new Metadata());
+        return;
       }
-    }
-    RoutePolicies policies = up.route().policies();
-    Resilience resilience = router.resilience();
-    state = resilience.cluster(up.cluster());
-    cb = state.circuitBreaker();
-    limits = up.cluster().cluster().resilience().circuitBreakers();
-    retryPolicy = policies.retry();
-    if (retryPolicy != null && method.getType().clientSendsOneMessage()) {
-      decider = resilience.retry(retryPolicy);
-      maxAttempts = Math.min(MAX_ATTEMPTS, 1 + decider.numRetries());
-    }
-    mirroring = !policies.mirrors().isEmpty() && method.getType() == MethodDescriptor.MethodType.UNARY;
-    FaultDecision fault = policies.fault() == null || !policies.fault().injects()
-        ? null : resilience.fault(policies.fault()).decide(view, up.cluster().cluster().name());
-    meshDeadline = MeshDeadline.of(options, context, policies.timeouts());
-    if (meshDeadline != null) {
-      meshDeadline.arm(this::onMeshDeadline);
-    }
-    if (fault == null && method.getType() == MethodDescriptor.MethodType.UNARY) {
-      awaitingRequest = true; // admitted in halfClose, so the attempt starts with the whole request at once
-    } else if (fault == null) {
-      admit();
-    } else if (fault.delays()) {
-      pendingFault = fault;
-      timer = FaultDelays.after(fault.delayMillis(), context.wrap(this::afterFaultDelay));
-    } else {
-      fault.finish();
-      closeLocally(abortStatus(fault), flagged(new Metadata(), fault.responseFlags()));
-    }
+      if (router.ready().isDone()) {
+        begin();
+      } else {
+        router.ready().thenRun(() -> serial.execute(this::begin));
+      }
+    });
   }
 
-  /**
-   * The route's cap ({@link MeshDeadline}) has passed: a fault delay or back-off in progress ends
-   * the call here; an attempt in flight is cancelled, and its listener ends the call with
-   * DEADLINE_EXCEEDED and {@code UT}.
-   */
-  private synchronized void onMeshDeadline() {
+  /** Routes the call: directly to a target the mesh does not know, else into the pipeline. */
+  private void begin() {
     if (closed) {
       return;
     }
-    if (stopWaiting()) {
-      delegate.cancel("max_stream_duration reached", null);
+    GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), headers);
+    routed = router.route(host, port, view);
+    if (routed == RoutedCall.PASS_THROUGH) {
+      direct = endpoints.get(host, port).newCall(method, options.withAuthority(target));
+      readyCall = direct;
+      alwaysReady = false;
+      direct.start(listener, headers);
+      replay(direct);
       return;
     }
-    closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UT)));
+    OutboundListener ol = router.listener(host, port);
+    exchange = new MeshExchange("grpc", view, router, host, port, ol == null ? target : ol.name(), routed,
+        router.chain(routed), serial);
+    exchange.upstreams(this::startUpstream);
+    if (routed instanceof RoutedCall.Upstream up) {
+      meshDeadline = MeshDeadline.of(options, context, up.route().policies().timeouts());
+      if (meshDeadline != null) {
+        meshDeadline.arm(() -> serial.execute(this::onMeshDeadline));
+      }
+    }
+    if (method.getType() == MethodDescriptor.MethodType.UNARY) {
+      exchange.shadowSender(new Shadows());
+      if (!halfClosed) {
+        awaitingRequest = true; // the pipeline runs at the half-close, with the whole request
+        alwaysReady = true;
+        return;
+      }
+    }
+    runPipeline();
   }
 
-  /**
-   * Ends a fault delay or retry back-off in progress (no attempt is then in flight); returns
-   * whether an attempt is in flight instead, for the caller to cancel.
-   */
-  private boolean stopWaiting() {
-    boolean waiting = timer != null;
-    if (waiting) {
-      timer.cancel(false);
-      timer = null;
+  private void runPipeline() {
+    awaitingRequest = false;
+    if (closed) {
+      return;
     }
-    if (pendingFault != null) {
-      pendingFault.finish();
-      pendingFault = null;
+    exchange.run().whenComplete((r, e) -> serial.execute(() -> onResponseHead(r)));
+  }
+
+  /** The route's cap ({@link MeshDeadline}) passed: a committed stream is cancelled, anything else ends now. */
+  private void onMeshDeadline() {
+    if (closed) {
+      return;
     }
-    return !waiting && delegate != null;
+    meshDeadlineFired = true;
+    if (awaitingRequest) {
+      closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.UT));
+      return;
+    }
+    if (committed != null) {
+      committed.call.cancel("max_stream_duration reached", null);
+      return;
+    }
+    exchange.interrupt(LocalResponse.of(504, ResponseFlags.UT, "max_stream_duration reached"));
+  }
+
+  /** The router's work for this call: the attempts over the endpoint channels. */
+  private CompletionStage<ExchangeResponse> startUpstream(MeshExchange ex, RoutedCall.Upstream up) {
+    Prepared p = prepare(up);
+    long deadlineNanos = Long.MAX_VALUE;
+    Deadline app = p.options.getDeadline();
+    if (app != null) {
+      deadlineNanos = System.nanoTime() + app.timeRemaining(TimeUnit.NANOSECONDS);
+    }
+    if (meshDeadline != null) {
+      deadlineNanos = Math.min(deadlineNanos, meshDeadline.deadlineNanos());
+    }
+    io.bowline.runtime.resilience.timeout.Deadline deadline = deadlineNanos == Long.MAX_VALUE
+        ? io.bowline.runtime.resilience.timeout.Deadline.NONE
+        : io.bowline.runtime.resilience.timeout.Deadline.at(deadlineNanos);
+    if (up.route().policies().retry() == null || !method.getType().clientSendsOneMessage()) {
+      keepMessages = false;
+    }
+    Iterable<String> fwd = p.headers.getAll(FORWARDED_HOST_KEY);
+    upstreamCall = new UpstreamCall<>(ex, up, router.resilience(), new Transport(p), deadline,
+        method.getType().clientSendsOneMessage(), MAX_ATTEMPTS, p.options.getAuthority(),
+        fwd == null ? null : String.join(",", fwd));
+    return upstreamCall.start();
+  }
+
+  /** The request as the route and the filters edited it: method (path), options (authority), metadata. */
+  private record Prepared(RoutedCall.Upstream up, MethodDescriptor<?, ?> method, CallOptions options, Metadata headers) {}
+
+  private Prepared prepare(RoutedCall.Upstream up) {
+    if (prepared != null && prepared.up == up) {
+      return prepared;
+    }
+    MethodDescriptor<ReqT, RespT> m = method;
+    CallOptions o = options.withAuthority(target);
+    Metadata h = headers;
+    if (exchange.edits() != null || up.mutation().changesRequest()) {
+      h = new Metadata();
+      h.merge(headers);
+      if (exchange.edits() != null) {
+        Metadata edited = h;
+        exchange.edits().forEach((name, values) -> {
+          Metadata.Key<String> k = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+          edited.removeAll(k);
+          values.forEach(v -> edited.put(k, v));
+        });
+      }
+      if (up.mutation().changesRequest()) {
+        Edits edits = new Edits(h);
+        up.mutation().applyToRequest(exchange, edits);
+        if (edits.path != null) {
+          m = method.toBuilder().setFullMethodName(edits.path.substring(1)).build();
+        }
+        if (edits.authority != null) {
+          o = options.withAuthority(edits.authority);
+        }
+      }
+    }
+    prepared = new Prepared(up, m, o, h);
+    return prepared;
+  }
+
+  /** The router's result: a committed response head goes to the application, or the call ends. */
+  private void onResponseHead(ExchangeResponse r) {
+    if (closed) {
+      return;
+    }
+    String all = ResponseFlags.join(exchange.flags(), r.responseFlags());
+    if (r instanceof UpstreamResponse<?> u && u.response() instanceof MeshClientCall<?, ?>.Head h0) {
+      @SuppressWarnings("unchecked")
+      Head head = (Head) h0;
+      if (head.status == null) { // headers: the stream goes on
+        committed = head.attempt;
+        readyCall = committed.call;
+        flags = all;
+        messages.clear();
+        RequestMutation m = ((RoutedCall.Upstream) exchange.routed()).mutation();
+        if (m.changesResponse()) {
+          m.applyToResponse(new MetadataEditor(head.headers));
+        }
+        exchange.responded(200, -1, all, false);
+        listener.onHeaders(head.headers);
+        return;
+      }
+      Status s = head.status;
+      if (meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
+        s = meshDeadlineStatus();
+        all = ResponseFlags.join(all, ResponseFlags.UT);
+      } else if (s.getCode() == Status.Code.DEADLINE_EXCEEDED && meshDeadlineFired) {
+        all = ResponseFlags.join(all, ResponseFlags.UT);
+      }
+      exchange.responded(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all, false);
+      close(s, flagged(head.trailers, all));
+      return;
+    }
+    LocalResponse local = r instanceof LocalResponse l ? l : LocalResponse.of(r.status(), r.responseFlags(), "");
+    if (cancelled != null) {
+      exchange.responded(499, Status.Code.CANCELLED.value(), all, true);
+      closeLocally(cancelled, new Metadata());
+      return;
+    }
+    Status s = LocalReplies.status(local);
+    exchange.responded(local.status(), s.getCode().value(), all, true);
+    closeLocally(s, flagged(LocalReplies.trailers(local), all));
   }
 
   private static Status meshDeadlineStatus() {
     return Status.DEADLINE_EXCEEDED.withDescription("mesh local reply: max_stream_duration reached (UT)");
   }
 
-  /** Milliseconds left before the application's deadline or the route's cap, whichever is first. */
-  private long callRemainingMillis() {
-    long left = Long.MAX_VALUE;
-    Deadline d = upstreamOptions.getDeadline();
-    if (d != null) {
-      left = d.timeRemaining(TimeUnit.MILLISECONDS);
+  private static Metadata flagged(Metadata trailers, String f) {
+    if (!f.isEmpty()) {
+      trailers.removeAll(FLAGS_KEY);
+      trailers.put(FLAGS_KEY, f);
     }
-    return meshDeadline == null ? left : Math.min(left, meshDeadline.remainingMillis());
+    return trailers;
   }
 
-  private static Status abortStatus(FaultDecision fault) {
-    Status s = fault.grpcStatus() >= 0
-        ? Status.fromCodeValue(fault.grpcStatus()) : Status.fromCode(GrpcStatuses.fromHttp(fault.httpStatus()));
-    return s.isOk() ? s : s.withDescription("fault filter abort");
-  }
-
-  private synchronized void afterFaultDelay() {
-    timer = null;
-    FaultDecision fault = pendingFault;
-    pendingFault = null;
-    if (fault == null || closed) {
-      return;
-    }
-    fault.finish();
-    if (fault.aborts()) {
-      closeLocally(abortStatus(fault), flagged(new Metadata(), fault.responseFlags()));
-      return;
-    }
-    flags = ResponseFlags.DI;
-    admit();
-  }
-
-  private void admit() {
-    if (!cb.tryAcquireRequest(limits)) {
-      closeLocally(Status.UNAVAILABLE.withDescription("mesh local reply: upstream overflow (UO)"),
-          flagged(new Metadata(), ResponseFlags.join(flags, ResponseFlags.UO)));
-      return;
-    }
-    admitted = true;
-    attempt(1);
-  }
-
-  private void attempt(int n) {
-    timer = null;
+  /** Ends the call with a status the mesh made: on the call's executor, never inside the caller's own call into us. */
+  private void closeLocally(Status status, Metadata trailers) {
     if (closed) {
       return;
     }
-    boolean previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
-    if (previousHosts && tried == null) {
-      tried = new UpstreamHost[maxAttempts];
-    }
-    UpstreamHost chosen = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
-        upstream.cluster().balancing().hosts().size(), previousHosts ? tried : null,
-        previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
-    if (chosen == null) {
-      RoutedCall.LocalReply uh = RoutedCall.LocalReply.noHealthyUpstream();
-      closeLocally(LocalReplies.status(uh), flagged(LocalReplies.trailers(uh), flags));
+    closed = true;
+    end();
+    Listener<RespT> l = listener;
+    callExecutor.execute(() -> l.onClose(status, trailers));
+  }
+
+  /** Ends the call with an upstream's status (on the attempt's callback thread). */
+  private void close(Status status, Metadata trailers) {
+    if (closed) {
       return;
     }
-    if (previousHosts) {
-      tried[n - 1] = chosen;
+    closed = true;
+    end();
+    listener.onClose(status, trailers);
+  }
+
+  private void end() {
+    awaitingRequest = false;
+    alwaysReady = false;
+    readyCall = null;
+    messages.clear();
+    if (meshDeadline != null) {
+      meshDeadline.disarm();
     }
-    CallOptions o = upstreamOptions;
-    String forwardedHost = null;
-    if (upstream.mutation().autoHostRewrite()) {
-      if (hosts == null) {
-        RequestMutation m = upstream.mutation();
-        hosts = m.attemptHosts(o.getAuthority(), m.appendsForwardedHost() ? forwardedHost(headers) : null);
-      }
-      hosts.next(chosen.endpoint()); // from what the previous attempt was sent with, as Envoy's router
-      forwardedHost = hosts.forwardedHost();
-      if (!hosts.authority().equals(o.getAuthority())) {
-        o = o.withAuthority(hosts.authority());
-      }
+    if (exchange != null) {
+      exchange.complete();
     }
-    Metadata h = attemptHeaders(n, forwardedHost);
-    if (retryPolicy != null && retryPolicy.perTryTimeout() != null && !retryPolicy.perTryTimeout().isZero()) {
-      Deadline perTry = Deadline.after(retryPolicy.perTryTimeout().toNanos(), TimeUnit.NANOSECONDS);
-      if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
-        o = o.withDeadline(perTry);
-      }
-    }
-    chosen.onRequestStart();
-    ClientCall<ReqT, RespT> c;
-    try {
-      c = endpoints.get(chosen.endpoint().address(), chosen.endpoint().port(),
-          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()).newCall(upstreamMethod, o);
-      delegate = c;
-      c.start(new Attempt(chosen, n), h);
-    } catch (RuntimeException e) {
-      chosen.onRequestEnd();
-      release();
-      throw e;
-    }
+  }
+
+  /** Replays what the application did before the call could start, on {@code c}. */
+  private void replay(ClientCall<ReqT, RespT> c) {
     if (compression != null) {
       c.setMessageCompression(compression);
     }
@@ -331,305 +355,203 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     for (ReqT m : messages) {
       c.sendMessage(m);
     }
+    if (direct != null || !keepMessages) {
+      messages.clear();
+    }
     if (halfClosed) {
       c.halfClose();
     }
-    if (n == 1) {
-      maybeMirror();
+  }
+
+  /** The call that takes the application's calls now, or {@code null} while they are held. */
+  private ClientCall<ReqT, RespT> live() {
+    if (direct != null) {
+      return direct;
     }
-    if (maxAttempts == 1) {
-      messages.clear();
+    if (committed != null) {
+      return committed.call;
     }
+    return current == null ? null : current.call;
+  }
+
+  @Override
+  public void request(int numMessages) {
+    serial.execute(() -> {
+      requested += numMessages;
+      ClientCall<ReqT, RespT> c = live();
+      if (c != null) {
+        c.request(numMessages);
+      }
+    });
+  }
+
+  @Override
+  public void cancel(String message, Throwable cause) {
+    serial.execute(() -> {
+      if (closed || cancelled != null) {
+        return;
+      }
+      cancelled = Status.CANCELLED.withDescription(message).withCause(cause);
+      if (direct != null) {
+        direct.cancel(message, cause);
+      } else if (!started || exchange == null) {
+        if (started) {
+          closeLocally(cancelled, new Metadata());
+        }
+      } else if (committed != null) {
+        committed.call.cancel(message, cause); // its close ends the call
+      } else if (upstreamCall != null) {
+        upstreamCall.cancel();
+      } else {
+        exchange.interrupt(LocalResponse.of(499, "DC", "cancelled"));
+        if (awaitingRequest) {
+          closeLocally(cancelled, new Metadata());
+        }
+      }
+    });
+  }
+
+  @Override
+  public void halfClose() {
+    serial.execute(() -> {
+      halfClosed = true;
+      if (awaitingRequest) {
+        runPipeline();
+        return;
+      }
+      ClientCall<ReqT, RespT> c = live();
+      if (c != null) {
+        c.halfClose();
+      }
+    });
+  }
+
+  @Override
+  public void sendMessage(ReqT message) {
+    serial.execute(() -> {
+      ClientCall<ReqT, RespT> c = live();
+      if (c == null || (keepMessages && committed == null)) {
+        messages.add(message);
+      }
+      if (c != null) {
+        c.sendMessage(message);
+      }
+    });
+  }
+
+  @Override
+  public boolean isReady() {
+    if (alwaysReady) {
+      return true; // the request message is buffered until the half-close: a sender must not wait for onReady
+    }
+    ClientCall<ReqT, RespT> c = readyCall;
+    return c != null && c.isReady();
+  }
+
+  @Override
+  public void setMessageCompression(boolean enabled) {
+    serial.execute(() -> {
+      compression = enabled;
+      ClientCall<ReqT, RespT> c = live();
+      if (c != null) {
+        c.setMessageCompression(enabled);
+      }
+    });
   }
 
   /**
-   * The metadata to start attempt {@code n} with. The first attempt takes the caller's own (as a
-   * direct call would); the client library only replaces its encoding headers in it, which every
-   * attempt sets again. A retry, or an attempt that carries {@code x-envoy-attempt-count}, gets a
-   * copy, so the caller's metadata never holds a count; so does one whose {@code x-forwarded-host}
-   * changes ({@code append_x_forwarded_host} under {@code auto_host_rewrite}).
+   * An attempt's first event for the router: its response headers ({@code status == null}; the
+   * stream goes on) or its close (a trailers-only response or a failure).
    */
-  private Metadata attemptHeaders(int n, String forwardedHost) {
-    boolean count = upstream.route().policies().includeAttemptCount();
-    if (n == 1 && !count && forwardedHost == null) {
-      return headers;
-    }
-    Metadata h = new Metadata();
-    h.merge(headers);
-    if (count) {
-      h.removeAll(ATTEMPT_COUNT_KEY); // Envoy sets the header: the caller's own value is replaced
-      h.put(ATTEMPT_COUNT_KEY, Integer.toString(n));
-    }
-    if (forwardedHost != null) {
-      h.removeAll(FORWARDED_HOST_KEY);
-      h.put(FORWARDED_HOST_KEY, forwardedHost);
-    }
-    return h;
-  }
+  private final class Head {
+    final AttemptListener attempt;
+    final Metadata headers;
+    final Status status;
+    final Metadata trailers;
 
-  /** The caller's {@code x-forwarded-host} values joined, or {@code null}. */
-  private static String forwardedHost(Metadata h) {
-    Iterable<String> values = h.getAll(FORWARDED_HOST_KEY);
-    return values == null ? null : String.join(",", values);
-  }
-
-  /** Sends the shadows once: after the first attempt started (no fault abort) with the request complete. */
-  private void maybeMirror() {
-    if (!mirroring || !halfClosed || mirrorMessage == null) {
-      return;
-    }
-    mirroring = false;
-    GrpcMirror.mirror(router, endpoints, upstream.route().policies().mirrors(), upstreamMethod, headers,
-        upstreamOptions.getAuthority(), upstream.route().policies().includeAttemptCount(), mirrorMessage);
-    mirrorMessage = null;
-  }
-
-  private void release() {
-    if (meshDeadline != null) {
-      meshDeadline.disarm();
-    }
-    if (retrying) {
-      cb.releaseRetry();
-      retrying = false;
-    }
-    if (admitted) {
-      cb.releaseRequest();
-      admitted = false;
+    Head(AttemptListener attempt, Metadata headers, Status status, Metadata trailers) {
+      this.attempt = attempt;
+      this.headers = headers;
+      this.status = status;
+      this.trailers = trailers;
     }
   }
 
-  private static Metadata flagged(Metadata trailers, String f) {
-    if (!f.isEmpty()) {
-      trailers.put(FLAGS_KEY, f);
-    }
-    return trailers;
-  }
+  /** The gRPC transport of the router: one call on the endpoint's pooled channel per attempt. */
+  private final class Transport implements UpstreamTransport<Head> {
+    private final Prepared p;
 
-  private void closeLocally(Status status, Metadata trailers) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    awaitingRequest = false;
-    release();
-    Listener<RespT> l = listener;
-    executor.execute(() -> l.onClose(status, trailers));
-  }
-
-  /** Whether app calls should be held (before the first attempt, between attempts) or replayed later. */
-  private boolean holding() {
-    return !direct && (delegate == null || timer != null);
-  }
-
-  @Override
-  public synchronized void request(int numMessages) {
-    if (direct) {
-      delegate.request(numMessages);
-      return;
-    }
-    requested += numMessages;
-    if (!holding() && delegate != null) {
-      delegate.request(numMessages);
-    }
-  }
-
-  @Override
-  public synchronized void cancel(String message, Throwable cause) {
-    if (direct) {
-      delegate.cancel(message, cause);
-      return;
-    }
-    if (closed || cancelled != null) {
-      return;
-    }
-    cancelled = Status.CANCELLED.withDescription(message).withCause(cause);
-    if (listener == null) {
-      return; // start() will close
-    }
-    if (stopWaiting()) {
-      delegate.cancel(message, cause); // its onClose ends the call (no retry once cancelled)
-      return;
-    }
-    closeLocally(cancelled, new Metadata());
-  }
-
-  @Override
-  public synchronized void halfClose() {
-    if (direct) {
-      delegate.halfClose();
-      return;
-    }
-    halfClosed = true;
-    if (awaitingRequest) {
-      awaitingRequest = false; // still set, so the call is open (closeLocally clears it)
-      admit(); // the first attempt replays start, request, the message and the half-close in one go
-      return;
-    }
-    if (!holding() && delegate != null) {
-      delegate.halfClose();
-      maybeMirror();
-    }
-  }
-
-  @Override
-  public synchronized void sendMessage(ReqT message) {
-    if (direct) {
-      delegate.sendMessage(message);
-      return;
-    }
-    if (mirroring && mirrorMessage == null) {
-      mirrorMessage = message;
-    }
-    boolean hold = holding() || delegate == null;
-    if (hold || (maxAttempts > 1 && !committed)) {
-      messages.add(message);
-    }
-    if (!hold) {
-      delegate.sendMessage(message);
-    }
-  }
-
-  @Override
-  public synchronized boolean isReady() {
-    if (awaitingRequest) {
-      return true; // the request message is buffered until the half-close: a sender must not wait for onReady
-    }
-    return delegate != null && !holding() && delegate.isReady();
-  }
-
-  @Override
-  public synchronized void setMessageCompression(boolean enabled) {
-    if (direct) {
-      delegate.setMessageCompression(enabled);
-      return;
-    }
-    compression = enabled;
-    if (!holding() && delegate != null) {
-      delegate.setMessageCompression(enabled);
-    }
-  }
-
-  /** One attempt's listener: commits on the first response, retries or ends the call on close. */
-  private final class Attempt extends ClientCall.Listener<RespT> {
-    private final UpstreamHost chosen;
-    private final int n;
-    private boolean responded;
-
-    Attempt(UpstreamHost chosen, int n) {
-      this.chosen = chosen;
-      this.n = n;
-    }
-
-    private void commit() {
-      synchronized (MeshClientCall.this) {
-        if (!committed) {
-          committed = true;
-          messages.clear();
-        }
-      }
+    Transport(Prepared p) {
+      this.p = p;
     }
 
     @Override
-    public void onHeaders(Metadata h) {
-      responded = true;
-      commit();
-      if (upstream.mutation().changesResponse()) {
-        upstream.mutation().applyToResponse(new MetadataEditor(h));
+    @SuppressWarnings("unchecked")
+    public InFlight send(UpstreamTransport.Attempt a, Callbacks<Head> callbacks) {
+      CallOptions o = p.options;
+      if (!a.authority().equals(o.getAuthority())) {
+        o = o.withAuthority(a.authority());
       }
-      listener.onHeaders(h);
-    }
-
-    @Override
-    public void onMessage(RespT message) {
-      responded = true;
-      commit();
-      listener.onMessage(message);
-    }
-
-    @Override
-    public void onReady() {
-      listener.onReady();
-    }
-
-    @Override
-    public void onClose(Status status, Metadata trailers) {
-      chosen.onRequestEnd();
-      if (status.getCode() == Status.Code.CANCELLED && meshDeadline != null && meshDeadline.fired()) {
-        status = meshDeadlineStatus(); // cancelled by onMeshDeadline
-      }
-      Outcome outcome = outcome(status, trailers);
-      OutlierDetector od = state.outlier();
-      synchronized (MeshClientCall.this) {
-        if (od != null && cancelled == null && outcome != null) {
-          if (outcome.isResponse()) {
-            od.recordStatus(chosen, outcome.httpStatus());
-          } else {
-            od.recordLocalOriginFailure(chosen);
-          }
+      if (a.perTryTimeoutMillis() > 0) {
+        Deadline perTry = Deadline.after(a.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
+        if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
+          o = o.withDeadline(perTry);
         }
-        boolean retriable = !responded && !committed && cancelled == null && !closed && decider != null
-            && outcome != null && decider.retriable(outcome);
-        String end = "";
-        if (retriable) {
-          if (n < maxAttempts && retryNext(status)) {
-            return;
-          }
-          end = ResponseFlags.URX;
-        }
-        closed = true;
-        release();
-        String all = ResponseFlags.join(flags, end);
-        if (outcome == Outcome.PER_TRY_TIMEOUT
-            || (status.getCode() == Status.Code.DEADLINE_EXCEEDED && meshDeadline != null && meshDeadline.fired())) {
-          all = ResponseFlags.join(all, ResponseFlags.UT);
-        }
-        listener.onClose(status, flagged(trailers, all));
       }
-    }
-
-    /** Schedules the next attempt after the back-off; false when the retry budget or deadline forbids it. */
-    private boolean retryNext(Status status) {
-      if (retrying) {
-        cb.releaseRetry();
-        retrying = false;
-      }
-      if (!cb.tryAcquireRetry(limits)) {
-        return false;
-      }
-      retrying = true;
-      long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
-      if (callRemainingMillis() <= wait) {
-        return false;
-      }
-      int next = n + 1;
-      timer = FaultDelays.after(wait, context.wrap(() -> {
-        synchronized (MeshClientCall.this) {
-          try {
-            attempt(next);
-          } catch (RuntimeException e) {
-            closeLocally(Status.INTERNAL.withDescription("mesh retry failed to start").withCause(e), new Metadata());
-          }
-        }
-      }));
-      return true;
+      ClientCall<ReqT, RespT> c = endpoints.get(a.host().endpoint().address(), a.host().endpoint().port(),
+          a.connectTimeoutMillis()).newCall((MethodDescriptor<ReqT, RespT>) p.method, o);
+      AttemptListener attempt = new AttemptListener(c, callbacks);
+      current = attempt;
+      readyCall = c;
+      alwaysReady = false;
+      c.start(attempt, attemptHeaders(a));
+      replay(c);
+      return () -> c.cancel("mesh: attempt cancelled", null);
     }
 
     /**
-     * The attempt's outcome: a trailers-only response carries the gRPC status (Envoy retries on it,
-     * spec §4.2); a status the client library made up from a transport failure (it has a cause) is
-     * a reset or connect failure; a per-try deadline is {@code PER_TRY_TIMEOUT}.
+     * The metadata to start an attempt with. The first attempt takes the caller's own (as a direct
+     * call would); a retry, or an attempt that carries {@code x-envoy-attempt-count} or a changed
+     * {@code x-forwarded-host}, gets a copy, so the caller's metadata never holds them.
      */
-    private Outcome outcome(Status status, Metadata trailers) {
-      Status.Code code = status.getCode();
-      if (code == Status.Code.DEADLINE_EXCEEDED && !responded && (meshDeadline == null || !meshDeadline.fired())) {
-        Deadline d = upstreamOptions.getDeadline();
+    private Metadata attemptHeaders(UpstreamTransport.Attempt a) {
+      if (a.number() == 1 && !a.attemptCount() && a.forwardedHost() == null) {
+        return p.headers;
+      }
+      Metadata h = new Metadata();
+      h.merge(p.headers);
+      if (a.attemptCount()) {
+        h.removeAll(ATTEMPT_COUNT_KEY); // Envoy sets the header: the caller's own value is replaced
+        h.put(ATTEMPT_COUNT_KEY, Integer.toString(a.number()));
+      }
+      if (a.forwardedHost() != null) {
+        h.removeAll(FORWARDED_HOST_KEY);
+        h.put(FORWARDED_HOST_KEY, a.forwardedHost());
+      }
+      return h;
+    }
+
+    /**
+     * A trailers-only response carries the gRPC status (Envoy retries on it, spec §4.2); a status
+     * the client library made up from a transport failure (it has a cause) is a reset or connect
+     * failure; a per-try deadline is {@code PER_TRY_TIMEOUT}.
+     */
+    @Override
+    public Outcome outcome(Head head) {
+      if (head.status == null) {
+        return Outcome.response(200, -1, Outcome.Headers.NONE);
+      }
+      Status.Code code = head.status.getCode();
+      if (code == Status.Code.DEADLINE_EXCEEDED && !meshDeadlineFired) {
+        Deadline d = p.options.getDeadline();
         if (d == null || !d.isExpired()) {
           return Outcome.PER_TRY_TIMEOUT;
         }
       }
-      if (status.getCause() != null && !responded) {
-        return isConnectFailure(status.getCause()) ? Outcome.CONNECT_FAILURE : Outcome.RESET;
+      if (head.status.getCause() != null) {
+        return isConnectFailure(head.status.getCause()) ? Outcome.CONNECT_FAILURE : Outcome.RESET;
       }
+      Metadata trailers = head.trailers;
       Outcome.Headers lookup = name -> {
         if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
           return null;
@@ -638,6 +560,13 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         return values == null ? null : String.join(",", values);
       };
       return Outcome.response(GrpcStatuses.toHttp(code), code.value(), lookup);
+    }
+
+    @Override
+    public void discard(Head head) {
+      if (head.status == null) {
+        head.attempt.call.cancel("mesh: response discarded", null);
+      }
     }
   }
 
@@ -648,6 +577,111 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
     }
     return false;
+  }
+
+  /** One attempt's listener: its events run on the call's scheduler. */
+  private final class AttemptListener extends ClientCall.Listener<RespT> {
+    final ClientCall<ReqT, RespT> call;
+    private final UpstreamTransport.Callbacks<Head> callbacks;
+    private boolean responded;
+
+    AttemptListener(ClientCall<ReqT, RespT> call, UpstreamTransport.Callbacks<Head> callbacks) {
+      this.call = call;
+      this.callbacks = callbacks;
+    }
+
+    @Override
+    public void onHeaders(Metadata h) {
+      serial.execute(() -> {
+        if (!responded) {
+          responded = true;
+          if (current == this) {
+            current = null;
+          }
+          callbacks.onResponse(new Head(this, h, null, null), false);
+        }
+      });
+    }
+
+    @Override
+    public void onMessage(RespT message) {
+      serial.execute(() -> {
+        if (committed == this && !closed) {
+          if (exchange.observed() && message instanceof MessageLite m) {
+            exchange.addResponseBodyBytes(m.getSerializedSize());
+          }
+          listener.onMessage(message);
+        }
+      });
+    }
+
+    @Override
+    public void onReady() {
+      serial.execute(() -> {
+        if ((committed == this || current == this) && !closed) {
+          listener.onReady();
+        }
+      });
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      serial.execute(() -> {
+        if (!responded) {
+          responded = true;
+          if (current == this) {
+            current = null;
+          }
+          callbacks.onResponse(new Head(this, null, status, trailers), true);
+          return;
+        }
+        if (committed != this) {
+          return;
+        }
+        Status s = status;
+        String all = flags;
+        if (meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
+          s = meshDeadlineStatus();
+          all = ResponseFlags.join(all, ResponseFlags.UT);
+        } else if (meshDeadlineFired && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          all = ResponseFlags.join(all, ResponseFlags.UT);
+        }
+        upstreamCall.streamEnded(Outcome.response(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(),
+            Outcome.Headers.NONE));
+        exchange.closed(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all);
+        close(s, flagged(trailers, all));
+      });
+    }
+  }
+
+  /** Shadows of a unary call, sent with its request message from a mirror thread. */
+  private final class Shadows implements ShadowSender {
+    // taken on the call's scheduler when the mirror filter asks for the authority, before any hand-off
+    private Prepared request;
+    private ReqT message;
+
+    @Override
+    public String authority() {
+      if (!(exchange.routed() instanceof RoutedCall.Upstream up)) {
+        return target;
+      }
+      request = prepare(up);
+      message = messages.isEmpty() ? null : messages.get(0);
+      return request.options.getAuthority();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Sent send(UpstreamHost h, String authority, boolean attemptCount, long remainingNanos,
+        long connectTimeoutMillis) {
+      return GrpcShadows.send(endpoints, h, (MethodDescriptor<ReqT, RespT>) request.method, request.headers,
+          authority, attemptCount, message, remainingNanos, connectTimeoutMillis);
+    }
+
+    @Override
+    public boolean connectFailure(Exception failure) {
+      return false; // grpc-java's channel backs off an unreachable endpoint itself
+    }
   }
 
   /** Request edits: headers go into the metadata, path and authority are kept for the call. */

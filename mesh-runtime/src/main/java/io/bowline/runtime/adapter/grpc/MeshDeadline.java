@@ -79,6 +79,11 @@ final class MeshDeadline {
     return fired;
   }
 
+  /** The {@code System.nanoTime()} at which the cap passes. */
+  long deadlineNanos() {
+    return deadlineNanos;
+  }
+
   /** Milliseconds left, 0 once passed. */
   long remainingMillis() {
     return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
