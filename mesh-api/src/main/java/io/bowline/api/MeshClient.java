@@ -126,8 +126,8 @@ public interface MeshClient extends AutoCloseable {
 
     /**
      * Adds an HTTP filter to every routed call's chain, after those added before it. The chain
-     * runs Envoy's fault filter first, then these filters in order, then request mirroring and
-     * the router ({@link HttpFilter}).
+     * runs these filters in order, then Envoy's fault filter, request mirroring and the router
+     * ({@link HttpFilter}).
      */
     public Builder filter(HttpFilter filter) {
       filters.add(Objects.requireNonNull(filter, "filter"));

@@ -6,9 +6,10 @@ import java.util.concurrent.CompletionStage;
  * An HTTP filter of the mesh's exchange pipeline: Envoy's HTTP filter model in Java's shape (a
  * Finagle {@code Filter}, an OkHttp {@code Interceptor} that may be asynchronous). Every outbound
  * call the mesh routes, OkHttp and gRPC alike, runs through one chain per route, compiled once per
- * configuration: {@code envoy.filters.http.fault} → the filters registered on
- * {@code MeshClient.builder().filter(...)}, in order → request mirroring →
- * {@code envoy.filters.http.router}, which sends the attempts.
+ * configuration: the filters registered on {@code MeshClient.builder().filter(...)}, in order →
+ * {@code envoy.filters.http.fault} → request mirroring → {@code envoy.filters.http.router}, which
+ * sends the attempts. Registered filters come first so that they see every request and every
+ * response, the mesh's local replies (fault aborts, {@code NR}, {@code UO}, {@code UH}) included.
  *
  * <p>A filter sees the {@link Exchange}: it may edit the request headers (the route is chosen again
  * when it does, as Envoy's {@code clearRouteCache}), read the route and cluster, register

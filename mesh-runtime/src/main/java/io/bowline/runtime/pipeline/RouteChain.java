@@ -7,8 +7,10 @@ import io.bowline.runtime.resilience.retry.RetryDecider;
 
 /**
  * One route's compiled pipeline, made once per configuration snapshot: its filter chain
- * ({@code envoy.filters.http.fault} when the route injects faults → the user's filters → request
- * mirroring when it mirrors → {@code envoy.filters.http.router}) and the compiled forms of its
+ * (the user's filters → {@code envoy.filters.http.fault} when the route injects faults → request
+ * mirroring when it mirrors → {@code envoy.filters.http.router}; the user's filters come first, as
+ * in the design's pipeline, so that they see and may edit every request and see every local reply,
+ * fault aborts included) and the compiled forms of its
  * policies that the filters use.
  *
  * @param route the route, or {@code null} for the chain of requests no route matched

@@ -48,10 +48,10 @@ public final class RouteChains {
     RoutePolicies p = route.policies();
     boolean faults = p.fault() != null && p.fault().injects();
     List<HttpFilter> f = new ArrayList<>(userFilters.size() + 3);
+    f.addAll(userFilters);
     if (faults) {
       f.add(builtIns.fault());
     }
-    f.addAll(userFilters);
     if (!p.mirrors().isEmpty()) {
       f.add(builtIns.mirror());
     }
