@@ -11,7 +11,8 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * Network interceptor enforcing an attempt's {@link ExchangeDeadline} on the exchange. Until the
+ * The mesh's network interceptor: hides from OkHttp's follow-ups what the mesh follows up itself
+ * ({@link FollowUps}), and enforces an attempt's {@link ExchangeDeadline} on the exchange. Until the
  * response headers arrive, the {@link DeadlineWatchdog} closes the connection's socket at the
  * deadline (an application interceptor cannot reach the exchange, and cancelling the call would
  * end it instead of letting the attempt loop retry or answer 504); the attempt then fails with a
@@ -31,6 +32,11 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
+    Response response = bounded(chain);
+    return chain.request().tag(FollowUps.MeshAttempt.class) == null ? response : FollowUps.hide(response);
+  }
+
+  private Response bounded(Chain chain) throws IOException {
     ExchangeDeadline d = chain.request().tag(ExchangeDeadline.class);
     Connection connection = chain.connection();
     if (d == null || connection == null) {

@@ -85,11 +85,34 @@ public final class MeshInterceptor implements Interceptor {
     if (!router.ready().isDone()) {
       awaitConfiguration(request);
     }
+    Response response = exchange(chain, request);
+    if (response == null) {
+      return chain.proceed(request); // not a mesh destination: OkHttp follows up as it does
+    }
+    for (int followUps = 0; ; followUps++) {
+      // OkHttp's follow-ups of a routed exchange are the mesh's: each is a new routed exchange
+      Request next = FollowUps.next(chain, response, followUps);
+      if (next == null) {
+        return response;
+      }
+      Response prior = response.newBuilder().body(ResponseBody.create(new byte[0], null)).build();
+      response.close();
+      Response r = exchange(chain, next);
+      boolean routed = r != null;
+      response = (routed ? r : chain.proceed(next)).newBuilder().priorResponse(prior).build();
+      if (!routed) {
+        return response; // OkHttp has followed up on it already
+      }
+    }
+  }
+
+  /** One routed exchange, or {@code null} when the mesh does not know the destination. */
+  private Response exchange(Chain chain, Request request) throws IOException {
     HttpUrl url = request.url();
     OkHttpMeshRequest view = new OkHttpMeshRequest(request);
     RoutedCall routed = router.route(url.host(), url.port(), view);
     if (routed == RoutedCall.PASS_THROUGH) {
-      return chain.proceed(request);
+      return null;
     }
     OutboundListener listener = router.listener(url.host(), url.port());
     CallerThreadScheduler scheduler = new CallerThreadScheduler();

@@ -95,6 +95,7 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     if (attempt.attemptCount()) {
       b.header(ATTEMPT_COUNT, Integer.toString(attempt.number()));
     }
+    b.tag(FollowUps.MeshAttempt.class, FollowUps.MeshAttempt.INSTANCE);
     Interceptor.Chain c = chain;
     long connectMs = attemptTimeoutMillis > 0 ? Math.min(connectTimeoutMillis, attemptTimeoutMillis) : connectTimeoutMillis;
     ExchangeDeadline limits = http1 ? http1Limits(c, attemptTimeoutMillis) : http2Limits(c, attemptTimeoutMillis);
@@ -121,7 +122,7 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
       c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
     }
     try {
-      return c.proceed(r);
+      return FollowUps.restore(c.proceed(r));
     } catch (IOException e) {
       if (limits != null && limits.expired() && !(e instanceof SocketTimeoutException)) {
         throw limits.timeout(e);
