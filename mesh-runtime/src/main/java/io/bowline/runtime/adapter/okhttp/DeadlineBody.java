@@ -2,12 +2,10 @@ package io.bowline.runtime.adapter.okhttp;
 
 import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
 import java.io.IOException;
-import okhttp3.MediaType;
 import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * A response body whose socket reads are bounded on the {@link DeadlineWatchdog}: each read may
@@ -17,10 +15,7 @@ import okio.Okio;
  * read timeout) and per body (a deadline), without waking a thread on each read. Nothing is armed
  * between reads, so a body that has arrived can still be read after the deadline, as with okio.
  */
-final class DeadlineBody extends ResponseBody {
-  private final ResponseBody body;
-  private final BufferedSource source;
-
+final class DeadlineBody extends WrappedBody {
   /**
    * @param body the exchange's body
    * @param closer closes the exchange's socket and marks {@code deadline} expired
@@ -28,23 +23,7 @@ final class DeadlineBody extends ResponseBody {
    * @param readTimeoutNanos how long one read may block, or {@link ExchangeDeadline#NONE}
    */
   DeadlineBody(ResponseBody body, Runnable closer, ExchangeDeadline deadline, long readTimeoutNanos) {
-    this.body = body;
-    this.source = Okio.buffer(new BoundedReads(body.source(), body.contentLength(), closer, deadline, readTimeoutNanos));
-  }
-
-  @Override
-  public MediaType contentType() {
-    return body.contentType();
-  }
-
-  @Override
-  public long contentLength() {
-    return body.contentLength();
-  }
-
-  @Override
-  public BufferedSource source() {
-    return source;
+    super(body, new BoundedReads(body.source(), body.contentLength(), closer, deadline, readTimeoutNanos));
   }
 
   /** Arms the watchdog around each read of the underlying source. */

@@ -32,7 +32,6 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 import okio.Buffer;
 import okio.ForwardingSource;
-import okio.Okio;
 
 /**
  * The OkHttp adapter's entry: an application interceptor that runs each call whose
@@ -290,13 +289,9 @@ public final class MeshInterceptor implements Interceptor {
   }
 
   /** A response body that counts its bytes and completes the exchange when read to the end or closed. */
-  private static final class ObservedBody extends ResponseBody {
-    private final ResponseBody body;
-    private final okio.BufferedSource source;
-
+  private static final class ObservedBody extends WrappedBody {
     ObservedBody(ResponseBody body, MeshExchange ex) {
-      this.body = body;
-      this.source = Okio.buffer(new ForwardingSource(body.source()) {
+      super(body, new ForwardingSource(body.source()) {
         @Override
         public long read(Buffer sink, long byteCount) throws IOException {
           long n = super.read(sink, byteCount);
@@ -317,21 +312,6 @@ public final class MeshInterceptor implements Interceptor {
           }
         }
       });
-    }
-
-    @Override
-    public MediaType contentType() {
-      return body.contentType();
-    }
-
-    @Override
-    public long contentLength() {
-      return body.contentLength();
-    }
-
-    @Override
-    public okio.BufferedSource source() {
-      return source;
     }
   }
 
