@@ -1,6 +1,5 @@
 package io.bowline.runtime.adapter.grpc;
 
-import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.filter.mirror.ShadowSender;
 import io.bowline.runtime.lb.UpstreamHost;
@@ -8,16 +7,13 @@ import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.resilience.Outcome;
 import io.bowline.runtime.resilience.ResponseFlags;
 import io.bowline.runtime.router.SerialScheduler;
 import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
-import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.routing.RequestEditor;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
-import com.google.protobuf.MessageLite;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -55,7 +51,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   static final int MAX_ATTEMPTS = 5;
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
   static final Metadata.Key<String> ATTEMPT_COUNT_KEY = Metadata.Key.of(ATTEMPT_COUNT, Metadata.ASCII_STRING_MARSHALLER);
-  private static final Metadata.Key<String> FORWARDED_HOST_KEY =
+  static final Metadata.Key<String> FORWARDED_HOST_KEY =
       Metadata.Key.of(RequestMutation.FORWARDED_HOST_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> FLAGS_KEY =
       Metadata.Key.of(LocalReplies.RESPONSE_FLAGS, Metadata.ASCII_STRING_MARSHALLER);
@@ -64,20 +60,20 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private final String host;
   private final int port;
   private final OutboundRouter router;
-  private final EndpointChannels endpoints;
+  final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
   private final Executor callExecutor;
   private final Context context;
-  private final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
+  final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
       TimeUnit.NANOSECONDS.toMillis(nanos), task));
 
   // everything below is read and written on the serial scheduler only
-  private Listener<RespT> listener;
+  Listener<RespT> listener;
   private Metadata headers;
   private ClientCall<ReqT, RespT> direct; // a target the mesh does not know
   private boolean started;
-  private boolean closed;
+  boolean closed;
   private Status cancelled;
   private int requested;
   private final List<ReqT> messages = new ArrayList<>(1);
@@ -86,17 +82,17 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   private Boolean compression;
   private boolean awaitingRequest; // a unary call waits for its request before the pipeline runs
   private RoutedCall routed;
-  private MeshExchange exchange;
-  private UpstreamCall<Head> upstreamCall;
+  MeshExchange exchange;
+  UpstreamCall<GrpcTransport<ReqT, RespT>.Head> upstreamCall;
   private Prepared prepared;
-  private AttemptListener current; // the attempt in flight, before the response commits it
-  private AttemptListener committed; // the attempt whose response goes to the application
+  GrpcTransport<ReqT, RespT>.AttemptListener current; // the attempt in flight, before the response commits it
+  GrpcTransport<ReqT, RespT>.AttemptListener committed; // the attempt whose response goes to the application
   private MeshDeadline meshDeadline;
-  private boolean meshDeadlineFired;
-  private String flags = "";
+  boolean meshDeadlineFired;
+  String flags = "";
   /** The attempt the application's {@link #isReady()} asks; read from the application's thread. */
-  private volatile ClientCall<ReqT, RespT> readyCall;
-  private volatile boolean alwaysReady;
+  volatile ClientCall<ReqT, RespT> readyCall;
+  volatile boolean alwaysReady;
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
       MethodDescriptor<ReqT, RespT> method, CallOptions options) {
@@ -212,14 +208,14 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       keepMessages = false;
     }
     Iterable<String> fwd = p.headers.getAll(FORWARDED_HOST_KEY);
-    upstreamCall = new UpstreamCall<>(ex, up, router.resilience(), new Transport(p), deadline,
+    upstreamCall = new UpstreamCall<>(ex, up, router.resilience(), new GrpcTransport<>(this, p), deadline,
         method.getType().clientSendsOneMessage(), MAX_ATTEMPTS, p.options.getAuthority(),
         fwd == null ? null : String.join(",", fwd));
     return upstreamCall.start();
   }
 
   /** The request as the route and the filters edited it: method (path), options (authority), metadata. */
-  private record Prepared(RoutedCall.Upstream up, MethodDescriptor<?, ?> method, CallOptions options, Metadata headers) {}
+  record Prepared(RoutedCall.Upstream up, MethodDescriptor<?, ?> method, CallOptions options, Metadata headers) {}
 
   private Prepared prepare(RoutedCall.Upstream up) {
     if (prepared != null && prepared.up == up) {
@@ -260,9 +256,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       return;
     }
     String all = ResponseFlags.join(exchange.flags(), r.responseFlags());
-    if (r instanceof UpstreamResponse<?> u && u.response() instanceof MeshClientCall<?, ?>.Head h0) {
+    if (r instanceof UpstreamResponse<?> u && u.response() instanceof GrpcTransport<?, ?>.Head h0) {
       @SuppressWarnings("unchecked")
-      Head head = (Head) h0;
+      GrpcTransport<ReqT, RespT>.Head head = (GrpcTransport<ReqT, RespT>.Head) h0;
       if (head.status == null) { // headers: the stream goes on
         committed = head.attempt;
         readyCall = committed.call;
@@ -298,11 +294,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     closeLocally(s, flagged(LocalReplies.trailers(local), all));
   }
 
-  private static Status meshDeadlineStatus() {
+  static Status meshDeadlineStatus() {
     return Status.DEADLINE_EXCEEDED.withDescription("mesh local reply: max_stream_duration reached (UT)");
   }
 
-  private static Metadata flagged(Metadata trailers, String f) {
+  static Metadata flagged(Metadata trailers, String f) {
     if (!f.isEmpty()) {
       trailers.removeAll(FLAGS_KEY);
       trailers.put(FLAGS_KEY, f);
@@ -322,7 +318,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   /** Ends the call with an upstream's status (on the attempt's callback thread). */
-  private void close(Status status, Metadata trailers) {
+  void close(Status status, Metadata trailers) {
     if (closed) {
       return;
     }
@@ -345,7 +341,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   /** Replays what the application did before the call could start, on {@code c}. */
-  private void replay(ClientCall<ReqT, RespT> c) {
+  void replay(ClientCall<ReqT, RespT> c) {
     if (compression != null) {
       c.setMessageCompression(compression);
     }
@@ -457,201 +453,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         c.setMessageCompression(enabled);
       }
     });
-  }
-
-  /**
-   * An attempt's first event for the router: its response headers ({@code status == null}; the
-   * stream goes on) or its close (a trailers-only response or a failure).
-   */
-  private final class Head {
-    final AttemptListener attempt;
-    final Metadata headers;
-    final Status status;
-    final Metadata trailers;
-
-    Head(AttemptListener attempt, Metadata headers, Status status, Metadata trailers) {
-      this.attempt = attempt;
-      this.headers = headers;
-      this.status = status;
-      this.trailers = trailers;
-    }
-  }
-
-  /** The gRPC transport of the router: one call on the endpoint's pooled channel per attempt. */
-  private final class Transport implements UpstreamTransport<Head> {
-    private final Prepared p;
-
-    Transport(Prepared p) {
-      this.p = p;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public InFlight send(UpstreamTransport.Attempt a, Callbacks<Head> callbacks) {
-      CallOptions o = p.options;
-      if (!a.authority().equals(o.getAuthority())) {
-        o = o.withAuthority(a.authority());
-      }
-      if (a.perTryTimeoutMillis() > 0) {
-        Deadline perTry = Deadline.after(a.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
-        if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
-          o = o.withDeadline(perTry);
-        }
-      }
-      ClientCall<ReqT, RespT> c = endpoints.get(a.host().endpoint().address(), a.host().endpoint().port(),
-          a.connectTimeoutMillis()).newCall((MethodDescriptor<ReqT, RespT>) p.method, o);
-      AttemptListener attempt = new AttemptListener(c, callbacks);
-      current = attempt;
-      readyCall = c;
-      alwaysReady = false;
-      c.start(attempt, attemptHeaders(a));
-      replay(c);
-      return () -> c.cancel("mesh: attempt cancelled", null);
-    }
-
-    /**
-     * The metadata to start an attempt with. The first attempt takes the caller's own (as a direct
-     * call would); a retry, or an attempt that carries {@code x-envoy-attempt-count} or a changed
-     * {@code x-forwarded-host}, gets a copy, so the caller's metadata never holds them.
-     */
-    private Metadata attemptHeaders(UpstreamTransport.Attempt a) {
-      if (a.number() == 1 && !a.attemptCount() && a.forwardedHost() == null) {
-        return p.headers;
-      }
-      Metadata h = new Metadata();
-      h.merge(p.headers);
-      if (a.attemptCount()) {
-        h.removeAll(ATTEMPT_COUNT_KEY); // Envoy sets the header: the caller's own value is replaced
-        h.put(ATTEMPT_COUNT_KEY, Integer.toString(a.number()));
-      }
-      if (a.forwardedHost() != null) {
-        h.removeAll(FORWARDED_HOST_KEY);
-        h.put(FORWARDED_HOST_KEY, a.forwardedHost());
-      }
-      return h;
-    }
-
-    /**
-     * A trailers-only response carries the gRPC status (Envoy retries on it, spec §4.2); a status
-     * the client library made up from a transport failure (it has a cause) is a reset or connect
-     * failure; a per-try deadline is {@code PER_TRY_TIMEOUT}.
-     */
-    @Override
-    public Outcome outcome(Head head) {
-      if (head.status == null) {
-        return Outcome.response(200, -1, Outcome.Headers.NONE);
-      }
-      Status.Code code = head.status.getCode();
-      if (code == Status.Code.DEADLINE_EXCEEDED && !meshDeadlineFired) {
-        Deadline d = p.options.getDeadline();
-        if (d == null || !d.isExpired()) {
-          return Outcome.PER_TRY_TIMEOUT;
-        }
-      }
-      if (head.status.getCause() != null) {
-        return isConnectFailure(head.status.getCause()) ? Outcome.CONNECT_FAILURE : Outcome.RESET;
-      }
-      Metadata trailers = head.trailers;
-      Outcome.Headers lookup = name -> {
-        if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-          return null;
-        }
-        Iterable<String> values = trailers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
-        return values == null ? null : String.join(",", values);
-      };
-      return Outcome.response(GrpcStatuses.toHttp(code), code.value(), lookup);
-    }
-
-    @Override
-    public void discard(Head head) {
-      if (head.status == null) {
-        head.attempt.call.cancel("mesh: response discarded", null);
-      }
-    }
-  }
-
-  private static boolean isConnectFailure(Throwable cause) {
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** One attempt's listener: its events run on the call's scheduler. */
-  private final class AttemptListener extends ClientCall.Listener<RespT> {
-    final ClientCall<ReqT, RespT> call;
-    private final UpstreamTransport.Callbacks<Head> callbacks;
-    private boolean responded;
-
-    AttemptListener(ClientCall<ReqT, RespT> call, UpstreamTransport.Callbacks<Head> callbacks) {
-      this.call = call;
-      this.callbacks = callbacks;
-    }
-
-    @Override
-    public void onHeaders(Metadata h) {
-      serial.execute(() -> {
-        if (!responded) {
-          responded = true;
-          if (current == this) {
-            current = null;
-          }
-          callbacks.onResponse(new Head(this, h, null, null), false);
-        }
-      });
-    }
-
-    @Override
-    public void onMessage(RespT message) {
-      serial.execute(() -> {
-        if (committed == this && !closed) {
-          if (exchange.observed() && message instanceof MessageLite m) {
-            exchange.addResponseBodyBytes(m.getSerializedSize());
-          }
-          listener.onMessage(message);
-        }
-      });
-    }
-
-    @Override
-    public void onReady() {
-      serial.execute(() -> {
-        if ((committed == this || current == this) && !closed) {
-          listener.onReady();
-        }
-      });
-    }
-
-    @Override
-    public void onClose(Status status, Metadata trailers) {
-      serial.execute(() -> {
-        if (!responded) {
-          responded = true;
-          if (current == this) {
-            current = null;
-          }
-          callbacks.onResponse(new Head(this, null, status, trailers), true);
-          return;
-        }
-        if (committed != this) {
-          return;
-        }
-        Status s = status;
-        String all = flags;
-        if (meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
-          s = meshDeadlineStatus();
-          all = ResponseFlags.join(all, ResponseFlags.UT);
-        } else if (meshDeadlineFired && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-          all = ResponseFlags.join(all, ResponseFlags.UT);
-        }
-        upstreamCall.streamEnded(Outcome.response(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(),
-            Outcome.Headers.NONE));
-        exchange.closed(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all);
-        close(s, flagged(trailers, all));
-      });
-    }
   }
 
   /** Shadows of a unary call, sent with its request message from a mirror thread. */
