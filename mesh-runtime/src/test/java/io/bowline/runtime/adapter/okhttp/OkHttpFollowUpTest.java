@@ -150,4 +150,28 @@ class OkHttpFollowUpTest {
     assertThat(a.getRequestCount()).isEqualTo(1);
     assertThat(b.getRequestCount()).isEqualTo(1);
   }
+
+  @Test
+  void theCallersInterceptorsAndResponseSeeTheRequestItMadeNotTheEndpoint() throws Exception {
+    a.enqueue(new MockResponse.Builder().body("ok").build());
+    b.enqueue(new MockResponse.Builder().body("ok").build());
+    List<String> seen = new CopyOnWriteArrayList<>();
+    OkHttpClient client = mesh.okHttp(new OkHttpClient.Builder().addInterceptor(chain -> {
+      Response r = chain.proceed(chain.request());
+      seen.add(r.request().url().toString());
+      return r;
+    })).build();
+    try (Response r = client.newCall(new Request.Builder().url("http://reviews:9080/reviews/0").build()).execute()) {
+      assertThat(r.request().url().toString()).isEqualTo("http://reviews:9080/reviews/0");
+    }
+    assertThat(seen).containsExactly("http://reviews:9080/reviews/0");
+  }
+
+  @Test
+  void installingTheMeshTwiceOnOneBuilderIsANoOp() {
+    OkHttpClient.Builder builder = new OkHttpClient.Builder();
+    assertThat(mesh.okHttp(mesh.okHttp(builder))).isSameAs(builder);
+    assertThat(builder.interceptors()).hasSize(1);
+    assertThat(builder.networkInterceptors()).hasSize(1);
+  }
 }
