@@ -131,7 +131,16 @@ public final class MeshExchange implements Exchange {
         if (e != this) {
           throw new IllegalArgumentException("filter " + f.name() + " proceeded with another exchange");
         }
-        return proceed(index + 1);
+        // the rest of the chain runs on the exchange's scheduler, whichever thread the filter continues from
+        CompletableFuture<ExchangeResponse> rest = new CompletableFuture<>();
+        scheduler.execute(() -> proceed(index + 1).whenComplete((r, x) -> {
+          if (x != null) {
+            rest.completeExceptionally(x);
+          } else {
+            rest.complete(r);
+          }
+        }));
+        return rest;
       });
       if (s == null) {
         return localReply(500, "mesh filter " + f.name() + " returned no response");

@@ -1,21 +1,24 @@
 package io.bowline.runtime.router;
 
 import java.io.InterruptedIOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A {@link CallScheduler} for a blocking call: every task runs on the caller's own thread, which
  * waits in {@link #runUntil} for the exchange to end (grpc-java's {@code ThreadlessExecutor}). Delays
- * (fault delays, retry back-off) are waits of that thread; no other thread is involved. Tasks may
- * only be submitted from the caller's thread.
+ * (fault delays, retry back-off) are waits of that thread; no other thread is involved unless a
+ * filter continues from one of its own, whose work then comes back to the caller's thread through
+ * {@link #execute}. Only tasks on the caller's thread may {@link #schedule}.
  */
 public final class CallerThreadScheduler implements CallScheduler {
-  private final ArrayDeque<Runnable> ready = new ArrayDeque<>(4);
-  private List<Timed> timed; // rare: fault delays and back-off
+  private final Thread owner = Thread.currentThread();
+  private final Queue<Runnable> ready = new ConcurrentLinkedQueue<>();
+  private List<Timed> timed; // rare: fault delays and back-off; the caller's thread only
 
   private static final class Timed implements Cancellable {
     final long dueNanos;
@@ -36,6 +39,9 @@ public final class CallerThreadScheduler implements CallScheduler {
   @Override
   public void execute(Runnable task) {
     ready.add(task);
+    if (Thread.currentThread() != owner) {
+      LockSupport.unpark(owner);
+    }
   }
 
   @Override
@@ -53,9 +59,9 @@ public final class CallerThreadScheduler implements CallScheduler {
    *
    * @throws InterruptedIOException if the thread is interrupted while it waits (the wait ends; the
    *     interrupt flag is set again)
-   * @throws IllegalStateException if nothing is left to run and {@code done} is still pending
    */
   public void runUntil(CompletableFuture<?> done) throws InterruptedIOException {
+    boolean wakeOnDone = false;
     while (true) {
       Runnable r;
       while ((r = ready.poll()) != null) {
@@ -65,21 +71,26 @@ public final class CallerThreadScheduler implements CallScheduler {
         return;
       }
       Timed next = earliest();
-      if (next == null) {
-        throw new IllegalStateException("exchange stalled: no task left and no result");
-      }
-      long wait;
-      while ((wait = next.dueNanos - System.nanoTime()) > 0 && !next.cancelled) {
-        LockSupport.parkNanos(this, wait);
+      long wait = next == null ? Long.MAX_VALUE : next.dueNanos - System.nanoTime();
+      if (wait > 0) {
+        if (!wakeOnDone) { // a filter completes the exchange from a thread of its own
+          wakeOnDone = true;
+          done.whenComplete((v, e) -> LockSupport.unpark(owner));
+          continue;
+        }
+        if (wait == Long.MAX_VALUE) {
+          LockSupport.park(this);
+        } else {
+          LockSupport.parkNanos(this, wait);
+        }
         if (Thread.interrupted()) {
           Thread.currentThread().interrupt();
           throw new InterruptedIOException("interrupted while the mesh delayed the call (fault delay or retry back-off)");
         }
+        continue;
       }
       timed.remove(next);
-      if (!next.cancelled) {
-        next.task.run();
-      }
+      next.task.run();
     }
   }
 

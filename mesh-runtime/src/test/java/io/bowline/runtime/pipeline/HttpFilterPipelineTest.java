@@ -208,4 +208,29 @@ class HttpFilterPipelineTest {
         "grpc 503 [UH] local attempts=0 timed",
         "grpc 404 [NR] local attempts=0 timed");
   }
+
+  @Test
+  void aFilterMayContinueFromAThreadOfItsOwnOnBothAdapters() throws Exception {
+    HttpFilter later = (exchange, next) -> java.util.concurrent.CompletableFuture
+        .runAsync(() -> { }, java.util.concurrent.CompletableFuture.delayedExecutor(20, java.util.concurrent.TimeUnit.MILLISECONDS))
+        .thenCompose(ignored -> {
+          exchange.setHeader("x-filter", "later");
+          return next.proceed(exchange);
+        });
+    try (MeshClient async = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
+        .filter(later).filter(recorder).build()) {
+      async.awaitReady(Duration.ofSeconds(10));
+      OkHttpClient client = async.okHttp(new OkHttpClient.Builder()).build();
+      assertThat(okHttp(client, "retry")).isEqualTo("200 a");
+      Channel ch = ClientInterceptors.intercept(async.grpcChannel("echo:9090"), MetadataUtils.newAttachHeadersInterceptor(retry()));
+      assertThat(new String(ClientCalls.blockingUnaryCall(ch, UNARY, CallOptions.DEFAULT, new byte[] {1}))).isEqualTo("g");
+    }
+    assertThat(recorder.completions).containsExactly("http 200 [] upstream attempts=1 timed", "grpc 200 [] upstream attempts=1 timed");
+  }
+
+  private static Metadata retry() {
+    Metadata h = new Metadata();
+    h.put(Metadata.Key.of("x-case", Metadata.ASCII_STRING_MARSHALLER), "retry");
+    return h;
+  }
 }
