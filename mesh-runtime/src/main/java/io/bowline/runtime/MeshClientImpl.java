@@ -53,6 +53,7 @@ final class MeshClientImpl implements MeshClient {
   private final EndpointChannels grpcEndpoints = new EndpointChannels();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
   private boolean closed;
+  private volatile boolean closedFlag; // read by the initial-fetch timer's callback
 
   /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
   MeshClientImpl(MeshSettings settings) {
@@ -71,7 +72,7 @@ final class MeshClientImpl implements MeshClient {
     Duration wait = settings.initialFetchTimeout();
     if (!wait.isZero()) {
       ready.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
-        if (!received) {
+        if (!received && !closedFlag) {
           log.warn("no configuration received yet from {} after the initial fetch timeout ({}): calls proceed "
               + "without mesh routing; mesh service names get a local 503 (UH) until a configuration arrives",
               feed.describe(), wait);
@@ -207,6 +208,8 @@ final class MeshClientImpl implements MeshClient {
       return;
     }
     closed = true;
+    closedFlag = true;
+    ready.complete(null); // calls still held go on (the endpoint channels are closing) and the timer is done
     unwatch.run();
     feed.close();
     grpcEndpoints.close();

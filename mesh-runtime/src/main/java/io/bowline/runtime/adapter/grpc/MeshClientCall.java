@@ -137,7 +137,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), headers);
     routed = router.route(host, port, view);
     if (routed == RoutedCall.PASS_THROUGH) {
-      direct = endpoints.get(host, port).newCall(method, options.withAuthority(target));
+      try {
+        direct = endpoints.get(host, port).newCall(method, options.withAuthority(target));
+      } catch (IllegalStateException e) { // the mesh client was closed while the call was held
+        closeLocally(Status.UNAVAILABLE.withDescription("mesh client closed").withCause(e), new Metadata());
+        return;
+      }
       readyCall = direct;
       alwaysReady = false;
       direct.start(listener, headers);
