@@ -126,6 +126,9 @@ public final class MeshExchange implements Exchange {
       return result; // the router filter ends every chain; not reached
     }
     HttpFilter f = filters[index];
+    if (index == filters.length - 1) {
+      return startRouter(); // the router filter ends every chain: it never fails its stage
+    }
     try {
       CompletionStage<ExchangeResponse> s = f.filter(this, e -> {
         if (e != this) {
@@ -257,6 +260,11 @@ public final class MeshExchange implements Exchange {
     return flags;
   }
 
+  /** Records that {@code n} upstream attempts were made (nobody observes them one by one). */
+  public void attemptsMade(int n) {
+    attempts = n;
+  }
+
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
     attempts = attempt.number();
@@ -285,7 +293,9 @@ public final class MeshExchange implements Exchange {
     this.grpcStatus = grpc;
     this.flags = responseFlags;
     this.localResponse = local;
-    this.headersNanos = System.nanoTime() - startNanos;
+    if (completeObservers != null) {
+      this.headersNanos = System.nanoTime() - startNanos;
+    }
   }
 
   /** Records the gRPC status the call closed with (and its attributed HTTP status). */
@@ -311,8 +321,8 @@ public final class MeshExchange implements Exchange {
       return;
     }
     completed = true;
-    durationNanos = System.nanoTime() - startNanos;
     if (completeObservers != null) {
+      durationNanos = System.nanoTime() - startNanos;
       for (Consumer<Exchange> o : completeObservers) {
         try {
           o.accept(this);

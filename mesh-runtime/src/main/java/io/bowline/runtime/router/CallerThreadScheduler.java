@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class CallerThreadScheduler implements CallScheduler {
   private final Thread owner = Thread.currentThread();
-  private final Queue<Runnable> ready = new ConcurrentLinkedQueue<>();
+  private final java.util.ArrayDeque<Runnable> own = new java.util.ArrayDeque<>(4); // the caller's thread only
+  private final Queue<Runnable> ready = new ConcurrentLinkedQueue<>(); // from other threads
   private List<Timed> timed; // rare: fault delays and back-off; the caller's thread only
 
   private static final class Timed implements Cancellable {
@@ -38,10 +39,12 @@ public final class CallerThreadScheduler implements CallScheduler {
 
   @Override
   public void execute(Runnable task) {
-    ready.add(task);
-    if (Thread.currentThread() != owner) {
-      LockSupport.unpark(owner);
+    if (Thread.currentThread() == owner) {
+      own.add(task);
+      return;
     }
+    ready.add(task);
+    LockSupport.unpark(owner);
   }
 
   @Override
@@ -64,7 +67,7 @@ public final class CallerThreadScheduler implements CallScheduler {
     boolean wakeOnDone = false;
     while (true) {
       Runnable r;
-      while ((r = ready.poll()) != null) {
+      while ((r = own.poll()) != null || (r = ready.poll()) != null) {
         r.run();
       }
       if (done.isDone()) {

@@ -177,11 +177,12 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   private final class Token implements UpstreamTransport.Callbacks<R> {
     final int n;
     final UpstreamHost host;
-    final long startNanos = System.nanoTime();
+    final long startNanos;
 
     Token(int n, UpstreamHost host) {
       this.n = n;
       this.host = host;
+      this.startNanos = exchange.observed() ? System.nanoTime() : 0;
     }
 
     @Override
@@ -248,7 +249,9 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       return;
     }
     if (outcome == null || cancelled) {
-      exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), 0, "cancelled", System.nanoTime() - t.startNanos));
+      if (exchange.observed()) {
+        exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), 0, "cancelled", System.nanoTime() - t.startNanos));
+      }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
@@ -269,6 +272,10 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   }
 
   private void observe(Token t, Outcome outcome) {
+    if (!exchange.observed()) {
+      exchange.attemptsMade(t.n);
+      return;
+    }
     exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), outcome.isResponse() ? outcome.httpStatus() : 0,
         failureName(outcome.kind()), System.nanoTime() - t.startNanos));
   }

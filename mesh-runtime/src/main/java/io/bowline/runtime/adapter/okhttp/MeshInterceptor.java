@@ -113,10 +113,9 @@ public final class MeshInterceptor implements Interceptor {
     if (routed == RoutedCall.PASS_THROUGH) {
       return null;
     }
-    OutboundListener listener = router.listener(url.host(), url.port());
     CallerThreadScheduler scheduler = new CallerThreadScheduler();
-    MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(),
-        listener == null ? url.host() + ":" + url.port() : listener.name(), routed, router.chain(routed), scheduler);
+    MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
+        routed, router.chain(routed), scheduler);
     Call call = new Call(chain, request, view, ex);
     ex.upstreams(call);
     RequestBody body = request.body();
@@ -139,6 +138,14 @@ public final class MeshInterceptor implements Interceptor {
       throw new IOException("mesh pipeline failed for " + url, e); // the result future never fails
     }
     return call.respond(r);
+  }
+
+  private String listenerName(RoutedCall routed, HttpUrl url) {
+    if (routed instanceof RoutedCall.Upstream up) {
+      return up.listenerName();
+    }
+    OutboundListener listener = router.listener(url.host(), url.port());
+    return listener == null ? url.host() + ":" + url.port() : listener.name();
   }
 
   private void awaitConfiguration(Request request) throws IOException {
