@@ -42,7 +42,7 @@ public final class MeshExchange implements Exchange {
   private final String listenerName;
   private final CallScheduler scheduler;
   private final long startNanos = System.nanoTime();
-  private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
+  private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
   private RoutedCall routed;
   private HeaderEdits edits;
@@ -114,6 +114,17 @@ public final class MeshExchange implements Exchange {
 
   /** Runs the chain; the returned future completes with the response head (never exceptionally). */
   public CompletableFuture<ExchangeResponse> run() {
+    if (chain.filters().length == 1) { // the router alone: its result is the exchange's
+      CompletionStage<ExchangeResponse> s = startRouter();
+      if (result == null && s instanceof CompletableFuture<ExchangeResponse> f) {
+        result = f;
+        return f;
+      }
+      result();
+      s.whenComplete((r, e) -> finish(r, e, null));
+      return result;
+    }
+    result();
     CompletionStage<ExchangeResponse> s = proceed(0);
     s.whenComplete((r, e) -> finish(r, e, null));
     return result;
@@ -181,8 +192,11 @@ public final class MeshExchange implements Exchange {
     return CompletableFuture.completedFuture(LocalResponse.of(RoutedCall.LocalReply.NO_ROUTE));
   }
 
-  /** The result, once {@link #run()} was called. */
+  /** The exchange's result: completes with the response head (never exceptionally). */
   public CompletableFuture<ExchangeResponse> result() {
+    if (result == null) {
+      result = new CompletableFuture<>();
+    }
     return result;
   }
 
@@ -234,7 +248,7 @@ public final class MeshExchange implements Exchange {
    * the exchange answers {@code reply}; attempts in progress are handed the interruption.
    */
   public void interrupt(LocalResponse reply) {
-    if (result.isDone()) {
+    if (result().isDone()) {
       return;
     }
     if (timer != null) {

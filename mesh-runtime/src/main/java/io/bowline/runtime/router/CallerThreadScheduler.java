@@ -17,8 +17,10 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class CallerThreadScheduler implements CallScheduler {
   private final Thread owner = Thread.currentThread();
-  private final java.util.ArrayDeque<Runnable> own = new java.util.ArrayDeque<>(4); // the caller's thread only
-  private final Queue<Runnable> ready = new ConcurrentLinkedQueue<>(); // from other threads
+  // the caller's own tasks: a call usually has one (the attempt's result), kept without a queue
+  private Runnable next;
+  private java.util.ArrayDeque<Runnable> more;
+  private volatile Queue<Runnable> foreign; // tasks from other threads, made on the first
   private List<Timed> timed; // rare: fault delays and back-off; the caller's thread only
 
   private static final class Timed implements Cancellable {
@@ -40,11 +42,38 @@ public final class CallerThreadScheduler implements CallScheduler {
   @Override
   public void execute(Runnable task) {
     if (Thread.currentThread() == owner) {
-      own.add(task);
+      if (next == null) {
+        next = task;
+      } else {
+        if (more == null) {
+          more = new java.util.ArrayDeque<>(4);
+        }
+        more.add(task);
+      }
       return;
     }
-    ready.add(task);
+    Queue<Runnable> q = foreign;
+    if (q == null) {
+      synchronized (this) {
+        if (foreign == null) {
+          foreign = new ConcurrentLinkedQueue<>();
+        }
+        q = foreign;
+      }
+    }
+    q.add(task);
     LockSupport.unpark(owner);
+  }
+
+  /** The next task to run now, or {@code null}. */
+  private Runnable poll() {
+    Runnable r = next;
+    if (r != null) {
+      next = more == null ? null : more.poll();
+      return r;
+    }
+    Queue<Runnable> q = foreign;
+    return q == null ? null : q.poll();
   }
 
   @Override
@@ -67,7 +96,7 @@ public final class CallerThreadScheduler implements CallScheduler {
     boolean wakeOnDone = false;
     while (true) {
       Runnable r;
-      while ((r = own.poll()) != null || (r = ready.poll()) != null) {
+      while ((r = poll()) != null) {
         r.run();
       }
       if (done.isDone()) {
