@@ -13,10 +13,26 @@ import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.config.RouteTimeouts;
 import io.bowline.runtime.lb.ClusterLoadBalancing;
 import io.bowline.runtime.lb.UpstreamHost;
-import io.bowline.runtime.resilience.AttemptLoop;
+import io.bowline.api.MeshRequest;
+import io.bowline.api.config.PathMatcher;
+import io.bowline.api.config.Route;
+import io.bowline.api.config.RouteAction;
+import io.bowline.api.config.RouteMatch;
+import io.bowline.api.config.HeaderMutations;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.RouteChain;
+import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.resilience.Outcome;
 import io.bowline.runtime.resilience.Resilience;
+import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.router.CallerThreadScheduler;
+import io.bowline.runtime.router.RouterFilter;
+import io.bowline.runtime.router.UpstreamCall;
+import io.bowline.runtime.router.UpstreamTransport;
+import io.bowline.runtime.routing.HashPolicies;
+import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import java.time.Duration;
 import java.util.List;
@@ -34,9 +50,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * P6: the success path of one upstream call through the resilience core — circuit-breaker
- * admission and release, host pick (ejection check), retry policy evaluation, route timeout
- * (15 s deadline) and outlier accounting — against the bare call (pick a host, count it, send) as
+ * P6: the success path of one upstream call through the exchange pipeline's router
+ * ({@link UpstreamCall} on a caller-thread scheduler, as the OkHttp adapter runs it) — the
+ * exchange, circuit-breaker admission and release, host pick (ejection check), retry policy
+ * evaluation, route timeout (15 s deadline) and outlier accounting — against the bare call (pick a
+ * host, count it, send) as
  * baseline. The transport answers at once with a shared response, so only the mesh's overhead is
  * measured. Run with {@code -prof gc} for B/op.
  */
@@ -50,23 +68,48 @@ public class ResiliencePathBenchmark {
   private static final Object RESPONSE = new Object();
   private static final Outcome OK = Outcome.response(200, -1, Outcome.Headers.NONE);
 
+  private static final MeshRequest REQUEST = new MeshRequest() {
+    @Override
+    public String authority() {
+      return "svc:80";
+    }
+
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String path() {
+      return "/";
+    }
+
+    @Override
+    public String scheme() {
+      return "http";
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return List.of();
+    }
+  };
+
   private ClusterEntry cluster;
   private RoutePolicies policies;
-  private AttemptLoop<Object> loop;
-  private final AttemptLoop.Transport<Object> transport = new AttemptLoop.Transport<>() {
+  private Resilience resilience;
+  private RoutedCall.Upstream upstream;
+  private RouteChain chain;
+  private final UpstreamTransport<Object> transport = new UpstreamTransport<>() {
     @Override
-    public Object send(UpstreamHost host, int attempt, long attemptTimeoutMillis) {
-      return RESPONSE;
+    public InFlight send(Attempt attempt, Callbacks<Object> callbacks) {
+      callbacks.onResponse(RESPONSE, true);
+      return () -> { };
     }
 
     @Override
-    public Outcome classify(Object response) {
+    public Outcome outcome(Object response) {
       return OK;
-    }
-
-    @Override
-    public Outcome classify(Exception failure) {
-      return Outcome.RESET;
     }
 
     @Override
@@ -87,12 +130,21 @@ public class ResiliencePathBenchmark {
     RetryPolicy retry = new RetryPolicy(Set.of("5xx", "connect-failure"), 2, null, Set.of(), List.of(),
         Duration.ofMillis(25), Duration.ofMillis(250), true, 5);
     policies = new RoutePolicies(new RouteTimeouts(Duration.ofSeconds(15), null, null), retry, List.of(), null, true);
-    loop = new AttemptLoop<>(new Resilience());
+    resilience = new Resilience();
+    Route route = new Route("r", new RouteMatch(new PathMatcher.Prefix("/"), true, List.of()),
+        new RouteAction.ToCluster("c", RouteAction.ForwardOptions.NONE), HeaderMutations.NONE, policies);
+    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH);
+    chain = new RouteChain(route, new HttpFilter[] {RouterFilter.INSTANCE}, null, new RetryDecider(retry));
   }
 
   @Benchmark
   public Object resilientCall() throws Exception {
-    return loop.run(cluster, policies, true, Deadline.after(Deadline.of(policies.timeouts())), transport);
+    CallerThreadScheduler scheduler = new CallerThreadScheduler();
+    MeshExchange ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, scheduler);
+    ex.upstreams((e, up) -> new UpstreamCall<>(e, up, resilience, transport,
+        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
+    scheduler.runUntil(ex.run());
+    return ex.result().join();
   }
 
   @Benchmark
@@ -100,9 +152,8 @@ public class ResiliencePathBenchmark {
     UpstreamHost host = cluster.balancing().balancer().pick();
     host.onRequestStart();
     try {
-      Object r = transport.send(host, 1, 0);
-      transport.classify(r);
-      return r;
+      transport.outcome(RESPONSE);
+      return RESPONSE;
     } finally {
       host.onRequestEnd();
     }

@@ -1,9 +1,11 @@
 package io.bowline.api;
 
 import io.bowline.api.config.LocalityEndpoints;
+import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.spi.MeshRuntimeProvider;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -111,8 +113,22 @@ public interface MeshClient extends AutoCloseable {
     private List<String> xdsServers = List.of();
     private final Set<String> serverFeatures = new LinkedHashSet<>();
     private LocalityEndpoints.Locality locality;
+    private final List<HttpFilter> filters = new ArrayList<>();
 
     Builder() {}
+
+    /**
+     * Adds an HTTP filter to every routed call's chain, after those added before it. The chain
+     * runs these filters in order, then Envoy's fault filter, request mirroring and the router
+     * ({@link HttpFilter}).
+     *
+     * @param filter the filter; it must not block (on a gRPC call it runs on a caller or transport thread)
+     * @return this builder
+     */
+    public Builder filter(HttpFilter filter) {
+      filters.add(Objects.requireNonNull(filter, "filter"));
+      return this;
+    }
 
     /**
      * The workload's name and Kubernetes namespace. The namespace resolves short host names
@@ -347,7 +363,8 @@ public interface MeshClient extends AutoCloseable {
           meterRegistry,
           deltaXds,
           staticConfig,
-          new XdsOverrides(xdsServers, serverFeatures, locality));
+          new XdsOverrides(xdsServers, serverFeatures, locality),
+          filters);
     }
 
     private static boolean bootstrapInEnvironment() {

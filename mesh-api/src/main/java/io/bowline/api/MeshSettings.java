@@ -1,7 +1,9 @@
 package io.bowline.api;
 
+import io.bowline.api.filter.HttpFilter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Everything {@link MeshClient.Builder} collected, handed to the runtime.
@@ -23,6 +25,7 @@ import java.time.Duration;
  *     {@code null}
  * @param xdsOverrides several servers, server features and locality set on the builder; never
  *     {@code null} ({@link XdsOverrides#NONE})
+ * @param filters the HTTP filters registered on the builder, in order; never {@code null}
  */
 public record MeshSettings(
     Workload workload,
@@ -35,7 +38,8 @@ public record MeshSettings(
     Object meterRegistry,
     Boolean deltaXds,
     Path staticConfig,
-    XdsOverrides xdsOverrides) {
+    XdsOverrides xdsOverrides,
+    List<HttpFilter> filters) {
 
   /**
    * Checks the components.
@@ -57,11 +61,13 @@ public record MeshSettings(
    *     null}
    * @param xdsOverrides several servers, server features and locality set on the builder; never {@code null}
    *     ({@link XdsOverrides#NONE})
+   * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
    */
   public MeshSettings {
     if (xdsOverrides == null) {
       xdsOverrides = XdsOverrides.NONE;
     }
+    filters = filters == null ? List.of() : List.copyOf(filters);
   }
 
   /**
@@ -87,7 +93,7 @@ public record MeshSettings(
       Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
       Path staticConfig) {
     this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
-        meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE);
+        meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE, List.of());
   }
 
   /**

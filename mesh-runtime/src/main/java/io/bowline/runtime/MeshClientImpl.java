@@ -3,12 +3,12 @@ package io.bowline.runtime;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
-import io.bowline.runtime.grpc.EndpointChannels;
-import io.bowline.runtime.grpc.MeshChannel;
+import io.bowline.runtime.adapter.grpc.EndpointChannels;
+import io.bowline.runtime.adapter.grpc.MeshChannel;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
+import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
 import io.bowline.runtime.lifecycle.SharedRuntime;
-import io.bowline.runtime.okhttp.MeshInterceptor;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,18 +48,24 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final Object compileLock = new Object();
   private XdsResources lastResources;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
+  /** Completes at the first complete configuration, or when the initial-fetch timer fires. */
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private volatile boolean received;
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final EndpointChannels grpcEndpoints = new EndpointChannels();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
   private boolean closed;
+  private volatile boolean closedFlag; // read by the initial-fetch timer's callback
 
   /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
     try {
       this.setup = MeshSetup.resolve(settings);
-      this.router = new OutboundRouter(this::snapshotForCall, setup.sourceAddress());
+      this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
+          settings.filters());
+      router.builtIns(BuiltInFilters::new);
       MeterRegistry registry = registry(settings.meterRegistry());
       router.resilience().bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
@@ -66,9 +73,42 @@ final class MeshClientImpl implements RuntimeMeshClient {
           ? new StaticFeed(settings.staticConfig())
           : new XdsFeed(setup.xds(), registry);
       this.unwatch = feed.watch(this::onResources);
+      Duration wait = settings.initialFetchTimeout();
+      if (!wait.isZero()) {
+        ready.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
+          if (!received && !closedFlag) {
+            log.warn("no configuration received yet from {} after the initial fetch timeout ({}): calls proceed "
+                + "without mesh routing; mesh service names get a local 503 (UH) until a configuration arrives",
+                feed.describe(), wait);
+          }
+        });
+      }
     } catch (RuntimeException | Error e) {
       runtime.close();
       throw e;
+    }
+  }
+
+  /** The data path's view of this client's configuration. */
+  private final class Snapshots implements OutboundRouter.Snapshots {
+    @Override
+    public MeshSnapshot current() {
+      return snapshot;
+    }
+
+    @Override
+    public CompletableFuture<Void> ready() {
+      return ready;
+    }
+
+    @Override
+    public boolean received() {
+      return received;
+    }
+
+    @Override
+    public String source() {
+      return feed.describe();
     }
   }
 
@@ -104,7 +144,12 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The first config is complete once xDS finished its first fetch and every DNS cluster was resolved once. */
   private void recompile() {
     snapshot = compiler.compile(lastResources, dns.assignments());
+    received = true;
     if (lastResources.complete() && dns.settled()) {
+      if (firstConfig.getCount() > 0) {
+        log.info("first configuration applied from {}", feed.describe());
+      }
+      ready.complete(null); // before awaitReady() returns: a call made then is not held
       firstConfig.countDown();
     }
     for (Runnable listener : configListeners) {
@@ -120,20 +165,6 @@ final class MeshClientImpl implements RuntimeMeshClient {
   public Runnable onConfigUpdate(Runnable listener) {
     configListeners.add(Objects.requireNonNull(listener, "listener"));
     return () -> configListeners.remove(listener);
-  }
-
-  /** The snapshot for a call: waits (up to the initial fetch timeout) for the first config. */
-  MeshSnapshot snapshotForCall() {
-    MeshSnapshot s = snapshot;
-    if (s.complete() || firstConfig.getCount() == 0) {
-      return s;
-    }
-    try {
-      firstConfig.await(settings.initialFetchTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return snapshot;
   }
 
   @Override
@@ -178,6 +209,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       return;
     }
     closed = true;
+    closedFlag = true;
+    ready.complete(null); // calls still held go on (the endpoint channels are closing) and the timer is done
     unwatch.run();
     feed.close();
     grpcEndpoints.close();

@@ -1,46 +1,96 @@
 package io.bowline.runtime.pipeline;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.resilience.Resilience;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RouteDecision;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.OutboundListener;
-import java.util.function.Supplier;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
- * The transport-agnostic part of an outbound call: listener by {@code host:port}, virtual host
- * and route by the request, cluster by the route (weighted pick). Every adapter goes through here,
- * so OkHttp and gRPC make the same decisions. Reads one snapshot per call; no locks.
+ * The transport-agnostic entry of an outbound call: listener by {@code host:port}, virtual host
+ * and route by the request, cluster by the route (weighted pick), and the route's compiled
+ * {@link RouteChain}. Every adapter goes through here, so OkHttp and gRPC make the same decisions.
+ * Reads one snapshot per call; no locks.
+ *
+ * <p>Before the first configuration, {@link #ready()} is pending: adapters hold calls until it
+ * completes (a blocking adapter waits, an asynchronous one continues when it does). It completes
+ * when the first complete configuration arrives, or when the client's initial-fetch timer fires:
+ * from then on calls proceed at once, and while no configuration has been received, hosts the
+ * mesh does not know pass through and Kubernetes service names get a local 503 {@code UH} that
+ * says so.
  */
 public final class OutboundRouter {
-  private final Supplier<MeshSnapshot> snapshots;
-  private final String sourceAddress;
-  private final io.bowline.runtime.resilience.Resilience resilience = new io.bowline.runtime.resilience.Resilience();
 
-  /** @param snapshots the current snapshot (may wait for the first configuration) */
-  public OutboundRouter(Supplier<MeshSnapshot> snapshots) {
-    this(snapshots, null);
+  /** The client's configuration as the data path reads it. */
+  public interface Snapshots {
+    /** The current snapshot; never waits. */
+    MeshSnapshot current();
+
+    /** Completes when calls may proceed: first configuration applied, or the initial-fetch timer fired. */
+    CompletableFuture<Void> ready();
+
+    /** Whether any configuration has been received. */
+    boolean received();
+
+    /** The configuration source, for messages, e.g. {@code xDS server localhost:15010}. */
+    String source();
   }
 
+  private final Snapshots snapshots;
+  private final String sourceAddress;
+  private final String clusterDomain;
+  private final Resilience resilience = new Resilience();
+  private final List<HttpFilter> filters;
+  private Function<OutboundRouter, RouteChains.BuiltIns> builtIns;
+  private volatile Compiled compiled;
+
+  private record Compiled(MeshSnapshot snapshot, RouteChains chains) {}
+
   /**
-   * @param snapshots the current snapshot (may wait for the first configuration)
+   * @param snapshots the client's configuration
    * @param sourceAddress this workload's IP, hashed by {@code connection_properties.source_ip}
    *     hash policies; {@code null} if unknown (such policies then yield nothing)
+   * @param clusterDomain the Kubernetes cluster domain ({@code cluster.local}), for the names that
+   *     are mesh services while no configuration has arrived
+   * @param filters the user's filters, in order
    */
-  public OutboundRouter(Supplier<MeshSnapshot> snapshots, String sourceAddress) {
+  public OutboundRouter(Snapshots snapshots, String sourceAddress, String clusterDomain, List<HttpFilter> filters) {
     this.snapshots = snapshots;
     this.sourceAddress = sourceAddress;
+    this.clusterDomain = clusterDomain;
+    this.filters = List.copyOf(filters);
+  }
+
+  /** Sets the built-in filters (fault, mirror, router), made for this router. Call once, before any call. */
+  public void builtIns(Function<OutboundRouter, RouteChains.BuiltIns> make) {
+    this.builtIns = make;
   }
 
   /** Live resilience state (circuit breakers, outlier detection) shared by every adapter of this client. */
-  public io.bowline.runtime.resilience.Resilience resilience() {
+  public Resilience resilience() {
     return resilience;
+  }
+
+  /** Completes when calls may proceed (see the class comment). */
+  public CompletableFuture<Void> ready() {
+    return snapshots.ready();
   }
 
   /** A cluster of the current snapshot by name (e.g. a mirror target), or {@code null}. */
   public ClusterEntry cluster(String name) {
-    return snapshots.get().cluster(name);
+    return snapshots.current().cluster(name);
+  }
+
+  /** The listener that matches {@code host:port}, or {@code null} when the mesh does not know it. */
+  public OutboundListener listener(String host, int port) {
+    return snapshots.current().listener(host, port);
   }
 
   /**
@@ -52,9 +102,13 @@ public final class OutboundRouter {
    * @return never {@code null}
    */
   public RoutedCall route(String host, int port, MeshRequest request) {
-    MeshSnapshot snapshot = snapshots.get();
+    MeshSnapshot snapshot = snapshots.current();
     OutboundListener listener = snapshot.listener(host, port);
     if (listener == null) {
+      if (!snapshots.received() && meshService(host)) {
+        return new RoutedCall.LocalReply(503, "UH", "no configuration received yet from " + snapshots.source()
+            + ": no listener " + host + ":" + port);
+      }
       return RoutedCall.PASS_THROUGH;
     }
     if (listener.routes() == null) {
@@ -73,5 +127,28 @@ public final class OutboundRouter {
     }
     return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(),
         HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress));
+  }
+
+  /** The compiled chain for a decision ({@link RoutedCall.Upstream}'s route, else the no-route chain). */
+  public RouteChain chain(RoutedCall call) {
+    MeshSnapshot s = snapshots.current();
+    Compiled c = compiled;
+    if (c == null || c.snapshot != s) {
+      c = new Compiled(s, new RouteChains(filters, builtIns.apply(this)));
+      compiled = c;
+    }
+    return c.chains.of(call instanceof RoutedCall.Upstream up ? up.route() : null);
+  }
+
+  /**
+   * Whether {@code host} names a Kubernetes service: {@code name.namespace.svc[.domain]}, or a
+   * single label other than {@code localhost} (a short service name).
+   */
+  boolean meshService(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.endsWith(".svc") || h.endsWith(".svc." + clusterDomain)) {
+      return true;
+    }
+    return h.indexOf('.') < 0 && h.indexOf(':') < 0 && !h.equals("localhost");
   }
 }

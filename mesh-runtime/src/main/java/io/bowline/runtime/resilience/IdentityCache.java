@@ -7,19 +7,19 @@ import java.util.function.Function;
  * A small lock-free cache keyed by object identity (for compiled forms of immutable config
  * records). Collisions overwrite; a miss recomputes. No allocation on a hit.
  */
-final class IdentityCache<K, V> {
+public final class IdentityCache<K, V> {
   private record Entry<K, V>(K key, V value) {}
 
   private final AtomicReferenceArray<Entry<K, V>> slots;
   private final int mask;
 
   /** @param sizePowerOfTwo number of slots, a power of two */
-  IdentityCache(int sizePowerOfTwo) {
+  public IdentityCache(int sizePowerOfTwo) {
     this.slots = new AtomicReferenceArray<>(sizePowerOfTwo);
     this.mask = sizePowerOfTwo - 1;
   }
 
-  V get(K key, Function<? super K, ? extends V> compute) {
+  public V get(K key, Function<? super K, ? extends V> compute) {
     int i = System.identityHashCode(key) & mask;
     Entry<K, V> e = slots.get(i);
     if (e != null && e.key == key) {

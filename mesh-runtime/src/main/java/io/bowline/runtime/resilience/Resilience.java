@@ -1,26 +1,20 @@
 package io.bowline.runtime.resilience;
 
-import io.bowline.api.config.FaultPolicy;
-import io.bowline.api.config.RetryPolicy;
-import io.bowline.runtime.resilience.fault.FaultInjector;
 import io.bowline.runtime.resilience.mirror.MirrorExecutor;
 import io.bowline.runtime.resilience.mirror.MirrorMetrics;
-import io.bowline.runtime.resilience.retry.RetryDecider;
 import io.bowline.runtime.snapshot.ClusterEntry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The resilience state of one mesh client: per-cluster circuit breakers and outlier detectors
- * (by cluster name, surviving config updates), compiled retry and fault policies, and the
- * mirror executor. One per {@code MeshClient}; shared by all its adapters.
+ * (by cluster name, surviving config updates) and the mirror executor. Compiled retry and fault
+ * policies live in each snapshot's route chains ({@code pipeline.RouteChain}). One per {@code MeshClient}; shared by all its adapters.
  */
 public final class Resilience implements AutoCloseable {
   private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
   /** Snapshot entry → its cluster's state, already refreshed to that entry: one identity probe per call. */
   private final IdentityCache<ClusterEntry, ClusterResilience> byEntry = new IdentityCache<>(256);
-  private final IdentityCache<RetryPolicy, RetryDecider> retries = new IdentityCache<>(256);
-  private final IdentityCache<FaultPolicy, FaultInjector> faults = new IdentityCache<>(64);
   private final MirrorMetrics mirrorMetrics = new MirrorMetrics();
   private volatile MirrorExecutor mirrors;
   /**
@@ -47,16 +41,6 @@ public final class Resilience implements AutoCloseable {
   /** The state of a cluster by name, or {@code null} if no call has used it yet. */
   public ClusterResilience cluster(String name) {
     return clusters.get(name);
-  }
-
-  /** The compiled form of a retry policy. */
-  public RetryDecider retry(RetryPolicy policy) {
-    return retries.get(policy, RetryDecider::new);
-  }
-
-  /** The compiled form of a fault policy. */
-  public FaultInjector fault(FaultPolicy policy) {
-    return faults.get(policy, FaultInjector::new);
   }
 
   /**

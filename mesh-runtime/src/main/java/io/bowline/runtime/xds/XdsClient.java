@@ -85,6 +85,7 @@ public final class XdsClient implements AutoCloseable {
   private int serverIndex;
   private boolean primaryWatched;
   private boolean closed;
+  private boolean configReceived; // a response was handled: there is a configuration to serve
 
   /**
    * A client of one plaintext server, state of the world, with one watcher.
@@ -331,8 +332,9 @@ public final class XdsClient implements AutoCloseable {
         delay = backoff.nextDelayMs();
       }
     }
-    log.warn("xDS stream to {} closed ({}: {}); connecting to {} in {} ms, serving the cached config meanwhile",
-        from, status.getCode(), status.getDescription(), server().serverUri(), delay);
+    log.warn("xDS stream to {} closed ({}: {}); connecting to {} in {} ms, {}",
+        from, status.getCode(), status.getDescription(), server().serverUri(), delay,
+        configReceived ? "serving the cached config meanwhile" : "no configuration received yet");
     executor.schedule(this::startStream, delay, TimeUnit.MILLISECONDS);
   }
 
@@ -425,6 +427,7 @@ public final class XdsClient implements AutoCloseable {
       cancelTimer(s, name);
     });
     s.responded = true;
+    configReceived = true;
     if (d.errors.isEmpty()) {
       s.version = version;
       s.lastRejectedVersion = null;

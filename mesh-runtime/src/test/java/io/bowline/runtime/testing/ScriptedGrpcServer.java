@@ -53,6 +53,8 @@ public final class ScriptedGrpcServer implements AutoCloseable {
   private final List<Boolean> deadlines = Collections.synchronizedList(new ArrayList<>());
   private volatile Action fallback = Action.ok(1);
 
+  private final List<Metadata> received = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
   public ScriptedGrpcServer(String name) throws IOException {
     this.name = name;
     this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -86,6 +88,19 @@ public final class ScriptedGrpcServer implements AutoCloseable {
   public List<String> attemptCounts() {
     synchronized (attempts) {
       return List.copyOf(attempts);
+    }
+  }
+
+  /** The value of request header {@code name} of each call in order ({@code "-"} when absent). */
+  public List<String> header(String name) {
+    Metadata.Key<String> key = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    synchronized (received) {
+      List<String> out = new java.util.ArrayList<>();
+      for (Metadata m : received) {
+        String v = m.get(key);
+        out.add(v == null ? "-" : v);
+      }
+      return out;
     }
   }
 
@@ -128,6 +143,7 @@ public final class ScriptedGrpcServer implements AutoCloseable {
       String attempt = headers.get(ATTEMPT);
       attempts.add(attempt == null ? "-" : attempt);
       authorities.add(String.valueOf(call.getAuthority()));
+      received.add(headers);
       deadlines.add(io.grpc.Context.current().getDeadline() != null);
       Action a = script.poll();
       Action action = a == null ? fallback : a;

@@ -50,6 +50,11 @@ public final class Deadline {
     return new Deadline(now + nanos, true);
   }
 
+  /** A deadline at {@code deadlineNanoTime} ({@code System.nanoTime()}). */
+  public static Deadline at(long deadlineNanoTime) {
+    return new Deadline(deadlineNanoTime, true);
+  }
+
   /** The {@code System.nanoTime()} value at which the timeout passes (bounded deadlines only). */
   public long deadlineNanos() {
     return deadlineNanos;

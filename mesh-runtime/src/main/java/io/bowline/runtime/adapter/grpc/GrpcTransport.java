@@ -1,0 +1,218 @@
+package io.bowline.runtime.adapter.grpc;
+
+import com.google.protobuf.MessageLite;
+import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.router.UpstreamTransport;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gRPC adapter's {@link UpstreamTransport}: each of the router's attempts is one call on the
+ * endpoint's pooled channel, started with the request as the route and the filters edited it, the
+ * attempt's {@code :authority} and headers, and {@code per_try_timeout} as its deadline; what the
+ * application did before it started is replayed on it. Its first event (response headers, or a
+ * close) goes to the router; after the router commits to it, its events go to the application.
+ * Every event runs on the call's scheduler.
+ */
+final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTransport<ReqT, RespT>.Head> {
+
+  private final MeshClientCall<ReqT, RespT> owner;
+  private final MeshClientCall.Prepared p;
+
+  GrpcTransport(MeshClientCall<ReqT, RespT> owner, MeshClientCall.Prepared p) {
+    this.owner = owner;
+    this.p = p;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public InFlight send(UpstreamTransport.Attempt a, Callbacks<Head> callbacks) {
+    CallOptions o = p.options();
+    if (!a.authority().equals(o.getAuthority())) {
+      o = o.withAuthority(a.authority());
+    }
+    if (a.perTryTimeoutMillis() > 0) {
+      Deadline perTry = Deadline.after(a.perTryTimeoutMillis(), TimeUnit.MILLISECONDS);
+      if (o.getDeadline() == null || perTry.isBefore(o.getDeadline())) {
+        o = o.withDeadline(perTry);
+      }
+    }
+    ClientCall<ReqT, RespT> c = owner.endpoints.get(a.host().endpoint().address(), a.host().endpoint().port(),
+        a.connectTimeoutMillis()).newCall((MethodDescriptor<ReqT, RespT>) p.method(), o);
+    AttemptListener attempt = new AttemptListener(c, callbacks);
+    owner.current = attempt;
+    owner.readyCall = c;
+    owner.alwaysReady = false;
+    c.start(attempt, attemptHeaders(a));
+    owner.replay(c);
+    return () -> c.cancel("mesh: attempt cancelled", null);
+  }
+
+  /**
+   * The metadata to start an attempt with. The first attempt takes the caller's own (as a direct
+   * call would); a retry, or an attempt that carries {@code x-envoy-attempt-count} or a changed
+   * {@code x-forwarded-host}, gets a copy, so the caller's metadata never holds them.
+   */
+  private Metadata attemptHeaders(UpstreamTransport.Attempt a) {
+    if (a.number() == 1 && !a.attemptCount() && a.forwardedHost() == null) {
+      return p.headers();
+    }
+    Metadata h = new Metadata();
+    h.merge(p.headers());
+    if (a.attemptCount()) {
+      h.removeAll(MeshClientCall.ATTEMPT_COUNT_KEY); // Envoy sets the header: the caller's own value is replaced
+      h.put(MeshClientCall.ATTEMPT_COUNT_KEY, Integer.toString(a.number()));
+    }
+    if (a.forwardedHost() != null) {
+      h.removeAll(MeshClientCall.FORWARDED_HOST_KEY);
+      h.put(MeshClientCall.FORWARDED_HOST_KEY, a.forwardedHost());
+    }
+    return h;
+  }
+
+  /**
+   * A trailers-only response carries the gRPC status (Envoy retries on it, spec §4.2); a status
+   * the client library made up from a transport failure (it has a cause) is a reset or connect
+   * failure; a per-try deadline is {@code PER_TRY_TIMEOUT}.
+   */
+  @Override
+  public Outcome outcome(Head head) {
+    if (head.status == null) {
+      return Outcome.response(200, -1, Outcome.Headers.NONE);
+    }
+    Status.Code code = head.status.getCode();
+    if (code == Status.Code.DEADLINE_EXCEEDED && !owner.meshDeadlineFired) {
+      Deadline d = p.options().getDeadline();
+      if (d == null || !d.isExpired()) {
+        return Outcome.PER_TRY_TIMEOUT;
+      }
+    }
+    if (head.status.getCause() != null) {
+      return isConnectFailure(head.status.getCause()) ? Outcome.CONNECT_FAILURE : Outcome.RESET;
+    }
+    Metadata trailers = head.trailers;
+    Outcome.Headers lookup = name -> {
+      if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        return null;
+      }
+      Iterable<String> values = trailers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+      return values == null ? null : String.join(",", values);
+    };
+    return Outcome.response(GrpcStatuses.toHttp(code), code.value(), lookup);
+  }
+
+  @Override
+  public void discard(Head head) {
+    if (head.status == null) {
+      head.attempt.call.cancel("mesh: response discarded", null);
+    }
+  }
+  /**
+   * An attempt's first event for the router: its response headers ({@code status == null}; the
+   * stream goes on) or its close (a trailers-only response or a failure).
+   */
+  final class Head {
+    final AttemptListener attempt;
+    final Metadata headers;
+    final Status status;
+    final Metadata trailers;
+
+    Head(AttemptListener attempt, Metadata headers, Status status, Metadata trailers) {
+      this.attempt = attempt;
+      this.headers = headers;
+      this.status = status;
+      this.trailers = trailers;
+    }
+  }
+
+
+  private static boolean isConnectFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One attempt's listener: its events run on the call's scheduler. */
+  final class AttemptListener extends ClientCall.Listener<RespT> {
+    final ClientCall<ReqT, RespT> call;
+    private final UpstreamTransport.Callbacks<Head> callbacks;
+    private boolean responded;
+
+    AttemptListener(ClientCall<ReqT, RespT> call, UpstreamTransport.Callbacks<Head> callbacks) {
+      this.call = call;
+      this.callbacks = callbacks;
+    }
+
+    @Override
+    public void onHeaders(Metadata h) {
+      owner.serial.execute(() -> {
+        if (!responded) {
+          responded = true;
+          if (owner.current == this) {
+            owner.current = null;
+          }
+          callbacks.onResponse(new Head(this, h, null, null), false);
+        }
+      });
+    }
+
+    @Override
+    public void onMessage(RespT message) {
+      owner.serial.execute(() -> {
+        if (owner.committed == this && !owner.closed) {
+          if (owner.exchange.observed() && message instanceof MessageLite m) {
+            owner.exchange.addResponseBodyBytes(m.getSerializedSize());
+          }
+          owner.listener.onMessage(message);
+        }
+      });
+    }
+
+    @Override
+    public void onReady() {
+      owner.serial.execute(() -> {
+        if ((owner.committed == this || owner.current == this) && !owner.closed) {
+          owner.listener.onReady();
+        }
+      });
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      owner.serial.execute(() -> {
+        if (!responded) {
+          responded = true;
+          if (owner.current == this) {
+            owner.current = null;
+          }
+          callbacks.onResponse(new Head(this, null, status, trailers), true);
+          return;
+        }
+        if (owner.committed != this) {
+          return;
+        }
+        Status s = status;
+        String all = owner.flags;
+        if (owner.meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
+          s = owner.meshDeadlineStatus();
+          all = ResponseFlags.join(all, ResponseFlags.UT);
+        } else if (owner.meshDeadlineFired && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+          all = ResponseFlags.join(all, ResponseFlags.UT);
+        }
+        owner.upstreamCall.streamEnded(Outcome.response(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(),
+            Outcome.Headers.NONE));
+        owner.exchange.closed(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all);
+        owner.close(s, owner.flagged(trailers, all));
+      });
+    }
+  }
+}

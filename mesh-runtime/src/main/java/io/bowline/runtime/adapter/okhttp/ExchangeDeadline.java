@@ -1,0 +1,97 @@
+package io.bowline.runtime.adapter.okhttp;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+
+/**
+ * The time limits of one attempt, attached to the attempt's request as a tag and enforced on the
+ * exchange by {@link ExchangeDeadlineInterceptor}:
+ * <ul>
+ *   <li>until the response headers arrive: {@code per_try_timeout} (counted from when the
+ *       connection is obtained) and the stream deadline, whichever comes first;
+ *   <li>after the headers, until the response body ends: the stream deadline only (Envoy's route
+ *       timeout runs until the upstream response is complete; {@code per_try_timeout} stops at the
+ *       headers).
+ * </ul>
+ * Unlike OkHttp's read timeout, which bounds each read, these are deadlines: an upstream that
+ * trickles bytes cannot outlast them.
+ */
+final class ExchangeDeadline {
+  /** No deadline. */
+  static final long NONE = Long.MAX_VALUE;
+
+  private final long headersTimeoutNanos;
+  private final long streamDeadlineNanos;
+  private volatile boolean expired;
+  private long bodyReadTimeoutMillis = -1;
+  private boolean okioTimeoutsOff;
+
+  /**
+   * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
+   *     or the route timeout's remainder, the smaller), or {@link #NONE}
+   * @param streamDeadlineNanos the {@code System.nanoTime()} by which the whole response must have
+   *     been received (route timeout or {@code max_stream_duration}), or {@link #NONE}
+   */
+  ExchangeDeadline(long headersTimeoutNanos, long streamDeadlineNanos) {
+    this.headersTimeoutNanos = headersTimeoutNanos;
+    this.streamDeadlineNanos = streamDeadlineNanos;
+  }
+
+  /** When the headers must have arrived, counted from {@code nowNanos} (connected); {@link #NONE} for never. */
+  long headersDeadline(long nowNanos) {
+    long perTry = headersTimeoutNanos == NONE ? NONE : nowNanos + headersTimeoutNanos;
+    return Math.min(perTry, streamDeadlineNanos);
+  }
+
+  long streamDeadline() {
+    return streamDeadlineNanos;
+  }
+
+  /**
+   * Records that the attempt runs with OkHttp's read timeout shortened to its headers timeout (the
+   * HTTP/2 bound, see {@link OkHttpTransport}), and the client's own read timeout ({@code 0} for
+   * none) to put back on the body once the headers have arrived.
+   */
+  void restoreBodyReadTimeout(long clientReadTimeoutMillis) {
+    bodyReadTimeoutMillis = clientReadTimeoutMillis;
+  }
+
+  /**
+   * Records that the exchange runs with OkHttp's read timeout off (HTTP/1.1, see
+   * {@link OkHttpTransport}): the body's reads are then bounded by {@link DeadlineBody} on the
+   * watchdog, with {@link #bodyReadTimeoutMillis()} as each read's limit, instead of by okio.
+   */
+  void okioTimeoutsOff() {
+    okioTimeoutsOff = true;
+  }
+
+  /** Whether {@link #okioTimeoutsOff()} was called. */
+  boolean watchdogBoundsTheBody() {
+    return okioTimeoutsOff;
+  }
+
+  /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */
+  long bodyReadTimeoutMillis() {
+    return bodyReadTimeoutMillis;
+  }
+
+  /** Marks the attempt as cut by its deadline. */
+  void expire() {
+    expired = true;
+  }
+
+  /** Whether the attempt was cut by its deadline. */
+  boolean expired() {
+    return expired;
+  }
+
+  /**
+   * The failure to report for an attempt cut by its deadline: a {@link SocketTimeoutException}
+   * (which the attempt loop classifies as a timeout, not a reset) with {@code cause} attached.
+   */
+  SocketTimeoutException timeout(IOException cause) {
+    SocketTimeoutException e = new SocketTimeoutException("upstream request timeout: no complete response in time");
+    e.initCause(cause);
+    return e;
+  }
+}

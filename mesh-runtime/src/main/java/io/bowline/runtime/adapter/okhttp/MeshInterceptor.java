@@ -1,0 +1,360 @@
+package io.bowline.runtime.adapter.okhttp;
+
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.config.RouteTimeouts;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.runtime.filter.mirror.ShadowSender;
+import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.router.CallerThreadScheduler;
+import io.bowline.runtime.router.UpstreamCall;
+import io.bowline.runtime.router.UpstreamResponse;
+import io.bowline.runtime.routing.RequestMutation;
+import io.bowline.runtime.snapshot.OutboundListener;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.ForwardingSource;
+
+/**
+ * The OkHttp adapter's entry: an application interceptor that runs each call whose
+ * {@code host:port} names a mesh listener through the exchange pipeline, on the caller's own thread
+ * ({@link CallerThreadScheduler}: fault delays and retry back-off are waits of that thread, no
+ * hand-off): the route's filter chain (fault, the user's filters, mirroring) and the router
+ * ({@link UpstreamCall}) over {@link OkHttpTransport}. The route's rewrites and header edits and
+ * the filters' header edits are applied to the request the attempts send; the route timeout (504
+ * {@code UT}; it bounds attempts, back-off and the response until its body ends; when the route
+ * sets {@code max_stream_duration} that replaces it, as in Envoy, and ends in 408 {@code UMSDR}
+ * "downstream duration timeout") bounds the call. Request bodies are replayed only when OkHttp
+ * allows it (not one-shot, not duplex); otherwise there is no retry and no mirror. Hosts the mesh
+ * does not know pass through untouched. Local replies follow Envoy: 404 {@code NR}, 503 {@code NC},
+ * 503 {@code UH}, 503 {@code UO} + {@code x-envoy-overloaded}, 503 {@code UF}/{@code UC}; response
+ * flags are sent in {@value #RESPONSE_FLAGS_HEADER} (on upstream responses too when there are any,
+ * e.g. {@code URX}, {@code DI}). The response's {@code request()} is the request the caller made.
+ *
+ * <p>Before the client's first configuration the call waits for it (once per client: after the
+ * initial-fetch timer has fired, calls proceed at once).
+ */
+public final class MeshInterceptor implements Interceptor {
+  /** Response header carrying Envoy response flags. */
+  public static final String RESPONSE_FLAGS_HEADER = "x-bowline-response-flags";
+  /** Envoy's header on circuit-breaker overflow replies. */
+  public static final String OVERLOADED_HEADER = LocalResponse.OVERLOADED_HEADER;
+
+  private final OutboundRouter router;
+
+  public MeshInterceptor(OutboundRouter router) {
+    this.router = router;
+  }
+
+  /**
+   * Adds the mesh to an OkHttp client: this interceptor as an application interceptor, and the
+   * network interceptor that enforces each attempt's timeouts on the exchange
+   * ({@link ExchangeDeadlineInterceptor}). A builder that has the mesh already is returned as it is.
+   */
+  public static OkHttpClient.Builder install(OkHttpClient.Builder builder, OutboundRouter router) {
+    for (Interceptor i : builder.interceptors()) {
+      if (i instanceof MeshInterceptor) {
+        return builder;
+      }
+    }
+    return builder.addInterceptor(new MeshInterceptor(router)).addNetworkInterceptor(new ExchangeDeadlineInterceptor());
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    if (!router.ready().isDone()) {
+      awaitConfiguration(request);
+    }
+    Response response = exchange(chain, request);
+    if (response == null) {
+      return chain.proceed(request); // not a mesh destination: OkHttp follows up as it does
+    }
+    for (int followUps = 0; ; followUps++) {
+      // OkHttp's follow-ups of a routed exchange are the mesh's: each is a new routed exchange
+      Request next = FollowUps.next(chain, response, followUps);
+      if (next == null) {
+        return response;
+      }
+      Response prior = response.newBuilder().body(ResponseBody.create(new byte[0], null)).build();
+      response.close();
+      Response r = exchange(chain, next);
+      boolean routed = r != null;
+      response = (routed ? r : chain.proceed(next)).newBuilder().priorResponse(prior).build();
+      if (!routed) {
+        return response; // OkHttp has followed up on it already
+      }
+    }
+  }
+
+  /** One routed exchange, or {@code null} when the mesh does not know the destination. */
+  private Response exchange(Chain chain, Request request) throws IOException {
+    HttpUrl url = request.url();
+    OkHttpMeshRequest view = new OkHttpMeshRequest(request);
+    RoutedCall routed = router.route(url.host(), url.port(), view);
+    if (routed == RoutedCall.PASS_THROUGH) {
+      return null;
+    }
+    CallerThreadScheduler scheduler = new CallerThreadScheduler();
+    MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
+        routed, router.chain(routed), scheduler);
+    Call call = new Call(chain, request, view, ex);
+    ex.upstreams(call);
+    RequestBody body = request.body();
+    if (body == null || (!body.isOneShot() && !body.isDuplex())) {
+      ex.shadowSender(call);
+    }
+    if (body != null) {
+      ex.requestBodyBytes(body.contentLength());
+    }
+    ExchangeResponse r;
+    try {
+      scheduler.runUntil(ex.run());
+      r = ex.result().get();
+    } catch (InterruptedIOException e) {
+      ex.interrupt(new LocalResponse(499, "DC", "interrupted", java.util.Map.of(), -1, e));
+      scheduler.runUntil(ex.result());
+      ex.complete();
+      throw e;
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IOException("mesh pipeline failed for " + url, e); // the result future never fails
+    }
+    return call.respond(r);
+  }
+
+  private String listenerName(RoutedCall routed, HttpUrl url) {
+    if (routed instanceof RoutedCall.Upstream up) {
+      return up.listenerName();
+    }
+    OutboundListener listener = router.listener(url.host(), url.port());
+    return listener == null ? url.host() + ":" + url.port() : listener.name();
+  }
+
+  private void awaitConfiguration(Request request) throws IOException {
+    try {
+      router.ready().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for the mesh's first configuration: " + request.url());
+    } catch (ExecutionException e) {
+      throw new IOException("mesh configuration failed", e.getCause());
+    }
+  }
+
+  /** One call in the pipeline: its upstreams (the router's start), its shadows, its response. */
+  private final class Call implements MeshExchange.Upstreams, ShadowSender {
+    private final Chain chain;
+    private final Request request;
+    private final OkHttpMeshRequest view;
+    private final MeshExchange ex;
+    private RoutedCall.Upstream outgoingFor;
+    private Request outgoing;
+    private Deadline deadline = Deadline.NONE;
+    private boolean streamDuration;
+    private RoutedCall.Upstream upstream;
+
+    Call(Chain chain, Request request, OkHttpMeshRequest view, MeshExchange ex) {
+      this.chain = chain;
+      this.request = request;
+      this.view = view;
+      this.ex = ex;
+    }
+
+    /** The request with the filters' edits, the route's rewrites and header edits, and {@code Host} set. */
+    private Request outgoing(RoutedCall.Upstream up) {
+      if (outgoingFor == up) {
+        return outgoing;
+      }
+      Request r = request;
+      if (ex.edits() != null || up.mutation().changesRequest()) {
+        Request.Builder b = request.newBuilder().header("Host", view.authority());
+        if (ex.edits() != null) {
+          ex.edits().forEach((name, values) -> {
+            b.removeHeader(name);
+            for (String v : values) {
+              b.addHeader(name, v);
+            }
+          });
+        }
+        if (up.mutation().changesRequest()) {
+          up.mutation().applyToRequest(ex, new OkHttpEditors.Requests(b, request.url()));
+        }
+        r = b.build();
+      }
+      outgoingFor = up;
+      outgoing = r;
+      return r;
+    }
+
+    private String authority(Request r) {
+      return r == request ? view.authority() : r.header("Host");
+    }
+
+    @Override
+    public CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream up) {
+      upstream = up;
+      RoutePolicies policies = up.route().policies();
+      RouteTimeouts timeouts = policies.timeouts();
+      // Envoy's router ignores RouteAction.timeout once the route sets max_stream_duration; the
+      // stream is then capped by max_stream_duration (0: no cap) and ends in 408 when it is reached
+      streamDuration = timeouts.maxStreamDuration() != null;
+      deadline = Deadline.after(Deadline.of(timeouts));
+      Request r = outgoing(up);
+      RequestBody body = r.body();
+      boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
+      List<String> forwarded = r.headers(RequestMutation.FORWARDED_HOST_HEADER);
+      UpstreamCall<Response> call = new UpstreamCall<>(exchange, up, router.resilience(),
+          new OkHttpTransport(chain, r, deadline), deadline, replayable, Integer.MAX_VALUE, authority(r),
+          forwarded.isEmpty() ? null : String.join(",", forwarded));
+      return call.start();
+    }
+
+    @Override
+    public String authority() {
+      RoutedCall r = ex.routed();
+      return r instanceof RoutedCall.Upstream up ? authority(outgoing(up)) : view.authority();
+    }
+
+    @Override
+    public Sent send(UpstreamHost host, String authority, boolean attemptCount, long remainingNanos,
+        long connectTimeoutMillis) throws IOException {
+      return OkHttpShadows.send(outgoing, host, authority, attemptCount, remainingNanos);
+    }
+
+    @Override
+    public boolean connectFailure(Exception failure) {
+      return OkHttpShadows.connectFailure(failure);
+    }
+
+    /** The caller's response for the pipeline's result. */
+    Response respond(ExchangeResponse r) throws IOException {
+      String flags = ResponseFlags.join(ex.flags(), r.responseFlags());
+      if (r instanceof UpstreamResponse<?> u) {
+        Response response = (Response) u.response();
+        Response.Builder b = response.newBuilder().request(request);
+        if (!flags.isEmpty()) {
+          b.header(RESPONSE_FLAGS_HEADER, flags);
+        }
+        if (upstream.mutation().changesResponse()) {
+          upstream.mutation().applyToResponse(new OkHttpEditors.Responses(b));
+        }
+        ex.responded(response.code(), -1, flags, false);
+        if (ex.observed() && response.body() != null) {
+          b.body(new ObservedBody(response.body(), ex));
+        } else {
+          ex.complete();
+        }
+        return b.build();
+      }
+      LocalResponse local = r instanceof LocalResponse l ? l : LocalResponse.of(r.status(), r.responseFlags(), "");
+      if (local.cause() != null && "DC".equals(local.responseFlags())) {
+        ex.complete();
+        if (local.cause() instanceof IOException io) {
+          throw io;
+        }
+        throw (RuntimeException) local.cause();
+      }
+      Response.Builder b;
+      if (streamDuration && local.status() == 504 && deadline.expiredOrDue()) {
+        flags = ResponseFlags.join(ex.flags(), ResponseFlags.UMSDR);
+        b = localBuilder(request, 408, "downstream duration timeout");
+      } else if (local.grpcStatus() >= 0) {
+        b = localBuilder(request, 200, "")
+            .header("content-type", "application/grpc")
+            .header("grpc-status", Integer.toString(local.grpcStatus()))
+            .header("grpc-message", local.body());
+      } else {
+        b = localBuilder(request, local.status(), local.body());
+        local.headers().forEach(b::header);
+      }
+      if (!flags.isEmpty()) {
+        b.header(RESPONSE_FLAGS_HEADER, flags);
+      }
+      Response response = b.build();
+      ex.responded(response.code(), local.grpcStatus(), flags, true);
+      ex.complete();
+      return response;
+    }
+  }
+
+  /** A response body that counts its bytes and completes the exchange when read to the end or closed. */
+  private static final class ObservedBody extends WrappedBody {
+    ObservedBody(ResponseBody body, MeshExchange ex) {
+      super(body, new ForwardingSource(body.source()) {
+        @Override
+        public long read(Buffer sink, long byteCount) throws IOException {
+          long n = super.read(sink, byteCount);
+          if (n < 0) {
+            ex.complete();
+          } else {
+            ex.addResponseBodyBytes(n);
+          }
+          return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+          try {
+            super.close();
+          } finally {
+            ex.complete();
+          }
+        }
+      });
+    }
+  }
+
+  static Response.Builder localBuilder(Request request, int status, String body) {
+    return new Response.Builder()
+        .request(request)
+        .protocol(Protocol.HTTP_1_1)
+        .code(status)
+        .message(reason(status))
+        .body(ResponseBody.create(body, MediaType.get("text/plain; charset=utf-8")));
+  }
+
+  private static String reason(int status) {
+    switch (status) {
+      case 301:
+        return "Moved Permanently";
+      case 302:
+        return "Found";
+      case 303:
+        return "See Other";
+      case 307:
+        return "Temporary Redirect";
+      case 308:
+        return "Permanent Redirect";
+      case 404:
+        return "Not Found";
+      case 408:
+        return "Request Timeout";
+      case 500:
+        return "Internal Server Error";
+      case 503:
+        return "Service Unavailable";
+      case 504:
+        return "Gateway Timeout";
+      default:
+        return "";
+    }
+  }
+}

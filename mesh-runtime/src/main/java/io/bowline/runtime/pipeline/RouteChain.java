@@ -1,0 +1,27 @@
+package io.bowline.runtime.pipeline;
+
+import io.bowline.api.config.Route;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.resilience.fault.FaultInjector;
+import io.bowline.runtime.resilience.retry.RetryDecider;
+
+/**
+ * One route's compiled pipeline, made once per configuration snapshot: its filter chain
+ * (the user's filters → {@code envoy.filters.http.fault} when the route injects faults → request
+ * mirroring when it mirrors → {@code envoy.filters.http.router}; the user's filters come first, as
+ * in the design's pipeline, so that they see and may edit every request and see every local reply,
+ * fault aborts included) and the compiled forms of its
+ * policies that the filters use.
+ *
+ * @param route the route, or {@code null} for the chain of requests no route matched
+ * @param filters the chain, the router last
+ * @param fault the route's fault injector, or {@code null}
+ * @param retry the route's retry decider, or {@code null} without a retry policy
+ */
+public record RouteChain(Route route, HttpFilter[] filters, FaultInjector fault, RetryDecider retry) {
+
+  /** The route's name, {@code null} for the no-route chain. */
+  public String routeName() {
+    return route == null ? null : route.name();
+  }
+}

@@ -1,0 +1,62 @@
+package io.bowline.runtime.pipeline;
+
+import io.bowline.api.config.Route;
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.resilience.IdentityCache;
+import io.bowline.runtime.resilience.fault.FaultInjector;
+import io.bowline.runtime.resilience.retry.RetryDecider;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The compiled chains of one configuration snapshot, one per route, made on the route's first
+ * call and kept until the next snapshot replaces them all.
+ */
+public final class RouteChains {
+  /** Makes the built-in filters: the adapters' shared pieces. */
+  public interface BuiltIns {
+    /** {@code envoy.filters.http.fault}. */
+    HttpFilter fault();
+
+    /** Request mirroring ({@code request_mirror_policies}). */
+    HttpFilter mirror();
+
+    /** {@code envoy.filters.http.router}. */
+    HttpFilter router();
+  }
+
+  private final List<HttpFilter> userFilters;
+  private final BuiltIns builtIns;
+  private final IdentityCache<Route, RouteChain> chains = new IdentityCache<>(512);
+  private final RouteChain noRoute;
+
+  RouteChains(List<HttpFilter> userFilters, BuiltIns builtIns) {
+    this.userFilters = userFilters;
+    this.builtIns = builtIns;
+    List<HttpFilter> f = new ArrayList<>(userFilters);
+    f.add(builtIns.router());
+    this.noRoute = new RouteChain(null, f.toArray(HttpFilter[]::new), null, null);
+  }
+
+  /** The chain of {@code route}; {@code null} for requests no route matched. */
+  public RouteChain of(Route route) {
+    return route == null ? noRoute : chains.get(route, this::compile);
+  }
+
+  private RouteChain compile(Route route) {
+    RoutePolicies p = route.policies();
+    boolean faults = p.fault() != null && p.fault().injects();
+    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 3);
+    f.addAll(userFilters);
+    if (faults) {
+      f.add(builtIns.fault());
+    }
+    if (!p.mirrors().isEmpty()) {
+      f.add(builtIns.mirror());
+    }
+    f.add(builtIns.router());
+    return new RouteChain(route, f.toArray(HttpFilter[]::new), faults ? new FaultInjector(p.fault()) : null,
+        p.retry() == null ? null : new RetryDecider(p.retry()));
+  }
+}

@@ -1,0 +1,441 @@
+package io.bowline.runtime.router;
+
+import io.bowline.api.config.CircuitBreakers;
+import io.bowline.api.config.RetryPolicy;
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.resilience.ClusterResilience;
+import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.resilience.Resilience;
+import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.resilience.circuitbreaker.ClusterCircuitBreaker;
+import io.bowline.runtime.resilience.outlier.OutlierDetector;
+import io.bowline.runtime.resilience.retry.RetryBackoff;
+import io.bowline.runtime.resilience.retry.RetryDecider;
+import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.routing.AttemptHosts;
+import io.bowline.runtime.routing.RequestMutation;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Envoy's router for one exchange, the one attempt state machine of every adapter: circuit-breaker
+ * admission ({@code max_requests}, overflow 503 {@code UO} + {@code x-envoy-overloaded}), then
+ * attempts over an {@link UpstreamTransport}. Each attempt picks a host with the cluster's load
+ * balancer and the request hash (ejected hosts skipped; {@code previous_hosts} honoured up to
+ * {@code host_selection_retry_max_attempts}), takes its {@code :authority} from
+ * {@code auto_host_rewrite} (with {@code append_x_forwarded_host}, each attempt starting from what
+ * the previous one was sent with), carries {@code x-envoy-attempt-count} when the virtual host
+ * asks, is bounded by {@code per_try_timeout} and the call's deadline, and reports its outcome to
+ * outlier detection. A retriable outcome ({@code RetryPolicy.retry_on} and friends) is retried
+ * after a fully jittered back-off on the exchange's {@link CallScheduler} while attempts
+ * ({@code num_retries}, capped per adapter), the {@code max_retries} breaker and the deadline allow;
+ * otherwise the last response is returned ({@code URX} when retries ran out) or a local reply
+ * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). Every method runs on the
+ * exchange's scheduler.
+ *
+ * @param <R> the transport's response type
+ */
+public final class UpstreamCall<R> implements MeshExchange.Interruptible {
+  private static final String RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: ";
+
+  private final MeshExchange exchange;
+  private final RoutedCall.Upstream upstream;
+  private final UpstreamTransport<R> transport;
+  private final Deadline deadline;
+  private final CallScheduler scheduler;
+  private final ClusterResilience state;
+  private final ClusterCircuitBreaker cb;
+  private final CircuitBreakers limits;
+  private final RetryPolicy retryPolicy;
+  private final RetryDecider decider;
+  private final int maxAttempts;
+  private final boolean previousHosts;
+  private final boolean attemptCount;
+  private final long perTryMillis;
+  private final long connectTimeoutMillis;
+  private final String authority;
+  private final String requestForwardedHost;
+  private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
+  private AttemptHosts hosts; // auto_host_rewrite's state across attempts
+  private UpstreamHost[] tried;
+  private boolean admitted;
+  private boolean retrying;
+  private Token current;
+  private UpstreamTransport.InFlight inFlight;
+  private CallScheduler.Cancellable timer;
+  private UpstreamHost streaming; // the committed attempt's host while its stream runs
+  private boolean cancelled;
+  private LocalResponse interruption;
+
+  /**
+   * @param exchange the exchange (scheduler, observers)
+   * @param upstream the routing decision
+   * @param resilience the client's circuit breakers and outlier detectors
+   * @param transport the adapter's transport
+   * @param deadline the call's deadline: attempts and back-off end by it (504 {@code UT})
+   * @param replayable whether the request may be sent more than once
+   * @param attemptCap the most attempts the adapter allows (gRFC A44 caps gRPC at 5)
+   * @param authority the request's {@code :authority} after the route's rewrites
+   * @param requestForwardedHost the request's {@code x-forwarded-host} values joined, or {@code null}
+   */
+  public UpstreamCall(MeshExchange exchange, RoutedCall.Upstream upstream, Resilience resilience,
+      UpstreamTransport<R> transport, Deadline deadline, boolean replayable, int attemptCap, String authority,
+      String requestForwardedHost) {
+    this.exchange = exchange;
+    this.upstream = upstream;
+    this.transport = transport;
+    this.deadline = deadline;
+    this.scheduler = exchange.scheduler();
+    this.state = resilience.cluster(upstream.cluster());
+    this.cb = state.circuitBreaker();
+    this.limits = upstream.cluster().cluster().resilience().circuitBreakers();
+    RoutePolicies policies = upstream.route().policies();
+    this.retryPolicy = policies.retry();
+    this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
+        ? exchange.chain().retry() : new RetryDecider(retryPolicy);
+    this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
+    this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
+    this.attemptCount = policies.includeAttemptCount();
+    this.perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
+    this.connectTimeoutMillis = upstream.cluster().cluster().optionsOrNone().connectTimeoutMs();
+    this.authority = authority;
+    this.requestForwardedHost = requestForwardedHost;
+  }
+
+  /** Admits the request and sends the first attempt; the stage completes with the response head. */
+  public CompletableFuture<ExchangeResponse> start() {
+    exchange.interruptible(this);
+    if (!cb.tryAcquireRequest(limits)) {
+      finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
+          Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
+      return result;
+    }
+    admitted = true;
+    attempt(1);
+    return result;
+  }
+
+  private void attempt(int n) {
+    timer = null;
+    if (result.isDone()) {
+      return;
+    }
+    if (previousHosts && tried == null) {
+      tried = new UpstreamHost[maxAttempts];
+    }
+    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+        upstream.cluster().balancing().hosts().size(), previousHosts ? tried : null,
+        previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
+    if (host == null) {
+      finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
+      return;
+    }
+    if (previousHosts) {
+      tried[n - 1] = host;
+    }
+    long timeout = perTryMillis;
+    if (deadline.bounded()) {
+      long left = deadline.remainingMillis();
+      if (left <= 0) {
+        finish(timedOut(null));
+        return;
+      }
+      timeout = timeout == 0 ? left : Math.min(timeout, left);
+    }
+    String a = authority;
+    String forwarded = null;
+    RequestMutation m = upstream.mutation();
+    if (m.autoHostRewrite()) {
+      if (hosts == null) {
+        hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
+      }
+      hosts.next(host.endpoint());
+      a = hosts.authority();
+      forwarded = hosts.forwardedHost();
+    }
+    Token t = new Token(n, host);
+    current = t;
+    host.onRequestStart();
+    try {
+      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded, attemptCount, perTryMillis,
+          timeout, connectTimeoutMillis), t);
+    } catch (RuntimeException e) {
+      current = null;
+      host.onRequestEnd();
+      finish(new LocalResponse(500, "", "mesh: the attempt could not start: " + e, Map.of(), -1, e));
+    }
+  }
+
+  /** One attempt's callbacks; stale once another attempt started. */
+  private final class Token implements UpstreamTransport.Callbacks<R> {
+    final int n;
+    final UpstreamHost host;
+    final long startNanos;
+
+    Token(int n, UpstreamHost host) {
+      this.n = n;
+      this.host = host;
+      this.startNanos = exchange.observed() ? System.nanoTime() : 0;
+    }
+
+    @Override
+    public void onResponse(R response, boolean complete) {
+      scheduler.execute(() -> onAttemptResponse(this, response, complete));
+    }
+
+    @Override
+    public void onFailure(Exception failure, Outcome outcome) {
+      scheduler.execute(() -> onAttemptFailure(this, failure, outcome));
+    }
+  }
+
+  private void onAttemptResponse(Token t, R response, boolean complete) {
+    if (t != current || result.isDone()) {
+      transport.discard(response);
+      return;
+    }
+    current = null;
+    inFlight = null;
+    Outcome outcome = transport.outcome(response);
+    if (complete) {
+      t.host.onRequestEnd();
+    }
+    observe(t, outcome);
+    if (interruption != null) {
+      transport.discard(response);
+      finish(interruption);
+      return;
+    }
+    if (cancelled) {
+      finish(new UpstreamResponse<>(response, outcome, ""));
+      return;
+    }
+    if (complete) {
+      record(t.host, outcome);
+    }
+    boolean retriable = complete && decider != null && decider.retriable(outcome);
+    String flags = outcome.kind() == Outcome.Kind.PER_TRY_TIMEOUT ? ResponseFlags.UT : "";
+    if (retriable) {
+      if (retry(t.n, response)) {
+        return;
+      }
+      if (result.isDone()) {
+        return;
+      }
+      flags = ResponseFlags.join(maxAttempts > 1 ? ResponseFlags.URX : "", flags);
+    }
+    if (!complete) {
+      streaming = t.host;
+    }
+    finish(new UpstreamResponse<>(response, outcome, flags));
+  }
+
+  private void onAttemptFailure(Token t, Exception failure, Outcome outcome) {
+    if (t != current || result.isDone()) {
+      return;
+    }
+    current = null;
+    inFlight = null;
+    t.host.onRequestEnd();
+    if (interruption != null) {
+      finish(interruption);
+      return;
+    }
+    if (outcome == null || cancelled) {
+      if (exchange.observed()) {
+        exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), 0, "cancelled", System.nanoTime() - t.startNanos));
+      }
+      finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
+      return;
+    }
+    observe(t, outcome);
+    if (deadline.expiredOrDue()) {
+      finish(timedOut(failure));
+      return;
+    }
+    record(t.host, outcome);
+    boolean retriable = decider != null && decider.retriable(outcome);
+    if (retriable && retry(t.n, null)) {
+      return;
+    }
+    if (result.isDone()) {
+      return;
+    }
+    finish(failed(outcome, failure, retriable && maxAttempts > 1 ? ResponseFlags.URX : ""));
+  }
+
+  private void observe(Token t, Outcome outcome) {
+    if (!exchange.observed()) {
+      exchange.attemptsMade(t.n);
+      return;
+    }
+    exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), outcome.isResponse() ? outcome.httpStatus() : 0,
+        failureName(outcome.kind()), System.nanoTime() - t.startNanos));
+  }
+
+  private static String address(UpstreamHost h) {
+    return h.endpoint().address() + ":" + h.endpoint().port();
+  }
+
+  private static String failureName(Outcome.Kind k) {
+    switch (k) {
+      case CONNECT_FAILURE:
+        return "connect-failure";
+      case RESET:
+        return "reset";
+      case REFUSED_STREAM:
+        return "refused-stream";
+      case PER_TRY_TIMEOUT:
+        return "per-try-timeout";
+      default:
+        return "";
+    }
+  }
+
+  private void record(UpstreamHost host, Outcome outcome) {
+    OutlierDetector od = state.outlier();
+    if (od == null) {
+      return;
+    }
+    if (outcome.isResponse()) {
+      od.recordStatus(host, outcome.httpStatus());
+    } else {
+      od.recordLocalOriginFailure(host);
+    }
+  }
+
+  /**
+   * Schedules attempt {@code n + 1} after the back-off; false when no attempt is left or the retry
+   * breaker refuses. When the deadline passes during the back-off, the exchange ends with 504 UT.
+   */
+  private boolean retry(int n, R response) {
+    if (n >= maxAttempts) {
+      return false;
+    }
+    if (retrying) {
+      cb.releaseRetry();
+      retrying = false;
+    }
+    if (!cb.tryAcquireRetry(limits)) {
+      return false;
+    }
+    retrying = true;
+    if (response != null) {
+      transport.discard(response);
+    }
+    long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
+    if (deadline.bounded() && TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) <= wait) {
+      timer = scheduler.schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
+      return true;
+    }
+    int next = n + 1;
+    if (wait <= 0) {
+      scheduler.execute(() -> attempt(next));
+    } else {
+      timer = scheduler.schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
+    }
+    return true;
+  }
+
+  /** The caller cancelled: an attempt in flight is cancelled (its result ends the exchange), a back-off ends now. */
+  public void cancel() {
+    if (result.isDone()) {
+      return;
+    }
+    cancelled = true;
+    if (!stopWaiting()) {
+      finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, null));
+    }
+  }
+
+  @Override
+  public void interrupt(LocalResponse reply) {
+    if (result.isDone()) {
+      return;
+    }
+    interruption = reply;
+    if (!stopWaiting()) {
+      finish(reply);
+    }
+  }
+
+  /** Cancels the attempt in flight and returns true, or stops a back-off and returns false. */
+  private boolean stopWaiting() {
+    if (inFlight != null) {
+      inFlight.cancel();
+      return true;
+    }
+    if (timer != null) {
+      timer.cancel();
+      timer = null;
+    }
+    return false;
+  }
+
+  /**
+   * The committed attempt's stream ended (adapters whose response head does not end the attempt):
+   * its final outcome goes to outlier detection and the request leaves the circuit breaker.
+   */
+  public void streamEnded(Outcome finalOutcome) {
+    UpstreamHost h = streaming;
+    if (h == null) {
+      return;
+    }
+    streaming = null;
+    h.onRequestEnd();
+    if (!cancelled && interruption == null && finalOutcome != null) {
+      record(h, finalOutcome);
+    }
+    release();
+  }
+
+  private void finish(ExchangeResponse r) {
+    if (result.isDone()) {
+      return;
+    }
+    if (streaming == null) {
+      release();
+    }
+    result.complete(r);
+  }
+
+  private void release() {
+    if (retrying) {
+      cb.releaseRetry();
+      retrying = false;
+    }
+    if (admitted) {
+      cb.releaseRequest();
+      admitted = false;
+    }
+  }
+
+  private static LocalResponse timedOut(Exception cause) {
+    return new LocalResponse(504, ResponseFlags.UT, "upstream request timeout", Map.of(), -1, cause);
+  }
+
+  private static LocalResponse failed(Outcome outcome, Exception failure, String flags) {
+    switch (outcome.kind()) {
+      case PER_TRY_TIMEOUT:
+        return new LocalResponse(504, ResponseFlags.join(ResponseFlags.UT, flags), "upstream request timeout",
+            Map.of(), -1, failure);
+      case CONNECT_FAILURE:
+        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UF, flags), RESET_BODY + "connection failure",
+            Map.of(), -1, failure);
+      case REFUSED_STREAM:
+        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UR, flags),
+            RESET_BODY + "remote refused stream reset", Map.of(), -1, failure);
+      case RESET:
+      default:
+        return new LocalResponse(503, ResponseFlags.join("UC", flags), RESET_BODY + "connection termination",
+            Map.of(), -1, failure);
+    }
+  }
+}

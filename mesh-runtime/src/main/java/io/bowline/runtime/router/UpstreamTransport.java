@@ -1,0 +1,68 @@
+package io.bowline.runtime.router;
+
+import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.resilience.Outcome;
+
+/**
+ * How an adapter sends one upstream attempt for the router (Envoy's upstream codec under an
+ * {@code UpstreamRequest}). The router decides everything else: admission, host, timeouts,
+ * retries, back-off, outlier accounting, attempt headers and {@code auto_host_rewrite}.
+ *
+ * @param <R> the transport's response head (an OkHttp {@code Response}, a gRPC call's first event)
+ */
+public interface UpstreamTransport<R> {
+
+  /**
+   * Sends one attempt. Exactly one callback follows, on any thread, possibly before this returns.
+   *
+   * @return a handle to cancel the attempt in flight
+   */
+  InFlight send(Attempt attempt, Callbacks<R> callbacks);
+
+  /** The outcome of a response head (status, {@code grpc-status}, header lookup; or a failure kind). */
+  Outcome outcome(R response);
+
+  /** Releases a response the router will not return (it retries instead). */
+  void discard(R response);
+
+  /**
+   * One attempt to send.
+   *
+   * @param host the endpoint
+   * @param number 1 for the first try, +1 per retry
+   * @param authority the {@code :authority} to send (changes per attempt under {@code auto_host_rewrite})
+   * @param forwardedHost the {@code x-forwarded-host} to send instead of the request's, or {@code null}
+   * @param attemptCount whether to send {@code x-envoy-attempt-count: number}
+   *     ({@code include_request_attempt_count})
+   * @param perTryTimeoutMillis the route's {@code per_try_timeout}, 0 for none
+   * @param timeoutMillis how long the attempt may take: {@code per_try_timeout} and the time left
+   *     before the call's deadline, whichever is smaller; 0 for no limit
+   * @param connectTimeoutMillis the cluster's {@code connect_timeout}
+   */
+  record Attempt(UpstreamHost host, int number, String authority, String forwardedHost, boolean attemptCount,
+      long perTryTimeoutMillis, long timeoutMillis, long connectTimeoutMillis) {}
+
+  /** An attempt in flight. */
+  @FunctionalInterface
+  interface InFlight {
+    /** Cancels the attempt; its callback still follows. */
+    void cancel();
+  }
+
+  /** The attempt's result. */
+  interface Callbacks<R> {
+    /**
+     * A response head arrived.
+     *
+     * @param complete whether the attempt is over with it (no stream follows to report through
+     *     {@link UpstreamCall#streamEnded})
+     */
+    void onResponse(R response, boolean complete);
+
+    /**
+     * No response: the failure and its outcome, or {@code null} outcome when it is not an upstream
+     * failure (the caller cancelled); the router then ends the exchange with {@code failure}.
+     */
+    void onFailure(Exception failure, Outcome outcome);
+  }
+}
