@@ -5,21 +5,29 @@ import java.util.StringJoiner;
 
 /**
  * One finding of loading or translating Istio configuration: an error that rejects the whole reload, a
- * warning about something not (yet) translated, or information about something deliberately ignored.
+ * warning about something not (yet) translated or probably mistyped, or information about something
+ * deliberately ignored.
  *
- * <p>Bad input never surfaces as an exception: it becomes one of these, naming where it was found.
+ * <p>Bad input never surfaces as an exception: it becomes one of these, naming where it was found. A
+ * diagnostic never quotes the source text around the problem, and never the value of a Kubernetes
+ * {@code Secret} or of a field that may hold credentials.
  *
  * @param severity how bad it is; only {@link Severity#ERROR} rejects a reload
+ * @param code the stable message code, for example {@code IST0101} (Istio's code where the meaning is the
+ *     same) or {@code BLN1002}; see {@link DiagnosticCode} and docs/analyze-codes.md
  * @param file the file name relative to the configuration directory ({@code ""} when not tied to a file)
- * @param resource the Istio resource as {@code "Kind namespace/name"} ({@code ""} when not tied to one)
+ * @param line the 1-based line of the field (or of its nearest written parent) in {@code file}; 0 when
+ *     unknown
+ * @param column the 1-based column of that position; 0 when unknown
+ * @param kind the resource's {@code kind} ({@code ""} when not tied to a resource)
+ * @param namespace the resource's {@code metadata.namespace} ({@code ""} when not tied to a resource)
+ * @param name the resource's {@code metadata.name} ({@code ""} when not tied to a resource)
  * @param field the field path inside the resource, for example
  *     {@code spec.http[0].route[1].destination.subset} ({@code ""} when not tied to a field)
  * @param message a human-readable explanation
- * @param line the 1-based line of the field (or of its nearest written parent) in {@code file}; 0 when
- *     unknown
  */
-public record Diagnostic(
-    Severity severity, String file, String resource, String field, String message, int line) {
+public record Diagnostic(Severity severity, String code, String file, int line, int column, String kind,
+    String namespace, String name, String field, String message) {
 
   /** How serious a {@link Diagnostic} is. */
   public enum Severity {
@@ -35,15 +43,14 @@ public record Diagnostic(
   public Diagnostic {
     Objects.requireNonNull(severity, "severity");
     Objects.requireNonNull(message, "message");
+    code = code == null || code.isEmpty() ? DiagnosticCode.defaultFor(severity).id() : code;
     file = file == null ? "" : file;
-    resource = resource == null ? "" : resource;
+    kind = kind == null ? "" : kind;
+    namespace = namespace == null ? "" : namespace;
+    name = name == null ? "" : name;
     field = field == null ? "" : field;
     line = Math.max(0, line);
-  }
-
-  /** A diagnostic without a known line. */
-  public Diagnostic(Severity severity, String file, String resource, String field, String message) {
-    this(severity, file, resource, field, message, 0);
+    column = line == 0 ? 0 : Math.max(0, column);
   }
 
   /** Whether this is an {@link Severity#ERROR}. */
@@ -51,12 +58,22 @@ public record Diagnostic(
     return severity == Severity.ERROR;
   }
 
+  /** The resource as {@code "Kind namespace/name"}; {@code ""} when not tied to one. */
+  public String resource() {
+    return kind.isEmpty() && name.isEmpty() ? "" : kind + " " + namespace + "/" + name;
+  }
+
+  /** This diagnostic with {@code severity} instead (for example a warning made an error by {@code --strict}). */
+  public Diagnostic withSeverity(Severity severity) {
+    return new Diagnostic(severity, code, file, line, column, kind, namespace, name, field, message);
+  }
+
   /** Formats as {@code "ERROR file:line: Kind ns/name: field: message"}, leaving out empty parts. */
   @Override
   public String toString() {
     StringJoiner parts = new StringJoiner(": ", severity + " ", "");
     String location = line > 0 && !file.isEmpty() ? file + ":" + line : file;
-    for (String part : new String[] {location, resource, field, message}) {
+    for (String part : new String[] {location, resource(), field, message}) {
       if (!part.isEmpty()) {
         parts.add(part);
       }

@@ -159,13 +159,23 @@ public final class LocalControlPlane implements AutoCloseable {
   private synchronized boolean reload(long changeSeenNanos) {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
-    loaded = files.load();
-    long loadedAt = System.nanoTime();
-    if (log.isDebugEnabled()) {
-      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
-          (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
+    try {
+      loaded = files.load();
+      long loadedAt = System.nanoTime();
+      if (log.isDebugEnabled()) {
+        log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
+            (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
+      }
+      return publish(changeSeenNanos, start, loadedAt);
+    } catch (RuntimeException | StackOverflowError e) {
+      // A bug of ours on some input: reject this reload as any bad configuration is rejected.
+      log.error("reload of {} failed; version {} keeps serving", configDir, published.version(), e);
+      diagnostics = List.of(new Diagnostic(Diagnostic.Severity.ERROR, DiagnosticCode.INTERNAL_ERROR.id(), "",
+          0, 0, "", "", "", "", "internal error while loading the configuration ("
+              + e.getClass().getSimpleName() + "); the last good configuration keeps serving"));
+      listener.onReload(false, published, diagnostics);
+      return false;
     }
-    return publish(changeSeenNanos, start, loadedAt);
   }
 
   /**

@@ -11,6 +11,9 @@ import java.util.regex.Pattern;
 final class IstioDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s|us|µs|ns)");
 
+  /** The longest duration a protobuf {@code Duration} holds: 315,576,000,000 s (10,000 years). */
+  static final Duration MAX = Duration.ofSeconds(315_576_000_000L);
+
   private IstioDuration() {}
 
   /** The duration, or {@code null} (after an error naming the field) when it cannot be read. */
@@ -21,7 +24,11 @@ final class IstioDuration {
     }
     Duration d = parse(text.trim());
     if (d == null) {
-      owner.error(key, "invalid duration '" + text + "' (expected e.g. 7s, 0.5s, 100ms, 3m)");
+      owner.error(key, "invalid duration " + ValueChecks.quote(text) + " (expected e.g. 7s, 0.5s, 100ms, 3m)");
+    } else if (d.compareTo(MAX) > 0) {
+      owner.error(key, "duration " + ValueChecks.quote(text) + " is out of range; at most "
+          + MAX.getSeconds() + "s (a protobuf Duration)");
+      return null;
     }
     return d;
   }
@@ -46,6 +53,11 @@ final class IstioDuration {
       }
       at = m.end();
     }
-    return at == 0 ? null : Duration.ofNanos(Math.round(nanos));
+    if (at == 0) {
+      return null;
+    }
+    // beyond Long nanoseconds (292 years) only the range check needs the value: seconds suffice
+    return nanos < 9e18 ? Duration.ofNanos(Math.round(nanos))
+        : nanos / 1e9 > MAX.getSeconds() ? MAX.plusSeconds(1) : Duration.ofSeconds((long) (nanos / 1e9));
   }
 }

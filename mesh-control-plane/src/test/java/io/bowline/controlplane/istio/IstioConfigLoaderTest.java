@@ -18,7 +18,8 @@ class IstioConfigLoaderTest {
 
   private static List<String> lines(IstioConfig config) {
     return config.diagnostics().stream()
-        .map(d -> new Diagnostic(d.severity(), d.file(), d.resource(), d.field(), d.message()).toString())
+        .map(d -> new Diagnostic(d.severity(), d.code(), d.file(), 0, 0, d.kind(), d.namespace(), d.name(), d.field(),
+            d.message()).toString())
         .toList();
   }
 
@@ -176,7 +177,7 @@ class IstioConfigLoaderTest {
         "ERROR vs.yaml: VirtualService default/reviews: spec.http[2].delegate: delegate is not supported by the local "
             + "control plane; write the routes inline");
     assertThat(lines(config).get(1)).startsWith(
-        "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex '(unclosed'");
+        "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex \"(unclosed\"");
     VirtualService vs = config.virtualServices().get(0);
     assertThat(vs.http()).extracting(VirtualService.HttpRoute::field)
         .containsExactly("spec.http[0]", "spec.http[1]", "spec.http[3]");
