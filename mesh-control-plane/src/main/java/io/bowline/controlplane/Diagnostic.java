@@ -1,5 +1,6 @@
 package io.bowline.controlplane;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
 
@@ -66,6 +67,16 @@ public record Diagnostic(Severity severity, String code, String file, int line, 
   /** This diagnostic with {@code severity} instead (for example a warning made an error by {@code --strict}). */
   public Diagnostic withSeverity(Severity severity) {
     return new Diagnostic(severity, code, file, line, column, kind, namespace, name, field, message);
+  }
+
+  /**
+   * What {@code --strict} makes of {@code diagnostics}: every warning becomes an error (information stays
+   * information), so a probable typo rejects the configuration instead of being served around.
+   */
+  public static List<Diagnostic> strict(List<Diagnostic> diagnostics) {
+    return diagnostics.stream()
+        .map(d -> d.severity() == Severity.WARNING ? d.withSeverity(Severity.ERROR) : d)
+        .toList();
   }
 
   /** Formats as {@code "ERROR file:line: Kind ns/name: field: message"}, leaving out empty parts. */

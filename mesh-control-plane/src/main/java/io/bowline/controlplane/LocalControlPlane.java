@@ -57,6 +57,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private final IstioConfigCache files;
   private final IncrementalTranslator translator;
   private final ReloadListener listener;
+  /** Whether warnings reject a reload as errors do ({@code serve --strict}). */
+  private final boolean strict;
   private final XdsSnapshotServer server;
   private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
   private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
@@ -71,6 +73,7 @@ public final class LocalControlPlane implements AutoCloseable {
     this.files = new IstioConfigCache(builder.configDir);
     this.translator = new IncrementalTranslator(new XdsTranslator(builder.clusterDomain));
     this.listener = builder.listener;
+    this.strict = builder.strict;
     this.server = server;
     this.published = new Published(INITIAL_VERSION, List.of(), Instant.now());
   }
@@ -199,7 +202,8 @@ public final class LocalControlPlane implements AutoCloseable {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
     XdsResources resources = translator.translate(config, ClientView.DEFAULT);
-    boolean ok = !resources.hasErrors();
+    List<Diagnostic> found = strict ? Diagnostic.strict(resources.diagnostics()) : resources.diagnostics();
+    boolean ok = found.stream().noneMatch(Diagnostic::isError);
     Map<ClientView, XdsResources> byView = new HashMap<>();
     byView.put(ClientView.DEFAULT, resources);
     if (ok) {
@@ -224,7 +228,7 @@ public final class LocalControlPlane implements AutoCloseable {
           (CPU.getCurrentThreadCpuTime() - cpuTranslated) / 1_000_000);
     }
     lastTimings = new ReloadTimings(changeSeenNanos, startNanos, loadedNanos, translated, System.nanoTime());
-    diagnostics = resources.diagnostics();
+    diagnostics = found;
     listener.onReload(ok, published, diagnostics);
     return ok;
   }
@@ -269,6 +273,7 @@ public final class LocalControlPlane implements AutoCloseable {
     private Duration debounce = DirectoryWatcher.DEFAULT_DEBOUNCE;
     private ReloadListener listener = (publishedNew, served, diagnostics) -> { };
     private ViewServedListener viewServedListener = (view, publish) -> { };
+    private boolean strict;
 
     private Builder(Path configDir) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -295,6 +300,15 @@ public final class LocalControlPlane implements AutoCloseable {
     /** The quiet period after a file change before reloading; 150 ms by default. */
     public Builder debounce(Duration debounce) {
       this.debounce = Objects.requireNonNull(debounce, "debounce");
+      return this;
+    }
+
+    /**
+     * Whether warnings (unknown kinds, fields not translated, probable mistakes) reject a reload as errors
+     * do, and are reported as errors; false by default.
+     */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
       return this;
     }
 

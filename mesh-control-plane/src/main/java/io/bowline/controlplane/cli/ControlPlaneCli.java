@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
  * The {@code bowline-control-plane} command line: {@code serve} runs the local control plane,
  * {@code analyze} checks a configuration directory.
  *
- * <p>Exit codes: 0 success, 1 the configuration has errors, 2 usage error.
+ * <p>Exit codes: 0 success, 1 the configuration has errors, 2 usage error, 3 the tool failed (one line on
+ * standard error says why).
  */
 @Command(
     name = "bowline-control-plane",
@@ -31,6 +32,11 @@ public final class ControlPlaneCli {
 
   /** The configured picocli command line, for embedding and tests. */
   public static CommandLine commandLine() {
-    return new CommandLine(new ControlPlaneCli());
+    return new CommandLine(new ControlPlaneCli())
+        .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+          commandLine.getErr().println(commandLine.getCommandName() + ": failed: " + e);
+          commandLine.getErr().flush();
+          return ExitCodes.TOOL_FAILED;
+        });
   }
 }

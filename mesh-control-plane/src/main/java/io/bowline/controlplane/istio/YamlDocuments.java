@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,11 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionEndEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -42,7 +48,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *   <li>at most {@value #MAX_NESTING} levels of nesting;
  *   <li>at most {@value #MAX_EXPANDED_NODES} nodes per document once every alias is expanded (a chain of
  *       aliases that doubles at each step is refused before anything is built from it);
- *   <li>no duplicate keys in a mapping (an error, not "the last one wins").
+ *   <li>no duplicate keys in a mapping (an error, not "the last one wins"; checked here, on the node tree,
+ *       with the key's position).
  * </ul>
  *
  * <p>A file that does not parse, or exceeds a bound, is reported as a whole with its line and column: it
@@ -193,7 +200,14 @@ final class YamlDocuments {
       }
       return Optional.empty();
     } catch (YAMLException e) {
-      diagnostics.fileError(fileName, "invalid YAML: " + shorten(e.getMessage()));
+      // the alias and nesting bounds are enforced without a position: find it in the event stream
+      Optional<Mark> mark = locateBound(text);
+      if (mark.isPresent()) {
+        diagnostics.fileError(fileName, mark.get().getLine() + 1, mark.get().getColumn() + 1,
+            "invalid YAML: " + shorten(e.getMessage()));
+      } else {
+        diagnostics.fileError(fileName, "invalid YAML: " + shorten(e.getMessage()));
+      }
       return Optional.empty();
     } catch (RuntimeException | StackOverflowError e) {
       // SnakeYAML failing in a way it does not document: still this file's problem, never the reload's.
@@ -201,6 +215,40 @@ final class YamlDocuments {
       return Optional.empty();
     }
     return Optional.of(documents);
+  }
+
+  /**
+   * Where a document first uses more than {@value #MAX_ALIASES} aliases of collections or nests deeper than
+   * {@value #MAX_NESTING}, found by replaying the parser's events (cheap: nothing is composed or built).
+   */
+  private static Optional<Mark> locateBound(String text) {
+    try {
+      Set<String> collectionAnchors = new HashSet<>();
+      int aliases = 0;
+      int depth = 0;
+      for (Event event : new Yaml(new SafeConstructor(loaderOptions())).parse(new StringReader(text))) {
+        if (event instanceof DocumentStartEvent) {
+          collectionAnchors.clear();
+          aliases = 0;
+          depth = 0;
+        } else if (event instanceof CollectionStartEvent start) {
+          if (start.getAnchor() != null) {
+            collectionAnchors.add(start.getAnchor());
+          }
+          if (++depth > MAX_NESTING) {
+            return Optional.of(event.getStartMark());
+          }
+        } else if (event instanceof CollectionEndEvent) {
+          depth--;
+        } else if (event instanceof AliasEvent alias && collectionAnchors.contains(alias.getAnchor())
+            && ++aliases > MAX_ALIASES) {
+          return Optional.of(event.getStartMark());
+        }
+      }
+    } catch (YAMLException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   /** SnakeYAML's context and problem, without the snippet of source text it normally appends. */
@@ -234,7 +282,13 @@ final class YamlDocuments {
     }
     long size = 1;
     if (node instanceof MappingNode mapping) {
+      Set<String> keys = new HashSet<>();
       for (NodeTuple tuple : mapping.getValue()) {
+        if (tuple.getKeyNode() instanceof ScalarNode key && !key.getValue().equals("<<")
+            && !keys.add(key.getValue())) {
+          throw new BoundExceeded("duplicate key " + ValueChecks.quote(key.getValue())
+              + " in a mapping (a later key would silently replace the earlier)", key.getStartMark());
+        }
         size += expandedSize(tuple.getKeyNode(), sizes, open) + expandedSize(tuple.getValueNode(), sizes, open);
         checkSize(size, node);
       }
