@@ -7,6 +7,7 @@ import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
+import io.bowline.controlplane.server.ServerLimits;
 import io.bowline.controlplane.server.ViewServedListener;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.ClientView;
@@ -274,6 +275,7 @@ public final class LocalControlPlane implements AutoCloseable {
     private ReloadListener listener = (publishedNew, served, diagnostics) -> { };
     private ViewServedListener viewServedListener = (view, publish) -> { };
     private boolean strict;
+    private ServerLimits serverLimits = ServerLimits.DEFAULT;
 
     private Builder(Path configDir) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -312,6 +314,12 @@ public final class LocalControlPlane implements AutoCloseable {
       return this;
     }
 
+    /** Bounds on the xDS server's connections and streams; {@link ServerLimits#DEFAULT} by default. */
+    public Builder serverLimits(ServerLimits serverLimits) {
+      this.serverLimits = Objects.requireNonNull(serverLimits, "serverLimits");
+      return this;
+    }
+
     /** Told about every reload attempt, including the first. */
     public Builder onReload(ReloadListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -336,7 +344,8 @@ public final class LocalControlPlane implements AutoCloseable {
       if (!Files.isDirectory(configDir)) {
         throw new NoSuchFileException(configDir.toString(), null, "not a directory");
       }
-      XdsSnapshotServer server = XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION, viewServedListener);
+      XdsSnapshotServer server =
+          XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION, viewServedListener, serverLimits);
       LocalControlPlane controlPlane = new LocalControlPlane(this, server);
       try {
         controlPlane.watch(debounce);
