@@ -175,8 +175,8 @@ public final class LocalControlPlane implements AutoCloseable {
       // A bug of ours on some input: reject this reload as any bad configuration is rejected.
       log.error("reload of {} failed; version {} keeps serving", configDir, published.version(), e);
       diagnostics = List.of(new Diagnostic(Diagnostic.Severity.ERROR, DiagnosticCode.INTERNAL_ERROR.id(), "",
-          0, 0, "", "", "", "", "internal error while loading the configuration ("
-              + e.getClass().getSimpleName() + "); the last good configuration keeps serving"));
+          0, 0, "", "", "", "", "internal error while reloading the configuration ("
+              + e.getClass().getSimpleName() + "); version " + published.version() + " keeps serving"));
       listener.onReload(false, published, diagnostics);
       return false;
     }

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,6 +25,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.reader.ReaderException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.AliasEvent;
 import org.yaml.snakeyaml.events.CollectionEndEvent;
@@ -43,7 +45,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *
  * <ul>
  *   <li>at most {@value #MAX_FILE_BYTES} bytes, strictly UTF-8 (a bad byte is reported with its offset);
- *   <li>at most {@value #MAX_ALIASES} aliases of collections, and no alias inside the collection it names
+ *   <li>at most {@value #MAX_ALIASES} aliases of collections per file, and no alias inside the collection it names
  *       (a recursive alias);
  *   <li>at most {@value #MAX_NESTING} levels of nesting;
  *   <li>at most {@value #MAX_EXPANDED_NODES} nodes per document once every alias is expanded (a chain of
@@ -199,6 +201,12 @@ final class YamlDocuments {
         diagnostics.fileError(fileName, mark.getLine() + 1, mark.getColumn() + 1, "invalid YAML: " + problem);
       }
       return Optional.empty();
+    } catch (ReaderException e) {
+      long position = positionOfCodePoint(text, e.getPosition());
+      diagnostics.fileError(fileName, SourceLines.line(position), SourceLines.column(position),
+          "invalid YAML: the character U+" + String.format(Locale.ROOT, "%04X", e.getCodePoint())
+              + " is not allowed in YAML");
+      return Optional.empty();
     } catch (YAMLException e) {
       // the alias and nesting bounds are enforced without a position: find it in the event stream
       Optional<Mark> mark = locateBound(text);
@@ -228,8 +236,8 @@ final class YamlDocuments {
       int depth = 0;
       for (Event event : new Yaml(new SafeConstructor(loaderOptions())).parse(new StringReader(text))) {
         if (event instanceof DocumentStartEvent) {
+          // SnakeYAML counts aliases over the whole stream, anchors per document
           collectionAnchors.clear();
-          aliases = 0;
           depth = 0;
         } else if (event instanceof CollectionStartEvent start) {
           if (start.getAnchor() != null) {
@@ -249,6 +257,22 @@ final class YamlDocuments {
       return Optional.empty();
     }
     return Optional.empty();
+  }
+
+  /** The line and column of the code point at {@code index} (counted in code points) of {@code text}. */
+  private static long positionOfCodePoint(String text, int index) {
+    int line = 1;
+    int column = 1;
+    int at = 0;
+    for (int i = 0; i < text.length() && at < index; i += Character.charCount(text.codePointAt(i)), at++) {
+      if (text.charAt(i) == '\n') {
+        line++;
+        column = 1;
+      } else {
+        column++;
+      }
+    }
+    return SourceLines.position(line, column);
   }
 
   /** SnakeYAML's context and problem, without the snippet of source text it normally appends. */
