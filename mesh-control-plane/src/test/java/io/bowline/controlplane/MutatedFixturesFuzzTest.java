@@ -7,11 +7,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.bowline.api.MeshClient;
+import io.bowline.controlplane.cli.CliRun;
 import io.bowline.controlplane.cli.ControlPlaneCli;
 import io.bowline.controlplane.translate.ClientView;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -57,6 +56,10 @@ class MutatedFixturesFuzzTest {
     "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"};
   private static final ClientView VIEW = new ClientView("default", Map.of("app", "productpage"));
 
+  /** One command line per thread, reused (building one costs more than analyzing a small file). */
+  private static final ThreadLocal<picocli.CommandLine> COMMAND_LINE =
+      ThreadLocal.withInitial(ControlPlaneCli::commandLine);
+
   @TempDir
   Path work;
 
@@ -77,16 +80,7 @@ class MutatedFixturesFuzzTest {
     Path analyzed = Files.createDirectories(work.resolve("analyze"));
     Path served = Files.createDirectories(work.resolve("served"));
     Files.copy(TestConfigs.bookinfoServices(), served.resolve("00-services.yaml"));
-    TestConfigs.write(served, "10-reviews.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: reviews}
-        spec:
-          hosts: [reviews]
-          http:
-          - route:
-            - destination: {host: reviews}
-        """);
+    TestConfigs.write(served, "10-reviews.yaml", TestConfigs.reviewsRoute("reviews", "{host: reviews}"));
 
     YamlMutator mutator = new YamlMutator(SEED);
     List<String> crashes = new ArrayList<>();
@@ -152,13 +146,14 @@ class MutatedFixturesFuzzTest {
                 .isEqualTo(lastGood);
           }
           String expected = lastGood;
-          await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            for (String type : TYPES) {
-              assertThat(client.status().versionOf(type)).as(caseName + " " + type)
-                  .isEqualTo(controlPlane.servedVersion(VIEW, type));
-            }
-            assertThat(controlPlane.servedPublish(VIEW)).as(caseName).isEqualTo(expected);
-          });
+          await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5))
+              .untilAsserted(() -> {
+                for (String type : TYPES) {
+                  assertThat(client.status().versionOf(type)).as(caseName + " " + type)
+                      .isEqualTo(controlPlane.servedVersion(VIEW, type));
+                }
+                assertThat(controlPlane.servedPublish(VIEW)).as(caseName).isEqualTo(expected);
+              });
           assertThat(controlPlane.acks().nacks()).as(caseName).isEmpty();
           Files.delete(served.resolve("50-fuzz.yaml"));
           controlPlaneNanos += System.nanoTime() - controlPlaneStart;
@@ -184,12 +179,8 @@ class MutatedFixturesFuzzTest {
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long allocatedBefore = threads.getCurrentThreadAllocatedBytes();
     long start = System.nanoTime();
-    StringWriter out = new StringWriter();
-    var commandLine = ControlPlaneCli.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(new StringWriter()));
-    int exitCode = commandLine.execute("analyze", "-o", "json", file.toString());
-    return new Outcome(exitCode, out.toString(), System.nanoTime() - start,
+    CliRun run = CliRun.of(COMMAND_LINE.get(), "analyze", "-o", "json", file.toString());
+    return new Outcome(run.exitCode(), run.out(), System.nanoTime() - start,
         threads.getCurrentThreadAllocatedBytes() - allocatedBefore);
   }
 

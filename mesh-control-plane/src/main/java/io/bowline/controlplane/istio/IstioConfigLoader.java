@@ -246,7 +246,8 @@ public final class IstioConfigLoader {
         top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
             + ") is not translated (later issue); ignored");
       } else {
-        top.warning(DiagnosticCode.UNKNOWN_KIND, "kind", "unknown kind \"" + kind + "\" (" + apiVersion + ") is ignored"
+        top.warning(DiagnosticCode.UNKNOWN_KIND,
+            "kind", "unknown kind \"" + kind + "\" (" + apiVersion + ") is ignored"
             + KindNames.didYouMean(kind).map(known -> "; did you mean " + known + "?").orElse(""));
       }
       return;

@@ -27,8 +27,8 @@ final class KindNames {
       "GatewayClass", "List");
 
   /** {@code version} or {@code group/version}, as Kubernetes spells them ({@code v1}, {@code v1beta1}). */
-  private static final Pattern API_VERSION =
-      Pattern.compile("([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?v[0-9]+((alpha|beta)[0-9]+)?");
+  private static final Pattern API_VERSION = Pattern.compile(
+      "([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?v[0-9]+((alpha|beta)[0-9]+)?");
 
   private KindNames() {}
 

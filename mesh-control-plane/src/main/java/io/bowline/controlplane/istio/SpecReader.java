@@ -90,7 +90,7 @@ final class SpecReader {
     if (value instanceof String text && text.matches("[0-9]{1,9}")) {
       return OptionalInt.of(Integer.parseInt(text));
     }
-    error(key, "expected a non-negative integer, got '" + value + "'");
+    error(key, "expected a non-negative integer, got '" + ValueChecks.shorten(String.valueOf(value)) + "'");
     return OptionalInt.empty();
   }
 
@@ -113,7 +113,7 @@ final class SpecReader {
     if (value instanceof Boolean b) {
       return Optional.of(b);
     }
-    error(key, "expected true or false, got '" + value + "'");
+    error(key, "expected true or false, got '" + ValueChecks.shorten(String.valueOf(value)) + "'");
     return Optional.empty();
   }
 

@@ -39,23 +39,33 @@ final class ValueChecks {
 
   private ValueChecks() {}
 
-  /**
-   * {@code value} in double quotes, cut to {@value #MAX_QUOTED_CHARS} characters with its full length when
-   * longer, and control characters escaped, so a diagnostic stays one short line.
-   */
+  /** {@code value} in double quotes, shortened as {@link #shorten} does. */
   static String quote(String value) {
-    String shown = value.length() <= MAX_QUOTED_CHARS ? value : value.substring(0, MAX_QUOTED_CHARS);
-    StringBuilder quoted = new StringBuilder("\"");
-    shown.codePoints().forEach(c -> {
-      if (c < 0x20 || c == 0x7f || Character.getType(c) == Character.FORMAT) {
-        quoted.append(String.format(Locale.ROOT, "\\u%04x", c));
+    return value.length() <= MAX_QUOTED_CHARS ? "\"" + escape(value) + "\""
+        : "\"" + escape(value.substring(0, MAX_QUOTED_CHARS)) + "\"... (" + value.length() + " characters)";
+  }
+
+  /**
+   * {@code value} cut to {@value #MAX_QUOTED_CHARS} characters (then followed by its full length), with control
+   * and format characters escaped, so that a diagnostic stays one short line.
+   */
+  static String shorten(String value) {
+    return value.length() <= MAX_QUOTED_CHARS ? escape(value)
+        : escape(value.substring(0, MAX_QUOTED_CHARS)) + "... (" + value.length() + " characters)";
+  }
+
+  private static String escape(String value) {
+    StringBuilder text = new StringBuilder();
+    value.codePoints().forEach(c -> {
+      int type = Character.getType(c);
+      if (c < 0x20 || c == 0x7f || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+          || type == Character.PARAGRAPH_SEPARATOR) {
+        text.append(String.format(Locale.ROOT, "\\u%04x", c));
       } else {
-        quoted.appendCodePoint(c);
+        text.appendCodePoint(c);
       }
     });
-    quoted.append('"');
-    return value.length() <= MAX_QUOTED_CHARS ? quoted.toString()
-        : quoted + "... (" + value.length() + " characters)";
+    return text.toString();
   }
 
   /** Whether {@code text} is an IPv4 address in dotted-quad form or an IPv6 address (without a zone id). */
@@ -123,7 +133,8 @@ final class ValueChecks {
     } else if (name.equalsIgnoreCase("host")) {
       problem = "header " + quote(name) + " cannot be edited (use rewrite.authority)";
     } else if (!HEADER_NAME.matcher(name).matches()) {
-      problem = "invalid header name " + quote(name) + "; expected an HTTP token (letters, digits, -_.!#$%&'*+^`|~)";
+      problem = "invalid header name " + quote(name)
+          + "; expected an HTTP token (letters, digits, -_.!#$%&'*+^`|~)";
     }
     if (problem != null) {
       owner.error(field, problem);
@@ -171,7 +182,8 @@ final class ValueChecks {
         spec.error(field, "expected a namespace name, \".\", \"*\" or \"~\" as a string, got "
             + (value == null ? "nothing" : quote(String.valueOf(value))));
         ok = false;
-      } else if (!text.equals(".") && !text.equals("*") && !text.equals("~") && !DNS_LABEL.matcher(text).matches()) {
+      } else if (!text.equals(".") && !text.equals("*") && !text.equals("~")
+          && !DNS_LABEL.matcher(text).matches()) {
         spec.error(field, "invalid exportTo " + quote(text)
             + "; expected a namespace name (a DNS label), \".\", \"*\" or \"~\"");
         ok = false;

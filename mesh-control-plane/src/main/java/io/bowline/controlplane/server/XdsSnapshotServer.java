@@ -50,7 +50,7 @@ public final class XdsSnapshotServer implements AutoCloseable {
   }
 
   private static final long SHUTDOWN_GRACE_SECONDS = 5;
-  /** The shortest keepalive ping interval a client may use: grpc-java's xDS clients default to none, Envoy to 30 s+. */
+  /** The shortest keepalive ping interval a client may use (grpc-java's xDS clients send none by default). */
   private static final long KEEPALIVE_PERMITTED_SECONDS = 20;
 
   private final EventLoopGroup boss;

@@ -45,7 +45,8 @@ final class DestinationPolicies {
       }
       String host = resolver.resolve(rule.host(), rule.ref().namespace());
       if (registry.find(host).isEmpty()) {
-        diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED, rule.ref(), "spec.host", "no ServiceEntry defines host " + host
+        diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+            rule.ref(), "spec.host", "no ServiceEntry defines host " + host
             + "; the DestinationRule has no clusters to apply to");
       }
       policies.merge(host, rule, diagnostics);
@@ -121,7 +122,8 @@ final class DestinationPolicies {
     Map<String, Subset> subsets = new LinkedHashMap<>(existing == null ? Map.of() : existing.subsets());
     List<String> rules = new ArrayList<>(existing == null ? List.of() : existing.rules());
     if (existing != null) {
-      diagnostics.warning(DiagnosticCode.CONFLICT, rule.ref(), "spec.host", "host " + host + " also has " + String.join(", ", rules)
+      diagnostics.warning(DiagnosticCode.CONFLICT,
+          rule.ref(), "spec.host", "host " + host + " also has " + String.join(", ", rules)
           + "; the rules are merged (subsets combined, the first load balancer wins)");
     }
     rules.add(rule.ref().label());

@@ -58,7 +58,8 @@ final class DestinationValidator {
     String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
     Optional<MeshService> service = registry.find(host);
     if (service.isEmpty()) {
-      diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED, virtualService.ref(), field + ".host", "no ServiceEntry defines host " + host
+      diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+          virtualService.ref(), field + ".host", "no ServiceEntry defines host " + host
           + "; requests routed here fail with 503 (NC)");
     } else if (destination.port() != 0
         && service.get().ports().stream().noneMatch(port -> port.number() == destination.port())) {

@@ -85,7 +85,8 @@ final class RbacTranslator {
       }
       return Optional.of(Policy.newBuilder().addAllPermissions(permissions).addAllPrincipals(principals).build());
     } catch (Unsupported e) {
-      diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, policy.ref(), rule.field(), e.getMessage() + "; the rule is not translated (an ALLOW"
+      diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+          policy.ref(), rule.field(), e.getMessage() + "; the rule is not translated (an ALLOW"
           + " policy then allows less)");
       return Optional.empty();
     }

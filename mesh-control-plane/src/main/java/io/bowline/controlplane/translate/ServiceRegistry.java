@@ -80,7 +80,8 @@ final class ServiceRegistry {
         String host = entry.hosts().get(i);
         String field = "spec.hosts[" + i + "]";
         if (HostResolver.isWildcard(host)) {
-          diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, entry.ref(), field, "wildcard host " + host + " is not translated yet; skipped");
+          diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+              entry.ref(), field, "wildcard host " + host + " is not translated yet; skipped");
           continue;
         }
         String fqdn = resolver.resolve(host, entry.ref().namespace());

@@ -38,7 +38,8 @@ final class VirtualServiceIndex {
         }
         String fqdn = resolver.resolve(host, virtualService.ref().namespace());
         if (registry.find(fqdn).isEmpty()) {
-          diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED, virtualService.ref(), field, "no ServiceEntry defines host " + fqdn
+          diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+              virtualService.ref(), field, "no ServiceEntry defines host " + fqdn
               + "; no listener is emitted for it");
           continue;
         }
@@ -47,7 +48,8 @@ final class VirtualServiceIndex {
           continue;
         }
         if (!targeting.isEmpty()) {
-          diagnostics.warning(DiagnosticCode.CONFLICT, virtualService.ref(), field, "host " + fqdn + " is also targeted by "
+          diagnostics.warning(DiagnosticCode.CONFLICT,
+              virtualService.ref(), field, "host " + fqdn + " is also targeted by "
               + targeting.stream().map(vs -> vs.ref().label() + " (" + vs.ref().file() + ")").toList()
               + "; their rules are concatenated in file order");
         }

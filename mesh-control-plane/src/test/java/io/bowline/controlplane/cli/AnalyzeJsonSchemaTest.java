@@ -8,8 +8,6 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import io.bowline.controlplane.TestConfigs;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,13 +37,9 @@ class AnalyzeJsonSchemaTest {
   }
 
   private static String analyze(String format, Path path) {
-    StringWriter out = new StringWriter();
-    var commandLine = ControlPlaneCli.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(new StringWriter()));
-    int exitCode = commandLine.execute("analyze", "-o", format, path.toString());
-    assertThat(exitCode).isIn(ExitCodes.OK, ExitCodes.CONFIG_ERRORS);
-    return out.toString();
+    CliRun run = CliRun.of("analyze", "-o", format, path.toString());
+    assertThat(run.exitCode()).isIn(ExitCodes.OK, ExitCodes.CONFIG_ERRORS);
+    return run.out();
   }
 
   @TestFactory

@@ -9,8 +9,6 @@ import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,18 +83,13 @@ class DiagnosticCodesTest {
       case REFERENCE_SKIPPED -> route("{host: nowhere}");
       default -> throw new IllegalArgumentException(code.name());
     });
-    StringWriter out = new StringWriter();
-    var commandLine = ControlPlaneCli.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(new StringWriter()));
-
-    commandLine.execute("analyze", "-o", "json", dir.toString());
+    CliRun run = CliRun.of("analyze", "-o", "json", dir.toString());
 
     List<String> codes = new ArrayList<>();
-    for (JsonElement d : JsonParser.parseString(out.toString()).getAsJsonObject().getAsJsonArray("diagnostics")) {
+    for (JsonElement d : JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("diagnostics")) {
       codes.add(d.getAsJsonObject().get("code").getAsString());
     }
-    assertThat(codes).as(out.toString()).contains(code.id());
+    assertThat(codes).as(run.out()).contains(code.id());
   }
 
   @Test
@@ -121,13 +114,6 @@ class DiagnosticCodesTest {
   }
 
   private static String route(String destination) {
-    return """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: reviews}
-        spec:
-          hosts: [reviews]
-          http: [{route: [{destination: %s}]}]
-        """.formatted(destination);
+    return TestConfigs.reviewsRoute("reviews", destination);
   }
 }

@@ -7,8 +7,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.bowline.controlplane.TestConfigs;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /**
  * {@code analyze} on input written by a hostile world (issue 14): bounded YAML, values that cannot work,
@@ -29,8 +26,8 @@ class HostileConfigTest {
   @TempDir
   Path dir;
 
-  private StringWriter out;
-  private StringWriter err;
+  private String out;
+  private String err;
 
   @BeforeEach
   void writeServices() throws IOException {
@@ -38,16 +35,14 @@ class HostileConfigTest {
   }
 
   private int analyze(String... options) {
-    out = new StringWriter();
-    err = new StringWriter();
-    CommandLine commandLine = ControlPlaneCli.commandLine();
-    commandLine.setOut(new PrintWriter(out));
-    commandLine.setErr(new PrintWriter(err));
     String[] args = new String[options.length + 2];
     args[0] = "analyze";
     System.arraycopy(options, 0, args, 1, options.length);
     args[args.length - 1] = dir.toString();
-    return commandLine.execute(args);
+    CliRun run = CliRun.of(args);
+    out = run.out();
+    err = run.err();
+    return run.exitCode();
   }
 
   @Test
@@ -60,7 +55,7 @@ class HostileConfigTest {
         """);
 
     assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("ERROR loop.yaml:4: recursive alias");
+    assertThat(out).contains("ERROR loop.yaml:4: recursive alias");
   }
 
   @Test
@@ -83,7 +78,7 @@ class HostileConfigTest {
     int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(1), () -> analyze());
 
     assertThat(exitCode).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("bomb.yaml:", "aliases expand this document to more than 100000 nodes");
+    assertThat(out).contains("bomb.yaml:", "aliases expand this document to more than 100000 nodes");
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -113,7 +108,7 @@ class HostileConfigTest {
         """.formatted(kind, spec.replace("@", "\n  ")));
 
     assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("ERROR bad.yaml:", kind + " default/bad: ", expected);
+    assertThat(out).contains("ERROR bad.yaml:", kind + " default/bad: ", expected);
   }
 
   @Test
@@ -130,7 +125,7 @@ class HostileConfigTest {
     int exitCode = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> analyze());
 
     assertThat(exitCode).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("regex of 100000 characters is longer than 1024").hasSizeLessThan(400);
+    assertThat(out).contains("regex of 100000 characters is longer than 1024").hasSizeLessThan(400);
   }
 
   @ParameterizedTest
@@ -150,9 +145,9 @@ class HostileConfigTest {
         """.formatted(apiVersion, kind));
 
     assertThat(analyze()).isEqualTo(ExitCodes.OK);
-    assertThat(out.toString()).contains("WARNING typo.yaml:2: ", expected);
+    assertThat(out).contains("WARNING typo.yaml:2: ", expected);
     assertThat(analyze("--strict")).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("ERROR typo.yaml:2: ", expected);
+    assertThat(out).contains("ERROR typo.yaml:2: ", expected);
   }
 
   @Test
@@ -165,7 +160,7 @@ class HostileConfigTest {
         """);
 
     assertThat(analyze()).isEqualTo(ExitCodes.OK);
-    assertThat(out.toString()).contains("WARNING typo.yaml:1: VirtualService default/reviews: apiVersion: "
+    assertThat(out).contains("WARNING typo.yaml:1: VirtualService default/reviews: apiVersion: "
         + "apiVersion \"/\" is not group/version");
   }
 
@@ -185,7 +180,7 @@ class HostileConfigTest {
 
     analyze();
 
-    assertThat(out.toString().lines()).contains(
+    assertThat(out.lines()).contains(
         "ERROR typed.yaml:3: VirtualService default/reviews: metadata.namespace: expected a string",
         "ERROR typed.yaml:7: (no kind) default/ratings: kind: expected a string");
   }
@@ -203,10 +198,10 @@ class HostileConfigTest {
 
     assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
     assertThat(analyze("-o", "json")).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    String all = out + err.toString();
+    String all = out + err;
     assertThat(all).contains("secret.yaml").doesNotContain("c3VwZXItc2VjcmV0LXZhbHVl", "hunter2");
     analyze();
-    assertThat(out.toString()).contains("ERROR secret.yaml:").doesNotContain("hunter2", "c3VwZXI");
+    assertThat(out).contains("ERROR secret.yaml:").doesNotContain("hunter2", "c3VwZXI");
   }
 
   @Test
@@ -220,7 +215,7 @@ class HostileConfigTest {
     Files.write(dir.resolve("latin.yaml"), bytes);
 
     assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    assertThat(out.toString()).contains("ERROR latin.yaml:4: not valid UTF-8: malformed byte sequence at byte offset "
+    assertThat(out).contains("ERROR latin.yaml:4: not valid UTF-8: malformed byte sequence at byte offset "
         + head.length + " (line 4)");
   }
 
@@ -236,7 +231,7 @@ class HostileConfigTest {
         """);
 
     assertThat(analyze("-o", "json")).isEqualTo(ExitCodes.CONFIG_ERRORS);
-    JsonObject diagnostic = JsonParser.parseString(out.toString()).getAsJsonObject()
+    JsonObject diagnostic = JsonParser.parseString(out).getAsJsonObject()
         .getAsJsonArray("diagnostics").get(0).getAsJsonObject();
     assertThat(diagnostic.get("code").getAsString()).isEqualTo("BLN0001");
     assertThat(diagnostic.get("file").getAsString()).isEqualTo("dup.yaml");
@@ -250,6 +245,6 @@ class HostileConfigTest {
     dir = dir.resolve("absent");
 
     assertThat(analyze()).isEqualTo(ExitCodes.TOOL_FAILED);
-    assertThat(err.toString().lines()).singleElement().asString().endsWith("absent: no such file or directory");
+    assertThat(err.lines()).singleElement().asString().endsWith("absent: no such file or directory");
   }
 }

@@ -41,30 +41,13 @@ class HostileReloadTest {
   @BeforeEach
   void writeBookinfo() throws IOException {
     Files.copy(TestConfigs.bookinfoServices(), dir.resolve("00-services.yaml"));
-    TestConfigs.write(dir, "10-reviews-dr.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: reviews}
-        spec:
-          host: reviews
-          subsets:
-          - {name: v1, labels: {version: v1}}
-          - {name: v2, labels: {version: v2}}
-        """);
+    TestConfigs.write(dir, "10-reviews-dr.yaml", TestConfigs.REVIEWS_SUBSETS);
     writeReviewsRoute("v1");
   }
 
   private void writeReviewsRoute(String subset) {
-    TestConfigs.write(dir, "20-reviews-vs.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: reviews}
-        spec:
-          hosts: [reviews]
-          http:
-          - route:
-            - destination: {host: reviews, subset: %s}
-        """.formatted(subset));
+    TestConfigs.write(dir, "20-reviews-vs.yaml",
+        TestConfigs.reviewsRoute("reviews", "{host: reviews, subset: " + subset + "}"));
   }
 
   private static MeshClient client(LocalControlPlane controlPlane) {
