@@ -220,6 +220,27 @@ class HostileConfigTest {
   }
 
   @Test
+  void aFileOverFourMebibytesIsRefusedByItsSize() throws IOException {
+    Files.writeString(dir.resolve("big.yaml"), "# " + "x".repeat(4 * 1024 * 1024));
+
+    assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
+    assertThat(out).contains("ERROR big.yaml:1: file is 4194306 bytes; at most 4194304 bytes are read");
+  }
+
+  @Test
+  void aNulCharacterIsRefusedWithItsLineAndColumn() {
+    TestConfigs.write(dir, "nul.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a\u0000b}\n");
+
+    assertThat(analyze("-o", "json")).isEqualTo(ExitCodes.CONFIG_ERRORS);
+    JsonObject diagnostic = JsonParser.parseString(out).getAsJsonObject()
+        .getAsJsonArray("diagnostics").get(0).getAsJsonObject();
+    assertThat(diagnostic.get("line").getAsInt()).isEqualTo(3);
+    assertThat(diagnostic.get("column").getAsInt()).isEqualTo(19);
+    assertThat(diagnostic.get("message").getAsString())
+        .isEqualTo("invalid YAML: the character U+0000 is not allowed in YAML");
+  }
+
+  @Test
   void duplicateKeysAreErrorsWithLineAndColumn() {
     TestConfigs.write(dir, "dup.yaml", """
         apiVersion: networking.istio.io/v1
