@@ -54,6 +54,33 @@ public record Diagnostic(Severity severity, String code, String file, int line, 
     column = line == 0 ? 0 : Math.max(0, column);
   }
 
+  /**
+   * A diagnostic with its severity's default code and no column, its resource given as
+   * {@code "Kind namespace/name"} (or {@code ""}), as diagnostics were made before codes and columns.
+   */
+  public Diagnostic(Severity severity, String file, String resource, String field, String message, int line) {
+    this(severity, null, file, line, 0, kindOf(resource), namespaceOf(resource), nameOf(resource), field, message);
+  }
+
+  /** As {@link #Diagnostic(Severity, String, String, String, String, int)}, without a known line. */
+  public Diagnostic(Severity severity, String file, String resource, String field, String message) {
+    this(severity, file, resource, field, message, 0);
+  }
+
+  private static String kindOf(String resource) {
+    return resource == null || resource.indexOf(' ') < 0 ? "" : resource.substring(0, resource.indexOf(' '));
+  }
+
+  private static String namespaceOf(String resource) {
+    String rest = resource == null || resource.indexOf(' ') < 0 ? "" : resource.substring(resource.indexOf(' ') + 1);
+    return rest.indexOf('/') < 0 ? "" : rest.substring(0, rest.indexOf('/'));
+  }
+
+  private static String nameOf(String resource) {
+    String rest = resource == null || resource.indexOf(' ') < 0 ? "" : resource.substring(resource.indexOf(' ') + 1);
+    return rest.substring(rest.indexOf('/') + 1);
+  }
+
   /** Whether this is an {@link Severity#ERROR}. */
   public boolean isError() {
     return severity == Severity.ERROR;

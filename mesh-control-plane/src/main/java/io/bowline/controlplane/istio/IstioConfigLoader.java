@@ -242,7 +242,7 @@ public final class IstioConfigLoader {
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     boolean security = SECURITY_KINDS.contains(kind);
     if (!security && !KINDS.contains(kind)) {
-      if (KindNames.isKnownUntranslated(kind)) {
+      if (KindNames.isKnown(kind)) {
         top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
             + ") is not translated (later issue); ignored");
       } else {

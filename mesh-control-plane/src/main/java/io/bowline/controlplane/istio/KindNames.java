@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The kinds and apiVersions Bowline knows: those it translates, and well-known Kubernetes and Istio kinds it
@@ -37,8 +38,8 @@ final class KindNames {
     return apiVersion.length() <= 253 && API_VERSION.matcher(apiVersion).matches();
   }
 
-  /** Whether {@code kind} is a well-known kind that Bowline ignores on purpose. */
-  static boolean isKnownUntranslated(String kind) {
+  /** Whether {@code kind} is a kind Bowline knows: one it translates, or a well-known one it ignores. */
+  static boolean isKnown(String kind) {
     return KNOWN_UNTRANSLATED.contains(kind) || TRANSLATED.contains(kind);
   }
 
@@ -50,14 +51,7 @@ final class KindNames {
     }
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
-    for (String known : TRANSLATED) {
-      int distance = distance(wanted, known.toLowerCase(Locale.ROOT));
-      if (distance < bestDistance) {
-        best = known;
-        bestDistance = distance;
-      }
-    }
-    for (String known : KNOWN_UNTRANSLATED) {
+    for (String known : Stream.concat(TRANSLATED.stream(), KNOWN_UNTRANSLATED.stream().sorted()).toList()) {
       int distance = distance(wanted, known.toLowerCase(Locale.ROOT));
       if (distance < bestDistance) {
         best = known;

@@ -18,8 +18,7 @@ class IstioConfigLoaderTest {
 
   private static List<String> lines(IstioConfig config) {
     return config.diagnostics().stream()
-        .map(d -> new Diagnostic(d.severity(), d.code(), d.file(), 0, 0, d.kind(), d.namespace(), d.name(), d.field(),
-            d.message()).toString())
+        .map(d -> new Diagnostic(d.severity(), d.file(), d.resource(), d.field(), d.message()).toString())
         .toList();
   }
 
