@@ -45,6 +45,10 @@ public final class IstioConfigLoader {
   /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
   private static final Set<String> EXPORTED_KINDS = Set.of("ServiceEntry", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
+  /** The longest {@code metadata.name} Kubernetes accepts (a DNS subdomain). */
+  private static final int MAX_NAME = 253;
+  /** The longest {@code metadata.namespace} Kubernetes accepts (a DNS label). */
+  private static final int MAX_NAMESPACE = 63;
 
   private final SourceLines sourceLines;
   private final DiagnosticCollector diagnostics;
@@ -207,11 +211,14 @@ public final class IstioConfigLoader {
 
   private void addDocument(String file, YamlDocuments.Document source) {
     Map<?, ?> document = source.content();
-    // The resource's identity is read leniently first, so that every diagnostic below names it.
-    String kind = scalar(document.get("kind"));
+    // The resource's identity is read leniently first, so that every diagnostic below names it (shortened
+    // when longer than Kubernetes allows: a name of 100 KB must not be repeated in every diagnostic).
+    String kind = ValueChecks.shorten(scalar(document.get("kind")));
     Map<?, ?> meta = document.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
-    String name = scalar(meta.get("name"));
-    String namespace = scalar(meta.get("namespace"));
+    String rawName = scalar(meta.get("name"));
+    String rawNamespace = scalar(meta.get("namespace"));
+    String name = rawName.length() > MAX_NAME ? ValueChecks.shorten(rawName) : rawName;
+    String namespace = rawNamespace.length() > MAX_NAMESPACE ? ValueChecks.shorten(rawNamespace) : rawNamespace;
     ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind,
         namespace.isBlank() ? DEFAULT_NAMESPACE : namespace, name.isEmpty() ? "(no name)" : name, file);
     sourceLines.put(ref, source.lines());
@@ -223,6 +230,12 @@ public final class IstioConfigLoader {
       metadata.string("name");
       metadata.string("namespace");
     });
+    if (rawName.length() > MAX_NAME || rawNamespace.length() > MAX_NAMESPACE) {
+      top.error(rawName.length() > MAX_NAME ? "metadata.name" : "metadata.namespace", "is "
+          + Math.max(rawName.length(), rawNamespace.length()) + " characters long; a Kubernetes name has at most "
+          + MAX_NAME + ", a namespace at most " + MAX_NAMESPACE);
+      return;
+    }
     if (kind.isEmpty() || apiVersion.isEmpty()) {
       if (!top.has(kind.isEmpty() ? "kind" : "apiVersion")) {
         top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
@@ -235,8 +248,8 @@ public final class IstioConfigLoader {
       return;
     }
     if (!KindNames.isApiVersion(apiVersion)) {
-      top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion \"" + apiVersion
-          + "\" is not group/version (for example networking.istio.io/v1); " + kind + " ignored");
+      top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + ValueChecks.quote(apiVersion)
+          + " is not group/version (for example networking.istio.io/v1); " + kind + " ignored");
       return;
     }
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
@@ -247,7 +260,7 @@ public final class IstioConfigLoader {
             + ") is not translated (later issue); ignored");
       } else {
         top.warning(DiagnosticCode.UNKNOWN_KIND,
-            "kind", "unknown kind \"" + kind + "\" (" + apiVersion + ") is ignored"
+            "kind", "unknown kind " + ValueChecks.quote(kind) + " (" + apiVersion + ") is ignored"
             + KindNames.didYouMean(kind).map(known -> "; did you mean " + known + "?").orElse(""));
       }
       return;

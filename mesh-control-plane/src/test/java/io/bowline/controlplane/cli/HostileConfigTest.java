@@ -186,6 +186,17 @@ class HostileConfigTest {
   }
 
   @Test
+  void aNameLongerThanKubernetesAllowsIsAnErrorThatDoesNotRepeatIt() {
+    TestConfigs.write(dir, "long.yaml", TestConfigs.reviewsRoute("r".repeat(100_000), "{host: reviews}"));
+
+    assertThat(analyze()).isEqualTo(ExitCodes.CONFIG_ERRORS);
+    assertThat(out.lines()).singleElement().asString()
+        .startsWith("ERROR long.yaml:3: VirtualService default/" + "r".repeat(64) + "... (100000 characters): "
+            + "metadata.name: is 100000 characters long; a Kubernetes name has at most 253")
+        .hasSizeLessThan(300);
+  }
+
+  @Test
   void aBrokenSecretFileNeverPrintsItsValue() {
     TestConfigs.write(dir, "secret.yaml", """
         apiVersion: v1
