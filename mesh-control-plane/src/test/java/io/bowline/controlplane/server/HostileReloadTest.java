@@ -84,6 +84,31 @@ class HostileReloadTest {
   }
 
   @Test
+  void anAddressThatCannotWorkIsRefusedByNameAndTheClientKeepsTheLastGoodConfiguration() throws Exception {
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        MeshClient client = client(controlPlane)) {
+      client.awaitReady(WAIT);
+      String good = controlPlane.published().version();
+
+      TestConfigs.write(dir, "30-vm.yaml", """
+          apiVersion: networking.istio.io/v1
+          kind: WorkloadEntry
+          metadata: {name: reviews-vm}
+          spec: {address: 999.1.1.1, labels: {app: reviews, version: v1}}
+          """);
+      await().atMost(WAIT).untilAsserted(() -> assertThat(controlPlane.diagnostics()).anySatisfy(d ->
+          assertThat(d.toString()).startsWith("ERROR 30-vm.yaml:4: WorkloadEntry default/reviews-vm: spec.address: "
+              + "invalid address \"999.1.1.1\"")));
+
+      assertThat(controlPlane.published().version()).isEqualTo(good);
+      assertThat(controlPlane.servedPublish(VIEW)).isEqualTo(good);
+      await().atMost(WAIT).untilAsserted(() ->
+          assertThat(client.status().versionOf(RDS)).isEqualTo(controlPlane.servedVersion(VIEW, RDS)));
+      assertThat(controlPlane.acks().nacks()).isEmpty();
+    }
+  }
+
+  @Test
   void startsWithARecursiveAliasInItsDirectoryServingNothingAndAppliesTheFix() throws Exception {
     TestConfigs.write(dir, "30-loop.yaml", LOOP);
     try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
