@@ -86,6 +86,8 @@ class HostileConfigTest {
       WorkloadEntry   | address: 999.1.1.1                                  | spec.address: invalid address "999.1.1.1"
       WorkloadEntry   | address: fe80::1%eth0                               | spec.address: invalid address "fe80::1%eth0"; expected an IP address without a zone id
       VirtualService  | hosts: [reviews]@http: [{timeout: 9223372036854775807h, route: [{destination: {host: reviews}}]}] | spec.http[0].timeout: duration "9223372036854775807h" is out of range
+      VirtualService  | hosts: [reviews]@http: [{timeout: 0s, route: [{destination: {host: reviews}}]}] | spec.http[0].timeout: duration "0s" is shorter than 1ms
+      VirtualService  | hosts: [reviews]@http: [{retries: {attempts: 2, perTryTimeout: 1500us}, route: [{destination: {host: reviews}}]}] | spec.http[0].retries.perTryTimeout: duration "1500us" is not a whole number of milliseconds
       VirtualService  | hosts: [reviews]@http: [{headers: {request: {set: {":path": /x}}}, route: [{destination: {host: reviews}}]}] | spec.http[0].headers.request.set.:path: pseudo-header ":path" cannot be edited
       VirtualService  | hosts: [reviews]@http: [{headers: {request: {set: {host: x}}}, route: [{destination: {host: reviews}}]}] | spec.http[0].headers.request.set.host: header "host" cannot be edited
       VirtualService  | hosts: [reviews]@http: [{headers: {request: {remove: [""]}}, route: [{destination: {host: reviews}}]}] | spec.http[0].headers.request.remove[0]: a header name must not be empty
