@@ -7,6 +7,7 @@ import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.bowline.controlplane.istio.WorkloadEntry;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.server.DirectoryWatcher;
+import io.bowline.controlplane.server.ServerLimits;
 import io.bowline.controlplane.server.ViewServedListener;
 import io.bowline.controlplane.server.XdsSnapshotServer;
 import io.bowline.controlplane.translate.ClientView;
@@ -57,6 +58,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private final IstioConfigCache files;
   private final IncrementalTranslator translator;
   private final ReloadListener listener;
+  /** Whether warnings reject a reload as errors do ({@code serve --strict}). */
+  private final boolean strict;
   private final XdsSnapshotServer server;
   private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
   private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
@@ -71,6 +74,7 @@ public final class LocalControlPlane implements AutoCloseable {
     this.files = new IstioConfigCache(builder.configDir);
     this.translator = new IncrementalTranslator(new XdsTranslator(builder.clusterDomain));
     this.listener = builder.listener;
+    this.strict = builder.strict;
     this.server = server;
     this.published = new Published(INITIAL_VERSION, List.of(), Instant.now());
   }
@@ -159,13 +163,23 @@ public final class LocalControlPlane implements AutoCloseable {
   private synchronized boolean reload(long changeSeenNanos) {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
-    loaded = files.load();
-    long loadedAt = System.nanoTime();
-    if (log.isDebugEnabled()) {
-      log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
-          (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
+    try {
+      loaded = files.load();
+      long loadedAt = System.nanoTime();
+      if (log.isDebugEnabled()) {
+        log.debug("loaded {} in {} ms ({} ms CPU)", configDir, (loadedAt - start) / 1_000_000,
+            (CPU.getCurrentThreadCpuTime() - cpuStart) / 1_000_000);
+      }
+      return publish(changeSeenNanos, start, loadedAt);
+    } catch (RuntimeException | StackOverflowError e) {
+      // A bug of ours on some input: reject this reload as any bad configuration is rejected.
+      log.error("reload of {} failed; version {} keeps serving", configDir, published.version(), e);
+      diagnostics = List.of(new Diagnostic(Diagnostic.Severity.ERROR, DiagnosticCode.INTERNAL_ERROR.id(), "",
+          0, 0, "", "", "", "", "internal error while reloading the configuration ("
+              + e.getClass().getSimpleName() + "); version " + published.version() + " keeps serving"));
+      listener.onReload(false, published, diagnostics);
+      return false;
     }
-    return publish(changeSeenNanos, start, loadedAt);
   }
 
   /**
@@ -189,7 +203,8 @@ public final class LocalControlPlane implements AutoCloseable {
     long start = System.nanoTime();
     long cpuStart = CPU.getCurrentThreadCpuTime();
     XdsResources resources = translator.translate(config, ClientView.DEFAULT);
-    boolean ok = !resources.hasErrors();
+    List<Diagnostic> found = strict ? Diagnostic.strict(resources.diagnostics()) : resources.diagnostics();
+    boolean ok = found.stream().noneMatch(Diagnostic::isError);
     Map<ClientView, XdsResources> byView = new HashMap<>();
     byView.put(ClientView.DEFAULT, resources);
     if (ok) {
@@ -214,7 +229,7 @@ public final class LocalControlPlane implements AutoCloseable {
           (CPU.getCurrentThreadCpuTime() - cpuTranslated) / 1_000_000);
     }
     lastTimings = new ReloadTimings(changeSeenNanos, startNanos, loadedNanos, translated, System.nanoTime());
-    diagnostics = resources.diagnostics();
+    diagnostics = found;
     listener.onReload(ok, published, diagnostics);
     return ok;
   }
@@ -259,6 +274,8 @@ public final class LocalControlPlane implements AutoCloseable {
     private Duration debounce = DirectoryWatcher.DEFAULT_DEBOUNCE;
     private ReloadListener listener = (publishedNew, served, diagnostics) -> { };
     private ViewServedListener viewServedListener = (view, publish) -> { };
+    private boolean strict;
+    private ServerLimits serverLimits = ServerLimits.DEFAULT;
 
     private Builder(Path configDir) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -288,6 +305,21 @@ public final class LocalControlPlane implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether warnings (unknown kinds, fields not translated, probable mistakes) reject a reload as errors
+     * do, and are reported as errors; false by default.
+     */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
+      return this;
+    }
+
+    /** Bounds on the xDS server's connections and streams; {@link ServerLimits#DEFAULT} by default. */
+    public Builder serverLimits(ServerLimits serverLimits) {
+      this.serverLimits = Objects.requireNonNull(serverLimits, "serverLimits");
+      return this;
+    }
+
     /** Told about every reload attempt, including the first. */
     public Builder onReload(ReloadListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -312,7 +344,8 @@ public final class LocalControlPlane implements AutoCloseable {
       if (!Files.isDirectory(configDir)) {
         throw new NoSuchFileException(configDir.toString(), null, "not a directory");
       }
-      XdsSnapshotServer server = XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION, viewServedListener);
+      XdsSnapshotServer server =
+          XdsSnapshotServer.start(bindAddress, port, INITIAL_VERSION, viewServedListener, serverLimits);
       LocalControlPlane controlPlane = new LocalControlPlane(this, server);
       try {
         controlPlane.watch(debounce);

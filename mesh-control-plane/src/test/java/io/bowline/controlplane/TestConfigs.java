@@ -75,4 +75,31 @@ public final class TestConfigs {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * A VirtualService {@code default/name} for host {@code reviews} with one HTTP rule routing to
+   * {@code destination} (a flow mapping, for example {@code {host: reviews, subset: v1}}).
+   */
+  public static String reviewsRoute(String name, String destination) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: %s}
+        spec:
+          hosts: [reviews]
+          http: [{route: [{destination: %s}]}]
+        """.formatted(name, destination);
+  }
+
+  /** A DestinationRule defining subsets v1 and v2 of {@code reviews} by their {@code version} label. */
+  public static final String REVIEWS_SUBSETS = """
+      apiVersion: networking.istio.io/v1
+      kind: DestinationRule
+      metadata: {name: reviews}
+      spec:
+        host: reviews
+        subsets:
+        - {name: v1, labels: {version: v1}}
+        - {name: v2, labels: {version: v2}}
+      """;
 }

@@ -44,6 +44,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Cluster domain short host names expand into (default: ${DEFAULT-VALUE}).")
   private String clusterDomain;
 
+  @Option(names = "--strict", description = "Treat warnings (unknown kinds, fields not translated, probable "
+      + "mistakes) as errors: such a configuration is not served.")
+  private boolean strict;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -53,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
         .bindAddress(bindAddress)
         .clusterDomain(clusterDomain)
         .debounce(java.time.Duration.ofMillis(debounceMs))
+        .strict(strict)
         .onReload((publishedNew, served, diagnostics) -> report(out, publishedNew, served, diagnostics))
         .start();
     try {

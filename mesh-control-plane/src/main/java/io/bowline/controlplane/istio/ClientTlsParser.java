@@ -25,7 +25,8 @@ final class ClientTlsParser {
       try {
         mode = ClientTlsSettings.Mode.valueOf(modeName);
       } catch (IllegalArgumentException e) {
-        tls.error("mode", "unknown mode '" + modeName + "' (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL)");
+        tls.error("mode", "unknown mode '" + ValueChecks.shorten(String.valueOf(modeName))
+            + "' (DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL)");
         return Optional.empty();
       }
       String credentialName = tls.string("credentialName").orElse("");

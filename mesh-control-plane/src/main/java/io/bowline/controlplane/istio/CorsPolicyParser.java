@@ -36,7 +36,8 @@ final class CorsPolicyParser {
     }
     String unmatched = cors.string("unmatchedPreflights").orElse("UNSPECIFIED");
     if (!Set.of("UNSPECIFIED", "FORWARD", "IGNORE").contains(unmatched)) {
-      cors.error("unmatchedPreflights", "unknown value '" + unmatched + "' (UNSPECIFIED, FORWARD, IGNORE)");
+      cors.error("unmatchedPreflights", "unknown value '" + ValueChecks.shorten(String.valueOf(unmatched))
+          + "' (UNSPECIFIED, FORWARD, IGNORE)");
     }
     return new HttpPolicies.Cors(origins, cors.strings("allowMethods"), cors.strings("allowHeaders"),
         cors.strings("exposeHeaders"), IstioDuration.read(cors, "maxAge"), cors.bool("allowCredentials").orElse(null),

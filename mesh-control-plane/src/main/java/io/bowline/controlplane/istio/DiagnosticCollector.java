@@ -2,6 +2,7 @@ package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.Diagnostic.Severity;
+import io.bowline.controlplane.DiagnosticCode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,7 +10,9 @@ import java.util.Set;
 
 /**
  * Collects {@link Diagnostic}s in the order they are found, dropping exact duplicates. Not thread-safe: one
- * collector belongs to one load or translation.
+ * collector belongs to one load or translation. A diagnostic whose site names no {@link DiagnosticCode} gets
+ * its severity's default ({@code IST0106} for errors, {@code IST0133} for warnings, {@code BLN0004} for
+ * information).
  */
 public final class DiagnosticCollector {
 
@@ -28,22 +31,43 @@ public final class DiagnosticCollector {
 
   /** Records an error tied to a field of a resource. */
   public void error(ResourceRef ref, String field, String message) {
-    add(Severity.ERROR, ref, field, message);
+    add(Severity.ERROR, null, ref, field, message);
+  }
+
+  /** Records an error with a specific code. */
+  public void error(DiagnosticCode code, ResourceRef ref, String field, String message) {
+    add(Severity.ERROR, code, ref, field, message);
   }
 
   /** Records a warning tied to a field of a resource. */
   public void warning(ResourceRef ref, String field, String message) {
-    add(Severity.WARNING, ref, field, message);
+    add(Severity.WARNING, null, ref, field, message);
+  }
+
+  /** Records a warning with a specific code. */
+  public void warning(DiagnosticCode code, ResourceRef ref, String field, String message) {
+    add(Severity.WARNING, code, ref, field, message);
   }
 
   /** Records an informational note tied to a field of a resource. */
   public void info(ResourceRef ref, String field, String message) {
-    add(Severity.INFO, ref, field, message);
+    add(Severity.INFO, null, ref, field, message);
   }
 
-  /** Records a diagnostic about a whole file (for example unparseable YAML). */
+  /** Records an informational note with a specific code. */
+  public void info(DiagnosticCode code, ResourceRef ref, String field, String message) {
+    add(Severity.INFO, code, ref, field, message);
+  }
+
+  /** Records an error about a whole file (for example unparseable YAML), at an unknown position. */
   public void fileError(String file, String message) {
-    diagnostics.add(new Diagnostic(Severity.ERROR, file, "", "", message));
+    fileError(file, 0, 0, message);
+  }
+
+  /** Records an error about a whole file (for example unparseable YAML) at a 1-based line and column. */
+  public void fileError(String file, int line, int column, String message) {
+    diagnostics.add(new Diagnostic(Severity.ERROR, DiagnosticCode.UNREADABLE_FILE.id(), file, line, column, "",
+        "", "", "", message));
   }
 
   /** Records every diagnostic of {@code others}. */
@@ -61,8 +85,10 @@ public final class DiagnosticCollector {
     return List.copyOf(new ArrayList<>(diagnostics));
   }
 
-  private void add(Severity severity, ResourceRef ref, String field, String message) {
-    diagnostics.add(
-        new Diagnostic(severity, ref.file(), ref.label(), field, message, lines.lineOf(ref, field)));
+  private void add(Severity severity, DiagnosticCode code, ResourceRef ref, String field, String message) {
+    long position = lines.positionOf(ref, field);
+    diagnostics.add(new Diagnostic(severity, code == null ? null : code.id(), ref.file(),
+        SourceLines.line(position), SourceLines.column(position), ref.kind(), ref.namespace(), ref.name(),
+        field, message));
   }
 }

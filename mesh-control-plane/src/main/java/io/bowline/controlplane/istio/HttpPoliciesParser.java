@@ -102,7 +102,8 @@ final class HttpPoliciesParser {
       if (g != null) {
         Integer code = GRPC_CODES.get(g);
         if (code == null) {
-          a.error("grpcStatus", "unknown gRPC status '" + g + "' (e.g. UNAVAILABLE)");
+          a.error("grpcStatus", "unknown gRPC status '" + ValueChecks.shorten(String.valueOf(g))
+              + "' (e.g. UNAVAILABLE)");
         } else {
           grpc = code;
         }
@@ -132,7 +133,7 @@ final class HttpPoliciesParser {
       }
       return v;
     } catch (NumberFormatException e) {
-      p.error(key, "expected a number, got '" + text + "'");
+      p.error(key, "expected a number, got '" + ValueChecks.shorten(String.valueOf(text)) + "'");
       return 0;
     }
   }

@@ -241,6 +241,11 @@ public final class IstioConfigCache {
       if (sameStamp && !cached.racy()) {
         return cached;
       }
+      if (attributes.size() > YamlDocuments.MAX_FILE_BYTES) {
+        // never read whole: the parse refuses it by its size alone
+        return new Entry(attributes.lastModifiedTime(), attributes.size(), new byte[0], now,
+            IstioConfigLoader.parseFile(file));
+      }
       digest = digest(Files.readAllBytes(file));
       if (sameStamp && Arrays.equals(digest, cached.digest())) {
         return new Entry(cached.modified(), cached.size(), digest, now, cached.parsed());

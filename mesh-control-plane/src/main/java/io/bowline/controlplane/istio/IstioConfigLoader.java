@@ -1,6 +1,7 @@
 package io.bowline.controlplane.istio;
 
 import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.DiagnosticCode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +45,10 @@ public final class IstioConfigLoader {
   /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
   private static final Set<String> EXPORTED_KINDS = Set.of("ServiceEntry", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
+  /** The longest {@code metadata.name} Kubernetes accepts (a DNS subdomain). */
+  private static final int MAX_NAME = 253;
+  /** The longest {@code metadata.namespace} Kubernetes accepts (a DNS label). */
+  private static final int MAX_NAMESPACE = 63;
 
   private final SourceLines sourceLines;
   private final DiagnosticCollector diagnostics;
@@ -91,7 +97,7 @@ public final class IstioConfigLoader {
    * @param diagnostics what parsing it found
    * @param exportTo its {@code spec.exportTo}, null when unset
    */
-  record ParsedDocument(ResourceRef ref, Map<String, Integer> lines, boolean registered, Object resource,
+  record ParsedDocument(ResourceRef ref, Map<String, Long> lines, boolean registered, Object resource,
       List<Diagnostic> diagnostics, ExportTo exportTo) {
     ParsedDocument {
       lines = lines == null ? Map.of() : Map.copyOf(lines);
@@ -205,20 +211,35 @@ public final class IstioConfigLoader {
 
   private void addDocument(String file, YamlDocuments.Document source) {
     Map<?, ?> document = source.content();
-    SpecReader root = new SpecReader(document, "", new ResourceRef("", "", "", file), diagnostics);
-    String kind = root.string("kind").orElse("");
-    String apiVersion = root.string("apiVersion").orElse("");
-    SpecReader metadata = root.object("metadata").orElse(new SpecReader(Map.of(), "metadata", root.ref(),
-        diagnostics));
-    String name = metadata.string("name").orElse("");
-    String namespace = metadata.string("namespace").filter(ns -> !ns.isBlank()).orElse(DEFAULT_NAMESPACE);
-    ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind, namespace,
-        name.isEmpty() ? "(no name)" : name, file);
+    // The resource's identity is read leniently first, so that every diagnostic below names it (shortened
+    // when longer than Kubernetes allows: a name of 100 KB must not be repeated in every diagnostic).
+    String kind = ValueChecks.shorten(scalar(document.get("kind")));
+    Map<?, ?> meta = document.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
+    String rawName = scalar(meta.get("name"));
+    String rawNamespace = scalar(meta.get("namespace"));
+    String name = rawName.length() > MAX_NAME ? ValueChecks.shorten(rawName) : rawName;
+    String namespace = rawNamespace.length() > MAX_NAMESPACE ? ValueChecks.shorten(rawNamespace) : rawNamespace;
+    ResourceRef ref = new ResourceRef(kind.isEmpty() ? "(no kind)" : kind,
+        namespace.isBlank() ? DEFAULT_NAMESPACE : namespace, name.isEmpty() ? "(no name)" : name, file);
     sourceLines.put(ref, source.lines());
     lastRef = ref;
     SpecReader top = new SpecReader(document, "", ref, diagnostics);
+    top.string("kind");
+    String apiVersion = top.string("apiVersion").orElse("");
+    top.object("metadata").ifPresent(metadata -> {
+      metadata.string("name");
+      metadata.string("namespace");
+    });
+    if (rawName.length() > MAX_NAME || rawNamespace.length() > MAX_NAMESPACE) {
+      top.error(rawName.length() > MAX_NAME ? "metadata.name" : "metadata.namespace", "is "
+          + Math.max(rawName.length(), rawNamespace.length()) + " characters long; a Kubernetes name has at most "
+          + MAX_NAME + ", a namespace at most " + MAX_NAMESPACE);
+      return;
+    }
     if (kind.isEmpty() || apiVersion.isEmpty()) {
-      top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
+      if (!top.has(kind.isEmpty() ? "kind" : "apiVersion")) {
+        top.error(kind.isEmpty() ? "kind" : "apiVersion", "missing required field");
+      }
       return;
     }
     if (kind.equals("Service") && apiVersion.equals("v1")
@@ -226,15 +247,33 @@ public final class IstioConfigLoader {
       addKubernetes(ref, top, name);
       return;
     }
-    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-    boolean security = group.equals(SECURITY_GROUP) && SECURITY_KINDS.contains(kind);
-    if (!security && (!group.equals(NETWORKING_GROUP) || !KINDS.contains(kind))) {
-      top.info("kind", "kind " + kind + " (" + apiVersion + ") is not translated (later issue); ignored");
+    if (!KindNames.isApiVersion(apiVersion)) {
+      top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + ValueChecks.quote(apiVersion)
+          + " is not group/version (for example networking.istio.io/v1); " + kind + " ignored");
       return;
     }
+    String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+    boolean security = SECURITY_KINDS.contains(kind);
+    if (!security && !KINDS.contains(kind)) {
+      if (KindNames.isKnown(kind)) {
+        top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
+            + ") is not translated (later issue); ignored");
+      } else {
+        top.warning(DiagnosticCode.UNKNOWN_KIND,
+            "kind", "unknown kind " + ValueChecks.quote(kind) + " (" + apiVersion + ") is ignored"
+            + KindNames.didYouMean(kind).map(known -> "; did you mean " + known + "?").orElse(""));
+      }
+      return;
+    }
+    String expectedGroup = security ? SECURITY_GROUP : NETWORKING_GROUP;
     Set<String> versions = security ? SECURITY_VERSIONS : VERSIONS;
+    if (!group.equals(expectedGroup)) {
+      top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + apiVersion + " is not the API group"
+          + " of " + kind + " (" + expectedGroup + "/" + String.join(", ", new TreeSet<>(versions)) + "); ignored");
+      return;
+    }
     if (!versions.contains(apiVersion.substring(group.length() + 1))) {
-      top.warning("apiVersion", "apiVersion " + apiVersion + " is not supported ("
+      top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + apiVersion + " is not supported ("
           + (security ? "v1, v1beta1" : "v1, v1beta1, v1alpha3") + "); skipped");
       return;
     }
@@ -251,8 +290,13 @@ public final class IstioConfigLoader {
     }
     register(ref, parse(kind, spec.get()).orElse(null));
     if (EXPORTED_KINDS.contains(kind) && spec.get().has("exportTo")) {
-      exports.put(key(ref), new ExportTo(spec.get().strings("exportTo")));
+      ValueChecks.exportTo(spec.get()).ifPresent(exportTo -> exports.put(key(ref), exportTo));
     }
+  }
+
+  /** A scalar as text; {@code ""} when absent or not a scalar (the typed read reports that). */
+  private static String scalar(Object value) {
+    return value == null || value instanceof Map || value instanceof List ? "" : value.toString();
   }
 
   private static String key(ResourceRef ref) {
@@ -302,7 +346,7 @@ public final class IstioConfigLoader {
     if (previous != null) {
       resources.remove(key);
       exports.remove(key);
-      diagnostics.warning(ref, "metadata.name", previous.file().equals(ref.file())
+      diagnostics.warning(DiagnosticCode.DUPLICATE_RESOURCE, ref, "metadata.name", previous.file().equals(ref.file())
           ? "defined twice in " + ref.file() + "; the later document wins"
           : "also defined in " + previous.file() + "; the definition in " + ref.file()
               + " wins (later file, like kubectl apply)");

@@ -6,10 +6,18 @@ import java.util.regex.Pattern;
 
 /**
  * Istio duration strings as written in YAML: Go-style units ({@code 7s}, {@code 0.5s},
- * {@code 100ms}, {@code 3m}, {@code 1h}, {@code 1m30s}, also {@code us}/{@code ns}).
+ * {@code 100ms}, {@code 3m}, {@code 1h}, {@code 1m30s}, also {@code us}/{@code ns}). As istiod validates
+ * them, a duration is at least 1 ms and a whole number of milliseconds; and at most what a protobuf
+ * {@code Duration} holds.
  */
 final class IstioDuration {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|ms|m|s|us|µs|ns)");
+
+  /** The longest duration a protobuf {@code Duration} holds: 315,576,000,000 s (10,000 years). */
+  static final Duration MAX = Duration.ofSeconds(315_576_000_000L);
+
+  /** The shortest duration istiod accepts (its {@code ValidateDuration}): 1 ms. */
+  static final Duration MIN = Duration.ofMillis(1);
 
   private IstioDuration() {}
 
@@ -21,7 +29,18 @@ final class IstioDuration {
     }
     Duration d = parse(text.trim());
     if (d == null) {
-      owner.error(key, "invalid duration '" + text + "' (expected e.g. 7s, 0.5s, 100ms, 3m)");
+      owner.error(key, "invalid duration " + ValueChecks.quote(text) + " (expected e.g. 7s, 0.5s, 100ms, 3m)");
+    } else if (d.compareTo(MAX) > 0) {
+      owner.error(key, "duration " + ValueChecks.quote(text) + " is out of range; at most "
+          + MAX.getSeconds() + "s (a protobuf Duration)");
+      return null;
+    } else if (d.compareTo(MIN) < 0) {
+      owner.error(key, "duration " + ValueChecks.quote(text) + " is shorter than 1ms, which istiod refuses");
+      return null;
+    } else if (d.toNanosPart() % 1_000_000 != 0) {
+      owner.error(key, "duration " + ValueChecks.quote(text) + " is not a whole number of milliseconds, which "
+          + "istiod requires");
+      return null;
     }
     return d;
   }
@@ -46,6 +65,11 @@ final class IstioDuration {
       }
       at = m.end();
     }
-    return at == 0 ? null : Duration.ofNanos(Math.round(nanos));
+    if (at == 0) {
+      return null;
+    }
+    // beyond Long nanoseconds (292 years) only the range check needs the value: seconds suffice
+    return nanos < 9e18 ? Duration.ofNanos(Math.round(nanos))
+        : nanos / 1e9 > MAX.getSeconds() ? MAX.plusSeconds(1) : Duration.ofSeconds((long) (nanos / 1e9));
   }
 }

@@ -81,7 +81,8 @@ final class KubernetesServiceParser {
       return 0;
     }
     if (!value.get().matches("[0-9]+")) {
-      entry.info("targetPort", "named target port '" + value.get() + "' cannot be resolved without pods; "
+      entry.info("targetPort", "named target port '" + ValueChecks.shorten(String.valueOf(value.get()))
+          + "' cannot be resolved without pods; "
           + "WorkloadEntries give the endpoint port by port name");
       return 0;
     }

@@ -55,7 +55,7 @@ final class LoadBalancerParser {
     try {
       return Double.parseDouble(text.get());
     } catch (NumberFormatException e) {
-      owner.error(key, "expected a number, got '" + text.get() + "'");
+      owner.error(key, "expected a number, got '" + ValueChecks.shorten(String.valueOf(text.get())) + "'");
       return null;
     }
   }

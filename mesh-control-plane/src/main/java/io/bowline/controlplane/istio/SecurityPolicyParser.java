@@ -57,7 +57,8 @@ final class SecurityPolicyParser {
     try {
       return MtlsMode.valueOf(mode);
     } catch (IllegalArgumentException e) {
-      mtls.error("mode", "unknown mode '" + mode + "' (UNSET, DISABLE, PERMISSIVE, STRICT)");
+      mtls.error("mode", "unknown mode '" + ValueChecks.shorten(String.valueOf(mode))
+          + "' (UNSET, DISABLE, PERMISSIVE, STRICT)");
       return MtlsMode.UNSET;
     }
   }
@@ -76,7 +77,8 @@ final class SecurityPolicyParser {
     try {
       action = Action.valueOf(actionName);
     } catch (IllegalArgumentException e) {
-      spec.error("action", "unknown action '" + actionName + "' (ALLOW, DENY, AUDIT, CUSTOM)");
+      spec.error("action", "unknown action '" + ValueChecks.shorten(String.valueOf(actionName))
+          + "' (ALLOW, DENY, AUDIT, CUSTOM)");
       return Optional.empty();
     }
     String provider = spec.object("provider").flatMap(p -> p.string("name")).orElse("");

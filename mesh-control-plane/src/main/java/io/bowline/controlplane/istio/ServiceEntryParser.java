@@ -77,7 +77,8 @@ final class ServiceEntryParser {
     try {
       return Resolution.valueOf(value.get().toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      spec.error("resolution", "unknown resolution '" + value.get() + "' (NONE, STATIC, DNS, DNS_ROUND_ROBIN)");
+      spec.error("resolution", "unknown resolution '" + ValueChecks.shorten(String.valueOf(value.get()))
+          + "' (NONE, STATIC, DNS, DNS_ROUND_ROBIN)");
       return Resolution.NONE;
     }
   }

@@ -40,7 +40,8 @@ final class SidecarParser {
         String host = listenerHosts.get(i);
         int slash = host.indexOf('/');
         if (slash <= 0 || slash == host.length() - 1) {
-          listener.error("hosts[" + i + "]", "'" + host + "' must be namespace/host, for example ./* or "
+          listener.error("hosts[" + i + "]", "'" + ValueChecks.shorten(String.valueOf(host))
+              + "' must be namespace/host, for example ./* or "
               + "istio-system/*");
           valid = false;
         } else {

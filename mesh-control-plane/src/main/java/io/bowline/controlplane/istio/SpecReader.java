@@ -1,5 +1,6 @@
 package io.bowline.controlplane.istio;
 
+import io.bowline.controlplane.DiagnosticCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ final class SpecReader {
     if (value instanceof String text && text.matches("[0-9]{1,9}")) {
       return OptionalInt.of(Integer.parseInt(text));
     }
-    error(key, "expected a non-negative integer, got '" + value + "'");
+    error(key, "expected a non-negative integer, got '" + ValueChecks.shorten(String.valueOf(value)) + "'");
     return OptionalInt.empty();
   }
 
@@ -112,7 +113,7 @@ final class SpecReader {
     if (value instanceof Boolean b) {
       return Optional.of(b);
     }
-    error(key, "expected true or false, got '" + value + "'");
+    error(key, "expected true or false, got '" + ValueChecks.shorten(String.valueOf(value)) + "'");
     return Optional.empty();
   }
 
@@ -217,11 +218,25 @@ final class SpecReader {
         continue;
       }
       if (ignored.contains(key)) {
-        diagnostics.info(ref, field(key), key + " has no effect on the local control plane; ignored");
+        diagnostics.info(DiagnosticCode.IGNORED, ref, field(key),
+            key + " has no effect on the local control plane; ignored");
       } else {
-        diagnostics.warning(ref, field(key), key + " is not translated yet; ignored");
+        diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, ref, field(key),
+            key + " is not translated yet; ignored");
       }
     }
+  }
+
+  void warning(DiagnosticCode code, String key, String message) {
+    diagnostics.warning(code, ref, field(key), message);
+  }
+
+  void info(DiagnosticCode code, String key, String message) {
+    diagnostics.info(code, ref, field(key), message);
+  }
+
+  void error(DiagnosticCode code, String key, String message) {
+    diagnostics.error(code, ref, field(key), message);
   }
 
   void error(String key, String message) {
@@ -234,6 +249,11 @@ final class SpecReader {
 
   void info(String key, String message) {
     diagnostics.info(ref, field(key), message);
+  }
+
+  /** The raw entries of a list (empty when absent; an error when not a list), for checks of their types. */
+  List<?> values(String key) {
+    return list(key);
   }
 
   private List<?> list(String key) {

@@ -1,7 +1,5 @@
 package io.bowline.controlplane.istio;
 
-import com.google.re2j.Pattern;
-import com.google.re2j.PatternSyntaxException;
 import io.bowline.controlplane.istio.VirtualService.Destination;
 import io.bowline.controlplane.istio.VirtualService.DirectResponse;
 import io.bowline.controlplane.istio.VirtualService.HeaderOperations;
@@ -164,11 +162,7 @@ final class VirtualServiceParser {
       regex.get().reportUnhandled(Set.of("match", "rewrite"), Set.of());
       regexMatch = regex.get().requiredString("match").orElse("");
       regexRewrite = regex.get().string("rewrite").orElse("");
-      try {
-        Pattern.compile(regexMatch);
-      } catch (PatternSyntaxException e) {
-        regex.get().error("match", "invalid RE2 regex '" + regexMatch + "': " + e.getMessage());
-      }
+      ValueChecks.regex(regex.get(), "match", regexMatch);
       if (rewrite.has("uri")) {
         rewrite.error("uri", "only one of uri and uriRegexRewrite may be set");
       }
@@ -187,8 +181,15 @@ final class VirtualServiceParser {
 
   private static HeaderOperations headerOperations(SpecReader operations) {
     operations.reportUnhandled(Set.of("set", "add", "remove"), Set.of());
-    return new HeaderOperations(
-        operations.stringMap("set"), operations.stringMap("add"), operations.strings("remove"));
+    Map<String, String> set = operations.stringMap("set");
+    Map<String, String> add = operations.stringMap("add");
+    List<String> remove = operations.strings("remove");
+    set.keySet().forEach(name -> ValueChecks.headerName(operations, "set." + name, name));
+    add.keySet().forEach(name -> ValueChecks.headerName(operations, "add." + name, name));
+    for (int i = 0; i < remove.size(); i++) {
+      ValueChecks.headerName(operations, "remove[" + i + "]", remove.get(i));
+    }
+    return new HeaderOperations(set, add, remove);
   }
 
   private static HttpMatch match(SpecReader match) {
@@ -249,11 +250,7 @@ final class VirtualServiceParser {
         if (text.equals("*")) {
           return new StringMatch(StringMatch.Kind.PRESENT, "");
         }
-        try {
-          Pattern.compile(text);
-        } catch (PatternSyntaxException e) {
-          value.error(kind, "invalid RE2 regex '" + text + "': " + e.getMessage());
-        }
+        ValueChecks.regex(value, kind, text);
         return new StringMatch(StringMatch.Kind.REGEX, text);
     }
   }

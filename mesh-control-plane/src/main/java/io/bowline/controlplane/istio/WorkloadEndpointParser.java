@@ -21,6 +21,9 @@ final class WorkloadEndpointParser {
       spec.warning("address", "unix domain socket endpoints are not translated yet; endpoint skipped");
       return Optional.empty();
     }
+    if (address.isPresent() && !ValueChecks.endpointAddress(spec, "address", address.get())) {
+      return Optional.empty();
+    }
     return address.map(value -> new WorkloadEndpoint(
         value,
         spec.portMap("ports"),

@@ -55,7 +55,7 @@ public final class DirectoryWatcher implements AutoCloseable {
    * @param dir the directory
    * @param relevantFileName which file names count (others are ignored)
    * @param debounce the quiet period before {@code onChange} runs
-   * @param onChange what to run after changes; exceptions it throws are logged and watching continues
+   * @param onChange what to run after changes; whatever it throws (errors too) is logged and watching continues
    * @throws IOException if the directory cannot be watched
    */
   public static DirectoryWatcher start(Path dir, Predicate<String> relevantFileName, Duration debounce,
@@ -116,11 +116,12 @@ public final class DirectoryWatcher implements AutoCloseable {
     return relevant;
   }
 
+  /** Runs the callback; whatever it throws (an Error too) is logged, and the watch goes on. */
   private void runCallback() {
     try {
       onChange.run();
-    } catch (RuntimeException e) {
-      log.error("reload after a configuration change failed", e);
+    } catch (RuntimeException | Error e) {
+      log.error("reload after a configuration change failed; still watching", e);
     }
   }
 

@@ -13,6 +13,9 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A gRPC server serving xDS v3 (ADS, plus the per-type LDS/RDS/CDS/EDS/SDS services, state of the world and
@@ -32,6 +36,9 @@ import java.util.concurrent.TimeUnit;
  * publish. Each resource type carries its own version: the number of the publish in which that type's
  * resources (for that view) last changed, so a publish pushes only the types that changed
  * (per-resource versions for delta xDS are content hashes, computed by java-control-plane). Thread-safe.
+ *
+ * <p>Connections are bounded by {@link ServerLimits}: one that does not complete the HTTP/2 handshake in time,
+ * or sends something else, is closed (see {@link ConnectionGuard}).
  */
 public final class XdsSnapshotServer implements AutoCloseable {
 
@@ -43,6 +50,11 @@ public final class XdsSnapshotServer implements AutoCloseable {
   }
 
   private static final long SHUTDOWN_GRACE_SECONDS = 5;
+  /** The shortest keepalive ping interval a client may use (grpc-java's xDS clients send none by default). */
+  private static final long KEEPALIVE_PERMITTED_SECONDS = 20;
+
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
 
   private final SimpleCache<ClientView> cache;
   private final Server server;
@@ -60,7 +72,9 @@ public final class XdsSnapshotServer implements AutoCloseable {
   private record ServedView(String publish, Snapshot snapshot) {}
 
   private XdsSnapshotServer(String initialVersion, AckLedger acks, SimpleCache<ClientView> cache, Server server,
-      ViewServedListener onViewServed) {
+      ViewServedListener onViewServed, EventLoopGroup boss, EventLoopGroup workers) {
+    this.boss = boss;
+    this.workers = workers;
     this.version = initialVersion;
     this.acks = acks;
     this.cache = cache;
@@ -88,6 +102,18 @@ public final class XdsSnapshotServer implements AutoCloseable {
    */
   public static XdsSnapshotServer start(String host, int port, String initialVersion,
       ViewServedListener onViewServed) throws IOException {
+    return start(host, port, initialVersion, onViewServed, ServerLimits.DEFAULT);
+  }
+
+  /**
+   * As {@link #start(String, int, String, ViewServedListener)}, with {@code limits} on connections and
+   * streams.
+   *
+   * @throws IOException if the port cannot be bound
+   */
+  @SuppressWarnings("deprecation") // NioEventLoopGroup: also present in the Netty 4.1 that some users run
+  public static XdsSnapshotServer start(String host, int port, String initialVersion,
+      ViewServedListener onViewServed, ServerLimits limits) throws IOException {
     AckLedger acks = new AckLedger();
     // The cache asks for a node's group only once a stream is open, after the server below is assigned.
     XdsSnapshotServer[] self = new XdsSnapshotServer[1];
@@ -95,7 +121,18 @@ public final class XdsSnapshotServer implements AutoCloseable {
     V3DiscoveryServer discovery = new V3DiscoveryServer(acks, new AnswerWhatExistsWatcher(cache));
     // the cache groups each request by its node, which clients may send on a stream's first request only
     StreamNodeInterceptor streamNode = new StreamNodeInterceptor();
+    AtomicInteger openConnections = new AtomicInteger();
+    EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("bowline-xds-accept", true));
+    EventLoopGroup workers = new NioEventLoopGroup(0, new DefaultThreadFactory("bowline-xds", true));
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .channelFactory(() -> new ConnectionGuard.GuardedServerSocketChannel(limits, openConnections))
+        .bossEventLoopGroup(boss)
+        .workerEventLoopGroup(workers)
+        .handshakeTimeout(limits.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS)
+        .maxConcurrentCallsPerConnection(limits.maxConcurrentStreams())
+        .maxConnectionIdle(limits.maxConnectionIdle().toNanos(), TimeUnit.NANOSECONDS)
+        .permitKeepAliveTime(KEEPALIVE_PERMITTED_SECONDS, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
         .addService(ServerInterceptors.intercept(discovery.getAggregatedDiscoveryServiceImpl(), streamNode))
         .addService(ServerInterceptors.intercept(discovery.getListenerDiscoveryServiceImpl(), streamNode))
         .addService(ServerInterceptors.intercept(discovery.getRouteDiscoveryServiceImpl(), streamNode))
@@ -103,8 +140,14 @@ public final class XdsSnapshotServer implements AutoCloseable {
         .addService(ServerInterceptors.intercept(discovery.getEndpointDiscoveryServiceImpl(), streamNode))
         .addService(ServerInterceptors.intercept(discovery.getSecretDiscoveryServiceImpl(), streamNode))
         .build();
-    self[0] = new XdsSnapshotServer(initialVersion, acks, cache, server, onViewServed);
-    server.start();
+    self[0] = new XdsSnapshotServer(initialVersion, acks, cache, server, onViewServed, boss, workers);
+    try {
+      server.start();
+    } catch (IOException | RuntimeException e) {
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
     return self[0];
   }
 
@@ -261,6 +304,9 @@ public final class XdsSnapshotServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    } finally {
+      boss.shutdownGracefully(0, SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, SHUTDOWN_GRACE_SECONDS, TimeUnit.SECONDS);
     }
   }
 }

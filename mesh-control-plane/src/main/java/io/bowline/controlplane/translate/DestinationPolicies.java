@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.istio.DestinationRule;
 import io.bowline.controlplane.istio.DestinationRule.Subset;
 import io.bowline.controlplane.istio.DiagnosticCollector;
@@ -38,13 +39,14 @@ final class DestinationPolicies {
     DestinationPolicies policies = new DestinationPolicies();
     for (DestinationRule rule : config.destinationRules()) {
       if (HostResolver.isWildcard(rule.host())) {
-        diagnostics.warning(rule.ref(), "spec.host", "wildcard host " + rule.host()
+        diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, rule.ref(), "spec.host", "wildcard host " + rule.host()
             + " is not translated yet; DestinationRule skipped");
         continue;
       }
       String host = resolver.resolve(rule.host(), rule.ref().namespace());
       if (registry.find(host).isEmpty()) {
-        diagnostics.warning(rule.ref(), "spec.host", "no ServiceEntry defines host " + host
+        diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+            rule.ref(), "spec.host", "no ServiceEntry defines host " + host
             + "; the DestinationRule has no clusters to apply to");
       }
       policies.merge(host, rule, diagnostics);
@@ -120,7 +122,8 @@ final class DestinationPolicies {
     Map<String, Subset> subsets = new LinkedHashMap<>(existing == null ? Map.of() : existing.subsets());
     List<String> rules = new ArrayList<>(existing == null ? List.of() : existing.rules());
     if (existing != null) {
-      diagnostics.warning(rule.ref(), "spec.host", "host " + host + " also has " + String.join(", ", rules)
+      diagnostics.warning(DiagnosticCode.CONFLICT,
+          rule.ref(), "spec.host", "host " + host + " also has " + String.join(", ", rules)
           + "; the rules are merged (subsets combined, the first load balancer wins)");
     }
     rules.add(rule.ref().label());

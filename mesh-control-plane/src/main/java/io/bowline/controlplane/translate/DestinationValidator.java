@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
@@ -20,6 +21,9 @@ import java.util.Optional;
  */
 final class DestinationValidator {
 
+  /** The largest sum of route weights Envoy accepts (a uint32). */
+  private static final long MAX_TOTAL_WEIGHT = 0xFFFF_FFFFL;
+
   private DestinationValidator() {}
 
   static void validate(IstioConfig config, HostResolver resolver, ServiceRegistry registry,
@@ -29,6 +33,12 @@ final class DestinationValidator {
         if (rule.route().size() > 1 && rule.route().stream().mapToLong(Destination::weight).sum() == 0) {
           diagnostics.error(virtualService.ref(), rule.field() + ".route", "the weights of the "
               + rule.route().size() + " destinations sum to 0; give at least one a weight > 0");
+        }
+        long total = rule.route().stream().mapToLong(Destination::weight).sum();
+        if (total > MAX_TOTAL_WEIGHT) {
+          diagnostics.error(virtualService.ref(), rule.field() + ".route", "the weights of the "
+              + rule.route().size() + " destinations sum to " + total + "; at most " + MAX_TOTAL_WEIGHT
+              + " (Envoy's weighted_clusters total is a uint32)");
         }
         for (Destination destination : rule.route()) {
           check(virtualService, destination, resolver, registry, policies, diagnostics);
@@ -48,7 +58,8 @@ final class DestinationValidator {
     String host = resolver.resolve(destination.host(), virtualService.ref().namespace());
     Optional<MeshService> service = registry.find(host);
     if (service.isEmpty()) {
-      diagnostics.warning(virtualService.ref(), field + ".host", "no ServiceEntry defines host " + host
+      diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+          virtualService.ref(), field + ".host", "no ServiceEntry defines host " + host
           + "; requests routed here fail with 503 (NC)");
     } else if (destination.port() != 0
         && service.get().ports().stream().noneMatch(port -> port.number() == destination.port())) {
@@ -57,7 +68,8 @@ final class DestinationValidator {
     }
     if (!destination.subset().isEmpty()
         && !policies.forHost(host).subsets().containsKey(destination.subset())) {
-      diagnostics.error(virtualService.ref(), field + ".subset", "subset " + destination.subset()
+      diagnostics.error(DiagnosticCode.REFERENCED_RESOURCE_NOT_FOUND, virtualService.ref(), field + ".subset",
+          "subset " + destination.subset()
           + " is not defined by any DestinationRule for host " + host);
     }
   }

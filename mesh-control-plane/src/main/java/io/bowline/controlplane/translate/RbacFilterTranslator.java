@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import com.google.protobuf.Any;
 import io.bowline.controlplane.istio.AuthorizationPolicy;
 import io.bowline.controlplane.istio.AuthorizationPolicy.Action;
@@ -61,9 +62,11 @@ final class RbacFilterTranslator {
   static void check(List<AuthorizationPolicy> all, DiagnosticCollector diagnostics) {
     for (AuthorizationPolicy policy : all) {
       switch (policy.action()) {
-        case AUDIT -> diagnostics.warning(policy.ref(), "spec.action", "AUDIT policies are not translated:"
+        case AUDIT -> diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+            policy.ref(), "spec.action", "AUDIT policies are not translated:"
             + " proxyless gRPC has no audit logging (istiod's grpc generator ignores them); no effect on requests");
-        case CUSTOM -> diagnostics.warning(policy.ref(), "spec.action", "CUSTOM policies (provider "
+        case CUSTOM -> diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+            policy.ref(), "spec.action", "CUSTOM policies (provider "
             + policy.provider() + ") are not translated: proxyless gRPC servers have no ext_authz filter, so"
             + " requests are NOT checked by the provider");
         default -> policies(List.of(policy), policy.action(), diagnostics);

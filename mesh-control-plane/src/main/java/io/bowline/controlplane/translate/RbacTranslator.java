@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import static io.bowline.controlplane.translate.RbacMatchers.SPIFFE;
 
 import io.bowline.controlplane.istio.AuthorizationPolicy;
@@ -84,7 +85,8 @@ final class RbacTranslator {
       }
       return Optional.of(Policy.newBuilder().addAllPermissions(permissions).addAllPrincipals(principals).build());
     } catch (Unsupported e) {
-      diagnostics.warning(policy.ref(), rule.field(), e.getMessage() + "; the rule is not translated (an ALLOW"
+      diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+          policy.ref(), rule.field(), e.getMessage() + "; the rule is not translated (an ALLOW"
           + " policy then allows less)");
       return Optional.empty();
     }

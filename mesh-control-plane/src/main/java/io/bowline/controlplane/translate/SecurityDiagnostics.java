@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.istio.AuthorizationPolicy;
 import io.bowline.controlplane.istio.AuthorizationPolicy.Rule;
 import io.bowline.controlplane.istio.DiagnosticCollector;
@@ -102,7 +103,8 @@ final class SecurityDiagnostics {
     if (selector.isEmpty() || !selected(ref, selector, workloads).isEmpty()) {
       return false;
     }
-    diagnostics.info(ref, "spec.selector.matchLabels", "selects no workload of this configuration (WorkloadEntries,"
+    diagnostics.info(DiagnosticCode.REFERENCE_SKIPPED,
+        ref, "spec.selector.matchLabels", "selects no workload of this configuration (WorkloadEntries,"
         + " Deployments, ServiceEntry endpoints" + (ref.namespace().equals(Sidecar.ROOT_NAMESPACE) ? "" : " of namespace "
         + ref.namespace()) + "); it has no effect until one is registered");
     return true;

@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
@@ -79,17 +80,18 @@ final class ServiceRegistry {
         String host = entry.hosts().get(i);
         String field = "spec.hosts[" + i + "]";
         if (HostResolver.isWildcard(host)) {
-          diagnostics.warning(entry.ref(), field, "wildcard host " + host + " is not translated yet; skipped");
+          diagnostics.warning(DiagnosticCode.NOT_TRANSLATED,
+              entry.ref(), field, "wildcard host " + host + " is not translated yet; skipped");
           continue;
         }
         String fqdn = resolver.resolve(host, entry.ref().namespace());
         MeshService previous = registry.services.remove(fqdn);
         if (previous != null && previous.source().kind().equals("Service") && !entry.ref().kind().equals("Service")) {
-          diagnostics.info(entry.ref(), field, "host " + fqdn + " is also the Kubernetes "
+          diagnostics.info(DiagnosticCode.CONFLICT, entry.ref(), field, "host " + fqdn + " is also the Kubernetes "
               + previous.source().label() + " in " + previous.source().file() + "; this ServiceEntry's ports and "
               + "endpoints are used");
         } else if (previous != null) {
-          diagnostics.warning(entry.ref(), field, "host " + fqdn + " is also defined by "
+          diagnostics.warning(DiagnosticCode.CONFLICT, entry.ref(), field, "host " + fqdn + " is also defined by "
               + previous.source().label() + " in " + previous.source().file() + "; this later definition wins");
         }
         List<WorkloadEndpoint> serviceEndpoints = discovery == Cluster.DiscoveryType.EDS

@@ -1,5 +1,6 @@
 package io.bowline.controlplane.translate;
 
+import io.bowline.controlplane.DiagnosticCode;
 import io.bowline.controlplane.istio.DiagnosticCollector;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
@@ -31,13 +32,14 @@ final class VirtualServiceIndex {
         String host = virtualService.hosts().get(i);
         String field = "spec.hosts[" + i + "]";
         if (HostResolver.isWildcard(host)) {
-          diagnostics.warning(virtualService.ref(), field, "wildcard host " + host
+          diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, virtualService.ref(), field, "wildcard host " + host
               + " is not translated yet; skipped");
           continue;
         }
         String fqdn = resolver.resolve(host, virtualService.ref().namespace());
         if (registry.find(fqdn).isEmpty()) {
-          diagnostics.warning(virtualService.ref(), field, "no ServiceEntry defines host " + fqdn
+          diagnostics.warning(DiagnosticCode.REFERENCE_SKIPPED,
+              virtualService.ref(), field, "no ServiceEntry defines host " + fqdn
               + "; no listener is emitted for it");
           continue;
         }
@@ -46,7 +48,8 @@ final class VirtualServiceIndex {
           continue;
         }
         if (!targeting.isEmpty()) {
-          diagnostics.warning(virtualService.ref(), field, "host " + fqdn + " is also targeted by "
+          diagnostics.warning(DiagnosticCode.CONFLICT,
+              virtualService.ref(), field, "host " + fqdn + " is also targeted by "
               + targeting.stream().map(vs -> vs.ref().label() + " (" + vs.ref().file() + ")").toList()
               + "; their rules are concatenated in file order");
         }

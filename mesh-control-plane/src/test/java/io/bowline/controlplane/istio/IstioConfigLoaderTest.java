@@ -176,7 +176,7 @@ class IstioConfigLoaderTest {
         "ERROR vs.yaml: VirtualService default/reviews: spec.http[2].delegate: delegate is not supported by the local "
             + "control plane; write the routes inline");
     assertThat(lines(config).get(1)).startsWith(
-        "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex '(unclosed'");
+        "ERROR vs.yaml: VirtualService default/reviews: spec.http[3].match[0].uri.regex: invalid RE2 regex \"(unclosed\"");
     VirtualService vs = config.virtualServices().get(0);
     assertThat(vs.http()).extracting(VirtualService.HttpRoute::field)
         .containsExactly("spec.http[0]", "spec.http[1]", "spec.http[3]");

@@ -43,16 +43,7 @@ class LocalControlPlaneTest {
   @BeforeEach
   void writeBookinfo() throws IOException {
     Files.copy(TestConfigs.bookinfoServices(), dir.resolve("00-services.yaml"));
-    TestConfigs.write(dir, "10-reviews-dr.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: DestinationRule
-        metadata: {name: reviews}
-        spec:
-          host: reviews
-          subsets:
-          - {name: v1, labels: {version: v1}}
-          - {name: v2, labels: {version: v2}}
-        """);
+    TestConfigs.write(dir, "10-reviews-dr.yaml", TestConfigs.REVIEWS_SUBSETS);
     writeReviewsRoute("v1");
   }
 
