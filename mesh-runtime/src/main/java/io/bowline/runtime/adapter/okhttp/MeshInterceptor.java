@@ -67,12 +67,18 @@ public final class MeshInterceptor implements Interceptor {
   /**
    * Adds the mesh to an OkHttp client: this interceptor as an application interceptor, and the
    * network interceptor that enforces each attempt's timeouts on the exchange
-   * ({@link ExchangeDeadlineInterceptor}). A builder that has the mesh already is returned as it is.
+   * ({@link ExchangeDeadlineInterceptor}). A builder that has this router's mesh already (installing
+   * twice, or a builder of a meshed client) is returned as it is.
+   *
+   * @throws IllegalStateException if another router's interceptor is installed in {@code builder}
    */
   public static OkHttpClient.Builder install(OkHttpClient.Builder builder, OutboundRouter router) {
     for (Interceptor i : builder.interceptors()) {
-      if (i instanceof MeshInterceptor) {
-        return builder;
+      if (i instanceof MeshInterceptor installed) {
+        if (installed.router == router) {
+          return builder;
+        }
+        throw new IllegalStateException("this OkHttpClient.Builder already routes through another MeshClient");
       }
     }
     return builder.addInterceptor(new MeshInterceptor(router)).addNetworkInterceptor(new ExchangeDeadlineInterceptor());
