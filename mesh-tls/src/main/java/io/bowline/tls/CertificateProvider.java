@@ -17,6 +17,31 @@ public interface CertificateProvider extends AutoCloseable {
    */
   void addListener(Consumer<WorkloadCertificate> listener);
 
+  /** A provider of one fixed certificate (Envoy's inline {@code tls_certificates}; tests). */
+  static CertificateProvider of(WorkloadCertificate certificate) {
+    java.util.Objects.requireNonNull(certificate, "certificate");
+    return new CertificateProvider() {
+      @Override
+      public WorkloadCertificate current() {
+        return certificate;
+      }
+
+      @Override
+      public void addListener(Consumer<WorkloadCertificate> listener) {
+        listener.accept(certificate);
+      }
+
+      @Override
+      public void close() {
+      }
+
+      @Override
+      public String toString() {
+        return "CertificateProvider.of(" + certificate + ")";
+      }
+    };
+  }
+
   /** Stops refreshing. Idempotent. */
   @Override
   void close();
