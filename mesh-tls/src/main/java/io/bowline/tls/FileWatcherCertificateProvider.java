@@ -139,7 +139,8 @@ public final class FileWatcherCertificateProvider implements CertificateProvider
       provided.publish(next);
       LOG.log(System.Logger.Level.DEBUG, "file_watcher loaded {0}", next);
     } catch (IOException | CertificateException | RuntimeException e) {
-      String reason = String.valueOf(e.getMessage());
+      String reason = e instanceof java.nio.file.NoSuchFileException missing
+          ? missing.getFile() + " does not exist" : String.valueOf(e.getMessage());
       if (!reason.equals(lastError)) {
         LOG.log(System.Logger.Level.WARNING, "file_watcher: not loading {0}, {1}, {2} ({3}); keeping "
             + (provided.current() == null ? "no certificate" : "the last good one") + ", retrying in {4}",

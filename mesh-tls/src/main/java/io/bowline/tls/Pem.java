@@ -13,7 +13,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 
 /**
@@ -23,7 +22,6 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 public final class Pem {
 
   private static final JcaX509CertificateConverter CERTIFICATES = new JcaX509CertificateConverter();
-  private static final JcaPEMKeyConverter KEYS = new JcaPEMKeyConverter();
 
   private Pem() {
   }
@@ -63,24 +61,41 @@ public final class Pem {
       Object object;
       while ((object = parser.readObject()) != null) {
         if (object instanceof PrivateKeyInfo info) {
-          return KEYS.getPrivateKey(info);
+          return jdkKey(info);
         }
         if (object instanceof PEMKeyPair pair) {
-          return KEYS.getKeyPair(pair).getPrivate();
+          return jdkKey(pair.getPrivateKeyInfo());
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
       throw new CertificateException(source + ": not a PEM private key (" + e.getClass().getSimpleName() + ")");
     }
     throw new CertificateException(source + ": no PEM PRIVATE KEY block");
   }
 
-  /** PEM text of {@code objects} (certificates, keys, CSRs). */
+  /** The JDK's own key for PKCS#8 key info (EC or RSA), so that SunJSSE and SunEC handle it. */
+  private static PrivateKey jdkKey(PrivateKeyInfo info) throws IOException, java.security.GeneralSecurityException {
+    String oid = info.getPrivateKeyAlgorithm().getAlgorithm().getId();
+    String algorithm = switch (oid) {
+      case "1.2.840.10045.2.1" -> "EC";
+      case "1.2.840.113549.1.1.1" -> "RSA";
+      case "1.2.840.113549.1.1.10" -> "RSASSA-PSS";
+      default -> throw new java.security.NoSuchAlgorithmException("unsupported private key algorithm " + oid);
+    };
+    return java.security.KeyFactory.getInstance(algorithm)
+        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(info.getEncoded()));
+  }
+
+  /** PEM text of {@code objects} (certificates, CSRs; private keys as PKCS#8 {@code PRIVATE KEY}). */
   public static String encode(Object... objects) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
       for (Object object : objects) {
-        writer.writeObject(object);
+        if (object instanceof PrivateKey key) {
+          writer.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null));
+        } else {
+          writer.writeObject(object);
+        }
       }
     } catch (IOException e) {
       throw new IllegalStateException("PEM encoding failed", e);
