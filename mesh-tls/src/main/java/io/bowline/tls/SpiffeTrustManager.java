@@ -2,14 +2,16 @@ package io.bowline.tls;
 
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.PKIXParameters;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
@@ -84,15 +86,18 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
       }
     }
     try {
-      PKIXParameters parameters = new PKIXParameters(trusted);
+      // a path is built from what the peer sent, in any order and with duplicates, as OpenSSL and BoringSSL do
+      X509CertSelector target = new X509CertSelector();
+      target.setCertificate(leaf);
+      PKIXBuilderParameters parameters = new PKIXBuilderParameters(trusted, target);
       parameters.setRevocationEnabled(false);
       parameters.setDate(now);
-      List<X509Certificate> path = trimAnchors(chain, trusted);
-      CertPathValidator.getInstance("PKIX")
-          .validate(CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
-    } catch (CertPathValidatorException e) {
+      parameters.addCertStore(CertStore.getInstance("Collection",
+          new CollectionCertStoreParameters(Arrays.asList(chain))));
+      CertPathBuilder.getInstance("PKIX").build(parameters);
+    } catch (CertPathBuilderException e) {
       throw new CertificateException("peer " + X509Svid.describe(leaf)
-          + " does not chain to a trusted root (" + e.getReason() + ": " + e.getMessage() + ")", e);
+          + " does not chain to a trusted root (" + rootCause(e) + ")", e);
     } catch (GeneralSecurityException e) {
       throw new CertificateException("peer " + X509Svid.describe(leaf) + " cannot be path-validated", e);
     }
@@ -101,16 +106,12 @@ public final class SpiffeTrustManager extends X509ExtendedTrustManager {
     return peer;
   }
 
-  private static List<X509Certificate> trimAnchors(X509Certificate[] chain, Set<TrustAnchor> trusted) {
-    int end = chain.length;
-    while (end > 1) {
-      X509Certificate last = chain[end - 1];
-      if (trusted.stream().noneMatch(anchor -> last.equals(anchor.getTrustedCert()))) {
-        break;
-      }
-      end--;
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
     }
-    return Arrays.asList(chain).subList(0, end);
+    return cause.getMessage();
   }
 
   @Override
