@@ -140,20 +140,37 @@ public final class CertificateAuthority {
 
   /** Writes {@code text} to {@code file} atomically, readable and writable by its owner only. */
   public static void writeOwnerOnly(Path file, String text) throws IOException {
-    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.deleteIfExists(temp);
-    boolean posix = Files.getFileStore(file.getParent()).supportsFileAttributeView("posix");
-    try {
-      if (posix) {
-        Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_FILE));
-      } else {
-        Files.createFile(temp);
-      }
-    } catch (FileAlreadyExistsException e) {
-      throw new IOException(temp + " appeared while writing it", e);
-    }
-    Files.writeString(temp, text, StandardCharsets.US_ASCII);
+    Path temp = ownerOnlyTemp(file, text);
     Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * Writes {@code text} to {@code file}, owner-only, unless the file exists; atomic, so that of two writers
+   * racing one wins and both then read the winner's content.
+   *
+   * @return whether this call created the file
+   */
+  public static boolean createOwnerOnly(Path file, String text) throws IOException {
+    Path temp = ownerOnlyTemp(file, text);
+    try {
+      Files.createLink(file, temp);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static Path ownerOnlyTemp(Path file, String text) throws IOException {
+    Path directory = file.toAbsolutePath().getParent();
+    boolean posix = Files.getFileStore(directory).supportsFileAttributeView("posix");
+    Path temp = posix
+        ? Files.createTempFile(directory, file.getFileName().toString(), ".tmp",
+            PosixFilePermissions.asFileAttribute(OWNER_FILE))
+        : Files.createTempFile(directory, file.getFileName().toString(), ".tmp");
+    Files.writeString(temp, text, StandardCharsets.US_ASCII);
+    return temp;
   }
 
   /** The trust domain. */
