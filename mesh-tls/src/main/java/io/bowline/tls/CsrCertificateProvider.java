@@ -12,7 +12,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * A workload certificate obtained by CSR from a CA and rotated as istio-agent rotates it: a new key and CSR at
@@ -21,7 +20,7 @@ import java.util.function.Consumer;
  * 30 s); the current certificate keeps serving meanwhile. The trust bundle is the last certificate of the chain
  * the CA returns. Thread-safe.
  */
-public final class CsrCertificateProvider implements CertificateProvider {
+public final class CsrCertificateProvider extends PublishingCertificateProvider {
 
   /** istio-agent's default rotation point, a fraction of the lifetime. */
   public static final double ROTATE_AT = 0.5;
@@ -37,7 +36,6 @@ public final class CsrCertificateProvider implements CertificateProvider {
   private final Duration ttl;
   private final double jitter;
   private final Clock clock;
-  private final ProvidedCertificate provided = new ProvidedCertificate();
   private final ScheduledExecutorService scheduler;
   private Duration retry = FIRST_RETRY;
 
@@ -89,7 +87,7 @@ public final class CsrCertificateProvider implements CertificateProvider {
         throw new CertificateException("the CA issued " + issued + " instead of " + id);
       }
       WorkloadCertificate next = new WorkloadCertificate(keys.getPrivate(), chain, List.of(chain.get(chain.size() - 1)));
-      provided.publish(next);
+      publish(next);
       retry = FIRST_RETRY;
       Instant rotateAt = rotationPoint(next.notBefore(), next.notAfter());
       long lifetime = Duration.between(next.notBefore(), next.notAfter()).toMillis();
@@ -109,22 +107,12 @@ public final class CsrCertificateProvider implements CertificateProvider {
   }
 
   @Override
-  public WorkloadCertificate current() {
-    return provided.current();
-  }
-
-  @Override
-  public void addListener(Consumer<WorkloadCertificate> listener) {
-    provided.addListener(listener);
-  }
-
-  @Override
   public void close() {
     scheduler.shutdownNow();
   }
 
   @Override
   public String toString() {
-    return "CsrCertificateProvider{" + id + ", " + provided.current() + "}";
+    return "CsrCertificateProvider{" + id + ", " + current() + "}";
   }
 }

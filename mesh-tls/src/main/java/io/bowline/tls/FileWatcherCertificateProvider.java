@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The gRPC bootstrap's {@code file_watcher} certificate provider plugin (gRFC A29), as Istio's grpc-agent
@@ -29,7 +28,7 @@ import java.util.function.Consumer;
  * leaf (a half-written or half-replaced pair), is not loaded: the last good set keeps serving and the files are
  * read again at the next interval. Log lines and errors name the files, never their content. Thread-safe.
  */
-public final class FileWatcherCertificateProvider implements CertificateProvider {
+public final class FileWatcherCertificateProvider extends PublishingCertificateProvider {
 
   /** The gRPC default {@code refresh_interval}. */
   public static final Duration DEFAULT_REFRESH = Duration.ofSeconds(600);
@@ -38,7 +37,6 @@ public final class FileWatcherCertificateProvider implements CertificateProvider
   private static final byte[] PROBE = "bowline key match probe".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private final Config config;
-  private final ProvidedCertificate provided = new ProvidedCertificate();
   private final ScheduledExecutorService scheduler;
   private byte[] loadedDigest = new byte[0];
   private volatile String lastError = "";
@@ -136,14 +134,14 @@ public final class FileWatcherCertificateProvider implements CertificateProvider
       WorkloadCertificate next = new WorkloadCertificate(key, chain, roots);
       loadedDigest = digest;
       lastError = "";
-      provided.publish(next);
+      publish(next);
       LOG.log(System.Logger.Level.DEBUG, "file_watcher loaded {0}", next);
     } catch (IOException | CertificateException | RuntimeException e) {
       String reason = e instanceof java.nio.file.NoSuchFileException missing
           ? missing.getFile() + " does not exist" : String.valueOf(e.getMessage());
       if (!reason.equals(lastError)) {
         LOG.log(System.Logger.Level.WARNING, "file_watcher: not loading {0}, {1}, {2} ({3}); keeping "
-            + (provided.current() == null ? "no certificate" : "the last good one") + ", retrying in {4}",
+            + (current() == null ? "no certificate" : "the last good one") + ", retrying in {4}",
             config.certificateFile(), config.privateKeyFile(), config.caCertificateFile(), reason,
             config.refreshInterval());
       }
@@ -189,22 +187,12 @@ public final class FileWatcherCertificateProvider implements CertificateProvider
   }
 
   @Override
-  public WorkloadCertificate current() {
-    return provided.current();
-  }
-
-  @Override
-  public void addListener(Consumer<WorkloadCertificate> listener) {
-    provided.addListener(listener);
-  }
-
-  @Override
   public void close() {
     scheduler.shutdownNow();
   }
 
   @Override
   public String toString() {
-    return "FileWatcherCertificateProvider{" + config.certificateFile() + ", " + provided.current() + "}";
+    return "FileWatcherCertificateProvider{" + config.certificateFile() + ", " + current() + "}";
   }
 }
