@@ -180,7 +180,8 @@ public final class LocalControlPlane implements AutoCloseable {
   }
 
   /**
-   * The CA serving Istio's {@code CreateCertificate} for the identities the served configuration declares
+   * The CA serving Istio's {@code CreateCertificate} on loopback (whatever the xDS bind address: its token
+   * stays on the machine) for the identities the served configuration declares
    * (see {@link LocalCertificateAuthority}); its address and token are published in {@link LocalCa}'s directory.
    */
   public LocalCertificateAuthority certificateAuthority() {
@@ -356,7 +357,7 @@ public final class LocalControlPlane implements AutoCloseable {
       try {
         controlPlane.watch(debounce);
         controlPlane.certificateAuthority = LocalCertificateAuthority.start(
-            localCa != null ? localCa : LocalCa.forCurrentUser(), trustDomain, certTtl, bindAddress, 0,
+            localCa != null ? localCa : LocalCa.forCurrentUser(), trustDomain, certTtl, LOOPBACK, 0,
             () -> controlPlane.served);
       } catch (java.security.cert.CertificateException e) {
         controlPlane.close();

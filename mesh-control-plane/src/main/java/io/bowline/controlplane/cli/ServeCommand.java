@@ -62,7 +62,7 @@ final class ServeCommand implements Callable<Integer> {
         .bindAddress(bindAddress)
         .clusterDomain(clusterDomain)
         .debounce(java.time.Duration.ofMillis(debounceMs))
-        .trustDomain(trustDomain)
+        .trustDomain(trustDomain(trustDomain))
         .certTtl(certTtl(certTtl))
         .onReload((publishedNew, served, diagnostics) -> report(out, publishedNew, served, diagnostics))
         .start();
@@ -73,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
       }, "bowline-control-plane-stop"));
       out.printf("bowline-control-plane serving %s on %s:%d (xDS v3, ADS)%n", configDir, bindAddress,
           controlPlane.port());
-      out.printf("local CA for trust domain %s on %s:%d (certificates last %s)%n", trustDomain, bindAddress,
+      out.printf("local CA for trust domain %s on %s:%d (certificates last %s)%n", trustDomain,
+          LocalControlPlane.LOOPBACK,
           controlPlane.certificateAuthority().port(), certTtl);
       out.flush();
       stopped.await();
@@ -81,6 +82,15 @@ final class ServeCommand implements Callable<Integer> {
       controlPlane.close();
     }
     return 0;
+  }
+
+  private String trustDomain(String text) {
+    try {
+      io.bowline.tls.SpiffeId.checkTrustDomain(text);
+      return text;
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trust-domain: " + e.getMessage());
+    }
   }
 
   /** {@code 24h}, {@code 90m}, {@code 1h30m}, {@code 30s}: an ISO-8601 time without its {@code PT}. */
