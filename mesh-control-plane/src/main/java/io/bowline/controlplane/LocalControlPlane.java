@@ -1,5 +1,6 @@
 package io.bowline.controlplane;
 
+import io.bowline.controlplane.ca.LocalCertificateAuthority;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.IstioConfigCache;
@@ -14,6 +15,7 @@ import io.bowline.controlplane.translate.ClientView;
 import io.bowline.controlplane.translate.IncrementalTranslator;
 import io.bowline.controlplane.translate.XdsResources;
 import io.bowline.controlplane.translate.XdsTranslator;
+import io.bowline.tls.LocalCa;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -68,6 +70,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private volatile Published published;
   private volatile List<Diagnostic> diagnostics = List.of();
   private volatile ReloadTimings lastTimings = ReloadTimings.NONE;
+  private volatile IstioConfig served = loaded;
+  private volatile LocalCertificateAuthority certificateAuthority;
 
   private LocalControlPlane(Builder builder, XdsSnapshotServer server) {
     this.configDir = builder.configDir;
@@ -189,6 +193,15 @@ public final class LocalControlPlane implements AutoCloseable {
     return registry;
   }
 
+  /**
+   * The CA serving Istio's {@code CreateCertificate} on loopback (whatever the xDS bind address: its token
+   * stays on the machine) for the identities the served configuration declares
+   * (see {@link LocalCertificateAuthority}); its address and token are published in {@link LocalCa}'s directory.
+   */
+  public LocalCertificateAuthority certificateAuthority() {
+    return certificateAuthority;
+  }
+
   private synchronized boolean publishRegistered() {
     long now = System.nanoTime();
     return publish(0, now, now);
@@ -217,6 +230,7 @@ public final class LocalControlPlane implements AutoCloseable {
       String next = Long.toString(++version);
       // recorded before serving, so a client that already has the push never sees an older published()
       published = new Published(next, config.files(), Instant.now());
+      served = config;
       server.publish(view -> {
         XdsResources translatedForView = byView.get(view);
         return translatedForView != null ? translatedForView : translator.translate(config, view);
@@ -253,6 +267,10 @@ public final class LocalControlPlane implements AutoCloseable {
     if (current != null) {
       current.close();
     }
+    LocalCertificateAuthority ca = certificateAuthority;
+    if (ca != null) {
+      ca.close();
+    }
     server.close();
   }
 
@@ -276,6 +294,9 @@ public final class LocalControlPlane implements AutoCloseable {
     private ViewServedListener viewServedListener = (view, publish) -> { };
     private boolean strict;
     private ServerLimits serverLimits = ServerLimits.DEFAULT;
+    private String trustDomain = LocalCertificateAuthority.DEFAULT_TRUST_DOMAIN;
+    private Duration certTtl = LocalCertificateAuthority.DEFAULT_CERT_TTL;
+    private LocalCa localCa;
 
     private Builder(Path configDir) {
       this.configDir = Objects.requireNonNull(configDir, "configDir");
@@ -335,6 +356,25 @@ public final class LocalControlPlane implements AutoCloseable {
       return this;
     }
 
+    /** The trust domain of the certificates the CA issues; {@code cluster.local} by default. */
+    public Builder trustDomain(String trustDomain) {
+      io.bowline.tls.SpiffeId.checkTrustDomain(trustDomain);
+      this.trustDomain = trustDomain;
+      return this;
+    }
+
+    /** The default and longest lifetime of the certificates the CA issues; 24 h by default, as Istio. */
+    public Builder certTtl(Duration certTtl) {
+      this.certTtl = Objects.requireNonNull(certTtl, "certTtl");
+      return this;
+    }
+
+    /** Where the CA keeps its keys and publishes its token and address; {@link LocalCa#forCurrentUser()} by default. */
+    public Builder localCa(LocalCa localCa) {
+      this.localCa = Objects.requireNonNull(localCa, "localCa");
+      return this;
+    }
+
     /**
      * Starts the server, watches the directory and loads it once.
      *
@@ -349,6 +389,12 @@ public final class LocalControlPlane implements AutoCloseable {
       LocalControlPlane controlPlane = new LocalControlPlane(this, server);
       try {
         controlPlane.watch(debounce);
+        controlPlane.certificateAuthority = LocalCertificateAuthority.start(
+            localCa != null ? localCa : LocalCa.forCurrentUser(), trustDomain, certTtl, LOOPBACK, 0,
+            () -> controlPlane.served);
+      } catch (java.security.cert.CertificateException e) {
+        controlPlane.close();
+        throw new IOException("the local CA cannot start: " + e.getMessage(), e);
       } catch (IOException | RuntimeException e) {
         controlPlane.close();
         throw e;

@@ -3,6 +3,7 @@ package io.bowline.controlplane.cli;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.Published;
+import io.bowline.controlplane.ca.LocalCertificateAuthority;
 import io.bowline.controlplane.istio.HostResolver;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,6 +49,14 @@ final class ServeCommand implements Callable<Integer> {
       + "mistakes) as errors: such a configuration is not served.")
   private boolean strict;
 
+  @Option(names = "--trust-domain", defaultValue = LocalCertificateAuthority.DEFAULT_TRUST_DOMAIN,
+      description = "Trust domain of the workload certificates the CA issues (default: ${DEFAULT-VALUE}).")
+  private String trustDomain;
+
+  @Option(names = "--cert-ttl", defaultValue = "24h", paramLabel = "DURATION",
+      description = "Lifetime of the workload certificates the CA issues, e.g. 24h, 90m, 30s (default: ${DEFAULT-VALUE}).")
+  private String certTtl;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -58,6 +67,8 @@ final class ServeCommand implements Callable<Integer> {
         .clusterDomain(clusterDomain)
         .debounce(java.time.Duration.ofMillis(debounceMs))
         .strict(strict)
+        .trustDomain(trustDomain(trustDomain))
+        .certTtl(certTtl(certTtl))
         .onReload((publishedNew, served, diagnostics) -> report(out, publishedNew, served, diagnostics))
         .start();
     try {
@@ -67,12 +78,38 @@ final class ServeCommand implements Callable<Integer> {
       }, "bowline-control-plane-stop"));
       out.printf("bowline-control-plane serving %s on %s:%d (xDS v3, ADS)%n", configDir, bindAddress,
           controlPlane.port());
+      out.printf("local CA for trust domain %s on %s:%d (certificates last %s)%n", trustDomain,
+          LocalControlPlane.LOOPBACK,
+          controlPlane.certificateAuthority().port(), certTtl);
       out.flush();
       stopped.await();
     } finally {
       controlPlane.close();
     }
     return 0;
+  }
+
+  private String trustDomain(String text) {
+    try {
+      io.bowline.tls.SpiffeId.checkTrustDomain(text);
+      return text;
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--trust-domain: " + e.getMessage());
+    }
+  }
+
+  /** {@code 24h}, {@code 90m}, {@code 1h30m}, {@code 30s}: an ISO-8601 time without its {@code PT}. */
+  private java.time.Duration certTtl(String text) {
+    try {
+      java.time.Duration ttl = java.time.Duration.parse("PT" + text.toUpperCase(java.util.Locale.ROOT));
+      if (!ttl.isNegative() && !ttl.isZero()) {
+        return ttl;
+      }
+    } catch (java.time.format.DateTimeParseException e) {
+      // reported below
+    }
+    throw new picocli.CommandLine.ParameterException(
+        spec.commandLine(), "--cert-ttl: \"" + text + "\" is not a positive duration such as 24h, 90m or 30s");
   }
 
   private static synchronized void report(

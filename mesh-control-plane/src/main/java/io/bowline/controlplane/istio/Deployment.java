@@ -9,12 +9,19 @@ import java.util.Map;
  * @param ref where it came from
  * @param podLabels {@code spec.template.metadata.labels}
  * @param replicas {@code spec.replicas} (Kubernetes' default 1)
+ * @param serviceAccountName {@code spec.template.spec.serviceAccountName} (the pods' SPIFFE identity's
+ *     {@code sa}); {@code ""} when unset, which Kubernetes runs as {@code default}
  */
-public record Deployment(ResourceRef ref, Map<String, String> podLabels, int replicas) {
+public record Deployment(ResourceRef ref, Map<String, String> podLabels, int replicas, String serviceAccountName) {
 
   /** Copies the labels so the record stays immutable. */
   public Deployment {
     podLabels = Map.copyOf(podLabels);
+  }
+
+  /** A Deployment without service account name. */
+  public Deployment(ResourceRef ref, Map<String, String> podLabels, int replicas) {
+    this(ref, podLabels, replicas, "");
   }
 
   /** Whether the pods carry every label of {@code selector}. */
@@ -28,6 +35,10 @@ public record Deployment(ResourceRef ref, Map<String, String> podLabels, int rep
         .flatMap(template -> template.object("metadata"))
         .map(metadata -> metadata.stringMap("labels"))
         .orElse(Map.of());
-    return new Deployment(spec.ref(), labels, spec.integer("replicas").orElse(1));
+    String serviceAccount = spec.object("template")
+        .flatMap(template -> template.object("spec"))
+        .flatMap(podSpec -> podSpec.string("serviceAccountName"))
+        .orElse("");
+    return new Deployment(spec.ref(), labels, spec.integer("replicas").orElse(1), serviceAccount);
   }
 }

@@ -1,0 +1,48 @@
+package io.bowline.tls;
+
+import java.util.function.Consumer;
+
+/**
+ * A source of the workload's certificate and trust bundle that may change over time (gRPC's
+ * {@code certificate_providers} plugin instances, Istio's CA, SDS). Implementations are thread-safe.
+ */
+public interface CertificateProvider extends AutoCloseable {
+
+  /** The current certificate, or {@code null} before the first one arrived. */
+  WorkloadCertificate current();
+
+  /**
+   * Calls {@code listener} with every new certificate, and at once with the current one if there is one.
+   * Listeners run on the provider's thread and must not block.
+   */
+  void addListener(Consumer<WorkloadCertificate> listener);
+
+  /** A provider of one fixed certificate (Envoy's inline {@code tls_certificates}; tests). */
+  static CertificateProvider of(WorkloadCertificate certificate) {
+    java.util.Objects.requireNonNull(certificate, "certificate");
+    return new CertificateProvider() {
+      @Override
+      public WorkloadCertificate current() {
+        return certificate;
+      }
+
+      @Override
+      public void addListener(Consumer<WorkloadCertificate> listener) {
+        listener.accept(certificate);
+      }
+
+      @Override
+      public void close() {
+      }
+
+      @Override
+      public String toString() {
+        return "CertificateProvider.of(" + certificate + ")";
+      }
+    };
+  }
+
+  /** Stops refreshing. Idempotent. */
+  @Override
+  void close();
+}
