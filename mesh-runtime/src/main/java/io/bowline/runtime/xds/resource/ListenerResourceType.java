@@ -113,7 +113,7 @@ public final class ListenerResourceType
           continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped
         }
         throw new ResourceException(at, "HTTP filter \"" + f.getName() + "\" ("
-            + (type.isEmpty() ? f.getConfigTypeCase() : type) + ") is not supported and not is_optional");
+            + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and not is_optional");
       }
       names.add(f.getName());
     }

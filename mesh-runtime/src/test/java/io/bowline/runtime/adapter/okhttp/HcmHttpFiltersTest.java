@@ -13,6 +13,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.bowline.runtime.xds.TypeUrls;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -90,12 +92,16 @@ class HcmHttpFiltersTest {
     }
   }
 
-  /** The error details of every LDS NACK this client sent, over either protocol variant. */
   private List<String> listenerNacks() {
+    return nacks(TypeUrls.LISTENER);
+  }
+
+  /** The error details of every NACK of {@code typeUrl} this client sent, over either protocol variant. */
+  private List<String> nacks(String typeUrl) {
     return Stream.concat(
-            mesh.xds.requests().stream().filter(r -> r.getTypeUrl().equals(TypeUrls.LISTENER))
+            mesh.xds.requests().stream().filter(r -> r.getTypeUrl().equals(typeUrl))
                 .filter(DiscoveryRequest::hasErrorDetail).map(r -> r.getErrorDetail().getMessage()),
-            mesh.xds.deltaRequests().stream().filter(r -> r.getTypeUrl().equals(TypeUrls.LISTENER))
+            mesh.xds.deltaRequests().stream().filter(r -> r.getTypeUrl().equals(typeUrl))
                 .filter(DeltaDiscoveryRequest::hasErrorDetail).map(r -> r.getErrorDetail().getMessage()))
         .toList();
   }
@@ -165,6 +171,25 @@ class HcmHttpFiltersTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> !listenerNacks().isEmpty());
     assertThat(listenerNacks().get(0)).contains(LISTENER).contains("http_filters[1].name")
         .contains("duplicate HTTP filter \"envoy.filters.http.fault\"");
+  }
+
+  @Test
+  void aPerRouteConfigForAFilterTheClientDoesNotRunIsNackedUnlessOptional() throws Exception {
+    publishAndAwaitAckAfterConnect();
+    Any lua = lua(false).getTypedConfig();
+    Route optional = faulty(ABORT_418).toBuilder().putTypedPerFilterConfig("example.lua",
+        Any.pack(FilterConfig.newBuilder().setConfig(lua).setIsOptional(true).build())).build();
+    mesh.publish(optional, cluster(V1), new int[] {a.port()});
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> mesh.publishedVersion().equals(mesh.ackedVersion(TypeUrls.ROUTE_CONFIGURATION)));
+
+    Route required = faulty(ABORT_418).toBuilder().putTypedPerFilterConfig("example.lua", lua).build();
+    mesh.publish(required, cluster(V1), new int[] {a.port()});
+    await().atMost(Duration.ofSeconds(10)).until(() -> !nacks(TypeUrls.ROUTE_CONFIGURATION).isEmpty());
+    assertThat(nacks(TypeUrls.ROUTE_CONFIGURATION).get(0)).contains("outbound|9080||" + ResilienceFixture.FQDN)
+        .contains("typed_per_filter_config[\"example.lua\"]")
+        .contains("envoy.extensions.filters.http.lua.v3.Lua").contains("is_optional");
+    assertThat(call()).isEqualTo("418 [FI]");
   }
 
   private void publishAndAwaitAckAfterConnect() throws Exception {
