@@ -14,14 +14,17 @@ import java.util.Objects;
  * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
  * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
  * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault}
- *     in {@code http_filters}), the default for routes without a per-route fault config, or
- *     {@code null} when the filter is absent or configures no fault (Istio's empty filter)
+ *     in {@code http_filters}), the default for routes without a per-route fault config;
+ *     {@link FaultPolicy#NONE} when the filter configures no fault (Istio's empty filter); {@code
+ *     null} when the listener has no fault filter, so that no route's fault config applies (Envoy
+ *     runs only the filters in {@code http_filters})
  */
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
     FaultPolicy httpFault) {
   /**
-   * A listener whose HTTP filters configure no fault.
+   * A listener whose HTTP filters configure no fault of their own: routes' fault configs apply when
+   * {@code httpFilters} names {@code envoy.filters.http.fault}.
    *
    * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
    * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
@@ -30,7 +33,8 @@ public record Listener(
    * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
    */
   public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters) {
-    this(name, routeConfigName, inlineRouteConfig, httpFilters, null);
+    this(name, routeConfigName, inlineRouteConfig, httpFilters,
+        httpFilters.contains("envoy.filters.http.fault") ? FaultPolicy.NONE : null);
   }
 
   /**
@@ -42,8 +46,8 @@ public record Listener(
    * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
    * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
    * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault} in {@code
-   *     http_filters}), the default for routes without a per-route fault config, or {@code null} when the filter
-   *     is absent or configures no fault (Istio's empty filter)
+   *     http_filters}), the default for routes without a per-route fault config; {@link FaultPolicy#NONE} when
+   *     the filter configures no fault (Istio's empty filter); {@code null} without a fault filter
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */

@@ -83,8 +83,10 @@ public final class SnapshotCompiler {
       CompiledRouteConfig compiled = null;
       if (rc != null) {
         String key = l.inlineRouteConfig() != null ? "inline:" + l.name() : rc.name();
-        if (l.httpFault() != null) { // the HCM's fault as the default of this listener's routes
-          rc = FaultDefaults.apply(rc, l.httpFault());
+        // the HCM's fault as the default of this listener's routes; none at all without the filter
+        RouteConfiguration withFaults = FaultDefaults.apply(rc, l.httpFault());
+        if (withFaults != rc) {
+          rc = withFaults;
           key = key + "|fault:" + l.name();
         }
         compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);

@@ -230,6 +230,74 @@ class HttpFilterPipelineTest {
     assertThat(recorder.completions).containsExactly("http 200 [] upstream attempts=1 timed", "grpc 200 [] upstream attempts=1 timed");
   }
 
+  /** A filter named {@code name} that ends every exchange with {@code outcome} instead of proceeding. */
+  private static HttpFilter ending(String name, java.util.function.Function<Exchange, CompletionStage<ExchangeResponse>> outcome) {
+    return new HttpFilter() {
+      @Override
+      public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
+        return outcome.apply(exchange);
+      }
+
+      @Override
+      public String name() {
+        return name;
+      }
+    };
+  }
+
+  /** An OkHttp call and a gRPC call through a client whose first filter is {@code first}, the recorder second. */
+  private List<String> bothAdaptersWithFirst(HttpFilter first) throws Exception {
+    try (MeshClient m = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
+        .filter(recorder).filter(first).build()) {
+      m.awaitReady(Duration.ofSeconds(10));
+      String viaOkHttp = okHttp(BowlineOkHttp.install(m, new OkHttpClient.Builder()).build(), "retry");
+      Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(m, "echo:9090"), MetadataUtils.newAttachHeadersInterceptor(retry()));
+      String viaGrpc;
+      try {
+        viaGrpc = "OK " + new String(ClientCalls.blockingUnaryCall(ch, UNARY, CallOptions.DEFAULT, new byte[] {1}));
+      } catch (StatusRuntimeException e) {
+        viaGrpc = e.getStatus().getCode() + " " + e.getStatus().getDescription();
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> recorder.completions.size() == 2);
+      assertThat(http.requestCount()).as("the upstream is never reached").isZero();
+      assertThat(grpc.calls()).isZero();
+      assertThat(recorder.attempts).isEmpty();
+      return List.of(viaOkHttp, viaGrpc);
+    }
+  }
+
+  @Test
+  void aFilterThatAnswersLocallyEndsTheExchangeWithItsReplyOnBothAdapters() throws Exception {
+    assertThat(bothAdaptersWithFirst(ending("example.deny", e -> e.localReply(403, "denied by example.deny"))))
+        .containsExactly("403 denied by example.deny",
+            "PERMISSION_DENIED mesh local reply: HTTP 403: denied by example.deny");
+    assertThat(recorder.completions).containsExactly(
+        "http 403 [] local attempts=0 timed", "grpc 403 [] local attempts=0 timed");
+  }
+
+  @Test
+  void aFilterThatThrowsEndsTheExchangeWithALocal500NamingTheFilterOnBothAdapters() throws Exception {
+    List<String> answers = bothAdaptersWithFirst(ending("example.throws", e -> {
+      throw new IllegalStateException("boom");
+    }));
+    assertThat(answers.get(0)).startsWith("500 mesh filter example.throws failed").contains("boom");
+    assertThat(answers.get(1)).startsWith("UNKNOWN mesh local reply: HTTP 500: mesh filter example.throws failed")
+        .contains("boom");
+    assertThat(recorder.completions).containsExactly(
+        "http 500 [] local attempts=0 timed", "grpc 500 [] local attempts=0 timed");
+  }
+
+  @Test
+  void aFilterWhoseStageFailsEndsTheExchangeWithALocal500NamingTheFilterOnBothAdapters() throws Exception {
+    List<String> answers = bothAdaptersWithFirst(ending("example.fails",
+        e -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("boom"))));
+    assertThat(answers.get(0)).startsWith("500 mesh filter example.fails failed").contains("boom");
+    assertThat(answers.get(1)).startsWith("UNKNOWN mesh local reply: HTTP 500: mesh filter example.fails failed")
+        .contains("boom");
+    assertThat(recorder.completions).containsExactly(
+        "http 500 [] local attempts=0 timed", "grpc 500 [] local attempts=0 timed");
+  }
+
   private static Metadata retry() {
     Metadata h = new Metadata();
     h.put(Metadata.Key.of("x-case", Metadata.ASCII_STRING_MARSHALLER), "retry");

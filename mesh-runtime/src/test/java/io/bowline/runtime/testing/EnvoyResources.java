@@ -23,6 +23,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -47,6 +48,9 @@ public final class EnvoyResources {
     HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
         .setStatPrefix(fqdn)
         .setRds(Rds.newBuilder().setConfigSource(ADS).setRouteConfigName(clusterName(port, "", fqdn)))
+        .addHttpFilters(HttpFilter.newBuilder() // istiod's filters for proxyless clients: fault, router
+            .setName("envoy.filters.http.fault")
+            .setTypedConfig(Any.pack(HTTPFault.getDefaultInstance())))
         .addHttpFilters(HttpFilter.newBuilder()
             .setName("envoy.filters.http.router")
             .setTypedConfig(Any.pack(Router.getDefaultInstance())))

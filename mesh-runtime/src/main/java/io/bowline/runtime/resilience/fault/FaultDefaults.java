@@ -10,13 +10,15 @@ import java.util.List;
 /**
  * Envoy's precedence for the fault filter's config: a route's (or its virtual host's)
  * {@code typed_per_filter_config["envoy.filters.http.fault"]} replaces the filter's own
- * {@code typed_config} in the HTTP connection manager; routes with neither use the filter's.
+ * {@code typed_config} in the HTTP connection manager; routes with neither use the filter's. A
+ * listener without the fault filter in {@code http_filters} injects no fault, whatever its routes say.
  */
 public final class FaultDefaults {
   private FaultDefaults() {}
 
   /**
-   * {@code rc} with {@code filterFault} on every route that has no fault of its own; {@code rc}
+   * {@code rc} with {@code filterFault} on every route that has no fault of its own, or, when
+   * {@code filterFault} is {@code null} (no fault filter), with no fault on any route; {@code rc}
    * itself when no route changes.
    */
   public static RouteConfiguration apply(RouteConfiguration rc, FaultPolicy filterFault) {
@@ -25,7 +27,7 @@ public final class FaultDefaults {
     for (VirtualHost vh : rc.virtualHosts()) {
       List<Route> routes = new ArrayList<>(vh.routes().size());
       for (Route r : vh.routes()) {
-        if (r.policies().fault() == null) {
+        if (filterFault == null ? r.policies().fault() != null : r.policies().fault() == null) {
           r = new Route(r.name(), r.match(), r.action(), r.headers(), r.policies().withFault(filterFault));
           changed = true;
         }

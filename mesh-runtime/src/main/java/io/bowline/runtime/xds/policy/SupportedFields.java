@@ -65,7 +65,7 @@ public final class SupportedFields {
             "path_with_escaped_slashes_action", "access_log", "tracing")
         .reject("scoped_routes");
     message(Rds.getDefaultInstance()).supported("config_source", "route_config_name");
-    message(HttpFilter.getDefaultInstance()).supported("name", "typed_config");
+    message(HttpFilter.getDefaultInstance()).supported("name", "typed_config", "is_optional");
     message(ConfigSource.getDefaultInstance())
         .supported("ads", "self", "resource_api_version")
         .ignored("authorities");

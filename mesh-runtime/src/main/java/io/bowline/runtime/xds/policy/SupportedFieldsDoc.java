@@ -26,7 +26,15 @@ public final class SupportedFieldsDoc {
         .append("Transport sockets: the runtime speaks plaintext only (`envoy.transport_sockets.raw_buffer`). ")
         .append("A cluster whose `transport_socket`, or a `transport_socket_matches` entry some endpoint could ")
         .append("select, asks for `envoy.transport_sockets.tls` (istiod's ISTIO_MUTUAL) or any other socket is ")
-        .append("NACKed naming the cluster and the field, and never called in plaintext, until the runtime speaks TLS.\n");
+        .append("NACKed naming the cluster and the field, and never called in plaintext, until the runtime speaks TLS.\n\n")
+        .append("HTTP filters (gRFC A39, Envoy): a filter's kind is its `typed_config` type URL. The runtime runs ")
+        .append("`envoy.extensions.filters.http.fault.v3.HTTPFault` and `envoy.extensions.filters.http.router.v3.Router`; ")
+        .append("the router must be the last of `http_filters` (an empty list is the router alone) and names must be ")
+        .append("unique. Any other filter is NACKed naming the listener and the filter unless `is_optional`, then ")
+        .append("skipped; a `typed_per_filter_config` entry for such a filter is NACKed unless it is a `FilterConfig` ")
+        .append("with `is_optional` (or `disabled`). A route's or virtual host's fault config applies only on a ")
+        .append("listener whose `http_filters` has the fault filter (istiod's proxyless listeners do: fault, router). ")
+        .append("Filters registered on the builder run first, then the fault filter, then the router.\n");
     for (Map.Entry<Descriptor, Map<String, FieldPolicy>> e : SupportedFields.table().entrySet()) {
       Descriptor d = e.getKey();
       b.append("\n## `").append(d.getFullName()).append("`\n\n| Field | Policy |\n|---|---|\n");

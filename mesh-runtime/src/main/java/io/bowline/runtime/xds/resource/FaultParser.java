@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class FaultParser {
   static final String FILTER_NAME = "envoy.filters.http.fault";
-  private static final String HTTP_FAULT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
+  static final String HTTP_FAULT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
 
   private FaultParser() {}
 

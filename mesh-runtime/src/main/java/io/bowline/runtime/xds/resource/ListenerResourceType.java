@@ -9,7 +9,9 @@ import io.bowline.runtime.xds.TypeUrls;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * LDS: {@code envoy.config.listener.v3.Listener}. Only listeners with an {@code api_listener}
@@ -18,6 +20,8 @@ import java.util.List;
  */
 public final class ListenerResourceType
     extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Listener> {
+
+  private static final String ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
   private final RouteConfigurationResourceType routes = new RouteConfigurationResourceType();
 
@@ -47,14 +51,7 @@ public final class ListenerResourceType
       throw new ResourceException("api_listener.api_listener", "cannot decode: " + e.getMessage());
     }
     List<String> filters = new ArrayList<>();
-    FaultPolicy fault = null;
-    for (HttpFilter f : hcm.getHttpFiltersList()) {
-      FaultPolicy own = FaultParser.filterFault(f, "api_listener.http_filters[" + filters.size() + "]");
-      if (fault == null) {
-        fault = own;
-      }
-      filters.add(f.getName());
-    }
+    FaultPolicy fault = httpFilters(hcm, filters);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
         ConfigSources.requireAds(hcm.getRds().getConfigSource(), "api_listener.rds.config_source");
@@ -75,5 +72,51 @@ public final class ListenerResourceType
         throw new ResourceException(
             "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
     }
+  }
+
+  /**
+   * Reads {@code http_filters} as gRFC A39 and Envoy do: a filter's kind is its
+   * {@code typed_config} type URL; the router must be last and nowhere else; names are unique; a
+   * filter Bowline does not run is NACKed unless {@code is_optional}, then skipped. An empty list is
+   * read as the router alone. Adds the names of the filters kept to {@code names}.
+   *
+   * @return the fault filter's own config ({@link FaultPolicy#NONE} when it configures none), or
+   *     {@code null} without a fault filter: routes' fault configs then do not apply
+   */
+  private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names) throws ResourceException {
+    FaultPolicy fault = null;
+    Set<String> seen = new HashSet<>();
+    int count = hcm.getHttpFiltersCount();
+    for (int i = 0; i < count; i++) {
+      HttpFilter f = hcm.getHttpFilters(i);
+      String at = "api_listener.http_filters[" + i + "]";
+      if (f.getName().isEmpty()) {
+        throw new ResourceException(at + ".name", "must not be empty");
+      }
+      if (!seen.add(f.getName())) {
+        throw new ResourceException(at + ".name", "duplicate HTTP filter \"" + f.getName() + "\"");
+      }
+      String type = f.hasTypedConfig() ? f.getTypedConfig().getTypeUrl() : "";
+      boolean router = type.equals(ROUTER_TYPE);
+      if (router != (i == count - 1)) {
+        throw new ResourceException(at, router
+            ? "the router \"" + f.getName() + "\" must be the last HTTP filter"
+            : "the last HTTP filter must be the router (" + ROUTER_TYPE + "), got \"" + f.getName() + "\"");
+      }
+      if (type.equals(FaultParser.HTTP_FAULT_TYPE)) {
+        FaultPolicy own = FaultParser.filterFault(f, at);
+        if (fault == null) {
+          fault = own == null ? FaultPolicy.NONE : own;
+        }
+      } else if (!router) {
+        if (f.getIsOptional()) {
+          continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped
+        }
+        throw new ResourceException(at, "HTTP filter \"" + f.getName() + "\" ("
+            + (type.isEmpty() ? "no typed_config" : type) + ") is not supported and not is_optional");
+      }
+      names.add(f.getName());
+    }
+    return fault;
   }
 }

@@ -1,16 +1,20 @@
 package io.bowline.runtime.xds.resource;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.FractionalPercent;
 import io.bowline.api.config.MirrorPolicy;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.config.RouteTimeouts;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads a route's resilience and traffic-experiment fields ({@code timeout},
@@ -25,6 +29,7 @@ final class RoutePoliciesParser {
   /** The route's own policies. */
   static RoutePolicies parse(io.envoyproxy.envoy.config.route.v3.Route r, String at) throws ResourceException {
     FaultPolicy fault = FaultParser.perRoute(r.getTypedPerFilterConfigMap(), at);
+    checkFilterConfigs(r.getTypedPerFilterConfigMap(), at);
     if (!r.hasRoute()) {
       return RoutePolicies.ENVOY_DEFAULT.withFault(fault);
     }
@@ -61,11 +66,40 @@ final class RoutePoliciesParser {
     if (p.mirrors().isEmpty() && vh.getRequestMirrorPoliciesCount() > 0) {
       p = p.withMirrors(mirrors(vh.getRequestMirrorPoliciesList(), at + ".request_mirror_policies"));
     }
+    checkFilterConfigs(vh.getTypedPerFilterConfigMap(), at);
     if (p.fault() == null) {
       p = p.withFault(FaultParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
     }
     p = p.withIncludeAttemptCount(vh.getIncludeRequestAttemptCount());
     return new Route(route.name(), route.match(), route.action(), route.headers(), p);
+  }
+
+  /**
+   * A {@code typed_per_filter_config} entry for a filter Bowline does not run is NACKed unless it is
+   * a {@code config.route.v3.FilterConfig} with {@code is_optional} (Envoy; gRFC A39), then ignored.
+   * A {@code FilterConfig} with {@code disabled} is accepted for any filter. The fault filter's entry
+   * is read by {@link FaultParser#perRoute}.
+   */
+  private static void checkFilterConfigs(Map<String, Any> configs, String at) throws ResourceException {
+    for (Map.Entry<String, Any> e : configs.entrySet()) {
+      Any any = e.getValue();
+      String type = any.getTypeUrl();
+      boolean optional = false;
+      if (any.is(FilterConfig.class)) {
+        try {
+          FilterConfig fc = any.unpack(FilterConfig.class);
+          optional = fc.getIsOptional() || fc.getDisabled(); // disabling a filter not run is a no-op
+          type = fc.getConfig().getTypeUrl();
+        } catch (InvalidProtocolBufferException x) {
+          throw new ResourceException(at + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
+              "cannot decode FilterConfig: " + x.getMessage());
+        }
+      }
+      if (!optional && !type.equals(FaultParser.HTTP_FAULT_TYPE)) {
+        throw new ResourceException(at + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
+            "config for a filter Bowline does not run (" + type + ") and not is_optional");
+      }
+    }
   }
 
   private static List<MirrorPolicy> mirrors(List<RouteAction.RequestMirrorPolicy> list, String at)

@@ -60,13 +60,13 @@ class OkHttpFaultInjectionTest {
     }
   }
 
-  /** The listener with the fault filter before the router, its own typed_config being {@code fault}. */
+  /** The listener with its fault filter (the first, before the router) configured as {@code fault}. */
   static io.envoyproxy.envoy.config.listener.v3.Listener withHcmFault(
       io.envoyproxy.envoy.config.listener.v3.Listener l, HTTPFault fault) {
     try {
       var hcm = l.getApiListener().getApiListener().unpack(
           io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class);
-      hcm = hcm.toBuilder().addHttpFilters(0,
+      hcm = hcm.toBuilder().setHttpFilters(0,
           io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
               .setName("envoy.filters.http.fault").setTypedConfig(Any.pack(fault))).build();
       return l.toBuilder().setApiListener(l.getApiListener().toBuilder().setApiListener(Any.pack(hcm))).build();
