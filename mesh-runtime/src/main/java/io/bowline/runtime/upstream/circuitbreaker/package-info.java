@@ -1,2 +1,5 @@
-/** Envoy cluster circuit breakers as process-wide atomic counters. No transport imports. */
+/**
+ * Envoy cluster circuit breakers ({@code circuit_breakers.thresholds}) as per-cluster atomic counters.
+ * Imports only the config model.
+ */
 package io.bowline.runtime.upstream.circuitbreaker;

@@ -1,2 +1,5 @@
-/** Envoy HTTP fault injection ({@code envoy.filters.http.fault}) decisions. No transport imports. */
+/**
+ * Envoy's fault config as filters share it ({@code filters/common/fault}): the compiled {@code HTTPFault}
+ * decisions and the filter-level defaults. Must not import the pipeline, filters, router or adapters.
+ */
 package io.bowline.runtime.filter.common.fault;
