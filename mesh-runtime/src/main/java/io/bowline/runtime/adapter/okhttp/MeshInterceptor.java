@@ -68,10 +68,15 @@ public final class MeshInterceptor implements Interceptor {
    * Adds the mesh to an OkHttp client: this interceptor as an application interceptor, and the
    * network interceptor that enforces each attempt's timeouts on the exchange
    * ({@link ExchangeDeadlineInterceptor}). A builder that has the mesh already is returned as it is.
+   *
+   * @throws IllegalStateException if the builder carries another mesh client's interceptor
    */
   public static OkHttpClient.Builder install(OkHttpClient.Builder builder, OutboundRouter router) {
     for (Interceptor i : builder.interceptors()) {
-      if (i instanceof MeshInterceptor) {
+      if (i instanceof MeshInterceptor m) {
+        if (m.router != router) {
+          throw new IllegalStateException("this OkHttpClient.Builder already carries another MeshClient's interceptors");
+        }
         return builder;
       }
     }
