@@ -3,6 +3,7 @@ package io.bowline.runtime;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.filter.fault.FaultFilter;
 import io.bowline.runtime.filter.mirror.MirrorFilter;
+import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
@@ -11,8 +12,8 @@ import io.bowline.runtime.router.RouterFilter;
 final class BuiltInFilters implements RouteChains.BuiltIns {
   private final MirrorFilter mirror;
 
-  BuiltInFilters(OutboundRouter router) {
-    this.mirror = new MirrorFilter(router);
+  BuiltInFilters(OutboundRouter router, Mirroring mirroring) {
+    this.mirror = new MirrorFilter(router, mirroring);
   }
 
   @Override

@@ -3,28 +3,26 @@ package io.bowline.runtime;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
-import io.bowline.runtime.adapter.grpc.EndpointChannels;
-import io.bowline.runtime.adapter.grpc.MeshChannel;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
-import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
+import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.XdsResources;
-import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import okhttp3.OkHttpClient;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link io.bowline.runtime.xds.XdsClient} for its servers and node, or a static Envoy file)
  * feeding this client's own {@link SnapshotCompiler}, whose output the adapters read through one
  * volatile field. It holds a lease on the {@link SharedRuntime} while open; its own threads (DNS,
- * gRPC endpoint event loops, mirror workers) and the shared ones stop with the last {@link #close()}.
+ * mirror workers, the adapters' attachments such as gRPC endpoint event loops) and the shared ones
+ * stop with the last {@link #close()}. It imports no adapter: adapters build on it.
  */
 final class MeshClientImpl implements RuntimeMeshClient {
   private static final Logger log = LoggerFactory.getLogger(MeshClientImpl.class);
@@ -53,7 +52,9 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private volatile boolean received;
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
-  private final EndpointChannels grpcEndpoints = new EndpointChannels();
+  private final Mirroring mirroring = new Mirroring();
+  /** The adapters' per-client state ({@link #attachment}), closed with the client. */
+  private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
   private boolean closed;
   private volatile boolean closedFlag; // read by the initial-fetch timer's callback
@@ -65,9 +66,9 @@ final class MeshClientImpl implements RuntimeMeshClient {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
           settings.filters());
-      router.builtIns(BuiltInFilters::new);
+      router.builtIns(r -> new BuiltInFilters(r, mirroring));
       MeterRegistry registry = registry(settings.meterRegistry());
-      router.resilience().bindMetrics(registry);
+      mirroring.bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
       this.feed = settings.staticConfig() != null
           ? new StaticFeed(settings.staticConfig())
@@ -168,13 +169,25 @@ final class MeshClientImpl implements RuntimeMeshClient {
   }
 
   @Override
-  public OkHttpClient.Builder installOkHttp(OkHttpClient.Builder builder) {
-    return MeshInterceptor.install(Objects.requireNonNull(builder, "builder"), router);
+  public OutboundRouter router() {
+    return router;
   }
 
   @Override
-  public Channel newGrpcChannel(String authority) {
-    return new MeshChannel(authority, router, grpcEndpoints);
+  public <T extends AutoCloseable> T attachment(Class<T> type, Supplier<? extends T> create) {
+    T a = type.cast(attachments.computeIfAbsent(type, t -> Objects.requireNonNull(create.get(), "attachment")));
+    if (closedFlag) {
+      closeQuietly(a); // made (or found) after close(): closed, as close() closes the others
+    }
+    return a;
+  }
+
+  private static void closeQuietly(AutoCloseable a) {
+    try {
+      a.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed", a.getClass().getName(), e);
+    }
   }
 
   @Override
@@ -213,9 +226,9 @@ final class MeshClientImpl implements RuntimeMeshClient {
     ready.complete(null); // calls still held go on (the endpoint channels are closing) and the timer is done
     unwatch.run();
     feed.close();
-    grpcEndpoints.close();
+    attachments.values().forEach(MeshClientImpl::closeQuietly);
     dns.close();
-    router.resilience().close();
+    mirroring.close();
     runtime.close();
   }
 

@@ -1,14 +1,16 @@
 package io.bowline.runtime;
 
 import io.bowline.api.MeshClient;
-import io.grpc.Channel;
-import okhttp3.OkHttpClient;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import java.util.function.Supplier;
 
 /**
- * The runtime's side of a {@link MeshClient}: what the transport adapters install. Every client that
- * {@code MeshClient.builder().build()} returns with {@code mesh-runtime} on the class path is one.
- * Applications use the typed entry points instead: {@link io.bowline.runtime.adapter.okhttp.BowlineOkHttp}
- * and {@link io.bowline.runtime.adapter.grpc.BowlineGrpc}.
+ * The runtime's side of a {@link MeshClient}: what a transport adapter builds on. Every client that
+ * {@code MeshClient.builder().build()} returns with {@code mesh-runtime} on the class path is one. It
+ * knows no transport: each adapter takes the client's {@link #router()} and keeps its own per-client
+ * state as an {@linkplain #attachment attachment}. Applications use the adapters' typed entry points
+ * instead: {@link io.bowline.runtime.adapter.okhttp.BowlineOkHttp} and
+ * {@link io.bowline.runtime.adapter.grpc.BowlineGrpc}.
  */
 public interface RuntimeMeshClient extends MeshClient {
 
@@ -25,20 +27,15 @@ public interface RuntimeMeshClient extends MeshClient {
         + (mesh == null ? "null" : mesh.getClass().getName()));
   }
 
-  /**
-   * Adds the mesh's interceptors to {@code builder}; does nothing if this client's are already there
-   * (a builder from {@code OkHttpClient.newBuilder()} of a meshed client, or a second install).
-   *
-   * @return {@code builder}
-   * @throws IllegalStateException if another mesh client's interceptors are installed in {@code builder}
-   */
-  OkHttpClient.Builder installOkHttp(OkHttpClient.Builder builder);
+  /** The exchange pipeline's entry every call of this client goes through (listener, route, cluster, filter chain). */
+  OutboundRouter router();
 
   /**
-   * A channel whose every call is routed by this client to {@code authority} ({@code host:port}, the
-   * listener name and the {@code :authority} of its calls). Needs no shutdown of its own.
+   * This client's one instance of {@code type}, made by {@code create} on first use and closed by the
+   * client's {@code close()} (e.g. an adapter's pooled endpoint connections). Asked for after
+   * {@code close()}, it is made and closed at once.
    *
-   * @throws IllegalArgumentException if {@code authority} is not {@code host:port}
+   * @throws NullPointerException if {@code create} returns {@code null}
    */
-  Channel newGrpcChannel(String authority);
+  <T extends AutoCloseable> T attachment(Class<T> type, Supplier<? extends T> create);
 }

@@ -1,5 +1,5 @@
 /**
  * Who owns the mesh's threads: the reference-counted {@link io.bowline.runtime.lifecycle.SharedRuntime}
- * that every mesh client holds while open, and its lazily started services. Imports nothing of the runtime.
+ * every open client holds, and its lazily started services. Imports nothing of the runtime.
  */
 package io.bowline.runtime.lifecycle;

@@ -41,7 +41,7 @@ public record LocalResponse(int status, String responseFlags, String body, Map<S
     if (flags.isEmpty()) {
       return this;
     }
-    return new LocalResponse(status, io.bowline.runtime.resilience.ResponseFlags.join(flags, responseFlags), body,
+    return new LocalResponse(status, io.bowline.runtime.pipeline.ResponseFlags.join(flags, responseFlags), body,
         headers, grpcStatus, cause);
   }
 

@@ -5,8 +5,6 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.filter.UpstreamAttempt;
-import io.bowline.runtime.resilience.ResponseFlags;
-import io.bowline.runtime.router.CallScheduler;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.MeshRequest;
 import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.resilience.Resilience;
+import io.bowline.runtime.upstream.Resilience;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RouteDecision;
-import io.bowline.runtime.snapshot.ClusterEntry;
+import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.OutboundListener;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.Route;
 import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.resilience.fault.FaultInjector;
-import io.bowline.runtime.resilience.retry.RetryDecider;
+import io.bowline.runtime.filter.common.fault.FaultInjector;
+import io.bowline.runtime.router.retry.RetryDecider;
 
 /**
  * One route's compiled pipeline, made once per configuration snapshot: its filter chain

@@ -3,9 +3,9 @@ package io.bowline.runtime.pipeline;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.resilience.IdentityCache;
-import io.bowline.runtime.resilience.fault.FaultInjector;
-import io.bowline.runtime.resilience.retry.RetryDecider;
+import io.bowline.runtime.common.IdentityCache;
+import io.bowline.runtime.filter.common.fault.FaultInjector;
+import io.bowline.runtime.router.retry.RetryDecider;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.Route;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RequestMutation;
-import io.bowline.runtime.snapshot.ClusterEntry;
+import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.Map;
 
 /**

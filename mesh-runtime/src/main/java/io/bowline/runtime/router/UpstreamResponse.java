@@ -1,7 +1,7 @@
 package io.bowline.runtime.router;
 
 import io.bowline.api.filter.ExchangeResponse;
-import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.upstream.Outcome;
 import java.util.Locale;
 
 /**

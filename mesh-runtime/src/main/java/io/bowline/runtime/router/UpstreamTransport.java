@@ -1,7 +1,7 @@
 package io.bowline.runtime.router;
 
-import io.bowline.runtime.lb.UpstreamHost;
-import io.bowline.runtime.resilience.Outcome;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
+import io.bowline.runtime.upstream.Outcome;
 
 /**
  * How an adapter sends one upstream attempt for the router (Envoy's upstream codec under an

@@ -2,8 +2,8 @@ package io.bowline.runtime.routing;
 
 import io.bowline.api.MeshRequest;
 import io.bowline.api.config.HashPolicy;
-import io.bowline.runtime.lb.LoadBalancer;
-import io.bowline.runtime.lb.XxHash64;
+import io.bowline.runtime.upstream.lb.LoadBalancer;
+import io.bowline.runtime.upstream.lb.XxHash64;
 import java.util.List;
 
 /**

@@ -1,7 +1,6 @@
 /**
- * Route matching and route actions as Envoy does them (virtual host, first matching route,
- * weighted cluster, rewrites, header edits, redirects), compiled once per snapshot. Transport
- * agnostic: must not import the adapters or the xDS transport (it uses only the hash of the
- * load balancers, for {@code hash_policy}).
+ * Route matching and route actions as Envoy does them (virtual host, first matching route, weighted cluster,
+ * rewrites, header edits, redirects), compiled once per snapshot. Must not import the pipeline, adapters or
+ * the xDS transport.
  */
 package io.bowline.runtime.routing;

@@ -1,5 +1,7 @@
 package io.bowline.runtime.snapshot;
 
+import io.bowline.runtime.upstream.ClusterEntry;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

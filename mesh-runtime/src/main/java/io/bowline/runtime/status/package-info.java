@@ -1,5 +1,5 @@
 /**
- * Client status (CSDS-shaped config dump) rendered for people and tools. Reads only
- * {@code io.bowline.api}; imports no other runtime package.
+ * Client status (CSDS-shaped config dump) rendered for people and tools. Reads only {@code io.bowline.api};
+ * imports no other runtime package.
  */
 package io.bowline.runtime.status;

@@ -1,12 +1,12 @@
 package io.bowline.runtime.upstream;
 
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import java.util.List;
 
 /**
  * One priority level of a cluster as its {@link PrioritySet} last published it (Envoy's
  * {@code HostSet}): every host, and the ones load balancing treats as healthy and as degraded.
- * The load the level gets is on the cluster's {@link io.bowline.runtime.lb.ClusterLoadBalancing}.
+ * The load the level gets is on the cluster's {@link io.bowline.runtime.upstream.lb.ClusterLoadBalancing}.
  *
  * @param priority {@code LocalityLbEndpoints.priority}, 0 the highest
  * @param hosts every host of the level, whatever its health

@@ -1,8 +1,8 @@
 package io.bowline.runtime.upstream;
 
 import io.bowline.api.config.Endpoint;
-import io.bowline.runtime.lb.ClusterLoadBalancing;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

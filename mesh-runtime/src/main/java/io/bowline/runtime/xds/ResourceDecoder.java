@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import io.bowline.runtime.xds.policy.FieldPolicyChecker;
 import io.bowline.runtime.xds.resource.ResourceException;
 import io.bowline.runtime.xds.resource.ResourceType;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -6,6 +6,7 @@ import io.bowline.api.ClientStatus;
 import io.bowline.runtime.xds.resource.ClusterResourceType;
 import io.bowline.runtime.xds.resource.ListenerResourceType;
 import io.bowline.runtime.xds.resource.ResourceType;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

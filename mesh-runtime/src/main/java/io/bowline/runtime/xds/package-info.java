@@ -1,6 +1,6 @@
 /**
- * The xDS client: ADS streams (state of the world and delta), per-type protocol state, ACK/NACK,
- * subscriptions and does-not-exist timers, server fallback, the process-wide client pool, metrics.
- * Must not import the data plane ({@code snapshot}, {@code routing}, {@code lb}, adapters).
+ * The xDS client: ADS streams (state of the world and delta), ACK/NACK, subscriptions, does-not-exist
+ * timers, server fallback, the shared client pool, metrics. Must not import the snapshot, the pipeline,
+ * upstream or adapters.
  */
 package io.bowline.runtime.xds;

@@ -13,6 +13,7 @@ import static org.awaitility.Awaitility.await;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
 import io.bowline.runtime.testing.XdsTestServer;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;

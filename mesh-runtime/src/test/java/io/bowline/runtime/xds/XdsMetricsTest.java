@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -15,6 +15,7 @@ import static org.awaitility.Awaitility.await;
 import io.bowline.api.ClientStatus;
 import io.bowline.api.Workload;
 import io.bowline.runtime.bootstrap.ServerInfo;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.time.Duration;

@@ -34,6 +34,8 @@ public final class BowlineGrpc {
    */
   public static ManagedChannel channel(MeshClient mesh, String target) {
     RuntimeMeshClient runtime = RuntimeMeshClient.of(mesh);
-    return new MeshManagedChannel(runtime.newGrpcChannel(GrpcTarget.authority(target)));
+    String authority = GrpcTarget.authority(target);
+    return new MeshManagedChannel(
+        new MeshChannel(authority, runtime.router(), runtime.attachment(EndpointChannels.class, EndpointChannels::new)));
   }
 }

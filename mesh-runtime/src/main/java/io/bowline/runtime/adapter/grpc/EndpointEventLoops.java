@@ -1,6 +1,6 @@
 package io.bowline.runtime.adapter.grpc;
 
-import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
+import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultPromise;

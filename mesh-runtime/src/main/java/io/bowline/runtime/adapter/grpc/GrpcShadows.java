@@ -2,7 +2,7 @@ package io.bowline.runtime.adapter.grpc;
 
 import com.google.protobuf.MessageLite;
 import io.bowline.runtime.filter.mirror.ShadowSender;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;

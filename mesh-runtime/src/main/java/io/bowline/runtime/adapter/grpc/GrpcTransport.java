@@ -1,8 +1,8 @@
 package io.bowline.runtime.adapter.grpc;
 
 import com.google.protobuf.MessageLite;
-import io.bowline.runtime.resilience.Outcome;
-import io.bowline.runtime.resilience.ResponseFlags;
+import io.bowline.runtime.upstream.Outcome;
+import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.router.UpstreamTransport;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;

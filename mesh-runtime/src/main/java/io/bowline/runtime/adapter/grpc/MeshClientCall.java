@@ -2,13 +2,13 @@ package io.bowline.runtime.adapter.grpc;
 
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.filter.mirror.ShadowSender;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.resilience.ResponseFlags;
-import io.bowline.runtime.router.SerialScheduler;
+import io.bowline.runtime.pipeline.ResponseFlags;
+import io.bowline.runtime.pipeline.SerialScheduler;
 import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
 import io.bowline.runtime.routing.RequestEditor;
@@ -206,9 +206,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     if (meshDeadline != null) {
       deadlineNanos = Math.min(deadlineNanos, meshDeadline.deadlineNanos());
     }
-    io.bowline.runtime.resilience.timeout.Deadline deadline = deadlineNanos == Long.MAX_VALUE
-        ? io.bowline.runtime.resilience.timeout.Deadline.NONE
-        : io.bowline.runtime.resilience.timeout.Deadline.at(deadlineNanos);
+    io.bowline.runtime.router.timeout.Deadline deadline = deadlineNanos == Long.MAX_VALUE
+        ? io.bowline.runtime.router.timeout.Deadline.NONE
+        : io.bowline.runtime.router.timeout.Deadline.at(deadlineNanos);
     if (up.route().policies().retry() == null || !method.getType().clientSendsOneMessage()) {
       keepMessages = false;
     }

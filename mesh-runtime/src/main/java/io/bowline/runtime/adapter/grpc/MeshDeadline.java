@@ -1,7 +1,7 @@
 package io.bowline.runtime.adapter.grpc;
 
 import io.bowline.api.config.RouteTimeouts;
-import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
+import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import io.grpc.CallOptions;
 import io.grpc.Context;
 import io.grpc.Deadline;

@@ -30,6 +30,6 @@ public final class BowlineOkHttp {
     if (builder == null) {
       throw new IllegalArgumentException("builder must not be null");
     }
-    return runtime.installOkHttp(builder);
+    return MeshInterceptor.install(builder, runtime.router());
   }
 }

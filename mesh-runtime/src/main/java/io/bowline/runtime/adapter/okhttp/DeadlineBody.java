@@ -1,6 +1,6 @@
 package io.bowline.runtime.adapter.okhttp;
 
-import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
+import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import java.io.IOException;
 import okhttp3.ResponseBody;
 import okio.Buffer;

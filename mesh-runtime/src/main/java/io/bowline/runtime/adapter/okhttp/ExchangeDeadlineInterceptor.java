@@ -3,7 +3,7 @@ package io.bowline.runtime.adapter.okhttp;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.concurrent.TimeUnit;
-import io.bowline.runtime.resilience.timeout.DeadlineWatchdog;
+import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;

@@ -1,10 +1,10 @@
 package io.bowline.runtime.adapter.okhttp;
 
 import io.bowline.runtime.filter.mirror.ShadowSender;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.lifecycle.SharedRuntime;
-import io.bowline.runtime.resilience.Outcome;
-import io.bowline.runtime.resilience.mirror.MirrorExecutor;
+import io.bowline.runtime.upstream.Outcome;
+import io.bowline.runtime.filter.mirror.MirrorExecutor;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

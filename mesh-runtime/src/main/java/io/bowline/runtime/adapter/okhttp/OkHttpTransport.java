@@ -1,9 +1,9 @@
 package io.bowline.runtime.adapter.okhttp;
 
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.router.UpstreamTransport;
-import io.bowline.runtime.resilience.Outcome;
-import io.bowline.runtime.resilience.timeout.Deadline;
+import io.bowline.runtime.upstream.Outcome;
+import io.bowline.runtime.router.timeout.Deadline;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -33,7 +33,7 @@ import okhttp3.internal.http2.StreamResetException;
  * with OkHttp's read timeout (and, without a request body, its write timeout) off: okio enforces
  * those per socket operation with a watchdog thread that it wakes on nearly every read, write and
  * flush (11–17 µs of a 1 KB loopback GET on a 2-CPU VM), whereas the mesh's
- * {@link io.bowline.runtime.resilience.timeout.DeadlineWatchdog} is armed without a wake-up. The
+ * {@link io.bowline.runtime.router.timeout.DeadlineWatchdog} is armed without a wake-up. The
  * body's reads are bounded one by one by the client's read timeout, as in OkHttp, and by the route
  * deadline, on the same watchdog ({@link DeadlineBody}). What changes for the
  * caller: an upstream that trickles its headers within the read timeout byte by byte is now cut

@@ -5,18 +5,14 @@ import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.resilience.ClusterResilience;
-import io.bowline.runtime.resilience.mirror.MirrorExecutor;
-import io.bowline.runtime.resilience.mirror.MirrorMetrics;
-import io.bowline.runtime.resilience.mirror.Mirrors;
-import io.bowline.runtime.resilience.mirror.ShadowConnectBackoff;
-import io.bowline.runtime.resilience.outlier.OutlierDetector;
-import io.bowline.runtime.resilience.timeout.Deadline;
-import io.bowline.runtime.snapshot.ClusterEntry;
+import io.bowline.runtime.upstream.ClusterResilience;
+import io.bowline.runtime.upstream.OutlierDetector;
+import io.bowline.runtime.router.timeout.Deadline;
+import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -24,7 +20,7 @@ import java.util.concurrent.CompletionStage;
  * Envoy's request shadowing ({@code RouteAction.request_mirror_policies}, spec §6), which Envoy's
  * router does before its first attempt, as the filter just before the router. For every policy
  * that fires (independent draw) and names a known cluster, the request as the route rewrote it is
- * handed to the client's {@link MirrorExecutor} (bounded; full ⇒ dropped; dropped at once when
+ * handed to the client's {@link MirrorExecutor} ({@link Mirroring}; bounded; full ⇒ dropped; dropped at once when
  * every endpoint of the mirror cluster is in {@link ShadowConnectBackoff}), and sent from a mirror
  * thread within the route's timeout (Envoy gives a shadow its route's timeout, the queueing
  * included; none when the route has none), through the mirror cluster's circuit breaker, load
@@ -40,9 +36,15 @@ public final class MirrorFilter implements HttpFilter {
   public static final String NAME = "envoy.filters.http.router.request_mirror_policies";
 
   private final OutboundRouter router;
+  private final Mirroring mirroring;
 
-  public MirrorFilter(OutboundRouter router) {
+  /**
+   * @param router the client's router: mirror clusters by name, their circuit breakers and outlier detection
+   * @param mirroring the client's mirror executor and meters
+   */
+  public MirrorFilter(OutboundRouter router, Mirroring mirroring) {
     this.router = router;
+    this.mirroring = mirroring;
   }
 
   @Override
@@ -71,7 +73,7 @@ public final class MirrorFilter implements HttpFilter {
       if (shadow == null) {
         continue;
       }
-      MirrorExecutor mirrors = router.resilience().mirrors();
+      MirrorExecutor mirrors = mirroring.executor();
       if (allBackingOff(mirrors.connectBackoff(), shadow.balancing().hosts())) {
         mirrors.metrics().dropped(p.cluster(), MirrorMetrics.Drop.CONNECT_BACKOFF); // not even a hand-off
         continue;
@@ -97,7 +99,7 @@ public final class MirrorFilter implements HttpFilter {
   private long send(ClusterEntry shadow, ShadowSender sender, String authority, boolean attemptCount, long remainingNanos)
       throws Exception {
     ClusterResilience state = router.resilience().cluster(shadow);
-    MirrorExecutor mirrors = router.resilience().mirrors();
+    MirrorExecutor mirrors = mirroring.executor();
     String cluster = shadow.cluster().name();
     var limits = shadow.cluster().resilience().circuitBreakers();
     if (!state.circuitBreaker().tryAcquireRequest(limits)) {

@@ -1,6 +1,6 @@
 package io.bowline.runtime.filter.mirror;
 
-import io.bowline.runtime.lb.UpstreamHost;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
 
 /**
  * How an adapter sends a shadow copy of its request ({@code request_mirror_policies}), on a mirror

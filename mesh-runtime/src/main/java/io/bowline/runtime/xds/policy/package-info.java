@@ -1,6 +1,5 @@
 /**
- * The supported-field policy: which Envoy fields the runtime implements, ignores, or refuses, checked
- * against every resource before it is parsed, and rendered into {@code docs/supported-fields.md}.
- * Imports only Envoy protos and protobuf.
+ * The supported-field policy: which Envoy fields the runtime implements, ignores or refuses, checked before
+ * parsing and rendered into {@code docs/supported-fields.md}. Imports only Envoy protos and protobuf.
  */
 package io.bowline.runtime.xds.policy;

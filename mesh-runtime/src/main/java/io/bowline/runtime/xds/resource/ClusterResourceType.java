@@ -2,7 +2,6 @@ package io.bowline.runtime.xds.resource;
 
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.LbPolicy;
-import io.bowline.runtime.xds.TypeUrls;
 
 /**
  * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS), STATIC,

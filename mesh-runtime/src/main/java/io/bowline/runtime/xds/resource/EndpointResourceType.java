@@ -3,7 +3,6 @@ package io.bowline.runtime.xds.resource;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.LocalityEndpoints;
-import io.bowline.runtime.xds.TypeUrls;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import java.util.ArrayList;

@@ -5,7 +5,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
-import io.bowline.runtime.xds.TypeUrls;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.util.ArrayList;

@@ -4,7 +4,6 @@ import io.bowline.api.config.HeaderMutations;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.api.config.VirtualHost;
 import io.bowline.runtime.routing.CompiledRouteConfig;
-import io.bowline.runtime.xds.TypeUrls;
 import java.util.ArrayList;
 import java.util.List;
 

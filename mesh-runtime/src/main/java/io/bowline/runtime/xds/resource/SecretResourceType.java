@@ -1,7 +1,6 @@
 package io.bowline.runtime.xds.resource;
 
 import io.bowline.api.config.Secret;
-import io.bowline.runtime.xds.TypeUrls;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;

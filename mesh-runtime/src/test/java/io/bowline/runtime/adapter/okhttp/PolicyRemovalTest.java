@@ -13,7 +13,7 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.bowline.runtime.testing.ScriptedHttpServer;
-import io.bowline.runtime.xds.TypeUrls;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;

@@ -1,0 +1,144 @@
+package io.bowline.runtime.pipeline;
+
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A {@link CallScheduler} for a blocking call: every task runs on the caller's own thread, which
+ * waits in {@link #runUntil} for the exchange to end (grpc-java's {@code ThreadlessExecutor}). Delays
+ * (fault delays, retry back-off) are waits of that thread; no other thread is involved unless a
+ * filter continues from one of its own, whose work then comes back to the caller's thread through
+ * {@link #execute}. Only tasks on the caller's thread may {@link #schedule}.
+ */
+public final class CallerThreadScheduler implements CallScheduler {
+  private final Thread owner = Thread.currentThread();
+  // the caller's own tasks: a call usually has one (the attempt's result), kept without a queue
+  private Runnable next;
+  private java.util.ArrayDeque<Runnable> more;
+  private volatile Queue<Runnable> foreign; // tasks from other threads, made on the first
+  private List<Timed> timed; // rare: fault delays and back-off; the caller's thread only
+
+  private static final class Timed implements Cancellable {
+    final long dueNanos;
+    final Runnable task;
+    boolean cancelled;
+
+    Timed(long dueNanos, Runnable task) {
+      this.dueNanos = dueNanos;
+      this.task = task;
+    }
+
+    @Override
+    public void cancel() {
+      cancelled = true;
+    }
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    if (Thread.currentThread() == owner) {
+      if (next == null) {
+        next = task;
+      } else {
+        if (more == null) {
+          more = new java.util.ArrayDeque<>(4);
+        }
+        more.add(task);
+      }
+      return;
+    }
+    Queue<Runnable> q = foreign;
+    if (q == null) {
+      synchronized (this) {
+        if (foreign == null) {
+          foreign = new ConcurrentLinkedQueue<>();
+        }
+        q = foreign;
+      }
+    }
+    q.add(task);
+    LockSupport.unpark(owner);
+  }
+
+  /** The next task to run now, or {@code null}. */
+  private Runnable poll() {
+    Runnable r = next;
+    if (r != null) {
+      next = more == null ? null : more.poll();
+      return r;
+    }
+    Queue<Runnable> q = foreign;
+    return q == null ? null : q.poll();
+  }
+
+  @Override
+  public Cancellable schedule(Runnable task, long delayNanos) {
+    if (timed == null) {
+      timed = new ArrayList<>(2);
+    }
+    Timed t = new Timed(System.nanoTime() + delayNanos, task);
+    timed.add(t);
+    return t;
+  }
+
+  /**
+   * Runs tasks, waiting for timed ones, until {@code done} completes.
+   *
+   * @throws InterruptedIOException if the thread is interrupted while it waits (the wait ends; the
+   *     interrupt flag is set again)
+   */
+  public void runUntil(CompletableFuture<?> done) throws InterruptedIOException {
+    boolean wakeOnDone = false;
+    while (true) {
+      Runnable r;
+      while ((r = poll()) != null) {
+        r.run();
+      }
+      if (done.isDone()) {
+        return;
+      }
+      Timed next = earliest();
+      long wait = next == null ? Long.MAX_VALUE : next.dueNanos - System.nanoTime();
+      if (wait > 0) {
+        if (!wakeOnDone) { // a filter completes the exchange from a thread of its own
+          wakeOnDone = true;
+          done.whenComplete((v, e) -> LockSupport.unpark(owner));
+          continue;
+        }
+        if (wait == Long.MAX_VALUE) {
+          LockSupport.park(this);
+        } else {
+          LockSupport.parkNanos(this, wait);
+        }
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while the mesh delayed the call (fault delay or retry back-off)");
+        }
+        continue;
+      }
+      timed.remove(next);
+      next.task.run();
+    }
+  }
+
+  private Timed earliest() {
+    if (timed == null) {
+      return null;
+    }
+    Timed best = null;
+    for (int i = timed.size() - 1; i >= 0; i--) {
+      Timed t = timed.get(i);
+      if (t.cancelled) {
+        timed.remove(i);
+      } else if (best == null || t.dueNanos - best.dueNanos < 0) {
+        best = t;
+      }
+    }
+    return best;
+  }
+}

@@ -1,2 +1,0 @@
-/** Envoy cluster circuit breakers as process-wide atomic counters. No transport imports. */
-package io.bowline.runtime.resilience.circuitbreaker;

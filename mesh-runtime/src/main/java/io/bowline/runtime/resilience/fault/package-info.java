@@ -1,2 +1,0 @@
-/** Envoy HTTP fault injection ({@code envoy.filters.http.fault}) decisions. No transport imports. */
-package io.bowline.runtime.resilience.fault;

@@ -1,2 +1,0 @@
-/** Envoy request mirroring decisions and the bounded fire-and-forget executor. No transport imports. */
-package io.bowline.runtime.resilience.mirror;

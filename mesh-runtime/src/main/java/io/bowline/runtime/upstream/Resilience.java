@@ -1,0 +1,36 @@
+package io.bowline.runtime.upstream;
+
+import io.bowline.runtime.common.IdentityCache;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The cluster manager's live state for one mesh client: each cluster's {@link ClusterResilience}
+ * (circuit breakers, outlier detector, priority set), by cluster name, surviving config updates.
+ * Compiled retry and fault policies live in each snapshot's route chains
+ * ({@code pipeline.RouteChain}); request shadowing's executor in {@code filter.mirror.Mirroring}.
+ * One per {@code MeshClient}; shared by all its adapters.
+ */
+public final class Resilience {
+  private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
+  /** Snapshot entry → its cluster's state, already refreshed to that entry: one identity probe per call. */
+  private final IdentityCache<ClusterEntry, ClusterResilience> byEntry = new IdentityCache<>(256);
+
+  /** The live state of {@code entry}'s cluster, refreshed to its current config. */
+  public ClusterResilience cluster(ClusterEntry entry) {
+    return byEntry.get(entry, this::lookup);
+  }
+
+  private ClusterResilience lookup(ClusterEntry entry) {
+    String name = entry.cluster().name();
+    ClusterResilience c = clusters.get(name);
+    if (c == null) {
+      c = clusters.computeIfAbsent(name, n -> new ClusterResilience());
+    }
+    return c.refresh(entry);
+  }
+
+  /** The state of a cluster by name, or {@code null} if no call has used it yet. */
+  public ClusterResilience cluster(String name) {
+    return clusters.get(name);
+  }
+}
