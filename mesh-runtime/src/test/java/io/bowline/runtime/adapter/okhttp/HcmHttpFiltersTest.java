@@ -11,7 +11,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.runtime.testing.ScriptedHttpServer;
-import io.bowline.runtime.xds.TypeUrls;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.Route;
