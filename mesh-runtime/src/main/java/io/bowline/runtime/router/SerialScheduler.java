@@ -34,18 +34,25 @@ public final class SerialScheduler implements CallScheduler {
 
   @Override
   public void execute(Runnable task) {
-    queue.add(task);
-    if (pending.getAndIncrement() != 0) {
-      return; // the thread that is draining runs it
+    Runnable next = task;
+    if (!pending.compareAndSet(0, 1)) { // idle: the task runs at once, without a queue node
+      queue.add(task);
+      if (pending.getAndIncrement() != 0) {
+        return; // the thread that is draining runs it
+      }
+      next = queue.poll();
     }
-    do {
-      Runnable next = queue.poll();
+    while (true) {
       try {
         next.run();
       } catch (RuntimeException | Error e) {
         log.warn("exchange task failed", e);
       }
-    } while (pending.decrementAndGet() != 0);
+      if (pending.decrementAndGet() == 0) {
+        return;
+      }
+      next = queue.poll(); // a producer queues its task before it counts it
+    }
   }
 
   @Override
