@@ -64,7 +64,8 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   private final String requestForwardedHost;
   private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
   private AttemptHosts hosts; // auto_host_rewrite's state across attempts
-  private UpstreamHost[] tried;
+  private UpstreamHost firstHost; // previous_hosts: the first attempt's host
+  private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
   private Token current;
@@ -127,18 +128,24 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     if (result.isDone()) {
       return;
     }
-    if (previousHosts && tried == null) {
+    // previous_hosts: the first attempt has nothing to avoid; the list is made when a retry needs it
+    if (previousHosts && n > 1 && tried == null) {
       tried = new UpstreamHost[maxAttempts];
+      tried[0] = firstHost;
     }
     UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
-        upstream.cluster().balancing().hosts().size(), previousHosts ? tried : null,
+        upstream.cluster().balancing().hosts().size(), previousHosts && n > 1 ? tried : null,
         previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
     if (host == null) {
       finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
       return;
     }
     if (previousHosts) {
-      tried[n - 1] = host;
+      if (n == 1) {
+        firstHost = host;
+      } else {
+        tried[n - 1] = host;
+      }
     }
     long timeout = perTryMillis;
     if (deadline.bounded()) {
@@ -173,11 +180,20 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
   }
 
-  /** One attempt's callbacks; stale once another attempt started. */
-  private final class Token implements UpstreamTransport.Callbacks<R> {
+  /**
+   * One attempt's callbacks; stale once another attempt started. The transport calls back exactly
+   * once, so the token keeps the result itself and is the task that hands it to the scheduler (no
+   * task object per attempt).
+   */
+  private final class Token implements UpstreamTransport.Callbacks<R>, Runnable {
     final int n;
     final UpstreamHost host;
     final long startNanos;
+    private R response;
+    private boolean complete;
+    private boolean failed;
+    private Exception failure;
+    private Outcome outcome;
 
     Token(int n, UpstreamHost host) {
       this.n = n;
@@ -186,13 +202,27 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
 
     @Override
-    public void onResponse(R response, boolean complete) {
-      scheduler.execute(() -> onAttemptResponse(this, response, complete));
+    public void onResponse(R r, boolean c) {
+      this.response = r;
+      this.complete = c;
+      scheduler.execute(this);
     }
 
     @Override
-    public void onFailure(Exception failure, Outcome outcome) {
-      scheduler.execute(() -> onAttemptFailure(this, failure, outcome));
+    public void onFailure(Exception f, Outcome o) {
+      this.failed = true;
+      this.failure = f;
+      this.outcome = o;
+      scheduler.execute(this);
+    }
+
+    @Override
+    public void run() {
+      if (failed) {
+        onAttemptFailure(this, failure, outcome);
+      } else {
+        onAttemptResponse(this, response, complete);
+      }
     }
   }
 
