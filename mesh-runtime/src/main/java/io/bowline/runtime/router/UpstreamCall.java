@@ -49,17 +49,14 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   private final RoutedCall.Upstream upstream;
   private final UpstreamTransport<R> transport;
   private final Deadline deadline;
-  private final CallScheduler scheduler;
   private final ClusterResilience state;
   private final ClusterCircuitBreaker cb;
-  private final CircuitBreakers limits;
   private final RetryPolicy retryPolicy;
   private final RetryDecider decider;
   private final int maxAttempts;
   private final boolean previousHosts;
   private final boolean attemptCount;
   private final long perTryMillis;
-  private final long connectTimeoutMillis;
   private final String authority;
   private final String requestForwardedHost;
   private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
@@ -93,10 +90,8 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     this.upstream = upstream;
     this.transport = transport;
     this.deadline = deadline;
-    this.scheduler = exchange.scheduler();
     this.state = resilience.cluster(upstream.cluster());
     this.cb = state.circuitBreaker();
-    this.limits = upstream.cluster().cluster().resilience().circuitBreakers();
     RoutePolicies policies = upstream.route().policies();
     this.retryPolicy = policies.retry();
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
@@ -105,15 +100,19 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
     this.attemptCount = policies.includeAttemptCount();
     this.perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
-    this.connectTimeoutMillis = upstream.cluster().cluster().optionsOrNone().connectTimeoutMs();
     this.authority = authority;
     this.requestForwardedHost = requestForwardedHost;
+  }
+
+  /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
+  private CircuitBreakers limits() {
+    return upstream.cluster().cluster().resilience().circuitBreakers();
   }
 
   /** Admits the request and sends the first attempt; the stage completes with the response head. */
   public CompletableFuture<ExchangeResponse> start() {
     exchange.interruptible(this);
-    if (!cb.tryAcquireRequest(limits)) {
+    if (!cb.tryAcquireRequest(limits())) {
       finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
           Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
       return result;
@@ -172,7 +171,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     host.onRequestStart();
     try {
       inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded, attemptCount, perTryMillis,
-          timeout, connectTimeoutMillis), t);
+          timeout, upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), t);
     } catch (RuntimeException e) {
       current = null;
       host.onRequestEnd();
@@ -205,7 +204,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     public void onResponse(R r, boolean c) {
       this.response = r;
       this.complete = c;
-      scheduler.execute(this);
+      exchange.scheduler().execute(this);
     }
 
     @Override
@@ -213,7 +212,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       this.failed = true;
       this.failure = f;
       this.outcome = o;
-      scheduler.execute(this);
+      exchange.scheduler().execute(this);
     }
 
     @Override
@@ -353,7 +352,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       cb.releaseRetry();
       retrying = false;
     }
-    if (!cb.tryAcquireRetry(limits)) {
+    if (!cb.tryAcquireRetry(limits())) {
       return false;
     }
     retrying = true;
@@ -362,14 +361,14 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
     if (deadline.bounded() && TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) <= wait) {
-      timer = scheduler.schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
+      timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
       return true;
     }
     int next = n + 1;
     if (wait <= 0) {
-      scheduler.execute(() -> attempt(next));
+      exchange.scheduler().execute(() -> attempt(next));
     } else {
-      timer = scheduler.schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
+      timer = exchange.scheduler().schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
     }
     return true;
   }
