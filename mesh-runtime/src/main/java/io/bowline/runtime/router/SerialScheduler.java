@@ -34,25 +34,18 @@ public final class SerialScheduler implements CallScheduler {
 
   @Override
   public void execute(Runnable task) {
-    Runnable next = task;
-    if (!pending.compareAndSet(0, 1)) { // idle: the task runs at once, without a queue node
-      queue.add(task);
-      if (pending.getAndIncrement() != 0) {
-        return; // the thread that is draining runs it
-      }
-      next = queue.poll();
+    queue.add(task);
+    if (pending.getAndIncrement() != 0) {
+      return; // the thread that is draining runs it
     }
-    while (true) {
+    do {
+      Runnable next = queue.poll();
       try {
         next.run();
       } catch (RuntimeException | Error e) {
         log.warn("exchange task failed", e);
       }
-      if (pending.decrementAndGet() == 0) {
-        return;
-      }
-      next = queue.poll(); // a producer queues its task before it counts it
-    }
+    } while (pending.decrementAndGet() != 0);
   }
 
   @Override
