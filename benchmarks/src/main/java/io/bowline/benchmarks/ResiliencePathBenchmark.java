@@ -19,6 +19,7 @@ import io.bowline.api.config.Route;
 import io.bowline.api.config.RouteAction;
 import io.bowline.api.config.RouteMatch;
 import io.bowline.api.config.HeaderMutations;
+import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.RouteChain;
@@ -37,6 +38,7 @@ import io.bowline.runtime.upstream.ClusterEntry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,9 +56,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@link UpstreamCall} on a caller-thread scheduler, as the OkHttp adapter runs it) — the
  * exchange, circuit-breaker admission and release, host pick (ejection check), retry policy
  * evaluation, route timeout (15 s deadline) and outlier accounting — against the bare call (pick a
- * host, count it, send) as
- * baseline. The transport answers at once with a shared response, so only the mesh's overhead is
- * measured. Run with {@code -prof gc} for B/op.
+ * host, count it, send) as baseline. Two slices: {@code resilientCall} makes the whole exchange
+ * per call (exchange, scheduler, router, as the OkHttp adapter does); {@code routerCall} runs the
+ * router alone on a reused exchange, the slice the benchmark measured before the pipeline (the
+ * former {@code AttemptLoop.run}), so that the two can be compared. The transport answers at once
+ * with a shared response, so only the mesh's overhead is measured. Run with {@code -prof gc} for
+ * B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -145,6 +150,21 @@ public class ResiliencePathBenchmark {
         Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
     scheduler.runUntil(ex.run());
     return ex.result().join();
+  }
+
+  private MeshExchange routerExchange; // made on the benchmark's thread, whose tasks its scheduler runs
+
+  @Benchmark
+  public Object routerCall() throws Exception {
+    MeshExchange ex = routerExchange;
+    if (ex == null) {
+      ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, new CallerThreadScheduler());
+      routerExchange = ex;
+    }
+    CompletableFuture<ExchangeResponse> r = new UpstreamCall<>(ex, upstream, resilience, transport,
+        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
+    ((CallerThreadScheduler) ex.scheduler()).runUntil(r);
+    return r.join();
   }
 
   @Benchmark

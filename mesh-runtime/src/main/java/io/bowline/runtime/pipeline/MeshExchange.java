@@ -39,15 +39,13 @@ public final class MeshExchange implements Exchange {
   private final int port;
   private final String listenerName;
   private final CallScheduler scheduler;
-  private final long startNanos = System.nanoTime();
+  private final long startNanos;
   private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
   private RoutedCall routed;
   private HeaderEdits edits;
   private boolean routedWithEdits;
-  private Map<String, Object> attributes;
-  private List<Consumer<UpstreamAttempt>> attemptObservers;
-  private List<Consumer<Exchange>> completeObservers;
+  private Observation observation; // made when a filter observes or keeps attributes
   private Upstreams upstreams;
   private Object shadowSender;
   private Interruptible interruptible;
@@ -57,11 +55,25 @@ public final class MeshExchange implements Exchange {
   private int grpcStatus = -1;
   private boolean localResponse;
   private int attempts;
-  private long headersNanos = -1;
-  private long durationNanos = -1;
   private long requestBodyBytes = -1;
-  private long responseBodyBytes = -1;
   private boolean completed;
+
+  /** What only filters read: their observers, attributes and the timings and counts made for them. */
+  private static final class Observation {
+    Map<String, Object> attributes;
+    List<Consumer<UpstreamAttempt>> attemptObservers;
+    List<Consumer<Exchange>> completeObservers;
+    long headersNanos = -1;
+    long durationNanos = -1;
+    long responseBodyBytes = -1;
+  }
+
+  private Observation observation() {
+    if (observation == null) {
+      observation = new Observation();
+    }
+    return observation;
+  }
 
   /** What an interruption (a deadline, the caller's cancel) stops: the router's attempts. */
   public interface Interruptible {
@@ -91,6 +103,8 @@ public final class MeshExchange implements Exchange {
     this.routed = routed;
     this.chain = chain;
     this.scheduler = scheduler;
+    // only filters read the start (their timings); a chain of the router alone has no reader
+    this.startNanos = chain.filters().length > 1 ? System.nanoTime() : 0;
   }
 
   /** Sets what the router filter starts: the adapter's attempts over its transport. */
@@ -280,8 +294,8 @@ public final class MeshExchange implements Exchange {
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
     attempts = attempt.number();
-    if (attemptObservers != null) {
-      for (Consumer<UpstreamAttempt> o : attemptObservers) {
+    if (observation != null && observation.attemptObservers != null) {
+      for (Consumer<UpstreamAttempt> o : observation.attemptObservers) {
         try {
           o.accept(attempt);
         } catch (RuntimeException e) {
@@ -293,7 +307,7 @@ public final class MeshExchange implements Exchange {
 
   /** Whether anyone observes attempts or completion (adapters count bytes only then). */
   public boolean observed() {
-    return attemptObservers != null || completeObservers != null;
+    return observation != null && (observation.attemptObservers != null || observation.completeObservers != null);
   }
 
   /**
@@ -305,8 +319,8 @@ public final class MeshExchange implements Exchange {
     this.grpcStatus = grpc;
     this.flags = responseFlags;
     this.localResponse = local;
-    if (completeObservers != null) {
-      this.headersNanos = System.nanoTime() - startNanos;
+    if (observation != null && observation.completeObservers != null) {
+      observation.headersNanos = System.nanoTime() - startNanos;
     }
   }
 
@@ -324,7 +338,8 @@ public final class MeshExchange implements Exchange {
 
   /** Adds received response body bytes. */
   public void addResponseBodyBytes(long bytes) {
-    responseBodyBytes = (responseBodyBytes < 0 ? 0 : responseBodyBytes) + bytes;
+    Observation o = observation();
+    o.responseBodyBytes = (o.responseBodyBytes < 0 ? 0 : o.responseBodyBytes) + bytes;
   }
 
   /** Ends the exchange: runs the completion observers once. */
@@ -333,9 +348,9 @@ public final class MeshExchange implements Exchange {
       return;
     }
     completed = true;
-    if (completeObservers != null) {
-      durationNanos = System.nanoTime() - startNanos;
-      for (Consumer<Exchange> o : completeObservers) {
+    if (observation != null && observation.completeObservers != null) {
+      observation.durationNanos = System.nanoTime() - startNanos;
+      for (Consumer<Exchange> o : observation.completeObservers) {
         try {
           o.accept(this);
         } catch (RuntimeException e) {
@@ -413,10 +428,11 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public Map<String, Object> attributes() {
-    if (attributes == null) {
-      attributes = new HashMap<>();
+    Observation o = observation();
+    if (o.attributes == null) {
+      o.attributes = new HashMap<>();
     }
-    return attributes;
+    return o.attributes;
   }
 
   @Override
@@ -451,18 +467,20 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public void onAttempt(Consumer<UpstreamAttempt> observer) {
-    if (attemptObservers == null) {
-      attemptObservers = new ArrayList<>(2);
+    Observation o = observation();
+    if (o.attemptObservers == null) {
+      o.attemptObservers = new ArrayList<>(2);
     }
-    attemptObservers.add(observer);
+    o.attemptObservers.add(observer);
   }
 
   @Override
   public void onComplete(Consumer<Exchange> observer) {
-    if (completeObservers == null) {
-      completeObservers = new ArrayList<>(2);
+    Observation o = observation();
+    if (o.completeObservers == null) {
+      o.completeObservers = new ArrayList<>(2);
     }
-    completeObservers.add(observer);
+    o.completeObservers.add(observer);
   }
 
   @Override
@@ -492,12 +510,12 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseHeadersNanos() {
-    return headersNanos;
+    return observation == null ? -1 : observation.headersNanos;
   }
 
   @Override
   public long durationNanos() {
-    return durationNanos;
+    return observation == null ? -1 : observation.durationNanos;
   }
 
   @Override
@@ -507,7 +525,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseBodyBytes() {
-    return responseBodyBytes;
+    return observation == null ? -1 : observation.responseBodyBytes;
   }
 
   @Override

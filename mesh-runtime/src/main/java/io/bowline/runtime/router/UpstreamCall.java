@@ -50,22 +50,20 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   private final RoutedCall.Upstream upstream;
   private final UpstreamTransport<R> transport;
   private final Deadline deadline;
-  private final CallScheduler scheduler;
   private final ClusterResilience state;
   private final ClusterCircuitBreaker cb;
-  private final CircuitBreakers limits;
   private final RetryPolicy retryPolicy;
   private final RetryDecider decider;
   private final int maxAttempts;
   private final boolean previousHosts;
   private final boolean attemptCount;
   private final long perTryMillis;
-  private final long connectTimeoutMillis;
   private final String authority;
   private final String requestForwardedHost;
   private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
   private AttemptHosts hosts; // auto_host_rewrite's state across attempts
-  private UpstreamHost[] tried;
+  private UpstreamHost firstHost; // previous_hosts: the first attempt's host
+  private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
   private Token current;
@@ -93,10 +91,8 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     this.upstream = upstream;
     this.transport = transport;
     this.deadline = deadline;
-    this.scheduler = exchange.scheduler();
     this.state = resilience.cluster(upstream.cluster());
     this.cb = state.circuitBreaker();
-    this.limits = upstream.cluster().cluster().resilience().circuitBreakers();
     RoutePolicies policies = upstream.route().policies();
     this.retryPolicy = policies.retry();
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
@@ -105,15 +101,19 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
     this.attemptCount = policies.includeAttemptCount();
     this.perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
-    this.connectTimeoutMillis = upstream.cluster().cluster().optionsOrNone().connectTimeoutMs();
     this.authority = authority;
     this.requestForwardedHost = requestForwardedHost;
+  }
+
+  /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
+  private CircuitBreakers limits() {
+    return upstream.cluster().cluster().resilience().circuitBreakers();
   }
 
   /** Admits the request and sends the first attempt; the stage completes with the response head. */
   public CompletableFuture<ExchangeResponse> start() {
     exchange.interruptible(this);
-    if (!cb.tryAcquireRequest(limits)) {
+    if (!cb.tryAcquireRequest(limits())) {
       finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
           Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
       return result;
@@ -128,18 +128,24 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     if (result.isDone()) {
       return;
     }
-    if (previousHosts && tried == null) {
+    // previous_hosts: the first attempt has nothing to avoid; the list is made when a retry needs it
+    if (previousHosts && n > 1 && tried == null) {
       tried = new UpstreamHost[maxAttempts];
+      tried[0] = firstHost;
     }
     UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
-        upstream.cluster().balancing().hosts().size(), previousHosts ? tried : null,
+        upstream.cluster().balancing().hosts().size(), previousHosts && n > 1 ? tried : null,
         previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
     if (host == null) {
       finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
       return;
     }
     if (previousHosts) {
-      tried[n - 1] = host;
+      if (n == 1) {
+        firstHost = host;
+      } else {
+        tried[n - 1] = host;
+      }
     }
     long timeout = perTryMillis;
     if (deadline.bounded()) {
@@ -166,7 +172,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     host.onRequestStart();
     try {
       inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded, attemptCount, perTryMillis,
-          timeout, connectTimeoutMillis), t);
+          timeout, upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), t);
     } catch (RuntimeException e) {
       current = null;
       host.onRequestEnd();
@@ -174,11 +180,20 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
   }
 
-  /** One attempt's callbacks; stale once another attempt started. */
-  private final class Token implements UpstreamTransport.Callbacks<R> {
+  /**
+   * One attempt's callbacks; stale once another attempt started. The transport calls back exactly
+   * once, so the token keeps the result itself and is the task that hands it to the scheduler (no
+   * task object per attempt).
+   */
+  private final class Token implements UpstreamTransport.Callbacks<R>, Runnable {
     final int n;
     final UpstreamHost host;
     final long startNanos;
+    private R response;
+    private boolean complete;
+    private boolean failed;
+    private Exception failure;
+    private Outcome outcome;
 
     Token(int n, UpstreamHost host) {
       this.n = n;
@@ -187,13 +202,27 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
 
     @Override
-    public void onResponse(R response, boolean complete) {
-      scheduler.execute(() -> onAttemptResponse(this, response, complete));
+    public void onResponse(R r, boolean c) {
+      this.response = r;
+      this.complete = c;
+      exchange.scheduler().execute(this);
     }
 
     @Override
-    public void onFailure(Exception failure, Outcome outcome) {
-      scheduler.execute(() -> onAttemptFailure(this, failure, outcome));
+    public void onFailure(Exception f, Outcome o) {
+      this.failed = true;
+      this.failure = f;
+      this.outcome = o;
+      exchange.scheduler().execute(this);
+    }
+
+    @Override
+    public void run() {
+      if (failed) {
+        onAttemptFailure(this, failure, outcome);
+      } else {
+        onAttemptResponse(this, response, complete);
+      }
     }
   }
 
@@ -324,7 +353,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       cb.releaseRetry();
       retrying = false;
     }
-    if (!cb.tryAcquireRetry(limits)) {
+    if (!cb.tryAcquireRetry(limits())) {
       return false;
     }
     retrying = true;
@@ -333,14 +362,14 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
     if (deadline.bounded() && TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) <= wait) {
-      timer = scheduler.schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
+      timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
       return true;
     }
     int next = n + 1;
     if (wait <= 0) {
-      scheduler.execute(() -> attempt(next));
+      exchange.scheduler().execute(() -> attempt(next));
     } else {
-      timer = scheduler.schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
+      timer = exchange.scheduler().schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
     }
     return true;
   }

@@ -50,6 +50,10 @@ final class FollowUps {
 
   /** The attempt's response as the upstream sent it. */
   static Response restore(Response response) {
+    int code = response.code();
+    if (!redirect(code) && code != 408 && code != 503) {
+      return response; // hide changes no other response
+    }
     String location = response.header(HIDDEN_LOCATION);
     if (location != null) {
       return response.newBuilder().removeHeader(HIDDEN_LOCATION).header("Location", location).build();

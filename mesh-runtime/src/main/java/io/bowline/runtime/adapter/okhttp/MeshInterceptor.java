@@ -18,7 +18,6 @@ import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import okhttp3.HttpUrl;
@@ -226,10 +225,11 @@ public final class MeshInterceptor implements Interceptor {
       Request r = outgoing(up);
       RequestBody body = r.body();
       boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
-      List<String> forwarded = r.headers(RequestMutation.FORWARDED_HOST_HEADER);
+      // the header's values are listed only when it is there: most requests have none
+      String forwarded = r.header(RequestMutation.FORWARDED_HOST_HEADER) == null ? null
+          : String.join(",", r.headers(RequestMutation.FORWARDED_HOST_HEADER));
       UpstreamCall<Response> call = new UpstreamCall<>(exchange, up, router.resilience(),
-          new OkHttpTransport(chain, r, deadline), deadline, replayable, Integer.MAX_VALUE, authority(r),
-          forwarded.isEmpty() ? null : String.join(",", forwarded));
+          new OkHttpTransport(chain, r, deadline), deadline, replayable, Integer.MAX_VALUE, authority(r), forwarded);
       return call.start();
     }
 
