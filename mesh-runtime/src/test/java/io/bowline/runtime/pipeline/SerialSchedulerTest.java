@@ -1,4 +1,4 @@
-package io.bowline.runtime.router;
+package io.bowline.runtime.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
