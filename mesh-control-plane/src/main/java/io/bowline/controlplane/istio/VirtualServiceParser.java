@@ -49,27 +49,40 @@ final class VirtualServiceParser {
   }
 
   /**
-   * Returns the VirtualService, or empty when {@code hosts} is missing (an error) or when it is bound only
-   * to gateways other than {@code mesh} (an information: gateways are not translated).
+   * Returns the VirtualService, or empty when {@code hosts} is missing (an error). A VirtualService whose
+   * {@code gateways} name any gateway other than {@code mesh} is returned as a {@link GatewayVirtualService}
+   * (whose {@code mesh} says whether the sidecars route by it too); otherwise as a {@link VirtualService}.
    */
-  static Optional<VirtualService> parse(SpecReader spec) {
-    List<String> gateways = spec.strings("gateways");
-    if (!gateways.isEmpty() && !gateways.contains(MESH_GATEWAY)) {
-      spec.info("gateways", "bound to gateways " + gateways + " and not to 'mesh'; skipped (gateways are "
-          + "not translated yet)");
-      return Optional.empty();
-    }
+  static Optional<?> parse(SpecReader spec) {
     spec.reportUnhandled(HANDLED, IGNORED);
     List<String> hosts = spec.strings("hosts");
     if (hosts.isEmpty()) {
       spec.error("hosts", "missing required field (at least one host)");
       return Optional.empty();
     }
+    List<String> gateways = spec.strings("gateways");
+    List<String> bound = new ArrayList<>();
+    for (int i = 0; i < gateways.size(); i++) {
+      String gateway = gateways.get(i);
+      if (gateway.equals(MESH_GATEWAY)) {
+        continue;
+      }
+      int slash = gateway.indexOf('/');
+      if (gateway.isBlank() || slash == 0 || slash == gateway.length() - 1 || gateway.indexOf('/', slash + 1) >= 0) {
+        spec.error("gateways[" + i + "]", ValueChecks.quote(gateway) + " is not a gateway reference: expected "
+            + "mesh, <name> or <namespace>/<name>");
+        return Optional.empty();
+      }
+      bound.add(slash < 0 ? spec.ref().namespace() + "/" + gateway : gateway);
+    }
     List<HttpRoute> rules = new ArrayList<>();
     for (SpecReader rule : spec.objects("http")) {
       rule(rule).ifPresent(rules::add);
     }
-    return Optional.of(new VirtualService(spec.ref(), hosts, rules));
+    VirtualService virtualService = new VirtualService(spec.ref(), hosts, rules);
+    return bound.isEmpty()
+        ? Optional.of(virtualService)
+        : Optional.of(new GatewayVirtualService(virtualService, bound, gateways.contains(MESH_GATEWAY)));
   }
 
   private static Optional<HttpRoute> rule(SpecReader rule) {

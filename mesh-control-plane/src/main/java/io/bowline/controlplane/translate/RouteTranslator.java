@@ -58,6 +58,18 @@ final class RouteTranslator {
   }
 
   private List<Route> routes(MeshService service, int port, List<BoundRule> rules) {
+    List<Route> routes = rules(rules, port);
+    if (routes.isEmpty()) {
+      routes.add(actions.withServiceHashPolicy(defaultRoute(service.host(), port), service.host(), port));
+    }
+    return routes;
+  }
+
+  /**
+   * The routes of {@code rules} on the route configuration of {@code port} (a service port, or a gateway
+   * server's port), in order, up to the first catch-all; empty when none applies.
+   */
+  List<Route> rules(List<BoundRule> rules, int port) {
     List<Route> routes = new ArrayList<>();
     for (BoundRule bound : rules) {
       HttpRoute rule = bound.rule();
@@ -84,9 +96,6 @@ final class RouteTranslator {
           return routes;
         }
       }
-    }
-    if (routes.isEmpty()) {
-      routes.add(actions.withServiceHashPolicy(defaultRoute(service.host(), port), service.host(), port));
     }
     return routes;
   }
