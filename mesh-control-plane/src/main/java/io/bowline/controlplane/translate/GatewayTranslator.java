@@ -268,8 +268,8 @@ final class GatewayTranslator {
         if (!bindings.gateways().contains(bound.gateway().qualifiedName()) || !scope.exported(virtualService.ref())) {
           continue;
         }
-        List<String> hosts = intersection(serverHosts(bound, virtualService.ref().namespace()),
-            virtualServiceHosts(bindings));
+        List<String> hosts = intersection(serverHosts(bound.gateway(), server, virtualService.ref().namespace()),
+            virtualServiceHosts(analysis.resolver(), bindings));
         if (hosts.isEmpty()) {
           continue;
         }
@@ -354,13 +354,13 @@ final class GatewayTranslator {
    * always, {@code ./host} when the VirtualService is in the Gateway's namespace, {@code ns/host} when it is in
    * {@code ns}.
    */
-  private static List<String> serverHosts(Bound bound, String namespace) {
+  static List<String> serverHosts(Gateway gateway, Server server, String namespace) {
     List<String> hosts = new ArrayList<>();
-    for (String entry : bound.server().hosts()) {
+    for (String entry : server.hosts()) {
       int slash = entry.indexOf('/');
       String hostNamespace = slash < 0 ? "*" : entry.substring(0, slash);
       if (hostNamespace.equals(".")) {
-        hostNamespace = bound.gateway().ref().namespace();
+        hostNamespace = gateway.ref().namespace();
       }
       if (hostNamespace.equals("*") || hostNamespace.equals(namespace)) {
         hosts.add(entry.substring(slash + 1).toLowerCase(Locale.ROOT));
@@ -369,8 +369,8 @@ final class GatewayTranslator {
     return hosts;
   }
 
-  private List<String> virtualServiceHosts(GatewayVirtualService bindings) {
-    HostResolver resolver = analysis.resolver();
+  /** A VirtualService's hosts, short names resolved in its namespace, lower case. */
+  static List<String> virtualServiceHosts(HostResolver resolver, GatewayVirtualService bindings) {
     String namespace = bindings.virtualService().ref().namespace();
     return bindings.virtualService().hosts().stream()
         .map(host -> resolver.resolve(host, namespace).toLowerCase(Locale.ROOT))

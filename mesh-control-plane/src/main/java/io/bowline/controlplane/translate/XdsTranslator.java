@@ -113,6 +113,7 @@ public final class XdsTranslator {
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
     SecurityTranslation.check(config, diagnostics);
+    GatewayChecks.check(config, resolver, registry, policies, diagnostics);
     return new Analysis(config, namespaces, resolver, registry, policies, virtualServices, diagnostics.list());
   }
 
