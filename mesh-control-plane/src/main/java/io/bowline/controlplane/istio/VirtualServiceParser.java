@@ -34,7 +34,8 @@ final class VirtualServiceParser {
       Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers"),
       HttpPoliciesParser.FIELDS);
   private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port",
-      "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace");
+      "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace",
+      "gateways");
   private static final Set<String> REDIRECT_FIELDS =
       Set.of("uri", "authority", "port", "scheme", "redirectCode");
   private static final Set<Integer> REDIRECT_CODES = Set.of(301, 302, 303, 307, 308);
@@ -222,7 +223,11 @@ final class VirtualServiceParser {
         stringMatches(match, "queryParams"),
         stringMatches(match, "withoutHeaders"),
         match.stringMap("sourceLabels"),
-        match.string("sourceNamespace").orElse(""));
+        match.string("sourceNamespace").orElse(""),
+        match.strings("gateways").stream()
+            .map(gateway -> gateway.equals(MESH_GATEWAY) || gateway.contains("/")
+                ? gateway : match.ref().namespace() + "/" + gateway)
+            .toList());
   }
 
   private static StringMatch optionalMatch(SpecReader match, String key) {

@@ -276,7 +276,7 @@ final class GatewayTranslator {
         List<Route> vsRoutes = routesByVirtualService.computeIfAbsent(
             bound.gateway().qualifiedName() + "|" + virtualService.ref().namespace() + "/" + virtualService.ref().name(),
             key -> routes.rules(virtualService.http().stream().map(rule -> new BoundRule(virtualService, rule))
-                .toList(), port));
+                .toList(), port, bound.gateway().qualifiedName()));
         for (String host : hosts) {
           Draft draft = byHost.get(host);
           if (draft == null) {

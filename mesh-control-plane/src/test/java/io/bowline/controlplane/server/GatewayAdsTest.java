@@ -182,6 +182,76 @@ class GatewayAdsTest {
     }
   }
 
+  @Test
+  void theEgressGatewayPatternRoutesSidecarsToTheEgressGatewayAndTheEgressGatewayToTheExternalHost()
+      throws Exception {
+    TestConfigs.write(dir, "egress.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: external-api}
+        spec:
+          hosts: [api.external.example]
+          location: MESH_EXTERNAL
+          ports: [{number: 80, name: http, protocol: HTTP}]
+          resolution: STATIC
+          endpoints: [{address: 127.0.0.1}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: istio-egressgateway, namespace: istio-system}
+        spec:
+          selector: {istio: egressgateway}
+          ports: [{name: http, port: 80, targetPort: 8080}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: egressgateway-1, namespace: istio-system}
+        spec:
+          address: 127.0.0.1
+          labels: {istio: egressgateway}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: istio-egressgateway}
+        spec:
+          selector: {istio: egressgateway}
+          servers:
+          - port: {number: 80, name: http, protocol: HTTP}
+            hosts: [api.external.example]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: direct-external-through-egress-gateway}
+        spec:
+          hosts: [api.external.example]
+          gateways: [istio-egressgateway, mesh]
+          http:
+          - match: [{gateways: [mesh], port: 80}]
+            route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]
+          - match: [{gateways: [istio-egressgateway], port: 80}]
+            route: [{destination: {host: api.external.example, port: {number: 80}}}]
+        """);
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0)) {
+      assertThat(controlPlane.diagnostics()).noneMatch(Diagnostic::isError);
+      try (AdsStream sidecar = new AdsStream(controlPlane.port(), "default", Map.of("app", "productpage"))) {
+        RouteConfiguration routes = single(sidecar.subscribe(RDS, List.of("outbound|80||api.external.example")),
+            RouteConfiguration.class);
+        assertThat(routes.getVirtualHosts(0).getRoutesList()).singleElement().satisfies(route -> assertThat(
+            route.getRoute().getCluster()).isEqualTo("outbound|80||istio-egressgateway.istio-system.svc.cluster.local"));
+      }
+      try (AdsStream egress = AdsStream.router(controlPlane.port(), "istio-system", Map.of("istio", "egressgateway"))) {
+        RouteConfiguration routes = single(egress.subscribe(RDS, List.of("http.80")), RouteConfiguration.class);
+        assertThat(routes.getVirtualHostsList()).singleElement().satisfies(host -> {
+          assertThat(host.getName()).isEqualTo("api.external.example:80");
+          assertThat(host.getRoutesList()).singleElement().satisfies(route ->
+              assertThat(route.getRoute().getCluster()).isEqualTo("outbound|80||api.external.example"));
+        });
+        assertThat(AdsStream.unpack(egress.subscribe(CDS, List.of()), Cluster.class)).extracting(Cluster::getName)
+            .contains("outbound|80||api.external.example");
+      }
+    }
+  }
+
   private static <T extends com.google.protobuf.Message> T single(DiscoveryResponse response, Class<T> type)
       throws IOException {
     List<T> resources = AdsStream.unpack(response, type);
