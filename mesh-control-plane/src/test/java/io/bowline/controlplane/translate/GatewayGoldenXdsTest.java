@@ -1,7 +1,5 @@
 package io.bowline.controlplane.translate;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -15,8 +13,6 @@ import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
@@ -59,14 +55,8 @@ class GatewayGoldenXdsTest {
               IstioConfigLoader.loadFiles(List.of(TestConfigs.istioFixture(fixture.getValue()),
                   TestConfigs.istioFixture(fixture.getKey()))),
               ClientView.router("istio-system", Map.of("istio", "ingressgateway", "app", "istio-ingressgateway")));
-          String actual = render(resources);
-          Path golden = GOLDEN_DIR.resolve(fixture.getKey().replace(".yaml", ".json"));
-          if (Boolean.getBoolean(GoldenXdsTest.UPDATE_PROPERTY)) {
-            Files.createDirectories(GOLDEN_DIR);
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-          }
-          assertThat(golden).as("golden file (create it with -D%s=true)", GoldenXdsTest.UPDATE_PROPERTY).exists();
-          assertThat(actual).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
+          GoldenXdsTest.assertGolden(GOLDEN_DIR.resolve(fixture.getKey().replace(".yaml", ".json")),
+              render(resources));
         }));
   }
 
