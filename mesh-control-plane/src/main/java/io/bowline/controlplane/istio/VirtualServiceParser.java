@@ -29,6 +29,8 @@ final class VirtualServiceParser {
 
   /** {@code exportTo} is read by the loader for every exported kind. */
   private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http", "exportTo");
+  /** A gateway forwards TLS connections by their {@code tls} routes. */
+  private static final Set<String> GATEWAY_HANDLED = Set.of("hosts", "gateways", "http", "exportTo", "tls");
   private static final Set<String> IGNORED = Set.of();
   private static final Set<String> RULE_FIELDS = union(
       Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers"),
@@ -55,13 +57,14 @@ final class VirtualServiceParser {
    * (whose {@code mesh} says whether the sidecars route by it too); otherwise as a {@link VirtualService}.
    */
   static Optional<?> parse(SpecReader spec) {
-    spec.reportUnhandled(HANDLED, IGNORED);
     List<String> hosts = spec.strings("hosts");
     if (hosts.isEmpty()) {
       spec.error("hosts", "missing required field (at least one host)");
       return Optional.empty();
     }
     List<String> gateways = spec.strings("gateways");
+    boolean gatewayBound = gateways.stream().anyMatch(gateway -> !gateway.equals(MESH_GATEWAY));
+    spec.reportUnhandled(gatewayBound ? GATEWAY_HANDLED : HANDLED, IGNORED);
     List<String> bound = new ArrayList<>();
     for (int i = 0; i < gateways.size(); i++) {
       String gateway = gateways.get(i);
@@ -83,7 +86,36 @@ final class VirtualServiceParser {
     VirtualService virtualService = new VirtualService(spec.ref(), hosts, rules);
     return bound.isEmpty()
         ? Optional.of(virtualService)
-        : Optional.of(new GatewayVirtualService(virtualService, bound, gateways.contains(MESH_GATEWAY)));
+        : Optional.of(new GatewayVirtualService(virtualService, bound, gateways.contains(MESH_GATEWAY),
+            tlsRoutes(spec)));
+  }
+
+  /** The {@code tls[]} rules of a gateway-bound VirtualService: SNI hosts and destinations. */
+  private static List<GatewayVirtualService.TlsRoute> tlsRoutes(SpecReader spec) {
+    List<GatewayVirtualService.TlsRoute> routes = new ArrayList<>();
+    for (SpecReader rule : spec.objects("tls")) {
+      rule.reportUnhandled(Set.of("match", "route"), Set.of());
+      List<String> sniHosts = new ArrayList<>();
+      for (SpecReader match : rule.objects("match")) {
+        match.reportUnhandled(Set.of("sniHosts", "port", "gateways"), Set.of("destinationSubnets", "sourceLabels",
+            "sourceNamespace"));
+        sniHosts.addAll(match.strings("sniHosts"));
+      }
+      if (sniHosts.isEmpty()) {
+        rule.error("match", "a tls rule needs match[].sniHosts");
+        continue;
+      }
+      List<Destination> route = new ArrayList<>();
+      for (SpecReader destination : rule.objects("route")) {
+        destination(destination).ifPresent(route::add);
+      }
+      if (route.isEmpty()) {
+        rule.error("route", "missing required field (at least one destination)");
+        continue;
+      }
+      routes.add(new GatewayVirtualService.TlsRoute(rule.path(), sniHosts, route));
+    }
+    return routes;
   }
 
   private static Optional<HttpRoute> rule(SpecReader rule) {

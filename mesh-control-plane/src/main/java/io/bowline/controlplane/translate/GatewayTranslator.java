@@ -11,6 +11,7 @@ import io.bowline.controlplane.istio.GatewayVirtualService;
 import io.bowline.controlplane.istio.HostResolver;
 import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.TlsSecret;
+import io.bowline.controlplane.istio.VirtualService.Destination;
 import io.bowline.controlplane.translate.VirtualServiceIndex.BoundRule;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
@@ -31,6 +32,7 @@ import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspe
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -74,7 +76,9 @@ import java.util.TreeMap;
  *   <li>CDS/EDS: the clusters and load assignments of every service the gateway sees, as for a sidecar.
  * </ul>
  *
- * TCP, TLS, MONGO, PASSTHROUGH and AUTO_PASSTHROUGH servers are not translated (the parser warns).
+ * A PASSTHROUGH server (HTTPS or TLS) gets one filter chain per matching {@code tls} rule of its bound
+ * VirtualServices: SNI match, {@code tcp_proxy} to the destination. TCP, MONGO, AUTO_PASSTHROUGH and
+ * OPTIONAL_MUTUAL servers are not translated (the parser warns).
  */
 final class GatewayTranslator {
 
@@ -86,6 +90,7 @@ final class GatewayTranslator {
   static final String CA_SUFFIX = "-cacert";
   private static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   private static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
+  private static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
 
   private final XdsTranslator.Analysis analysis;
   private final RouteTranslator routes;
@@ -125,10 +130,12 @@ final class GatewayTranslator {
     Map<String, List<Bound>> byRoute = new TreeMap<>();
     for (Bound bound : servers) {
       byListener.computeIfAbsent(bound.listenerName(), name -> new ArrayList<>()).add(bound);
-      byRoute.computeIfAbsent(bound.routeName(), name -> new ArrayList<>()).add(bound);
+      if (!bound.server().isPassthrough()) {
+        byRoute.computeIfAbsent(bound.routeName(), name -> new ArrayList<>()).add(bound);
+      }
     }
     List<Listener> listeners = new ArrayList<>();
-    byListener.forEach((name, bound) -> listeners.add(listener(name, bound)));
+    byListener.forEach((name, bound) -> listeners.add(translator.listener(name, bound)));
     List<RouteConfiguration> routeConfigurations = new ArrayList<>();
     byRoute.forEach((name, bound) -> routeConfigurations.add(translator.routeConfiguration(name, bound)));
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics(),
@@ -144,7 +151,8 @@ final class GatewayTranslator {
       }
       for (Server server : gateway.servers()) {
         boolean terminated = server.isHttps() && server.tls().mode() != TlsMode.OPTIONAL_MUTUAL;
-        if (server.isHttp() || terminated) {
+        boolean passthrough = server.tls().mode() == TlsMode.PASSTHROUGH;
+        if (server.isHttp() || terminated || passthrough) {
           servers.add(new Bound(gateway, server));
         }
       }
@@ -152,7 +160,7 @@ final class GatewayTranslator {
     return servers;
   }
 
-  private static Listener listener(String name, List<Bound> servers) {
+  private Listener listener(String name, List<Bound> servers) {
     Server first = servers.get(0).server();
     Listener.Builder listener = Listener.newBuilder()
         .setName(name)
@@ -166,6 +174,12 @@ final class GatewayTranslator {
         if (plaintextRoutes.add(bound.routeName())) {
           listener.addFilterChains(FilterChain.newBuilder().addFilters(connectionManager(name, bound.routeName())));
         }
+        continue;
+      }
+      if (bound.server().isPassthrough()) {
+        List<FilterChain> chains = passthrough(bound);
+        listener.addAllFilterChains(chains);
+        sni |= !chains.isEmpty();
         continue;
       }
       FilterChain.Builder chain = FilterChain.newBuilder()
@@ -183,6 +197,48 @@ final class GatewayTranslator {
           .setName(TLS_INSPECTOR).setTypedConfig(Any.pack(TlsInspector.getDefaultInstance())));
     }
     return listener.build();
+  }
+
+  /**
+   * The filter chains of a PASSTHROUGH server: one per {@code tls} rule of a VirtualService bound to its
+   * Gateway whose {@code sniHosts} the server's hosts serve, matching those SNI names and forwarding the
+   * connection untouched ({@code tcp_proxy}) to the rule's destination cluster (weighted with several).
+   */
+  private List<FilterChain> passthrough(Bound bound) {
+    RouteActionTranslator clusters =
+        new RouteActionTranslator(analysis.resolver(), analysis.registry(), analysis.policies());
+    List<FilterChain> chains = new ArrayList<>();
+    int port = bound.server().port().number();
+    for (GatewayVirtualService bindings : analysis.config().gateways().virtualServices()) {
+      var virtualService = bindings.virtualService();
+      if (!bindings.gateways().contains(bound.gateway().qualifiedName()) || !scope.exported(virtualService.ref())) {
+        continue;
+      }
+      for (GatewayVirtualService.TlsRoute rule : bindings.tls()) {
+        List<String> sniHosts = intersection(serverHosts(bound.gateway(), bound.server(),
+            virtualService.ref().namespace()), rule.sniHosts().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+        if (sniHosts.isEmpty()) {
+          continue;
+        }
+        TcpProxy.Builder proxy = TcpProxy.newBuilder();
+        List<Destination> destinations = rule.route().size() == 1
+            ? rule.route() : rule.route().stream().filter(d -> d.weight() > 0).toList();
+        if (destinations.size() == 1) {
+          String cluster = clusters.clusterName(virtualService, destinations.get(0), port);
+          proxy.setStatPrefix(cluster).setCluster(cluster);
+        } else {
+          TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
+          destinations.forEach(d -> weighted.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+              .setName(clusters.clusterName(virtualService, d, port)).setWeight(d.weight())));
+          proxy.setStatPrefix("outbound_" + bound.listenerName()).setWeightedClusters(weighted);
+        }
+        chains.add(FilterChain.newBuilder()
+            .setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(sniHosts))
+            .addFilters(Filter.newBuilder().setName(TCP_PROXY).setTypedConfig(Any.pack(proxy.build())))
+            .build());
+      }
+    }
+    return chains;
   }
 
   private static Filter connectionManager(String listenerName, String routeName) {

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -179,6 +180,41 @@ class GatewayAdsTest {
         DiscoveryResponse response = sidecar.next(SDS);
         assertThat(response.getResourcesList()).isEmpty();
       }
+    }
+  }
+
+  @Test
+  void aPassthroughServerForwardsEachSniHostOfItsTlsRoutesUntouchedToTheDestination() throws Exception {
+    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("a-services.yaml"));
+    TestConfigs.write(dir, "gateway.yaml", gateway("passthrough", """
+        - port: {number: 443, name: tls, protocol: TLS}
+          hosts: ["*.example.com"]
+          tls: {mode: PASSTHROUGH}
+        """) + "---\n" + """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: productpage-tls}
+        spec:
+          hosts: [productpage.example.com]
+          gateways: [istio-system/passthrough]
+          tls:
+          - match: [{port: 443, sniHosts: [productpage.example.com]}]
+            route: [{destination: {host: productpage, port: {number: 9080}}}]
+          - match: [{sniHosts: [other.example.org]}]
+            route: [{destination: {host: reviews, port: {number: 9080}}}]
+        """);
+    try (LocalControlPlane controlPlane = LocalControlPlane.start(dir, 0);
+        AdsStream gateway = AdsStream.router(controlPlane.port(), "istio-system", INGRESS)) {
+      assertThat(controlPlane.diagnostics()).noneMatch(Diagnostic::isError);
+      Listener listener = single(gateway.subscribe(LDS, List.of()), Listener.class);
+      assertThat(listener.getName()).isEqualTo("0.0.0.0_443");
+      assertThat(listener.getListenerFiltersList()).extracting(filter -> filter.getName())
+          .containsExactly("envoy.filters.listener.tls_inspector");
+      assertThat(listener.getFilterChainsList()).singleElement().satisfies(chain -> {
+        assertThat(chain.getFilterChainMatch().getServerNamesList()).containsExactly("productpage.example.com");
+        assertThat(chain.hasTransportSocket()).as("not terminated").isFalse();
+        assertThat(chain.getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster()).isEqualTo(PRODUCTPAGE);
+      });
     }
   }
 
