@@ -16,8 +16,12 @@ public enum DiagnosticCode {
   SCHEMA_VALIDATION_ERROR("IST0106", "SchemaValidationError"),
   /** IST0122: a regular expression does not compile as RE2 or exceeds the program-size bound. */
   INVALID_REGEXP("IST0122", "InvalidRegexp"),
+  /** IST0132: a VirtualService is bound to a Gateway none of whose servers serves any of its hosts. */
+  VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY("IST0132", "VirtualServiceHostNotFoundInGateway"),
   /** IST0133: a value is accepted but probably not what was meant. */
   SCHEMA_WARNING("IST0133", "SchemaWarning"),
+  /** IST0145: Gateways selecting the same workloads use one port with different protocols. */
+  CONFLICTING_GATEWAYS("IST0145", "ConflictingGateways"),
   /** BLN0001: a file cannot be read or decoded (not UTF-8), is not YAML, or exceeds a loading bound. */
   UNREADABLE_FILE("BLN0001", "UnreadableFile"),
   /** BLN0002: a kind or apiVersion that Bowline does not know, with a "did you mean" when one is close. */

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param sidecars the Sidecars (their egress host scoping)
  * @param exportTo the {@code exportTo} of each ServiceEntry and VirtualService that sets one
  * @param security the PeerAuthentications and AuthorizationPolicies
+ * @param gateways the Gateways, the VirtualServices bound to them and the TLS Secrets their servers name
  */
 public record IstioConfig(
     List<String> files,
@@ -31,10 +32,12 @@ public record IstioConfig(
     List<Deployment> deployments,
     List<Sidecar> sidecars,
     Map<ResourceRef, ExportTo> exportTo,
-    SecurityPolicies security) {
+    SecurityPolicies security,
+    Gateways gateways) {
 
   /** Copies the lists so the record stays immutable. */
   public IstioConfig {
+    gateways = gateways == null ? Gateways.NONE : gateways;
     security = security == null ? SecurityPolicies.NONE : security;
     sidecars = sidecars == null ? List.of() : List.copyOf(sidecars);
     exportTo = exportTo == null ? Map.of() : Map.copyOf(exportTo);
@@ -46,6 +49,23 @@ public record IstioConfig(
     diagnostics = List.copyOf(diagnostics);
     sourceLines = sourceLines == null ? SourceLines.NONE : sourceLines;
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
+  }
+
+  /** A configuration without gateways. */
+  public IstioConfig(
+      List<String> files,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<DestinationRule> destinationRules,
+      List<VirtualService> virtualServices,
+      List<Diagnostic> diagnostics,
+      SourceLines sourceLines,
+      List<Deployment> deployments,
+      List<Sidecar> sidecars,
+      Map<ResourceRef, ExportTo> exportTo,
+      SecurityPolicies security) {
+    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
+        deployments, sidecars, exportTo, security, Gateways.NONE);
   }
 
   /** A configuration without security resources. */
@@ -93,7 +113,7 @@ public record IstioConfig(
   /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
   public IstioConfig withWorkloadEntries(List<WorkloadEntry> entries) {
     return new IstioConfig(files, serviceEntries, entries, destinationRules, virtualServices, diagnostics,
-        sourceLines, deployments, sidecars, exportTo, security);
+        sourceLines, deployments, sidecars, exportTo, security, gateways);
   }
 
   /** The {@code exportTo} of a ServiceEntry or VirtualService; {@link ExportTo#ALL} when unset. */

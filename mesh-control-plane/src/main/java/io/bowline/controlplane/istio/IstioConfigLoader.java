@@ -22,7 +22,9 @@ import java.util.stream.Stream;
  * {@code .yml} (not starting with {@code .}, which skips editor lock files), read in sorted name order;
  * each file may hold several {@code ---}-separated documents. Kinds {@code ServiceEntry},
  * {@code WorkloadEntry}, {@code DestinationRule}, {@code VirtualService} and {@code Sidecar} of
- * {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed, {@code PeerAuthentication} and
+ * {@code Gateway} of {@code networking.istio.io/v1}, {@code v1beta1} or {@code v1alpha3} are parsed (a
+ * VirtualService bound to gateways is kept for them, and for the mesh too when it names {@code mesh}),
+ * Kubernetes {@code Secret} (v1) holding TLS credentials for Gateway servers, {@code PeerAuthentication} and
  * {@code AuthorizationPolicy} of {@code security.istio.io/v1} or {@code v1beta1}, and Kubernetes {@code Service}
  * (v1; becomes a ServiceEntry, listed before the real ServiceEntries) and {@code Deployment} (apps/v1; pod
  * labels); the {@code spec.exportTo} of ServiceEntries and VirtualServices is kept per resource; any other kind is reported as information and ignored. {@code metadata.namespace} defaults to {@code default}. When the same
@@ -41,7 +43,7 @@ public final class IstioConfigLoader {
   private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
   private static final Set<String> SECURITY_KINDS = Set.of("PeerAuthentication", "AuthorizationPolicy");
   private static final Set<String> KINDS =
-      Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService", "Sidecar");
+      Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService", "Sidecar", "Gateway");
   /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
   private static final Set<String> EXPORTED_KINDS = Set.of("ServiceEntry", "VirtualService");
   private static final String DEFAULT_NAMESPACE = "default";
@@ -247,6 +249,14 @@ public final class IstioConfigLoader {
       addKubernetes(ref, top, name);
       return;
     }
+    if (kind.equals("Secret") && apiVersion.equals("v1")) {
+      if (name.isEmpty()) {
+        top.error("metadata.name", "missing required field");
+        return;
+      }
+      register(ref, KubernetesSecretParser.parse(top).orElse(null));
+      return;
+    }
     if (!KindNames.isApiVersion(apiVersion)) {
       top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + ValueChecks.quote(apiVersion)
           + " is not group/version (for example networking.istio.io/v1); " + kind + " ignored");
@@ -334,6 +344,8 @@ public final class IstioConfigLoader {
         return SecurityPolicyParser.peerAuthentication(spec);
       case "AuthorizationPolicy":
         return SecurityPolicyParser.authorizationPolicy(spec);
+      case "Gateway":
+        return GatewayParser.parse(spec);
       default:
         return VirtualServiceParser.parse(spec);
     }
@@ -365,6 +377,9 @@ public final class IstioConfigLoader {
     List<Sidecar> sidecars = new ArrayList<>();
     List<PeerAuthentication> peerAuthentications = new ArrayList<>();
     List<AuthorizationPolicy> authorizationPolicies = new ArrayList<>();
+    List<Gateway> gateways = new ArrayList<>();
+    List<GatewayVirtualService> gatewayVirtualServices = new ArrayList<>();
+    List<TlsSecret> secrets = new ArrayList<>();
     for (Object resource : resources.values()) {
       if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
         kubernetesServices.add(se);
@@ -384,6 +399,15 @@ public final class IstioConfigLoader {
         peerAuthentications.add(policy);
       } else if (resource instanceof AuthorizationPolicy policy) {
         authorizationPolicies.add(policy);
+      } else if (resource instanceof Gateway gateway) {
+        gateways.add(gateway);
+      } else if (resource instanceof GatewayVirtualService bound) {
+        gatewayVirtualServices.add(bound);
+        if (bound.mesh()) {
+          virtualServices.add(bound.virtualService());
+        }
+      } else if (resource instanceof TlsSecret secret) {
+        secrets.add(secret);
       }
     }
     Map<ResourceRef, ExportTo> exportTo = new LinkedHashMap<>();
@@ -396,6 +420,7 @@ public final class IstioConfigLoader {
     kubernetesServices.addAll(serviceEntries);
     return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
         diagnostics.list(), sourceLines, deployments, sidecars, exportTo,
-        new SecurityPolicies(peerAuthentications, authorizationPolicies));
+        new SecurityPolicies(peerAuthentications, authorizationPolicies),
+        new Gateways(gateways, gatewayVirtualServices, secrets));
   }
 }

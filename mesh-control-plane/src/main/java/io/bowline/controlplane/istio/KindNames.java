@@ -16,11 +16,12 @@ final class KindNames {
 
   /** Kinds that are translated, or read for their labels. */
   private static final List<String> TRANSLATED = List.of("VirtualService", "DestinationRule", "ServiceEntry",
-      "WorkloadEntry", "Sidecar", "PeerAuthentication", "AuthorizationPolicy", "Service", "Deployment");
+      "WorkloadEntry", "Sidecar", "PeerAuthentication", "AuthorizationPolicy", "Service", "Deployment", "Gateway",
+      "Secret");
 
   /** Kinds that commonly sit beside Istio configuration and have no meaning here. */
-  private static final Set<String> KNOWN_UNTRANSLATED = Set.of("Gateway", "EnvoyFilter", "RequestAuthentication",
-      "Telemetry", "ProxyConfig", "WasmPlugin", "WorkloadGroup", "ServiceAccount", "Secret", "ConfigMap",
+  private static final Set<String> KNOWN_UNTRANSLATED = Set.of("EnvoyFilter", "RequestAuthentication",
+      "Telemetry", "ProxyConfig", "WasmPlugin", "WorkloadGroup", "ServiceAccount", "ConfigMap",
       "Namespace", "Pod", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Ingress",
       "HorizontalPodAutoscaler", "PodDisruptionBudget", "Role", "RoleBinding", "ClusterRole",
       "ClusterRoleBinding", "NetworkPolicy", "Endpoints", "EndpointSlice", "CustomResourceDefinition",

@@ -167,6 +167,9 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
    * @param sourceLabels {@code sourceLabels}: the rule applies only to clients carrying all these labels
    * @param sourceNamespace {@code sourceNamespace}: the rule applies only to clients in it; {@code ""} when
    *     unset
+   * @param gateways {@code gateways}: the match applies only on these ({@code mesh}, or {@code namespace/name} of
+   *     a Gateway, a bare name resolved in the VirtualService's namespace), instead of the VirtualService's
+   *     {@code gateways}; empty when unset
    */
   public record HttpMatch(
       String name,
@@ -180,7 +183,8 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
       Map<String, StringMatch> queryParams,
       Map<String, StringMatch> withoutHeaders,
       Map<String, String> sourceLabels,
-      String sourceNamespace) {
+      String sourceNamespace,
+      List<String> gateways) {
 
     /** Sorts the headers and parameters by name (istiod does the same, for deterministic output). */
     public HttpMatch {
@@ -189,6 +193,23 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute
       withoutHeaders = Collections.unmodifiableMap(new TreeMap<>(withoutHeaders));
       sourceLabels = Collections.unmodifiableMap(new TreeMap<>(sourceLabels));
       sourceNamespace = sourceNamespace == null ? "" : sourceNamespace;
+      gateways = gateways == null ? List.of() : List.copyOf(gateways);
+    }
+
+    /** A match that applies on every gateway its VirtualService is bound to. */
+    public HttpMatch(String name, StringMatch uri, boolean ignoreUriCase, Map<String, StringMatch> headers, int port,
+        StringMatch method, StringMatch authority, StringMatch scheme, Map<String, StringMatch> queryParams,
+        Map<String, StringMatch> withoutHeaders, Map<String, String> sourceLabels, String sourceNamespace) {
+      this(name, uri, ignoreUriCase, headers, port, method, authority, scheme, queryParams, withoutHeaders,
+          sourceLabels, sourceNamespace, List.of());
+    }
+
+    /**
+     * Whether the match applies on {@code gateway} ({@code mesh} for sidecars, else {@code namespace/name}):
+     * always when it names no gateways (its VirtualService's apply), else when it names this one.
+     */
+    public boolean appliesOn(String gateway) {
+      return gateways.isEmpty() || gateways.contains(gateway);
     }
 
     /** A match on uri, headers and port only. */

@@ -29,12 +29,15 @@ final class VirtualServiceParser {
 
   /** {@code exportTo} is read by the loader for every exported kind. */
   private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http", "exportTo");
+  /** A gateway forwards TLS connections by their {@code tls} routes. */
+  private static final Set<String> GATEWAY_HANDLED = Set.of("hosts", "gateways", "http", "exportTo", "tls");
   private static final Set<String> IGNORED = Set.of();
   private static final Set<String> RULE_FIELDS = union(
       Set.of("name", "match", "route", "redirect", "directResponse", "delegate", "rewrite", "headers"),
       HttpPoliciesParser.FIELDS);
   private static final Set<String> MATCH_FIELDS = Set.of("name", "uri", "ignoreUriCase", "headers", "port",
-      "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace");
+      "method", "authority", "scheme", "queryParams", "withoutHeaders", "sourceLabels", "sourceNamespace",
+      "gateways");
   private static final Set<String> REDIRECT_FIELDS =
       Set.of("uri", "authority", "port", "scheme", "redirectCode");
   private static final Set<Integer> REDIRECT_CODES = Set.of(301, 302, 303, 307, 308);
@@ -49,27 +52,70 @@ final class VirtualServiceParser {
   }
 
   /**
-   * Returns the VirtualService, or empty when {@code hosts} is missing (an error) or when it is bound only
-   * to gateways other than {@code mesh} (an information: gateways are not translated).
+   * Returns the VirtualService, or empty when {@code hosts} is missing (an error). A VirtualService whose
+   * {@code gateways} name any gateway other than {@code mesh} is returned as a {@link GatewayVirtualService}
+   * (whose {@code mesh} says whether the sidecars route by it too); otherwise as a {@link VirtualService}.
    */
-  static Optional<VirtualService> parse(SpecReader spec) {
-    List<String> gateways = spec.strings("gateways");
-    if (!gateways.isEmpty() && !gateways.contains(MESH_GATEWAY)) {
-      spec.info("gateways", "bound to gateways " + gateways + " and not to 'mesh'; skipped (gateways are "
-          + "not translated yet)");
-      return Optional.empty();
-    }
-    spec.reportUnhandled(HANDLED, IGNORED);
+  static Optional<?> parse(SpecReader spec) {
     List<String> hosts = spec.strings("hosts");
     if (hosts.isEmpty()) {
       spec.error("hosts", "missing required field (at least one host)");
       return Optional.empty();
     }
+    List<String> gateways = spec.strings("gateways");
+    boolean gatewayBound = gateways.stream().anyMatch(gateway -> !gateway.equals(MESH_GATEWAY));
+    spec.reportUnhandled(gatewayBound ? GATEWAY_HANDLED : HANDLED, IGNORED);
+    List<String> bound = new ArrayList<>();
+    for (int i = 0; i < gateways.size(); i++) {
+      String gateway = gateways.get(i);
+      if (gateway.equals(MESH_GATEWAY)) {
+        continue;
+      }
+      int slash = gateway.indexOf('/');
+      if (gateway.isBlank() || slash == 0 || slash == gateway.length() - 1 || gateway.indexOf('/', slash + 1) >= 0) {
+        spec.error("gateways[" + i + "]", ValueChecks.quote(gateway) + " is not a gateway reference: expected "
+            + "mesh, <name> or <namespace>/<name>");
+        return Optional.empty();
+      }
+      bound.add(slash < 0 ? spec.ref().namespace() + "/" + gateway : gateway);
+    }
     List<HttpRoute> rules = new ArrayList<>();
     for (SpecReader rule : spec.objects("http")) {
       rule(rule).ifPresent(rules::add);
     }
-    return Optional.of(new VirtualService(spec.ref(), hosts, rules));
+    VirtualService virtualService = new VirtualService(spec.ref(), hosts, rules);
+    return bound.isEmpty()
+        ? Optional.of(virtualService)
+        : Optional.of(new GatewayVirtualService(virtualService, bound, gateways.contains(MESH_GATEWAY),
+            tlsRoutes(spec)));
+  }
+
+  /** The {@code tls[]} rules of a gateway-bound VirtualService: SNI hosts and destinations. */
+  private static List<GatewayVirtualService.TlsRoute> tlsRoutes(SpecReader spec) {
+    List<GatewayVirtualService.TlsRoute> routes = new ArrayList<>();
+    for (SpecReader rule : spec.objects("tls")) {
+      rule.reportUnhandled(Set.of("match", "route"), Set.of());
+      List<String> sniHosts = new ArrayList<>();
+      for (SpecReader match : rule.objects("match")) {
+        match.reportUnhandled(Set.of("sniHosts", "port", "gateways"), Set.of("destinationSubnets", "sourceLabels",
+            "sourceNamespace"));
+        sniHosts.addAll(match.strings("sniHosts"));
+      }
+      if (sniHosts.isEmpty()) {
+        rule.error("match", "a tls rule needs match[].sniHosts");
+        continue;
+      }
+      List<Destination> route = new ArrayList<>();
+      for (SpecReader destination : rule.objects("route")) {
+        destination(destination).ifPresent(route::add);
+      }
+      if (route.isEmpty()) {
+        rule.error("route", "missing required field (at least one destination)");
+        continue;
+      }
+      routes.add(new GatewayVirtualService.TlsRoute(rule.path(), sniHosts, route));
+    }
+    return routes;
   }
 
   private static Optional<HttpRoute> rule(SpecReader rule) {
@@ -209,7 +255,11 @@ final class VirtualServiceParser {
         stringMatches(match, "queryParams"),
         stringMatches(match, "withoutHeaders"),
         match.stringMap("sourceLabels"),
-        match.string("sourceNamespace").orElse(""));
+        match.string("sourceNamespace").orElse(""),
+        match.strings("gateways").stream()
+            .map(gateway -> gateway.equals(MESH_GATEWAY) || gateway.contains("/")
+                ? gateway : match.ref().namespace() + "/" + gateway)
+            .toList());
   }
 
   private static StringMatch optionalMatch(SpecReader match, String key) {

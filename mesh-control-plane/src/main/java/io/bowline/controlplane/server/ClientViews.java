@@ -10,7 +10,8 @@ import java.util.TreeMap;
 /**
  * Reads a client's {@link ClientView} from its xDS {@code Node}, as istiod reads a proxyless gRPC bootstrap:
  * {@code metadata.NAMESPACE} (a string; {@code default} when absent) and {@code metadata.LABELS} (a struct of
- * strings; non-string values are ignored), and {@code locality} for locality load balancing.
+ * strings; non-string values are ignored), {@code locality} for locality load balancing, and the node type
+ * from the id: {@code router~...} is a gateway (as istiod reads it), anything else a sidecar.
  */
 final class ClientViews {
 
@@ -18,6 +19,9 @@ final class ClientViews {
   static final String NAMESPACE = "NAMESPACE";
   /** The node metadata key of the workload labels. */
   static final String LABELS = "LABELS";
+
+  /** The node id prefix of Istio's gateways: {@code router~<ip>~<pod>.<namespace>~<namespace>.svc.<domain>}. */
+  static final String ROUTER_PREFIX = "router~";
 
   private ClientViews() {}
 
@@ -33,7 +37,7 @@ final class ClientViews {
         }
       });
     }
-    return new ClientView(namespace, labels, locality(node));
+    return new ClientView(namespace, labels, locality(node), node.getId().startsWith(ROUTER_PREFIX));
   }
 
   /** {@code Node.locality} as {@code region/zone/subzone}, trailing empty segments dropped. */

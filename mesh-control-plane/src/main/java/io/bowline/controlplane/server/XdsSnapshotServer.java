@@ -244,7 +244,7 @@ public final class XdsSnapshotServer implements AutoCloseable {
         update(known ? previous.listeners() : null, known ? before.listeners() : null, resources.listeners()),
         update(known ? previous.routes() : null, known ? before.routeConfigurations() : null,
             resources.routeConfigurations()),
-        known ? previous.secrets() : SnapshotResources.create(List.of(), version));
+        update(known ? previous.secrets() : null, known ? before.secrets() : null, resources.secrets()));
     served.put(view, new ServedView(version, next));
     servedResources.put(view, resources);
     cache.setSnapshot(view, next);

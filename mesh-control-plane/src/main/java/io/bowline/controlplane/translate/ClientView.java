@@ -13,11 +13,24 @@ import java.util.TreeMap;
  * @param labels the client's workload labels
  * @param locality the client's {@code Node.locality} as Istio writes it, {@code region/zone/subzone} (trailing
  *     empty segments dropped); empty when unknown, which disables locality load balancing
+ * @param router whether the client is a gateway (an xDS node of the router kind, id {@code router~...}): it
+ *     gets the listeners and route configurations of the Gateways that select its labels instead of the
+ *     sidecar's outbound ones
  */
-public record ClientView(String namespace, Map<String, String> labels, String locality) {
+public record ClientView(String namespace, Map<String, String> labels, String locality, boolean router) {
 
   /** A client in namespace {@code default} without labels: the view served to nodes that send no metadata. */
   public static final ClientView DEFAULT = new ClientView("default", Map.of());
+
+  /** A sidecar (not a gateway). */
+  public ClientView(String namespace, Map<String, String> labels, String locality) {
+    this(namespace, labels, locality, false);
+  }
+
+  /** A gateway in {@code namespace} whose workload carries {@code labels}, its locality unknown. */
+  public static ClientView router(String namespace, Map<String, String> labels) {
+    return new ClientView(namespace, labels, "", true);
+  }
 
   /** A client whose locality is unknown. */
   public ClientView(String namespace, Map<String, String> labels) {

@@ -7,6 +7,7 @@ import io.bowline.controlplane.istio.IstioConfig;
 import io.bowline.controlplane.istio.VirtualService;
 import io.bowline.controlplane.istio.VirtualService.Destination;
 import io.bowline.controlplane.istio.VirtualService.HttpRoute;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,7 +29,13 @@ final class DestinationValidator {
 
   static void validate(IstioConfig config, HostResolver resolver, ServiceRegistry registry,
       DestinationPolicies policies, DiagnosticCollector diagnostics) {
-    for (VirtualService virtualService : config.virtualServices()) {
+    validate(config.virtualServices(), resolver, registry, policies, diagnostics);
+  }
+
+  /** Checks the destinations of {@code virtualServices} (for example those bound only to gateways). */
+  static void validate(List<VirtualService> virtualServices, HostResolver resolver, ServiceRegistry registry,
+      DestinationPolicies policies, DiagnosticCollector diagnostics) {
+    for (VirtualService virtualService : virtualServices) {
       for (HttpRoute rule : virtualService.http()) {
         if (rule.route().size() > 1 && rule.route().stream().mapToLong(Destination::weight).sum() == 0) {
           diagnostics.error(virtualService.ref(), rule.field() + ".route", "the weights of the "

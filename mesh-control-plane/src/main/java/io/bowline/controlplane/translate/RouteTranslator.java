@@ -30,6 +30,9 @@ import java.util.Optional;
  */
 final class RouteTranslator {
 
+  /** The reserved gateway name of the sidecars. */
+  static final String MESH = "mesh";
+
   /** The name istiod gives the route of a service without VirtualService. */
   static final String DEFAULT_ROUTE = "default";
 
@@ -58,6 +61,19 @@ final class RouteTranslator {
   }
 
   private List<Route> routes(MeshService service, int port, List<BoundRule> rules) {
+    List<Route> routes = rules(rules, port, MESH);
+    if (routes.isEmpty()) {
+      routes.add(actions.withServiceHashPolicy(defaultRoute(service.host(), port), service.host(), port));
+    }
+    return routes;
+  }
+
+  /**
+   * The routes of {@code rules} on the route configuration of {@code port} (a service port, or a gateway
+   * server's port) of {@code gateway} ({@value #MESH} for sidecars, else the Gateway's {@code namespace/name}),
+   * in order, up to the first catch-all; empty when none applies.
+   */
+  List<Route> rules(List<BoundRule> rules, int port, String gateway) {
     List<Route> routes = new ArrayList<>();
     for (BoundRule bound : rules) {
       HttpRoute rule = bound.rule();
@@ -70,7 +86,8 @@ final class RouteTranslator {
         if (match != null && match.port() != 0 && match.port() != port) {
           continue;
         }
-        if (match != null && !match.appliesToSource(client.labels(), client.namespace())) {
+        if (match != null && (!match.appliesToSource(client.labels(), client.namespace())
+            || !match.appliesOn(gateway))) {
           continue;
         }
         RouteMatch routeMatch = RouteMatchTranslator.translate(match);
@@ -84,9 +101,6 @@ final class RouteTranslator {
           return routes;
         }
       }
-    }
-    if (routes.isEmpty()) {
-      routes.add(actions.withServiceHashPolicy(defaultRoute(service.host(), port), service.host(), port));
     }
     return routes;
   }

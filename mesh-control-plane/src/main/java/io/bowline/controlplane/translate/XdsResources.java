@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.util.List;
 
 /**
@@ -16,16 +17,26 @@ import java.util.List;
  * @param clusters CDS: {@code outbound|<port>||<host>} and {@code outbound|<port>|<subset>|<host>}, EDS over ADS
  * @param endpoints EDS: one ClusterLoadAssignment per cluster, possibly empty
  * @param diagnostics loading and translation diagnostics; with any error the resources must not be served
+ * @param secrets SDS: the TLS credentials of a gateway's servers ({@code kubernetes://<credentialName>} and
+ *     {@code kubernetes://<credentialName>-cacert}); always empty for sidecars
  */
 public record XdsResources(
     List<Listener> listeners,
     List<RouteConfiguration> routeConfigurations,
     List<Cluster> clusters,
     List<ClusterLoadAssignment> endpoints,
-    List<Diagnostic> diagnostics) {
+    List<Diagnostic> diagnostics,
+    List<Secret> secrets) {
+
+  /** Resources without SDS secrets (every sidecar view). */
+  public XdsResources(List<Listener> listeners, List<RouteConfiguration> routeConfigurations, List<Cluster> clusters,
+      List<ClusterLoadAssignment> endpoints, List<Diagnostic> diagnostics) {
+    this(listeners, routeConfigurations, clusters, endpoints, diagnostics, List.of());
+  }
 
   /** Copies the lists so the record stays immutable. */
   public XdsResources {
+    secrets = List.copyOf(secrets);
     listeners = List.copyOf(listeners);
     routeConfigurations = List.copyOf(routeConfigurations);
     clusters = List.copyOf(clusters);

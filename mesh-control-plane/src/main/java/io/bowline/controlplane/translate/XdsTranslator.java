@@ -36,6 +36,9 @@ import java.util.stream.Stream;
  *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
  * </ul>
  *
+ * A gateway (a client of the router kind) gets the listeners, route configurations and SDS secrets of the
+ * Gateways that select it instead of the outbound listeners and routes ({@link GatewayTranslator}).
+ *
  * Plus, for a client that is itself a workload of the mesh, its inbound listeners
  * {@code xds.istio.io/grpc/lds/inbound/<ip>:<port>} from PeerAuthentication and AuthorizationPolicy
  * ({@link SecurityTranslation}).
@@ -110,6 +113,7 @@ public final class XdsTranslator {
     DestinationValidator.validate(config, resolver, registry, policies, diagnostics);
     SubsetCoverage.check(config, resolver, registry, diagnostics);
     SecurityTranslation.check(config, diagnostics);
+    GatewayChecks.check(config, resolver, registry, policies, diagnostics);
     return new Analysis(config, namespaces, resolver, registry, policies, virtualServices, diagnostics.list());
   }
 
@@ -161,6 +165,9 @@ public final class XdsTranslator {
       routeConfigurations.addAll(translated.routeConfigurations());
       clusters.addAll(translated.clusters());
       endpoints.addAll(translated.endpoints());
+    }
+    if (client.router()) {
+      return GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints);
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics());

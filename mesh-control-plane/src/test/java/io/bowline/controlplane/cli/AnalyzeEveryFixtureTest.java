@@ -68,7 +68,9 @@ class AnalyzeEveryFixtureTest {
                 config.virtualServices().stream().map(r -> r.ref()),
                 config.deployments().stream().map(r -> r.ref()),
                 config.security().peerAuthentications().stream().map(r -> r.ref()),
-                config.security().authorizationPolicies().stream().map(r -> r.ref()))
+                config.security().authorizationPolicies().stream().map(r -> r.ref()),
+                config.gateways().gateways().stream().map(r -> r.ref()),
+                config.gateways().virtualServices().stream().map(r -> r.virtualService().ref()))
             .flatMap(refs -> refs)
             .anyMatch(ref -> ref.label().equals(resource));
         boolean explained = resources.diagnostics().stream().anyMatch(d -> d.resource().equals(resource));

@@ -38,6 +38,17 @@ class DiagnosticCodesTest {
         endpoints: [{address: %s}]
       """;
 
+  private static final String GATEWAY = """
+      apiVersion: networking.istio.io/v1
+      kind: Gateway
+      metadata: {name: %s}
+      spec:
+        selector: {istio: ingressgateway}
+        servers:
+        - port: {number: %d, name: %s, protocol: %s}
+          hosts: [bookinfo.example.com]
+      """;
+
   @TempDir
   Path dir;
 
@@ -81,6 +92,18 @@ class DiagnosticCodesTest {
       case CONFLICT -> route("{host: reviews}") + "---\n" + route("{host: reviews}").replace("{name: reviews}",
           "{name: reviews-2}");
       case REFERENCE_SKIPPED -> route("{host: nowhere}");
+      case VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY -> GATEWAY.formatted("ingress", 80, "http", "HTTP") + """
+          ---
+          apiVersion: networking.istio.io/v1
+          kind: VirtualService
+          metadata: {name: shop}
+          spec:
+            hosts: [shop.example.com]
+            gateways: [ingress]
+            http: [{route: [{destination: {host: reviews}}]}]
+          """;
+      case CONFLICTING_GATEWAYS -> GATEWAY.formatted("plain", 443, "http", "HTTP") + "---\n"
+          + GATEWAY.formatted("secure", 443, "https", "HTTPS") + "    tls: {mode: ISTIO_MUTUAL}\n";
       default -> throw new IllegalArgumentException(code.name());
     });
     CliRun run = CliRun.of("analyze", "-o", "json", dir.toString());

@@ -191,7 +191,7 @@ class IstioConfigLoaderTest {
   }
 
   @Test
-  void virtualServicesBoundOnlyToGatewaysAreSkipped() {
+  void virtualServicesBoundOnlyToGatewaysAreKeptForTheGatewaysOnly() {
     TestConfigs.write(dir, "gw.yaml", """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
@@ -207,8 +207,12 @@ class IstioConfigLoaderTest {
     IstioConfig config = IstioConfigLoader.load(dir);
 
     assertThat(config.virtualServices()).isEmpty();
-    assertThat(config.diagnostics()).singleElement()
-        .satisfies(d -> assertThat(d.severity()).isEqualTo(Severity.INFO));
+    assertThat(config.gateways().virtualServices()).singleElement().satisfies(bound -> {
+      assertThat(bound.gateways()).containsExactly("default/bookinfo-gateway");
+      assertThat(bound.mesh()).isFalse();
+      assertThat(bound.virtualService().http()).hasSize(1);
+    });
+    assertThat(config.diagnostics()).isEmpty();
   }
 
   @Test

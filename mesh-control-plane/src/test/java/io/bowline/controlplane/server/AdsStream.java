@@ -27,6 +27,7 @@ final class AdsStream implements AutoCloseable {
   static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
   static final String CDS = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
   static final String EDS = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+  static final String SDS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
   private static final long TIMEOUT_SECONDS = 10;
 
@@ -54,13 +55,26 @@ final class AdsStream implements AutoCloseable {
    * request carries the node, as proxyless gRPC and Bowline's runtime send it.
    */
   AdsStream(int port, String namespace, Map<String, String> labels, boolean nodeOnFirstRequestOnly) {
-    this(port, nodeOnFirstRequestOnly, Node.newBuilder()
-        .setId("sidecar~127.0.0.1~client." + namespace + "~" + namespace + ".svc.cluster.local")
+    this(port, nodeOnFirstRequestOnly,
+        node("sidecar~127.0.0.1~client." + namespace + "~" + namespace + ".svc.cluster.local", namespace, labels));
+  }
+
+  /** A gateway's stream: node id {@code router~...}, as istiod tells a gateway from a sidecar, with its labels. */
+  static AdsStream router(int port, String namespace, Map<String, String> labels) {
+    return new AdsStream(port, node(
+        "router~127.0.0.1~istio-ingressgateway-1." + namespace + "~" + namespace + ".svc.cluster.local", namespace,
+        labels));
+  }
+
+  /** A node with this id and the proxyless bootstrap metadata {@code NAMESPACE} and {@code LABELS}. */
+  private static Node node(String id, String namespace, Map<String, String> labels) {
+    return Node.newBuilder()
+        .setId(id)
         .setUserAgentName("bowline-test")
         .setMetadata(Struct.newBuilder()
             .putFields("NAMESPACE", Value.newBuilder().setStringValue(namespace).build())
             .putFields("LABELS", Value.newBuilder().setStructValue(labelStruct(labels)).build()))
-        .build());
+        .build();
   }
 
   private AdsStream(int port, Node node) {

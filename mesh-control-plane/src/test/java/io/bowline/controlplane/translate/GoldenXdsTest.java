@@ -58,15 +58,19 @@ class GoldenXdsTest {
               ? List.of(TestConfigs.bookinfoServices(), fixture)
               : List.of(TestConfigs.bookinfoServices(), TestConfigs.istioFixture(DR_ALL), fixture));
           XdsResources resources = new XdsTranslator().translate(IstioConfigLoader.loadFiles(List.copyOf(files)));
-          String actual = render(resources);
-          Path golden = GOLDEN_DIR.resolve(fixture.getFileName().toString().replace(".yaml", ".json"));
-          if (Boolean.getBoolean(UPDATE_PROPERTY)) {
-            Files.createDirectories(GOLDEN_DIR);
-            Files.writeString(golden, actual, StandardCharsets.UTF_8);
-          }
-          assertThat(golden).as("golden file (create it with -D%s=true)", UPDATE_PROPERTY).exists();
-          assertThat(actual).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
+          assertGolden(GOLDEN_DIR.resolve(fixture.getFileName().toString().replace(".yaml", ".json")),
+              render(resources));
         }));
+  }
+
+  /** Compares {@code actual} with the golden file, or rewrites the file with {@code -Dbowline.golden.update=true}. */
+  static void assertGolden(Path golden, String actual) throws IOException {
+    if (Boolean.getBoolean(UPDATE_PROPERTY)) {
+      Files.createDirectories(golden.getParent());
+      Files.writeString(golden, actual, StandardCharsets.UTF_8);
+    }
+    assertThat(golden).as("golden file (create it with -D%s=true)", UPDATE_PROPERTY).exists();
+    assertThat(actual).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
   }
 
   /** The resources as pretty JSON: one array per type, sorted by name, then the diagnostics as text. */

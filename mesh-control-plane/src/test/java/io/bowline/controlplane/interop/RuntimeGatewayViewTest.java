@@ -1,0 +1,62 @@
+package io.bowline.controlplane.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.TestConfigs;
+import io.bowline.controlplane.translate.ClientView;
+import io.bowline.runtime.xds.XdsClient;
+import io.bowline.runtime.xds.XdsResources;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Bowline's runtime xDS client as a gateway: with a {@code router~} node labelled {@code istio=ingressgateway}
+ * it fetches the gateway view of Istio's {@code bookinfo-gateway.yaml} from the local control plane and ACKs
+ * LDS, CDS and EDS (the socket listener {@code 0.0.0.0_8080} is accepted; the proxy's gateway role consumes it),
+ * and has productpage's cluster.
+ */
+class RuntimeGatewayViewTest {
+
+  private static final ClientView VIEW = ClientView.router("istio-system", Map.of("istio", "ingressgateway"));
+
+  @Test
+  void theRuntimeAsARouterNodeAcksTheGatewayViewOfBookinfoGateway(@TempDir Path dir) throws Exception {
+    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("a-services.yaml"));
+    Files.copy(TestConfigs.istioFixture("samples__bookinfo__networking__bookinfo-gateway.yaml"),
+        dir.resolve("bookinfo-gateway.yaml"));
+    Node node = Node.newBuilder()
+        .setId("router~127.0.0.1~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local")
+        .setMetadata(Struct.newBuilder()
+            .putFields("NAMESPACE", Value.newBuilder().setStringValue("istio-system").build())
+            .putFields("LABELS", Value.newBuilder().setStructValue(Struct.newBuilder()
+                .putFields("istio", Value.newBuilder().setStringValue("ingressgateway").build())).build()))
+        .build();
+    AtomicReference<XdsResources> latest = new AtomicReference<>();
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        XdsClient client = new XdsClient("127.0.0.1:" + controlPlane.port(), node, Duration.ofSeconds(2),
+            latest::set)) {
+      client.start();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        // no API listener names a route configuration, so the runtime subscribes to no RDS
+        for (String type : List.of(BookinfoReviewsMesh.TYPES[0], BookinfoReviewsMesh.TYPES[2],
+            BookinfoReviewsMesh.TYPES[3])) {
+          assertThat(client.status().versionOf(type)).as(type).isNotEmpty()
+              .isEqualTo(controlPlane.servedVersion(VIEW, type));
+        }
+      });
+      assertThat(controlPlane.acks().nacks()).isEmpty();
+      assertThat(latest.get().clusters()).containsKey("outbound|9080||productpage.default.svc.cluster.local");
+    }
+  }
+}
