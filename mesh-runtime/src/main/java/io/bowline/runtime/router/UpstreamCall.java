@@ -42,9 +42,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
  * head, never exceptionally) and the first attempt's {@link UpstreamTransport.Callbacks}: most
- * exchanges make one attempt, which then costs no object of its own; each retry gets a token, so
- * that a late answer of an earlier attempt is recognised and discarded. Only the router completes
- * the future.
+ * exchanges make one attempt, which then costs no object of its own; each retry (and every attempt
+ * of an exchange whose attempts are observed, which times them) gets a token, so that a late answer
+ * of an earlier attempt is recognised and discarded. Only the router completes the future.
  *
  * @param <R> the transport's response type
  */
@@ -68,12 +68,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private boolean admitted;
   private boolean retrying;
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
-  // the first attempt's answer, kept from its callback until the scheduler runs this call
-  private long firstStartNanos;
-  private R firstResponse;
+  // the first attempt's answer (its response head, or its failure when firstFailed), kept from its
+  // callback until the scheduler runs this call
+  private Object firstAnswer;
   private boolean firstComplete;
   private boolean firstFailed;
-  private Exception firstFailure;
   private Outcome firstOutcome;
   private UpstreamTransport.InFlight inFlight;
   private CallScheduler.Cancellable timer;
@@ -184,14 +183,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
     }
-    long startNanos = exchange.observed() ? System.nanoTime() : 0;
-    UpstreamTransport.Callbacks<R> callbacks;
-    if (n == 1) {
-      firstStartNanos = startNanos;
-      callbacks = this;
-    } else {
-      callbacks = new Token(n, host, startNanos);
-    }
+    UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
+        : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
     current = callbacks;
     host.onRequestStart();
     try {
@@ -211,7 +204,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    */
   @Override
   public void onResponse(R response, boolean complete) {
-    this.firstResponse = response;
+    this.firstAnswer = response;
     this.firstComplete = complete;
     exchange.scheduler().execute(this);
   }
@@ -220,18 +213,22 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   @Override
   public void onFailure(Exception failure, Outcome outcome) {
     this.firstFailed = true;
-    this.firstFailure = failure;
+    this.firstAnswer = failure;
     this.firstOutcome = outcome;
     exchange.scheduler().execute(this);
   }
 
-  /** Runs the first attempt's answer on the exchange's scheduler (the task {@link #onResponse} hands it). */
+  /**
+   * Runs the first attempt's answer on the exchange's scheduler (the task {@link #onResponse} hands
+   * it). Unobserved, so no start time.
+   */
   @Override
+  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless firstFailed
   public void run() {
     if (firstFailed) {
-      onAttemptFailure(this, 1, firstHost, firstStartNanos, firstFailure, firstOutcome);
+      onAttemptFailure(this, 1, firstHost, 0, (Exception) firstAnswer, firstOutcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, firstStartNanos, firstResponse, firstComplete);
+      onAttemptResponse(this, 1, firstHost, 0, (R) firstAnswer, firstComplete);
     }
   }
 
