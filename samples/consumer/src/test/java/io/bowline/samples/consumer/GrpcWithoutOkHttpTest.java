@@ -62,32 +62,7 @@ class GrpcWithoutOkHttpTest {
     Server v2 = server("v2");
     try {
       Path envoy = dir.resolve("envoy.yaml");
-      Files.writeString(envoy, """
-          static_resources:
-            listeners:
-            - name: echo:9090
-              api_listener:
-                api_listener:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: echo
-                  route_config:
-                    name: echo
-                    virtual_hosts:
-                    - name: echo
-                      domains: ["echo", "echo:9090"]
-                      routes:
-                      - match: {prefix: "/demo.Echo/"}
-                        route: {cluster: echo-v2}
-                      - match: {prefix: "/"}
-                        route: {cluster: echo-v1}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-            clusters:
-            %s
-            %s
-          """.formatted(cluster("echo-v1", v1), cluster("echo-v2", v2)));
+      Files.writeString(envoy, TwoVersionsConfig.yaml("echo", 9090, "/demo.Echo/", v1.getPort(), v2.getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
         ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");
@@ -102,12 +77,6 @@ class GrpcWithoutOkHttpTest {
       v1.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       v2.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-  }
-
-  private static String cluster(String name, Server server) {
-    return ("- {name: %s, type: STATIC, load_assignment: {cluster_name: %s, endpoints: [{lb_endpoints: "
-        + "[{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]}}")
-        .formatted(name, name, server.getPort());
   }
 
   private static Server server(String name) throws IOException {
