@@ -23,17 +23,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * mesh-runtime declares OkHttp optional: an application that calls only through gRPC has no
  * OkHttp, okio or Kotlin standard library on its classpath, and routes. Surefire's
- * {@code grpc-without-okhttp} execution runs this class with those jars taken off the test
- * classpath (the default execution skips it): the route configuration sends
- * {@code /demo.Echo/...} to cluster echo-v2 and everything else to echo-v1, and the call lands on
- * v2's server.
+ * {@code grpc-without-okhttp} execution runs this class (tag {@code without-okhttp}) with those
+ * jars taken off the test classpath; the default execution excludes the tag, also under
+ * {@code -Dtest}. The route configuration sends {@code /demo.Echo/...} to cluster echo-v2 and
+ * everything else to echo-v1, and the call lands on v2's server.
  */
+@Tag("without-okhttp")
 class GrpcWithoutOkHttpTest {
   private static final MethodDescriptor.Marshaller<String> TEXT = new MethodDescriptor.Marshaller<>() {
     @Override
