@@ -1,6 +1,7 @@
 package io.bowline.runtime.pipeline;
 
 import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -19,9 +20,28 @@ public final class CallerThreadScheduler implements CallScheduler {
   private final Thread owner = Thread.currentThread();
   // the caller's own tasks: a call usually has one (the attempt's result), kept without a queue
   private Runnable next;
-  private java.util.ArrayDeque<Runnable> more;
-  private volatile Queue<Runnable> foreign; // tasks from other threads, made on the first
-  private List<Timed> timed; // rare: fault delays and back-off; the caller's thread only
+  private volatile Backlog backlog; // made on the first task that does not fit in next
+
+  /** What a call rarely needs: more tasks of its own, tasks from other threads, timed tasks. */
+  private static final class Backlog {
+    final ArrayDeque<Runnable> more = new ArrayDeque<>(4); // the caller's thread only
+    final Queue<Runnable> foreign = new ConcurrentLinkedQueue<>();
+    final List<Timed> timed = new ArrayList<>(2); // fault delays and back-off; the caller's thread only
+  }
+
+  private Backlog backlog() {
+    Backlog b = backlog;
+    if (b == null) {
+      synchronized (this) {
+        b = backlog;
+        if (b == null) {
+          b = new Backlog();
+          backlog = b;
+        }
+      }
+    }
+    return b;
+  }
 
   private static final class Timed implements Cancellable {
     final long dueNanos;
@@ -45,44 +65,29 @@ public final class CallerThreadScheduler implements CallScheduler {
       if (next == null) {
         next = task;
       } else {
-        if (more == null) {
-          more = new java.util.ArrayDeque<>(4);
-        }
-        more.add(task);
+        backlog().more.add(task);
       }
       return;
     }
-    Queue<Runnable> q = foreign;
-    if (q == null) {
-      synchronized (this) {
-        if (foreign == null) {
-          foreign = new ConcurrentLinkedQueue<>();
-        }
-        q = foreign;
-      }
-    }
-    q.add(task);
+    backlog().foreign.add(task);
     LockSupport.unpark(owner);
   }
 
   /** The next task to run now, or {@code null}. */
   private Runnable poll() {
     Runnable r = next;
+    Backlog b = backlog;
     if (r != null) {
-      next = more == null ? null : more.poll();
+      next = b == null ? null : b.more.poll();
       return r;
     }
-    Queue<Runnable> q = foreign;
-    return q == null ? null : q.poll();
+    return b == null ? null : b.foreign.poll();
   }
 
   @Override
   public Cancellable schedule(Runnable task, long delayNanos) {
-    if (timed == null) {
-      timed = new ArrayList<>(2);
-    }
     Timed t = new Timed(System.nanoTime() + delayNanos, task);
-    timed.add(t);
+    backlog().timed.add(t);
     return t;
   }
 
@@ -121,15 +126,17 @@ public final class CallerThreadScheduler implements CallScheduler {
         }
         continue;
       }
-      timed.remove(next);
+      backlog.timed.remove(next);
       next.task.run();
     }
   }
 
   private Timed earliest() {
-    if (timed == null) {
+    Backlog b = backlog;
+    if (b == null) {
       return null;
     }
+    List<Timed> timed = b.timed;
     Timed best = null;
     for (int i = timed.size() - 1; i >= 0; i--) {
       Timed t = timed.get(i);

@@ -2,7 +2,6 @@ package io.bowline.runtime.router;
 
 import io.bowline.api.config.CircuitBreakers;
 import io.bowline.api.config.RetryPolicy;
-import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
@@ -41,9 +40,16 @@ import java.util.concurrent.TimeUnit;
  * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). Every method runs on the
  * exchange's scheduler.
  *
+ * <p>The call is its own result (the future {@link #start} returns, completing with the response
+ * head, never exceptionally) and the first attempt's {@link UpstreamTransport.Callbacks}: most
+ * exchanges make one attempt, which then costs no object of its own; each retry (and every attempt
+ * of an exchange whose attempts are observed, which times them) gets a token, so that a late answer
+ * of an earlier attempt is recognised and discarded. Only the router completes the future.
+ *
  * @param <R> the transport's response type
  */
-public final class UpstreamCall<R> implements MeshExchange.Interruptible {
+public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
+    implements MeshExchange.Interruptible, UpstreamTransport.Callbacks<R>, Runnable {
   private static final String RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
   private final MeshExchange exchange;
@@ -51,22 +57,23 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   private final UpstreamTransport<R> transport;
   private final Deadline deadline;
   private final ClusterResilience state;
-  private final ClusterCircuitBreaker cb;
-  private final RetryPolicy retryPolicy;
-  private final RetryDecider decider;
+  private final RetryDecider decider; // null: the route has no retry policy
   private final int maxAttempts;
   private final boolean previousHosts;
-  private final boolean attemptCount;
-  private final long perTryMillis;
   private final String authority;
   private final String requestForwardedHost;
-  private final CompletableFuture<ExchangeResponse> result = new CompletableFuture<>();
   private AttemptHosts hosts; // auto_host_rewrite's state across attempts
-  private UpstreamHost firstHost; // previous_hosts: the first attempt's host
+  private UpstreamHost firstHost; // the first attempt's host
   private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
-  private Token current;
+  private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
+  // the first attempt's answer (its response head, or its failure when firstFailed), kept from its
+  // callback until the scheduler runs this call
+  private Object firstAnswer;
+  private boolean firstComplete;
+  private boolean firstFailed;
+  private Outcome firstOutcome;
   private UpstreamTransport.InFlight inFlight;
   private CallScheduler.Cancellable timer;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
@@ -92,15 +99,11 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     this.transport = transport;
     this.deadline = deadline;
     this.state = resilience.cluster(upstream.cluster());
-    this.cb = state.circuitBreaker();
-    RoutePolicies policies = upstream.route().policies();
-    this.retryPolicy = policies.retry();
+    RetryPolicy retryPolicy = upstream.route().policies().retry();
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
         ? exchange.chain().retry() : new RetryDecider(retryPolicy);
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
     this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
-    this.attemptCount = policies.includeAttemptCount();
-    this.perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
     this.authority = authority;
     this.requestForwardedHost = requestForwardedHost;
   }
@@ -110,22 +113,35 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     return upstream.cluster().cluster().resilience().circuitBreakers();
   }
 
-  /** Admits the request and sends the first attempt; the stage completes with the response head. */
+  private ClusterCircuitBreaker cb() {
+    return state.circuitBreaker();
+  }
+
+  /** The route's retry policy, or {@code null}. */
+  private RetryPolicy retryPolicy() {
+    return decider == null ? null : decider.policy();
+  }
+
+  /**
+   * Admits the request and sends the first attempt.
+   *
+   * @return this call, which completes with the response head (never exceptionally)
+   */
   public CompletableFuture<ExchangeResponse> start() {
     exchange.interruptible(this);
-    if (!cb.tryAcquireRequest(limits())) {
+    if (!cb().tryAcquireRequest(limits())) {
       finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
           Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
-      return result;
+      return this;
     }
     admitted = true;
     attempt(1);
-    return result;
+    return this;
   }
 
   private void attempt(int n) {
     timer = null;
-    if (result.isDone()) {
+    if (isDone()) {
       return;
     }
     // previous_hosts: the first attempt has nothing to avoid; the list is made when a retry needs it
@@ -135,18 +151,18 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
     UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
         upstream.cluster().balancing().hosts().size(), previousHosts && n > 1 ? tried : null,
-        previousHosts ? retryPolicy.hostSelectionRetryMaxAttempts() : 0);
+        previousHosts ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
     if (host == null) {
       finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
       return;
     }
-    if (previousHosts) {
-      if (n == 1) {
-        firstHost = host;
-      } else {
-        tried[n - 1] = host;
-      }
+    if (n == 1) {
+      firstHost = host;
+    } else if (previousHosts) {
+      tried[n - 1] = host;
     }
+    RetryPolicy retryPolicy = retryPolicy();
+    long perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
     long timeout = perTryMillis;
     if (deadline.bounded()) {
       long left = deadline.remainingMillis();
@@ -167,12 +183,14 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
     }
-    Token t = new Token(n, host);
-    current = t;
+    UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
+        : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
+    current = callbacks;
     host.onRequestStart();
     try {
-      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded, attemptCount, perTryMillis,
-          timeout, upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), t);
+      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
+          upstream.route().policies().includeAttemptCount(), perTryMillis, timeout,
+          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), callbacks);
     } catch (RuntimeException e) {
       current = null;
       host.onRequestEnd();
@@ -181,9 +199,42 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   }
 
   /**
-   * One attempt's callbacks; stale once another attempt started. The transport calls back exactly
-   * once, so the token keeps the result itself and is the task that hands it to the scheduler (no
-   * task object per attempt).
+   * The first attempt's response head (called by the transport, on any thread, once): handed to
+   * the exchange's scheduler.
+   */
+  @Override
+  public void onResponse(R response, boolean complete) {
+    this.firstAnswer = response;
+    this.firstComplete = complete;
+    exchange.scheduler().execute(this);
+  }
+
+  /** The first attempt's failure (called by the transport, on any thread, once): handed to the scheduler. */
+  @Override
+  public void onFailure(Exception failure, Outcome outcome) {
+    this.firstFailed = true;
+    this.firstAnswer = failure;
+    this.firstOutcome = outcome;
+    exchange.scheduler().execute(this);
+  }
+
+  /**
+   * Runs the first attempt's answer on the exchange's scheduler (the task {@link #onResponse} hands
+   * it). Unobserved, so no start time.
+   */
+  @Override
+  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless firstFailed
+  public void run() {
+    if (firstFailed) {
+      onAttemptFailure(this, 1, firstHost, 0, (Exception) firstAnswer, firstOutcome);
+    } else {
+      onAttemptResponse(this, 1, firstHost, 0, (R) firstAnswer, firstComplete);
+    }
+  }
+
+  /**
+   * A retry's callbacks; stale once another attempt started. The transport calls back exactly
+   * once, so the token keeps the answer itself and is the task that hands it to the scheduler.
    */
   private final class Token implements UpstreamTransport.Callbacks<R>, Runnable {
     final int n;
@@ -195,10 +246,10 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     private Exception failure;
     private Outcome outcome;
 
-    Token(int n, UpstreamHost host) {
+    Token(int n, UpstreamHost host, long startNanos) {
       this.n = n;
       this.host = host;
-      this.startNanos = exchange.observed() ? System.nanoTime() : 0;
+      this.startNanos = startNanos;
     }
 
     @Override
@@ -219,15 +270,17 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     @Override
     public void run() {
       if (failed) {
-        onAttemptFailure(this, failure, outcome);
+        onAttemptFailure(this, n, host, startNanos, failure, outcome);
       } else {
-        onAttemptResponse(this, response, complete);
+        onAttemptResponse(this, n, host, startNanos, response, complete);
       }
     }
   }
 
-  private void onAttemptResponse(Token t, R response, boolean complete) {
-    if (t != current || result.isDone()) {
+  /** Attempt {@code n}'s response head, {@code callbacks} being its callbacks (stale unless current). */
+  private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, long startNanos, R response,
+      boolean complete) {
+    if (callbacks != current || isDone()) {
       transport.discard(response);
       return;
     }
@@ -235,9 +288,9 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     inFlight = null;
     Outcome outcome = transport.outcome(response);
     if (complete) {
-      t.host.onRequestEnd();
+      host.onRequestEnd();
     }
-    observe(t, outcome);
+    observe(n, host, startNanos, outcome);
     if (interruption != null) {
       transport.discard(response);
       finish(interruption);
@@ -248,66 +301,68 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       return;
     }
     if (complete) {
-      record(t.host, outcome);
+      record(host, outcome);
     }
     boolean retriable = complete && decider != null && decider.retriable(outcome);
     String flags = outcome.kind() == Outcome.Kind.PER_TRY_TIMEOUT ? ResponseFlags.UT : "";
     if (retriable) {
-      if (retry(t.n, response)) {
+      if (retry(n, response)) {
         return;
       }
-      if (result.isDone()) {
+      if (isDone()) {
         return;
       }
       flags = ResponseFlags.join(maxAttempts > 1 ? ResponseFlags.URX : "", flags);
     }
     if (!complete) {
-      streaming = t.host;
+      streaming = host;
     }
     finish(new UpstreamResponse<>(response, outcome, flags));
   }
 
-  private void onAttemptFailure(Token t, Exception failure, Outcome outcome) {
-    if (t != current || result.isDone()) {
+  /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
+  private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, long startNanos, Exception failure,
+      Outcome outcome) {
+    if (callbacks != current || isDone()) {
       return;
     }
     current = null;
     inFlight = null;
-    t.host.onRequestEnd();
+    host.onRequestEnd();
     if (interruption != null) {
       finish(interruption);
       return;
     }
     if (outcome == null || cancelled) {
       if (exchange.observed()) {
-        exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), 0, "cancelled", System.nanoTime() - t.startNanos));
+        exchange.attemptEnded(new UpstreamAttempt(n, address(host), 0, "cancelled", System.nanoTime() - startNanos));
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
-    observe(t, outcome);
+    observe(n, host, startNanos, outcome);
     if (deadline.expiredOrDue()) {
       finish(timedOut(failure));
       return;
     }
-    record(t.host, outcome);
+    record(host, outcome);
     boolean retriable = decider != null && decider.retriable(outcome);
-    if (retriable && retry(t.n, null)) {
+    if (retriable && retry(n, null)) {
       return;
     }
-    if (result.isDone()) {
+    if (isDone()) {
       return;
     }
     finish(failed(outcome, failure, retriable && maxAttempts > 1 ? ResponseFlags.URX : ""));
   }
 
-  private void observe(Token t, Outcome outcome) {
+  private void observe(int n, UpstreamHost host, long startNanos, Outcome outcome) {
     if (!exchange.observed()) {
-      exchange.attemptsMade(t.n);
+      exchange.attemptsMade(n);
       return;
     }
-    exchange.attemptEnded(new UpstreamAttempt(t.n, address(t.host), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - t.startNanos));
+    exchange.attemptEnded(new UpstreamAttempt(n, address(host), outcome.isResponse() ? outcome.httpStatus() : 0,
+        failureName(outcome.kind()), System.nanoTime() - startNanos));
   }
 
   private static String address(UpstreamHost h) {
@@ -350,16 +405,17 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       return false;
     }
     if (retrying) {
-      cb.releaseRetry();
+      cb().releaseRetry();
       retrying = false;
     }
-    if (!cb.tryAcquireRetry(limits())) {
+    if (!cb().tryAcquireRetry(limits())) {
       return false;
     }
     retrying = true;
     if (response != null) {
       transport.discard(response);
     }
+    RetryPolicy retryPolicy = retryPolicy();
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
     if (deadline.bounded() && TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) <= wait) {
       timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
@@ -376,7 +432,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
 
   /** The caller cancelled: an attempt in flight is cancelled (its result ends the exchange), a back-off ends now. */
   public void cancel() {
-    if (result.isDone()) {
+    if (isDone()) {
       return;
     }
     cancelled = true;
@@ -387,7 +443,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
 
   @Override
   public void interrupt(LocalResponse reply) {
-    if (result.isDone()) {
+    if (isDone()) {
       return;
     }
     interruption = reply;
@@ -427,22 +483,22 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
   }
 
   private void finish(ExchangeResponse r) {
-    if (result.isDone()) {
+    if (isDone()) {
       return;
     }
     if (streaming == null) {
       release();
     }
-    result.complete(r);
+    complete(r);
   }
 
   private void release() {
     if (retrying) {
-      cb.releaseRetry();
+      cb().releaseRetry();
       retrying = false;
     }
     if (admitted) {
-      cb.releaseRequest();
+      cb().releaseRequest();
       admitted = false;
     }
   }

@@ -2,6 +2,7 @@ package io.bowline.runtime.upstream;
 
 import io.bowline.runtime.common.IdentityCache;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The cluster manager's live state for one mesh client: each cluster's {@link ClusterResilience}
@@ -14,10 +15,11 @@ public final class Resilience {
   private final ConcurrentHashMap<String, ClusterResilience> clusters = new ConcurrentHashMap<>();
   /** Snapshot entry → its cluster's state, already refreshed to that entry: one identity probe per call. */
   private final IdentityCache<ClusterEntry, ClusterResilience> byEntry = new IdentityCache<>(256);
+  private final Function<ClusterEntry, ClusterResilience> lookup = this::lookup; // made once, not per call
 
   /** The live state of {@code entry}'s cluster, refreshed to its current config. */
   public ClusterResilience cluster(ClusterEntry entry) {
-    return byEntry.get(entry, this::lookup);
+    return byEntry.get(entry, lookup);
   }
 
   private ClusterResilience lookup(ClusterEntry entry) {

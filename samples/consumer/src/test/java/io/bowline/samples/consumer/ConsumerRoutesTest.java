@@ -30,32 +30,7 @@ class ConsumerRoutesTest {
     HttpServer v2 = server("v2");
     try {
       Path envoy = dir.resolve("envoy.yaml");
-      Files.writeString(envoy, """
-          static_resources:
-            listeners:
-            - name: reviews:9080
-              api_listener:
-                api_listener:
-                  "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                  stat_prefix: reviews
-                  route_config:
-                    name: reviews
-                    virtual_hosts:
-                    - name: reviews
-                      domains: ["reviews", "reviews:9080"]
-                      routes:
-                      - match: {prefix: "/v2/"}
-                        route: {cluster: reviews-v2}
-                      - match: {prefix: "/"}
-                        route: {cluster: reviews-v1}
-                  http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config:
-                      "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
-            clusters:
-            %s
-            %s
-          """.formatted(cluster("reviews-v1", v1), cluster("reviews-v2", v2)));
+      Files.writeString(envoy, TwoVersionsConfig.yaml("reviews", 9080, "/v2/", v1.getAddress().getPort(), v2.getAddress().getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
@@ -67,12 +42,6 @@ class ConsumerRoutesTest {
       v1.stop(0);
       v2.stop(0);
     }
-  }
-
-  private static String cluster(String name, HttpServer server) {
-    return ("- {name: %s, type: STATIC, load_assignment: {cluster_name: %s, endpoints: [{lb_endpoints: "
-        + "[{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]}}")
-        .formatted(name, name, server.getAddress().getPort());
   }
 
   private static HttpServer server(String body) throws IOException {
