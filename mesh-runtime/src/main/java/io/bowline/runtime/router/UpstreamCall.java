@@ -7,6 +7,7 @@ import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.upstream.ClusterResilience;
@@ -167,12 +168,20 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
     }
+    UpstreamTlsHandle tls = upstream.cluster().tls();
+    if (tls != null && !tls.ready()) {
+      // never plaintext where TLS is configured: without a certificate there is no connection to make
+      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
+          + "TLS is not ready for cluster " + upstream.cluster().cluster().name() + ": " + tls.notReadyReason(),
+          Map.of(), -1, null));
+      return;
+    }
     Token t = new Token(n, host);
     current = t;
     host.onRequestStart();
     try {
       inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded, attemptCount, perTryMillis,
-          timeout, upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), t);
+          timeout, upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), t);
     } catch (RuntimeException e) {
       current = null;
       host.onRequestEnd();

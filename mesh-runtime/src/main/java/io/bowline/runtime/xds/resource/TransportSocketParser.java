@@ -1,14 +1,16 @@
 package io.bowline.runtime.xds.resource;
 
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import java.util.Set;
 
 /**
- * Refuses a cluster whose connections would need a transport socket the runtime does not speak yet
- * ({@code Cluster.transport_socket}, {@code transport_socket_matches[].transport_socket}): only
- * plaintext ({@code envoy.transport_sockets.raw_buffer}, or none) is accepted. A cluster asking for
- * {@code envoy.transport_sockets.tls} (an {@code UpstreamTlsContext}, as istiod writes for
- * ISTIO_MUTUAL) is NACKed rather than called in plaintext: the mesh never fails open.
+ * The transport sockets of a cluster: {@code Cluster.transport_socket} may be plaintext
+ * ({@code envoy.transport_sockets.raw_buffer}, or none) or {@code envoy.transport_sockets.tls} with an
+ * {@code UpstreamTlsContext} ({@link UpstreamTlsParser}; istiod's ISTIO_MUTUAL); any other socket is
+ * NACKed rather than called in plaintext: the mesh never fails open. Entries of
+ * {@code transport_socket_matches} must be plaintext.
  *
  * <p>Envoy picks the socket per endpoint: the first {@code transport_socket_matches} entry whose
  * {@code match} is a subset of the endpoint's {@code envoy.transport_socket_match} metadata (Istio
@@ -27,8 +29,14 @@ final class TransportSocketParser {
 
   private TransportSocketParser() {}
 
-  /** @throws ResourceException naming the field when a socket that some endpoint could use is not plaintext */
-  static void requirePlaintext(Cluster c) throws ResourceException {
+  /**
+   * The cluster's TLS context, or {@code null} for plaintext.
+   *
+   * @param instances the bootstrap's certificate provider instance names
+   * @throws ResourceException naming the field when a socket that some endpoint could use is neither
+   *     plaintext nor a TLS context that can be satisfied
+   */
+  static UpstreamTls parse(Cluster c, Set<String> instances) throws ResourceException {
     boolean catchAll = false;
     for (int i = 0; i < c.getTransportSocketMatchesCount() && !catchAll; i++) {
       Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
@@ -38,9 +46,24 @@ final class TransportSocketParser {
       }
       catchAll = m.getMatch().getFieldsCount() == 0;
     }
-    if (!catchAll && c.hasTransportSocket()) {
-      requirePlaintext(c.getTransportSocket(), "transport_socket", "");
+    if (catchAll || !c.hasTransportSocket()) {
+      return null;
     }
+    TransportSocket socket = c.getTransportSocket();
+    if (isTls(socket)) {
+      if (!socket.hasTypedConfig()) {
+        throw new ResourceException("transport_socket.typed_config", "an UpstreamTlsContext is required for " + TLS);
+      }
+      String at = "transport_socket.typed_config";
+      return UpstreamTlsParser.parse(UpstreamTlsParser.unpack(socket.getTypedConfig(), at), at, instances);
+    }
+    requirePlaintext(socket, "transport_socket", "");
+    return null;
+  }
+
+  private static boolean isTls(TransportSocket socket) {
+    String type = socket.hasTypedConfig() ? socket.getTypedConfig().getTypeUrl() : "";
+    return type.equals(TYPE_PREFIX + TLS_TYPE) || (type.isEmpty() && socket.getName().equals(TLS));
   }
 
   private static void requirePlaintext(TransportSocket socket, String field, String match) throws ResourceException {
@@ -50,7 +73,8 @@ final class TransportSocketParser {
     }
     String name = socket.getName();
     if (type.equals(TLS_TYPE) || (type.isEmpty() && name.equals(TLS))) {
-      throw new ResourceException(field, TLS + match + " is not supported yet; refusing to send plaintext");
+      throw new ResourceException(field, TLS + match + " is not supported in transport_socket_matches yet; "
+          + "refusing to send plaintext");
     }
     if (type.equals(RAW_BUFFER_TYPE) || (type.isEmpty() && name.equals(RAW_BUFFER))) {
       return;
