@@ -456,6 +456,23 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
     }
   }
 
+  /**
+   * Envoy's {@code , transport failure reason: TLS error: ...} when a handshake failed (e.g. the server's
+   * SPIFFE ID matches no SAN matcher), else {@code ""}. TLS errors name certificates by serial and SAN only.
+   */
+  private static String tlsFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        Throwable root = t;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        return ", transport failure reason: TLS error: " + root.getMessage();
+      }
+    }
+    return "";
+  }
+
   private static LocalResponse timedOut(Exception cause) {
     return new LocalResponse(504, ResponseFlags.UT, "upstream request timeout", Map.of(), -1, cause);
   }
@@ -466,8 +483,8 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
         return new LocalResponse(504, ResponseFlags.join(ResponseFlags.UT, flags), "upstream request timeout",
             Map.of(), -1, failure);
       case CONNECT_FAILURE:
-        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UF, flags), RESET_BODY + "connection failure",
-            Map.of(), -1, failure);
+        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UF, flags), RESET_BODY + "connection failure"
+            + tlsFailure(failure), Map.of(), -1, failure);
       case REFUSED_STREAM:
         return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UR, flags),
             RESET_BODY + "remote refused stream reset", Map.of(), -1, failure);

@@ -3,7 +3,6 @@ package io.bowline.runtime.tls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -14,25 +13,30 @@ import javax.net.ssl.SSLSocketFactory;
 /**
  * Client sockets that send the cluster's {@code sni} as the TLS server name, whatever address they connect to
  * (the mesh connects to endpoint IPs, for which the JDK would send none). Istio's SNI
- * ({@code outbound_.9080_._.reviews.default.svc.cluster.local}) has underscores, which the JDK's
- * {@link SNIHostName} refuses, so such a name is sent as a {@code host_name} entry of its ASCII bytes, as
- * Envoy sends it.
+ * ({@code outbound_.9080_._.reviews.default.svc.cluster.local}) has underscores: not a host name (RFC 6066
+ * asks for one), and a JDK server answers such a server name with an {@code illegal_parameter} alert, so a
+ * name the JDK does not accept as {@link SNIHostName} is not sent (Envoy sends it; proxyless gRPC ignores
+ * {@code sni} altogether).
  */
 final class SniSocketFactory extends SSLSocketFactory {
-  private static final int HOST_NAME = 0; // RFC 6066 NameType host_name
   private final SSLSocketFactory delegate;
   private final List<SNIServerName> serverNames;
 
   SniSocketFactory(SSLSocketFactory delegate, String sni) {
     this.delegate = delegate;
-    this.serverNames = sni.isEmpty() ? List.of() : List.of(serverName(sni));
+    this.serverNames = isHostName(sni) ? List.of(new SNIHostName(sni)) : List.of();
   }
 
-  static SNIServerName serverName(String sni) {
+  /** Whether {@code sni} can be sent: a host name the JDK accepts (letters, digits, hyphens, dots). */
+  static boolean isHostName(String sni) {
+    if (sni.isEmpty()) {
+      return false;
+    }
     try {
-      return new SNIHostName(sni);
+      new SNIHostName(sni);
+      return true;
     } catch (IllegalArgumentException e) {
-      return new SNIServerName(HOST_NAME, sni.getBytes(StandardCharsets.US_ASCII)) { };
+      return false;
     }
   }
 

@@ -104,9 +104,12 @@ public final class UpstreamTlsHandle {
     return trustManager;
   }
 
-  /** {@code sni}, or {@code ""} for none. */
+  /**
+   * The TLS server name to send: {@code sni} when it is a host name, else {@code ""} (none; Istio's
+   * {@code outbound_.port_.subset_.host} has underscores, which JDK servers refuse).
+   */
   public String sni() {
-    return config.sni();
+    return SniSocketFactory.isHostName(config.sni()) ? config.sni() : "";
   }
 
   /** {@code alpn_protocols}, possibly empty. */
