@@ -7,10 +7,12 @@ import static io.bowline.runtime.testing.EnvoyResources.prefix;
 import static io.bowline.runtime.testing.EnvoyResources.routes;
 import static io.bowline.runtime.testing.EnvoyResources.toCluster;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
 import io.bowline.runtime.testing.XdsTestServer;
@@ -27,11 +29,29 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsServerCredentials;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSession;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -149,6 +169,67 @@ class UpstreamMtlsTest {
     X509Certificate client = (X509Certificate) seen.getHandshake().peerCertificates().get(0);
     assertThat(X509Svid.leafId(client).uri()).as("the client identity the server saw")
         .isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
+  }
+
+  /** A grpc-netty server presenting {@code certificate}, requiring a client certificate, recording client IDs. */
+  private static Server grpcServer(WorkloadCertificate certificate, List<String> clients) throws Exception {
+    SpiffeTls tls = MeshPki.serverTls(certificate);
+    HealthStatusManager health = new HealthStatusManager();
+    ServerInterceptor peers = new ServerInterceptor() {
+      @Override
+      public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+          ServerCallHandler<Q, A> next) {
+        SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+        try {
+          clients.add(X509Svid.leafId((X509Certificate) session.getPeerCertificates()[0]).uri());
+        } catch (Exception e) {
+          clients.add("none: " + e);
+        }
+        return next.startCall(call, headers);
+      }
+    };
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
+            .keyManager(tls.keyManager()).trustManager(tls.trustManager())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+        .addService(ServerInterceptors.intercept(health.getHealthService(), peers))
+        .build().start();
+  }
+
+  @Test
+  void aGrpcCallToAnIstioMutualClusterRunsOnATlsEndpointChannelWithTheWorkloadCertificate() throws Exception {
+    MeshPki.write(certs, pki.issue("productpage"));
+    List<String> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Server grpc = grpcServer(pki.issue("reviews"), clients);
+    try {
+      serve(istioMutual(List.of(MeshPki.id("reviews").uri()), SNI), grpc.getPort());
+      meshClient("600s");
+      ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
+      HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance());
+      assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      assertThat(clients).containsExactly("spiffe://cluster.local/ns/default/sa/productpage");
+    } finally {
+      grpc.shutdownNow();
+    }
+  }
+
+  @Test
+  void aGrpcCallToAServerWithTheWrongIdentityFailsUnavailableAndReachesNothing() throws Exception {
+    MeshPki.write(certs, pki.issue("productpage"));
+    List<String> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Server grpc = grpcServer(pki.issue("ratings"), clients);
+    try {
+      serve(istioMutual(List.of(MeshPki.id("reviews").uri()), SNI), grpc.getPort());
+      meshClient("600s");
+      ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
+      assertThatThrownBy(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(clients).as("no call reached the server").isEmpty();
+    } finally {
+      grpc.shutdownNow();
+    }
   }
 
   @Test
