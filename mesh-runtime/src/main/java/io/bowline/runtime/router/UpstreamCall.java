@@ -168,7 +168,7 @@ public final class UpstreamCall<R> implements MeshExchange.Interruptible {
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
     }
-    UpstreamTlsHandle tls = upstream.cluster().tls();
+    UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
     if (tls != null && !tls.ready()) {
       // never plaintext where TLS is configured: without a certificate there is no connection to make
       finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "

@@ -1,7 +1,6 @@
 package io.bowline.runtime.snapshot;
 
 import io.bowline.api.config.Cluster;
-import io.bowline.api.config.UpstreamTls;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
@@ -154,8 +153,7 @@ public final class SnapshotCompiler {
         entry = prev;
       } else {
         ClusterLoadBalancing lb = ClusterLoadBalancing.build(c.lbPolicy(), c.lbConfig(), cla, prev == null ? null : prev.balancing());
-        UpstreamTls context = c.optionsOrNone().tls();
-        entry = new ClusterEntry(c, cla, lb, context == null ? null : tls.handle(context));
+        entry = new ClusterEntry(c, cla, lb, tls.sockets(c.optionsOrNone()));
       }
       nextClusters.put(c.name(), entry);
     }

@@ -1,5 +1,6 @@
 package io.bowline.runtime.tls;
 
+import io.bowline.api.config.ClusterOptions;
 import io.bowline.api.config.Secret;
 import io.bowline.api.config.UpstreamTls;
 import io.bowline.tls.CertificateProvider;
@@ -52,6 +53,20 @@ public final class UpstreamTlsHandles implements AutoCloseable {
     }
     feedSecrets(created, secrets);
     return created;
+  }
+
+  /** The compiled sockets of a cluster's {@code transport_socket} and {@code transport_socket_matches}. */
+  public TransportSockets sockets(ClusterOptions options) {
+    UpstreamTlsHandle fallback = options.tls() == null ? null : handle(options.tls());
+    if (options.transportSocketMatches().isEmpty()) {
+      return TransportSockets.of(fallback);
+    }
+    UpstreamTlsHandle[] byMatch = new UpstreamTlsHandle[options.transportSocketMatches().size()];
+    for (int i = 0; i < byMatch.length; i++) {
+      UpstreamTls tls = options.transportSocketMatches().get(i).tls();
+      byMatch[i] = tls == null ? null : handle(tls);
+    }
+    return new TransportSockets(options.transportSocketMatches(), byMatch, fallback);
   }
 
   private CertificateProvider provider(String instance) {

@@ -2,7 +2,7 @@ package io.bowline.runtime.upstream;
 
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterLoadAssignment;
-import io.bowline.runtime.tls.UpstreamTlsHandle;
+import io.bowline.runtime.tls.TransportSockets;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 
 /**
@@ -11,13 +11,19 @@ import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
  * @param cluster the CDS resource
  * @param assignment the endpoints it balances over (empty until EDS delivers them)
  * @param balancing the load balancer and its hosts
- * @param tls the compiled {@code transport_socket} TLS context, or {@code null} for plaintext
+ * @param sockets the compiled {@code transport_socket} and {@code transport_socket_matches}: which TLS handle
+ *     (or plaintext) each endpoint gets
  */
 public record ClusterEntry(Cluster cluster, ClusterLoadAssignment assignment, ClusterLoadBalancing balancing,
-    UpstreamTlsHandle tls) {
+    TransportSockets sockets) {
 
   /** A plaintext cluster. */
   public ClusterEntry(Cluster cluster, ClusterLoadAssignment assignment, ClusterLoadBalancing balancing) {
-    this(cluster, assignment, balancing, null);
+    this(cluster, assignment, balancing, TransportSockets.PLAINTEXT);
+  }
+
+  /** Checks the components. */
+  public ClusterEntry {
+    java.util.Objects.requireNonNull(sockets, "sockets");
   }
 }

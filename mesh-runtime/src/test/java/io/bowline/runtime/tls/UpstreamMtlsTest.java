@@ -23,7 +23,11 @@ import io.bowline.tls.WorkloadCertificate;
 import io.bowline.tls.X509Svid;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -49,6 +53,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLSession;
@@ -153,11 +158,8 @@ class UpstreamMtlsTest {
     MeshPki.write(certs, pki.issue("productpage"));
     server = httpsServer(pki.issue("reviews"));
     serve(istioMutual(List.of(MeshPki.id("reviews").uri()), SNI), server.getPort());
-    long t0 = System.nanoTime();
     OkHttpClient http = meshClient("600s");
-    System.out.println("ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
     try (Response r = get(http)) {
-      System.out.println("call after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
       assertThat(r.code()).as(r.peekBody(4096).string()).isEqualTo(200);
       assertThat(r.body().string()).isEqualTo("reviews");
       assertThat(r.request().url().toString()).as("the caller's request").isEqualTo("http://reviews:9080/reviews/0");
@@ -169,6 +171,52 @@ class UpstreamMtlsTest {
     X509Certificate client = (X509Certificate) seen.getHandshake().peerCertificates().get(0);
     assertThat(X509Svid.leafId(client).uri()).as("the client identity the server saw")
         .isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
+  }
+
+  /**
+   * Istio auto-mTLS (the DestinationRule sets no TLS): the cluster's {@code transport_socket_matches} send
+   * endpoints whose {@code envoy.transport_socket_match} metadata says {@code tlsMode: istio} ISTIO_MUTUAL and the
+   * rest plaintext, per endpoint.
+   */
+  @Test
+  void autoMtlsSendsTlsOnlyToEndpointsLabelledTlsModeIstio() throws Exception {
+    MeshPki.write(certs, pki.issue("productpage"));
+    server = httpsServer(pki.issue("reviews"));
+    server.enqueue(new MockResponse.Builder().body("reviews").build());
+    try (MockWebServer legacy = new MockWebServer()) {
+      legacy.enqueue(new MockResponse.Builder().body("legacy").build());
+      legacy.enqueue(new MockResponse.Builder().body("legacy").build());
+      legacy.start(0);
+      Cluster auto = edsCluster(CLUSTER, Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
+          .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-istio")
+              .setMatch(Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()))
+              .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+                  .setTypedConfig(Any.pack(istioMutual(List.of(), SNI)))))
+          .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-disabled")
+              .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer")))
+          .build();
+      ClusterLoadAssignment cla = endpoints(CLUSTER, server.getPort(), legacy.getPort());
+      LbEndpoint labelled = cla.getEndpoints(0).getLbEndpoints(0).toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+          .putFilterMetadata("envoy.transport_socket_match", Struct.newBuilder()
+              .putFields("tlsMode", Value.newBuilder().setStringValue("istio").build()).build())).build();
+      cla = cla.toBuilder().setEndpoints(0, cla.getEndpoints(0).toBuilder().setLbEndpoints(0, labelled)).build();
+      xds.set(Snapshot.create(List.of(auto), List.of(cla), List.of(listener(SVC, 9080)),
+          List.of(routes(SVC, 9080, toCluster(prefix(""), CLUSTER))), List.of(), "1"));
+      OkHttpClient http = meshClient("600s");
+      List<String> bodies = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        try (Response r = get(http)) {
+          bodies.add(r.code() + " " + r.body().string());
+        }
+      }
+      assertThat(bodies).containsExactlyInAnyOrder("200 reviews", "200 reviews", "200 legacy", "200 legacy");
+      for (int i = 0; i < 2; i++) {
+        RecordedRequest tls = server.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(tls.getHandshake()).isNotNull();
+        RecordedRequest plain = legacy.takeRequest(5, TimeUnit.SECONDS);
+        assertThat(plain.getHandshake()).as("an unlabelled endpoint gets plaintext").isNull();
+      }
+    }
   }
 
   /** A grpc-netty server presenting {@code certificate}, requiring a client certificate, recording client IDs. */

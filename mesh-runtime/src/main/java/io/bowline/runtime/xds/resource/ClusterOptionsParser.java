@@ -2,6 +2,7 @@ package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.ClusterOptions;
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ final class ClusterOptionsParser {
   private ClusterOptionsParser() {}
 
   /** The options of {@code c}, or {@code null} when it sets none of them. */
-  static ClusterOptions parse(Cluster c, io.bowline.api.config.UpstreamTls tls) throws ResourceException {
+  static ClusterOptions parse(Cluster c, TransportSocketParser.Sockets sockets) throws ResourceException {
     long refresh = ClusterOptions.DEFAULT_DNS_REFRESH_RATE_MS;
     if (c.hasDnsRefreshRate()) {
       refresh = c.getDnsRefreshRate().getSeconds() * 1000 + c.getDnsRefreshRate().getNanos() / 1_000_000;
@@ -39,11 +40,12 @@ final class ClusterOptionsParser {
       }
     }
     List<String> children = c.hasClusterType() ? aggregateChildren(c) : List.of();
-    List<String> secrets = tls == null ? List.of() : sdsSecretNames(tls);
-    if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty() && tls == null) {
+    List<String> secrets = sdsSecretNames(sockets);
+    if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty()
+        && sockets == TransportSocketParser.Sockets.PLAINTEXT) {
       return null;
     }
-    return new ClusterOptions(refresh, children, secrets, connect, tls);
+    return new ClusterOptions(refresh, children, secrets, connect, sockets.tls(), sockets.matches());
   }
 
   /** {@code cluster_type}: only {@code envoy.clusters.aggregate} with a non-empty, duplicate-free list. */
@@ -82,12 +84,17 @@ final class ClusterOptionsParser {
     return List.copyOf(seen);
   }
 
-  /** The SDS secrets a TLS context names (fetched over ADS). */
-  private static List<String> sdsSecretNames(io.bowline.api.config.UpstreamTls tls) {
+  /** The SDS secrets the cluster's TLS contexts name (fetched over ADS). */
+  private static List<String> sdsSecretNames(TransportSocketParser.Sockets sockets) {
+    List<UpstreamTls> contexts = new ArrayList<>();
+    contexts.add(sockets.tls());
+    sockets.matches().forEach(m -> contexts.add(m.tls()));
     List<String> names = new ArrayList<>();
-    for (var source : java.util.Arrays.asList(tls.certificate(), tls.roots())) {
-      if (source != null && source.kind() == io.bowline.api.config.UpstreamTls.Kind.SDS && !names.contains(source.name())) {
-        names.add(source.name());
+    for (UpstreamTls tls : contexts) {
+      for (UpstreamTls.Source source : tls == null ? List.<UpstreamTls.Source>of() : java.util.Arrays.asList(tls.certificate(), tls.roots())) {
+        if (source != null && source.kind() == UpstreamTls.Kind.SDS && !names.contains(source.name())) {
+          names.add(source.name());
+        }
       }
     }
     return names;

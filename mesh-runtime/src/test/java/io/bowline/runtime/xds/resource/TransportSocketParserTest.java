@@ -72,11 +72,12 @@ class TransportSocketParserTest {
   }
 
   @Test
-  void aTlsMatchSomeEndpointCouldSelectIsRefusedEvenWithAPlaintextDefault() {
+  void aTlsMatchSomeEndpointCouldSelectIsReadLikeTheClustersSocketAndRefusedWhenUnsatisfiable() {
     Cluster istioAutoMtls = cluster().addTransportSocketMatches(tlsModeIstio()).addTransportSocketMatches(catchAll(RAW)).build();
     assertThatThrownBy(() -> type.parse(istioAutoMtls))
-        .hasMessage("transport_socket_matches[0].transport_socket: envoy.transport_sockets.tls (match 'tlsMode-istio') "
-            + "is not supported in transport_socket_matches yet; refusing to send plaintext");
+        .hasMessage("transport_socket_matches[0].transport_socket.typed_config.common_tls_context.validation_context: "
+            + "no trusted CA (ca_certificate_provider_instance or an SDS validation context) is set: the server "
+            + "could not be verified; refusing to connect");
   }
 
   @Test
