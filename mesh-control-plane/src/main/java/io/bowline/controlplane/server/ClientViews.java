@@ -10,7 +10,8 @@ import java.util.TreeMap;
 /**
  * Reads a client's {@link ClientView} from its xDS {@code Node}, as istiod reads a proxyless gRPC bootstrap:
  * {@code metadata.NAMESPACE} (a string; {@code default} when absent) and {@code metadata.LABELS} (a struct of
- * strings; non-string values are ignored), and {@code locality} for locality load balancing.
+ * strings; non-string values are ignored), and {@code locality} for locality load balancing; a node whose
+ * {@code user_agent_name} is {@code bowline} gets auto-mTLS.
  */
 final class ClientViews {
 
@@ -18,6 +19,8 @@ final class ClientViews {
   static final String NAMESPACE = "NAMESPACE";
   /** The node metadata key of the workload labels. */
   static final String LABELS = "LABELS";
+  /** The {@code user_agent_name} of Bowline's runtime, which applies auto-mTLS. */
+  static final String BOWLINE = "bowline";
 
   private ClientViews() {}
 
@@ -33,7 +36,7 @@ final class ClientViews {
         }
       });
     }
-    return new ClientView(namespace, labels, locality(node));
+    return new ClientView(namespace, labels, locality(node), BOWLINE.equals(node.getUserAgentName()));
   }
 
   /** {@code Node.locality} as {@code region/zone/subzone}, trailing empty segments dropped. */

@@ -22,6 +22,11 @@ import java.util.Map;
  */
 final class EndpointTranslator {
 
+  /** The endpoint metadata filter Envoy matches {@code transport_socket_matches} against. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+  static final String TLS_MODE = "tlsMode";
+  static final String ISTIO = "istio";
+
   private EndpointTranslator() {}
 
   /**
@@ -43,12 +48,27 @@ final class EndpointTranslator {
                   .setAddress(endpoint.address())
                   .setPortValue(endpointPort(endpoint, port)))))
           .setHealthStatus(HealthStatus.HEALTHY)
+          .setMetadata(metadata(endpoint))
           .setLoadBalancingWeight(UInt32Value.of(weight)));
       group.setLoadBalancingWeight(UInt32Value.of(group.getLoadBalancingWeight().getValue() + weight));
     }
     ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
     byLocality.values().forEach(assignment::addEndpoints);
     return assignment.build();
+  }
+
+  /**
+   * istiod's endpoint metadata for auto-mTLS: {@code envoy.transport_socket_match} {@code tlsMode: istio} for an
+   * endpoint labelled {@code security.istio.io/tlsMode: istio} (a workload with the mesh's certificate); none
+   * otherwise.
+   */
+  static io.envoyproxy.envoy.config.core.v3.Metadata metadata(WorkloadEndpoint endpoint) {
+    if (!ISTIO.equals(endpoint.labels().get(InboundListenerTranslator.TLS_MODE_LABEL))) {
+      return io.envoyproxy.envoy.config.core.v3.Metadata.getDefaultInstance();
+    }
+    return io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
+        com.google.protobuf.Struct.newBuilder().putFields(TLS_MODE,
+            com.google.protobuf.Value.newBuilder().setStringValue(ISTIO).build()).build()).build();
   }
 
   static int endpointPort(WorkloadEndpoint endpoint, ServicePort port) {
