@@ -141,8 +141,7 @@ final class ClusterTlsTranslator {
 
   /** Whether some endpoint of {@code host}'s service carries the mesh's certificate ({@code tlsMode: istio}). */
   private boolean hasMeshEndpoints(String host) {
-    return registry.find(host).map(service -> service.endpoints().stream().anyMatch(endpoint ->
-        EndpointTranslator.ISTIO.equals(endpoint.labels().get(InboundListenerTranslator.TLS_MODE_LABEL))))
+    return registry.find(host).map(service -> service.endpoints().stream().anyMatch(EndpointTranslator::meshCertificate))
         .orElse(false);
   }
 

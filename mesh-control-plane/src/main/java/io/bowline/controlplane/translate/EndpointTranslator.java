@@ -41,14 +41,17 @@ final class EndpointTranslator {
       int weight = endpoint.weight() > 0 ? endpoint.weight() : 1;
       LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(endpoint.locality(),
           locality -> LocalityLbEndpoints.newBuilder().setLocality(locality(locality)).setPriority(0));
-      group.addLbEndpoints(LbEndpoint.newBuilder()
+      LbEndpoint.Builder lbEndpoint = LbEndpoint.newBuilder();
+      if (meshCertificate(endpoint)) {
+        lbEndpoint.setMetadata(metadata());
+      }
+      group.addLbEndpoints(lbEndpoint
           .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
               SocketAddress.newBuilder()
                   .setProtocol(SocketAddress.Protocol.TCP)
                   .setAddress(endpoint.address())
                   .setPortValue(endpointPort(endpoint, port)))))
           .setHealthStatus(HealthStatus.HEALTHY)
-          .setMetadata(metadata(endpoint))
           .setLoadBalancingWeight(UInt32Value.of(weight)));
       group.setLoadBalancingWeight(UInt32Value.of(group.getLoadBalancingWeight().getValue() + weight));
     }
@@ -59,16 +62,17 @@ final class EndpointTranslator {
 
   /**
    * istiod's endpoint metadata for auto-mTLS: {@code envoy.transport_socket_match} {@code tlsMode: istio} for an
-   * endpoint labelled {@code security.istio.io/tlsMode: istio} (a workload with the mesh's certificate); none
-   * otherwise.
+   * endpoint labelled {@code security.istio.io/tlsMode: istio} (a workload with the mesh's certificate).
    */
-  static io.envoyproxy.envoy.config.core.v3.Metadata metadata(WorkloadEndpoint endpoint) {
-    if (!ISTIO.equals(endpoint.labels().get(InboundListenerTranslator.TLS_MODE_LABEL))) {
-      return io.envoyproxy.envoy.config.core.v3.Metadata.getDefaultInstance();
-    }
+  static io.envoyproxy.envoy.config.core.v3.Metadata metadata() {
     return io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
         com.google.protobuf.Struct.newBuilder().putFields(TLS_MODE,
             com.google.protobuf.Value.newBuilder().setStringValue(ISTIO).build()).build()).build();
+  }
+
+  /** Whether {@code endpoint} is labelled {@code security.istio.io/tlsMode: istio}. */
+  static boolean meshCertificate(WorkloadEndpoint endpoint) {
+    return ISTIO.equals(endpoint.labels().get(InboundListenerTranslator.TLS_MODE_LABEL));
   }
 
   static int endpointPort(WorkloadEndpoint endpoint, ServicePort port) {
