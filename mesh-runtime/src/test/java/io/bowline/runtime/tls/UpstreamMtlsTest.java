@@ -243,41 +243,39 @@ class UpstreamMtlsTest {
         .build().start();
   }
 
-  @Test
-  void aGrpcCallToAnIstioMutualClusterRunsOnATlsEndpointChannelWithTheWorkloadCertificate() throws Exception {
+  /**
+   * A health check from the mesh client (workload {@code productpage}) to a TLS gRPC server presenting
+   * {@code serverAccount}'s certificate, through a cluster that accepts only {@code reviews}.
+   *
+   * @param clients collects the client SPIFFE IDs the server saw
+   */
+  private HealthCheckResponse.ServingStatus grpcCheck(String serverAccount, List<String> clients) throws Exception {
     MeshPki.write(certs, pki.issue("productpage"));
-    List<String> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Server grpc = grpcServer(pki.issue("reviews"), clients);
+    Server grpc = grpcServer(pki.issue(serverAccount), clients);
     try {
       serve(istioMutual(List.of(MeshPki.id("reviews").uri()), SNI), grpc.getPort());
       meshClient("600s");
       ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
-      HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.getDefaultInstance());
-      assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-      assertThat(clients).containsExactly("spiffe://cluster.local/ns/default/sa/productpage");
+      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
     } finally {
       grpc.shutdownNow();
     }
   }
 
   @Test
-  void aGrpcCallToAServerWithTheWrongIdentityFailsUnavailableAndReachesNothing() throws Exception {
-    MeshPki.write(certs, pki.issue("productpage"));
+  void aGrpcCallToAnIstioMutualClusterRunsOnATlsEndpointChannelWithTheWorkloadCertificate() throws Exception {
     List<String> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Server grpc = grpcServer(pki.issue("ratings"), clients);
-    try {
-      serve(istioMutual(List.of(MeshPki.id("reviews").uri()), SNI), grpc.getPort());
-      meshClient("600s");
-      ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
-      assertThatThrownBy(() -> HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.getDefaultInstance()))
-          .isInstanceOfSatisfying(StatusRuntimeException.class,
-              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-      assertThat(clients).as("no call reached the server").isEmpty();
-    } finally {
-      grpc.shutdownNow();
-    }
+    assertThat(grpcCheck("reviews", clients)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    assertThat(clients).containsExactly("spiffe://cluster.local/ns/default/sa/productpage");
+  }
+
+  @Test
+  void aGrpcCallToAServerWithTheWrongIdentityFailsUnavailableAndReachesNothing() {
+    List<String> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+    assertThatThrownBy(() -> grpcCheck("ratings", clients)).isInstanceOfSatisfying(StatusRuntimeException.class,
+        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(clients).as("no call reached the server").isEmpty();
   }
 
   @Test
