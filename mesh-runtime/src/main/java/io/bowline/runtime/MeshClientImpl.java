@@ -10,6 +10,7 @@ import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
+import io.bowline.runtime.tls.UpstreamTlsHandles;
 import io.bowline.runtime.xds.XdsResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -53,6 +54,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final Mirroring mirroring = new Mirroring();
+  /** The clusters' TLS handles and the certificate providers they started. */
+  private final UpstreamTlsHandles tls;
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -69,9 +72,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
       router.builtIns(r -> new BuiltInFilters(r, mirroring));
       MeterRegistry registry = registry(settings.meterRegistry());
       mirroring.bindMetrics(registry);
-      this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
+      CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
+      this.tls = new UpstreamTlsHandles(providers::start);
+      this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain(), tls);
       this.feed = settings.staticConfig() != null
-          ? new StaticFeed(settings.staticConfig())
+          ? new StaticFeed(settings.staticConfig(), providers.names())
           : new XdsFeed(setup.xds(), registry);
       this.unwatch = feed.watch(this::onResources);
       Duration wait = settings.initialFetchTimeout();
@@ -229,6 +234,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     attachments.values().forEach(MeshClientImpl::closeQuietly);
     dns.close();
     mirroring.close();
+    tls.close();
     runtime.close();
   }
 

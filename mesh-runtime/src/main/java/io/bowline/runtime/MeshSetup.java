@@ -86,7 +86,8 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
           .setRegion(l.region()).setZone(l.zone()).setSubZone(l.subZone())).build();
     }
     XdsClientConfig xds = settings.staticConfig() != null ? null : new XdsClientConfig(
-        servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()));
+        servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()),
+        CertificateProviders.of(bootstrap).names());
     return new MeshSetup(workload, xds, bootstrap, sourceAddress(node));
   }
 

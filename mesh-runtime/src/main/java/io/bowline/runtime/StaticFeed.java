@@ -35,6 +35,7 @@ final class StaticFeed implements ConfigFeed {
   private static final Logger log = LoggerFactory.getLogger(StaticFeed.class);
 
   private final Path file;
+  private final Set<String> certificateProviderInstances;
   private final Bootstrap bootstrap;
   private final Optional<Path> lds;
   private final Optional<Path> cds;
@@ -42,9 +43,13 @@ final class StaticFeed implements ConfigFeed {
   private final WatchService watchService;
   private volatile StaticResourcesDecoder.Result result;
 
-  /** @throws IllegalArgumentException naming the file if it (or a file it names) cannot be loaded */
-  StaticFeed(Path file) {
+  /**
+   * @param certificateProviderInstances the bootstrap's certificate provider instances TLS contexts may name
+   * @throws IllegalArgumentException naming the file if it (or a file it names) cannot be loaded
+   */
+  StaticFeed(Path file, Set<String> certificateProviderInstances) {
     this.file = file;
+    this.certificateProviderInstances = Set.copyOf(certificateProviderInstances);
     this.bootstrap = EnvoyConfigLoader.loadBootstrap(file);
     this.lds = bootstrap.getDynamicResources().hasLdsConfig()
         ? EnvoyConfigLoader.pathOf(bootstrap.getDynamicResources().getLdsConfig()) : Optional.empty();
@@ -60,7 +65,8 @@ final class StaticFeed implements ConfigFeed {
     lds.ifPresent(p -> listeners.addAll(EnvoyConfigLoader.load(p).getListenersList()));
     cds.ifPresent(p -> clusters.addAll(EnvoyConfigLoader.load(p).getClustersList()));
     try {
-      return StaticResourcesDecoder.decode(SocketListeners.asOutbound(listeners), clusters, "static");
+      return StaticResourcesDecoder.decode(SocketListeners.asOutbound(listeners), clusters, "static",
+          certificateProviderInstances);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -73,17 +73,20 @@ class ArchitectureTest {
       .layer("Route policies").definedBy(R + ".router.retry..", R + ".router.timeout..", R + ".filter.common..")
       .layer("Routing").definedBy(R + ".routing..")
       .layer("Upstream").definedBy(R + ".upstream..")
+      .layer("TLS").definedBy(R + ".tls..")
       .layer("Services").definedBy(R + ".lifecycle..", R + ".common..")
       .whereLayer("Adapters").mayNotBeAccessedByAnyLayer()
       .whereLayer("Client").mayOnlyBeAccessedByLayers("Adapters")
       .whereLayer("Config plane").mayOnlyAccessLayers("Routing", "Services")
-      .whereLayer("Snapshot").mayOnlyAccessLayers("Config plane", "Route policies", "Routing", "Upstream", "Services")
+      .whereLayer("Snapshot").mayOnlyAccessLayers("Config plane", "Route policies", "Routing", "Upstream", "TLS",
+          "Services")
       .whereLayer("Filters").mayOnlyAccessLayers("Pipeline", "Route policies", "Routing", "Upstream", "Services")
-      .whereLayer("Router").mayOnlyAccessLayers("Pipeline", "Route policies", "Routing", "Upstream", "Services")
+      .whereLayer("Router").mayOnlyAccessLayers("Pipeline", "Route policies", "Routing", "Upstream", "TLS", "Services")
       .whereLayer("Pipeline").mayOnlyAccessLayers("Snapshot", "Route policies", "Routing", "Upstream", "Services")
       .whereLayer("Route policies").mayOnlyAccessLayers("Routing", "Upstream", "Services")
       .whereLayer("Routing").mayOnlyAccessLayers("Upstream", "Services")
-      .whereLayer("Upstream").mayOnlyAccessLayers("Services")
+      .whereLayer("Upstream").mayOnlyAccessLayers("TLS", "Services")
+      .whereLayer("TLS").mayNotAccessAnyLayer()
       .whereLayer("Services").mayNotAccessAnyLayer()
       .ensureAllClassesAreContainedInArchitecture();
 

@@ -16,8 +16,12 @@ import java.util.Objects;
  * @param hashKey the {@code hash_key} string in the {@code LbEndpoint.metadata} filter
  *     {@code envoy.lb}: when not empty, {@code RING_HASH} and {@code MAGLEV} place the host by it
  *     instead of its address or hostname; {@code ""} when absent
+ * @param transportSocketMatch the string fields of the {@code LbEndpoint.metadata} filter
+ *     {@code envoy.transport_socket_match}, which select the cluster's {@code transport_socket_matches} entry
+ *     (Istio auto-mTLS: {@code tlsMode: istio}); empty when absent
  */
-public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey) {
+public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey,
+    java.util.Map<String, String> transportSocketMatch) {
   /**
    * Checks the components.
    *
@@ -31,10 +35,12 @@ public record Endpoint(String address, int port, int weight, HealthStatus health
    * @param hashKey the {@code hash_key} string in the {@code LbEndpoint.metadata} filter {@code envoy.lb}:
    *     when not empty, {@code RING_HASH} and {@code MAGLEV} place the host by it instead of its address or
    *     hostname; {@code ""} when absent
+   * @param transportSocketMatch the string fields of the {@code envoy.transport_socket_match} metadata filter
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */
   public Endpoint {
+    transportSocketMatch = java.util.Map.copyOf(transportSocketMatch);
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(hostname, "hostname");
@@ -45,6 +51,20 @@ public record Endpoint(String address, int port, int weight, HealthStatus health
     if (weight < 1) {
       throw new IllegalArgumentException("endpoint " + address + ":" + port + ": weight must be >= 1");
     }
+  }
+
+  /**
+   * An endpoint without {@code envoy.transport_socket_match} metadata.
+   *
+   * @param address IP address or host name
+   * @param port TCP port, 1–65535
+   * @param weight {@code load_balancing_weight}, ≥ 1 (1 when unset)
+   * @param health {@code health_status}
+   * @param hostname the host's name for {@code RouteAction.auto_host_rewrite}, or {@code ""}
+   * @param hashKey the {@code envoy.lb} {@code hash_key}, or {@code ""}
+   */
+  public Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey) {
+    this(address, port, weight, health, hostname, hashKey, java.util.Map.of());
   }
 
   /**

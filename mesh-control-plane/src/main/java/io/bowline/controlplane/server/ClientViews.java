@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * Reads a client's {@link ClientView} from its xDS {@code Node}, as istiod reads a proxyless gRPC bootstrap:
  * {@code metadata.NAMESPACE} (a string; {@code default} when absent) and {@code metadata.LABELS} (a struct of
  * strings; non-string values are ignored), {@code locality} for locality load balancing, and the node type
- * from the id: {@code router~...} is a gateway (as istiod reads it), anything else a sidecar.
+ * from the id: {@code router~...} is a gateway (as istiod reads it), anything else a sidecar; a node whose
+ * {@code user_agent_name} is {@code bowline} gets auto-mTLS.
  */
 final class ClientViews {
 
@@ -19,6 +20,8 @@ final class ClientViews {
   static final String NAMESPACE = "NAMESPACE";
   /** The node metadata key of the workload labels. */
   static final String LABELS = "LABELS";
+  /** The {@code user_agent_name} of Bowline's runtime, which applies auto-mTLS. */
+  static final String BOWLINE = "bowline";
 
   /** The node id prefix of Istio's gateways: {@code router~<ip>~<pod>.<namespace>~<namespace>.svc.<domain>}. */
   static final String ROUTER_PREFIX = "router~";
@@ -37,7 +40,8 @@ final class ClientViews {
         }
       });
     }
-    return new ClientView(namespace, labels, locality(node), node.getId().startsWith(ROUTER_PREFIX));
+    return new ClientView(namespace, labels, locality(node), node.getId().startsWith(ROUTER_PREFIX),
+        BOWLINE.equals(node.getUserAgentName()));
   }
 
   /** {@code Node.locality} as {@code region/zone/subzone}, trailing empty segments dropped. */

@@ -20,7 +20,9 @@ import java.util.TreeSet;
  * {@code default} ({@link TlsContexts#upstream}) whose SAN match is the rule's {@code subjectAltNames}, else the
  * SPIFFE identities {@code spiffe://cluster.local/ns/<ns>/sa/<serviceAccount>} of the service's WorkloadEntries
  * (none known: any mesh identity); DISABLE, SIMPLE and MUTUAL → no transport socket (istiod's grpc generator
- * supports only ISTIO_MUTUAL; the parser warns about SIMPLE and MUTUAL).
+ * supports only ISTIO_MUTUAL; the parser warns about SIMPLE and MUTUAL). A cluster the rules leave without
+ * {@code tls} gets Istio's auto-mTLS {@code transport_socket_matches} for a client that applies them
+ * ({@link ClientView#autoMtls()}) when its service has endpoints labelled {@code security.istio.io/tlsMode: istio}.
  *
  * <p>The policy of a cluster is merged as istiod's {@code MergeSubsetTrafficPolicy}: the rule's
  * {@code portLevelSettings} entry for the port replaces the rule's {@code tls} (an entry without {@code tls}
@@ -46,20 +48,22 @@ final class ClusterTlsTranslator {
   }
 
   /** Replaces each cluster of {@code clusters} that a DestinationRule puts under ISTIO_MUTUAL by its TLS form. */
-  static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, List<Cluster> clusters) {
-    if (config.destinationRules().stream().noneMatch(ClusterTlsTranslator::setsTls)) {
+  static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, ClientView client,
+      List<Cluster> clusters) {
+    boolean anyTls = config.destinationRules().stream().anyMatch(ClusterTlsTranslator::setsTls);
+    if (!anyTls && !client.autoMtls()) {
       return;
     }
     ClusterTlsTranslator translator = new ClusterTlsTranslator(config, registry);
-    for (DestinationRule rule : config.destinationRules()) {
+    for (DestinationRule rule : anyTls ? config.destinationRules() : List.<DestinationRule>of()) {
       if (!HostResolver.isWildcard(rule.host())) {
         translator.merge(resolver.resolve(rule.host(), rule.ref().namespace()), rule);
       }
     }
-    if (translator.byHost.isEmpty()) {
+    if (translator.byHost.isEmpty() && !client.autoMtls()) {
       return;
     }
-    clusters.replaceAll(translator::withTls);
+    clusters.replaceAll(cluster -> translator.withTls(cluster, client.autoMtls()));
   }
 
   private static boolean setsTls(DestinationRule rule) {
@@ -102,17 +106,43 @@ final class ClusterTlsTranslator {
     return defined.tls().isPresent() ? defined.tls() : service;
   }
 
-  private Cluster withTls(Cluster cluster) {
+  private Cluster withTls(Cluster cluster, boolean autoMtls) {
     String[] parts = cluster.getName().split("\\|", -1);
     if (parts.length != 4 || !parts[0].equals("outbound") || !parts[1].matches("[0-9]+")) {
       return cluster;
     }
     Optional<ClientTlsSettings> tls = settings(parts[3], parts[2], Integer.parseInt(parts[1]));
+    if (tls.isEmpty() && autoMtls && hasMeshEndpoints(parts[3])) {
+      return withAutoMtls(cluster, serviceAccounts(parts[3]));
+    }
     if (tls.isEmpty() || tls.get().mode() != ClientTlsSettings.Mode.ISTIO_MUTUAL) {
       return cluster;
     }
     List<String> sans = tls.get().subjectAltNames().isEmpty() ? serviceAccounts(parts[3]) : tls.get().subjectAltNames();
     return cluster.toBuilder().setTransportSocket(TlsContexts.transportSocket(TlsContexts.upstream(sans))).build();
+  }
+
+  /**
+   * Istio's auto-mTLS as istiod writes it for sidecars: {@code transport_socket_matches} {@code tlsMode-istio}
+   * (endpoints whose {@code envoy.transport_socket_match} metadata says {@code tlsMode: istio}) → ISTIO_MUTUAL,
+   * then {@code tlsMode-disabled} (every other endpoint) → plaintext.
+   */
+  private static Cluster withAutoMtls(Cluster cluster, List<String> sans) {
+    return cluster.toBuilder()
+        .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-istio")
+            .setMatch(com.google.protobuf.Struct.newBuilder().putFields(EndpointTranslator.TLS_MODE,
+                com.google.protobuf.Value.newBuilder().setStringValue(EndpointTranslator.ISTIO).build()))
+            .setTransportSocket(TlsContexts.transportSocket(TlsContexts.upstream(sans))))
+        .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-disabled")
+            .setTransportSocket(io.envoyproxy.envoy.config.core.v3.TransportSocket.newBuilder()
+                .setName("envoy.transport_sockets.raw_buffer")))
+        .build();
+  }
+
+  /** Whether some endpoint of {@code host}'s service carries the mesh's certificate ({@code tlsMode: istio}). */
+  private boolean hasMeshEndpoints(String host) {
+    return registry.find(host).map(service -> service.endpoints().stream().anyMatch(EndpointTranslator::meshCertificate))
+        .orElse(false);
   }
 
   /** The SPIFFE identities of the WorkloadEntries of {@code host}'s service, sorted. */

@@ -22,6 +22,11 @@ import java.util.Map;
  */
 final class EndpointTranslator {
 
+  /** The endpoint metadata filter Envoy matches {@code transport_socket_matches} against. */
+  static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+  static final String TLS_MODE = "tlsMode";
+  static final String ISTIO = "istio";
+
   private EndpointTranslator() {}
 
   /**
@@ -36,7 +41,11 @@ final class EndpointTranslator {
       int weight = endpoint.weight() > 0 ? endpoint.weight() : 1;
       LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(endpoint.locality(),
           locality -> LocalityLbEndpoints.newBuilder().setLocality(locality(locality)).setPriority(0));
-      group.addLbEndpoints(LbEndpoint.newBuilder()
+      LbEndpoint.Builder lbEndpoint = LbEndpoint.newBuilder();
+      if (meshCertificate(endpoint)) {
+        lbEndpoint.setMetadata(metadata());
+      }
+      group.addLbEndpoints(lbEndpoint
           .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
               SocketAddress.newBuilder()
                   .setProtocol(SocketAddress.Protocol.TCP)
@@ -49,6 +58,21 @@ final class EndpointTranslator {
     ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder().setClusterName(clusterName);
     byLocality.values().forEach(assignment::addEndpoints);
     return assignment.build();
+  }
+
+  /**
+   * istiod's endpoint metadata for auto-mTLS: {@code envoy.transport_socket_match} {@code tlsMode: istio} for an
+   * endpoint labelled {@code security.istio.io/tlsMode: istio} (a workload with the mesh's certificate).
+   */
+  static io.envoyproxy.envoy.config.core.v3.Metadata metadata() {
+    return io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
+        com.google.protobuf.Struct.newBuilder().putFields(TLS_MODE,
+            com.google.protobuf.Value.newBuilder().setStringValue(ISTIO).build()).build()).build();
+  }
+
+  /** Whether {@code endpoint} is labelled {@code security.istio.io/tlsMode: istio}. */
+  static boolean meshCertificate(WorkloadEndpoint endpoint) {
+    return ISTIO.equals(endpoint.labels().get(InboundListenerTranslator.TLS_MODE_LABEL));
   }
 
   static int endpointPort(WorkloadEndpoint endpoint, ServicePort port) {

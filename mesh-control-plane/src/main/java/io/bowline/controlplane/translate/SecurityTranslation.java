@@ -28,6 +28,6 @@ final class SecurityTranslation {
   static void apply(IstioConfig config, HostResolver resolver, ServiceRegistry registry, ClientView client,
       List<Listener> listeners, List<Cluster> clusters) {
     listeners.addAll(InboundListenerTranslator.listeners(config, registry, client));
-    ClusterTlsTranslator.apply(config, resolver, registry, clusters);
+    ClusterTlsTranslator.apply(config, resolver, registry, client, clusters);
   }
 }

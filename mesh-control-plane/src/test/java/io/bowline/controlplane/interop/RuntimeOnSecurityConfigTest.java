@@ -37,15 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What Bowline's runtime does with the resources translated from Istio's security and new traffic
- * fields, until it speaks TLS. It ACKs inbound listeners in its wildcard LDS (it ignores listeners
- * without {@code api_listener}), slow start and a CORS route (both ignored), and routes the call; a
- * STRICT PeerAuthentication alone changes no cluster (no auto-mTLS, as istiod's grpc generator). An
- * ISTIO_MUTUAL DestinationRule's cluster is NACKed naming the cluster and its {@code transport_socket},
- * and the call is never sent in plaintext.
+ * fields. It ACKs inbound listeners in its wildcard LDS (it ignores listeners without
+ * {@code api_listener}), slow start and a CORS route (both ignored), and routes the call; a STRICT
+ * PeerAuthentication alone changes no cluster (its endpoint is not labelled {@code tlsMode: istio}, so
+ * auto-mTLS does not apply). A client whose bootstrap defines no certificate provider cannot satisfy an
+ * ISTIO_MUTUAL DestinationRule's cluster: it is NACKed naming the cluster and the field, and the call is
+ * never sent in plaintext.
  */
 class RuntimeOnSecurityConfigTest {
 
-  private static final ClientView VIEW = new ClientView("default", Map.of("app", "greeter"));
+  private static final ClientView VIEW = ClientView.sidecar("default", Map.of("app", "greeter"), "", true);
   private static final String[] TYPES = BookinfoReviewsMesh.TYPES;
   private static final String CLUSTER = "outbound|8080||greeter.default.svc.cluster.local";
 
@@ -156,14 +157,15 @@ class RuntimeOnSecurityConfigTest {
   }
 
   @Test
-  void anIstioMutualClusterIsNackedNamingClusterAndFieldAndNeverCalledInPlaintext(@TempDir Path dir) throws Exception {
+  void withoutACertificateProviderAnIstioMutualClusterIsNackedAndNeverCalledInPlaintext(@TempDir Path dir) throws Exception {
     write(dir, "tls: {mode: ISTIO_MUTUAL}");
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient bowline = client(controlPlane)) {
       await().atMost(Duration.ofSeconds(10)).until(() -> !controlPlane.acks().nacks().isEmpty());
       assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::message).allSatisfy(message ->
-          assertThat(message).isEqualTo("Cluster '" + CLUSTER + "': transport_socket: envoy.transport_sockets.tls "
-              + "is not supported yet; refusing to send plaintext"));
+          assertThat(message).isEqualTo("Cluster '" + CLUSTER + "': transport_socket.typed_config.common_tls_context"
+              + ".tls_certificate_provider_instance.instance_name: certificate provider instance 'default' is not "
+              + "defined by the bootstrap's certificate_providers (none are)"));
       assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::typeUrl)
           .containsOnly("type.googleapis.com/envoy.config.cluster.v3.Cluster");
 

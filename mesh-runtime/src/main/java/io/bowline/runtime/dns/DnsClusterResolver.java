@@ -129,7 +129,8 @@ public final class DnsClusterResolver implements AutoCloseable {
         // Envoy: the resolved hosts are named by the endpoint's hostname, else by the DNS name itself
         String hostname = host.hostname().isEmpty() ? host.address() : host.hostname();
         for (InetAddress a : addresses) {
-          endpoints.add(new Endpoint(a.getHostAddress(), host.port(), host.weight(), host.health(), hostname, host.hashKey()));
+          endpoints.add(new Endpoint(a.getHostAddress(), host.port(), host.weight(), host.health(), hostname, host.hashKey(),
+              host.transportSocketMatch()));
         }
       }
       localities.add(new LocalityEndpoints(l.locality(), l.priority(), l.weight(), endpoints));

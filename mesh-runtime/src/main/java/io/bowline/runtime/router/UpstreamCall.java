@@ -6,6 +6,7 @@ import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.upstream.ClusterResilience;
@@ -183,6 +184,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
     }
+    UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
+    if (tls != null && !tls.ready()) {
+      // never plaintext where TLS is configured: without a certificate there is no connection to make
+      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
+          + "TLS is not ready for cluster " + upstream.cluster().cluster().name() + ": " + tls.notReadyReason(),
+          Map.of(), -1, null));
+      return;
+    }
     UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
         : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
     current = callbacks;
@@ -190,7 +199,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     try {
       inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
           upstream.route().policies().includeAttemptCount(), perTryMillis, timeout,
-          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs()), callbacks);
+          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
     } catch (RuntimeException e) {
       current = null;
       host.onRequestEnd();
@@ -503,6 +512,23 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
   }
 
+  /**
+   * Envoy's {@code , transport failure reason: TLS error: ...} when a handshake failed (e.g. the server's
+   * SPIFFE ID matches no SAN matcher), else {@code ""}. TLS errors name certificates by serial and SAN only.
+   */
+  private static String tlsFailure(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLException) {
+        Throwable root = t;
+        while (root.getCause() != null) {
+          root = root.getCause();
+        }
+        return ", transport failure reason: TLS error: " + root.getMessage();
+      }
+    }
+    return "";
+  }
+
   private static LocalResponse timedOut(Exception cause) {
     return new LocalResponse(504, ResponseFlags.UT, "upstream request timeout", Map.of(), -1, cause);
   }
@@ -513,8 +539,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
         return new LocalResponse(504, ResponseFlags.join(ResponseFlags.UT, flags), "upstream request timeout",
             Map.of(), -1, failure);
       case CONNECT_FAILURE:
-        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UF, flags), RESET_BODY + "connection failure",
-            Map.of(), -1, failure);
+        return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UF, flags), RESET_BODY + "connection failure"
+            + tlsFailure(failure), Map.of(), -1, failure);
       case REFUSED_STREAM:
         return new LocalResponse(503, ResponseFlags.join(ResponseFlags.UR, flags),
             RESET_BODY + "remote refused stream reset", Map.of(), -1, failure);

@@ -1,5 +1,6 @@
 package io.bowline.runtime.router;
 
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.upstream.Outcome;
 
@@ -38,9 +39,21 @@ public interface UpstreamTransport<R> {
    * @param timeoutMillis how long the attempt may take: {@code per_try_timeout} and the time left
    *     before the call's deadline, whichever is smaller; 0 for no limit
    * @param connectTimeoutMillis the cluster's {@code connect_timeout}
+   * @param tls the cluster's TLS ({@code transport_socket} {@code UpstreamTlsContext}), always {@link
+   *     UpstreamTlsHandle#ready() ready} when given: the attempt must go out over TLS with its
+   *     {@code SSLContext} (or its key and trust managers), {@code sni} and {@code alpn}, on connections
+   *     pooled per handle; {@code null} for plaintext
    */
   record Attempt(UpstreamHost host, int number, String authority, String forwardedHost, boolean attemptCount,
-      long perTryTimeoutMillis, long timeoutMillis, long connectTimeoutMillis) {}
+      long perTryTimeoutMillis, long timeoutMillis, long connectTimeoutMillis, UpstreamTlsHandle tls) {
+
+    /** A plaintext attempt. */
+    public Attempt(UpstreamHost host, int number, String authority, String forwardedHost, boolean attemptCount,
+        long perTryTimeoutMillis, long timeoutMillis, long connectTimeoutMillis) {
+      this(host, number, authority, forwardedHost, attemptCount, perTryTimeoutMillis, timeoutMillis,
+          connectTimeoutMillis, null);
+    }
+  }
 
   /** An attempt in flight. */
   @FunctionalInterface

@@ -30,7 +30,7 @@ final class AggregateClusters {
         ClusterEntry child = choose(c, all, entries, new HashSet<>());
         entries.put(c.name(), child == null
             ? new ClusterEntry(c, empty(c), ClusterLoadBalancing.build(c.lbPolicy(), empty(c), null))
-            : new ClusterEntry(c, child.assignment(), child.balancing()));
+            : new ClusterEntry(c, child.assignment(), child.balancing(), child.sockets())); // the child's transport socket
       }
     }
   }

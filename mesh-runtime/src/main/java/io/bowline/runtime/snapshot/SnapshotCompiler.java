@@ -8,6 +8,7 @@ import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.bowline.runtime.filter.common.fault.FaultDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
+import io.bowline.runtime.tls.UpstreamTlsHandles;
 import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.Map;
  */
 public final class SnapshotCompiler {
   private final HostAliases aliases;
+  private final UpstreamTlsHandles tls;
   private Map<String, CompiledRouteConfig> compiledRoutes = new HashMap<>();
   private Map<String, RouteConfiguration> sourceRoutes = new HashMap<>();
   private Map<String, ClusterEntry> clusters = Map.of();
@@ -41,7 +43,20 @@ public final class SnapshotCompiler {
    * @param clusterDomain e.g. {@code cluster.local}
    */
   public SnapshotCompiler(String namespace, String clusterDomain) {
+    this(namespace, clusterDomain, null);
+  }
+
+  /**
+   * @param namespace the client's namespace (short names resolve in it)
+   * @param clusterDomain e.g. {@code cluster.local}
+   * @param tls compiles clusters' TLS contexts; {@code null} when the client has no TLS sources (then a TLS
+   *     cluster gets a handle that never becomes ready, and its calls a 503 {@code UF})
+   */
+  public SnapshotCompiler(String namespace, String clusterDomain, UpstreamTlsHandles tls) {
     this.aliases = new HostAliases(namespace, clusterDomain);
+    this.tls = tls != null ? tls : new UpstreamTlsHandles(name -> {
+      throw new IllegalStateException("no certificate provider instance '" + name + "'");
+    });
   }
 
   /** Compiles; never throws for resources the xDS client accepted. */
@@ -55,6 +70,7 @@ public final class SnapshotCompiler {
    * Aggregate clusters map to one child each, see {@link AggregateClusters}.
    */
   public MeshSnapshot compile(XdsResources resources, Map<String, ClusterLoadAssignment> dnsAssignments) {
+    tls.secrets(resources.secrets());
     if (resources.listeners() != lastListeners || resources.routes() != lastRoutes) {
       listenersByAuthority = Map.copyOf(compileListeners(resources));
       lastListeners = resources.listeners();
@@ -137,7 +153,7 @@ public final class SnapshotCompiler {
         entry = prev;
       } else {
         ClusterLoadBalancing lb = ClusterLoadBalancing.build(c.lbPolicy(), c.lbConfig(), cla, prev == null ? null : prev.balancing());
-        entry = new ClusterEntry(c, cla, lb);
+        entry = new ClusterEntry(c, cla, lb, tls.sockets(c.optionsOrNone()));
       }
       nextClusters.put(c.name(), entry);
     }

@@ -30,9 +30,19 @@ public final class StaticResourcesDecoder {
   /** @param version reported as each resource's version, e.g. {@code static} */
   public static Result decode(List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners,
       List<io.envoyproxy.envoy.config.cluster.v3.Cluster> clusters, String version) {
+    return decode(listeners, clusters, version, java.util.Set.of());
+  }
+
+  /**
+   * @param version reported as each resource's version, e.g. {@code static}
+   * @param certificateProviderInstances the certificate provider instance names TLS contexts may use
+   */
+  public static Result decode(List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners,
+      List<io.envoyproxy.envoy.config.cluster.v3.Cluster> clusters, String version,
+      java.util.Set<String> certificateProviderInstances) {
     ResourceDecoder decoder = new ResourceDecoder();
     TypeState lds = run(decoder, new ListenerResourceType(), listeners, version);
-    TypeState cds = run(decoder, new ClusterResourceType(), clusters, version);
+    TypeState cds = run(decoder, new ClusterResourceType(certificateProviderInstances), clusters, version);
     List<ClientStatus.Resource> records = new ArrayList<>(lds.records.values());
     records.addAll(cds.records.values());
     XdsResources resources = new XdsResources(lds.valuesOf(), Map.of(), cds.valuesOf(), Map.of(), true);

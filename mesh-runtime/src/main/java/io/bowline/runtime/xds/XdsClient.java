@@ -114,7 +114,7 @@ public final class XdsClient implements AutoCloseable {
     ex.setRemoveOnCancelPolicy(true);
     this.executor = ex;
     this.lds = add(new ListenerResourceType(), true);
-    this.cds = add(new ClusterResourceType(), true);
+    this.cds = add(new ClusterResourceType(config.certificateProviderInstances()), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
     this.sds = add(new SecretResourceType(), false);

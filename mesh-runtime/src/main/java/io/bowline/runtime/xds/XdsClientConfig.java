@@ -16,10 +16,19 @@ import java.util.Objects;
  * @param initialFetchTimeout the does-not-exist timer for a subscribed name (Envoy's
  *     {@code ConfigSource.initial_fetch_timeout}, default 15 s); zero waits forever
  * @param delta incremental ADS ({@code DeltaAggregatedResources}) instead of state of the world
+ * @param certificateProviderInstances the bootstrap's {@code certificate_providers} instance names, which
+ *     clusters' TLS contexts may name (gRFC A29); a context naming another is NACKed
  */
-public record XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta) {
+public record XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta,
+    java.util.Set<String> certificateProviderInstances) {
+  /** A config without certificate provider instances. */
+  public XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta) {
+    this(servers, node, initialFetchTimeout, delta, java.util.Set.of());
+  }
+
   public XdsClientConfig {
     servers = List.copyOf(servers);
+    certificateProviderInstances = java.util.Set.copyOf(certificateProviderInstances);
     if (servers.isEmpty()) {
       throw new IllegalArgumentException("an xDS client needs at least one server");
     }

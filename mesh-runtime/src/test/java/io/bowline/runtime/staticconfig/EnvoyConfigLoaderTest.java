@@ -74,7 +74,7 @@ class EnvoyConfigLoaderTest {
   }
 
   @Test
-  void aStaticClusterAskingForTlsIsNackedNotCalledInPlaintext() {
+  void aStaticClusterWhoseTlsTrustsNoCaIsNackedNotCalledInPlaintext() {
     StaticResources sr = EnvoyConfigLoader.parse("""
         static_resources:
           clusters:
@@ -94,8 +94,9 @@ class EnvoyConfigLoaderTest {
     StaticResourcesDecoder.Result r = StaticResourcesDecoder.decode(sr.getListenersList(), sr.getClustersList(), "static");
     assertThat(r.status().resources()).singleElement().satisfies(res -> {
       assertThat(res.state()).isEqualTo(ClientStatus.State.NACKED);
-      assertThat(res.error()).isEqualTo("Cluster 'service_google': transport_socket: envoy.transport_sockets.tls "
-          + "is not supported yet; refusing to send plaintext");
+      assertThat(res.error()).isEqualTo("Cluster 'service_google': transport_socket.typed_config.common_tls_context"
+          + ".validation_context: no trusted CA (ca_certificate_provider_instance or an SDS validation context) is set:"
+          + " the server could not be verified; refusing to connect");
     });
   }
 }

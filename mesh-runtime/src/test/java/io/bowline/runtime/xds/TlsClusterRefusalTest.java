@@ -33,7 +33,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Never fail open: a cluster whose {@code transport_socket} asks for TLS is NACKed over a real ADS
+ * Never fail open: a cluster whose {@code transport_socket} asks for TLS that cannot be satisfied (here: no
+ * trusted CA, so the server could not be verified) is NACKed over a real ADS
  * stream (java-control-plane) with an {@code error_detail} naming the cluster and the field, its SDS
  * secrets are not requested, the last good version of the cluster keeps serving, and with no good
  * version nothing reaches the endpoint in plaintext.
@@ -95,8 +96,9 @@ class TlsClusterRefusalTest {
 
         xds.set(snapshot("2", tls(), backend.port()));
         await().atMost(Duration.ofSeconds(10)).until(() -> cdsNacks(xds).findAny().isPresent());
-        assertThat(cdsNacks(xds)).containsOnly("Cluster '" + CLUSTER + "': transport_socket: "
-            + "envoy.transport_sockets.tls is not supported yet; refusing to send plaintext");
+        assertThat(cdsNacks(xds)).containsOnly("Cluster '" + CLUSTER + "': transport_socket.typed_config."
+            + "common_tls_context.validation_context: no trusted CA (ca_certificate_provider_instance or an SDS "
+            + "validation context) is set: the server could not be verified; refusing to connect");
         ClientStatus.Resource cluster = mesh.status().resources().stream()
             .filter(r -> r.typeUrl().equals(TypeUrls.CLUSTER) && r.name().equals(CLUSTER)).findFirst().orElseThrow();
         assertThat(cluster.state()).isEqualTo(ClientStatus.State.NACKED);

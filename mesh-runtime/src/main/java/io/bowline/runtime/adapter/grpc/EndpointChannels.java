@@ -1,7 +1,9 @@
 package io.bowline.runtime.adapter.grpc;
 
 import io.bowline.api.config.ClusterOptions;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -9,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One plaintext grpc-netty {@link ManagedChannel} per endpoint {@code address:port} and connect
- * timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
+ * One grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, TLS handle (or plaintext) and
+ * connect timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
  * every mesh channel of a client and created on first use. They run on the client's own
  * {@link EndpointEventLoops} (started with the first channel). {@link #close()} shuts them all
  * down, giving calls in flight up to 5 s in total before cancelling them.
@@ -36,17 +38,39 @@ public final class EndpointChannels implements AutoCloseable {
    * @throws IllegalStateException after {@link #close()}
    */
   public ManagedChannel get(String address, int port, long connectTimeoutMs) {
+    return get(address, port, connectTimeoutMs, null);
+  }
+
+  /**
+   * The channel to {@code address:port} over TLS with {@code tls} (its key and trust managers as
+   * {@link TlsChannelCredentials}, its SNI as the channel's authority; {@code null}: plaintext), whose
+   * connects time out after {@code connectTimeoutMs} milliseconds ({@code connect_timeout}). Channels are
+   * keyed by endpoint and handle, so a TLS connection is never shared with plaintext or another context.
+   *
+   * @throws IllegalStateException after {@link #close()}, or if {@code tls} is not ready
+   */
+  public ManagedChannel get(String address, int port, long connectTimeoutMs, UpstreamTlsHandle tls) {
     if (closed) {
       throw new IllegalStateException("mesh client is closed");
     }
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
-    return channels.computeIfAbsent(new Key(address, port, timeout), k -> NettyChannelBuilder.forAddress(address, port)
-        .usePlaintext()
+    return channels.computeIfAbsent(new Key(address, port, timeout, tls), k -> builder(address, port, tls)
         .eventLoopGroup(loops())
         .channelType(NioSocketChannel.class)
         .disableRetry() // the mesh retries per the route's policy (gRFC A44 semantics); no second layer
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
+  }
+
+  private static NettyChannelBuilder builder(String address, int port, UpstreamTlsHandle tls) {
+    if (tls == null) {
+      return NettyChannelBuilder.forAddress(address, port).usePlaintext();
+    }
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(address, port, TlsChannelCredentials.newBuilder()
+        .keyManager(tls.keyManager())
+        .trustManager(tls.trustManager())
+        .build());
+    return tls.sni().isEmpty() ? b : b.overrideAuthority(tls.sni()); // the TLS server name grpc-netty sends
   }
 
   private synchronized EndpointEventLoops loops() {
@@ -64,21 +88,24 @@ public final class EndpointChannels implements AutoCloseable {
     private final String address;
     private final int port;
     private final int connectTimeoutMs;
+    private final UpstreamTlsHandle tls;
 
-    Key(String address, int port, int connectTimeoutMs) {
+    Key(String address, int port, int connectTimeoutMs, UpstreamTlsHandle tls) {
       this.address = address;
       this.port = port;
       this.connectTimeoutMs = connectTimeoutMs;
+      this.tls = tls;
     }
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.address.equals(address);
+      return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.tls == tls
+          && k.address.equals(address);
     }
 
     @Override
     public int hashCode() {
-      return (address.hashCode() * 31 + port) * 31 + connectTimeoutMs;
+      return ((address.hashCode() * 31 + port) * 31 + connectTimeoutMs) * 31 + System.identityHashCode(tls);
     }
   }
 

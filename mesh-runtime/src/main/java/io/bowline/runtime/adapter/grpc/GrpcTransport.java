@@ -44,7 +44,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
       }
     }
     ClientCall<ReqT, RespT> c = owner.endpoints.get(a.host().endpoint().address(), a.host().endpoint().port(),
-        a.connectTimeoutMillis()).newCall((MethodDescriptor<ReqT, RespT>) p.method(), o);
+        a.connectTimeoutMillis(), a.tls()).newCall((MethodDescriptor<ReqT, RespT>) p.method(), o);
     AttemptListener attempt = new AttemptListener(c, callbacks);
     owner.current = attempt;
     owner.readyCall = c;

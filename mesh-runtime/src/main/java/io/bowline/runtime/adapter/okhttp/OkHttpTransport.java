@@ -11,7 +11,9 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -27,7 +29,10 @@ import okhttp3.internal.http2.StreamResetException;
  * {@link ExchangeDeadline} (enforced by {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout}
  * and the route timeout's remainder until the response headers, the route timeout (or {@code max_stream_duration}) until the end of
  * the body, as deadlines that a trickling upstream cannot outlast; the connect by the cluster's
- * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s.
+ * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s (a
+ * failed TLS handshake, e.g. a server whose SPIFFE ID matches no SAN matcher, is a connect failure: {@code UF}).
+ * An attempt whose cluster has TLS ({@code Attempt.tls()}) goes to {@code https://<endpoint>} over the
+ * handle's derived client ({@link TlsClients}).
  *
  * <p>On HTTP/1.1 the client's own read timeout joins the headers deadline, and the exchange runs
  * with OkHttp's read timeout (and, without a request body, its write timeout) off: okio enforces
@@ -88,7 +93,12 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     UpstreamHost host = attempt.host();
     long attemptTimeoutMillis = attempt.timeoutMillis();
     long connectTimeoutMillis = attempt.connectTimeoutMillis();
+    UpstreamTlsHandle tls = attempt.tls();
     Request.Builder b = attemptBuilder(request, host, attempt.authority());
+    if (tls != null && !request.isHttps()) {
+      b.url(EndpointUrls.rewrite(request.url(), host.endpoint()).newBuilder().scheme("https")
+          .port(host.endpoint().port()).build());
+    }
     if (attempt.forwardedHost() != null) {
       b.header(io.bowline.runtime.routing.RequestMutation.FORWARDED_HOST_HEADER, attempt.forwardedHost());
     }
@@ -98,10 +108,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     b.tag(FollowUps.MeshAttempt.class, FollowUps.MeshAttempt.INSTANCE);
     Interceptor.Chain c = chain;
     long connectMs = attemptTimeoutMillis > 0 ? Math.min(connectTimeoutMillis, attemptTimeoutMillis) : connectTimeoutMillis;
-    ExchangeDeadline limits = http1 ? http1Limits(c, attemptTimeoutMillis) : http2Limits(c, attemptTimeoutMillis);
+    boolean h1 = http1 && tls == null; // over TLS, ALPN may choose HTTP/2
+    ExchangeDeadline limits = h1 ? http1Limits(c, attemptTimeoutMillis) : http2Limits(c, attemptTimeoutMillis);
     if (limits != null) {
       b.tag(ExchangeDeadline.class, limits);
-      if (http1) {
+      if (h1) {
         // the watchdog bounds the wait for the headers, the client's read timeout included: okio's own
         // timeouts would wake its watchdog thread on every socket write, flush and read of the exchange
         if (c.readTimeoutMillis() != 0) {
@@ -116,13 +127,18 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
         c = c.withReadTimeout((int) Math.min(Integer.MAX_VALUE, attemptTimeoutMillis), TimeUnit.MILLISECONDS);
       }
     }
-    Request r = b.build();
     int connect = (int) Math.min(Integer.MAX_VALUE, connectMs);
     if (c.connectTimeoutMillis() != connect) { // withConnectTimeout copies the chain even for the same value
       c = c.withConnectTimeout(connect, TimeUnit.MILLISECONDS);
     }
     try {
-      return FollowUps.restore(c.proceed(r));
+      if (tls != null) {
+        // over the handle's derived client: its own pooled TLS connections, the caller's pool and dispatcher
+        b.tag(TlsClients.Timeouts.class,
+            new TlsClients.Timeouts(c.connectTimeoutMillis(), c.readTimeoutMillis(), c.writeTimeoutMillis()));
+        return FollowUps.restore(TlsClients.of(client(chain), tls).newCall(b.build()).execute());
+      }
+      return FollowUps.restore(c.proceed(b.build()));
     } catch (IOException e) {
       if (limits != null && limits.expired() && !(e instanceof SocketTimeoutException)) {
         throw limits.timeout(e);
@@ -167,6 +183,15 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
       limits.restoreBodyReadTimeout(c.readTimeoutMillis());
     }
     return limits;
+  }
+
+  /** The caller's client, whose pool, dispatcher and settings a TLS attempt's derived client shares. */
+  private static OkHttpClient client(Interceptor.Chain chain) {
+    if (chain.call() instanceof RealCall call) {
+      return call.getClient();
+    }
+    throw new IllegalStateException("mesh: a TLS cluster needs OkHttp's own Call implementation, got "
+        + chain.call().getClass().getName());
   }
 
   /**

@@ -2,11 +2,9 @@ package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.ClusterOptions;
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
-import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -14,22 +12,19 @@ import java.util.Set;
 
 /**
  * Reads the {@link ClusterOptions} of a CDS cluster: {@code dns_refresh_rate}, {@code connect_timeout}, the aggregate
- * cluster's {@code cluster_type} config, and the SDS secret names of an UpstreamTlsContext
- * {@code transport_socket}. TLS itself is not set up here; only the secret names are extracted so
- * that the xDS client subscribes to them.
+ * cluster's {@code cluster_type} config, and its TLS context with the SDS secret names it refers to (so
+ * that the xDS client subscribes to them).
  */
 final class ClusterOptionsParser {
   /** The {@code cluster_type} name of Envoy's aggregate cluster. */
   static final String AGGREGATE = "envoy.clusters.aggregate";
   private static final String AGGREGATE_CONFIG_URL =
       "type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig";
-  private static final String UPSTREAM_TLS_URL =
-      "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
 
   private ClusterOptionsParser() {}
 
   /** The options of {@code c}, or {@code null} when it sets none of them. */
-  static ClusterOptions parse(Cluster c) throws ResourceException {
+  static ClusterOptions parse(Cluster c, TransportSocketParser.Sockets sockets) throws ResourceException {
     long refresh = ClusterOptions.DEFAULT_DNS_REFRESH_RATE_MS;
     if (c.hasDnsRefreshRate()) {
       refresh = c.getDnsRefreshRate().getSeconds() * 1000 + c.getDnsRefreshRate().getNanos() / 1_000_000;
@@ -45,11 +40,12 @@ final class ClusterOptionsParser {
       }
     }
     List<String> children = c.hasClusterType() ? aggregateChildren(c) : List.of();
-    List<String> secrets = c.hasTransportSocket() ? sdsSecretNames(c) : List.of();
-    if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty() && secrets.isEmpty()) {
+    List<String> secrets = sdsSecretNames(sockets);
+    if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty()
+        && sockets == TransportSocketParser.Sockets.PLAINTEXT) {
       return null;
     }
-    return new ClusterOptions(refresh, children, secrets, connect);
+    return new ClusterOptions(refresh, children, secrets, connect, sockets.tls(), sockets.matches());
   }
 
   /** {@code cluster_type}: only {@code envoy.clusters.aggregate} with a non-empty, duplicate-free list. */
@@ -88,43 +84,19 @@ final class ClusterOptionsParser {
     return List.copyOf(seen);
   }
 
-  /** The SDS secret names an UpstreamTlsContext refers to through ADS (or self). */
-  private static List<String> sdsSecretNames(Cluster c) throws ResourceException {
-    var ts = c.getTransportSocket();
-    if (!ts.hasTypedConfig() || !UPSTREAM_TLS_URL.equals(ts.getTypedConfig().getTypeUrl())) {
-      return List.of();
-    }
-    UpstreamTlsContext tls;
-    try {
-      tls = ts.getTypedConfig().unpack(UpstreamTlsContext.class);
-    } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException("transport_socket.typed_config", "cannot decode UpstreamTlsContext: " + e.getMessage());
-    }
-    String at = "transport_socket.typed_config.common_tls_context";
-    CommonTlsContext ctx = tls.getCommonTlsContext();
+  /** The SDS secrets the cluster's TLS contexts name (fetched over ADS). */
+  private static List<String> sdsSecretNames(TransportSocketParser.Sockets sockets) {
+    List<UpstreamTls> contexts = new ArrayList<>();
+    contexts.add(sockets.tls());
+    sockets.matches().forEach(m -> contexts.add(m.tls()));
     List<String> names = new ArrayList<>();
-    for (int i = 0; i < ctx.getTlsCertificateSdsSecretConfigsCount(); i++) {
-      add(names, ctx.getTlsCertificateSdsSecretConfigs(i), at + ".tls_certificate_sds_secret_configs[" + i + "]");
+    for (UpstreamTls tls : contexts) {
+      for (UpstreamTls.Source source : tls == null ? List.<UpstreamTls.Source>of() : java.util.Arrays.asList(tls.certificate(), tls.roots())) {
+        if (source != null && source.kind() == UpstreamTls.Kind.SDS && !names.contains(source.name())) {
+          names.add(source.name());
+        }
+      }
     }
-    if (ctx.hasValidationContextSdsSecretConfig()) {
-      add(names, ctx.getValidationContextSdsSecretConfig(), at + ".validation_context_sds_secret_config");
-    }
-    if (ctx.hasCombinedValidationContext()
-        && ctx.getCombinedValidationContext().hasValidationContextSdsSecretConfig()) {
-      add(names, ctx.getCombinedValidationContext().getValidationContextSdsSecretConfig(),
-          at + ".combined_validation_context.validation_context_sds_secret_config");
-    }
-    return names.stream().distinct().toList();
-  }
-
-  private static void add(List<String> names, SdsSecretConfig sds, String at) throws ResourceException {
-    if (sds.getName().isEmpty()) {
-      throw new ResourceException(at + ".name", "must not be empty");
-    }
-    if (!sds.hasSdsConfig()) {
-      throw new ResourceException(at + ".sds_config", "required (only SDS over ADS is supported)");
-    }
-    ConfigSources.requireAds(sds.getSdsConfig(), at + ".sds_config");
-    names.add(sds.getName());
+    return names;
   }
 }

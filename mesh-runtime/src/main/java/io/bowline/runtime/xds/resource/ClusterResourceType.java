@@ -6,16 +6,28 @@ import io.bowline.api.config.LbPolicy;
 /**
  * CDS: {@code envoy.config.cluster.v3.Cluster}. Supports {@code type} EDS (over ADS), STATIC,
  * LOGICAL_DNS and STRICT_DNS ({@link DnsClusterParser}), the aggregate {@code cluster_type}
- * ({@link ClusterOptionsParser}), plaintext transport sockets only ({@link TransportSocketParser}: a
- * cluster asking for TLS is rejected, never called in plaintext),
+ * ({@link ClusterOptionsParser}), plaintext or TLS transport sockets ({@link TransportSocketParser}: a
+ * TLS context that cannot be satisfied is rejected, never called in plaintext),
  * {@code lb_policy} ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH and MAGLEV with their settings
  * ({@link LbConfigParser}), circuit breakers and outlier detection ({@link ClusterPoliciesParser}).
  */
 public final class ClusterResourceType
     extends ResourceType<io.envoyproxy.envoy.config.cluster.v3.Cluster, Cluster> {
 
+  private final java.util.Set<String> certificateProviderInstances;
+
+  /** A type that accepts no certificate provider instance (TLS only through SDS). */
   public ClusterResourceType() {
+    this(java.util.Set.of());
+  }
+
+  /**
+   * @param certificateProviderInstances the bootstrap's {@code certificate_providers} instance names a TLS
+   *     context may refer to
+   */
+  public ClusterResourceType(java.util.Set<String> certificateProviderInstances) {
     super(TypeUrls.CLUSTER, io.envoyproxy.envoy.config.cluster.v3.Cluster.class, true);
+    this.certificateProviderInstances = java.util.Set.copyOf(certificateProviderInstances);
   }
 
   @Override
@@ -25,8 +37,7 @@ public final class ClusterResourceType
 
   @Override
   public Cluster parse(io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws ResourceException {
-    TransportSocketParser.requirePlaintext(c);
-    var options = ClusterOptionsParser.parse(c);
+    var options = ClusterOptionsParser.parse(c, TransportSocketParser.parse(c, certificateProviderInstances));
     io.bowline.api.config.ClusterPolicies resilience = ClusterPoliciesParser.parse(c);
     if (c.hasClusterType()) {
       // lb_policy (CLUSTER_PROVIDED in Envoy's examples) is not used: calls use the chosen child's balancer

@@ -99,7 +99,23 @@ public final class EndpointResourceType
       default:
         health = Endpoint.HealthStatus.UNKNOWN;
     }
-    return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname(), hashKey(e));
+    return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname(), hashKey(e),
+        transportSocketMatch(e));
+  }
+
+  /** The string fields of the {@code envoy.transport_socket_match} metadata filter (Istio: {@code tlsMode}). */
+  private static java.util.Map<String, String> transportSocketMatch(io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint e) {
+    var m = e.getMetadata().getFilterMetadataMap().get("envoy.transport_socket_match");
+    if (m == null) {
+      return java.util.Map.of();
+    }
+    java.util.Map<String, String> fields = new java.util.HashMap<>();
+    m.getFieldsMap().forEach((k, v) -> {
+      if (v.hasStringValue()) {
+        fields.put(k, v.getStringValue());
+      }
+    });
+    return fields;
   }
 
   /** Envoy's {@code envoy.lb} metadata {@code hash_key}; a value that is not a string counts as absent, as in Envoy. */

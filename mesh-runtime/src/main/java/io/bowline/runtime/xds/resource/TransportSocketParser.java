@@ -1,14 +1,21 @@
 package io.bowline.runtime.xds.resource;
 
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.bowline.api.config.TransportSocketMatch;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * Refuses a cluster whose connections would need a transport socket the runtime does not speak yet
- * ({@code Cluster.transport_socket}, {@code transport_socket_matches[].transport_socket}): only
- * plaintext ({@code envoy.transport_sockets.raw_buffer}, or none) is accepted. A cluster asking for
- * {@code envoy.transport_sockets.tls} (an {@code UpstreamTlsContext}, as istiod writes for
- * ISTIO_MUTUAL) is NACKed rather than called in plaintext: the mesh never fails open.
+ * The transport sockets of a cluster: {@code Cluster.transport_socket} may be plaintext
+ * ({@code envoy.transport_sockets.raw_buffer}, or none) or {@code envoy.transport_sockets.tls} with an
+ * {@code UpstreamTlsContext} ({@link UpstreamTlsParser}; istiod's ISTIO_MUTUAL); any other socket is
+ * NACKed rather than called in plaintext: the mesh never fails open. {@code transport_socket_matches} entries
+ * are read the same way (Istio auto-mTLS: {@code tlsMode: istio} → TLS, the catch-all → plaintext).
  *
  * <p>Envoy picks the socket per endpoint: the first {@code transport_socket_matches} entry whose
  * {@code match} is a subset of the endpoint's {@code envoy.transport_socket_match} metadata (Istio
@@ -27,20 +34,64 @@ final class TransportSocketParser {
 
   private TransportSocketParser() {}
 
-  /** @throws ResourceException naming the field when a socket that some endpoint could use is not plaintext */
-  static void requirePlaintext(Cluster c) throws ResourceException {
+  /**
+   * The cluster's sockets.
+   *
+   * @param tls the {@code transport_socket}'s TLS context, or {@code null} for plaintext (also when a catch-all
+   *     match makes it unreachable)
+   * @param matches the {@code transport_socket_matches} entries some endpoint could select
+   */
+  record Sockets(UpstreamTls tls, List<TransportSocketMatch> matches) {
+    static final Sockets PLAINTEXT = new Sockets(null, List.of());
+  }
+
+  /**
+   * The cluster's transport sockets.
+   *
+   * @param instances the bootstrap's certificate provider instance names
+   * @throws ResourceException naming the field when a socket that some endpoint could use is neither
+   *     plaintext nor a TLS context that can be satisfied
+   */
+  static Sockets parse(Cluster c, Set<String> instances) throws ResourceException {
     boolean catchAll = false;
+    List<TransportSocketMatch> matches = new ArrayList<>();
     for (int i = 0; i < c.getTransportSocketMatchesCount() && !catchAll; i++) {
       Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
-      if (m.hasTransportSocket()) {
-        requirePlaintext(m.getTransportSocket(), "transport_socket_matches[" + i + "].transport_socket",
-            m.getName().isEmpty() ? "" : " (match '" + m.getName() + "')");
+      String at = "transport_socket_matches[" + i + "]";
+      Map<String, String> match = new HashMap<>();
+      for (var f : m.getMatch().getFieldsMap().entrySet()) {
+        if (!f.getValue().hasStringValue()) {
+          throw new ResourceException(at + ".match." + f.getKey(), "only string values are supported");
+        }
+        match.put(f.getKey(), f.getValue().getStringValue());
       }
-      catchAll = m.getMatch().getFieldsCount() == 0;
+      UpstreamTls tls = m.hasTransportSocket() ? socket(m.getTransportSocket(), at + ".transport_socket",
+          m.getName().isEmpty() ? "" : " (match '" + m.getName() + "')", instances) : null;
+      matches.add(new TransportSocketMatch(m.getName(), match, tls));
+      catchAll = match.isEmpty();
     }
-    if (!catchAll && c.hasTransportSocket()) {
-      requirePlaintext(c.getTransportSocket(), "transport_socket", "");
+    UpstreamTls tls = catchAll || !c.hasTransportSocket() ? null
+        : socket(c.getTransportSocket(), "transport_socket", "", instances);
+    return tls == null && matches.isEmpty() ? Sockets.PLAINTEXT : new Sockets(tls, matches);
+  }
+
+  /** The TLS context of {@code socket}, or {@code null} for plaintext. */
+  private static UpstreamTls socket(TransportSocket socket, String field, String match, Set<String> instances)
+      throws ResourceException {
+    if (isTls(socket)) {
+      if (!socket.hasTypedConfig()) {
+        throw new ResourceException(field + ".typed_config", "an UpstreamTlsContext is required for " + TLS + match);
+      }
+      String at = field + ".typed_config";
+      return UpstreamTlsParser.parse(UpstreamTlsParser.unpack(socket.getTypedConfig(), at), at, instances);
     }
+    requirePlaintext(socket, field, match);
+    return null;
+  }
+
+  private static boolean isTls(TransportSocket socket) {
+    String type = socket.hasTypedConfig() ? socket.getTypedConfig().getTypeUrl() : "";
+    return type.equals(TYPE_PREFIX + TLS_TYPE) || (type.isEmpty() && socket.getName().equals(TLS));
   }
 
   private static void requirePlaintext(TransportSocket socket, String field, String match) throws ResourceException {
@@ -49,9 +100,6 @@ final class TransportSocketParser {
       type = type.substring(TYPE_PREFIX.length());
     }
     String name = socket.getName();
-    if (type.equals(TLS_TYPE) || (type.isEmpty() && name.equals(TLS))) {
-      throw new ResourceException(field, TLS + match + " is not supported yet; refusing to send plaintext");
-    }
     if (type.equals(RAW_BUFFER_TYPE) || (type.isEmpty() && name.equals(RAW_BUFFER))) {
       return;
     }

@@ -88,26 +88,26 @@ class ClusterKindsParserTest {
         .hasMessageContaining("cluster_type.typed_config.clusters[1]");
   }
 
-  /** The secret names are read for when the runtime speaks TLS; until then the cluster itself is refused. */
+  /** SDS secrets of the TLS context come over ADS; the cluster subscribes to both. */
   @Test
   void sdsSecretsOfTheTlsContextMustComeOverAds() throws Exception {
     var base = io.envoyproxy.envoy.config.cluster.v3.Cluster.newBuilder().setName("t")
         .setType(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.EDS)
         .setEdsClusterConfig(io.envoyproxy.envoy.config.cluster.v3.Cluster.EdsClusterConfig.newBuilder().setEdsConfig(ADS));
     var ok = base.clone().setTransportSocket(tls(SdsSecretConfig.newBuilder().setName("cert").setSdsConfig(ADS))).build();
-    assertThat(ClusterOptionsParser.parse(ok).sdsSecretNames()).containsExactly("cert");
+    assertThat(type.parse(ok).optionsOrNone().sdsSecretNames()).containsExactly("cert", "ROOTCA");
     var grpc = ConfigSource.newBuilder().setApiConfigSource(ApiConfigSource.newBuilder()
         .setApiType(ApiConfigSource.ApiType.GRPC)).build();
     var viaGrpc = base.clone().setTransportSocket(tls(SdsSecretConfig.newBuilder().setName("cert").setSdsConfig(grpc))).build();
-    assertThatThrownBy(() -> ClusterOptionsParser.parse(viaGrpc))
+    assertThatThrownBy(() -> type.parse(viaGrpc))
         .hasMessageContaining("transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs[0].sds_config");
-    assertThatThrownBy(() -> type.parse(ok)).hasMessage(
-        "transport_socket: envoy.transport_sockets.tls is not supported yet; refusing to send plaintext");
   }
 
   private static TransportSocket tls(SdsSecretConfig.Builder sds) {
     return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(
         UpstreamTlsContext.newBuilder().setCommonTlsContext(CommonTlsContext.newBuilder()
-            .addTlsCertificateSdsSecretConfigs(sds)).build())).build();
+            .addTlsCertificateSdsSecretConfigs(sds)
+            .setValidationContextSdsSecretConfig(SdsSecretConfig.newBuilder().setName("ROOTCA").setSdsConfig(ADS)))
+            .build())).build();
   }
 }

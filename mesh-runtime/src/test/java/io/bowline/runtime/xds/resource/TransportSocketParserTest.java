@@ -14,9 +14,9 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import org.junit.jupiter.api.Test;
 
 /**
- * Plaintext only, never fail open: every transport socket some endpoint could be given must be
- * {@code raw_buffer}; TLS (istiod's ISTIO_MUTUAL, Istio's auto-mTLS {@code tlsMode: istio} match) is
- * refused naming the field.
+ * Never fail open: the cluster's {@code transport_socket} is plaintext or a TLS context that can be satisfied
+ * (else refused naming the field); every {@code transport_socket_matches} entry some endpoint could be given
+ * must be {@code raw_buffer} (Istio's auto-mTLS {@code tlsMode: istio} match is refused naming the field).
  */
 class TransportSocketParserTest {
   private final ClusterResourceType type = new ClusterResourceType();
@@ -44,13 +44,15 @@ class TransportSocketParserTest {
   }
 
   @Test
-  void aTlsTransportSocketIsRefusedNamingTheField() {
+  void aTlsContextThatTrustsNoCaOrHasNoContextIsRefusedNamingTheField() {
     assertThatThrownBy(() -> type.parse(cluster().setTransportSocket(TLS).build()))
         .isInstanceOf(ResourceException.class)
-        .hasMessage("transport_socket: envoy.transport_sockets.tls is not supported yet; refusing to send plaintext");
+        .hasMessage("transport_socket.typed_config.common_tls_context.validation_context: no trusted CA "
+            + "(ca_certificate_provider_instance or an SDS validation context) is set: the server could not be "
+            + "verified; refusing to connect");
     TransportSocket byNameOnly = TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").build();
     assertThatThrownBy(() -> type.parse(cluster().setTransportSocket(byNameOnly).build()))
-        .hasMessageContaining("transport_socket: envoy.transport_sockets.tls is not supported yet");
+        .hasMessage("transport_socket.typed_config: an UpstreamTlsContext is required for envoy.transport_sockets.tls");
   }
 
   @Test
@@ -70,11 +72,12 @@ class TransportSocketParserTest {
   }
 
   @Test
-  void aTlsMatchSomeEndpointCouldSelectIsRefusedEvenWithAPlaintextDefault() {
+  void aTlsMatchSomeEndpointCouldSelectIsReadLikeTheClustersSocketAndRefusedWhenUnsatisfiable() {
     Cluster istioAutoMtls = cluster().addTransportSocketMatches(tlsModeIstio()).addTransportSocketMatches(catchAll(RAW)).build();
     assertThatThrownBy(() -> type.parse(istioAutoMtls))
-        .hasMessage("transport_socket_matches[0].transport_socket: envoy.transport_sockets.tls (match 'tlsMode-istio') "
-            + "is not supported yet; refusing to send plaintext");
+        .hasMessage("transport_socket_matches[0].transport_socket.typed_config.common_tls_context.validation_context: "
+            + "no trusted CA (ca_certificate_provider_instance or an SDS validation context) is set: the server "
+            + "could not be verified; refusing to connect");
   }
 
   @Test
@@ -84,7 +87,7 @@ class TransportSocketParserTest {
             .setMatch(Struct.newBuilder().putFields("tlsMode", Value.newBuilder().setStringValue("disabled").build()))
             .setTransportSocket(RAW))
         .setTransportSocket(TLS).build();
-    assertThatThrownBy(() -> type.parse(plainMatchTlsDefault)).hasMessageStartingWith("transport_socket: ");
+    assertThatThrownBy(() -> type.parse(plainMatchTlsDefault)).hasMessageStartingWith("transport_socket.typed_config");
   }
 
   @Test

@@ -1,0 +1,218 @@
+package io.bowline.runtime.tls;
+
+import io.bowline.api.config.StringMatcher;
+import io.bowline.api.config.UpstreamTls;
+import io.bowline.tls.RotatingKeyManager;
+import io.bowline.tls.SpiffeId;
+import io.bowline.tls.SpiffePeerPolicy;
+import io.bowline.tls.SpiffeTrustManager;
+import io.bowline.tls.WorkloadCertificate;
+import io.bowline.tls.X509Svid;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * One cluster's compiled {@code UpstreamTlsContext}: the {@link SSLContext} its connections handshake with, whose
+ * key manager presents the workload certificate and whose trust manager verifies the server as a SPIFFE peer
+ * (chain to the current trust bundle, X.509-SVID rules, trust domain, the context's URI SAN matchers), both
+ * following rotation; plus the SNI and ALPN to send. Clusters with equal contexts share one handle, so a
+ * transport may key its pooled connections by handle identity. Transports read it from
+ * {@code UpstreamTransport.Attempt.tls()} and must not send anything before {@link #ready()} is true (the router
+ * answers 503 {@code UF} with {@link #notReadyReason()} instead).
+ *
+ * <p>The trusted trust domains are those the SAN matchers name ({@code exact} or {@code prefix}
+ * {@code spiffe://<td>/...}), the workload certificate's own and the roots' own SPIFFE IDs; with none of them
+ * known the handle stays not ready. Thread-safe; {@link #toString()} names sources, never key material.
+ */
+public final class UpstreamTlsHandle {
+  private final UpstreamTls config;
+  private final RotatingKeyManager keyManager = new RotatingKeyManager();
+  private PrivateKey key; // guarded by this
+  private List<X509Certificate> chain; // guarded by this
+  private List<X509Certificate> roots; // guarded by this
+  private volatile SpiffeTrustManager trustManager;
+  private volatile SSLContext sslContext;
+  private volatile SSLSocketFactory socketFactory;
+  private volatile String notReady;
+
+  UpstreamTlsHandle(UpstreamTls config) {
+    this.config = config;
+    this.notReady = "no trust bundle yet from " + config.roots();
+  }
+
+  /** The context this handle compiles. */
+  public UpstreamTls config() {
+    return config;
+  }
+
+  /** Whether the certificate and trust bundle are here: a handshake can be attempted. */
+  public boolean ready() {
+    return notReady == null;
+  }
+
+  /** Why the handle is not ready (names the source that has not delivered), or {@code null} when ready. */
+  public String notReadyReason() {
+    return notReady;
+  }
+
+  /**
+   * The context for client handshakes (TLS 1.2 and 1.3).
+   *
+   * @throws IllegalStateException when not {@link #ready()}
+   */
+  public SSLContext sslContext() {
+    SSLContext c = sslContext;
+    if (c == null || !ready()) {
+      throw new IllegalStateException("TLS for " + config.roots() + " is not ready: " + notReady);
+    }
+    return c;
+  }
+
+  /**
+   * A socket factory of {@link #sslContext()} whose client sockets send {@link #sni()} when it is set.
+   *
+   * @throws IllegalStateException when not {@link #ready()}
+   */
+  public SSLSocketFactory socketFactory() {
+    sslContext();
+    return socketFactory;
+  }
+
+  /** Presents the workload certificate (none when the context has no {@code tls_certificate}). */
+  public X509ExtendedKeyManager keyManager() {
+    return keyManager;
+  }
+
+  /**
+   * Verifies the server as a SPIFFE peer; host names are not checked (the SPIFFE ID is the identity).
+   *
+   * @throws IllegalStateException when not {@link #ready()}
+   */
+  public X509ExtendedTrustManager trustManager() {
+    sslContext();
+    return trustManager;
+  }
+
+  /**
+   * The TLS server name to send: {@code sni} when it is a host name, else {@code ""} (none; Istio's
+   * {@code outbound_.port_.subset_.host} has underscores, which JDK servers refuse).
+   */
+  public String sni() {
+    return SniSocketFactory.isHostName(config.sni()) ? config.sni() : "";
+  }
+
+  /** {@code alpn_protocols}, possibly empty. */
+  public List<String> alpn() {
+    return config.alpn();
+  }
+
+  /** The workload certificate arrived or rotated. */
+  synchronized void identity(PrivateKey key, List<X509Certificate> chain) {
+    this.key = key;
+    this.chain = List.copyOf(chain);
+    refresh();
+  }
+
+  /** The trust bundle arrived or rotated. */
+  synchronized void roots(List<X509Certificate> roots) {
+    this.roots = List.copyOf(roots);
+    refresh();
+  }
+
+  /** A source cannot deliver (e.g. an SDS secret of the wrong kind); the handle stays as it is otherwise. */
+  synchronized void unusable(String reason) {
+    notReady = reason;
+  }
+
+  private void refresh() {
+    if (roots == null || roots.isEmpty()) {
+      notReady = "no trust bundle yet from " + config.roots();
+      return;
+    }
+    if (config.certificate() != null && chain == null) {
+      notReady = "no workload certificate yet from " + config.certificate();
+      return;
+    }
+    if (trustManager == null) {
+      Set<String> domains = trustDomains();
+      if (domains.isEmpty()) {
+        notReady = "cannot tell which trust domain to trust: no SAN matcher names one and neither the workload "
+            + "certificate nor the roots carry a SPIFFE ID";
+        return;
+      }
+      SpiffeTrustManager tm = new SpiffeTrustManager(new SpiffePeerPolicy(domains, config.subjectAltNames()));
+      tm.updateTrustBundle(roots);
+      try {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
+        sslContext = context;
+        socketFactory = new SniSocketFactory(context.getSocketFactory(), config.sni());
+      } catch (GeneralSecurityException e) {
+        notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
+        return;
+      }
+      trustManager = tm;
+    } else {
+      trustManager.updateTrustBundle(roots);
+    }
+    if (chain != null) {
+      keyManager.update(new WorkloadCertificate(key, chain, roots));
+    }
+    notReady = null;
+  }
+
+  private Set<String> trustDomains() {
+    Set<String> domains = new LinkedHashSet<>();
+    for (StringMatcher m : config.subjectAltNames()) {
+      if ((m.kind() == StringMatcher.Kind.EXACT || m.kind() == StringMatcher.Kind.PREFIX) && !m.ignoreCase()
+          && m.value().startsWith(SpiffeId.PREFIX)) {
+        String rest = m.value().substring(SpiffeId.PREFIX.length());
+        int slash = rest.indexOf('/');
+        addIfValid(domains, slash < 0 ? (m.kind() == StringMatcher.Kind.EXACT ? rest : "") : rest.substring(0, slash));
+      }
+    }
+    if (chain != null) {
+      try {
+        domains.add(X509Svid.leafId(chain.get(0)).trustDomain());
+      } catch (CertificateException e) {
+        // the workload certificate is not an SVID: it names no trust domain
+      }
+    }
+    for (X509Certificate root : roots) {
+      try {
+        for (String uri : X509Svid.uriSans(root)) {
+          domains.add(SpiffeId.parse(uri).trustDomain());
+        }
+      } catch (CertificateException | IllegalArgumentException e) {
+        // a root without a SPIFFE ID names no trust domain
+      }
+    }
+    return domains;
+  }
+
+  private static void addIfValid(Set<String> domains, String domain) {
+    try {
+      SpiffeId.checkTrustDomain(domain);
+      domains.add(domain);
+    } catch (IllegalArgumentException e) {
+      // not a trust domain: the matcher still applies, it just names none
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "UpstreamTlsHandle{certificate=" + config.certificate() + ", roots=" + config.roots() + ", sans="
+        + config.subjectAltNames().size() + ", sni=" + config.sni() + ", " + (ready() ? "ready" : notReady) + "}";
+  }
+}
