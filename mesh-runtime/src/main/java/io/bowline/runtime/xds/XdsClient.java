@@ -208,6 +208,34 @@ public final class XdsClient implements AutoCloseable {
     return executor.submit(task).get();
   }
 
+  /**
+   * Every resource the client requested or holds, with the resource as the server sent it (the accepted one,
+   * and the rejected one of a NACKED name), for config dumps. Safe from any thread.
+   */
+  public List<ResourceDump> dump() {
+    try {
+      return onExecutor(() -> {
+        List<ResourceDump> out = new ArrayList<>();
+        for (TypeState s : states.values()) {
+          out.addAll(s.dump());
+        }
+        return List.copyOf(out);
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } catch (RejectedExecutionException e) {
+      return List.of();
+    }
+  }
+
+  /** The node this client sends (identity, metadata, locality). */
+  public Node node() {
+    return config.node();
+  }
+
   /** The server the current (or next) stream talks to. */
   public ServerInfo currentServer() {
     try {
@@ -416,6 +444,7 @@ public final class XdsClient implements AutoCloseable {
         return;
       }
       s.put(name, value);
+      s.keepRaw(name, d.acceptedRaw.get(name), null);
       String v = versions.getOrDefault(name, version);
       s.resourceVersions.put(name, v);
       s.record(name, c.isDelta() ? v : version, ClientStatus.State.ACKED, null);
@@ -423,6 +452,7 @@ public final class XdsClient implements AutoCloseable {
     });
     d.rejected.forEach((name, error) -> {
       ClientStatus.Resource prev = s.records.get(name);
+      s.keepRaw(name, null, d.rejectedRaw.get(name));
       s.record(name, prev == null ? "" : prev.version(), ClientStatus.State.NACKED, error);
       cancelTimer(s, name);
     });
