@@ -72,9 +72,13 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private boolean closed;
   private volatile boolean closedFlag; // read by the initial-fetch timer's callback
 
-  /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
+  /**
+   * @throws IllegalArgumentException if the bootstrap or the meter registry is invalid
+   * @throws java.io.UncheckedIOException if the admin endpoint's port cannot be bound
+   */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
+    AdminHandlers adminHandlers = null;
     try {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
@@ -82,14 +86,16 @@ final class MeshClientImpl implements RuntimeMeshClient {
       router.builtIns(r -> new BuiltInFilters(r, mirroring));
       MeterRegistry registry = registry(settings.meterRegistry());
       this.meterRegistry = registry;
+      AdminSettings a = settings.admin();
+      // before any meter of this client is registered: a Prometheus registry it adds to a composite sees them all
+      adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
       mirroring.bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
       this.feed = settings.staticConfig() != null
           ? new StaticFeed(settings.staticConfig())
           : new XdsFeed(setup.xds(), registry);
       this.unwatch = feed.watch(this::onResources);
-      AdminSettings a = settings.admin();
-      this.admin = a.http() == null && a.csds() == null ? null : startAdmin(a);
+      this.admin = adminHandlers == null ? null : startAdmin(adminHandlers, a);
       Duration wait = settings.initialFetchTimeout();
       if (!wait.isZero()) {
         ready.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
@@ -101,14 +107,17 @@ final class MeshClientImpl implements RuntimeMeshClient {
         });
       }
     } catch (RuntimeException | Error e) {
+      if (adminHandlers != null) {
+        adminHandlers.close();
+      }
       runtime.close();
       throw e;
     }
   }
 
-  private AdminServer startAdmin(AdminSettings a) {
+  private AdminServer startAdmin(AdminHandlers handlers, AdminSettings a) {
     try {
-      AdminServer server = new AdminServer(adminHandlers(), a.http(), a.csds());
+      AdminServer server = new AdminServer(handlers, a.http(), a.csds());
       if (server.address() != null) {
         log.info("admin endpoint (mesh page, /config_dump, /clusters, /stats) at http://{}:{}/",
             server.address().getHostString(), server.address().getPort());
