@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import io.bowline.api.ClientStatus;
 import io.bowline.runtime.xds.ResourceDump;
+import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.envoy.admin.v3.BootstrapConfigDump;
 import io.envoyproxy.envoy.admin.v3.ClientResourceStatus;
 import io.envoyproxy.envoy.admin.v3.ClustersConfigDump;
@@ -20,6 +21,7 @@ import io.envoyproxy.envoy.service.discovery.v3.Resource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Builds Envoy's admin {@code /config_dump} ({@code envoy.admin.v3.ConfigDump}) from what the xDS client holds:
@@ -30,12 +32,11 @@ import java.util.Map;
  * attempted, the error). Secrets and every other field marked sensitive are redacted ({@link DumpPrinter}).
  */
 final class ConfigDumps {
-  static final String LISTENER = "type.googleapis.com/envoy.config.listener.v3.Listener";
-  static final String ROUTE = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-  static final String CLUSTER = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
-  static final String ENDPOINT = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
-  static final String SECRET = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
-  private static final String WRAPPER = "type.googleapis.com/envoy.service.discovery.v3.Resource";
+  private static final String LISTENER = TypeUrls.LISTENER;
+  private static final String ROUTE = TypeUrls.ROUTE_CONFIGURATION;
+  private static final String CLUSTER = TypeUrls.CLUSTER;
+  private static final String ENDPOINT = TypeUrls.CLUSTER_LOAD_ASSIGNMENT;
+  private static final String SECRET = TypeUrls.SECRET;
 
   private ConfigDumps() {}
 
@@ -65,14 +66,10 @@ final class ConfigDumps {
       Timestamp updated = r.lastUpdated() == null ? null : timestamp(r.lastUpdated());
       switch (r.typeUrl()) {
         case LISTENER -> {
-          var l = io.envoyproxy.envoy.admin.v3.ListenersConfigDump.DynamicListener.newBuilder()
-              .setName(r.name()).setClientStatus(status);
+          var l = ListenersConfigDump.DynamicListener.newBuilder().setName(r.name()).setClientStatus(status);
           if (accepted != null) {
-            var state = ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version())
-                .setListener(accepted);
-            if (updated != null) {
-              state.setLastUpdated(updated);
-            }
+            var state = ListenersConfigDump.DynamicListenerState.newBuilder().setVersionInfo(r.version());
+            fill(accepted, state::setListener, updated, state::setLastUpdated, null, null);
             l.setActiveState(state);
           }
           if (error != null) {
@@ -82,56 +79,24 @@ final class ConfigDumps {
         }
         case ROUTE -> {
           var c = RoutesConfigDump.DynamicRouteConfig.newBuilder().setVersionInfo(r.version()).setClientStatus(status);
-          if (accepted != null) {
-            c.setRouteConfig(accepted);
-          }
-          if (updated != null) {
-            c.setLastUpdated(updated);
-          }
-          if (error != null) {
-            c.setErrorState(error);
-          }
+          fill(accepted, c::setRouteConfig, updated, c::setLastUpdated, error, c::setErrorState);
           routes.addDynamicRouteConfigs(c);
         }
         case CLUSTER -> {
           var c = ClustersConfigDump.DynamicCluster.newBuilder().setVersionInfo(r.version()).setClientStatus(status);
-          if (accepted != null) {
-            c.setCluster(accepted);
-          }
-          if (updated != null) {
-            c.setLastUpdated(updated);
-          }
-          if (error != null) {
-            c.setErrorState(error);
-          }
+          fill(accepted, c::setCluster, updated, c::setLastUpdated, error, c::setErrorState);
           clusters.addDynamicActiveClusters(c);
         }
         case ENDPOINT -> {
           var c = EndpointsConfigDump.DynamicEndpointConfig.newBuilder().setVersionInfo(r.version())
               .setClientStatus(status);
-          if (accepted != null) {
-            c.setEndpointConfig(accepted);
-          }
-          if (updated != null) {
-            c.setLastUpdated(updated);
-          }
-          if (error != null) {
-            c.setErrorState(error);
-          }
+          fill(accepted, c::setEndpointConfig, updated, c::setLastUpdated, error, c::setErrorState);
           endpoints.addDynamicEndpointConfigs(c);
         }
         case SECRET -> {
           var c = SecretsConfigDump.DynamicSecret.newBuilder().setName(r.name()).setVersionInfo(r.version())
               .setClientStatus(status);
-          if (accepted != null) {
-            c.setSecret(accepted);
-          }
-          if (updated != null) {
-            c.setLastUpdated(updated);
-          }
-          if (error != null) {
-            c.setErrorState(error);
-          }
+          fill(accepted, c::setSecret, updated, c::setLastUpdated, error, c::setErrorState);
           secrets.addDynamicActiveSecrets(c);
         }
         default -> {
@@ -149,6 +114,20 @@ final class ConfigDumps {
         .addConfigs(pack(printer, routes.build()))
         .addConfigs(pack(printer, secrets.build()))
         .build();
+  }
+
+  /** Sets each of the resource, its update time and its error state that is present (not null). */
+  private static void fill(Any resource, Consumer<Any> setResource, Timestamp updated, Consumer<Timestamp> setUpdated,
+      UpdateFailureState error, Consumer<UpdateFailureState> setError) {
+    if (resource != null) {
+      setResource.accept(resource);
+    }
+    if (updated != null) {
+      setUpdated.accept(updated);
+    }
+    if (error != null) {
+      setError.accept(error);
+    }
   }
 
   /** The CSDS / admin {@code ClientResourceStatus} of a state. */
@@ -179,7 +158,7 @@ final class ConfigDumps {
 
   /** A delta or SotW {@code Resource} wrapper's inner resource; other {@code Any}s as they are. */
   static Any unwrap(Any any) {
-    if (!any.getTypeUrl().equals(WRAPPER)) {
+    if (!any.getTypeUrl().equals(TypeUrls.RESOURCE_WRAPPER)) {
       return any;
     }
     try {

@@ -171,25 +171,33 @@ public final class XdsClient implements AutoCloseable {
 
   /** The client's status in CSDS shape. Safe from any thread. */
   public ClientStatus status() {
-    try {
-      return onExecutor(() -> {
-        Map<String, String> versions = new LinkedHashMap<>();
-        List<ClientStatus.Resource> resources = new ArrayList<>();
-        for (TypeState s : states.values()) {
-          if (s.responded) {
-            versions.put(s.type.typeUrl(), s.version);
-          }
-          resources.addAll(s.records.values());
+    return read(() -> {
+      Map<String, String> versions = new LinkedHashMap<>();
+      List<ClientStatus.Resource> resources = new ArrayList<>();
+      for (TypeState s : states.values()) {
+        if (s.responded) {
+          versions.put(s.type.typeUrl(), s.version);
         }
-        return new ClientStatus(call != null && call.responded(), versions, resources);
-      });
+        resources.addAll(s.records.values());
+      }
+      return new ClientStatus(call != null && call.responded(), versions, resources);
+    }, new ClientStatus(false, Map.of(), List.of()));
+  }
+
+  /**
+   * {@link #onExecutor} for readers of the protocol state: waits for {@code task}; once the client is closed,
+   * {@code whenClosed}.
+   */
+  private <T> T read(Callable<T> task, T whenClosed) {
+    try {
+      return onExecutor(task);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (RejectedExecutionException e) {
-      return new ClientStatus(false, Map.of(), List.of());
+      return whenClosed;
     }
   }
 
@@ -213,22 +221,13 @@ public final class XdsClient implements AutoCloseable {
    * and the rejected one of a NACKED name), for config dumps. Safe from any thread.
    */
   public List<ResourceDump> dump() {
-    try {
-      return onExecutor(() -> {
-        List<ResourceDump> out = new ArrayList<>();
-        for (TypeState s : states.values()) {
-          out.addAll(s.dump());
-        }
-        return List.copyOf(out);
-      });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    } catch (RejectedExecutionException e) {
-      return List.of();
-    }
+    return read(() -> {
+      List<ResourceDump> out = new ArrayList<>();
+      for (TypeState s : states.values()) {
+        out.addAll(s.dump());
+      }
+      return List.copyOf(out);
+    }, List.of());
   }
 
   /** The node this client sends (identity, metadata, locality). */
