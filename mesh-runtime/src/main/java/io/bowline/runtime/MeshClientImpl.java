@@ -122,6 +122,9 @@ final class MeshClientImpl implements RuntimeMeshClient {
         log.info("admin endpoint (mesh page, /config_dump, /clusters, /stats) at http://{}:{}/",
             server.address().getHostString(), server.address().getPort());
       }
+      if (server.csdsAddress() != null) {
+        log.info("CSDS (envoy.service.status.v3.ClientStatusDiscoveryService) at {}", server.csdsAddress());
+      }
       return server;
     } catch (RuntimeException e) {
       unwatch.run();
