@@ -230,11 +230,6 @@ public final class XdsClient implements AutoCloseable {
     }, List.of());
   }
 
-  /** The node this client sends (identity, metadata, locality). */
-  public Node node() {
-    return config.node();
-  }
-
   /** The server the current (or next) stream talks to. */
   public ServerInfo currentServer() {
     try {
