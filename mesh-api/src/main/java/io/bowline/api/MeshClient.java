@@ -3,6 +3,8 @@ package io.bowline.api;
 import io.bowline.api.config.LocalityEndpoints;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.spi.MeshRuntimeProvider;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -83,7 +86,16 @@ public interface MeshClient extends AutoCloseable {
    */
   Workload workload();
 
-  /** Stops the xDS subscription and releases connections. Idempotent. */
+  /**
+   * Where this client's admin endpoint listens ({@link Builder#adminPort(int)}), with the port actually bound.
+   *
+   * @return the address, or empty when the client serves no admin endpoint
+   */
+  default Optional<InetSocketAddress> adminAddress() {
+    return Optional.empty();
+  }
+
+  /** Stops the xDS subscription and releases connections (and the admin endpoint). Idempotent. */
   @Override
   void close();
 
@@ -114,8 +126,54 @@ public interface MeshClient extends AutoCloseable {
     private final Set<String> serverFeatures = new LinkedHashSet<>();
     private LocalityEndpoints.Locality locality;
     private final List<HttpFilter> filters = new ArrayList<>();
+    private InetSocketAddress adminHttp;
+    private InetSocketAddress adminCsds;
 
     Builder() {}
+
+    /**
+     * Serves Envoy's admin interface on loopback: {@code /config_dump}, {@code /clusters}, {@code /stats},
+     * {@code /stats/prometheus}, {@code /ready}, {@code /healthz} and the mesh page at {@code /}. Off by default.
+     *
+     * @param port the TCP port; 0 picks a free one ({@link MeshClient#adminAddress()} tells which)
+     * @return this builder
+     * @throws IllegalArgumentException if the port is outside 0..65535
+     */
+    public Builder adminPort(int port) {
+      return adminAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), checkPort(port, "adminPort")));
+    }
+
+    /**
+     * Serves the admin interface ({@link #adminPort(int)}) on another address than loopback. Like Envoy's admin
+     * it shows the whole configuration: bind it where only operators can reach it.
+     *
+     * @param address the address and port (port 0 picks a free one)
+     * @return this builder
+     */
+    public Builder adminAddress(InetSocketAddress address) {
+      this.adminHttp = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /**
+     * Also serves CSDS ({@code envoy.service.status.v3.ClientStatusDiscoveryService}, plaintext gRPC) on loopback,
+     * for tools that speak it. A separate port: the admin endpoint is HTTP/1.1, gRPC needs HTTP/2. Off by default.
+     *
+     * @param port the TCP port; 0 picks a free one
+     * @return this builder
+     * @throws IllegalArgumentException if the port is outside 0..65535
+     */
+    public Builder csdsPort(int port) {
+      this.adminCsds = new InetSocketAddress(InetAddress.getLoopbackAddress(), checkPort(port, "csdsPort"));
+      return this;
+    }
+
+    private static int checkPort(int port, String what) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException(what + " must be within 0..65535, got " + port);
+      }
+      return port;
+    }
 
     /**
      * Adds an HTTP filter to every routed call's chain, after those added before it. The chain
@@ -364,7 +422,8 @@ public interface MeshClient extends AutoCloseable {
           deltaXds,
           staticConfig,
           new XdsOverrides(xdsServers, serverFeatures, locality),
-          filters);
+          filters,
+          new AdminSettings(adminHttp, adminCsds));
     }
 
     private static boolean bootstrapInEnvironment() {

@@ -26,6 +26,7 @@ import java.util.List;
  * @param xdsOverrides several servers, server features and locality set on the builder; never
  *     {@code null} ({@link XdsOverrides#NONE})
  * @param filters the HTTP filters registered on the builder, in order; never {@code null}
+ * @param admin the admin endpoint's addresses; never {@code null} ({@link AdminSettings#NONE})
  */
 public record MeshSettings(
     Workload workload,
@@ -39,7 +40,8 @@ public record MeshSettings(
     Boolean deltaXds,
     Path staticConfig,
     XdsOverrides xdsOverrides,
-    List<HttpFilter> filters) {
+    List<HttpFilter> filters,
+    AdminSettings admin) {
 
   /**
    * Checks the components.
@@ -62,12 +64,40 @@ public record MeshSettings(
    * @param xdsOverrides several servers, server features and locality set on the builder; never {@code null}
    *     ({@link XdsOverrides#NONE})
    * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
+   * @param admin the admin endpoint's addresses; {@code null} for none
    */
   public MeshSettings {
     if (xdsOverrides == null) {
       xdsOverrides = XdsOverrides.NONE;
     }
     filters = filters == null ? List.of() : List.copyOf(filters);
+    if (admin == null) {
+      admin = AdminSettings.NONE;
+    }
+  }
+
+  /**
+   * Settings without an admin endpoint.
+   *
+   * @param workload who the client speaks for
+   * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
+   * @param clusterDomain Kubernetes cluster domain, e.g. {@code cluster.local}
+   * @param initialFetchTimeout how long a call waits for the first configuration; zero waits forever
+   * @param bootstrapFile a gRPC xDS bootstrap JSON file, or {@code null}
+   * @param bootstrapJson gRPC xDS bootstrap JSON text, or {@code null}
+   * @param workloadExplicit whether {@link MeshClient.Builder#workload} was called
+   * @param meterRegistry a {@code io.micrometer.core.instrument.MeterRegistry}, or {@code null}
+   * @param deltaXds {@code true} for incremental ADS, {@code false} for state of the world, {@code null} to
+   *     follow the bootstrap
+   * @param staticConfig an Envoy configuration file whose {@code static_resources} replace xDS, or {@code null}
+   * @param xdsOverrides several servers, server features and locality set on the builder
+   * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
+   */
+  public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout,
+      Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
+      Path staticConfig, XdsOverrides xdsOverrides, List<HttpFilter> filters) {
+    this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
+        meterRegistry, deltaXds, staticConfig, xdsOverrides, filters, AdminSettings.NONE);
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.bowline.runtime;
 
 import io.bowline.api.ClientStatus;
+import io.bowline.runtime.xds.ResourceDump;
 import io.bowline.runtime.xds.XdsResources;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** Where a mesh client's configuration comes from: an xDS server, or a static file. */
@@ -10,6 +12,9 @@ interface ConfigFeed extends AutoCloseable {
   Runnable watch(Consumer<XdsResources> watcher);
 
   ClientStatus status();
+
+  /** Every resource with what was sent for it, for config dumps. */
+  List<ResourceDump> dump();
 
   /** For messages: the server or file. */
   String describe();

@@ -1,8 +1,12 @@
 package io.bowline.runtime;
 
 import io.bowline.api.ClientStatus;
+import io.bowline.api.AdminSettings;
 import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
+import io.bowline.runtime.admin.AdminHandlers;
+import io.bowline.runtime.admin.AdminServer;
+import io.bowline.runtime.admin.AdminSource;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
 import io.bowline.runtime.filter.mirror.Mirroring;
@@ -11,12 +15,18 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
+import io.bowline.runtime.upstream.Resilience;
+import io.bowline.runtime.xds.NodeFactory;
+import io.bowline.runtime.xds.ResourceDump;
 import io.bowline.runtime.xds.XdsResources;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
@@ -59,18 +69,29 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
+  private final MeterRegistry meterRegistry;
+  /** The admin endpoint, or null when not asked for. */
+  private final AdminServer admin;
   private boolean closed;
   private volatile boolean closedFlag; // read by the initial-fetch timer's callback
 
-  /** @throws IllegalArgumentException if the bootstrap or the meter registry is invalid */
+  /**
+   * @throws IllegalArgumentException if the bootstrap or the meter registry is invalid
+   * @throws java.io.UncheckedIOException if the admin endpoint's port cannot be bound
+   */
   MeshClientImpl(MeshSettings settings) {
     this.settings = settings;
+    AdminHandlers adminHandlers = null;
     try {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
           settings.filters());
       router.builtIns(r -> new BuiltInFilters(r, mirroring));
       MeterRegistry registry = registry(settings.meterRegistry());
+      this.meterRegistry = registry;
+      AdminSettings a = settings.admin();
+      // before any meter of this client is registered: a Prometheus registry it adds to a composite sees them all
+      adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       this.tls = new UpstreamTlsHandles(providers::start);
@@ -79,6 +100,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
           ? new StaticFeed(settings.staticConfig(), providers.names())
           : new XdsFeed(setup.xds(), registry);
       this.unwatch = feed.watch(this::onResources);
+      this.admin = adminHandlers == null ? null : startAdmin(adminHandlers, a);
       Duration wait = settings.initialFetchTimeout();
       if (!wait.isZero()) {
         ready.completeOnTimeout(null, wait.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
@@ -90,8 +112,78 @@ final class MeshClientImpl implements RuntimeMeshClient {
         });
       }
     } catch (RuntimeException | Error e) {
+      if (adminHandlers != null) {
+        adminHandlers.close();
+      }
       runtime.close();
       throw e;
+    }
+  }
+
+  private AdminServer startAdmin(AdminHandlers handlers, AdminSettings a) {
+    try {
+      AdminServer server = new AdminServer(handlers, a.http(), a.csds());
+      if (server.address() != null) {
+        log.info("admin endpoint (mesh page, /config_dump, /clusters, /stats) at http://{}:{}/",
+            server.address().getHostString(), server.address().getPort());
+      }
+      if (server.csdsAddress() != null) {
+        log.info("CSDS (envoy.service.status.v3.ClientStatusDiscoveryService) at {}", server.csdsAddress());
+      }
+      return server;
+    } catch (RuntimeException e) {
+      unwatch.run();
+      feed.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public AdminHandlers adminHandlers() {
+    return new AdminHandlers(new AdminView());
+  }
+
+  @Override
+  public Optional<InetSocketAddress> adminAddress() {
+    return Optional.ofNullable(admin == null ? null : admin.address());
+  }
+
+  /** What the admin handlers read of this client. */
+  private final class AdminView implements AdminSource {
+    @Override
+    public ClientStatus status() {
+      return feed.status();
+    }
+
+    @Override
+    public List<ResourceDump> resources() {
+      return feed.dump();
+    }
+
+    @Override
+    public Node node() {
+      return setup.xds() != null ? setup.xds().node()
+          : NodeFactory.forWorkload(setup.workload(), settings.clusterDomain());
+    }
+
+    @Override
+    public MeshSnapshot snapshot() {
+      return snapshot;
+    }
+
+    @Override
+    public Resilience resilience() {
+      return router.resilience();
+    }
+
+    @Override
+    public MeterRegistry meterRegistry() {
+      return meterRegistry;
+    }
+
+    @Override
+    public boolean ready() {
+      return firstConfig.getCount() == 0 && !closedFlag;
     }
   }
 
@@ -228,6 +320,9 @@ final class MeshClientImpl implements RuntimeMeshClient {
     }
     closed = true;
     closedFlag = true;
+    if (admin != null) {
+      admin.close();
+    }
     ready.complete(null); // calls still held go on (the endpoint channels are closing) and the timer is done
     unwatch.run();
     feed.close();

@@ -1,6 +1,7 @@
 package io.bowline.runtime;
 
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.admin.AdminHandlers;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import java.util.function.Supplier;
 
@@ -26,6 +27,15 @@ public interface RuntimeMeshClient extends MeshClient {
     throw new IllegalArgumentException("expected a MeshClient built by Bowline's runtime (MeshClient.builder().build()), got "
         + (mesh == null ? "null" : mesh.getClass().getName()));
   }
+
+  /**
+   * Envoy's admin interface over this client as plain handlers ({@code /config_dump}, {@code /clusters},
+   * {@code /stats}, the mesh page, CSDS), for a server other than the client's own admin endpoint to serve
+   * (the proxy's admin port, a Spring Actuator endpoint). Close them when done.
+   *
+   * @return new handlers reading this client's live state
+   */
+  AdminHandlers adminHandlers();
 
   /** The exchange pipeline's entry every call of this client goes through (listener, route, cluster, filter chain). */
   OutboundRouter router();

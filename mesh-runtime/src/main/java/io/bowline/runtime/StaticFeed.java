@@ -4,6 +4,7 @@ import io.bowline.api.ClientStatus;
 import io.bowline.runtime.staticconfig.EnvoyConfigLoader;
 import io.bowline.runtime.staticconfig.SocketListeners;
 import io.bowline.runtime.xds.StaticResourcesDecoder;
+import io.bowline.runtime.xds.ResourceDump;
 import io.bowline.runtime.xds.XdsResources;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -129,6 +130,11 @@ final class StaticFeed implements ConfigFeed {
   @Override
   public ClientStatus status() {
     return result.status();
+  }
+
+  @Override
+  public List<ResourceDump> dump() {
+    return result.dump();
   }
 
   @Override

@@ -3,7 +3,9 @@ package io.bowline.runtime;
 import io.bowline.api.ClientStatus;
 import io.bowline.runtime.xds.XdsClientConfig;
 import io.bowline.runtime.xds.XdsClientPool;
+import io.bowline.runtime.xds.ResourceDump;
 import io.bowline.runtime.xds.XdsResources;
+import java.util.List;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.function.Consumer;
 
@@ -25,6 +27,11 @@ final class XdsFeed implements ConfigFeed {
   @Override
   public ClientStatus status() {
     return lease.client().status();
+  }
+
+  @Override
+  public List<ResourceDump> dump() {
+    return lease.client().dump();
   }
 
   @Override

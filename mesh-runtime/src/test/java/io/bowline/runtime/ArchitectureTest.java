@@ -58,12 +58,19 @@ class ArchitectureTest {
       .because("the cluster manager knows hosts, health and load balancing, not exchanges");
 
   @ArchTest
+  static final ArchRule theAdminEndpointOnlyReads = noClasses().that().resideInAPackage(R + ".admin..")
+      .should().dependOnClassesThat().resideInAnyPackage(R + ".pipeline..", R + ".router..", R + ".filter..",
+          R + ".adapter..")
+      .because("the admin interface shows the config plane, the snapshot and the cluster manager; it routes nothing");
+
+  @ArchTest
   static final ArchRule packagesAreFreeOfCycles = slices().matching(R + ".(**)").should().beFreeOfCycles();
 
   @ArchTest
   static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
       .layer("Adapters").definedBy(R + ".adapter..")
       .layer("Client").definedBy(R)
+      .layer("Admin").definedBy(R + ".admin..")
       .layer("Config plane").definedBy(R + ".xds..", R + ".bootstrap..", R + ".staticconfig..", R + ".dns..",
           R + ".status..")
       .layer("Snapshot").definedBy(R + ".snapshot..")
@@ -77,6 +84,8 @@ class ArchitectureTest {
       .layer("Services").definedBy(R + ".lifecycle..", R + ".common..")
       .whereLayer("Adapters").mayNotBeAccessedByAnyLayer()
       .whereLayer("Client").mayOnlyBeAccessedByLayers("Adapters")
+      .whereLayer("Admin").mayOnlyBeAccessedByLayers("Client", "Adapters")
+      .whereLayer("Admin").mayOnlyAccessLayers("Config plane", "Snapshot", "Upstream", "Routing", "Services")
       .whereLayer("Config plane").mayOnlyAccessLayers("Routing", "Services")
       .whereLayer("Snapshot").mayOnlyAccessLayers("Config plane", "Route policies", "Routing", "Upstream", "TLS",
           "Services")

@@ -91,6 +91,11 @@ public final class MeshSnapshot {
     return complete;
   }
 
+  /** Every cluster by name, immutable (admin views; the data path asks by name). */
+  public Map<String, ClusterEntry> clusters() {
+    return clusters;
+  }
+
   /** Number of clusters. */
   public int clusterCount() {
     return clusters.size();

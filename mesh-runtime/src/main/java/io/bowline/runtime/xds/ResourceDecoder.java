@@ -32,6 +32,9 @@ final class ResourceDecoder {
   static final class Decoded {
     final Map<String, Object> accepted = new LinkedHashMap<>();
     final Map<String, String> rejected = new LinkedHashMap<>();
+    /** The resources as sent, by name: accepted ones and rejected ones (for config dumps). */
+    final Map<String, Any> acceptedRaw = new LinkedHashMap<>();
+    final Map<String, Any> rejectedRaw = new LinkedHashMap<>();
     final List<String> errors = new ArrayList<>();
     /** Resources rejected before their name was known: a SotW response with any deletes nothing. */
     int unnamed;
@@ -64,9 +67,13 @@ final class ResourceDecoder {
         return null;
       }
       d.accepted.put(name, unchanged.value());
+      d.acceptedRaw.put(name, any);
       return name;
     }
     String name = decodeFully(type, any, wrapperName, index, d);
+    if (name != null) {
+      (d.accepted.containsKey(name) ? d.acceptedRaw : d.rejectedRaw).putIfAbsent(name, any);
+    }
     if (cache != null && name != null && d.accepted.containsKey(name)) {
       cache.keep(any, name, d.accepted.get(name));
     }

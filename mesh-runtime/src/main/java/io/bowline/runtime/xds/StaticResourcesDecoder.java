@@ -24,8 +24,9 @@ public final class StaticResourcesDecoder {
    *
    * @param resources the accepted listeners and clusters ({@code complete} is true)
    * @param status every resource ACKED or NACKED at {@code version}
+   * @param dump every resource as given, for config dumps
    */
-  public record Result(XdsResources resources, ClientStatus status) {}
+  public record Result(XdsResources resources, ClientStatus status, List<ResourceDump> dump) {}
 
   /** @param version reported as each resource's version, e.g. {@code static} */
   public static Result decode(List<io.envoyproxy.envoy.config.listener.v3.Listener> listeners,
@@ -46,8 +47,10 @@ public final class StaticResourcesDecoder {
     List<ClientStatus.Resource> records = new ArrayList<>(lds.records.values());
     records.addAll(cds.records.values());
     XdsResources resources = new XdsResources(lds.valuesOf(), Map.of(), cds.valuesOf(), Map.of(), true);
+    List<ResourceDump> dump = new ArrayList<>(lds.dump());
+    dump.addAll(cds.dump());
     return new Result(resources, new ClientStatus(true,
-        Map.of(TypeUrls.LISTENER, version, TypeUrls.CLUSTER, version), records));
+        Map.of(TypeUrls.LISTENER, version, TypeUrls.CLUSTER, version), records), List.copyOf(dump));
   }
 
   private static TypeState run(ResourceDecoder decoder, ResourceType<?, ?> type, List<? extends Message> protos,
@@ -59,9 +62,13 @@ public final class StaticResourcesDecoder {
     }
     d.accepted.forEach((name, value) -> {
       s.put(name, value);
+      s.keepRaw(name, d.acceptedRaw.get(name), null);
       s.record(name, version, ClientStatus.State.ACKED, null);
     });
-    d.rejected.forEach((name, error) -> s.record(name, version, ClientStatus.State.NACKED, error));
+    d.rejected.forEach((name, error) -> {
+      s.keepRaw(name, null, d.rejectedRaw.get(name));
+      s.record(name, version, ClientStatus.State.NACKED, error);
+    });
     if (d.unnamed > 0) {
       throw new IllegalArgumentException(String.join("; ", d.errors));
     }

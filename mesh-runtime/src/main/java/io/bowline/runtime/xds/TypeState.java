@@ -1,10 +1,13 @@
 package io.bowline.runtime.xds;
 
+import com.google.protobuf.Any;
 import io.bowline.api.ClientStatus;
 import io.bowline.runtime.xds.resource.ResourceType;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +39,9 @@ final class TypeState {
   /** Per-resource versions (delta {@code Resource.version}; SotW: the response's version_info). */
   final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
+  /** The accepted resources as sent, and the last rejected one of a NACKED name (config dumps). */
+  final Map<String, Any> acceptedRaw = new HashMap<>();
+  final Map<String, Any> rejectedRaw = new HashMap<>();
   final Map<String, ScheduledFuture<?>> doesNotExistTimers = new HashMap<>();
   /** SotW: the decoded resources of the last response, by their bytes. */
   final DecodeCache decoded = new DecodeCache();
@@ -71,6 +77,33 @@ final class TypeState {
 
   void record(String name, String version, ClientStatus.State state, String error) {
     records.put(name, new ClientStatus.Resource(type.typeUrl(), name, version, state, Instant.now(), error));
+    if (state != ClientStatus.State.NACKED) {
+      rejectedRaw.remove(name);
+    }
+    if (state == ClientStatus.State.DOES_NOT_EXIST) {
+      acceptedRaw.remove(name);
+    }
+  }
+
+  /** Keeps what a decoded response carried, for {@link #dump()}; call before {@link #record}. */
+  void keepRaw(String name, Any accepted, Any rejected) {
+    if (accepted != null) {
+      acceptedRaw.put(name, accepted);
+    }
+    if (rejected != null) {
+      rejectedRaw.put(name, rejected);
+    }
+  }
+
+  /** Every recorded resource of the type with what was sent for it. */
+  List<ResourceDump> dump() {
+    List<ResourceDump> out = new ArrayList<>();
+    for (ClientStatus.Resource r : records.values()) {
+      out.add(new ResourceDump(r.typeUrl(), r.name(), r.version(), r.state(), r.lastUpdated(),
+          acceptedRaw.get(r.name()), r.state() == ClientStatus.State.NACKED ? rejectedRaw.get(r.name()) : null,
+          r.error()));
+    }
+    return out;
   }
 
   Map<ClientStatus.State, Integer> countByState() {

@@ -171,25 +171,33 @@ public final class XdsClient implements AutoCloseable {
 
   /** The client's status in CSDS shape. Safe from any thread. */
   public ClientStatus status() {
-    try {
-      return onExecutor(() -> {
-        Map<String, String> versions = new LinkedHashMap<>();
-        List<ClientStatus.Resource> resources = new ArrayList<>();
-        for (TypeState s : states.values()) {
-          if (s.responded) {
-            versions.put(s.type.typeUrl(), s.version);
-          }
-          resources.addAll(s.records.values());
+    return read(() -> {
+      Map<String, String> versions = new LinkedHashMap<>();
+      List<ClientStatus.Resource> resources = new ArrayList<>();
+      for (TypeState s : states.values()) {
+        if (s.responded) {
+          versions.put(s.type.typeUrl(), s.version);
         }
-        return new ClientStatus(call != null && call.responded(), versions, resources);
-      });
+        resources.addAll(s.records.values());
+      }
+      return new ClientStatus(call != null && call.responded(), versions, resources);
+    }, new ClientStatus(false, Map.of(), List.of()));
+  }
+
+  /**
+   * {@link #onExecutor} for readers of the protocol state: waits for {@code task}; once the client is closed,
+   * {@code whenClosed}.
+   */
+  private <T> T read(Callable<T> task, T whenClosed) {
+    try {
+      return onExecutor(task);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     } catch (RejectedExecutionException e) {
-      return new ClientStatus(false, Map.of(), List.of());
+      return whenClosed;
     }
   }
 
@@ -206,6 +214,20 @@ public final class XdsClient implements AutoCloseable {
       }
     }
     return executor.submit(task).get();
+  }
+
+  /**
+   * Every resource the client requested or holds, with the resource as the server sent it (the accepted one,
+   * and the rejected one of a NACKED name), for config dumps. Safe from any thread.
+   */
+  public List<ResourceDump> dump() {
+    return read(() -> {
+      List<ResourceDump> out = new ArrayList<>();
+      for (TypeState s : states.values()) {
+        out.addAll(s.dump());
+      }
+      return List.copyOf(out);
+    }, List.of());
   }
 
   /** The server the current (or next) stream talks to. */
@@ -416,6 +438,7 @@ public final class XdsClient implements AutoCloseable {
         return;
       }
       s.put(name, value);
+      s.keepRaw(name, d.acceptedRaw.get(name), null);
       String v = versions.getOrDefault(name, version);
       s.resourceVersions.put(name, v);
       s.record(name, c.isDelta() ? v : version, ClientStatus.State.ACKED, null);
@@ -423,6 +446,7 @@ public final class XdsClient implements AutoCloseable {
     });
     d.rejected.forEach((name, error) -> {
       ClientStatus.Resource prev = s.records.get(name);
+      s.keepRaw(name, null, d.rejectedRaw.get(name));
       s.record(name, prev == null ? "" : prev.version(), ClientStatus.State.NACKED, error);
       cancelTimer(s, name);
     });

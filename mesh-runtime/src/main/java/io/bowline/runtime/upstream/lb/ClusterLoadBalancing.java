@@ -41,7 +41,8 @@ public final class ClusterLoadBalancing {
   private final LbPolicy policy;
   private final LbConfig config;
   private final int overprovisioningFactor;
-  private final Map<String, AtomicInteger> counters = new HashMap<>();
+  /** Each host's live counters by {@code host:port}, handed on to the next build so they survive updates. */
+  private final Map<String, UpstreamHost> counters = new HashMap<>();
   /** Round-robin positions by host-set key; seeded from the previous build, added to when health changes. */
   private final Map<String, AtomicLong> positions = new ConcurrentHashMap<>();
   private final List<UpstreamHost> hosts = new ArrayList<>();
@@ -92,12 +93,14 @@ public final class ClusterLoadBalancing {
     for (LocalityEndpoints le : cla.localities()) {
       int from = hosts.size();
       for (Endpoint e : le.endpoints()) {
-        AtomicInteger c = previous != null ? previous.counters.get(e.hostPort()) : null;
+        UpstreamHost c = previous != null ? previous.counters.get(e.hostPort()) : null;
         if (c == null) {
-          c = counters.getOrDefault(e.hostPort(), new AtomicInteger());
+          c = counters.get(e.hostPort());
         }
-        counters.put(e.hostPort(), c);
-        hosts.add(new UpstreamHost(e, le.priority(), c));
+        UpstreamHost h = c == null ? new UpstreamHost(e, le.priority(), new AtomicInteger())
+            : c.withEndpoint(e, le.priority());
+        counters.put(e.hostPort(), h);
+        hosts.add(h);
         eds.add(e.health());
       }
       byPriority.get(le.priority()).add(new Locality(le.weight(), from, hosts.size()));

@@ -2,6 +2,7 @@ package io.bowline.runtime.upstream.lb;
 
 import io.bowline.api.config.Endpoint;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One endpoint of a cluster as the data path sees it: its address and its live counters. The same
@@ -11,11 +12,17 @@ public final class UpstreamHost {
   private final Endpoint endpoint;
   private final int priority;
   private final AtomicInteger activeRequests;
+  private final AtomicLong totalRequests;
 
   UpstreamHost(Endpoint endpoint, int priority, AtomicInteger activeRequests) {
+    this(endpoint, priority, activeRequests, new AtomicLong());
+  }
+
+  UpstreamHost(Endpoint endpoint, int priority, AtomicInteger activeRequests, AtomicLong totalRequests) {
     this.endpoint = endpoint;
     this.priority = priority;
     this.activeRequests = activeRequests;
+    this.totalRequests = totalRequests;
   }
 
   /** The endpoint (address, port, weight, health). */
@@ -33,9 +40,15 @@ public final class UpstreamHost {
     return activeRequests.get();
   }
 
+  /** Requests started to this host since it joined the cluster (Envoy's host stat {@code rq_total}). */
+  public long totalRequests() {
+    return totalRequests.get();
+  }
+
   /** Call when a request to this host starts. */
   public void onRequestStart() {
     activeRequests.incrementAndGet();
+    totalRequests.incrementAndGet();
   }
 
   /** Call when a request to this host ends, whatever the outcome. */
@@ -43,8 +56,10 @@ public final class UpstreamHost {
     activeRequests.decrementAndGet();
   }
 
-  AtomicInteger counter() {
-    return activeRequests;
+
+  /** This host's counters (shared, not copied) with another endpoint description or priority. */
+  UpstreamHost withEndpoint(Endpoint e, int p) {
+    return new UpstreamHost(e, p, activeRequests, totalRequests);
   }
 
   @Override

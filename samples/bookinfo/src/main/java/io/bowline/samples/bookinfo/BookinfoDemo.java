@@ -107,6 +107,7 @@ public final class BookinfoDemo implements Callable<Integer> {
   public static List<StepResult> runSteps(StepPlan plan, int requests, PrintStream progress)
       throws StepFailedException, IOException, InterruptedException {
     try (BookinfoStage stage = BookinfoStage.start()) {
+      printMeshPage(stage, progress);
       StepRunner runner = new StepRunner(stage, requests, CONVERGENCE_TIMEOUT, progress);
       List<StepResult> results = new ArrayList<>();
       for (Step step : plan.steps()) {
@@ -128,6 +129,7 @@ public final class BookinfoDemo implements Callable<Integer> {
   static List<FaultResult> runFaultSteps(FaultPlan plan, PrintStream progress)
       throws StepFailedException, IOException, InterruptedException {
     try (BookinfoStage stage = BookinfoStage.start()) {
+      printMeshPage(stage, progress);
       FaultStepRunner runner = new FaultStepRunner(stage, progress);
       List<FaultResult> results = new ArrayList<>();
       for (FaultStep step : plan.steps()) {
@@ -135,5 +137,10 @@ public final class BookinfoDemo implements Callable<Integer> {
       }
       return results;
     }
+  }
+
+  private static void printMeshPage(BookinfoStage stage, PrintStream progress) {
+    progress.println("Mesh page (productpage-v1's listeners, routes, clusters, endpoints; up while these steps run): "
+        + stage.app().meshPage());
   }
 }

@@ -9,6 +9,7 @@ import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -61,13 +62,26 @@ final class BookinfoWorkload implements AutoCloseable {
   static BookinfoWorkload start(
       String app, String version, String xdsServer, Function<OkHttpClient, HttpHandler> handler)
       throws IOException {
+    return start(app, version, xdsServer, false, handler);
+  }
+
+  /**
+   * As {@link #start(String, String, String, Function)}; with {@code admin}, the workload's mesh client also
+   * serves its admin endpoint and mesh page on an ephemeral loopback port ({@link #adminPage()}).
+   */
+  static BookinfoWorkload start(
+      String app, String version, String xdsServer, boolean admin, Function<OkHttpClient, HttpHandler> handler)
+      throws IOException {
     String name = app + "-" + version;
-    MeshClient mesh = MeshClient.builder()
+    MeshClient.Builder builder = MeshClient.builder()
         .workload(name, NAMESPACE)
         .label("app", app)
         .label("version", version)
-        .xdsServer(xdsServer)
-        .build();
+        .xdsServer(xdsServer);
+    if (admin) {
+      builder.adminPort(0);
+    }
+    MeshClient mesh = builder.build();
     ExecutorService executor = null;
     try {
       OkHttpClient outbound = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
@@ -104,6 +118,11 @@ final class BookinfoWorkload implements AutoCloseable {
   /** The port the workload's HTTP server listens on, on 127.0.0.1. */
   int port() {
     return server.getAddress().getPort();
+  }
+
+  /** The mesh page's address ({@code http://127.0.0.1:port/}), if the workload serves one. */
+  Optional<String> adminPage() {
+    return mesh.adminAddress().map(a -> "http://" + a.getHostString() + ":" + a.getPort() + "/");
   }
 
   /** The workload's own mesh client. */
