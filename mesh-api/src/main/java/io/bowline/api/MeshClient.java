@@ -108,6 +108,7 @@ public interface MeshClient extends AutoCloseable {
     private String bootstrapJson;
     private boolean workloadExplicit;
     private Object meterRegistry;
+    private Object openTelemetry;
     private Boolean deltaXds;
     private Path staticConfig;
     private List<String> xdsServers = List.of();
@@ -268,6 +269,20 @@ public interface MeshClient extends AutoCloseable {
     }
 
     /**
+     * The OpenTelemetry instance for the mesh's spans: one client span per routed call and one per
+     * upstream attempt, as Envoy's router makes them, with Envoy's and Istio's tags, and the trace
+     * context sent upstream in the format the configuration names (B3 or W3C). Default:
+     * {@code GlobalOpenTelemetry}; without an SDK the API is a no-op and calls still route.
+     *
+     * @param openTelemetry an {@code io.opentelemetry.api.OpenTelemetry}
+     * @return this builder
+     */
+    public Builder openTelemetry(Object openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
+    /**
      * Incremental (delta) ADS ({@code DeltaAggregatedResources}) instead of state of the world.
      * Default: state of the world unless the bootstrap server lists the feature
      * {@code bowline.delta_ads}.
@@ -364,7 +379,8 @@ public interface MeshClient extends AutoCloseable {
           deltaXds,
           staticConfig,
           new XdsOverrides(xdsServers, serverFeatures, locality),
-          filters);
+          filters,
+          openTelemetry);
     }
 
     private static boolean bootstrapInEnvironment() {

@@ -39,7 +39,8 @@ public record MeshSettings(
     Boolean deltaXds,
     Path staticConfig,
     XdsOverrides xdsOverrides,
-    List<HttpFilter> filters) {
+    List<HttpFilter> filters,
+    Object openTelemetry) {
 
   /**
    * Checks the components.
@@ -62,12 +63,37 @@ public record MeshSettings(
    * @param xdsOverrides several servers, server features and locality set on the builder; never {@code null}
    *     ({@link XdsOverrides#NONE})
    * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
+   * @param openTelemetry an {@code io.opentelemetry.api.OpenTelemetry} for the mesh's spans, or {@code null}
+   *     for {@code GlobalOpenTelemetry}
    */
   public MeshSettings {
     if (xdsOverrides == null) {
       xdsOverrides = XdsOverrides.NONE;
     }
     filters = filters == null ? List.of() : List.copyOf(filters);
+  }
+
+  /**
+   * Settings without an OpenTelemetry instance ({@code GlobalOpenTelemetry} then).
+   *
+   * @param workload who the client speaks for
+   * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
+   * @param clusterDomain Kubernetes cluster domain, e.g. {@code cluster.local}
+   * @param initialFetchTimeout how long a call waits for the first configuration
+   * @param bootstrapFile a gRPC xDS bootstrap JSON file, or {@code null}
+   * @param bootstrapJson gRPC xDS bootstrap JSON text, or {@code null}
+   * @param workloadExplicit whether {@link MeshClient.Builder#workload} was called
+   * @param meterRegistry a {@code io.micrometer.core.instrument.MeterRegistry}, or {@code null}
+   * @param deltaXds incremental ADS, state of the world, or {@code null} to follow the bootstrap
+   * @param staticConfig an Envoy configuration file replacing xDS, or {@code null}
+   * @param xdsOverrides several servers, server features and locality set on the builder
+   * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
+   */
+  public MeshSettings(Workload workload, String xdsServer, String clusterDomain, Duration initialFetchTimeout,
+      Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
+      Path staticConfig, XdsOverrides xdsOverrides, List<HttpFilter> filters) {
+    this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
+        meterRegistry, deltaXds, staticConfig, xdsOverrides, filters, null);
   }
 
   /**
@@ -93,7 +119,7 @@ public record MeshSettings(
       Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
       Path staticConfig) {
     this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
-        meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE, List.of());
+        meterRegistry, deltaXds, staticConfig, XdsOverrides.NONE, List.of(), null);
   }
 
   /**

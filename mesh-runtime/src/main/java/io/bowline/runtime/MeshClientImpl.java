@@ -13,6 +13,8 @@ import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.XdsResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.bowline.api.filter.HttpFilter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -53,6 +55,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final Mirroring mirroring = new Mirroring();
+  /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
+  private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -66,8 +70,10 @@ final class MeshClientImpl implements RuntimeMeshClient {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
           settings.filters());
-      router.builtIns(r -> new BuiltInFilters(r, mirroring));
-      MeterRegistry registry = registry(settings.meterRegistry());
+      meters.add(registry(settings.meterRegistry()));
+      MeterRegistry registry = meters;
+      HttpFilter telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
+      router.builtIns(r -> new BuiltInFilters(r, mirroring, telemetry));
       mirroring.bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
       this.feed = settings.staticConfig() != null
@@ -166,6 +172,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
   public Runnable onConfigUpdate(Runnable listener) {
     configListeners.add(Objects.requireNonNull(listener, "listener"));
     return () -> configListeners.remove(listener);
+  }
+
+  @Override
+  public CompositeMeterRegistry meterRegistry() {
+    return meters;
   }
 
   @Override

@@ -414,6 +414,20 @@ public final class MeshExchange implements Exchange {
     edit(name).set(name, List.of());
   }
 
+  /**
+   * Sets a request header that routing does not read, keeping the routing decision: the headers
+   * Envoy adds after the route is chosen ({@code x-request-id} when the HCM generates it, the
+   * tracer's trace context). Other edits still route again.
+   *
+   * @param name the header name, case-insensitive
+   * @param value the value
+   */
+  public void setHeaderKeepingRoute(String name, String value) {
+    boolean pending = edits != null && !routedWithEdits;
+    edit(name).set(name, List.of(value));
+    routedWithEdits = !pending;
+  }
+
   private HeaderEdits edit(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
     if (lower.isEmpty() || lower.startsWith(":") || lower.equals("host")) {
