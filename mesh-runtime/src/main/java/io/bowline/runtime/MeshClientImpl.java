@@ -14,7 +14,7 @@ import io.bowline.runtime.xds.XdsResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.telemetry.TelemetryFilter;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -57,6 +57,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final Mirroring mirroring = new Mirroring();
   /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+  private final TelemetryFilter telemetry;
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -72,7 +73,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
           settings.filters());
       meters.add(registry(settings.meterRegistry()));
       MeterRegistry registry = meters;
-      HttpFilter telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
+      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
       router.builtIns(r -> new BuiltInFilters(r, mirroring, telemetry));
       mirroring.bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());
@@ -240,6 +241,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     attachments.values().forEach(MeshClientImpl::closeQuietly);
     dns.close();
     mirroring.close();
+    telemetry.close();
     runtime.close();
   }
 

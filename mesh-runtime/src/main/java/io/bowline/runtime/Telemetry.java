@@ -1,11 +1,9 @@
 package io.bowline.runtime;
 
 import io.bowline.api.Workload;
-import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
 import io.bowline.runtime.telemetry.TelemetryFilter;
-import io.bowline.runtime.telemetry.TracingConfig;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -16,10 +14,9 @@ final class Telemetry {
   private Telemetry() {}
 
   /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */
-  static HttpFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry) {
+  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry) {
     LocalWorkload local = local(setup);
-    return new TelemetryFilter(local, openTelemetry(openTelemetry), () -> TracingConfig.DEFAULT,
-        new IstioMetrics(registry, local), null);
+    return new TelemetryFilter(local, openTelemetry(openTelemetry), new IstioMetrics(registry, local));
   }
 
   private static OpenTelemetry openTelemetry(Object o) {

@@ -5,6 +5,7 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.snapshot.OutboundListener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -222,6 +223,11 @@ public final class MeshExchange implements Exchange {
       routed = router.route(host, port, this);
     }
     return routed;
+  }
+
+  /** The listener that matched the call in the current configuration, or {@code null} if it is gone. */
+  public OutboundListener listener() {
+    return router.listener(host, port);
   }
 
   /** The compiled chain of the route. */

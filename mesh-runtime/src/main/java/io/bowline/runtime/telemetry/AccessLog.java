@@ -2,6 +2,7 @@ package io.bowline.runtime.telemetry;
 
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -17,8 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The access logs of a listener (its {@code HttpConnectionManager.access_log}): one line per
  * finished call to each log, formatted by its {@link AccessLogFormat}. A log writes to a file
- * ({@code envoy.access_loggers.file}; {@code /dev/stdout} and {@code envoy.access_loggers.stdout}
- * write to standard output) or to the SLF4J logger {@value #LOGGER} at INFO.
+ * ({@code envoy.access_loggers.file}) or, for {@code envoy.access_loggers.stdout} and the file
+ * {@code /dev/stdout} (Istio's {@code accessLogFile} default), to the SLF4J logger {@value #LOGGER}
+ * at INFO: inside an application its logging is what standard output is to a proxy.
  */
 public final class AccessLog implements AutoCloseable {
   /** The SLF4J logger's name. */

@@ -5,6 +5,7 @@ import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.snapshot.OutboundListener;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -21,7 +22,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The mesh's telemetry as the first filter of every chain, so it sees every call and every local
@@ -39,8 +39,12 @@ import java.util.function.Supplier;
  *   <li>Istio's standard metrics and Envoy's cluster request counters ({@link IstioMetrics}).
  *   <li>The access log, when the listener configures one ({@link AccessLog}).
  * </ul>
+ *
+ * <p>The tracing format, sampling and access logs are the matched listener's
+ * ({@code HttpConnectionManager.tracing} and {@code access_log}); a listener without
+ * {@code tracing} sends B3 and leaves sampling to the application's SDK.
  */
-public final class TelemetryFilter implements HttpFilter {
+public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   /** The filter's name. */
   public static final String NAME = "bowline.telemetry";
   static final String REQUEST_ID = "x-request-id";
@@ -70,26 +74,26 @@ public final class TelemetryFilter implements HttpFilter {
   private static final AttributeKey<String> MESH_ID = AttributeKey.stringKey("istio.mesh_id");
 
   private final LocalWorkload local;
-  private final Supplier<TracingConfig> tracing;
   private final OpenTelemetry explicit;
   private final IstioMetrics metrics;
-  private final AccessLog accessLog;
+  private final ListenerTelemetry listeners = new ListenerTelemetry();
   private volatile Tracer tracer;
 
   /**
    * @param local this workload (tags and {@code source_*} labels)
    * @param openTelemetry the application's OpenTelemetry, or {@code null} for {@code GlobalOpenTelemetry}
-   * @param tracing the current tracing configuration
    * @param metrics Istio's metrics, or {@code null} for none
-   * @param accessLog the access log, or {@code null} for none
    */
-  public TelemetryFilter(LocalWorkload local, OpenTelemetry openTelemetry, Supplier<TracingConfig> tracing,
-      IstioMetrics metrics, AccessLog accessLog) {
+  public TelemetryFilter(LocalWorkload local, OpenTelemetry openTelemetry, IstioMetrics metrics) {
     this.local = local;
     this.explicit = openTelemetry;
-    this.tracing = tracing;
     this.metrics = metrics;
-    this.accessLog = accessLog;
+  }
+
+  /** Closes the access-log files. */
+  @Override
+  public void close() {
+    listeners.close();
   }
 
   @Override
@@ -105,8 +109,11 @@ public final class TelemetryFilter implements HttpFilter {
       requestId = RequestIds.uuid4();
       ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
     }
-    Call call = new Call(ex, requestId);
-    TracingConfig config = tracing.get();
+    OutboundListener listener = ex.listener();
+    ListenerTelemetry.Compiled settings = listeners.of(listener == null ? null : listener.telemetry());
+    TracingConfig config = settings.tracing();
+    AccessLog accessLog = settings.accessLog();
+    Call call = new Call(ex, requestId, accessLog);
     call.span = startSpan(ex, config, requestId);
     if (call.span != null) {
       config.propagation().propagator().inject(Context.current().with(call.span), ex, SETTER);
@@ -175,14 +182,16 @@ public final class TelemetryFilter implements HttpFilter {
   private final class Call implements Consumer<UpstreamAttempt> {
     final MeshExchange ex;
     final String requestId;
+    final AccessLog accessLog;
     Span span;
     ExchangeResponse response;
     String upstreamHost;
     int upstreamRequests;
 
-    Call(MeshExchange ex, String requestId) {
+    Call(MeshExchange ex, String requestId, AccessLog accessLog) {
       this.ex = ex;
       this.requestId = requestId;
+      this.accessLog = accessLog;
     }
 
     @Override

@@ -6,7 +6,10 @@ import static io.bowline.runtime.testing.EnvoyResources.endpoints;
 import static io.bowline.runtime.testing.EnvoyResources.listener;
 import static io.bowline.runtime.testing.EnvoyResources.routes;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.MeshClient;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -51,6 +54,19 @@ final class TelemetryMesh implements AutoCloseable {
     }
     xds.set(Snapshot.create(clusters, eps, List.of(listenerEdit.apply(listener(FQDN, 9080))), List.of(rc),
         List.of(), "v" + (++version)));
+  }
+
+  /** The listener with its HTTP connection manager edited (tracing, access logs). */
+  static UnaryOperator<Listener> hcm(UnaryOperator<HttpConnectionManager.Builder> edit) {
+    return l -> {
+      try {
+        HttpConnectionManager h = l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+        return l.toBuilder().setApiListener(l.getApiListener().toBuilder()
+            .setApiListener(Any.pack(edit.apply(h.toBuilder()).build()))).build();
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(e);
+      }
+    };
   }
 
   void connect(UnaryOperator<MeshClient.Builder> edit) throws Exception {

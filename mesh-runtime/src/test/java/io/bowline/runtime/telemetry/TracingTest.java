@@ -8,7 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Any;
 import io.bowline.runtime.testing.ScriptedHttpServer;
+import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.type.v3.Percent;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -133,6 +137,48 @@ class TracingTest {
     assertThat(attempts).extracting(a -> tag(a, "http.status_code")).containsExactlyInAnyOrder("503", "200");
     assertThat(attempts).filteredOn(a -> "503".equals(tag(a, "http.status_code")))
         .allSatisfy(a -> assertThat(tag(a, "error")).isEqualTo("true"));
+  }
+
+  @Test
+  void theOpenTelemetryProviderSendsW3cTraceparentWithTheCallSpan() throws Exception {
+    primary.then(ScriptedHttpServer.status(503));
+    mesh.publish(TelemetryMesh.hcm(h -> h.setTracing(HttpConnectionManager.Tracing.newBuilder()
+            .setRandomSampling(Percent.newBuilder().setValue(100))
+            .setProvider(io.envoyproxy.envoy.config.trace.v3.Tracing.Http.newBuilder()
+                .setName("envoy.tracers.opentelemetry")
+                .setTypedConfig(Any.pack(OpenTelemetryConfig.getDefaultInstance()))))),
+        retryAndMirror(), V1, new int[] {primary.port()}, SHADOW, new int[] {shadow.port()});
+    mesh.connect(b -> b.openTelemetry(otel));
+    assertThat(get(Map.of())).isEqualTo("200 a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> shadow.requestCount() == 1);
+    List<Map<String, String>> seen = new java.util.ArrayList<>(primary.requests());
+    seen.addAll(shadow.requests());
+    assertThat(seen).hasSize(3);
+    await().atMost(Duration.ofSeconds(5)).until(() -> spans.getFinishedSpanItems().size() == 3);
+    SpanData call = only("reviews.default.svc.cluster.local:9080/*");
+    assertThat(call.getParentSpanContext().isValid()).isFalse();
+    for (Map<String, String> h : seen) {
+      // version 00, trace id, parent id, flags: sampled (01), and the SDK's random-trace-id flag (02)
+      String traceparent = h.get("traceparent");
+      assertThat(traceparent).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+          .isEqualTo("00-" + call.getTraceId() + "-" + call.getSpanId() + "-" + call.getSpanContext().getTraceFlags().asHex());
+      assertThat(Integer.parseInt(traceparent.substring(53), 16) & 1).as("sampled flag").isEqualTo(1);
+      assertThat(h).doesNotContainKeys("x-b3-traceid", "b3");
+    }
+  }
+
+  @Test
+  void zeroRandomSamplingSendsUnsampledIdsAndRecordsNoSpan() throws Exception {
+    mesh.publish(TelemetryMesh.hcm(h -> h.setTracing(HttpConnectionManager.Tracing.newBuilder()
+            .setRandomSampling(Percent.newBuilder().setValue(0)))),
+        retryAndMirror(), V1, new int[] {primary.port()}, SHADOW, new int[] {shadow.port()});
+    mesh.connect(b -> b.openTelemetry(otel));
+    assertThat(get(Map.of())).isEqualTo("200 a");
+    Map<String, String> h = primary.requests().get(0);
+    assertThat(h.get("x-b3-traceid")).matches(TRACE_ID);
+    assertThat(h.get("x-b3-spanid")).matches(SPAN_ID);
+    assertThat(h.get("x-b3-sampled")).isEqualTo("0");
+    assertThat(spans.getFinishedSpanItems()).isEmpty();
   }
 
   @Test

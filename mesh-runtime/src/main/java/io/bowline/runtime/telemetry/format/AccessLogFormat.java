@@ -1,4 +1,4 @@
-package io.bowline.runtime.telemetry;
+package io.bowline.runtime.telemetry.format;
 
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
@@ -41,8 +41,15 @@ public final class AccessLogFormat {
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final String HOSTNAME = hostname();
 
-  /** One log line's values. */
-  record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {}
+  /**
+   * One log line's values.
+   *
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   */
+  public record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {}
 
   /** One piece of a format: a literal or a command operator. */
   private interface Part {
@@ -131,12 +138,12 @@ public final class AccessLogFormat {
   }
 
   /** Whether a line reads response headers ({@code %RESP(X)%}). */
-  boolean readsResponse() {
+  public boolean readsResponse() {
     return readsResponse;
   }
 
   /** The line for {@code e}, newline-terminated. */
-  String format(Entry e) {
+  public String format(Entry e) {
     StringBuilder b = new StringBuilder(256);
     if (json == null) {
       for (Part p : text) {
