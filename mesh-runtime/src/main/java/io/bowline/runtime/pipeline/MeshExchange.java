@@ -4,6 +4,7 @@ import io.bowline.api.MeshRequest;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.snapshot.OutboundListener;
 import java.util.ArrayList;
@@ -225,9 +226,13 @@ public final class MeshExchange implements Exchange {
     return routed;
   }
 
-  /** The listener that matched the call in the current configuration, or {@code null} if it is gone. */
-  public OutboundListener listener() {
-    return router.listener(host, port);
+  /**
+   * The telemetry settings ({@code tracing}, {@code access_log}) of the listener that matched the
+   * call, as the current configuration has it; {@code null} if the listener is gone.
+   */
+  public HttpTelemetry listenerTelemetry() {
+    OutboundListener l = router.listener(host, port);
+    return l == null ? null : l.telemetry();
   }
 
   /** The compiled chain of the route. */

@@ -5,7 +5,6 @@ import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.pipeline.MeshExchange;
-import io.bowline.runtime.snapshot.OutboundListener;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -109,8 +108,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       requestId = RequestIds.uuid4();
       ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
     }
-    OutboundListener listener = ex.listener();
-    ListenerTelemetry.Compiled settings = listeners.of(listener == null ? null : listener.telemetry());
+    ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
     TracingConfig config = settings.tracing();
     AccessLog accessLog = settings.accessLog();
     Call call = new Call(ex, requestId, accessLog);

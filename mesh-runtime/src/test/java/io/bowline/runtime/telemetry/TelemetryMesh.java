@@ -44,13 +44,22 @@ final class TelemetryMesh implements AutoCloseable {
 
   /** Publishes the listener (edited), one route, and clusters with their loopback ports (name, int[] ...). */
   void publish(UnaryOperator<Listener> listenerEdit, Route route, Object... clustersAndPorts) {
-    RouteConfiguration rc = routes(FQDN, 9080, route);
+    publish(listenerEdit, List.of(route), clustersAndPorts);
+  }
+
+  /**
+   * Publishes the listener (edited), its routes in order, and clusters (a name or a {@link Cluster})
+   * with their loopback ports.
+   */
+  void publish(UnaryOperator<Listener> listenerEdit, List<Route> routeList, Object... clustersAndPorts) {
+    RouteConfiguration rc = routes(FQDN, 9080, routeList.toArray(Route[]::new));
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> eps = new ArrayList<>();
     for (int i = 0; i < clustersAndPorts.length; i += 2) {
-      String name = (String) clustersAndPorts[i];
-      clusters.add(edsCluster(name, Cluster.LbPolicy.ROUND_ROBIN));
-      eps.add(endpoints(name, (int[]) clustersAndPorts[i + 1]));
+      Cluster c = clustersAndPorts[i] instanceof Cluster given ? given
+          : edsCluster((String) clustersAndPorts[i], Cluster.LbPolicy.ROUND_ROBIN);
+      clusters.add(c);
+      eps.add(endpoints(c.getName(), (int[]) clustersAndPorts[i + 1]));
     }
     xds.set(Snapshot.create(clusters, eps, List.of(listenerEdit.apply(listener(FQDN, 9080))), List.of(rc),
         List.of(), "v" + (++version)));
@@ -73,7 +82,11 @@ final class TelemetryMesh implements AutoCloseable {
     mesh = edit.apply(MeshClient.builder().workload("productpage-v1", "default")
         .label("app", "productpage").label("version", "v1")
         .xdsServer(xds.address()).meterRegistry(meters)).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    try {
+      mesh.awaitReady(Duration.ofSeconds(30));
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError(e.getMessage() + "; status " + mesh.status(), e);
+    }
     http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 
