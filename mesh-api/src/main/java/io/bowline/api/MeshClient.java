@@ -257,8 +257,10 @@ public interface MeshClient extends AutoCloseable {
     }
 
     /**
-     * The Micrometer registry for the xDS client's metrics (connection state, resources by type
-     * and status, updates, NACKs). Default: {@code Metrics.globalRegistry}.
+     * The Micrometer registry for the mesh's metrics: Istio's standard metrics
+     * ({@code istio_requests_total}, durations and sizes), Envoy's cluster request counters, the
+     * xDS client's (connection state, resources by type and status, updates, NACKs) and the
+     * mirror's. Default: {@code Metrics.globalRegistry}.
      *
      * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
      * @return this builder
