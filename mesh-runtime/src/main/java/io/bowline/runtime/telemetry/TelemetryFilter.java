@@ -48,6 +48,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   public static final String NAME = "bowline.telemetry";
   static final String REQUEST_ID = "x-request-id";
   private static final String INSTRUMENTATION = "io.bowline.mesh";
+  private static final Tracer NOOP_TRACER = OpenTelemetry.noop().getTracer(INSTRUMENTATION);
   private static final TextMapSetter<MeshExchange> SETTER = (ex, k, v) -> ex.setHeaderKeepingRoute(k, v);
   private static final AttributeKey<String> COMPONENT = AttributeKey.stringKey("component");
   private static final AttributeKey<String> NODE_ID = AttributeKey.stringKey("node_id");
@@ -137,7 +138,11 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       return Span.wrap(SpanContext.create(TraceId.fromLongs(r.nextLong(), r.nextLong() | 1),
           SpanId.fromLong(r.nextLong() | 1), TraceFlags.getDefault(), TraceState.getDefault()));
     }
-    Span span = tracer().spanBuilder(ex.listenerName() + "/*").setSpanKind(SpanKind.CLIENT).setParent(parent)
+    Tracer t = tracer();
+    if (t == NOOP_TRACER) { // no SDK: pass an inbound trace on unchanged, as the no-op span would
+      return parentSpan.isValid() ? Span.wrap(parentSpan) : null;
+    }
+    Span span = t.spanBuilder(ex.listenerName() + "/*").setSpanKind(SpanKind.CLIENT).setParent(parent)
         .startSpan();
     if (!span.getSpanContext().isValid()) {
       return null; // the no-op API without an inbound trace
