@@ -120,6 +120,7 @@ public interface MeshClient extends AutoCloseable {
     private String bootstrapJson;
     private boolean workloadExplicit;
     private Object meterRegistry;
+    private Object openTelemetry;
     private Boolean deltaXds;
     private Path staticConfig;
     private List<String> xdsServers = List.of();
@@ -314,14 +315,30 @@ public interface MeshClient extends AutoCloseable {
     }
 
     /**
-     * The Micrometer registry for the xDS client's metrics (connection state, resources by type
-     * and status, updates, NACKs). Default: {@code Metrics.globalRegistry}.
+     * The Micrometer registry for the mesh's metrics: Istio's standard metrics
+     * ({@code istio_requests_total}, durations and sizes), Envoy's cluster request counters, the
+     * xDS client's (connection state, resources by type and status, updates, NACKs) and the
+     * mirror's. Default: {@code Metrics.globalRegistry}.
      *
      * @param registry an {@code io.micrometer.core.instrument.MeterRegistry}
      * @return this builder
      */
     public Builder meterRegistry(Object registry) {
       this.meterRegistry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * The OpenTelemetry instance for the mesh's spans: one client span per routed call and one per
+     * upstream attempt, as Envoy's router makes them, with Envoy's and Istio's tags, and the trace
+     * context sent upstream in the format the configuration names (B3 or W3C). Default:
+     * {@code GlobalOpenTelemetry}; without an SDK the API is a no-op and calls still route.
+     *
+     * @param openTelemetry an {@code io.opentelemetry.api.OpenTelemetry}
+     * @return this builder
+     */
+    public Builder openTelemetry(Object openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
       return this;
     }
 
@@ -423,7 +440,8 @@ public interface MeshClient extends AutoCloseable {
           staticConfig,
           new XdsOverrides(xdsServers, serverFeatures, locality),
           filters,
-          new AdminSettings(adminHttp, adminCsds));
+          new AdminSettings(adminHttp, adminCsds),
+          openTelemetry);
     }
 
     private static boolean bootstrapInEnvironment() {

@@ -41,7 +41,8 @@ public record MeshSettings(
     Path staticConfig,
     XdsOverrides xdsOverrides,
     List<HttpFilter> filters,
-    AdminSettings admin) {
+    AdminSettings admin,
+    Object openTelemetry) {
 
   /**
    * Checks the components.
@@ -65,6 +66,8 @@ public record MeshSettings(
    *     ({@link XdsOverrides#NONE})
    * @param filters the HTTP filters registered on the builder, in order; {@code null} for none
    * @param admin the admin endpoint's addresses; {@code null} for none
+   * @param openTelemetry an {@code io.opentelemetry.api.OpenTelemetry} for the mesh's spans, or {@code null}
+   *     for {@code GlobalOpenTelemetry}
    */
   public MeshSettings {
     if (xdsOverrides == null) {
@@ -77,7 +80,7 @@ public record MeshSettings(
   }
 
   /**
-   * Settings without an admin endpoint.
+   * Settings without an admin endpoint or an OpenTelemetry instance ({@code GlobalOpenTelemetry} then).
    *
    * @param workload who the client speaks for
    * @param xdsServer ADS server {@code host:port}, or {@code null} to take the servers from the bootstrap
@@ -97,7 +100,7 @@ public record MeshSettings(
       Path bootstrapFile, String bootstrapJson, boolean workloadExplicit, Object meterRegistry, Boolean deltaXds,
       Path staticConfig, XdsOverrides xdsOverrides, List<HttpFilter> filters) {
     this(workload, xdsServer, clusterDomain, initialFetchTimeout, bootstrapFile, bootstrapJson, workloadExplicit,
-        meterRegistry, deltaXds, staticConfig, xdsOverrides, filters, AdminSettings.NONE);
+        meterRegistry, deltaXds, staticConfig, xdsOverrides, filters, AdminSettings.NONE, null);
   }
 
   /**

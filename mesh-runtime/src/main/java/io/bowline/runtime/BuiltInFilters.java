@@ -8,12 +8,19 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
 
-/** The built-in filters of a client's chains: Envoy's fault filter, request mirroring, the router. */
+/** The built-in filters of a client's chains: telemetry, Envoy's fault filter, request mirroring, the router. */
 final class BuiltInFilters implements RouteChains.BuiltIns {
   private final MirrorFilter mirror;
+  private final HttpFilter telemetry;
 
-  BuiltInFilters(OutboundRouter router, Mirroring mirroring) {
+  BuiltInFilters(OutboundRouter router, Mirroring mirroring, HttpFilter telemetry) {
     this.mirror = new MirrorFilter(router, mirroring);
+    this.telemetry = telemetry;
+  }
+
+  @Override
+  public HttpFilter telemetry() {
+    return telemetry;
   }
 
   @Override

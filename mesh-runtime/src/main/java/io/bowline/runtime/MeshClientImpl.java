@@ -22,6 +22,8 @@ import io.bowline.runtime.xds.XdsResources;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.bowline.runtime.telemetry.TelemetryFilter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -66,10 +68,12 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final Mirroring mirroring = new Mirroring();
   /** The clusters' TLS handles and the certificate providers they started. */
   private final UpstreamTlsHandles tls;
+  /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
+  private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+  private final TelemetryFilter telemetry;
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
-  private final MeterRegistry meterRegistry;
   /** The admin endpoint, or null when not asked for. */
   private final AdminServer admin;
   private boolean closed;
@@ -86,12 +90,13 @@ final class MeshClientImpl implements RuntimeMeshClient {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
           settings.filters());
-      router.builtIns(r -> new BuiltInFilters(r, mirroring));
-      MeterRegistry registry = registry(settings.meterRegistry());
-      this.meterRegistry = registry;
+      meters.add(registry(settings.meterRegistry()));
+      MeterRegistry registry = meters;
       AdminSettings a = settings.admin();
-      // before any meter of this client is registered: a Prometheus registry it adds to a composite sees them all
+      // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
+      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
+      router.builtIns(r -> new BuiltInFilters(r, mirroring, telemetry));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       this.tls = new UpstreamTlsHandles(providers::start);
@@ -178,7 +183,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
 
     @Override
     public MeterRegistry meterRegistry() {
-      return meterRegistry;
+      return meters;
     }
 
     @Override
@@ -266,6 +271,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
   }
 
   @Override
+  public CompositeMeterRegistry meterRegistry() {
+    return meters;
+  }
+
+  @Override
   public OutboundRouter router() {
     return router;
   }
@@ -330,6 +340,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     dns.close();
     mirroring.close();
     tls.close();
+    telemetry.close();
     runtime.close();
   }
 

@@ -41,6 +41,17 @@ public interface RuntimeMeshClient extends MeshClient {
   OutboundRouter router();
 
   /**
+   * The registry this client's meters go to (Istio's standard metrics, Envoy's cluster statistics,
+   * the xDS client's and the mirror's meters): a composite the runtime owns, holding the registry
+   * given to {@code MeshClient.Builder.meterRegistry} (else Micrometer's global registry). Add a
+   * registry to it (e.g. a {@code PrometheusMeterRegistry} for an admin page's
+   * {@code /stats/prometheus}) to receive every meter, those made before included.
+   *
+   * @return the client's composite registry
+   */
+  io.micrometer.core.instrument.composite.CompositeMeterRegistry meterRegistry();
+
+  /**
    * This client's one instance of {@code type}, made by {@code create} on first use and closed by the
    * client's {@code close()} (e.g. an adapter's pooled endpoint connections). Asked for after
    * {@code close()}, it is made and closed at once.

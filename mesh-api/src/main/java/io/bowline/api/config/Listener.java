@@ -18,17 +18,31 @@ import java.util.Objects;
  *     {@link FaultPolicy#NONE} when the filter configures no fault (Istio's empty filter); {@code
  *     null} when the listener has no fault filter, so that no route's fault config applies (Envoy
  *     runs only the filters in {@code http_filters})
+ * @param telemetry the HCM's {@code tracing} and {@code access_log} ({@link HttpTelemetry#NONE} for none)
  */
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
-    FaultPolicy httpFault) {
+    FaultPolicy httpFault, HttpTelemetry telemetry) {
+  /**
+   * A listener without telemetry settings ({@link HttpTelemetry#NONE}).
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name, or {@code null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   * @param httpFault the fault filter's own config, {@link FaultPolicy#NONE}, or {@code null} without one
+   */
+  public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
+      FaultPolicy httpFault) {
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, HttpTelemetry.NONE);
+  }
+
   /**
    * A listener whose HTTP filters configure no fault of their own: routes' fault configs apply when
    * {@code httpFilters} names {@code envoy.filters.http.fault}.
    *
    * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
-   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
-   *     null} when the route configuration is inline
+   * @param routeConfigName the RDS name, or {@code null} when the route configuration is inline
    * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
    * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
    */
@@ -48,10 +62,13 @@ public record Listener(
    * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault} in {@code
    *     http_filters}), the default for routes without a per-route fault config; {@link FaultPolicy#NONE} when
    *     the filter configures no fault (Istio's empty filter); {@code null} without a fault filter
+   * @param telemetry the HCM's {@code tracing} and {@code access_log}; {@code null} for
+   *     {@link HttpTelemetry#NONE}
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */
   public Listener {
+    telemetry = telemetry == null ? HttpTelemetry.NONE : telemetry;
     Objects.requireNonNull(name, "name");
     if ((routeConfigName == null) == (inlineRouteConfig == null)) {
       throw new IllegalArgumentException(

@@ -4,7 +4,9 @@ import io.bowline.api.MeshRequest;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.snapshot.OutboundListener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -224,6 +226,15 @@ public final class MeshExchange implements Exchange {
     return routed;
   }
 
+  /**
+   * The telemetry settings ({@code tracing}, {@code access_log}) of the listener that matched the
+   * call, as the current configuration has it; {@code null} if the listener is gone.
+   */
+  public HttpTelemetry listenerTelemetry() {
+    OutboundListener l = router.listener(host, port);
+    return l == null ? null : l.telemetry();
+  }
+
   /** The compiled chain of the route. */
   public RouteChain chain() {
     return chain;
@@ -412,6 +423,20 @@ public final class MeshExchange implements Exchange {
   @Override
   public void removeHeader(String name) {
     edit(name).set(name, List.of());
+  }
+
+  /**
+   * Sets a request header that routing does not read, keeping the routing decision: the headers
+   * Envoy adds after the route is chosen ({@code x-request-id} when the HCM generates it, the
+   * tracer's trace context). Other edits still route again.
+   *
+   * @param name the header name, case-insensitive
+   * @param value the value
+   */
+  public void setHeaderKeepingRoute(String name, String value) {
+    boolean pending = edits != null && !routedWithEdits;
+    edit(name).set(name, List.of(value));
+    routedWithEdits = !pending;
   }
 
   private HeaderEdits edit(String name) {

@@ -10,12 +10,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The compiled chains of one configuration snapshot, one per route, made on the route's first
+ * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → the
+ * user's filters → fault → mirroring → router), made on the route's first
  * call and kept until the next snapshot replaces them all.
  */
 public final class RouteChains {
   /** Makes the built-in filters: the adapters' shared pieces. */
   public interface BuiltIns {
+    /** The mesh's telemetry (spans, {@code x-request-id}, metrics, access log): first in every chain. */
+    HttpFilter telemetry();
+
     /** {@code envoy.filters.http.fault}. */
     HttpFilter fault();
 
@@ -34,7 +38,9 @@ public final class RouteChains {
   RouteChains(List<HttpFilter> userFilters, BuiltIns builtIns) {
     this.userFilters = userFilters;
     this.builtIns = builtIns;
-    List<HttpFilter> f = new ArrayList<>(userFilters);
+    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 2);
+    f.add(builtIns.telemetry());
+    f.addAll(userFilters);
     f.add(builtIns.router());
     this.noRoute = new RouteChain(null, f.toArray(HttpFilter[]::new), null, null);
   }
@@ -47,7 +53,8 @@ public final class RouteChains {
   private RouteChain compile(Route route) {
     RoutePolicies p = route.policies();
     boolean faults = p.fault() != null && p.fault().injects();
-    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 3);
+    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 4);
+    f.add(builtIns.telemetry());
     f.addAll(userFilters);
     if (faults) {
       f.add(builtIns.fault());

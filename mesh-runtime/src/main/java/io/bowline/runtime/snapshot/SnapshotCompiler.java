@@ -112,8 +112,9 @@ public final class SnapshotCompiler {
       }
       OutboundListener previous = outboundListeners.get(l.name());
       OutboundListener ol = previous != null && previous.routes() == compiled
+          && previous.telemetry().equals(l.telemetry())
           ? previous
-          : new OutboundListener(l.name(), compiled);
+          : new OutboundListener(l.name(), compiled, l.telemetry());
       nextOutbound.put(l.name(), ol);
       byAuthority.put(l.name(), ol);
       List<String> names = listenerAliases.get(l.name());

@@ -56,13 +56,13 @@ public final class SupportedFields {
             "freebind", "tcp_fast_open_queue_length", "drain_type", "enable_reuse_port", "filter_chain_matcher");
     message(ApiListener.getDefaultInstance()).supported("api_listener");
     message(HttpConnectionManager.getDefaultInstance())
-        .supported("rds", "route_config", "http_filters")
+        .supported("rds", "route_config", "http_filters", "access_log", "tracing")
         .ignored("stat_prefix", "codec_type", "use_remote_address", "normalize_path", "merge_slashes",
             "upgrade_configs", "stream_idle_timeout", "common_http_protocol_options", "http_protocol_options",
             "http2_protocol_options", "forward_client_cert_details", "set_current_client_cert_details",
             "server_name", "server_header_transformation", "generate_request_id", "preserve_external_request_id",
             "xff_num_trusted_hops", "skip_xff_append", "via", "add_user_agent", "internal_address_config",
-            "path_with_escaped_slashes_action", "access_log", "tracing")
+            "path_with_escaped_slashes_action")
         .reject("scoped_routes");
     message(Rds.getDefaultInstance()).supported("config_source", "route_config_name");
     message(HttpFilter.getDefaultInstance()).supported("name", "typed_config", "is_optional");

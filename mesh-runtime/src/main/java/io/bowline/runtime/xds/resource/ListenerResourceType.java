@@ -3,6 +3,7 @@ package io.bowline.runtime.xds.resource;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
+import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -51,6 +52,7 @@ public final class ListenerResourceType
     }
     List<String> filters = new ArrayList<>();
     FaultPolicy fault = httpFilters(hcm, filters);
+    HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
         ConfigSources.requireAds(hcm.getRds().getConfigSource(), "api_listener.rds.config_source");
@@ -58,7 +60,7 @@ public final class ListenerResourceType
         if (rdsName.isEmpty()) {
           throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters, fault);
+        return new Listener(proto.getName(), rdsName, null, filters, fault, telemetry);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
@@ -66,7 +68,7 @@ public final class ListenerResourceType
         } catch (ResourceException e) {
           throw e.within("api_listener.route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters, fault);
+        return new Listener(proto.getName(), null, inline, filters, fault, telemetry);
       default:
         throw new ResourceException(
             "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());

@@ -1,0 +1,198 @@
+package io.bowline.benchmarks;
+
+import io.bowline.api.MeshRequest;
+import io.bowline.api.config.CircuitBreakers;
+import io.bowline.api.config.Cluster;
+import io.bowline.api.config.ClusterLoadAssignment;
+import io.bowline.api.config.ClusterPolicies;
+import io.bowline.api.config.Endpoint;
+import io.bowline.api.config.HeaderMutations;
+import io.bowline.api.config.LbPolicy;
+import io.bowline.api.config.LocalityEndpoints;
+import io.bowline.api.config.OutlierDetection;
+import io.bowline.api.config.PathMatcher;
+import io.bowline.api.config.Route;
+import io.bowline.api.config.RouteAction;
+import io.bowline.api.config.RouteMatch;
+import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.pipeline.CallerThreadScheduler;
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.pipeline.RouteChain;
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.router.RouterFilter;
+import io.bowline.runtime.routing.HashPolicies;
+import io.bowline.runtime.routing.RequestMutation;
+import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.bowline.runtime.telemetry.IstioMetrics;
+import io.bowline.runtime.telemetry.LocalWorkload;
+import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.bowline.runtime.upstream.ClusterEntry;
+import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.io.InterruptedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The per-call work of the mesh's telemetry filter with the no-op OpenTelemetry API (no SDK), the
+ * way an adapter drives one exchange: run the chain (the router answers at once), one attempt
+ * observed, the response recorded, the exchange completed. {@code routerOnly} is the same
+ * exchange without the telemetry filter; {@code observingFilter} has, instead of it, a filter that
+ * only registers a completion observer (the pipeline's cost of any observing filter); {@code telemetryNoMetrics} leaves out Istio's metrics;
+ * {@code telemetry} records them in a {@code SimpleMeterRegistry}; {@code telemetryWithRequestId}
+ * is a request that already carries {@code x-request-id}. The telemetry cost is the difference
+ * to {@code observingFilter}. Run with {@code -prof gc} for B/op.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class TelemetryBenchmark {
+  private static final UpstreamAttempt ATTEMPT = new UpstreamAttempt(1, "10.0.0.1:9080", 200, "", 1_000);
+  private static final CompletableFuture<ExchangeResponse> OK = CompletableFuture.completedFuture(
+      LocalResponse.of(200, "", ""));
+
+  /** A GET to {@code svc:80/}, with the given headers. */
+  private record Request(Map<String, String> headerValues) implements MeshRequest {
+    @Override
+    public String authority() {
+      return "svc:80";
+    }
+
+    @Override
+    public String method() {
+      return "GET";
+    }
+
+    @Override
+    public String path() {
+      return "/";
+    }
+
+    @Override
+    public String scheme() {
+      return "http";
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      String v = headerValues.get(name);
+      return v == null ? List.of() : List.of(v);
+    }
+  }
+
+  private final MeshRequest plain = new Request(Map.of());
+  private final MeshRequest withId = new Request(Map.of("x-request-id", "0b8c0e0e-9d8e-4a86-9f53-1b2d3c4d5e6f"));
+  private OutboundRouter router;
+  private RoutedCall.Upstream upstream;
+  private RouteChain routerOnly;
+  private RouteChain passThrough;
+  private RouteChain noMetrics;
+  private RouteChain withMetrics;
+
+  @Setup
+  public void setUp() {
+    router = new OutboundRouter(new OutboundRouter.Snapshots() {
+      @Override
+      public MeshSnapshot current() {
+        return MeshSnapshot.EMPTY;
+      }
+
+      @Override
+      public CompletableFuture<Void> ready() {
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public boolean received() {
+        return true;
+      }
+
+      @Override
+      public String source() {
+        return "benchmark";
+      }
+    }, null, "cluster.local", List.of());
+    Route route = new Route("r", new RouteMatch(new PathMatcher.Prefix("/"), true, List.of()),
+        new RouteAction.ToCluster("c", RouteAction.ForwardOptions.NONE), HeaderMutations.NONE,
+        RoutePolicies.ENVOY_DEFAULT);
+    ClusterLoadAssignment one = new ClusterLoadAssignment("outbound|80||svc.default.svc.cluster.local",
+        List.of(new LocalityEndpoints(LocalityEndpoints.Locality.NONE, 0, 1,
+            List.of(new Endpoint("10.0.0.1", 9080, 1, Endpoint.HealthStatus.HEALTHY)))), 140);
+    ClusterEntry cluster = new ClusterEntry(new Cluster(one.clusterName(), Cluster.DiscoveryType.STATIC, null,
+        LbPolicy.ROUND_ROBIN, one, new ClusterPolicies(CircuitBreakers.ENVOY_DEFAULT, OutlierDetection.ENVOY_DEFAULT)),
+        one, ClusterLoadBalancing.build(LbPolicy.ROUND_ROBIN, one, null));
+    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH);
+    LocalWorkload local = LocalWorkload.of("sidecar~10.0.0.1~bench.default~default.svc.cluster.local", "bench",
+        "default", Map.of("app", "bench", "version", "v1"), null, null);
+    routerOnly = new RouteChain(route, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);
+    HttpFilter observeOnly = (e, next) -> {
+      e.onComplete(x -> { });
+      return next.proceed(e);
+    };
+    passThrough = new RouteChain(route, new HttpFilter[] {observeOnly, RouterFilter.INSTANCE}, null, null);
+    noMetrics = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local, OpenTelemetry.noop(), null),
+        RouterFilter.INSTANCE}, null, null);
+    withMetrics = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local, OpenTelemetry.noop(),
+        new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
+  }
+
+  private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
+    CallerThreadScheduler scheduler = new CallerThreadScheduler();
+    MeshExchange ex = new MeshExchange("http", request, router, "svc", 80, "svc:80", upstream, chain, scheduler);
+    ex.upstreams((e, up) -> {
+      e.attemptEnded(ATTEMPT);
+      return OK;
+    });
+    CompletableFuture<ExchangeResponse> r = ex.run();
+    scheduler.runUntil(r);
+    ex.responded(200, -1, "", false);
+    ex.complete();
+    return r;
+  }
+
+  @Benchmark
+  public Object routerOnly() throws InterruptedIOException {
+    return exchange(plain, routerOnly);
+  }
+
+  @Benchmark
+  public Object observingFilter() throws InterruptedIOException {
+    return exchange(plain, passThrough);
+  }
+
+  @Benchmark
+  public Object telemetryNoMetrics() throws InterruptedIOException {
+    return exchange(plain, noMetrics);
+  }
+
+  @Benchmark
+  public Object telemetry() throws InterruptedIOException {
+    return exchange(plain, withMetrics);
+  }
+
+  @Benchmark
+  public Object telemetryWithRequestId() throws InterruptedIOException {
+    return exchange(withId, withMetrics);
+  }
+}

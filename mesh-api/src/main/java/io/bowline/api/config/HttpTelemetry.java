@@ -1,0 +1,79 @@
+package io.bowline.api.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What an {@code HttpConnectionManager} says about telemetry: its {@code tracing} and its
+ * {@code access_log}s.
+ *
+ * @param tracing the HCM's {@code tracing}, or {@code null} when it has none (the mesh then sends
+ *     B3 headers and leaves sampling to the application's OpenTelemetry SDK)
+ * @param accessLogs the HCM's {@code access_log}, in order; empty for none
+ */
+public record HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs) {
+  /** No tracing configuration and no access log. */
+  public static final HttpTelemetry NONE = new HttpTelemetry(null, List.of());
+
+  /**
+   * Keeps an immutable copy of the logs.
+   *
+   * @param tracing the HCM's {@code tracing}, or {@code null}
+   * @param accessLogs the HCM's {@code access_log}; {@code null} for none
+   */
+  public HttpTelemetry {
+    accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
+  }
+
+  /**
+   * {@code HttpConnectionManager.tracing}.
+   *
+   * @param provider {@code tracing.provider.name}, e.g. {@code envoy.tracers.zipkin} (B3) or
+   *     {@code envoy.tracers.opentelemetry} (W3C)
+   * @param randomSamplingPercent {@code tracing.random_sampling}, 0–100 (Envoy's default: 100)
+   */
+  public record Tracing(String provider, double randomSamplingPercent) {
+    /**
+     * Checks the percentage.
+     *
+     * @param provider the tracer's name
+     * @param randomSamplingPercent 0–100
+     * @throws IllegalArgumentException if the percentage is outside 0–100
+     */
+    public Tracing {
+      Objects.requireNonNull(provider, "provider");
+      if (!(randomSamplingPercent >= 0 && randomSamplingPercent <= 100)) {
+        throw new IllegalArgumentException("tracing.random_sampling must be within 0-100, got "
+            + randomSamplingPercent);
+      }
+    }
+  }
+
+  /**
+   * One {@code access_log} entry: {@code envoy.access_loggers.file} ({@code FileAccessLog}) or
+   * {@code envoy.access_loggers.stdout} ({@code StdoutAccessLog}).
+   *
+   * @param path the file ({@code FileAccessLog.path}), or {@code null} for standard output
+   * @param textFormat {@code log_format.text_format_source.inline_string} (or {@code text_format}),
+   *     or {@code null}
+   * @param jsonFormat {@code log_format.json_format}: keys and their format strings, or {@code null}
+   */
+  public record AccessLog(String path, String textFormat, Map<String, String> jsonFormat) {
+    /**
+     * Keeps an immutable, ordered copy of the JSON format.
+     *
+     * @param path the file, or {@code null} for standard output
+     * @param textFormat the text format, or {@code null}
+     * @param jsonFormat the JSON format, or {@code null}
+     * @throws IllegalArgumentException if both formats are set
+     */
+    public AccessLog {
+      if (textFormat != null && jsonFormat != null) {
+        throw new IllegalArgumentException("access log: one of text_format and json_format, not both");
+      }
+      jsonFormat = jsonFormat == null ? null : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(jsonFormat));
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.bowline.runtime;
+
+import io.bowline.api.Workload;
+import io.bowline.runtime.telemetry.IstioMetrics;
+import io.bowline.runtime.telemetry.LocalWorkload;
+import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.util.Map;
+
+/** Makes a client's telemetry filter from its setup, the builder's OpenTelemetry and its meters. */
+final class Telemetry {
+  private Telemetry() {}
+
+  /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */
+  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry) {
+    LocalWorkload local = local(setup);
+    return new TelemetryFilter(local, openTelemetry(openTelemetry), new IstioMetrics(registry, local));
+  }
+
+  private static OpenTelemetry openTelemetry(Object o) {
+    if (o == null || o instanceof OpenTelemetry) {
+      return (OpenTelemetry) o;
+    }
+    throw new IllegalArgumentException(
+        "openTelemetry() takes an io.opentelemetry.api.OpenTelemetry, got " + o.getClass().getName());
+  }
+
+  /** The workload as its xDS node describes it (Istio's {@code CLUSTER_ID}, {@code MESH_ID} metadata). */
+  static LocalWorkload local(MeshSetup setup) {
+    Workload w = setup.workload();
+    Node node = setup.xds() == null ? null : setup.xds().node();
+    String id = node == null ? null : node.getId();
+    Map<String, com.google.protobuf.Value> md = node == null ? Map.of() : node.getMetadata().getFieldsMap();
+    return LocalWorkload.of(id, w.name(), w.namespace(), w.labels(), string(md, "CLUSTER_ID"), string(md, "MESH_ID"));
+  }
+
+  private static String string(Map<String, com.google.protobuf.Value> md, String key) {
+    com.google.protobuf.Value v = md.get(key);
+    return v == null ? null : v.getStringValue();
+  }
+}

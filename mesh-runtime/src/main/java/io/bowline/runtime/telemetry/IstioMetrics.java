@@ -1,0 +1,141 @@
+package io.bowline.runtime.telemetry;
+
+import io.bowline.api.filter.Exchange;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Istio's standard metrics for the calls this client makes ({@code reporter="source"}), named and
+ * labelled as Istio's stats filter exports them to Prometheus: {@code istio_requests_total},
+ * {@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
+ * {@code istio_response_bytes} (histograms with Envoy's default buckets, which Istio uses), and
+ * Envoy's cluster statistics {@code envoy_cluster_upstream_rq_total},
+ * {@code envoy_cluster_upstream_rq_xx} (by {@code envoy_response_code_class}),
+ * {@code envoy_cluster_upstream_rq_retry}, {@code envoy_cluster_upstream_rq_retry_success} and
+ * {@code envoy_cluster_upstream_rq_pending_overflow} (tag {@code cluster_name}). Meters are made
+ * once per label set and reused.
+ */
+public final class IstioMetrics {
+  /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
+  static final double[] BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+      300000, 600000, 1800000, 3600000};
+
+  private final MeterRegistry registry;
+  private final LocalWorkload source;
+  private final ConcurrentHashMap<Key, Meters> meters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
+
+  /**
+   * @param registry where the meters go
+   * @param source this workload (the {@code source_*} labels)
+   */
+  public IstioMetrics(MeterRegistry registry, LocalWorkload source) {
+    this.registry = registry;
+    this.source = source;
+  }
+
+  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {}
+
+  private record Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
+      DistributionSummary responseBytes) {}
+
+  private record ClusterMeters(Counter total, Counter retry, Counter retrySuccess, Counter overflow,
+      Counter[] byClass) {}
+
+  /** Records one finished exchange: Istio's four metrics and the cluster's request counters. */
+  void record(Exchange e, String clusterName, int upstreamRequests) {
+    String cluster = clusterName;
+    Key key = new Key(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(),
+        e.responseFlags(), e.protocol());
+    Meters m = meters.computeIfAbsent(key, this::make);
+    m.requests.increment();
+    long duration = e.durationNanos();
+    if (duration >= 0) {
+      m.duration.record(duration / (double) TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    m.requestBytes.record(Math.max(0, e.requestBodyBytes()));
+    m.responseBytes.record(Math.max(0, e.responseBodyBytes()));
+    if (cluster != null) {
+      cluster(cluster, e, upstreamRequests);
+    }
+  }
+
+  private void cluster(String name, Exchange e, int upstreamRequests) {
+    ClusterMeters c = clusters.computeIfAbsent(name, this::makeCluster);
+    if (upstreamRequests > 0) {
+      c.total.increment(upstreamRequests);
+      if (upstreamRequests > 1) {
+        c.retry.increment(upstreamRequests - 1);
+        if (!e.localResponse() && e.status() < 500) {
+          c.retrySuccess.increment();
+        }
+      }
+      int cls = e.status() / 100;
+      if (!e.localResponse() && cls >= 1 && cls <= 5) {
+        c.byClass[cls - 1].increment();
+      }
+    }
+    if (e.responseFlags().contains("UO")) {
+      c.overflow.increment();
+    }
+  }
+
+  private Meters make(Key k) {
+    DestinationService d = DestinationService.of(k.cluster, k.authority);
+    String flags = k.flags.isEmpty() ? "-" : k.flags;
+    Tags tags = Tags.of(
+        "reporter", "source",
+        "source_workload", source.workload(),
+        "source_workload_namespace", source.namespace(),
+        "source_principal", LocalWorkload.UNKNOWN,
+        "source_app", source.app(),
+        "source_version", source.version(),
+        "source_cluster", source.cluster(),
+        "destination_workload", LocalWorkload.UNKNOWN,
+        "destination_workload_namespace", LocalWorkload.UNKNOWN,
+        "destination_principal", LocalWorkload.UNKNOWN,
+        "destination_app", LocalWorkload.UNKNOWN,
+        "destination_version", LocalWorkload.UNKNOWN,
+        "destination_service", d.service(),
+        "destination_service_name", d.name(),
+        "destination_service_namespace", d.namespace(),
+        "destination_cluster", LocalWorkload.UNKNOWN,
+        "request_protocol", k.protocol,
+        "response_code", Integer.toString(k.status),
+        "grpc_response_status", k.grpcStatus < 0 ? "" : Integer.toString(k.grpcStatus),
+        "response_flags", flags,
+        "connection_security_policy", LocalWorkload.UNKNOWN);
+    return new Meters(
+        Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
+            .tags(tags).register(registry),
+        histogram("istio.request.duration.milliseconds", "Request duration in milliseconds", tags),
+        histogram("istio.request.bytes", "Request body size in bytes", tags),
+        histogram("istio.response.bytes", "Response body size in bytes", tags));
+  }
+
+  private DistributionSummary histogram(String name, String description, Tags tags) {
+    return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
+        .register(registry);
+  }
+
+  private ClusterMeters makeCluster(String cluster) {
+    Tags tags = Tags.of("cluster_name", cluster);
+    Counter[] byClass = new Counter[5];
+    for (int i = 0; i < 5; i++) {
+      byClass[i] = Counter.builder("envoy.cluster.upstream_rq_xx").tags(tags)
+          .tag("envoy_response_code_class", Integer.toString(i + 1)).register(registry);
+    }
+    return new ClusterMeters(
+        counter("envoy.cluster.upstream_rq", tags), counter("envoy.cluster.upstream_rq_retry", tags),
+        counter("envoy.cluster.upstream_rq_retry_success", tags),
+        counter("envoy.cluster.upstream_rq_pending_overflow", tags), byClass);
+  }
+
+  private Counter counter(String name, Tags tags) {
+    return Counter.builder(name).tags(tags).register(registry);
+  }
+}

@@ -1,0 +1,67 @@
+package io.bowline.runtime.telemetry;
+
+import io.bowline.api.config.HttpTelemetry;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The listeners' telemetry settings made ready for calls, once per distinct {@link HttpTelemetry}:
+ * the tracing format and sampling, and the access logs with their open files (one per path,
+ * shared by every listener that names it, closed with the client).
+ */
+final class ListenerTelemetry implements AutoCloseable {
+  /** One listener's settings. */
+  record Compiled(TracingConfig tracing, AccessLog accessLog) {}
+
+  private static final Compiled DEFAULT = new Compiled(TracingConfig.DEFAULT, null);
+
+  private final ConcurrentHashMap<HttpTelemetry, Compiled> compiled = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AccessLog.Sink> files = new ConcurrentHashMap<>();
+
+  /** The settings of {@code t}; {@link HttpTelemetry#NONE}: B3, every call sampled, no access log. */
+  Compiled of(HttpTelemetry t) {
+    if (t == null || t == HttpTelemetry.NONE || (t.tracing() == null && t.accessLogs().isEmpty())) {
+      return DEFAULT;
+    }
+    Compiled c = compiled.get(t);
+    if (c == null) {
+      c = compiled.computeIfAbsent(t, this::compile);
+    }
+    return c;
+  }
+
+  private Compiled compile(HttpTelemetry t) {
+    TracingConfig tracing = t.tracing() == null ? TracingConfig.DEFAULT
+        : new TracingConfig(TracePropagation.ofTracer(t.tracing().provider()), t.tracing().randomSamplingPercent());
+    List<AccessLog.Log> logs = new ArrayList<>();
+    for (HttpTelemetry.AccessLog l : t.accessLogs()) {
+      AccessLogFormat format = l.jsonFormat() != null ? AccessLogFormat.json(l.jsonFormat())
+          : AccessLogFormat.text(l.textFormat() != null ? l.textFormat() : AccessLogFormat.ISTIO_DEFAULT);
+      logs.add(new AccessLog.Log(format, sink(l.path())));
+    }
+    return new Compiled(tracing, logs.isEmpty() ? null : new AccessLog(logs));
+  }
+
+  private AccessLog.Sink sink(String path) {
+    if (path == null || path.equals("/dev/stdout")) {
+      return AccessLog.slf4j();
+    }
+    return files.computeIfAbsent(path, p -> AccessLog.file(Path.of(p)));
+  }
+
+  @Override
+  public void close() {
+    for (Map.Entry<String, AccessLog.Sink> f : files.entrySet()) {
+      try {
+        f.getValue().close();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(ListenerTelemetry.class).warn("closing access log {} failed", f.getKey(), e);
+      }
+    }
+    files.clear();
+  }
+}

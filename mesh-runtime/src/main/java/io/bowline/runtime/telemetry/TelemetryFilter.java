@@ -1,0 +1,261 @@
+package io.bowline.runtime.telemetry;
+
+import io.bowline.api.filter.Exchange;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The mesh's telemetry as the first filter of every chain, so it sees every call and every local
+ * reply: Envoy's HCM and router tracing and Istio's stats filter in one place.
+ *
+ * <ul>
+ *   <li>{@code x-request-id}: kept when the request has one, else a new UUIDv4; sent upstream on
+ *       every attempt and on shadows (the HCM's {@code generate_request_id}).
+ *   <li>Spans through the OpenTelemetry API: a client span per routed call (named as Istio's route
+ *       decorator names it, {@code <host>:<port>/*}) whose context is sent upstream in the configured
+ *       format ({@link TracingConfig}), and a child span per upstream attempt ({@code router <cluster>
+ *       egress}, as Envoy's router names it), with Envoy's and Istio's tags. The current context
+ *       (the application's span) is the parent. Without an SDK the API is a no-op and only an
+ *       inbound trace context is passed on.
+ *   <li>Istio's standard metrics and Envoy's cluster request counters ({@link IstioMetrics}).
+ *   <li>The access log, when the listener configures one ({@link AccessLog}).
+ * </ul>
+ *
+ * <p>The tracing format, sampling and access logs are the matched listener's
+ * ({@code HttpConnectionManager.tracing} and {@code access_log}); a listener without
+ * {@code tracing} sends B3 and leaves sampling to the application's SDK.
+ */
+public final class TelemetryFilter implements HttpFilter, AutoCloseable {
+  /** The filter's name. */
+  public static final String NAME = "bowline.telemetry";
+  static final String REQUEST_ID = "x-request-id";
+  private static final String INSTRUMENTATION = "io.bowline.mesh";
+  private static final Tracer NOOP_TRACER = OpenTelemetry.noop().getTracer(INSTRUMENTATION);
+  private static final TextMapSetter<MeshExchange> SETTER = (ex, k, v) -> ex.setHeaderKeepingRoute(k, v);
+  private static final AttributeKey<String> COMPONENT = AttributeKey.stringKey("component");
+  private static final AttributeKey<String> NODE_ID = AttributeKey.stringKey("node_id");
+  private static final AttributeKey<String> GUID = AttributeKey.stringKey("guid:x-request-id");
+  private static final AttributeKey<String> HTTP_URL = AttributeKey.stringKey("http.url");
+  private static final AttributeKey<String> HTTP_METHOD = AttributeKey.stringKey("http.method");
+  private static final AttributeKey<String> HTTP_PROTOCOL = AttributeKey.stringKey("http.protocol");
+  private static final AttributeKey<String> USER_AGENT = AttributeKey.stringKey("user_agent");
+  private static final AttributeKey<String> DOWNSTREAM_CLUSTER = AttributeKey.stringKey("downstream_cluster");
+  private static final AttributeKey<String> UPSTREAM_CLUSTER = AttributeKey.stringKey("upstream_cluster");
+  private static final AttributeKey<String> UPSTREAM_CLUSTER_NAME = AttributeKey.stringKey("upstream_cluster.name");
+  private static final AttributeKey<String> STATUS = AttributeKey.stringKey("http.status_code");
+  private static final AttributeKey<String> GRPC_STATUS = AttributeKey.stringKey("grpc.status_code");
+  private static final AttributeKey<String> FLAGS = AttributeKey.stringKey("response_flags");
+  private static final AttributeKey<String> REQUEST_SIZE = AttributeKey.stringKey("request_size");
+  private static final AttributeKey<String> RESPONSE_SIZE = AttributeKey.stringKey("response_size");
+  private static final AttributeKey<String> PEER_ADDRESS = AttributeKey.stringKey("peer.address");
+  private static final AttributeKey<String> UPSTREAM_ADDRESS = AttributeKey.stringKey("upstream_address");
+  private static final AttributeKey<String> ERROR = AttributeKey.stringKey("error");
+  private static final AttributeKey<String> CANONICAL_SERVICE = AttributeKey.stringKey("istio.canonical_service");
+  private static final AttributeKey<String> CANONICAL_REVISION = AttributeKey.stringKey("istio.canonical_revision");
+  private static final AttributeKey<String> NAMESPACE = AttributeKey.stringKey("istio.namespace");
+  private static final AttributeKey<String> MESH_ID = AttributeKey.stringKey("istio.mesh_id");
+
+  private final LocalWorkload local;
+  private final OpenTelemetry explicit;
+  private final IstioMetrics metrics;
+  private final ListenerTelemetry listeners = new ListenerTelemetry();
+  private volatile Tracer tracer;
+
+  /**
+   * @param local this workload (tags and {@code source_*} labels)
+   * @param openTelemetry the application's OpenTelemetry, or {@code null} for {@code GlobalOpenTelemetry}
+   * @param metrics Istio's metrics, or {@code null} for none
+   */
+  public TelemetryFilter(LocalWorkload local, OpenTelemetry openTelemetry, IstioMetrics metrics) {
+    this.local = local;
+    this.explicit = openTelemetry;
+    this.metrics = metrics;
+  }
+
+  /** Closes the access-log files. */
+  @Override
+  public void close() {
+    listeners.close();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
+    MeshExchange ex = (MeshExchange) exchange;
+    String requestId = ex.header(REQUEST_ID);
+    if (requestId == null || requestId.isEmpty()) {
+      requestId = RequestIds.uuid4();
+      ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
+    }
+    ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
+    TracingConfig config = settings.tracing();
+    AccessLog accessLog = settings.accessLog();
+    Call call = new Call(ex, requestId, accessLog);
+    call.span = startSpan(ex, config, requestId);
+    if (call.span != null) {
+      config.propagation().propagator().inject(Context.current().with(call.span), ex, SETTER);
+    }
+    ex.onAttempt(call);
+    ex.onComplete(call.completion());
+    if (accessLog != null && accessLog.readsResponse()) {
+      return next.proceed(exchange).thenApply(r -> {
+        call.response = r;
+        return r;
+      });
+    }
+    return next.proceed(exchange);
+  }
+
+  /** The call's client span; {@code null} when nothing is traced (no SDK and no inbound trace). */
+  private Span startSpan(MeshExchange ex, TracingConfig config, String requestId) {
+    Context parent = Context.current();
+    SpanContext parentSpan = Span.fromContext(parent).getSpanContext();
+    if (!parentSpan.isValid() && !sampled(config.randomSamplingPercent())) {
+      // Envoy still sends ids with the "not sampled" decision, so the callee does not sample either
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      return Span.wrap(SpanContext.create(TraceId.fromLongs(r.nextLong(), r.nextLong() | 1),
+          SpanId.fromLong(r.nextLong() | 1), TraceFlags.getDefault(), TraceState.getDefault()));
+    }
+    Tracer t = tracer();
+    if (t == NOOP_TRACER) { // no SDK: pass an inbound trace on unchanged, as the no-op span would
+      return parentSpan.isValid() ? Span.wrap(parentSpan) : null;
+    }
+    Span span = t.spanBuilder(ex.listenerName() + "/*").setSpanKind(SpanKind.CLIENT).setParent(parent)
+        .startSpan();
+    if (!span.getSpanContext().isValid()) {
+      return null; // the no-op API without an inbound trace
+    }
+    if (span.isRecording()) {
+      span.setAttribute(COMPONENT, "proxy");
+      span.setAttribute(NODE_ID, local.nodeId());
+      span.setAttribute(GUID, requestId);
+      span.setAttribute(HTTP_URL, ex.scheme() + "://" + ex.authority() + ex.path());
+      span.setAttribute(HTTP_METHOD, ex.method());
+      span.setAttribute(HTTP_PROTOCOL, "grpc".equals(ex.protocol()) ? "HTTP/2" : "HTTP/1.1");
+      String ua = ex.header("user-agent");
+      span.setAttribute(USER_AGENT, ua == null ? "-" : ua);
+      span.setAttribute(DOWNSTREAM_CLUSTER, "-");
+      span.setAttribute(CANONICAL_SERVICE, local.canonicalService());
+      span.setAttribute(CANONICAL_REVISION, local.canonicalRevision());
+      span.setAttribute(NAMESPACE, local.namespace());
+      span.setAttribute(MESH_ID, local.meshId());
+    }
+    return span;
+  }
+
+  private static boolean sampled(double percent) {
+    return percent >= 100 || (percent > 0 && ThreadLocalRandom.current().nextDouble() * 100 < percent);
+  }
+
+  private Tracer tracer() {
+    Tracer t = tracer;
+    if (t == null) {
+      OpenTelemetry otel = explicit != null ? explicit : io.opentelemetry.api.GlobalOpenTelemetry.getOrNoop();
+      t = otel.getTracer(INSTRUMENTATION);
+      if (explicit != null || io.opentelemetry.api.GlobalOpenTelemetry.isSet()) {
+        tracer = t; // a global set later is picked up on the next call
+      }
+    }
+    return t;
+  }
+
+  /** One call's telemetry: its span, the last attempt's host, and the upstream requests made. */
+  private final class Call implements Consumer<UpstreamAttempt> {
+    final MeshExchange ex;
+    final String requestId;
+    final AccessLog accessLog;
+    Span span;
+    ExchangeResponse response;
+    String upstreamHost;
+    int upstreamRequests;
+
+    Call(MeshExchange ex, String requestId, AccessLog accessLog) {
+      this.ex = ex;
+      this.requestId = requestId;
+      this.accessLog = accessLog;
+    }
+
+    @Override
+    public void accept(UpstreamAttempt a) {
+      upstreamRequests++;
+      upstreamHost = a.host();
+      if (span != null && span.isRecording()) {
+        long end = System.nanoTime();
+        long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        String cluster = ex.clusterName();
+        Span attempt = tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress").setSpanKind(SpanKind.CLIENT)
+            .setParent(Context.root().with(span)).setStartTimestamp(wallEnd - a.durationNanos(), TimeUnit.NANOSECONDS)
+            .startSpan();
+        attempt.setAttribute(UPSTREAM_ADDRESS, a.host());
+        attempt.setAttribute(PEER_ADDRESS, a.host());
+        attempt.setAttribute(STATUS, Integer.toString(a.status()));
+        attempt.setAttribute(AttributeKey.longKey("retry.attempt"), a.number());
+        if (!a.failure().isEmpty()) {
+          attempt.setAttribute(FLAGS, a.failure());
+        }
+        if (a.status() == 0 || a.status() >= 500) {
+          attempt.setAttribute(ERROR, "true");
+        }
+        attempt.end(wallEnd + (System.nanoTime() - end), TimeUnit.NANOSECONDS);
+      }
+    }
+
+    Consumer<Exchange> completion() {
+      return e -> {
+        String cluster = e.clusterName();
+        if (metrics != null) {
+          metrics.record(e, cluster, upstreamRequests);
+        }
+        if (accessLog != null) {
+          accessLog.log(e, response, upstreamHost);
+        }
+        if (span != null && span.isRecording()) {
+          endSpan(e, cluster);
+        }
+      };
+    }
+
+    private void endSpan(Exchange e, String cluster) {
+      String flags = e.responseFlags();
+      span.setAttribute(UPSTREAM_CLUSTER, cluster == null ? "-" : cluster);
+      span.setAttribute(UPSTREAM_CLUSTER_NAME, cluster == null ? "-" : cluster);
+      span.setAttribute(STATUS, Integer.toString(e.status()));
+      if (e.grpcStatus() >= 0) {
+        span.setAttribute(GRPC_STATUS, Integer.toString(e.grpcStatus()));
+      }
+      span.setAttribute(FLAGS, flags.isEmpty() ? "-" : flags);
+      span.setAttribute(REQUEST_SIZE, Long.toString(Math.max(0, e.requestBodyBytes())));
+      span.setAttribute(RESPONSE_SIZE, Long.toString(Math.max(0, e.responseBodyBytes())));
+      if (upstreamHost != null) {
+        span.setAttribute(PEER_ADDRESS, upstreamHost);
+        span.setAttribute(UPSTREAM_ADDRESS, upstreamHost);
+      }
+      if (e.status() >= 500 || e.status() == 0 || e.grpcStatus() > 0 || !flags.isEmpty()) {
+        span.setAttribute(ERROR, "true");
+      }
+      span.end();
+    }
+  }
+}

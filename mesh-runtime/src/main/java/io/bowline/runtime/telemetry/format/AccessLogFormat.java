@@ -1,0 +1,335 @@
+package io.bowline.runtime.telemetry.format;
+
+import io.bowline.api.filter.Exchange;
+import io.bowline.api.filter.ExchangeResponse;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An Envoy access-log format, compiled once: a text format string ({@code
+ * SubstitutionFormatString.text_format}) or a JSON object of format strings ({@code json_format}).
+ * The supported command operators (others are refused, naming the operator):
+ * {@code %START_TIME%}, {@code %REQ(X?Y):Z%}, {@code %RESP(X?Y):Z%}, {@code %REQ_WITHOUT_QUERY(X?Y):Z%},
+ * {@code %RESPONSE_CODE%}, {@code %RESPONSE_FLAGS%}, {@code %RESPONSE_CODE_DETAILS%},
+ * {@code %DURATION%}, {@code %RESPONSE_DURATION%}, {@code %BYTES_SENT%}, {@code %BYTES_RECEIVED%},
+ * {@code %PROTOCOL%}, {@code %UPSTREAM_HOST%}, {@code %UPSTREAM_CLUSTER%}, {@code %UPSTREAM_CLUSTER_RAW%},
+ * {@code %ROUTE_NAME%}, {@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}, {@code %GRPC_STATUS_NUMBER%},
+ * {@code %HOSTNAME%}, and, always {@code -} for a client in the application's process,
+ * {@code %CONNECTION_TERMINATION_DETAILS%}, {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%},
+ * {@code %UPSTREAM_LOCAL_ADDRESS%}, {@code %DOWNSTREAM_LOCAL_ADDRESS%},
+ * {@code %DOWNSTREAM_REMOTE_ADDRESS%}, {@code %REQUESTED_SERVER_NAME%}. A value that is not there
+ * prints {@code -} (text) or {@code null} (JSON), as Envoy's do.
+ */
+public final class AccessLogFormat {
+  /** Istio's default text format (meshConfig {@code accessLogFile} without {@code accessLogFormat}). */
+  public static final String ISTIO_DEFAULT = "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% "
+      + "%PROTOCOL%\" %RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% "
+      + "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% "
+      + "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" "
+      + "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\" %UPSTREAM_CLUSTER_RAW% "
+      + "%UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% "
+      + "%REQUESTED_SERVER_NAME% %ROUTE_NAME%\n";
+
+  private static final DateTimeFormatter START_TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  private static final String HOSTNAME = hostname();
+
+  /**
+   * One log line's values.
+   *
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   */
+  public record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {}
+
+  /** One piece of a format: a literal or a command operator. */
+  private interface Part {
+    /** The value, or {@code null} when it is not there. */
+    Object value(Entry e);
+  }
+
+  private record Literal(String text) implements Part {
+    @Override
+    public Object value(Entry e) {
+      return text;
+    }
+  }
+
+  private record Header(String operator, boolean response, boolean withoutQuery, String name, String alt,
+      int maxLength) implements Part {
+    @Override
+    public Object value(Entry e) {
+      String v = lookup(e, name);
+      if (v == null && alt != null) {
+        v = lookup(e, alt);
+      }
+      if (v != null && withoutQuery) {
+        int q = v.indexOf('?');
+        v = q < 0 ? v : v.substring(0, q);
+      }
+      return v != null && maxLength >= 0 && v.length() > maxLength ? v.substring(0, maxLength) : v;
+    }
+
+    private String lookup(Entry e, String n) {
+      if (response) {
+        return e.response() == null ? null : e.response().header(n);
+      }
+      return e.exchange().header(n);
+    }
+  }
+
+  private record Operator(String name, java.util.function.Function<Entry, Object> get) implements Part {
+    @Override
+    public Object value(Entry e) {
+      return get.apply(e);
+    }
+  }
+
+  private final String source;
+  private final List<Part> text;
+  private final Map<String, List<Part>> json;
+  private final boolean readsResponse;
+
+  private AccessLogFormat(String source, List<Part> text, Map<String, List<Part>> json) {
+    this.source = source;
+    this.text = text;
+    this.json = json;
+    boolean resp = false;
+    for (List<Part> parts : json == null ? List.of(text) : json.values()) {
+      for (Part p : parts) {
+        resp |= p instanceof Header h && h.response();
+      }
+    }
+    this.readsResponse = resp;
+  }
+
+  /**
+   * A text format.
+   *
+   * @param format an Envoy format string; a line without a trailing newline gets one
+   * @return the compiled format
+   * @throws IllegalArgumentException naming an unsupported or malformed command operator
+   */
+  public static AccessLogFormat text(String format) {
+    String f = format.endsWith("\n") ? format : format + "\n";
+    return new AccessLogFormat(format, parse(f), null);
+  }
+
+  /**
+   * A JSON format: one object per line, each key's value a format string.
+   *
+   * @param fields keys and their format strings, in order
+   * @return the compiled format
+   * @throws IllegalArgumentException naming an unsupported or malformed command operator
+   */
+  public static AccessLogFormat json(Map<String, String> fields) {
+    Map<String, List<Part>> parts = new LinkedHashMap<>();
+    fields.forEach((k, v) -> parts.put(k, parse(v)));
+    return new AccessLogFormat(fields.toString(), null, parts);
+  }
+
+  /** Whether a line reads response headers ({@code %RESP(X)%}). */
+  public boolean readsResponse() {
+    return readsResponse;
+  }
+
+  /** The line for {@code e}, newline-terminated. */
+  public String format(Entry e) {
+    StringBuilder b = new StringBuilder(256);
+    if (json == null) {
+      for (Part p : text) {
+        Object v = p.value(e);
+        b.append(v == null || (v instanceof String s && s.isEmpty() && !(p instanceof Literal)) ? "-" : v);
+      }
+      return b.toString();
+    }
+    b.append('{');
+    boolean first = true;
+    for (Map.Entry<String, List<Part>> f : json.entrySet()) {
+      if (!first) {
+        b.append(',');
+      }
+      first = false;
+      quote(b, f.getKey()).append(':');
+      List<Part> parts = f.getValue();
+      if (parts.size() == 1 && !(parts.get(0) instanceof Literal)) {
+        Object v = parts.get(0).value(e);
+        if (v == null || (v instanceof String s && s.isEmpty())) {
+          b.append("null");
+        } else if (v instanceof Number n) {
+          b.append(n);
+        } else {
+          quote(b, v.toString());
+        }
+      } else {
+        StringBuilder s = new StringBuilder();
+        for (Part p : parts) {
+          Object v = p.value(e);
+          s.append(v == null ? "-" : v);
+        }
+        quote(b, s.toString());
+      }
+    }
+    return b.append("}\n").toString();
+  }
+
+  private static StringBuilder quote(StringBuilder b, String s) {
+    b.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"');
+  }
+
+  private static List<Part> parse(String f) {
+    List<Part> parts = new ArrayList<>();
+    StringBuilder lit = new StringBuilder();
+    int i = 0;
+    while (i < f.length()) {
+      char c = f.charAt(i);
+      if (c != '%') {
+        lit.append(c);
+        i++;
+        continue;
+      }
+      if (i + 1 < f.length() && f.charAt(i + 1) == '%') {
+        lit.append('%');
+        i += 2;
+        continue;
+      }
+      int end = operatorEnd(f, i + 1);
+      if (end < 0) {
+        throw new IllegalArgumentException("access log format: unterminated command operator at position " + i
+            + " in \"" + f.strip() + "\"");
+      }
+      if (lit.length() > 0) {
+        parts.add(new Literal(lit.toString()));
+        lit.setLength(0);
+      }
+      parts.add(operator(f.substring(i + 1, end)));
+      i = end + 1;
+    }
+    if (lit.length() > 0) {
+      parts.add(new Literal(lit.toString()));
+    }
+    return parts;
+  }
+
+  /** The index of the {@code %} closing the operator starting at {@code from} (parentheses may hold {@code %}). */
+  private static int operatorEnd(String f, int from) {
+    int depth = 0;
+    for (int i = from; i < f.length(); i++) {
+      char c = f.charAt(i);
+      if (c == '(') {
+        depth++;
+      } else if (c == ')') {
+        depth--;
+      } else if (c == '%' && depth == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static Part operator(String op) {
+    int paren = op.indexOf('(');
+    if (paren > 0) {
+      String name = op.substring(0, paren);
+      int close = op.lastIndexOf(')');
+      if (close < paren) {
+        throw new IllegalArgumentException("access log format: malformed command operator %" + op + "%");
+      }
+      String arg = op.substring(paren + 1, close);
+      String rest = op.substring(close + 1);
+      int max = -1;
+      if (rest.startsWith(":")) {
+        try {
+          max = Integer.parseInt(rest.substring(1));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("access log format: %" + op + "% has a bad length '" + rest.substring(1)
+              + "'");
+        }
+      } else if (!rest.isEmpty()) {
+        throw new IllegalArgumentException("access log format: malformed command operator %" + op + "%");
+      }
+      int q = arg.indexOf('?');
+      String main = (q < 0 ? arg : arg.substring(0, q)).toLowerCase(Locale.ROOT);
+      String alt = q < 0 ? null : arg.substring(q + 1).toLowerCase(Locale.ROOT);
+      return switch (name) {
+        case "REQ" -> new Header(op, false, false, main, alt, max);
+        case "REQ_WITHOUT_QUERY" -> new Header(op, false, true, main, alt, max);
+        case "RESP" -> new Header(op, true, false, main, alt, max);
+        case "START_TIME" -> throw new IllegalArgumentException(
+            "access log format: %START_TIME(...)% with a format is not supported; use %START_TIME%");
+        default -> throw unsupported(op);
+      };
+    }
+    return switch (op) {
+      case "START_TIME" -> new Operator(op, e -> START_TIME.format(Instant.ofEpochMilli(e.startMillis())));
+      case "RESPONSE_CODE" -> new Operator(op, e -> e.exchange().status());
+      case "RESPONSE_FLAGS" -> new Operator(op, e -> e.exchange().responseFlags());
+      case "RESPONSE_CODE_DETAILS" -> new Operator(op, e -> e.exchange().status() == 0 ? null
+          : e.exchange().localResponse() ? "local_reply" : "via_upstream");
+      case "DURATION" -> new Operator(op, e -> millis(e.exchange().durationNanos()));
+      case "RESPONSE_DURATION" -> new Operator(op, e -> millis(e.exchange().responseHeadersNanos()));
+      case "BYTES_SENT" -> new Operator(op, e -> Math.max(0, e.exchange().responseBodyBytes()));
+      case "BYTES_RECEIVED" -> new Operator(op, e -> Math.max(0, e.exchange().requestBodyBytes()));
+      case "PROTOCOL" -> new Operator(op, e -> "grpc".equals(e.exchange().protocol()) ? "HTTP/2" : "HTTP/1.1");
+      case "UPSTREAM_HOST" -> new Operator(op, Entry::upstreamHost);
+      case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> new Operator(op, e -> e.exchange().clusterName());
+      case "ROUTE_NAME" -> new Operator(op, e -> e.exchange().routeName());
+      case "UPSTREAM_REQUEST_ATTEMPT_COUNT" -> new Operator(op, e -> e.exchange().attempts());
+      case "GRPC_STATUS_NUMBER" -> new Operator(op, e -> e.exchange().grpcStatus() < 0 ? null
+          : (Object) e.exchange().grpcStatus());
+      case "HOSTNAME" -> new Operator(op, e -> HOSTNAME);
+      case "CONNECTION_TERMINATION_DETAILS", "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS",
+          "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_REMOTE_ADDRESS", "REQUESTED_SERVER_NAME" ->
+          new Operator(op, e -> null);
+      default -> throw unsupported(op);
+    };
+  }
+
+  private static Object millis(long nanos) {
+    return nanos < 0 ? null : (Object) TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  private static IllegalArgumentException unsupported(String op) {
+    return new IllegalArgumentException("access log format: command operator %" + op + "% is not supported");
+  }
+
+  private static String hostname() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      return "-";
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AccessLogFormat{" + source.strip() + "}";
+  }
+}
