@@ -47,6 +47,7 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
   private final Path source;
   private Path dir;
   private LocalControlPlane controlPlane;
+  private int stoppedPort;
 
   private BowlineControlPlaneExtension(Path source) {
     this.source = source;
@@ -101,7 +102,7 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
 
   /** The control plane's {@code host:port}, for {@code bowline.xds.servers}. */
   public String xdsServer() {
-    return LocalControlPlane.LOOPBACK + ":" + started().port();
+    return LocalControlPlane.LOOPBACK + ":" + (stoppedPort != 0 ? stoppedPort : started().port());
   }
 
   /** The running control plane. */
@@ -116,6 +117,28 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
    */
   public void register(DynamicPropertyRegistry registry) {
     registry.add("bowline.xds.servers", this::xdsServer);
+  }
+
+  /**
+   * Stops the control plane (the served directory stays), as a control-plane outage would: the
+   * application keeps routing with its last configuration. {@link #restart()} brings it back.
+   */
+  public void stop() {
+    stoppedPort = started().port();
+    controlPlane.close();
+  }
+
+  /**
+   * Starts the control plane again on the same port with the same directory.
+   *
+   * @throws IOException if the port cannot be bound again
+   */
+  public void restart() throws IOException {
+    if (stoppedPort == 0) {
+      throw new IllegalStateException("the control plane was not stopped");
+    }
+    controlPlane = LocalControlPlane.builder(dir).port(stoppedPort).debounce(Duration.ofMillis(50)).start();
+    stoppedPort = 0;
   }
 
   /**
