@@ -45,15 +45,25 @@ public class BowlineAutoConfiguration {
     return new MeshReadiness(mesh, publisher);
   }
 
+  /** The customizer of the application's OkHttp clients. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "okhttp3.OkHttpClient")
+  @ConditionalOnBooleanProperty(name = "bowline.clients.okhttp", matchIfMissing = true)
+  static class OkHttp {
+    @Bean
+    BowlineOkHttpCustomizer bowlineOkHttpCustomizer(MeshClient mesh) {
+      return new BowlineOkHttpCustomizer(mesh);
+    }
+  }
+
   /** The application's {@link MeterRegistry} for the mesh client's meters. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(MeterRegistry.class)
   @ConditionalOnBooleanProperty(name = "bowline.telemetry.metrics", matchIfMissing = true)
   static class Metrics {
     @Bean
-    @ConditionalOnBean(MeterRegistry.class)
     MeshClientBuilderCustomizer bowlineMeterRegistryCustomizer(ObjectProvider<MeterRegistry> registry) {
-      return builder -> builder.meterRegistry(registry.getObject());
+      return builder -> registry.ifAvailable(builder::meterRegistry);
     }
   }
 }

@@ -209,7 +209,7 @@ public class BowlineProperties {
     /** Route RestClient and RestTemplate built from Boot's builders, and WebClient built from WebClient.Builder. */
     private boolean http = true;
 
-    /** Route OkHttpClient beans' builders customized through OkHttpClientBuilderCustomizer beans. */
+    /** Offer a BowlineOkHttpCustomizer bean that puts OkHttpClient builders on the mesh. */
     private boolean okhttp = true;
 
     public boolean isHttp() {
