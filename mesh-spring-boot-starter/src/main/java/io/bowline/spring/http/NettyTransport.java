@@ -93,16 +93,8 @@ final class NettyTransport implements UpstreamTransport<BufferedResponse> {
 
   @Override
   public Outcome outcome(BufferedResponse response) {
-    String grpc = response.headers().getFirst("grpc-status");
-    int grpcStatus = -1;
-    if (grpc != null) {
-      try {
-        grpcStatus = Integer.parseInt(grpc.trim());
-      } catch (NumberFormatException e) {
-        grpcStatus = -1;
-      }
-    }
-    return Outcome.response(response.status(), grpcStatus, name -> {
+    // Spring's HTTP clients do not speak gRPC: no grpc-status to read
+    return Outcome.response(response.status(), -1, name -> {
       java.util.List<String> values = response.headers().get(name);
       return values == null ? null : String.join(",", values);
     });
