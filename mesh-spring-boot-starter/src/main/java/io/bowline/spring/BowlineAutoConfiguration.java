@@ -1,6 +1,8 @@
 package io.bowline.spring;
 
 import io.bowline.api.MeshClient;
+import io.bowline.spring.inbound.InboundPropagation;
+import io.bowline.spring.inbound.InboundServletFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -8,6 +10,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
@@ -43,6 +46,25 @@ public class BowlineAutoConfiguration {
   @ConditionalOnBooleanProperty(name = "bowline.readiness.await-configuration", matchIfMissing = true)
   public MeshReadiness bowlineMeshReadiness(MeshClient mesh, ApplicationEventPublisher publisher) {
     return new MeshReadiness(mesh, publisher);
+  }
+
+  /**
+   * MVC's inbound path: {@code x-request-id} and trace context extracted from each request and
+   * passed on to the mesh's outbound calls made while serving it.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.web.filter.OncePerRequestFilter"})
+  static class Inbound {
+    @Bean
+    InboundServletFilter bowlineInboundFilter() {
+      return new InboundServletFilter();
+    }
+
+    @Bean
+    MeshClientBuilderCustomizer bowlineInboundPropagation() {
+      return builder -> builder.filter(new InboundPropagation());
+    }
   }
 
   /** The customizer of the application's OkHttp clients. */

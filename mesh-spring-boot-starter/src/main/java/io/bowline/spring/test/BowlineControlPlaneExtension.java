@@ -4,6 +4,7 @@ import io.bowline.api.ClientStatus;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.translate.ClientView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -42,7 +43,9 @@ import org.springframework.test.context.DynamicPropertyRegistry;
  * }</pre>
  */
 public final class BowlineControlPlaneExtension implements BeforeAllCallback, AfterAllCallback {
-  private static final String ROUTES = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+  private static final String[] TYPES = {"type.googleapis.com/envoy.config.listener.v3.Listener",
+      "type.googleapis.com/envoy.config.route.v3.RouteConfiguration", "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+      "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"};
 
   private final Path source;
   private Path dir;
@@ -179,31 +182,47 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
   }
 
   /**
-   * Waits until {@code mesh} has accepted the route configurations of the version last published.
+   * Waits until {@code mesh} has the whole configuration last published: the control plane serves
+   * its view (namespace and labels) that publish, and the client has accepted every type's version
+   * served to it.
    *
    * @throws TimeoutException if it has not within {@code timeout}
    * @throws InterruptedException if interrupted while waiting
    */
-  public void awaitRoutes(MeshClient mesh, Duration timeout) throws TimeoutException, InterruptedException {
-    String version = started().published().version();
-    CountDownLatch latch = new CountDownLatch(1);
-    Runnable remove = mesh.onConfigUpdate(() -> {
-      if (routesAt(mesh.status(), version)) {
-        latch.countDown();
-      }
-    });
+  public void awaitConfiguration(MeshClient mesh, Duration timeout) throws TimeoutException, InterruptedException {
+    ClientView view = new ClientView(mesh.workload().namespace(), mesh.workload().labels());
+    long deadline = System.nanoTime() + timeout.toNanos();
+    CountDownLatch[] update = {new CountDownLatch(1)};
+    Runnable remove = mesh.onConfigUpdate(() -> update[0].countDown());
     try {
-      if (!routesAt(mesh.status(), version) && !latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new TimeoutException("the mesh client has not accepted route configurations of version " + version
-            + " within " + timeout + ": it has " + mesh.status().versionOf(ROUTES));
+      while (!applied(mesh, view)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException("the mesh client has not accepted publish " + started().published().version()
+              + " within " + timeout + ": it has " + mesh.status().acceptedVersions());
+        }
+        CountDownLatch latch = new CountDownLatch(1);
+        update[0] = latch;
+        // the server side (which publish the view is served) moves without a client update: look again soon
+        latch.await(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 50), TimeUnit.MILLISECONDS);
       }
     } finally {
       remove.run();
     }
   }
 
-  private static boolean routesAt(ClientStatus status, String version) {
-    return Long.parseLong(version) <= parse(status.versionOf(ROUTES));
+  private boolean applied(MeshClient mesh, ClientView view) {
+    LocalControlPlane cp = started();
+    if (!cp.published().version().equals(cp.servedPublish(view))) {
+      return false;
+    }
+    ClientStatus status = mesh.status();
+    for (String type : TYPES) {
+      if (parse(status.versionOf(type)) < parse(cp.servedVersion(view, type))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static long parse(String version) {

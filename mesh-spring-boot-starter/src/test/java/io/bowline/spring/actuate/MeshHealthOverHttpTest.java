@@ -73,7 +73,7 @@ class MeshHealthOverHttpTest {
           resolution: STATIC
           endpoints: [{address: 127.0.0.1, ports: {http: 9}}]
         """);
-    controlPlane.awaitRoutes(mesh, CHANGE);
+    controlPlane.awaitConfiguration(mesh, CHANGE);
     await().atMost(CHANGE).untilAsserted(() -> assertThat(get("/actuator/health/bowline").body()).contains("\"status\":\"UP\""));
     assertThat(availability.getReadinessState()).isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
     HttpResponse<String> readiness = get("/actuator/health/readiness");

@@ -12,7 +12,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Real HTTP backends on loopback for the starter's tests: each answers every request with its
- * version as the body, the {@code Host} it received in {@code x-seen-host}, and the request body's
+ * version as the body, the {@code Host} it received in {@code x-seen-host}, the {@code x-request-id}
+ * and {@code traceparent} it received in {@code x-seen-headers}, and the request body's
  * length in {@code x-seen-body}.
  */
 final class Backends implements AutoCloseable {
@@ -28,6 +29,8 @@ final class Backends implements AutoCloseable {
         byte[] body = version.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("x-seen-host", exchange.getRequestHeaders().getFirst("Host"));
         exchange.getResponseHeaders().add("x-seen-body", Integer.toString(length));
+        exchange.getResponseHeaders().add("x-seen-headers", "x-request-id=" + exchange.getRequestHeaders().getFirst("x-request-id")
+            + " traceparent=" + exchange.getRequestHeaders().getFirst("traceparent"));
         exchange.sendResponseHeaders(200, body.length);
         exchange.getResponseBody().write(body);
       } finally {

@@ -153,12 +153,12 @@ class SpringClientsFollowVirtualServiceTest {
 
   private void push(String http) throws Exception {
     controlPlane.apply("reviews-vs.yaml", Backends.virtualService(http));
-    controlPlane.awaitRoutes(mesh, CONVERGENCE);
+    controlPlane.awaitConfiguration(mesh, CONVERGENCE);
   }
 
   @Test
   void everyClientFollowsEachVirtualServiceChange() throws Exception {
-    controlPlane.awaitRoutes(mesh, CONVERGENCE);
+    controlPlane.awaitConfiguration(mesh, CONVERGENCE);
     for (Function<String, Seen> client : clients()) {
       assertThat(client.apply("anyone")).isEqualTo(new Seen(200, "v1", ""));
     }
