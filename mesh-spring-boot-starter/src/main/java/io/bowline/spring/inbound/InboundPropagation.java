@@ -1,0 +1,35 @@
+package io.bowline.spring.inbound;
+
+import io.bowline.api.filter.Exchange;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.api.filter.HttpFilter;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * An {@link HttpFilter} that passes the inbound request's {@code x-request-id} and trace context
+ * ({@link InboundContext#current()}) to an outbound call that does not carry its own, as Envoy's
+ * sidecar relays {@code x-request-id}. Outside an inbound request it does nothing.
+ */
+public final class InboundPropagation implements HttpFilter {
+
+  @Override
+  public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
+    InboundContext context = InboundContext.current();
+    if (context != null) {
+      if (exchange.header(InboundContext.REQUEST_ID) == null) {
+        exchange.setHeader(InboundContext.REQUEST_ID, context.requestId());
+      }
+      context.traceHeaders().forEach((name, value) -> {
+        if (exchange.header(name) == null) {
+          exchange.setHeader(name, value);
+        }
+      });
+    }
+    return next.proceed(exchange);
+  }
+
+  @Override
+  public String name() {
+    return "bowline.inbound_propagation";
+  }
+}
