@@ -21,11 +21,13 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -225,7 +227,8 @@ public final class BowlineProxy implements AutoCloseable {
         }
         if (admin >= 0) {
           Map<String, AdminPage> all = new LinkedHashMap<>();
-          all.put("/ready", () -> router == null || router.ready().isDone() && !router.ready().isCompletedExceptionally()
+          MeshClient m = mesh;
+          all.put("/ready", () -> m == null || configured(m)
               ? new AdminPage.Response(200, "text/plain; charset=utf-8", "LIVE\n")
               : new AdminPage.Response(503, "text/plain; charset=utf-8", "PRE_INITIALIZING\n"));
           all.putAll(pages);
@@ -246,6 +249,19 @@ public final class BowlineProxy implements AutoCloseable {
         throw e;
       }
       return new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null);
+    }
+
+    /** Whether the first complete configuration has been applied (never waits). */
+    private static boolean configured(MeshClient m) {
+      try {
+        m.awaitReady(Duration.ZERO);
+        return true;
+      } catch (TimeoutException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
     }
 
     private void bindHttp(Transports transports, UpstreamPools pools, ProxyListener listener, int port,

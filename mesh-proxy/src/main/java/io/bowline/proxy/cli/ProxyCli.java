@@ -16,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The {@code bowline-proxy} command line: starts the proxy beside an application, configured by a
@@ -48,6 +50,9 @@ public final class ProxyCli implements Callable<Integer> {
   public static final int CANNOT_RUN = 3;
 
   static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+
+  @Spec
+  CommandSpec spec;
 
   @Option(names = "--xds", paramLabel = "HOST:PORT", description = "The xDS server (ADS), e.g. 127.0.0.1:15010.")
   String xds;
@@ -136,13 +141,13 @@ public final class ProxyCli implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (outbound == null && inbound == null && admin == null) {
-      throw new ParameterException(new CommandLine(this), "give at least one of --outbound, --inbound, --admin");
+      throw new ParameterException(spec.commandLine(), "give at least one of --outbound, --inbound, --admin");
     }
     if (xds != null && bootstrap != null) {
-      throw new ParameterException(new CommandLine(this), "give --xds or --bootstrap, not both");
+      throw new ParameterException(spec.commandLine(), "give --xds or --bootstrap, not both");
     }
     if (outbound != null && xds == null && bootstrap == null) {
-      throw new ParameterException(new CommandLine(this), "--outbound needs --xds or --bootstrap");
+      throw new ParameterException(spec.commandLine(), "--outbound needs --xds or --bootstrap");
     }
     int[] in = inbound == null ? null : inbound(inbound);
     MeshClient mesh = null;
@@ -158,7 +163,7 @@ public final class ProxyCli implements Callable<Integer> {
       for (String l : labels) {
         int eq = l.indexOf('=');
         if (eq <= 0) {
-          throw new ParameterException(new CommandLine(this), "--label must be KEY=VALUE, got '" + l + "'");
+          throw new ParameterException(spec.commandLine(), "--label must be KEY=VALUE, got '" + l + "'");
         }
         b.label(l.substring(0, eq), l.substring(eq + 1));
       }
@@ -212,7 +217,7 @@ public final class ProxyCli implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new ParameterException(new CommandLine(this), "--inbound must be LISTEN:APP (two ports), got '" + value + "'");
+    throw new ParameterException(spec.commandLine(), "--inbound must be LISTEN:APP (two ports), got '" + value + "'");
   }
 
   private static int port(String s) {
@@ -236,7 +241,7 @@ public final class ProxyCli implements Callable<Integer> {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    if (root instanceof BindException) {
+    if (root instanceof BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
       return "cannot listen: " + root.getMessage() + " (is another proxy running? pick other ports)";
     }
     String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
