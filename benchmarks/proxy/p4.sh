@@ -5,7 +5,7 @@
 # CPU time per request and RSS at about 1,000 requests/s.
 #
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
-# env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64
+# env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROXY_JAR=$ROOT/mesh-proxy/target/bowline-proxy.jar
@@ -73,16 +73,24 @@ LUA
 taskset -c "$CORE_LOAD" haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
 taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
 taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
-taskset -c "$CORE_PROXY" java -XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms16m -Xmx64m -Xss512k \
-  -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=64m \
-  -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
+# a small heap and one allocator arena: the proxy holds little but connection buffers
+PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms16m -Xmx48m -Xss512k \
+  -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=32m -XX:CICompilerCount=2 \
+  -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1}
+# shellcheck disable=SC2086
+taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
   >"$TMP/proxy.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
 for _ in $(seq 1 150); do
-  curl -fs "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break
+  curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break
   sleep 0.2
 done
-curl -fs "http://127.0.0.1:$ADMIN/ready" >/dev/null || { echo "p4: bowline-proxy not ready:" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
-curl -fs -H "Host: echo" "http://127.0.0.1:$BOW/" | grep -q ok || { echo "p4: no route through bowline-proxy" >&2; exit 3; }
+curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null || { echo "p4: bowline-proxy not ready:" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
+for _ in $(seq 1 150); do # the control plane may publish the files a moment after its first answer
+  through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$BOW/" 2>&1 || true)
+  [[ $through == *$'\r\n\r\nok' ]] && break
+  sleep 0.2
+done
+[[ $through == *$'\r\n\r\nok' ]] || { echo "p4: no route through bowline-proxy: $through" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
 
 load() { taskset -c "$CORE_LOAD" wrk "$@" -H "Host: echo" 2>&1; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
