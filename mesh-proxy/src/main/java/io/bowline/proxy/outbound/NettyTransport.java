@@ -45,16 +45,7 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public Outcome outcome(AttemptIo io) {
     HttpHeaders h = io.head().headers();
-    String grpc = h.get("grpc-status");
-    int grpcStatus = -1;
-    if (grpc != null) {
-      try {
-        grpcStatus = Integer.parseInt(grpc.trim());
-      } catch (NumberFormatException e) {
-        grpcStatus = -1;
-      }
-    }
-    return Outcome.response(io.head().status().code(), grpcStatus, name -> {
+    return Outcome.response(io.head().status().code(), name -> {
       List<String> values = h.getAll(name);
       return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : String.join(",", values);
     });
