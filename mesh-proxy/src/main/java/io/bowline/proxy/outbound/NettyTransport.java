@@ -11,7 +11,8 @@ import java.util.List;
  * pooled connection of the downstream connection's event loop ({@link AttemptIo}), sent to the
  * chosen endpoint with the attempt's {@code Host}, {@code x-forwarded-host} and
  * {@code x-envoy-attempt-count}. The attempt's timeout bounds the wait for the response head; the
- * response body streams to the downstream once the router commits to it.
+ * attempt is over for the router at its head (retries decide on the status, as with OkHttp's
+ * transport), and the body streams to the downstream once the router commits to it.
  */
 final class NettyTransport implements UpstreamTransport<AttemptIo> {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
@@ -30,7 +31,10 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
         new AttemptIo.Result() {
           @Override
           public void onHead(AttemptIo attempt, HttpResponse head) {
-            callbacks.onResponse(attempt, false);
+            // the attempt is decided at its response head, as OkHttp's transport reports it: the
+            // router may retry on the status (Envoy's router does, discarding the body) and the
+            // request leaves the circuit breaker and the host's active count there
+            callbacks.onResponse(attempt, true);
           }
 
           @Override
