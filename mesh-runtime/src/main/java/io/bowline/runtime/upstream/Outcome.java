@@ -58,6 +58,26 @@ public final class Outcome {
     return new Outcome(Kind.RESPONSE, httpStatus, grpcStatus, headers);
   }
 
+  /**
+   * An HTTP response whose {@code grpc-status} is read from its headers (a trailers-only gRPC
+   * response carries it there).
+   *
+   * @param httpStatus the HTTP status
+   * @param headers response header lookup
+   */
+  public static Outcome response(int httpStatus, Headers headers) {
+    String grpc = headers.get("grpc-status");
+    int grpcStatus = -1;
+    if (grpc != null) {
+      try {
+        grpcStatus = Integer.parseInt(grpc.trim());
+      } catch (NumberFormatException e) {
+        grpcStatus = -1;
+      }
+    }
+    return new Outcome(Kind.RESPONSE, httpStatus, grpcStatus, headers);
+  }
+
   public Kind kind() {
     return kind;
   }

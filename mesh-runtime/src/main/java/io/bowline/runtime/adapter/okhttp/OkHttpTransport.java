@@ -205,16 +205,7 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
 
   @Override
   public Outcome outcome(Response response) {
-    String grpc = response.header("grpc-status");
-    int grpcStatus = -1;
-    if (grpc != null) {
-      try {
-        grpcStatus = Integer.parseInt(grpc.trim());
-      } catch (NumberFormatException e) {
-        grpcStatus = -1;
-      }
-    }
-    return Outcome.response(response.code(), grpcStatus, response::header);
+    return Outcome.response(response.code(), response::header);
   }
 
   private Outcome classify(Exception failure) {

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# P4: bowline-proxy against HAProxy on loopback, one command. Each proxy is pinned to one core
+# (taskset), in front of the same tiny upstream (an HAProxy that answers 200 "ok" itself); wrk and
+# the upstream share the other core. Prints requests/s, p50 with and without the hop (added p50),
+# CPU time per request and RSS at about 1,000 requests/s.
+#
+# usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
+# env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+PROXY_JAR=$ROOT/mesh-proxy/target/bowline-proxy.jar
+CP_JAR=$ROOT/mesh-control-plane/target/bowline-control-plane.jar
+DUR=${DUR:-10}
+CORE_PROXY=${CORE_PROXY:-0}
+CORE_LOAD=${CORE_LOAD:-1}
+CONNS=${CONNS:-64}
+UP=18080 HAP=18081 BOW=18082 XDS=18010 ADMIN=18000
+for tool in wrk haproxy taskset java curl; do
+  command -v $tool >/dev/null || { echo "p4: $tool is not installed (Debian: apt-get install wrk haproxy)" >&2; exit 3; }
+done
+for jar in "$PROXY_JAR" "$CP_JAR"; do
+  [ -f "$jar" ] || { echo "p4: $jar is missing: run mvn -B -o package -DskipTests first" >&2; exit 3; }
+done
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+cat > "$TMP/upstream.cfg" <<CFG
+global
+  nbthread 1
+defaults
+  mode http
+  timeout client 30s
+  timeout connect 5s
+  timeout server 30s
+frontend upstream
+  bind 127.0.0.1:$UP
+  http-request return status 200 content-type text/plain string ok
+CFG
+cat > "$TMP/haproxy.cfg" <<CFG
+global
+  nbthread 1
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout client 30s
+  timeout connect 5s
+  timeout server 30s
+frontend hop
+  bind 127.0.0.1:$HAP
+  default_backend echo
+backend echo
+  server s1 127.0.0.1:$UP
+CFG
+mkdir "$TMP/mesh"
+cat > "$TMP/mesh/echo.yaml" <<CFG
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: echo, namespace: default}
+spec:
+  hosts: [echo.default.svc.cluster.local]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: STATIC
+  endpoints: [{address: 127.0.0.1, ports: {http: $UP}}]
+CFG
+cat > "$TMP/rate.lua" <<'LUA'
+-- about 250 requests/s per connection: 4 connections give about 1,000 requests/s
+function delay() return 4 end
+LUA
+
+taskset -c "$CORE_LOAD" haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
+taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
+taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
+# a small heap and one allocator arena: the proxy holds little but connection buffers
+PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms16m -Xmx48m -Xss512k \
+  -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=32m -XX:CICompilerCount=2 \
+  -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1}
+# shellcheck disable=SC2086
+taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
+  >"$TMP/proxy.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
+for _ in $(seq 1 150); do
+  curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null || { echo "p4: bowline-proxy not ready:" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
+for _ in $(seq 1 150); do # the control plane may publish the files a moment after its first answer
+  through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$BOW/" 2>&1 || true)
+  [[ $through == *$'\r\n\r\nok' ]] && break
+  sleep 0.2
+done
+[[ $through == *$'\r\n\r\nok' ]] || { echo "p4: no route through bowline-proxy: $through" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
+
+load() { taskset -c "$CORE_LOAD" wrk "$@" -H "Host: echo" 2>&1; }
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+p50_us() { awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); print v } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else { sub(/s/, "", v); print v * 1000000 } }'; }
+rps() { awk '/Requests\/sec/ {print $2}'; }
+total() { awk '/requests in/ {print $1}'; }
+
+echo "warming up bowline-proxy (JIT) for $DUR s..." >&2
+load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$BOW/" >/dev/null
+
+direct_p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$UP/" | p50_us)
+CLK=$(getconf CLK_TCK)
+declare -A R
+for name in haproxy bowline; do
+  if [ $name = haproxy ]; then port=$HAP; pid=$HAP_PID; else port=$BOW; pid=$BOW_PID; fi
+  t0=$(ticks $pid)
+  out=$(load -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:$port/")
+  t1=$(ticks $pid)
+  n=$(echo "$out" | total)
+  R[$name.rps]=$(echo "$out" | rps)
+  R[$name.cpu]=$(awk -v t=$((t1 - t0)) -v n="$n" -v c="$CLK" 'BEGIN { printf "%.1f", t / c * 1e6 / n }')
+  p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$port/" | p50_us)
+  R[$name.p50]=$p50
+  R[$name.added]=$(awk -v a="$p50" -v b="$direct_p50" 'BEGIN { printf "%.1f", a - b }')
+  rate=$(load -t1 -c4 -d"${DUR}s" -s "$TMP/rate.lua" "http://127.0.0.1:$port/" | rps)
+  R[$name.rate]=$rate
+  R[$name.rss]=$(rss_mb $pid)
+done
+
+echo
+echo "P4 on $(nproc) CPUs, $(uname -r); proxies on core $CORE_PROXY, wrk and upstream on core $CORE_LOAD; ${DUR} s runs, $CONNS connections"
+echo "direct to the upstream: p50 ${direct_p50} µs"
+echo
+echo "| proxy | requests/s | p50 (µs, 1 conn) | added p50 (µs) | CPU µs/request | RSS MB at ~1,000 rps (measured rps) |"
+echo "|---|---|---|---|---|---|"
+for name in haproxy bowline; do
+  echo "| $name | ${R[$name.rps]} | ${R[$name.p50]} | ${R[$name.added]} | ${R[$name.cpu]} | ${R[$name.rss]} (${R[$name.rate]}) |"
+done

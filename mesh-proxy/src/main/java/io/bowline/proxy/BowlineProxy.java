@@ -1,0 +1,291 @@
+package io.bowline.proxy;
+
+import io.bowline.api.MeshClient;
+import io.bowline.proxy.admin.AdminHandler;
+import io.bowline.proxy.admin.AdminPage;
+import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.outbound.OutboundHandler;
+import io.bowline.proxy.outbound.ProxyListener;
+import io.bowline.proxy.outbound.UpstreamPools;
+import io.bowline.runtime.RuntimeMeshClient;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The out-of-process proxy: the mesh runtime's exchange pipeline behind Netty listeners. The
+ * outbound listener takes an application's HTTP/1.1 requests, as to an HTTP proxy (absolute-form)
+ * or with the service as {@code Host}, and routes them exactly as the library does (same
+ * {@link OutboundRouter}, filters, router and resilience; the proxy is one more adapter with a
+ * Netty transport). The inbound listener forwards to the local application. The admin port serves
+ * {@code /ready} (200 once the first configuration is applied) and whatever pages are added.
+ *
+ * <pre>{@code
+ * try (BowlineProxy proxy = BowlineProxy.builder().mesh(mesh).outbound(15001).inbound(15006, 9080).admin(15000).start()) {
+ *   ...
+ * }
+ * }</pre>
+ *
+ * <p>Where later parts plug in: inbound mTLS puts its {@code SslHandler} first in the inbound
+ * listener's pipeline ({@link Builder#inboundPipeline}); authorization and telemetry are
+ * {@code HttpFilter}s of the mesh client; admin pages are {@link Builder#adminPage}s.
+ */
+public final class BowlineProxy implements AutoCloseable {
+  private final Transports transports;
+  private final UpstreamPools pools;
+  private final List<Channel> servers;
+  private final Map<String, Integer> ports;
+  private final MeshClient ownedMesh;
+
+  private BowlineProxy(Transports transports, UpstreamPools pools, List<Channel> servers, Map<String, Integer> ports,
+      MeshClient ownedMesh) {
+    this.transports = transports;
+    this.pools = pools;
+    this.servers = servers;
+    this.ports = ports;
+    this.ownedMesh = ownedMesh;
+  }
+
+  /** A builder with Envoy's default limits, {@code ALLOW_ANY}, listeners on 127.0.0.1. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The outbound listener's bound port, or -1 when there is none. */
+  public int outboundPort() {
+    return ports.getOrDefault("outbound", -1);
+  }
+
+  /** The inbound listener's bound port, or -1 when there is none. */
+  public int inboundPort() {
+    return ports.getOrDefault("inbound", -1);
+  }
+
+  /** The admin port, or -1 when there is none. */
+  public int adminPort() {
+    return ports.getOrDefault("admin", -1);
+  }
+
+  /** The Netty transport in use: {@code epoll} or {@code nio}. */
+  public String transport() {
+    return transports.name();
+  }
+
+  /** Stops the listeners, closes connections and the event loops, and the mesh client if the proxy owns it. */
+  @Override
+  public void close() {
+    for (Channel c : servers) {
+      c.close().syncUninterruptibly();
+    }
+    pools.closeIdle();
+    transports.stop();
+    if (ownedMesh != null) {
+      ownedMesh.close();
+    }
+  }
+
+  /** Builds a {@link BowlineProxy}. */
+  public static final class Builder {
+    private MeshClient mesh;
+    private boolean ownsMesh;
+    private String bind = "127.0.0.1";
+    private int outbound = -1;
+    private int inbound = -1;
+    private String appHost = "127.0.0.1";
+    private int appPort = -1;
+    private int admin = -1;
+    private boolean registryOnly;
+    private boolean preferNative = true;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private ProxyLimits limits = ProxyLimits.DEFAULTS;
+    private final Map<String, AdminPage> pages = new LinkedHashMap<>();
+    private Consumer<ChannelPipeline> inboundPipeline = p -> { };
+
+    private Builder() {}
+
+    /** The mesh client whose configuration routes the outbound listener (required for it). */
+    public Builder mesh(MeshClient m) {
+      this.mesh = m;
+      return this;
+    }
+
+    /** Whether {@link BowlineProxy#close()} closes the mesh client too. */
+    public Builder ownsMesh(boolean owns) {
+      this.ownsMesh = owns;
+      return this;
+    }
+
+    /** The address the listeners bind (default 127.0.0.1). */
+    public Builder bind(String address) {
+      this.bind = address;
+      return this;
+    }
+
+    /** The outbound listener's port (0: any free port). */
+    public Builder outbound(int port) {
+      this.outbound = port;
+      return this;
+    }
+
+    /** The inbound listener's port (0: any) and the local application's port it forwards to. */
+    public Builder inbound(int port, int applicationPort) {
+      this.inbound = port;
+      this.appPort = applicationPort;
+      return this;
+    }
+
+    /** The admin port (0: any). */
+    public Builder admin(int port) {
+      this.admin = port;
+      return this;
+    }
+
+    /** Istio's {@code REGISTRY_ONLY}: hosts the mesh does not know get 502 {@code NR} (default {@code ALLOW_ANY}). */
+    public Builder registryOnly(boolean only) {
+      this.registryOnly = only;
+      return this;
+    }
+
+    /** Event-loop threads (default: one per processor). */
+    public Builder threads(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("threads must be at least 1, got " + n);
+      }
+      this.threads = n;
+      return this;
+    }
+
+    /** Whether to use the native epoll transport where it loads (default true). */
+    public Builder nativeTransport(boolean preferNativeTransport) {
+      this.preferNative = preferNativeTransport;
+      return this;
+    }
+
+    /** Header limits, body buffer and timeouts (default {@link ProxyLimits#DEFAULTS}). */
+    public Builder limits(ProxyLimits l) {
+      this.limits = l;
+      return this;
+    }
+
+    /** Adds an admin page at {@code path} (e.g. {@code /stats/prometheus}). */
+    public Builder adminPage(String path, AdminPage page) {
+      pages.put(path, page);
+      return this;
+    }
+
+    /** Adds handlers at the front of each inbound connection's pipeline (e.g. mTLS's {@code SslHandler}). */
+    public Builder inboundPipeline(Consumer<ChannelPipeline> front) {
+      this.inboundPipeline = front;
+      return this;
+    }
+
+    /**
+     * Binds the listeners.
+     *
+     * @throws IllegalStateException if an outbound listener is asked for without a mesh client,
+     *     or nothing is asked for
+     * @throws io.netty.channel.ChannelException (or its cause) if a port cannot be bound
+     */
+    public BowlineProxy start() {
+      if (outbound < 0 && inbound < 0 && admin < 0) {
+        throw new IllegalStateException("no listener: give an outbound, inbound or admin port");
+      }
+      if (outbound >= 0 && mesh == null) {
+        throw new IllegalStateException("the outbound listener needs a mesh client");
+      }
+      OutboundRouter router = mesh == null ? null : RuntimeMeshClient.of(mesh).router();
+      Transports transports = Transports.start(threads, preferNative);
+      UpstreamPools pools = new UpstreamPools(transports);
+      List<Channel> servers = new ArrayList<>();
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      try {
+        if (outbound >= 0) {
+          ProxyListener l = ProxyListener.outbound(router, registryOnly, limits);
+          bindHttp(transports, pools, l, outbound, p -> { }, servers, ports);
+        }
+        if (inbound >= 0) {
+          ProxyListener l = ProxyListener.inbound(appHost, appPort, limits);
+          bindHttp(transports, pools, l, inbound, inboundPipeline, servers, ports);
+        }
+        if (admin >= 0) {
+          Map<String, AdminPage> all = new LinkedHashMap<>();
+          MeshClient m = mesh;
+          all.put("/ready", () -> m == null || configured(m)
+              ? new AdminPage.Response(200, "text/plain; charset=utf-8", "LIVE\n")
+              : new AdminPage.Response(503, "text/plain; charset=utf-8", "PRE_INITIALIZING\n"));
+          all.putAll(pages);
+          Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
+              .childHandler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel ch) {
+                  ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new AdminHandler(all));
+                }
+              })
+              .bind(new InetSocketAddress(bind, admin)).syncUninterruptibly().channel();
+          servers.add(c);
+          ports.put("admin", ((InetSocketAddress) c.localAddress()).getPort());
+        }
+      } catch (RuntimeException e) {
+        servers.forEach(Channel::close);
+        transports.stop();
+        throw e;
+      }
+      return new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null);
+    }
+
+    /** Whether the first complete configuration has been applied (never waits). */
+    private static boolean configured(MeshClient m) {
+      try {
+        m.awaitReady(Duration.ZERO);
+        return true;
+      } catch (TimeoutException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    private void bindHttp(Transports transports, UpstreamPools pools, ProxyListener listener, int port,
+        Consumer<ChannelPipeline> front, List<Channel> servers, Map<String, Integer> ports) {
+      ProxyLimits l = listener.limits();
+      Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
+          .option(ChannelOption.SO_BACKLOG, 4096)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ChannelPipeline p = ch.pipeline();
+              front.accept(p);
+              if (!l.idleTimeout().isZero()) {
+                p.addLast(new IdleStateHandler(0, 0, l.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+              }
+              Http1RequestDecoder decoder = new Http1RequestDecoder(l);
+              p.addLast(decoder, new HttpResponseEncoder(), new OutboundHandler(listener, pools, decoder));
+            }
+          })
+          .bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();
+      servers.add(c);
+      ports.put(listener.name(), ((InetSocketAddress) c.localAddress()).getPort());
+    }
+  }
+}

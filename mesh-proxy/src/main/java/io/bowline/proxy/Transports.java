@@ -1,0 +1,51 @@
+package io.bowline.proxy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Netty transport the proxy runs on: native epoll when Netty's native library loads on this
+ * machine (Linux x86_64 and aarch64), else NIO. One event-loop group serves the listeners and the
+ * upstream connections, so a request and its upstream connection share a thread.
+ *
+ * @param name {@code epoll} or {@code nio}
+ * @param group the event loops
+ * @param serverChannel the listening socket class
+ * @param channel the connection socket class
+ */
+public record Transports(String name, EventLoopGroup group, Class<? extends ServerChannel> serverChannel,
+    Class<? extends SocketChannel> channel) {
+
+  /**
+   * Starts {@code threads} event loops (daemon threads named {@code bowline-proxy-N}).
+   *
+   * @param preferNative whether to use epoll when it is available
+   */
+  public static Transports start(int threads, boolean preferNative) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory tf = r -> {
+      Thread t = new Thread(r, "bowline-proxy-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    if (preferNative && EpollSupport.available()) {
+      return EpollSupport.start(threads, tf);
+    }
+    IoHandlerFactory io = NioIoHandler.newFactory();
+    return new Transports("nio", new MultiThreadIoEventLoopGroup(threads, tf, io), NioServerSocketChannel.class,
+        NioSocketChannel.class);
+  }
+
+  /** Stops the event loops and waits for them. */
+  public void stop() {
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

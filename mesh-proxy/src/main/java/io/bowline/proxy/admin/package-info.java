@@ -1,0 +1,4 @@
+/**
+ * The admin port's pages. Imports Netty only.
+ */
+package io.bowline.proxy.admin;

@@ -1,0 +1,270 @@
+package io.bowline.proxy.cli;
+
+import io.bowline.api.MeshClient;
+import io.bowline.proxy.BowlineProxy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code bowline-proxy} command line: starts the proxy beside an application, configured by a
+ * control plane ({@code --xds}) or a gRPC xDS bootstrap file ({@code --bootstrap}), and runs until
+ * it is stopped (SIGTERM or SIGINT).
+ *
+ * <p>Exit codes: {@value #OK} stopped normally; {@value #USAGE} usage error (an unknown option, a
+ * missing or malformed value); {@value #CANNOT_RUN} the proxy could not start (a port in use, no
+ * such bootstrap file, another failure). A failure is one line on standard error.
+ */
+@Command(
+    name = "bowline-proxy",
+    mixinStandardHelpOptions = true,
+    versionProvider = ProxyCli.Version.class,
+    description = "Runs the Bowline mesh beside a service written in any language: an HTTP proxy that "
+        + "routes the service's outbound calls by the mesh's xDS configuration, and forwards inbound calls "
+        + "to it.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:stopped normally",
+        "2:usage error: unknown option, missing or malformed value",
+        "3:could not run: port in use, no such bootstrap file, other failure"})
+public final class ProxyCli implements Callable<Integer> {
+  /** Exit code: stopped normally. */
+  public static final int OK = 0;
+  /** Exit code: the command line is wrong. */
+  public static final int USAGE = 2;
+  /** Exit code: the proxy could not start. */
+  public static final int CANNOT_RUN = 3;
+
+  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--xds", paramLabel = "HOST:PORT", description = "The xDS server (ADS), e.g. 127.0.0.1:15010.")
+  String xds;
+
+  @Option(names = "--bootstrap", paramLabel = "FILE", description = "A gRPC xDS bootstrap file instead of --xds.")
+  Path bootstrap;
+
+  @Option(names = "--workload", paramLabel = "NAME.NAMESPACE",
+      description = "This workload, e.g. ratings-v1.default (the namespace defaults to 'default').")
+  String workload;
+
+  @Option(names = "--service-account", paramLabel = "NAME",
+      description = "The workload's Kubernetes service account, for its SPIFFE identity.")
+  String serviceAccount;
+
+  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A workload label; repeat for more.")
+  List<String> labels = new ArrayList<>();
+
+  @Option(names = "--outbound", paramLabel = "PORT", description = "The outbound listener's port (the application's HTTP proxy).")
+  Integer outbound;
+
+  @Option(names = "--inbound", paramLabel = "LISTEN:APP",
+      description = "The inbound listener's port and the local application port it forwards to.")
+  String inbound;
+
+  @Option(names = "--admin", paramLabel = "PORT", description = "The admin port (/ready).")
+  Integer admin;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "The address the listeners bind (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--outbound-traffic-policy", paramLabel = "MODE", defaultValue = "ALLOW_ANY",
+      description = "ALLOW_ANY passes unknown hosts through; REGISTRY_ONLY answers 502 NR (default: ${DEFAULT-VALUE}).")
+  Mode mode;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Event-loop threads (default: one per processor).")
+  Integer threads;
+
+  /** Istio's {@code outboundTrafficPolicy.mode}. */
+  enum Mode { ALLOW_ANY, REGISTRY_ONLY }
+
+  private CountDownLatch stop = new CountDownLatch(1);
+  private BowlineProxy started;
+
+  /**
+   * Runs the command line and exits with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    if (System.getProperty(LOG_LEVEL_PROPERTY) == null) {
+      System.setProperty(LOG_LEVEL_PROPERTY, "warn");
+    }
+    ProxyCli cli = new ProxyCli();
+    Runtime.getRuntime().addShutdownHook(new Thread(cli.stop::countDown, "bowline-proxy-stop"));
+    System.exit(commandLine(cli).execute(args));
+  }
+
+  /** The configured picocli command line for {@code cli}, for embedding and tests. */
+  public static CommandLine commandLine(ProxyCli cli) {
+    CommandLine c = new CommandLine(cli);
+    c.setParameterExceptionHandler(ProxyCli::usageError);
+    c.setExecutionExceptionHandler((e, failed, parseResult) -> {
+      PrintWriter err = failed.getErr();
+      err.println("bowline-proxy: " + describe(e));
+      err.flush();
+      return CANNOT_RUN;
+    });
+    return c;
+  }
+
+  /** A new command whose proxy runs until {@link #stop()}. */
+  public ProxyCli() {}
+
+  /** Stops a running proxy (as SIGTERM does). */
+  public void stop() {
+    stop.countDown();
+  }
+
+  /** The running proxy, or {@code null} before it has started. */
+  public BowlineProxy proxy() {
+    return started;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (outbound == null && inbound == null && admin == null) {
+      throw new ParameterException(spec.commandLine(), "give at least one of --outbound, --inbound, --admin");
+    }
+    if (xds != null && bootstrap != null) {
+      throw new ParameterException(spec.commandLine(), "give --xds or --bootstrap, not both");
+    }
+    if (outbound != null && xds == null && bootstrap == null) {
+      throw new ParameterException(spec.commandLine(), "--outbound needs --xds or --bootstrap");
+    }
+    int[] in = inbound == null ? null : inbound(inbound);
+    MeshClient mesh = null;
+    if (xds != null || bootstrap != null) {
+      if (bootstrap != null && !Files.isRegularFile(bootstrap)) {
+        throw new IOException(bootstrap + ": no such bootstrap file");
+      }
+      MeshClient.Builder b = MeshClient.builder();
+      if (workload != null) {
+        int dot = workload.indexOf('.');
+        b.workload(dot < 0 ? workload : workload.substring(0, dot), dot < 0 ? "default" : workload.substring(dot + 1));
+      }
+      for (String l : labels) {
+        int eq = l.indexOf('=');
+        if (eq <= 0) {
+          throw new ParameterException(spec.commandLine(), "--label must be KEY=VALUE, got '" + l + "'");
+        }
+        b.label(l.substring(0, eq), l.substring(eq + 1));
+      }
+      if (xds != null) {
+        b.xdsServer(xds);
+      } else {
+        b.bootstrap(bootstrap);
+      }
+      mesh = b.build();
+    }
+    BowlineProxy.Builder pb = BowlineProxy.builder().mesh(mesh).ownsMesh(true).bind(bind)
+        .registryOnly(mode == Mode.REGISTRY_ONLY);
+    if (threads != null) {
+      pb.threads(threads);
+    }
+    if (outbound != null) {
+      pb.outbound(outbound);
+    }
+    if (in != null) {
+      pb.inbound(in[0], in[1]);
+    }
+    if (admin != null) {
+      pb.admin(admin);
+    }
+    try {
+      started = pb.start();
+    } catch (RuntimeException e) {
+      if (mesh != null) {
+        mesh.close();
+      }
+      throw e;
+    }
+    try (BowlineProxy proxy = started) {
+      System.out.println("bowline-proxy " + Version.version() + " (" + proxy.transport() + ")"
+          + (proxy.outboundPort() >= 0 ? " outbound " + bind + ":" + proxy.outboundPort() : "")
+          + (proxy.inboundPort() >= 0 ? " inbound " + bind + ":" + proxy.inboundPort() + " -> 127.0.0.1:" + in[1] : "")
+          + (proxy.adminPort() >= 0 ? " admin " + bind + ":" + proxy.adminPort() : "")
+          + (serviceAccount != null ? " service account " + serviceAccount : ""));
+      System.out.flush();
+      stop.await();
+    }
+    return OK;
+  }
+
+  private int[] inbound(String value) {
+    int colon = value.indexOf(':');
+    try {
+      if (colon > 0) {
+        return new int[] {port(value.substring(0, colon)), port(value.substring(colon + 1))};
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ParameterException(spec.commandLine(), "--inbound must be LISTEN:APP (two ports), got '" + value + "'");
+  }
+
+  private static int port(String s) {
+    int p = Integer.parseInt(s);
+    if (p < 0 || p > 65535) {
+      throw new NumberFormatException(s);
+    }
+    return p;
+  }
+
+  private static int usageError(ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    err.println("bowline-proxy: " + e.getMessage() + " (see bowline-proxy --help)");
+    err.flush();
+    return USAGE;
+  }
+
+  /** One line for a failure: what could not be done, and the operating system's reason. */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    if (root instanceof BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
+      return "cannot listen: " + root.getMessage() + " (is another proxy running? pick other ports)";
+    }
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return root == e || root.getMessage() == null ? message : message + ": " + root.getMessage();
+  }
+
+  /** The build's version, from {@code version.properties} (Maven resource filtering). */
+  static final class Version implements CommandLine.IVersionProvider {
+    static String version() {
+      try (InputStream in = ProxyCli.class.getResourceAsStream("version.properties")) {
+        Properties p = new Properties();
+        if (in != null) {
+          p.load(in);
+        }
+        return p.getProperty("version", "unknown");
+      } catch (IOException e) {
+        return "unknown";
+      }
+    }
+
+    @Override
+    public String[] getVersion() {
+      return new String[] {"bowline-proxy " + version()};
+    }
+  }
+}

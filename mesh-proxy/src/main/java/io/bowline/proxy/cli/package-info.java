@@ -1,0 +1,4 @@
+/**
+ * The bowline-proxy command line (picocli).
+ */
+package io.bowline.proxy.cli;

@@ -1,0 +1,585 @@
+package io.bowline.proxy.http1;
+
+import io.bowline.proxy.ProxyLimits;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A strict HTTP/1.1 request decoder for a proxy (RFC 9112, read as a request-smuggling defence):
+ * emits a Netty {@code HttpRequest}, then its body as {@code HttpContent}s ending with a
+ * {@code LastHttpContent}, or one {@link BadRequest} and nothing more from the connection.
+ *
+ * <p>Refused with 400: a bare CR or LF, obs-fold (a header line starting with SP or HTAB), a
+ * header name that is not a token or has whitespace before its colon, a header value with a
+ * control character, a malformed request line, {@code Content-Length} with
+ * {@code Transfer-Encoding}, {@code Content-Length} values that differ or are not digits, a
+ * transfer coding other than one {@code chunked}, {@code Transfer-Encoding} on HTTP/1.0, an
+ * HTTP/1.1 request without exactly one {@code Host}, a chunk size that is not hex or too long, a
+ * chunk extension that is not {@code ;token[=token|quoted-string]}, chunk data not followed by
+ * CRLF, a bad trailer field. 431: headers over {@link ProxyLimits#maxHeadersBytes()} bytes or
+ * {@link ProxyLimits#maxHeaders()} fields; 414: a request target over
+ * {@link ProxyLimits#maxUrlBytes()}; 505: another HTTP version; 408: headers not complete within
+ * {@link ProxyLimits#requestHeadersTimeout()} of their first byte.
+ *
+ * <p>One request at a time: after a request's last content the decoder pauses (pipelined bytes
+ * stay buffered, reading stops) until {@link #resume} is called once its response has been sent.
+ * Trailers are validated and dropped.
+ */
+public final class Http1RequestDecoder extends ByteToMessageDecoder {
+  private static final int MAX_CHUNK_LINE = 4096;
+  private static final long MAX_CHUNK_SIZE = 1L << 56;
+
+  private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, BAD }
+
+  private final ProxyLimits limits;
+  private State state = State.HEAD;
+  private boolean paused;
+  private long remaining;
+  private int scan; // bytes of the head (or trailers) already checked, from the reader index
+  private int lineStart; // where the line being checked starts, from the reader index
+  private int lines; // complete lines of the head so far
+  private ScheduledFuture<?> headersTimer;
+
+  /** @param limits header limits and the request-headers timeout */
+  public Http1RequestDecoder(ProxyLimits limits) {
+    this.limits = limits;
+  }
+
+  /** Whether the decoder waits for {@link #resume} (a request was read to its end). */
+  public boolean paused() {
+    return paused;
+  }
+
+  /**
+   * Decodes the next request, if its bytes are already here, and reads on. Call on the channel's
+   * event loop once the previous request's response is sent.
+   */
+  public void resume(ChannelHandlerContext ctx) {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    ctx.channel().config().setAutoRead(true);
+    try {
+      channelRead(ctx, ctx.alloc().buffer(0));
+    } catch (Exception e) {
+      ctx.fireExceptionCaught(e);
+    }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    cancelHeadersTimer();
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    while (!paused && in.isReadable()) {
+      int before = in.readableBytes();
+      switch (state) {
+        case HEAD:
+          head(ctx, in, out);
+          break;
+        case FIXED:
+          fixed(in, out);
+          break;
+        case CHUNK_SIZE:
+          chunkSize(in, out);
+          break;
+        case CHUNK_DATA:
+          chunkData(in, out);
+          break;
+        case CHUNK_END:
+          chunkEnd(in, out);
+          break;
+        case TRAILERS:
+          trailers(in, out);
+          break;
+        case BAD:
+        default:
+          in.skipBytes(in.readableBytes());
+          return;
+      }
+      if (state != State.BAD && in.readableBytes() == before && !paused) {
+        return; // needs more bytes
+      }
+    }
+  }
+
+  private void head(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (scan == 0) {
+      // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line
+      while (in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
+        in.skipBytes(2);
+      }
+      if (!in.isReadable() || (in.readableBytes() == 1 && in.getByte(in.readerIndex()) == '\r')) {
+        return;
+      }
+      if (headersTimer == null && !limits.requestHeadersTimeout().isZero()) {
+        headersTimer = ctx.executor().schedule(() -> timedOut(ctx),
+            limits.requestHeadersTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
+    }
+    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders() + 1, true, out);
+    if (end < 0) {
+      return;
+    }
+    cancelHeadersTimer();
+    String head = in.toString(in.readerIndex(), end - 4, StandardCharsets.ISO_8859_1);
+    in.skipBytes(end);
+    resetScan();
+    parseHead(head, out);
+  }
+
+  /**
+   * Checks lines from {@link #scan} on: CRLF endings only, no obs-fold. Returns the length of the
+   * block up to and including its empty line, or -1 when it is not complete yet (or was refused).
+   */
+  private int scanLines(ByteBuf in, int maxBytes, int maxLines, boolean head, List<Object> out) {
+    int base = in.readerIndex();
+    int n = in.readableBytes();
+    for (; scan < n; scan++) {
+      byte b = in.getByte(base + scan);
+      if (scan > 0 && in.getByte(base + scan - 1) == '\r' && b != '\n') {
+        fail(out, 400, "bare CR in the " + (head ? "request head" : "trailers"));
+        return -1;
+      }
+      if (b == '\n') {
+        if (scan == 0 || in.getByte(base + scan - 1) != '\r') {
+          fail(out, 400, "bare LF in the " + (head ? "request head" : "trailers"));
+          return -1;
+        }
+        if (scan - 1 == lineStart) {
+          scan++;
+          return scan; // the empty line
+        }
+        lineStart = scan + 1;
+        lines++;
+        if (lines > maxLines) {
+          fail(out, 431, "more than " + limits.maxHeaders() + " header fields");
+          return -1;
+        }
+      } else if (scan == lineStart && (b == ' ' || b == '\t') && (lines > 0 || !head)) {
+        fail(out, 400, "obs-fold (a line starting with whitespace) in the " + (head ? "headers" : "trailers"));
+        return -1;
+      }
+      if (scan >= maxBytes) {
+        fail(out, 431, (head ? "request headers" : "trailers") + " larger than " + maxBytes + " bytes");
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  private void resetScan() {
+    scan = 0;
+    lineStart = 0;
+    lines = 0;
+  }
+
+  private void parseHead(String head, List<Object> out) {
+    int eol = head.indexOf("\r\n");
+    String requestLine = eol < 0 ? head : head.substring(0, eol);
+    int sp1 = requestLine.indexOf(' ');
+    int sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || requestLine.indexOf(' ', sp2 + 1) >= 0 || sp2 == requestLine.length() - 1) {
+      fail(out, 400, "malformed request line");
+      return;
+    }
+    String method = requestLine.substring(0, sp1);
+    String target = requestLine.substring(sp1 + 1, sp2);
+    String version = requestLine.substring(sp2 + 1);
+    if (!token(method)) {
+      fail(out, 400, "the method is not a token");
+      return;
+    }
+    if (target.length() > limits.maxUrlBytes()) {
+      fail(out, 414, "request target longer than " + limits.maxUrlBytes() + " bytes");
+      return;
+    }
+    for (int i = 0; i < target.length(); i++) {
+      char c = target.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        fail(out, 400, "invalid character in the request target");
+        return;
+      }
+    }
+    HttpVersion v;
+    if (version.equals("HTTP/1.1")) {
+      v = HttpVersion.HTTP_1_1;
+    } else if (version.equals("HTTP/1.0")) {
+      v = HttpVersion.HTTP_1_0;
+    } else if (version.matches("HTTP/[0-9]\\.[0-9]")) {
+      fail(out, 505, "HTTP version not supported: " + version);
+      return;
+    } else {
+      fail(out, 400, "malformed HTTP version");
+      return;
+    }
+    HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+    if (!fields(head, eol < 0 ? head.length() : eol + 2, headers, out)) {
+      return;
+    }
+    // framing (RFC 9112 §6.3): the checks that keep two parsers from seeing two different requests
+    List<String> te = headers.getAll("transfer-encoding");
+    List<String> cl = headers.getAll("content-length");
+    if (!te.isEmpty() && !cl.isEmpty()) {
+      fail(out, 400, "both Content-Length and Transfer-Encoding");
+      return;
+    }
+    boolean chunked = false;
+    long length = 0;
+    if (!te.isEmpty()) {
+      if (v == HttpVersion.HTTP_1_0) {
+        fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
+        return;
+      }
+      if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
+        fail(out, 400, "Transfer-Encoding other than one chunked coding");
+        return;
+      }
+      chunked = true;
+    } else if (!cl.isEmpty()) {
+      length = contentLength(cl);
+      if (length < 0) {
+        fail(out, 400, "invalid or conflicting Content-Length");
+        return;
+      }
+    }
+    List<String> hosts = headers.getAll("host");
+    if (hosts.size() > 1 || (v == HttpVersion.HTTP_1_1 && hosts.isEmpty())) {
+      fail(out, 400, hosts.isEmpty() ? "no Host header" : "more than one Host header");
+      return;
+    }
+    DefaultHttpRequest request = new DefaultHttpRequest(v, HttpMethod.valueOf(method), target, headers);
+    out.add(request);
+    if (chunked) {
+      state = State.CHUNK_SIZE;
+    } else if (length > 0) {
+      state = State.FIXED;
+      remaining = length;
+    } else {
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      requestEnded();
+    }
+  }
+
+  /** Parses header lines from {@code from} into {@code headers}; false (and a refusal) on a bad one. */
+  private boolean fields(String block, int from, HttpHeaders headers, List<Object> out) {
+    int count = 0;
+    int i = from;
+    while (i < block.length()) {
+      int e = block.indexOf("\r\n", i);
+      if (e < 0) {
+        e = block.length();
+      }
+      int colon = block.indexOf(':', i);
+      if (colon < 0 || colon >= e) {
+        fail(out, 400, "header line without a colon");
+        return false;
+      }
+      String name = block.substring(i, colon);
+      if (!token(name)) {
+        fail(out, 400, name.isEmpty() ? "empty header name" : "invalid header name (not a token, or whitespace before the colon)");
+        return false;
+      }
+      int vs = colon + 1;
+      int ve = e;
+      while (vs < ve && (block.charAt(vs) == ' ' || block.charAt(vs) == '\t')) {
+        vs++;
+      }
+      while (ve > vs && (block.charAt(ve - 1) == ' ' || block.charAt(ve - 1) == '\t')) {
+        ve--;
+      }
+      for (int k = vs; k < ve; k++) {
+        char c = block.charAt(k);
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          fail(out, 400, "control character in the value of header " + name);
+          return false;
+        }
+      }
+      if (++count > limits.maxHeaders()) {
+        fail(out, 431, "more than " + limits.maxHeaders() + " header fields");
+        return false;
+      }
+      headers.add(name, block.substring(vs, ve));
+      i = e + 2;
+    }
+    return true;
+  }
+
+  /** The one length all values agree on, or -1 (RFC 9110 §8.6: a list of equal values is one value). */
+  private static long contentLength(List<String> values) {
+    long length = -1;
+    for (String v : values) {
+      for (String part : v.split(",", -1)) {
+        String p = part.trim();
+        if (p.isEmpty() || p.length() > 18) {
+          return -1;
+        }
+        for (int i = 0; i < p.length(); i++) {
+          if (p.charAt(i) < '0' || p.charAt(i) > '9') {
+            return -1;
+          }
+        }
+        long n = Long.parseLong(p);
+        if (length >= 0 && n != length) {
+          return -1;
+        }
+        length = n;
+      }
+    }
+    return length;
+  }
+
+  private void fixed(ByteBuf in, List<Object> out) {
+    int n = (int) Math.min(remaining, in.readableBytes());
+    if (n == 0) {
+      return;
+    }
+    remaining -= n;
+    if (remaining == 0) {
+      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+      requestEnded();
+    } else {
+      out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+    }
+  }
+
+  private void chunkSize(ByteBuf in, List<Object> out) {
+    int base = in.readerIndex();
+    int limit = Math.min(in.readableBytes(), MAX_CHUNK_LINE);
+    int lf = -1;
+    for (int i = 0; i < limit; i++) {
+      byte b = in.getByte(base + i);
+      if (b == '\n') {
+        lf = i;
+        break;
+      }
+      if (b == '\r' && i + 1 < in.readableBytes() && in.getByte(base + i + 1) != '\n') {
+        fail(out, 400, "bare CR in a chunk size line");
+        return;
+      }
+    }
+    if (lf < 0) {
+      if (in.readableBytes() >= MAX_CHUNK_LINE) {
+        fail(out, 400, "chunk size line longer than " + MAX_CHUNK_LINE + " bytes");
+      }
+      return;
+    }
+    if (lf == 0 || in.getByte(base + lf - 1) != '\r') {
+      fail(out, 400, "bare LF in a chunk size line");
+      return;
+    }
+    String line = in.toString(base, lf - 1, StandardCharsets.ISO_8859_1);
+    in.skipBytes(lf + 1);
+    int i = 0;
+    long size = 0;
+    while (i < line.length() && Character.digit(line.charAt(i), 16) >= 0 && isAscii(line.charAt(i))) {
+      size = size * 16 + Character.digit(line.charAt(i), 16);
+      i++;
+      if (size > MAX_CHUNK_SIZE) {
+        fail(out, 400, "chunk size too large");
+        return;
+      }
+    }
+    if (i == 0) {
+      fail(out, 400, "chunk size is not hexadecimal");
+      return;
+    }
+    if (!extensions(line, i)) {
+      fail(out, 400, "malformed chunk extension");
+      return;
+    }
+    if (size == 0) {
+      state = State.TRAILERS;
+      resetScan();
+    } else {
+      remaining = size;
+      state = State.CHUNK_DATA;
+    }
+  }
+
+  private static boolean isAscii(char c) {
+    return c < 0x80;
+  }
+
+  /** {@code *( ";" token [ "=" ( token / quoted-string ) ] )} to the end of the line, no whitespace. */
+  static boolean extensions(String line, int i) {
+    while (i < line.length()) {
+      if (line.charAt(i) != ';') {
+        return false;
+      }
+      int s = ++i;
+      while (i < line.length() && tchar(line.charAt(i))) {
+        i++;
+      }
+      if (i == s) {
+        return false;
+      }
+      if (i < line.length() && line.charAt(i) == '=') {
+        i++;
+        if (i < line.length() && line.charAt(i) == '"') {
+          i++;
+          boolean closed = false;
+          while (i < line.length()) {
+            char c = line.charAt(i);
+            if (c == '"') {
+              closed = true;
+              i++;
+              break;
+            }
+            if (c == '\\') {
+              if (i + 1 >= line.length() || !qdtext(line.charAt(i + 1)) && line.charAt(i + 1) != '"' && line.charAt(i + 1) != '\\') {
+                return false;
+              }
+              i += 2;
+              continue;
+            }
+            if (!qdtext(c)) {
+              return false;
+            }
+            i++;
+          }
+          if (!closed) {
+            return false;
+          }
+        } else {
+          int v = i;
+          while (i < line.length() && tchar(line.charAt(i))) {
+            i++;
+          }
+          if (i == v) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  private static boolean qdtext(char c) {
+    return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || (c >= 0x80 && c <= 0xff);
+  }
+
+  private void chunkData(ByteBuf in, List<Object> out) {
+    int n = (int) Math.min(remaining, in.readableBytes());
+    if (n == 0) {
+      return;
+    }
+    remaining -= n;
+    out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+    if (remaining == 0) {
+      state = State.CHUNK_END;
+    }
+  }
+
+  private void chunkEnd(ByteBuf in, List<Object> out) {
+    if (in.readableBytes() < 2) {
+      if (in.getByte(in.readerIndex()) != '\r') {
+        fail(out, 400, "chunk data not followed by CRLF");
+      }
+      return;
+    }
+    if (in.getByte(in.readerIndex()) != '\r' || in.getByte(in.readerIndex() + 1) != '\n') {
+      fail(out, 400, "chunk data not followed by CRLF");
+      return;
+    }
+    in.skipBytes(2);
+    state = State.CHUNK_SIZE;
+  }
+
+  private void trailers(ByteBuf in, List<Object> out) {
+    if (scan == 0 && in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
+      in.skipBytes(2);
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      requestEnded();
+      return;
+    }
+    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders(), false, out);
+    if (end < 0) {
+      return;
+    }
+    if (end == 2) { // no trailer fields
+      in.skipBytes(2);
+      resetScan();
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      requestEnded();
+      return;
+    }
+    String block = in.toString(in.readerIndex(), end - 4, StandardCharsets.ISO_8859_1);
+    in.skipBytes(end);
+    resetScan();
+    HttpHeaders ignored = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
+    if (fields(block, 0, ignored, out)) {
+      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+      requestEnded();
+    }
+  }
+
+  private void requestEnded() {
+    state = State.HEAD;
+    paused = true;
+  }
+
+  private void timedOut(ChannelHandlerContext ctx) {
+    headersTimer = null;
+    if (state == State.HEAD && scan > 0 || state == State.HEAD && !paused) {
+      state = State.BAD;
+      ctx.fireChannelRead(new BadRequest(408, "request headers not complete within "
+          + limits.requestHeadersTimeout().toMillis() + " ms"));
+    }
+  }
+
+  private void cancelHeadersTimer() {
+    if (headersTimer != null) {
+      headersTimer.cancel(false);
+      headersTimer = null;
+    }
+  }
+
+  private void fail(List<Object> out, int status, String reason) {
+    cancelHeadersTimer();
+    state = State.BAD;
+    out.add(new BadRequest(status, reason));
+  }
+
+  /** Whether {@code s} is a non-empty token (RFC 9110 §5.6.2). */
+  static boolean token(String s) {
+    if (s.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < s.length(); i++) {
+      if (!tchar(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean tchar(char c) {
+    if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+      return true;
+    }
+    return "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+  }
+
+  @Override
+  public String toString() {
+    return "Http1RequestDecoder{" + state.name().toLowerCase(Locale.ROOT) + (paused ? ", paused" : "") + "}";
+  }
+}

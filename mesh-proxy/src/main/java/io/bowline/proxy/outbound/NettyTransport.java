@@ -1,0 +1,62 @@
+package io.bowline.proxy.outbound;
+
+import io.bowline.runtime.router.UpstreamTransport;
+import io.bowline.runtime.upstream.Outcome;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import java.util.List;
+
+/**
+ * The proxy's {@link UpstreamTransport}: each of the router's attempts is one HTTP/1.1 request on a
+ * pooled connection of the downstream connection's event loop ({@link AttemptIo}), sent to the
+ * chosen endpoint with the attempt's {@code Host}, {@code x-forwarded-host} and
+ * {@code x-envoy-attempt-count}. The attempt's timeout bounds the wait for the response head; the
+ * attempt is over for the router at its head (retries decide on the status, as with OkHttp's
+ * transport), and the body streams to the downstream once the router commits to it.
+ */
+final class NettyTransport implements UpstreamTransport<AttemptIo> {
+  static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
+
+  private final OutboundExchange owner;
+
+  NettyTransport(OutboundExchange owner) {
+    this.owner = owner;
+  }
+
+  @Override
+  public InFlight send(Attempt a, Callbacks<AttemptIo> callbacks) {
+    long connect = a.timeoutMillis() > 0 ? Math.min(a.connectTimeoutMillis(), a.timeoutMillis()) : a.connectTimeoutMillis();
+    AttemptIo io = owner.attempt(new UpstreamPool.Key(a.host().endpoint().address(), a.host().endpoint().port()),
+        a.authority(), a.forwardedHost(), a.attemptCount() ? a.number() : 0, (int) Math.min(Integer.MAX_VALUE, connect),
+        new AttemptIo.Result() {
+          @Override
+          public void onHead(AttemptIo attempt, HttpResponse head) {
+            // the attempt is decided at its response head, as OkHttp's transport reports it: the
+            // router may retry on the status (Envoy's router does, discarding the body) and the
+            // request leaves the circuit breaker and the host's active count there
+            callbacks.onResponse(attempt, true);
+          }
+
+          @Override
+          public void onFailure(AttemptIo attempt, Exception failure, Outcome outcome) {
+            callbacks.onFailure(failure, outcome);
+          }
+        });
+    io.start(a.timeoutMillis());
+    return io;
+  }
+
+  @Override
+  public Outcome outcome(AttemptIo io) {
+    HttpHeaders h = io.head().headers();
+    return Outcome.response(io.head().status().code(), name -> {
+      List<String> values = h.getAll(name);
+      return values.isEmpty() ? null : values.size() == 1 ? values.get(0) : String.join(",", values);
+    });
+  }
+
+  @Override
+  public void discard(AttemptIo io) {
+    io.abandon();
+  }
+}

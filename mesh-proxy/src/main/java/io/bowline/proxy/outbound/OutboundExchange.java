@@ -1,0 +1,521 @@
+package io.bowline.proxy.outbound;
+
+import io.bowline.api.config.RouteTimeouts;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.pipeline.ResponseFlags;
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.pipeline.SerialScheduler;
+import io.bowline.runtime.router.UpstreamCall;
+import io.bowline.runtime.router.UpstreamResponse;
+import io.bowline.runtime.router.timeout.Deadline;
+import io.bowline.runtime.routing.RequestMutation;
+import io.bowline.runtime.snapshot.OutboundListener;
+import io.bowline.runtime.upstream.Outcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request through the proxy, from its head to the end of its response, on the downstream
+ * connection's event loop. Its body is buffered up to {@code bufferBytes} so the router may retry
+ * or mirror it; a longer body is streamed to the first attempt and not retried. It is then routed
+ * by the mesh (the library's {@link OutboundRouter}, {@link MeshExchange} and {@link UpstreamCall}
+ * over {@link NettyTransport}), passed through to its own address when the mesh does not know the
+ * host (Istio's {@code ALLOW_ANY}) or answered 502 {@code NR} under {@code REGISTRY_ONLY}, or, on
+ * an inbound listener, forwarded to the local application. The committed response streams back
+ * with flow control both ways: a downstream that does not read stops the upstream reads.
+ */
+final class OutboundExchange implements MeshExchange.Upstreams {
+  /** Response header carrying Envoy response flags, as the library's adapters send it. */
+  static final String RESPONSE_FLAGS_HEADER = "x-bowline-response-flags";
+
+  private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
+      "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
+
+  private final OutboundHandler conn;
+  private final ChannelHandlerContext ctx;
+  private final HttpRequest request;
+  private final Target target;
+  private final ProxyRequest view;
+  private final boolean keepAlive;
+  private final List<ByteBuf> body = new ArrayList<>(2);
+  private long bodyBytes;
+  private boolean bodyEnded;
+  private boolean dispatched;
+  private boolean streaming;
+  private AttemptIo streamTo;
+  private MeshExchange ex;
+  private UpstreamCall<AttemptIo> call;
+  private RoutedCall.Upstream upstream;
+  private AttemptIo committed;
+  private Outcome committedOutcome;
+  private boolean responded;
+  private boolean done;
+  private boolean headOnly;
+  private boolean chunkedDownstream;
+  private HttpHeaders outgoingHeaders;
+  private String outgoingPath;
+
+  OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
+    this.conn = conn;
+    this.ctx = ctx;
+    this.request = request;
+    this.target = target;
+    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request.headers());
+    this.keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+    this.headOnly = request.method().equals(HttpMethod.HEAD);
+  }
+
+  /** The request's head arrived: a request without a body is dispatched at once. */
+  void begin() {
+    if (!io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
+        && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0L) {
+      bodyEnded = true;
+    }
+  }
+
+  /** A chunk of the request body (ownership passes). */
+  void requestContent(HttpContent c) {
+    boolean last = c instanceof LastHttpContent;
+    ByteBuf b = c.content();
+    if (done) {
+      c.release();
+      return;
+    }
+    if (dispatched && streaming) {
+      bodyBytes += b.readableBytes();
+      if (streamTo != null && streamTo.connected()) {
+        streamTo.writeBody(last ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b), true);
+        if (!streamTo.writable()) {
+          ctx.channel().config().setAutoRead(false);
+        }
+      } else {
+        body.add(b);
+        ctx.channel().config().setAutoRead(false); // until the attempt is connected
+      }
+      bodyEnded = last;
+      return;
+    }
+    if (b.isReadable()) {
+      body.add(b);
+      bodyBytes += b.readableBytes();
+    } else {
+      b.release();
+    }
+    if (last) {
+      bodyEnded = true;
+    }
+    if (!dispatched && (bodyEnded || bodyBytes > conn.listener().limits().bufferBytes())) {
+      streaming = !bodyEnded;
+      dispatch();
+    }
+  }
+
+  /** Whether the body can be sent again (it is all buffered). */
+  boolean replayable() {
+    return !streaming;
+  }
+
+  private void dispatch() {
+    dispatched = true;
+    OutboundRouter router = conn.listener().router();
+    if (router == null) {
+      passThrough(conn.listener().forwardTo());
+      return;
+    }
+    if (!router.ready().isDone()) {
+      router.ready().whenComplete((v, e) -> ctx.executor().execute(this::route));
+      return;
+    }
+    route();
+  }
+
+  private void route() {
+    if (done) {
+      return;
+    }
+    OutboundRouter router = conn.listener().router();
+    RoutedCall routed = router.route(target.host(), target.port(), view);
+    if (routed == RoutedCall.PASS_THROUGH) {
+      if (conn.listener().registryOnly()) {
+        localReply(LocalResponse.of(502, "NR", "no mesh listener for " + target.host() + ":" + target.port()
+            + " and the outbound traffic policy is REGISTRY_ONLY"), "");
+        return;
+      }
+      passThrough(new UpstreamPool.Key(target.host(), target.port()));
+      return;
+    }
+    SerialScheduler scheduler = new SerialScheduler((nanos, task) -> ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS));
+    ex = new MeshExchange("http", view, router, target.host(), target.port(), listenerName(router, routed), routed,
+        router.chain(routed), scheduler);
+    ex.upstreams(this);
+    ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
+    ex.run().whenComplete((r, e) -> respond(r));
+  }
+
+  private String listenerName(OutboundRouter router, RoutedCall routed) {
+    if (routed instanceof RoutedCall.Upstream up) {
+      return up.listenerName();
+    }
+    OutboundListener l = router.listener(target.host(), target.port());
+    return l == null ? target.host() + ":" + target.port() : l.name();
+  }
+
+  // ---- the router's start (MeshExchange.Upstreams)
+
+  @Override
+  public CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream up) {
+    upstream = up;
+    RouteTimeouts timeouts = up.route().policies().timeouts();
+    Deadline deadline = Deadline.after(Deadline.of(timeouts));
+    outgoingHeaders = forwardedHeaders();
+    if (exchange.edits() != null) {
+      exchange.edits().forEach((name, values) -> {
+        outgoingHeaders.remove(name);
+        for (String v : values) {
+          outgoingHeaders.add(name, v);
+        }
+      });
+    }
+    String authority = target.authority();
+    outgoingPath = target.path();
+    if (up.mutation().changesRequest()) {
+      NettyEditors editor = new NettyEditors(outgoingHeaders, outgoingPath, authority);
+      up.mutation().applyToRequest(exchange, editor);
+      outgoingPath = editor.path;
+      authority = editor.authority;
+    }
+    List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
+    String forwarded = fh.isEmpty() ? null : String.join(",", fh);
+    call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
+        replayable(), Integer.MAX_VALUE, authority, forwarded);
+    return call.start();
+  }
+
+  /** The request's headers without hop-by-hop fields, framing and {@code Host} (set per attempt). */
+  private HttpHeaders forwardedHeaders() {
+    HttpHeaders in = request.headers();
+    HttpHeaders out = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+    List<String> named = connectionTokens(in);
+    for (Map.Entry<String, String> e : in) {
+      String n = e.getKey().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(n) || n.equals("host") || n.equals("content-length") || n.equals("expect")
+          || named.contains(n)) {
+        continue;
+      }
+      out.add(e.getKey(), e.getValue());
+    }
+    return out;
+  }
+
+  private static List<String> connectionTokens(HttpHeaders h) {
+    List<String> values = h.getAll("connection");
+    if (values.isEmpty()) {
+      return List.of();
+    }
+    List<String> named = new ArrayList<>();
+    for (String v : values) {
+      for (String t : v.split(",")) {
+        named.add(t.trim().toLowerCase(Locale.ROOT));
+      }
+    }
+    return named;
+  }
+
+  /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
+  AttemptIo attempt(UpstreamPool.Key key, String authority, String forwardedHost, int attemptCount, int connectTimeoutMillis,
+      AttemptIo.Result result) {
+    HttpHeaders h = outgoingHeaders.copy();
+    h.set(HttpHeaderNames.HOST, authority);
+    if (forwardedHost != null) {
+      h.set(RequestMutation.FORWARDED_HOST_HEADER, forwardedHost);
+    }
+    if (attemptCount > 0) {
+      h.set(NettyTransport.ATTEMPT_COUNT, Integer.toString(attemptCount));
+    }
+    if (bodyEnded) {
+      if (bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly) {
+        h.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(bodyBytes));
+      }
+    } else {
+      String cl = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+      if (cl != null) {
+        h.set(HttpHeaderNames.CONTENT_LENGTH, cl);
+      } else {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+      }
+    }
+    HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
+    AttemptIo io = new AttemptIo(this, conn.pool(), key, r, result, connectTimeoutMillis);
+    if (streaming) {
+      streamTo = io;
+    }
+    return io;
+  }
+
+  /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
+  void writeBody(AttemptIo io) {
+    if (replayable()) {
+      for (ByteBuf b : body) {
+        io.writeBody(new DefaultHttpContent(b.retainedDuplicate()), false);
+      }
+      io.writeBody(LastHttpContent.EMPTY_LAST_CONTENT, true);
+      return;
+    }
+    for (ByteBuf b : body) {
+      io.writeBody(new DefaultHttpContent(b), false);
+    }
+    body.clear();
+    if (bodyEnded) {
+      io.writeBody(LastHttpContent.EMPTY_LAST_CONTENT, true);
+    } else {
+      io.writeBody(new DefaultHttpContent(Unpooled.EMPTY_BUFFER), true);
+      ctx.channel().config().setAutoRead(io.writable());
+    }
+  }
+
+  void upstreamWritable(boolean writable) {
+    if (streaming && !bodyEnded && !done) {
+      ctx.channel().config().setAutoRead(writable);
+    }
+  }
+
+  // ---- pass-through (no mesh listener, or the inbound listener's application)
+
+  private void passThrough(UpstreamPool.Key key) {
+    outgoingHeaders = forwardedHeaders();
+    outgoingPath = target.path();
+    AttemptIo io = attempt(key, target.authority(), null, 0, 10_000, new AttemptIo.Result() {
+      @Override
+      public void onHead(AttemptIo attempt, HttpResponse head) {
+        respondUpstream(attempt, "", null);
+      }
+
+      @Override
+      public void onFailure(AttemptIo attempt, Exception failure, Outcome outcome) {
+        String flag = outcome == Outcome.CONNECT_FAILURE ? ResponseFlags.UF : "UC";
+        localReply(LocalResponse.of(503, flag, "upstream connect error or disconnect/reset before headers: " + key), "");
+      }
+    });
+    io.start(0);
+  }
+
+  // ---- the response
+
+  private void respond(ExchangeResponse r) {
+    if (done || responded) {
+      if (r instanceof UpstreamResponse<?> u) {
+        ((AttemptIo) u.response()).abandon();
+        call.streamEnded(null);
+      }
+      return;
+    }
+    String flags = ResponseFlags.join(ex.flags(), r.responseFlags());
+    if (r instanceof UpstreamResponse<?> u) {
+      committedOutcome = u.outcome();
+      respondUpstream((AttemptIo) u.response(), flags, upstream);
+      return;
+    }
+    LocalResponse local = r instanceof LocalResponse l ? l : LocalResponse.of(r.status(), r.responseFlags(), "");
+    localReply(local, ex.flags());
+  }
+
+  private void respondUpstream(AttemptIo io, String flags, RoutedCall.Upstream up) {
+    responded = true;
+    committed = io;
+    HttpResponse head = io.head();
+    HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+    List<String> named = connectionTokens(head.headers());
+    for (Map.Entry<String, String> e : head.headers()) {
+      String n = e.getKey().toLowerCase(Locale.ROOT);
+      if (!HOP_BY_HOP.contains(n) && !named.contains(n)) {
+        h.add(e.getKey(), e.getValue());
+      }
+    }
+    if (!flags.isEmpty()) {
+      h.set(RESPONSE_FLAGS_HEADER, flags);
+    }
+    if (up != null && up.mutation().changesResponse()) {
+      up.mutation().applyToResponse(new NettyEditors(h, null, null));
+    }
+    int code = head.status().code();
+    boolean bodyless = headOnly || code == 204 || code == 304 || code < 200;
+    // a response that ends before the request body did leaves the connection in no known state
+    boolean closeAfter = !keepAlive || !bodyEnded;
+    chunkedDownstream = false;
+    if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+      if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
+        chunkedDownstream = true;
+      } else {
+        closeAfter = true; // HTTP/1.0: the body ends when the connection does
+      }
+    }
+    conn.closeAfterResponse(closeAfter);
+    connectionHeader(h, closeAfter);
+    if (ex != null) {
+      ex.responded(code, -1, flags, false);
+    }
+    ctx.write(new DefaultHttpResponse(request.protocolVersion(), head.status(), h));
+    io.commit();
+  }
+
+  private void connectionHeader(HttpHeaders h, boolean closeAfter) {
+    if (closeAfter) {
+      h.set(HttpHeaderNames.CONNECTION, "close");
+    } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+      h.set(HttpHeaderNames.CONNECTION, "keep-alive");
+    }
+  }
+
+  /** A chunk of the committed response (ownership passes). */
+  void responseContent(AttemptIo io, HttpContent c) {
+    if (io != committed || done) {
+      c.release();
+      return;
+    }
+    if (ex != null && ex.observed()) {
+      ex.addResponseBodyBytes(c.content().readableBytes());
+    }
+    boolean last = c instanceof LastHttpContent;
+    if (last) {
+      ctx.writeAndFlush(c);
+      io.finished();
+      if (call != null) {
+        call.streamEnded(committedOutcome);
+      }
+      finish();
+      return;
+    }
+    ctx.write(c);
+    if (!ctx.channel().isWritable()) {
+      io.autoRead(false);
+      ctx.flush();
+    }
+  }
+
+  void flushDownstream() {
+    ctx.flush();
+  }
+
+  /** The downstream can take more: resume reading the response. */
+  void downstreamWritable(boolean writable) {
+    if (committed != null && !done) {
+      committed.autoRead(writable);
+    }
+  }
+
+  /** The upstream connection closed mid-response: the downstream connection is reset, as Envoy does. */
+  void upstreamBroke(AttemptIo io) {
+    if (io != committed || done) {
+      return;
+    }
+    if (call != null) {
+      call.streamEnded(Outcome.RESET);
+    }
+    if (ex != null) {
+      ex.addFlags(ResponseFlags.UR);
+    }
+    done = true;
+    release();
+    if (ex != null) {
+      ex.complete();
+    }
+    ctx.flush();
+    ctx.close();
+  }
+
+  private void localReply(LocalResponse local, String exchangeFlags) {
+    if (done || responded) {
+      return;
+    }
+    responded = true;
+    String flags = ResponseFlags.join(exchangeFlags, local.responseFlags());
+    byte[] text = local.body().getBytes(StandardCharsets.UTF_8);
+    HttpResponseStatus status = HttpResponseStatus.valueOf(local.status());
+    DefaultFullHttpResponse res = new DefaultFullHttpResponse(request.protocolVersion(), status,
+        headOnly ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(text));
+    HttpHeaders h = res.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+    h.set(HttpHeaderNames.CONTENT_LENGTH, text.length);
+    local.headers().forEach(h::set);
+    if (!flags.isEmpty()) {
+      h.set(RESPONSE_FLAGS_HEADER, flags);
+    }
+    // a request whose body was not read to its end cannot leave the connection in a known state
+    boolean closeAfter = !keepAlive || !bodyEnded;
+    conn.closeAfterResponse(closeAfter);
+    connectionHeader(h, closeAfter);
+    if (ex != null) {
+      ex.responded(local.status(), -1, flags, true);
+    }
+    ctx.writeAndFlush(res);
+    finish();
+  }
+
+  private void finish() {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (ex != null) {
+      ex.complete();
+    }
+    release();
+    conn.exchangeDone(this);
+  }
+
+  /** The downstream connection closed before the response ended. */
+  void downstreamClosed() {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (committed != null) {
+      committed.abandon();
+      if (call != null) {
+        call.streamEnded(null);
+      }
+    } else if (ex != null) {
+      ex.interrupt(new LocalResponse(499, "DC", "downstream closed", Map.of(), -1, null));
+    } else if (streamTo != null) {
+      streamTo.abandon();
+    }
+    if (ex != null) {
+      ex.complete();
+    }
+    release();
+  }
+
+  private void release() {
+    for (ByteBuf b : body) {
+      b.release();
+    }
+    body.clear();
+  }
+}

@@ -1,0 +1,146 @@
+package io.bowline.proxy.outbound;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+
+/**
+ * One pooled HTTP/1.1 connection to an upstream, the last handler of its pipeline: hands the
+ * response of the request in progress to that request's {@link Listener}, drops interim (1xx)
+ * responses, and tells the pool when an idle connection closes. Used on its event loop only.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+
+  /** The request in progress on the connection. */
+  interface Listener {
+    void onHead(HttpResponse head);
+
+    /** Takes ownership of {@code content}. */
+    void onContent(HttpContent content);
+
+    /** A batch of reads ended: flush what was passed on. */
+    void onReadComplete();
+
+    /** The connection closed or failed. */
+    void onClosed(Throwable cause);
+
+    /** The connection's writability changed (for request-body flow control). */
+    void onWritable(boolean writable);
+  }
+
+  private final UpstreamPool pool;
+  private final UpstreamPool.Key key;
+  private Channel channel;
+  private Listener listener;
+  private boolean interim;
+  private boolean closed;
+  /** Requests sent on this connection before the current one (a reused connection may be stale). */
+  int served;
+
+  UpstreamConnection(UpstreamPool pool, UpstreamPool.Key key) {
+    this.pool = pool;
+    this.key = key;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  UpstreamPool.Key key() {
+    return key;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  void listener(Listener l) {
+    this.listener = l;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpResponse head) {
+      int code = head.status().code();
+      if (code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
+        interim = true; // 100 Continue and friends: the final response follows
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+      interim = false;
+      if (listener != null) {
+        listener.onHead(head);
+      }
+      if (msg instanceof HttpContent c) { // a full response: its content follows the head
+        deliver(c);
+      }
+      return;
+    }
+    if (msg instanceof HttpContent c) {
+      if (interim) {
+        if (c instanceof LastHttpContent) {
+          interim = false;
+        }
+        c.release();
+        return;
+      }
+      deliver(c);
+      return;
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void deliver(HttpContent c) {
+    if (listener != null) {
+      listener.onContent(c);
+    } else {
+      c.release();
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (listener != null) {
+      listener.onReadComplete();
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (listener != null) {
+      listener.onWritable(ctx.channel().isWritable());
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    pool.forget(this);
+    Listener l = listener;
+    listener = null;
+    if (l != null) {
+      l.onClosed(new IOException("upstream connection to " + key + " closed"));
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Listener l = listener;
+    listener = null;
+    ctx.close();
+    if (l != null) {
+      l.onClosed(cause);
+    }
+  }
+}
