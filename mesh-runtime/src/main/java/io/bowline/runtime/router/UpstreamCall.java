@@ -192,6 +192,12 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
           Map.of(), -1, null));
       return;
     }
+    if (tls != null && !transport.originatesTls()) {
+      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
+          + "cluster " + upstream.cluster().cluster().name() + " asks for TLS and this client's transport ("
+          + transport.getClass().getSimpleName() + ") does not originate TLS", Map.of(), -1, null));
+      return;
+    }
     UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
         : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
     current = callbacks;

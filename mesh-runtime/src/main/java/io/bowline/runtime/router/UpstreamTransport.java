@@ -27,6 +27,18 @@ public interface UpstreamTransport<R> {
   void discard(R response);
 
   /**
+   * Whether this transport sends an attempt that carries {@link Attempt#tls()} over TLS with that
+   * handle. A transport that does not (the default) is never handed such an attempt: the router
+   * answers it locally with 503 {@code UF}, so nothing goes out in plaintext where the cluster's
+   * {@code transport_socket} asks for TLS.
+   *
+   * @return {@code true} if {@link #send} originates TLS from {@link Attempt#tls()}
+   */
+  default boolean originatesTls() {
+    return false;
+  }
+
+  /**
    * One attempt to send.
    *
    * @param host the endpoint

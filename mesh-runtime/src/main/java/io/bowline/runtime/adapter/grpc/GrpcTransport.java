@@ -31,6 +31,11 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
   }
 
   @Override
+  public boolean originatesTls() {
+    return true;
+  }
+
+  @Override
   @SuppressWarnings("unchecked")
   public InFlight send(UpstreamTransport.Attempt a, Callbacks<Head> callbacks) {
     CallOptions o = p.options();

@@ -74,6 +74,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
   }
 
   @Override
+  public boolean originatesTls() {
+    return true;
+  }
+
+  @Override
   public InFlight send(Attempt attempt, Callbacks<Response> callbacks) {
     Response response;
     try {
