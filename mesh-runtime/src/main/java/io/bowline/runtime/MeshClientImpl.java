@@ -5,6 +5,7 @@ import io.bowline.api.MeshSettings;
 import io.bowline.api.Workload;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
 import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
@@ -53,6 +54,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final Mirroring mirroring = new Mirroring();
+  /** The client's local rate limit buckets, kept across snapshots. */
+  private final LocalRateLimits localRateLimits = new LocalRateLimits(System::nanoTime);
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -66,7 +69,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       this.setup = MeshSetup.resolve(settings);
       this.router = new OutboundRouter(new Snapshots(), setup.sourceAddress(), settings.clusterDomain(),
           settings.filters());
-      router.builtIns(r -> new BuiltInFilters(r, mirroring));
+      router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits));
       MeterRegistry registry = registry(settings.meterRegistry());
       mirroring.bindMetrics(registry);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain());

@@ -18,10 +18,28 @@ import java.util.Objects;
  *     {@link FaultPolicy#NONE} when the filter configures no fault (Istio's empty filter); {@code
  *     null} when the listener has no fault filter, so that no route's fault config applies (Envoy
  *     runs only the filters in {@code http_filters})
+ * @param httpLocalRateLimit the {@code envoy.filters.http.local_ratelimit} filter's own config, the
+ *     default for routes without a per-route one; {@code null} when the listener has no such filter,
+ *     so that no route's local rate limit applies
  */
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
-    FaultPolicy httpFault) {
+    FaultPolicy httpFault, LocalRateLimitPolicy httpLocalRateLimit) {
+  /**
+   * A listener without a local rate limit filter.
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
+   *     null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   * @param httpFault the fault filter's own config, or {@code null} without a fault filter
+   */
+  public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
+      FaultPolicy httpFault) {
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, null);
+  }
+
   /**
    * A listener whose HTTP filters configure no fault of their own: routes' fault configs apply when
    * {@code httpFilters} names {@code envoy.filters.http.fault}.
@@ -48,6 +66,7 @@ public record Listener(
    * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault} in {@code
    *     http_filters}), the default for routes without a per-route fault config; {@link FaultPolicy#NONE} when
    *     the filter configures no fault (Istio's empty filter); {@code null} without a fault filter
+   * @param httpLocalRateLimit the local rate limit filter's own config, or {@code null} without that filter
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */
