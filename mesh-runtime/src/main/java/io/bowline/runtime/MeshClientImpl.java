@@ -9,6 +9,7 @@ import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
 import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.router.timeout.CoarseClock;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.xds.XdsResources;
@@ -54,8 +55,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final List<Runnable> configListeners = new CopyOnWriteArrayList<>();
   private final OutboundRouter router;
   private final Mirroring mirroring = new Mirroring();
-  /** The client's local rate limit buckets, kept across snapshots. */
-  private final LocalRateLimits localRateLimits = new LocalRateLimits(System::nanoTime);
+  /** The client's local rate limit buckets, kept across snapshots; fills seen within the coarse clock's 1 ms. */
+  private final LocalRateLimits localRateLimits = new LocalRateLimits(CoarseClock::nanoTime);
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
