@@ -233,6 +233,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     attachments.values().forEach(MeshClientImpl::closeQuietly);
     dns.close();
     mirroring.close();
+    router.resilience().close();
     runtime.close();
   }
 
