@@ -108,7 +108,8 @@ final class Probes {
       OutputStream out = s.getOutputStream();
       out.write(HexFormat.of().parseHex(tcp.sendHex()));
       out.flush();
-      return received(s.getInputStream(), tcp.receiveHex()) ? Result.PASS : Result.ACTIVE_FAILURE;
+      // Envoy: a peer that closes before every payload came back is a network failure, as a timeout is
+      return received(s.getInputStream(), tcp.receiveHex()) ? Result.PASS : Result.NETWORK_FAILURE;
     } catch (IOException e) {
       return Result.NETWORK_FAILURE;
     }
