@@ -1,6 +1,5 @@
 package io.bowline.benchmarks;
 
-import io.bowline.api.MeshRequest;
 import io.bowline.api.config.FractionalPercent;
 import io.bowline.api.config.HeaderMutations;
 import io.bowline.api.config.LocalRateLimitPolicy;
@@ -52,33 +51,6 @@ public class LocalRateLimitBenchmark {
   private static final CompletionStage<ExchangeResponse> DONE = CompletableFuture.completedFuture(null);
   private static final HttpFilter.Next NEXT = exchange -> DONE;
 
-  private static final MeshRequest REQUEST = new MeshRequest() {
-    @Override
-    public String authority() {
-      return "svc:80";
-    }
-
-    @Override
-    public String method() {
-      return "GET";
-    }
-
-    @Override
-    public String path() {
-      return "/";
-    }
-
-    @Override
-    public String scheme() {
-      return "http";
-    }
-
-    @Override
-    public List<String> headers(String name) {
-      return List.of();
-    }
-  };
-
   private MeshExchange exchange;
 
   @Setup
@@ -94,7 +66,7 @@ public class LocalRateLimitBenchmark {
     RoutedCall.Upstream upstream = new RoutedCall.Upstream(route, null, "svc:80", RequestMutation.NONE,
         HashPolicies.NO_HASH);
     RouteChain chain = new RouteChain(route, new HttpFilter[] {LocalRateLimitFilter.INSTANCE}, null, null, limiter);
-    exchange = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain,
+    exchange = new MeshExchange("http", ResiliencePathBenchmark.REQUEST, null, "svc", 80, "svc:80", upstream, chain,
         new CallerThreadScheduler());
   }
 
