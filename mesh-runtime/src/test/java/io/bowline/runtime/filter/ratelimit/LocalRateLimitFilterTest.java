@@ -15,8 +15,11 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.MeshClient;
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
+import io.bowline.runtime.testing.NamedGrpcServer;
+import io.bowline.runtime.testing.ScriptedGrpcServer;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.bowline.runtime.xds.resource.TypeUrls;
@@ -35,6 +38,11 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.grpc.CallOptions;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -119,8 +127,12 @@ class LocalRateLimitFilterTest {
   }
 
   private void publish(Listener l, RouteConfiguration rc) {
+    publish(l, rc, server.port());
+  }
+
+  private void publish(Listener l, RouteConfiguration rc, int port) {
     Cluster c = edsCluster(CLUSTER, Cluster.LbPolicy.ROUND_ROBIN);
-    xds.set(Snapshot.create(List.of(c), List.of(endpoints(CLUSTER, server.port())), List.of(l), List.of(rc),
+    xds.set(Snapshot.create(List.of(c), List.of(endpoints(CLUSTER, port)), List.of(l), List.of(rc),
         List.of(), "v" + (++version)));
   }
 
@@ -210,6 +222,38 @@ class LocalRateLimitFilterTest {
     connect();
     assertThat(calls("/", 3)).containsOnly("200");
     assertThat(server.requests()).extracting(h -> h.get("x-rate-limited")).containsExactly(null, "shadow", "shadow");
+  }
+
+  /** One unary gRPC call through the mesh: "OK" or the status code, with the response flags. */
+  private String grpcCall() {
+    MethodDescriptor<byte[], byte[]> unary = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
+        .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
+    try {
+      ClientCalls.blockingUnaryCall(BowlineGrpc.channel(mesh, "reviews:9080"), unary, CallOptions.DEFAULT, new byte[] {1});
+      return "OK";
+    } catch (StatusRuntimeException e) {
+      String flags = e.getTrailers() == null ? null
+          : e.getTrailers().get(Metadata.Key.of(MeshInterceptor.RESPONSE_FLAGS_HEADER, Metadata.ASCII_STRING_MARSHALLER));
+      return e.getStatus().getCode() + (flags == null ? "" : " [" + flags + "]");
+    }
+  }
+
+  @Test
+  void grpcCallsOverTheLimitGetTheMapped429OrResourceExhaustedWhenAsked() throws Exception {
+    try (ScriptedGrpcServer grpc = new ScriptedGrpcServer("g")) {
+      RouteConfiguration rc = routes(FQDN, 9080, route("", null));
+      publish(withFilter(Any.pack(bucket(1, 1, Duration.ofHours(1)).build())), rc, grpc.port());
+      connect();
+      assertThat(List.of(grpcCall(), grpcCall())).as("429 maps to UNAVAILABLE (gRPC's HTTP-to-gRPC table)")
+          .containsExactly("OK", "UNAVAILABLE [RL]");
+      publish(withFilter(Any.pack(bucket(1, 1, Duration.ofHours(1)).setRateLimitedAsResourceExhausted(true).build())),
+          rc, grpc.port());
+      awaitAcked();
+      assertThat(List.of(grpcCall(), grpcCall())).as("a changed config starts with a full bucket")
+          .containsExactly("OK", "RESOURCE_EXHAUSTED [RL]");
+      assertThat(grpc.calls()).isEqualTo(2);
+    }
   }
 
   @Test
