@@ -73,7 +73,8 @@ public class ResiliencePathBenchmark {
   private static final Object RESPONSE = new Object();
   private static final Outcome OK = Outcome.response(200, -1, Outcome.Headers.NONE);
 
-  private static final MeshRequest REQUEST = new MeshRequest() {
+  /** A GET to svc:80/ without headers; other benchmarks reuse it. */
+  static final MeshRequest REQUEST = new MeshRequest() {
     @Override
     public String authority() {
       return "svc:80";

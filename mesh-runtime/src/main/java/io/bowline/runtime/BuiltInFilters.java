@@ -1,26 +1,45 @@
 package io.bowline.runtime;
 
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
 import io.bowline.runtime.filter.fault.FaultFilter;
 import io.bowline.runtime.filter.mirror.MirrorFilter;
 import io.bowline.runtime.filter.mirror.Mirroring;
+import io.bowline.runtime.filter.ratelimit.LocalRateLimitFilter;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
 
-/** The built-in filters of a client's chains: telemetry, Envoy's fault filter, request mirroring, the router. */
+/**
+ * The built-in filters of a client's chains: telemetry, Envoy's local rate limit and fault filters,
+ * request mirroring, the router.
+ */
 final class BuiltInFilters implements RouteChains.BuiltIns {
   private final MirrorFilter mirror;
+  private final LocalRateLimits localRateLimits;
   private final HttpFilter telemetry;
 
-  BuiltInFilters(OutboundRouter router, Mirroring mirroring, HttpFilter telemetry) {
+  BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry) {
     this.mirror = new MirrorFilter(router, mirroring);
+    this.localRateLimits = localRateLimits;
     this.telemetry = telemetry;
   }
 
   @Override
   public HttpFilter telemetry() {
     return telemetry;
+  }
+
+  @Override
+  public HttpFilter localRateLimit() {
+    return LocalRateLimitFilter.INSTANCE;
+  }
+
+  @Override
+  public LocalRateLimiter localRateLimiter(LocalRateLimitPolicy policy) {
+    return localRateLimits.limiter(policy);
   }
 
   @Override

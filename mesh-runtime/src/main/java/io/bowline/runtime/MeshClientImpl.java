@@ -9,9 +9,11 @@ import io.bowline.runtime.admin.AdminServer;
 import io.bowline.runtime.admin.AdminSource;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
 import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.router.timeout.CoarseClock;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
@@ -71,6 +73,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
   private final TelemetryFilter telemetry;
+  /** The client's local rate limit buckets, kept across snapshots; fills seen within the coarse clock's 1 ms. */
+  private final LocalRateLimits localRateLimits = new LocalRateLimits(CoarseClock::nanoTime);
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -96,7 +100,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
       this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
-      router.builtIns(r -> new BuiltInFilters(r, mirroring, telemetry));
+      router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       this.tls = new UpstreamTlsHandles(providers::start);
@@ -341,6 +345,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     mirroring.close();
     tls.close();
     telemetry.close();
+    router.resilience().close();
     runtime.close();
   }
 

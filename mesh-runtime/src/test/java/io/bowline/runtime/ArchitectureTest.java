@@ -74,7 +74,8 @@ class ArchitectureTest {
       .layer("Config plane").definedBy(R + ".xds..", R + ".bootstrap..", R + ".staticconfig..", R + ".dns..",
           R + ".status..")
       .layer("Snapshot").definedBy(R + ".snapshot..")
-      .layer("Filters").definedBy(R + ".filter.fault..", R + ".filter.mirror..", R + ".telemetry")
+      .layer("Filters").definedBy(R + ".filter.fault..", R + ".filter.mirror..", R + ".filter.ratelimit..",
+          R + ".telemetry")
       .layer("Router").definedBy(R + ".router")
       .layer("Pipeline").definedBy(R + ".pipeline..")
       .layer("Route policies").definedBy(R + ".router.retry..", R + ".router.timeout..", R + ".filter.common..")

@@ -18,11 +18,14 @@ import java.util.Objects;
  *     {@link FaultPolicy#NONE} when the filter configures no fault (Istio's empty filter); {@code
  *     null} when the listener has no fault filter, so that no route's fault config applies (Envoy
  *     runs only the filters in {@code http_filters})
+ * @param httpLocalRateLimit the {@code envoy.filters.http.local_ratelimit} filter's own config, the
+ *     default for routes without a per-route one; {@code null} when the listener has no such filter,
+ *     so that no route's local rate limit applies
  * @param telemetry the HCM's {@code tracing} and {@code access_log} ({@link HttpTelemetry#NONE} for none)
  */
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
-    FaultPolicy httpFault, HttpTelemetry telemetry) {
+    FaultPolicy httpFault, LocalRateLimitPolicy httpLocalRateLimit, HttpTelemetry telemetry) {
   /**
    * A listener without telemetry settings ({@link HttpTelemetry#NONE}).
    *
@@ -31,10 +34,26 @@ public record Listener(
    * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
    * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
    * @param httpFault the fault filter's own config, {@link FaultPolicy#NONE}, or {@code null} without one
+   * @param httpLocalRateLimit the local rate limit filter's own config, or {@code null} without that filter
+   */
+  public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
+      FaultPolicy httpFault, LocalRateLimitPolicy httpLocalRateLimit) {
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, httpLocalRateLimit, HttpTelemetry.NONE);
+  }
+
+  /**
+   * A listener without a local rate limit filter or telemetry settings.
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
+   *     null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   * @param httpFault the fault filter's own config, or {@code null} without a fault filter
    */
   public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
       FaultPolicy httpFault) {
-    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, HttpTelemetry.NONE);
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, null);
   }
 
   /**
@@ -42,7 +61,8 @@ public record Listener(
    * {@code httpFilters} names {@code envoy.filters.http.fault}.
    *
    * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
-   * @param routeConfigName the RDS name, or {@code null} when the route configuration is inline
+   * @param routeConfigName the RDS name ({@code HttpConnectionManager.rds.route_config_name}), or {@code
+   *     null} when the route configuration is inline
    * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
    * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
    */
@@ -62,6 +82,7 @@ public record Listener(
    * @param httpFault the fault filter's own {@code typed_config} ({@code envoy.filters.http.fault} in {@code
    *     http_filters}), the default for routes without a per-route fault config; {@link FaultPolicy#NONE} when
    *     the filter configures no fault (Istio's empty filter); {@code null} without a fault filter
+   * @param httpLocalRateLimit the local rate limit filter's own config, or {@code null} without that filter
    * @param telemetry the HCM's {@code tracing} and {@code access_log}; {@code null} for
    *     {@link HttpTelemetry#NONE}
    * @throws NullPointerException if a required component is {@code null}

@@ -7,7 +7,8 @@ import java.util.Objects;
  * The resilience and traffic-experiment settings of one route: Envoy {@code RouteAction.timeout},
  * {@code max_stream_duration}, {@code retry_policy} (route-level, else the virtual host's),
  * {@code request_mirror_policies} (most specific non-empty list), the per-route
- * {@code typed_per_filter_config["envoy.filters.http.fault"]}, and the virtual host's
+ * {@code typed_per_filter_config["envoy.filters.http.fault"]} and
+ * {@code ["envoy.filters.http.local_ratelimit"]}, and the virtual host's
  * {@code include_request_attempt_count}.
  *
  * @param timeouts route timeouts
@@ -15,13 +16,30 @@ import java.util.Objects;
  * @param mirrors mirror policies, in order
  * @param fault the fault to inject, or {@code null}
  * @param includeAttemptCount whether to send {@code x-envoy-attempt-count} upstream
+ * @param localRateLimit the local rate limit that applies, or {@code null}
  */
 public record RoutePolicies(
     RouteTimeouts timeouts, RetryPolicy retry, List<MirrorPolicy> mirrors, FaultPolicy fault,
-    boolean includeAttemptCount) {
+    boolean includeAttemptCount, LocalRateLimitPolicy localRateLimit) {
   /** What a route action without any of these fields means to Envoy: 15 s timeout, no retries. */
   public static final RoutePolicies ENVOY_DEFAULT =
       new RoutePolicies(RouteTimeouts.ENVOY_DEFAULT, null, List.of(), null, false);
+
+  /**
+   * Policies without a local rate limit.
+   *
+   * @param timeouts route timeouts
+   * @param retry the retry policy, or {@code null} for no retries
+   * @param mirrors mirror policies, in order
+   * @param fault the fault to inject, or {@code null}
+   * @param includeAttemptCount whether to send {@code x-envoy-attempt-count} upstream
+   * @throws NullPointerException if a required component is {@code null}
+   */
+  public RoutePolicies(
+      RouteTimeouts timeouts, RetryPolicy retry, List<MirrorPolicy> mirrors, FaultPolicy fault,
+      boolean includeAttemptCount) {
+    this(timeouts, retry, mirrors, fault, includeAttemptCount, null);
+  }
 
   /**
    * Checks the components and keeps immutable copies of its collections.
@@ -31,6 +49,7 @@ public record RoutePolicies(
    * @param mirrors mirror policies, in order
    * @param fault the fault to inject, or {@code null}
    * @param includeAttemptCount whether to send {@code x-envoy-attempt-count} upstream
+   * @param localRateLimit the local rate limit that applies, or {@code null}
    * @throws NullPointerException if a required component is {@code null}
    */
   public RoutePolicies {
@@ -45,7 +64,7 @@ public record RoutePolicies(
    * @return the copy
    */
   public RoutePolicies withRetry(RetryPolicy r) {
-    return new RoutePolicies(timeouts, r, mirrors, fault, includeAttemptCount);
+    return new RoutePolicies(timeouts, r, mirrors, fault, includeAttemptCount, localRateLimit);
   }
 
   /**
@@ -55,7 +74,7 @@ public record RoutePolicies(
    * @return the copy
    */
   public RoutePolicies withMirrors(List<MirrorPolicy> m) {
-    return new RoutePolicies(timeouts, retry, m, fault, includeAttemptCount);
+    return new RoutePolicies(timeouts, retry, m, fault, includeAttemptCount, localRateLimit);
   }
 
   /**
@@ -65,7 +84,7 @@ public record RoutePolicies(
    * @return the copy
    */
   public RoutePolicies withFault(FaultPolicy f) {
-    return new RoutePolicies(timeouts, retry, mirrors, f, includeAttemptCount);
+    return new RoutePolicies(timeouts, retry, mirrors, f, includeAttemptCount, localRateLimit);
   }
 
   /**
@@ -75,6 +94,16 @@ public record RoutePolicies(
    * @return the copy
    */
   public RoutePolicies withIncludeAttemptCount(boolean b) {
-    return new RoutePolicies(timeouts, retry, mirrors, fault, b);
+    return new RoutePolicies(timeouts, retry, mirrors, fault, b, localRateLimit);
+  }
+
+  /**
+   * A copy with another local rate limit.
+   *
+   * @param l the local rate limit, or {@code null} for none
+   * @return the copy
+   */
+  public RoutePolicies withLocalRateLimit(LocalRateLimitPolicy l) {
+    return new RoutePolicies(timeouts, retry, mirrors, fault, includeAttemptCount, l);
   }
 }

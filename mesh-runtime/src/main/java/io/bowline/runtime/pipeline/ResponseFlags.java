@@ -20,6 +20,10 @@ public final class ResponseFlags {
   public static final String UH = "UH";
   /** UpstreamMaxStreamDurationReached: the route's {@code max_stream_duration} passed (HTTP 408). */
   public static final String UMSDR = "UMSDR";
+  /** RateLimited: a rate limit filter answered the request locally (429 by default). */
+  public static final String RL = "RL";
+  /** RateLimitServiceError: the rate limit service failed and {@code failure_mode_deny} is set (500). */
+  public static final String RLSE = "RLSE";
 
   private ResponseFlags() {}
 

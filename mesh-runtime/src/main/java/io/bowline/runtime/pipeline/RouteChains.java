@@ -1,10 +1,12 @@
 package io.bowline.runtime.pipeline;
 
+import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.common.IdentityCache;
 import io.bowline.runtime.filter.common.fault.FaultInjector;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
 import io.bowline.runtime.router.retry.RetryDecider;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,22 @@ public final class RouteChains {
 
     /** {@code envoy.filters.http.router}. */
     HttpFilter router();
+
+    /** {@code envoy.filters.http.local_ratelimit}, or {@code null} when the client does not run it. */
+    default HttpFilter localRateLimit() {
+      return null;
+    }
+
+    /**
+     * The limiter of a route's local rate limit config, its bucket kept across snapshots while the
+     * config is unchanged.
+     *
+     * @param policy a config that limits
+     * @return its limiter
+     */
+    default LocalRateLimiter localRateLimiter(LocalRateLimitPolicy policy) {
+      throw new IllegalStateException("local rate limits are not run by this client");
+    }
   }
 
   private final List<HttpFilter> userFilters;
@@ -53,9 +71,15 @@ public final class RouteChains {
   private RouteChain compile(Route route) {
     RoutePolicies p = route.policies();
     boolean faults = p.fault() != null && p.fault().injects();
+    LocalRateLimitPolicy rl = p.localRateLimit();
+    LocalRateLimiter limiter = rl != null && rl.limits() && builtIns.localRateLimit() != null
+        ? builtIns.localRateLimiter(rl) : null;
     List<HttpFilter> f = new ArrayList<>(userFilters.size() + 4);
     f.add(builtIns.telemetry());
     f.addAll(userFilters);
+    if (limiter != null) {
+      f.add(builtIns.localRateLimit());
+    }
     if (faults) {
       f.add(builtIns.fault());
     }
@@ -64,6 +88,6 @@ public final class RouteChains {
     }
     f.add(builtIns.router());
     return new RouteChain(route, f.toArray(HttpFilter[]::new), faults ? new FaultInjector(p.fault()) : null,
-        p.retry() == null ? null : new RetryDecider(p.retry()));
+        p.retry() == null ? null : new RetryDecider(p.retry()), limiter);
   }
 }

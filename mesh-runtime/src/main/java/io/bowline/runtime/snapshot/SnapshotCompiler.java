@@ -6,6 +6,7 @@ import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.bowline.runtime.filter.common.fault.FaultDefaults;
+import io.bowline.runtime.filter.common.ratelimit.LocalRateLimitDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
@@ -100,11 +101,18 @@ public final class SnapshotCompiler {
       CompiledRouteConfig compiled = null;
       if (rc != null) {
         String key = l.inlineRouteConfig() != null ? "inline:" + l.name() : rc.name();
+        String rcKey = key;
         // the HCM's fault as the default of this listener's routes; none at all without the filter
         RouteConfiguration withFaults = FaultDefaults.apply(rc, l.httpFault());
         if (withFaults != rc) {
           rc = withFaults;
           key = key + "|fault:" + l.name();
+        }
+        // likewise the local rate limit filter's config; per-route buckets scoped by route config
+        RouteConfiguration withLimits = LocalRateLimitDefaults.apply(rc, rcKey, l.httpLocalRateLimit());
+        if (withLimits != rc) {
+          rc = withLimits;
+          key = key + "|local_ratelimit:" + l.name();
         }
         compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
         nextRoutes.put(key, compiled);

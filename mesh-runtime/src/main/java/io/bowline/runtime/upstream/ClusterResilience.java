@@ -2,7 +2,15 @@ package io.bowline.runtime.upstream;
 
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterPolicies;
+import io.bowline.api.config.HealthCheck;
 import io.bowline.api.config.OutlierDetection;
+import io.bowline.runtime.upstream.health.ActiveHealthChecks;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
 
@@ -19,6 +27,13 @@ public final class ClusterResilience {
   private final PrioritySet prioritySet = new PrioritySet();
   private volatile OutlierDetector outlier;
   private volatile ClusterEntry lastEntry;
+  /** Whether a host of the cluster was ever picked: active checks use {@code no_traffic_interval} until then. */
+  private volatile boolean hadTraffic;
+  /** The active health checks being run, and each host's watches of them. Guarded by {@code this}. */
+  private List<HealthCheck> healthChecks = List.of();
+  private final Map<String, List<ActiveHealthChecks.Watch>> healthWatches = new HashMap<>();
+  /** Per host, how many of the cluster's checks it fails now. Guarded by {@code this}. */
+  private final Map<String, Integer> failingChecks = new HashMap<>();
 
   /** Brings the state up to date with the cluster as the current snapshot has it. */
   ClusterResilience refresh(ClusterEntry entry) {
@@ -45,10 +60,74 @@ public final class ClusterResilience {
       if (entry.cluster().type() != Cluster.DiscoveryType.AGGREGATE) {
         // an aggregate cluster shares its child's balancer; the child's own state keeps its health
         prioritySet.attach(entry.balancing());
+        watchHealth(entry.cluster().name(), p.healthChecks(), entry.balancing().hosts());
       }
       lastEntry = entry;
     }
     return this;
+  }
+
+  /**
+   * Runs the cluster's active health checks on its current hosts: watches new hosts, stops watching
+   * hosts that left (clearing their flag), and starts over when the checks changed.
+   */
+  private void watchHealth(String cluster, List<HealthCheck> checks, List<UpstreamHost> hosts) {
+    if (!checks.equals(healthChecks)) {
+      closeHealthWatches();
+      healthChecks = checks;
+    }
+    if (checks.isEmpty()) {
+      return;
+    }
+    Set<String> current = new HashSet<>();
+    for (UpstreamHost h : hosts) {
+      String hostPort = h.endpoint().hostPort();
+      if (!current.add(hostPort) || healthWatches.containsKey(hostPort)) {
+        continue;
+      }
+      List<ActiveHealthChecks.Watch> watches = new ArrayList<>(checks.size());
+      healthWatches.put(hostPort, watches);
+      for (HealthCheck c : checks) {
+        watches.add(ActiveHealthChecks.watch(cluster, c, h.endpoint().address(), h.endpoint().port(),
+            () -> hadTraffic, unhealthy -> onActiveCheck(hostPort, unhealthy)));
+      }
+    }
+    for (var it = healthWatches.entrySet().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (!current.contains(e.getKey())) {
+        e.getValue().forEach(ActiveHealthChecks.Watch::close);
+        it.remove();
+        failingChecks.remove(e.getKey());
+        prioritySet.set(e.getKey(), HealthFlag.FAILED_ACTIVE_HC, false);
+      }
+    }
+  }
+
+  /** One check's verdict on a host: the host is {@code FAILED_ACTIVE_HC} while any check fails it. */
+  private synchronized void onActiveCheck(String hostPort, boolean unhealthy) {
+    if (!healthWatches.containsKey(hostPort)) {
+      return; // a verdict that arrived after the host left
+    }
+    int failing = failingChecks.getOrDefault(hostPort, 0) + (unhealthy ? 1 : -1);
+    if (failing <= 0) {
+      failingChecks.remove(hostPort);
+    } else {
+      failingChecks.put(hostPort, failing);
+    }
+    prioritySet.set(hostPort, HealthFlag.FAILED_ACTIVE_HC, failing > 0);
+  }
+
+  private void closeHealthWatches() {
+    healthWatches.values().forEach(ws -> ws.forEach(ActiveHealthChecks.Watch::close));
+    healthWatches.clear();
+    failingChecks.clear();
+    prioritySet.clear(HealthFlag.FAILED_ACTIVE_HC);
+  }
+
+  /** Stops this client's watches of the cluster's hosts (probers end with their last watcher). */
+  synchronized void close() {
+    closeHealthWatches();
+    healthChecks = List.of();
   }
 
   /** The circuit breaker counters. */
@@ -93,6 +172,9 @@ public final class ClusterResilience {
   public UpstreamHost pick(
       io.bowline.runtime.upstream.lb.LoadBalancer balancer, long hash, int hostCount, UpstreamHost[] tried,
       long selectionAttempts) {
+    if (!hadTraffic) {
+      hadTraffic = true; // written once
+    }
     OutlierDetector od = outlier;
     if (od != null && prioritySet.anyFlagged()) {
       od.maybeSweep(); // lifts ejections whose time is up before this pick

@@ -35,4 +35,9 @@ public final class Resilience {
   public ClusterResilience cluster(String name) {
     return clusters.get(name);
   }
+
+  /** Stops the clusters' active health check watches: the client is closing. */
+  public void close() {
+    clusters.values().forEach(ClusterResilience::close);
+  }
 }

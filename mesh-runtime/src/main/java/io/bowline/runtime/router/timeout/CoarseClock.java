@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
  * ticker thread belongs to the {@link SharedRuntime}: it ends after the last mesh client's
  * {@code close()}, and a later reader starts a new one.
  */
-final class CoarseClock {
+public final class CoarseClock {
   /** Refresh period of the cached reading, ns. */
   static final long TICK_NANOS = 1_000_000;
   /** Ticks without a reader after which the ticker parks until woken. */
@@ -30,8 +30,12 @@ final class CoarseClock {
 
   private CoarseClock() {}
 
-  /** The cached reading, or the precise clock when the ticker is asleep (which wakes it). */
-  static long nanoTime() {
+  /**
+   * The cached reading, or the precise clock when the ticker is asleep (which wakes it).
+   *
+   * @return nanoseconds on the {@code System.nanoTime()} scale, at most about 1 ms behind it
+   */
+  public static long nanoTime() {
     if (!ticking) {
       return wake();
     }

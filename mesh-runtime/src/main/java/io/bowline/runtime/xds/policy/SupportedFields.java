@@ -109,7 +109,7 @@ public final class SupportedFields {
     message(Cluster.getDefaultInstance())
         .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "ring_hash_lb_config",
             "maglev_lb_config", "least_request_lb_config", "common_lb_config", "circuit_breakers",
-            "outlier_detection", "dns_refresh_rate", "cluster_type", "connect_timeout",
+            "outlier_detection", "health_checks", "dns_refresh_rate", "cluster_type", "connect_timeout",
             "transport_socket", "transport_socket_matches") // plaintext or TLS: TransportSocketParser
         .ignored("alt_stat_name", "metadata", "track_cluster_stats", "track_timeout_budgets", "filters",
             "protocol_selection", "dns_lookup_family", "respect_dns_ttl",

@@ -7,12 +7,16 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import java.time.Duration;
 
-/** Envoy {@code Cluster.circuit_breakers} and {@code Cluster.outlier_detection} → {@link ClusterPolicies}. */
+/**
+ * Envoy {@code Cluster.circuit_breakers}, {@code Cluster.outlier_detection} and
+ * {@code Cluster.health_checks} → {@link ClusterPolicies}.
+ */
 final class ClusterPoliciesParser {
   private ClusterPoliciesParser() {}
 
   static ClusterPolicies parse(Cluster c) throws ResourceException {
-    return new ClusterPolicies(circuitBreakers(c), c.hasOutlierDetection() ? outlier(c.getOutlierDetection()) : null);
+    return new ClusterPolicies(circuitBreakers(c), c.hasOutlierDetection() ? outlier(c.getOutlierDetection()) : null,
+        HealthCheckParser.parse(c.getHealthChecksList()));
   }
 
   private static CircuitBreakers circuitBreakers(Cluster c) throws ResourceException {

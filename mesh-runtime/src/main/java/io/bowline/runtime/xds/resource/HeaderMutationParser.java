@@ -32,7 +32,7 @@ final class HeaderMutationParser {
         names(responseRemove, p + "response_headers_to_remove"));
   }
 
-  private static List<HeaderValueOption> options(
+  static List<HeaderValueOption> options(
       List<io.envoyproxy.envoy.config.core.v3.HeaderValueOption> protos, String at) throws ResourceException {
     List<HeaderValueOption> out = new ArrayList<>(protos.size());
     for (int i = 0; i < protos.size(); i++) {

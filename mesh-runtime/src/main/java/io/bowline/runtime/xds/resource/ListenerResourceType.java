@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.Listener;
+import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -51,7 +52,8 @@ public final class ListenerResourceType
       throw new ResourceException("api_listener.api_listener", "cannot decode: " + e.getMessage());
     }
     List<String> filters = new ArrayList<>();
-    FaultPolicy fault = httpFilters(hcm, filters);
+    LocalRateLimitPolicy[] localRateLimit = {null};
+    FaultPolicy fault = httpFilters(hcm, filters, proto.getName(), localRateLimit);
     HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -60,7 +62,7 @@ public final class ListenerResourceType
         if (rdsName.isEmpty()) {
           throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters, fault, telemetry);
+        return new Listener(proto.getName(), rdsName, null, filters, fault, localRateLimit[0], telemetry);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
@@ -68,7 +70,7 @@ public final class ListenerResourceType
         } catch (ResourceException e) {
           throw e.within("api_listener.route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters, fault, telemetry);
+        return new Listener(proto.getName(), null, inline, filters, fault, localRateLimit[0], telemetry);
       default:
         throw new ResourceException(
             "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
@@ -79,12 +81,14 @@ public final class ListenerResourceType
    * Reads {@code http_filters} as gRFC A39 and Envoy do: a filter's kind is its
    * {@code typed_config} type URL; the router must be last and nowhere else; names are unique; a
    * filter Bowline does not run is NACKed unless {@code is_optional}, then skipped. An empty list is
-   * read as the router alone. Adds the names of the filters kept to {@code names}.
+   * read as the router alone. Adds the names of the filters kept to {@code names}, and puts the
+   * {@code envoy.filters.http.local_ratelimit} filter's config in {@code localRateLimit[0]}.
    *
    * @return the fault filter's own config ({@link FaultPolicy#NONE} when it configures none), or
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
-  private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names) throws ResourceException {
+  private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
+      LocalRateLimitPolicy[] localRateLimit) throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
@@ -97,7 +101,7 @@ public final class ListenerResourceType
       if (!seen.add(f.getName())) {
         throw new ResourceException(at + ".name", "duplicate HTTP filter \"" + f.getName() + "\"");
       }
-      String type = f.hasTypedConfig() ? f.getTypedConfig().getTypeUrl() : "";
+      String type = f.hasTypedConfig() ? LocalRateLimitParser.typeOf(f.getTypedConfig(), at + ".typed_config") : "";
       boolean router = type.equals(ROUTER_TYPE);
       if (router != (i == count - 1)) {
         throw new ResourceException(at, router
@@ -109,6 +113,12 @@ public final class ListenerResourceType
         if (fault == null) {
           fault = own == null ? FaultPolicy.NONE : own;
         }
+      } else if (type.equals(LocalRateLimitParser.TYPE)) {
+        if (localRateLimit[0] != null) {
+          throw new ResourceException(at, "a second local rate limit filter is not supported");
+        }
+        localRateLimit[0] = LocalRateLimitParser.parse(f.getTypedConfig(), "listener " + listener + " " + at,
+            at + ".typed_config");
       } else if (!router) {
         if (f.getIsOptional()) {
           continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped

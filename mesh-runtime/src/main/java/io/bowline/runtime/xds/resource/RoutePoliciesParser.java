@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.FractionalPercent;
+import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.MirrorPolicy;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
@@ -30,8 +31,9 @@ final class RoutePoliciesParser {
   static RoutePolicies parse(io.envoyproxy.envoy.config.route.v3.Route r, String at) throws ResourceException {
     FaultPolicy fault = FaultParser.perRoute(r.getTypedPerFilterConfigMap(), at);
     checkFilterConfigs(r.getTypedPerFilterConfigMap(), at);
+    LocalRateLimitPolicy localRateLimit = LocalRateLimitParser.perRoute(r.getTypedPerFilterConfigMap(), at);
     if (!r.hasRoute()) {
-      return RoutePolicies.ENVOY_DEFAULT.withFault(fault);
+      return RoutePolicies.ENVOY_DEFAULT.withFault(fault).withLocalRateLimit(localRateLimit);
     }
     RouteAction a = r.getRoute();
     String ra = at + ".route";
@@ -54,7 +56,8 @@ final class RoutePoliciesParser {
     }
     var retry = a.hasRetryPolicy() ? RetryPolicyParser.parse(a.getRetryPolicy(), ra + ".retry_policy") : null;
     List<MirrorPolicy> mirrors = mirrors(a.getRequestMirrorPoliciesList(), ra + ".request_mirror_policies");
-    return new RoutePolicies(new RouteTimeouts(timeout, maxStream, grpcMax), retry, mirrors, fault, false);
+    return new RoutePolicies(new RouteTimeouts(timeout, maxStream, grpcMax), retry, mirrors, fault, false,
+        localRateLimit);
   }
 
   /** Fills what the route leaves unset from its virtual host; the route-level value wins. */
@@ -70,6 +73,9 @@ final class RoutePoliciesParser {
     if (p.fault() == null) {
       p = p.withFault(FaultParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
     }
+    if (p.localRateLimit() == null) {
+      p = p.withLocalRateLimit(LocalRateLimitParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
+    }
     p = p.withIncludeAttemptCount(vh.getIncludeRequestAttemptCount());
     return new Route(route.name(), route.match(), route.action(), route.headers(), p);
   }
@@ -78,24 +84,26 @@ final class RoutePoliciesParser {
    * A {@code typed_per_filter_config} entry for a filter Bowline does not run is NACKed unless it is
    * a {@code config.route.v3.FilterConfig} with {@code is_optional} (Envoy; gRFC A39), then ignored.
    * A {@code FilterConfig} with {@code disabled} is accepted for any filter. The fault filter's entry
-   * is read by {@link FaultParser#perRoute}.
+   * is read by {@link FaultParser#perRoute}, the local rate limit's by {@link LocalRateLimitParser#perRoute}.
    */
   private static void checkFilterConfigs(Map<String, Any> configs, String at) throws ResourceException {
     for (Map.Entry<String, Any> e : configs.entrySet()) {
       Any any = e.getValue();
       String type = any.getTypeUrl();
       boolean optional = false;
-      if (any.is(FilterConfig.class)) {
+      if (!any.is(FilterConfig.class)) {
+        type = LocalRateLimitParser.typeOf(any, at + ".typed_per_filter_config[\"" + e.getKey() + "\"]");
+      } else {
         try {
           FilterConfig fc = any.unpack(FilterConfig.class);
           optional = fc.getIsOptional() || fc.getDisabled(); // disabling a filter not run is a no-op
-          type = fc.getConfig().getTypeUrl();
+          type = LocalRateLimitParser.typeOf(fc.getConfig(), at + ".typed_per_filter_config[\"" + e.getKey() + "\"].config");
         } catch (InvalidProtocolBufferException x) {
           throw new ResourceException(at + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
               "cannot decode FilterConfig: " + x.getMessage());
         }
       }
-      if (!optional && !type.equals(FaultParser.HTTP_FAULT_TYPE)) {
+      if (!optional && !type.equals(FaultParser.HTTP_FAULT_TYPE) && !type.equals(LocalRateLimitParser.TYPE)) {
         throw new ResourceException(at + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
             "config for a filter Bowline does not run (" + type + ") and not is_optional");
       }

@@ -1,11 +1,8 @@
 package io.bowline.runtime.filter.common.fault;
 
 import io.bowline.api.config.FaultPolicy;
-import io.bowline.api.config.Route;
 import io.bowline.api.config.RouteConfiguration;
-import io.bowline.api.config.VirtualHost;
-import java.util.ArrayList;
-import java.util.List;
+import io.bowline.runtime.filter.common.RoutePolicyEdits;
 
 /**
  * Envoy's precedence for the fault filter's config: a route's (or its virtual host's)
@@ -22,23 +19,7 @@ public final class FaultDefaults {
    * itself when no route changes.
    */
   public static RouteConfiguration apply(RouteConfiguration rc, FaultPolicy filterFault) {
-    List<VirtualHost> hosts = new ArrayList<>(rc.virtualHosts().size());
-    boolean changed = false;
-    for (VirtualHost vh : rc.virtualHosts()) {
-      List<Route> routes = new ArrayList<>(vh.routes().size());
-      for (Route r : vh.routes()) {
-        if (filterFault == null ? r.policies().fault() != null : r.policies().fault() == null) {
-          r = new Route(r.name(), r.match(), r.action(), r.headers(), r.policies().withFault(filterFault));
-          changed = true;
-        }
-        routes.add(r);
-      }
-      hosts.add(new VirtualHost(vh.name(), vh.domains(), routes, vh.headers()));
-    }
-    if (!changed) {
-      return rc;
-    }
-    return new RouteConfiguration(rc.name(), hosts, rc.ignorePortInHostMatching(), rc.headers(),
-        rc.mostSpecificHeaderMutationsWins());
+    return RoutePolicyEdits.apply(rc, p -> filterFault == null ? p.withFault(null)
+        : p.fault() == null ? p.withFault(filterFault) : p);
   }
 }

@@ -1,0 +1,179 @@
+package io.bowline.runtime.xds.resource;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import io.bowline.api.config.FractionalPercent;
+import io.bowline.api.config.LocalRateLimitPolicy;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.FilterConfig;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Envoy {@code extensions.filters.http.local_ratelimit.v3.LocalRateLimit} → {@link LocalRateLimitPolicy}:
+ * from the HCM's {@code http_filters} or a route's (virtual host's)
+ * {@code typed_per_filter_config["envoy.filters.http.local_ratelimit"]}, bare, in a
+ * {@code config.route.v3.FilterConfig}, or in a {@code TypedStruct} ({@code udpa.type.v1} or
+ * {@code xds.type.v3}, as Istio's EnvoyFilter examples write it). Fields the runtime does not run
+ * ({@code descriptors}, {@code rate_limits}, {@code local_cluster_rate_limit},
+ * {@code local_rate_limit_per_downstream_connection}, {@code enable_x_ratelimit_headers}) are NACKed
+ * by name.
+ */
+final class LocalRateLimitParser {
+  static final String FILTER_NAME = "envoy.filters.http.local_ratelimit";
+  static final String TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
+  private static final String UDPA_TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct";
+  private static final String XDS_TYPED_STRUCT = "type.googleapis.com/xds.type.v3.TypedStruct";
+  /** Envoy's floor for {@code fill_interval}. */
+  private static final Duration MIN_FILL_INTERVAL = Duration.ofMillis(50);
+
+  private LocalRateLimitParser() {}
+
+  /**
+   * The type URL an {@code Any} configures: its own, or the one inside a {@code TypedStruct}.
+   *
+   * @throws ResourceException if a {@code TypedStruct} cannot be decoded
+   */
+  static String typeOf(Any any, String at) throws ResourceException {
+    TypedStruct ts = typedStruct(any, at);
+    return ts == null ? any.getTypeUrl() : ts.typeUrl();
+  }
+
+  /** A {@code TypedStruct}'s content: the type it configures and the message as a {@code Struct}. */
+  private record TypedStruct(String typeUrl, Struct value) {}
+
+  /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
+  private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
+    if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
+      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class, at);
+      return new TypedStruct(t.getTypeUrl(), t.getValue());
+    }
+    if (any.getTypeUrl().equals(XDS_TYPED_STRUCT)) {
+      var t = unpack(any, com.github.xds.type.v3.TypedStruct.class, at);
+      return new TypedStruct(t.getTypeUrl(), t.getValue());
+    }
+    return null;
+  }
+
+  /**
+   * The per-route (or virtual host) config: {@code null} without an entry for the filter; a config
+   * that limits nothing for a disabled {@code FilterConfig} (it still overrides the filter's).
+   */
+  static LocalRateLimitPolicy perRoute(Map<String, Any> typedPerFilterConfig, String at) throws ResourceException {
+    Any any = typedPerFilterConfig.get(FILTER_NAME);
+    if (any == null) {
+      return null;
+    }
+    return parse(any, at, at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]");
+  }
+
+  /**
+   * An {@code Any} holding {@code LocalRateLimit} (in a {@code FilterConfig} or {@code TypedStruct}, or bare).
+   *
+   * @param scope names where the config is, for its bucket
+   * @param at the field path for errors
+   */
+  static LocalRateLimitPolicy parse(Any any, String scope, String at) throws ResourceException {
+    if (any.is(FilterConfig.class)) {
+      FilterConfig fc = unpack(any, FilterConfig.class, at);
+      if (fc.getDisabled() || !fc.hasConfig()) {
+        return new LocalRateLimitPolicy(scope, "", 429, null, FractionalPercent.NEVER, FractionalPercent.NEVER,
+            List.of(), List.of(), false);
+      }
+      return parse(fc.getConfig(), scope, at + ".config");
+    }
+    TypedStruct ts = typedStruct(any, at);
+    LocalRateLimit proto;
+    if (ts != null) {
+      if (!ts.typeUrl().equals(TYPE)) {
+        throw new ResourceException(at + ".type_url", "expected " + TYPE + ", got " + ts.typeUrl());
+      }
+      try {
+        LocalRateLimit.Builder b = LocalRateLimit.newBuilder();
+        JsonFormat.parser().merge(JsonFormat.printer().print(ts.value()), b);
+        proto = b.build();
+      } catch (InvalidProtocolBufferException e) {
+        throw new ResourceException(at + ".value", "cannot decode LocalRateLimit: " + e.getMessage());
+      }
+    } else if (any.getTypeUrl().equals(TYPE)) {
+      proto = unpack(any, LocalRateLimit.class, at);
+    } else {
+      throw new ResourceException(at, "expected LocalRateLimit, got " + any.getTypeUrl());
+    }
+    return parse(proto, scope, at);
+  }
+
+  static LocalRateLimitPolicy parse(LocalRateLimit p, String scope, String at) throws ResourceException {
+    if (p.getStatPrefix().isEmpty()) {
+      throw new ResourceException(at + ".stat_prefix", "must not be empty");
+    }
+    if (p.getDescriptorsCount() > 0) {
+      throw new ResourceException(at + ".descriptors", "not supported yet");
+    }
+    if (p.getRateLimitsCount() > 0) {
+      throw new ResourceException(at + ".rate_limits", "not supported yet");
+    }
+    if (p.hasLocalClusterRateLimit()) {
+      throw new ResourceException(at + ".local_cluster_rate_limit", "not supported (no local cluster membership in a client)");
+    }
+    if (p.getLocalRateLimitPerDownstreamConnection()) {
+      throw new ResourceException(at + ".local_rate_limit_per_downstream_connection",
+          "not supported (a client has no downstream connections)");
+    }
+    if (p.getEnableXRatelimitHeaders() != XRateLimitHeadersRFCVersion.OFF) {
+      throw new ResourceException(at + ".enable_x_ratelimit_headers", "not supported yet");
+    }
+    // Envoy answers with 429 when status is unset or below 400
+    int status = p.hasStatus() && p.getStatus().getCodeValue() >= 400 ? p.getStatus().getCodeValue() : 429;
+    if (status >= 600) {
+      throw new ResourceException(at + ".status.code", "must be below 600, was " + status);
+    }
+    LocalRateLimitPolicy.TokenBucket bucket = null;
+    if (p.hasTokenBucket()) {
+      var tb = p.getTokenBucket();
+      String tat = at + ".token_bucket";
+      if (tb.getMaxTokens() <= 0) {
+        throw new ResourceException(tat + ".max_tokens", "must be > 0");
+      }
+      long perFill = tb.hasTokensPerFill() ? Integer.toUnsignedLong(tb.getTokensPerFill().getValue()) : 1;
+      if (perFill <= 0) {
+        throw new ResourceException(tat + ".tokens_per_fill", "must be > 0");
+      }
+      if (!tb.hasFillInterval()) {
+        throw new ResourceException(tat + ".fill_interval", "is required");
+      }
+      Duration interval = Protos.duration(tb.getFillInterval(), tat + ".fill_interval");
+      if (interval.compareTo(MIN_FILL_INTERVAL) < 0) {
+        throw new ResourceException(tat + ".fill_interval", "must be >= 50ms, was " + interval.toMillis() + "ms");
+      }
+      bucket = new LocalRateLimitPolicy.TokenBucket(Integer.toUnsignedLong(tb.getMaxTokens()), perFill, interval);
+    }
+    return new LocalRateLimitPolicy(scope, p.getStatPrefix(), status, bucket,
+        fraction(p.hasFilterEnabled(), p.getFilterEnabled(), at + ".filter_enabled"),
+        fraction(p.hasFilterEnforced(), p.getFilterEnforced(), at + ".filter_enforced"),
+        HeaderMutationParser.options(p.getRequestHeadersToAddWhenNotEnforcedList(),
+            at + ".request_headers_to_add_when_not_enforced"),
+        HeaderMutationParser.options(p.getResponseHeadersToAddList(), at + ".response_headers_to_add"),
+        p.getRateLimitedAsResourceExhausted());
+  }
+
+  /** A {@code RuntimeFractionalPercent}'s default value; unset means 0 % (Envoy's default for both fractions). */
+  private static FractionalPercent fraction(boolean present, RuntimeFractionalPercent f, String at)
+      throws ResourceException {
+    return present ? Protos.percent(f.getDefaultValue(), at + ".default_value") : FractionalPercent.NEVER;
+  }
+
+  private static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
+    try {
+      return any.unpack(type);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
+    }
+  }
+}
