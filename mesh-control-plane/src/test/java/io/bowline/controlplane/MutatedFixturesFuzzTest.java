@@ -54,7 +54,7 @@ class MutatedFixturesFuzzTest {
     "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
     "type.googleapis.com/envoy.config.cluster.v3.Cluster",
     "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"};
-  private static final ClientView VIEW = new ClientView("default", Map.of("app", "productpage"));
+  private static final ClientView VIEW = ClientView.sidecar("default", Map.of("app", "productpage"), "", true);
 
   /** One command line per thread, reused (building one costs more than analyzing a small file). */
   private static final ThreadLocal<picocli.CommandLine> COMMAND_LINE =

@@ -62,6 +62,8 @@ final class BookinfoReviewsMesh implements AutoCloseable {
   static final String GRPC_NODE_ID = "sidecar~127.0.0.1~productpage-v1.default~default.svc.cluster.local";
   /** The view our control plane derives from grpc-java's node metadata. */
   static final ClientView GRPC_VIEW = new ClientView("default", Map.of("app", "productpage"));
+  /** The same workload as Bowline's runtime is grouped: with auto-mTLS (node user agent {@code bowline}). */
+  static final ClientView BOWLINE_VIEW = ClientView.sidecar("default", Map.of("app", "productpage"), "", true);
   static final String[] TYPES = {
     "type.googleapis.com/envoy.config.listener.v3.Listener",
     "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",

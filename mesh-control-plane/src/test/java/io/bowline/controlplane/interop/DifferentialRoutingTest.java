@@ -1,7 +1,7 @@
 package io.bowline.controlplane.interop;
 
 import static io.bowline.controlplane.interop.BookinfoReviewsMesh.AUTHORITY;
-import static io.bowline.controlplane.interop.BookinfoReviewsMesh.GRPC_VIEW;
+import static io.bowline.controlplane.interop.BookinfoReviewsMesh.BOWLINE_VIEW;
 import static io.bowline.controlplane.interop.BookinfoReviewsMesh.TYPES;
 import static io.bowline.controlplane.interop.BookinfoReviewsMesh.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -95,13 +95,13 @@ class DifferentialRoutingTest {
     });
   }
 
-  /** Both clients hold the configuration served for their view (they share one: default/app=productpage). */
+  /** Both clients hold the configuration served for their view (default/app=productpage; Bowline's with auto-mTLS). */
   private static void awaitBothApplied() {
     reviews.assertGrpcXdsAckedAll();
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       ClientStatus status = bowline.status();
       for (String type : TYPES) {
-        assertThat(status.versionOf(type)).as(type).isEqualTo(reviews.controlPlane().servedVersion(GRPC_VIEW, type));
+        assertThat(status.versionOf(type)).as(type).isEqualTo(reviews.controlPlane().servedVersion(BOWLINE_VIEW, type));
       }
     });
   }

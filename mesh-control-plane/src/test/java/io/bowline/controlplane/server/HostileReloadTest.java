@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileReloadTest {
 
   private static final String RDS = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
-  private static final ClientView VIEW = new ClientView("default", Map.of("app", "productpage"));
+  private static final ClientView VIEW = ClientView.sidecar("default", Map.of("app", "productpage"), "", true);
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final String LOOP = """
       apiVersion: networking.istio.io/v1

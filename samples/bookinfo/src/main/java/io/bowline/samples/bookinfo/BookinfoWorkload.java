@@ -130,10 +130,10 @@ final class BookinfoWorkload implements AutoCloseable {
     return mesh;
   }
 
-  /** How the control plane groups this workload's node: its namespace and labels. */
+  /** How the control plane groups this workload's node: its namespace and labels, a Bowline sidecar (auto-mTLS). */
   ClientView view() {
     Workload identity = mesh.workload();
-    return new ClientView(identity.namespace(), identity.labels());
+    return ClientView.sidecar(identity.namespace(), identity.labels(), "", true);
   }
 
   @Override
