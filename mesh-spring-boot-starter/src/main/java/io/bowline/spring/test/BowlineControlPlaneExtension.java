@@ -190,7 +190,8 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitConfiguration(MeshClient mesh, Duration timeout) throws TimeoutException, InterruptedException {
-    ClientView view = new ClientView(mesh.workload().namespace(), mesh.workload().labels());
+    // the control plane groups a Bowline runtime (node user agent bowline) as a sidecar with auto-mTLS
+    ClientView view = ClientView.sidecar(mesh.workload().namespace(), mesh.workload().labels(), "", true);
     long deadline = System.nanoTime() + timeout.toNanos();
     CountDownLatch[] update = {new CountDownLatch(1)};
     Runnable remove = mesh.onConfigUpdate(() -> update[0].countDown());
