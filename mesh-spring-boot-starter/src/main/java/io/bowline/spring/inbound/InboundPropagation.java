@@ -7,8 +7,10 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * An {@link HttpFilter} that passes the inbound request's {@code x-request-id} and trace context
- * ({@link InboundContext#current()}) to an outbound call that does not carry its own, as Envoy's
- * sidecar relays {@code x-request-id}. Outside an inbound request it does nothing.
+ * ({@link InboundContext#current()}) to an outbound call, as Envoy's sidecar relays {@code
+ * x-request-id}. The inbound {@code x-request-id} replaces the one the mesh's telemetry filter
+ * (first in every chain) made for the call; trace headers the call does not carry are added.
+ * Outside an inbound request it does nothing.
  */
 public final class InboundPropagation implements HttpFilter {
 
@@ -16,9 +18,7 @@ public final class InboundPropagation implements HttpFilter {
   public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
     InboundContext context = InboundContext.current();
     if (context != null) {
-      if (exchange.header(InboundContext.REQUEST_ID) == null) {
-        exchange.setHeader(InboundContext.REQUEST_ID, context.requestId());
-      }
+      exchange.setHeader(InboundContext.REQUEST_ID, context.requestId());
       context.traceHeaders().forEach((name, value) -> {
         if (exchange.header(name) == null) {
           exchange.setHeader(name, value);
