@@ -8,6 +8,8 @@ import io.bowline.proxy.outbound.OutboundHandler;
 import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
 import io.bowline.runtime.RuntimeMeshClient;
+import io.bowline.runtime.admin.AdminHandlers;
+import io.bowline.runtime.admin.AdminResponse;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -54,14 +56,17 @@ public final class BowlineProxy implements AutoCloseable {
   private final List<Channel> servers;
   private final Map<String, Integer> ports;
   private final MeshClient ownedMesh;
+  /** What the admin port opened on the mesh client (its admin handlers), closed with the proxy. */
+  private final List<AdminHandlers> closeables;
 
   private BowlineProxy(Transports transports, UpstreamPools pools, List<Channel> servers, Map<String, Integer> ports,
-      MeshClient ownedMesh) {
+      MeshClient ownedMesh, List<AdminHandlers> closeables) {
     this.transports = transports;
     this.pools = pools;
     this.servers = servers;
     this.ports = ports;
     this.ownedMesh = ownedMesh;
+    this.closeables = closeables;
   }
 
   /** A builder with Envoy's default limits, {@code ALLOW_ANY}, listeners on 127.0.0.1. */
@@ -97,6 +102,7 @@ public final class BowlineProxy implements AutoCloseable {
     }
     pools.closeIdle();
     transports.stop();
+    closeables.forEach(AdminHandlers::close);
     if (ownedMesh != null) {
       ownedMesh.close();
     }
@@ -216,6 +222,7 @@ public final class BowlineProxy implements AutoCloseable {
       UpstreamPools pools = new UpstreamPools(transports);
       List<Channel> servers = new ArrayList<>();
       Map<String, Integer> ports = new LinkedHashMap<>();
+      List<AdminHandlers> closeables = new ArrayList<>();
       try {
         if (outbound >= 0) {
           ProxyListener l = ProxyListener.outbound(router, registryOnly, limits);
@@ -232,11 +239,22 @@ public final class BowlineProxy implements AutoCloseable {
               ? new AdminPage.Response(200, "text/plain; charset=utf-8", "LIVE\n")
               : new AdminPage.Response(503, "text/plain; charset=utf-8", "PRE_INITIALIZING\n"));
           all.putAll(pages);
+          AdminPage.Fallback meshPages = null;
+          if (mesh != null) {
+            // the mesh client's admin handlers: /config_dump, /clusters, /stats, /stats/prometheus, the page at /
+            AdminHandlers handlers = RuntimeMeshClient.of(mesh).adminHandlers();
+            closeables.add(handlers);
+            meshPages = (method, path, query) -> {
+              AdminResponse r = handlers.handle(method, path, query);
+              return new AdminPage.Response(r.status(), r.contentType(), r.bodyText());
+            };
+          }
+          AdminPage.Fallback fallback = meshPages;
           Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
               .childHandler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
-                  ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new AdminHandler(all));
+                  ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(64 * 1024), new AdminHandler(all, fallback));
                 }
               })
               .bind(new InetSocketAddress(bind, admin)).syncUninterruptibly().channel();
@@ -245,10 +263,11 @@ public final class BowlineProxy implements AutoCloseable {
         }
       } catch (RuntimeException e) {
         servers.forEach(Channel::close);
+        closeables.forEach(AdminHandlers::close);
         transports.stop();
         throw e;
       }
-      return new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null);
+      return new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null, closeables);
     }
 
     /** Whether the first complete configuration has been applied (never waits). */

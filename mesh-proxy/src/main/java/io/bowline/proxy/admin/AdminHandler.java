@@ -15,15 +15,26 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The admin port's pages by path: {@code GET path} renders the page registered for it, {@code /}
- * lists them, anything else is 404. Pages are registered before the port opens.
+ * The admin port's pages by path: {@code GET path} renders the page registered for it; other paths
+ * go to the fallback when there is one; without one, {@code /} lists the pages and anything else is
+ * 404. Pages are registered before the port opens.
  */
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Map<String, AdminPage> pages;
+  private final AdminPage.Fallback fallback;
 
   /** @param pages the pages by path, e.g. {@code /ready} */
   public AdminHandler(Map<String, AdminPage> pages) {
+    this(pages, null);
+  }
+
+  /**
+   * @param pages the pages by path, e.g. {@code /ready}
+   * @param fallback answers every other path, or {@code null}
+   */
+  public AdminHandler(Map<String, AdminPage> pages, AdminPage.Fallback fallback) {
     this.pages = new TreeMap<>(pages);
+    this.fallback = fallback;
   }
 
   @Override
@@ -35,6 +46,8 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     AdminPage page = pages.get(path);
     if (page != null) {
       r = page.render();
+    } else if (fallback != null) {
+      r = fallback.render(request.method().name(), path, q < 0 ? null : uri.substring(q + 1));
     } else if (path.equals("/")) {
       StringBuilder b = new StringBuilder("bowline-proxy admin\n");
       pages.keySet().forEach(p -> b.append("  ").append(p).append('\n'));

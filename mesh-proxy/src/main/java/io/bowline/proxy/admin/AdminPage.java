@@ -12,4 +12,20 @@ public interface AdminPage {
 
   /** Renders the page; runs on an event loop, so it must not block. */
   Response render();
+
+  /**
+   * Answers the paths no page is registered for (e.g. the mesh client's admin handlers:
+   * {@code /config_dump}, {@code /clusters}, {@code /stats/prometheus}, the mesh page at {@code /});
+   * runs on an event loop, so it must not block.
+   */
+  @FunctionalInterface
+  interface Fallback {
+    /**
+     * @param method the request method, e.g. {@code GET}
+     * @param path the path without the query, e.g. {@code /clusters}
+     * @param rawQuery the query without {@code ?}, or {@code null}
+     * @return the response (404 for a path it does not know)
+     */
+    Response render(String method, String path, String rawQuery);
+  }
 }

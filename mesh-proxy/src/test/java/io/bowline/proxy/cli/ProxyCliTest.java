@@ -91,6 +91,13 @@ class ProxyCliTest {
           .isEqualTo("200 ratings-v1");
       assertThat(get(cli.proxy().inboundPort(), "/in", null, null)).isEqualTo("200 local-app");
 
+      // the mesh client's admin handlers on the proxy's admin port
+      assertThat(get(admin, "/clusters", null, null)).startsWith("200").contains("ratings::127.0.0.1:" + ratings.port());
+      assertThat(get(admin, "/config_dump", null, null)).startsWith("200")
+          .contains("type.googleapis.com/envoy.admin.v3.ListenersConfigDump", SVC + ":9080");
+      assertThat(get(admin, "/stats/prometheus", null, null)).startsWith("200").contains("istio_requests_total");
+      assertThat(get(admin, "/", null, null)).startsWith("200").containsIgnoringCase("<html");
+
       cli.stop();
       assertThat(exit.get()).isEqualTo(ProxyCli.OK);
     }
