@@ -23,10 +23,16 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
     this.owner = owner;
   }
 
+  /** Attempts to a TLS cluster go out over TLS with the attempt's handle (connections pooled per handle). */
+  @Override
+  public boolean originatesTls() {
+    return true;
+  }
+
   @Override
   public InFlight send(Attempt a, Callbacks<AttemptIo> callbacks) {
     long connect = a.timeoutMillis() > 0 ? Math.min(a.connectTimeoutMillis(), a.timeoutMillis()) : a.connectTimeoutMillis();
-    AttemptIo io = owner.attempt(new UpstreamPool.Key(a.host().endpoint().address(), a.host().endpoint().port()),
+    AttemptIo io = owner.attempt(new UpstreamPool.Key(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
         a.authority(), a.forwardedHost(), a.attemptCount() ? a.number() : 0, (int) Math.min(Integer.MAX_VALUE, connect),
         new AttemptIo.Result() {
           @Override

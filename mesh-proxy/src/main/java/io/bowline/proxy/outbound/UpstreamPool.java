@@ -1,7 +1,13 @@
 package io.bowline.proxy.outbound;
 
 import io.bowline.proxy.Transports;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.handler.ssl.SslHandler;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -25,8 +31,16 @@ final class UpstreamPool {
   /** The most idle connections kept per endpoint and event loop. */
   static final int MAX_IDLE_PER_ENDPOINT = 64;
 
-  /** An endpoint: the address to connect to. */
-  record Key(String host, int port) {
+  /**
+   * An endpoint: the address to connect to, and the cluster's TLS ({@code null}: plaintext).
+   * Connections are pooled per TLS handle, so a connection made under one context is never reused
+   * under another.
+   */
+  record Key(String host, int port, UpstreamTlsHandle tls) {
+    Key(String host, int port) {
+      this(host, port, null);
+    }
+
     @Override
     public String toString() {
       return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
@@ -73,12 +87,42 @@ final class UpstreamPool {
         return;
       }
       UpstreamConnection c = new UpstreamConnection(this, key);
-      f.channel().pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
-      if (!p.trySuccess(c)) {
-        f.channel().close();
+      if (key.tls() == null) {
+        f.channel().pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
+        if (!p.trySuccess(c)) {
+          f.channel().close();
+        }
+        return;
       }
+      // the cluster's UpstreamTlsContext: the handle's SSLContext verifies the peer's SPIFFE ID and
+      // presents the workload certificate; the connection is handed out only once the handshake is done
+      SslHandler tls = new SslHandler(engine(key));
+      f.channel().pipeline().addLast(tls, new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
+      tls.handshakeFuture().addListener(h -> {
+        if (!h.isSuccess()) {
+          p.tryFailure(h.cause());
+          f.channel().close();
+        } else if (!p.trySuccess(c)) {
+          f.channel().close();
+        }
+      });
     });
     return p;
+  }
+
+  /** A client engine of the key's TLS handle, sending its SNI when it has one. */
+  private static SSLEngine engine(Key key) {
+    UpstreamTlsHandle handle = key.tls();
+    String sni = handle.sni();
+    SSLEngine engine = sni.isEmpty() ? handle.sslContext().createSSLEngine()
+        : handle.sslContext().createSSLEngine(sni, key.port());
+    engine.setUseClientMode(true);
+    if (!sni.isEmpty()) {
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setServerNames(List.of(new SNIHostName(sni)));
+      engine.setSSLParameters(parameters);
+    }
+    return engine;
   }
 
   /** Keeps {@code c} for the next request to its endpoint, or closes it when the pool is full. */
