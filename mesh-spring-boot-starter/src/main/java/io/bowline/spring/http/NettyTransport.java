@@ -42,6 +42,12 @@ final class NettyTransport implements UpstreamTransport<BufferedResponse> {
     this.body = body;
   }
 
+  /** Attempts to a TLS cluster go out as HTTPS with the attempt's TLS handle. */
+  @Override
+  public boolean originatesTls() {
+    return true;
+  }
+
   @Override
   public InFlight send(Attempt attempt, Callbacks<BufferedResponse> callbacks) {
     Endpoint endpoint = attempt.host().endpoint();
@@ -56,8 +62,9 @@ final class NettyTransport implements UpstreamTransport<BufferedResponse> {
     long connectMs = attempt.timeoutMillis() > 0
         ? Math.min(attempt.connectTimeoutMillis(), attempt.timeoutMillis()) : attempt.connectTimeoutMillis();
     AtomicBoolean over = new AtomicBoolean();
-    Disposable d = sender.send(method, "http://" + address + ":" + endpoint.port() + pathAndQuery, attempt.authority(),
-            headers, body, extra, attempt.timeoutMillis(), connectMs)
+    String scheme = attempt.tls() == null ? "http://" : "https://";
+    Disposable d = sender.send(method, scheme + address + ":" + endpoint.port() + pathAndQuery, attempt.authority(),
+            headers, body, extra, attempt.timeoutMillis(), connectMs, attempt.tls())
         .subscribe(r -> {
           if (over.compareAndSet(false, true)) {
             callbacks.onResponse(r, true);
