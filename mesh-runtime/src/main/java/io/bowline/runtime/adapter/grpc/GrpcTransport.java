@@ -114,6 +114,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
   @Override
   public void discard(Head head) {
+    head.attempt.discarded = true;
     if (head.status == null) {
       head.attempt.call.cancel("mesh: response discarded", null);
     }
@@ -151,6 +152,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
     final ClientCall<ReqT, RespT> call;
     private final UpstreamTransport.Callbacks<Head> callbacks;
     private boolean responded;
+    boolean discarded; // the router will not return this attempt's response (serial scheduler only)
 
     AttemptListener(ClientCall<ReqT, RespT> call, UpstreamTransport.Callbacks<Head> callbacks) {
       this.call = call;
@@ -170,16 +172,36 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
       });
     }
 
+    /**
+     * Whether this attempt's response head is with the router, which has not yet committed to it or
+     * discarded it: the events after the head then wait behind the router's decision (they can reach
+     * the scheduler before it when another thread is draining it), never dropped.
+     */
+    private boolean awaitingDecision() {
+      return responded && owner.committed != this && !discarded && !owner.closed;
+    }
+
     @Override
     public void onMessage(RespT message) {
-      owner.serial.execute(() -> {
-        if (owner.committed == this && !owner.closed) {
-          if (owner.exchange.observed() && message instanceof MessageLite m) {
-            owner.exchange.addResponseBodyBytes(m.getSerializedSize());
+      owner.serial.execute(new Runnable() {
+        @Override
+        public void run() {
+          if (awaitingDecision()) {
+            owner.serial.execute(this);
+          } else {
+            deliver(message);
           }
-          owner.listener.onMessage(message);
         }
       });
+    }
+
+    private void deliver(RespT message) {
+      if (owner.committed == this && !owner.closed) {
+        if (owner.exchange.observed() && message instanceof MessageLite m) {
+          owner.exchange.addResponseBodyBytes(m.getSerializedSize());
+        }
+        owner.listener.onMessage(message);
+      }
     }
 
     @Override
@@ -193,31 +215,42 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      owner.serial.execute(() -> {
-        if (!responded) {
-          responded = true;
-          if (owner.current == this) {
-            owner.current = null;
+      owner.serial.execute(new Runnable() {
+        @Override
+        public void run() {
+          if (awaitingDecision()) {
+            owner.serial.execute(this);
+          } else {
+            closed(status, trailers);
           }
-          callbacks.onResponse(new Head(this, null, status, trailers), true);
-          return;
         }
-        if (owner.committed != this) {
-          return;
-        }
-        Status s = status;
-        String all = owner.flags;
-        if (owner.meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
-          s = owner.meshDeadlineStatus();
-          all = ResponseFlags.join(all, ResponseFlags.UT);
-        } else if (owner.meshDeadlineFired && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-          all = ResponseFlags.join(all, ResponseFlags.UT);
-        }
-        owner.upstreamCall.streamEnded(Outcome.response(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(),
-            Outcome.Headers.NONE));
-        owner.exchange.closed(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all);
-        owner.close(s, owner.flagged(trailers, all));
       });
+    }
+
+    private void closed(Status status, Metadata trailers) {
+      if (!responded) {
+        responded = true;
+        if (owner.current == this) {
+          owner.current = null;
+        }
+        callbacks.onResponse(new Head(this, null, status, trailers), true);
+        return;
+      }
+      if (owner.committed != this) {
+        return;
+      }
+      Status s = status;
+      String all = owner.flags;
+      if (owner.meshDeadlineFired && s.getCode() == Status.Code.CANCELLED) {
+        s = owner.meshDeadlineStatus();
+        all = ResponseFlags.join(all, ResponseFlags.UT);
+      } else if (owner.meshDeadlineFired && s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        all = ResponseFlags.join(all, ResponseFlags.UT);
+      }
+      owner.upstreamCall.streamEnded(Outcome.response(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(),
+          Outcome.Headers.NONE));
+      owner.exchange.closed(GrpcStatuses.toHttp(s.getCode()), s.getCode().value(), all);
+      owner.close(s, owner.flagged(trailers, all));
     }
   }
 }
