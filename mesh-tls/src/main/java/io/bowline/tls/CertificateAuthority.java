@@ -33,6 +33,9 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -218,7 +221,7 @@ public final class CertificateAuthority {
           .addExtension(Extension.subjectAlternativeName, true, uriSan(id))
           .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey))
           .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(signer));
-      X509Certificate leaf = CONVERTER.getCertificate(builder.build(Keys.signer(signingKey)));
+      X509Certificate leaf = CONVERTER.getCertificate(builder.build(signer(signingKey)));
       List<X509Certificate> chain = new ArrayList<>();
       chain.add(leaf);
       chain.addAll(signingChain);
@@ -259,7 +262,7 @@ public final class CertificateAuthority {
       if (issuer != null) {
         builder.addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(issuer));
       }
-      return CONVERTER.getCertificate(builder.build(Keys.signer(issuerKey)));
+      return CONVERTER.getCertificate(builder.build(signer(issuerKey)));
     } catch (java.security.GeneralSecurityException | CertIOException e) {
       throw new IllegalStateException("cannot create the " + role + " CA for " + trustDomain, e);
     }
@@ -276,5 +279,15 @@ public final class CertificateAuthority {
   @Override
   public String toString() {
     return "CertificateAuthority{" + trustDomain + ", signer " + X509Svid.describe(signingChain.get(0)) + "}";
+  }
+
+  /** A content signer for {@code key}: SHA256withECDSA or SHA256withRSA. */
+  static ContentSigner signer(PrivateKey key) {
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    try {
+      return new JcaContentSignerBuilder(algorithm).build(key);
+    } catch (OperatorCreationException e) {
+      throw new IllegalStateException("cannot sign with a " + key.getAlgorithm() + " key", e);
+    }
   }
 }

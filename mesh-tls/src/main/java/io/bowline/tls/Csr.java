@@ -40,8 +40,8 @@ public record Csr(PublicKey publicKey, SpiffeId id, String pem) {
       PKCS10CertificationRequest request = new JcaPKCS10CertificationRequestBuilder(new X500Name(""),
           keys.getPublic())
           .addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, extensions.generate())
-          .build(Keys.signer(keys.getPrivate()));
-      return new Csr(keys.getPublic(), id, Pem.encode(request));
+          .build(CertificateAuthority.signer(keys.getPrivate()));
+      return new Csr(keys.getPublic(), id, Pem.block("CERTIFICATE REQUEST", request.getEncoded()));
     } catch (IOException e) {
       throw new IllegalStateException("cannot build a CSR for " + id, e);
     }

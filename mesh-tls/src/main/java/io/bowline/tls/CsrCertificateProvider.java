@@ -62,8 +62,10 @@ public final class CsrCertificateProvider extends PublishingCertificateProvider 
    * @param signer the CA
    * @param ttl the validity to ask for (Istio's {@code validity_duration})
    * @param jitter plus or minus this fraction of the lifetime around the rotation point; in [0, 0.5)
+   * @throws IllegalStateException when Bouncy Castle (which builds the CSR) is not on the classpath
    */
   public static CsrCertificateProvider start(SpiffeId id, CertificateSigner signer, Duration ttl, double jitter) {
+    BouncyCastle.require("a CSR for the workload certificate of " + id);
     CsrCertificateProvider provider = new CsrCertificateProvider(id, signer, ttl, jitter, Clock.systemUTC());
     provider.scheduler.execute(provider::renew);
     return provider;

@@ -106,6 +106,6 @@ class X509SvidTest {
         .addExtension(Extension.basicConstraints, true, constraints)
         .addExtension(Extension.keyUsage, true, usage)
         .addExtension(Extension.subjectAlternativeName, true, san)
-        .build(Keys.signer(signer.getPrivate())));
+        .build(CertificateAuthority.signer(signer.getPrivate())));
   }
 }

@@ -4,45 +4,22 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Measurement;
 import io.micrometer.core.instrument.Tag;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
  * Envoy's {@code /stats} (one {@code name: value} line per value, sorted, optionally filtered by a regular
- * expression as Envoy's {@code ?filter=}) and {@code /stats/prometheus} (the Prometheus text exposition of
- * micrometer-registry-prometheus) over the client's Micrometer registry. When that registry is a composite
- * (Micrometer's global registry, the default) without a Prometheus member, one is added for as long as this
- * report is open, so the scrape holds every meter of the composite, those registered later included.
+ * expression as Envoy's {@code ?filter=}) and {@code /stats/prometheus} (through {@link PrometheusScrape}, when
+ * micrometer-registry-prometheus is on the classpath) over the client's Micrometer registry.
  */
 final class StatsReport implements AutoCloseable {
   private final MeterRegistry registry;
-  private final PrometheusMeterRegistry prometheus;
-  private final CompositeMeterRegistry addedTo;
+  private final PrometheusScrape prometheus;
 
   StatsReport(MeterRegistry registry) {
     this.registry = registry;
-    PrometheusMeterRegistry found = null;
-    CompositeMeterRegistry composite = null;
-    if (registry instanceof PrometheusMeterRegistry p) {
-      found = p;
-    } else if (registry instanceof CompositeMeterRegistry c) {
-      for (MeterRegistry member : c.getRegistries()) {
-        if (member instanceof PrometheusMeterRegistry p) {
-          found = p;
-        }
-      }
-      if (found == null) {
-        found = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        c.add(found);
-        composite = c;
-      }
-    }
-    this.prometheus = found;
-    this.addedTo = composite;
+    this.prometheus = PrometheusScrape.AVAILABLE ? PrometheusScrape.open(registry) : null;
   }
 
   /** The Prometheus text exposition (format 0.0.4), or null when the registry cannot give one. */
@@ -52,6 +29,10 @@ final class StatsReport implements AutoCloseable {
 
   /** What to tell a client when {@link #prometheus()} is null. */
   String noPrometheusReason() {
+    if (!PrometheusScrape.AVAILABLE) {
+      return "/stats/prometheus needs io.micrometer:micrometer-registry-prometheus on the classpath (an optional "
+          + "dependency of io.bowline:mesh-runtime; bowline-bom names the version)\n";
+    }
     return "the mesh client's meter registry is a " + registry.getClass().getName() + "; /stats/prometheus needs "
         + "a PrometheusMeterRegistry or a CompositeMeterRegistry (the default, Metrics.globalRegistry)\n";
   }
@@ -87,11 +68,10 @@ final class StatsReport implements AutoCloseable {
     return b.toString();
   }
 
-  /** Removes the Prometheus registry this report added to a composite, and closes it. */
+  /** Releases the Prometheus registry the scrape may have added to a composite. */
   @Override
   public void close() {
-    if (addedTo != null) {
-      addedTo.remove(prometheus);
+    if (prometheus != null) {
       prometheus.close();
     }
   }
