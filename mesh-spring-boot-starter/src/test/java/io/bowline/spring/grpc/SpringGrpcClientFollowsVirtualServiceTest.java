@@ -64,10 +64,7 @@ class SpringGrpcClientFollowsVirtualServiceTest {
     v1 = new NamedGrpcServer("v1");
     v2 = new NamedGrpcServer("v2");
     controlPlane.apply("00-ratings.yaml", Backends.service("ratings", 9090, "GRPC", v1.port(), v2.port()));
-    controlPlane.apply("ratings-vs.yaml", Backends.virtualService("ratings", """
-        - route:
-          - destination: {host: ratings.default.svc.cluster.local, subset: v1}
-        """));
+    controlPlane.apply("ratings-vs.yaml", Backends.virtualService("ratings", Backends.allToV1("ratings")));
   }
 
   @AfterAll
@@ -128,46 +125,18 @@ class SpringGrpcClientFollowsVirtualServiceTest {
     controlPlane.awaitConfiguration(mesh, CONVERGENCE);
     assertThat(counted("anyone", "-")).isEqualTo(new Seen(Status.Code.OK, "v1", ""));
 
-    push("""
-        - route:
-          - destination: {host: ratings.default.svc.cluster.local, subset: v1}
-            weight: 30
-          - destination: {host: ratings.default.svc.cluster.local, subset: v2}
-            weight: 70
-        """);
-    int n = 400;
-    double p = 0.7;
-    double sigma = Math.sqrt(n * p * (1 - p));
-    int onV2 = 0;
-    for (int i = 0; i < n; i++) {
+    push(Backends.split("ratings", 30, 70));
+    Backends.assertV2Share(400, 0.7, () -> {
       Seen s = call("anyone");
       assertThat(s.status()).isEqualTo(Status.Code.OK);
-      if ("v2".equals(s.backend())) {
-        onV2++;
-      }
-    }
-    assertThat((double) onV2).as("v2 answers of %d", n).isBetween(n * p - 4.5 * sigma, n * p + 4.5 * sigma);
+      return "v2".equals(s.backend());
+    });
 
-    push("""
-        - match:
-          - headers:
-              end-user: {exact: jason}
-          route:
-          - destination: {host: ratings.default.svc.cluster.local, subset: v2}
-        - route:
-          - destination: {host: ratings.default.svc.cluster.local, subset: v1}
-        """);
+    push(Backends.jasonToV2("ratings"));
     assertThat(call("jason").backend()).isEqualTo("v2");
     assertThat(call("anyone").backend()).isEqualTo("v1");
 
-    push("""
-        - fault:
-            abort:
-              httpStatus: 503
-              percentage: {value: 100}
-          route:
-          - destination: {host: ratings.default.svc.cluster.local, subset: v1}
-        """);
+    push(Backends.abortAll("ratings"));
     Seen aborted = counted("anyone", "FI");
     assertThat(aborted.status()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(aborted.flags()).isEqualTo("FI");

@@ -1,5 +1,7 @@
 package io.bowline.spring.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Real HTTP backends on loopback for the starter's tests: each answers every request with its
@@ -108,6 +111,65 @@ public final class Backends implements AutoCloseable {
           hosts: [_SVC_.default.svc.cluster.local]
           http:
         """.replace("_SVC_", name) + http.indent(2);
+  }
+
+  /** The {@code http} routes of a VirtualService sending everything to subset v1 of {@code <name>}. */
+  public static String allToV1(String name) {
+    return """
+        - route:
+          - destination: {host: _SVC_.default.svc.cluster.local, subset: v1}
+        """.replace("_SVC_", name);
+  }
+
+  /** The {@code http} routes of a VirtualService splitting {@code <name>} between v1 and v2 by weight. */
+  public static String split(String name, int v1Weight, int v2Weight) {
+    return """
+        - route:
+          - destination: {host: _SVC_.default.svc.cluster.local, subset: v1}
+            weight: _W1_
+          - destination: {host: _SVC_.default.svc.cluster.local, subset: v2}
+            weight: _W2_
+        """.replace("_SVC_", name).replace("_W1_", Integer.toString(v1Weight)).replace("_W2_", Integer.toString(v2Weight));
+  }
+
+  /** The {@code http} routes of a VirtualService sending {@code end-user: jason} to v2 of {@code <name>}, others to v1. */
+  public static String jasonToV2(String name) {
+    return """
+        - match:
+          - headers:
+              end-user: {exact: jason}
+          route:
+          - destination: {host: _SVC_.default.svc.cluster.local, subset: v2}
+        """.replace("_SVC_", name) + allToV1(name);
+  }
+
+  /** The {@code http} routes of a VirtualService aborting every call to {@code <name>} with 503 (Envoy's fault filter). */
+  public static String abortAll(String name) {
+    return """
+        - fault:
+            abort:
+              httpStatus: 503
+              percentage: {value: 100}
+          route:
+          - destination: {host: _SVC_.default.svc.cluster.local, subset: v1}
+        """.replace("_SVC_", name);
+  }
+
+  /**
+   * Makes {@code n} calls and checks that the share answered by v2 is within 4.5 sigma of
+   * {@code p} (a binomial count).
+   *
+   * @param call makes one call, checks it succeeded, and says whether v2 answered
+   */
+  public static void assertV2Share(int n, double p, BooleanSupplier call) {
+    double sigma = Math.sqrt(n * p * (1 - p));
+    int v2 = 0;
+    for (int i = 0; i < n; i++) {
+      if (call.getAsBoolean()) {
+        v2++;
+      }
+    }
+    assertThat((double) v2).as("v2 answers of %d", n).isBetween(n * p - 4.5 * sigma, n * p + 4.5 * sigma);
   }
 
   @Override

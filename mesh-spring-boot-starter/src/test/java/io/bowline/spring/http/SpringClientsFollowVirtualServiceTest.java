@@ -65,10 +65,7 @@ class SpringClientsFollowVirtualServiceTest {
     int v1 = backends.start("v1");
     int v2 = backends.start("v2");
     controlPlane.apply("00-reviews.yaml", Backends.reviews(v1, v2));
-    controlPlane.apply("reviews-vs.yaml", Backends.virtualService("""
-        - route:
-          - destination: {host: reviews.default.svc.cluster.local, subset: v1}
-        """));
+    controlPlane.apply("reviews-vs.yaml", Backends.virtualService(Backends.allToV1("reviews")));
   }
 
   @AfterAll
@@ -211,50 +208,22 @@ class SpringClientsFollowVirtualServiceTest {
         .satisfies(h -> assertThat(h.getFirst("x-seen-host")).isEqualTo("reviews.default.svc.cluster.local:9080"))
         .satisfies(h -> assertThat(h.getFirst("x-seen-body")).isEqualTo("12"));
 
-    push("""
-        - route:
-          - destination: {host: reviews.default.svc.cluster.local, subset: v1}
-            weight: 30
-          - destination: {host: reviews.default.svc.cluster.local, subset: v2}
-            weight: 70
-        """);
-    int n = 400;
-    double p = 0.7;
-    double sigma = Math.sqrt(n * p * (1 - p));
+    push(Backends.split("reviews", 30, 70));
     for (Function<String, Seen> client : clients()) {
-      int v2 = 0;
-      for (int i = 0; i < n; i++) {
+      Backends.assertV2Share(400, 0.7, () -> {
         Seen s = client.apply("anyone");
         assertThat(s.status()).isEqualTo(200);
-        if (s.body().equals("v2")) {
-          v2++;
-        }
-      }
-      assertThat((double) v2).as("v2 answers of %d", n).isBetween(n * p - 4.5 * sigma, n * p + 4.5 * sigma);
+        return s.body().equals("v2");
+      });
     }
 
-    push("""
-        - match:
-          - headers:
-              end-user: {exact: jason}
-          route:
-          - destination: {host: reviews.default.svc.cluster.local, subset: v2}
-        - route:
-          - destination: {host: reviews.default.svc.cluster.local, subset: v1}
-        """);
+    push(Backends.jasonToV2("reviews"));
     for (Function<String, Seen> client : clients()) {
       assertThat(client.apply("jason").body()).isEqualTo("v2");
       assertThat(client.apply("anyone").body()).isEqualTo("v1");
     }
 
-    push("""
-        - fault:
-            abort:
-              httpStatus: 503
-              percentage: {value: 100}
-          route:
-          - destination: {host: reviews.default.svc.cluster.local, subset: v1}
-        """);
+    push(Backends.abortAll("reviews"));
     for (Function<String, Seen> client : clients()) {
       Seen s = counted(client, "anyone", "503", "FI");
       assertThat(s.status()).isEqualTo(503);
