@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.env.Environment;
 import org.springframework.grpc.client.ChannelBuilderOptions;
@@ -28,6 +29,8 @@ import org.springframework.grpc.client.GrpcChannelFactory;
  * shut down when the context closes.
  */
 public final class MeshGrpcChannelFactory implements GrpcChannelFactory, DisposableBean {
+  private static final Pattern HOST_PORT = Pattern.compile("[^/:]+:\\d+|\\[[^/]+]:\\d+");
+
   private final MeshClient mesh;
   private final Environment environment;
   private final Supplier<List<ClientInterceptor>> globalInterceptors;
@@ -48,9 +51,8 @@ public final class MeshGrpcChannelFactory implements GrpcChannelFactory, Disposa
   @Override
   public boolean supports(String target) {
     String resolved = resolve(target);
-    int scheme = resolved.indexOf("://");
-    return scheme < 0 ? !resolved.contains("/") && resolved.lastIndexOf(':') > 0
-        : resolved.startsWith("xds:") || resolved.startsWith("dns:");
+    return resolved.contains("://") ? resolved.startsWith("xds:") || resolved.startsWith("dns:")
+        : HOST_PORT.matcher(resolved).matches();
   }
 
   /**

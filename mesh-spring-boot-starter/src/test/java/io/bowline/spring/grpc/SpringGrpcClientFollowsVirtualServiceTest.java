@@ -122,6 +122,10 @@ class SpringGrpcClientFollowsVirtualServiceTest {
   @Test
   void theInjectedStubFollowsEachVirtualServiceChange() throws Exception {
     assertThat(channels).isInstanceOf(MeshGrpcChannelFactory.class);
+    assertThat(channels.supports("ratings")).as("a channel name whose target is xds:///").isTrue();
+    assertThat(channels.supports("reviews.default.svc.cluster.local:9080")).isTrue();
+    assertThat(channels.supports("in-process:test")).isFalse();
+    assertThat(channels.supports("unix:///tmp/grpc.sock")).isFalse();
     controlPlane.awaitConfiguration(mesh, CONVERGENCE);
     assertThat(counted("anyone", "-")).isEqualTo(new Seen(Status.Code.OK, "v1", ""));
 
