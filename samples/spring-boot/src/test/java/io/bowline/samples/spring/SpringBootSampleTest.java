@@ -10,9 +10,14 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -20,31 +25,34 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code @HttpExchange} client follow the VirtualService (header route, fault abort, canary split);
  * Actuator's {@code /actuator/bowline} and {@code bowline} health answer; the health goes DOWN when
  * the control plane stops after the first configuration and UP when it returns; closing the sample
- * leaves no Bowline thread.
+ * leaves no Bowline thread. One sample serves the three tests, in order (the last closes it).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SpringBootSampleTest {
   private static final Duration CONVERGENCE = Duration.ofSeconds(20);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
-  private List<String> threadsBefore;
-  private SpringBootDemo demo;
+  private static List<String> threadsBefore;
+  private static SpringBootDemo demo;
 
-  @BeforeEach
-  void start() throws Exception {
+  /** One sample for the class: it boots three Spring applications and a control plane, slow on a loaded machine. */
+  @BeforeAll
+  @Timeout(value = 5, unit = TimeUnit.MINUTES)
+  static void start() throws Exception {
     threadsBefore = bowlineThreads();
     demo = SpringBootDemo.start(0);
     await().atMost(CONVERGENCE).untilAsserted(() -> assertThat(get("/actuator/health/readiness", Map.of()).statusCode()).isEqualTo(200));
   }
 
-  @AfterEach
-  void stop() {
+  @AfterAll
+  static void stop() {
     if (demo != null) {
       demo.close();
     }
   }
 
-  private HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+  private static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.frontendPort() + path));
     headers.forEach(request::header);
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -60,6 +68,7 @@ class SpringBootSampleTest {
   }
 
   @Test
+  @Order(1)
   void theFrontendFollowsTheVirtualServiceAndActuatorShowsTheMesh() throws Exception {
     assertThat(json("/productpage", Map.of("end-user", "jason"))).containsEntry("reviews", "v2");
     assertThat(json("/productpage", Map.of("x-fault", "abort")))
@@ -78,6 +87,7 @@ class SpringBootSampleTest {
   }
 
   @Test
+  @Order(2)
   void theHealthGoesDownWhileTheControlPlaneIsAwayAndUpWhenItReturns() throws Exception {
     assertThat(health()).isEqualTo("UP");
     demo.stopControlPlane();
@@ -91,6 +101,7 @@ class SpringBootSampleTest {
   }
 
   @Test
+  @Order(3)
   void closingTheSampleLeavesNoBowlineThread() {
     assertThat(bowlineThreads()).as("the sample's mesh client runs").isNotEqualTo(threadsBefore);
     demo.close();
