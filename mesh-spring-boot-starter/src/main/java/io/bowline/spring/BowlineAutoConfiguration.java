@@ -3,6 +3,7 @@ package io.bowline.spring;
 import io.bowline.api.MeshClient;
 import io.bowline.spring.inbound.InboundPropagation;
 import io.bowline.spring.inbound.InboundServletFilter;
+import io.bowline.spring.inbound.InboundWebFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -22,7 +23,9 @@ import org.springframework.core.env.Environment;
  * ({@link BowlineProperties}) and every {@link MeshClientBuilderCustomizer}, started with the
  * context and closed with it; the readiness state waits for its first configuration
  * ({@link MeshReadiness}). {@code bowline.enabled=false} turns off this and every other Bowline
- * auto-configuration.
+ * auto-configuration. In a web application, the inbound filter of MVC ({@link InboundServletFilter})
+ * or WebFlux ({@link InboundWebFilter}) passes each request's {@code x-request-id} and trace context
+ * on to the routed calls made while serving it.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnClass(MeshClient.class)
@@ -49,21 +52,36 @@ public class BowlineAutoConfiguration {
   }
 
   /**
-   * MVC's inbound path: {@code x-request-id} and trace context extracted from each request and
-   * passed on to the mesh's outbound calls made while serving it.
+   * The inbound path of a web application: {@code x-request-id} and trace context extracted from
+   * each request (MVC's servlet filter, WebFlux's web filter) and passed on to the mesh's outbound
+   * calls made while serving it.
    */
   @Configuration(proxyBeanMethods = false)
-  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-  @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.web.filter.OncePerRequestFilter"})
+  @ConditionalOnWebApplication
   static class Inbound {
-    @Bean
-    InboundServletFilter bowlineInboundFilter() {
-      return new InboundServletFilter();
-    }
-
     @Bean
     MeshClientBuilderCustomizer bowlineInboundPropagation() {
       return builder -> builder.filter(new InboundPropagation());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.web.filter.OncePerRequestFilter"})
+    static class Servlet {
+      @Bean
+      InboundServletFilter bowlineInboundFilter() {
+        return new InboundServletFilter();
+      }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.REACTIVE)
+    @ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
+    static class Reactive {
+      @Bean
+      InboundWebFilter bowlineInboundWebFilter() {
+        return new InboundWebFilter();
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.bowline.spring;
 
 import io.bowline.api.MeshClient;
+import io.bowline.spring.feign.MeshFeignClient;
 import io.bowline.spring.http.MeshClientHttpConnector;
 import io.bowline.spring.http.MeshClientHttpRequestFactory;
 import io.bowline.spring.http.MeshHttpTransport;
@@ -21,10 +22,11 @@ import org.springframework.web.reactive.function.client.WebClient;
  * Puts Spring's HTTP clients on the mesh: {@code RestClient}s and {@code RestTemplate}s built from
  * Boot's builders get a {@link MeshClientHttpRequestFactory}, {@code WebClient}s built from
  * {@code WebClient.Builder} a {@link MeshClientHttpConnector}, all over one
- * {@link MeshHttpTransport} (closed with the context). {@code bowline.clients.http=false} leaves
- * them as they are.
+ * {@link MeshHttpTransport} (closed with the context); with Feign present, a {@code feign.Client}
+ * bean ({@link MeshFeignClient}) that OpenFeign's clients use. {@code bowline.clients.http=false}
+ * leaves them as they are.
  */
-@AutoConfiguration(after = BowlineAutoConfiguration.class)
+@AutoConfiguration(after = BowlineAutoConfiguration.class, beforeName = "org.springframework.cloud.openfeign.FeignAutoConfiguration")
 @ConditionalOnClass({MeshClient.class, RestClient.class, reactor.netty.http.client.HttpClient.class})
 @ConditionalOnBooleanProperty(name = "bowline.enabled", matchIfMissing = true)
 @ConditionalOnBooleanProperty(name = "bowline.clients.http", matchIfMissing = true)
@@ -73,6 +75,17 @@ public class BowlineHttpAutoConfiguration {
     @Bean
     WebClientCustomizer bowlineWebClientCustomizer(MeshClientHttpConnector connector) {
       return builder -> builder.clientConnector(connector);
+    }
+  }
+
+  /** OpenFeign's clients (and any Feign builder given the bean) use the mesh's transport. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "feign.Client")
+  static class Feign {
+    @Bean
+    @ConditionalOnMissingBean(type = "feign.Client")
+    MeshFeignClient bowlineFeignClient(MeshHttpTransport transport) {
+      return new MeshFeignClient(transport);
     }
   }
 }

@@ -212,6 +212,9 @@ public class BowlineProperties {
     /** Offer a BowlineOkHttpCustomizer bean that puts OkHttpClient builders on the mesh. */
     private boolean okhttp = true;
 
+    /** Route spring-grpc's clients: the application's GrpcChannelFactory makes mesh channels. */
+    private boolean grpc = true;
+
     public boolean isHttp() {
       return http;
     }
@@ -226,6 +229,14 @@ public class BowlineProperties {
 
     public void setOkhttp(boolean okhttp) {
       this.okhttp = okhttp;
+    }
+
+    public boolean isGrpc() {
+      return grpc;
+    }
+
+    public void setGrpc(boolean grpc) {
+      this.grpc = grpc;
     }
   }
 

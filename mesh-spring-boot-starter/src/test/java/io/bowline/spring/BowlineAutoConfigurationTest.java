@@ -6,9 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.jayway.jsonpath.JsonPath;
 import io.bowline.api.MeshClient;
 import io.bowline.spring.actuate.MeshHealthIndicator;
+import io.bowline.spring.feign.MeshFeignClient;
+import io.bowline.spring.grpc.MeshGrpcChannelFactory;
 import io.bowline.spring.http.MeshClientHttpConnector;
 import io.bowline.spring.http.MeshClientHttpRequestFactory;
 import io.bowline.spring.http.MeshHttpTransport;
+import io.bowline.spring.inbound.InboundServletFilter;
+import io.bowline.spring.inbound.InboundWebFilter;
 import io.bowline.spring.test.BowlineControlPlaneExtension;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +39,7 @@ class BowlineAutoConfigurationTest {
   static BowlineControlPlaneExtension controlPlane = BowlineControlPlaneExtension.empty();
 
   private static final AutoConfigurations BOWLINE = AutoConfigurations.of(BowlineAutoConfiguration.class,
-      BowlineHttpAutoConfiguration.class, BowlineActuatorAutoConfiguration.class);
+      BowlineHttpAutoConfiguration.class, BowlineGrpcAutoConfiguration.class, BowlineActuatorAutoConfiguration.class);
   private static final AutoConfigurations CLIENT_BUILDERS = AutoConfigurations.of(RestClientAutoConfiguration.class,
       WebClientAutoConfiguration.class);
 
@@ -50,7 +54,9 @@ class BowlineAutoConfigurationTest {
         .run(context -> {
           assertThat(context).hasNotFailed().hasSingleBean(MeshClient.class).hasSingleBean(MeshHttpTransport.class)
               .hasSingleBean(MeshClientHttpRequestFactory.class).hasSingleBean(MeshClientHttpConnector.class)
-              .hasSingleBean(MeshHealthIndicator.class).hasSingleBean(BowlineOkHttpCustomizer.class);
+              .hasSingleBean(MeshHealthIndicator.class).hasSingleBean(BowlineOkHttpCustomizer.class)
+              .hasSingleBean(MeshFeignClient.class).hasSingleBean(MeshGrpcChannelFactory.class)
+              .hasSingleBean(InboundServletFilter.class).doesNotHaveBean(InboundWebFilter.class);
           assertThat(context.getBean(MeshClient.class).workload().name()).isEqualTo("checkout");
           assertThat(context.getBean(MeshClient.class).workload().namespace()).isEqualTo("default");
         });
@@ -61,17 +67,19 @@ class BowlineAutoConfigurationTest {
     new ReactiveWebApplicationContextRunner().withConfiguration(BOWLINE).withConfiguration(CLIENT_BUILDERS)
         .withPropertyValues(mesh())
         .run(context -> assertThat(context).hasNotFailed().hasSingleBean(MeshClient.class)
-            .hasSingleBean(MeshClientHttpConnector.class));
+            .hasSingleBean(MeshClientHttpConnector.class).hasSingleBean(InboundWebFilter.class)
+            .doesNotHaveBean(InboundServletFilter.class));
   }
 
   @Test
   void anAppWithoutHttpClientsGetsOnlyTheMeshClient() {
     new ApplicationContextRunner().withConfiguration(BOWLINE)
         .withClassLoader(new FilteredClassLoader(RestClient.class, WebClient.class, reactor.netty.http.client.HttpClient.class,
-            okhttp3.OkHttpClient.class))
+            okhttp3.OkHttpClient.class, feign.Client.class, org.springframework.grpc.client.GrpcChannelFactory.class))
         .withPropertyValues(mesh())
         .run(context -> assertThat(context).hasNotFailed().hasSingleBean(MeshClient.class)
-            .doesNotHaveBean(MeshHttpTransport.class).doesNotHaveBean(BowlineOkHttpCustomizer.class));
+            .doesNotHaveBean(MeshHttpTransport.class).doesNotHaveBean(BowlineOkHttpCustomizer.class)
+            .doesNotHaveBean(MeshGrpcChannelFactory.class).doesNotHaveBean(InboundServletFilter.class));
   }
 
   @Test
@@ -105,7 +113,7 @@ class BowlineAutoConfigurationTest {
     List<Map<String, Object>> properties = JsonPath.read(json, "$.properties[*]");
     assertThat(properties).extracting(p -> p.get("name")).contains("bowline.enabled", "bowline.workload-name",
         "bowline.namespace", "bowline.labels", "bowline.xds.servers", "bowline.xds.bootstrap", "bowline.xds.delta",
-        "bowline.static-config", "bowline.locality.region", "bowline.clients.http", "bowline.telemetry.metrics",
+        "bowline.static-config", "bowline.locality.region", "bowline.clients.http", "bowline.clients.grpc", "bowline.telemetry.metrics",
         "bowline.readiness.await-configuration");
     assertThat(properties).allSatisfy(p -> assertThat((String) p.get("description")).as("%s", p.get("name")).isNotBlank());
   }

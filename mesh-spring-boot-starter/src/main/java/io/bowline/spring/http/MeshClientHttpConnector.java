@@ -1,5 +1,6 @@
 package io.bowline.spring.http;
 
+import io.bowline.spring.inbound.InboundContext;
 import java.net.URI;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -23,7 +24,9 @@ import reactor.core.publisher.Mono;
 /**
  * A non-blocking {@link ClientHttpConnector} whose requests the mesh routes
  * ({@link MeshHttpTransport}), for {@code WebClient}: no thread waits; the response arrives on a
- * Netty thread. Cancelling the subscription cancels the exchange.
+ * Netty thread. Cancelling the subscription cancels the exchange. In a WebFlux application the
+ * {@link InboundContext} of the request being served (the Reactor context's, put there by
+ * {@link io.bowline.spring.inbound.InboundWebFilter}) goes with the request.
  */
 public final class MeshClientHttpConnector implements ClientHttpConnector {
   private static final DataBufferFactory BUFFERS = DefaultDataBufferFactory.sharedInstance;
@@ -40,7 +43,8 @@ public final class MeshClientHttpConnector implements ClientHttpConnector {
       Function<? super ClientHttpRequest, Mono<Void>> requestCallback) {
     Request request = new Request(method, uri);
     return requestCallback.apply(request)
-        .then(Mono.defer(() -> Mono.fromFuture(() -> transport.exchange(request.buffered()), true)))
+        .then(Mono.deferContextual(context -> Mono.fromFuture(InboundContext.with(
+            context.getOrDefault(InboundContext.class, null), () -> transport.exchange(request.buffered())), true)))
         .map(Response::new);
   }
 

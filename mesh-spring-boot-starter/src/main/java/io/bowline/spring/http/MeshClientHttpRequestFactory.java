@@ -3,10 +3,7 @@ package io.bowline.spring.http;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.net.URI;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
@@ -19,7 +16,7 @@ import org.springframework.http.client.ClientHttpResponse;
  * A {@link ClientHttpRequestFactory} whose requests the mesh routes ({@link MeshHttpTransport}):
  * for {@code RestClient}, {@code RestTemplate} and the {@code @HttpExchange} interfaces built on
  * them. The calling thread waits for the response; an interrupt cancels the exchange and throws
- * {@link InterruptedIOException}.
+ * {@link java.io.InterruptedIOException}.
  */
 public final class MeshClientHttpRequestFactory implements ClientHttpRequestFactory {
   private final MeshHttpTransport transport;
@@ -55,20 +52,7 @@ public final class MeshClientHttpRequestFactory implements ClientHttpRequestFact
 
     @Override
     protected ClientHttpResponse executeInternal(HttpHeaders headers, byte[] body) throws IOException {
-      CompletableFuture<BufferedResponse> f = transport.exchange(new BufferedRequest(method.name(), uri, headers, body));
-      try {
-        return new Response(f.get());
-      } catch (InterruptedException e) {
-        f.cancel(true);
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted waiting for " + method + " " + uri);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof IOException io) {
-          throw io;
-        }
-        throw new IOException(method + " " + uri + " failed: " + cause, cause);
-      }
+      return new Response(transport.send(new BufferedRequest(method.name(), uri, headers, body)));
     }
   }
 

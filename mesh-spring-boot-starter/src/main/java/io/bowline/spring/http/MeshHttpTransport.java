@@ -16,12 +16,16 @@ import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.RequestEditor;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
+import io.bowline.spring.inbound.InboundContext;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +45,8 @@ import reactor.netty.resources.ConnectionProvider;
  * response is read whole before the caller sees it). Local replies follow Envoy (404 {@code NR},
  * 503 {@code UH}, a fault's abort status...) with the response flags in
  * {@value #RESPONSE_FLAGS_HEADER}, on upstream responses too when there are any. Before the mesh's
- * first configuration, a request waits for it. Thread-safe; {@link #close()} releases the
+ * first configuration, a request waits for it. The {@link InboundContext} of the request the calling
+ * thread is serving goes with the request (for {@link io.bowline.spring.inbound.InboundPropagation}). Thread-safe; {@link #close()} releases the
  * connection pool and the timer thread.
  */
 public final class MeshHttpTransport implements AutoCloseable {
@@ -75,13 +80,39 @@ public final class MeshHttpTransport implements AutoCloseable {
    *     be sent to a host the mesh does not know, or the caller cancelled
    */
   public CompletableFuture<BufferedResponse> exchange(BufferedRequest request) {
+    InboundContext inbound = InboundContext.current();
     if (!router.ready().isDone()) {
-      return router.ready().handle((v, e) -> null).thenCompose(x -> routed(request));
+      return router.ready().handle((v, e) -> null).thenCompose(x -> routed(request, inbound));
     }
-    return routed(request);
+    return routed(request, inbound);
   }
 
-  private CompletableFuture<BufferedResponse> routed(BufferedRequest request) {
+  /**
+   * Sends {@code request} as the mesh routes it and waits for the response, for blocking clients
+   * (RestClient, RestTemplate, Feign). An interrupt cancels the exchange.
+   *
+   * @return the response: the upstream's or a local reply
+   * @throws InterruptedIOException if the calling thread was interrupted while waiting
+   * @throws IOException if the request could not be sent to a host the mesh does not know
+   */
+  public BufferedResponse send(BufferedRequest request) throws IOException {
+    CompletableFuture<BufferedResponse> f = exchange(request);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for " + request.method() + " " + request.uri());
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(request.method() + " " + request.uri() + " failed: " + cause, cause);
+    }
+  }
+
+  private CompletableFuture<BufferedResponse> routed(BufferedRequest request, InboundContext inbound) {
     URI uri = request.uri();
     HttpMeshRequest view = new HttpMeshRequest(request);
     RoutedCall routed = router.route(uri.getHost(), request.port(), view);
@@ -93,6 +124,9 @@ public final class MeshHttpTransport implements AutoCloseable {
     SerialScheduler scheduler = new SerialScheduler((nanos, task) -> timer.schedule(task, nanos, TimeUnit.NANOSECONDS));
     MeshExchange ex = new MeshExchange("http", view, router, uri.getHost(), request.port(),
         listenerName(routed, uri.getHost(), request.port()), routed, router.chain(routed), scheduler);
+    if (inbound != null) {
+      ex.attributes().put(InboundContext.ATTRIBUTE, inbound);
+    }
     Call call = new Call(request, view, ex);
     ex.upstreams(call);
     ex.requestBodyBytes(request.body().length);

@@ -1,6 +1,10 @@
 package io.bowline.spring.inbound;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What an inbound request carried that outbound calls made while serving it pass on, as a sidecar
@@ -20,6 +24,37 @@ public record InboundContext(String requestId, Map<String, String> traceHeaders)
       "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags"};
 
   private static final ThreadLocal<InboundContext> CURRENT = new ThreadLocal<>();
+
+  /**
+   * The context of a request whose headers {@code header} gives (name to first value, or
+   * {@code null}): its {@code x-request-id}, or a new random one when it has none, and its trace
+   * context headers.
+   */
+  public static InboundContext of(Function<String, String> header) {
+    String id = header.apply(REQUEST_ID);
+    Map<String, String> trace = new LinkedHashMap<>();
+    for (String name : TRACE_HEADERS) {
+      String value = header.apply(name);
+      if (value != null) {
+        trace.put(name, value);
+      }
+    }
+    return new InboundContext(id == null || id.isBlank() ? UUID.randomUUID().toString() : id, Map.copyOf(trace));
+  }
+
+  /**
+   * Runs {@code work} with {@code context} as this thread's {@link #current()} (none for
+   * {@code null}), for code that serves a request off the thread that received it (WebFlux).
+   */
+  public static <T> T with(InboundContext context, Supplier<T> work) {
+    InboundContext previous = current();
+    set(context);
+    try {
+      return work.get();
+    } finally {
+      set(previous);
+    }
+  }
 
   /** The context of the inbound request this thread is serving, or {@code null}. */
   public static InboundContext current() {

@@ -5,9 +5,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.UUID;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -21,15 +18,7 @@ public final class InboundServletFilter extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    String id = request.getHeader(InboundContext.REQUEST_ID);
-    Map<String, String> trace = new LinkedHashMap<>();
-    for (String name : InboundContext.TRACE_HEADERS) {
-      String value = request.getHeader(name);
-      if (value != null) {
-        trace.put(name, value);
-      }
-    }
-    InboundContext context = new InboundContext(id == null || id.isBlank() ? UUID.randomUUID().toString() : id, Map.copyOf(trace));
+    InboundContext context = InboundContext.of(request::getHeader);
     request.setAttribute(InboundContext.ATTRIBUTE, context);
     InboundContext previous = InboundContext.current();
     InboundContext.set(context);

@@ -1,0 +1,9 @@
+package io.bowline.samples.spring;
+
+/**
+ * What the reviews service answers: the review's id and the version of reviews that served it.
+ *
+ * @param id the product id asked for
+ * @param version {@code v1} or {@code v2}
+ */
+public record Review(int id, String version) {}
