@@ -12,6 +12,14 @@ public interface CertificateProvider extends AutoCloseable {
   WorkloadCertificate current();
 
   /**
+   * Why the provider has no (fresh) certificate, e.g. the CA's refusal or an unreadable file, or {@code null}
+   * when there is nothing to report. Never holds key material.
+   */
+  default String problem() {
+    return null;
+  }
+
+  /**
    * Calls {@code listener} with every new certificate, and at once with the current one if there is one.
    * Listeners run on the provider's thread and must not block.
    */
