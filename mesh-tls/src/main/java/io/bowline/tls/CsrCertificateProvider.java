@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A workload certificate obtained by CSR from a CA and rotated as istio-agent rotates it: a new key and CSR at
- * half the certificate's lifetime ({@code notBefore + 50% x (notAfter - notBefore)}), plus or minus a jitter
+ * half the certificate's lifetime ({@code start + 50% x (notAfter - start)}, {@code start} being the later of
+ * {@code notBefore} and the time of the request, as CAs backdate {@code notBefore}), plus or minus a jitter
  * (1% of the lifetime by default). A failed request is retried with exponential back-off (1 s doubling to
  * 30 s); the current certificate keeps serving meanwhile. The trust bundle is the last certificate of the chain
  * the CA returns. The identity may be looked up at each request ({@link #start(Callable, String, CertificateSigner,
@@ -106,6 +107,7 @@ public final class CsrCertificateProvider extends PublishingCertificateProvider 
     try {
       id = identity.call();
       KeyPair keys = Keys.ecP256();
+      Instant requested = clock.instant();
       List<X509Certificate> chain = signer.sign(Csr.create(keys, id), ttl);
       if (chain.isEmpty()) {
         throw new CertificateException("the CA returned an empty certificate chain");
@@ -118,8 +120,11 @@ public final class CsrCertificateProvider extends PublishingCertificateProvider 
       publish(next);
       problem = null;
       retry = FIRST_RETRY;
-      Instant rotateAt = rotationPoint(next.notBefore(), next.notAfter());
-      long lifetime = Duration.between(next.notBefore(), next.notAfter()).toMillis();
+      // a CA backdates notBefore against clock skew (ours by a minute): the lifetime counts from the request, else a
+      // short-lived certificate would be due for rotation the moment it arrived
+      Instant from = next.notBefore().isAfter(requested) ? next.notBefore() : requested;
+      Instant rotateAt = rotationPoint(from, next.notAfter());
+      long lifetime = Duration.between(from, next.notAfter()).toMillis();
       long spread = (long) (lifetime * jitter);
       long jitterMillis = spread == 0 ? 0 : ThreadLocalRandom.current().nextLong(-spread, spread + 1);
       long delay = Math.max(0, Duration.between(clock.instant(), rotateAt).toMillis() + jitterMillis);

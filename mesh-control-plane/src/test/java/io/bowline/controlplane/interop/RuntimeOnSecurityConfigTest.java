@@ -11,15 +11,8 @@ import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.runtime.adapter.grpc.BowlineGrpc;
-import io.bowline.controlplane.ca.LocalCertificateAuthority;
-import io.bowline.tls.CsrCertificateProvider;
-import io.bowline.tls.SpiffeId;
-import io.bowline.tls.SpiffePeerPolicy;
 import io.bowline.tls.SpiffeTls;
 import io.bowline.tls.X509Svid;
-import io.bowline.tls.istio.IstioCaClient;
-import io.grpc.Grpc;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -31,13 +24,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.grpc.TlsServerCredentials;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +39,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import javax.net.ssl.SSLSession;
 
 /**
  * What Bowline's runtime does with the resources translated from Istio's security and new traffic
@@ -177,37 +166,20 @@ class RuntimeOnSecurityConfigTest {
   }
 
   /**
-   * A TLS gRPC backend presenting {@code greeter}'s certificate, obtained from the control plane's CA with a
-   * token bound to that identity, requiring a client certificate and recording the client SPIFFE IDs it saw.
+   * A TLS gRPC backend presenting {@code greeter}'s certificate from the control plane's CA, requiring a client
+   * certificate and recording the client SPIFFE IDs it saw.
    */
   private static Server tlsBackend(LocalControlPlane controlPlane, List<String> clients, List<AutoCloseable> closers)
       throws Exception {
-    SpiffeId greeter = SpiffeId.istio("cluster.local", "default", "greeter");
-    LocalCertificateAuthority ca = controlPlane.certificateAuthority();
-    ManagedChannel toCa = NettyChannelBuilder.forAddress("127.0.0.1", ca.port()).usePlaintext().build();
-    closers.add(() -> toCa.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
-    String token = ca.issueToken(greeter);
-    CsrCertificateProvider certificate = CsrCertificateProvider.start(greeter,
-        new IstioCaClient(toCa, () -> token, null, Duration.ofSeconds(10)), Duration.ofHours(1), 0.01);
-    closers.add(certificate);
-    await().atMost(Duration.ofSeconds(10)).until(() -> certificate.current() != null);
-    SpiffeTls tls = SpiffeTls.create(certificate, SpiffePeerPolicy.anyIn("cluster.local"));
-    ServerInterceptor peers = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-          ServerCallHandler<Q, R> next) {
-        try {
-          SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-          clients.add(X509Svid.leafId((X509Certificate) session.getPeerCertificates()[0]).uri());
-        } catch (Exception e) {
-          clients.add("none: " + e.getMessage());
-        }
-        return next.startCall(call, headers);
+    SpiffeTls tls = LocalCaWorkloads.serverTls(controlPlane, "greeter", Duration.ofHours(1), closers);
+    ServerInterceptor peers = LocalCaWorkloads.clientCertificates(leaf -> {
+      try {
+        clients.add(leaf == null ? "none" : X509Svid.leafId(leaf).uri());
+      } catch (java.security.cert.CertificateException e) {
+        clients.add("not an SVID: " + e.getMessage());
       }
-    };
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
-            .keyManager(tls.keyManager()).trustManager(tls.trustManager())
-            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+    });
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), LocalCaWorkloads.credentials(tls))
         .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), peers))
         .build().start();
     closers.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
