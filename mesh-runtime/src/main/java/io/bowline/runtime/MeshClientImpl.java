@@ -103,7 +103,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
-      this.tls = new UpstreamTlsHandles(providers::start);
+      Node node = setup.xds() != null ? setup.xds().node() : null;
+      this.tls = new UpstreamTlsHandles(name -> providers.start(name, setup.workload().namespace(), node));
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain(), tls);
       this.feed = settings.staticConfig() != null
           ? new StaticFeed(settings.staticConfig(), providers.names())

@@ -11,6 +11,8 @@ import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.server.AckLedger;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.tls.SpiffeTls;
+import io.bowline.tls.X509Svid;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -27,7 +29,10 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -40,9 +45,9 @@ import org.junit.jupiter.api.io.TempDir;
  * fields. It ACKs inbound listeners in its wildcard LDS (it ignores listeners without
  * {@code api_listener}), slow start and a CORS route (both ignored), and routes the call; a STRICT
  * PeerAuthentication alone changes no cluster (its endpoint is not labelled {@code tlsMode: istio}, so
- * auto-mTLS does not apply). A client whose bootstrap defines no certificate provider cannot satisfy an
- * ISTIO_MUTUAL DestinationRule's cluster: it is NACKed naming the cluster and the field, and the call is
- * never sent in plaintext.
+ * auto-mTLS does not apply). A client whose bootstrap defines no certificate provider satisfies an ISTIO_MUTUAL
+ * DestinationRule's cluster with the local CA as its implicit {@code default} provider, and never sends a call
+ * in plaintext.
  */
 class RuntimeOnSecurityConfigTest {
 
@@ -73,6 +78,10 @@ class RuntimeOnSecurityConfigTest {
   }
 
   private void write(Path dir, String tls) throws Exception {
+    write(dir, tls, backend.getPort());
+  }
+
+  private static void write(Path dir, String tls, int port) throws Exception {
     TestConfigs.write(dir, "00-greeter.yaml", """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
@@ -121,7 +130,7 @@ class RuntimeOnSecurityConfigTest {
         spec:
           action: DENY
           rules: [{to: [{operation: {paths: [/admin*]}}]}]
-        """.formatted(backend.getPort(), tls));
+        """.formatted(port, tls));
   }
 
   private static MeshClient client(LocalControlPlane controlPlane) {
@@ -156,21 +165,70 @@ class RuntimeOnSecurityConfigTest {
     }
   }
 
+  /**
+   * A TLS gRPC backend presenting {@code greeter}'s certificate from the control plane's CA, requiring a client
+   * certificate and recording the client SPIFFE IDs it saw.
+   */
+  private static Server tlsBackend(LocalControlPlane controlPlane, List<String> clients, List<AutoCloseable> closers)
+      throws Exception {
+    SpiffeTls tls = LocalCaWorkloads.serverTls(controlPlane, "greeter", Duration.ofHours(1), closers);
+    ServerInterceptor peers = LocalCaWorkloads.clientCertificates(leaf -> {
+      try {
+        clients.add(leaf == null ? "none" : X509Svid.leafId(leaf).uri());
+      } catch (java.security.cert.CertificateException e) {
+        clients.add("not an SVID: " + e.getMessage());
+      }
+    });
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), LocalCaWorkloads.credentials(tls))
+        .addService(ServerInterceptors.intercept(new HealthStatusManager().getHealthService(), peers))
+        .build().start();
+    closers.add(() -> server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+    return server;
+  }
+
+  /**
+   * The local CA is the client's implicit {@code default} certificate provider: a client built with only
+   * {@code xdsServer(...)} ACKs the ISTIO_MUTUAL cluster, gets {@code spiffe://cluster.local/ns/default/sa/default}
+   * from the control plane's CA by CSR with the owner token under the Bowline home, and calls the TLS backend over
+   * mutual TLS.
+   */
   @Test
-  void withoutACertificateProviderAnIstioMutualClusterIsNackedAndNeverCalledInPlaintext(@TempDir Path dir) throws Exception {
+  void anIstioMutualClusterGetsTheWorkloadCertificateFromTheLocalCaWithNoSetUp(@TempDir Path dir) throws Exception {
+    List<String> clients = new CopyOnWriteArrayList<>();
+    List<AutoCloseable> closers = new ArrayList<>();
+    write(dir, "tls: {mode: ISTIO_MUTUAL}");
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start()) {
+      try {
+        Server tlsBackend = tlsBackend(controlPlane, clients, closers);
+        write(dir, "tls: {mode: ISTIO_MUTUAL}", tlsBackend.getPort());
+        controlPlane.reload();
+        try (MeshClient bowline = client(controlPlane)) {
+          bowline.awaitReady(Duration.ofSeconds(10));
+          await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(StatusRuntimeException.class)
+              .untilAsserted(() -> assertThat(check(bowline))
+              .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
+          assertThat(controlPlane.acks().nacks()).isEmpty();
+          assertThat(clients).as("the client identity the backend saw")
+              .containsOnly("spiffe://cluster.local/ns/default/sa/default");
+        }
+      } finally {
+        for (int i = closers.size() - 1; i >= 0; i--) {
+          closers.get(i).close();
+        }
+      }
+    }
+  }
+
+  /** With the local CA as {@code default}, a plaintext endpoint behind ISTIO_MUTUAL fails the handshake: UF. */
+  @Test
+  void aPlaintextBackendBehindIstioMutualIsNeverCalledInPlaintext(@TempDir Path dir) throws Exception {
     write(dir, "tls: {mode: ISTIO_MUTUAL}");
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient bowline = client(controlPlane)) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> !controlPlane.acks().nacks().isEmpty());
-      assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::message).allSatisfy(message ->
-          assertThat(message).isEqualTo("Cluster '" + CLUSTER + "': transport_socket.typed_config.common_tls_context"
-              + ".tls_certificate_provider_instance.instance_name: certificate provider instance 'default' is not "
-              + "defined by the bootstrap's certificate_providers (none are)"));
-      assertThat(controlPlane.acks().nacks()).extracting(AckLedger.Nack::typeUrl)
-          .containsOnly("type.googleapis.com/envoy.config.cluster.v3.Cluster");
-
+      bowline.awaitReady(Duration.ofSeconds(10));
       assertThatThrownBy(() -> check(bowline)).isInstanceOfSatisfying(StatusRuntimeException.class,
           e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(controlPlane.acks().nacks()).isEmpty();
       assertThat(backendCalls.get()).as("nothing sent in plaintext").isZero();
     }
   }

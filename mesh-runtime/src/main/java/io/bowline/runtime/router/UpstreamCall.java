@@ -525,11 +525,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private static String tlsFailure(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException) {
-        Throwable root = t;
-        while (root.getCause() != null) {
-          root = root.getCause();
+        // the trust manager's CertificateException says which check refused the peer; the JDK's causes under it
+        // (e.g. "NotAfter: ...") say less
+        Throwable reason = t;
+        while (reason.getCause() != null && !(reason instanceof java.security.cert.CertificateException)) {
+          reason = reason.getCause();
         }
-        return ", transport failure reason: TLS error: " + root.getMessage();
+        return ", transport failure reason: TLS error: " + reason.getMessage();
       }
     }
     return "";

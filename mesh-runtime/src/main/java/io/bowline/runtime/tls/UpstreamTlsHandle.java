@@ -2,6 +2,7 @@ package io.bowline.runtime.tls;
 
 import io.bowline.api.config.StringMatcher;
 import io.bowline.api.config.UpstreamTls;
+import io.bowline.tls.CertificateProvider;
 import io.bowline.tls.RotatingKeyManager;
 import io.bowline.tls.SpiffeId;
 import io.bowline.tls.SpiffePeerPolicy;
@@ -45,6 +46,8 @@ public final class UpstreamTlsHandle {
   private volatile SSLContext sslContext;
   private volatile SSLSocketFactory socketFactory;
   private volatile String notReady;
+  /** The certificate providers feeding this handle, asked for their {@link CertificateProvider#problem()}. */
+  private final List<CertificateProvider> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   UpstreamTlsHandle(UpstreamTls config) {
     this.config = config;
@@ -61,9 +64,29 @@ public final class UpstreamTlsHandle {
     return notReady == null;
   }
 
-  /** Why the handle is not ready (names the source that has not delivered), or {@code null} when ready. */
+  /**
+   * Why the handle is not ready (names the source that has not delivered, and what that source reports, e.g. the
+   * CA's refusal), or {@code null} when ready.
+   */
   public String notReadyReason() {
-    return notReady;
+    String reason = notReady;
+    if (reason == null) {
+      return null;
+    }
+    for (CertificateProvider source : sources) {
+      String problem = source.problem();
+      if (problem != null) {
+        return reason + ": " + problem;
+      }
+    }
+    return reason;
+  }
+
+  /** {@code provider} feeds this handle; its problems explain {@link #notReadyReason()}. */
+  void source(CertificateProvider provider) {
+    if (!sources.contains(provider)) {
+      sources.add(provider);
+    }
   }
 
   /**

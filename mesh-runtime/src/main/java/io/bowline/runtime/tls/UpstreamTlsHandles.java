@@ -46,10 +46,14 @@ public final class UpstreamTlsHandles implements AutoCloseable {
       return h;
     }
     if (tls.roots().kind() == UpstreamTls.Kind.PROVIDER_INSTANCE) {
-      provider(tls.roots().name()).addListener(c -> created.roots(c.trustBundle()));
+      CertificateProvider roots = provider(tls.roots().name());
+      created.source(roots);
+      roots.addListener(c -> created.roots(c.trustBundle()));
     }
     if (tls.certificate() != null && tls.certificate().kind() == UpstreamTls.Kind.PROVIDER_INSTANCE) {
-      provider(tls.certificate().name()).addListener(c -> created.identity(c.privateKey(), c.chain()));
+      CertificateProvider certificate = provider(tls.certificate().name());
+      created.source(certificate);
+      certificate.addListener(c -> created.identity(c.privateKey(), c.chain()));
     }
     feedSecrets(created, secrets);
     return created;

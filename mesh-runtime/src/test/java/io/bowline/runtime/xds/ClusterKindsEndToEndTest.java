@@ -1,5 +1,6 @@
 package io.bowline.runtime.xds;
 
+import static io.bowline.runtime.testing.EnvoyResources.ADS;
 import static io.bowline.runtime.testing.EnvoyResources.edsCluster;
 import static io.bowline.runtime.testing.EnvoyResources.endpoints;
 import static io.bowline.runtime.testing.EnvoyResources.listener;
@@ -20,13 +21,23 @@ import io.bowline.runtime.xds.resource.TypeUrls;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.bowline.runtime.tls.MeshPki;
+import io.bowline.tls.Pem;
+import io.bowline.tls.WorkloadCertificate;
 import java.util.List;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -34,10 +45,11 @@ import okhttp3.Response;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * STRICT_DNS and aggregate clusters route real calls over a real ADS stream (java-control-plane).
- * (A cluster asking for TLS is refused: {@link TlsClusterRefusalTest}.)
+ * STRICT_DNS and aggregate clusters route real calls, and SDS secrets named by a cluster's UpstreamTlsContext are
+ * requested by name and ACKed, over a real ADS stream (java-control-plane).
  */
 class ClusterKindsEndToEndTest {
   private static final String SVC = "dns.default.svc.cluster.local";
@@ -123,6 +135,55 @@ class ClusterKindsEndToEndTest {
         xds.set(snapshot("3", clusters,
             List.of(endpoints("primary", first.port()), endpoints("secondary", second.port())), "agg", List.of()));
         await().untilAsserted(() -> assertThat(call(http)).isEqualTo("200 first"));
+      }
+    }
+  }
+
+  /** SDS over both ADS variants: the secrets a cluster's UpstreamTlsContext names are requested by name and ACKed. */
+  @ParameterizedTest(name = "delta={0}")
+  @ValueSource(booleans = {false, true})
+  void secretsNamedByAClusterAreRequestedByNameAndAcked(boolean delta) throws Exception {
+    UpstreamTlsContext tls = UpstreamTlsContext.newBuilder()
+        .setCommonTlsContext(CommonTlsContext.newBuilder()
+            .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("client-cert").setSdsConfig(ADS))
+            .setValidationContextSdsSecretConfig(SdsSecretConfig.newBuilder().setName("ROOTCA").setSdsConfig(ADS)))
+        .build();
+    Cluster withTls = edsCluster("tls-cluster", Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
+        .setTransportSocket(TransportSocket.newBuilder()
+            .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls)))
+        .build();
+    WorkloadCertificate issued = new MeshPki().issue("sds");
+    Secret cert = Secret.newBuilder().setName("client-cert")
+        .setTlsCertificate(TlsCertificate.newBuilder()
+            .setCertificateChain(DataSource.newBuilder().setInlineString(Pem.encode(issued.chain())))
+            .setPrivateKey(DataSource.newBuilder().setInlineString(Pem.encode(issued.privateKey()))))
+        .build();
+    Secret roots = Secret.newBuilder().setName("ROOTCA").setValidationContext(CertificateValidationContext.newBuilder()
+        .setTrustedCa(DataSource.newBuilder().setInlineString(Pem.encode(issued.trustBundle())))).build();
+    try (NamedHttpServer backend = new NamedHttpServer("tls-backend");
+        XdsTestServer xds = new XdsTestServer()) {
+      xds.set(snapshot("1", List.of(withTls), List.of(endpoints("tls-cluster", backend.port())), "tls-cluster",
+          List.of(cert, roots)));
+      try (MeshClient mesh = MeshClient.builder().workload("sds", "default").xdsServer(xds.address())
+          .deltaXds(delta).build()) {
+        mesh.awaitReady(java.time.Duration.ofSeconds(10));
+        if (delta) {
+          await().untilAsserted(() -> assertThat(xds.deltaRequests()).anySatisfy(r -> {
+            assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.SECRET);
+            assertThat(r.getResourceNamesSubscribeList()).containsExactlyInAnyOrder("client-cert", "ROOTCA");
+          }));
+        } else {
+          await().untilAsserted(() -> assertThat(xds.requests()).anySatisfy(r -> {
+            assertThat(r.getTypeUrl()).isEqualTo(TypeUrls.SECRET);
+            assertThat(r.getResourceNamesList()).containsExactlyInAnyOrder("client-cert", "ROOTCA");
+          }));
+        }
+        await().untilAsserted(() -> {
+          for (String name : List.of("client-cert", "ROOTCA")) {
+            assertThat(status(mesh, TypeUrls.SECRET, name)).as(name).isNotNull();
+            assertThat(status(mesh, TypeUrls.SECRET, name).state()).as(name).isEqualTo(ClientStatus.State.ACKED);
+          }
+        });
       }
     }
   }

@@ -138,6 +138,15 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
   }
 
 
+  private static boolean isHandshakeFailure(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof javax.net.ssl.SSLHandshakeException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isConnectFailure(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof java.net.ConnectException) {
@@ -232,6 +241,11 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
         responded = true;
         if (owner.current == this) {
           owner.current = null;
+        }
+        if (isHandshakeFailure(status.getCause())) {
+          // the TLS handshake failed: a connect failure (UF) whose local reply says why, as for every transport
+          callbacks.onFailure(status.asException(), Outcome.CONNECT_FAILURE);
+          return;
         }
         callbacks.onResponse(new Head(this, null, status, trailers), true);
         return;

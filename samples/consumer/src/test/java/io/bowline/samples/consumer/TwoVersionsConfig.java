@@ -45,6 +45,19 @@ final class TwoVersionsConfig {
         """.formatted(service, port, v2Prefix, cluster(service + "-v1", v1Port), cluster(service + "-v2", v2Port));
   }
 
+  /**
+   * As {@link #yaml}, with {@code service-v2} asking for mutual TLS from the {@code default} certificate provider
+   * instance (as istiod's ISTIO_MUTUAL does for proxyless clients).
+   */
+  static String yamlWithMutualTlsToV2(String service, int port, String v2Prefix, int v1Port, int v2Port) {
+    String v2 = cluster(service + "-v2", v2Port);
+    return yaml(service, port, v2Prefix, v1Port, v2Port).replace(v2, v2.replace("type: STATIC, ", "type: STATIC, "
+        + "transport_socket: {name: envoy.transport_sockets.tls, typed_config: {\"@type\": "
+        + "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext, common_tls_context: "
+        + "{tls_certificate_provider_instance: {instance_name: default, certificate_name: default}, "
+        + "validation_context: {ca_certificate_provider_instance: {instance_name: default, certificate_name: ROOTCA}}}}}, "));
+  }
+
   private static String cluster(String name, int port) {
     return ("- {name: %s, type: STATIC, load_assignment: {cluster_name: %s, endpoints: [{lb_endpoints: "
         + "[{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: %d}}}}]}]}}")
