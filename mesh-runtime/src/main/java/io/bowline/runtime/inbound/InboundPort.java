@@ -259,7 +259,13 @@ public final class InboundPort {
     if (chain == null || chain.tls() == null) {
       throw new CertificateException("inbound port " + port + ": " + l.get().name() + " has no TLS filter chain");
     }
-    UpstreamTlsHandle h = owner.handle(chain.tls());
+    UpstreamTlsHandle h;
+    try {
+      h = owner.handle(chain.tls());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CertificateException("inbound port " + port + ": " + l.get().name() + " " + chain.name() + ": "
+          + e.getMessage());
+    }
     if (!h.ready()) {
       throw new CertificateException("inbound port " + port + ": TLS not ready: " + h.notReadyReason());
     }

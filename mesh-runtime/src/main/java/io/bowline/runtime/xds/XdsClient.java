@@ -114,7 +114,7 @@ public final class XdsClient implements AutoCloseable {
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     ex.setRemoveOnCancelPolicy(true);
     this.executor = ex;
-    this.lds = add(new ListenerResourceType(config.serverListenerPrefix(), config.certificateProviderInstances()), true);
+    this.lds = add(new ListenerResourceType(config.serverListenerPrefix()), true);
     this.cds = add(new ClusterResourceType(config.certificateProviderInstances()), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);

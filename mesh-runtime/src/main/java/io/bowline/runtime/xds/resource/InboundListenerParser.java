@@ -34,8 +34,29 @@ import java.util.Set;
  * (gRFC A41). What would change who is let in and that the runtime cannot honour is refused by name: source and
  * prefix matches, other network filters, CEL conditions, {@code matcher}-based RBAC, filter-state and custom
  * principals, {@code require_sni}, HTTP filters other than RBAC and the router unless {@code is_optional}.
+ *
+ * <p>Certificate provider instance names are not checked here but when a server uses the port (whose handshakes
+ * then fail, naming the instance): every client gets its workload's server listeners through wildcard LDS, and
+ * one that serves nothing must not NACK them.
  */
 final class InboundListenerParser {
+  /** Any instance name is accepted here; see the class comment. */
+  private static final Set<String> ANY_INSTANCE = new java.util.AbstractSet<>() {
+    @Override
+    public boolean contains(Object o) {
+      return true;
+    }
+
+    @Override
+    public java.util.Iterator<String> iterator() {
+      return java.util.Collections.emptyIterator();
+    }
+
+    @Override
+    public int size() {
+      return 0;
+    }
+  };
   static final String RBAC_TYPE = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC";
   private static final String ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
   private static final String DOWNSTREAM_TLS_TYPE =
@@ -43,7 +64,8 @@ final class InboundListenerParser {
 
   private InboundListenerParser() {}
 
-  static InboundListener parse(Listener proto, Set<String> instances) throws ResourceException {
+  static InboundListener parse(Listener proto) throws ResourceException {
+    Set<String> instances = ANY_INSTANCE;
     if (!proto.getAddress().hasSocketAddress()) {
       throw new ResourceException("address", "a server listener needs a socket_address");
     }

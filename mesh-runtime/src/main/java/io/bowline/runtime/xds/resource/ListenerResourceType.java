@@ -33,21 +33,16 @@ public final class ListenerResourceType
   private final RouteConfigurationResourceType routes = new RouteConfigurationResourceType();
 
   private final String serverListenerPrefix;
-  private final Set<String> instances;
 
-  /** Client listeners, and server listeners named as Istio names them, without certificate provider instances. */
+  /** Client listeners, and server listeners named as Istio names them. */
   public ListenerResourceType() {
-    this(ISTIO_SERVER_LISTENER_PREFIX, Set.of());
+    this(ISTIO_SERVER_LISTENER_PREFIX);
   }
 
-  /**
-   * @param serverListenerPrefix names of server listeners start with it; {@code ""} reads none
-   * @param instances the bootstrap's {@code certificate_providers} instance names a server TLS context may name
-   */
-  public ListenerResourceType(String serverListenerPrefix, Set<String> instances) {
+  /** @param serverListenerPrefix names of server listeners start with it; {@code ""} reads none */
+  public ListenerResourceType(String serverListenerPrefix) {
     super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.class, true);
     this.serverListenerPrefix = serverListenerPrefix;
-    this.instances = Set.copyOf(instances);
   }
 
   @Override
@@ -59,7 +54,7 @@ public final class ListenerResourceType
   public Object parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
     if (!proto.hasApiListener()) {
       if (!serverListenerPrefix.isEmpty() && proto.getName().startsWith(serverListenerPrefix)) {
-        return InboundListenerParser.parse(proto, instances);
+        return InboundListenerParser.parse(proto);
       }
       return null;
     }
