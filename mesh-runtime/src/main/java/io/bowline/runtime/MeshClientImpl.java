@@ -16,6 +16,7 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.router.timeout.CoarseClock;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.snapshot.SnapshotCompiler;
+import io.bowline.runtime.inbound.ServerListeners;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
 import io.bowline.runtime.upstream.Resilience;
 import io.bowline.runtime.xds.NodeFactory;
@@ -70,6 +71,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final Mirroring mirroring = new Mirroring();
   /** The clusters' TLS handles and the certificate providers they started. */
   private final UpstreamTlsHandles tls;
+  /** The server listeners and inbound ports, sharing {@link #tls}'s certificate sources. */
+  private final ServerListeners serverListeners;
   /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
   private final TelemetryFilter telemetry;
@@ -105,6 +108,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       Node node = setup.xds() != null ? setup.xds().node() : null;
       this.tls = new UpstreamTlsHandles(name -> providers.start(name, setup.workload().namespace(), node));
+      this.serverListeners = new ServerListeners(MeshSetup.serverListenerPrefix(setup.bootstrap()), tls);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain(), tls);
       this.feed = settings.staticConfig() != null
           ? new StaticFeed(settings.staticConfig(), providers.names())
@@ -146,6 +150,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
       feed.close();
       throw e;
     }
+  }
+
+  @Override
+  public ServerListeners serverListeners() {
+    return serverListeners;
   }
 
   @Override
@@ -235,6 +244,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private void onResources(XdsResources resources) {
     synchronized (compileLock) {
       lastResources = resources;
+      serverListeners.update(resources.inboundListeners());
       dns.update(resources.clusters());
       recompile();
     }

@@ -87,8 +87,21 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
     }
     XdsClientConfig xds = settings.staticConfig() != null ? null : new XdsClientConfig(
         servers, node, settings.initialFetchTimeout(), Boolean.TRUE.equals(settings.deltaXds()),
-        CertificateProviders.of(bootstrap).names());
+        CertificateProviders.of(bootstrap).names(), serverListenerPrefix(bootstrap));
     return new MeshSetup(workload, xds, bootstrap, sourceAddress(node));
+  }
+
+  /**
+   * The bootstrap's {@code server_listener_resource_name_template} up to {@code %s}, else Istio's
+   * {@code xds.istio.io/grpc/lds/inbound/}.
+   */
+  static String serverListenerPrefix(Optional<Bootstrap> bootstrap) {
+    String template = bootstrap.map(Bootstrap::serverListenerResourceNameTemplate).orElse("");
+    if (template.isEmpty()) {
+      return io.bowline.runtime.xds.resource.ListenerResourceType.ISTIO_SERVER_LISTENER_PREFIX;
+    }
+    int at = template.indexOf("%s");
+    return at < 0 ? template : template.substring(0, at);
   }
 
   /**

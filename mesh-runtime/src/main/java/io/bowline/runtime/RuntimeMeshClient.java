@@ -41,6 +41,15 @@ public interface RuntimeMeshClient extends MeshClient {
   OutboundRouter router();
 
   /**
+   * The server side: this client's server listeners (gRFC A36) and the transport-neutral view of each inbound port
+   * ({@code serverListeners().port(8443)}: mTLS per PeerAuthentication, the peer's SPIFFE identity, RBAC per
+   * AuthorizationPolicy). Servers (grpc-java through {@code BowlineGrpc}, the proxy, the Spring starter) build on it.
+   *
+   * @return the client's server listeners
+   */
+  io.bowline.runtime.inbound.ServerListeners serverListeners();
+
+  /**
    * The registry this client's meters go to (Istio's standard metrics, Envoy's cluster statistics,
    * the xDS client's and the mirror's meters): a composite the runtime owns, holding the registry
    * given to {@code MeshClient.Builder.meterRegistry} (else Micrometer's global registry). Add a

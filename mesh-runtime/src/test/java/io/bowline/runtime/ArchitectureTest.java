@@ -71,6 +71,7 @@ class ArchitectureTest {
       .layer("Adapters").definedBy(R + ".adapter..")
       .layer("Client").definedBy(R)
       .layer("Admin").definedBy(R + ".admin..")
+      .layer("Inbound").definedBy(R + ".inbound..")
       .layer("Config plane").definedBy(R + ".xds..", R + ".bootstrap..", R + ".staticconfig..", R + ".dns..",
           R + ".status..")
       .layer("Snapshot").definedBy(R + ".snapshot..")
@@ -86,6 +87,8 @@ class ArchitectureTest {
       .whereLayer("Adapters").mayNotBeAccessedByAnyLayer()
       .whereLayer("Client").mayOnlyBeAccessedByLayers("Adapters")
       .whereLayer("Admin").mayOnlyBeAccessedByLayers("Client", "Adapters")
+      .whereLayer("Inbound").mayOnlyBeAccessedByLayers("Client", "Adapters")
+      .whereLayer("Inbound").mayOnlyAccessLayers("Routing", "TLS", "Services")
       .whereLayer("Admin").mayOnlyAccessLayers("Config plane", "Snapshot", "Upstream", "Routing", "Services")
       .whereLayer("Config plane").mayOnlyAccessLayers("Routing", "Services")
       .whereLayer("Snapshot").mayOnlyAccessLayers("Config plane", "Route policies", "Routing", "Upstream", "TLS",

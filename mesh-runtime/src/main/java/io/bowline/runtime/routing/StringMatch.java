@@ -7,11 +7,13 @@ import java.util.Locale;
  * A compiled Envoy {@code StringMatcher}. Regexes are RE2 (re2j) and must match the whole value;
  * {@code ignore_case} applies to every kind except the regex.
  */
-abstract class StringMatch {
+public abstract class StringMatch {
 
-  abstract boolean matches(String value);
+  /** Whether {@code value} matches. */
+  public abstract boolean matches(String value);
 
-  static StringMatch compile(StringMatcher m) {
+  /** Compiles {@code m}; a regex must already be valid RE2 (the parsers check it). */
+  public static StringMatch compile(StringMatcher m) {
     String v = m.value();
     boolean ic = m.ignoreCase();
     switch (m.kind()) {
@@ -38,7 +40,7 @@ abstract class StringMatch {
   private static StringMatch of(java.util.function.Predicate<String> p) {
     return new StringMatch() {
       @Override
-      boolean matches(String value) {
+      public boolean matches(String value) {
         return p.test(value);
       }
     };

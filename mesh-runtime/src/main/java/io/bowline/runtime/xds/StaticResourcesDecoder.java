@@ -46,7 +46,7 @@ public final class StaticResourcesDecoder {
     TypeState cds = run(decoder, new ClusterResourceType(certificateProviderInstances), clusters, version);
     List<ClientStatus.Resource> records = new ArrayList<>(lds.records.values());
     records.addAll(cds.records.values());
-    XdsResources resources = new XdsResources(lds.valuesOf(), Map.of(), cds.valuesOf(), Map.of(), true);
+    XdsResources resources = new XdsResources(lds.valuesOf(io.bowline.api.config.Listener.class), Map.of(), cds.valuesOf(), Map.of(), true);
     List<ResourceDump> dump = new ArrayList<>(lds.dump());
     dump.addAll(cds.dump());
     return new Result(resources, new ClientStatus(true,

@@ -36,6 +36,8 @@ final class TypeState {
   final Map<String, Object> values = new LinkedHashMap<>();
   /** What {@link #valuesOf()} returned since the last change of {@link #values}, or null. */
   private Map<String, Object> published;
+  /** What {@link #valuesOf(Class)} returned per model class; kept while equal, so unchanged kinds keep their map. */
+  private final Map<Class<?>, Map<String, ?>> publishedByKind = new HashMap<>();
   /** Per-resource versions (delta {@code Resource.version}; SotW: the response's version_info). */
   final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
@@ -144,5 +146,27 @@ final class TypeState {
       published = Map.copyOf(out);
     }
     return (Map<String, T>) published;
+  }
+
+  /**
+   * The accepted values of one model class (LDS holds client and server listeners), immutable; the same instance
+   * as before while they are equal.
+   */
+  @SuppressWarnings("unchecked")
+  <T> Map<String, T> valuesOf(Class<T> kind) {
+    Map<String, Object> all = valuesOf();
+    Map<String, Object> out = new LinkedHashMap<>();
+    all.forEach((k, v) -> {
+      if (kind.isInstance(v)) {
+        out.put(k, v);
+      }
+    });
+    Map<String, ?> previous = publishedByKind.get(kind);
+    if (previous != null && previous.equals(out)) {
+      return (Map<String, T>) previous;
+    }
+    Map<String, T> copy = (Map<String, T>) Map.copyOf(out);
+    publishedByKind.put(kind, copy);
+    return copy;
   }
 }

@@ -2,6 +2,7 @@ package io.bowline.runtime.xds;
 
 import io.bowline.api.ClientStatus;
 import io.bowline.api.config.Cluster;
+import io.bowline.api.config.InboundListener;
 import io.bowline.api.config.Listener;
 import io.bowline.runtime.bootstrap.ServerInfo;
 import io.bowline.runtime.xds.resource.ClusterResourceType;
@@ -113,7 +114,7 @@ public final class XdsClient implements AutoCloseable {
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     ex.setRemoveOnCancelPolicy(true);
     this.executor = ex;
-    this.lds = add(new ListenerResourceType(), true);
+    this.lds = add(new ListenerResourceType(config.serverListenerPrefix()), true);
     this.cds = add(new ClusterResourceType(config.certificateProviderInstances()), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
@@ -511,7 +512,7 @@ public final class XdsClient implements AutoCloseable {
   }
 
   private void updateSubscriptions() {
-    Map<String, Listener> listeners = lds.valuesOf();
+    Map<String, Listener> listeners = lds.valuesOf(Listener.class);
     Map<String, Cluster> clusters = cds.valuesOf();
     if (listeners == subscribedFor[0] && clusters == subscribedFor[1]) {
       return; // neither changed since the subscriptions were derived from them
@@ -591,7 +592,8 @@ public final class XdsClient implements AutoCloseable {
     boolean complete = states.values().stream().allMatch(s -> !s.interested() || s.settled())
         && lds.responded && cds.responded;
     XdsResources resources = new XdsResources(
-        lds.valuesOf(), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), sds.valuesOf(), complete);
+        lds.valuesOf(Listener.class), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), sds.valuesOf(), complete,
+        lds.valuesOf(InboundListener.class));
     lastPublished = resources;
     for (Consumer<XdsResources> w : watchers) {
       deliver(w, resources);

@@ -18,9 +18,18 @@ import java.util.Objects;
  * @param delta incremental ADS ({@code DeltaAggregatedResources}) instead of state of the world
  * @param certificateProviderInstances the bootstrap's {@code certificate_providers} instance names, which
  *     clusters' TLS contexts may name (gRFC A29); a context naming another is NACKed
+ * @param serverListenerPrefix the bootstrap's {@code server_listener_resource_name_template} up to {@code %s}
+ *     (Istio's {@code xds.istio.io/grpc/lds/inbound/} without one): LDS resources so named are server listeners
  */
 public record XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta,
-    java.util.Set<String> certificateProviderInstances) {
+    java.util.Set<String> certificateProviderInstances, String serverListenerPrefix) {
+  /** A config whose server listeners are named as Istio names them. */
+  public XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta,
+      java.util.Set<String> certificateProviderInstances) {
+    this(servers, node, initialFetchTimeout, delta, certificateProviderInstances,
+        io.bowline.runtime.xds.resource.ListenerResourceType.ISTIO_SERVER_LISTENER_PREFIX);
+  }
+
   /** A config without certificate provider instances. */
   public XdsClientConfig(List<ServerInfo> servers, Node node, Duration initialFetchTimeout, boolean delta) {
     this(servers, node, initialFetchTimeout, delta, java.util.Set.of());
@@ -29,6 +38,7 @@ public record XdsClientConfig(List<ServerInfo> servers, Node node, Duration init
   public XdsClientConfig {
     servers = List.copyOf(servers);
     certificateProviderInstances = java.util.Set.copyOf(certificateProviderInstances);
+    Objects.requireNonNull(serverListenerPrefix, "serverListenerPrefix");
     if (servers.isEmpty()) {
       throw new IllegalArgumentException("an xDS client needs at least one server");
     }

@@ -2,6 +2,7 @@ package io.bowline.runtime.xds;
 
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterLoadAssignment;
+import io.bowline.api.config.InboundListener;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.api.config.Secret;
@@ -17,6 +18,7 @@ import java.util.Map;
  * @param secrets SDS, by secret name (those the clusters' transport sockets name)
  * @param complete whether the first fetch finished: LDS and CDS answered, and every route
  *     configuration and assignment they name arrived or was declared does-not-exist
+ * @param inboundListeners LDS server listeners (gRFC A36), by listener name
  */
 public record XdsResources(
     Map<String, Listener> listeners,
@@ -24,7 +26,15 @@ public record XdsResources(
     Map<String, Cluster> clusters,
     Map<String, ClusterLoadAssignment> endpoints,
     Map<String, Secret> secrets,
-    boolean complete) {
+    boolean complete,
+    Map<String, InboundListener> inboundListeners) {
+  /** Resources without server listeners. */
+  public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
+      Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, Map<String, Secret> secrets,
+      boolean complete) {
+    this(listeners, routes, clusters, endpoints, secrets, complete, Map.of());
+  }
+
   /** Resources without secrets. */
   public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
       Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, boolean complete) {
@@ -37,5 +47,6 @@ public record XdsResources(
     clusters = Map.copyOf(clusters);
     endpoints = Map.copyOf(endpoints);
     secrets = Map.copyOf(secrets);
+    inboundListeners = Map.copyOf(inboundListeners);
   }
 }

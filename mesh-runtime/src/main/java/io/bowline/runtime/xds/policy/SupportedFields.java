@@ -48,8 +48,8 @@ public final class SupportedFields {
 
   static {
     message(Listener.getDefaultInstance())
-        .supported("name", "api_listener")
-        .ignored("address", "additional_addresses", "filter_chains", "default_filter_chain", "listener_filters",
+        .supported("name", "api_listener", "address", "filter_chains", "default_filter_chain")
+        .ignored("additional_addresses", "listener_filters",
             "traffic_direction", "stat_prefix", "metadata", "per_connection_buffer_limit_bytes",
             "listener_filters_timeout", "continue_on_listener_filters_timeout", "socket_options",
             "bind_to_port", "connection_balance_config", "access_log", "use_original_dst", "transparent",

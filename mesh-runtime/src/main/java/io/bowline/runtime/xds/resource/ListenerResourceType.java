@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.HttpTelemetry;
+import io.bowline.api.config.InboundListener;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.RouteConfiguration;
@@ -15,19 +16,33 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * LDS: {@code envoy.config.listener.v3.Listener}. Only listeners with an {@code api_listener}
- * holding an {@code HttpConnectionManager} are used; others (socket listeners, Istio's inbound
- * listeners) are accepted and ignored.
+ * LDS: {@code envoy.config.listener.v3.Listener}. A listener with an {@code api_listener} holding an
+ * {@code HttpConnectionManager} is a client listener ({@link Listener}); a listener without one whose name
+ * starts with the server listener prefix (the bootstrap's {@code server_listener_resource_name_template} up to
+ * {@code %s}; Istio's {@value #ISTIO_SERVER_LISTENER_PREFIX}) is a server listener ({@link InboundListener},
+ * gRFC A36, read by {@link InboundListenerParser}); other socket listeners are accepted and ignored.
  */
 public final class ListenerResourceType
-    extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Listener> {
+    extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Object> {
+
+  /** The part before {@code %s} of Istio's {@code server_listener_resource_name_template}. */
+  public static final String ISTIO_SERVER_LISTENER_PREFIX = "xds.istio.io/grpc/lds/inbound/";
 
   private static final String ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
   private final RouteConfigurationResourceType routes = new RouteConfigurationResourceType();
 
+  private final String serverListenerPrefix;
+
+  /** Client listeners, and server listeners named as Istio names them. */
   public ListenerResourceType() {
+    this(ISTIO_SERVER_LISTENER_PREFIX);
+  }
+
+  /** @param serverListenerPrefix names of server listeners start with it; {@code ""} reads none */
+  public ListenerResourceType(String serverListenerPrefix) {
     super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.class, true);
+    this.serverListenerPrefix = serverListenerPrefix;
   }
 
   @Override
@@ -36,8 +51,11 @@ public final class ListenerResourceType
   }
 
   @Override
-  public Listener parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
+  public Object parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
     if (!proto.hasApiListener()) {
+      if (!serverListenerPrefix.isEmpty() && proto.getName().startsWith(serverListenerPrefix)) {
+        return InboundListenerParser.parse(proto);
+      }
       return null;
     }
     Any any = proto.getApiListener().getApiListener();
