@@ -13,18 +13,26 @@ import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
 
 /**
- * The built-in filters of a client's chains: telemetry, Envoy's local rate limit and fault filters,
+ * The built-in filters of a client's chains: telemetry, Envoy's local and global rate limit and fault filters,
  * request mirroring, the router.
  */
 final class BuiltInFilters implements RouteChains.BuiltIns {
   private final MirrorFilter mirror;
   private final LocalRateLimits localRateLimits;
   private final HttpFilter telemetry;
+  private final HttpFilter rateLimit;
 
-  BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry) {
+  BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry,
+      HttpFilter rateLimit) {
     this.mirror = new MirrorFilter(router, mirroring);
     this.localRateLimits = localRateLimits;
     this.telemetry = telemetry;
+    this.rateLimit = rateLimit;
+  }
+
+  @Override
+  public HttpFilter rateLimit() {
+    return rateLimit;
   }
 
   @Override

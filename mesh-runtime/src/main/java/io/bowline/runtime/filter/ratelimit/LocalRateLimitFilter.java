@@ -64,23 +64,28 @@ public final class LocalRateLimitFilter implements HttpFilter {
     Map<String, String> headers = new HashMap<>();
     headers.put(RATE_LIMITED_HEADER, "true");
     for (HeaderValueOption h : p.responseHeaders()) {
-      String old = headers.get(h.key());
-      switch (h.appendAction()) {
-        case APPEND_IF_EXISTS_OR_ADD:
-          headers.put(h.key(), old == null ? h.value() : old + "," + h.value());
-          break;
-        case ADD_IF_ABSENT:
-          headers.putIfAbsent(h.key(), h.value());
-          break;
-        case OVERWRITE_IF_EXISTS:
-          headers.replace(h.key(), h.value());
-          break;
-        default:
-          headers.put(h.key(), h.value());
-      }
+      apply(headers, h);
     }
     return new LocalResponse(p.status(), ResponseFlags.RL, "local_rate_limited", headers,
         p.rateLimitedAsResourceExhausted() ? RESOURCE_EXHAUSTED : -1, null);
+  }
+
+  /** Applies one {@code HeaderValueOption} to a local reply's headers, as its append action says. */
+  static void apply(Map<String, String> headers, HeaderValueOption h) {
+    String old = headers.get(h.key());
+    switch (h.appendAction()) {
+      case APPEND_IF_EXISTS_OR_ADD:
+        headers.put(h.key(), old == null ? h.value() : old + "," + h.value());
+        break;
+      case ADD_IF_ABSENT:
+        headers.putIfAbsent(h.key(), h.value());
+        break;
+      case OVERWRITE_IF_EXISTS:
+        headers.replace(h.key(), h.value());
+        break;
+      default:
+        headers.put(h.key(), h.value());
+    }
   }
 
   /** Applies one {@code HeaderValueOption} to the request, as its append action says. */

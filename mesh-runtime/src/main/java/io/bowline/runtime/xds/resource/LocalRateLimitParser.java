@@ -1,10 +1,7 @@
 package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.config.FractionalPercent;
 import io.bowline.api.config.LocalRateLimitPolicy;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
@@ -28,8 +25,6 @@ import java.util.Map;
 final class LocalRateLimitParser {
   static final String FILTER_NAME = "envoy.filters.http.local_ratelimit";
   static final String TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
-  private static final String UDPA_TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct";
-  private static final String XDS_TYPED_STRUCT = "type.googleapis.com/xds.type.v3.TypedStruct";
   /** Envoy's floor for {@code fill_interval}. */
   private static final Duration MIN_FILL_INTERVAL = Duration.ofMillis(50);
 
@@ -41,24 +36,7 @@ final class LocalRateLimitParser {
    * @throws ResourceException if a {@code TypedStruct} cannot be decoded
    */
   static String typeOf(Any any, String at) throws ResourceException {
-    TypedStruct ts = typedStruct(any, at);
-    return ts == null ? any.getTypeUrl() : ts.typeUrl();
-  }
-
-  /** A {@code TypedStruct}'s content: the type it configures and the message as a {@code Struct}. */
-  private record TypedStruct(String typeUrl, Struct value) {}
-
-  /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
-  private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
-    if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class, at);
-      return new TypedStruct(t.getTypeUrl(), t.getValue());
-    }
-    if (any.getTypeUrl().equals(XDS_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.xds.type.v3.TypedStruct.class, at);
-      return new TypedStruct(t.getTypeUrl(), t.getValue());
-    }
-    return null;
+    return TypedConfigs.typeOf(any, at);
   }
 
   /**
@@ -88,24 +66,7 @@ final class LocalRateLimitParser {
       }
       return parse(fc.getConfig(), scope, at + ".config");
     }
-    TypedStruct ts = typedStruct(any, at);
-    LocalRateLimit proto;
-    if (ts != null) {
-      if (!ts.typeUrl().equals(TYPE)) {
-        throw new ResourceException(at + ".type_url", "expected " + TYPE + ", got " + ts.typeUrl());
-      }
-      try {
-        LocalRateLimit.Builder b = LocalRateLimit.newBuilder();
-        JsonFormat.parser().merge(JsonFormat.printer().print(ts.value()), b);
-        proto = b.build();
-      } catch (InvalidProtocolBufferException e) {
-        throw new ResourceException(at + ".value", "cannot decode LocalRateLimit: " + e.getMessage());
-      }
-    } else if (any.getTypeUrl().equals(TYPE)) {
-      proto = unpack(any, LocalRateLimit.class, at);
-    } else {
-      throw new ResourceException(at, "expected LocalRateLimit, got " + any.getTypeUrl());
-    }
+    LocalRateLimit proto = TypedConfigs.decode(any, LocalRateLimit.getDefaultInstance(), at);
     return parse(proto, scope, at);
   }
 
@@ -170,10 +131,6 @@ final class LocalRateLimitParser {
   }
 
   private static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
-    try {
-      return any.unpack(type);
-    } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
-    }
+    return TypedConfigs.unpack(any, type, at);
   }
 }

@@ -15,10 +15,9 @@ import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.MeshClient;
-import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
-import io.bowline.runtime.testing.NamedGrpcServer;
+import io.bowline.runtime.testing.GrpcOutcomes;
 import io.bowline.runtime.testing.ScriptedGrpcServer;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
@@ -38,11 +37,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
-import io.grpc.CallOptions;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -224,19 +218,8 @@ class LocalRateLimitFilterTest {
     assertThat(server.requests()).extracting(h -> h.get("x-rate-limited")).containsExactly(null, "shadow", "shadow");
   }
 
-  /** One unary gRPC call through the mesh: "OK" or the status code, with the response flags. */
   private String grpcCall() {
-    MethodDescriptor<byte[], byte[]> unary = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
-        .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
-    try {
-      ClientCalls.blockingUnaryCall(BowlineGrpc.channel(mesh, "reviews:9080"), unary, CallOptions.DEFAULT, new byte[] {1});
-      return "OK";
-    } catch (StatusRuntimeException e) {
-      String flags = e.getTrailers() == null ? null
-          : e.getTrailers().get(Metadata.Key.of(MeshInterceptor.RESPONSE_FLAGS_HEADER, Metadata.ASCII_STRING_MARSHALLER));
-      return e.getStatus().getCode() + (flags == null ? "" : " [" + flags + "]");
-    }
+    return GrpcOutcomes.unary(mesh, "reviews:9080");
   }
 
   @Test

@@ -55,13 +55,19 @@ public final class LocalRateLimiter {
    * @return the decision
    */
   public Decision decide() {
-    if (!draw(policy.filterEnabled()) || bucket.tryConsume()) {
+    if (!fires(policy.filterEnabled()) || bucket.tryConsume()) {
       return Decision.ALLOWED;
     }
-    return draw(policy.filterEnforced()) ? Decision.LIMITED : Decision.LIMITED_NOT_ENFORCED;
+    return fires(policy.filterEnforced()) ? Decision.LIMITED : Decision.LIMITED_NOT_ENFORCED;
   }
 
-  private static boolean draw(FractionalPercent p) {
+  /**
+   * One draw against {@code p}: always for 100 %, never for 0 %, else at random.
+   *
+   * @param p the share that fires
+   * @return whether this draw fires
+   */
+  public static boolean fires(FractionalPercent p) {
     long n = p.numerator();
     return n >= p.denominator() || n > 0 && ThreadLocalRandom.current().nextLong(p.denominator()) < n;
   }
