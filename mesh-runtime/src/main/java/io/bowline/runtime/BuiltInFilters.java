@@ -2,8 +2,11 @@ package io.bowline.runtime;
 
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.RateLimit;
+import java.util.List;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
+import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.filter.fault.FaultFilter;
 import io.bowline.runtime.filter.mirror.MirrorFilter;
 import io.bowline.runtime.filter.mirror.Mirroring;
@@ -21,13 +24,26 @@ final class BuiltInFilters implements RouteChains.BuiltIns {
   private final LocalRateLimits localRateLimits;
   private final HttpFilter telemetry;
   private final HttpFilter rateLimit;
+  private final String serviceCluster;
+  private final String sourceAddress;
 
+  /**
+   * @param serviceCluster the node's {@code cluster} ({@code source_cluster} rate limit actions)
+   * @param sourceAddress this workload's IP ({@code remote_address} actions), or {@code null}
+   */
   BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry,
-      HttpFilter rateLimit) {
+      HttpFilter rateLimit, String serviceCluster, String sourceAddress) {
     this.mirror = new MirrorFilter(router, mirroring);
     this.localRateLimits = localRateLimits;
     this.telemetry = telemetry;
     this.rateLimit = rateLimit;
+    this.serviceCluster = serviceCluster;
+    this.sourceAddress = sourceAddress;
+  }
+
+  @Override
+  public RateLimitDescriptors descriptors(List<RateLimit> entries) {
+    return RateLimitDescriptors.compile(entries, serviceCluster, sourceAddress);
   }
 
   @Override

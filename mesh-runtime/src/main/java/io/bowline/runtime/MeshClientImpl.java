@@ -107,7 +107,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
           : setup.workload().name() + "." + setup.workload().namespace();
       router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry,
-          new RateLimitFilter(r, rateLimitService, serviceCluster, setup.sourceAddress())));
+          new RateLimitFilter(r, rateLimitService), serviceCluster, setup.sourceAddress()));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       this.tls = new UpstreamTlsHandles(providers::start);

@@ -13,13 +13,17 @@ import java.util.Objects;
  *
  * @param route the route's {@code rate_limits}
  * @param virtualHost the virtual host's {@code rate_limits}
- * @param virtualHostOption how the virtual host's entries combine with the route's
+ * @param includeVirtualHost the route's {@code include_vh_rate_limits}: the virtual host's entries
+ *     are included whatever a filter's option says
+ * @param virtualHostOption {@code RateLimitPerRoute.vh_rate_limits}: how the global filter combines
+ *     the virtual host's entries with the route's
  * @param domain {@code RateLimitPerRoute.domain}, or {@code null} for the filter's
  */
-public record RouteRateLimits(List<RateLimit> route, List<RateLimit> virtualHost, VirtualHostOption virtualHostOption,
-    String domain) {
+public record RouteRateLimits(List<RateLimit> route, List<RateLimit> virtualHost, boolean includeVirtualHost,
+    VirtualHostOption virtualHostOption, String domain) {
   /** No descriptors, the filter's domain. */
-  public static final RouteRateLimits NONE = new RouteRateLimits(List.of(), List.of(), VirtualHostOption.OVERRIDE, null);
+  public static final RouteRateLimits NONE =
+      new RouteRateLimits(List.of(), List.of(), false, VirtualHostOption.OVERRIDE, null);
 
   /**
    * Envoy {@code RateLimitPerRoute.VhRateLimitsOptions}, or {@code INCLUDE} when the route sets
@@ -39,7 +43,8 @@ public record RouteRateLimits(List<RateLimit> route, List<RateLimit> virtualHost
    *
    * @param route the route's {@code rate_limits}
    * @param virtualHost the virtual host's {@code rate_limits}
-   * @param virtualHostOption how they combine
+   * @param includeVirtualHost {@code include_vh_rate_limits}
+   * @param virtualHostOption how they combine for the global filter
    * @param domain the per-route domain, or {@code null}
    * @throws NullPointerException if a list or the option is {@code null}
    */
@@ -50,16 +55,28 @@ public record RouteRateLimits(List<RateLimit> route, List<RateLimit> virtualHost
   }
 
   /**
-   * The entries of {@code stage} that apply, the route's first.
+   * The entries of {@code stage} that the global filter uses, the route's first.
    *
    * @param stage the filter's {@code stage}
    * @return the entries, possibly empty
    */
   public List<RateLimit> entries(int stage) {
+    return entries(stage, virtualHostOption);
+  }
+
+  /**
+   * The entries of {@code stage}, the route's first, the virtual host's as {@code option} says
+   * (always with {@code include_vh_rate_limits}).
+   *
+   * @param stage the filter's {@code stage}
+   * @param option the filter's {@code vh_rate_limits}
+   * @return the entries, possibly empty
+   */
+  public List<RateLimit> entries(int stage, VirtualHostOption option) {
+    VirtualHostOption o = includeVirtualHost ? VirtualHostOption.INCLUDE : option;
     List<RateLimit> out = new ArrayList<>();
     add(out, route, stage);
-    if (virtualHostOption == VirtualHostOption.INCLUDE
-        || virtualHostOption == VirtualHostOption.OVERRIDE && route.isEmpty()) {
+    if (o == VirtualHostOption.INCLUDE || o == VirtualHostOption.OVERRIDE && route.isEmpty()) {
       add(out, virtualHost, stage);
     }
     return out;
@@ -80,6 +97,6 @@ public record RouteRateLimits(List<RateLimit> route, List<RateLimit> virtualHost
    * @return the copy
    */
   public RouteRateLimits withVirtualHost(List<RateLimit> vh) {
-    return new RouteRateLimits(route, vh, virtualHostOption, domain);
+    return new RouteRateLimits(route, vh, includeVirtualHost, virtualHostOption, domain);
   }
 }

@@ -24,9 +24,11 @@ import io.bowline.runtime.router.retry.RetryDecider;
  * @param localRateLimit the route's local rate limiter, or {@code null}
  * @param rateLimits the route's descriptors for the global rate limit service (its listener's
  *     {@code stage}), {@link RateLimitDescriptors#NONE} without
+ * @param localRateLimitDescriptors the route's descriptors for its local rate limit's
+ *     {@code descriptors}, {@link RateLimitDescriptors#NONE} without
  */
 public record RouteChain(Route route, HttpFilter[] filters, FaultInjector fault, RetryDecider retry,
-    LocalRateLimiter localRateLimit, RateLimitDescriptors rateLimits) {
+    LocalRateLimiter localRateLimit, RateLimitDescriptors rateLimits, RateLimitDescriptors localRateLimitDescriptors) {
 
   /**
    * A chain without global rate limit descriptors.
@@ -39,7 +41,7 @@ public record RouteChain(Route route, HttpFilter[] filters, FaultInjector fault,
    */
   public RouteChain(Route route, HttpFilter[] filters, FaultInjector fault, RetryDecider retry,
       LocalRateLimiter localRateLimit) {
-    this(route, filters, fault, retry, localRateLimit, RateLimitDescriptors.NONE);
+    this(route, filters, fault, retry, localRateLimit, RateLimitDescriptors.NONE, RateLimitDescriptors.NONE);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.GlobalRateLimitPolicy;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.RateLimit;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.HttpFilter;
@@ -36,6 +37,17 @@ public final class RouteChains {
     /** {@code envoy.filters.http.ratelimit} (the global rate limit service), or {@code null} when the client does not run it. */
     default HttpFilter rateLimit() {
       return null;
+    }
+
+    /**
+     * Compiles rate limit entries into the descriptors this client's requests make (its
+     * {@code source_cluster} and {@code remote_address}).
+     *
+     * @param entries the entries that apply, in order
+     * @return their descriptors
+     */
+    default RateLimitDescriptors descriptors(List<RateLimit> entries) {
+      return RateLimitDescriptors.compile(entries, null, null);
     }
 
     /** {@code envoy.filters.http.local_ratelimit}, or {@code null} when the client does not run it. */
@@ -83,7 +95,13 @@ public final class RouteChains {
         ? builtIns.localRateLimiter(rl) : null;
     GlobalRateLimitPolicy global = p.globalRateLimit();
     RateLimitDescriptors descriptors = global == null || builtIns.rateLimit() == null
-        ? RateLimitDescriptors.NONE : RateLimitDescriptors.compile(p.rateLimits().entries(global.stage()));
+        ? RateLimitDescriptors.NONE : builtIns.descriptors(p.rateLimits().entries(global.stage()));
+    RateLimitDescriptors localDescriptors = RateLimitDescriptors.NONE;
+    if (limiter != null && !rl.descriptors().buckets().isEmpty()) {
+      LocalRateLimitPolicy.Descriptors d = rl.descriptors();
+      localDescriptors = builtIns.descriptors(!d.rateLimits().isEmpty() ? d.rateLimits()
+          : p.rateLimits().entries(d.stage(), d.virtualHostOption()));
+    }
     List<HttpFilter> f = new ArrayList<>(userFilters.size() + 5);
     f.add(builtIns.telemetry());
     f.addAll(userFilters);
@@ -101,6 +119,6 @@ public final class RouteChains {
     }
     f.add(builtIns.router());
     return new RouteChain(route, f.toArray(HttpFilter[]::new), faults ? new FaultInjector(p.fault()) : null,
-        p.retry() == null ? null : new RetryDecider(p.retry()), limiter, descriptors);
+        p.retry() == null ? null : new RetryDecider(p.retry()), limiter, descriptors, localDescriptors);
   }
 }

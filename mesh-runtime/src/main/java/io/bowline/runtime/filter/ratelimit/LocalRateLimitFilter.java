@@ -6,9 +6,11 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
+import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.ResponseFlags;
+import io.bowline.runtime.pipeline.RouteChain;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,7 +23,10 @@ import java.util.concurrent.CompletionStage;
  * {@code status} (429 by default), flag {@code RL}, {@code x-envoy-ratelimited: true} and
  * {@code response_headers_to_add}; gRPC calls get the status mapped from it, or
  * {@code RESOURCE_EXHAUSTED} with {@code rate_limited_as_resource_exhausted}. A limited request that
- * is not enforced goes on with {@code request_headers_to_add_when_not_enforced}.
+ * is not enforced goes on with {@code request_headers_to_add_when_not_enforced}. With
+ * {@code descriptors}, the request's descriptors (from the route's {@code rate_limits} of the
+ * config's {@code stage}, or the config's own {@code rate_limits}) pick the buckets that apply
+ * ({@link LocalRateLimiter#decide(java.util.List)}).
  */
 public final class LocalRateLimitFilter implements HttpFilter {
   /** Envoy's name of the filter. */
@@ -42,11 +47,16 @@ public final class LocalRateLimitFilter implements HttpFilter {
 
   @Override
   public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
-    LocalRateLimiter limiter = ((MeshExchange) exchange).chain().localRateLimit();
+    RouteChain chain = ((MeshExchange) exchange).chain();
+    LocalRateLimiter limiter = chain.localRateLimit();
     if (limiter == null) {
       return next.proceed(exchange);
     }
-    switch (limiter.decide()) {
+    RateLimitDescriptors descriptors = chain.localRateLimitDescriptors();
+    LocalRateLimiter.Decision decision = limiter.hasDescriptors() && !descriptors.isEmpty()
+        ? limiter.decide(descriptors.populate(exchange, exchange.clusterName()))
+        : limiter.decide();
+    switch (decision) {
       case LIMITED:
         return CompletableFuture.completedFuture(reply(limiter.policy()));
       case LIMITED_NOT_ENFORCED:

@@ -51,22 +51,14 @@ public final class RateLimitFilter implements HttpFilter {
 
   private final OutboundRouter router;
   private final RateLimitServiceClient service;
-  private final String sourceCluster;
-  private final String remoteAddress;
 
   /**
    * @param router the client's router: the rate limit service's cluster by name, its load balancer
    * @param service the client's gRPC client of the service
-   * @param sourceCluster the local service cluster ({@code source_cluster} actions), or {@code null}
-   * @param remoteAddress this workload's IP ({@code remote_address} actions: the downstream address
-   *     a sidecar would see), or {@code null} when unknown
    */
-  public RateLimitFilter(OutboundRouter router, RateLimitServiceClient service, String sourceCluster,
-      String remoteAddress) {
+  public RateLimitFilter(OutboundRouter router, RateLimitServiceClient service) {
     this.router = router;
     this.service = service;
-    this.sourceCluster = sourceCluster;
-    this.remoteAddress = remoteAddress;
   }
 
   @Override
@@ -85,8 +77,7 @@ public final class RateLimitFilter implements HttpFilter {
     if (p == null || descriptors.isEmpty() || !LocalRateLimiter.fires(p.filterEnabled())) {
       return next.proceed(exchange);
     }
-    List<List<RateLimitDescriptors.Entry>> ds = descriptors.populate(ex,
-        new RateLimitDescriptors.Context(ex.clusterName(), sourceCluster, remoteAddress));
+    List<List<RateLimitDescriptors.Entry>> ds = descriptors.populate(ex, ex.clusterName());
     if (ds.isEmpty()) {
       return next.proceed(exchange);
     }

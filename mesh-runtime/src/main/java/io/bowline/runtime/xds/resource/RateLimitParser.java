@@ -114,20 +114,16 @@ final class RateLimitParser {
       if (p.getRateLimitsCount() > 0) {
         throw new ResourceException(pat + ".rate_limits", "not supported (set the route's rate_limits)");
       }
-      option = switch (p.getVhRateLimits()) {
-        case INCLUDE -> RouteRateLimits.VirtualHostOption.INCLUDE;
-        case IGNORE -> RouteRateLimits.VirtualHostOption.IGNORE;
-        default -> RouteRateLimits.VirtualHostOption.OVERRIDE;
-      };
+      option = p.getVhRateLimits() == RateLimitPerRoute.VhRateLimitsOptions.INCLUDE
+          ? RouteRateLimits.VirtualHostOption.INCLUDE
+          : p.getVhRateLimits() == RateLimitPerRoute.VhRateLimitsOptions.IGNORE
+              ? RouteRateLimits.VirtualHostOption.IGNORE : RouteRateLimits.VirtualHostOption.OVERRIDE;
       domain = p.getDomain().isEmpty() ? null : p.getDomain();
     }
-    if (includeVh) { // Envoy: include_vh_rate_limits wins over the per-route option
-      option = RouteRateLimits.VirtualHostOption.INCLUDE;
-    }
-    if (own.isEmpty() && option == RouteRateLimits.VirtualHostOption.OVERRIDE && domain == null) {
+    if (own.isEmpty() && !includeVh && option == RouteRateLimits.VirtualHostOption.OVERRIDE && domain == null) {
       return RouteRateLimits.NONE;
     }
-    return new RouteRateLimits(own, List.of(), option, domain);
+    return new RouteRateLimits(own, List.of(), includeVh, option, domain);
   }
 
   /** {@code rate_limits} entries. */

@@ -15,7 +15,7 @@ import java.util.List;
  */
 public final class RateLimitDescriptors {
   /** No descriptors. */
-  public static final RateLimitDescriptors NONE = new RateLimitDescriptors(List.of());
+  public static final RateLimitDescriptors NONE = new RateLimitDescriptors(List.of(), null, null);
 
   /**
    * One entry of a descriptor.
@@ -25,18 +25,13 @@ public final class RateLimitDescriptors {
    */
   public record Entry(String key, String value) {}
 
-  /**
-   * What an action reads besides the request's headers.
-   *
-   * @param destinationCluster the routed cluster ({@code destination_cluster})
-   * @param sourceCluster the local service cluster ({@code source_cluster}; the node's {@code cluster})
-   * @param remoteAddress the downstream IP ({@code remote_address}), or {@code null} when unknown
-   */
-  public record Context(String destinationCluster, String sourceCluster, String remoteAddress) {}
-
   private final Object[][] compiled;
+  private final String sourceCluster;
+  private final String remoteAddress;
 
-  private RateLimitDescriptors(List<RateLimit> entries) {
+  private RateLimitDescriptors(List<RateLimit> entries, String sourceCluster, String remoteAddress) {
+    this.sourceCluster = sourceCluster == null ? "" : sourceCluster;
+    this.remoteAddress = remoteAddress == null || remoteAddress.isEmpty() ? null : remoteAddress;
     compiled = new Object[entries.size()][];
     for (int i = 0; i < entries.size(); i++) {
       List<RateLimit.Action> actions = entries.get(i).actions();
@@ -50,13 +45,17 @@ public final class RateLimitDescriptors {
   }
 
   /**
-   * Compiles {@code entries}.
+   * Compiles {@code entries} for one client.
    *
    * @param entries the entries that apply, in order
+   * @param sourceCluster the local service cluster ({@code source_cluster}: the node's {@code cluster}),
+   *     or {@code null} for {@code ""}
+   * @param remoteAddress the downstream IP ({@code remote_address}: this workload's own IP, as a
+   *     sidecar would see it), or {@code null} when unknown (such descriptors are then not made)
    * @return their descriptors, {@link #NONE} for none
    */
-  public static RateLimitDescriptors compile(List<RateLimit> entries) {
-    return entries.isEmpty() ? NONE : new RateLimitDescriptors(entries);
+  public static RateLimitDescriptors compile(List<RateLimit> entries, String sourceCluster, String remoteAddress) {
+    return entries.isEmpty() ? NONE : new RateLimitDescriptors(entries, sourceCluster, remoteAddress);
   }
 
   /** Whether no entry applies (no request gets a descriptor). */
@@ -83,16 +82,16 @@ public final class RateLimitDescriptors {
    * The descriptors of {@code request}, in the entries' order.
    *
    * @param request the request as the filters left it
-   * @param context what the actions read besides the request
+   * @param destinationCluster the routed cluster ({@code destination_cluster})
    * @return the descriptors, possibly empty
    */
-  public List<List<Entry>> populate(MeshRequest request, Context context) {
+  public List<List<Entry>> populate(MeshRequest request, String destinationCluster) {
     List<List<Entry>> out = new ArrayList<>(compiled.length);
     for (Object[] actions : compiled) {
       List<Entry> d = new ArrayList<>(actions.length);
       boolean ok = true;
       for (int i = 0; i < actions.length && ok; i++) {
-        ok = append(actions[i], request, context, d);
+        ok = append(actions[i], request, destinationCluster, d);
       }
       if (ok && !d.isEmpty()) {
         out.add(d);
@@ -102,7 +101,7 @@ public final class RateLimitDescriptors {
   }
 
   /** Appends the action's entry; {@code false} when the descriptor is dropped. */
-  private static boolean append(Object action, MeshRequest request, Context context, List<Entry> d) {
+  private boolean append(Object action, MeshRequest request, String destinationCluster, List<Entry> d) {
     if (action instanceof RateLimit.RequestHeaders h) {
       String v = request.header(h.headerName());
       if (v == null || v.isEmpty()) {
@@ -123,18 +122,18 @@ public final class RateLimitDescriptors {
       return true;
     }
     if (action instanceof RateLimit.DestinationCluster) {
-      d.add(new Entry("destination_cluster", context.destinationCluster()));
+      d.add(new Entry("destination_cluster", destinationCluster));
       return true;
     }
     if (action instanceof RateLimit.SourceCluster) {
-      d.add(new Entry("source_cluster", context.sourceCluster() == null ? "" : context.sourceCluster()));
+      d.add(new Entry("source_cluster", sourceCluster));
       return true;
     }
     // remote_address: no descriptor without an IP
-    if (context.remoteAddress() == null || context.remoteAddress().isEmpty()) {
+    if (remoteAddress == null) {
       return false;
     }
-    d.add(new Entry("remote_address", context.remoteAddress()));
+    d.add(new Entry("remote_address", remoteAddress));
     return true;
   }
 }
