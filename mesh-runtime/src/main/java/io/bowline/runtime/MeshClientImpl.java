@@ -258,6 +258,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The first config is complete once xDS finished its first fetch and every DNS cluster was resolved once. */
   private void recompile() {
     snapshot = compiler.compile(lastResources, dns.assignments());
+    router.resilience().warm(snapshot.clusters()); // active health checks start as clusters arrive
     received = true;
     if (lastResources.complete() && dns.settled()) {
       if (firstConfig.getCount() > 0) {
