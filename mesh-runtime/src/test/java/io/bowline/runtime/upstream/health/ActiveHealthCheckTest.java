@@ -51,11 +51,15 @@ class ActiveHealthCheckTest {
   private static final String FQDN = "reviews.default.svc.cluster.local";
   private static final String CLUSTER = clusterName(9080, "v1", FQDN);
 
-  /** A host whose {@code /health} answers {@link #health} and counts probes; other paths answer its name. */
+  /**
+   * A host whose {@code /health} answers {@link #health} and counts probes; other paths answer its
+   * name, or {@link #status} without a body when that is not 200.
+   */
   static final class Host implements AutoCloseable {
     final String name;
     final HttpServer server;
     final AtomicInteger health = new AtomicInteger(200);
+    final AtomicInteger status = new AtomicInteger(200);
     final AtomicInteger probes = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
 
@@ -69,6 +73,12 @@ class ActiveHealthCheckTest {
       });
       server.createContext("/", ex -> {
         requests.incrementAndGet();
+        int st = status.get();
+        if (st != 200) {
+          ex.sendResponseHeaders(st, -1);
+          ex.close();
+          return;
+        }
         byte[] body = name.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, body.length);
         ex.getResponseBody().write(body);
