@@ -35,7 +35,9 @@ public enum DiagnosticCode {
   /** BLN0006: two resources overlap or conflict (hosts, subsets, policies); the message says which wins. */
   CONFLICT("BLN0006", "Conflict"),
   /** BLN0007: something that the configuration refers to is not found, and the reference is skipped. */
-  REFERENCE_SKIPPED("BLN0007", "ReferenceSkipped");
+  REFERENCE_SKIPPED("BLN0007", "ReferenceSkipped"),
+  /** BLN0008: an EnvoyFilter patch that the local control plane does not apply; it is named and ignored. */
+  UNSUPPORTED_ENVOY_FILTER_PATCH("BLN0008", "UnsupportedEnvoyFilterPatch");
 
   private final String id;
   private final String title;

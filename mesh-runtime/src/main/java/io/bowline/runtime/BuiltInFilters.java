@@ -2,8 +2,11 @@ package io.bowline.runtime;
 
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.RateLimit;
+import java.util.List;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
+import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.filter.fault.FaultFilter;
 import io.bowline.runtime.filter.mirror.MirrorFilter;
 import io.bowline.runtime.filter.mirror.Mirroring;
@@ -13,18 +16,39 @@ import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
 
 /**
- * The built-in filters of a client's chains: telemetry, Envoy's local rate limit and fault filters,
+ * The built-in filters of a client's chains: telemetry, Envoy's local and global rate limit and fault filters,
  * request mirroring, the router.
  */
 final class BuiltInFilters implements RouteChains.BuiltIns {
   private final MirrorFilter mirror;
   private final LocalRateLimits localRateLimits;
   private final HttpFilter telemetry;
+  private final HttpFilter rateLimit;
+  private final String serviceCluster;
+  private final String sourceAddress;
 
-  BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry) {
+  /**
+   * @param serviceCluster the node's {@code cluster} ({@code source_cluster} rate limit actions)
+   * @param sourceAddress this workload's IP ({@code remote_address} actions), or {@code null}
+   */
+  BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry,
+      HttpFilter rateLimit, String serviceCluster, String sourceAddress) {
     this.mirror = new MirrorFilter(router, mirroring);
     this.localRateLimits = localRateLimits;
     this.telemetry = telemetry;
+    this.rateLimit = rateLimit;
+    this.serviceCluster = serviceCluster;
+    this.sourceAddress = sourceAddress;
+  }
+
+  @Override
+  public RateLimitDescriptors descriptors(List<RateLimit> entries) {
+    return RateLimitDescriptors.compile(entries, serviceCluster, sourceAddress);
+  }
+
+  @Override
+  public HttpFilter rateLimit() {
+    return rateLimit;
   }
 
   @Override

@@ -10,6 +10,8 @@ import io.bowline.runtime.admin.AdminSource;
 import io.bowline.runtime.dns.DnsClusterResolver;
 import io.bowline.runtime.dns.HostResolver;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimits;
+import io.bowline.runtime.filter.ratelimit.RateLimitFilter;
+import io.bowline.runtime.filter.ratelimit.RateLimitServiceClient;
 import io.bowline.runtime.filter.mirror.Mirroring;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.pipeline.OutboundRouter;
@@ -78,6 +80,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final TelemetryFilter telemetry;
   /** The client's local rate limit buckets, kept across snapshots; fills seen within the coarse clock's 1 ms. */
   private final LocalRateLimits localRateLimits = new LocalRateLimits(CoarseClock::nanoTime);
+  /** The client's channels to the global rate limit service ({@code envoy.filters.http.ratelimit}). */
+  private final RateLimitServiceClient rateLimitService = new RateLimitServiceClient();
   /** The adapters' per-client state ({@link #attachment}), closed with the client. */
   private final ConcurrentHashMap<Class<?>, AutoCloseable> attachments = new ConcurrentHashMap<>();
   private volatile MeshSnapshot snapshot = MeshSnapshot.EMPTY;
@@ -103,7 +107,10 @@ final class MeshClientImpl implements RuntimeMeshClient {
       // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
       this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
-      router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry));
+      String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
+          : setup.workload().name() + "." + setup.workload().namespace();
+      router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry,
+          new RateLimitFilter(r, rateLimitService), serviceCluster, setup.sourceAddress()));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       Node node = setup.xds() != null ? setup.xds().node() : null;
@@ -262,6 +269,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The first config is complete once xDS finished its first fetch and every DNS cluster was resolved once. */
   private void recompile() {
     snapshot = compiler.compile(lastResources, dns.assignments());
+    router.resilience().warm(snapshot.clusters()); // active health checks start as clusters arrive
     received = true;
     if (lastResources.complete() && dns.settled()) {
       if (firstConfig.getCount() > 0) {
@@ -354,6 +362,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     attachments.values().forEach(MeshClientImpl::closeQuietly);
     dns.close();
     mirroring.close();
+    rateLimitService.close();
     tls.close();
     telemetry.close();
     router.resilience().close();

@@ -2,6 +2,7 @@ package io.bowline.api.config;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,11 +24,97 @@ import java.util.Objects;
  * @param responseHeaders {@code response_headers_to_add}: added to the rate-limited reply
  * @param rateLimitedAsResourceExhausted {@code rate_limited_as_resource_exhausted}: gRPC calls get
  *     {@code RESOURCE_EXHAUSTED} instead of the status mapped from {@link #status()}
+ * @param descriptors {@code descriptors} with their buckets and how requests get descriptors
+ *     ({@link Descriptors#NONE} without)
  */
 public record LocalRateLimitPolicy(
     String scope, String statPrefix, int status, TokenBucket tokenBucket, FractionalPercent filterEnabled,
     FractionalPercent filterEnforced, List<HeaderValueOption> requestHeadersWhenNotEnforced,
-    List<HeaderValueOption> responseHeaders, boolean rateLimitedAsResourceExhausted) {
+    List<HeaderValueOption> responseHeaders, boolean rateLimitedAsResourceExhausted, Descriptors descriptors) {
+
+  /**
+   * A config without descriptors.
+   *
+   * @param scope where the config came from: equal scope and config share one bucket
+   * @param statPrefix {@code stat_prefix}
+   * @param status the HTTP status of a rate-limited reply, in [400, 600)
+   * @param tokenBucket {@code token_bucket}, or {@code null}
+   * @param filterEnabled the share of requests checked against the bucket
+   * @param filterEnforced the share of limited requests answered locally
+   * @param requestHeadersWhenNotEnforced {@code request_headers_to_add_when_not_enforced}
+   * @param responseHeaders {@code response_headers_to_add}
+   * @param rateLimitedAsResourceExhausted {@code rate_limited_as_resource_exhausted}
+   */
+  public LocalRateLimitPolicy(
+      String scope, String statPrefix, int status, TokenBucket tokenBucket, FractionalPercent filterEnabled,
+      FractionalPercent filterEnforced, List<HeaderValueOption> requestHeadersWhenNotEnforced,
+      List<HeaderValueOption> responseHeaders, boolean rateLimitedAsResourceExhausted) {
+    this(scope, statPrefix, status, tokenBucket, filterEnabled, filterEnforced, requestHeadersWhenNotEnforced,
+        responseHeaders, rateLimitedAsResourceExhausted, Descriptors.NONE);
+  }
+
+  /**
+   * The descriptor part of {@code LocalRateLimit}: buckets per descriptor, and where a request's
+   * descriptors come from (the route's {@code rate_limits} of {@code stage}, combined with its virtual
+   * host's as {@code vh_rate_limits} says, or the filter's own {@code rate_limits}).
+   *
+   * @param buckets {@code descriptors}: each exact list of entries with its bucket
+   * @param stage {@code stage} (0–10)
+   * @param virtualHostOption {@code vh_rate_limits} (Envoy's default OVERRIDE)
+   * @param alwaysConsumeDefaultBucket {@code always_consume_default_token_bucket} (default {@code true}):
+   *     a request whose descriptors matched also takes a token from {@link #tokenBucket()}
+   * @param rateLimits the filter's own {@code rate_limits}; when not empty they replace the route's
+   */
+  public record Descriptors(List<Descriptor> buckets, int stage, RouteRateLimits.VirtualHostOption virtualHostOption,
+      boolean alwaysConsumeDefaultBucket, List<RateLimit> rateLimits) {
+    /** No descriptors. */
+    public static final Descriptors NONE =
+        new Descriptors(List.of(), 0, RouteRateLimits.VirtualHostOption.OVERRIDE, true, List.of());
+
+    /**
+     * Checks the components and keeps immutable copies of the lists.
+     *
+     * @param buckets {@code descriptors}
+     * @param stage {@code stage}, in [0, 10]
+     * @param virtualHostOption {@code vh_rate_limits}
+     * @param alwaysConsumeDefaultBucket {@code always_consume_default_token_bucket}
+     * @param rateLimits the filter's own {@code rate_limits}
+     * @throws IllegalArgumentException if {@code stage} is out of range
+     */
+    public Descriptors {
+      buckets = List.copyOf(buckets);
+      rateLimits = List.copyOf(rateLimits);
+      Objects.requireNonNull(virtualHostOption, "virtualHostOption");
+      if (stage < 0 || stage > 10) {
+        throw new IllegalArgumentException("local rate limit stage must be in [0, 10], was " + stage);
+      }
+    }
+  }
+
+  /**
+   * Envoy {@code common.ratelimit.v3.LocalRateLimitDescriptor}: a request descriptor equal to
+   * {@code entries} (same keys and values, in order) takes a token from {@code tokenBucket}.
+   *
+   * @param entries the (key, value) entries, at least one
+   * @param tokenBucket the descriptor's bucket
+   */
+  public record Descriptor(List<Map.Entry<String, String>> entries, TokenBucket tokenBucket) {
+    /**
+     * Checks the components and keeps an immutable copy of the entries.
+     *
+     * @param entries the entries, at least one
+     * @param tokenBucket the bucket
+     * @throws IllegalArgumentException if there is no entry
+     * @throws NullPointerException if the bucket is {@code null}
+     */
+    public Descriptor {
+      entries = entries.stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
+      Objects.requireNonNull(tokenBucket, "tokenBucket");
+      if (entries.isEmpty()) {
+        throw new IllegalArgumentException("a local rate limit descriptor needs entries");
+      }
+    }
+  }
 
   /**
    * Checks the components and keeps immutable copies of its lists.
@@ -41,10 +128,12 @@ public record LocalRateLimitPolicy(
    * @param requestHeadersWhenNotEnforced {@code request_headers_to_add_when_not_enforced}
    * @param responseHeaders {@code response_headers_to_add}
    * @param rateLimitedAsResourceExhausted {@code rate_limited_as_resource_exhausted}
+   * @param descriptors the descriptors; {@code null} for {@link Descriptors#NONE}
    * @throws NullPointerException if a component other than {@code tokenBucket} is {@code null}
    * @throws IllegalArgumentException if {@code status} is not in [400, 600)
    */
   public LocalRateLimitPolicy {
+    descriptors = descriptors == null ? Descriptors.NONE : descriptors;
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(statPrefix, "statPrefix");
     Objects.requireNonNull(filterEnabled, "filterEnabled");
@@ -73,7 +162,7 @@ public record LocalRateLimitPolicy(
    */
   public LocalRateLimitPolicy withScope(String s) {
     return new LocalRateLimitPolicy(s, statPrefix, status, tokenBucket, filterEnabled, filterEnforced,
-        requestHeadersWhenNotEnforced, responseHeaders, rateLimitedAsResourceExhausted);
+        requestHeadersWhenNotEnforced, responseHeaders, rateLimitedAsResourceExhausted, descriptors);
   }
 
   /**

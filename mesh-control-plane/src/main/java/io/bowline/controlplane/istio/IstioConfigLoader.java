@@ -265,7 +265,9 @@ public final class IstioConfigLoader {
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     boolean security = SECURITY_KINDS.contains(kind);
     if (!security && !KINDS.contains(kind)) {
-      if (KindNames.isKnown(kind)) {
+      if (kind.equals("EnvoyFilter") && group.equals(NETWORKING_GROUP)) {
+        top.object("spec").ifPresent(EnvoyFilterPatches::report); // each patch named, none applied yet
+      } else if (KindNames.isKnown(kind)) {
         top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
             + ") is not translated (later issue); ignored");
       } else {

@@ -104,6 +104,16 @@ class DiagnosticCodesTest {
           """;
       case CONFLICTING_GATEWAYS -> GATEWAY.formatted("plain", 443, "http", "HTTP") + "---\n"
           + GATEWAY.formatted("secure", 443, "https", "HTTPS") + "    tls: {mode: ISTIO_MUTUAL}\n";
+      case UNSUPPORTED_ENVOY_FILTER_PATCH -> """
+          apiVersion: networking.istio.io/v1alpha3
+          kind: EnvoyFilter
+          metadata: {name: filter-ratelimit}
+          spec:
+            configPatches:
+            - applyTo: HTTP_FILTER
+              match: {context: GATEWAY}
+              patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.http.ratelimit}}
+          """;
       default -> throw new IllegalArgumentException(code.name());
     });
     CliRun run = CliRun.of("analyze", "-o", "json", dir.toString());

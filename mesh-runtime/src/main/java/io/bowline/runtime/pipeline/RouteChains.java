@@ -1,19 +1,22 @@
 package io.bowline.runtime.pipeline;
 
+import io.bowline.api.config.GlobalRateLimitPolicy;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.RateLimit;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.common.IdentityCache;
 import io.bowline.runtime.filter.common.fault.FaultInjector;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
+import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.router.retry.RetryDecider;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → the
- * user's filters → fault → mirroring → router), made on the route's first
+ * user's filters → local rate limit → global rate limit → fault → mirroring → router), made on the route's first
  * call and kept until the next snapshot replaces them all.
  */
 public final class RouteChains {
@@ -30,6 +33,22 @@ public final class RouteChains {
 
     /** {@code envoy.filters.http.router}. */
     HttpFilter router();
+
+    /** {@code envoy.filters.http.ratelimit} (the global rate limit service), or {@code null} when the client does not run it. */
+    default HttpFilter rateLimit() {
+      return null;
+    }
+
+    /**
+     * Compiles rate limit entries into the descriptors this client's requests make (its
+     * {@code source_cluster} and {@code remote_address}).
+     *
+     * @param entries the entries that apply, in order
+     * @return their descriptors
+     */
+    default RateLimitDescriptors descriptors(List<RateLimit> entries) {
+      return RateLimitDescriptors.compile(entries, null, null);
+    }
 
     /** {@code envoy.filters.http.local_ratelimit}, or {@code null} when the client does not run it. */
     default HttpFilter localRateLimit() {
@@ -74,11 +93,23 @@ public final class RouteChains {
     LocalRateLimitPolicy rl = p.localRateLimit();
     LocalRateLimiter limiter = rl != null && rl.limits() && builtIns.localRateLimit() != null
         ? builtIns.localRateLimiter(rl) : null;
-    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 4);
+    GlobalRateLimitPolicy global = p.globalRateLimit();
+    RateLimitDescriptors descriptors = global == null || builtIns.rateLimit() == null
+        ? RateLimitDescriptors.NONE : builtIns.descriptors(p.rateLimits().entries(global.stage()));
+    RateLimitDescriptors localDescriptors = RateLimitDescriptors.NONE;
+    if (limiter != null && !rl.descriptors().buckets().isEmpty()) {
+      LocalRateLimitPolicy.Descriptors d = rl.descriptors();
+      localDescriptors = builtIns.descriptors(!d.rateLimits().isEmpty() ? d.rateLimits()
+          : p.rateLimits().entries(d.stage(), d.virtualHostOption()));
+    }
+    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 5);
     f.add(builtIns.telemetry());
     f.addAll(userFilters);
     if (limiter != null) {
       f.add(builtIns.localRateLimit());
+    }
+    if (!descriptors.isEmpty()) {
+      f.add(builtIns.rateLimit());
     }
     if (faults) {
       f.add(builtIns.fault());
@@ -88,6 +119,6 @@ public final class RouteChains {
     }
     f.add(builtIns.router());
     return new RouteChain(route, f.toArray(HttpFilter[]::new), faults ? new FaultInjector(p.fault()) : null,
-        p.retry() == null ? null : new RetryDecider(p.retry()), limiter);
+        p.retry() == null ? null : new RetryDecider(p.retry()), limiter, descriptors, localDescriptors);
   }
 }

@@ -6,6 +6,7 @@ import io.bowline.api.config.Listener;
 import io.bowline.api.config.RouteConfiguration;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.bowline.runtime.filter.common.fault.FaultDefaults;
+import io.bowline.runtime.filter.common.RoutePolicyEdits;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimitDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
@@ -113,6 +114,11 @@ public final class SnapshotCompiler {
         if (withLimits != rc) {
           rc = withLimits;
           key = key + "|local_ratelimit:" + l.name();
+        }
+        // and the global rate limit filter's: without it, routes' rate_limits send nothing
+        if (l.httpRateLimit() != null) {
+          rc = RoutePolicyEdits.apply(rc, p -> p.withGlobalRateLimit(l.httpRateLimit()));
+          key = key + "|ratelimit:" + l.name();
         }
         compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
         nextRoutes.put(key, compiled);

@@ -124,10 +124,15 @@ public final class ClusterResilience {
     prioritySet.clear(HealthFlag.FAILED_ACTIVE_HC);
   }
 
-  /** Stops this client's watches of the cluster's hosts (probers end with their last watcher). */
+  /**
+   * Stops this client's watches of the cluster's hosts (probers end with their last watcher): the
+   * client is closing, or the cluster left the configuration; a later entry of the cluster starts
+   * them again.
+   */
   synchronized void close() {
     closeHealthWatches();
     healthChecks = List.of();
+    lastEntry = null;
   }
 
   /** The circuit breaker counters. */

@@ -1,6 +1,7 @@
 package io.bowline.runtime.upstream;
 
 import io.bowline.runtime.common.IdentityCache;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -34,6 +35,27 @@ public final class Resilience {
   /** The state of a cluster by name, or {@code null} if no call has used it yet. */
   public ClusterResilience cluster(String name) {
     return clusters.get(name);
+  }
+
+  /**
+   * Brings the state up to date with a new snapshot's clusters at once, as Envoy does when a cluster
+   * is warmed: the active health checks of a cluster start on its hosts when it arrives, before any
+   * call picks one (they first probe at {@code no_traffic_interval}); a cluster gone from the
+   * snapshot stops its checks (a later cluster of the same name starts them again).
+   *
+   * @param current the snapshot's clusters by name
+   */
+  public void warm(Map<String, ClusterEntry> current) {
+    for (ClusterEntry e : current.values()) {
+      if (!e.cluster().resilience().healthChecks().isEmpty() || clusters.containsKey(e.cluster().name())) {
+        cluster(e);
+      }
+    }
+    clusters.forEach((name, c) -> {
+      if (!current.containsKey(name)) {
+        c.close();
+      }
+    });
   }
 
   /** Stops the clusters' active health check watches: the client is closing. */

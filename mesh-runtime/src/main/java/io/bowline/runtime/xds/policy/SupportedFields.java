@@ -78,7 +78,7 @@ public final class SupportedFields {
     message(VirtualHost.getDefaultInstance())
         .supported("name", "domains", "routes", "request_headers_to_add", "request_headers_to_remove",
             "response_headers_to_add", "response_headers_to_remove", "retry_policy", "include_request_attempt_count",
-            "request_mirror_policies", "typed_per_filter_config");
+            "request_mirror_policies", "typed_per_filter_config", "rate_limits");
     message(Route.getDefaultInstance())
         .supported("name", "match", "route", "direct_response", "redirect", "request_headers_to_add",
             "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
@@ -91,7 +91,8 @@ public final class SupportedFields {
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
             "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "host_rewrite_header",
             "host_rewrite_path_regex", "auto_host_rewrite", "append_x_forwarded_host", "hash_policy",
-            "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout");
+            "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout",
+            "rate_limits", "include_vh_rate_limits"); // RateLimitParser
     message(RouteAction.MaxStreamDuration.getDefaultInstance())
         .supported("max_stream_duration", "grpc_timeout_header_max");
     message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");

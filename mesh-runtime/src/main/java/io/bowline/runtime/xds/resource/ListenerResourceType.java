@@ -6,6 +6,7 @@ import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.InboundListener;
 import io.bowline.api.config.Listener;
+import io.bowline.api.config.GlobalRateLimitPolicy;
 import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -71,7 +72,8 @@ public final class ListenerResourceType
     }
     List<String> filters = new ArrayList<>();
     LocalRateLimitPolicy[] localRateLimit = {null};
-    FaultPolicy fault = httpFilters(hcm, filters, proto.getName(), localRateLimit);
+    GlobalRateLimitPolicy[] rateLimit = {null};
+    FaultPolicy fault = httpFilters(hcm, filters, proto.getName(), localRateLimit, rateLimit);
     HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -80,7 +82,7 @@ public final class ListenerResourceType
         if (rdsName.isEmpty()) {
           throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters, fault, localRateLimit[0], telemetry);
+        return new Listener(proto.getName(), rdsName, null, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
@@ -88,7 +90,7 @@ public final class ListenerResourceType
         } catch (ResourceException e) {
           throw e.within("api_listener.route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters, fault, localRateLimit[0], telemetry);
+        return new Listener(proto.getName(), null, inline, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
       default:
         throw new ResourceException(
             "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
@@ -100,13 +102,14 @@ public final class ListenerResourceType
    * {@code typed_config} type URL; the router must be last and nowhere else; names are unique; a
    * filter Bowline does not run is NACKed unless {@code is_optional}, then skipped. An empty list is
    * read as the router alone. Adds the names of the filters kept to {@code names}, and puts the
-   * {@code envoy.filters.http.local_ratelimit} filter's config in {@code localRateLimit[0]}.
+   * {@code envoy.filters.http.local_ratelimit} filter's config in {@code localRateLimit[0]}, the
+   * {@code envoy.filters.http.ratelimit} filter's in {@code rateLimit[0]}.
    *
    * @return the fault filter's own config ({@link FaultPolicy#NONE} when it configures none), or
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
   private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
-      LocalRateLimitPolicy[] localRateLimit) throws ResourceException {
+      LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit) throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
@@ -137,6 +140,11 @@ public final class ListenerResourceType
         }
         localRateLimit[0] = LocalRateLimitParser.parse(f.getTypedConfig(), "listener " + listener + " " + at,
             at + ".typed_config");
+      } else if (type.equals(RateLimitParser.TYPE)) {
+        if (rateLimit[0] != null) {
+          throw new ResourceException(at, "a second rate limit filter is not supported");
+        }
+        rateLimit[0] = RateLimitParser.filter(f.getTypedConfig(), at + ".typed_config");
       } else if (!router) {
         if (f.getIsOptional()) {
           continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped

@@ -1,18 +1,19 @@
 package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.config.FractionalPercent;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.RouteRateLimits;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.XRateLimitHeadersRFCVersion;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 
 /**
@@ -20,16 +21,14 @@ import java.util.Map;
  * from the HCM's {@code http_filters} or a route's (virtual host's)
  * {@code typed_per_filter_config["envoy.filters.http.local_ratelimit"]}, bare, in a
  * {@code config.route.v3.FilterConfig}, or in a {@code TypedStruct} ({@code udpa.type.v1} or
- * {@code xds.type.v3}, as Istio's EnvoyFilter examples write it). Fields the runtime does not run
- * ({@code descriptors}, {@code rate_limits}, {@code local_cluster_rate_limit},
- * {@code local_rate_limit_per_downstream_connection}, {@code enable_x_ratelimit_headers}) are NACKed
- * by name.
+ * {@code xds.type.v3}, as Istio's EnvoyFilter examples write it), with its {@code descriptors}.
+ * Fields the runtime does not run ({@code local_cluster_rate_limit},
+ * {@code local_rate_limit_per_downstream_connection}, {@code enable_x_ratelimit_headers},
+ * {@code max_dynamic_descriptors} and dynamic descriptors) are NACKed by name.
  */
 final class LocalRateLimitParser {
   static final String FILTER_NAME = "envoy.filters.http.local_ratelimit";
   static final String TYPE = "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
-  private static final String UDPA_TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct";
-  private static final String XDS_TYPED_STRUCT = "type.googleapis.com/xds.type.v3.TypedStruct";
   /** Envoy's floor for {@code fill_interval}. */
   private static final Duration MIN_FILL_INTERVAL = Duration.ofMillis(50);
 
@@ -41,24 +40,7 @@ final class LocalRateLimitParser {
    * @throws ResourceException if a {@code TypedStruct} cannot be decoded
    */
   static String typeOf(Any any, String at) throws ResourceException {
-    TypedStruct ts = typedStruct(any, at);
-    return ts == null ? any.getTypeUrl() : ts.typeUrl();
-  }
-
-  /** A {@code TypedStruct}'s content: the type it configures and the message as a {@code Struct}. */
-  private record TypedStruct(String typeUrl, Struct value) {}
-
-  /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
-  private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
-    if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class, at);
-      return new TypedStruct(t.getTypeUrl(), t.getValue());
-    }
-    if (any.getTypeUrl().equals(XDS_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.xds.type.v3.TypedStruct.class, at);
-      return new TypedStruct(t.getTypeUrl(), t.getValue());
-    }
-    return null;
+    return TypedConfigs.typeOf(any, at);
   }
 
   /**
@@ -88,36 +70,13 @@ final class LocalRateLimitParser {
       }
       return parse(fc.getConfig(), scope, at + ".config");
     }
-    TypedStruct ts = typedStruct(any, at);
-    LocalRateLimit proto;
-    if (ts != null) {
-      if (!ts.typeUrl().equals(TYPE)) {
-        throw new ResourceException(at + ".type_url", "expected " + TYPE + ", got " + ts.typeUrl());
-      }
-      try {
-        LocalRateLimit.Builder b = LocalRateLimit.newBuilder();
-        JsonFormat.parser().merge(JsonFormat.printer().print(ts.value()), b);
-        proto = b.build();
-      } catch (InvalidProtocolBufferException e) {
-        throw new ResourceException(at + ".value", "cannot decode LocalRateLimit: " + e.getMessage());
-      }
-    } else if (any.getTypeUrl().equals(TYPE)) {
-      proto = unpack(any, LocalRateLimit.class, at);
-    } else {
-      throw new ResourceException(at, "expected LocalRateLimit, got " + any.getTypeUrl());
-    }
+    LocalRateLimit proto = TypedConfigs.decode(any, LocalRateLimit.getDefaultInstance(), at);
     return parse(proto, scope, at);
   }
 
   static LocalRateLimitPolicy parse(LocalRateLimit p, String scope, String at) throws ResourceException {
     if (p.getStatPrefix().isEmpty()) {
       throw new ResourceException(at + ".stat_prefix", "must not be empty");
-    }
-    if (p.getDescriptorsCount() > 0) {
-      throw new ResourceException(at + ".descriptors", "not supported yet");
-    }
-    if (p.getRateLimitsCount() > 0) {
-      throw new ResourceException(at + ".rate_limits", "not supported yet");
     }
     if (p.hasLocalClusterRateLimit()) {
       throw new ResourceException(at + ".local_cluster_rate_limit", "not supported (no local cluster membership in a client)");
@@ -129,6 +88,9 @@ final class LocalRateLimitParser {
     if (p.getEnableXRatelimitHeaders() != XRateLimitHeadersRFCVersion.OFF) {
       throw new ResourceException(at + ".enable_x_ratelimit_headers", "not supported yet");
     }
+    if (p.hasMaxDynamicDescriptors()) {
+      throw new ResourceException(at + ".max_dynamic_descriptors", "not supported (no dynamic descriptors)");
+    }
     // Envoy answers with 429 when status is unset or below 400
     int status = p.hasStatus() && p.getStatus().getCodeValue() >= 400 ? p.getStatus().getCodeValue() : 429;
     if (status >= 600) {
@@ -136,23 +98,7 @@ final class LocalRateLimitParser {
     }
     LocalRateLimitPolicy.TokenBucket bucket = null;
     if (p.hasTokenBucket()) {
-      var tb = p.getTokenBucket();
-      String tat = at + ".token_bucket";
-      if (tb.getMaxTokens() <= 0) {
-        throw new ResourceException(tat + ".max_tokens", "must be > 0");
-      }
-      long perFill = tb.hasTokensPerFill() ? Integer.toUnsignedLong(tb.getTokensPerFill().getValue()) : 1;
-      if (perFill <= 0) {
-        throw new ResourceException(tat + ".tokens_per_fill", "must be > 0");
-      }
-      if (!tb.hasFillInterval()) {
-        throw new ResourceException(tat + ".fill_interval", "is required");
-      }
-      Duration interval = Protos.duration(tb.getFillInterval(), tat + ".fill_interval");
-      if (interval.compareTo(MIN_FILL_INTERVAL) < 0) {
-        throw new ResourceException(tat + ".fill_interval", "must be >= 50ms, was " + interval.toMillis() + "ms");
-      }
-      bucket = new LocalRateLimitPolicy.TokenBucket(Integer.toUnsignedLong(tb.getMaxTokens()), perFill, interval);
+      bucket = bucket(p.getTokenBucket(), at + ".token_bucket");
     }
     return new LocalRateLimitPolicy(scope, p.getStatPrefix(), status, bucket,
         fraction(p.hasFilterEnabled(), p.getFilterEnabled(), at + ".filter_enabled"),
@@ -160,7 +106,74 @@ final class LocalRateLimitParser {
         HeaderMutationParser.options(p.getRequestHeadersToAddWhenNotEnforcedList(),
             at + ".request_headers_to_add_when_not_enforced"),
         HeaderMutationParser.options(p.getResponseHeadersToAddList(), at + ".response_headers_to_add"),
-        p.getRateLimitedAsResourceExhausted());
+        p.getRateLimitedAsResourceExhausted(), descriptors(p, at));
+  }
+
+  /** {@code descriptors}, {@code stage}, {@code vh_rate_limits}, {@code always_consume_default_token_bucket}, {@code rate_limits}. */
+  private static LocalRateLimitPolicy.Descriptors descriptors(LocalRateLimit p, String at) throws ResourceException {
+    if (p.getStage() > 10) {
+      throw new ResourceException(at + ".stage", "must be <= 10, was " + p.getStage());
+    }
+    List<LocalRateLimitPolicy.Descriptor> buckets = new ArrayList<>();
+    Set<List<Map.Entry<String, String>>> seen = new HashSet<>();
+    for (int i = 0; i < p.getDescriptorsCount(); i++) {
+      var d = p.getDescriptors(i);
+      String dat = at + ".descriptors[" + i + "]";
+      if (d.getEntriesCount() == 0) {
+        throw new ResourceException(dat + ".entries", "must not be empty");
+      }
+      List<Map.Entry<String, String>> entries = new ArrayList<>();
+      for (int j = 0; j < d.getEntriesCount(); j++) {
+        var e = d.getEntries(j);
+        if (e.getKey().isEmpty()) {
+          throw new ResourceException(dat + ".entries[" + j + "].key", "must not be empty");
+        }
+        if (e.getValue().isEmpty()) {
+          throw new ResourceException(dat + ".entries[" + j + "].value",
+              "must not be empty (dynamic descriptors are not supported)");
+        }
+        entries.add(Map.entry(e.getKey(), e.getValue()));
+      }
+      if (!seen.add(entries)) {
+        throw new ResourceException(dat, "duplicate descriptor " + entries);
+      }
+      if (!d.hasTokenBucket()) {
+        throw new ResourceException(dat + ".token_bucket", "is required");
+      }
+      buckets.add(new LocalRateLimitPolicy.Descriptor(entries, bucket(d.getTokenBucket(), dat + ".token_bucket")));
+    }
+    RouteRateLimits.VirtualHostOption vh = switch (p.getVhRateLimits()) {
+      case INCLUDE -> RouteRateLimits.VirtualHostOption.INCLUDE;
+      case IGNORE -> RouteRateLimits.VirtualHostOption.IGNORE;
+      default -> RouteRateLimits.VirtualHostOption.OVERRIDE;
+    };
+    boolean always = !p.hasAlwaysConsumeDefaultTokenBucket() || p.getAlwaysConsumeDefaultTokenBucket().getValue();
+    var rateLimits = RateLimitParser.rateLimits(p.getRateLimitsList(), at + ".rate_limits");
+    if (buckets.isEmpty() && rateLimits.isEmpty() && p.getStage() == 0 && vh == RouteRateLimits.VirtualHostOption.OVERRIDE
+        && always) {
+      return LocalRateLimitPolicy.Descriptors.NONE;
+    }
+    return new LocalRateLimitPolicy.Descriptors(buckets, p.getStage(), vh, always, rateLimits);
+  }
+
+  /** A {@code type.v3.TokenBucket}. */
+  private static LocalRateLimitPolicy.TokenBucket bucket(io.envoyproxy.envoy.type.v3.TokenBucket tb, String tat)
+      throws ResourceException {
+    if (tb.getMaxTokens() <= 0) {
+      throw new ResourceException(tat + ".max_tokens", "must be > 0");
+    }
+    long perFill = tb.hasTokensPerFill() ? Integer.toUnsignedLong(tb.getTokensPerFill().getValue()) : 1;
+    if (perFill <= 0) {
+      throw new ResourceException(tat + ".tokens_per_fill", "must be > 0");
+    }
+    if (!tb.hasFillInterval()) {
+      throw new ResourceException(tat + ".fill_interval", "is required");
+    }
+    Duration interval = Protos.duration(tb.getFillInterval(), tat + ".fill_interval");
+    if (interval.compareTo(MIN_FILL_INTERVAL) < 0) {
+      throw new ResourceException(tat + ".fill_interval", "must be >= 50ms, was " + interval.toMillis() + "ms");
+    }
+    return new LocalRateLimitPolicy.TokenBucket(Integer.toUnsignedLong(tb.getMaxTokens()), perFill, interval);
   }
 
   /** A {@code RuntimeFractionalPercent}'s default value; unset means 0 % (Envoy's default for both fractions). */
@@ -170,10 +183,6 @@ final class LocalRateLimitParser {
   }
 
   private static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
-    try {
-      return any.unpack(type);
-    } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
-    }
+    return TypedConfigs.unpack(any, type, at);
   }
 }

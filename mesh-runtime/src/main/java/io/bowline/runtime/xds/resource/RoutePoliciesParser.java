@@ -8,6 +8,7 @@ import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.MirrorPolicy;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
+import io.bowline.api.config.RouteRateLimits;
 import io.bowline.api.config.RouteTimeouts;
 import io.envoyproxy.envoy.config.route.v3.FilterConfig;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -36,6 +37,8 @@ final class RoutePoliciesParser {
       return RoutePolicies.ENVOY_DEFAULT.withFault(fault).withLocalRateLimit(localRateLimit);
     }
     RouteAction a = r.getRoute();
+    RouteRateLimits rateLimits = RateLimitParser.route(a.getRateLimitsList(), a.hasIncludeVhRateLimits() && a.getIncludeVhRateLimits().getValue(),
+        r.getTypedPerFilterConfigMap(), at);
     String ra = at + ".route";
     Duration timeout = a.hasTimeout() ? Protos.duration(a.getTimeout(), ra + ".timeout") : Duration.ofSeconds(15);
     Duration maxStream = null;
@@ -57,7 +60,7 @@ final class RoutePoliciesParser {
     var retry = a.hasRetryPolicy() ? RetryPolicyParser.parse(a.getRetryPolicy(), ra + ".retry_policy") : null;
     List<MirrorPolicy> mirrors = mirrors(a.getRequestMirrorPoliciesList(), ra + ".request_mirror_policies");
     return new RoutePolicies(new RouteTimeouts(timeout, maxStream, grpcMax), retry, mirrors, fault, false,
-        localRateLimit);
+        localRateLimit, rateLimits, null);
   }
 
   /** Fills what the route leaves unset from its virtual host; the route-level value wins. */
@@ -70,6 +73,10 @@ final class RoutePoliciesParser {
       p = p.withMirrors(mirrors(vh.getRequestMirrorPoliciesList(), at + ".request_mirror_policies"));
     }
     checkFilterConfigs(vh.getTypedPerFilterConfigMap(), at);
+    if (vh.containsTypedPerFilterConfig(RateLimitParser.FILTER_NAME)) {
+      throw new ResourceException(at + ".typed_per_filter_config[\"" + RateLimitParser.FILTER_NAME + "\"]",
+          "RateLimitPerRoute on a virtual host is not supported (put it on the routes)");
+    }
     if (p.fault() == null) {
       p = p.withFault(FaultParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
     }
@@ -77,6 +84,10 @@ final class RoutePoliciesParser {
       p = p.withLocalRateLimit(LocalRateLimitParser.perRoute(vh.getTypedPerFilterConfigMap(), at));
     }
     p = p.withIncludeAttemptCount(vh.getIncludeRequestAttemptCount());
+    if (vh.getRateLimitsCount() > 0) {
+      p = p.withRateLimits(p.rateLimits().withVirtualHost(
+          RateLimitParser.rateLimits(vh.getRateLimitsList(), at + ".rate_limits")));
+    }
     return new Route(route.name(), route.match(), route.action(), route.headers(), p);
   }
 
@@ -103,7 +114,8 @@ final class RoutePoliciesParser {
               "cannot decode FilterConfig: " + x.getMessage());
         }
       }
-      if (!optional && !type.equals(FaultParser.HTTP_FAULT_TYPE) && !type.equals(LocalRateLimitParser.TYPE)) {
+      if (!optional && !type.equals(FaultParser.HTTP_FAULT_TYPE) && !type.equals(LocalRateLimitParser.TYPE)
+          && !type.equals(RateLimitParser.PER_ROUTE_TYPE)) {
         throw new ResourceException(at + ".typed_per_filter_config[\"" + e.getKey() + "\"]",
             "config for a filter Bowline does not run (" + type + ") and not is_optional");
       }

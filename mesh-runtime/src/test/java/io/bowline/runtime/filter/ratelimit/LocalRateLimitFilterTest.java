@@ -10,15 +10,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.UInt32Value;
 import com.google.protobuf.util.Durations;
 import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.MeshClient;
-import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
-import io.bowline.runtime.testing.NamedGrpcServer;
+import io.bowline.runtime.testing.GrpcOutcomes;
 import io.bowline.runtime.testing.ScriptedGrpcServer;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
@@ -29,20 +29,17 @@ import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
-import io.grpc.CallOptions;
-import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -224,19 +221,8 @@ class LocalRateLimitFilterTest {
     assertThat(server.requests()).extracting(h -> h.get("x-rate-limited")).containsExactly(null, "shadow", "shadow");
   }
 
-  /** One unary gRPC call through the mesh: "OK" or the status code, with the response flags. */
   private String grpcCall() {
-    MethodDescriptor<byte[], byte[]> unary = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
-        .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
-    try {
-      ClientCalls.blockingUnaryCall(BowlineGrpc.channel(mesh, "reviews:9080"), unary, CallOptions.DEFAULT, new byte[] {1});
-      return "OK";
-    } catch (StatusRuntimeException e) {
-      String flags = e.getTrailers() == null ? null
-          : e.getTrailers().get(Metadata.Key.of(MeshInterceptor.RESPONSE_FLAGS_HEADER, Metadata.ASCII_STRING_MARSHALLER));
-      return e.getStatus().getCode() + (flags == null ? "" : " [" + flags + "]");
-    }
+    return GrpcOutcomes.unary(mesh, "reviews:9080");
   }
 
   @Test
@@ -265,7 +251,7 @@ class LocalRateLimitFilterTest {
   }
 
   @Test
-  void descriptorsAreNackedByNameAndTheLastGoodConfigKeepsServing() throws Exception {
+  void aDescriptorWithoutEntriesIsNackedByNameAndTheLastGoodConfigKeepsServing() throws Exception {
     publish(withFilter(Any.pack(bucket(1, 1, Duration.ofHours(1)).build())), routes(FQDN, 9080, route("", null)));
     connect();
     assertThat(call("/")).isEqualTo("200");
@@ -276,6 +262,76 @@ class LocalRateLimitFilterTest {
     assertThat(xds.requests().stream().filter(r -> r.hasErrorDetail()).map(r -> r.getErrorDetail().getMessage()))
         .anyMatch(m -> m.contains(FQDN + ":9080") && m.contains("http_filters[0].typed_config.descriptors"));
     assertThat(call("/")).as("the last good bucket, already empty").isEqualTo("429 [RL]");
+  }
+
+  private static LocalRateLimitDescriptor descriptor(String key, String value, int maxTokens) {
+    return LocalRateLimitDescriptor.newBuilder()
+        .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey(key).setValue(value))
+        .setTokenBucket(TokenBucket.newBuilder().setMaxTokens(maxTokens).setTokensPerFill(UInt32Value.of(maxTokens))
+            .setFillInterval(Durations.fromSeconds(3600)))
+        .build();
+  }
+
+  /** A route whose {@code rate_limits} make the descriptor {@code (PATH, <path>)} of every request. */
+  private static Route pathDescriptorRoute(String prefix) {
+    return Route.newBuilder().setMatch(prefix(prefix)).setRoute(RouteAction.newBuilder().setCluster(CLUSTER)
+        .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder().setRequestHeaders(
+            RateLimit.Action.RequestHeaders.newBuilder().setHeaderName(":path").setDescriptorKey("PATH"))))).build();
+  }
+
+  @Test
+  void aRequestWhoseDescriptorMatchesTakesATokenFromThatDescriptorsBucketAndTheDefaultOne() throws Exception {
+    LocalRateLimit config = bucket(4, 4, Duration.ofHours(1)).addDescriptors(descriptor("PATH", "/limited", 1)).build();
+    publish(withFilter(Any.pack(config)), routes(FQDN, 9080, pathDescriptorRoute("")));
+    connect();
+    assertThat(calls("/limited", 2)).as("the descriptor's bucket of 1").containsExactly("200", "429 [RL]");
+    assertThat(calls("/free", 4)).as("always_consume_default_token_bucket: the allowed /limited took one of the 4, "
+        + "the limited one none").containsExactly("200", "200", "200", "429 [RL]");
+  }
+
+  @Test
+  void withoutAlwaysConsumeDefaultTokenBucketAMatchedDescriptorLeavesTheDefaultBucketAlone() throws Exception {
+    LocalRateLimit config = bucket(1, 1, Duration.ofHours(1)).addDescriptors(descriptor("PATH", "/vip", 3))
+        .setAlwaysConsumeDefaultTokenBucket(BoolValue.of(false)).build();
+    publish(withFilter(Any.pack(config)), routes(FQDN, 9080, pathDescriptorRoute("")));
+    connect();
+    assertThat(calls("/vip", 4)).containsExactly("200", "200", "200", "429 [RL]");
+    assertThat(calls("/other", 2)).as("the default bucket of 1, untouched by /vip").containsExactly("200", "429 [RL]");
+  }
+
+  @Test
+  void istiosHeaderValueMatchDescriptorsLimitOnlyTheMatchingRequests() throws Exception {
+    // the task's shape: descriptors in the HTTP_FILTER insert (TypedStruct), header_value_match
+    // actions merged into the route by an HTTP_ROUTE patch
+    LocalRateLimit config = bucket(100, 100, Duration.ofHours(1))
+        .addDescriptors(descriptor("header_match", "Service[reviews]-User[jason]", 2)).build();
+    Route route = Route.newBuilder().setMatch(prefix("")).setRoute(RouteAction.newBuilder().setCluster(CLUSTER)
+        .addRateLimits(RateLimit.newBuilder().addActions(RateLimit.Action.newBuilder().setHeaderValueMatch(
+            RateLimit.Action.HeaderValueMatch.newBuilder().setDescriptorValue("Service[reviews]-User[jason]")
+                .addHeaders(io.envoyproxy.envoy.config.route.v3.HeaderMatcher.newBuilder().setName("end-user")
+                    .setStringMatch(io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setExact("jason")))))))
+        .build();
+    publish(withFilter(typedStruct(config)), routes(FQDN, 9080, route));
+    connect();
+    Request jason = new Request.Builder().url("http://reviews:9080/").header("end-user", "jason").build();
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      try (Response r = http.newCall(jason).execute()) {
+        out.add(String.valueOf(r.code()));
+      }
+    }
+    assertThat(out).containsExactly("200", "200", "429");
+    assertThat(calls("/", 3)).as("other users: the default bucket").containsOnly("200");
+  }
+
+  @Test
+  void aDynamicDescriptorIsNackedByName() throws Exception {
+    publish(withFilter(Any.pack(bucket(1, 1, Duration.ofHours(1)).addDescriptors(descriptor("PATH", "", 1)).build())),
+        routes(FQDN, 9080, route("", null)));
+    mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
+    await().atMost(Duration.ofSeconds(10)).until(() -> xds.requests().stream()
+        .anyMatch(r -> r.hasErrorDetail()
+            && r.getErrorDetail().getMessage().contains("typed_config.descriptors[0].entries[0].value")));
   }
 
   @Test

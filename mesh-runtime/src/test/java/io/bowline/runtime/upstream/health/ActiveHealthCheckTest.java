@@ -51,11 +51,15 @@ class ActiveHealthCheckTest {
   private static final String FQDN = "reviews.default.svc.cluster.local";
   private static final String CLUSTER = clusterName(9080, "v1", FQDN);
 
-  /** A host whose {@code /health} answers {@link #health} and counts probes; other paths answer its name. */
+  /**
+   * A host whose {@code /health} answers {@link #health} and counts probes; other paths answer its
+   * name, or {@link #status} without a body when that is not 200.
+   */
   static final class Host implements AutoCloseable {
     final String name;
     final HttpServer server;
     final AtomicInteger health = new AtomicInteger(200);
+    final AtomicInteger status = new AtomicInteger(200);
     final AtomicInteger probes = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
 
@@ -69,6 +73,12 @@ class ActiveHealthCheckTest {
       });
       server.createContext("/", ex -> {
         requests.incrementAndGet();
+        int st = status.get();
+        if (st != 200) {
+          ex.sendResponseHeaders(st, -1);
+          ex.close();
+          return;
+        }
         byte[] body = name.getBytes(StandardCharsets.UTF_8);
         ex.sendResponseHeaders(200, body.length);
         ex.getResponseBody().write(body);
@@ -168,6 +178,21 @@ class ActiveHealthCheckTest {
   }
 
   @Test
+  void probesStartWhenTheClusterArrivesBeforeAnyCallAndStopWhenItLeaves() throws Exception {
+    Host a = host("a");
+    start(httpCheck(1, 1), a.port());
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.probes.get() >= 2);
+    assertThat(a.requests).as("no call was made").hasValue(0);
+    assertThat(ActiveHealthChecks.probers()).isEqualTo(1);
+    a.health.set(500);
+    await().atMost(Duration.ofSeconds(10)).until(() -> unhealthyHosts().equals(Set.of("127.0.0.1:" + a.port())));
+    assertThat(call()).as("the first call already sees the verdict: no healthy host, panic routes to it").isEqualTo("a");
+
+    xds.set(Snapshot.create(List.of(), List.of(), List.of(), List.of(), List.of(), "v2"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> ActiveHealthChecks.probers() == 0);
+  }
+
+  @Test
   void aStatusNeitherExpectedNorRetriableEjectsAtOnce() throws Exception {
     Host a = host("a");
     Host b = host("b");
@@ -182,7 +207,6 @@ class ActiveHealthCheckTest {
     Host a = host("a");
     Host b = host("b");
     start(httpCheck(1, 1), a.port(), b.port());
-    call(); // the client runs a cluster's checks from its first call on
     a.health.set(500);
     b.health.set(500);
     await().atMost(Duration.ofSeconds(10)).until(() -> unhealthyHosts().size() == 2);
@@ -199,11 +223,6 @@ class ActiveHealthCheckTest {
     HealthCheck hc = check(3, 1).setGrpcHealthCheck(HealthCheck.GrpcHealthCheck.newBuilder().setServiceName("reviews"))
         .build();
     start(hc, a.getPort(), b.getPort());
-    try (Response r = http.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute()) {
-      assertThat(r.code()).as("a call makes the client run the cluster's checks").isPositive();
-    } catch (IOException plainHttpToAGrpcServer) {
-      // the call only has to reach the router
-    }
     await().atMost(Duration.ofSeconds(10)).until(() -> ActiveHealthChecks.probers() == 2);
     healthA.setStatus("reviews", ServingStatus.NOT_SERVING);
     await().atMost(Duration.ofSeconds(10)).until(() -> unhealthyHosts().equals(Set.of("127.0.0.1:" + a.getPort())));

@@ -2,6 +2,9 @@ package io.bowline.runtime.filter.common.ratelimit;
 
 import io.bowline.api.config.FractionalPercent;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
 
@@ -23,6 +26,10 @@ public final class LocalRateLimiter {
 
   private final LocalRateLimitPolicy policy;
   private final TokenBucket bucket;
+  /** The descriptors' entries and buckets, the slowest-filling first (Envoy's order of consumption). */
+  private final List<RateLimitDescriptors.Entry>[] descriptorEntries;
+  private final TokenBucket[] descriptorBuckets;
+  private final boolean alwaysConsumeDefault;
 
   /**
    * A limiter with a full bucket.
@@ -37,6 +44,27 @@ public final class LocalRateLimiter {
     }
     this.policy = policy;
     this.bucket = new TokenBucket(policy.tokenBucket(), nanoClock);
+    List<LocalRateLimitPolicy.Descriptor> ds = new ArrayList<>(policy.descriptors().buckets());
+    ds.sort(Comparator.comparingDouble(LocalRateLimiter::tokensPerSecond));
+    @SuppressWarnings("unchecked")
+    List<RateLimitDescriptors.Entry>[] entries = new List[ds.size()];
+    descriptorEntries = entries;
+    descriptorBuckets = new TokenBucket[ds.size()];
+    for (int i = 0; i < ds.size(); i++) {
+      descriptorEntries[i] = ds.get(i).entries().stream()
+          .map(e -> new RateLimitDescriptors.Entry(e.getKey(), e.getValue())).toList();
+      descriptorBuckets[i] = new TokenBucket(ds.get(i).tokenBucket(), nanoClock);
+    }
+    this.alwaysConsumeDefault = policy.descriptors().alwaysConsumeDefaultBucket();
+  }
+
+  private static double tokensPerSecond(LocalRateLimitPolicy.Descriptor d) {
+    return d.tokenBucket().tokensPerFill() * 1e9 / d.tokenBucket().fillInterval().toNanos();
+  }
+
+  /** Whether the config has {@code descriptors} (requests then need theirs to decide). */
+  public boolean hasDescriptors() {
+    return descriptorBuckets.length > 0;
   }
 
   /** The config. */
@@ -55,13 +83,51 @@ public final class LocalRateLimiter {
    * @return the decision
    */
   public Decision decide() {
-    if (!draw(policy.filterEnabled()) || bucket.tryConsume()) {
+    if (!fires(policy.filterEnabled()) || bucket.tryConsume()) {
       return Decision.ALLOWED;
     }
-    return draw(policy.filterEnforced()) ? Decision.LIMITED : Decision.LIMITED_NOT_ENFORCED;
+    return limited();
   }
 
-  private static boolean draw(FractionalPercent p) {
+  /**
+   * Decides for one request with its descriptors, as Envoy's local rate limiter does: each configured
+   * descriptor equal to one of the request's takes a token from its bucket, the slowest-filling first,
+   * stopping at the first without one; the default bucket takes one too when none matched, or always
+   * with {@code always_consume_default_token_bucket}.
+   *
+   * @param requestDescriptors the request's descriptors
+   * @return the decision
+   */
+  public Decision decide(List<List<RateLimitDescriptors.Entry>> requestDescriptors) {
+    if (!fires(policy.filterEnabled())) {
+      return Decision.ALLOWED;
+    }
+    boolean matched = false;
+    for (int i = 0; i < descriptorBuckets.length; i++) {
+      if (requestDescriptors.contains(descriptorEntries[i])) {
+        matched = true;
+        if (!descriptorBuckets[i].tryConsume()) {
+          return limited();
+        }
+      }
+    }
+    if ((!matched || alwaysConsumeDefault) && !bucket.tryConsume()) {
+      return limited();
+    }
+    return Decision.ALLOWED;
+  }
+
+  private Decision limited() {
+    return fires(policy.filterEnforced()) ? Decision.LIMITED : Decision.LIMITED_NOT_ENFORCED;
+  }
+
+  /**
+   * One draw against {@code p}: always for 100 %, never for 0 %, else at random.
+   *
+   * @param p the share that fires
+   * @return whether this draw fires
+   */
+  public static boolean fires(FractionalPercent p) {
     long n = p.numerator();
     return n >= p.denominator() || n > 0 && ThreadLocalRandom.current().nextLong(p.denominator()) < n;
   }

@@ -1,0 +1,85 @@
+package io.bowline.runtime.xds.resource;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+
+/**
+ * A filter's {@code typed_config} as Envoy accepts it: the message packed bare, or its JSON inside a
+ * {@code TypedStruct} ({@code udpa.type.v1} or {@code xds.type.v3}, as Istio's EnvoyFilter examples
+ * write it).
+ */
+final class TypedConfigs {
+  private static final String UDPA_TYPED_STRUCT = "type.googleapis.com/udpa.type.v1.TypedStruct";
+  private static final String XDS_TYPED_STRUCT = "type.googleapis.com/xds.type.v3.TypedStruct";
+
+  private TypedConfigs() {}
+
+  /** A {@code TypedStruct}'s content: the type it configures and the message as a {@code Struct}. */
+  private record TypedStruct(String typeUrl, Struct value) {}
+
+  /**
+   * The type URL an {@code Any} configures: its own, or the one inside a {@code TypedStruct}.
+   *
+   * @throws ResourceException if a {@code TypedStruct} cannot be decoded
+   */
+  static String typeOf(Any any, String at) throws ResourceException {
+    TypedStruct ts = typedStruct(any, at);
+    return ts == null ? any.getTypeUrl() : ts.typeUrl();
+  }
+
+  /**
+   * {@code any} decoded as {@code prototype}'s type, bare or from a {@code TypedStruct}.
+   *
+   * @param any the config
+   * @param prototype the message type's default instance
+   * @param at the field path for errors
+   * @throws ResourceException naming {@code at} when {@code any} holds another type or does not decode
+   */
+  @SuppressWarnings("unchecked")
+  static <T extends Message> T decode(Any any, T prototype, String at) throws ResourceException {
+    String type = "type.googleapis.com/" + prototype.getDescriptorForType().getFullName();
+    String name = prototype.getDescriptorForType().getName();
+    TypedStruct ts = typedStruct(any, at);
+    if (ts != null) {
+      if (!ts.typeUrl().equals(type)) {
+        throw new ResourceException(at + ".type_url", "expected " + type + ", got " + ts.typeUrl());
+      }
+      try {
+        Message.Builder b = prototype.newBuilderForType();
+        JsonFormat.parser().merge(JsonFormat.printer().print(ts.value()), b);
+        return (T) b.build();
+      } catch (InvalidProtocolBufferException e) {
+        throw new ResourceException(at + ".value", "cannot decode " + name + ": " + e.getMessage());
+      }
+    }
+    if (!any.getTypeUrl().equals(type)) {
+      throw new ResourceException(at, "expected " + name + ", got " + any.getTypeUrl());
+    }
+    return unpack(any, (Class<T>) prototype.getClass(), at);
+  }
+
+  /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
+  private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
+    if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
+      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class, at);
+      return new TypedStruct(t.getTypeUrl(), t.getValue());
+    }
+    if (any.getTypeUrl().equals(XDS_TYPED_STRUCT)) {
+      var t = unpack(any, com.github.xds.type.v3.TypedStruct.class, at);
+      return new TypedStruct(t.getTypeUrl(), t.getValue());
+    }
+    return null;
+  }
+
+  /** {@code any} unpacked as {@code type}. */
+  static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
+    try {
+      return any.unpack(type);
+    } catch (InvalidProtocolBufferException e) {
+      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
+    }
+  }
+}
