@@ -3,7 +3,6 @@ package io.bowline.runtime.router;
 import io.bowline.api.config.CircuitBreakers;
 import io.bowline.api.config.RetryPolicy;
 import io.bowline.api.filter.ExchangeResponse;
-import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
@@ -43,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
  * head, never exceptionally) and the first attempt's {@link UpstreamTransport.Callbacks}: most
- * exchanges make one attempt, which then costs no object of its own; each retry (and every attempt
- * of an exchange whose attempts are observed, which times them) gets a token, so that a late answer
+ * exchanges make one attempt, which then costs no object of its own; each retry gets a token, so
+ * that a late answer
  * of an earlier attempt is recognised and discarded. Only the router completes the future.
  *
  * @param <R> the transport's response type
@@ -65,6 +64,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final String requestForwardedHost;
   private AttemptHosts hosts; // auto_host_rewrite's state across attempts
   private UpstreamHost firstHost; // the first attempt's host
+  private long firstStartNanos; // when the first attempt started, if observed (else 0)
   private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
@@ -198,8 +198,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
           + transport.getClass().getSimpleName() + ") does not originate TLS", Map.of(), -1, null));
       return;
     }
-    UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
-        : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
+    long startNanos = exchange.observed() ? System.nanoTime() : 0;
+    UpstreamTransport.Callbacks<R> callbacks;
+    if (n == 1) {
+      callbacks = this;
+      firstStartNanos = startNanos;
+    } else {
+      callbacks = new Token(n, host, startNanos);
+    }
     current = callbacks;
     host.onRequestStart();
     try {
@@ -235,15 +241,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /**
    * Runs the first attempt's answer on the exchange's scheduler (the task {@link #onResponse} hands
-   * it). Unobserved, so no start time.
+   * it).
    */
   @Override
   @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless firstFailed
   public void run() {
     if (firstFailed) {
-      onAttemptFailure(this, 1, firstHost, 0, (Exception) firstAnswer, firstOutcome);
+      onAttemptFailure(this, 1, firstHost, firstStartNanos, (Exception) firstAnswer, firstOutcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, 0, (R) firstAnswer, firstComplete);
+      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) firstAnswer, firstComplete);
     }
   }
 
@@ -350,7 +356,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     if (outcome == null || cancelled) {
       if (exchange.observed()) {
-        exchange.attemptEnded(new UpstreamAttempt(n, address(host), 0, "cancelled", System.nanoTime() - startNanos));
+        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos);
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
@@ -376,12 +382,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       exchange.attemptsMade(n);
       return;
     }
-    exchange.attemptEnded(new UpstreamAttempt(n, address(host), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos));
-  }
-
-  private static String address(UpstreamHost h) {
-    return h.endpoint().address() + ":" + h.endpoint().port();
+    exchange.attemptEnded(n, host.hostAndPort(), outcome.isResponse() ? outcome.httpStatus() : 0,
+        failureName(outcome.kind()), System.nanoTime() - startNanos);
   }
 
   private static String failureName(Outcome.Kind k) {
