@@ -48,12 +48,13 @@ public final class MeshExchange implements Exchange {
   private HeaderEdits edits;
   private boolean routedWithEdits;
   private Observation observation; // made when a filter observes or keeps attributes
-  private CompletionStage<ExchangeResponse> restStage; // what the last next.proceed on a filter's thread returned
-  private Thread filterThread; // the thread running a filter's filter(), while it runs
+  // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
+  // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
+  // wrapping). One field for both keeps the exchange at its size.
+  private Object chainMark;
   private Upstreams upstreams;
   private Object shadowSender;
   private Interruptible interruptible;
-  private CallScheduler.Cancellable timer;
   private String flags = "";
   private int status;
   private int grpcStatus = -1;
@@ -248,9 +249,9 @@ public final class MeshExchange implements Exchange {
    * later, or from a thread of its own) the rest of the chain runs on the exchange's scheduler.
    */
   private CompletionStage<ExchangeResponse> continueAt(int index) {
-    if (filterThread == Thread.currentThread()) {
+    if (chainMark == Thread.currentThread()) {
       CompletionStage<ExchangeResponse> s = proceed(index);
-      restStage = s;
+      chainMark = s;
       return s;
     }
     CompletableFuture<ExchangeResponse> rest = new CompletableFuture<>();
@@ -274,21 +275,23 @@ public final class MeshExchange implements Exchange {
       return startRouter(); // the router filter ends every chain: it never fails its stage
     }
     HttpFilter f = filters[index];
-    Thread outer = filterThread;
-    filterThread = Thread.currentThread();
+    Object outer = chainMark;
+    chainMark = Thread.currentThread();
     CompletionStage<ExchangeResponse> s;
+    Object rest;
     try {
       s = f.filter(this, next(index + 1));
     } catch (RuntimeException e) {
       log.warn("mesh filter {} failed", f.name(), e);
       return localReply(500, "mesh filter " + f.name() + " failed: " + e);
     } finally {
-      filterThread = outer;
+      rest = chainMark;
+      chainMark = outer;
     }
     if (s == null) {
       return localReply(500, "mesh filter " + f.name() + " returned no response");
     }
-    if (s == restStage) {
+    if (s == rest) {
       return s; // the rest of the chain's stage, passed on unchanged: it never fails
     }
     return s.handle((r, e) -> {
@@ -369,10 +372,17 @@ public final class MeshExchange implements Exchange {
    * first (then it ends with the interruption's reply).
    */
   public void delay(long delayNanos, Runnable task) {
-    timer = scheduler.schedule(() -> {
-      timer = null;
+    // until the task runs, an interruption cancels the delay and answers at once; the router, which
+    // the task may start, is what an interruption stops after that
+    CallScheduler.Cancellable timer = scheduler.schedule(() -> {
+      interruptible = null;
       task.run();
     }, delayNanos);
+    interruptible = reply -> {
+      timer.cancel();
+      interruptible = null;
+      result().complete(reply);
+    };
   }
 
   /** Sets what {@link #interrupt} stops (the router's attempts), or {@code null}. */
@@ -386,12 +396,6 @@ public final class MeshExchange implements Exchange {
    */
   public void interrupt(LocalResponse reply) {
     if (result().isDone()) {
-      return;
-    }
-    if (timer != null) {
-      timer.cancel();
-      timer = null;
-      result.complete(reply);
       return;
     }
     if (interruptible != null) {

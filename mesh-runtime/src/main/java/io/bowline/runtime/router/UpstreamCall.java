@@ -61,20 +61,17 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final int maxAttempts;
   private final boolean previousHosts;
   private final String authority;
-  private final String requestForwardedHost;
-  private AttemptHosts hosts; // auto_host_rewrite's state across attempts
+  private final AttemptHosts hosts; // auto_host_rewrite's state across attempts, or null without it
   private UpstreamHost firstHost; // the first attempt's host
   private long firstStartNanos; // when the first attempt started, if observed (else 0)
   private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
-  // the first attempt's answer (its response head, or its failure when firstFailed), kept from its
+  // the first attempt's answer (its response head, or its FirstFailure), kept from its
   // callback until the scheduler runs this call
   private Object firstAnswer;
   private boolean firstComplete;
-  private boolean firstFailed;
-  private Outcome firstOutcome;
   private UpstreamTransport.InFlight inFlight;
   private CallScheduler.Cancellable timer;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
@@ -106,7 +103,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
     this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
     this.authority = authority;
-    this.requestForwardedHost = requestForwardedHost;
+    RequestMutation m = upstream.mutation();
+    this.hosts = m.autoHostRewrite()
+        ? m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null) : null;
   }
 
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
@@ -175,11 +174,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     String a = authority;
     String forwarded = null;
-    RequestMutation m = upstream.mutation();
-    if (m.autoHostRewrite()) {
-      if (hosts == null) {
-        hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
-      }
+    if (hosts != null) {
       hosts.next(host.endpoint());
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
@@ -233,9 +228,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   /** The first attempt's failure (called by the transport, on any thread, once): handed to the scheduler. */
   @Override
   public void onFailure(Exception failure, Outcome outcome) {
-    this.firstFailed = true;
-    this.firstAnswer = failure;
-    this.firstOutcome = outcome;
+    this.firstAnswer = new FirstFailure(failure, outcome); // failures are rare: no fields of their own
     exchange.scheduler().execute(this);
   }
 
@@ -244,14 +237,17 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * it).
    */
   @Override
-  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless firstFailed
+  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless a FirstFailure
   public void run() {
-    if (firstFailed) {
-      onAttemptFailure(this, 1, firstHost, firstStartNanos, (Exception) firstAnswer, firstOutcome);
+    if (firstAnswer instanceof FirstFailure f) {
+      onAttemptFailure(this, 1, firstHost, firstStartNanos, f.failure, f.outcome);
     } else {
       onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) firstAnswer, firstComplete);
     }
   }
+
+  /** The first attempt's failure, kept until the scheduler runs this call. */
+  private record FirstFailure(Exception failure, Outcome outcome) {}
 
   /**
    * A retry's callbacks; stale once another attempt started. The transport calls back exactly
