@@ -64,7 +64,10 @@ public interface MeshRequest {
         return scheme();
       default:
         List<String> values = headers(lower);
-        return values.isEmpty() ? null : String.join(",", values);
+        if (values.isEmpty()) {
+          return null;
+        }
+        return values.size() == 1 ? values.get(0) : String.join(",", values); // one value: no copy
     }
   }
 }

@@ -48,10 +48,13 @@ public final class MeshExchange implements Exchange {
   private HeaderEdits edits;
   private boolean routedWithEdits;
   private Observation observation; // made when a filter observes or keeps attributes
+  // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
+  // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
+  // wrapping). One field for both keeps the exchange at its size.
+  private Object chainMark;
   private Upstreams upstreams;
   private Object shadowSender;
   private Interruptible interruptible;
-  private CallScheduler.Cancellable timer;
   private String flags = "";
   private int status;
   private int grpcStatus = -1;
@@ -60,21 +63,91 @@ public final class MeshExchange implements Exchange {
   private long requestBodyBytes = -1;
   private boolean completed;
 
-  /** What only filters read: their observers, attributes and the timings and counts made for them. */
-  private static final class Observation {
+  /**
+   * What only filters read about one exchange: the timings and byte counts made for them, and the
+   * filter SPI's observers and attributes. A built-in filter that observes every exchange (the
+   * mesh's telemetry) extends it and {@linkplain #observe installs} its per-call state as the
+   * exchange's observation, so that observing costs that one object: its hooks take the attempt's
+   * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
+   */
+  public abstract static class Observation {
+    private long headersNanos = -1;
+    private long durationNanos = -1;
+    private long responseBodyBytes = -1;
+    private Listeners listeners; // the SPI's observers and attributes, made on first use
+
+    /**
+     * One upstream attempt ended.
+     *
+     * @param number the attempt's number, 1 for the first
+     * @param host the host it went to, {@code address:port}
+     * @param status the HTTP status it answered, 0 when it failed before a response
+     * @param failure Envoy's name of its failure ({@code connect-failure}, {@code reset},
+     *     {@code per-try-timeout}, ...), {@code ""} when it answered
+     * @param durationNanos the attempt's duration
+     */
+    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos) {}
+
+    /**
+     * The exchange is over: status, flags, timings and byte counts are final.
+     *
+     * @param exchange the exchange
+     */
+    protected void completed(MeshExchange exchange) {}
+
+    /** Whether this observation has hooks of its own (a subclass) and not only the SPI's lists. */
+    boolean hooks() {
+      return true;
+    }
+  }
+
+  /** The observation made for the SPI's observers and attributes alone. */
+  private static final class PlainObservation extends Observation {
+    @Override
+    boolean hooks() {
+      return false;
+    }
+  }
+
+  /** The filter SPI's observers and attributes. */
+  private static final class Listeners {
     Map<String, Object> attributes;
     List<Consumer<UpstreamAttempt>> attemptObservers;
     List<Consumer<Exchange>> completeObservers;
-    long headersNanos = -1;
-    long durationNanos = -1;
-    long responseBodyBytes = -1;
   }
 
   private Observation observation() {
     if (observation == null) {
-      observation = new Observation();
+      observation = new PlainObservation();
     }
     return observation;
+  }
+
+  private Listeners listeners() {
+    Observation o = observation();
+    if (o.listeners == null) {
+      o.listeners = new Listeners();
+    }
+    return o.listeners;
+  }
+
+  /**
+   * Installs {@code o} as this exchange's observation (a built-in filter's per-call state): its
+   * hooks see every attempt and the completion.
+   *
+   * @param o the observation, not yet installed on another exchange
+   * @throws IllegalStateException if the exchange already has one (another observer came first)
+   */
+  public void observe(Observation o) {
+    if (observation != null) {
+      throw new IllegalStateException("the exchange is already observed");
+    }
+    observation = o;
+  }
+
+  /** Whether nothing observes or keeps attributes on this exchange yet ({@link #observe} may be called). */
+  public boolean unobserved() {
+    return observation == null;
   }
 
   /** What an interruption (a deadline, the caller's cancel) stops: the router's attempts. */
@@ -128,65 +201,109 @@ public final class MeshExchange implements Exchange {
 
   /** Runs the chain; the returned future completes with the response head (never exceptionally). */
   public CompletableFuture<ExchangeResponse> run() {
-    if (chain.filters().length == 1) { // the router alone: its result is the exchange's
-      CompletionStage<ExchangeResponse> s = startRouter();
-      if (result == null && s instanceof CompletableFuture<ExchangeResponse> f) {
-        result = f;
-        return f;
-      }
-      result();
-      s.whenComplete((r, e) -> finish(r, e, null));
-      return result;
+    CompletionStage<ExchangeResponse> s = chain.filters().length == 1 ? startRouter() : proceed(0);
+    // the chain's stage never fails (the router's, or a filter's made safe), so it can be the result
+    if (result == null && s instanceof CompletableFuture<ExchangeResponse> f) {
+      result = f;
+      return f;
     }
     result();
-    CompletionStage<ExchangeResponse> s = proceed(0);
-    s.whenComplete((r, e) -> finish(r, e, null));
+    s.whenComplete(this::finish);
     return result;
   }
 
-  /** The chain from filter {@code index} on. */
-  private CompletionStage<ExchangeResponse> proceed(int index) {
-    HttpFilter[] filters = chain.filters();
-    if (index >= filters.length) {
-      return result; // the router filter ends every chain; not reached
+  /**
+   * Each chain position's {@link HttpFilter.Next}: stateless (the exchange is the argument), made
+   * once per position for every exchange.
+   */
+  private static volatile HttpFilter.Next[] nexts = new HttpFilter.Next[0];
+
+  private static HttpFilter.Next next(int index) {
+    HttpFilter.Next[] n = nexts;
+    if (index < n.length) {
+      return n[index];
     }
-    HttpFilter f = filters[index];
-    if (index == filters.length - 1) {
-      return startRouter(); // the router filter ends every chain: it never fails its stage
-    }
-    try {
-      CompletionStage<ExchangeResponse> s = f.filter(this, e -> {
-        if (e != this) {
-          throw new IllegalArgumentException("filter " + f.name() + " proceeded with another exchange");
+    synchronized (MeshExchange.class) {
+      n = nexts;
+      if (index >= n.length) {
+        HttpFilter.Next[] grown = java.util.Arrays.copyOf(n, Math.max(index + 1, 2 * n.length));
+        for (int i = n.length; i < grown.length; i++) {
+          int from = i;
+          grown[i] = e -> {
+            if (!(e instanceof MeshExchange ex)) {
+              throw new IllegalArgumentException("a filter proceeded with an exchange that is not the mesh's: " + e);
+            }
+            return ex.continueAt(from);
+          };
         }
-        // the rest of the chain runs on the exchange's scheduler, whichever thread the filter continues from
-        CompletableFuture<ExchangeResponse> rest = new CompletableFuture<>();
-        scheduler.execute(() -> proceed(index + 1).whenComplete((r, x) -> {
-          if (x != null) {
-            rest.completeExceptionally(x);
-          } else {
-            rest.complete(r);
-          }
-        }));
-        return rest;
-      });
-      if (s == null) {
-        return localReply(500, "mesh filter " + f.name() + " returned no response");
+        nexts = grown;
+        n = grown;
       }
-      return s.handle((r, e) -> {
-        if (e != null) {
-          log.warn("mesh filter {} failed", f.name(), e);
-          return LocalResponse.of(500, "", "mesh filter " + f.name() + " failed: " + e);
-        }
-        return r;
-      });
-    } catch (RuntimeException e) {
-      log.warn("mesh filter {} failed", f.name(), e);
-      return localReply(500, "mesh filter " + f.name() + " failed: " + e);
+      return n[index];
     }
   }
 
-  private void finish(ExchangeResponse r, Throwable e, Object unused) {
+  /**
+   * A filter's {@code next.proceed}: the chain from filter {@code index} on. Called on the thread
+   * that runs a filter, from inside that filter, it runs at once; otherwise (a filter continues
+   * later, or from a thread of its own) the rest of the chain runs on the exchange's scheduler.
+   */
+  private CompletionStage<ExchangeResponse> continueAt(int index) {
+    if (chainMark == Thread.currentThread()) {
+      CompletionStage<ExchangeResponse> s = proceed(index);
+      chainMark = s;
+      return s;
+    }
+    CompletableFuture<ExchangeResponse> rest = new CompletableFuture<>();
+    scheduler.execute(() -> proceed(index).whenComplete((r, x) -> {
+      if (x != null) {
+        rest.completeExceptionally(x);
+      } else {
+        rest.complete(r);
+      }
+    }));
+    return rest;
+  }
+
+  /** The chain from filter {@code index} on; its stage never fails (a filter's failure is a 500). */
+  private CompletionStage<ExchangeResponse> proceed(int index) {
+    HttpFilter[] filters = chain.filters();
+    if (index >= filters.length) {
+      return result(); // the router filter ends every chain; not reached
+    }
+    if (index == filters.length - 1) {
+      return startRouter(); // the router filter ends every chain: it never fails its stage
+    }
+    HttpFilter f = filters[index];
+    Object outer = chainMark;
+    chainMark = Thread.currentThread();
+    CompletionStage<ExchangeResponse> s;
+    Object rest;
+    try {
+      s = f.filter(this, next(index + 1));
+    } catch (RuntimeException e) {
+      log.warn("mesh filter {} failed", f.name(), e);
+      return localReply(500, "mesh filter " + f.name() + " failed: " + e);
+    } finally {
+      rest = chainMark;
+      chainMark = outer;
+    }
+    if (s == null) {
+      return localReply(500, "mesh filter " + f.name() + " returned no response");
+    }
+    if (s == rest) {
+      return s; // the rest of the chain's stage, passed on unchanged: it never fails
+    }
+    return s.handle((r, e) -> {
+      if (e != null) {
+        log.warn("mesh filter {} failed", f.name(), e);
+        return LocalResponse.of(500, "", "mesh filter " + f.name() + " failed: " + e);
+      }
+      return r;
+    });
+  }
+
+  private void finish(ExchangeResponse r, Throwable e) {
     if (e != null || r == null) {
       r = LocalResponse.of(500, "", "mesh pipeline failed: " + e);
     }
@@ -255,10 +372,17 @@ public final class MeshExchange implements Exchange {
    * first (then it ends with the interruption's reply).
    */
   public void delay(long delayNanos, Runnable task) {
-    timer = scheduler.schedule(() -> {
-      timer = null;
+    // until the task runs, an interruption cancels the delay and answers at once; the router, which
+    // the task may start, is what an interruption stops after that
+    CallScheduler.Cancellable timer = scheduler.schedule(() -> {
+      interruptible = null;
       task.run();
     }, delayNanos);
+    interruptible = reply -> {
+      timer.cancel();
+      interruptible = null;
+      result().complete(reply);
+    };
   }
 
   /** Sets what {@link #interrupt} stops (the router's attempts), or {@code null}. */
@@ -272,12 +396,6 @@ public final class MeshExchange implements Exchange {
    */
   public void interrupt(LocalResponse reply) {
     if (result().isDone()) {
-      return;
-    }
-    if (timer != null) {
-      timer.cancel();
-      timer = null;
-      result.complete(reply);
       return;
     }
     if (interruptible != null) {
@@ -305,8 +423,40 @@ public final class MeshExchange implements Exchange {
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
     attempts = attempt.number();
-    if (observation != null && observation.attemptObservers != null) {
-      for (Consumer<UpstreamAttempt> o : observation.attemptObservers) {
+    if (observation == null) {
+      return;
+    }
+    observation.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
+        attempt.durationNanos());
+    notifyAttempt(attempt);
+  }
+
+  /**
+   * Records one upstream attempt's end for observers, its fields given one by one: the
+   * {@link UpstreamAttempt} is made only when the filter SPI's observers need it.
+   *
+   * @param number the attempt's number, 1 for the first
+   * @param host {@code address:port}
+   * @param status the HTTP status, 0 when it failed before a response
+   * @param failure Envoy's name of the failure, {@code ""} when it answered
+   * @param durationNanos the attempt's duration
+   */
+  public void attemptEnded(int number, String host, int status, String failure, long durationNanos) {
+    attempts = number;
+    if (observation == null) {
+      return;
+    }
+    observation.attemptEnded(number, host, status, failure, durationNanos);
+    Listeners l = observation.listeners;
+    if (l != null && l.attemptObservers != null) {
+      notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos));
+    }
+  }
+
+  private void notifyAttempt(UpstreamAttempt attempt) {
+    Listeners l = observation.listeners;
+    if (l != null && l.attemptObservers != null) {
+      for (Consumer<UpstreamAttempt> o : l.attemptObservers) {
         try {
           o.accept(attempt);
         } catch (RuntimeException e) {
@@ -318,7 +468,9 @@ public final class MeshExchange implements Exchange {
 
   /** Whether anyone observes attempts or completion (adapters count bytes only then). */
   public boolean observed() {
-    return observation != null && (observation.attemptObservers != null || observation.completeObservers != null);
+    Observation o = observation;
+    return o != null && (o.hooks() || o.listeners != null
+        && (o.listeners.attemptObservers != null || o.listeners.completeObservers != null));
   }
 
   /**
@@ -330,7 +482,7 @@ public final class MeshExchange implements Exchange {
     this.grpcStatus = grpc;
     this.flags = responseFlags;
     this.localResponse = local;
-    if (observation != null && observation.completeObservers != null) {
+    if (observed()) {
       observation.headersNanos = System.nanoTime() - startNanos;
     }
   }
@@ -359,13 +511,21 @@ public final class MeshExchange implements Exchange {
       return;
     }
     completed = true;
-    if (observation != null && observation.completeObservers != null) {
-      observation.durationNanos = System.nanoTime() - startNanos;
-      for (Consumer<Exchange> o : observation.completeObservers) {
-        try {
-          o.accept(this);
-        } catch (RuntimeException e) {
-          log.warn("completion observer failed", e);
+    if (observed()) {
+      Observation obs = observation;
+      obs.durationNanos = System.nanoTime() - startNanos;
+      try {
+        obs.completed(this);
+      } catch (RuntimeException e) {
+        log.warn("completion observer failed", e);
+      }
+      if (obs.listeners != null && obs.listeners.completeObservers != null) {
+        for (Consumer<Exchange> o : obs.listeners.completeObservers) {
+          try {
+            o.accept(this);
+          } catch (RuntimeException e) {
+            log.warn("completion observer failed", e);
+          }
         }
       }
     }
@@ -453,11 +613,11 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public Map<String, Object> attributes() {
-    Observation o = observation();
-    if (o.attributes == null) {
-      o.attributes = new HashMap<>();
+    Listeners l = listeners();
+    if (l.attributes == null) {
+      l.attributes = new HashMap<>();
     }
-    return o.attributes;
+    return l.attributes;
   }
 
   @Override
@@ -492,20 +652,20 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public void onAttempt(Consumer<UpstreamAttempt> observer) {
-    Observation o = observation();
-    if (o.attemptObservers == null) {
-      o.attemptObservers = new ArrayList<>(2);
+    Listeners l = listeners();
+    if (l.attemptObservers == null) {
+      l.attemptObservers = new ArrayList<>(2);
     }
-    o.attemptObservers.add(observer);
+    l.attemptObservers.add(observer);
   }
 
   @Override
   public void onComplete(Consumer<Exchange> observer) {
-    Observation o = observation();
-    if (o.completeObservers == null) {
-      o.completeObservers = new ArrayList<>(2);
+    Listeners l = listeners();
+    if (l.completeObservers == null) {
+      l.completeObservers = new ArrayList<>(2);
     }
-    o.completeObservers.add(observer);
+    l.completeObservers.add(observer);
   }
 
   @Override

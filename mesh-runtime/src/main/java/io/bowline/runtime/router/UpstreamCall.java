@@ -3,7 +3,6 @@ package io.bowline.runtime.router;
 import io.bowline.api.config.CircuitBreakers;
 import io.bowline.api.config.RetryPolicy;
 import io.bowline.api.filter.ExchangeResponse;
-import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
@@ -43,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
  * head, never exceptionally) and the first attempt's {@link UpstreamTransport.Callbacks}: most
- * exchanges make one attempt, which then costs no object of its own; each retry (and every attempt
- * of an exchange whose attempts are observed, which times them) gets a token, so that a late answer
+ * exchanges make one attempt, which then costs no object of its own; each retry gets a token, so
+ * that a late answer
  * of an earlier attempt is recognised and discarded. Only the router completes the future.
  *
  * @param <R> the transport's response type
@@ -62,19 +61,17 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final int maxAttempts;
   private final boolean previousHosts;
   private final String authority;
-  private final String requestForwardedHost;
-  private AttemptHosts hosts; // auto_host_rewrite's state across attempts
+  private final AttemptHosts hosts; // auto_host_rewrite's state across attempts, or null without it
   private UpstreamHost firstHost; // the first attempt's host
+  private long firstStartNanos; // when the first attempt started, if observed (else 0)
   private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
   private boolean admitted;
   private boolean retrying;
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
-  // the first attempt's answer (its response head, or its failure when firstFailed), kept from its
+  // the first attempt's answer (its response head, or its FirstFailure), kept from its
   // callback until the scheduler runs this call
   private Object firstAnswer;
   private boolean firstComplete;
-  private boolean firstFailed;
-  private Outcome firstOutcome;
   private UpstreamTransport.InFlight inFlight;
   private CallScheduler.Cancellable timer;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
@@ -106,7 +103,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
     this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
     this.authority = authority;
-    this.requestForwardedHost = requestForwardedHost;
+    RequestMutation m = upstream.mutation();
+    this.hosts = m.autoHostRewrite()
+        ? m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null) : null;
   }
 
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
@@ -175,11 +174,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     String a = authority;
     String forwarded = null;
-    RequestMutation m = upstream.mutation();
-    if (m.autoHostRewrite()) {
-      if (hosts == null) {
-        hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
-      }
+    if (hosts != null) {
       hosts.next(host.endpoint());
       a = hosts.authority();
       forwarded = hosts.forwardedHost();
@@ -198,8 +193,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
           + transport.getClass().getSimpleName() + ") does not originate TLS", Map.of(), -1, null));
       return;
     }
-    UpstreamTransport.Callbacks<R> callbacks = n == 1 && !exchange.observed() ? this
-        : new Token(n, host, exchange.observed() ? System.nanoTime() : 0);
+    long startNanos = exchange.observed() ? System.nanoTime() : 0;
+    UpstreamTransport.Callbacks<R> callbacks;
+    if (n == 1) {
+      callbacks = this;
+      firstStartNanos = startNanos;
+    } else {
+      callbacks = new Token(n, host, startNanos);
+    }
     current = callbacks;
     host.onRequestStart();
     try {
@@ -227,25 +228,26 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   /** The first attempt's failure (called by the transport, on any thread, once): handed to the scheduler. */
   @Override
   public void onFailure(Exception failure, Outcome outcome) {
-    this.firstFailed = true;
-    this.firstAnswer = failure;
-    this.firstOutcome = outcome;
+    this.firstAnswer = new FirstFailure(failure, outcome); // failures are rare: no fields of their own
     exchange.scheduler().execute(this);
   }
 
   /**
    * Runs the first attempt's answer on the exchange's scheduler (the task {@link #onResponse} hands
-   * it). Unobserved, so no start time.
+   * it).
    */
   @Override
-  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless firstFailed
+  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless a FirstFailure
   public void run() {
-    if (firstFailed) {
-      onAttemptFailure(this, 1, firstHost, 0, (Exception) firstAnswer, firstOutcome);
+    if (firstAnswer instanceof FirstFailure f) {
+      onAttemptFailure(this, 1, firstHost, firstStartNanos, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, 0, (R) firstAnswer, firstComplete);
+      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) firstAnswer, firstComplete);
     }
   }
+
+  /** The first attempt's failure, kept until the scheduler runs this call. */
+  private record FirstFailure(Exception failure, Outcome outcome) {}
 
   /**
    * A retry's callbacks; stale once another attempt started. The transport calls back exactly
@@ -350,7 +352,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     if (outcome == null || cancelled) {
       if (exchange.observed()) {
-        exchange.attemptEnded(new UpstreamAttempt(n, address(host), 0, "cancelled", System.nanoTime() - startNanos));
+        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos);
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
@@ -376,12 +378,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       exchange.attemptsMade(n);
       return;
     }
-    exchange.attemptEnded(new UpstreamAttempt(n, address(host), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos));
-  }
-
-  private static String address(UpstreamHost h) {
-    return h.endpoint().address() + ":" + h.endpoint().port();
+    exchange.attemptEnded(n, host.hostAndPort(), outcome.isResponse() ? outcome.httpStatus() : 0,
+        failureName(outcome.kind()), System.nanoTime() - startNanos);
   }
 
   private static String failureName(Outcome.Kind k) {

@@ -5,8 +5,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Istio's standard metrics for the calls this client makes ({@code reporter="source"}), named and
@@ -28,6 +30,11 @@ public final class IstioMetrics {
   private final LocalWorkload source;
   private final ConcurrentHashMap<Key, Meters> meters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
+  // per destination (cluster, or authority without one), the meters its last call used: the label
+  // set resolved once and found again without building a key
+  private final ConcurrentHashMap<String, Hit> lastHit = new ConcurrentHashMap<>();
+  private final Function<Key, Meters> maker = this::make;
+  private final Function<String, ClusterMeters> clusterMaker = this::makeCluster;
 
   /**
    * @param registry where the meters go
@@ -38,7 +45,14 @@ public final class IstioMetrics {
     this.source = source;
   }
 
-  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {}
+  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {
+    boolean is(String c, String a, int s, int g, String f, String p) {
+      return status == s && grpcStatus == g && Objects.equals(cluster, c) && Objects.equals(authority, a)
+          && flags.equals(f) && protocol.equals(p);
+    }
+  }
+
+  private record Hit(Key key, Meters meters) {}
 
   private record Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
       DistributionSummary responseBytes) {}
@@ -49,9 +63,8 @@ public final class IstioMetrics {
   /** Records one finished exchange: Istio's four metrics and the cluster's request counters. */
   void record(Exchange e, String clusterName, int upstreamRequests) {
     String cluster = clusterName;
-    Key key = new Key(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(),
-        e.responseFlags(), e.protocol());
-    Meters m = meters.computeIfAbsent(key, this::make);
+    Meters m = meters(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(), e.responseFlags(),
+        e.protocol());
     m.requests.increment();
     long duration = e.durationNanos();
     if (duration >= 0) {
@@ -64,8 +77,26 @@ public final class IstioMetrics {
     }
   }
 
+  /** The meters of one label set: the destination's last ones when they match, else made once and kept. */
+  private Meters meters(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {
+    String destination = cluster != null ? cluster : authority;
+    Hit h = destination == null ? null : lastHit.get(destination);
+    if (h != null && h.key.is(cluster, authority, status, grpcStatus, flags, protocol)) {
+      return h.meters;
+    }
+    Key key = new Key(cluster, authority, status, grpcStatus, flags, protocol);
+    Meters m = meters.computeIfAbsent(key, maker);
+    if (destination != null) {
+      lastHit.put(destination, new Hit(key, m));
+    }
+    return m;
+  }
+
   private void cluster(String name, Exchange e, int upstreamRequests) {
-    ClusterMeters c = clusters.computeIfAbsent(name, this::makeCluster);
+    ClusterMeters c = clusters.get(name);
+    if (c == null) {
+      c = clusters.computeIfAbsent(name, clusterMaker);
+    }
     if (upstreamRequests > 0) {
       c.total.increment(upstreamRequests);
       if (upstreamRequests > 1) {

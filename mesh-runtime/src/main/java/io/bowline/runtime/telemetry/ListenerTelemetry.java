@@ -20,6 +20,10 @@ final class ListenerTelemetry implements AutoCloseable {
   private static final Compiled DEFAULT = new Compiled(TracingConfig.DEFAULT, null);
 
   private final ConcurrentHashMap<HttpTelemetry, Compiled> compiled = new ConcurrentHashMap<>();
+  private volatile Last last;
+
+  /** The settings looked up last, by identity. */
+  private record Last(HttpTelemetry telemetry, Compiled compiled) {}
   private final ConcurrentHashMap<String, AccessLog.Sink> files = new ConcurrentHashMap<>();
 
   /** The settings of {@code t}; {@link HttpTelemetry#NONE}: B3, every call sampled, no access log. */
@@ -27,10 +31,15 @@ final class ListenerTelemetry implements AutoCloseable {
     if (t == null || t == HttpTelemetry.NONE || (t.tracing() == null && t.accessLogs().isEmpty())) {
       return DEFAULT;
     }
+    Last l = last; // the listener's settings are the same object from call to call: no record hash
+    if (l != null && l.telemetry == t) {
+      return l.compiled;
+    }
     Compiled c = compiled.get(t);
     if (c == null) {
       c = compiled.computeIfAbsent(t, this::compile);
     }
+    last = new Last(t, c);
     return c;
   }
 

@@ -3,7 +3,6 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
-import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -20,7 +19,6 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The mesh's telemetry as the first filter of every chain, so it sees every call and every local
@@ -112,13 +110,20 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
     TracingConfig config = settings.tracing();
     AccessLog accessLog = settings.accessLog();
-    Call call = new Call(ex, requestId, accessLog);
-    call.span = startSpan(ex, config, requestId);
-    if (call.span != null) {
-      config.propagation().propagator().inject(Context.current().with(call.span), ex, SETTER);
+    Span span = startSpan(ex, config, requestId);
+    if (span == null && metrics == null && accessLog == null) {
+      return next.proceed(exchange); // nothing to observe: the request id alone
     }
-    ex.onAttempt(call);
-    ex.onComplete(call.completion());
+    Call call = new Call(ex, span, accessLog);
+    if (span != null) {
+      config.propagation().propagator().inject(Context.current().with(span), ex, SETTER);
+    }
+    if (ex.unobserved()) {
+      ex.observe(call);
+    } else { // a filter before this one observes: the SPI's observers
+      ex.onAttempt(a -> call.attemptEnded(a.number(), a.host(), a.status(), a.failure(), a.durationNanos()));
+      ex.onComplete(e -> call.completed(ex));
+    }
     if (accessLog != null && accessLog.readsResponse()) {
       return next.proceed(exchange).thenApply(r -> {
         call.response = r;
@@ -181,60 +186,63 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     return t;
   }
 
-  /** One call's telemetry: its span, the last attempt's host, and the upstream requests made. */
-  private final class Call implements Consumer<UpstreamAttempt> {
+  /**
+   * One call's telemetry, installed as the exchange's observation (one object per call): its span,
+   * the last attempt's host, the access log and the response it reads.
+   */
+  private final class Call extends MeshExchange.Observation {
     final MeshExchange ex;
-    final String requestId;
+    final Span span;
     final AccessLog accessLog;
-    Span span;
     ExchangeResponse response;
     String upstreamHost;
-    int upstreamRequests;
 
-    Call(MeshExchange ex, String requestId, AccessLog accessLog) {
+    Call(MeshExchange ex, Span span, AccessLog accessLog) {
       this.ex = ex;
-      this.requestId = requestId;
+      this.span = span;
       this.accessLog = accessLog;
     }
 
     @Override
-    public void accept(UpstreamAttempt a) {
-      upstreamRequests++;
-      upstreamHost = a.host();
+    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos) {
+      upstreamHost = host;
       if (span != null && span.isRecording()) {
-        long end = System.nanoTime();
-        long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
-        String cluster = ex.clusterName();
-        Span attempt = tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress").setSpanKind(SpanKind.CLIENT)
-            .setParent(Context.root().with(span)).setStartTimestamp(wallEnd - a.durationNanos(), TimeUnit.NANOSECONDS)
-            .startSpan();
-        attempt.setAttribute(UPSTREAM_ADDRESS, a.host());
-        attempt.setAttribute(PEER_ADDRESS, a.host());
-        attempt.setAttribute(STATUS, Integer.toString(a.status()));
-        attempt.setAttribute(AttributeKey.longKey("retry.attempt"), a.number());
-        if (!a.failure().isEmpty()) {
-          attempt.setAttribute(FLAGS, a.failure());
-        }
-        if (a.status() == 0 || a.status() >= 500) {
-          attempt.setAttribute(ERROR, "true");
-        }
-        attempt.end(wallEnd + (System.nanoTime() - end), TimeUnit.NANOSECONDS);
+        attemptSpan(number, host, status, failure, durationNanos);
       }
     }
 
-    Consumer<Exchange> completion() {
-      return e -> {
-        String cluster = e.clusterName();
-        if (metrics != null) {
-          metrics.record(e, cluster, upstreamRequests);
-        }
-        if (accessLog != null) {
-          accessLog.log(e, response, upstreamHost);
-        }
-        if (span != null && span.isRecording()) {
-          endSpan(e, cluster);
-        }
-      };
+    private void attemptSpan(int number, String host, int status, String failure, long durationNanos) {
+      long end = System.nanoTime();
+      long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+      String cluster = ex.clusterName();
+      Span attempt = tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress")
+          .setSpanKind(SpanKind.CLIENT).setParent(Context.root().with(span))
+          .setStartTimestamp(wallEnd - durationNanos, TimeUnit.NANOSECONDS).startSpan();
+      attempt.setAttribute(UPSTREAM_ADDRESS, host);
+      attempt.setAttribute(PEER_ADDRESS, host);
+      attempt.setAttribute(STATUS, Integer.toString(status));
+      attempt.setAttribute(AttributeKey.longKey("retry.attempt"), number);
+      if (!failure.isEmpty()) {
+        attempt.setAttribute(FLAGS, failure);
+      }
+      if (status == 0 || status >= 500) {
+        attempt.setAttribute(ERROR, "true");
+      }
+      attempt.end(wallEnd + (System.nanoTime() - end), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    protected void completed(MeshExchange e) {
+      String cluster = e.clusterName();
+      if (metrics != null) {
+        metrics.record(e, cluster, e.attempts());
+      }
+      if (accessLog != null) {
+        accessLog.log(e, response, upstreamHost);
+      }
+      if (span != null && span.isRecording()) {
+        endSpan(e, cluster);
+      }
     }
 
     private void endSpan(Exchange e, String cluster) {

@@ -13,6 +13,7 @@ public final class UpstreamHost {
   private final int priority;
   private final AtomicInteger activeRequests;
   private final AtomicLong totalRequests;
+  private final String hostAndPort;
 
   UpstreamHost(Endpoint endpoint, int priority, AtomicInteger activeRequests) {
     this(endpoint, priority, activeRequests, new AtomicLong());
@@ -23,6 +24,12 @@ public final class UpstreamHost {
     this.priority = priority;
     this.activeRequests = activeRequests;
     this.totalRequests = totalRequests;
+    this.hostAndPort = endpoint.address() + ":" + endpoint.port();
+  }
+
+  /** The endpoint as {@code address:port} (Envoy's upstream host, e.g. {@code 10.0.0.1:9080}), made once. */
+  public String hostAndPort() {
+    return hostAndPort;
   }
 
   /** The endpoint (address, port, weight, health). */
