@@ -19,7 +19,7 @@ start_mesh() {
   cat > "$TMP/upstream.cfg" <<CFG
 global
   nbthread 1
-  maxconn 20000
+  maxconn 4000
 defaults
   mode http
   timeout client 30s
