@@ -99,14 +99,10 @@ class GrpcThroughProxyTest {
         .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
   }
 
-  /** One unary call with {@code header} (name, value) when not null: the backend that answered. */
-  private String say(String... header) {
-    Metadata h = new Metadata();
-    for (int i = 0; i < header.length; i += 2) {
-      h.put(Metadata.Key.of(header[i], Metadata.ASCII_STRING_MARSHALLER), header[i + 1]);
-    }
-    byte[] r = ClientCalls.blockingUnaryCall(channel, SAY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)
-        .withCallCredentials(null), "hi".getBytes(StandardCharsets.UTF_8));
+  /** One unary call: the backend that answered. */
+  private String say() {
+    byte[] r = ClientCalls.blockingUnaryCall(channel, SAY, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS),
+        "hi".getBytes(StandardCharsets.UTF_8));
     return new String(r, StandardCharsets.UTF_8);
   }
 
