@@ -4,6 +4,8 @@ import io.bowline.api.MeshClient;
 import io.bowline.proxy.admin.AdminHandler;
 import io.bowline.proxy.admin.AdminPage;
 import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.http2.Http2Server;
+import io.bowline.proxy.http2.PriorKnowledgeSniffer;
 import io.bowline.proxy.outbound.OutboundHandler;
 import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
@@ -299,7 +301,16 @@ public final class BowlineProxy implements AutoCloseable {
                 p.addLast(new IdleStateHandler(0, 0, l.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
               }
               Http1RequestDecoder decoder = new Http1RequestDecoder(l);
-              p.addLast(decoder, new HttpResponseEncoder(), new OutboundHandler(listener, pools, decoder));
+              HttpResponseEncoder encoder = new HttpResponseEncoder();
+              OutboundHandler http1 = new OutboundHandler(listener, pools, decoder);
+              // h2c with prior knowledge, else HTTP/1.1 (Envoy's codec_type AUTO)
+              p.addLast(new PriorKnowledgeSniffer(pl -> {
+                pl.remove(decoder);
+                pl.remove(encoder);
+                pl.remove(http1);
+                Http2Server.install(pl, l.maxHeadersBytes(), () -> OutboundHandler.forStream(listener, pools));
+              }));
+              p.addLast(decoder, encoder, http1);
             }
           })
           .bind(new InetSocketAddress(bind, port)).syncUninterruptibly().channel();

@@ -10,8 +10,8 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The proxy's arrows (main code): it is one more adapter on the runtime's pipeline, so it never
- * imports the runtime's other adapters or its xDS transport; the HTTP/1 decoder and the admin pages
- * know no mesh types; the command line sits on top.
+ * imports the runtime's other adapters or its xDS transport; the HTTP/1 decoder, the HTTP/2
+ * listener side, the byte tunnel and the admin pages know no mesh types; the command line sits on top.
  */
 @AnalyzeClasses(packages = "io.bowline.proxy", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -23,7 +23,8 @@ class ArchitectureTest {
       .because("the proxy plugs into the pipeline through UpstreamTransport, as the OkHttp and gRPC adapters do");
 
   @ArchTest
-  static final ArchRule theDecoderAndAdminKnowNoMesh = noClasses().that().resideInAnyPackage(P + ".http1..", P + ".admin..")
+  static final ArchRule theDecoderAndAdminKnowNoMesh = noClasses().that()
+      .resideInAnyPackage(P + ".http1..", P + ".http2..", P + ".tunnel..", P + ".admin..")
       .should().dependOnClassesThat().resideInAnyPackage("io.bowline.runtime..", "io.bowline.api..", P + ".outbound..",
           P + ".cli..");
 

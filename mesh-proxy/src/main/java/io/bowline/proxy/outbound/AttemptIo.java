@@ -2,6 +2,8 @@ package io.bowline.proxy.outbound;
 
 import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.upstream.Outcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -210,6 +212,23 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
         owner.responseContent(this, c);
       }
     }
+  }
+
+  /**
+   * The response switched protocols (101): the connection leaves the pool and this attempt, for a
+   * tunnel. {@code early} gets the bytes that arrived after the head, in order.
+   */
+  Channel upgrade(java.util.function.Consumer<ByteBuf> early) {
+    UpstreamConnection c = conn;
+    conn = null;
+    abandoned = true;
+    cancelTimer();
+    c.listener(null);
+    if (this.early != null) {
+      this.early.forEach(e -> early.accept(e.content()));
+      this.early = null;
+    }
+    return c.channel();
   }
 
   /** The exchange will not use this attempt's response: the connection is closed. */

@@ -32,7 +32,7 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public InFlight send(Attempt a, Callbacks<AttemptIo> callbacks) {
     long connect = a.timeoutMillis() > 0 ? Math.min(a.connectTimeoutMillis(), a.timeoutMillis()) : a.connectTimeoutMillis();
-    AttemptIo io = owner.attempt(new UpstreamPool.Key(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
+    AttemptIo io = owner.attempt(owner.key(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
         a.authority(), a.forwardedHost(), a.attemptCount() ? a.number() : 0, (int) Math.min(Integer.MAX_VALUE, connect),
         new AttemptIo.Result() {
           @Override

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -54,6 +55,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** Response header carrying Envoy response flags, as the library's adapters send it. */
   static final String RESPONSE_FLAGS_HEADER = "x-bowline-response-flags";
 
+  /** Netty's HTTP/2-to-HTTP/1 conversion headers ({@code x-http2-stream-id}...): never forwarded. */
+  private static final String HTTP2_EXTENSION = "x-http2-";
+
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
 
@@ -63,6 +67,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private final Target target;
   private final ProxyRequest view;
   private final boolean keepAlive;
+  /** A gRPC call ({@code content-type: application/grpc...}): local replies are gRPC statuses. */
+  private final boolean grpc;
+  /** The WebSocket upgrade asked for, or {@code null}. */
+  private final String upgrade;
+  private HttpHeaders requestTrailers;
+  private String committedFlags;
+  private boolean endedAtHead;
   private final List<ByteBuf> body = new ArrayList<>(2);
   private long bodyBytes;
   private boolean bodyEnded;
@@ -79,6 +90,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean headOnly;
   private boolean chunkedDownstream;
   private HttpHeaders outgoingHeaders;
+  private RoutedCall.Upstream outgoingRoute;
+  private String outgoingAuthority;
   private String outgoingPath;
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
@@ -89,11 +102,28 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request.headers());
     this.keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
     this.headOnly = request.method().equals(HttpMethod.HEAD);
+    String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
+    this.upgrade = conn.http2() ? null : websocketUpgrade(request.headers());
+  }
+
+  /**
+   * The request's {@code Upgrade} value when it asks for a WebSocket ({@code Connection: upgrade},
+   * {@code Upgrade: websocket}), the one upgrade Istio's connection managers allow
+   * ({@code upgrade_configs: [{upgrade_type: websocket}]}); else {@code null}, and any other
+   * {@code Upgrade} (h2c included) is dropped as Envoy drops it.
+   */
+  private static String websocketUpgrade(HttpHeaders h) {
+    String upgrade = h.get(HttpHeaderNames.UPGRADE);
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket") || !connectionTokens(h).contains("upgrade")) {
+      return null;
+    }
+    return upgrade.trim();
   }
 
   /** The request's head arrived: a request without a body is dispatched at once. */
   void begin() {
-    if (!io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
+    if (!conn.http2() && !io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
         && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0L) {
       bodyEnded = true;
     }
@@ -107,10 +137,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       c.release();
       return;
     }
+    if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
+      requestTrailers = ((LastHttpContent) c).trailingHeaders();
+    }
     if (dispatched && streaming) {
       bodyBytes += b.readableBytes();
       if (streamTo != null && streamTo.connected()) {
-        streamTo.writeBody(last ? new DefaultLastHttpContent(b) : new DefaultHttpContent(b), true);
+        streamTo.writeBody(last ? lastContent(b) : new DefaultHttpContent(b), true);
         if (!streamTo.writable()) {
           ctx.channel().config().setAutoRead(false);
         }
@@ -136,6 +169,27 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
   }
 
+  /**
+   * A request whose body has not ended by the end of a read batch starts streaming to its upstream
+   * (a gRPC client or server stream waits for responses before it ends its side): called when an
+   * HTTP/2 stream's read batch ends.
+   */
+  void readBatchEnded() {
+    if (!dispatched && !bodyEnded && !done && conn.http2()) {
+      streaming = true;
+      dispatch();
+    }
+  }
+
+  /** The request's end: {@code b} and the request's trailers, if it had any. */
+  private LastHttpContent lastContent(ByteBuf b) {
+    LastHttpContent last = new DefaultLastHttpContent(b);
+    if (requestTrailers != null) {
+      last.trailingHeaders().set(requestTrailers);
+    }
+    return last;
+  }
+
   /** Whether the body can be sent again (it is all buffered). */
   boolean replayable() {
     return !streaming;
@@ -145,7 +199,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     dispatched = true;
     OutboundRouter router = conn.listener().router();
     if (router == null) {
-      passThrough(conn.listener().forwardTo());
+      passThrough(key(conn.listener().forwardHost(), conn.listener().forwardPort(), null));
       return;
     }
     if (!router.ready().isDone()) {
@@ -167,13 +221,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
             + " and the outbound traffic policy is REGISTRY_ONLY"), "");
         return;
       }
-      passThrough(new UpstreamPool.Key(target.host(), target.port()));
+      passThrough(key(target.host(), target.port(), null));
       return;
     }
     SerialScheduler scheduler = new SerialScheduler((nanos, task) -> ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS));
-    ex = new MeshExchange("http", view, router, target.host(), target.port(), listenerName(router, routed), routed,
+    ex = new MeshExchange(grpc ? "grpc" : "http", view, router, target.host(), target.port(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
+    if (replayable()) { // a body that is all buffered can be shadowed (request_mirror_policies)
+      ex.shadowSender(new NettyShadows(this));
+    }
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
     ex.run().whenComplete((r, e) -> respond(r));
   }
@@ -193,6 +250,23 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     upstream = up;
     RouteTimeouts timeouts = up.route().policies().timeouts();
     Deadline deadline = Deadline.after(Deadline.of(timeouts));
+    String authority = outgoing(exchange, up);
+    List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
+    String forwarded = fh.isEmpty() ? null : String.join(",", fh);
+    call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
+        replayable(), Integer.MAX_VALUE, authority, forwarded);
+    return call.start();
+  }
+
+  /**
+   * The request as the route sends it: the filters' header edits and the route's rewrites applied
+   * to the forwarded headers and path (once per exchange). Returns the rewritten authority.
+   */
+  private String outgoing(MeshExchange exchange, RoutedCall.Upstream up) {
+    if (outgoingHeaders != null && outgoingRoute == up) {
+      return outgoingAuthority;
+    }
+    outgoingRoute = up;
     outgoingHeaders = forwardedHeaders();
     if (exchange.edits() != null) {
       exchange.edits().forEach((name, values) -> {
@@ -202,19 +276,34 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         }
       });
     }
-    String authority = target.authority();
+    outgoingAuthority = target.authority();
     outgoingPath = target.path();
     if (up.mutation().changesRequest()) {
-      NettyEditors editor = new NettyEditors(outgoingHeaders, outgoingPath, authority);
+      NettyEditors editor = new NettyEditors(outgoingHeaders, outgoingPath, outgoingAuthority);
       up.mutation().applyToRequest(exchange, editor);
       outgoingPath = editor.path;
-      authority = editor.authority;
+      outgoingAuthority = editor.authority;
     }
-    List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
-    String forwarded = fh.isEmpty() ? null : String.join(",", fh);
-    call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
-        replayable(), Integer.MAX_VALUE, authority, forwarded);
-    return call.start();
+    return outgoingAuthority;
+  }
+
+  /**
+   * The request for a shadow (the mirror filter, just before the router): as the route sends it,
+   * with a copy of the buffered body, since the shadow is sent from a mirror thread after this
+   * exchange may have ended.
+   */
+  NettyShadows.Request shadowRequest() {
+    RoutedCall.Upstream up = (RoutedCall.Upstream) ex.routed();
+    String authority = outgoing(ex, up);
+    byte[] copy = new byte[(int) bodyBytes];
+    int at = 0;
+    for (ByteBuf b : body) {
+      int n = b.readableBytes();
+      b.getBytes(b.readerIndex(), copy, at, n);
+      at += n;
+    }
+    return new NettyShadows.Request(request.method(), outgoingPath, authority, outgoingHeaders.copy(), copy,
+        conn.http2(), conn.pool());
   }
 
   /** The request's headers without hop-by-hop fields, framing and {@code Host} (set per attempt). */
@@ -224,11 +313,19 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     List<String> named = connectionTokens(in);
     for (Map.Entry<String, String> e : in) {
       String n = e.getKey().toLowerCase(Locale.ROOT);
+      if (n.equals("te") && e.getValue().trim().equalsIgnoreCase("trailers")) {
+        out.add(e.getKey(), e.getValue()); // the one TE value Envoy forwards (gRPC needs it)
+        continue;
+      }
       if (HOP_BY_HOP.contains(n) || n.equals("host") || n.equals("content-length") || n.equals("expect")
-          || named.contains(n)) {
+          || named.contains(n) || n.startsWith(HTTP2_EXTENSION)) {
         continue;
       }
       out.add(e.getKey(), e.getValue());
+    }
+    if (upgrade != null) {
+      out.set(HttpHeaderNames.CONNECTION, "upgrade");
+      out.set(HttpHeaderNames.UPGRADE, upgrade);
     }
     return out;
   }
@@ -245,6 +342,14 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       }
     }
     return named;
+  }
+
+  /**
+   * The upstream endpoint {@code host:port} with {@code tls}, spoken to in the downstream's
+   * protocol (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}, which Istio sets for sniffed and HTTP/2 ports).
+   */
+  UpstreamPool.Key key(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
+    return new UpstreamPool.Key(host, port, tls, conn.http2());
   }
 
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
@@ -284,7 +389,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       for (ByteBuf b : body) {
         io.writeBody(new DefaultHttpContent(b.retainedDuplicate()), false);
       }
-      io.writeBody(LastHttpContent.EMPTY_LAST_CONTENT, true);
+      io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
       return;
     }
     for (ByteBuf b : body) {
@@ -292,7 +397,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     body.clear();
     if (bodyEnded) {
-      io.writeBody(LastHttpContent.EMPTY_LAST_CONTENT, true);
+      io.writeBody(lastContent(Unpooled.EMPTY_BUFFER), true);
     } else {
       io.writeBody(new DefaultHttpContent(Unpooled.EMPTY_BUFFER), true);
       ctx.channel().config().setAutoRead(io.writable());
@@ -353,7 +458,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     List<String> named = connectionTokens(head.headers());
     for (Map.Entry<String, String> e : head.headers()) {
       String n = e.getKey().toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(n) && !named.contains(n)) {
+      if (!HOP_BY_HOP.contains(n) && !named.contains(n) && !n.startsWith(HTTP2_EXTENSION)) {
         h.add(e.getKey(), e.getValue());
       }
     }
@@ -364,6 +469,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       up.mutation().applyToResponse(new NettyEditors(h, null, null));
     }
     int code = head.status().code();
+    if (code == 101) {
+      switchProtocols(io, h, flags);
+      return;
+    }
     boolean bodyless = headOnly || code == 204 || code == 304 || code < 200;
     // a response that ends before the request body did leaves the connection in no known state
     boolean closeAfter = !keepAlive || !bodyEnded;
@@ -379,10 +488,52 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     conn.closeAfterResponse(closeAfter);
     connectionHeader(h, closeAfter);
     if (ex != null) {
-      ex.responded(code, -1, flags, false);
+      ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
+      committedFlags = flags;
     }
-    ctx.write(new DefaultHttpResponse(request.protocolVersion(), head.status(), h));
+    // an HTTP/2 response its headers ended (gRPC's trailers-only) stays one HEADERS frame
+    endedAtHead = conn.http2() && head instanceof FullHttpResponse full && !full.content().isReadable()
+        && full.trailingHeaders().isEmpty();
+    ctx.write(endedAtHead
+        ? new DefaultFullHttpResponse(request.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER, h,
+            DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())
+        : new DefaultHttpResponse(request.protocolVersion(), head.status(), h));
     io.commit();
+  }
+
+  /**
+   * 101: the upstream accepted the WebSocket upgrade (a 101 to a request that asked none is a 502,
+   * as Envoy answers it). The exchange ends here for the pipeline; the connections become a tunnel.
+   */
+  private void switchProtocols(AttemptIo io, HttpHeaders h, String flags) {
+    String accepted = io.head().headers().get(HttpHeaderNames.UPGRADE);
+    if (upgrade == null || accepted == null || !accepted.trim().equalsIgnoreCase(upgrade)) {
+      io.abandon();
+      if (call != null) {
+        call.streamEnded(Outcome.RESET);
+      }
+      responded = false;
+      committed = null;
+      localReply(LocalResponse.of(502, "UPE", "upstream switched protocols without an accepted upgrade"), flags);
+      return;
+    }
+    h.set(HttpHeaderNames.CONNECTION, "upgrade");
+    h.set(HttpHeaderNames.UPGRADE, accepted.trim());
+    if (ex != null) {
+      ex.responded(101, -1, flags, false);
+    }
+    ctx.writeAndFlush(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS, h));
+    List<ByteBuf> early = new ArrayList<>(1);
+    io.netty.channel.Channel upstreamChannel = io.upgrade(early::add);
+    done = true;
+    if (call != null) {
+      call.streamEnded(committedOutcome);
+    }
+    if (ex != null) {
+      ex.complete();
+    }
+    release();
+    conn.tunnel(this, upstreamChannel, early);
   }
 
   private void connectionHeader(HttpHeaders h, boolean closeAfter) {
@@ -404,7 +555,15 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     boolean last = c instanceof LastHttpContent;
     if (last) {
-      ctx.writeAndFlush(c);
+      if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
+        ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
+      }
+      if (endedAtHead) {
+        c.release();
+        ctx.flush();
+      } else {
+        ctx.writeAndFlush(c);
+      }
       io.finished();
       if (call != null) {
         call.streamEnded(committedOutcome);
@@ -450,12 +609,29 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ctx.close();
   }
 
+  /** The {@code grpc-status} in {@code h}, or -1. */
+  private static int grpcStatus(HttpHeaders h) {
+    String v = h.get("grpc-status");
+    if (v == null) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      return 2; // UNKNOWN, as gRPC reads a malformed status
+    }
+  }
+
   private void localReply(LocalResponse local, String exchangeFlags) {
     if (done || responded) {
       return;
     }
     responded = true;
     String flags = ResponseFlags.join(exchangeFlags, local.responseFlags());
+    if (grpc) {
+      grpcLocalReply(local, flags);
+      return;
+    }
     byte[] text = local.body().getBytes(StandardCharsets.UTF_8);
     HttpResponseStatus status = HttpResponseStatus.valueOf(local.status());
     DefaultFullHttpResponse res = new DefaultFullHttpResponse(request.protocolVersion(), status,
@@ -473,6 +649,35 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     connectionHeader(h, closeAfter);
     if (ex != null) {
       ex.responded(local.status(), -1, flags, true);
+    }
+    ctx.writeAndFlush(res);
+    finish();
+  }
+
+  /**
+   * Envoy's local reply to a gRPC call: HTTP 200, trailers only, {@code grpc-status} the reply's
+   * (a fault's {@code grpc_status}, else its HTTP status mapped) and {@code grpc-message} its text.
+   */
+  private void grpcLocalReply(LocalResponse local, String flags) {
+    int status = local.grpcStatusCode();
+    DefaultFullHttpResponse res = new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.OK,
+        Unpooled.EMPTY_BUFFER);
+    HttpHeaders h = res.headers();
+    h.set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+    h.set("grpc-status", Integer.toString(status));
+    if (!local.body().isEmpty()) {
+      h.set("grpc-message", GrpcMessages.percentEncode(local.body()));
+    }
+    local.headers().forEach(h::set);
+    if (!flags.isEmpty()) {
+      h.set(RESPONSE_FLAGS_HEADER, flags);
+    }
+    h.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+    boolean closeAfter = !keepAlive || !bodyEnded;
+    conn.closeAfterResponse(closeAfter);
+    connectionHeader(h, closeAfter);
+    if (ex != null) {
+      ex.responded(200, status, flags, true);
     }
     ctx.writeAndFlush(res);
     finish();

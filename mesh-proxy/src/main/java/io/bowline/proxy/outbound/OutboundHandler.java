@@ -2,7 +2,14 @@ package io.bowline.proxy.outbound;
 
 import io.bowline.proxy.http1.BadRequest;
 import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.tunnel.Splice;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import java.util.List;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -28,6 +35,7 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
   private final ProxyListener listener;
   private final UpstreamPools pools;
   private final Http1RequestDecoder decoder;
+  private final boolean http2;
   private ChannelHandlerContext ctx;
   private UpstreamPool pool;
   private OutboundExchange exchange;
@@ -40,9 +48,27 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
    * @param decoder this connection's request decoder (resumed after each response)
    */
   public OutboundHandler(ProxyListener listener, UpstreamPools pools, Http1RequestDecoder decoder) {
+    this(listener, pools, decoder, false);
+  }
+
+  private OutboundHandler(ProxyListener listener, UpstreamPools pools, Http1RequestDecoder decoder, boolean http2) {
     this.listener = listener;
     this.pools = pools;
     this.decoder = decoder;
+    this.http2 = http2;
+  }
+
+  /**
+   * The handler of one HTTP/2 stream (a child channel reading HTTP/1.1-shaped objects): one
+   * request, whose upstream attempts use HTTP/2 too (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}).
+   */
+  public static OutboundHandler forStream(ProxyListener listener, UpstreamPools pools) {
+    return new OutboundHandler(listener, pools, null, true);
+  }
+
+  /** Whether the downstream speaks HTTP/2 (this handler serves one stream). */
+  boolean http2() {
+    return http2;
   }
 
   ProxyListener listener() {
@@ -84,7 +110,10 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       closeAfter = false;
       exchange = new OutboundExchange(this, ctx, request, target);
       exchange.begin();
-      return;
+      if (!(msg instanceof HttpContent)) {
+        return;
+      }
+      // an HTTP/2 stream whose headers ended it: a full request, its (empty) body follows below
     }
     if (msg instanceof HttpContent content) {
       if (content instanceof LastHttpContent) {
@@ -116,6 +145,29 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
     ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
   }
 
+  /**
+   * The exchange's upgrade was accepted (101, already written): the connection becomes a byte
+   * tunnel to {@code upstream}, {@code early} (bytes the upstream sent after its head) first.
+   */
+  void tunnel(OutboundExchange done, Channel upstream, List<ByteBuf> early) {
+    if (exchange != done) {
+      return;
+    }
+    exchange = null;
+    ChannelPipeline p = ctx.pipeline();
+    Splice.join(ctx.channel(), upstream);
+    p.remove(HttpResponseEncoder.class);
+    for (ByteBuf b : early) {
+      ctx.channel().write(b, ctx.channel().voidPromise());
+    }
+    ctx.channel().flush();
+    // removing the decoders hands the bytes they hold to the splices
+    upstream.pipeline().remove(UpstreamConnection.class);
+    upstream.pipeline().remove(HttpClientCodec.class);
+    p.remove(this);
+    p.remove(decoder);
+  }
+
   /** Whether the connection closes once the current response is sent. */
   void closeAfterResponse(boolean close) {
     this.closeAfter = close;
@@ -127,11 +179,25 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     exchange = null;
+    if (http2) {
+      if (closeAfter) {
+        ctx.close(); // the request body did not end: the stream is reset
+      }
+      return;
+    }
     if (closeAfter) {
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       return;
     }
     decoder.resume(ctx.pipeline().context(decoder));
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (http2 && exchange != null) {
+      exchange.readBatchEnded();
+    }
+    ctx.fireChannelReadComplete();
   }
 
   @Override

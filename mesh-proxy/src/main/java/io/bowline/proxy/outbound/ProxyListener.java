@@ -28,8 +28,4 @@ public record ProxyListener(String name, OutboundRouter router, boolean registry
   public static ProxyListener inbound(String host, int port, ProxyLimits limits) {
     return new ProxyListener("inbound", null, false, host, port, limits);
   }
-
-  UpstreamPool.Key forwardTo() {
-    return new UpstreamPool.Key(forwardHost, forwardPort);
-  }
 }

@@ -3,6 +3,10 @@ package io.bowline.proxy.outbound;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -39,6 +43,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   private Channel channel;
   private Listener listener;
   private boolean interim;
+  /** A 101 was received: what follows is the upgraded protocol's bytes. */
+  private boolean upgraded;
   private boolean closed;
   /** Requests sent on this connection before the current one (a reused connection may be stale). */
   int served;
@@ -79,11 +85,12 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       interim = false;
+      upgraded = code == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
       if (listener != null) {
         listener.onHead(head);
       }
-      if (msg instanceof HttpContent c) { // a full response: its content follows the head
-        deliver(c);
+      if (msg instanceof FullHttpResponse full) { // an HTTP/2 stream its headers ended: its (empty) end follows the head
+        deliver(new DefaultLastHttpContent(full.content(), full.trailingHeaders()));
       }
       return;
     }
@@ -96,6 +103,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       deliver(c);
+      return;
+    }
+    if (upgraded && msg instanceof ByteBuf b) { // the upgraded stream's first bytes, before the tunnel takes over
+      deliver(new DefaultHttpContent(b));
       return;
     }
     ReferenceCountUtil.release(msg);

@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslHandler;
 import java.util.List;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -14,7 +15,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -24,7 +33,8 @@ import java.util.Map;
 
 /**
  * Idle HTTP/1.1 upstream connections of one event loop, by endpoint, reused last in first out
- * (Envoy's connection pool per host). Every method runs on {@link #loop()}; a request's upstream
+ * (Envoy's connection pool per host), and one multiplexed HTTP/2 connection per endpoint whose
+ * streams serve one request each. Every method runs on {@link #loop()}; a request's upstream
  * connection is on its downstream connection's loop, so no handoff or lock is needed.
  */
 final class UpstreamPool {
@@ -32,13 +42,13 @@ final class UpstreamPool {
   static final int MAX_IDLE_PER_ENDPOINT = 64;
 
   /**
-   * An endpoint: the address to connect to, and the cluster's TLS ({@code null}: plaintext).
-   * Connections are pooled per TLS handle, so a connection made under one context is never reused
-   * under another.
+   * An endpoint: the address to connect to, the cluster's TLS ({@code null}: plaintext), and
+   * whether to speak HTTP/2 to it (h2c, or h2 by ALPN over TLS). Connections are pooled per TLS
+   * handle, so a connection made under one context is never reused under another.
    */
-  record Key(String host, int port, UpstreamTlsHandle tls) {
+  record Key(String host, int port, UpstreamTlsHandle tls, boolean http2) {
     Key(String host, int port) {
-      this(host, port, null);
+      this(host, port, null, false);
     }
 
     @Override
@@ -50,6 +60,8 @@ final class UpstreamPool {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final Map<Key, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+  /** One HTTP/2 connection per endpoint and event loop, its streams multiplexed (Envoy's HTTP/2 pool). */
+  private final Map<Key, Future<Channel>> http2 = new HashMap<>();
 
   UpstreamPool(EventLoop loop, Transports transports) {
     this.loop = loop;
@@ -70,6 +82,9 @@ final class UpstreamPool {
 
   /** An idle connection to {@code key}, or a new one (connect bounded by {@code connectTimeoutMillis}). */
   Future<UpstreamConnection> acquire(Key key, int connectTimeoutMillis) {
+    if (key.http2()) {
+      return openStream(key, connectTimeoutMillis);
+    }
     ArrayDeque<UpstreamConnection> q = idle.get(key);
     while (q != null && !q.isEmpty()) {
       UpstreamConnection c = q.pollFirst();
@@ -78,6 +93,29 @@ final class UpstreamPool {
       }
     }
     Promise<UpstreamConnection> p = loop.newPromise();
+    connected(key, connectTimeoutMillis, null).addListener(done -> {
+      if (!done.isSuccess()) {
+        p.tryFailure(done.cause());
+        return;
+      }
+      Channel ch = (Channel) done.getNow();
+      UpstreamConnection c = new UpstreamConnection(this, key);
+      ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
+      if (!p.trySuccess(c)) {
+        ch.close();
+      }
+    });
+    return p;
+  }
+
+  /**
+   * A connection to {@code key}, handed out once it is ready: connected, and for a TLS key with
+   * the handshake done (the cluster's UpstreamTlsContext: the handle's SSLContext verifies the
+   * peer's SPIFFE ID and presents the workload certificate) and {@code alpn}, when not null,
+   * negotiated.
+   */
+  private Future<Channel> connected(Key key, int connectTimeoutMillis, String alpn) {
+    Promise<Channel> p = loop.newPromise();
     ChannelFuture f = bootstrap.clone()
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, connectTimeoutMillis))
         .connect(InetSocketAddress.createUnresolved(key.host(), key.port()));
@@ -86,26 +124,84 @@ final class UpstreamPool {
         p.tryFailure(done.cause());
         return;
       }
-      UpstreamConnection c = new UpstreamConnection(this, key);
+      Channel ch = f.channel();
       if (key.tls() == null) {
-        f.channel().pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
-        if (!p.trySuccess(c)) {
-          f.channel().close();
-        }
+        p.trySuccess(ch);
         return;
       }
-      // the cluster's UpstreamTlsContext: the handle's SSLContext verifies the peer's SPIFFE ID and
-      // presents the workload certificate; the connection is handed out only once the handshake is done
-      SslHandler tls = new SslHandler(engine(key));
-      f.channel().pipeline().addLast(tls, new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
+      SSLEngine engine = engine(key);
+      if (alpn != null) {
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setApplicationProtocols(new String[] {alpn});
+        engine.setSSLParameters(parameters);
+      }
+      SslHandler tls = new SslHandler(engine);
+      ch.pipeline().addLast(tls);
       tls.handshakeFuture().addListener(h -> {
         if (!h.isSuccess()) {
           p.tryFailure(h.cause());
-          f.channel().close();
-        } else if (!p.trySuccess(c)) {
-          f.channel().close();
+          ch.close();
+        } else if (alpn != null && !alpn.equals(tls.applicationProtocol())) {
+          p.tryFailure(new SSLHandshakeException("upstream " + key + " did not negotiate " + alpn + " by ALPN"));
+          ch.close();
+        } else if (!p.trySuccess(ch)) {
+          ch.close();
         }
       });
+    });
+    return p;
+  }
+
+  /** A new stream on the endpoint's HTTP/2 connection (connected first when there is none or it is going away). */
+  private Future<UpstreamConnection> openStream(Key key, int connectTimeoutMillis) {
+    Future<Channel> parent = http2.get(key);
+    if (parent == null || parent.isDone() && (!parent.isSuccess() || goingAway(parent.getNow()))) {
+      parent = connectHttp2(key, connectTimeoutMillis);
+      http2.put(key, parent);
+    }
+    Future<Channel> connection = parent;
+    Promise<UpstreamConnection> p = loop.newPromise();
+    connection.addListener(f -> {
+      if (!f.isSuccess()) {
+        http2.remove(key, connection);
+        p.tryFailure(f.cause());
+        return;
+      }
+      UpstreamConnection c = new UpstreamConnection(this, key);
+      new Http2StreamChannelBootstrap(connection.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+          ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false, false), c);
+        }
+      }).open().addListener(s -> {
+        if (!s.isSuccess()) {
+          p.tryFailure(s.cause());
+        } else if (!p.trySuccess(c)) {
+          ((Channel) s.getNow()).close();
+        }
+      });
+    });
+    return p;
+  }
+
+  private static boolean goingAway(Channel c) {
+    Http2FrameCodec codec = c.pipeline().get(Http2FrameCodec.class);
+    return !c.isActive() || codec == null || codec.connection().goAwayReceived() || codec.connection().goAwaySent();
+  }
+
+  /** An HTTP/2 connection to {@code key}: h2c with prior knowledge, or TLS negotiating h2 by ALPN. */
+  private Future<Channel> connectHttp2(Key key, int connectTimeoutMillis) {
+    Promise<Channel> p = loop.newPromise();
+    connected(key, connectTimeoutMillis, "h2").addListener(done -> {
+      if (!done.isSuccess()) {
+        p.tryFailure(done.cause());
+        return;
+      }
+      Channel ch = (Channel) done.getNow();
+      ch.pipeline().addLast(
+          Http2FrameCodecBuilder.forClient().initialSettings(Http2Settings.defaultSettings().pushEnabled(false)).build(),
+          new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+      p.trySuccess(ch);
     });
     return p;
   }
@@ -128,6 +224,10 @@ final class UpstreamPool {
   /** Keeps {@code c} for the next request to its endpoint, or closes it when the pool is full. */
   void release(UpstreamConnection c) {
     c.listener(null);
+    if (c.key().http2()) {
+      c.channel().close(); // a stream serves one request
+      return;
+    }
     c.served++;
     if (c.closed() || !c.channel().isActive()) {
       return;
@@ -153,5 +253,11 @@ final class UpstreamPool {
   void closeIdle() {
     idle.values().forEach(q -> q.forEach(c -> c.channel().close()));
     idle.clear();
+    http2.values().forEach(f -> f.addListener(done -> {
+      if (done.isSuccess()) {
+        ((Channel) done.getNow()).close();
+      }
+    }));
+    http2.clear();
   }
 }

@@ -45,6 +45,40 @@ public record LocalResponse(int status, String responseFlags, String body, Map<S
         headers, grpcStatus, cause);
   }
 
+  /**
+   * The gRPC status code of this reply to a gRPC call: its {@code grpcStatus}, else
+   * {@link #grpcStatusOf} its HTTP status.
+   */
+  public int grpcStatusCode() {
+    return grpcStatus >= 0 ? grpcStatus : grpcStatusOf(status);
+  }
+
+  /**
+   * The HTTP-to-gRPC status mapping of gRPC's {@code http-grpc-status-mapping.md}, which Envoy's
+   * {@code Grpc::Utility::httpToGrpcStatus} implements: 400 INTERNAL (13), 401 UNAUTHENTICATED
+   * (16), 403 PERMISSION_DENIED (7), 404 UNIMPLEMENTED (12), 429/502/503/504 UNAVAILABLE (14),
+   * anything else UNKNOWN (2).
+   */
+  public static int grpcStatusOf(int httpStatus) {
+    switch (httpStatus) {
+      case 400:
+        return 13;
+      case 401:
+        return 16;
+      case 403:
+        return 7;
+      case 404:
+        return 12;
+      case 429:
+      case 502:
+      case 503:
+      case 504:
+        return 14;
+      default:
+        return 2;
+    }
+  }
+
   @Override
   public String header(String name) {
     return headers.get(name.toLowerCase(Locale.ROOT));

@@ -16,23 +16,7 @@ final class GrpcStatuses {
    * 429/502/503/504 UNAVAILABLE, anything else (200 included) UNKNOWN.
    */
   static Status.Code fromHttp(int status) {
-    switch (status) {
-      case 400:
-        return Status.Code.INTERNAL;
-      case 401:
-        return Status.Code.UNAUTHENTICATED;
-      case 403:
-        return Status.Code.PERMISSION_DENIED;
-      case 404:
-        return Status.Code.UNIMPLEMENTED;
-      case 429:
-      case 502:
-      case 503:
-      case 504:
-        return Status.Code.UNAVAILABLE;
-      default:
-        return Status.Code.UNKNOWN;
-    }
+    return Status.fromCodeValue(io.bowline.runtime.pipeline.LocalResponse.grpcStatusOf(status)).getCode();
   }
 
   /** The HTTP status Envoy attributes to a gRPC status (OK 200, UNAVAILABLE 503, INTERNAL 500...). */

@@ -1,0 +1,85 @@
+package io.bowline.proxy;
+
+import io.bowline.api.MeshClient;
+import io.bowline.controlplane.LocalControlPlane;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A proxy routed by Istio YAML: a {@link LocalControlPlane} serving a temporary configuration
+ * directory, the proxy's mesh client (workload {@code sleep.default}, label {@code app=sleep}) and
+ * a {@link BowlineProxy} with an outbound listener on a free port. Closed in reverse order.
+ */
+public final class IstioMesh implements AutoCloseable {
+  private final Path dir;
+  private final LocalControlPlane controlPlane;
+  private final MeshClient mesh;
+  private final BowlineProxy proxy;
+
+  /** Starts the control plane on {@code yaml} (one file), the mesh client and the proxy. */
+  public IstioMesh(String yaml) throws Exception {
+    dir = Files.createTempDirectory("proxy-istio");
+    Files.writeString(dir.resolve("00-mesh.yaml"), yaml);
+    controlPlane = LocalControlPlane.builder(dir).port(0).start();
+    if (controlPlane.diagnostics().stream().anyMatch(d -> d.isError())) {
+      throw new IllegalStateException("the YAML does not load: " + controlPlane.diagnostics());
+    }
+    mesh = MeshClient.builder().workload("sleep", "default").label("app", "sleep")
+        .xdsServer("127.0.0.1:" + controlPlane.port()).build();
+    mesh.awaitReady(Duration.ofSeconds(20));
+    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).threads(1).start();
+  }
+
+  /**
+   * Istio YAML for service {@code name}{@code .default.svc.cluster.local} on {@code port} with
+   * {@code protocol} (port name its lower case), resolved to loopback workloads: one
+   * WorkloadEntry per {@code version → port} (labels {@code app: name, version: v}).
+   */
+  public static String service(String name, int port, String protocol, java.util.Map<String, Integer> versions) {
+    String portName = protocol.toLowerCase(java.util.Locale.ROOT);
+    StringBuilder y = new StringBuilder("""
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: %1$s, namespace: default}
+        spec:
+          hosts: [%1$s.default.svc.cluster.local]
+          ports: [{number: %2$d, name: %3$s, protocol: %4$s}]
+          resolution: STATIC
+          workloadSelector: {labels: {app: %1$s}}
+        """.formatted(name, port, portName, protocol));
+    versions.forEach((v, p) -> y.append("""
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: %1$s-%2$s, namespace: default}
+        spec: {address: 127.0.0.1, ports: {%3$s: %4$d}, labels: {app: %1$s, version: %2$s}}
+        """.formatted(name, v, portName, p)));
+    return y.append("---\n").toString();
+  }
+
+  public BowlineProxy proxy() {
+    return proxy;
+  }
+
+  public MeshClient mesh() {
+    return mesh;
+  }
+
+  public LocalControlPlane controlPlane() {
+    return controlPlane;
+  }
+
+  @Override
+  public void close() throws IOException {
+    proxy.close();
+    mesh.close();
+    controlPlane.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
