@@ -36,6 +36,8 @@ final class TypeState {
   final Map<String, Object> values = new LinkedHashMap<>();
   /** What {@link #valuesOf()} returned since the last change of {@link #values}, or null. */
   private Map<String, Object> published;
+  /** What {@link #valuesOf(Class)} returned per class since the last change of {@link #values}. */
+  private final Map<Class<?>, Map<String, ?>> publishedByKind = new HashMap<>();
   /** Per-resource versions (delta {@code Resource.version}; SotW: the response's version_info). */
   final Map<String, String> resourceVersions = new HashMap<>();
   final Map<String, ClientStatus.Resource> records = new LinkedHashMap<>();
@@ -118,6 +120,7 @@ final class TypeState {
   void put(String name, Object value) {
     if (values.put(name, value) != value) {
       published = null;
+      publishedByKind.clear();
     }
   }
 
@@ -125,6 +128,7 @@ final class TypeState {
   void remove(String name) {
     if (values.remove(name) != null) {
       published = null;
+      publishedByKind.clear();
     }
   }
 
@@ -144,5 +148,22 @@ final class TypeState {
       published = Map.copyOf(out);
     }
     return (Map<String, T>) published;
+  }
+
+  /**
+   * The accepted values that are instances of {@code kind} (LDS holds API and socket listeners), immutable;
+   * the same instance until a value changes, as {@link #valuesOf()}.
+   */
+  @SuppressWarnings("unchecked")
+  <T> Map<String, T> valuesOf(Class<T> kind) {
+    return (Map<String, T>) publishedByKind.computeIfAbsent(kind, k -> {
+      Map<String, Object> out = new LinkedHashMap<>();
+      values.forEach((name, v) -> {
+        if (k.isInstance(v)) {
+          out.put(name, v);
+        }
+      });
+      return Map.copyOf(out);
+    });
   }
 }

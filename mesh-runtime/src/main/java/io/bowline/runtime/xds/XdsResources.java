@@ -1,5 +1,6 @@
 package io.bowline.runtime.xds;
 
+import io.bowline.runtime.xds.resource.SocketListener;
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Listener;
@@ -14,7 +15,9 @@ import java.util.Map;
  * @param routes RDS, by route configuration name
  * @param clusters CDS, by cluster name
  * @param endpoints EDS, by cluster (service) name
- * @param secrets SDS, by secret name (those the clusters' transport sockets name)
+ * @param secrets SDS, by secret name (those the clusters' transport sockets and the socket listeners'
+ *     TLS contexts name)
+ * @param socketListeners LDS socket listeners, by name (a gateway's; empty for other clients)
  * @param complete whether the first fetch finished: LDS and CDS answered, and every route
  *     configuration and assignment they name arrived or was declared does-not-exist
  */
@@ -24,7 +27,15 @@ public record XdsResources(
     Map<String, Cluster> clusters,
     Map<String, ClusterLoadAssignment> endpoints,
     Map<String, Secret> secrets,
+    Map<String, SocketListener> socketListeners,
     boolean complete) {
+  /** Resources without socket listeners (any client but a gateway). */
+  public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
+      Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, Map<String, Secret> secrets,
+      boolean complete) {
+    this(listeners, routes, clusters, endpoints, secrets, Map.of(), complete);
+  }
+
   /** Resources without secrets. */
   public XdsResources(Map<String, Listener> listeners, Map<String, RouteConfiguration> routes,
       Map<String, Cluster> clusters, Map<String, ClusterLoadAssignment> endpoints, boolean complete) {
@@ -37,5 +48,6 @@ public record XdsResources(
     clusters = Map.copyOf(clusters);
     endpoints = Map.copyOf(endpoints);
     secrets = Map.copyOf(secrets);
+    socketListeners = Map.copyOf(socketListeners);
   }
 }

@@ -15,19 +15,31 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * LDS: {@code envoy.config.listener.v3.Listener}. Only listeners with an {@code api_listener}
- * holding an {@code HttpConnectionManager} are used; others (socket listeners, Istio's inbound
- * listeners) are accepted and ignored.
+ * LDS: {@code envoy.config.listener.v3.Listener}. Listeners with an {@code api_listener} holding an
+ * {@code HttpConnectionManager} become {@link Listener}s. Socket listeners become {@link SocketListener}s
+ * on a gateway ({@code router~} node); a sidecar or proxyless client accepts and ignores them (Istio's
+ * inbound listeners).
  */
 public final class ListenerResourceType
-    extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Listener> {
+    extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Object> {
 
   private static final String ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
   private final RouteConfigurationResourceType routes = new RouteConfigurationResourceType();
+  private final boolean routerNode;
 
+  /** The listener type of a sidecar or proxyless client: socket listeners are accepted and ignored. */
   public ListenerResourceType() {
+    this(false);
+  }
+
+  /**
+   * @param routerNode whether the client is a gateway ({@code router~} node): its socket listeners are read
+   *     into {@link SocketListener}s (and NACKed when they ask for what the gateway cannot do)
+   */
+  public ListenerResourceType(boolean routerNode) {
     super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.class, true);
+    this.routerNode = routerNode;
   }
 
   @Override
@@ -36,44 +48,52 @@ public final class ListenerResourceType
   }
 
   @Override
-  public Listener parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
+  public Object parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
     if (!proto.hasApiListener()) {
-      return null;
+      return routerNode ? SocketListenerParser.parse(proto, this) : null;
     }
-    Any any = proto.getApiListener().getApiListener();
+    return httpConnectionManager(proto.getApiListener().getApiListener(), proto.getName(), "api_listener");
+  }
+
+  /**
+   * Reads an {@code HttpConnectionManager} (an {@code api_listener}'s, or a socket listener's network filter)
+   * as a {@link Listener} named {@code name}.
+   *
+   * @param any the packed manager
+   * @param at the field path of {@code any}, for errors
+   */
+  Listener httpConnectionManager(Any any, String name, String at) throws ResourceException {
     if (!any.getTypeUrl().equals(TypeUrls.HTTP_CONNECTION_MANAGER)) {
-      throw new ResourceException(
-          "api_listener.api_listener", "expected HttpConnectionManager, got " + any.getTypeUrl());
+      throw new ResourceException(at, "expected HttpConnectionManager, got " + any.getTypeUrl());
     }
     HttpConnectionManager hcm;
     try {
       hcm = any.unpack(HttpConnectionManager.class);
     } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException("api_listener.api_listener", "cannot decode: " + e.getMessage());
+      throw new ResourceException(at, "cannot decode: " + e.getMessage());
     }
     List<String> filters = new ArrayList<>();
     LocalRateLimitPolicy[] localRateLimit = {null};
-    FaultPolicy fault = httpFilters(hcm, filters, proto.getName(), localRateLimit);
+    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, at);
     HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
-        ConfigSources.requireAds(hcm.getRds().getConfigSource(), "api_listener.rds.config_source");
+        ConfigSources.requireAds(hcm.getRds().getConfigSource(), at + ".rds.config_source");
         String rdsName = hcm.getRds().getRouteConfigName();
         if (rdsName.isEmpty()) {
-          throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
+          throw new ResourceException(at + ".rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters, fault, localRateLimit[0], telemetry);
+        return new Listener(name, rdsName, null, filters, fault, localRateLimit[0], telemetry);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
           inline = routes.parse(hcm.getRouteConfig());
         } catch (ResourceException e) {
-          throw e.within("api_listener.route_config");
+          throw e.within(at + ".route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters, fault, localRateLimit[0], telemetry);
+        return new Listener(name, null, inline, filters, fault, localRateLimit[0], telemetry);
       default:
-        throw new ResourceException(
-            "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
+        throw new ResourceException(at + ".route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
     }
   }
 
@@ -88,13 +108,13 @@ public final class ListenerResourceType
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
   private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
-      LocalRateLimitPolicy[] localRateLimit) throws ResourceException {
+      LocalRateLimitPolicy[] localRateLimit, String prefix) throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
     for (int i = 0; i < count; i++) {
       HttpFilter f = hcm.getHttpFilters(i);
-      String at = "api_listener.http_filters[" + i + "]";
+      String at = prefix + ".http_filters[" + i + "]";
       if (f.getName().isEmpty()) {
         throw new ResourceException(at + ".name", "must not be empty");
       }
