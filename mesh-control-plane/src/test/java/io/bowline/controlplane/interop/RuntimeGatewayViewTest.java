@@ -10,7 +10,7 @@ import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.runtime.xds.XdsClient;
 import io.bowline.runtime.xds.XdsResources;
-import io.bowline.runtime.xds.resource.SocketListener;
+import io.bowline.api.config.SocketListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package io.bowline.runtime.snapshot;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.Secret;
 import io.bowline.runtime.upstream.ClusterEntry;
-import io.bowline.runtime.xds.resource.SocketListener;
+import io.bowline.api.config.SocketListener;
 
 import java.util.ArrayList;
 import java.util.HashMap;

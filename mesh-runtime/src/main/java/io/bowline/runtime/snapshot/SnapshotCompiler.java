@@ -9,7 +9,7 @@ import io.bowline.runtime.filter.common.fault.FaultDefaults;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimitDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
-import io.bowline.runtime.xds.resource.SocketListener;
+import io.bowline.api.config.SocketListener;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
 import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.HashMap;

@@ -10,7 +10,7 @@ import io.bowline.runtime.xds.resource.ListenerResourceType;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
 import io.bowline.runtime.xds.resource.SecretResourceType;
-import io.bowline.runtime.xds.resource.SocketListener;
+import io.bowline.api.config.SocketListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;

@@ -1,6 +1,6 @@
 package io.bowline.runtime.xds;
 
-import io.bowline.runtime.xds.resource.SocketListener;
+import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.Cluster;
 import io.bowline.api.config.ClusterLoadAssignment;
 import io.bowline.api.config.Listener;

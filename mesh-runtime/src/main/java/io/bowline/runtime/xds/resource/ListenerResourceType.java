@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.FaultPolicy;
 import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.Listener;
+import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;

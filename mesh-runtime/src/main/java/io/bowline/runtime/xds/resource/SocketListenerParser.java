@@ -3,6 +3,7 @@ package io.bowline.runtime.xds.resource;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.Listener;
+import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.StringMatcher;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;

@@ -1,7 +1,5 @@
-package io.bowline.runtime.xds.resource;
+package io.bowline.api.config;
 
-import io.bowline.api.config.Listener;
-import io.bowline.api.config.StringMatcher;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -18,8 +16,12 @@ import java.util.Objects;
  */
 public record SocketListener(String name, String address, int port, List<FilterChain> filterChains) {
   /**
-   * Checks the components.
+   * Checks the components and keeps an immutable copy of the chains.
    *
+   * @param name listener name
+   * @param address the socket address
+   * @param port the port, 1 to 65535
+   * @param filterChains the filter chains, at least one
    * @throws NullPointerException if a component is {@code null}
    * @throws IllegalArgumentException if the port is out of range or there is no filter chain
    */
@@ -38,6 +40,8 @@ public record SocketListener(String name, String address, int port, List<FilterC
   /**
    * Whether a connection's ClientHello must be read before a chain can be selected (Envoy's
    * {@code tls_inspector}): some chain matches {@code server_names}.
+   *
+   * @return whether the SNI decides the chain
    */
   public boolean inspectsSni() {
     return filterChains.stream().anyMatch(c -> !c.serverNames().isEmpty());
@@ -80,6 +84,10 @@ public record SocketListener(String name, String address, int port, List<FilterC
     /**
      * Checks the components: exactly one of {@code http} and {@code tcp}.
      *
+     * @param serverNames the SNI names, empty to match any
+     * @param tls the TLS context, or {@code null}
+     * @param http the HTTP connection manager, or {@code null}
+     * @param tcp the TCP proxy, or {@code null}
      * @throws IllegalArgumentException if both or neither network filter is set
      */
     public FilterChain {
@@ -129,6 +137,11 @@ public record SocketListener(String name, String address, int port, List<FilterC
     /**
      * Checks the components.
      *
+     * @param certificateSecret the certificate's SDS name
+     * @param validationSecret the CA's SDS name, or {@code null}
+     * @param requireClientCertificate whether a client certificate is required
+     * @param subjectAltNames SAN matchers for client certificates
+     * @param alpn ALPN protocols
      * @throws NullPointerException if {@code certificateSecret} is {@code null}
      */
     public DownstreamTls {
@@ -147,6 +160,7 @@ public record SocketListener(String name, String address, int port, List<FilterC
     /**
      * Checks the components.
      *
+     * @param clusters the clusters, at least one
      * @throws IllegalArgumentException if there is no cluster
      */
     public TcpProxy {
