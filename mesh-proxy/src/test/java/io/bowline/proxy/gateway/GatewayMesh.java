@@ -134,7 +134,7 @@ final class GatewayMesh implements AutoCloseable {
    * {@code code=<status>}; extra arguments before the URL.
    */
   static String curl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "10", "--noproxy", "*", "-i",
+    List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "10", "--noproxy", "", "-i",
         "-w", "\ncode=%{http_code}"));
     cmd.addAll(List.of(args));
     return run(cmd, null);
