@@ -16,9 +16,7 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -317,10 +315,7 @@ public final class BowlineProxy implements AutoCloseable {
     private void bindHttp(Transports transports, UpstreamPools pools, ProxyListener listener, int port,
         Consumer<ChannelPipeline> front, List<Channel> servers, Map<String, Integer> ports) {
       ProxyLimits l = listener.limits();
-      Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+      Channel c = transports.listener()
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {

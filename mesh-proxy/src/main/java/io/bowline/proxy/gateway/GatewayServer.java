@@ -6,11 +6,8 @@ import io.bowline.proxy.ProxyLimits;
 import io.bowline.proxy.Transports;
 import io.bowline.proxy.outbound.UpstreamPools;
 import io.bowline.runtime.pipeline.OutboundRouter;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -110,10 +107,7 @@ public final class GatewayServer implements AutoCloseable {
     String address = listener.address().equals("0.0.0.0") || listener.address().equals("::") ? bind : listener.address();
     int localPort = portMap.applyAsInt(port);
     try {
-      Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+      Channel c = transports.listener()
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
