@@ -1,5 +1,7 @@
 package io.bowline.proxy;
 
+import io.bowline.proxy.gateway.GatewayServer;
+import java.util.function.IntUnaryOperator;
 import io.bowline.api.MeshClient;
 import io.bowline.proxy.admin.AdminHandler;
 import io.bowline.proxy.admin.AdminPage;
@@ -16,9 +18,7 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
@@ -60,6 +60,8 @@ public final class BowlineProxy implements AutoCloseable {
   private final MeshClient ownedMesh;
   /** What the admin port opened on the mesh client (its admin handlers), closed with the proxy. */
   private final List<AdminHandlers> closeables;
+  /** The gateway role's listeners, or {@code null} when the proxy is not a gateway. */
+  private GatewayServer gateway;
 
   private BowlineProxy(Transports transports, UpstreamPools pools, List<Channel> servers, Map<String, Integer> ports,
       MeshClient ownedMesh, List<AdminHandlers> closeables) {
@@ -91,6 +93,14 @@ public final class BowlineProxy implements AutoCloseable {
     return ports.getOrDefault("admin", -1);
   }
 
+  /**
+   * The port bound for gateway listener port {@code listenerPort} (Istio's {@code servers[].port.number}), or -1
+   * when the proxy is not a gateway or that listener is not bound (yet).
+   */
+  public int gatewayPort(int listenerPort) {
+    return gateway == null ? -1 : gateway.boundPort(listenerPort);
+  }
+
   /** The Netty transport in use: {@code epoll} or {@code nio}. */
   public String transport() {
     return transports.name();
@@ -99,6 +109,9 @@ public final class BowlineProxy implements AutoCloseable {
   /** Stops the listeners, closes connections and the event loops, and the mesh client if the proxy owns it. */
   @Override
   public void close() {
+    if (gateway != null) {
+      gateway.close();
+    }
     for (Channel c : servers) {
       c.close().syncUninterruptibly();
     }
@@ -126,6 +139,7 @@ public final class BowlineProxy implements AutoCloseable {
     private ProxyLimits limits = ProxyLimits.DEFAULTS;
     private final Map<String, AdminPage> pages = new LinkedHashMap<>();
     private Consumer<ChannelPipeline> inboundPipeline = p -> { };
+    private IntUnaryOperator gatewayPorts;
 
     private Builder() {}
 
@@ -172,6 +186,16 @@ public final class BowlineProxy implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The gateway role: a listening socket per gateway listener of the mesh client's configuration (the mesh
+     * client must speak for a {@code router~} node), bound on {@code ports.applyAsInt(listenerPort)} (0: any
+     * free port; {@link IntUnaryOperator#identity()} binds Istio's ports as they are).
+     */
+    public Builder gateway(IntUnaryOperator ports) {
+      this.gatewayPorts = ports;
+      return this;
+    }
+
     /** Event-loop threads (default: one per processor). */
     public Builder threads(int n) {
       if (n < 1) {
@@ -213,11 +237,11 @@ public final class BowlineProxy implements AutoCloseable {
      * @throws io.netty.channel.ChannelException (or its cause) if a port cannot be bound
      */
     public BowlineProxy start() {
-      if (outbound < 0 && inbound < 0 && admin < 0) {
-        throw new IllegalStateException("no listener: give an outbound, inbound or admin port");
+      if (outbound < 0 && inbound < 0 && admin < 0 && gatewayPorts == null) {
+        throw new IllegalStateException("no listener: give an outbound, inbound or admin port, or the gateway role");
       }
-      if (outbound >= 0 && mesh == null) {
-        throw new IllegalStateException("the outbound listener needs a mesh client");
+      if ((outbound >= 0 || gatewayPorts != null) && mesh == null) {
+        throw new IllegalStateException("the outbound listener and the gateway role need a mesh client");
       }
       OutboundRouter router = mesh == null ? null : RuntimeMeshClient.of(mesh).router();
       Transports transports = Transports.start(threads, preferNative);
@@ -269,7 +293,12 @@ public final class BowlineProxy implements AutoCloseable {
         transports.stop();
         throw e;
       }
-      return new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null, closeables);
+      BowlineProxy proxy = new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null, closeables);
+      if (gatewayPorts != null) {
+        proxy.gateway = new GatewayServer(router, transports, pools, limits, bind, gatewayPorts);
+        proxy.gateway.start(mesh);
+      }
+      return proxy;
     }
 
     /** Whether the first complete configuration has been applied (never waits). */
@@ -288,10 +317,7 @@ public final class BowlineProxy implements AutoCloseable {
     private void bindHttp(Transports transports, UpstreamPools pools, ProxyListener listener, int port,
         Consumer<ChannelPipeline> front, List<Channel> servers, Map<String, Integer> ports) {
       ProxyLimits l = listener.limits();
-      Channel c = new ServerBootstrap().group(transports.group()).channel(transports.serverChannel())
-          .option(ChannelOption.SO_BACKLOG, 4096)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+      Channel c = transports.listener()
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {

@@ -44,6 +44,18 @@ public record Transports(String name, EventLoopGroup group, Class<? extends Serv
         NioSocketChannel.class);
   }
 
+  /**
+   * A listening socket's bootstrap on these event loops, with the proxy's socket options (backlog 4096,
+   * {@code TCP_NODELAY}, write-buffer water marks 32/64 KiB for flow control); add the child handler and bind.
+   */
+  public io.netty.bootstrap.ServerBootstrap listener() {
+    return new io.netty.bootstrap.ServerBootstrap().group(group).channel(serverChannel)
+        .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
+        .childOption(io.netty.channel.ChannelOption.TCP_NODELAY, true)
+        .childOption(io.netty.channel.ChannelOption.WRITE_BUFFER_WATER_MARK,
+            new io.netty.channel.WriteBufferWaterMark(32 * 1024, 64 * 1024));
+  }
+
   /** Stops the event loops and waits for them. */
   public void stop() {
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

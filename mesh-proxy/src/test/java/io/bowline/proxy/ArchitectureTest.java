@@ -33,5 +33,10 @@ class ArchitectureTest {
       .should().dependOnClassesThat().resideInAPackage(P + ".cli..");
 
   @ArchTest
+  static final ArchRule theOutboundExchangeKnowsNoGateway = noClasses().that().resideInAPackage(P + ".outbound..")
+      .should().dependOnClassesThat().resideInAPackage(P + ".gateway..")
+      .because("a gateway's HTTP filter chain is one more ProxyListener of the outbound exchange");
+
+  @ArchTest
   static final ArchRule noPackageCycles = slices().matching(P + ".(*)..").should().beFreeOfCycles();
 }

@@ -10,11 +10,11 @@ import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.translate.ClientView;
 import io.bowline.runtime.xds.XdsClient;
 import io.bowline.runtime.xds.XdsResources;
+import io.bowline.api.config.SocketListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -22,9 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bowline's runtime xDS client as a gateway: with a {@code router~} node labelled {@code istio=ingressgateway}
- * it fetches the gateway view of Istio's {@code bookinfo-gateway.yaml} from the local control plane and ACKs
- * LDS, CDS and EDS (the socket listener {@code 0.0.0.0_8080} is accepted; the proxy's gateway role consumes it),
- * and has productpage's cluster.
+ * it fetches the gateway view of Istio's {@code bookinfo-gateway.yaml} from the local control plane, reads the
+ * socket listener {@code 0.0.0.0_8080} (one plaintext filter chain whose connection manager fetches RDS
+ * {@code http.8080}), follows it to that route configuration, ACKs LDS, RDS, CDS and EDS, and has productpage's
+ * cluster.
  */
 class RuntimeGatewayViewTest {
 
@@ -48,15 +49,22 @@ class RuntimeGatewayViewTest {
             latest::set)) {
       client.start();
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-        // no API listener names a route configuration, so the runtime subscribes to no RDS
-        for (String type : List.of(BookinfoReviewsMesh.TYPES[0], BookinfoReviewsMesh.TYPES[2],
-            BookinfoReviewsMesh.TYPES[3])) {
+        for (String type : BookinfoReviewsMesh.TYPES) {
           assertThat(client.status().versionOf(type)).as(type).isNotEmpty()
               .isEqualTo(controlPlane.servedVersion(VIEW, type));
         }
       });
       assertThat(controlPlane.acks().nacks()).isEmpty();
       assertThat(latest.get().clusters()).containsKey("outbound|9080||productpage.default.svc.cluster.local");
+      SocketListener listener = latest.get().socketListeners().get("0.0.0.0_8080");
+      assertThat(listener.port()).isEqualTo(8080);
+      assertThat(listener.filterChains()).singleElement().satisfies(chain -> {
+        assertThat(chain.tls()).isNull();
+        assertThat(chain.http().routeConfigName()).isEqualTo("http.8080");
+      });
+      assertThat(latest.get().routes().get("http.8080").virtualHosts())
+          .anySatisfy(vh -> assertThat(vh.domains()).contains("*"));
+      assertThat(latest.get().listeners()).isEmpty();
     }
   }
 }

@@ -1,5 +1,8 @@
 package io.bowline.proxy.cli;
 
+import io.bowline.proxy.gateway.GatewayNode;
+import java.util.HashMap;
+import java.util.Map;
 import io.bowline.api.MeshClient;
 import io.bowline.proxy.BowlineProxy;
 import java.io.IOException;
@@ -92,6 +95,34 @@ public final class ProxyCli implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "N", description = "Event-loop threads (default: one per processor).")
   Integer threads;
 
+  @Option(names = "--gateway", description = "The gateway role: an Istio ingress/egress gateway (a router~ node) that"
+      + " listens on each Gateway server port its labels select.")
+  boolean gateway;
+
+  @Option(names = "--gateway-port", paramLabel = "PORT:LOCAL",
+      description = "Bind gateway listener PORT (a Gateway server's port.number) on LOCAL instead; repeat for more.")
+  List<String> gatewayPorts = new ArrayList<>();
+
+  private String workloadName(String otherwise) {
+    return workload == null ? otherwise : workload.indexOf('.') < 0 ? workload : workload.substring(0, workload.indexOf('.'));
+  }
+
+  private String workloadNamespace(String otherwise) {
+    return workload == null || workload.indexOf('.') < 0 ? otherwise : workload.substring(workload.indexOf('.') + 1);
+  }
+
+  private Map<String, String> labelMap() {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String l : labels) {
+      int eq = l.indexOf('=');
+      if (eq <= 0) {
+        throw new ParameterException(spec.commandLine(), "--label must be KEY=VALUE, got '" + l + "'");
+      }
+      out.put(l.substring(0, eq), l.substring(eq + 1));
+    }
+    return out;
+  }
+
   /** Istio's {@code outboundTrafficPolicy.mode}. */
   enum Mode { ALLOW_ANY, REGISTRY_ONLY }
 
@@ -140,8 +171,16 @@ public final class ProxyCli implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (outbound == null && inbound == null && admin == null) {
-      throw new ParameterException(spec.commandLine(), "give at least one of --outbound, --inbound, --admin");
+    if (outbound == null && inbound == null && admin == null && !gateway) {
+      throw new ParameterException(spec.commandLine(), "give at least one of --outbound, --inbound, --admin, --gateway");
+    }
+    if (gateway && xds == null && bootstrap == null) {
+      throw new ParameterException(spec.commandLine(), "--gateway needs --xds or --bootstrap");
+    }
+    Map<Integer, Integer> portMap = new HashMap<>();
+    for (String mapping : gatewayPorts) {
+      int[] pair = portPair("--gateway-port must be PORT:LOCAL", mapping);
+      portMap.put(pair[0], pair[1]);
     }
     if (xds != null && bootstrap != null) {
       throw new ParameterException(spec.commandLine(), "give --xds or --bootstrap, not both");
@@ -156,7 +195,10 @@ public final class ProxyCli implements Callable<Integer> {
         throw new IOException(bootstrap + ": no such bootstrap file");
       }
       MeshClient.Builder b = MeshClient.builder();
-      if (workload != null) {
+      if (gateway && xds != null) {
+        b.bootstrapJson(GatewayNode.bootstrapJson(xds, workloadName("istio-ingressgateway"),
+            workloadNamespace("istio-system"), labelMap(), "cluster.local"));
+      } else if (workload != null) {
         int dot = workload.indexOf('.');
         b.workload(dot < 0 ? workload : workload.substring(0, dot), dot < 0 ? "default" : workload.substring(dot + 1));
       }
@@ -167,7 +209,9 @@ public final class ProxyCli implements Callable<Integer> {
         }
         b.label(l.substring(0, eq), l.substring(eq + 1));
       }
-      if (xds != null) {
+      if (gateway && xds != null) {
+        // the bootstrap above names the server and the router~ node
+      } else if (xds != null) {
         b.xdsServer(xds);
       } else {
         b.bootstrap(bootstrap);
@@ -188,6 +232,9 @@ public final class ProxyCli implements Callable<Integer> {
     if (admin != null) {
       pb.admin(admin);
     }
+    if (gateway) {
+      pb.gateway(port -> portMap.getOrDefault(port, port));
+    }
     try {
       started = pb.start();
     } catch (RuntimeException e) {
@@ -201,7 +248,8 @@ public final class ProxyCli implements Callable<Integer> {
           + (proxy.outboundPort() >= 0 ? " outbound " + bind + ":" + proxy.outboundPort() : "")
           + (proxy.inboundPort() >= 0 ? " inbound " + bind + ":" + proxy.inboundPort() + " -> 127.0.0.1:" + in[1] : "")
           + (proxy.adminPort() >= 0 ? " admin " + bind + ":" + proxy.adminPort() : "")
-          + (serviceAccount != null ? " service account " + serviceAccount : ""));
+          + (serviceAccount != null ? " service account " + serviceAccount : "")
+          + (gateway ? " gateway" : ""));
       System.out.flush();
       stop.await();
     }
@@ -209,6 +257,10 @@ public final class ProxyCli implements Callable<Integer> {
   }
 
   private int[] inbound(String value) {
+    return portPair("--inbound must be LISTEN:APP", value);
+  }
+
+  private int[] portPair(String usage, String value) {
     int colon = value.indexOf(':');
     try {
       if (colon > 0) {
@@ -217,7 +269,7 @@ public final class ProxyCli implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new ParameterException(spec.commandLine(), "--inbound must be LISTEN:APP (two ports), got '" + value + "'");
+    throw new ParameterException(spec.commandLine(), usage + " (two ports), got '" + value + "'");
   }
 
   private static int port(String s) {

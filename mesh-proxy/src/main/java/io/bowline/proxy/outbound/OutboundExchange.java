@@ -214,7 +214,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     OutboundRouter router = conn.listener().router();
-    RoutedCall routed = router.route(target.host(), target.port(), view);
+    RoutedCall routed = router.route(routeHost(), routePort(), view);
+    if (routed == RoutedCall.PASS_THROUGH && conn.listener().gatewayRoute() != null) {
+      localReply(LocalResponse.of(RoutedCall.LocalReply.NO_ROUTE), "");
+      return;
+    }
     if (routed == RoutedCall.PASS_THROUGH) {
       if (conn.listener().registryOnly()) {
         localReply(LocalResponse.of(502, "NR", "no mesh listener for " + target.host() + ":" + target.port()
@@ -225,7 +229,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     SerialScheduler scheduler = new SerialScheduler((nanos, task) -> ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS));
-    ex = new MeshExchange(grpc ? "grpc" : "http", view, router, target.host(), target.port(), listenerName(router, routed), routed,
+    ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
     if (replayable()) { // a body that is all buffered can be shadowed (request_mirror_policies)
@@ -239,8 +243,17 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (routed instanceof RoutedCall.Upstream up) {
       return up.listenerName();
     }
-    OutboundListener l = router.listener(target.host(), target.port());
-    return l == null ? target.host() + ":" + target.port() : l.name();
+    OutboundListener l = router.listener(routeHost(), routePort());
+    return l == null ? routeHost() + ":" + routePort() : l.name();
+  }
+
+  /** The host of the listener that routes this request: the destination's, or a gateway chain's route. */
+  private String routeHost() {
+    return conn.listener().gatewayRoute() != null ? conn.listener().gatewayRoute() : target.host();
+  }
+
+  private int routePort() {
+    return conn.listener().gatewayRoute() != null ? conn.listener().gatewayPort() : target.port();
   }
 
   // ---- the router's start (MeshExchange.Upstreams)

@@ -15,9 +15,28 @@ import io.bowline.runtime.pipeline.OutboundRouter;
  *     application), else {@code null}
  * @param forwardPort that application's port
  * @param limits header limits, body buffer and timeouts
+ * @param gatewayRoute on a gateway's filter chain, the {@code host} of the listener every request is routed
+ *     by ({@code MeshSnapshot.gatewayRouteHost}: its route configuration's name), with {@code gatewayPort}; a
+ *     route configuration that is missing answers 404 {@code NR}, nothing is passed through; else {@code null}
+ * @param gatewayPort the gateway listener's port (Envoy's, not necessarily the bound one)
  */
 public record ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
-    int forwardPort, ProxyLimits limits) {
+    int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort) {
+
+  /** A listener that is not a gateway's. */
+  public ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
+      int forwardPort, ProxyLimits limits) {
+    this(name, router, registryOnly, forwardHost, forwardPort, limits, null, 0);
+  }
+
+  /**
+   * A gateway's HTTP filter chain: every request is routed by the route configuration the snapshot knows as
+   * listener {@code routeHost:port}.
+   */
+  public static ProxyListener gateway(String name, OutboundRouter router, String routeHost, int port,
+      ProxyLimits limits) {
+    return new ProxyListener(name, router, false, null, 0, limits, routeHost, port);
+  }
 
   /** The outbound listener: routed by {@code router}. */
   public static ProxyListener outbound(OutboundRouter router, boolean registryOnly, ProxyLimits limits) {

@@ -88,6 +88,14 @@ public final class OutboundRouter {
     return snapshots.current().cluster(name);
   }
 
+  /**
+   * The current snapshot (never waits): what a gateway reads for its socket listeners and their TLS secrets
+   * ({@link MeshSnapshot#gatewayListeners()}, {@link MeshSnapshot#secret(String)}).
+   */
+  public MeshSnapshot snapshot() {
+    return snapshots.current();
+  }
+
   /** The listener that matches {@code host:port}, or {@code null} when the mesh does not know it. */
   public OutboundListener listener(String host, int port) {
     return snapshots.current().listener(host, port);

@@ -1,6 +1,9 @@
 package io.bowline.runtime.snapshot;
 
+import io.bowline.api.config.Listener;
+import io.bowline.api.config.Secret;
 import io.bowline.runtime.upstream.ClusterEntry;
+import io.bowline.api.config.SocketListener;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +22,9 @@ public final class MeshSnapshot {
   /** The snapshot before any configuration arrived. */
   public static final MeshSnapshot EMPTY = new MeshSnapshot(Map.of(), Map.of(), false);
 
+  private final List<SocketListener> gatewayListeners;
+  private final Map<String, Secret> secrets;
+
   /** By host, then port: the data path looks up without building a {@code host:port} string. */
   private final Map<String, ListenerPorts> listenersByHost;
   private final Map<String, ClusterEntry> clusters;
@@ -28,9 +34,65 @@ public final class MeshSnapshot {
       Map<String, OutboundListener> listenersByAuthority,
       Map<String, ClusterEntry> clusters,
       boolean complete) {
+    this(listenersByAuthority, clusters, complete, List.of(), Map.of());
+  }
+
+  MeshSnapshot(
+      Map<String, OutboundListener> listenersByAuthority,
+      Map<String, ClusterEntry> clusters,
+      boolean complete,
+      List<SocketListener> gatewayListeners,
+      Map<String, Secret> secrets) {
     this.listenersByHost = byHost(listenersByAuthority);
     this.clusters = Map.copyOf(clusters);
     this.complete = complete;
+    this.gatewayListeners = List.copyOf(gatewayListeners);
+    this.secrets = Map.copyOf(secrets);
+  }
+
+  /**
+   * A gateway's socket listeners (Envoy listeners with an address and filter chains, as istiod's gateway
+   * generator names them: {@code 0.0.0.0_8080}), sorted by name; empty for any client but a {@code router~}
+   * node. The route configuration of a listener's HTTP filter chain is routed against as the listener
+   * {@link #gatewayRouteKey(Listener, int)}: {@code listener(routeConfigName, port)} (the chain's
+   * {@link OutboundListener}, named after the socket listener; {@code null} before RDS delivered it).
+   */
+  public List<SocketListener> gatewayListeners() {
+    return gatewayListeners;
+  }
+
+  /** The socket listener bound to {@code port}, or {@code null}. */
+  public SocketListener gatewayListener(int port) {
+    for (SocketListener l : gatewayListeners) {
+      if (l.port() == port) {
+        return l;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The {@code host:port} under which a gateway's HTTP filter chain is a listener of this snapshot: its RDS
+   * route configuration name (or {@code inline.<listener name>}) and the socket listener's port.
+   *
+   * @param http the filter chain's HTTP connection manager
+   * @param port the socket listener's port
+   */
+  public static String gatewayRouteKey(Listener http, int port) {
+    return gatewayRouteHost(http) + ":" + port;
+  }
+
+  /** The host part of {@link #gatewayRouteKey(Listener, int)}. */
+  public static String gatewayRouteHost(Listener http) {
+    return http.routeConfigName() != null ? http.routeConfigName() : "inline." + http.name();
+  }
+
+  /**
+   * An SDS secret by name (those the socket listeners' TLS contexts and the clusters name), or {@code null}
+   * while it has not arrived. Holds key material: never log it.
+   */
+  public Secret secret(String name) {
+    return secrets.get(name);
   }
 
   /** The listener for an outbound {@code host:port}, or {@code null} if the mesh does not know it. */

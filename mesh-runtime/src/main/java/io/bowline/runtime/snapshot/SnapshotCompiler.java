@@ -10,6 +10,7 @@ import io.bowline.runtime.filter.common.RoutePolicyEdits;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimitDefaults;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 import io.bowline.runtime.xds.XdsResources;
+import io.bowline.api.config.SocketListener;
 import io.bowline.runtime.tls.UpstreamTlsHandles;
 import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.HashMap;
@@ -35,6 +36,8 @@ public final class SnapshotCompiler {
   private Map<String, List<String>> listenerAliases = new HashMap<>();
   /** The inputs of the last compilation: a part whose inputs are the same instances is not compiled again. */
   private Map<String, Listener> lastListeners;
+  private Map<String, SocketListener> lastSocketListeners;
+  private List<SocketListener> gatewayListeners = List.of();
   private Map<String, RouteConfiguration> lastRoutes;
   private Map<String, Cluster> lastClusters;
   private Map<String, ClusterLoadAssignment> lastEndpoints;
@@ -73,10 +76,14 @@ public final class SnapshotCompiler {
    */
   public MeshSnapshot compile(XdsResources resources, Map<String, ClusterLoadAssignment> dnsAssignments) {
     tls.secrets(resources.secrets());
-    if (resources.listeners() != lastListeners || resources.routes() != lastRoutes) {
+    if (resources.listeners() != lastListeners || resources.routes() != lastRoutes
+        || resources.socketListeners() != lastSocketListeners) {
       listenersByAuthority = Map.copyOf(compileListeners(resources));
       lastListeners = resources.listeners();
       lastRoutes = resources.routes();
+      lastSocketListeners = resources.socketListeners();
+      gatewayListeners = resources.socketListeners().values().stream()
+          .sorted(java.util.Comparator.comparing(SocketListener::name)).toList();
     }
     if (resources.clusters() != lastClusters || resources.endpoints() != lastEndpoints
         || !dnsAssignments.equals(lastDnsAssignments)) {
@@ -85,7 +92,8 @@ public final class SnapshotCompiler {
       lastEndpoints = resources.endpoints();
       lastDnsAssignments = Map.copyOf(dnsAssignments);
     }
-    return new MeshSnapshot(listenersByAuthority, clusters, resources.complete());
+    return new MeshSnapshot(listenersByAuthority, clusters, resources.complete(), gatewayListeners,
+        resources.secrets());
   }
 
   private Map<String, OutboundListener> compileListeners(XdsResources resources) {
@@ -96,40 +104,7 @@ public final class SnapshotCompiler {
     Map<String, OutboundListener> nextOutbound = new HashMap<>();
     Map<String, List<String>> nextAliases = new HashMap<>();
     for (Listener l : resources.listeners().values()) {
-      RouteConfiguration rc = l.inlineRouteConfig() != null
-          ? l.inlineRouteConfig()
-          : resources.routes().get(l.routeConfigName());
-      CompiledRouteConfig compiled = null;
-      if (rc != null) {
-        String key = l.inlineRouteConfig() != null ? "inline:" + l.name() : rc.name();
-        String rcKey = key;
-        // the HCM's fault as the default of this listener's routes; none at all without the filter
-        RouteConfiguration withFaults = FaultDefaults.apply(rc, l.httpFault());
-        if (withFaults != rc) {
-          rc = withFaults;
-          key = key + "|fault:" + l.name();
-        }
-        // likewise the local rate limit filter's config; per-route buckets scoped by route config
-        RouteConfiguration withLimits = LocalRateLimitDefaults.apply(rc, rcKey, l.httpLocalRateLimit());
-        if (withLimits != rc) {
-          rc = withLimits;
-          key = key + "|local_ratelimit:" + l.name();
-        }
-        // and the global rate limit filter's: without it, routes' rate_limits send nothing
-        if (l.httpRateLimit() != null) {
-          rc = RoutePolicyEdits.apply(rc, p -> p.withGlobalRateLimit(l.httpRateLimit()));
-          key = key + "|ratelimit:" + l.name();
-        }
-        compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
-        nextRoutes.put(key, compiled);
-        nextSources.put(key, rc);
-      }
-      OutboundListener previous = outboundListeners.get(l.name());
-      OutboundListener ol = previous != null && previous.routes() == compiled
-          && previous.telemetry().equals(l.telemetry())
-          ? previous
-          : new OutboundListener(l.name(), compiled, l.telemetry());
-      nextOutbound.put(l.name(), ol);
+      OutboundListener ol = compileListener(l, l.name(), resources, nextRoutes, nextSources, nextOutbound);
       byAuthority.put(l.name(), ol);
       List<String> names = listenerAliases.get(l.name());
       if (names == null) {
@@ -140,12 +115,63 @@ public final class SnapshotCompiler {
         aliased.putIfAbsent(alias, ol);
       }
     }
+    // a gateway's HTTP filter chains: by <route configuration name>:<listener port> (MeshSnapshot#gatewayRoutes)
+    for (SocketListener sl : resources.socketListeners().values()) {
+      for (SocketListener.FilterChain c : sl.filterChains()) {
+        if (c.http() != null) {
+          String key = MeshSnapshot.gatewayRouteKey(c.http(), sl.port());
+          byAuthority.putIfAbsent(key, compileListener(c.http(), sl.name() + "|" + key, resources, nextRoutes,
+              nextSources, nextOutbound));
+        }
+      }
+    }
     aliased.forEach(byAuthority::putIfAbsent);
     compiledRoutes = nextRoutes;
     sourceRoutes = nextSources;
     outboundListeners = nextOutbound;
     listenerAliases = nextAliases;
     return byAuthority;
+  }
+
+  /** One HTTP connection manager's compiled route configuration, reused when neither it nor its filters changed. */
+  private OutboundListener compileListener(Listener l, String cacheKey, XdsResources resources,
+      Map<String, CompiledRouteConfig> nextRoutes, Map<String, RouteConfiguration> nextSources,
+      Map<String, OutboundListener> nextOutbound) {
+    RouteConfiguration rc = l.inlineRouteConfig() != null
+        ? l.inlineRouteConfig()
+        : resources.routes().get(l.routeConfigName());
+    CompiledRouteConfig compiled = null;
+    if (rc != null) {
+      String key = l.inlineRouteConfig() != null ? "inline:" + cacheKey : rc.name();
+      String rcKey = key;
+      // the HCM's fault as the default of this listener's routes; none at all without the filter
+      RouteConfiguration withFaults = FaultDefaults.apply(rc, l.httpFault());
+      if (withFaults != rc) {
+        rc = withFaults;
+        key = key + "|fault:" + cacheKey;
+      }
+      // likewise the local rate limit filter's config; per-route buckets scoped by route config
+      RouteConfiguration withLimits = LocalRateLimitDefaults.apply(rc, rcKey, l.httpLocalRateLimit());
+      if (withLimits != rc) {
+        rc = withLimits;
+        key = key + "|local_ratelimit:" + cacheKey;
+      }
+      // and the global rate limit filter's: without it, routes' rate_limits send nothing
+      if (l.httpRateLimit() != null) {
+        rc = RoutePolicyEdits.apply(rc, p -> p.withGlobalRateLimit(l.httpRateLimit()));
+        key = key + "|ratelimit:" + cacheKey;
+      }
+      compiled = rc.equals(sourceRoutes.get(key)) ? compiledRoutes.get(key) : new CompiledRouteConfig(rc);
+      nextRoutes.put(key, compiled);
+      nextSources.put(key, rc);
+    }
+    OutboundListener previous = outboundListeners.get(cacheKey);
+    OutboundListener ol = previous != null && previous.routes() == compiled
+        && previous.telemetry().equals(l.telemetry())
+        ? previous
+        : new OutboundListener(l.name(), compiled, l.telemetry());
+    nextOutbound.put(cacheKey, ol);
+    return ol;
   }
 
   private Map<String, ClusterEntry> compileClusters(XdsResources resources,

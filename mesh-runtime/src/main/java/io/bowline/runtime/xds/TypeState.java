@@ -120,6 +120,7 @@ final class TypeState {
   void put(String name, Object value) {
     if (values.put(name, value) != value) {
       published = null;
+      publishedByKind.clear();
     }
   }
 
@@ -127,6 +128,7 @@ final class TypeState {
   void remove(String name) {
     if (values.remove(name) != null) {
       published = null;
+      publishedByKind.clear();
     }
   }
 

@@ -11,6 +11,7 @@ import io.bowline.runtime.xds.resource.ListenerResourceType;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.RouteConfigurationResourceType;
 import io.bowline.runtime.xds.resource.SecretResourceType;
+import io.bowline.api.config.SocketListener;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * An ADS client (Envoy xDS v3, gRFC A27 behaviour), state of the world
  * ({@code StreamAggregatedResources}) or incremental ({@code DeltaAggregatedResources}): one
  * stream carrying LDS and CDS (wildcard) and RDS, EDS and SDS (by the names the accepted listeners
- * and clusters refer to).
+ * and clusters refer to). A {@code router~} node (a gateway) also reads socket listeners and follows their
+ * filter chains' route configuration and {@code DownstreamTlsContext} secret names.
  *
  * <p>All protocol state lives on one serialized executor; watchers are called there too. Every
  * response is ACKed or NACKed (SotW: previous version, new nonce, {@code error_detail} naming
@@ -114,7 +116,8 @@ public final class XdsClient implements AutoCloseable {
     ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     ex.setRemoveOnCancelPolicy(true);
     this.executor = ex;
-    this.lds = add(new ListenerResourceType(config.serverListenerPrefix()), true);
+    this.lds = add(new ListenerResourceType(config.serverListenerPrefix(), config.node().getId().startsWith("router~")),
+        true);
     this.cds = add(new ClusterResourceType(config.certificateProviderInstances()), true);
     this.rds = add(new RouteConfigurationResourceType(), false);
     this.eds = add(new EndpointResourceType(), false);
@@ -512,7 +515,7 @@ public final class XdsClient implements AutoCloseable {
   }
 
   private void updateSubscriptions() {
-    Map<String, Listener> listeners = lds.valuesOf(Listener.class);
+    Map<String, Object> listeners = lds.valuesOf();
     Map<String, Cluster> clusters = cds.valuesOf();
     if (listeners == subscribedFor[0] && clusters == subscribedFor[1]) {
       return; // neither changed since the subscriptions were derived from them
@@ -520,13 +523,26 @@ public final class XdsClient implements AutoCloseable {
     subscribedFor[0] = listeners;
     subscribedFor[1] = clusters;
     Set<String> routeNames = new TreeSet<>();
-    for (Listener l : listeners.values()) {
+    Set<String> secretNames = new TreeSet<>();
+    for (Listener l : lds.valuesOf(Listener.class).values()) {
       if (l.routeConfigName() != null) {
         routeNames.add(l.routeConfigName());
       }
     }
+    for (SocketListener l : lds.valuesOf(SocketListener.class).values()) {
+      for (SocketListener.FilterChain c : l.filterChains()) {
+        if (c.http() != null && c.http().routeConfigName() != null) {
+          routeNames.add(c.http().routeConfigName());
+        }
+        if (c.tls() != null) {
+          secretNames.add(c.tls().certificateSecret());
+          if (c.tls().validationSecret() != null) {
+            secretNames.add(c.tls().validationSecret());
+          }
+        }
+      }
+    }
     Set<String> edsNames = new TreeSet<>();
-    Set<String> secretNames = new TreeSet<>();
     for (Cluster c : clusters.values()) {
       if (c.type() == Cluster.DiscoveryType.EDS) {
         edsNames.add(c.edsServiceName());
@@ -591,8 +607,8 @@ public final class XdsClient implements AutoCloseable {
     }
     boolean complete = states.values().stream().allMatch(s -> !s.interested() || s.settled())
         && lds.responded && cds.responded;
-    XdsResources resources = new XdsResources(
-        lds.valuesOf(Listener.class), rds.valuesOf(), cds.valuesOf(), eds.valuesOf(), sds.valuesOf(), complete,
+    XdsResources resources = new XdsResources(lds.valuesOf(Listener.class), rds.valuesOf(), cds.valuesOf(),
+        eds.valuesOf(), sds.valuesOf(), lds.valuesOf(SocketListener.class), complete,
         lds.valuesOf(InboundListener.class));
     lastPublished = resources;
     for (Consumer<XdsResources> w : watchers) {

@@ -78,7 +78,7 @@ public final class SupportedFields {
     message(VirtualHost.getDefaultInstance())
         .supported("name", "domains", "routes", "request_headers_to_add", "request_headers_to_remove",
             "response_headers_to_add", "response_headers_to_remove", "retry_policy", "include_request_attempt_count",
-            "request_mirror_policies", "typed_per_filter_config", "rate_limits");
+            "request_mirror_policies", "typed_per_filter_config", "rate_limits", "require_tls");
     message(Route.getDefaultInstance())
         .supported("name", "match", "route", "direct_response", "redirect", "request_headers_to_add",
             "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",

@@ -7,6 +7,7 @@ import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.InboundListener;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.GlobalRateLimitPolicy;
+import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.LocalRateLimitPolicy;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
@@ -18,10 +19,11 @@ import java.util.Set;
 
 /**
  * LDS: {@code envoy.config.listener.v3.Listener}. A listener with an {@code api_listener} holding an
- * {@code HttpConnectionManager} is a client listener ({@link Listener}); a listener without one whose name
- * starts with the server listener prefix (the bootstrap's {@code server_listener_resource_name_template} up to
- * {@code %s}; Istio's {@value #ISTIO_SERVER_LISTENER_PREFIX}) is a server listener ({@link InboundListener},
- * gRFC A36, read by {@link InboundListenerParser}); other socket listeners are accepted and ignored.
+ * {@code HttpConnectionManager} is a client listener ({@link Listener}). A socket listener is, on a gateway
+ * ({@code router~} node), a {@link SocketListener}; on other clients, one whose name starts with the server
+ * listener prefix (the bootstrap's {@code server_listener_resource_name_template} up to {@code %s}; Istio's
+ * {@value #ISTIO_SERVER_LISTENER_PREFIX}) is a server listener ({@link InboundListener}, gRFC A36, read by
+ * {@link InboundListenerParser}); other socket listeners are accepted and ignored.
  */
 public final class ListenerResourceType
     extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Object> {
@@ -32,18 +34,36 @@ public final class ListenerResourceType
   private static final String ROUTER_TYPE = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 
   private final RouteConfigurationResourceType routes = new RouteConfigurationResourceType();
+  private final boolean routerNode;
 
   private final String serverListenerPrefix;
 
   /** Client listeners, and server listeners named as Istio names them. */
   public ListenerResourceType() {
-    this(ISTIO_SERVER_LISTENER_PREFIX);
+    this(ISTIO_SERVER_LISTENER_PREFIX, false);
   }
 
   /** @param serverListenerPrefix names of server listeners start with it; {@code ""} reads none */
   public ListenerResourceType(String serverListenerPrefix) {
+    this(serverListenerPrefix, false);
+  }
+
+  /**
+   * @param routerNode whether the client is a gateway ({@code router~} node): its socket listeners are read
+   *     into {@link SocketListener}s (and NACKed when they ask for what the gateway cannot do)
+   */
+  public ListenerResourceType(boolean routerNode) {
+    this(ISTIO_SERVER_LISTENER_PREFIX, routerNode);
+  }
+
+  /**
+   * @param serverListenerPrefix names of server listeners start with it; {@code ""} reads none
+   * @param routerNode whether the client is a gateway, whose socket listeners are {@link SocketListener}s
+   */
+  public ListenerResourceType(String serverListenerPrefix, boolean routerNode) {
     super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.class, true);
     this.serverListenerPrefix = serverListenerPrefix;
+    this.routerNode = routerNode;
   }
 
   @Override
@@ -54,46 +74,57 @@ public final class ListenerResourceType
   @Override
   public Object parse(io.envoyproxy.envoy.config.listener.v3.Listener proto) throws ResourceException {
     if (!proto.hasApiListener()) {
+      if (routerNode) {
+        return SocketListenerParser.parse(proto, this);
+      }
       if (!serverListenerPrefix.isEmpty() && proto.getName().startsWith(serverListenerPrefix)) {
         return InboundListenerParser.parse(proto);
       }
       return null;
     }
-    Any any = proto.getApiListener().getApiListener();
+    return httpConnectionManager(proto.getApiListener().getApiListener(), proto.getName(), "api_listener");
+  }
+
+  /**
+   * Reads an {@code HttpConnectionManager} (an {@code api_listener}'s, or a socket listener's network filter)
+   * as a {@link Listener} named {@code name}.
+   *
+   * @param any the packed manager
+   * @param at the field path of {@code any}, for errors
+   */
+  Listener httpConnectionManager(Any any, String name, String at) throws ResourceException {
     if (!any.getTypeUrl().equals(TypeUrls.HTTP_CONNECTION_MANAGER)) {
-      throw new ResourceException(
-          "api_listener.api_listener", "expected HttpConnectionManager, got " + any.getTypeUrl());
+      throw new ResourceException(at, "expected HttpConnectionManager, got " + any.getTypeUrl());
     }
     HttpConnectionManager hcm;
     try {
       hcm = any.unpack(HttpConnectionManager.class);
     } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException("api_listener.api_listener", "cannot decode: " + e.getMessage());
+      throw new ResourceException(at, "cannot decode: " + e.getMessage());
     }
     List<String> filters = new ArrayList<>();
     LocalRateLimitPolicy[] localRateLimit = {null};
     GlobalRateLimitPolicy[] rateLimit = {null};
-    FaultPolicy fault = httpFilters(hcm, filters, proto.getName(), localRateLimit, rateLimit);
+    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, rateLimit, at);
     HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
-        ConfigSources.requireAds(hcm.getRds().getConfigSource(), "api_listener.rds.config_source");
+        ConfigSources.requireAds(hcm.getRds().getConfigSource(), at + ".rds.config_source");
         String rdsName = hcm.getRds().getRouteConfigName();
         if (rdsName.isEmpty()) {
-          throw new ResourceException("api_listener.rds.route_config_name", "must not be empty");
+          throw new ResourceException(at + ".rds.route_config_name", "must not be empty");
         }
-        return new Listener(proto.getName(), rdsName, null, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
+        return new Listener(name, rdsName, null, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
           inline = routes.parse(hcm.getRouteConfig());
         } catch (ResourceException e) {
-          throw e.within("api_listener.route_config");
+          throw e.within(at + ".route_config");
         }
-        return new Listener(proto.getName(), null, inline, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
+        return new Listener(name, null, inline, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
       default:
-        throw new ResourceException(
-            "api_listener.route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
+        throw new ResourceException(at + ".route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
     }
   }
 
@@ -109,13 +140,14 @@ public final class ListenerResourceType
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
   private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
-      LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit) throws ResourceException {
+      LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit, String prefix)
+      throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
     for (int i = 0; i < count; i++) {
       HttpFilter f = hcm.getHttpFilters(i);
-      String at = "api_listener.http_filters[" + i + "]";
+      String at = prefix + ".http_filters[" + i + "]";
       if (f.getName().isEmpty()) {
         throw new ResourceException(at + ".name", "must not be empty");
       }

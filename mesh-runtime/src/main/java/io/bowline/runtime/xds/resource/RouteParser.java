@@ -27,6 +27,16 @@ import java.util.Locale;
  * silently ignored.
  */
 final class RouteParser {
+  /**
+   * A virtual host's {@code require_tls: ALL}: a request that did not arrive over TLS gets a 301 to the same
+   * URL over https. The gateway sets {@code x-forwarded-proto} from its downstream connection (Envoy with
+   * {@code use_remote_address}), so this route, first in the virtual host, matches exactly those requests.
+   */
+  static final Route REQUIRE_TLS = new Route("require_tls",
+      new RouteMatch(new PathMatcher.Prefix("/"), true,
+          List.of(HeaderMatcher.of("x-forwarded-proto", new StringMatcher(StringMatcher.Kind.EXACT, "http", false)))),
+      new RouteAction.Redirect("https", null, 0, null, null, 301, false));
+
   private RouteParser() {}
 
   static VirtualHost virtualHost(io.envoyproxy.envoy.config.route.v3.VirtualHost vh, String at)
@@ -35,6 +45,11 @@ final class RouteParser {
       throw new ResourceException(at + ".domains", "must not be empty");
     }
     List<Route> routes = new ArrayList<>();
+    switch (vh.getRequireTls()) {
+      case NONE -> { }
+      case ALL -> routes.add(REQUIRE_TLS);
+      default -> throw new ResourceException(at + ".require_tls", vh.getRequireTls() + " is not supported (NONE or ALL)");
+    }
     for (int i = 0; i < vh.getRoutesCount(); i++) {
       Route r = route(vh.getRoutes(i), at + ".routes[" + i + "]");
       if (r != null) {

@@ -1,0 +1,117 @@
+package io.bowline.proxy.gateway;
+
+import io.bowline.api.config.SocketListener;
+import io.bowline.proxy.ProxyLimits;
+import io.bowline.proxy.Transports;
+import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.outbound.OutboundHandler;
+import io.bowline.proxy.outbound.ProxyListener;
+import io.bowline.proxy.outbound.UpstreamPools;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts one gateway filter chain on a connection's pipeline: the chain's TLS termination (if any), then either
+ * HTTP/1.1 (the proxy's strict decoder, {@code x-forwarded-proto}, and the outbound exchange routed by the
+ * chain's route configuration through the runtime's pipeline) or a TCP forward (PASSTHROUGH).
+ */
+final class GatewayChains {
+  private static final Logger log = LoggerFactory.getLogger(GatewayChains.class);
+
+  private final OutboundRouter router;
+  private final Transports transports;
+  private final UpstreamPools pools;
+  private final ProxyLimits limits;
+  private final ServerTls tls = new ServerTls();
+
+  GatewayChains(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits) {
+    this.router = router;
+    this.transports = transports;
+    this.pools = pools;
+    this.limits = limits;
+  }
+
+  /**
+   * Adds the chain's handlers at the end of {@code p}.
+   *
+   * @return false when the chain cannot serve (its TLS secret has not arrived): the connection is closed
+   */
+  boolean install(ChannelPipeline p, SocketListener listener, SocketListener.FilterChain chain) {
+    if (chain.tcp() != null) {
+      p.addLast(new TcpForward(router, transports, chain.tcp()));
+      return true;
+    }
+    MeshSnapshot snapshot = router.snapshot();
+    if (chain.tls() != null) {
+      try {
+        p.addLast(tls.context(chain.tls(), snapshot).newHandler(p.channel().alloc()));
+      } catch (ServerTls.Unavailable e) {
+        log.warn("listener {}: closing a connection: {}", listener.name(), e.getMessage());
+        p.channel().close();
+        return false;
+      }
+      if (chain.tls().validationSecret() != null) {
+        p.addLast(new ClientCertificateCheck(chain.tls()));
+      }
+    }
+    if (!limits.idleTimeout().isZero()) {
+      p.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    }
+    ProxyListener routes = ProxyListener.gateway(listener.name(), router, MeshSnapshot.gatewayRouteHost(chain.http()),
+        listener.port(), limits);
+    Http1RequestDecoder decoder = new Http1RequestDecoder(limits);
+    p.addLast(decoder, new HttpResponseEncoder(), chain.tls() != null ? ForwardedProto.HTTPS : ForwardedProto.HTTP,
+        new OutboundHandler(routes, pools, decoder));
+    return true;
+  }
+
+  /**
+   * Envoy's {@code match_subject_alt_names} on the client certificate, once the handshake (which verified it
+   * against the CA) is done: a certificate none matches closes the connection.
+   */
+  private static final class ClientCertificateCheck extends ChannelInboundHandlerAdapter {
+    private final SocketListener.DownstreamTls tls;
+
+    ClientCertificateCheck(SocketListener.DownstreamTls tls) {
+      this.tls = tls;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+      if (evt instanceof SslHandshakeCompletionEvent done && done.isSuccess()) {
+        SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+        if (!peerAccepted(ssl)) {
+          log.debug("closing a connection whose client certificate matches no subject alt name");
+          ctx.close();
+          return;
+        }
+        ctx.pipeline().remove(this);
+      }
+      ctx.fireUserEventTriggered(evt);
+    }
+
+    private boolean peerAccepted(SslHandler ssl) {
+      Certificate[] peer;
+      try {
+        peer = ssl.engine().getSession().getPeerCertificates();
+      } catch (SSLPeerUnverifiedException none) {
+        return !tls.requireClientCertificate();
+      }
+      return peer.length > 0 && peer[0] instanceof X509Certificate x
+          && ServerTls.subjectAltNamesMatch(x, tls.subjectAltNames());
+    }
+  }
+}

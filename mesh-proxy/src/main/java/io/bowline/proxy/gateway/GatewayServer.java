@@ -1,0 +1,162 @@
+package io.bowline.proxy.gateway;
+
+import io.bowline.api.MeshClient;
+import io.bowline.api.config.SocketListener;
+import io.bowline.proxy.ProxyLimits;
+import io.bowline.proxy.Transports;
+import io.bowline.proxy.outbound.UpstreamPools;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.IntUnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway role: keeps one listening socket per gateway listener of the mesh client's configuration (istiod's
+ * {@code 0.0.0.0_<port>} listeners for a {@code router~} node), opening and closing them as configuration
+ * updates add and remove listeners. Each accepted connection takes the listener's filter chains as they are
+ * then: chosen by SNI when a chain matches {@code server_names}, else the one chain. A listener whose address
+ * is {@code 0.0.0.0} binds the proxy's bind address; its port may be mapped (tests and unprivileged runs
+ * bind Istio's 80/443/8080 elsewhere); routing always uses the listener's own port.
+ */
+public final class GatewayServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+  private final OutboundRouter router;
+  private final Transports transports;
+  private final GatewayChains chains;
+  private final String bind;
+  private final IntUnaryOperator portMap;
+  private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "bowline-gateway-listeners");
+    t.setDaemon(true);
+    return t;
+  });
+  /** By listener port: the bound server channel. Touched by the reconciler thread only (and close). */
+  private final Map<Integer, Channel> bound = new HashMap<>();
+  private final Map<Integer, Integer> boundPorts = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Set<Integer> failed = new HashSet<>();
+  private Runnable unsubscribe = () -> { };
+
+  /**
+   * @param router the mesh client's router (its snapshot carries the gateway listeners)
+   * @param transports the proxy's event loops
+   * @param pools the proxy's upstream connection pools
+   * @param limits the HTTP decoder's limits
+   * @param bind the address a listener on {@code 0.0.0.0} binds
+   * @param portMap the port to bind for a listener port (0: any free port)
+   */
+  public GatewayServer(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits,
+      String bind, IntUnaryOperator portMap) {
+    this.router = router;
+    this.transports = transports;
+    this.chains = new GatewayChains(router, transports, pools, limits);
+    this.bind = bind;
+    this.portMap = portMap;
+  }
+
+  /** Binds the current listeners and follows every configuration update of {@code mesh}. */
+  public void start(MeshClient mesh) {
+    unsubscribe = mesh.onConfigUpdate(this::reconcileSoon);
+    reconcileSoon();
+  }
+
+  /** The port bound for gateway listener port {@code listenerPort}, or -1 while it is not bound. */
+  public int boundPort(int listenerPort) {
+    return boundPorts.getOrDefault(listenerPort, -1);
+  }
+
+  private void reconcileSoon() {
+    try {
+      reconciler.execute(this::reconcile);
+    } catch (RejectedExecutionException closed) {
+      // closing
+    }
+  }
+
+  private void reconcile() {
+    Map<Integer, SocketListener> wanted = new HashMap<>();
+    for (SocketListener l : router.snapshot().gatewayListeners()) {
+      wanted.putIfAbsent(l.port(), l);
+    }
+    for (Integer port : Set.copyOf(bound.keySet())) {
+      if (!wanted.containsKey(port)) {
+        log.info("gateway listener on port {} removed; closing its socket", port);
+        bound.remove(port).close().syncUninterruptibly();
+        boundPorts.remove(port);
+      }
+    }
+    wanted.forEach((port, listener) -> {
+      if (!bound.containsKey(port)) {
+        bind(port, listener);
+      }
+    });
+  }
+
+  private void bind(int port, SocketListener listener) {
+    String address = listener.address().equals("0.0.0.0") || listener.address().equals("::") ? bind : listener.address();
+    int localPort = portMap.applyAsInt(port);
+    try {
+      Channel c = transports.listener()
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              accept(ch, port);
+            }
+          })
+          .bind(new InetSocketAddress(address, localPort)).syncUninterruptibly().channel();
+      bound.put(port, c);
+      boundPorts.put(port, ((InetSocketAddress) c.localAddress()).getPort());
+      failed.remove(port);
+      log.info("gateway listener {} bound on {}:{}", listener.name(), address, boundPorts.get(port));
+    } catch (RuntimeException e) {
+      if (failed.add(port)) {
+        log.error("gateway listener {}: cannot bind {}:{}: {}", listener.name(), address, localPort, e.toString());
+      }
+    }
+  }
+
+  /** A new connection on listener port {@code port}: the listener's chains as the configuration has them now. */
+  private void accept(SocketChannel ch, int port) {
+    SocketListener listener = router.snapshot().gatewayListener(port);
+    if (listener == null) {
+      ch.close();
+      return;
+    }
+    if (listener.inspectsSni()) {
+      ch.pipeline().addLast(new ChainSelector(listener, chains));
+      return;
+    }
+    SocketListener.FilterChain chain = listener.select(null);
+    if (chain == null) {
+      ch.close();
+      return;
+    }
+    chains.install(ch.pipeline(), listener, chain);
+  }
+
+  /** Stops following updates and closes the listening sockets (not the connections' event loops). */
+  @Override
+  public void close() {
+    unsubscribe.run();
+    reconciler.shutdown();
+    try {
+      reconciler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    bound.values().forEach(c -> c.close().syncUninterruptibly());
+    bound.clear();
+    boundPorts.clear();
+  }
+}

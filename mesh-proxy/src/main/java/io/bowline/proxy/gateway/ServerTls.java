@@ -1,0 +1,125 @@
+package io.bowline.proxy.gateway;
+
+import io.bowline.api.config.Secret;
+import io.bowline.api.config.SocketListener;
+import io.bowline.api.config.StringMatcher;
+import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.bowline.tls.Pem;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+
+/**
+ * The server side of a gateway filter chain's {@code DownstreamTlsContext}: a Netty {@link SslContext} with the
+ * certificate and key of the SDS secret {@code certificateSecret} (istiod: {@code kubernetes://<credentialName>}),
+ * and for MUTUAL the client certificates verified against the CA of {@code validationSecret}
+ * ({@code kubernetes://<credentialName>-cacert}) and its {@code match_subject_alt_names}. Contexts are kept per
+ * TLS context and rebuilt when a secret changes (rotation applies to new connections). No key material is
+ * logged or put in messages.
+ */
+final class ServerTls {
+  private record Built(Secret certificate, Secret ca, SslContext context) {}
+
+  private final Map<SocketListener.DownstreamTls, Built> contexts = new ConcurrentHashMap<>();
+
+  /** Why a chain's TLS context cannot be served yet. */
+  static final class Unavailable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String message, Throwable cause) {
+      super(message, cause, false, false);
+    }
+  }
+
+  /**
+   * The context for {@code tls} with the snapshot's secrets.
+   *
+   * @throws Unavailable when a secret has not arrived or cannot be read (the message names the secret)
+   */
+  SslContext context(SocketListener.DownstreamTls tls, MeshSnapshot snapshot) throws Unavailable {
+    Secret certificate = snapshot.secret(tls.certificateSecret());
+    Secret ca = tls.validationSecret() == null ? null : snapshot.secret(tls.validationSecret());
+    if (certificate == null || certificate.tlsCertificate() == null) {
+      throw new Unavailable("SDS secret " + tls.certificateSecret() + " (tls_certificate) has not arrived", null);
+    }
+    if (tls.validationSecret() != null && (ca == null || ca.validationContext() == null)) {
+      throw new Unavailable("SDS secret " + tls.validationSecret() + " (validation_context) has not arrived", null);
+    }
+    Built built = contexts.get(tls);
+    if (built != null && built.certificate().equals(certificate) && java.util.Objects.equals(built.ca(), ca)) {
+      return built.context();
+    }
+    SslContext context = build(tls, certificate, ca);
+    contexts.put(tls, new Built(certificate, ca, context));
+    return context;
+  }
+
+  private static SslContext build(SocketListener.DownstreamTls tls, Secret certificate, Secret ca) throws Unavailable {
+    try {
+      List<X509Certificate> chain = Pem.certificates(certificate.tlsCertificate().certificateChain(), certificate.name());
+      PrivateKey key = Pem.privateKey(certificate.tlsCertificate().privateKey(), certificate.name());
+      SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
+      if (ca != null) {
+        List<X509Certificate> roots = Pem.certificates(ca.validationContext().trustedCa(), ca.name());
+        b.trustManager(roots.toArray(X509Certificate[]::new))
+            .clientAuth(tls.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+      }
+      return b.build();
+    } catch (GeneralSecurityException | SSLException | RuntimeException e) {
+      throw new Unavailable("SDS secret " + certificate.name() + (ca == null ? "" : " / " + ca.name())
+          + " cannot be used: " + e.getClass().getSimpleName(), null);
+    }
+  }
+
+  /**
+   * Envoy's {@code match_subject_alt_names}: whether any DNS, URI, email or IP SAN of the client certificate
+   * matches any matcher (no matchers: any certificate the CA verified).
+   */
+  static boolean subjectAltNamesMatch(X509Certificate peer, List<StringMatcher> matchers) {
+    if (matchers.isEmpty()) {
+      return true;
+    }
+    Collection<List<?>> sans;
+    try {
+      sans = peer.getSubjectAlternativeNames();
+    } catch (CertificateParsingException e) {
+      return false;
+    }
+    if (sans == null) {
+      return false;
+    }
+    for (List<?> san : sans) {
+      if (san.size() < 2 || !(san.get(1) instanceof String value)) {
+        continue;
+      }
+      for (StringMatcher m : matchers) {
+        if (matches(m, value)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean matches(StringMatcher m, String value) {
+    String v = m.ignoreCase() ? value.toLowerCase(java.util.Locale.ROOT) : value;
+    String want = m.ignoreCase() ? m.value().toLowerCase(java.util.Locale.ROOT) : m.value();
+    return switch (m.kind()) {
+      case EXACT -> v.equals(want);
+      case PREFIX -> v.startsWith(want);
+      case SUFFIX -> v.endsWith(want);
+      case CONTAINS -> v.contains(want);
+      case REGEX -> Pattern.compile(m.value()).matcher(value).matches();
+    };
+  }
+}

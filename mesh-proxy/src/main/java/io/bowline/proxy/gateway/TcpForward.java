@@ -1,0 +1,165 @@
+package io.bowline.proxy.gateway;
+
+import io.bowline.api.config.Endpoint;
+import io.bowline.api.config.SocketListener;
+import io.bowline.proxy.Transports;
+import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.upstream.ClusterEntry;
+import io.bowline.runtime.upstream.lb.UpstreamHost;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.util.ReferenceCountUtil;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envoy's {@code tcp_proxy} on a PASSTHROUGH filter chain: picks the cluster (by weight), a host of it (the
+ * cluster's load balancer), connects on the downstream connection's event loop and relays bytes untouched both
+ * ways, with back-pressure (a side that cannot write stops the other side's reads). Bytes that arrive before
+ * the upstream connection is up (the ClientHello the SNI was read from) are held and sent first. A cluster
+ * without a host, or a refused connection, closes the downstream connection (Envoy: {@code UH}, {@code UF}).
+ */
+final class TcpForward extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(TcpForward.class);
+
+  private final OutboundRouter router;
+  private final Transports transports;
+  private final SocketListener.TcpProxy proxy;
+  private final List<Object> pending = new ArrayList<>();
+  private Channel upstream;
+
+  TcpForward(OutboundRouter router, Transports transports, SocketListener.TcpProxy proxy) {
+    this.router = router;
+    this.transports = transports;
+    this.proxy = proxy;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    Channel downstream = ctx.channel();
+    String clusterName = pickCluster();
+    ClusterEntry cluster = router.cluster(clusterName);
+    UpstreamHost host = cluster == null ? null : cluster.balancing().balancer().pick();
+    if (host == null) {
+      log.debug("tcp_proxy: no host in cluster {} (UH)", clusterName);
+      downstream.close();
+      return;
+    }
+    Endpoint e = host.endpoint();
+    downstream.config().setAutoRead(false);
+    new Bootstrap().group(downstream.eventLoop()).channel(transports.channel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .handler(new Relay(downstream))
+        .connect(e.address(), e.port())
+        .addListener((ChannelFutureListener) f -> {
+          if (!f.isSuccess()) {
+            log.debug("tcp_proxy: connect to {} of {} failed (UF)", e.hostPort(), clusterName);
+            release();
+            downstream.close();
+            return;
+          }
+          upstream = f.channel();
+          for (Object msg : pending) {
+            upstream.write(msg);
+          }
+          pending.clear();
+          upstream.flush();
+          downstream.config().setAutoRead(true);
+        });
+  }
+
+  private String pickCluster() {
+    List<SocketListener.WeightedCluster> clusters = proxy.clusters();
+    if (clusters.size() == 1) {
+      return clusters.get(0).name();
+    }
+    int total = clusters.stream().mapToInt(SocketListener.WeightedCluster::weight).sum();
+    int r = ThreadLocalRandom.current().nextInt(total);
+    for (SocketListener.WeightedCluster w : clusters) {
+      r -= w.weight();
+      if (r < 0) {
+        return w.name();
+      }
+    }
+    return clusters.get(clusters.size() - 1).name();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (upstream == null) {
+      pending.add(msg);
+      return;
+    }
+    upstream.writeAndFlush(msg);
+    if (!upstream.isWritable()) {
+      ctx.channel().config().setAutoRead(false);
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (upstream != null) {
+      upstream.config().setAutoRead(ctx.channel().isWritable());
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    release();
+    if (upstream != null) {
+      upstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close();
+  }
+
+  private void release() {
+    pending.forEach(ReferenceCountUtil::release);
+    pending.clear();
+  }
+
+  /** The upstream side: what it reads goes to the downstream connection. */
+  private static final class Relay extends ChannelInboundHandlerAdapter {
+    private final Channel downstream;
+
+    Relay(Channel downstream) {
+      this.downstream = downstream;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      downstream.writeAndFlush(msg);
+      if (!downstream.isWritable()) {
+        ctx.channel().config().setAutoRead(false);
+      }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+      downstream.config().setAutoRead(ctx.channel().isWritable());
+      ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      downstream.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}
