@@ -35,7 +35,9 @@ public enum DiagnosticCode {
   /** BLN0006: two resources overlap or conflict (hosts, subsets, policies); the message says which wins. */
   CONFLICT("BLN0006", "Conflict"),
   /** BLN0007: something that the configuration refers to is not found, and the reference is skipped. */
-  REFERENCE_SKIPPED("BLN0007", "ReferenceSkipped");
+  REFERENCE_SKIPPED("BLN0007", "ReferenceSkipped"),
+  /** BLN0008: a Telemetry or meshConfig names a provider that no extensionProviders entry defines, or one of another use. */
+  INVALID_TELEMETRY_PROVIDER("BLN0008", "InvalidTelemetryProvider");
 
   private final String id;
   private final String title;

@@ -114,6 +114,7 @@ public final class XdsTranslator {
     SubsetCoverage.check(config, resolver, registry, diagnostics);
     SecurityTranslation.check(config, diagnostics);
     GatewayChecks.check(config, resolver, registry, policies, diagnostics);
+    TelemetryTranslation.check(config, diagnostics);
     return new Analysis(config, namespaces, resolver, registry, policies, virtualServices, diagnostics.list());
   }
 
@@ -170,6 +171,7 @@ public final class XdsTranslator {
       return GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints);
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
+    listeners = TelemetryTranslation.apply(config.telemetry(), client, listeners);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics());
   }
 
