@@ -343,7 +343,11 @@ public final class IstioConfigLoader {
         return ServiceEntryParser.parse(spec);
       case "WorkloadEntry":
         return WorkloadEndpointParser.parse(spec)
-            .map(endpoint -> new WorkloadEntry(spec.ref(), endpoint, spec.string("serviceAccount").orElse("")));
+            .map(endpoint -> {
+              String serviceAccount = spec.string("serviceAccount").orElse("");
+              return new WorkloadEntry(spec.ref(),
+                  endpoint.withWorkload(spec.ref().name(), spec.ref().namespace(), serviceAccount), serviceAccount);
+            });
       case "DestinationRule":
         return DestinationRuleParser.parse(spec);
       case "Sidecar":

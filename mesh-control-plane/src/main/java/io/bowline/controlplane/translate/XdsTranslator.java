@@ -191,7 +191,8 @@ public final class XdsTranslator {
       ClusterLoadAssignment assignment = forClient(
           EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
           client);
-      clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
+      clusters.add(EndpointTranslator.withServiceMetadata(
+          ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy), service, port, ""));
       if (eds) {
         endpoints.add(assignment);
       }
@@ -202,7 +203,9 @@ public final class XdsTranslator {
         ClusterLoadAssignment subsetAssignment = forClient(
             EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
             client);
-        clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
+        clusters.add(EndpointTranslator.withServiceMetadata(
+            ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy), service, port,
+            subset.name()));
         if (eds) {
           endpoints.add(subsetAssignment);
         }

@@ -2,12 +2,18 @@ package io.bowline.controlplane.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
+import io.bowline.runtime.testing.PrometheusText;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -19,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -85,7 +92,8 @@ class TelemetryOverAdsTest {
         apiVersion: networking.istio.io/v1
         kind: WorkloadEntry
         metadata: {name: reviews-v1}
-        spec: {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews, version: v1}}
+        spec: {address: 127.0.0.1, ports: {http: %d}, labels: {app: reviews, version: v1},
+          serviceAccount: bookinfo-reviews}
         """.formatted(backend.getAddress().getPort()));
     TestConfigs.write(dir, "01-mesh.yaml", """
         apiVersion: v1
@@ -119,8 +127,14 @@ class TelemetryOverAdsTest {
   }
 
   private static MeshClient client(LocalControlPlane controlPlane, String app) throws Exception {
+    return client(controlPlane, app, Metrics.globalRegistry);
+  }
+
+  private static MeshClient client(LocalControlPlane controlPlane, String app, MeterRegistry registry)
+      throws Exception {
     MeshClient mesh = MeshClient.builder()
         .workload(app + "-v1", "default")
+        .meterRegistry(registry)
         .label("app", app)
         .xdsServer("127.0.0.1:" + controlPlane.port())
         .openTelemetry(OTEL)
@@ -171,5 +185,37 @@ class TelemetryOverAdsTest {
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.exists(accessLog)
           ? Files.readAllLines(accessLog) : List.<String>of()).as("only productpage logs").hasSize(1));
     }
+  }
+
+  @Test
+  void aScrapeHoldsTheDestinationLabelsOfTheEndpointMetadata(@TempDir Path dir) throws Exception {
+    assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
+    write(dir, dir.resolve("access.log"));
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        MeshClient productpage = client(controlPlane, "productpage", prometheus)) {
+      assertThat(call(productpage)).isEqualTo(200);
+      assertThat(call(productpage)).isEqualTo(200);
+    }
+    List<PrometheusText.Sample> requests = PrometheusText.parse(prometheus.scrape()).stream()
+        .filter(s -> s.name().equals("istio_requests_total")).toList();
+    assertThat(requests).hasSize(1);
+    assertThat(requests.get(0).value()).isEqualTo(2);
+    assertThat(requests.get(0).labels()).containsAllEntriesOf(Map.ofEntries(
+        Map.entry("reporter", "source"),
+        Map.entry("source_workload", "productpage-v1"),
+        Map.entry("source_app", "productpage"),
+        Map.entry("destination_workload", "reviews-v1"),
+        Map.entry("destination_workload_namespace", "default"),
+        Map.entry("destination_app", "reviews"),
+        Map.entry("destination_version", "v1"),
+        Map.entry("destination_canonical_service", "reviews"),
+        Map.entry("destination_canonical_revision", "v1"),
+        Map.entry("destination_principal", "spiffe://cluster.local/ns/default/sa/bookinfo-reviews"),
+        Map.entry("destination_cluster", "Kubernetes"),
+        Map.entry("destination_service", "reviews.default.svc.cluster.local"),
+        Map.entry("destination_service_name", "reviews"),
+        Map.entry("destination_service_namespace", "default"),
+        Map.entry("response_code", "200")));
   }
 }

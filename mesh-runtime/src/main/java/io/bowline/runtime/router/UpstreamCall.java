@@ -350,7 +350,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     if (outcome == null || cancelled) {
       if (exchange.observed()) {
-        exchange.attemptEnded(new UpstreamAttempt(n, address(host), 0, "cancelled", System.nanoTime() - startNanos));
+        exchange.attemptEnded(new UpstreamAttempt(n, address(host), 0, "cancelled", System.nanoTime() - startNanos,
+            host.endpoint().workload()));
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
@@ -377,7 +378,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     exchange.attemptEnded(new UpstreamAttempt(n, address(host), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos));
+        failureName(outcome.kind()), System.nanoTime() - startNanos, host.endpoint().workload()));
   }
 
   private static String address(UpstreamHost h) {

@@ -3,6 +3,7 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.opentelemetry.api.OpenTelemetry;
@@ -189,6 +190,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     Span span;
     ExchangeResponse response;
     String upstreamHost;
+    WorkloadMetadata destination = WorkloadMetadata.NONE;
     int upstreamRequests;
 
     Call(MeshExchange ex, String requestId, AccessLog accessLog) {
@@ -201,6 +203,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     public void accept(UpstreamAttempt a) {
       upstreamRequests++;
       upstreamHost = a.host();
+      destination = a.workload();
       if (span != null && span.isRecording()) {
         long end = System.nanoTime();
         long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
@@ -226,7 +229,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       return e -> {
         String cluster = e.clusterName();
         if (metrics != null) {
-          metrics.record(e, cluster, upstreamRequests);
+          metrics.record(e, cluster, upstreamRequests, destination);
         }
         if (accessLog != null) {
           accessLog.log(e, response, upstreamHost);
