@@ -126,6 +126,18 @@ class TelemetryOverAdsTest {
         """.formatted(accessLog));
   }
 
+  /** Writes the configuration with the file provider's log at {@code logs/access.log}, and returns that path. */
+  private Path writeWithAccessLog(Path dir) throws IOException {
+    Path accessLog = dir.resolve("logs").resolve("access.log");
+    Files.createDirectories(accessLog.getParent());
+    write(dir, accessLog);
+    return accessLog;
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    return Files.exists(file) ? Files.readAllLines(file) : List.of();
+  }
+
   private static MeshClient client(LocalControlPlane controlPlane, String app) throws Exception {
     return client(controlPlane, app, Metrics.globalRegistry);
   }
@@ -153,9 +165,7 @@ class TelemetryOverAdsTest {
 
   @Test
   void meshWideTelemetrySendsSampledW3cAndWritesTheAccessLogFile(@TempDir Path dir) throws Exception {
-    Path accessLog = dir.resolve("logs").resolve("access.log");
-    Files.createDirectories(accessLog.getParent());
-    write(dir, accessLog);
+    Path accessLog = writeWithAccessLog(dir);
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient productpage = client(controlPlane, "productpage")) {
       assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
@@ -163,17 +173,14 @@ class TelemetryOverAdsTest {
       assertThat(traceparents).hasSize(1);
       assertThat(traceparents.get(0)).matches(SAMPLED);
       assertThat(b3).containsExactly("null");
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.exists(accessLog)
-          ? Files.readAllLines(accessLog) : List.<String>of())
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines(accessLog))
           .containsExactly("200 outbound|9080||reviews.default.svc.cluster.local /reviews/1"));
     }
   }
 
   @Test
   void aWorkloadTelemetryOverridesSamplingAndDisablesItsAccessLog(@TempDir Path dir) throws Exception {
-    Path accessLog = dir.resolve("logs").resolve("access.log");
-    Files.createDirectories(accessLog.getParent());
-    write(dir, accessLog);
+    Path accessLog = writeWithAccessLog(dir);
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient ratings = client(controlPlane, "ratings");
         MeshClient productpage = client(controlPlane, "productpage")) {
@@ -182,8 +189,7 @@ class TelemetryOverAdsTest {
       assertThat(traceparents).hasSize(2);
       assertThat(traceparents.get(0)).as("ratings: sampled at 0 %").matches(NOT_SAMPLED);
       assertThat(traceparents.get(1)).as("productpage: sampled at 100 %").matches(SAMPLED);
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Files.exists(accessLog)
-          ? Files.readAllLines(accessLog) : List.<String>of()).as("only productpage logs").hasSize(1));
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(lines(accessLog)).as("only productpage logs").hasSize(1));
     }
   }
 
