@@ -37,7 +37,9 @@ public enum DiagnosticCode {
   /** BLN0007: something that the configuration refers to is not found, and the reference is skipped. */
   REFERENCE_SKIPPED("BLN0007", "ReferenceSkipped"),
   /** BLN0008: an EnvoyFilter patch that the local control plane does not apply; it is named and ignored. */
-  UNSUPPORTED_ENVOY_FILTER_PATCH("BLN0008", "UnsupportedEnvoyFilterPatch");
+  UNSUPPORTED_ENVOY_FILTER_PATCH("BLN0008", "UnsupportedEnvoyFilterPatch"),
+  /** BLN0009: a Telemetry or meshConfig names a provider that no extensionProviders entry defines, or one of another use. */
+  INVALID_TELEMETRY_PROVIDER("BLN0009", "InvalidTelemetryProvider");
 
   private final String id;
   private final String title;

@@ -41,7 +41,8 @@ public final class WorkloadRegistry {
       Map<String, String> labels) {
     Objects.requireNonNull(address, "address");
     ResourceRef ref = new ResourceRef("WorkloadEntry", namespace, name, SOURCE);
-    entries.put(key(namespace, name), new WorkloadEntry(ref, new WorkloadEndpoint(address, ports, labels, 0, "")));
+    entries.put(key(namespace, name), new WorkloadEntry(ref,
+        new WorkloadEndpoint(address, ports, labels, 0, "").withWorkload(name, namespace, "")));
     onChange.run();
   }
 

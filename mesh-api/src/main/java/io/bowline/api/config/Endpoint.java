@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param transportSocketMatch the string fields of the {@code LbEndpoint.metadata} filter
  *     {@code envoy.transport_socket_match}, which select the cluster's {@code transport_socket_matches} entry
  *     (Istio auto-mTLS: {@code tlsMode: istio}); empty when absent
+ * @param workload the workload behind it, from the {@code LbEndpoint.metadata} filter {@code istio};
+ *     {@link WorkloadMetadata#NONE} when absent
  */
 public record Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey,
-    java.util.Map<String, String> transportSocketMatch) {
+    java.util.Map<String, String> transportSocketMatch, WorkloadMetadata workload) {
   /**
    * Checks the components.
    *
@@ -36,11 +38,13 @@ public record Endpoint(String address, int port, int weight, HealthStatus health
    *     when not empty, {@code RING_HASH} and {@code MAGLEV} place the host by it instead of its address or
    *     hostname; {@code ""} when absent
    * @param transportSocketMatch the string fields of the {@code envoy.transport_socket_match} metadata filter
+   * @param workload the workload behind it ({@code null}: {@link WorkloadMetadata#NONE})
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */
   public Endpoint {
     transportSocketMatch = java.util.Map.copyOf(transportSocketMatch);
+    workload = workload == null ? WorkloadMetadata.NONE : workload;
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(health, "health");
     Objects.requireNonNull(hostname, "hostname");
@@ -51,6 +55,22 @@ public record Endpoint(String address, int port, int weight, HealthStatus health
     if (weight < 1) {
       throw new IllegalArgumentException("endpoint " + address + ":" + port + ": weight must be >= 1");
     }
+  }
+
+  /**
+   * An endpoint without {@code istio} workload metadata.
+   *
+   * @param address IP address or host name
+   * @param port TCP port, 1–65535
+   * @param weight {@code load_balancing_weight}, ≥ 1 (1 when unset)
+   * @param health {@code health_status}
+   * @param hostname the host's name for {@code RouteAction.auto_host_rewrite}, or {@code ""}
+   * @param hashKey the {@code envoy.lb} {@code hash_key}, or {@code ""}
+   * @param transportSocketMatch the string fields of the {@code envoy.transport_socket_match} metadata filter
+   */
+  public Endpoint(String address, int port, int weight, HealthStatus health, String hostname, String hashKey,
+      java.util.Map<String, String> transportSocketMatch) {
+    this(address, port, weight, health, hostname, hashKey, transportSocketMatch, WorkloadMetadata.NONE);
   }
 
   /**

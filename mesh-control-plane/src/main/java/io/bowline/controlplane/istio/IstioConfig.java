@@ -20,6 +20,7 @@ import java.util.Map;
  * @param exportTo the {@code exportTo} of each ServiceEntry and VirtualService that sets one
  * @param security the PeerAuthentications and AuthorizationPolicies
  * @param gateways the Gateways, the VirtualServices bound to them and the TLS Secrets their servers name
+ * @param telemetry the mesh configuration (ConfigMap {@code istio-system/istio}) and the Telemetry resources
  */
 public record IstioConfig(
     List<String> files,
@@ -33,10 +34,12 @@ public record IstioConfig(
     List<Sidecar> sidecars,
     Map<ResourceRef, ExportTo> exportTo,
     SecurityPolicies security,
-    Gateways gateways) {
+    Gateways gateways,
+    TelemetryPolicies telemetry) {
 
   /** Copies the lists so the record stays immutable. */
   public IstioConfig {
+    telemetry = telemetry == null ? TelemetryPolicies.NONE : telemetry;
     gateways = gateways == null ? Gateways.NONE : gateways;
     security = security == null ? SecurityPolicies.NONE : security;
     sidecars = sidecars == null ? List.of() : List.copyOf(sidecars);
@@ -49,6 +52,24 @@ public record IstioConfig(
     diagnostics = List.copyOf(diagnostics);
     sourceLines = sourceLines == null ? SourceLines.NONE : sourceLines;
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
+  }
+
+  /** A configuration without telemetry settings. */
+  public IstioConfig(
+      List<String> files,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<DestinationRule> destinationRules,
+      List<VirtualService> virtualServices,
+      List<Diagnostic> diagnostics,
+      SourceLines sourceLines,
+      List<Deployment> deployments,
+      List<Sidecar> sidecars,
+      Map<ResourceRef, ExportTo> exportTo,
+      SecurityPolicies security,
+      Gateways gateways) {
+    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
+        deployments, sidecars, exportTo, security, gateways, TelemetryPolicies.NONE);
   }
 
   /** A configuration without gateways. */
@@ -113,7 +134,7 @@ public record IstioConfig(
   /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
   public IstioConfig withWorkloadEntries(List<WorkloadEntry> entries) {
     return new IstioConfig(files, serviceEntries, entries, destinationRules, virtualServices, diagnostics,
-        sourceLines, deployments, sidecars, exportTo, security, gateways);
+        sourceLines, deployments, sidecars, exportTo, security, gateways, telemetry);
   }
 
   /** The {@code exportTo} of a ServiceEntry or VirtualService; {@link ExportTo#ALL} when unset. */

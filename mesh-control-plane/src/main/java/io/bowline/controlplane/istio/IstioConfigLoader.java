@@ -42,6 +42,9 @@ public final class IstioConfigLoader {
   static final String SECURITY_GROUP = "security.istio.io";
   private static final Set<String> SECURITY_VERSIONS = Set.of("v1", "v1beta1");
   private static final Set<String> SECURITY_KINDS = Set.of("PeerAuthentication", "AuthorizationPolicy");
+  /** The API group and versions of {@code Telemetry}. */
+  static final String TELEMETRY_GROUP = "telemetry.istio.io";
+  private static final Set<String> TELEMETRY_VERSIONS = Set.of("v1", "v1alpha1");
   private static final Set<String> KINDS =
       Set.of("ServiceEntry", "WorkloadEntry", "DestinationRule", "VirtualService", "Sidecar", "Gateway");
   /** The kinds whose {@code spec.exportTo} scopes their visibility per client namespace. */
@@ -257,6 +260,10 @@ public final class IstioConfigLoader {
       register(ref, KubernetesSecretParser.parse(top).orElse(null));
       return;
     }
+    if (kind.equals("ConfigMap") && apiVersion.equals("v1") && MeshConfigParser.isMeshConfigMap(ref)) {
+      register(ref, MeshConfigParser.parse(top).orElse(null));
+      return;
+    }
     if (!KindNames.isApiVersion(apiVersion)) {
       top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + ValueChecks.quote(apiVersion)
           + " is not group/version (for example networking.istio.io/v1); " + kind + " ignored");
@@ -264,7 +271,8 @@ public final class IstioConfigLoader {
     }
     String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
     boolean security = SECURITY_KINDS.contains(kind);
-    if (!security && !KINDS.contains(kind)) {
+    boolean telemetry = kind.equals("Telemetry");
+    if (!security && !telemetry && !KINDS.contains(kind)) {
       if (kind.equals("EnvoyFilter") && group.equals(NETWORKING_GROUP)) {
         top.object("spec").ifPresent(EnvoyFilterPatches::report); // each patch named, none applied yet
       } else if (KindNames.isKnown(kind)) {
@@ -277,8 +285,8 @@ public final class IstioConfigLoader {
       }
       return;
     }
-    String expectedGroup = security ? SECURITY_GROUP : NETWORKING_GROUP;
-    Set<String> versions = security ? SECURITY_VERSIONS : VERSIONS;
+    String expectedGroup = security ? SECURITY_GROUP : telemetry ? TELEMETRY_GROUP : NETWORKING_GROUP;
+    Set<String> versions = security ? SECURITY_VERSIONS : telemetry ? TELEMETRY_VERSIONS : VERSIONS;
     if (!group.equals(expectedGroup)) {
       top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + apiVersion + " is not the API group"
           + " of " + kind + " (" + expectedGroup + "/" + String.join(", ", new TreeSet<>(versions)) + "); ignored");
@@ -286,7 +294,7 @@ public final class IstioConfigLoader {
     }
     if (!versions.contains(apiVersion.substring(group.length() + 1))) {
       top.warning(DiagnosticCode.UNKNOWN_KIND, "apiVersion", "apiVersion " + apiVersion + " is not supported ("
-          + (security ? "v1, v1beta1" : "v1, v1beta1, v1alpha3") + "); skipped");
+          + String.join(", ", new TreeSet<>(versions)) + "); skipped");
       return;
     }
     if (name.isEmpty()) {
@@ -337,7 +345,11 @@ public final class IstioConfigLoader {
         return ServiceEntryParser.parse(spec);
       case "WorkloadEntry":
         return WorkloadEndpointParser.parse(spec)
-            .map(endpoint -> new WorkloadEntry(spec.ref(), endpoint, spec.string("serviceAccount").orElse("")));
+            .map(endpoint -> {
+              String serviceAccount = spec.string("serviceAccount").orElse("");
+              return new WorkloadEntry(spec.ref(),
+                  endpoint.withWorkload(spec.ref().name(), spec.ref().namespace(), serviceAccount), serviceAccount);
+            });
       case "DestinationRule":
         return DestinationRuleParser.parse(spec);
       case "Sidecar":
@@ -348,6 +360,8 @@ public final class IstioConfigLoader {
         return SecurityPolicyParser.authorizationPolicy(spec);
       case "Gateway":
         return GatewayParser.parse(spec);
+      case "Telemetry":
+        return TelemetryParser.parse(spec);
       default:
         return VirtualServiceParser.parse(spec);
     }
@@ -382,6 +396,8 @@ public final class IstioConfigLoader {
     List<Gateway> gateways = new ArrayList<>();
     List<GatewayVirtualService> gatewayVirtualServices = new ArrayList<>();
     List<TlsSecret> secrets = new ArrayList<>();
+    List<Telemetry> telemetries = new ArrayList<>();
+    MeshConfig mesh = MeshConfig.DEFAULT;
     for (Object resource : resources.values()) {
       if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
         kubernetesServices.add(se);
@@ -410,6 +426,10 @@ public final class IstioConfigLoader {
         }
       } else if (resource instanceof TlsSecret secret) {
         secrets.add(secret);
+      } else if (resource instanceof Telemetry t) {
+        telemetries.add(t);
+      } else if (resource instanceof MeshConfig m) {
+        mesh = m;
       }
     }
     Map<ResourceRef, ExportTo> exportTo = new LinkedHashMap<>();
@@ -423,6 +443,6 @@ public final class IstioConfigLoader {
     return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
         diagnostics.list(), sourceLines, deployments, sidecars, exportTo,
         new SecurityPolicies(peerAuthentications, authorizationPolicies),
-        new Gateways(gateways, gatewayVirtualServices, secrets));
+        new Gateways(gateways, gatewayVirtualServices, secrets), new TelemetryPolicies(mesh, telemetries));
   }
 }

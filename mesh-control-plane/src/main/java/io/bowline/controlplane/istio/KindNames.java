@@ -17,11 +17,11 @@ final class KindNames {
   /** Kinds that are translated, or read for their labels. */
   private static final List<String> TRANSLATED = List.of("VirtualService", "DestinationRule", "ServiceEntry",
       "WorkloadEntry", "Sidecar", "PeerAuthentication", "AuthorizationPolicy", "Service", "Deployment", "Gateway",
-      "Secret");
+      "Secret", "Telemetry");
 
   /** Kinds that commonly sit beside Istio configuration and have no meaning here. */
   private static final Set<String> KNOWN_UNTRANSLATED = Set.of("EnvoyFilter", "RequestAuthentication",
-      "Telemetry", "ProxyConfig", "WasmPlugin", "WorkloadGroup", "ServiceAccount", "ConfigMap",
+      "ProxyConfig", "WasmPlugin", "WorkloadGroup", "ServiceAccount", "ConfigMap",
       "Namespace", "Pod", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Ingress",
       "HorizontalPodAutoscaler", "PodDisruptionBudget", "Role", "RoleBinding", "ClusterRole",
       "ClusterRoleBinding", "NetworkPolicy", "Endpoints", "EndpointSlice", "CustomResourceDefinition",

@@ -26,6 +26,10 @@ final class EndpointTranslator {
   static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
   static final String TLS_MODE = "tlsMode";
   static final String ISTIO = "istio";
+  static final String CANONICAL_NAME = "service.istio.io/canonical-name";
+  static final String CANONICAL_REVISION = "service.istio.io/canonical-revision";
+  /** istiod's cluster id for a single-cluster mesh ({@code CLUSTER_ID}). */
+  static final String CLUSTER_ID = "Kubernetes";
 
   private EndpointTranslator() {}
 
@@ -44,6 +48,9 @@ final class EndpointTranslator {
       LbEndpoint.Builder lbEndpoint = LbEndpoint.newBuilder();
       if (meshCertificate(endpoint)) {
         lbEndpoint.setMetadata(metadata());
+      }
+      if (!endpoint.workload().name().isEmpty()) {
+        lbEndpoint.getMetadataBuilder().putFilterMetadata(ISTIO, workloadMetadata(endpoint));
       }
       group.addLbEndpoints(lbEndpoint
           .setEndpoint(Endpoint.newBuilder().setAddress(Address.newBuilder().setSocketAddress(
@@ -68,6 +75,63 @@ final class EndpointTranslator {
     return io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata(TRANSPORT_SOCKET_MATCH,
         com.google.protobuf.Struct.newBuilder().putFields(TLS_MODE,
             com.google.protobuf.Value.newBuilder().setStringValue(ISTIO).build()).build()).build();
+  }
+
+  /**
+   * istiod's endpoint metadata filter {@code istio}: {@code workload} as
+   * {@code <name>;<namespace>;<canonical service>;<canonical revision>;<cluster id>} (canonical service: the label
+   * {@code service.istio.io/canonical-name}, else {@code app}, else the workload name; revision:
+   * {@code service.istio.io/canonical-revision}, else {@code version}, else {@code latest}), plus, for Bowline's
+   * destination labels, the workload's {@code app} and {@code version} labels and its SPIFFE {@code principal}
+   * (when it has a service account). Proxyless gRPC reads none of these and ignores them.
+   */
+  static com.google.protobuf.Struct workloadMetadata(WorkloadEndpoint endpoint) {
+    WorkloadEndpoint.Workload w = endpoint.workload();
+    Map<String, String> labels = endpoint.labels();
+    String canonical = labels.getOrDefault(CANONICAL_NAME, labels.getOrDefault("app", w.name()));
+    String revision = labels.getOrDefault(CANONICAL_REVISION, labels.getOrDefault("version", "latest"));
+    com.google.protobuf.Struct.Builder s = com.google.protobuf.Struct.newBuilder()
+        .putFields("workload", string(String.join(";", w.name(), w.namespace(), canonical, revision, CLUSTER_ID)));
+    if (labels.containsKey("app")) {
+      s.putFields("app", string(labels.get("app")));
+    }
+    if (labels.containsKey("version")) {
+      s.putFields("version", string(labels.get("version")));
+    }
+    if (!w.serviceAccount().isEmpty()) {
+      s.putFields("principal", string("spiffe://" + ClusterTlsTranslator.TRUST_DOMAIN + "/ns/" + w.namespace()
+          + "/sa/" + w.serviceAccount()));
+    }
+    return s.build();
+  }
+
+  /**
+   * istiod's cluster metadata filter {@code istio}: {@code services} ({@code host}, {@code name}: a Kubernetes
+   * Service's name or else the host, {@code namespace}), {@code default_original_port} and, for a subset cluster,
+   * {@code subset}.
+   */
+  static io.envoyproxy.envoy.config.cluster.v3.Cluster withServiceMetadata(
+      io.envoyproxy.envoy.config.cluster.v3.Cluster cluster, MeshService service, ServicePort port, String subset) {
+    String name = service.source().kind().equals("Service") ? service.source().name() : service.host();
+    com.google.protobuf.Struct serviceEntry = com.google.protobuf.Struct.newBuilder()
+        .putFields("host", string(service.host()))
+        .putFields("name", string(name))
+        .putFields("namespace", string(service.source().namespace())).build();
+    com.google.protobuf.Struct.Builder istio = com.google.protobuf.Struct.newBuilder()
+        .putFields("services", com.google.protobuf.Value.newBuilder().setListValue(
+            com.google.protobuf.ListValue.newBuilder().addValues(com.google.protobuf.Value.newBuilder()
+                .setStructValue(serviceEntry))).build())
+        .putFields("default_original_port", com.google.protobuf.Value.newBuilder().setNumberValue(port.number()).build());
+    if (!subset.isEmpty()) {
+      istio.putFields("subset", string(subset));
+    }
+    io.envoyproxy.envoy.config.cluster.v3.Cluster.Builder b = cluster.toBuilder();
+    b.getMetadataBuilder().putFilterMetadata(ISTIO, istio.build());
+    return b.build();
+  }
+
+  private static com.google.protobuf.Value string(String value) {
+    return com.google.protobuf.Value.newBuilder().setStringValue(value).build();
   }
 
   /** Whether {@code endpoint} is labelled {@code security.istio.io/tlsMode: istio}. */

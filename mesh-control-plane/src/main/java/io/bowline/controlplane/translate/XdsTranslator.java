@@ -114,6 +114,7 @@ public final class XdsTranslator {
     SubsetCoverage.check(config, resolver, registry, diagnostics);
     SecurityTranslation.check(config, diagnostics);
     GatewayChecks.check(config, resolver, registry, policies, diagnostics);
+    TelemetryTranslation.check(config, diagnostics);
     return new Analysis(config, namespaces, resolver, registry, policies, virtualServices, diagnostics.list());
   }
 
@@ -170,6 +171,7 @@ public final class XdsTranslator {
       return GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints);
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
+    listeners = TelemetryTranslation.apply(config.telemetry(), client, listeners);
     return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics());
   }
 
@@ -189,7 +191,8 @@ public final class XdsTranslator {
       ClusterLoadAssignment assignment = forClient(
           EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
           client);
-      clusters.add(ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy));
+      clusters.add(EndpointTranslator.withServiceMetadata(
+          ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy), service, port, ""));
       if (eds) {
         endpoints.add(assignment);
       }
@@ -200,7 +203,9 @@ public final class XdsTranslator {
         ClusterLoadAssignment subsetAssignment = forClient(
             EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
             client);
-        clusters.add(ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy));
+        clusters.add(EndpointTranslator.withServiceMetadata(
+            ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy), service, port,
+            subset.name()));
         if (eds) {
           endpoints.add(subsetAssignment);
         }

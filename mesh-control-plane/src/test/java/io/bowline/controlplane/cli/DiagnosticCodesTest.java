@@ -92,6 +92,13 @@ class DiagnosticCodesTest {
       case CONFLICT -> route("{host: reviews}") + "---\n" + route("{host: reviews}").replace("{name: reviews}",
           "{name: reviews-2}");
       case REFERENCE_SKIPPED -> route("{host: nowhere}");
+      case INVALID_TELEMETRY_PROVIDER -> """
+          apiVersion: telemetry.istio.io/v1
+          kind: Telemetry
+          metadata: {name: mesh-default, namespace: istio-system}
+          spec:
+            tracing: [{providers: [{name: jaeger}]}]
+          """;
       case VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY -> GATEWAY.formatted("ingress", 80, "http", "HTTP") + """
           ---
           apiVersion: networking.istio.io/v1

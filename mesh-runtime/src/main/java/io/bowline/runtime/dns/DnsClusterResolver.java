@@ -130,7 +130,7 @@ public final class DnsClusterResolver implements AutoCloseable {
         String hostname = host.hostname().isEmpty() ? host.address() : host.hostname();
         for (InetAddress a : addresses) {
           endpoints.add(new Endpoint(a.getHostAddress(), host.port(), host.weight(), host.health(), hostname, host.hashKey(),
-              host.transportSocketMatch()));
+              host.transportSocketMatch(), host.workload()));
         }
       }
       localities.add(new LocalityEndpoints(l.locality(), l.priority(), l.weight(), endpoints));

@@ -5,6 +5,7 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.config.HttpTelemetry;
+import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.snapshot.OutboundListener;
 import java.util.ArrayList;
@@ -85,8 +86,10 @@ public final class MeshExchange implements Exchange {
      * @param failure Envoy's name of its failure ({@code connect-failure}, {@code reset},
      *     {@code per-try-timeout}, ...), {@code ""} when it answered
      * @param durationNanos the attempt's duration
+     * @param workload the endpoint's Istio workload metadata ({@link WorkloadMetadata#NONE} without any)
      */
-    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos) {}
+    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
+        WorkloadMetadata workload) {}
 
     /**
      * The exchange is over: status, flags, timings and byte counts are final.
@@ -427,7 +430,7 @@ public final class MeshExchange implements Exchange {
       return;
     }
     observation.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
-        attempt.durationNanos());
+        attempt.durationNanos(), attempt.workload());
     notifyAttempt(attempt);
   }
 
@@ -440,16 +443,18 @@ public final class MeshExchange implements Exchange {
    * @param status the HTTP status, 0 when it failed before a response
    * @param failure Envoy's name of the failure, {@code ""} when it answered
    * @param durationNanos the attempt's duration
+   * @param workload the endpoint's Istio workload metadata ({@link WorkloadMetadata#NONE} without any)
    */
-  public void attemptEnded(int number, String host, int status, String failure, long durationNanos) {
+  public void attemptEnded(int number, String host, int status, String failure, long durationNanos,
+      WorkloadMetadata workload) {
     attempts = number;
     if (observation == null) {
       return;
     }
-    observation.attemptEnded(number, host, status, failure, durationNanos);
+    observation.attemptEnded(number, host, status, failure, durationNanos, workload);
     Listeners l = observation.listeners;
     if (l != null && l.attemptObservers != null) {
-      notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos));
+      notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));
     }
   }
 

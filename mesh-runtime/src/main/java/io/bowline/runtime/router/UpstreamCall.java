@@ -352,7 +352,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     if (outcome == null || cancelled) {
       if (exchange.observed()) {
-        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos);
+        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos,
+            host.endpoint().workload());
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
@@ -379,7 +380,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     exchange.attemptEnded(n, host.hostAndPort(), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos);
+        failureName(outcome.kind()), System.nanoTime() - startNanos, host.endpoint().workload());
   }
 
   private static String failureName(Outcome.Kind k) {

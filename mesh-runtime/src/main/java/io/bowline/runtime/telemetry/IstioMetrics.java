@@ -1,5 +1,6 @@
 package io.bowline.runtime.telemetry;
 
+import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.Exchange;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -45,10 +46,12 @@ public final class IstioMetrics {
     this.source = source;
   }
 
-  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {
-    boolean is(String c, String a, int s, int g, String f, String p) {
+  /** The labels of one time series; {@code destination} is the snapshot's per-endpoint object. */
+  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol,
+      WorkloadMetadata destination) {
+    boolean is(String c, String a, int s, int g, String f, String p, WorkloadMetadata w) {
       return status == s && grpcStatus == g && Objects.equals(cluster, c) && Objects.equals(authority, a)
-          && flags.equals(f) && protocol.equals(p);
+          && flags.equals(f) && protocol.equals(p) && (destination == w || Objects.equals(destination, w));
     }
   }
 
@@ -61,10 +64,10 @@ public final class IstioMetrics {
       Counter[] byClass) {}
 
   /** Records one finished exchange: Istio's four metrics and the cluster's request counters. */
-  void record(Exchange e, String clusterName, int upstreamRequests) {
+  void record(Exchange e, String clusterName, int upstreamRequests, WorkloadMetadata destination) {
     String cluster = clusterName;
     Meters m = meters(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(), e.responseFlags(),
-        e.protocol());
+        e.protocol(), destination);
     m.requests.increment();
     long duration = e.durationNanos();
     if (duration >= 0) {
@@ -78,13 +81,14 @@ public final class IstioMetrics {
   }
 
   /** The meters of one label set: the destination's last ones when they match, else made once and kept. */
-  private Meters meters(String cluster, String authority, int status, int grpcStatus, String flags, String protocol) {
+  private Meters meters(String cluster, String authority, int status, int grpcStatus, String flags, String protocol,
+      WorkloadMetadata workload) {
     String destination = cluster != null ? cluster : authority;
     Hit h = destination == null ? null : lastHit.get(destination);
-    if (h != null && h.key.is(cluster, authority, status, grpcStatus, flags, protocol)) {
+    if (h != null && h.key.is(cluster, authority, status, grpcStatus, flags, protocol, workload)) {
       return h.meters;
     }
-    Key key = new Key(cluster, authority, status, grpcStatus, flags, protocol);
+    Key key = new Key(cluster, authority, status, grpcStatus, flags, protocol, workload);
     Meters m = meters.computeIfAbsent(key, maker);
     if (destination != null) {
       lastHit.put(destination, new Hit(key, m));
@@ -117,6 +121,7 @@ public final class IstioMetrics {
 
   private Meters make(Key k) {
     DestinationService d = DestinationService.of(k.cluster, k.authority);
+    WorkloadMetadata w = k.destination;
     String flags = k.flags.isEmpty() ? "-" : k.flags;
     Tags tags = Tags.of(
         "reporter", "source",
@@ -126,15 +131,19 @@ public final class IstioMetrics {
         "source_app", source.app(),
         "source_version", source.version(),
         "source_cluster", source.cluster(),
-        "destination_workload", LocalWorkload.UNKNOWN,
-        "destination_workload_namespace", LocalWorkload.UNKNOWN,
-        "destination_principal", LocalWorkload.UNKNOWN,
-        "destination_app", LocalWorkload.UNKNOWN,
-        "destination_version", LocalWorkload.UNKNOWN,
+        "source_canonical_service", source.canonicalService(),
+        "source_canonical_revision", source.canonicalRevision(),
+        "destination_workload", w.workload(),
+        "destination_workload_namespace", w.namespace(),
+        "destination_principal", w.principal(),
+        "destination_app", w.app(),
+        "destination_version", w.version(),
         "destination_service", d.service(),
         "destination_service_name", d.name(),
         "destination_service_namespace", d.namespace(),
-        "destination_cluster", LocalWorkload.UNKNOWN,
+        "destination_cluster", w.cluster(),
+        "destination_canonical_service", w.canonicalService(),
+        "destination_canonical_revision", w.canonicalRevision(),
         "request_protocol", k.protocol,
         "response_code", Integer.toString(k.status),
         "grpc_response_status", k.grpcStatus < 0 ? "" : Integer.toString(k.grpcStatus),

@@ -3,6 +3,7 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -121,7 +122,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
-      ex.onAttempt(a -> call.attemptEnded(a.number(), a.host(), a.status(), a.failure(), a.durationNanos()));
+      ex.onAttempt(a -> call.attemptEnded(a.number(), a.host(), a.status(), a.failure(), a.durationNanos(),
+          a.workload()));
       ex.onComplete(e -> call.completed(ex));
     }
     if (accessLog != null && accessLog.readsResponse()) {
@@ -196,6 +198,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     final AccessLog accessLog;
     ExchangeResponse response;
     String upstreamHost;
+    WorkloadMetadata destination = WorkloadMetadata.NONE;
 
     Call(MeshExchange ex, Span span, AccessLog accessLog) {
       this.ex = ex;
@@ -204,8 +207,10 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     }
 
     @Override
-    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos) {
+    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
+        WorkloadMetadata workload) {
       upstreamHost = host;
+      destination = workload;
       if (span != null && span.isRecording()) {
         attemptSpan(number, host, status, failure, durationNanos);
       }
@@ -235,7 +240,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     protected void completed(MeshExchange e) {
       String cluster = e.clusterName();
       if (metrics != null) {
-        metrics.record(e, cluster, e.attempts());
+        metrics.record(e, cluster, e.attempts(), destination);
       }
       if (accessLog != null) {
         accessLog.log(e, response, upstreamHost);

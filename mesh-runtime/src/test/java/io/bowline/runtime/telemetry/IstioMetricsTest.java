@@ -15,6 +15,8 @@ import com.google.gson.JsonParser;
 import com.google.protobuf.Any;
 import com.google.protobuf.UInt32Value;
 import io.bowline.runtime.RuntimeMeshClient;
+import io.bowline.runtime.testing.PrometheusText;
+import io.bowline.runtime.testing.PrometheusText.Sample;
 import io.bowline.runtime.testing.ScriptedHttpServer;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -46,17 +48,6 @@ import org.junit.jupiter.api.Test;
  */
 class IstioMetricsTest {
   static final String FULL = clusterName(9080, "full", FQDN);
-  static final String PYTHON = "/usr/bin/python3";
-  /** Prints each sample of the scrape on stdin as one JSON list: [name, labels, value]. */
-  static final String PARSER = String.join("\n",
-      "import sys, json",
-      "from prometheus_client.parser import text_string_to_metric_families",
-      "out = []",
-      "for family in text_string_to_metric_families(sys.stdin.read()):",
-      "    for s in family.samples:",
-      "        out.append([s.name, s.labels, s.value])",
-      "print(json.dumps(out))");
-
   private TelemetryMesh mesh;
   private ScriptedHttpServer primary;
 
@@ -96,8 +87,7 @@ class IstioMetricsTest {
 
   @Test
   void aPrometheusScrapeHoldsIstioRequestsTotalWithIstiosLabelsIncludingFiAndUo() throws Exception {
-    assumeTrue(parserAvailable(), "Debian's python3-prometheus-client is not installed: apt-get install "
-        + "python3-prometheus-client");
+    assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
     mesh.publish(l -> l, faultFullAndPlainRoutes(), V1, new int[] {primary.port()}, fullCluster(),
         new int[] {primary.port()});
     mesh.connect(b -> b);
@@ -108,7 +98,7 @@ class IstioMetricsTest {
     assertThat(status(mesh, "/fault")).isEqualTo(503);
     assertThat(status(mesh, "/full")).isEqualTo(503);
 
-    List<Sample> samples = parse(prometheus.scrape());
+    List<Sample> samples = PrometheusText.parse(prometheus.scrape());
     Map<String, String> common = Map.ofEntries(
         Map.entry("reporter", "source"),
         Map.entry("source_workload", "productpage-v1"),
@@ -123,10 +113,10 @@ class IstioMetricsTest {
         Map.entry("request_protocol", "http"),
         Map.entry("grpc_response_status", ""),
         Map.entry("connection_security_policy", "unknown"));
-    List<Sample> requests = samples.stream().filter(s -> s.name.equals("istio_requests_total")).toList();
+    List<Sample> requests = samples.stream().filter(s -> s.name().equals("istio_requests_total")).toList();
     assertThat(requests).allSatisfy(s -> {
-      assertThat(s.labels).containsAllEntriesOf(common);
-      assertThat(s.labels).containsKeys("destination_workload", "destination_workload_namespace",
+      assertThat(s.labels()).containsAllEntriesOf(common);
+      assertThat(s.labels()).containsKeys("destination_workload", "destination_workload_namespace",
           "destination_principal", "destination_app", "destination_version", "destination_cluster");
     });
     assertThat(value(requests, "response_code", "200", "response_flags", "-")).isEqualTo(2);
@@ -134,61 +124,30 @@ class IstioMetricsTest {
     assertThat(value(requests, "response_code", "503", "response_flags", "UO")).isEqualTo(1);
 
     List<String> bounds = samples.stream()
-        .filter(s -> s.name.equals("istio_request_duration_milliseconds_bucket") && "200".equals(s.labels.get("response_code")))
-        .map(s -> s.labels.get("le")).toList();
+        .filter(s -> s.name().equals("istio_request_duration_milliseconds_bucket") && "200".equals(s.labels().get("response_code")))
+        .map(s -> s.labels().get("le")).toList();
     assertThat(bounds).containsExactly("0.5", "1.0", "5.0", "10.0", "25.0", "50.0", "100.0", "250.0", "500.0",
         "1000.0", "2500.0", "5000.0", "10000.0", "30000.0", "60000.0", "300000.0", "600000.0", "1800000.0", "3600000.0",
         "+Inf");
-    assertThat(value(samples.stream().filter(s -> s.name.equals("istio_request_duration_milliseconds_count")).toList(),
+    assertThat(value(samples.stream().filter(s -> s.name().equals("istio_request_duration_milliseconds_count")).toList(),
         "response_code", "200", "response_flags", "-")).isEqualTo(2);
-    assertThat(samples).anySatisfy(s -> assertThat(s.name).isEqualTo("istio_request_bytes_bucket"));
-    assertThat(samples).anySatisfy(s -> assertThat(s.name).isEqualTo("istio_response_bytes_sum"));
+    assertThat(samples).anySatisfy(s -> assertThat(s.name()).isEqualTo("istio_request_bytes_bucket"));
+    assertThat(samples).anySatisfy(s -> assertThat(s.name()).isEqualTo("istio_response_bytes_sum"));
 
     assertThat(one(samples, "envoy_cluster_upstream_rq_total", V1)).isEqualTo(2);
     assertThat(one(samples, "envoy_cluster_upstream_rq_pending_overflow_total", FULL)).isEqualTo(1);
-    assertThat(samples.stream().filter(s -> s.name.equals("envoy_cluster_upstream_rq_xx_total")
-        && V1.equals(s.labels.get("cluster_name")) && "2".equals(s.labels.get("envoy_response_code_class")))
-        .mapToDouble(s -> s.value).sum()).isEqualTo(2);
+    assertThat(samples.stream().filter(s -> s.name().equals("envoy_cluster_upstream_rq_xx_total")
+        && V1.equals(s.labels().get("cluster_name")) && "2".equals(s.labels().get("envoy_response_code_class")))
+        .mapToDouble(s -> s.value()).sum()).isEqualTo(2);
   }
 
-  record Sample(String name, Map<String, String> labels, double value) {}
-
   private static double value(List<Sample> samples, String k1, String v1, String k2, String v2) {
-    return samples.stream().filter(s -> v1.equals(s.labels.get(k1)) && v2.equals(s.labels.get(k2)))
+    return samples.stream().filter(s -> v1.equals(s.labels().get(k1)) && v2.equals(s.labels().get(k2)))
         .mapToDouble(Sample::value).sum();
   }
 
   private static double one(List<Sample> samples, String name, String cluster) {
-    return samples.stream().filter(s -> s.name.equals(name) && cluster.equals(s.labels.get("cluster_name")))
+    return samples.stream().filter(s -> s.name().equals(name) && cluster.equals(s.labels().get("cluster_name")))
         .mapToDouble(Sample::value).sum();
-  }
-
-  static boolean parserAvailable() throws Exception {
-    if (!Files.isExecutable(Path.of(PYTHON))) {
-      return false;
-    }
-    Process p = new ProcessBuilder(PYTHON, "-c", "import prometheus_client").redirectErrorStream(true).start();
-    p.getInputStream().readAllBytes();
-    return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-  }
-
-  /** The scrape as the Python Prometheus client's text parser reads it. */
-  static List<Sample> parse(String scrape) throws Exception {
-    Process p = new ProcessBuilder(PYTHON, "-c", PARSER).start();
-    p.getOutputStream().write(scrape.getBytes(StandardCharsets.UTF_8));
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("parser failed: " + err).isZero();
-    List<Sample> samples = new ArrayList<>();
-    for (JsonElement e : JsonParser.parseString(out).getAsJsonArray()) {
-      JsonArray a = e.getAsJsonArray();
-      JsonObject labels = a.get(1).getAsJsonObject();
-      Map<String, String> l = new java.util.HashMap<>();
-      labels.entrySet().forEach(x -> l.put(x.getKey(), x.getValue().getAsString()));
-      samples.add(new Sample(a.get(0).getAsString(), l, a.get(2).getAsDouble()));
-    }
-    return samples;
   }
 }

@@ -100,7 +100,22 @@ public final class EndpointResourceType
         health = Endpoint.HealthStatus.UNKNOWN;
     }
     return new Endpoint(sa.getAddress(), port, weight, health, e.getEndpoint().getHostname(), hashKey(e),
-        transportSocketMatch(e));
+        transportSocketMatch(e), workload(e));
+  }
+
+  /** istiod's {@code istio} metadata filter ({@code workload}, and Bowline's {@code app}, {@code version}, {@code principal}). */
+  private static io.bowline.api.config.WorkloadMetadata workload(LbEndpoint e) {
+    var m = e.getMetadata().getFilterMetadataMap().get("istio");
+    if (m == null) {
+      return io.bowline.api.config.WorkloadMetadata.NONE;
+    }
+    return io.bowline.api.config.WorkloadMetadata.parse(stringField(m, "workload"), stringField(m, "app"),
+        stringField(m, "version"), stringField(m, "principal"));
+  }
+
+  private static String stringField(com.google.protobuf.Struct s, String name) {
+    com.google.protobuf.Value v = s.getFieldsMap().get(name);
+    return v != null && v.getKindCase() == com.google.protobuf.Value.KindCase.STRING_VALUE ? v.getStringValue() : null;
   }
 
   /** The string fields of the {@code envoy.transport_socket_match} metadata filter (Istio: {@code tlsMode}). */
