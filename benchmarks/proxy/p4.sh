@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # P4: bowline-proxy against HAProxy on loopback, one command. Each proxy is pinned to one core
 # (taskset), in front of the same tiny upstream (an HAProxy that answers 200 "ok" itself); wrk and
-# the upstream share the other core. Prints requests/s, p50 with and without the hop (added p50),
-# CPU time per request and RSS at about 1,000 requests/s.
+# the upstream share the other core. Two bowline-proxy roles run in the same run: the outbound
+# listener (a sidecar's, routed by the ServiceEntry's host), and the gateway role (an ingress gateway
+# serving a Gateway on port 8080 and the VirtualService bound to it). Prints requests/s, p50 with and
+# without the hop (added p50), CPU time per request, RSS at about 1,000 requests/s and the 1-minute
+# load average after each throughput run.
 #
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
@@ -14,7 +17,7 @@ DUR=${DUR:-10}
 CORE_PROXY=${CORE_PROXY:-0}
 CORE_LOAD=${CORE_LOAD:-1}
 CONNS=${CONNS:-64}
-UP=18080 HAP=18081 BOW=18082 XDS=18010 ADMIN=18000
+UP=18080 HAP=18081 BOW=18082 GW=18083 XDS=18010 ADMIN=18000 GW_ADMIN=18001
 for tool in wrk haproxy taskset java curl; do
   command -v $tool >/dev/null || { echo "p4: $tool is not installed (Debian: apt-get install wrk haproxy)" >&2; exit 3; }
 done
@@ -64,6 +67,21 @@ spec:
   ports: [{number: 80, name: http, protocol: HTTP}]
   resolution: STATIC
   endpoints: [{address: 127.0.0.1, ports: {http: $UP}}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo-front-door, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [bench-gateway]
+  http: [{route: [{destination: {host: echo.default.svc.cluster.local, port: {number: 80}}}]}]
 CFG
 cat > "$TMP/rate.lua" <<'LUA'
 -- about 250 requests/s per connection: 4 connections give about 1,000 requests/s
@@ -80,17 +98,26 @@ PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xm
 # shellcheck disable=SC2086
 taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
   >"$TMP/proxy.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
-for _ in $(seq 1 150); do
-  curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs --noproxy "*" "http://127.0.0.1:$ADMIN/ready" >/dev/null || { echo "p4: bowline-proxy not ready:" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
-for _ in $(seq 1 150); do # the control plane may publish the files a moment after its first answer
-  through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$BOW/" 2>&1 || true)
-  [[ $through == *$'\r\n\r\nok' ]] && break
-  sleep 0.2
-done
-[[ $through == *$'\r\n\r\nok' ]] || { echo "p4: no route through bowline-proxy: $through" >&2; cat "$TMP/proxy.log" >&2; exit 3; }
+# shellcheck disable=SC2086
+taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --gateway --xds 127.0.0.1:$XDS \
+  --workload istio-ingressgateway.istio-system --label istio=ingressgateway --gateway-port 8080:$GW \
+  --admin $GW_ADMIN --threads 1 >"$TMP/gateway.log" 2>&1 & GW_PID=$!; PIDS+=($GW_PID)
+# ready (admin port), then routed (the control plane may publish the files a moment after its first answer)
+await_route() { # name admin-port listen-port log
+  for _ in $(seq 1 150); do
+    curl -fs --noproxy "*" "http://127.0.0.1:$2/ready" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  curl -fs --noproxy "*" "http://127.0.0.1:$2/ready" >/dev/null || { echo "p4: $1 not ready:" >&2; cat "$4" >&2; exit 3; }
+  for _ in $(seq 1 150); do
+    through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$3/" 2>&1 || true)
+    [[ $through == *$'\r\n\r\nok' ]] && return 0
+    sleep 0.2
+  done
+  echo "p4: no route through $1: $through" >&2; cat "$4" >&2; exit 3
+}
+await_route bowline-proxy $ADMIN $BOW "$TMP/proxy.log"
+await_route "bowline-proxy --gateway" $GW_ADMIN $GW "$TMP/gateway.log"
 
 load() { taskset -c "$CORE_LOAD" wrk "$@" -H "Host: echo" 2>&1; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -99,19 +126,26 @@ p50_us() { awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); print v
 rps() { awk '/Requests\/sec/ {print $2}'; }
 total() { awk '/requests in/ {print $1}'; }
 
-echo "warming up bowline-proxy (JIT) for $DUR s..." >&2
+echo "warming up bowline-proxy, both roles (JIT), for $DUR s each..." >&2
 load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$BOW/" >/dev/null
+load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$GW/" >/dev/null
 
 direct_p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$UP/" | p50_us)
 CLK=$(getconf CLK_TCK)
 declare -A R
-for name in haproxy bowline; do
-  if [ $name = haproxy ]; then port=$HAP; pid=$HAP_PID; else port=$BOW; pid=$BOW_PID; fi
+NAMES="haproxy bowline-outbound bowline-gateway"
+for name in $NAMES; do
+  case $name in
+    haproxy) port=$HAP; pid=$HAP_PID ;;
+    bowline-outbound) port=$BOW; pid=$BOW_PID ;;
+    bowline-gateway) port=$GW; pid=$GW_PID ;;
+  esac
   t0=$(ticks $pid)
   out=$(load -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:$port/")
   t1=$(ticks $pid)
   n=$(echo "$out" | total)
   R[$name.rps]=$(echo "$out" | rps)
+  R[$name.load]=$(cut -d' ' -f1 /proc/loadavg)
   R[$name.cpu]=$(awk -v t=$((t1 - t0)) -v n="$n" -v c="$CLK" 'BEGIN { printf "%.1f", t / c * 1e6 / n }')
   p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$port/" | p50_us)
   R[$name.p50]=$p50
@@ -125,8 +159,8 @@ echo
 echo "P4 on $(nproc) CPUs, $(uname -r); proxies on core $CORE_PROXY, wrk and upstream on core $CORE_LOAD; ${DUR} s runs, $CONNS connections"
 echo "direct to the upstream: p50 ${direct_p50} µs"
 echo
-echo "| proxy | requests/s | p50 (µs, 1 conn) | added p50 (µs) | CPU µs/request | RSS MB at ~1,000 rps (measured rps) |"
-echo "|---|---|---|---|---|---|"
-for name in haproxy bowline; do
-  echo "| $name | ${R[$name.rps]} | ${R[$name.p50]} | ${R[$name.added]} | ${R[$name.cpu]} | ${R[$name.rss]} (${R[$name.rate]}) |"
+echo "| proxy | requests/s | p50 (µs, 1 conn) | added p50 (µs) | CPU µs/request | RSS MB at ~1,000 rps (measured rps) | load avg 1 min |"
+echo "|---|---|---|---|---|---|---|"
+for name in $NAMES; do
+  echo "| $name | ${R[$name.rps]} | ${R[$name.p50]} | ${R[$name.added]} | ${R[$name.cpu]} | ${R[$name.rss]} (${R[$name.rate]}) | ${R[$name.load]} |"
 done

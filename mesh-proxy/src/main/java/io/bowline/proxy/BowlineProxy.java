@@ -101,6 +101,17 @@ public final class BowlineProxy implements AutoCloseable {
     return gateway == null ? -1 : gateway.boundPort(listenerPort);
   }
 
+  /**
+   * As {@link #gatewayPort(int)}, waiting up to {@code timeout} for the listener to be bound (its configuration
+   * may have been ACKed a moment before the socket is).
+   *
+   * @return the bound port, or -1 when the proxy is not a gateway or the listener was not bound in time
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public int awaitGatewayPort(int listenerPort, Duration timeout) throws InterruptedException {
+    return gateway == null ? -1 : gateway.awaitBound(listenerPort, timeout);
+  }
+
   /** The Netty transport in use: {@code epoll} or {@code nio}. */
   public String transport() {
     return transports.name();

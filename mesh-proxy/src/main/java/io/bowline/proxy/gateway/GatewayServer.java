@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,6 +78,25 @@ public final class GatewayServer implements AutoCloseable {
     return boundPorts.getOrDefault(listenerPort, -1);
   }
 
+  /**
+   * Waits until gateway listener port {@code listenerPort} is bound (woken by each bind, no polling).
+   *
+   * @param timeout how long to wait
+   * @return the bound port, or -1 if it was not bound within {@code timeout}
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public int awaitBound(int listenerPort, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (boundPorts) {
+      int port;
+      long left;
+      while ((port = boundPort(listenerPort)) < 0 && (left = deadline - System.nanoTime()) > 0) {
+        TimeUnit.NANOSECONDS.timedWait(boundPorts, left);
+      }
+      return port;
+    }
+  }
+
   private void reconcileSoon() {
     try {
       reconciler.execute(this::reconcile);
@@ -116,7 +137,10 @@ public final class GatewayServer implements AutoCloseable {
           })
           .bind(new InetSocketAddress(address, localPort)).syncUninterruptibly().channel();
       bound.put(port, c);
-      boundPorts.put(port, ((InetSocketAddress) c.localAddress()).getPort());
+      synchronized (boundPorts) {
+        boundPorts.put(port, ((InetSocketAddress) c.localAddress()).getPort());
+        boundPorts.notifyAll();
+      }
       failed.remove(port);
       log.info("gateway listener {} bound on {}:{}", listener.name(), address, boundPorts.get(port));
     } catch (RuntimeException e) {
@@ -151,7 +175,7 @@ public final class GatewayServer implements AutoCloseable {
     unsubscribe.run();
     reconciler.shutdown();
     try {
-      reconciler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      reconciler.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,7 +23,11 @@ import picocli.CommandLine.Spec;
  * 50/50 v1/v3; all to v3) as live config pushes, counts which reviews version served each page
  * for {@code jason} and for an anonymous user, and prints a table. Then Istio's fault-injection
  * task: a 7 s delay on ratings for jason (productpage's own 3 s timeout and one retry cut it
- * short: reviews unavailable after ~6 s) and an HTTP 500 abort (ratings unavailable).
+ * short: reviews unavailable after ~6 s) and an HTTP 500 abort (ratings unavailable). Last, Bookinfo from
+ * the front door ({@link FrontDoor}): an ingress gateway (bowline-proxy in the gateway role) serving
+ * Istio's unchanged {@code bookinfo-gateway.yaml} (from {@code --istio-dir}, else
+ * {@code ../shared/fixtures/istio}; skipped with a message when absent), curl through it, and the all-v1
+ * and 50/50 steps measured through it.
  *
  * <p>Exit status 0 if every observed share lies in its expected band, 1 otherwise (or if a
  * step's config did not take effect), 2 for bad arguments.
@@ -77,9 +82,14 @@ public final class BookinfoDemo implements Callable<Integer> {
         + requests + " requests per user per step");
     List<StepResult> results;
     List<FaultResult> faults;
+    Optional<Path> gatewayYaml = FrontDoor.gatewayYaml(istioDir);
+    FrontDoor.Result frontDoor = null;
     try {
       results = runSteps(plan, requests, out);
       faults = runFaultSteps(faultPlan, out);
+      if (gatewayYaml.isPresent()) {
+        frontDoor = FrontDoor.run(plan.frontDoor(), gatewayYaml.get(), requests, CONVERGENCE_TIMEOUT, out);
+      }
     } catch (StepFailedException e) {
       System.err.println("FAILED " + e.getMessage());
       return 1;
@@ -88,7 +98,17 @@ public final class BookinfoDemo implements Callable<Integer> {
     ResultTable.print(results, out);
     out.println();
     faults.forEach(f -> out.println(f.describe()));
+    out.println();
     boolean ok = results.stream().allMatch(StepResult::ok) && faults.stream().allMatch(FaultResult::ok);
+    if (frontDoor == null) {
+      out.println("Front door skipped: Istio's " + FrontDoor.ISTIO_GATEWAY + " not found in "
+          + (istioDir == null ? FrontDoor.DEFAULT_ISTIO_DIR : istioDir) + " (give --istio-dir)");
+    } else {
+      out.println("Through the ingress gateway (" + gatewayYaml.get() + "), from outside the mesh:");
+      ResultTable.print(frontDoor.steps(), out);
+      frontDoor.curl().forEach(line -> out.println("curl " + line));
+      ok &= frontDoor.steps().stream().allMatch(StepResult::ok);
+    }
     out.println(ok ? "All steps routed as expected." : "Some steps were NOT routed as expected.");
     return ok ? 0 : 1;
   }

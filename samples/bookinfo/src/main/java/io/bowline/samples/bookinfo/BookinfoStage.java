@@ -10,8 +10,10 @@ import java.util.List;
 /**
  * A running Bookinfo on a local control plane that watches a temporary config directory, and the
  * way steps change its config: swap files in, wait until every workload has ACKed them (woken by
- * the control plane's reloads and the clients' config updates, no polling).
- * {@link #close()} stops the probe, the services and the control plane, and deletes the directory.
+ * the control plane's reloads and the clients' config updates, no polling). Started
+ * {@linkplain #startWithGateway with the ingress gateway}, every step's config also holds the Gateway file, the
+ * gateway is waited for like a workload, and the probe requests the page through it (from outside the mesh).
+ * {@link #close()} stops the probe, the gateway, the services and the control plane, and deletes the directory.
  */
 final class BookinfoStage implements AutoCloseable {
   private final ConfigDirectory configDirectory;
@@ -20,15 +22,22 @@ final class BookinfoStage implements AutoCloseable {
   private final TrafficProbe probe;
   private final ConfigFile registration;
   private final ChangeSignal changes;
+  /** The ingress gateway and its Gateway file, or {@code null} when the stage has none. */
+  private final IngressGateway gateway;
+  private final ConfigFile gatewayFile;
+  /** The probe through the gateway, made once the gateway's listener is bound. */
+  private TrafficProbe frontDoor;
 
   private BookinfoStage(ConfigDirectory configDirectory, LocalControlPlane controlPlane, BookinfoApp app,
-      TrafficProbe probe, ChangeSignal changes) {
+      ChangeSignal changes, IngressGateway gateway, ConfigFile gatewayFile) {
     this.changes = changes;
     this.configDirectory = configDirectory;
     this.controlPlane = controlPlane;
     this.app = app;
-    this.probe = probe;
+    this.probe = new TrafficProbe(app.productPagePort());
     this.registration = ServiceRegistry.file(app.instances());
+    this.gateway = gateway;
+    this.gatewayFile = gatewayFile;
   }
 
   /**
@@ -46,10 +55,23 @@ final class BookinfoStage implements AutoCloseable {
    * view a new snapshot, on its serving thread.
    */
   static BookinfoStage start(ViewServedListener onViewServed) throws IOException {
+    return start(onViewServed, null);
+  }
+
+  /**
+   * As {@link #start()}, with the ingress gateway: {@code gatewayFile} (Istio's {@code bookinfo-gateway.yaml}) is
+   * part of every step's config, and {@link #probe()} requests the page through the gateway.
+   */
+  static BookinfoStage startWithGateway(ConfigFile gatewayFile) throws IOException {
+    return start((view, publish) -> { }, gatewayFile);
+  }
+
+  private static BookinfoStage start(ViewServedListener onViewServed, ConfigFile gatewayFile) throws IOException {
     ConfigDirectory configDirectory = ConfigDirectory.createTemporary();
     ChangeSignal changes = new ChangeSignal();
     LocalControlPlane controlPlane = null;
     BookinfoApp app = null;
+    IngressGateway gateway = null;
     try {
       controlPlane = LocalControlPlane.builder(configDirectory.path()).port(0)
           .onReload((published, served, diagnostics) -> changes.signal())
@@ -57,8 +79,15 @@ final class BookinfoStage implements AutoCloseable {
           .start();
       app = BookinfoApp.start("127.0.0.1:" + controlPlane.port());
       app.workloads().forEach(w -> w.mesh().onConfigUpdate(changes::signal));
-      return new BookinfoStage(configDirectory, controlPlane, app, new TrafficProbe(app.productPagePort()), changes);
+      if (gatewayFile != null) {
+        gateway = IngressGateway.start("127.0.0.1:" + controlPlane.port());
+        gateway.mesh().onConfigUpdate(changes::signal);
+      }
+      return new BookinfoStage(configDirectory, controlPlane, app, changes, gateway, gatewayFile);
     } catch (IOException | RuntimeException e) {
+      if (gateway != null) {
+        gateway.close();
+      }
       if (app != null) {
         app.close();
       }
@@ -78,8 +107,23 @@ final class BookinfoStage implements AutoCloseable {
     return app;
   }
 
+  /**
+   * The probe: through the ingress gateway when the stage has one (available once a step's config is in effect),
+   * else straight from productpage's port.
+   */
   TrafficProbe probe() {
-    return probe;
+    if (gateway == null) {
+      return probe;
+    }
+    if (frontDoor == null) {
+      throw new IllegalStateException("the ingress gateway serves nothing before the first step's config is in effect");
+    }
+    return frontDoor;
+  }
+
+  /** The loopback port of the ingress gateway's listener, or -1 without a gateway or before it is bound. */
+  int gatewayPort() {
+    return frontDoor == null ? -1 : frontDoor.port();
   }
 
   /**
@@ -120,7 +164,20 @@ final class BookinfoStage implements AutoCloseable {
    */
   String awaitInEffect(String step, List<ConfigFile> stepFiles, Duration timeout)
       throws StepFailedException, InterruptedException {
-    return ConfigSync.await(step, controlPlane, changes, servedFiles(stepFiles), app.workloads(), timeout);
+    String version = ConfigSync.await(step, controlPlane, changes, servedFiles(stepFiles), members(), timeout);
+    if (gateway != null && frontDoor == null) {
+      frontDoor = new TrafficProbe(gateway.awaitPort(step, timeout));
+    }
+    return version;
+  }
+
+  /** The mesh clients a step waits for: the workloads, then the ingress gateway if the stage has one. */
+  List<MeshMember> members() {
+    List<MeshMember> members = new ArrayList<>(app.workloads());
+    if (gateway != null) {
+      members.add(gateway);
+    }
+    return members;
   }
 
   /** The sorted file names the control plane serves once {@code stepFiles} are rolled out. */
@@ -131,6 +188,9 @@ final class BookinfoStage implements AutoCloseable {
   private List<ConfigFile> withRegistration(List<ConfigFile> stepFiles) {
     List<ConfigFile> files = new ArrayList<>();
     files.add(registration);
+    if (gatewayFile != null) {
+      files.add(gatewayFile);
+    }
     files.addAll(stepFiles);
     return files;
   }
@@ -139,6 +199,12 @@ final class BookinfoStage implements AutoCloseable {
   public void close() throws IOException {
     try {
       probe.close();
+      if (frontDoor != null) {
+        frontDoor.close();
+      }
+      if (gateway != null) {
+        gateway.close();
+      }
       app.close();
       controlPlane.close();
     } finally {

@@ -23,7 +23,7 @@ import okhttp3.OkHttpClient;
  * namespace {@code default}, labels {@code app} and {@code version}) with its own mesh-installed
  * {@link OkHttpClient} for outbound calls.
  */
-final class BookinfoWorkload implements AutoCloseable {
+final class BookinfoWorkload implements MeshMember, AutoCloseable {
 
   static final String NAMESPACE = "default";
 
@@ -111,7 +111,8 @@ final class BookinfoWorkload implements AutoCloseable {
   }
 
   /** The workload name, e.g. {@code reviews-v2}. */
-  String name() {
+  @Override
+  public String name() {
     return app + "-" + version;
   }
 
@@ -126,12 +127,14 @@ final class BookinfoWorkload implements AutoCloseable {
   }
 
   /** The workload's own mesh client. */
-  MeshClient mesh() {
+  @Override
+  public MeshClient mesh() {
     return mesh;
   }
 
   /** How the control plane groups this workload's node: its namespace and labels, a Bowline sidecar (auto-mTLS). */
-  ClientView view() {
+  @Override
+  public ClientView view() {
     Workload identity = mesh.workload();
     return ClientView.sidecar(identity.namespace(), identity.labels(), "", true);
   }

@@ -45,7 +45,7 @@ final class ConfigSync {
    */
   static String await(
       String step, LocalControlPlane cp, ChangeSignal changes, List<String> expectedFiles,
-      List<BookinfoWorkload> workloads, Duration timeout) throws StepFailedException, InterruptedException {
+      List<? extends MeshMember> workloads, Duration timeout) throws StepFailedException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     boolean lastCheck = false;
     while (true) {
@@ -83,9 +83,9 @@ final class ConfigSync {
    * that have not ACKed, for every type, the version the control plane serves to their view.
    */
   private static List<String> laggingClients(
-      LocalControlPlane cp, String version, List<BookinfoWorkload> workloads) {
+      LocalControlPlane cp, String version, List<? extends MeshMember> workloads) {
     List<String> lagging = new ArrayList<>();
-    for (BookinfoWorkload workload : workloads) {
+    for (MeshMember workload : workloads) {
       ClientView view = workload.view();
       // read before the type versions: those of a later publish can only make the client lag
       String servedPublish = cp.servedPublish(view);

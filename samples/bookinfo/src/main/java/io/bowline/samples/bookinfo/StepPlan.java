@@ -106,6 +106,11 @@ public record StepPlan(String source, List<Step> steps) {
             Map.of(Caller.JASON, onlyV3, Caller.ANONYMOUS, onlyV3))));
   }
 
+  /** The steps measured through the ingress gateway: all to v1, and the 50/50 v1/v3 split. */
+  public StepPlan frontDoor() {
+    return new StepPlan(source + ", through the ingress gateway", List.of(steps.get(0), steps.get(2)));
+  }
+
   static Source resource(String name) {
     String path = "bookinfo/" + name;
     try (InputStream in = StepPlan.class.getClassLoader().getResourceAsStream(path)) {

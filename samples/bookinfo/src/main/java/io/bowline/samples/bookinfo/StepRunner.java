@@ -41,8 +41,8 @@ final class StepRunner {
 
     long started = System.nanoTime();
     String version = stage.rollOut(step.name(), step.files(), convergenceTimeout);
-    progress.printf("step %s: config version %s (%s) ACKed by all %d workloads in %d ms%n",
-        step.name(), version, String.join(", ", stage.servedFiles(step.files())), stage.app().workloads().size(),
+    progress.printf("step %s: config version %s (%s) ACKed by all %d mesh clients in %d ms%n",
+        step.name(), version, String.join(", ", stage.servedFiles(step.files())), stage.members().size(),
         Duration.ofNanos(System.nanoTime() - started).toMillis());
     stage.controlPlane().diagnostics().stream()
         .filter(d -> d.severity() == Diagnostic.Severity.WARNING)

@@ -12,8 +12,8 @@ import okhttp3.Request;
 import okhttp3.Response;
 
 /**
- * Requests Bookinfo's product page straight from productpage's port (a plain client outside the
- * mesh, like a browser) and counts which reviews version served each page.
+ * Requests Bookinfo's product page as a plain client outside the mesh (like a browser), straight from
+ * productpage's port or through the ingress gateway, and counts which reviews version served each page.
  */
 final class TrafficProbe implements AutoCloseable {
 
@@ -29,9 +29,14 @@ final class TrafficProbe implements AutoCloseable {
   private final OkHttpClient http = new OkHttpClient();
   private final HttpUrl productPage;
 
-  /** @param productPagePort the port productpage listens on, on 127.0.0.1 */
-  TrafficProbe(int productPagePort) {
-    this.productPage = HttpUrl.get("http://127.0.0.1:" + productPagePort + "/productpage");
+  /** @param port the port serving {@code /productpage} on 127.0.0.1: productpage's own, or the ingress gateway's */
+  TrafficProbe(int port) {
+    this.productPage = HttpUrl.get("http://127.0.0.1:" + port + "/productpage");
+  }
+
+  /** The port the probe requests the page from, on 127.0.0.1. */
+  int port() {
+    return productPage.port();
   }
 
   /** Requests the page {@code requests} times as {@code caller} (query {@code ?u=jason} when signed in). */
