@@ -44,9 +44,9 @@ public record EnvoyFilter(ResourceRef ref, Map<String, String> workloadSelector,
     MERGE,
     /** Appended (an HTTP filter, a cluster). */
     ADD,
-    /** Before the matched {@code subFilter} (appended without one, as istiod). */
+    /** Before the matched {@code subFilter} (first without one, as istiod). */
     INSERT_BEFORE,
-    /** After the matched {@code subFilter} (appended without one, as istiod). */
+    /** After the matched {@code subFilter} (last without one, as istiod). */
     INSERT_AFTER,
     /** First in the list. */
     INSERT_FIRST

@@ -100,6 +100,10 @@ final class EnvoyFilterPatches {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(type.get() + " has no newBuilder()", e);
     }
+    if (message instanceof HttpFilter filter && !filter.hasTypedConfig()) {
+      p.warning(DiagnosticCode.UNSUPPORTED_ENVOY_FILTER_PATCH, "patch.value", named + " has no typed_config; ignored");
+      return Optional.empty();
+    }
     Optional<SpecReader> listener = match.flatMap(m -> m.object("listener"));
     Optional<SpecReader> vhost = match.flatMap(m -> m.object("routeConfiguration")).flatMap(r -> r.object("vhost"));
     return Optional.of(new EnvoyFilter.Patch(EnvoyFilter.ApplyTo.valueOf(applyTo), context,

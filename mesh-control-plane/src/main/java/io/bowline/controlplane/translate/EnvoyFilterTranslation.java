@@ -32,7 +32,8 @@ import java.util.List;
  *
  * <ul>
  *   <li>{@code HTTP_FILTER}: {@code INSERT_BEFORE}/{@code INSERT_AFTER} the filter named by
- *       {@code subFilter.name} (not applied when the chain has none; appended without a {@code subFilter}),
+ *       {@code subFilter.name} (not applied when the chain has none; without a {@code subFilter} first, respectively
+ *       last, as istiod does),
  *       {@code INSERT_FIRST}, {@code ADD} (appended); only on listeners of {@code listener.portNumber} when set.
  *   <li>{@code VIRTUAL_HOST} / {@code HTTP_ROUTE} {@code MERGE}: protobuf merge of the value (repeated fields
  *       appended, map entries such as {@code typed_per_filter_config} replaced) into the virtual hosts named
@@ -129,8 +130,8 @@ final class EnvoyFilterTranslation {
       switch (patch.operation()) {
         case INSERT_FIRST -> filters.add(0, value);
         case INSERT_BEFORE, INSERT_AFTER -> {
-          if (patch.subFilter().isEmpty()) {
-            filters.add(value);
+          if (patch.subFilter().isEmpty()) { // as istiod: before → first, after → last
+            filters.add(patch.operation() == EnvoyFilter.Operation.INSERT_BEFORE ? 0 : filters.size(), value);
             continue;
           }
           int at = indexOf(filters, patch.subFilter().get());

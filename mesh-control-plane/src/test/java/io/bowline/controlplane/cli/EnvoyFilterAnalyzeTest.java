@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code analyze} on the EnvoyFilters of Istio's rate-limit task ("Enabling Rate Limits using
- * Envoy", written here in the task's shapes): the local control plane applies no EnvoyFilter patch
- * yet, and names each one with code BLN0008, where it is and what it would have added.
+ * Envoy", written here in the task's shapes) and on patches beside them that the local control plane does
+ * not apply: the task's patches are applied without a word, every other one is named with code BLN0008,
+ * where it is and what it would have added.
  */
 class EnvoyFilterAnalyzeTest {
   private static final String GLOBAL = """
@@ -66,13 +67,48 @@ class EnvoyFilterAnalyzeTest {
                 rate_limits:
                   - actions:
                     - request_headers: {header_name: ":path", descriptor_key: "PATH"}
+      ---
+      apiVersion: networking.istio.io/v1alpha3
+      kind: EnvoyFilter
+      metadata: {name: filter-local-ratelimit-svc, namespace: default}
+      spec:
+        workloadSelector: {labels: {app: productpage}}
+        configPatches:
+          - applyTo: HTTP_FILTER
+            match:
+              context: SIDECAR_INBOUND
+              listener:
+                filterChain:
+                  filter: {name: "envoy.filters.network.http_connection_manager"}
+            patch:
+              operation: INSERT_BEFORE
+              value:
+                name: envoy.filters.http.local_ratelimit
+                typed_config:
+                  "@type": type.googleapis.com/udpa.type.v1.TypedStruct
+                  type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                  value: {stat_prefix: http_local_rate_limiter}
+          - applyTo: HTTP_FILTER
+            match: {context: SIDECAR_OUTBOUND}
+            patch:
+              operation: INSERT_FIRST
+              value:
+                name: envoy.filters.http.lua
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                  default_source_code: {inline_string: "function envoy_on_request(h) end"}
+          - applyTo: HTTP_FILTER
+            match:
+              context: GATEWAY
+              listener: {filterChain: {filter: {subFilter: {name: envoy.filters.http.fault}}}}
+            patch: {operation: REMOVE}
       """;
 
   @TempDir
   Path dir;
 
   @Test
-  void everyPatchOfIstiosRateLimitTaskIsNamedWithItsCodeAndNothingIsAppliedSilently() {
+  void theTasksPatchesApplyAndEveryOtherPatchIsNamedWithItsCodeNeverDroppedSilently() {
     TestConfigs.write(dir, "ratelimit.yaml", GLOBAL);
     CliRun run = CliRun.of("analyze", "-o", "json", dir.toString());
     List<String> found = new ArrayList<>();
@@ -83,10 +119,13 @@ class EnvoyFilterAnalyzeTest {
             + d.get("field").getAsString() + ": " + d.get("message").getAsString());
       }
     }
+    String local = "WARNING filter-local-ratelimit-svc spec.configPatches";
     assertThat(found).as(run.out()).containsExactly(
-        "WARNING filter-ratelimit spec.configPatches[0].applyTo: EnvoyFilter patch HTTP_FILTER INSERT_BEFORE "
-            + "envoy.filters.http.ratelimit (context GATEWAY) is not applied by the local control plane; ignored",
-        "WARNING filter-ratelimit-svc spec.configPatches[0].applyTo: EnvoyFilter patch VIRTUAL_HOST MERGE of "
-            + "rate_limits (context GATEWAY) is not applied by the local control plane; ignored");
+        local + "[0].applyTo: EnvoyFilter patch HTTP_FILTER INSERT_BEFORE envoy.filters.http.local_ratelimit "
+            + "(context SIDECAR_INBOUND) is not applied by the local control plane; ignored",
+        local + "[1].applyTo: EnvoyFilter patch HTTP_FILTER INSERT_FIRST envoy.filters.http.lua "
+            + "(context SIDECAR_OUTBOUND) is not applied by the local control plane; ignored",
+        local + "[2].applyTo: EnvoyFilter patch HTTP_FILTER REMOVE (context GATEWAY) is not applied by the local "
+            + "control plane; ignored");
   }
 }
