@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.udpa.udpa.type.v1.TypedStruct;
 import io.bowline.controlplane.Diagnostic;
+import io.bowline.controlplane.IstioRateLimitTask;
 import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -39,138 +40,6 @@ class EnvoyFilterTranslationTest {
   private static final ClientView RATINGS = ClientView.sidecar("default", Map.of("app", "ratings"), "", true);
   private static final ClientView SHOP = ClientView.sidecar("shop", Map.of("app", "productpage"), "", true);
   private static final ClientView INGRESS = ClientView.router("istio-system", Map.of("istio", "ingressgateway"));
-
-  /** The task's local rate limit, in the context of a Bowline client's outbound calls. */
-  static final String LOCAL = """
-      apiVersion: networking.istio.io/v1alpha3
-      kind: EnvoyFilter
-      metadata: {name: filter-local-ratelimit-svc, namespace: %s}
-      spec:
-        workloadSelector:
-          labels: {app: productpage}
-        configPatches:
-          - applyTo: HTTP_FILTER
-            match:
-              context: SIDECAR_OUTBOUND
-              listener:
-                filterChain:
-                  filter:
-                    name: "envoy.filters.network.http_connection_manager"
-                    subFilter: {name: "envoy.filters.http.router"}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                name: envoy.filters.http.local_ratelimit
-                typed_config:
-                  "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                  type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-                  value:
-                    stat_prefix: http_local_rate_limiter
-                    token_bucket: {max_tokens: %d, tokens_per_fill: %d, fill_interval: 60s}
-                    filter_enabled:
-                      runtime_key: local_rate_limit_enabled
-                      default_value: {numerator: 100, denominator: HUNDRED}
-                    filter_enforced:
-                      runtime_key: local_rate_limit_enforced
-                      default_value: {numerator: 100, denominator: HUNDRED}
-                    response_headers_to_add:
-                      - append_action: OVERWRITE_IF_EXISTS_OR_ADD
-                        header: {key: x-local-rate-limit, value: 'true'}
-          - applyTo: HTTP_ROUTE
-            match:
-              context: SIDECAR_OUTBOUND
-              routeConfiguration:
-                vhost:
-                  name: "%s"
-                  route: {action: ANY}
-            patch:
-              operation: MERGE
-              value:
-                typed_per_filter_config:
-                  envoy.filters.http.local_ratelimit:
-                    "@type": type.googleapis.com/udpa.type.v1.TypedStruct
-                    type_url: type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
-                    value:
-                      stat_prefix: http_local_rate_limiter
-                      token_bucket: {max_tokens: %d, tokens_per_fill: %d, fill_interval: 60s}
-                      filter_enabled:
-                        runtime_key: local_rate_limit_enabled
-                        default_value: {numerator: 100, denominator: HUNDRED}
-                      filter_enforced:
-                        runtime_key: local_rate_limit_enforced
-                        default_value: {numerator: 100, denominator: HUNDRED}
-      """;
-
-  /** The task's global rate limit at the ingress gateway, its service at {@code address:port}. */
-  static final String GLOBAL = """
-      apiVersion: networking.istio.io/v1alpha3
-      kind: EnvoyFilter
-      metadata: {name: filter-ratelimit, namespace: istio-system}
-      spec:
-        workloadSelector:
-          labels: {istio: ingressgateway}
-        configPatches:
-          - applyTo: HTTP_FILTER
-            match:
-              context: %1$s
-              listener:
-                filterChain:
-                  filter:
-                    name: "envoy.filters.network.http_connection_manager"
-                    subFilter: {name: "envoy.filters.http.router"}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                name: envoy.filters.http.ratelimit
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit
-                  domain: ratelimit
-                  failure_mode_deny: true
-                  timeout: 10s
-                  rate_limit_service:
-                    grpc_service:
-                      envoy_grpc: {cluster_name: rate_limit_cluster}
-                    transport_api_version: V3
-          - applyTo: CLUSTER
-            match:
-              cluster: {service: ratelimit.default.svc.cluster.local}
-            patch:
-              operation: ADD
-              value:
-                name: rate_limit_cluster
-                type: STATIC
-                connect_timeout: 10s
-                lb_policy: ROUND_ROBIN
-                http2_protocol_options: {}
-                load_assignment:
-                  cluster_name: rate_limit_cluster
-                  endpoints:
-                  - lb_endpoints:
-                    - endpoint:
-                        address:
-                          socket_address: {address: %2$s, port_value: %3$d}
-      ---
-      apiVersion: networking.istio.io/v1alpha3
-      kind: EnvoyFilter
-      metadata: {name: filter-ratelimit-svc, namespace: istio-system}
-      spec:
-        workloadSelector:
-          labels: {istio: ingressgateway}
-        configPatches:
-          - applyTo: VIRTUAL_HOST
-            match:
-              context: %1$s
-              routeConfiguration:
-                vhost:
-                  name: ""
-                  route: {action: ANY}
-            patch:
-              operation: MERGE
-              value:
-                rate_limits:
-                  - actions:
-                    - request_headers: {header_name: ":path", descriptor_key: "PATH"}
-      """;
 
   private static final String GATEWAY = """
       apiVersion: networking.istio.io/v1
@@ -217,7 +86,7 @@ class EnvoyFilterTranslationTest {
   @Test
   void localRateLimitIsInsertedBeforeTheRouterOfTheSelectedClientsOutboundListenersWithItsPerRouteBucket()
       throws Exception {
-    TestConfigs.write(dir, "10-local.yaml", LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4));
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4));
     XdsResources resources = translate(PRODUCTPAGE);
 
     HttpConnectionManager hcm = apiHcm(listener(resources, LISTENER));
@@ -243,7 +112,7 @@ class EnvoyFilterTranslationTest {
 
   @Test
   void workloadSelectorAndNamespaceScopeAsIstio() throws Exception {
-    TestConfigs.write(dir, "10-local.yaml", LOCAL.formatted("default", 100, 100, LISTENER, 4, 4));
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("default", 100, 100, LISTENER, 4, 4));
     assertThat(names(apiHcm(listener(translate(PRODUCTPAGE), LISTENER))))
         .contains("envoy.filters.http.local_ratelimit");
     assertThat(names(apiHcm(listener(translate(RATINGS), LISTENER)))).as("selector does not match")
@@ -251,7 +120,7 @@ class EnvoyFilterTranslationTest {
     assertThat(names(apiHcm(listener(translate(SHOP), LISTENER)))).as("another namespace's filter")
         .doesNotContain("envoy.filters.http.local_ratelimit");
 
-    TestConfigs.write(dir, "10-local.yaml", LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4));
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4));
     assertThat(names(apiHcm(listener(translate(SHOP), LISTENER)))).as("root namespace: every namespace")
         .contains("envoy.filters.http.local_ratelimit");
   }
@@ -259,7 +128,7 @@ class EnvoyFilterTranslationTest {
   @Test
   void sidecarOutboundPatchesLeaveGatewaysAloneAndGatewayPatchesLeaveSidecarsAlone() throws Exception {
     TestConfigs.write(dir, "05-gateway.yaml", GATEWAY);
-    TestConfigs.write(dir, "10-global.yaml", GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
+    TestConfigs.write(dir, "10-global.yaml", IstioRateLimitTask.GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
     XdsResources sidecar = translate(ClientView.sidecar("default", Map.of("istio", "ingressgateway"), "", true));
     assertThat(names(apiHcm(listener(sidecar, LISTENER)))).doesNotContain("envoy.filters.http.ratelimit");
     assertThat(sidecar.routeConfigurations()).allSatisfy(r -> assertThat(r.getVirtualHostsList())
@@ -272,7 +141,7 @@ class EnvoyFilterTranslationTest {
   void globalRateLimitGoesIntoTheGatewaysConnectionManagersWithItsClusterAndVirtualHostActions()
       throws Exception {
     TestConfigs.write(dir, "05-gateway.yaml", GATEWAY);
-    TestConfigs.write(dir, "10-global.yaml", GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
+    TestConfigs.write(dir, "10-global.yaml", IstioRateLimitTask.GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
     XdsResources resources = translate(INGRESS);
 
     Listener listener = resources.listeners().stream().filter(l -> !l.hasApiListener()).findFirst().orElseThrow();
@@ -298,7 +167,7 @@ class EnvoyFilterTranslationTest {
 
   @Test
   void aPatchItCannotApplyIsReportedByNameAndTheOthersStillApply() throws Exception {
-    TestConfigs.write(dir, "10-local.yaml", LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4)
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4)
         .replaceFirst("context: SIDECAR_OUTBOUND", "context: SIDECAR_INBOUND"));
     XdsResources resources = translate(PRODUCTPAGE);
     assertThat(resources.diagnostics()).extracting(Diagnostic::message).contains("EnvoyFilter patch HTTP_FILTER "
@@ -311,7 +180,7 @@ class EnvoyFilterTranslationTest {
 
   @Test
   void aValueThatIsNotValidXdsIsReportedAndNotApplied() throws Exception {
-    TestConfigs.write(dir, "10-local.yaml", LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4)
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4)
         .replace("typed_per_filter_config:", "typed_per_filter_confg:"));
     XdsResources resources = translate(PRODUCTPAGE);
     assertThat(resources.diagnostics()).extracting(Diagnostic::message).anySatisfy(m -> assertThat(m)

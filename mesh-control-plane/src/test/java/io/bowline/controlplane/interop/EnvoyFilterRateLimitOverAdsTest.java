@@ -1,0 +1,131 @@
+package io.bowline.controlplane.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import io.bowline.api.MeshClient;
+import io.bowline.controlplane.IstioRateLimitTask;
+import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.controlplane.TestConfigs;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
+import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
+import io.bowline.runtime.testing.RateLimitServer;
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Istio's rate-limit task EnvoyFilters, served by the local control plane over a real ADS stream to a runtime
+ * client calling a loopback service: the local one lets the per-route bucket's N calls pass and answers the rest
+ * 429 with flag {@code RL} before they reach the service; the global one asks the rate limit service (the
+ * runtime's test {@link RateLimitServer}, reached through the cluster the EnvoyFilter adds) with the task's
+ * domain and {@code PATH} descriptor, and answers its {@code OVER_LIMIT} with 429 {@code RL}.
+ */
+class EnvoyFilterRateLimitOverAdsTest {
+  private static final String HOST = "reviews.default.svc.cluster.local";
+
+  private HttpServer backend;
+  private final AtomicInteger served = new AtomicInteger();
+
+  @BeforeEach
+  void startBackend() throws IOException {
+    backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    backend.createContext("/", exchange -> {
+      served.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    backend.start();
+  }
+
+  @AfterEach
+  void stopBackend() {
+    backend.stop(0);
+  }
+
+  private void writeService(Path dir) {
+    TestConfigs.write(dir, "00-reviews.yaml", """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: reviews}
+        spec:
+          hosts: [%s]
+          ports: [{number: 9080, name: http, protocol: HTTP}]
+          resolution: STATIC
+          endpoints: [{address: 127.0.0.1, ports: {http: %d}}]
+        """.formatted(HOST, backend.getAddress().getPort()));
+  }
+
+  private static MeshClient productpage(LocalControlPlane controlPlane) throws Exception {
+    MeshClient mesh = MeshClient.builder()
+        .workload("productpage-v1", "default")
+        .label("app", "productpage")
+        .xdsServer("127.0.0.1:" + controlPlane.port())
+        .build();
+    mesh.awaitReady(Duration.ofSeconds(10));
+    return mesh;
+  }
+
+  private static List<String> calls(MeshClient mesh, String path, int n) throws IOException {
+    OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      try (Response r = http.newCall(new Request.Builder().url("http://" + HOST + ":9080" + path).build()).execute()) {
+        String flags = r.header(MeshInterceptor.RESPONSE_FLAGS_HEADER);
+        out.add(r.code() + (flags == null ? "" : " [" + flags + "]"));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void theTasksLocalRateLimitLetsThePerRouteBucketsCallsPassAndAnswersTheRest429Rl(@TempDir Path dir)
+      throws Exception {
+    writeService(dir);
+    TestConfigs.write(dir, "10-local.yaml",
+        IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, HOST + ":9080", 3, 3));
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        MeshClient mesh = productpage(controlPlane)) {
+      assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError() || d.code().equals("BLN0008"));
+      assertThat(calls(mesh, "/reviews/1", 5)).containsExactly("200", "200", "200", "429 [RL]", "429 [RL]");
+      assertThat(served).as("limited calls never reach the service").hasValue(3);
+    }
+  }
+
+  @Test
+  void theTasksGlobalRateLimitAsksTheServiceOfTheAddedClusterAndAnswersOverLimit429Rl(@TempDir Path dir)
+      throws Exception {
+    writeService(dir);
+    try (RateLimitServer rls = new RateLimitServer()) {
+      rls.answer(request -> RateLimitServer.code(request.getDescriptors(0).getEntries(0).getValue().equals("/limited")
+          ? RateLimitResponse.Code.OVER_LIMIT : RateLimitResponse.Code.OK));
+      TestConfigs.write(dir, "10-global.yaml", IstioRateLimitTask.GLOBAL.formatted("SIDECAR_OUTBOUND", "127.0.0.1",
+          rls.port()).replace("{istio: ingressgateway}", "{app: productpage}"));
+      try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+          MeshClient mesh = productpage(controlPlane)) {
+        assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError() || d.code().equals("BLN0008"));
+        assertThat(List.of(calls(mesh, "/free", 1).get(0), calls(mesh, "/limited", 1).get(0),
+            calls(mesh, "/free", 1).get(0))).containsExactly("200", "429 [RL]", "200");
+        assertThat(served).hasValue(2);
+        RateLimitRequest asked = rls.requests().get(1);
+        assertThat(asked.getDomain()).isEqualTo("ratelimit");
+        assertThat(asked.getDescriptorsList()).containsExactly(RateLimitDescriptor.newBuilder()
+            .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("PATH").setValue("/limited")).build());
+      }
+    }
+  }
+}
