@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.bowline.controlplane.IstioRateLimitTask;
 import io.bowline.controlplane.TestConfigs;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,58 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  * where it is and what it would have added.
  */
 class EnvoyFilterAnalyzeTest {
-  private static final String GLOBAL = """
+  /** Beside the task's patches: an inbound one, an HTTP filter the runtime does not have, a REMOVE. */
+  private static final String UNSUPPORTED = """
       apiVersion: networking.istio.io/v1alpha3
       kind: EnvoyFilter
-      metadata: {name: filter-ratelimit, namespace: istio-system}
-      spec:
-        workloadSelector: {labels: {istio: ingressgateway}}
-        configPatches:
-          - applyTo: HTTP_FILTER
-            match:
-              context: GATEWAY
-              listener:
-                filterChain:
-                  filter:
-                    name: "envoy.filters.network.http_connection_manager"
-                    subFilter: {name: "envoy.filters.http.router"}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                name: envoy.filters.http.ratelimit
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit
-                  domain: ratelimit
-                  failure_mode_deny: true
-                  timeout: 10s
-                  rate_limit_service:
-                    grpc_service:
-                      envoy_grpc:
-                        cluster_name: outbound|8081||ratelimit.default.svc.cluster.local
-                        authority: ratelimit.default.svc.cluster.local
-                    transport_api_version: V3
-      ---
-      apiVersion: networking.istio.io/v1alpha3
-      kind: EnvoyFilter
-      metadata: {name: filter-ratelimit-svc, namespace: istio-system}
-      spec:
-        workloadSelector: {labels: {istio: ingressgateway}}
-        configPatches:
-          - applyTo: VIRTUAL_HOST
-            match:
-              context: GATEWAY
-              routeConfiguration:
-                vhost: {name: "", route: {action: ANY}}
-            patch:
-              operation: MERGE
-              value:
-                rate_limits:
-                  - actions:
-                    - request_headers: {header_name: ":path", descriptor_key: "PATH"}
-      ---
-      apiVersion: networking.istio.io/v1alpha3
-      kind: EnvoyFilter
-      metadata: {name: filter-local-ratelimit-svc, namespace: default}
+      metadata: {name: filter-unsupported, namespace: default}
       spec:
         workloadSelector: {labels: {app: productpage}}
         configPatches:
@@ -109,7 +63,8 @@ class EnvoyFilterAnalyzeTest {
 
   @Test
   void theTasksPatchesApplyAndEveryOtherPatchIsNamedWithItsCodeNeverDroppedSilently() {
-    TestConfigs.write(dir, "ratelimit.yaml", GLOBAL);
+    TestConfigs.write(dir, "ratelimit.yaml", IstioRateLimitTask.GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081)
+        + "---\n" + IstioRateLimitTask.LOCAL.formatted("istio-system", 10, 10, "", 4, 4) + "---\n" + UNSUPPORTED);
     CliRun run = CliRun.of("analyze", "-o", "json", dir.toString());
     List<String> found = new ArrayList<>();
     for (JsonElement e : JsonParser.parseString(run.out()).getAsJsonObject().getAsJsonArray("diagnostics")) {
@@ -119,7 +74,7 @@ class EnvoyFilterAnalyzeTest {
             + d.get("field").getAsString() + ": " + d.get("message").getAsString());
       }
     }
-    String local = "WARNING filter-local-ratelimit-svc spec.configPatches";
+    String local = "WARNING filter-unsupported spec.configPatches";
     assertThat(found).as(run.out()).containsExactly(
         local + "[0].applyTo: EnvoyFilter patch HTTP_FILTER INSERT_BEFORE envoy.filters.http.local_ratelimit "
             + "(context SIDECAR_INBOUND) is not applied by the local control plane; ignored",
