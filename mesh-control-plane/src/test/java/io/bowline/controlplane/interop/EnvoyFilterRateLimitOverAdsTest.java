@@ -1,6 +1,7 @@
 package io.bowline.controlplane.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
@@ -15,6 +16,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * client calling a loopback service: the local one lets the per-route bucket's N calls pass and answers the rest
  * 429 with flag {@code RL} before they reach the service; the global one asks the rate limit service (the
  * runtime's test {@link RateLimitServer}, reached through the cluster the EnvoyFilter adds) with the task's
- * domain and {@code PATH} descriptor, and answers its {@code OVER_LIMIT} with 429 {@code RL}.
+ * domain and {@code PATH} descriptor, and answers its {@code OVER_LIMIT} with 429 {@code RL}. Removing the
+ * EnvoyFilter and reloading removes the limit from the client.
  */
 class EnvoyFilterRateLimitOverAdsTest {
   private static final String HOST = "reviews.default.svc.cluster.local";
@@ -93,7 +96,7 @@ class EnvoyFilterRateLimitOverAdsTest {
   }
 
   @Test
-  void theTasksLocalRateLimitLetsThePerRouteBucketsCallsPassAndAnswersTheRest429Rl(@TempDir Path dir)
+  void theTasksLocalRateLimitLetsThePerRouteBucketsCallsPassAndAnswersTheRest429RlUntilItIsRemoved(@TempDir Path dir)
       throws Exception {
     writeService(dir);
     TestConfigs.write(dir, "10-local.yaml",
@@ -103,6 +106,11 @@ class EnvoyFilterRateLimitOverAdsTest {
       assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError() || d.code().equals("BLN0008"));
       assertThat(calls(mesh, "/reviews/1", 5)).containsExactly("200", "200", "200", "429 [RL]", "429 [RL]");
       assertThat(served).as("limited calls never reach the service").hasValue(3);
+
+      Files.delete(dir.resolve("10-local.yaml"));
+      assertThat(controlPlane.reload()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls(mesh, "/reviews/1", 1).equals(List.of("200")));
+      assertThat(calls(mesh, "/reviews/1", 5)).as("the EnvoyFilter removed, its filter is gone").containsOnly("200");
     }
   }
 
