@@ -3,14 +3,20 @@ package io.bowline.controlplane.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.IstioRateLimitTask;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.controlplane.TestConfigs;
+import io.bowline.controlplane.translate.ClientView;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.adapter.okhttp.MeshInterceptor;
 import io.bowline.runtime.testing.RateLimitServer;
+import io.bowline.runtime.xds.XdsClient;
+import io.bowline.runtime.xds.XdsResources;
+import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
@@ -21,7 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -36,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * 429 with flag {@code RL} before they reach the service; the global one asks the rate limit service (the
  * runtime's test {@link RateLimitServer}, reached through the cluster the EnvoyFilter adds) with the task's
  * domain and {@code PATH} descriptor, and answers its {@code OVER_LIMIT} with 429 {@code RL}. Removing the
- * EnvoyFilter and reloading removes the limit from the client.
+ * EnvoyFilter and reloading removes the limit from the client. The runtime as a gateway ({@code router~} node)
+ * ACKs the global one in its socket listener's connection manager, with the added cluster.
  */
 class EnvoyFilterRateLimitOverAdsTest {
   private static final String HOST = "reviews.default.svc.cluster.local";
@@ -134,6 +143,40 @@ class EnvoyFilterRateLimitOverAdsTest {
         assertThat(asked.getDescriptorsList()).containsExactly(RateLimitDescriptor.newBuilder()
             .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("PATH").setValue("/limited")).build());
       }
+    }
+  }
+
+  @Test
+  void theRuntimeAsAGatewayAcksTheTasksGlobalRateLimitInItsSocketListenerWithTheAddedCluster(@TempDir Path dir)
+      throws Exception {
+    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("a-services.yaml"));
+    Files.copy(TestConfigs.istioFixture("samples__bookinfo__networking__bookinfo-gateway.yaml"),
+        dir.resolve("bookinfo-gateway.yaml"));
+    TestConfigs.write(dir, "10-global.yaml", IstioRateLimitTask.GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
+    Node node = Node.newBuilder()
+        .setId("router~127.0.0.1~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local")
+        .setMetadata(Struct.newBuilder()
+            .putFields("NAMESPACE", Value.newBuilder().setStringValue("istio-system").build())
+            .putFields("LABELS", Value.newBuilder().setStructValue(Struct.newBuilder()
+                .putFields("istio", Value.newBuilder().setStringValue("ingressgateway").build())).build()))
+        .build();
+    ClientView view = ClientView.router("istio-system", Map.of("istio", "ingressgateway"));
+    AtomicReference<XdsResources> latest = new AtomicReference<>();
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        XdsClient client = new XdsClient("127.0.0.1:" + controlPlane.port(), node, Duration.ofSeconds(2),
+            latest::set)) {
+      client.start();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        for (String type : BookinfoReviewsMesh.TYPES) {
+          assertThat(client.status().versionOf(type)).as(type).isNotEmpty()
+              .isEqualTo(controlPlane.servedVersion(view, type));
+        }
+      });
+      assertThat(controlPlane.acks().nacks()).isEmpty();
+      assertThat(latest.get().clusters()).containsKey("rate_limit_cluster");
+      assertThat(latest.get().socketListeners().get("0.0.0.0_8080").filterChains()).singleElement()
+          .satisfies(chain -> assertThat(chain.http().httpFilters())
+              .endsWith("envoy.filters.http.ratelimit", "envoy.filters.http.router"));
     }
   }
 }
