@@ -274,9 +274,12 @@ public final class IstioConfigLoader {
     boolean telemetry = kind.equals("Telemetry");
     if (!security && !telemetry && !KINDS.contains(kind)) {
       if (kind.equals("EnvoyFilter") && group.equals(NETWORKING_GROUP)) {
+        if (name.isEmpty()) {
+          top.error("metadata.name", "missing required field");
+          return;
+        }
         // the rate-limit task's patches are kept, each other one is named
-        top.object("spec").map(EnvoyFilterPatches::parse).filter(f -> !name.isEmpty())
-            .ifPresent(f -> register(ref, f));
+        top.object("spec").map(EnvoyFilterPatches::parse).ifPresent(f -> register(ref, f));
       } else if (KindNames.isKnown(kind)) {
         top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
             + ") is not translated (later issue); ignored");
