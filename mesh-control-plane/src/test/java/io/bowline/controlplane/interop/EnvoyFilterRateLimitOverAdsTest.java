@@ -3,8 +3,6 @@ package io.bowline.controlplane.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.IstioRateLimitTask;
@@ -153,13 +151,7 @@ class EnvoyFilterRateLimitOverAdsTest {
     Files.copy(TestConfigs.istioFixture("samples__bookinfo__networking__bookinfo-gateway.yaml"),
         dir.resolve("bookinfo-gateway.yaml"));
     TestConfigs.write(dir, "10-global.yaml", IstioRateLimitTask.GLOBAL.formatted("GATEWAY", "127.0.0.1", 8081));
-    Node node = Node.newBuilder()
-        .setId("router~127.0.0.1~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local")
-        .setMetadata(Struct.newBuilder()
-            .putFields("NAMESPACE", Value.newBuilder().setStringValue("istio-system").build())
-            .putFields("LABELS", Value.newBuilder().setStructValue(Struct.newBuilder()
-                .putFields("istio", Value.newBuilder().setStringValue("ingressgateway").build())).build()))
-        .build();
+    Node node = RuntimeGatewayViewTest.ingressGatewayNode();
     ClientView view = ClientView.router("istio-system", Map.of("istio", "ingressgateway"));
     AtomicReference<XdsResources> latest = new AtomicReference<>();
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
