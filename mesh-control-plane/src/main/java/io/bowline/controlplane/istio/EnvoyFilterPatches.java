@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Istio's {@code EnvoyFilter} as the local control plane reads it. It keeps the patch shapes of Istio's task
@@ -41,6 +42,7 @@ import java.util.Set;
 final class EnvoyFilterPatches {
   static final String LOCAL_RATE_LIMIT = "envoy.filters.http.local_ratelimit";
   static final String RATE_LIMIT = "envoy.filters.http.ratelimit";
+  private static final String HCM = "envoy.filters.network.http_connection_manager";
   private static final Set<String> CONTEXTS = Set.of("ANY", "SIDECAR_OUTBOUND", "GATEWAY");
   private static final Set<String> FILTERS = Set.of(LOCAL_RATE_LIMIT, RATE_LIMIT);
   private static final JsonFormat.Parser JSON = JsonFormat.parser().usingTypeRegistry(JsonFormat.TypeRegistry
@@ -83,6 +85,12 @@ final class EnvoyFilterPatches {
     String what = value.map(EnvoyFilterPatches::describe).orElse("");
     String named = "EnvoyFilter patch " + applyTo + " " + operation + what + " (context " + context + ")";
     Optional<Class<? extends Message>> type = supported(applyTo, operation, context, value);
+    Optional<String> unevaluated = type.isEmpty() ? Optional.empty() : match.flatMap(EnvoyFilterPatches::unevaluated);
+    if (unevaluated.isPresent()) {
+      p.warning(DiagnosticCode.UNSUPPORTED_ENVOY_FILTER_PATCH, "match", named + " matches on "
+          + unevaluated.get() + ", which the local control plane does not evaluate; ignored");
+      return Optional.empty();
+    }
     if (type.isEmpty()) {
       p.warning(DiagnosticCode.UNSUPPORTED_ENVOY_FILTER_PATCH, "applyTo", named
           + " is not applied by the local control plane; ignored");
@@ -136,6 +144,45 @@ final class EnvoyFilterPatches {
       default:
         return Optional.empty();
     }
+  }
+
+  /**
+   * The first {@code match} field that is not evaluated (so the patch would apply wider than in Istio), empty
+   * when every field is: {@code context}, {@code listener.portNumber},
+   * {@code listener.filterChain.filter.name} (the HttpConnectionManager) and {@code .subFilter.name},
+   * {@code routeConfiguration.vhost.name}, {@code .route.name} and {@code .route.action: ANY}, and
+   * {@code cluster.service} (which istiod ignores for {@code ADD}).
+   */
+  private static Optional<String> unevaluated(SpecReader match) {
+    Optional<String> other = outside(match, Set.of("context", "listener", "routeConfiguration", "cluster"));
+    if (other.isPresent()) {
+      return other;
+    }
+    Optional<SpecReader> listener = match.object("listener");
+    Optional<SpecReader> chain = listener.flatMap(l -> l.object("filterChain"));
+    Optional<SpecReader> filter = chain.flatMap(c -> c.object("filter"));
+    Optional<SpecReader> vhost = match.object("routeConfiguration").flatMap(r -> r.object("vhost"));
+    Optional<SpecReader> route = vhost.flatMap(v -> v.object("route"));
+    if (filter.flatMap(f -> f.string("name")).filter(n -> !n.equals(HCM) && !n.equals("envoy.http_connection_manager"))
+        .isPresent()) {
+      return Optional.of(filter.get().field("name") + " (HTTP filters live in " + HCM + ")");
+    }
+    if (route.flatMap(r -> r.string("action")).filter(a -> !a.equals("ANY")).isPresent()) {
+      return Optional.of(route.get().field("action"));
+    }
+    return Stream.of(listener.flatMap(l -> outside(l, Set.of("portNumber", "filterChain"))),
+            chain.flatMap(c -> outside(c, Set.of("filter"))),
+            filter.flatMap(f -> outside(f, Set.of("name", "subFilter"))),
+            match.object("routeConfiguration").flatMap(r -> outside(r, Set.of("vhost"))),
+            vhost.flatMap(v -> outside(v, Set.of("name", "route"))),
+            route.flatMap(r -> outside(r, Set.of("name", "action"))),
+            match.object("cluster").flatMap(c -> outside(c, Set.of("service"))))
+        .flatMap(Optional::stream).findFirst();
+  }
+
+  /** The first field of {@code reader} not in {@code known}, by its path. */
+  private static Optional<String> outside(SpecReader reader, Set<String> known) {
+    return reader.keys().stream().filter(k -> !known.contains(k) && reader.has(k)).findFirst().map(reader::field);
   }
 
   /** What a patch value adds: its {@code name} (a filter, a cluster), else the fields it merges. */

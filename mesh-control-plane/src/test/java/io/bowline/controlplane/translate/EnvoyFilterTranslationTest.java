@@ -189,4 +189,19 @@ class EnvoyFilterTranslationTest {
     assertThat(routeConfiguration(resources, ROUTES).getVirtualHosts(0).getRoutes(0).getTypedPerFilterConfigMap())
         .isEmpty();
   }
+
+  @Test
+  void aMatchOnAFieldItDoesNotEvaluateIsReportedRatherThanAppliedWider() throws Exception {
+    TestConfigs.write(dir, "10-local.yaml", IstioRateLimitTask.LOCAL.formatted("istio-system", 100, 100, LISTENER, 4, 4)
+        .replace("routeConfiguration:\n", "routeConfiguration:\n          portNumber: 9080\n"));
+    XdsResources resources = translate(PRODUCTPAGE);
+    assertThat(resources.diagnostics()).extracting(Diagnostic::message).contains("EnvoyFilter patch HTTP_ROUTE MERGE "
+        + "of typed_per_filter_config (context SIDECAR_OUTBOUND) matches on "
+        + "spec.configPatches[1].match.routeConfiguration.portNumber, which the local control plane does not "
+        + "evaluate; ignored");
+    assertThat(routeConfiguration(resources, ROUTES).getVirtualHosts(0).getRoutes(0).getTypedPerFilterConfigMap())
+        .isEmpty();
+    assertThat(names(apiHcm(listener(resources, LISTENER)))).as("the other patch applies")
+        .contains("envoy.filters.http.local_ratelimit");
+  }
 }
