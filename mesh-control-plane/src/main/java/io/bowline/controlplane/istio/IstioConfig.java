@@ -21,6 +21,7 @@ import java.util.Map;
  * @param security the PeerAuthentications and AuthorizationPolicies
  * @param gateways the Gateways, the VirtualServices bound to them and the TLS Secrets their servers name
  * @param telemetry the mesh configuration (ConfigMap {@code istio-system/istio}) and the Telemetry resources
+ * @param envoyFilters the EnvoyFilters, each with the patches the local control plane applies
  */
 public record IstioConfig(
     List<String> files,
@@ -35,10 +36,12 @@ public record IstioConfig(
     Map<ResourceRef, ExportTo> exportTo,
     SecurityPolicies security,
     Gateways gateways,
-    TelemetryPolicies telemetry) {
+    TelemetryPolicies telemetry,
+    List<EnvoyFilter> envoyFilters) {
 
   /** Copies the lists so the record stays immutable. */
   public IstioConfig {
+    envoyFilters = envoyFilters == null ? List.of() : List.copyOf(envoyFilters);
     telemetry = telemetry == null ? TelemetryPolicies.NONE : telemetry;
     gateways = gateways == null ? Gateways.NONE : gateways;
     security = security == null ? SecurityPolicies.NONE : security;
@@ -52,6 +55,25 @@ public record IstioConfig(
     diagnostics = List.copyOf(diagnostics);
     sourceLines = sourceLines == null ? SourceLines.NONE : sourceLines;
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
+  }
+
+  /** A configuration without EnvoyFilters. */
+  public IstioConfig(
+      List<String> files,
+      List<ServiceEntry> serviceEntries,
+      List<WorkloadEntry> workloadEntries,
+      List<DestinationRule> destinationRules,
+      List<VirtualService> virtualServices,
+      List<Diagnostic> diagnostics,
+      SourceLines sourceLines,
+      List<Deployment> deployments,
+      List<Sidecar> sidecars,
+      Map<ResourceRef, ExportTo> exportTo,
+      SecurityPolicies security,
+      Gateways gateways,
+      TelemetryPolicies telemetry) {
+    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
+        deployments, sidecars, exportTo, security, gateways, telemetry, List.of());
   }
 
   /** A configuration without telemetry settings. */
@@ -134,7 +156,7 @@ public record IstioConfig(
   /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
   public IstioConfig withWorkloadEntries(List<WorkloadEntry> entries) {
     return new IstioConfig(files, serviceEntries, entries, destinationRules, virtualServices, diagnostics,
-        sourceLines, deployments, sidecars, exportTo, security, gateways, telemetry);
+        sourceLines, deployments, sidecars, exportTo, security, gateways, telemetry, envoyFilters);
   }
 
   /** The {@code exportTo} of a ServiceEntry or VirtualService; {@link ExportTo#ALL} when unset. */

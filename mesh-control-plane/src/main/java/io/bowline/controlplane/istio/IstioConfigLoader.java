@@ -274,7 +274,12 @@ public final class IstioConfigLoader {
     boolean telemetry = kind.equals("Telemetry");
     if (!security && !telemetry && !KINDS.contains(kind)) {
       if (kind.equals("EnvoyFilter") && group.equals(NETWORKING_GROUP)) {
-        top.object("spec").ifPresent(EnvoyFilterPatches::report); // each patch named, none applied yet
+        if (name.isEmpty()) {
+          top.error("metadata.name", "missing required field");
+          return;
+        }
+        // the rate-limit task's patches are kept, each other one is named
+        top.object("spec").map(EnvoyFilterPatches::parse).ifPresent(f -> register(ref, f));
       } else if (KindNames.isKnown(kind)) {
         top.info(DiagnosticCode.NOT_TRANSLATED, "kind", "kind " + kind + " (" + apiVersion
             + ") is not translated (later issue); ignored");
@@ -397,6 +402,7 @@ public final class IstioConfigLoader {
     List<GatewayVirtualService> gatewayVirtualServices = new ArrayList<>();
     List<TlsSecret> secrets = new ArrayList<>();
     List<Telemetry> telemetries = new ArrayList<>();
+    List<EnvoyFilter> envoyFilters = new ArrayList<>();
     MeshConfig mesh = MeshConfig.DEFAULT;
     for (Object resource : resources.values()) {
       if (resource instanceof ServiceEntry se && se.ref().kind().equals("Service")) {
@@ -428,6 +434,8 @@ public final class IstioConfigLoader {
         secrets.add(secret);
       } else if (resource instanceof Telemetry t) {
         telemetries.add(t);
+      } else if (resource instanceof EnvoyFilter f) {
+        envoyFilters.add(f);
       } else if (resource instanceof MeshConfig m) {
         mesh = m;
       }
@@ -443,6 +451,7 @@ public final class IstioConfigLoader {
     return new IstioConfig(files, kubernetesServices, workloadEntries, destinationRules, virtualServices,
         diagnostics.list(), sourceLines, deployments, sidecars, exportTo,
         new SecurityPolicies(peerAuthentications, authorizationPolicies),
-        new Gateways(gateways, gatewayVirtualServices, secrets), new TelemetryPolicies(mesh, telemetries));
+        new Gateways(gateways, gatewayVirtualServices, secrets), new TelemetryPolicies(mesh, telemetries),
+        envoyFilters);
   }
 }

@@ -42,6 +42,11 @@ final class SpecReader {
     return ref;
   }
 
+  /** The mapping as read (YAML scalars, lists and mappings), for values passed on as JSON. */
+  Map<?, ?> raw() {
+    return map;
+  }
+
   DiagnosticCollector diagnostics() {
     return diagnostics;
   }

@@ -168,11 +168,13 @@ public final class XdsTranslator {
       endpoints.addAll(translated.endpoints());
     }
     if (client.router()) {
-      return GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints);
+      return EnvoyFilterTranslation.apply(config, client,
+          GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints));
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
     listeners = TelemetryTranslation.apply(config.telemetry(), client, listeners);
-    return new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics());
+    return EnvoyFilterTranslation.apply(config, client,
+        new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics()));
   }
 
   /** The listeners, route configurations, clusters and load assignments of every port of {@code service}. */

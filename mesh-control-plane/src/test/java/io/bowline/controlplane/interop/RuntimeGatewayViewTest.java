@@ -31,18 +31,23 @@ class RuntimeGatewayViewTest {
 
   private static final ClientView VIEW = ClientView.router("istio-system", Map.of("istio", "ingressgateway"));
 
-  @Test
-  void theRuntimeAsARouterNodeAcksTheGatewayViewOfBookinfoGateway(@TempDir Path dir) throws Exception {
-    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("a-services.yaml"));
-    Files.copy(TestConfigs.istioFixture("samples__bookinfo__networking__bookinfo-gateway.yaml"),
-        dir.resolve("bookinfo-gateway.yaml"));
-    Node node = Node.newBuilder()
+  /** The node of an ingress gateway: {@code router~}, namespace {@code istio-system}, {@code istio=ingressgateway}. */
+  static Node ingressGatewayNode() {
+    return Node.newBuilder()
         .setId("router~127.0.0.1~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local")
         .setMetadata(Struct.newBuilder()
             .putFields("NAMESPACE", Value.newBuilder().setStringValue("istio-system").build())
             .putFields("LABELS", Value.newBuilder().setStructValue(Struct.newBuilder()
                 .putFields("istio", Value.newBuilder().setStringValue("ingressgateway").build())).build()))
         .build();
+  }
+
+  @Test
+  void theRuntimeAsARouterNodeAcksTheGatewayViewOfBookinfoGateway(@TempDir Path dir) throws Exception {
+    Files.copy(TestConfigs.bookinfoServices(), dir.resolve("a-services.yaml"));
+    Files.copy(TestConfigs.istioFixture("samples__bookinfo__networking__bookinfo-gateway.yaml"),
+        dir.resolve("bookinfo-gateway.yaml"));
+    Node node = ingressGatewayNode();
     AtomicReference<XdsResources> latest = new AtomicReference<>();
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         XdsClient client = new XdsClient("127.0.0.1:" + controlPlane.port(), node, Duration.ofSeconds(2),
