@@ -64,7 +64,7 @@ public final class LocalControlPlane implements AutoCloseable {
   private final boolean strict;
   private final XdsSnapshotServer server;
   private final WorkloadRegistry registry = new WorkloadRegistry(this::publishRegistered);
-  private IstioConfig loaded = new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of());
+  private IstioConfig loaded = IstioConfig.empty();
   private DirectoryWatcher watcher;
   private long version;
   private volatile Published published;

@@ -57,100 +57,10 @@ public record IstioConfig(
     deployments = deployments == null ? List.of() : List.copyOf(deployments);
   }
 
-  /** A configuration without EnvoyFilters. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics,
-      SourceLines sourceLines,
-      List<Deployment> deployments,
-      List<Sidecar> sidecars,
-      Map<ResourceRef, ExportTo> exportTo,
-      SecurityPolicies security,
-      Gateways gateways,
-      TelemetryPolicies telemetry) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
-        deployments, sidecars, exportTo, security, gateways, telemetry, List.of());
-  }
-
-  /** A configuration without telemetry settings. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics,
-      SourceLines sourceLines,
-      List<Deployment> deployments,
-      List<Sidecar> sidecars,
-      Map<ResourceRef, ExportTo> exportTo,
-      SecurityPolicies security,
-      Gateways gateways) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
-        deployments, sidecars, exportTo, security, gateways, TelemetryPolicies.NONE);
-  }
-
-  /** A configuration without gateways. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics,
-      SourceLines sourceLines,
-      List<Deployment> deployments,
-      List<Sidecar> sidecars,
-      Map<ResourceRef, ExportTo> exportTo,
-      SecurityPolicies security) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
-        deployments, sidecars, exportTo, security, Gateways.NONE);
-  }
-
-  /** A configuration without security resources. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics,
-      SourceLines sourceLines,
-      List<Deployment> deployments,
-      List<Sidecar> sidecars,
-      Map<ResourceRef, ExportTo> exportTo) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
-        deployments, sidecars, exportTo, SecurityPolicies.NONE);
-  }
-
-  /** A configuration without Sidecars and {@code exportTo}. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics,
-      SourceLines sourceLines,
-      List<Deployment> deployments) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics, sourceLines,
-        deployments, List.of(), Map.of());
-  }
-
-  /** A configuration without source positions. */
-  public IstioConfig(
-      List<String> files,
-      List<ServiceEntry> serviceEntries,
-      List<WorkloadEntry> workloadEntries,
-      List<DestinationRule> destinationRules,
-      List<VirtualService> virtualServices,
-      List<Diagnostic> diagnostics) {
-    this(files, serviceEntries, workloadEntries, destinationRules, virtualServices, diagnostics,
-        SourceLines.NONE, List.of());
+  /** A configuration with nothing in it: no files read, no resources, no diagnostics. */
+  public static IstioConfig empty() {
+    return new IstioConfig(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null, null, null, null,
+        null, null, null, null);
   }
 
   /** The same configuration with other WorkloadEntries (for example the files' plus registered ones). */
