@@ -120,22 +120,51 @@ public record SocketListener(String name, String address, int port, List<FilterC
 
   /**
    * A {@code DownstreamTlsContext}: the server certificate and, for mutual TLS, the CA that client
-   * certificates must chain to, each by SDS secret name.
+   * certificates must chain to, either each by SDS secret name (istiod's SIMPLE and MUTUAL credentials) or from
+   * the runtime's certificate provider instances (ISTIO_MUTUAL: {@code tls_certificate_provider_instance} and
+   * {@code ca_certificate_provider_instance}, client certificates verified as SPIFFE peers).
    *
    * @param certificateSecret {@code common_tls_context.tls_certificate_sds_secret_configs[0].name}, e.g.
-   *     {@code kubernetes://bookinfo-credential}
+   *     {@code kubernetes://bookinfo-credential}, or {@code null} when {@code providers} is set
    * @param validationSecret the SDS name of the validation context
    *     ({@code combined_validation_context.validation_context_sds_secret_config} or
    *     {@code validation_context_sds_secret_config}), or {@code null} when client certificates are not verified
+   *     over SDS
    * @param requireClientCertificate {@code require_client_certificate}
    * @param subjectAltNames the {@code default_validation_context}'s {@code match_subject_alt_names}; a client
    *     certificate matches when any matches (empty: any)
    * @param alpn {@code common_tls_context.alpn_protocols}
+   * @param providers the certificate and roots from certificate provider instances (with the SAN matchers), or
+   *     {@code null} for SDS secrets
    */
   public record DownstreamTls(String certificateSecret, String validationSecret, boolean requireClientCertificate,
-      List<StringMatcher> subjectAltNames, List<String> alpn) {
+      List<StringMatcher> subjectAltNames, List<String> alpn, UpstreamTls providers) {
     /**
      * Checks the components.
+     *
+     * @param certificateSecret the certificate's SDS name, or {@code null} with {@code providers}
+     * @param validationSecret the CA's SDS name, or {@code null}
+     * @param requireClientCertificate whether a client certificate is required
+     * @param subjectAltNames SAN matchers for client certificates
+     * @param alpn ALPN protocols
+     * @param providers the provider-instance sources, or {@code null}
+     * @throws NullPointerException if neither {@code certificateSecret} nor {@code providers} is set
+     * @throws IllegalArgumentException if both are set, or {@code providers} has no certificate
+     */
+    public DownstreamTls {
+      if (providers == null) {
+        Objects.requireNonNull(certificateSecret, "certificateSecret");
+      } else if (certificateSecret != null || validationSecret != null) {
+        throw new IllegalArgumentException("either SDS secrets or certificate provider instances, not both");
+      } else if (providers.certificate() == null) {
+        throw new IllegalArgumentException("a DownstreamTlsContext needs the server's certificate");
+      }
+      subjectAltNames = List.copyOf(subjectAltNames);
+      alpn = List.copyOf(alpn);
+    }
+
+    /**
+     * A context whose certificate and CA come over SDS.
      *
      * @param certificateSecret the certificate's SDS name
      * @param validationSecret the CA's SDS name, or {@code null}
@@ -144,10 +173,18 @@ public record SocketListener(String name, String address, int port, List<FilterC
      * @param alpn ALPN protocols
      * @throws NullPointerException if {@code certificateSecret} is {@code null}
      */
-    public DownstreamTls {
-      Objects.requireNonNull(certificateSecret, "certificateSecret");
-      subjectAltNames = List.copyOf(subjectAltNames);
-      alpn = List.copyOf(alpn);
+    public DownstreamTls(String certificateSecret, String validationSecret, boolean requireClientCertificate,
+        List<StringMatcher> subjectAltNames, List<String> alpn) {
+      this(certificateSecret, validationSecret, requireClientCertificate, subjectAltNames, alpn, null);
+    }
+
+    /**
+     * Whether client certificates are verified.
+     *
+     * @return {@code true} when a CA is named, over SDS or by a certificate provider instance
+     */
+    public boolean verifiesClients() {
+      return validationSecret != null || providers != null;
     }
   }
 

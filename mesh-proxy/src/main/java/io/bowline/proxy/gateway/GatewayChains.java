@@ -37,6 +37,12 @@ final class GatewayChains {
   private final ProxyLimits limits;
   private final ServerTls tls = new ServerTls();
 
+  /** Where ISTIO_MUTUAL chains get their certificate, key and roots: the mesh client's provider instances. */
+  void providers(java.util.function.Function<io.bowline.api.config.UpstreamTls,
+      io.bowline.runtime.tls.UpstreamTlsHandle> providers) {
+    tls.providers(providers);
+  }
+
   GatewayChains(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits) {
     this.router = router;
     this.transports = transports;

@@ -69,6 +69,7 @@ public final class GatewayServer implements AutoCloseable {
 
   /** Binds the current listeners and follows every configuration update of {@code mesh}. */
   public void start(MeshClient mesh) {
+    chains.providers(io.bowline.runtime.RuntimeMeshClient.of(mesh).serverListeners()::tlsHandle);
     unsubscribe = mesh.onConfigUpdate(this::reconcileSoon);
     reconcileSoon();
   }

@@ -3,7 +3,9 @@ package io.bowline.proxy.gateway;
 import io.bowline.api.config.Secret;
 import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.StringMatcher;
+import io.bowline.api.config.UpstreamTls;
 import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.tls.Pem;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
@@ -16,6 +18,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
 
@@ -24,13 +27,18 @@ import javax.net.ssl.SSLException;
  * certificate and key of the SDS secret {@code certificateSecret} (istiod: {@code kubernetes://<credentialName>}),
  * and for MUTUAL the client certificates verified against the CA of {@code validationSecret}
  * ({@code kubernetes://<credentialName>-cacert}) and its {@code match_subject_alt_names}. Contexts are kept per
- * TLS context and rebuilt when a secret changes (rotation applies to new connections). No key material is
- * logged or put in messages.
+ * TLS context and rebuilt when a secret changes (rotation applies to new connections). For ISTIO_MUTUAL the
+ * certificate, key and roots come from the mesh client's certificate provider instances instead, and client
+ * certificates must be SPIFFE peers of the trust domain. No key material is logged or put in messages.
  */
 final class ServerTls {
   private record Built(Secret certificate, Secret ca, SslContext context) {}
 
+  private record ProviderBuilt(UpstreamTlsHandle handle, SslContext context) {}
+
   private final Map<SocketListener.DownstreamTls, Built> contexts = new ConcurrentHashMap<>();
+  private final Map<SocketListener.DownstreamTls, ProviderBuilt> providerContexts = new ConcurrentHashMap<>();
+  private volatile Function<UpstreamTls, UpstreamTlsHandle> providers;
 
   /** Why a chain's TLS context cannot be served yet. */
   static final class Unavailable extends Exception {
@@ -47,6 +55,9 @@ final class ServerTls {
    * @throws Unavailable when a secret has not arrived or cannot be read (the message names the secret)
    */
   SslContext context(SocketListener.DownstreamTls tls, MeshSnapshot snapshot) throws Unavailable {
+    if (tls.providers() != null) {
+      return providerContext(tls);
+    }
     Secret certificate = snapshot.secret(tls.certificateSecret());
     Secret ca = tls.validationSecret() == null ? null : snapshot.secret(tls.validationSecret());
     if (certificate == null || certificate.tlsCertificate() == null) {
@@ -62,6 +73,45 @@ final class ServerTls {
     SslContext context = build(tls, certificate, ca);
     contexts.put(tls, new Built(certificate, ca, context));
     return context;
+  }
+
+  /** Sets where provider-instance contexts get their key and trust managers (the mesh client's providers). */
+  void providers(Function<UpstreamTls, UpstreamTlsHandle> providers) {
+    this.providers = providers;
+  }
+
+  /**
+   * ISTIO_MUTUAL: the provider instances' workload certificate and trust bundle through a shared handle whose
+   * key and trust managers follow rotation; client certificates are verified as SPIFFE peers against its SAN
+   * matchers.
+   */
+  private SslContext providerContext(SocketListener.DownstreamTls tls) throws Unavailable {
+    Function<UpstreamTls, UpstreamTlsHandle> p = providers;
+    if (p == null) {
+      throw new Unavailable("no certificate providers are configured for " + tls.providers().certificate(), null);
+    }
+    UpstreamTlsHandle handle;
+    try {
+      handle = p.apply(tls.providers());
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new Unavailable("certificate provider " + tls.providers().certificate() + ": " + e.getMessage(), null);
+    }
+    if (!handle.ready()) {
+      throw new Unavailable("certificate provider TLS is not ready: " + handle.notReadyReason(), null);
+    }
+    ProviderBuilt built = providerContexts.get(tls);
+    if (built != null && built.handle() == handle) {
+      return built.context();
+    }
+    try {
+      SslContext context = SslContextBuilder.forServer(handle.keyManager()).trustManager(handle.trustManager())
+          .clientAuth(tls.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL).build();
+      providerContexts.put(tls, new ProviderBuilt(handle, context));
+      return context;
+    } catch (SSLException | RuntimeException e) {
+      throw new Unavailable("certificate provider " + tls.providers().certificate() + " cannot be used: "
+          + e.getClass().getSimpleName(), null);
+    }
   }
 
   private static SslContext build(SocketListener.DownstreamTls tls, Secret certificate, Secret ca) throws Unavailable {

@@ -111,4 +111,16 @@ public final class ServerListeners {
   UpstreamTlsHandle handle(InboundListener.DownstreamTls downstream) {
     return tls.handle(downstream.common());
   }
+
+  /**
+   * The TLS handle of a context whose certificate and roots come from this client's certificate provider
+   * instances (a gateway's ISTIO_MUTUAL filter chain): its key and trust managers follow rotation.
+   *
+   * @param context the certificate and roots sources and SAN matchers
+   * @return the shared handle; check {@link UpstreamTlsHandle#ready()} before use
+   * @throws IllegalArgumentException if an instance is not defined by the bootstrap
+   */
+  public UpstreamTlsHandle tlsHandle(io.bowline.api.config.UpstreamTls context) {
+    return tls.handle(context);
+  }
 }

@@ -535,7 +535,9 @@ public final class XdsClient implements AutoCloseable {
           routeNames.add(c.http().routeConfigName());
         }
         if (c.tls() != null) {
-          secretNames.add(c.tls().certificateSecret());
+          if (c.tls().certificateSecret() != null) {
+            secretNames.add(c.tls().certificateSecret());
+          }
           if (c.tls().validationSecret() != null) {
             secretNames.add(c.tls().validationSecret());
           }

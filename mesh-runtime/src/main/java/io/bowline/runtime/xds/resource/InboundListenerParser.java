@@ -41,7 +41,7 @@ import java.util.Set;
  */
 final class InboundListenerParser {
   /** Any instance name is accepted here; see the class comment. */
-  private static final Set<String> ANY_INSTANCE = new java.util.AbstractSet<>() {
+  static final Set<String> ANY_INSTANCE = new java.util.AbstractSet<>() {
     @Override
     public boolean contains(Object o) {
       return true;

@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.Listener;
 import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.StringMatcher;
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
@@ -16,6 +17,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +26,7 @@ import java.util.List;
  * (rather than serving it differently): listener filters other than {@code tls_inspector}; a
  * {@code default_filter_chain} or {@code filter_chain_matcher}; filter chain matches on anything but
  * {@code server_names}; transport sockets other than plaintext and a {@code DownstreamTlsContext} whose
- * certificate and CA come over SDS; network filters other than one {@code http_connection_manager} or one
+ * certificate and CA come over SDS or (ISTIO_MUTUAL) from certificate provider instances; network filters other than one {@code http_connection_manager} or one
  * {@code tcp_proxy} per chain.
  */
 final class SocketListenerParser {
@@ -132,11 +134,12 @@ final class SocketListenerParser {
     DownstreamTlsContext d = unpack(socket.getTypedConfig(), DownstreamTlsContext.class, at + ".typed_config");
     String dat = at + ".typed_config.common_tls_context";
     CommonTlsContext common = d.getCommonTlsContext();
+    if (common.hasTlsCertificateProviderInstance() || common.hasTlsCertificateCertificateProviderInstance()) {
+      return providerTls(d, at);
+    }
     if (common.getTlsCertificateSdsSecretConfigsCount() != 1) {
       throw new ResourceException(dat + ".tls_certificate_sds_secret_configs",
-          common.hasTlsCertificateProviderInstance() || common.hasTlsCertificateCertificateProviderInstance()
-              ? "a certificate provider instance (ISTIO_MUTUAL) is not supported on a gateway listener"
-              : "exactly one SDS certificate is supported, got " + common.getTlsCertificateSdsSecretConfigsCount()
+          "exactly one SDS certificate is supported, got " + common.getTlsCertificateSdsSecretConfigsCount()
               + (common.getTlsCertificatesCount() > 0 ? " (inline tls_certificates are not supported)" : ""));
     }
     String certificate = sdsName(common.getTlsCertificateSdsSecretConfigs(0),
@@ -173,6 +176,24 @@ final class SocketListenerParser {
           "a client certificate is required but no validation context says which CA it must chain to");
     }
     return new SocketListener.DownstreamTls(certificate, validation, require, sans, common.getAlpnProtocolsList());
+  }
+
+  /**
+   * ISTIO_MUTUAL: the certificate and roots from the runtime's certificate provider instances (the current and
+   * deprecated fields, as for upstream contexts); the instance names are checked when the gateway serves the
+   * chain, since a listener resource is parsed before the node's providers are known.
+   */
+  private static SocketListener.DownstreamTls providerTls(DownstreamTlsContext d, String at) throws ResourceException {
+    UpstreamTls common = UpstreamTlsParser.parse(
+        UpstreamTlsContext.newBuilder().setCommonTlsContext(d.getCommonTlsContext()).build(),
+        at + ".typed_config", InboundListenerParser.ANY_INSTANCE);
+    if (common.roots().kind() != UpstreamTls.Kind.PROVIDER_INSTANCE
+        || common.certificate().kind() != UpstreamTls.Kind.PROVIDER_INSTANCE) {
+      throw new ResourceException(at + ".typed_config.common_tls_context",
+          "a certificate provider instance certificate needs its roots from a certificate provider instance too");
+    }
+    return new SocketListener.DownstreamTls(null, null, d.getRequireClientCertificate().getValue(),
+        common.subjectAltNames(), common.alpn(), common);
   }
 
   private static String sdsName(SdsSecretConfig sds, String at) throws ResourceException {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.BoolValue;
 import io.bowline.api.config.SocketListener;
+import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -20,9 +21,12 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.Rds;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,6 +74,46 @@ class SocketListenerParsingTest {
     assertThat(l.select("other.example.com").http().routeConfigName()).isEqualTo("https.443.*.example.com");
     assertThat(l.select("example.org")).isNull();
     assertThat(l.select(null)).isNull();
+  }
+
+  @Test
+  @SuppressWarnings("deprecation")
+  void anIstioMutualChainTakesItsCertificateAndRootsFromProviderInstancesInTheCurrentAndDeprecatedFields()
+      throws Exception {
+    var spiffe = io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setPrefix("spiffe://cluster.local/");
+    CommonTlsContext current = CommonTlsContext.newBuilder()
+        .setTlsCertificateProviderInstance(CertificateProviderPluginInstance.newBuilder()
+            .setInstanceName("default").setCertificateName("default"))
+        .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+            .setDefaultValidationContext(CertificateValidationContext.newBuilder().addMatchSubjectAltNames(spiffe)
+                .setCaCertificateProviderInstance(CertificateProviderPluginInstance.newBuilder()
+                    .setInstanceName("default").setCertificateName("ROOTCA"))))
+        .addAlpnProtocols("http/1.1").build();
+    CommonTlsContext deprecated = CommonTlsContext.newBuilder()
+        .setTlsCertificateCertificateProviderInstance(CommonTlsContext.CertificateProviderInstance.newBuilder()
+            .setInstanceName("default").setCertificateName("default"))
+        .setValidationContextCertificateProviderInstance(CommonTlsContext.CertificateProviderInstance.newBuilder()
+            .setInstanceName("default").setCertificateName("ROOTCA")).build();
+    for (CommonTlsContext common : List.of(current, deprecated)) {
+      DownstreamTlsContext tls = DownstreamTlsContext.newBuilder().setCommonTlsContext(common)
+          .setRequireClientCertificate(BoolValue.of(true)).build();
+      Listener l = listener443().setFilterChains(0, FilterChain.newBuilder()
+          .setFilterChainMatch(FilterChainMatch.newBuilder().addServerNames("mesh.example.com"))
+          .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
+              .setTypedConfig(Any.pack(tls)))
+          .addFilters(hcm("https.443.mesh"))).build();
+
+      SocketListener.DownstreamTls parsed =
+          ((SocketListener) new ListenerResourceType(true).parse(l)).select("mesh.example.com").tls();
+
+      assertThat(parsed.certificateSecret()).isNull();
+      assertThat(parsed.requireClientCertificate()).isTrue();
+      assertThat(parsed.verifiesClients()).isTrue();
+      assertThat(parsed.providers().certificate()).isEqualTo(UpstreamTls.Source.provider("default", "default"));
+      assertThat(parsed.providers().roots()).isEqualTo(UpstreamTls.Source.provider("default", "ROOTCA"));
+    }
+    assertThat(((SocketListener) new ListenerResourceType(true).parse(listener443().build()))
+        .select("secure.example.com").tls().providers()).isNull();
   }
 
   @Test
