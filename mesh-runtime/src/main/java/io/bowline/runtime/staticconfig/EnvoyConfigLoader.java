@@ -26,11 +26,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
 
 /**
  * Reads an Envoy configuration file, YAML or JSON (YAML → JSON → protobuf {@code JsonFormat}, as
@@ -40,6 +37,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  * ({@code "@type"}) resolve against the Envoy API's bootstrap, listener, cluster, route and endpoint
  * protos and the common extensions (HTTP connection manager, router, fault, RBAC, TLS contexts,
  * access loggers, upstream HTTP options).
+ *
+ * <p>YAML needs {@code org.yaml:snakeyaml}, an optional dependency of mesh-runtime (Spring Boot
+ * applications have it already); without it JSON files still load, and a YAML file is refused with a
+ * {@link StaticConfigException} that names the file and the artifact to add.
  */
 public final class EnvoyConfigLoader {
   private static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
@@ -57,7 +58,19 @@ public final class EnvoyConfigLoader {
       .add(HttpRequestHeaderMatchInput.getDescriptor())
       .build();
 
+  /** Whether snakeyaml is on the classpath (checked without loading {@link YamlTree}). */
+  private static final boolean YAML = present();
+
   private EnvoyConfigLoader() {}
+
+  private static boolean present() {
+    try {
+      Class.forName("org.yaml.snakeyaml.Yaml", false, EnvoyConfigLoader.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
 
   /**
    * Loads a file's {@code static_resources}: from a bootstrap as is; from a resources file, its
@@ -102,18 +115,13 @@ public final class EnvoyConfigLoader {
 
   /** As {@link #loadBootstrap(Path)}, from text; {@code source} names it in errors. */
   public static Bootstrap parseBootstrap(String yamlOrJson, String source) {
-    Object tree;
-    try {
-      tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(yamlOrJson);
-    } catch (YAMLException e) {
-      throw new StaticConfigException(source + ": not valid YAML/JSON: " + e.getMessage(), e);
-    }
-    if (!(tree instanceof Map<?, ?> map)) {
+    JsonElement json = YAML ? YamlTree.toJson(yamlOrJson, source) : jsonTree(yamlOrJson, source);
+    if (!json.isJsonObject()) {
       throw new StaticConfigException(source + ": expected a mapping at the top level");
     }
-    JsonElement json = new Gson().toJsonTree(tree);
+    JsonObject map = json.getAsJsonObject();
     try {
-      if (map.containsKey("resources")) {
+      if (map.has("resources")) {
         DiscoveryResponse.Builder r = DiscoveryResponse.newBuilder();
         JsonFormat.parser().usingTypeRegistry(TYPES).merge(normalize(json, r.getDescriptorForType()).toString(), r);
         return Bootstrap.newBuilder().setStaticResources(named(resources(r.build(), source))).build();
@@ -123,6 +131,16 @@ public final class EnvoyConfigLoader {
       return b.setStaticResources(named(b.getStaticResources())).build();
     } catch (InvalidProtocolBufferException e) {
       throw new StaticConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Without snakeyaml: the text must be JSON (which is YAML too). */
+  private static JsonElement jsonTree(String text, String source) {
+    try {
+      return JsonParser.parseString(text);
+    } catch (JsonParseException e) {
+      throw new StaticConfigException(source + ": not JSON, and reading YAML needs org.yaml:snakeyaml on the"
+          + " classpath (an optional dependency of io.bowline:mesh-runtime): " + e.getMessage(), e);
     }
   }
 

@@ -29,8 +29,8 @@ class ConsumerRoutesTest {
     HttpServer v1 = server("v1");
     HttpServer v2 = server("v2");
     try {
-      Path envoy = dir.resolve("envoy.yaml");
-      Files.writeString(envoy, TwoVersionsConfig.yaml("reviews", 9080, "/v2/", v1.getAddress().getPort(), v2.getAddress().getPort()));
+      Path envoy = dir.resolve("envoy.json");
+      Files.writeString(envoy, TwoVersionsConfig.json("reviews", 9080, "/v2/", v1.getAddress().getPort(), v2.getAddress().getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();

@@ -63,8 +63,8 @@ class GrpcWithoutOkHttpTest {
     Server v1 = server("v1");
     Server v2 = server("v2");
     try {
-      Path envoy = dir.resolve("envoy.yaml");
-      Files.writeString(envoy, TwoVersionsConfig.yaml("echo", 9090, "/demo.Echo/", v1.getPort(), v2.getPort()));
+      Path envoy = dir.resolve("envoy.json");
+      Files.writeString(envoy, TwoVersionsConfig.json("echo", 9090, "/demo.Echo/", v1.getPort(), v2.getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
         ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");

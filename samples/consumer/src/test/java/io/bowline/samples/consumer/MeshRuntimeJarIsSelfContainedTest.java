@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 /**
  * mesh-runtime's jar carries the subset of Envoy's API classes it uses instead of depending on the
  * whole api jar: on this application's classpath (where that jar is absent), {@code jdeps} finds no
- * class that the runtime's jar refers to and nothing provides. The one optional library this application does not
- * declare, micrometer-registry-prometheus, is referred to only by {@code admin.PrometheusScrape}, which the runtime
- * loads only when that library is present.
+ * class that the runtime's jar refers to and nothing provides. The optional libraries this application does not
+ * declare are each referred to by one class only, which the runtime loads only when the library is present:
+ * micrometer-registry-prometheus by {@code admin.PrometheusScrape}, snakeyaml by {@code staticconfig.YamlTree}.
  */
 class MeshRuntimeJarIsSelfContainedTest {
   @Test
@@ -36,12 +36,17 @@ class MeshRuntimeJarIsSelfContainedTest {
 
     assertEquals(0, exit, out.toString());
     String missing = out.toString().lines()
-        .filter(line -> !line.strip().startsWith("io.bowline.runtime.admin.PrometheusScrape ")
-            || !line.contains("-> io.micrometer.prometheusmetrics."))
+        .filter(line -> !optional(line, "io.bowline.runtime.admin.PrometheusScrape", "io.micrometer.prometheusmetrics."))
+        .filter(line -> !optional(line, "io.bowline.runtime.staticconfig.YamlTree", "org.yaml.snakeyaml."))
         .filter(line -> !line.endsWith("-> not found"))
         .collect(Collectors.joining("\n"));
     assertEquals("", missing.strip(), "classes referred to but missing");
-    assertTrue(out.toString().contains("PrometheusScrape"), "jdeps reports the optional Prometheus registry: "
-        + "the check above still sees what it filters");
+    assertTrue(out.toString().contains("PrometheusScrape") && out.toString().contains("YamlTree"),
+        "jdeps reports the optional libraries: the check above still sees what it filters");
+  }
+
+  /** A jdeps line for the one class of the runtime that may refer to an optional library's package. */
+  private static boolean optional(String line, String runtimeClass, String libraryPackage) {
+    return line.strip().startsWith(runtimeClass + " ") && line.contains("-> " + libraryPackage);
   }
 }

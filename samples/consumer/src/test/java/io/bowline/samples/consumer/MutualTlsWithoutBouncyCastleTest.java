@@ -33,8 +33,8 @@ class MutualTlsWithoutBouncyCastleTest {
     HttpServer v1 = server(new AtomicInteger());
     HttpServer v2 = server(v2Requests);
     try {
-      Path envoy = dir.resolve("envoy.yaml");
-      Files.writeString(envoy, TwoVersionsConfig.yamlWithMutualTlsToV2("reviews", 9080, "/v2/",
+      Path envoy = dir.resolve("envoy.json");
+      Files.writeString(envoy, TwoVersionsConfig.jsonWithMutualTlsToV2("reviews", 9080, "/v2/",
           v1.getAddress().getPort(), v2.getAddress().getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
         mesh.awaitReady(Duration.ofSeconds(10));
