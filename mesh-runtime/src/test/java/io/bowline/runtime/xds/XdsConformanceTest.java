@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** State of the world against java-control-plane: initial fetch, update, removal, ACK contents, NACK. */
@@ -84,8 +85,11 @@ class XdsConformanceTest {
 
         xds.set(snapshot("3", false, true));
         await().untilAsserted(() -> {
-          DiscoveryRequest nack = xds.requests().stream()
-              .filter(r -> r.getTypeUrl().equals(TypeUrls.CLUSTER) && r.hasErrorDetail()).findFirst().orElseThrow();
+          // an assertion, not orElseThrow: awaitility retries only on AssertionError, and the NACK may not be recorded yet
+          Optional<DiscoveryRequest> sent = xds.requests().stream()
+              .filter(r -> r.getTypeUrl().equals(TypeUrls.CLUSTER) && r.hasErrorDetail()).findFirst();
+          assertThat(sent).as("a NACK of the cluster update").isPresent();
+          DiscoveryRequest nack = sent.get();
           assertThat(nack.getVersionInfo()).isEqualTo("2");
           assertThat(nack.getErrorDetail().getMessage()).startsWith("Cluster 'broken': type");
           assertThat(state(mesh, TypeUrls.CLUSTER, "broken")).isEqualTo(ClientStatus.State.NACKED);
