@@ -67,49 +67,14 @@ class ProxyInboundMtlsTest {
     strictPort = freePort();
     disabledPort = freePort();
     Path config = Files.createDirectories(dir.resolve("config"));
-    Files.writeString(config.resolve("00-mesh.yaml"), """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: httpbin, namespace: default}
-        spec:
-          hosts: [httpbin.default.svc.cluster.local]
-          ports: [{number: 8000, name: http, protocol: HTTP}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: httpbin}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: httpbin-1, namespace: default}
-        spec:
-          address: 127.0.0.1
-          ports: {http: %d}
-          labels: {app: httpbin}
-          serviceAccount: httpbin
-        ---
+    Files.writeString(config.resolve("00-mesh.yaml"), workload("httpbin", strictPort) + workload("legacy", disabledPort)
+        + """
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
         metadata: {name: httpbin, namespace: default}
         spec:
           host: httpbin.default.svc.cluster.local
           trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: legacy, namespace: default}
-        spec:
-          hosts: [legacy.default.svc.cluster.local]
-          ports: [{number: 8000, name: http, protocol: HTTP}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: legacy}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: legacy-1, namespace: default}
-        spec:
-          address: 127.0.0.1
-          ports: {http: %d}
-          labels: {app: legacy}
-          serviceAccount: legacy
         ---
         apiVersion: networking.istio.io/v1
         kind: WorkloadEntry
@@ -136,7 +101,7 @@ class ProxyInboundMtlsTest {
           action: DENY
           rules:
           - to: [{operation: {paths: ["/admin/*", "/grpc.health.v1.Health/*"]}}]
-        """.formatted(strictPort, disabledPort));
+        """);
     controlPlane = LocalControlPlane.builder(config).port(0).start();
     assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
 
@@ -145,6 +110,29 @@ class ProxyInboundMtlsTest {
     MeshClient sleep = mesh("sleep-1", "sleep");
     caller = BowlineProxy.builder().mesh(sleep).outbound(0).threads(1).start();
     closeables.add(caller);
+  }
+
+  /**
+   * Service {@code <app>.default.svc.cluster.local} port 8000 (HTTP), whose one workload {@code <app>-1} (label
+   * {@code app}, service account {@code app}) is the inbound listener on {@code port}.
+   */
+  private static String workload(String app, int port) {
+    return """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: %1$s, namespace: default}
+        spec:
+          hosts: [%1$s.default.svc.cluster.local]
+          ports: [{number: 8000, name: http, protocol: HTTP}]
+          resolution: STATIC
+          workloadSelector: {labels: {app: %1$s}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: WorkloadEntry
+        metadata: {name: %1$s-1, namespace: default}
+        spec: {address: 127.0.0.1, ports: {http: %2$d}, labels: {app: %1$s}, serviceAccount: %1$s}
+        ---
+        """.formatted(app, port);
   }
 
   /** A bowline-proxy inbound listener on {@code port} in front of the app, for workload {@code name} of {@code app}. */
