@@ -9,23 +9,11 @@ import static io.bowline.runtime.testing.EnvoyResources.toCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.bowline.proxy.inbound.ServerListenerResources;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -88,7 +76,8 @@ class ProxyCliTest {
         NamedHttpServer app = new NamedHttpServer("local-app");
         XdsTestServer xds = new XdsTestServer()) {
       xds.set(Snapshot.create(List.of(edsCluster("ratings", Cluster.LbPolicy.ROUND_ROBIN)),
-          List.of(endpoints("ratings", ratings.port())), List.of(listener(SVC, 9080), plaintextServerListener(app.port())),
+          List.of(endpoints("ratings", ratings.port())), List.of(listener(SVC, 9080),
+              ServerListenerResources.listener(app.port(), ServerListenerResources.chain("inbound-plaintext", ""))),
           List.of(routes(SVC, 9080, toCluster(prefix("/"), "ratings"))), List.of(), "1"));
       ProxyCli cli = new ProxyCli();
       CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> ProxyCli.commandLine(cli).execute(
@@ -114,26 +103,6 @@ class ProxyCliTest {
       cli.stop();
       assertThat(exit.get()).isEqualTo(ProxyCli.OK);
     }
-  }
-
-  /**
-   * The workload's server listener for {@code port} as istiod's grpc generator writes it for PeerAuthentication
-   * DISABLE: one plaintext chain, no RBAC (the inbound listener refuses every connection without one).
-   */
-  private static Listener plaintextServerListener(int port) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-        .setRouteConfig(RouteConfiguration.newBuilder().setName("inbound").addVirtualHosts(VirtualHost.newBuilder()
-            .addDomains("*").addRoutes(Route.newBuilder().setMatch(prefix("/"))
-                .setNonForwardingAction(NonForwardingAction.getDefaultInstance()))))
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
-    return Listener.newBuilder().setName("xds.istio.io/grpc/lds/inbound/0.0.0.0:" + port)
-        .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("0.0.0.0")
-            .setPortValue(port)))
-        .addFilterChains(FilterChain.newBuilder().setName("inbound-plaintext").addFilters(Filter.newBuilder()
-            .setName("inbound-hcmplaintext").setTypedConfig(Any.pack(hcm))))
-        .build();
   }
 
   /** {@code status body} of a GET (through the port as an HTTP proxy when {@code type} is HTTP). */

@@ -1,7 +1,6 @@
 package io.bowline.proxy.inbound;
 
 import static io.bowline.proxy.gateway.GatewayMesh.curl;
-import static io.bowline.runtime.testing.EnvoyResources.prefix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,20 +13,8 @@ import io.bowline.runtime.inbound.InboundMode;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.bowline.runtime.tls.MeshPki;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
-import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
-import io.envoyproxy.envoy.config.route.v3.Route;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
-import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -93,25 +80,8 @@ class ProxyInboundPermissiveTest {
                     .setInstanceName("default").setCertificateName("ROOTCA"))))
         .setRequireClientCertificate(BoolValue.of(true))
         .build();
-    return Listener.newBuilder().setName("xds.istio.io/grpc/lds/inbound/0.0.0.0:" + port)
-        .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("0.0.0.0")
-            .setPortValue(port)))
-        .addFilterChains(chain("inbound-mtls", "tls").setTransportSocket(TransportSocket.newBuilder()
-            .setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls))))
-        .addFilterChains(chain("inbound-plaintext", "raw_buffer"))
-        .build();
-  }
-
-  private static FilterChain.Builder chain(String name, String transport) {
-    HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
-        .setRouteConfig(RouteConfiguration.newBuilder().setName("inbound").addVirtualHosts(VirtualHost.newBuilder()
-            .addDomains("*").addRoutes(Route.newBuilder().setMatch(prefix("/"))
-                .setNonForwardingAction(NonForwardingAction.getDefaultInstance()))))
-        .addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.router")
-            .setTypedConfig(Any.pack(Router.getDefaultInstance())))
-        .build();
-    return FilterChain.newBuilder().setName(name)
-        .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(transport))
-        .addFilters(Filter.newBuilder().setName("inbound-hcm").setTypedConfig(Any.pack(hcm)));
+    return ServerListenerResources.listener(port, ServerListenerResources.chain("inbound-mtls", "tls").setTransportSocket(
+        TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(Any.pack(tls))),
+        ServerListenerResources.chain("inbound-plaintext", "raw_buffer"));
   }
 }
