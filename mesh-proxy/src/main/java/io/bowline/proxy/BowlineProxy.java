@@ -8,6 +8,7 @@ import io.bowline.proxy.admin.AdminPage;
 import io.bowline.proxy.http1.Http1RequestDecoder;
 import io.bowline.proxy.http2.Http2Server;
 import io.bowline.proxy.http2.PriorKnowledgeSniffer;
+import io.bowline.proxy.inbound.InboundSecurity;
 import io.bowline.proxy.outbound.OutboundHandler;
 import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
@@ -39,7 +40,9 @@ import java.util.function.Consumer;
  * outbound listener takes an application's HTTP/1.1 requests, as to an HTTP proxy (absolute-form)
  * or with the service as {@code Host}, and routes them exactly as the library does (same
  * {@link OutboundRouter}, filters, router and resilience; the proxy is one more adapter with a
- * Netty transport). The inbound listener forwards to the local application. The admin port serves
+ * Netty transport). The inbound listener forwards to the local application; with a mesh client it applies
+ * the client's server listener first ({@link InboundSecurity}: PeerAuthentication's mTLS mode,
+ * AuthorizationPolicy, {@code x-forwarded-client-cert}). The admin port serves
  * {@code /ready} (200 once the first configuration is applied) and whatever pages are added.
  *
  * <pre>{@code
@@ -48,9 +51,9 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Where later parts plug in: inbound mTLS puts its {@code SslHandler} first in the inbound
- * listener's pipeline ({@link Builder#inboundPipeline}); authorization and telemetry are
- * {@code HttpFilter}s of the mesh client; admin pages are {@link Builder#adminPage}s.
+ * <p>Where later parts plug in: handlers at the front of each inbound connection
+ * ({@link Builder#inboundPipeline}, before the mTLS mode's); telemetry is an {@code HttpFilter} of the
+ * mesh client; admin pages are {@link Builder#adminPage}s.
  */
 public final class BowlineProxy implements AutoCloseable {
   private final Transports transports;
@@ -234,7 +237,7 @@ public final class BowlineProxy implements AutoCloseable {
       return this;
     }
 
-    /** Adds handlers at the front of each inbound connection's pipeline (e.g. mTLS's {@code SslHandler}). */
+    /** Adds handlers at the front of each inbound connection's pipeline (before the mesh's mTLS mode handling). */
     public Builder inboundPipeline(Consumer<ChannelPipeline> front) {
       this.inboundPipeline = front;
       return this;
@@ -266,8 +269,12 @@ public final class BowlineProxy implements AutoCloseable {
           bindHttp(transports, pools, l, outbound, p -> { }, servers, ports);
         }
         if (inbound >= 0) {
-          ProxyListener l = ProxyListener.inbound(appHost, appPort, limits);
-          bindHttp(transports, pools, l, inbound, inboundPipeline, servers, ports);
+          // with a mesh client, its server listeners decide: mTLS mode, RBAC, XFCC (never open without one)
+          InboundSecurity security = mesh == null ? null
+              : new InboundSecurity(RuntimeMeshClient.of(mesh).serverListeners(), appPort);
+          ProxyListener l = ProxyListener.inbound(appHost, appPort, limits, security);
+          bindHttp(transports, pools, l, inbound, security == null ? inboundPipeline
+              : inboundPipeline.andThen(security::install), servers, ports);
         }
         if (admin >= 0) {
           Map<String, AdminPage> all = new LinkedHashMap<>();

@@ -38,5 +38,10 @@ class ArchitectureTest {
       .because("a gateway's HTTP filter chain is one more ProxyListener of the outbound exchange");
 
   @ArchTest
+  static final ArchRule theOutboundExchangeKnowsNoInboundSecurity = noClasses().that()
+      .resideInAPackage(P + ".outbound..").should().dependOnClassesThat().resideInAPackage(P + ".inbound..")
+      .because("the inbound listener's mTLS, RBAC and XFCC plug in as a RequestGuard and a front handler");
+
+  @ArchTest
   static final ArchRule noPackageCycles = slices().matching(P + ".(*)..").should().beFreeOfCycles();
 }

@@ -212,6 +212,13 @@ public final class ProxyCli implements Callable<Integer> {
       if (gateway && xds != null) {
         // the bootstrap above names the server and the router~ node
       } else if (xds != null) {
+        if (serviceAccount != null && workload != null) {
+          // Istio's node metadata, merged into the workload's node: the implicit 'default' certificate provider
+          // asks the local CA for this identity
+          b.bootstrapJson("{\"xds_servers\":[{\"server_uri\":" + GatewayNode.json(xds)
+              + ",\"channel_creds\":[{\"type\":\"insecure\"}]}],\"node\":{\"metadata\":{\"SERVICE_ACCOUNT\":"
+              + GatewayNode.json(serviceAccount) + "}}}");
+        }
         b.xdsServer(xds);
       } else {
         b.bootstrap(bootstrap);

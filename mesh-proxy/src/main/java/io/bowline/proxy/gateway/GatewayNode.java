@@ -35,7 +35,8 @@ public final class GatewayNode {
         + "\"INSTANCE_IPS\":\"127.0.0.1\",\"LABELS\":{" + labelJson + "}}}}";
   }
 
-  private static String json(String s) {
+  /** {@code s} as a JSON string literal (quoted and escaped). */
+  public static String json(String s) {
     StringBuilder b = new StringBuilder("\"");
     for (char c : s.toCharArray()) {
       if (c == '"' || c == '\\') {

@@ -199,6 +199,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     dispatched = true;
     OutboundRouter router = conn.listener().router();
     if (router == null) {
+      RequestGuard guard = conn.listener().guard();
+      LocalResponse refused = guard == null ? null : guard.admit(connection(), request.method().name(), target.path(),
+          target.authority(), request.headers());
+      if (refused != null) {
+        localReply(refused, "");
+        return;
+      }
       passThrough(key(conn.listener().forwardHost(), conn.listener().forwardPort(), null));
       return;
     }
@@ -237,6 +244,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
     ex.run().whenComplete((r, e) -> respond(r));
+  }
+
+  /** The downstream connection: the channel, or for an HTTP/2 stream its parent connection. */
+  private io.netty.channel.Channel connection() {
+    io.netty.channel.Channel c = ctx.channel();
+    return c instanceof io.netty.handler.codec.http2.Http2StreamChannel stream ? stream.parent() : c;
   }
 
   private String listenerName(OutboundRouter router, RoutedCall routed) {

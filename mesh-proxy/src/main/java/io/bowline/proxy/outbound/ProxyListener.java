@@ -19,9 +19,17 @@ import io.bowline.runtime.pipeline.OutboundRouter;
  *     by ({@code MeshSnapshot.gatewayRouteHost}: its route configuration's name), with {@code gatewayPort}; a
  *     route configuration that is missing answers 404 {@code NR}, nothing is passed through; else {@code null}
  * @param gatewayPort the gateway listener's port (Envoy's, not necessarily the bound one)
+ * @param guard on a listener that forwards to the application, what admits each request first (the inbound
+ *     listener's RBAC and XFCC), else {@code null}
  */
 public record ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
-    int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort) {
+    int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort, RequestGuard guard) {
+
+  /** A listener without a guard. */
+  public ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
+      int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort) {
+    this(name, router, registryOnly, forwardHost, forwardPort, limits, gatewayRoute, gatewayPort, null);
+  }
 
   /** A listener that is not a gateway's. */
   public ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
@@ -43,8 +51,11 @@ public record ProxyListener(String name, OutboundRouter router, boolean registry
     return new ProxyListener("outbound", router, registryOnly, null, 0, limits);
   }
 
-  /** The inbound listener: every request to the application on {@code host:port}. */
-  public static ProxyListener inbound(String host, int port, ProxyLimits limits) {
-    return new ProxyListener("inbound", null, false, host, port, limits);
+  /**
+   * The inbound listener: every request that {@code guard} admits (every request when it is {@code null}) to the
+   * application on {@code host:port}.
+   */
+  public static ProxyListener inbound(String host, int port, ProxyLimits limits, RequestGuard guard) {
+    return new ProxyListener("inbound", null, false, host, port, limits, null, 0, guard);
   }
 }

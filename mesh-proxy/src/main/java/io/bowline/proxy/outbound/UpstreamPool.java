@@ -141,7 +141,7 @@ final class UpstreamPool {
         if (!h.isSuccess()) {
           p.tryFailure(h.cause());
           ch.close();
-        } else if (alpn != null && !alpn.equals(tls.applicationProtocol())) {
+        } else if (alpn != null && !alpn.equals(engine.getApplicationProtocol())) { // JDK engine: no Netty accessor
           p.tryFailure(new SSLHandshakeException("upstream " + key + " did not negotiate " + alpn + " by ALPN"));
           ch.close();
         } else if (!p.trySuccess(ch)) {

@@ -9,6 +9,7 @@ import static io.bowline.runtime.testing.EnvoyResources.toCluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.bowline.proxy.inbound.ServerListenerResources;
 import io.bowline.runtime.testing.NamedHttpServer;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -75,7 +76,8 @@ class ProxyCliTest {
         NamedHttpServer app = new NamedHttpServer("local-app");
         XdsTestServer xds = new XdsTestServer()) {
       xds.set(Snapshot.create(List.of(edsCluster("ratings", Cluster.LbPolicy.ROUND_ROBIN)),
-          List.of(endpoints("ratings", ratings.port())), List.of(listener(SVC, 9080)),
+          List.of(endpoints("ratings", ratings.port())), List.of(listener(SVC, 9080),
+              ServerListenerResources.listener(app.port(), ServerListenerResources.chain("inbound-plaintext", ""))),
           List.of(routes(SVC, 9080, toCluster(prefix("/"), "ratings"))), List.of(), "1"));
       ProxyCli cli = new ProxyCli();
       CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> ProxyCli.commandLine(cli).execute(

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * workload) with its listener ports mapped to free ones. Applications answer
  * {@code <name> <path> host=<Host> xfp=<x-forwarded-proto>}.
  */
-final class GatewayMesh implements AutoCloseable {
+public final class GatewayMesh implements AutoCloseable {
   final Path dir;
   final LocalControlPlane controlPlane;
   private final List<HttpServer> apps = new ArrayList<>();
@@ -114,7 +114,7 @@ final class GatewayMesh implements AutoCloseable {
   }
 
   /** Runs a command (curl, openssl) with a 20 s limit; its standard output and error, merged. */
-  static String run(List<String> command, String stdin) throws IOException, InterruptedException {
+  public static String run(List<String> command, String stdin) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       if (stdin != null) {
@@ -133,7 +133,7 @@ final class GatewayMesh implements AutoCloseable {
    * curl through the gateway: {@code -s -S}, the response head and body, then a last line
    * {@code code=<status>}; extra arguments before the URL.
    */
-  static String curl(String... args) throws IOException, InterruptedException {
+  public static String curl(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("curl", "-s", "-S", "--max-time", "10", "--noproxy", "", "-i",
         "-w", "\ncode=%{http_code}"));
     cmd.addAll(List.of(args));

@@ -1,0 +1,26 @@
+package io.bowline.proxy.outbound;
+
+import io.bowline.runtime.pipeline.LocalResponse;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
+
+/**
+ * What a listener that forwards to the local application checks and adds before a request goes on: the inbound
+ * listener's authorization (AuthorizationPolicy as RBAC filters) and connection headers
+ * ({@code x-forwarded-client-cert}). Called once per request, on the connection's event loop, after the request's
+ * body was buffered (or started streaming) and before anything is sent to the application.
+ */
+@FunctionalInterface
+public interface RequestGuard {
+  /**
+   * Admits a request or answers it.
+   *
+   * @param connection the downstream connection (for an HTTP/2 stream, its connection, not the stream)
+   * @param method the request method
+   * @param path the request target's path and query
+   * @param authority the request's authority ({@code Host})
+   * @param headers the request's headers, which the guard may edit (they are forwarded as edited)
+   * @return {@code null} to forward the request, else the local reply to answer it with (never forwarded)
+   */
+  LocalResponse admit(Channel connection, String method, String path, String authority, HttpHeaders headers);
+}
