@@ -9,9 +9,10 @@
 #
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
+#        PROXY_JAR=... (another build of bowline-proxy.jar, to compare two builds on the same machine)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PROXY_JAR=$ROOT/mesh-proxy/target/bowline-proxy.jar
+PROXY_JAR=${PROXY_JAR:-$ROOT/mesh-proxy/target/bowline-proxy.jar}
 CP_JAR=$ROOT/mesh-control-plane/target/bowline-control-plane.jar
 DUR=${DUR:-10}
 CORE_PROXY=${CORE_PROXY:-0}
@@ -91,10 +92,13 @@ LUA
 taskset -c "$CORE_LOAD" haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
 taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
 taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
-# a small heap and one allocator arena: the proxy holds little but connection buffers
-PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:+UseSerialGC -Xms16m -Xmx48m -Xss512k \
-  -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=32m -XX:CICompilerCount=2 \
-  -Dio.netty.allocator.type=pooled -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1}
+# the launcher flags of docs/proxy.md ("Launching"), for one core: C1 only, a small serial heap, no
+# leak-detection sampling, one allocator arena
+PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
+  -XX:+UseSerialGC -Xms8m -Xmx32m -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
+  -XX:MaxDirectMemorySize=16m -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
+  -Dio.netty.allocator.numDirectArenas=1 \
+  -Dio.netty.allocator.numHeapArenas=1}
 # shellcheck disable=SC2086
 taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
   >"$TMP/proxy.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)

@@ -2,6 +2,7 @@ package io.bowline.proxy.http1;
 
 import io.bowline.proxy.ProxyLimits;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -36,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * {@link ProxyLimits#requestHeadersTimeout()} of their first byte.
  *
  * <p>One request at a time: after a request's last content the decoder pauses (pipelined bytes
- * stay buffered, reading stops) until {@link #resume} is called once its response has been sent.
+ * stay buffered, and reading stops once some arrive) until {@link #resume} is called once its response has been sent.
  * Trailers are validated and dropped.
  */
 public final class Http1RequestDecoder extends ByteToMessageDecoder {
@@ -74,8 +75,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
     paused = false;
     ctx.channel().config().setAutoRead(true);
+    if (actualReadableBytes() == 0) {
+      return; // nothing pipelined: the next request is decoded as it is read
+    }
     try {
-      channelRead(ctx, ctx.alloc().buffer(0));
+      channelRead(ctx, Unpooled.EMPTY_BUFFER);
     } catch (Exception e) {
       ctx.fireExceptionCaught(e);
     }
@@ -118,6 +122,11 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return; // needs more bytes
       }
     }
+    if (paused && in.isReadable()) {
+      // pipelined bytes wait for the response: stop reading until resume (a client that waits for
+      // its response, the common case, never turns reading off and on)
+      ctx.channel().config().setAutoRead(false);
+    }
   }
 
   private void head(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -129,13 +138,15 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       if (!in.isReadable() || (in.readableBytes() == 1 && in.getByte(in.readerIndex()) == '\r')) {
         return;
       }
-      if (headersTimer == null && !limits.requestHeadersTimeout().isZero()) {
-        headersTimer = ctx.executor().schedule(() -> timedOut(ctx),
-            limits.requestHeadersTimeout().toNanos(), TimeUnit.NANOSECONDS);
-      }
     }
     int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders() + 1, true, out);
     if (end < 0) {
+      // the head is not all here: its first bytes arrived in this read, so the timeout starts now
+      // (a head that arrives whole, the common case, costs no timer)
+      if (state != State.BAD && headersTimer == null && !limits.requestHeadersTimeout().isZero()) {
+        headersTimer = ctx.executor().schedule(() -> timedOut(ctx),
+            limits.requestHeadersTimeout().toNanos(), TimeUnit.NANOSECONDS);
+      }
       return;
     }
     cancelHeadersTimer();

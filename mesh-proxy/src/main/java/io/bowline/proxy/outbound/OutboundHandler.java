@@ -116,8 +116,8 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       // an HTTP/2 stream whose headers ended it: a full request, its (empty) body follows below
     }
     if (msg instanceof HttpContent content) {
-      if (content instanceof LastHttpContent) {
-        ctx.channel().config().setAutoRead(false); // the decoder waits until the response is sent
+      if (http2 && content instanceof LastHttpContent) {
+        ctx.channel().config().setAutoRead(false); // the stream's request is all read
       }
       if (exchange == null) {
         content.release();

@@ -51,6 +51,18 @@ final class UpstreamPool {
       this(host, port, null, false);
     }
 
+    // written out: the generated record methods go through method handles, which the proxy's
+    // C1-only JIT (docs/proxy.md) does not inline, and every request hashes its key twice
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k && port == k.port && http2 == k.http2 && tls == k.tls && host.equals(k.host);
+    }
+
+    @Override
+    public int hashCode() {
+      return (host.hashCode() * 31 + port) * 31 + System.identityHashCode(tls) + (http2 ? 1 : 0);
+    }
+
     @Override
     public String toString() {
       return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
