@@ -64,6 +64,8 @@ public final class MeshSslBundle implements AutoCloseable {
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final Runnable unlisten;
   private volatile Runnable onRotation = () -> { };
+  /** The certificate of the last snapshot. */
+  private volatile WorkloadCertificate snapshotted;
 
   /**
    * @param mesh the application's mesh client
@@ -91,8 +93,14 @@ public final class MeshSslBundle implements AutoCloseable {
    * @param registry the application's bundle registry
    */
   public void register(SslBundleRegistry registry) {
-    registry.registerBundle(NAME, new Lazy());
-    onRotation = () -> registry.updateBundle(NAME, snapshot());
+    Lazy lazy = new Lazy();
+    registry.registerBundle(NAME, lazy);
+    onRotation = () -> {
+      WorkloadCertificate now = handle.certificate();
+      if (lazy.bundle != null && now != null && now != snapshotted) { // only what a server already reads is reloaded
+        registry.updateBundle(NAME, snapshot());
+      }
+    };
   }
 
   /**
@@ -104,6 +112,7 @@ public final class MeshSslBundle implements AutoCloseable {
   public SslBundle snapshot() {
     awaitReady();
     WorkloadCertificate certificate = handle.certificate();
+    snapshotted = certificate;
     if (certificate == null) {
       throw new IllegalStateException("SSL bundle " + NAME + ": the mesh's certificate provider gave no workload "
           + "certificate");
@@ -121,7 +130,7 @@ public final class MeshSslBundle implements AutoCloseable {
         trust.setCertificateEntry("root-" + i++, root);
       }
       return SslBundle.of(SslStoreBundle.of(keys, password, trust), SslBundleKey.of(password, ALIAS),
-          SslOptions.of(new String[0], new String[] {"TLSv1.3", "TLSv1.2"}), SslBundle.DEFAULT_PROTOCOL,
+          SslOptions.of(null, new String[] {"TLSv1.3", "TLSv1.2"}), SslBundle.DEFAULT_PROTOCOL,
           new Managers());
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("SSL bundle " + NAME + ": cannot hold the workload certificate in a key store: "
