@@ -28,6 +28,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.TelemetryFilter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -78,6 +79,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
   /** The client's meters: the user's registry (or Micrometer's global one), and what others add (admin). */
   private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
   private final TelemetryFilter telemetry;
+  /** Istio's standard metrics of this workload, outbound (the telemetry filter) and inbound (its servers). */
+  private final IstioMetrics metrics;
   /** The client's local rate limit buckets, kept across snapshots; fills seen within the coarse clock's 1 ms. */
   private final LocalRateLimits localRateLimits = new LocalRateLimits(CoarseClock::nanoTime);
   /** The client's channels to the global rate limit service ({@code envoy.filters.http.ratelimit}). */
@@ -106,7 +109,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       AdminSettings a = settings.admin();
       // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
-      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
+      this.metrics = Telemetry.metrics(setup, registry);
+      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), metrics);
       String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
           : setup.workload().name() + "." + setup.workload().namespace();
       router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry,
@@ -157,6 +161,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
       feed.close();
       throw e;
     }
+  }
+
+  @Override
+  public IstioMetrics istioMetrics() {
+    return metrics;
   }
 
   @Override

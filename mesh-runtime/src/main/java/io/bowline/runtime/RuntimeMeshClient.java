@@ -50,6 +50,16 @@ public interface RuntimeMeshClient extends MeshClient {
   io.bowline.runtime.inbound.ServerListeners serverListeners();
 
   /**
+   * Istio's standard metrics of this workload: the client's calls ({@code reporter="source"}, recorded by the
+   * pipeline) and, for servers of the workload (the Spring starter's inbound filters, the proxy), the requests they
+   * answer through {@link io.bowline.runtime.telemetry.IstioMetrics#recordInbound} ({@code reporter="destination"}).
+   * The meters go to {@link #meterRegistry()}.
+   *
+   * @return the client's metrics
+   */
+  io.bowline.runtime.telemetry.IstioMetrics istioMetrics();
+
+  /**
    * The registry this client's meters go to (Istio's standard metrics, Envoy's cluster statistics,
    * the xDS client's and the mirror's meters): a composite the runtime owns, holding the registry
    * given to {@code MeshClient.Builder.meterRegistry} (else Micrometer's global registry). Add a

@@ -13,10 +13,14 @@ import java.util.Map;
 final class Telemetry {
   private Telemetry() {}
 
+  /** Istio's metrics of the workload {@code setup} describes, to {@code registry}. */
+  static IstioMetrics metrics(MeshSetup setup, MeterRegistry registry) {
+    return new IstioMetrics(registry, local(setup));
+  }
+
   /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */
-  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry) {
-    LocalWorkload local = local(setup);
-    return new TelemetryFilter(local, openTelemetry(openTelemetry), new IstioMetrics(registry, local));
+  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, IstioMetrics metrics) {
+    return new TelemetryFilter(local(setup), openTelemetry(openTelemetry), metrics);
   }
 
   private static OpenTelemetry openTelemetry(Object o) {

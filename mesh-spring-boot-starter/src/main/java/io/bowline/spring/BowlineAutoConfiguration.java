@@ -1,9 +1,11 @@
 package io.bowline.spring;
 
 import io.bowline.api.MeshClient;
+import io.bowline.spring.inbound.InboundGuard;
 import io.bowline.spring.inbound.InboundPropagation;
 import io.bowline.spring.inbound.InboundServletFilter;
 import io.bowline.spring.inbound.InboundWebFilter;
+import io.bowline.spring.ssl.MeshSslBundle;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,8 +26,9 @@ import org.springframework.core.env.Environment;
  * context and closed with it; the readiness state waits for its first configuration
  * ({@link MeshReadiness}). {@code bowline.enabled=false} turns off this and every other Bowline
  * auto-configuration. In a web application, the inbound filter of MVC ({@link InboundServletFilter})
- * or WebFlux ({@link InboundWebFilter}) passes each request's {@code x-request-id} and trace context
- * on to the routed calls made while serving it.
+ * or WebFlux ({@link InboundWebFilter}) checks each request against the AuthorizationPolicies of its port with
+ * the peer identity of its client certificate ({@link InboundGuard}), records Istio's inbound metrics and passes its
+ * {@code x-request-id} and trace context on to the routed calls made while serving it.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration")
 @ConditionalOnClass(MeshClient.class)
@@ -64,13 +67,26 @@ public class BowlineAutoConfiguration {
       return builder -> builder.filter(new InboundPropagation());
     }
 
+    /**
+     * The inbound RBAC check and Istio's inbound metrics; {@code destination_principal} is the SVID the server
+     * presents when it serves the {@code bowline} SSL bundle.
+     */
+    @Bean
+    InboundGuard bowlineInboundGuard(MeshClient mesh, BowlineProperties properties,
+        ObjectProvider<MeshSslBundle> ssl) {
+      return new InboundGuard(mesh, properties.getTelemetry().isMetrics(), () -> {
+        MeshSslBundle bundle = ssl.getIfAvailable();
+        return bundle == null ? null : bundle.certificate();
+      });
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
     @ConditionalOnClass(name = {"jakarta.servlet.Filter", "org.springframework.web.filter.OncePerRequestFilter"})
     static class Servlet {
       @Bean
-      InboundServletFilter bowlineInboundFilter() {
-        return new InboundServletFilter();
+      InboundServletFilter bowlineInboundFilter(InboundGuard bowlineInboundGuard) {
+        return new InboundServletFilter(bowlineInboundGuard);
       }
     }
 
@@ -79,8 +95,8 @@ public class BowlineAutoConfiguration {
     @ConditionalOnClass(name = "org.springframework.web.server.WebFilter")
     static class Reactive {
       @Bean
-      InboundWebFilter bowlineInboundWebFilter() {
-        return new InboundWebFilter();
+      InboundWebFilter bowlineInboundWebFilter(InboundGuard bowlineInboundGuard) {
+        return new InboundWebFilter(bowlineInboundGuard);
       }
     }
   }

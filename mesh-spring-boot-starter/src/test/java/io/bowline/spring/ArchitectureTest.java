@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * The starter's arrows (main code): its clients are adapters on the runtime's pipeline, never a
  * second xDS client; each client package stands alone (Feign on the HTTP transport, gRPC on the
- * runtime's channels), the inbound filters know no client, and only the auto-configuration
+ * runtime's channels), the inbound filters and the SSL bundle know no client, and only the auto-configuration
  * (this package) wires them together; the control plane is for the test support only.
  */
 @AnalyzeClasses(packages = "io.bowline.spring", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -45,13 +45,16 @@ class ArchitectureTest {
   static final ArchRule actuatorKnowsNoClient = using(".actuate");
 
   @ArchTest
+  static final ArchRule theSslBundleKnowsNoClientNorTheInboundFilters = using(".ssl");
+
+  @ArchTest
   static final ArchRule onlyTheTestSupportKnowsTheControlPlane = noClasses().that().resideOutsideOfPackage(P + ".test..")
       .should().dependOnClassesThat().resideInAPackage("io.bowline.controlplane..");
 
   /** The starter's sub-packages that {@code pkg} may use besides itself: only {@code allowed}. */
   private static ArchRule using(String pkg, String... allowed) {
     List<String> others = new ArrayList<>();
-    for (String p : List.of(".http", ".feign", ".grpc", ".inbound", ".actuate", ".test")) {
+    for (String p : List.of(".http", ".feign", ".grpc", ".inbound", ".actuate", ".ssl", ".test")) {
       if (!p.equals(pkg) && !List.of(allowed).contains(p)) {
         others.add(P + p + "..");
       }

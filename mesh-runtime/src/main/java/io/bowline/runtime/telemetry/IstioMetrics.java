@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Istio's standard metrics for the calls this client makes ({@code reporter="source"}), named and
+ * Istio's standard metrics for the calls this client makes ({@code reporter="source"}) and, through
+ * {@link #recordInbound}, for the requests its servers answer ({@code reporter="destination"}), named and
  * labelled as Istio's stats filter exports them to Prometheus: {@code istio_requests_total},
  * {@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
  * {@code istio_response_bytes} (histograms with Envoy's default buckets, which Istio uses), and
@@ -28,9 +29,14 @@ public final class IstioMetrics {
       300000, 600000, 1800000, 3600000};
 
   private final MeterRegistry registry;
-  private final LocalWorkload source;
   private final ConcurrentHashMap<Key, Meters> meters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InboundKey, Meters> inbound = new ConcurrentHashMap<>();
+  /**
+   * This workload as the {@code source_*} labels of its calls and the {@code destination_*} labels of the requests
+   * it serves name it; no principal (Istio reports none on the source side).
+   */
+  private final WorkloadMetadata self;
   // per destination (cluster, or authority without one), the meters its last call used: the label
   // set resolved once and found again without building a key
   private final ConcurrentHashMap<String, Hit> lastHit = new ConcurrentHashMap<>();
@@ -43,7 +49,8 @@ public final class IstioMetrics {
    */
   public IstioMetrics(MeterRegistry registry, LocalWorkload source) {
     this.registry = registry;
-    this.source = source;
+    this.self = new WorkloadMetadata(source.workload(), source.namespace(), source.canonicalService(),
+        source.canonicalRevision(), source.cluster(), source.app(), source.version(), LocalWorkload.UNKNOWN);
   }
 
   /** The labels of one time series; {@code destination} is the snapshot's per-endpoint object. */
@@ -120,19 +127,23 @@ public final class IstioMetrics {
   }
 
   private Meters make(Key k) {
-    DestinationService d = DestinationService.of(k.cluster, k.authority);
-    WorkloadMetadata w = k.destination;
-    String flags = k.flags.isEmpty() ? "-" : k.flags;
-    Tags tags = Tags.of(
-        "reporter", "source",
-        "source_workload", source.workload(),
-        "source_workload_namespace", source.namespace(),
-        "source_principal", LocalWorkload.UNKNOWN,
-        "source_app", source.app(),
-        "source_version", source.version(),
-        "source_cluster", source.cluster(),
-        "source_canonical_service", source.canonicalService(),
-        "source_canonical_revision", source.canonicalRevision(),
+    return meters(tags("source", self, k.destination, DestinationService.of(k.cluster, k.authority),
+        k.protocol, k.status, k.grpcStatus, k.flags, LocalWorkload.UNKNOWN));
+  }
+
+  /** Istio's labels of one time series, in the order Istio's stats filter writes them. */
+  private static Tags tags(String reporter, WorkloadMetadata s, WorkloadMetadata w, DestinationService d,
+      String protocol, int status, int grpcStatus, String flags, String security) {
+    return Tags.of(
+        "reporter", reporter,
+        "source_workload", s.workload(),
+        "source_workload_namespace", s.namespace(),
+        "source_principal", s.principal(),
+        "source_app", s.app(),
+        "source_version", s.version(),
+        "source_cluster", s.cluster(),
+        "source_canonical_service", s.canonicalService(),
+        "source_canonical_revision", s.canonicalRevision(),
         "destination_workload", w.workload(),
         "destination_workload_namespace", w.namespace(),
         "destination_principal", w.principal(),
@@ -144,11 +155,14 @@ public final class IstioMetrics {
         "destination_cluster", w.cluster(),
         "destination_canonical_service", w.canonicalService(),
         "destination_canonical_revision", w.canonicalRevision(),
-        "request_protocol", k.protocol,
-        "response_code", Integer.toString(k.status),
-        "grpc_response_status", k.grpcStatus < 0 ? "" : Integer.toString(k.grpcStatus),
-        "response_flags", flags,
-        "connection_security_policy", LocalWorkload.UNKNOWN);
+        "request_protocol", protocol,
+        "response_code", Integer.toString(status),
+        "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
+        "response_flags", flags.isEmpty() ? "-" : flags,
+        "connection_security_policy", security);
+  }
+
+  private Meters meters(Tags tags) {
     return new Meters(
         Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
             .tags(tags).register(registry),
@@ -156,6 +170,64 @@ public final class IstioMetrics {
         histogram("istio.request.bytes", "Request body size in bytes", tags),
         histogram("istio.response.bytes", "Response body size in bytes", tags));
   }
+
+  /**
+   * Records one request this workload served, as Istio's stats filter on the inbound side does
+   * ({@code reporter="destination"}): {@code destination_*} labels are this workload, with
+   * {@code destination_principal} the identity it presented; {@code source_principal} is the
+   * client's verified certificate identity, the other {@code source_*} labels come from the
+   * caller's {@code x-envoy-peer-metadata} header (Istio's HTTP metadata exchange) when it sent one,
+   * else {@code unknown}; {@code destination_service} is the request's authority;
+   * {@code connection_security_policy} is {@code mutual_tls} when the client presented a verified
+   * certificate, else {@code none}.
+   *
+   * @param request the served request
+   */
+  public void recordInbound(ServedRequest request) {
+    InboundKey key = new InboundKey(PeerMetadata.decode(request.peerMetadata(), request.peerPrincipal()),
+        request.localPrincipal(), DestinationService.of(null, request.authority()), request.protocol(),
+        request.status(), request.grpcStatus(), request.flags(), request.peerPrincipal() != null);
+    Meters m = inbound.computeIfAbsent(key, this::makeInbound);
+    m.requests.increment();
+    if (request.durationNanos() >= 0) {
+      m.duration.record(request.durationNanos() / (double) TimeUnit.MILLISECONDS.toNanos(1));
+    }
+    m.requestBytes.record(Math.max(0, request.requestBytes()));
+    m.responseBytes.record(Math.max(0, request.responseBytes()));
+  }
+
+  private Meters makeInbound(InboundKey k) {
+    WorkloadMetadata destination = k.localPrincipal == null ? self
+        : new WorkloadMetadata(self.workload(), self.namespace(), self.canonicalService(), self.canonicalRevision(),
+            self.cluster(), self.app(), self.version(), k.localPrincipal);
+    return meters(tags("destination", k.source, destination, k.service, k.protocol, k.status, k.grpcStatus, k.flags,
+        k.mtls ? "mutual_tls" : "none"));
+  }
+
+  /**
+   * One request a server of this workload answered, for {@link #recordInbound}.
+   *
+   * @param peerPrincipal the client's verified SPIFFE ID (its certificate's first URI SAN), or {@code null}
+   *     when it presented none (plaintext, or TLS without a client certificate)
+   * @param localPrincipal the SPIFFE ID of the certificate this server presented, or {@code null} (plaintext)
+   * @param peerMetadata the request's {@code x-envoy-peer-metadata} header (base64 of a
+   *     {@code google.protobuf.Struct}: {@code WORKLOAD_NAME}, {@code NAMESPACE}, {@code CLUSTER_ID},
+   *     {@code LABELS}), or {@code null}; an unreadable value counts as absent
+   * @param authority the request's {@code :authority} ({@code Host}), or {@code null}
+   * @param protocol {@code http} or {@code grpc}
+   * @param status the response's HTTP status
+   * @param grpcStatus the gRPC status, or {@code -1} for plain HTTP
+   * @param flags Envoy's response flags of the answer ({@code RBAC} when the RBAC filter denied it), or {@code ""}
+   * @param durationNanos from the request's arrival to the response's end, in nanoseconds; negative: unknown
+   * @param requestBytes the request body's size in bytes
+   * @param responseBytes the response body's size in bytes
+   */
+  public record ServedRequest(String peerPrincipal, String localPrincipal, String peerMetadata, String authority,
+      String protocol, int status, int grpcStatus, String flags, long durationNanos, long requestBytes,
+      long responseBytes) {}
+
+  private record InboundKey(WorkloadMetadata source, String localPrincipal, DestinationService service,
+      String protocol, int status, int grpcStatus, String flags, boolean mtls) {}
 
   private DistributionSummary histogram(String name, String description, Tags tags) {
     return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)

@@ -48,6 +48,8 @@ public final class UpstreamTlsHandle {
   private volatile String notReady;
   /** The certificate providers feeding this handle, asked for their {@link CertificateProvider#problem()}. */
   private final List<CertificateProvider> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Told each time the certificate or trust bundle arrives or rotates and the handle is ready. */
+  private final List<Runnable> updateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   UpstreamTlsHandle(UpstreamTls config) {
     this.config = config;
@@ -80,6 +82,19 @@ public final class UpstreamTlsHandle {
       }
     }
     return reason;
+  }
+
+  /**
+   * Calls {@code listener} each time the workload certificate or the trust bundle arrives or rotates and the handle
+   * is {@link #ready()} after it (for servers that copy the material, e.g. into a Spring {@code SslBundle}), on the
+   * thread that delivered it; a listener must not block.
+   *
+   * @param listener what to call
+   * @return removes the listener
+   */
+  public Runnable onUpdate(Runnable listener) {
+    updateListeners.add(listener);
+    return () -> updateListeners.remove(listener);
   }
 
   /** {@code provider} feeds this handle; its problems explain {@link #notReadyReason()}. */
@@ -115,6 +130,14 @@ public final class UpstreamTlsHandle {
   /** Presents the workload certificate (none when the context has no {@code tls_certificate}). */
   public X509ExtendedKeyManager keyManager() {
     return keyManager;
+  }
+
+  /**
+   * The workload certificate presented now (key, chain and the trust bundle it came with), or {@code null} before it
+   * has arrived or when the context has no {@code tls_certificate}.
+   */
+  public WorkloadCertificate certificate() {
+    return ((RotatingKeyManager) keyManager).current();
   }
 
   /**
@@ -193,6 +216,9 @@ public final class UpstreamTlsHandle {
       keyManager.update(new WorkloadCertificate(key, chain, roots));
     }
     notReady = null;
+    for (Runnable listener : updateListeners) {
+      listener.run();
+    }
   }
 
   private Set<String> trustDomains() {

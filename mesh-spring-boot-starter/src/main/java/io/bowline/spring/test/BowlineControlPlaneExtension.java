@@ -52,6 +52,8 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
   private LocalControlPlane controlPlane;
   private int stoppedPort;
 
+  private Duration certTtl;
+
   private BowlineControlPlaneExtension(Path source) {
     this.source = source;
   }
@@ -70,6 +72,18 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
     return new BowlineControlPlaneExtension(null);
   }
 
+  /**
+   * Sets the longest lifetime of the workload certificates the control plane's CA issues (Istio's default: 24 h),
+   * for tests of certificate rotation.
+   *
+   * @param ttl a positive duration
+   * @return this extension
+   */
+  public BowlineControlPlaneExtension certTtl(Duration ttl) {
+    this.certTtl = ttl;
+    return this;
+  }
+
   @Override
   public void beforeAll(ExtensionContext context) throws IOException {
     dir = Files.createTempDirectory("bowline-istio-");
@@ -83,7 +97,11 @@ public final class BowlineControlPlaneExtension implements BeforeAllCallback, Af
         }
       }
     }
-    controlPlane = LocalControlPlane.builder(dir).port(0).debounce(Duration.ofMillis(50)).start();
+    LocalControlPlane.Builder builder = LocalControlPlane.builder(dir).port(0).debounce(Duration.ofMillis(50));
+    if (certTtl != null) {
+      builder.certTtl(certTtl);
+    }
+    controlPlane = builder.start();
     failOnErrors("loading " + (source == null ? "an empty configuration" : source));
   }
 

@@ -25,7 +25,9 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
  * {@code @HttpExchange} client of reviews are routed by the VirtualService the local control plane
  * serves. {@code GET /productpage} calls reviews once (through {@link ReviewsClient}, passing
  * {@code end-user} and {@code x-fault} on); {@code GET /split?n=100} calls it {@code n} times with
- * the {@code RestClient} and counts the versions that answered. Actuator shows the mesh:
+ * the {@code RestClient} and counts the versions that answered; {@code GET /internal} calls reviews'
+ * {@code /internal/stats}, which an AuthorizationPolicy denies (403 {@code RBAC: access denied}). Calls to reviews
+ * are mutual TLS (auto mTLS to its STRICT workloads) with the frontend's SVID. Actuator shows the mesh:
  * {@code /actuator/bowline} and {@code /actuator/health} (with the {@code bowline} indicator in the
  * readiness group).
  */
@@ -69,12 +71,28 @@ public class FrontendApplication {
       Map<String, Object> page = new LinkedHashMap<>();
       page.put("product", "The Comedy of Errors");
       try {
-        page.put("reviews", reviews.review(0, user, fault).version());
+        Review review = reviews.review(0, user, fault);
+        page.put("reviews", review.version());
+        page.put("reviewsSawCaller", review.caller());
       } catch (RestClientResponseException e) {
         page.put("reviews", "unavailable");
         page.put("status", e.getStatusCode().value());
         String flags = e.getResponseHeaders() == null ? null : e.getResponseHeaders().getFirst("x-bowline-response-flags");
         page.put("responseFlags", flags == null ? "" : flags);
+      }
+      return page;
+    }
+
+    /** Calls reviews' {@code /internal/stats}, which the mesh denies: answers reviews' status and body. */
+    @GetMapping("/internal")
+    Map<String, Object> internal() {
+      Map<String, Object> page = new LinkedHashMap<>();
+      try {
+        page.put("body", restClient.get().uri("/internal/stats").retrieve().body(String.class));
+        page.put("status", 200);
+      } catch (RestClientResponseException e) {
+        page.put("status", e.getStatusCode().value());
+        page.put("body", e.getResponseBodyAsString());
       }
       return page;
     }

@@ -5,5 +5,6 @@ package io.bowline.samples.spring;
  *
  * @param id the product id asked for
  * @param version {@code v1} or {@code v2}
+ * @param caller the SPIFFE ID of the client certificate reviews saw (mutual TLS), or {@code none}
  */
-public record Review(int id, String version) {}
+public record Review(int id, String version, String caller) {}

@@ -1,12 +1,17 @@
 package io.bowline.samples.spring;
 
+import io.bowline.api.MeshClient;
 import io.bowline.controlplane.Diagnostic;
 import io.bowline.controlplane.LocalControlPlane;
+import io.bowline.runtime.RuntimeMeshClient;
+import io.bowline.runtime.inbound.InboundMode;
+import io.bowline.runtime.inbound.ServerListeners;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -25,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * runs it until interrupted (Ctrl-C) and prints what to try.
  */
 public final class SpringBootDemo implements AutoCloseable {
-  private static final List<String> MESH = List.of("reviews.yaml", "reviews-vs.yaml");
+  private static final List<String> MESH = List.of("reviews.yaml", "reviews-vs.yaml", "reviews-security.yaml");
 
   private final Path dir;
   private final ConfigurableApplicationContext v1;
@@ -44,16 +49,20 @@ public final class SpringBootDemo implements AutoCloseable {
         Files.copy(in, dir.resolve(name));
       }
     }
-    v1 = ReviewsApplication.start("v1");
-    v2 = ReviewsApplication.start("v2");
-    Files.writeString(dir.resolve("reviews-workloads.yaml"), workloadEntry("v1", port(v1)) + "---\n" + workloadEntry("v2", port(v2)));
     controlPlane = LocalControlPlane.builder(dir).port(0).start();
     List<Diagnostic> errors = controlPlane.diagnostics().stream().filter(d -> d.severity() == Diagnostic.Severity.ERROR).toList();
     if (!errors.isEmpty()) {
+      controlPlane.close();
       throw new IllegalStateException("the sample's Istio YAML was rejected: " + errors);
     }
     controlPlanePort = controlPlane.port();
-    frontend = FrontendApplication.start(frontendPort, LocalControlPlane.LOOPBACK + ":" + controlPlanePort);
+    String xds = LocalControlPlane.LOOPBACK + ":" + controlPlanePort;
+    v1 = ReviewsApplication.start("v1", xds);
+    v2 = ReviewsApplication.start("v2", xds);
+    Files.writeString(dir.resolve("reviews-workloads.yaml"), workloadEntry("v1", port(v1)) + "---\n" + workloadEntry("v2", port(v2)));
+    awaitStrict(v1);
+    awaitStrict(v2);
+    frontend = FrontendApplication.start(frontendPort, xds);
   }
 
   /**
@@ -69,6 +78,11 @@ public final class SpringBootDemo implements AutoCloseable {
   /** The frontend's HTTP port. */
   public int frontendPort() {
     return port(frontend);
+  }
+
+  /** The HTTPS port of reviews {@code version} ({@code v1}, {@code v2}). */
+  public int reviewsPort(String version) {
+    return port("v1".equals(version) ? v1 : v2);
   }
 
   /** The frontend's application context. */
@@ -110,6 +124,21 @@ public final class SpringBootDemo implements AutoCloseable {
     }
   }
 
+  /** Waits until reviews' mesh client has the server listener of its port, mutual TLS only. */
+  private static void awaitStrict(ConfigurableApplicationContext reviews) throws IOException {
+    int port = port(reviews);
+    ServerListeners listeners = RuntimeMeshClient.of(reviews.getBean(MeshClient.class)).serverListeners();
+    try {
+      if (!listeners.awaitListener(port, Duration.ofSeconds(60)) || listeners.port(port).mode() != InboundMode.STRICT) {
+        throw new IllegalStateException("reviews on port " + port + " got no STRICT server listener from the control "
+            + "plane: " + listeners.port(port).mode());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for reviews' server listener", e);
+    }
+  }
+
   private static int port(ConfigurableApplicationContext context) {
     return ((WebServerApplicationContext) context).getWebServer().getPort();
   }
@@ -122,7 +151,8 @@ public final class SpringBootDemo implements AutoCloseable {
         spec:
           address: 127.0.0.1
           ports: {http: %2$d}
-          labels: {app: reviews, version: %1$s}
+          serviceAccount: default
+          labels: {app: reviews, version: %1$s, security.istio.io/tlsMode: istio}
         """.formatted(version, port);
   }
 
@@ -147,6 +177,7 @@ public final class SpringBootDemo implements AutoCloseable {
           curl %1$s/split?n=100                          # the canary split, counted
           curl -H 'end-user: jason' %1$s/productpage     # header route: v2
           curl -H 'x-fault: abort' %1$s/productpage      # fault abort: 503, response flag FI
+          curl %1$s/internal                             # AuthorizationPolicy DENY: 403 RBAC: access denied
           curl %1$s/actuator/health                      # bowline: xDS connected, versions ACKed
           curl %1$s/actuator/bowline                     # config dump, clusters, endpoint health
         Ctrl-C stops it.

@@ -23,9 +23,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The sample as a user runs it, checked over HTTP: the frontend's RestClient and
  * {@code @HttpExchange} client follow the VirtualService (header route, fault abort, canary split);
- * Actuator's {@code /actuator/bowline} and {@code bowline} health answer; the health goes DOWN when
+ * Actuator's {@code /actuator/bowline} and {@code bowline} health answer; reviews serves mutual TLS only
+ * (PeerAuthentication STRICT, SVIDs from the local CA) and its AuthorizationPolicy DENY answers 403; the health goes DOWN when
  * the control plane stops after the first configuration and UP when it returns; closing the sample
- * leaves no Bowline thread. One sample serves the three tests, in order (the last closes it).
+ * leaves no Bowline thread. One sample serves the four tests, in order (the last closes it).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SpringBootSampleTest {
@@ -88,6 +89,28 @@ class SpringBootSampleTest {
 
   @Test
   @Order(2)
+  void reviewsServesMutualTlsOnlyAndItsDenyPolicyAnswers403() throws Exception {
+    assertThat(json("/productpage", Map.of("end-user", "jason")))
+        .as("reviews saw the frontend's SVID, from the local CA over auto mTLS")
+        .containsEntry("reviews", "v2").containsEntry("reviewsSawCaller", "spiffe://cluster.local/ns/default/sa/default");
+    assertThat(json("/internal", Map.of())).containsEntry("status", 403).containsEntry("body", "RBAC: access denied");
+    for (String version : List.of("v1", "v2")) {
+      HttpResponse<String> plaintext = null;
+      try {
+        plaintext = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + demo.reviewsPort(version)
+            + "/reviews/0")).build(), HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException refused) {
+        // the TLS port closed the plaintext connection
+      }
+      if (plaintext != null) {
+        assertThat(plaintext.statusCode()).as("plaintext to reviews " + version).isEqualTo(400);
+        assertThat(plaintext.body()).doesNotContain(version);
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
   void theHealthGoesDownWhileTheControlPlaneIsAwayAndUpWhenItReturns() throws Exception {
     assertThat(health()).isEqualTo("UP");
     demo.stopControlPlane();
@@ -101,7 +124,7 @@ class SpringBootSampleTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void closingTheSampleLeavesNoBowlineThread() {
     assertThat(bowlineThreads()).as("the sample's mesh client runs").isNotEqualTo(threadsBefore);
     demo.close();
