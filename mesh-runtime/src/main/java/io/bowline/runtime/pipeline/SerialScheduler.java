@@ -48,6 +48,14 @@ public final class SerialScheduler implements CallScheduler {
     } while (pending.decrementAndGet() != 0);
   }
 
+  /**
+   * The tasks submitted and not yet finished: the one running and those waiting behind it; 0 when
+   * no thread is running this scheduler's tasks.
+   */
+  public int pending() {
+    return pending.get();
+  }
+
   @Override
   public Cancellable schedule(Runnable task, long delayNanos) {
     AtomicBoolean cancelled = new AtomicBoolean();

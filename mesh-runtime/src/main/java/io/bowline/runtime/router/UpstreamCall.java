@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * exchange's scheduler.
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
- * head, never exceptionally) and the first attempt's {@link UpstreamTransport.Callbacks}: most
+ * head, never exceptionally), the {@link UpstreamResponse} it completes with when an upstream
+ * answered, and the first attempt's {@link UpstreamTransport.Callbacks}: most
  * exchanges make one attempt, which then costs no object of its own; each retry gets a token, so
  * that a late answer
  * of an earlier attempt is recognised and discarded. Only the router completes the future.
@@ -49,13 +50,15 @@ import java.util.concurrent.TimeUnit;
  * @param <R> the transport's response type
  */
 public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
-    implements MeshExchange.Interruptible, UpstreamTransport.Callbacks<R>, Runnable {
+    implements MeshExchange.Interruptible, UpstreamTransport.Callbacks<R>, Runnable, UpstreamResponse<R> {
   private static final String RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
   private final MeshExchange exchange;
   private final RoutedCall.Upstream upstream;
   private final UpstreamTransport<R> transport;
-  private final Deadline deadline;
+  // the call's deadline, kept as its fields (the Deadline an adapter passes is not kept)
+  private final boolean bounded;
+  private final long deadlineNanos;
   private final ClusterResilience state;
   private final RetryDecider decider; // null: the route has no retry policy
   private final int maxAttempts;
@@ -77,6 +80,10 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
   private boolean cancelled;
   private LocalResponse interruption;
+  // the upstream response this call completed with (it is its own UpstreamResponse)
+  private R response;
+  private Outcome outcome;
+  private String responseFlags;
 
   /**
    * @param exchange the exchange (scheduler, observers)
@@ -95,7 +102,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.exchange = exchange;
     this.upstream = upstream;
     this.transport = transport;
-    this.deadline = deadline;
+    this.bounded = deadline.bounded();
+    this.deadlineNanos = bounded ? deadline.deadlineNanos() : Long.MAX_VALUE;
     this.state = resilience.cluster(upstream.cluster());
     RetryPolicy retryPolicy = upstream.route().policies().retry();
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
@@ -164,8 +172,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     RetryPolicy retryPolicy = retryPolicy();
     long perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
     long timeout = perTryMillis;
-    if (deadline.bounded()) {
-      long left = deadline.remainingMillis();
+    if (bounded) {
+      long left = Deadline.millisUntil(deadlineNanos);
       if (left <= 0) {
         finish(timedOut(null));
         return;
@@ -314,7 +322,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     if (cancelled) {
-      finish(new UpstreamResponse<>(response, outcome, ""));
+      finish(response, outcome, "");
       return;
     }
     if (complete) {
@@ -334,7 +342,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (!complete) {
       streaming = host;
     }
-    finish(new UpstreamResponse<>(response, outcome, flags));
+    finish(response, outcome, flags);
   }
 
   /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
@@ -359,7 +367,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     observe(n, host, startNanos, outcome);
-    if (deadline.expiredOrDue()) {
+    if (bounded && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
       finish(timedOut(failure));
       return;
     }
@@ -431,8 +439,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     RetryPolicy retryPolicy = retryPolicy();
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
-    if (deadline.bounded() && TimeUnit.NANOSECONDS.toMillis(deadline.remainingNanos()) <= wait) {
-      timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadline.remainingNanos()));
+    long left = bounded ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
+    if (bounded && TimeUnit.NANOSECONDS.toMillis(left) <= wait) {
+      timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, left));
       return true;
     }
     int next = n + 1;
@@ -494,6 +503,32 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       record(h, finalOutcome);
     }
     release();
+  }
+
+  /** Completes with the upstream's response: this call is that response. */
+  private void finish(R r, Outcome o, String flags) {
+    if (isDone()) {
+      return;
+    }
+    this.response = r;
+    this.outcome = o;
+    this.responseFlags = flags;
+    finish(this);
+  }
+
+  @Override
+  public R response() {
+    return response;
+  }
+
+  @Override
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  @Override
+  public String responseFlags() {
+    return responseFlags;
   }
 
   private void finish(ExchangeResponse r) {

@@ -5,26 +5,36 @@ import io.bowline.runtime.upstream.Outcome;
 import java.util.Locale;
 
 /**
- * A response from an upstream, as the router returns it.
+ * A response from an upstream, as the router returns it: the transport's response head, its
+ * outcome and the router's flags. The router's {@link UpstreamCall} is itself the response it
+ * completes with, so that a response costs no object of its own.
  *
- * @param response the transport's response head
- * @param outcome its outcome (status, header lookup)
- * @param responseFlags the router's flags ({@code URX}, {@code UT}), or {@code ""}
  * @param <R> the transport's response type
  */
-public record UpstreamResponse<R>(R response, Outcome outcome, String responseFlags) implements ExchangeResponse {
+public interface UpstreamResponse<R> extends ExchangeResponse {
+
+  /** The transport's response head. */
+  R response();
+
+  /** Its outcome (status, header lookup). */
+  Outcome outcome();
+
+  /** The router's flags ({@code URX}, {@code UT}), or {@code ""}. */
   @Override
-  public int status() {
-    return outcome.httpStatus();
+  String responseFlags();
+
+  @Override
+  default int status() {
+    return outcome().httpStatus();
   }
 
   @Override
-  public String header(String name) {
-    return outcome.headers().get(name.toLowerCase(Locale.ROOT));
+  default String header(String name) {
+    return outcome().headers().get(name.toLowerCase(Locale.ROOT));
   }
 
   @Override
-  public boolean local() {
+  default boolean local() {
     return false;
   }
 }

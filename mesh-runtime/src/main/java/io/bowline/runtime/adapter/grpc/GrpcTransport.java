@@ -1,6 +1,7 @@
 package io.bowline.runtime.adapter.grpc;
 
 import com.google.protobuf.MessageLite;
+import java.util.ArrayDeque;
 import io.bowline.runtime.upstream.Outcome;
 import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.router.UpstreamTransport;
@@ -18,7 +19,10 @@ import java.util.concurrent.TimeUnit;
  * attempt's {@code :authority} and headers, and {@code per_try_timeout} as its deadline; what the
  * application did before it started is replayed on it. Its first event (response headers, or a
  * close) goes to the router; after the router commits to it, its events go to the application.
- * Every event runs on the call's scheduler.
+ * Every event runs on the call's scheduler. The messages and the close that arrive while the
+ * router (and the filters after it, possibly on threads of their own) has not yet decided on the
+ * head wait in the attempt until the decision: delivered after the head when the call commits to
+ * the attempt, dropped when it is discarded.
  */
 final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTransport<ReqT, RespT>.Head> {
 
@@ -114,7 +118,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
   @Override
   public void discard(Head head) {
-    head.attempt.discarded = true;
+    head.attempt.discard();
     if (head.status == null) {
       head.attempt.call.cancel("mesh: response discarded", null);
     }
@@ -161,7 +165,11 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
     final ClientCall<ReqT, RespT> call;
     private final UpstreamTransport.Callbacks<Head> callbacks;
     private boolean responded;
-    boolean discarded; // the router will not return this attempt's response (serial scheduler only)
+    private boolean discarded; // the router will not return this attempt's response (serial scheduler only)
+    // what arrived after the head before the decision (serial scheduler only); made on first need
+    private ArrayDeque<RespT> heldMessages;
+    private Status heldStatus;
+    private Metadata heldTrailers;
 
     AttemptListener(ClientCall<ReqT, RespT> call, UpstreamTransport.Callbacks<Head> callbacks) {
       this.call = call;
@@ -183,8 +191,9 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     /**
      * Whether this attempt's response head is with the router, which has not yet committed to it or
-     * discarded it: the events after the head then wait behind the router's decision (they can reach
-     * the scheduler before it when another thread is draining it), never dropped.
+     * discarded it: the events after the head then wait in this attempt for the decision (they can
+     * reach the scheduler before it when another thread is draining it, or when a filter decides on
+     * a thread of its own), never dropped.
      */
     private boolean awaitingDecision() {
       return responded && owner.committed != this && !discarded && !owner.closed;
@@ -192,16 +201,45 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     @Override
     public void onMessage(RespT message) {
-      owner.serial.execute(new Runnable() {
-        @Override
-        public void run() {
-          if (awaitingDecision()) {
-            owner.serial.execute(this);
-          } else {
-            deliver(message);
+      owner.serial.execute(() -> {
+        if (awaitingDecision()) {
+          if (heldMessages == null) {
+            heldMessages = new ArrayDeque<>(2);
           }
+          heldMessages.add(message);
+        } else {
+          deliver(message);
         }
       });
+    }
+
+    /**
+     * The call committed to this attempt (its head went to the application): what waited for the
+     * decision follows, in the order it arrived.
+     */
+    void committed() {
+      ArrayDeque<RespT> messages = heldMessages;
+      heldMessages = null;
+      if (messages != null) {
+        for (RespT m : messages) {
+          deliver(m);
+        }
+      }
+      Status s = heldStatus;
+      if (s != null) {
+        Metadata t = heldTrailers;
+        heldStatus = null;
+        heldTrailers = null;
+        closed(s, t);
+      }
+    }
+
+    /** The router discarded this attempt's response: what waited for the decision is dropped. */
+    void discard() {
+      discarded = true;
+      heldMessages = null;
+      heldStatus = null;
+      heldTrailers = null;
     }
 
     private void deliver(RespT message) {
@@ -209,7 +247,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
         if (owner.exchange.observed() && message instanceof MessageLite m) {
           owner.exchange.addResponseBodyBytes(m.getSerializedSize());
         }
-        owner.listener.onMessage(message);
+        owner.deliver(message);
       }
     }
 
@@ -217,21 +255,19 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
     public void onReady() {
       owner.serial.execute(() -> {
         if ((owner.committed == this || owner.current == this) && !owner.closed) {
-          owner.listener.onReady();
+          owner.ready();
         }
       });
     }
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      owner.serial.execute(new Runnable() {
-        @Override
-        public void run() {
-          if (awaitingDecision()) {
-            owner.serial.execute(this);
-          } else {
-            closed(status, trailers);
-          }
+      owner.serial.execute(() -> {
+        if (awaitingDecision()) {
+          heldStatus = status;
+          heldTrailers = trailers;
+        } else {
+          closed(status, trailers);
         }
       });
     }

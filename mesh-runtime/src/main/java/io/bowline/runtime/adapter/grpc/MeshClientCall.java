@@ -63,7 +63,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
-  private final Executor callExecutor;
+  private final Executor callbacks; // the application's listener callbacks: on the call's executor, in order
   private final Context context;
   final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
       TimeUnit.NANOSECONDS.toMillis(nanos), task));
@@ -104,7 +104,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     this.method = method;
     this.options = options;
     Executor e = options.getExecutor();
-    this.callExecutor = e != null ? e : Runnable::run;
+    this.callbacks = e != null ? new ListenerExecutor(e) : Runnable::run;
     this.context = Context.current();
   }
 
@@ -118,7 +118,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         alwaysReady = true; // held until the half-close: the message is buffered
       }
       if (cancelled != null) {
-        closeLocally(cancelled, new Metadata());
+        close(cancelled, new Metadata());
         return;
       }
       if (router.ready().isDone()) {
@@ -140,7 +140,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       try {
         direct = endpoints.get(host, port).newCall(method, options.withAuthority(target));
       } catch (IllegalStateException e) { // the mesh client was closed while the call was held
-        closeLocally(Status.UNAVAILABLE.withDescription("mesh client closed").withCause(e), new Metadata());
+        close(Status.UNAVAILABLE.withDescription("mesh client closed").withCause(e), new Metadata());
         return;
       }
       readyCall = direct;
@@ -185,7 +185,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     meshDeadlineFired = true;
     if (awaitingRequest) {
-      closeLocally(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.UT));
+      close(meshDeadlineStatus(), flagged(new Metadata(), ResponseFlags.UT));
       return;
     }
     if (committed != null) {
@@ -274,7 +274,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
           m.applyToResponse(new MetadataEditor(head.headers));
         }
         exchange.responded(200, -1, all, false);
-        listener.onHeaders(head.headers);
+        Listener<RespT> l = listener;
+        callbacks.execute(() -> l.onHeaders(head.headers));
+        committed.committed(); // the messages and the close that waited for this decision
         return;
       }
       Status s = head.status;
@@ -291,12 +293,12 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     LocalResponse local = r instanceof LocalResponse l ? l : LocalResponse.of(r.status(), r.responseFlags(), "");
     if (cancelled != null) {
       exchange.responded(499, Status.Code.CANCELLED.value(), all, true);
-      closeLocally(cancelled, new Metadata());
+      close(cancelled, new Metadata());
       return;
     }
     Status s = LocalReplies.status(local);
     exchange.responded(local.status(), s.getCode().value(), all, true);
-    closeLocally(s, flagged(LocalReplies.trailers(local), all));
+    close(s, flagged(LocalReplies.trailers(local), all));
   }
 
   static Status meshDeadlineStatus() {
@@ -311,25 +313,31 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     return trailers;
   }
 
-  /** Ends the call with a status the mesh made: on the call's executor, never inside the caller's own call into us. */
-  private void closeLocally(Status status, Metadata trailers) {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    end();
-    Listener<RespT> l = listener;
-    callExecutor.execute(() -> l.onClose(status, trailers));
-  }
-
-  /** Ends the call with an upstream's status (on the attempt's callback thread). */
+  /**
+   * Ends the call: the listener's {@code onClose} runs on the call's executor after the callbacks
+   * before it, never inside the caller's own call into us and never on another thread that runs
+   * the call's scheduler (a blocking stub waits for its executor's tasks).
+   */
   void close(Status status, Metadata trailers) {
     if (closed) {
       return;
     }
     closed = true;
     end();
-    listener.onClose(status, trailers);
+    Listener<RespT> l = listener;
+    callbacks.execute(() -> l.onClose(status, trailers));
+  }
+
+  /** Hands a response message of the committed attempt to the application (on the call's executor). */
+  void deliver(RespT message) {
+    Listener<RespT> l = listener;
+    callbacks.execute(() -> l.onMessage(message));
+  }
+
+  /** Tells the application that the call may take more messages (on the call's executor). */
+  void ready() {
+    Listener<RespT> l = listener;
+    callbacks.execute(l::onReady);
   }
 
   private void end() {
@@ -397,7 +405,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         direct.cancel(message, cause);
       } else if (!started || exchange == null) {
         if (started) {
-          closeLocally(cancelled, new Metadata());
+          close(cancelled, new Metadata());
         }
       } else if (committed != null) {
         committed.call.cancel(message, cause); // its close ends the call
@@ -406,7 +414,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       } else {
         exchange.interrupt(LocalResponse.of(499, "DC", "cancelled"));
         if (awaitingRequest) {
-          closeLocally(cancelled, new Metadata());
+          close(cancelled, new Metadata());
         }
       }
     });

@@ -72,10 +72,16 @@ public final class Deadline {
 
   /** Milliseconds left, at least 1 while not expired; {@code Long.MAX_VALUE} when unbounded. */
   public long remainingMillis() {
-    if (!bounded) {
-      return Long.MAX_VALUE;
-    }
-    long n = remainingNanos();
+    return bounded ? millisUntil(deadlineNanos) : Long.MAX_VALUE;
+  }
+
+  /**
+   * Milliseconds left until {@code deadlineNanoTime} ({@code System.nanoTime()}), at least 1 while
+   * it has not passed, 0 after: for a holder that keeps a bounded deadline's {@link #deadlineNanos()}
+   * instead of the object.
+   */
+  public static long millisUntil(long deadlineNanoTime) {
+    long n = deadlineNanoTime - System.nanoTime();
     return n <= 0 ? 0 : Math.max(1, n / 1_000_000);
   }
 
