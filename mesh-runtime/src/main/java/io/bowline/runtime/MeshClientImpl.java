@@ -106,7 +106,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       AdminSettings a = settings.admin();
       // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
-      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry);
+      this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), registry, router.resilience());
       String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
           : setup.workload().name() + "." + setup.workload().namespace();
       router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry,

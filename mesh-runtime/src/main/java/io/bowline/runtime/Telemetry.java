@@ -4,6 +4,7 @@ import io.bowline.api.Workload;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
 import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.bowline.runtime.upstream.Resilience;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -14,9 +15,9 @@ final class Telemetry {
   private Telemetry() {}
 
   /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */
-  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry) {
+  static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, MeterRegistry registry, Resilience resilience) {
     LocalWorkload local = local(setup);
-    return new TelemetryFilter(local, openTelemetry(openTelemetry), new IstioMetrics(registry, local));
+    return new TelemetryFilter(local, openTelemetry(openTelemetry), new IstioMetrics(registry, local, resilience));
   }
 
   private static OpenTelemetry openTelemetry(Object o) {
