@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The tracing format, sampling and access logs are the matched listener's
  * ({@code HttpConnectionManager.tracing} and {@code access_log}); a listener without
- * {@code tracing} sends B3 and leaves sampling to the application's SDK.
+ * {@code tracing} sends B3 and leaves sampling to the application's SDK. The listener's {@code tracing.custom_tags}
+ * are set on the call's span ({@link SpanTags}).
  */
 public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   /** The filter's name. */
@@ -171,6 +172,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       span.setAttribute(CANONICAL_REVISION, local.canonicalRevision());
       span.setAttribute(NAMESPACE, local.namespace());
       span.setAttribute(MESH_ID, local.meshId());
+      config.spanTags().apply(span, ex);
     }
     return span;
   }
