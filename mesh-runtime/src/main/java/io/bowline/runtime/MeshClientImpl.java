@@ -109,7 +109,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
       AdminSettings a = settings.admin();
       // before any meter of this client is registered: a Prometheus registry it adds to the composite sees them all
       adminHandlers = a.http() == null && a.csds() == null ? null : adminHandlers();
-      this.metrics = Telemetry.metrics(setup, registry);
+      this.metrics = Telemetry.metrics(setup, registry, router.resilience());
       this.telemetry = Telemetry.filter(setup, settings.openTelemetry(), metrics);
       String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
           : setup.workload().name() + "." + setup.workload().namespace();

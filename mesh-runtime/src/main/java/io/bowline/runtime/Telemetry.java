@@ -4,6 +4,7 @@ import io.bowline.api.Workload;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
 import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.bowline.runtime.upstream.Resilience;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
@@ -14,8 +15,8 @@ final class Telemetry {
   private Telemetry() {}
 
   /** Istio's metrics of the workload {@code setup} describes, to {@code registry}. */
-  static IstioMetrics metrics(MeshSetup setup, MeterRegistry registry) {
-    return new IstioMetrics(registry, local(setup));
+  static IstioMetrics metrics(MeshSetup setup, MeterRegistry registry, Resilience resilience) {
+    return new IstioMetrics(registry, local(setup), resilience);
   }
 
   /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */

@@ -33,13 +33,15 @@ public record HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs) {
    * @param provider {@code tracing.provider.name}, e.g. {@code envoy.tracers.zipkin} (B3) or
    *     {@code envoy.tracers.opentelemetry} (W3C)
    * @param randomSamplingPercent {@code tracing.random_sampling}, 0–100 (Envoy's default: 100)
+   * @param customTags {@code tracing.custom_tags}, in order; empty for none
    */
-  public record Tracing(String provider, double randomSamplingPercent) {
+  public record Tracing(String provider, double randomSamplingPercent, List<CustomTag> customTags) {
     /**
      * Checks the percentage.
      *
      * @param provider the tracer's name
      * @param randomSamplingPercent 0–100
+     * @param customTags the custom tags; {@code null} for none
      * @throws IllegalArgumentException if the percentage is outside 0–100
      */
     public Tracing {
@@ -48,6 +50,56 @@ public record HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs) {
         throw new IllegalArgumentException("tracing.random_sampling must be within 0-100, got "
             + randomSamplingPercent);
       }
+      customTags = customTags == null ? List.of() : List.copyOf(customTags);
+    }
+
+    /**
+     * Tracing without custom tags.
+     *
+     * @param provider the tracer's name
+     * @param randomSamplingPercent 0–100
+     */
+    public Tracing(String provider, double randomSamplingPercent) {
+      this(provider, randomSamplingPercent, List.of());
+    }
+  }
+
+  /**
+   * One {@code envoy.type.tracing.v3.CustomTag}: a span tag whose value is a literal, a request header or an
+   * environment variable.
+   *
+   * @param tag the tag's name ({@code tag})
+   * @param kind where its value comes from
+   * @param source the literal value ({@code literal.value}), the header ({@code request_header.name}) or the
+   *     variable ({@code environment.name})
+   * @param defaultValue {@code default_value} when the header or variable is absent; {@code ""} for none (the tag
+   *     is then not set)
+   */
+  public record CustomTag(String tag, Kind kind, String source, String defaultValue) {
+    /** Where a custom tag's value comes from. */
+    public enum Kind {
+      /** {@code literal}. */
+      LITERAL,
+      /** {@code request_header}. */
+      REQUEST_HEADER,
+      /** {@code environment}. */
+      ENVIRONMENT
+    }
+
+    /**
+     * Checks the fields.
+     *
+     * @param tag the tag's name
+     * @param kind where its value comes from
+     * @param source the literal value, the header or the variable
+     * @param defaultValue the value when the header or variable is absent, {@code ""} for none
+     * @throws NullPointerException if a field is null
+     */
+    public CustomTag {
+      Objects.requireNonNull(tag, "tag");
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(source, "source");
+      Objects.requireNonNull(defaultValue, "defaultValue");
     }
   }
 

@@ -18,7 +18,8 @@ import java.util.regex.PatternSyntaxException;
  *
  * <ul>
  *   <li>{@code /config_dump} — {@code envoy.admin.v3.ConfigDump} as JSON ({@code ?include_eds} adds the
- *       endpoints), secrets and sensitive fields redacted;
+ *       endpoints; {@code ?resource=}, {@code ?mask=}, {@code ?name_regex=} as {@link ConfigDumpQuery} says),
+ *       secrets and sensitive fields redacted;
  *   <li>{@code /clusters} — Envoy's text lines, or {@code envoy.admin.v3.Clusters} JSON with
  *       {@code ?format=json};
  *   <li>{@code /stats} ({@code ?filter=regex}) and {@code /stats/prometheus};
@@ -36,7 +37,8 @@ public final class AdminHandlers implements AutoCloseable {
   static {
     HELP.put("/", "the mesh page: listeners, routes, clusters and endpoints, live");
     HELP.put("/clusters", "upstream cluster status (?format=json for envoy.admin.v3.Clusters)");
-    HELP.put("/config_dump", "envoy.admin.v3.ConfigDump of the xDS configuration (?include_eds adds endpoints)");
+    HELP.put("/config_dump", "envoy.admin.v3.ConfigDump of the xDS configuration (?include_eds adds endpoints; "
+        + "?resource=<repeated field>, ?mask=<field mask>, ?name_regex=<RE2> as Envoy's)");
     HELP.put("/healthz", "200 while the client is open");
     HELP.put("/help", "this list");
     HELP.put("/ready", "200 LIVE once the first configuration was applied, else 503");
@@ -84,7 +86,7 @@ public final class AdminHandlers implements AutoCloseable {
       case "/ready":
         return source.ready() ? AdminResponse.text(200, "LIVE\n") : AdminResponse.text(503, "INITIALIZING\n");
       case "/config_dump":
-        return configDump(query.containsKey("include_eds"));
+        return configDump(query);
       case "/clusters":
         return clusters(query.get("format"));
       case "/stats":
@@ -109,11 +111,22 @@ public final class AdminHandlers implements AutoCloseable {
     return new CsdsService(source);
   }
 
-  private AdminResponse configDump(boolean includeEds) {
+  private AdminResponse configDump(Map<String, String> query) {
+    ConfigDumpQuery q;
+    try {
+      q = ConfigDumpQuery.of(query.get("resource"), query.get("mask"), query.get("name_regex"));
+    } catch (IllegalArgumentException e) {
+      return AdminResponse.text(400, e.getMessage() + "\n");
+    }
     DumpPrinter printer = new DumpPrinter();
-    var dump = ConfigDumps.build(source.node(), source.resources(), source.status().acceptedVersions(), includeEds,
-        printer);
-    return AdminResponse.json(printer.json(dump) + "\n");
+    var resources = source.resources().stream().filter(r -> q.includes(r.name())).toList();
+    var dump = ConfigDumps.build(source.node(), resources, source.status().acceptedVersions(),
+        query.containsKey("include_eds"), printer);
+    try {
+      return AdminResponse.json(printer.json(q.apply(dump, printer)) + "\n");
+    } catch (ConfigDumpQuery.QueryException e) {
+      return AdminResponse.text(e.status, e.getMessage() + "\n");
+    }
   }
 
   private AdminResponse clusters(String format) {

@@ -148,6 +148,14 @@ final class DumpPrinter {
         break;
       }
     }
+    int dot = fullName.lastIndexOf('.');
+    if (dot > 0) { // a nested message, e.g. envoy.admin.v3.ClustersConfigDump.DynamicCluster
+      Descriptor outer = descriptor(fullName.substring(0, dot));
+      Descriptor nested = outer == null ? null : outer.findNestedTypeByName(fullName.substring(dot + 1));
+      if (nested != null) {
+        return nested;
+      }
+    }
     return NONE;
   }
 }

@@ -2,7 +2,11 @@ package io.bowline.runtime.telemetry;
 
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.Exchange;
+import io.bowline.runtime.upstream.ClusterResilience;
+import io.bowline.runtime.upstream.Resilience;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -20,8 +24,14 @@ import java.util.function.Function;
  * Envoy's cluster statistics {@code envoy_cluster_upstream_rq_total},
  * {@code envoy_cluster_upstream_rq_xx} (by {@code envoy_response_code_class}),
  * {@code envoy_cluster_upstream_rq_retry}, {@code envoy_cluster_upstream_rq_retry_success} and
- * {@code envoy_cluster_upstream_rq_pending_overflow} (tag {@code cluster_name}). Meters are made
- * once per label set and reused.
+ * {@code envoy_cluster_upstream_rq_pending_overflow}, {@code envoy_cluster_upstream_rq_timeout} (the route's
+ * timeout ended the call: 504 {@code UT} not caused by the last attempt's {@code per_try_timeout}),
+ * {@code envoy_cluster_upstream_rq_per_try_timeout}, {@code envoy_cluster_upstream_cx_connect_fail} (attempts
+ * whose connection could not be made: the router sees each failed connect of an attempt, not a transport's
+ * background connects), {@code envoy_cluster_outlier_detection_ejections_active} (gauge) and
+ * {@code envoy_cluster_outlier_detection_ejections_enforced_total} (tag {@code cluster_name}): Envoy's stats
+ * {@code cluster.<name>.<stat>} as Istio's Prometheus export names them, the cluster name extracted as the
+ * {@code cluster_name} tag. Meters are made once per label set and reused.
  */
 public final class IstioMetrics {
   /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
@@ -29,6 +39,7 @@ public final class IstioMetrics {
       300000, 600000, 1800000, 3600000};
 
   private final MeterRegistry registry;
+  private final Resilience resilience;
   private final ConcurrentHashMap<Key, Meters> meters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<InboundKey, Meters> inbound = new ConcurrentHashMap<>();
@@ -48,9 +59,20 @@ public final class IstioMetrics {
    * @param source this workload (the {@code source_*} labels)
    */
   public IstioMetrics(MeterRegistry registry, LocalWorkload source) {
+    this(registry, source, null);
+  }
+
+  /**
+   * @param registry where the meters go
+   * @param source this workload (the {@code source_*} labels)
+   * @param resilience the client's cluster manager state, whose outlier detectors the ejection meters read;
+   *     {@code null} for no outlier meters
+   */
+  public IstioMetrics(MeterRegistry registry, LocalWorkload source, Resilience resilience) {
     this.registry = registry;
     this.self = new WorkloadMetadata(source.workload(), source.namespace(), source.canonicalService(),
         source.canonicalRevision(), source.cluster(), source.app(), source.version(), LocalWorkload.UNKNOWN);
+    this.resilience = resilience;
   }
 
   /** The labels of one time series; {@code destination} is the snapshot's per-endpoint object. */
@@ -68,10 +90,35 @@ public final class IstioMetrics {
       DistributionSummary responseBytes) {}
 
   private record ClusterMeters(Counter total, Counter retry, Counter retrySuccess, Counter overflow,
-      Counter[] byClass) {}
+      Counter timeout, Counter perTryTimeout, Counter connectFail, Counter[] byClass) {}
+
+  /**
+   * Records one attempt that ended without a response.
+   *
+   * @param clusterName the attempt's cluster
+   * @param connectFailure the attempt's connection could not be made ({@code connect-failure})
+   * @param perTryTimeout the route's {@code per_try_timeout} ended it
+   */
+  void attemptFailed(String clusterName, boolean connectFailure, boolean perTryTimeout) {
+    if (clusterName == null || !(connectFailure || perTryTimeout)) {
+      return;
+    }
+    ClusterMeters c = cluster(clusterName);
+    (connectFailure ? c.connectFail : c.perTryTimeout).increment();
+  }
 
   /** Records one finished exchange: Istio's four metrics and the cluster's request counters. */
   void record(Exchange e, String clusterName, int upstreamRequests, WorkloadMetadata destination) {
+    record(e, clusterName, upstreamRequests, destination, false);
+  }
+
+  /**
+   * Records one finished exchange: Istio's four metrics and the cluster's request counters.
+   *
+   * @param routeTimeout the route's timeout ended the call ({@code upstream_rq_timeout})
+   */
+  void record(Exchange e, String clusterName, int upstreamRequests, WorkloadMetadata destination,
+      boolean routeTimeout) {
     String cluster = clusterName;
     Meters m = meters(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(), e.responseFlags(),
         e.protocol(), destination);
@@ -83,7 +130,7 @@ public final class IstioMetrics {
     m.requestBytes.record(Math.max(0, e.requestBodyBytes()));
     m.responseBytes.record(Math.max(0, e.responseBodyBytes()));
     if (cluster != null) {
-      cluster(cluster, e, upstreamRequests);
+      cluster(cluster, e, upstreamRequests, routeTimeout);
     }
   }
 
@@ -103,10 +150,15 @@ public final class IstioMetrics {
     return m;
   }
 
-  private void cluster(String name, Exchange e, int upstreamRequests) {
+  private ClusterMeters cluster(String name) {
     ClusterMeters c = clusters.get(name);
-    if (c == null) {
-      c = clusters.computeIfAbsent(name, clusterMaker);
+    return c != null ? c : clusters.computeIfAbsent(name, clusterMaker);
+  }
+
+  private void cluster(String name, Exchange e, int upstreamRequests, boolean routeTimeout) {
+    ClusterMeters c = cluster(name);
+    if (routeTimeout) {
+      c.timeout.increment();
     }
     if (upstreamRequests > 0) {
       c.total.increment(upstreamRequests);
@@ -241,10 +293,27 @@ public final class IstioMetrics {
       byClass[i] = Counter.builder("envoy.cluster.upstream_rq_xx").tags(tags)
           .tag("envoy_response_code_class", Integer.toString(i + 1)).register(registry);
     }
+    if (resilience != null) {
+      Gauge.builder("envoy.cluster.outlier_detection.ejections_active", resilience, r -> outlier(r, cluster, false))
+          .tags(tags).description("Hosts of the cluster ejected now").register(registry);
+      FunctionCounter.builder("envoy.cluster.outlier_detection.ejections_enforced", resilience,
+              r -> outlier(r, cluster, true))
+          .tags(tags).description("Ejections enforced, of any outlier type").register(registry);
+    }
     return new ClusterMeters(
         counter("envoy.cluster.upstream_rq", tags), counter("envoy.cluster.upstream_rq_retry", tags),
         counter("envoy.cluster.upstream_rq_retry_success", tags),
-        counter("envoy.cluster.upstream_rq_pending_overflow", tags), byClass);
+        counter("envoy.cluster.upstream_rq_pending_overflow", tags), counter("envoy.cluster.upstream_rq_timeout", tags),
+        counter("envoy.cluster.upstream_rq_per_try_timeout", tags),
+        counter("envoy.cluster.upstream_cx_connect_fail", tags), byClass);
+  }
+
+  private static double outlier(Resilience r, String cluster, boolean enforcedTotal) {
+    ClusterResilience c = r.cluster(cluster);
+    if (c == null) {
+      return 0;
+    }
+    return enforcedTotal ? c.outlierEjectionsEnforced() : c.outlierEjectionsActive();
   }
 
   private Counter counter(String name, Tags tags) {

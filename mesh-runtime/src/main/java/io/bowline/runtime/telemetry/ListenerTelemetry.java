@@ -45,7 +45,8 @@ final class ListenerTelemetry implements AutoCloseable {
 
   private Compiled compile(HttpTelemetry t) {
     TracingConfig tracing = t.tracing() == null ? TracingConfig.DEFAULT
-        : new TracingConfig(TracePropagation.ofTracer(t.tracing().provider()), t.tracing().randomSamplingPercent());
+        : new TracingConfig(TracePropagation.ofTracer(t.tracing().provider()), t.tracing().randomSamplingPercent(),
+            SpanTags.of(t.tracing().customTags(), System::getenv));
     List<AccessLog.Log> logs = new ArrayList<>();
     for (HttpTelemetry.AccessLog l : t.accessLogs()) {
       AccessLogFormat format = l.jsonFormat() != null ? AccessLogFormat.json(l.jsonFormat())

@@ -3,8 +3,10 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.api.config.RetryPolicy;
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.RoutedCall;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -17,6 +19,7 @@ import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The tracing format, sampling and access logs are the matched listener's
  * ({@code HttpConnectionManager.tracing} and {@code access_log}); a listener without
- * {@code tracing} sends B3 and leaves sampling to the application's SDK.
+ * {@code tracing} sends B3 and leaves sampling to the application's SDK. The listener's {@code tracing.custom_tags}
+ * are set on the call's span ({@link SpanTags}).
  */
 public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   /** The filter's name. */
@@ -168,6 +172,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       span.setAttribute(CANONICAL_REVISION, local.canonicalRevision());
       span.setAttribute(NAMESPACE, local.namespace());
       span.setAttribute(MESH_ID, local.meshId());
+      config.spanTags().apply(span, ex);
     }
     return span;
   }
@@ -199,6 +204,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     ExchangeResponse response;
     String upstreamHost;
     WorkloadMetadata destination = WorkloadMetadata.NONE;
+    /** The last attempt ended by its {@code per_try_timeout} (not by the route's timeout). */
+    boolean lastPerTryTimeout;
 
     Call(MeshExchange ex, Span span, AccessLog accessLog) {
       this.ex = ex;
@@ -211,9 +218,24 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
         WorkloadMetadata workload) {
       upstreamHost = host;
       destination = workload;
+      lastPerTryTimeout = false;
+      if (!failure.isEmpty() && metrics != null) {
+        lastPerTryTimeout = "per-try-timeout".equals(failure) && endedByPerTryTimeout(durationNanos);
+        metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), lastPerTryTimeout);
+      }
       if (span != null && span.isRecording()) {
         attemptSpan(number, host, status, failure, durationNanos);
       }
+    }
+
+    /**
+     * Whether an attempt that timed out ran its route's whole {@code per_try_timeout}: the transport bounds an
+     * attempt by that or by the time left before the route's timeout, whichever is less, and reports both alike.
+     */
+    private boolean endedByPerTryTimeout(long durationNanos) {
+      RetryPolicy p = ex.routed() instanceof RoutedCall.Upstream u ? u.route().policies().retry() : null;
+      Duration perTry = p == null ? null : p.perTryTimeout();
+      return perTry != null && durationNanos >= perTry.toNanos();
     }
 
     private void attemptSpan(int number, String host, int status, String failure, long durationNanos) {
@@ -240,7 +262,9 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     protected void completed(MeshExchange e) {
       String cluster = e.clusterName();
       if (metrics != null) {
-        metrics.record(e, cluster, e.attempts(), destination);
+        boolean routeTimeout = e.localResponse() && e.status() == 504 && e.responseFlags().contains("UT")
+            && !lastPerTryTimeout;
+        metrics.record(e, cluster, e.attempts(), destination, routeTimeout);
       }
       if (accessLog != null) {
         accessLog.log(e, response, upstreamHost);

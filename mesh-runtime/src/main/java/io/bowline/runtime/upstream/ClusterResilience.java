@@ -26,6 +26,8 @@ public final class ClusterResilience {
   private final ClusterCircuitBreaker circuitBreaker = new ClusterCircuitBreaker();
   private final PrioritySet prioritySet = new PrioritySet();
   private volatile OutlierDetector outlier;
+  /** Ejections of every detector the cluster had (a detector is made again when outlier detection returns). */
+  private final java.util.concurrent.atomic.AtomicLong ejectionsEnforced = new java.util.concurrent.atomic.AtomicLong();
   private volatile ClusterEntry lastEntry;
   /** Whether a host of the cluster was ever picked: active checks use {@code no_traffic_interval} until then. */
   private volatile boolean hadTraffic;
@@ -51,7 +53,12 @@ public final class ClusterResilience {
         outlier = null;
       } else if (outlier == null) {
         OutlierDetector d = new OutlierDetector(od, System::nanoTime,
-            (hostPort, ejected) -> prioritySet.set(hostPort, HealthFlag.FAILED_OUTLIER_CHECK, ejected));
+            (hostPort, ejected) -> {
+              if (ejected) {
+                ejectionsEnforced.incrementAndGet();
+              }
+              prioritySet.set(hostPort, HealthFlag.FAILED_OUTLIER_CHECK, ejected);
+            });
         d.update(od, hosts);
         outlier = d;
       } else {
@@ -138,6 +145,17 @@ public final class ClusterResilience {
   /** The circuit breaker counters. */
   public ClusterCircuitBreaker circuitBreaker() {
     return circuitBreaker;
+  }
+
+  /** Hosts ejected now (Envoy's {@code outlier_detection.ejections_active}). */
+  public int outlierEjectionsActive() {
+    OutlierDetector d = outlier;
+    return d == null ? 0 : d.ejectedHosts();
+  }
+
+  /** Ejections so far, of any outlier type (Envoy's {@code outlier_detection.ejections_enforced_total}). */
+  public long outlierEjectionsEnforced() {
+    return ejectionsEnforced.get();
   }
 
   /** The outlier detector, or {@code null} when the cluster has no outlier detection. */

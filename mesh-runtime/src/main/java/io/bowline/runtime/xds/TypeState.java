@@ -116,6 +116,24 @@ final class TypeState {
     return out;
   }
 
+  /**
+   * The resources by gRFC A78's {@code grpc.xds.cache_state}: a NACKED one whose last accepted version is still
+   * in use is {@code nacked_but_cached}.
+   */
+  Map<String, Integer> countByCacheState() {
+    Map<String, Integer> out = new HashMap<>();
+    for (ClientStatus.Resource r : records.values()) {
+      String state = switch (r.state()) {
+        case REQUESTED -> "requested";
+        case DOES_NOT_EXIST -> "does_not_exist";
+        case ACKED -> "acked";
+        case NACKED -> values.containsKey(r.name()) ? "nacked_but_cached" : "nacked";
+      };
+      out.merge(state, 1, Integer::sum);
+    }
+    return out;
+  }
+
   /** Accepts {@code value} for {@code name}; storing the very instance it has already changes nothing. */
   void put(String name, Object value) {
     if (values.put(name, value) != value) {

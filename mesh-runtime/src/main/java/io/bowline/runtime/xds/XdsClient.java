@@ -123,7 +123,7 @@ public final class XdsClient implements AutoCloseable {
     this.eds = add(new EndpointResourceType(), false);
     this.sds = add(new SecretResourceType(), false);
     this.metrics = new XdsMetrics(config.servers().get(0).serverUri(), config.node().getId(),
-        states.values().stream().map(TypeState::shortName).toList());
+        states.values().stream().map(t -> t.type.typeUrl()).toList());
   }
 
   private TypeState add(ResourceType<?, ?> type, boolean wildcard) {
@@ -353,6 +353,7 @@ public final class XdsClient implements AutoCloseable {
     String from = server().serverUri();
     long delay = 0;
     if (!c.responded()) {
+      metrics.serverFailed(from);
       serverIndex = (serverIndex + 1) % config.servers().size();
       if (serverIndex == 0) {
         delay = backoff.nextDelayMs();
@@ -366,7 +367,7 @@ public final class XdsClient implements AutoCloseable {
 
   private void onFirstResponse() {
     backoff.reset();
-    metrics.connected(true);
+    metrics.connected(true, server().serverUri());
   }
 
   // ---- responses (config executor) ----
@@ -456,6 +457,7 @@ public final class XdsClient implements AutoCloseable {
     });
     s.responded = true;
     configReceived = true;
+    metrics.resourceUpdates(s.shortName(), d.accepted.size(), d.rejected.size() + d.unnamed);
     if (d.errors.isEmpty()) {
       s.version = version;
       s.lastRejectedVersion = null;
@@ -606,6 +608,7 @@ public final class XdsClient implements AutoCloseable {
   private void publish() {
     for (TypeState s : states.values()) {
       metrics.counts(s.shortName(), s.countByState());
+      metrics.cacheStates(s.shortName(), s.countByCacheState());
     }
     boolean complete = states.values().stream().allMatch(s -> !s.interested() || s.settled())
         && lds.responded && cds.responded;

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.access_loggers.stream.v3.StdoutAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.type.tracing.v3.CustomTag;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import java.util.Map;
 
 /**
  * Reads an {@code HttpConnectionManager}'s {@code tracing} (provider by its {@code typed_config}
- * type: {@code ZipkinConfig} or {@code OpenTelemetryConfig}; {@code random_sampling}) and its
+ * type: {@code ZipkinConfig} or {@code OpenTelemetryConfig}; {@code random_sampling}; {@code custom_tags} of
+ * kind literal, request header or environment, others NACKed) and its
  * {@code access_log} ({@code FileAccessLog}, {@code StdoutAccessLog}; {@code log_format} as text or
  * JSON, each format string compiled here so a bad one NACKs the listener).
  */
@@ -58,7 +60,27 @@ final class HcmTelemetryParser {
             + " is not supported; expected ZipkinConfig (B3) or OpenTelemetryConfig (W3C)");
       };
     }
-    return new HttpTelemetry.Tracing(provider, sampling);
+    List<HttpTelemetry.CustomTag> tags = new ArrayList<>();
+    for (int i = 0; i < t.getCustomTagsCount(); i++) {
+      tags.add(customTag(t.getCustomTags(i), at + ".custom_tags[" + i + "]"));
+    }
+    return new HttpTelemetry.Tracing(provider, sampling, tags);
+  }
+
+  private static HttpTelemetry.CustomTag customTag(CustomTag t, String at) throws ResourceException {
+    if (t.getTag().isEmpty()) {
+      throw new ResourceException(at + ".tag", "must not be empty");
+    }
+    return switch (t.getTypeCase()) {
+      case LITERAL -> new HttpTelemetry.CustomTag(t.getTag(), HttpTelemetry.CustomTag.Kind.LITERAL,
+          t.getLiteral().getValue(), "");
+      case REQUEST_HEADER -> new HttpTelemetry.CustomTag(t.getTag(), HttpTelemetry.CustomTag.Kind.REQUEST_HEADER,
+          t.getRequestHeader().getName().toLowerCase(java.util.Locale.ROOT), t.getRequestHeader().getDefaultValue());
+      case ENVIRONMENT -> new HttpTelemetry.CustomTag(t.getTag(), HttpTelemetry.CustomTag.Kind.ENVIRONMENT,
+          t.getEnvironment().getName(), t.getEnvironment().getDefaultValue());
+      default -> throw new ResourceException(at, "custom tag \"" + t.getTag() + "\": " + t.getTypeCase()
+          + " is not supported; expected literal, request_header or environment");
+    };
   }
 
   private static HttpTelemetry.AccessLog accessLog(AccessLog log) throws ResourceException {
