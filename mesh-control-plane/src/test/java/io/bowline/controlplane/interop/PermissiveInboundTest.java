@@ -1,7 +1,6 @@
 package io.bowline.controlplane.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -257,27 +255,7 @@ class PermissiveInboundTest {
 
   /** {@code openssl s_client} (Debian's) sending one HTTP/1.1 request, with {@code files}' certificate or none. */
   private String sClient(Path files, int target) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + target,
-        "-CAfile", dir.resolve("server/root-cert.pem").toString(), "-quiet"));
-    if (files != null) {
-      command.addAll(List.of("-cert", files.resolve("cert-chain.pem").toString(), "-key",
-          files.resolve("key.pem").toString()));
-    }
-    Process process;
-    try {
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      assumeTrue(false, "openssl is not installed: " + e.getMessage());
-      throw e;
-    }
-    try (OutputStream in = process.getOutputStream()) {
-      in.write("GET / HTTP/1.1\r\nHost: greeter\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-    try (InputStream out = process.getInputStream()) {
-      String text = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-      return text;
-    }
+    return OpensslClient.get(dir.resolve("server/root-cert.pem"), files, target, "/");
   }
 
   private static int freePort() throws IOException {
