@@ -16,6 +16,12 @@ interface ConfigFeed extends AutoCloseable {
   /** Every resource with what was sent for it, for config dumps. */
   List<ResourceDump> dump();
 
+  /**
+   * Asks for a server listener by name (gRFC A36), on top of whatever the feed delivers anyway. A static file
+   * holds every listener it has: nothing to ask.
+   */
+  default void requestListener(String name) {}
+
   /** For messages: the server or file. */
   String describe();
 

@@ -119,7 +119,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       Node node = setup.xds() != null ? setup.xds().node() : null;
       this.tls = new UpstreamTlsHandles(name -> providers.start(name, setup.workload().namespace(), node));
-      this.serverListeners = new ServerListeners(MeshSetup.serverListenerPrefix(setup.bootstrap()), tls);
+      this.serverListeners = new ServerListeners(MeshSetup.serverListenerPrefix(setup.bootstrap()), tls,
+          this::requestServerListener);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain(), tls);
       this.feed = settings.staticConfig() != null
           ? new StaticFeed(settings.staticConfig(), providers.names())
@@ -160,6 +161,13 @@ final class MeshClientImpl implements RuntimeMeshClient {
       unwatch.run();
       feed.close();
       throw e;
+    }
+  }
+
+  private void requestServerListener(String name) {
+    ConfigFeed f = feed;
+    if (f != null) {
+      f.requestListener(name);
     }
   }
 

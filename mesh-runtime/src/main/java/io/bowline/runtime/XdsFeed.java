@@ -25,6 +25,11 @@ final class XdsFeed implements ConfigFeed {
   }
 
   @Override
+  public void requestListener(String name) {
+    lease.client().subscribeListener(name);
+  }
+
+  @Override
   public ClientStatus status() {
     return lease.client().status();
   }

@@ -118,7 +118,8 @@ public final class XdsSnapshotServer implements AutoCloseable {
     // The cache asks for a node's group only once a stream is open, after the server below is assigned.
     XdsSnapshotServer[] self = new XdsSnapshotServer[1];
     SimpleCache<ClientView> cache = new SimpleCache<>(node -> self[0].group(node));
-    V3DiscoveryServer discovery = new V3DiscoveryServer(acks, new AnswerWhatExistsWatcher(cache));
+    V3DiscoveryServer discovery = new V3DiscoveryServer(acks,
+        new NamedInboundListenersWatcher(new AnswerWhatExistsWatcher(cache)));
     // the cache groups each request by its node, which clients may send on a stream's first request only
     StreamNodeInterceptor streamNode = new StreamNodeInterceptor();
     AtomicInteger openConnections = new AtomicInteger();

@@ -18,7 +18,8 @@ import java.util.TreeMap;
  *     sidecar's outbound ones
  * @param autoMtls whether the client applies Istio auto-mTLS ({@code transport_socket_matches} chosen by endpoint
  *     metadata), as Bowline's runtime does (node {@code user_agent_name} {@code bowline}); proxyless gRPC
- *     refuses clusters with {@code transport_socket_matches}, so it gets none
+ *     refuses clusters with {@code transport_socket_matches}, so it gets none; such a client also tells TLS from
+ *     plaintext on one port, so a PERMISSIVE server port is served to it as two filter chains
  */
 public record ClientView(
     String namespace, Map<String, String> labels, String locality, boolean router, boolean autoMtls) {

@@ -12,6 +12,7 @@ import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
@@ -32,15 +33,17 @@ import java.util.TreeMap;
 /**
  * The inbound listeners of a proxyless gRPC server, as istiod's {@code grpc} generator builds them from
  * {@code PeerAuthentication} and {@code AuthorizationPolicy}: one Listener
- * {@code xds.istio.io/grpc/lds/inbound/<ip>:<port>} per address and port of the client's workload, whose one
- * filter chain is
+ * {@code xds.istio.io/grpc/lds/inbound/<ip>:<port>} per address and port of the client's workload, whose
+ * filter chains are
  *
  * <ul>
- *   <li>{@code inbound-plaintext} when the port's mTLS mode is DISABLE or PERMISSIVE (gRPC cannot tell mTLS
- *       from plaintext on one port, so PERMISSIVE is served as plaintext), or {@code inbound-mtls} with a
- *       {@code DownstreamTlsContext} requiring client certificates ({@link TlsContexts#downstream()}) when it is
- *       STRICT, or PERMISSIVE on a workload labelled {@value #TLS_MODE_LABEL}{@code : istio} (its clients
- *       use auto-mTLS);
+ *   <li>{@code inbound-plaintext} when the port's mTLS mode is DISABLE, or PERMISSIVE to proxyless gRPC (gRPC
+ *       cannot tell mTLS from plaintext on one port, so PERMISSIVE is served as plaintext), or
+ *       {@code inbound-mtls} with a {@code DownstreamTlsContext} requiring client certificates
+ *       ({@link TlsContexts#downstream()}) when it is STRICT, or PERMISSIVE to gRPC on a workload labelled
+ *       {@value #TLS_MODE_LABEL}{@code : istio} (its clients use auto-mTLS); PERMISSIVE to Bowline's runtime, which
+ *       sniffs the first bytes, is both chains, matched by {@code transport_protocol} {@code tls} and
+ *       {@code raw_buffer} as istiod builds a sidecar's;
  *   <li>one HttpConnectionManager {@code inbound-hcm<plaintext|mtls>} with the RBAC filters
  *       ({@link RbacFilterTranslator}) then the router, and the inline route configuration {@code inbound}:
  *       one virtual host for {@code *} whose one route (prefix {@code /}) has a {@code NonForwardingAction}.
@@ -100,7 +103,7 @@ final class InboundListenerTranslator {
     }
     List<Listener> listeners = new ArrayList<>();
     addressesByPort.forEach((port, addresses) -> {
-      FilterChain chain = filterChain(config, client, port);
+      List<FilterChain> chains = filterChains(config, client, port);
       Set<String> all = new LinkedHashSet<>(addresses);
       all.addAll(WILDCARD_ADDRESSES);
       for (String address : all) {
@@ -108,7 +111,7 @@ final class InboundListenerTranslator {
             .setName(name(address, port))
             .setAddress(Address.newBuilder().setSocketAddress(
                 SocketAddress.newBuilder().setAddress(address).setPortValue(port)))
-            .addFilterChains(chain)
+            .addAllFilterChains(chains)
             .build());
       }
     });
@@ -120,18 +123,39 @@ final class InboundListenerTranslator {
     return NAME_PREFIX + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
   }
 
-  /** The port's mTLS mode as served to gRPC: DISABLE (plaintext) or STRICT. */
+  /**
+   * The port's mTLS mode as served: STRICT, DISABLE (plaintext), or PERMISSIVE to a client that tells TLS from
+   * plaintext on one port (Bowline's runtime, {@link ClientView#autoMtls()}); to proxyless gRPC PERMISSIVE is
+   * DISABLE, or STRICT on a workload labelled for auto-mTLS, as istiod's {@code grpc} generator serves it.
+   */
   static MtlsMode servedMode(IstioConfig config, ClientView client, int port) {
     MtlsMode mode = PeerAuthenticationModes.effective(
         config.security().peerAuthentications(), client.namespace(), client.labels(), port);
-    if (mode == MtlsMode.PERMISSIVE && "istio".equals(client.labels().get(TLS_MODE_LABEL))) {
-      return MtlsMode.STRICT;
+    if (mode == MtlsMode.PERMISSIVE) {
+      if (client.autoMtls()) {
+        return MtlsMode.PERMISSIVE;
+      }
+      return "istio".equals(client.labels().get(TLS_MODE_LABEL)) ? MtlsMode.STRICT : MtlsMode.DISABLE;
     }
     return mode == MtlsMode.STRICT ? MtlsMode.STRICT : MtlsMode.DISABLE;
   }
 
-  private static FilterChain filterChain(IstioConfig config, ClientView client, int port) {
-    boolean mtls = servedMode(config, client, port) == MtlsMode.STRICT;
+  /**
+   * One chain for STRICT ({@code inbound-mtls}) and DISABLE ({@code inbound-plaintext}); for PERMISSIVE both, as
+   * istiod builds a sidecar's PERMISSIVE inbound: the mTLS chain matched by {@code transport_protocol: tls}, the
+   * plaintext one by {@code raw_buffer}.
+   */
+  private static List<FilterChain> filterChains(IstioConfig config, ClientView client, int port) {
+    return switch (servedMode(config, client, port)) {
+      case STRICT -> List.of(filterChain(config, client, true, null));
+      case PERMISSIVE -> List.of(filterChain(config, client, true, "tls"),
+          filterChain(config, client, false, "raw_buffer"));
+      default -> List.of(filterChain(config, client, false, null));
+    };
+  }
+
+  private static FilterChain filterChain(IstioConfig config, ClientView client, boolean mtls,
+      String transportProtocol) {
     String suffix = mtls ? "mtls" : "plaintext";
     List<HttpFilter> filters = new ArrayList<>(RbacFilterTranslator.filters(
         config.security().authorizationPolicies(), client.namespace(), client.labels(), new DiagnosticCollector()));
@@ -150,6 +174,9 @@ final class InboundListenerTranslator {
     FilterChain.Builder chain = FilterChain.newBuilder()
         .setName("inbound-" + suffix)
         .addFilters(Filter.newBuilder().setName("inbound-hcm" + suffix).setTypedConfig(Any.pack(manager)));
+    if (transportProtocol != null) {
+      chain.setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(transportProtocol));
+    }
     if (mtls) {
       chain.setTransportSocket(TlsContexts.transportSocket(TlsContexts.downstream()));
     }

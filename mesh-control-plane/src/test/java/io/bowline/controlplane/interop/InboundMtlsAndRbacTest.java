@@ -2,7 +2,6 @@ package io.bowline.controlplane.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
@@ -38,7 +37,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -306,27 +304,6 @@ class InboundMtlsAndRbacTest {
 
   /** {@code openssl s_client} (Debian's) sending one HTTP/1.1 request, with {@code files}' certificate or none. */
   private String sClient(Path files, String path) throws Exception {
-    List<String> command = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-        "-CAfile", dir.resolve("server/root-cert.pem").toString(), "-quiet"));
-    if (files != null) {
-      command.addAll(List.of("-cert", files.resolve("cert-chain.pem").toString(), "-key",
-          files.resolve("key.pem").toString()));
-    }
-    Process process;
-    try {
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      assumeTrue(false, "openssl is not installed: " + e.getMessage());
-      throw e;
-    }
-    try (OutputStream in = process.getOutputStream()) {
-      in.write(("GET " + path + " HTTP/1.1\r\nHost: greeter\r\nConnection: close\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-    }
-    try (InputStream out = process.getInputStream()) {
-      String text = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-      assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
-      return text;
-    }
+    return OpensslClient.get(dir.resolve("server/root-cert.pem"), files, port, path);
   }
 }

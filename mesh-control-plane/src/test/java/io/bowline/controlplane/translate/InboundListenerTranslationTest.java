@@ -176,6 +176,44 @@ class InboundListenerTranslationTest {
   }
 
   @Test
+  void permissiveToABowlineClientIsAnMtlsChainMatchedByTlsAndAPlaintextChainMatchedByRawBuffer() throws IOException {
+    ClientView bowline = ClientView.sidecar("default", GREETER.labels(), "", true);
+    Listener listener = listener(translate(bowline, ""), WILDCARD);
+    assertThat(listener.getFilterChainsList()).extracting(FilterChain::getName)
+        .containsExactly("inbound-mtls", "inbound-plaintext");
+    FilterChain mtls = listener.getFilterChains(0);
+    assertThat(mtls.getFilterChainMatch().getTransportProtocol()).isEqualTo("tls");
+    assertThat(mtls.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class)
+        .getRequireClientCertificate().getValue()).isTrue();
+    FilterChain plaintext = listener.getFilterChains(1);
+    assertThat(plaintext.getFilterChainMatch().getTransportProtocol()).isEqualTo("raw_buffer");
+    assertThat(plaintext.hasTransportSocket()).isFalse();
+  }
+
+  @Test
+  void aPortLevelPermissiveUnderANamespaceStrictGivesThatPortBothChainsAndTheOthersOnlyMtls() {
+    ClientView bowline = ClientView.sidecar("default", GREETER.labels(), "", true);
+    XdsResources resources = translate(bowline, """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: default}
+        spec: {mtls: {mode: STRICT}}
+        ---
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata: {name: greeter}
+        spec:
+          selector: {matchLabels: {app: greeter}}
+          portLevelMtls:
+            9901: {mode: PERMISSIVE}
+        """);
+    assertThat(listener(resources, WILDCARD).getFilterChainsList()).extracting(FilterChain::getName)
+        .containsExactly("inbound-mtls");
+    assertThat(listener(resources, "xds.istio.io/grpc/lds/inbound/0.0.0.0:9901").getFilterChainsList())
+        .extracting(FilterChain::getName).containsExactly("inbound-mtls", "inbound-plaintext");
+  }
+
+  @Test
   void denyFilterComesBeforeAllowFilterAndPoliciesAreNamedNamespaceNameRule() throws IOException {
     Listener listener = listener(translate(GREETER, """
         apiVersion: security.istio.io/v1

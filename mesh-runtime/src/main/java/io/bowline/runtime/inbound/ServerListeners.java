@@ -7,17 +7,21 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * One mesh client's server listeners (gRFC A36), as the xDS client last accepted them, and the
  * {@link InboundPort} view of each port a server asks for. A server bound to {@code <ip>:<port>} uses the listener
  * named by the bootstrap's {@code server_listener_resource_name_template} with {@code %s} =
  * {@code <ip>:<port>} (Istio: {@code xds.istio.io/grpc/lds/inbound/0.0.0.0:8443}); by port alone, the wildcard
- * {@code 0.0.0.0}, then {@code [::]}, then any listener on that port. Thread-safe.
+ * {@code 0.0.0.0}, then {@code [::]}, then any listener on that port. The first {@link #port} or
+ * {@link #awaitListener} of a port asks the source for {@code <template>0.0.0.0:<port>} by name, as grpc-java's
+ * xDS server asks for its listener. Thread-safe.
  */
 public final class ServerListeners {
   private final String namePrefix;
   private final UpstreamTlsHandles tls;
+  private final Consumer<String> request;
   private final Map<Integer, InboundPort> ports = new ConcurrentHashMap<>();
   private final Map<InboundListener.FilterChain, RbacEngine> engines = new ConcurrentHashMap<>();
   private volatile Map<String, InboundListener> listeners = Map.of();
@@ -26,10 +30,18 @@ public final class ServerListeners {
    * @param namePrefix the server listener name template up to {@code %s}
    * @param tls the client's TLS handles (certificate provider instances and SDS secrets are shared with its
    *     clusters)
+   * @param request asks the configuration source for a server listener by name (an xDS client subscribes to
+   *     it: istiod answers inbound listeners only when they are named)
    */
-  public ServerListeners(String namePrefix, UpstreamTlsHandles tls) {
+  public ServerListeners(String namePrefix, UpstreamTlsHandles tls, Consumer<String> request) {
     this.namePrefix = namePrefix;
     this.tls = tls;
+    this.request = request;
+  }
+
+  /** Server listeners whose source delivers them unasked (a static file, a test). */
+  public ServerListeners(String namePrefix, UpstreamTlsHandles tls) {
+    this(namePrefix, tls, name -> { });
   }
 
   /**
@@ -61,7 +73,10 @@ public final class ServerListeners {
     if (port <= 0 || port > 65535) {
       throw new IllegalArgumentException("port " + port + " is not in 1..65535");
     }
-    return ports.computeIfAbsent(port, p -> new InboundPort(this, p));
+    return ports.computeIfAbsent(port, p -> {
+      request.accept(listenerName(p));
+      return new InboundPort(this, p);
+    });
   }
 
   /** The current listener of {@code port}, if any. */
@@ -92,6 +107,7 @@ public final class ServerListeners {
    */
   public boolean awaitListener(int port, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
+    request.accept(listenerName(port));
     synchronized (this) {
       while (listener(port).isEmpty()) {
         long left = deadline - System.nanoTime();

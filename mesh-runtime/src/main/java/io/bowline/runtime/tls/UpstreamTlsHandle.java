@@ -219,6 +219,28 @@ public final class UpstreamTlsHandle {
     for (Runnable listener : updateListeners) {
       listener.run();
     }
+    notifyAll();
+  }
+
+  /**
+   * Waits until the handle is {@link #ready()}: its certificate and trust bundle have arrived (e.g. the local
+   * CA answered the workload's CSR), for callers that must not make their first handshake before, as Envoy warms a
+   * cluster until its secrets are there.
+   *
+   * @param timeout how long to wait at most
+   * @return whether it is ready
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public synchronized boolean awaitReady(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!ready()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+    return true;
   }
 
   private Set<String> trustDomains() {

@@ -39,6 +39,8 @@ final class DeltaAdsStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscove
       s.sentOnStream = true;
       if (!s.wildcard) {
         b.addAllResourceNamesSubscribe(s.subscribed);
+      } else if (!s.subscribed.isEmpty()) {
+        b.addResourceNamesSubscribe(TypeState.WILDCARD).addAllResourceNamesSubscribe(s.subscribed);
       }
       s.values.keySet().forEach(name -> {
         String v = s.resourceVersions.get(name);
@@ -53,6 +55,9 @@ final class DeltaAdsStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscove
       dropped.removeAll(s.subscribed);
       if (added.isEmpty() && dropped.isEmpty()) {
         return;
+      }
+      if (s.wildcard && s.sentSubscription.isEmpty()) {
+        b.addResourceNamesSubscribe(TypeState.WILDCARD); // names on top of a legacy wildcard: keep the wildcard
       }
       b.addAllResourceNamesSubscribe(added).addAllResourceNamesUnsubscribe(dropped);
     }

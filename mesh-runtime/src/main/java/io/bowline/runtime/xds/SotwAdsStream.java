@@ -55,6 +55,8 @@ final class SotwAdsStream extends AdsStream<DiscoveryRequest, DiscoveryResponse>
         .setResponseNonce(s.nonce);
     if (!s.wildcard) {
       b.addAllResourceNames(s.subscribed);
+    } else if (!s.subscribed.isEmpty()) {
+      b.addResourceNames(TypeState.WILDCARD).addAllResourceNames(s.subscribed);
     }
     if (takeNodeTurn()) {
       b.setNode(node);

@@ -19,7 +19,11 @@ final class TypeState {
   /** Stands for a valid resource the runtime has no use for (e.g. a non-API listener). */
   static final Object IGNORED = new Object();
 
+  /** The explicit wildcard name, sent with the names a wildcard type also asks for (xDS protocol). */
+  static final String WILDCARD = "*";
+
   final ResourceType<?, ?> type;
+  /** A wildcard type (LDS, CDS); {@link #subscribed} then holds the names asked for on top of the wildcard. */
   final boolean wildcard;
   Set<String> subscribed = new TreeSet<>();
   /** Delta: the subscription the server was last told about on this stream. */

@@ -164,6 +164,33 @@ public final class XdsClient implements AutoCloseable {
   }
 
   /**
+   * Asks for a listener by name on top of the wildcard LDS subscription, as a gRPC server asks for its server
+   * listener (gRFC A36; istiod's {@code grpc} generator answers inbound listeners only when so named). The
+   * request then carries the explicit wildcard {@code *} and the names (xDS protocol, "explicitly
+   * subscribing to the wildcard"). Idempotent; the name stays subscribed for the client's lifetime. Returns at
+   * once; the request goes out on the config executor.
+   *
+   * @param name the listener's resource name, e.g. {@code xds.istio.io/grpc/lds/inbound/0.0.0.0:8443}
+   */
+  public void subscribeListener(String name) {
+    executeIfOpen(() -> {
+      if (lds.subscribed.contains(name)) {
+        return;
+      }
+      Set<String> names = new TreeSet<>(lds.subscribed);
+      names.add(name);
+      lds.subscribed = names;
+      if (!lds.values.containsKey(name)) {
+        lds.record(name, "", ClientStatus.State.REQUESTED, null);
+        startTimer(lds, name);
+      }
+      if (call != null) {
+        call.subscribe(lds);
+      }
+    });
+  }
+
+  /**
    * Registers this client's meters in {@code registry} (see {@link XdsMetrics} for the names).
    *
    * @return removes them again (reference counted per registry)

@@ -27,10 +27,13 @@ import picocli.CommandLine.Spec;
  * the front door ({@link FrontDoor}): an ingress gateway (bowline-proxy in the gateway role) serving
  * Istio's unchanged {@code bookinfo-gateway.yaml} (from {@code --istio-dir}, else
  * {@code ../shared/fixtures/istio}; skipped with a message when absent), curl through it, and the all-v1
- * and 50/50 steps measured through it.
+ * and 50/50 steps measured through it. Then issue 15's part 7: Istio's {@code destination-rule-all-mtls.yaml} with a
+ * STRICT namespace-wide PeerAuthentication, and the authz-http task's AuthorizationPolicies one after another
+ * ({@link SecurityPlan}); the services serve through the runtime's inbound API, and each step prints the statuses
+ * each one answered and the peer SPIFFE IDs it saw (skipped with a message when Istio's files are absent).
  *
- * <p>Exit status 0 if every observed share lies in its expected band, 1 otherwise (or if a
- * step's config did not take effect), 2 for bad arguments.
+ * <p>Exit status 0 if every observed share lies in its expected band and every mTLS/authorization step answered as
+ * expected, 1 otherwise (or if a step's config did not take effect), 2 for bad arguments.
  *
  * <p>Run: {@code java -jar samples/bookinfo/target/bookinfo-demo.jar [--istio-dir DIR] [--requests N]}.
  */
@@ -83,12 +86,17 @@ public final class BookinfoDemo implements Callable<Integer> {
     List<StepResult> results;
     List<FaultResult> faults;
     Optional<Path> gatewayYaml = FrontDoor.gatewayYaml(istioDir);
+    Optional<SecurityPlan> securityPlan = SecurityPlan.istio(istioDir);
+    List<SecurityResult> security = List.of();
     FrontDoor.Result frontDoor = null;
     try {
       results = runSteps(plan, requests, out);
       faults = runFaultSteps(faultPlan, out);
       if (gatewayYaml.isPresent()) {
         frontDoor = FrontDoor.run(plan.frontDoor(), gatewayYaml.get(), requests, CONVERGENCE_TIMEOUT, out);
+      }
+      if (securityPlan.isPresent()) {
+        security = runSecuritySteps(securityPlan.get(), out);
       }
     } catch (StepFailedException e) {
       System.err.println("FAILED " + e.getMessage());
@@ -108,6 +116,18 @@ public final class BookinfoDemo implements Callable<Integer> {
       ResultTable.print(frontDoor.steps(), out);
       frontDoor.curl().forEach(line -> out.println("curl " + line));
       ok &= frontDoor.steps().stream().allMatch(StepResult::ok);
+    }
+    if (securityPlan.isEmpty()) {
+      out.println("mTLS and authorization skipped: Istio's " + SecurityPlan.ISTIO_MTLS_RULES + " or the authz-http "
+          + "task's policies not found in " + (istioDir == null ? FrontDoor.DEFAULT_ISTIO_DIR : istioDir)
+          + " (give --istio-dir)");
+    } else {
+      out.println("mTLS STRICT and Istio's authz-http task (" + securityPlan.get().source() + "), what each side saw:");
+      for (SecurityResult result : security) {
+        out.println("step " + result.step() + (result.ok() ? "" : "  <-- NOT as expected"));
+        result.lines().forEach(line -> out.println("  " + line));
+      }
+      ok &= security.stream().allMatch(SecurityResult::ok);
     }
     out.println(ok ? "All steps routed as expected." : "Some steps were NOT routed as expected.");
     return ok ? 0 : 1;
@@ -154,6 +174,27 @@ public final class BookinfoDemo implements Callable<Integer> {
       List<FaultResult> results = new ArrayList<>();
       for (FaultStep step : plan.steps()) {
         results.addAll(runner.run(step));
+      }
+      return results;
+    }
+  }
+
+  /**
+   * Starts a local control plane, Bookinfo and a mesh caller ({@code sleep}) and runs the mTLS and authorization
+   * steps ({@link SecurityPlan}).
+   *
+   * @return one result per step, in step order
+   * @throws StepFailedException if a step's config did not reach every workload and the caller
+   * @throws IOException if a server cannot start or the config directory cannot be written
+   * @throws InterruptedException if interrupted while waiting
+   */
+  static List<SecurityResult> runSecuritySteps(SecurityPlan plan, PrintStream progress)
+      throws StepFailedException, IOException, InterruptedException {
+    try (BookinfoStage stage = BookinfoStage.startWithCaller()) {
+      SecurityStepRunner runner = new SecurityStepRunner(stage, progress);
+      List<SecurityResult> results = new ArrayList<>();
+      for (SecurityStep step : plan.steps()) {
+        results.add(runner.run(step));
       }
       return results;
     }

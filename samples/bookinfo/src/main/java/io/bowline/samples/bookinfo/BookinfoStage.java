@@ -25,6 +25,8 @@ final class BookinfoStage implements AutoCloseable {
   /** The ingress gateway and its Gateway file, or {@code null} when the stage has none. */
   private final IngressGateway gateway;
   private final ConfigFile gatewayFile;
+  /** The mesh caller outside Bookinfo ({@code sleep}), or {@code null} when the stage has none. */
+  private MeshCaller caller;
   /** The probe through the gateway, made once the gateway's listener is bound. */
   private TrafficProbe frontDoor;
 
@@ -97,6 +99,31 @@ final class BookinfoStage implements AutoCloseable {
       configDirectory.delete();
       throw e;
     }
+  }
+
+  /**
+   * As {@link #start()}, with a mesh caller outside Bookinfo ({@link MeshCaller}) that steps also wait for.
+   *
+   * @throws IOException if a server cannot start or the directory cannot be created
+   */
+  static BookinfoStage startWithCaller() throws IOException {
+    BookinfoStage stage = start();
+    try {
+      stage.caller = MeshCaller.start("127.0.0.1:" + stage.controlPlane.port());
+      stage.caller.mesh().onConfigUpdate(stage.changes::signal);
+      return stage;
+    } catch (RuntimeException e) {
+      stage.close();
+      throw e;
+    }
+  }
+
+  /** The mesh caller ({@link #startWithCaller()}). */
+  MeshCaller caller() {
+    if (caller == null) {
+      throw new IllegalStateException("this stage was started without a mesh caller");
+    }
+    return caller;
   }
 
   LocalControlPlane controlPlane() {
@@ -177,6 +204,9 @@ final class BookinfoStage implements AutoCloseable {
     if (gateway != null) {
       members.add(gateway);
     }
+    if (caller != null) {
+      members.add(caller);
+    }
     return members;
   }
 
@@ -204,6 +234,9 @@ final class BookinfoStage implements AutoCloseable {
       }
       if (gateway != null) {
         gateway.close();
+      }
+      if (caller != null) {
+        caller.close();
       }
       app.close();
       controlPlane.close();

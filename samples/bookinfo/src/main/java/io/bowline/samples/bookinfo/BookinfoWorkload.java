@@ -1,14 +1,12 @@
 package io.bowline.samples.bookinfo;
 
 import com.sun.net.httpserver.HttpHandler;
-import com.sun.net.httpserver.HttpServer;
 import io.bowline.api.MeshClient;
 import io.bowline.api.Workload;
 import io.bowline.controlplane.translate.ClientView;
+import io.bowline.runtime.RuntimeMeshClient;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +17,9 @@ import okhttp3.OkHttpClient;
 
 /**
  * One Bookinfo workload in this process, e.g. {@code reviews-v2}: an HTTP server on 127.0.0.1
- * (ephemeral port) and the workload's own {@link MeshClient} (workload {@code <app>-<version>} in
+ * (ephemeral port) serving through the runtime's inbound API ({@link InboundHttpServer}: mTLS per
+ * PeerAuthentication, RBAC per AuthorizationPolicy), running as service account {@code bookinfo-<app>}, and the
+ * workload's own {@link MeshClient} (workload {@code <app>-<version>} in
  * namespace {@code default}, labels {@code app} and {@code version}) with its own mesh-installed
  * {@link OkHttpClient} for outbound calls.
  */
@@ -27,23 +27,16 @@ final class BookinfoWorkload implements MeshMember, AutoCloseable {
 
   static final String NAMESPACE = "default";
 
-  static {
-    // The JDK server writes a response's headers and body in separate segments; with Nagle's
-    // algorithm on, the client's delayed ACK holds each body back ~40 ms. Read once per JVM.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
-    }
-  }
-
   private final String app;
   private final String version;
   private final MeshClient mesh;
   private final OkHttpClient outbound;
-  private final HttpServer server;
+  private final InboundHttpServer server;
   private final ExecutorService executor;
 
   private BookinfoWorkload(
-      String app, String version, MeshClient mesh, OkHttpClient outbound, HttpServer server, ExecutorService executor) {
+      String app, String version, MeshClient mesh, OkHttpClient outbound, InboundHttpServer server,
+      ExecutorService executor) {
     this.app = app;
     this.version = version;
     this.mesh = mesh;
@@ -77,7 +70,13 @@ final class BookinfoWorkload implements MeshMember, AutoCloseable {
         .workload(name, NAMESPACE)
         .label("app", app)
         .label("version", version)
-        .xdsServer(xdsServer);
+        // the workload runs as Istio's Bookinfo service account: the local CA issues its SPIFFE ID by CSR
+        .bootstrapJson("""
+            {"xds_servers": [{"server_uri": "%s", "channel_creds": [{"type": "insecure"}],
+              "server_features": ["xds_v3"]}],
+             "node": {"id": "sidecar~127.0.0.1~%s.%s~%s.svc.cluster.local",
+                      "metadata": {"SERVICE_ACCOUNT": "%s"}}}
+            """.formatted(xdsServer, name, NAMESPACE, NAMESPACE, serviceAccount(app)));
     if (admin) {
       builder.adminPort(0);
     }
@@ -86,10 +85,8 @@ final class BookinfoWorkload implements MeshMember, AutoCloseable {
     try {
       OkHttpClient outbound = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
       executor = Executors.newCachedThreadPool(daemonThreads(name));
-      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      server.createContext("/", handler.apply(outbound));
-      server.setExecutor(executor);
-      server.start();
+      InboundHttpServer server = InboundHttpServer.bind(executor);
+      server.serve(RuntimeMeshClient.of(mesh).serverListeners()::port, handler.apply(outbound));
       return new BookinfoWorkload(app, version, mesh, outbound, server, executor);
     } catch (IOException | RuntimeException e) {
       mesh.close();
@@ -118,12 +115,22 @@ final class BookinfoWorkload implements MeshMember, AutoCloseable {
 
   /** The port the workload's HTTP server listens on, on 127.0.0.1. */
   int port() {
-    return server.getAddress().getPort();
+    return server.port();
   }
 
   /** The mesh page's address ({@code http://127.0.0.1:port/}), if the workload serves one. */
   Optional<String> adminPage() {
     return mesh.adminAddress().map(a -> "http://" + a.getHostString() + ":" + a.getPort() + "/");
+  }
+
+  /** What the workload's inbound port saw: requests per peer and status, refused connections. */
+  InboundTally inbound() {
+    return server.tally();
+  }
+
+  /** Istio's Bookinfo service account of {@code app} ({@code bookinfo.yaml}): {@code bookinfo-<app>}. */
+  static String serviceAccount(String app) {
+    return "bookinfo-" + app;
   }
 
   /** The workload's own mesh client. */
@@ -141,7 +148,7 @@ final class BookinfoWorkload implements MeshMember, AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    server.close();
     executor.shutdownNow();
     mesh.close();
     outbound.dispatcher().executorService().shutdown();

@@ -10,7 +10,7 @@ import java.util.Set;
  * {@code <app>.default.svc.cluster.local}, port 9080 named {@code http}, {@code MESH_INTERNAL},
  * {@code STATIC}, selecting workloads by label {@code app}) and one {@code WorkloadEntry} per
  * workload (address 127.0.0.1, port {@code http} mapped to the port the workload actually bound,
- * labels {@code app} and {@code version}).
+ * labels {@code app} and {@code version}, service account {@code bookinfo-<app>} as in Istio's {@code bookinfo.yaml}).
  */
 final class ServiceRegistry {
 
@@ -94,6 +94,8 @@ final class ServiceRegistry {
           labels:
             app: %4$s
             version: %5$s
-        """.formatted(instance.name(), BookinfoWorkload.NAMESPACE, instance.port(), instance.app(), instance.version());
+          serviceAccount: %6$s
+        """.formatted(instance.name(), BookinfoWorkload.NAMESPACE, instance.port(), instance.app(), instance.version(),
+            BookinfoWorkload.serviceAccount(instance.app()));
   }
 }

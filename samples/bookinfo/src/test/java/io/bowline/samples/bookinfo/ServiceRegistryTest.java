@@ -40,7 +40,8 @@ class ServiceRegistryTest {
     assertThat(spec(documents.get(7))).isEqualTo(Map.of(
         "address", "127.0.0.1",
         "ports", Map.of("http", 41004),
-        "labels", Map.of("app", "reviews", "version", "v2")));
+        "labels", Map.of("app", "reviews", "version", "v2"),
+        "serviceAccount", "bookinfo-reviews"));
   }
 
   @Test
