@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * A proxy routed by Istio YAML: a {@link LocalControlPlane} serving a temporary configuration
  * directory, the proxy's mesh client (workload {@code sleep.default}, label {@code app=sleep}) and
- * a {@link BowlineProxy} with an outbound listener on a free port. Closed in reverse order.
+ * a {@link BowlineProxy} with an outbound listener on a free port (its TCP listeners on free ports too,
+ * {@link BowlineProxy#awaitTcpPort}). Closed in reverse order.
  */
 public final class IstioMesh implements AutoCloseable {
   private final Path dir;
@@ -31,7 +32,7 @@ public final class IstioMesh implements AutoCloseable {
     mesh = MeshClient.builder().workload("sleep", "default").label("app", "sleep")
         .xdsServer("127.0.0.1:" + controlPlane.port()).build();
     mesh.awaitReady(Duration.ofSeconds(20));
-    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).threads(1).start();
+    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).tcpPorts(port -> 0).threads(1).start();
   }
 
   /**
