@@ -62,6 +62,19 @@ public final class IstioMesh implements AutoCloseable {
     return y.append("---\n").toString();
   }
 
+  /**
+   * Asserts that {@code seen} counts exactly {@code first} and {@code second}, and that {@code first}'s share of
+   * the total is {@code p} within 4.5 standard deviations of a binomial share.
+   */
+  public static void assertSplit(java.util.Map<String, Integer> seen, String first, String second, double p) {
+    int n = seen.values().stream().mapToInt(Integer::intValue).sum();
+    double sd = Math.sqrt(p * (1 - p) / n);
+    double share = seen.getOrDefault(first, 0) / (double) n;
+    org.assertj.core.api.Assertions.assertThat(seen.keySet()).containsExactlyInAnyOrder(first, second);
+    org.assertj.core.api.Assertions.assertThat(share).as("%s's share of %s: %s", first, n, seen)
+        .isBetween(p - 4.5 * sd, p + 4.5 * sd);
+  }
+
   public BowlineProxy proxy() {
     return proxy;
   }

@@ -108,17 +108,25 @@ final class VirtualServiceParser {
         rule.error("match", "a tls rule needs match[].sniHosts");
         continue;
       }
-      List<Destination> route = new ArrayList<>();
-      for (SpecReader destination : rule.objects("route")) {
-        destination(destination).ifPresent(route::add);
-      }
+      List<Destination> route = l4Route(rule);
       if (route.isEmpty()) {
-        rule.error("route", "missing required field (at least one destination)");
         continue;
       }
       routes.add(new GatewayVirtualService.TlsRoute(rule.path(), sniHosts, route));
     }
     return routes;
+  }
+
+  /** The destinations of a {@code tls[]} or {@code tcp[]} rule; empty (an error reported) when it has none. */
+  private static List<Destination> l4Route(SpecReader rule) {
+    List<Destination> route = new ArrayList<>();
+    for (SpecReader destination : rule.objects("route")) {
+      destination(destination).ifPresent(route::add);
+    }
+    if (route.isEmpty()) {
+      rule.error("route", "missing required field (at least one destination)");
+    }
+    return route;
   }
 
   /** The {@code tcp[]} rules the sidecars route TCP ports by: the ports they match and their destinations. */
@@ -138,12 +146,8 @@ final class VirtualServiceParser {
           anyPort = true;
         }
       }
-      List<Destination> route = new ArrayList<>();
-      for (SpecReader destination : rule.objects("route")) {
-        destination(destination).ifPresent(route::add);
-      }
+      List<Destination> route = l4Route(rule);
       if (route.isEmpty()) {
-        rule.error("route", "missing required field (at least one destination)");
         continue;
       }
       routes.add(new VirtualService.TcpRoute(rule.path(), anyPort ? List.of() : ports, route));
