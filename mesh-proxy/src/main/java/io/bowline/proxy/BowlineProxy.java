@@ -63,7 +63,10 @@ public final class BowlineProxy implements AutoCloseable {
   private final MeshClient ownedMesh;
   /** What the admin port opened on the mesh client (its admin handlers), closed with the proxy. */
   private final List<AdminHandlers> closeables;
-  /** The gateway role's listeners, or {@code null} when the proxy is not a gateway. */
+  /**
+   * The socket listeners of the configuration: the gateway role's, or a sidecar's outbound TCP listeners; {@code
+   * null} with neither the gateway role nor an outbound listener.
+   */
   private GatewayServer gateway;
 
   private BowlineProxy(Transports transports, UpstreamPools pools, List<Channel> servers, Map<String, Integer> ports,
@@ -115,6 +118,17 @@ public final class BowlineProxy implements AutoCloseable {
     return gateway == null ? -1 : gateway.awaitBound(listenerPort, timeout);
   }
 
+  /**
+   * As {@link #awaitGatewayPort(int, Duration)}, for a sidecar's outbound TCP listener (istiod's {@code
+   * 0.0.0.0_<port>} for a TCP service port): the port bound for service port {@code servicePort}.
+   *
+   * @return the bound port, or -1 when the proxy has no outbound listener or the TCP listener was not bound in time
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public int awaitTcpPort(int servicePort, Duration timeout) throws InterruptedException {
+    return awaitGatewayPort(servicePort, timeout);
+  }
+
   /** The Netty transport in use: {@code epoll} or {@code nio}. */
   public String transport() {
     return transports.name();
@@ -154,6 +168,7 @@ public final class BowlineProxy implements AutoCloseable {
     private final Map<String, AdminPage> pages = new LinkedHashMap<>();
     private Consumer<ChannelPipeline> inboundPipeline = p -> { };
     private IntUnaryOperator gatewayPorts;
+    private IntUnaryOperator tcpPorts = IntUnaryOperator.identity();
 
     private Builder() {}
 
@@ -207,6 +222,18 @@ public final class BowlineProxy implements AutoCloseable {
      */
     public Builder gateway(IntUnaryOperator ports) {
       this.gatewayPorts = ports;
+      return this;
+    }
+
+    /**
+     * Where a sidecar's outbound TCP listeners bind (with an outbound listener and without the gateway role): a
+     * socket per TCP service port of the configuration, on {@code ports.applyAsInt(servicePort)} (default the
+     * service port itself; 0: any free port), forwarding each connection as the listener's {@code tcp_proxy}
+     * says. The application connects to the proxy's address on the service port, since the proxy does not
+     * capture connections to the service's own address (Istio's interception mode {@code NONE}).
+     */
+    public Builder tcpPorts(IntUnaryOperator ports) {
+      this.tcpPorts = ports;
       return this;
     }
 
@@ -312,8 +339,10 @@ public final class BowlineProxy implements AutoCloseable {
         throw e;
       }
       BowlineProxy proxy = new BowlineProxy(transports, pools, servers, ports, ownsMesh ? mesh : null, closeables);
-      if (gatewayPorts != null) {
-        proxy.gateway = new GatewayServer(router, transports, pools, limits, bind, gatewayPorts);
+      if (gatewayPorts != null || outbound >= 0) {
+        // the gateway's listeners, or the sidecar's outbound TCP listeners: both the snapshot's socket listeners
+        proxy.gateway = new GatewayServer(router, transports, pools, limits, bind,
+            gatewayPorts != null ? gatewayPorts : tcpPorts);
         proxy.gateway.start(mesh);
       }
       return proxy;

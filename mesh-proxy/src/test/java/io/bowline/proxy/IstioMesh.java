@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * A proxy routed by Istio YAML: a {@link LocalControlPlane} serving a temporary configuration
  * directory, the proxy's mesh client (workload {@code sleep.default}, label {@code app=sleep}) and
- * a {@link BowlineProxy} with an outbound listener on a free port. Closed in reverse order.
+ * a {@link BowlineProxy} with an outbound listener on a free port (its TCP listeners on free ports too,
+ * {@link BowlineProxy#awaitTcpPort}). Closed in reverse order.
  */
 public final class IstioMesh implements AutoCloseable {
   private final Path dir;
@@ -31,7 +32,7 @@ public final class IstioMesh implements AutoCloseable {
     mesh = MeshClient.builder().workload("sleep", "default").label("app", "sleep")
         .xdsServer("127.0.0.1:" + controlPlane.port()).build();
     mesh.awaitReady(Duration.ofSeconds(20));
-    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).threads(1).start();
+    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).tcpPorts(port -> 0).threads(1).start();
   }
 
   /**
@@ -59,6 +60,19 @@ public final class IstioMesh implements AutoCloseable {
         spec: {address: 127.0.0.1, ports: {%3$s: %4$d}, labels: {app: %1$s, version: %2$s}}
         """.formatted(name, v, portName, p)));
     return y.append("---\n").toString();
+  }
+
+  /**
+   * Asserts that {@code seen} counts exactly {@code first} and {@code second}, and that {@code first}'s share of
+   * the total is {@code p} within 4.5 standard deviations of a binomial share.
+   */
+  public static void assertSplit(java.util.Map<String, Integer> seen, String first, String second, double p) {
+    int n = seen.values().stream().mapToInt(Integer::intValue).sum();
+    double sd = Math.sqrt(p * (1 - p) / n);
+    double share = seen.getOrDefault(first, 0) / (double) n;
+    org.assertj.core.api.Assertions.assertThat(seen.keySet()).containsExactlyInAnyOrder(first, second);
+    org.assertj.core.api.Assertions.assertThat(share).as("%s's share of %s: %s", first, n, seen)
+        .isBetween(p - 4.5 * sd, p + 4.5 * sd);
   }
 
   public BowlineProxy proxy() {

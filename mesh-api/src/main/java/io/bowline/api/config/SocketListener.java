@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * A listener bound to a socket (Envoy {@code config.listener.v3.Listener} with {@code address} and
  * {@code filter_chains}), as a gateway ({@code router~} node) receives them from istiod's gateway generator:
- * {@code 0.0.0.0_8080}. Accepted only by router nodes; a sidecar's runtime ignores socket listeners.
+ * {@code 0.0.0.0_8080}; on a sidecar, its outbound TCP listeners ({@code 0.0.0.0_<port>} with {@code tcp_proxy} chains
+ * only, for TCP service ports), which bowline-proxy serves and the library ignores.
  *
  * @param name listener name, e.g. {@code 0.0.0.0_8080}
  * @param address {@code address.socket_address.address}, e.g. {@code 0.0.0.0}

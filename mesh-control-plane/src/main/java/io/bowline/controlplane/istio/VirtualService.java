@@ -7,19 +7,53 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * An Istio {@code VirtualService} as far as it is translated: its hosts and HTTP routing rules.
+ * An Istio {@code VirtualService} as far as it is translated: its hosts, HTTP and TCP routing rules.
  *
  * @param ref where it came from
  * @param hosts {@code spec.hosts}, as written (resolved during translation)
  * @param http the {@code spec.http[]} rules, in order (rules skipped with a diagnostic, such as delegates,
  *     are left out)
+ * @param tcp the {@code spec.tcp[]} rules, in order (the routes of the sidecars' TCP listeners)
  */
-public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute> http) {
+public record VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute> http, List<TcpRoute> tcp) {
 
   /** Copies the lists so the record stays immutable. */
   public VirtualService {
     hosts = List.copyOf(hosts);
     http = List.copyOf(http);
+    tcp = tcp == null ? List.of() : List.copyOf(tcp);
+  }
+
+  /** A VirtualService without TCP rules. */
+  public VirtualService(ResourceRef ref, List<String> hosts, List<HttpRoute> http) {
+    this(ref, hosts, http, List.of());
+  }
+
+  /**
+   * One {@code spec.tcp[]} rule ({@code TCPRoute}).
+   *
+   * @param field its field path, for example {@code spec.tcp[0]}
+   * @param ports the {@code match[].port} values it is limited to; empty when it matches every port
+   * @param route {@code route[]}: where the connection goes (one destination, or weighted)
+   */
+  public record TcpRoute(String field, List<Integer> ports, List<Destination> route) {
+
+    /** Copies the lists so the record stays immutable. */
+    public TcpRoute {
+      ports = List.copyOf(ports);
+      route = List.copyOf(route);
+    }
+
+    /**
+     * Whether the rule applies to the service port {@code port} (Istio: a rule without a port match applies
+     * to every port).
+     *
+     * @param port the service port
+     * @return whether a match names it, or no match names a port
+     */
+    public boolean matches(int port) {
+      return ports.isEmpty() || ports.contains(port);
+    }
   }
 
   /**

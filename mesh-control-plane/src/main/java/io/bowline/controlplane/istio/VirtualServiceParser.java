@@ -28,7 +28,7 @@ final class VirtualServiceParser {
   static final String MESH_GATEWAY = "mesh";
 
   /** {@code exportTo} is read by the loader for every exported kind. */
-  private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http", "exportTo");
+  private static final Set<String> HANDLED = Set.of("hosts", "gateways", "http", "exportTo", "tcp");
   /** A gateway forwards TLS connections by their {@code tls} routes. */
   private static final Set<String> GATEWAY_HANDLED = Set.of("hosts", "gateways", "http", "exportTo", "tls");
   private static final Set<String> IGNORED = Set.of();
@@ -64,7 +64,9 @@ final class VirtualServiceParser {
     }
     List<String> gateways = spec.strings("gateways");
     boolean gatewayBound = gateways.stream().anyMatch(gateway -> !gateway.equals(MESH_GATEWAY));
-    spec.reportUnhandled(gatewayBound ? GATEWAY_HANDLED : HANDLED, IGNORED);
+    boolean meshBound = !gatewayBound || gateways.contains(MESH_GATEWAY);
+    spec.reportUnhandled(gatewayBound ? (meshBound ? union(GATEWAY_HANDLED, Set.of("tcp")) : GATEWAY_HANDLED)
+        : HANDLED, IGNORED);
     List<String> bound = new ArrayList<>();
     for (int i = 0; i < gateways.size(); i++) {
       String gateway = gateways.get(i);
@@ -83,7 +85,8 @@ final class VirtualServiceParser {
     for (SpecReader rule : spec.objects("http")) {
       rule(rule).ifPresent(rules::add);
     }
-    VirtualService virtualService = new VirtualService(spec.ref(), hosts, rules);
+    VirtualService virtualService = new VirtualService(spec.ref(), hosts, rules,
+        meshBound ? tcpRoutes(spec) : List.of());
     return bound.isEmpty()
         ? Optional.of(virtualService)
         : Optional.of(new GatewayVirtualService(virtualService, bound, gateways.contains(MESH_GATEWAY),
@@ -105,15 +108,49 @@ final class VirtualServiceParser {
         rule.error("match", "a tls rule needs match[].sniHosts");
         continue;
       }
-      List<Destination> route = new ArrayList<>();
-      for (SpecReader destination : rule.objects("route")) {
-        destination(destination).ifPresent(route::add);
-      }
+      List<Destination> route = l4Route(rule);
       if (route.isEmpty()) {
-        rule.error("route", "missing required field (at least one destination)");
         continue;
       }
       routes.add(new GatewayVirtualService.TlsRoute(rule.path(), sniHosts, route));
+    }
+    return routes;
+  }
+
+  /** The destinations of a {@code tls[]} or {@code tcp[]} rule; empty (an error reported) when it has none. */
+  private static List<Destination> l4Route(SpecReader rule) {
+    List<Destination> route = new ArrayList<>();
+    for (SpecReader destination : rule.objects("route")) {
+      destination(destination).ifPresent(route::add);
+    }
+    if (route.isEmpty()) {
+      rule.error("route", "missing required field (at least one destination)");
+    }
+    return route;
+  }
+
+  /** The {@code tcp[]} rules the sidecars route TCP ports by: the ports they match and their destinations. */
+  private static List<VirtualService.TcpRoute> tcpRoutes(SpecReader spec) {
+    List<VirtualService.TcpRoute> routes = new ArrayList<>();
+    for (SpecReader rule : spec.objects("tcp")) {
+      rule.reportUnhandled(Set.of("match", "route"), Set.of());
+      List<Integer> ports = new ArrayList<>();
+      boolean anyPort = false;
+      for (SpecReader match : rule.objects("match")) {
+        match.reportUnhandled(Set.of("port", "gateways"), Set.of("destinationSubnets", "sourceLabels",
+            "sourceNamespace", "sourceSubnet"));
+        OptionalInt port = match.port("port");
+        if (port.isPresent()) {
+          ports.add(port.getAsInt());
+        } else {
+          anyPort = true;
+        }
+      }
+      List<Destination> route = l4Route(rule);
+      if (route.isEmpty()) {
+        continue;
+      }
+      routes.add(new VirtualService.TcpRoute(rule.path(), anyPort ? List.of() : ports, route));
     }
     return routes;
   }

@@ -90,7 +90,6 @@ final class GatewayTranslator {
   static final String CA_SUFFIX = "-cacert";
   private static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
   private static final String HTTP_CONNECTION_MANAGER = "envoy.filters.network.http_connection_manager";
-  private static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
 
   private final XdsTranslator.Analysis analysis;
   private final RouteTranslator routes;
@@ -220,21 +219,11 @@ final class GatewayTranslator {
         if (sniHosts.isEmpty()) {
           continue;
         }
-        TcpProxy.Builder proxy = TcpProxy.newBuilder();
-        List<Destination> destinations = rule.route().size() == 1
-            ? rule.route() : rule.route().stream().filter(d -> d.weight() > 0).toList();
-        if (destinations.size() == 1) {
-          String cluster = clusters.clusterName(virtualService, destinations.get(0), port);
-          proxy.setStatPrefix(cluster).setCluster(cluster);
-        } else {
-          TcpProxy.WeightedCluster.Builder weighted = TcpProxy.WeightedCluster.newBuilder();
-          destinations.forEach(d -> weighted.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
-              .setName(clusters.clusterName(virtualService, d, port)).setWeight(d.weight())));
-          proxy.setStatPrefix("outbound_" + bound.listenerName()).setWeightedClusters(weighted);
-        }
+        TcpProxy proxy = TcpListenerTranslator.proxy(rule.route(),
+            d -> clusters.clusterName(virtualService, d, port), "outbound_" + bound.listenerName());
         chains.add(FilterChain.newBuilder()
             .setFilterChainMatch(FilterChainMatch.newBuilder().addAllServerNames(sniHosts))
-            .addFilters(Filter.newBuilder().setName(TCP_PROXY).setTypedConfig(Any.pack(proxy.build())))
+            .addFilters(TcpListenerTranslator.filter(proxy))
             .build());
       }
     }

@@ -59,6 +59,11 @@ final class VirtualServiceIndex {
     return index;
   }
 
+  /** The VirtualServices whose hosts include {@code host}, in file order. */
+  List<VirtualService> targeting(String host) {
+    return byHost.getOrDefault(host, List.of());
+  }
+
   /** The rules for {@code host}, in order; empty when no VirtualService targets it. */
   List<BoundRule> rules(String host) {
     List<BoundRule> rules = new ArrayList<>();

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  *       over ADS, {@code lb_policy} from the DestinationRule (Istio's default LEAST_REQUEST);
  *   <li>EDS: one ClusterLoadAssignment per cluster (subset clusters keep the endpoints carrying all the
  *       subset's labels);
- *   <li>LDS: the API listener {@code H:P};
+ *   <li>LDS: the API listener {@code H:P}; for a port of an opaque TCP protocol also the socket listener
+ *       {@code 0.0.0.0_P} with a {@code tcp_proxy} ({@link TcpListenerTranslator});
  *   <li>RDS: {@code outbound|P||H} with the VirtualService routes for {@code H}.
  * </ul>
  *
@@ -172,7 +173,8 @@ public final class XdsTranslator {
           GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints));
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
-    listeners = TelemetryTranslation.apply(config.telemetry(), client, listeners);
+    listeners = new ArrayList<>(TelemetryTranslation.apply(config.telemetry(), client, listeners));
+    listeners.addAll(TcpListenerTranslator.listeners(analysis, scope));
     return EnvoyFilterTranslation.apply(config, client,
         new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics()));
   }

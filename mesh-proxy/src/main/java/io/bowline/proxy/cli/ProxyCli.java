@@ -103,6 +103,11 @@ public final class ProxyCli implements Callable<Integer> {
       description = "Bind gateway listener PORT (a Gateway server's port.number) on LOCAL instead; repeat for more.")
   List<String> gatewayPorts = new ArrayList<>();
 
+  @Option(names = "--tcp-port", paramLabel = "PORT:LOCAL",
+      description = "Bind the outbound TCP listener of service port PORT (a tcp port, Istio's 0.0.0.0_PORT) on LOCAL"
+          + " instead of PORT; repeat for more.")
+  List<String> tcpPorts = new ArrayList<>();
+
   private String workloadName(String otherwise) {
     return workload == null ? otherwise : workload.indexOf('.') < 0 ? workload : workload.substring(0, workload.indexOf('.'));
   }
@@ -177,11 +182,8 @@ public final class ProxyCli implements Callable<Integer> {
     if (gateway && xds == null && bootstrap == null) {
       throw new ParameterException(spec.commandLine(), "--gateway needs --xds or --bootstrap");
     }
-    Map<Integer, Integer> portMap = new HashMap<>();
-    for (String mapping : gatewayPorts) {
-      int[] pair = portPair("--gateway-port must be PORT:LOCAL", mapping);
-      portMap.put(pair[0], pair[1]);
-    }
+    Map<Integer, Integer> portMap = portMap(gatewayPorts, "--gateway-port must be PORT:LOCAL");
+    Map<Integer, Integer> tcpPortMap = portMap(tcpPorts, "--tcp-port must be PORT:LOCAL");
     if (xds != null && bootstrap != null) {
       throw new ParameterException(spec.commandLine(), "give --xds or --bootstrap, not both");
     }
@@ -242,6 +244,7 @@ public final class ProxyCli implements Callable<Integer> {
     if (gateway) {
       pb.gateway(port -> portMap.getOrDefault(port, port));
     }
+    pb.tcpPorts(port -> tcpPortMap.getOrDefault(port, port));
     try {
       started = pb.start();
     } catch (RuntimeException e) {
@@ -261,6 +264,15 @@ public final class ProxyCli implements Callable<Integer> {
       stop.await();
     }
     return OK;
+  }
+
+  private Map<Integer, Integer> portMap(List<String> mappings, String usage) {
+    Map<Integer, Integer> map = new HashMap<>();
+    for (String mapping : mappings) {
+      int[] pair = portPair(usage, mapping);
+      map.put(pair[0], pair[1]);
+    }
+    return map;
   }
 
   private int[] inbound(String value) {

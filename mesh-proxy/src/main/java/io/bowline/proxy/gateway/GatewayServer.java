@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * updates add and remove listeners. Each accepted connection takes the listener's filter chains as they are
  * then: chosen by SNI when a chain matches {@code server_names}, else the one chain. A listener whose address
  * is {@code 0.0.0.0} binds the proxy's bind address; its port may be mapped (tests and unprivileged runs
- * bind Istio's 80/443/8080 elsewhere); routing always uses the listener's own port.
+ * bind Istio's 80/443/8080 elsewhere); routing always uses the listener's own port. A sidecar proxy keeps its
+ * outbound TCP listeners ({@code 0.0.0.0_<port>}, {@code tcp_proxy} only) the same way.
  */
 public final class GatewayServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
@@ -113,7 +114,7 @@ public final class GatewayServer implements AutoCloseable {
     }
     for (Integer port : Set.copyOf(bound.keySet())) {
       if (!wanted.containsKey(port)) {
-        log.info("gateway listener on port {} removed; closing its socket", port);
+        log.info("listener on port {} removed; closing its socket", port);
         bound.remove(port).close().syncUninterruptibly();
         boundPorts.remove(port);
       }
@@ -143,10 +144,10 @@ public final class GatewayServer implements AutoCloseable {
         boundPorts.notifyAll();
       }
       failed.remove(port);
-      log.info("gateway listener {} bound on {}:{}", listener.name(), address, boundPorts.get(port));
+      log.info("listener {} bound on {}:{}", listener.name(), address, boundPorts.get(port));
     } catch (RuntimeException e) {
       if (failed.add(port)) {
-        log.error("gateway listener {}: cannot bind {}:{}: {}", listener.name(), address, localPort, e.toString());
+        log.error("listener {}: cannot bind {}:{}: {}", listener.name(), address, localPort, e.toString());
       }
     }
   }

@@ -1,10 +1,13 @@
 package io.bowline.proxy.gateway;
 
+import io.bowline.api.config.ClusterOptions;
 import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.SocketListener;
 import io.bowline.proxy.Transports;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.upstream.ClusterEntry;
+import io.bowline.runtime.upstream.ClusterResilience;
+import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -21,11 +24,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Envoy's {@code tcp_proxy} on a PASSTHROUGH filter chain: picks the cluster (by weight), a host of it (the
- * cluster's load balancer), connects on the downstream connection's event loop and relays bytes untouched both
+ * Envoy's {@code tcp_proxy} (a gateway's PASSTHROUGH filter chain, a sidecar's outbound TCP listener): picks the
+ * cluster (by weight), a host of it (the cluster's load balancer, past outlier ejections), connects on the
+ * downstream connection's event loop within the cluster's {@code connect_timeout} and relays bytes untouched both
  * ways, with back-pressure (a side that cannot write stops the other side's reads). Bytes that arrive before
- * the upstream connection is up (the ClientHello the SNI was read from) are held and sent first. A cluster
- * without a host, or a refused connection, closes the downstream connection (Envoy: {@code UH}, {@code UF}).
+ * the upstream connection is up (a ClientHello the SNI was read from, a client that speaks first) are held and
+ * sent first. As Envoy, the downstream connection is closed without a byte when the cluster has no host
+ * ({@code UH}), {@code max_connections} upstream connections of the cluster are open ({@code UO}), or the
+ * connection is refused or times out ({@code UF}); each is logged with its flag.
  */
 final class TcpForward extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpForward.class);
@@ -47,23 +53,32 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
     Channel downstream = ctx.channel();
     String clusterName = pickCluster();
     ClusterEntry cluster = router.cluster(clusterName);
-    UpstreamHost host = cluster == null ? null : cluster.balancing().balancer().pick();
+    ClusterResilience resilience = cluster == null ? null : router.resilience().cluster(cluster);
+    UpstreamHost host = resilience == null ? null
+        : resilience.pick(cluster.balancing().balancer(), 0, null, 0);
     if (host == null) {
-      log.debug("tcp_proxy: no host in cluster {} (UH)", clusterName);
-      downstream.close();
+      refuse(downstream, clusterName, "UH", "no healthy host");
       return;
     }
+    ClusterCircuitBreaker breaker = resilience.circuitBreaker();
+    if (!breaker.tryAcquireConnection(cluster.cluster().resilience().circuitBreakers())) {
+      refuse(downstream, clusterName, "UO", "max_connections reached");
+      return;
+    }
+    downstream.closeFuture().addListener(f -> breaker.releaseConnection());
     Endpoint e = host.endpoint();
+    long connectTimeoutMs = cluster.cluster().options() == null
+        ? ClusterOptions.DEFAULT_CONNECT_TIMEOUT_MS : cluster.cluster().options().connectTimeoutMs();
     downstream.config().setAutoRead(false);
     new Bootstrap().group(downstream.eventLoop()).channel(transports.channel())
         .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
         .handler(new Relay(downstream))
         .connect(e.address(), e.port())
         .addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
-            log.debug("tcp_proxy: connect to {} of {} failed (UF)", e.hostPort(), clusterName);
             release();
-            downstream.close();
+            refuse(downstream, clusterName, "UF", "connect to " + e.hostPort() + " failed: " + f.cause());
             return;
           }
           upstream = f.channel();
@@ -74,6 +89,12 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
           upstream.flush();
           downstream.config().setAutoRead(true);
         });
+  }
+
+  /** Closes the downstream connection without a byte, logging Envoy's response flag. */
+  private static void refuse(Channel downstream, String cluster, String flag, String why) {
+    log.debug("tcp_proxy {} -> {}: {} ({})", downstream.remoteAddress(), cluster, why, flag);
+    downstream.close();
   }
 
   private String pickCluster() {

@@ -56,6 +56,8 @@ class ProxyCliTest {
     assertThat(run("--outbound", "0").err()).contains("--outbound needs --xds or --bootstrap");
     assertThat(run("--xds", "127.0.0.1:1", "--outbound", "0", "--label", "novalue").err()).contains("--label must be KEY=VALUE");
     assertThat(run().err()).contains("give at least one of --outbound, --inbound, --admin");
+    assertThat(run("--xds", "127.0.0.1:1", "--outbound", "0", "--tcp-port", "9000").err())
+        .contains("--tcp-port must be PORT:LOCAL");
   }
 
   @Test

@@ -126,11 +126,7 @@ class GrpcThroughProxyTest {
     for (int i = 0; i < CALLS; i++) {
       seen.merge(say(), 1, Integer::sum);
     }
-    double p = 0.2;
-    double sd = Math.sqrt(p * (1 - p) / CALLS);
-    double share = seen.getOrDefault("v1", 0) / (double) CALLS;
-    assertThat(seen.keySet()).containsExactlyInAnyOrder("v1", "v2");
-    assertThat(share).as("v1's share of %s calls: %s", CALLS, seen).isBetween(p - 4.5 * sd, p + 4.5 * sd);
+    IstioMesh.assertSplit(seen, "v1", "v2", 0.2);
   }
 
   @Test

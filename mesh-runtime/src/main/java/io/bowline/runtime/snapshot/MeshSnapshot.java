@@ -52,8 +52,9 @@ public final class MeshSnapshot {
 
   /**
    * A gateway's socket listeners (Envoy listeners with an address and filter chains, as istiod's gateway
-   * generator names them: {@code 0.0.0.0_8080}), sorted by name; empty for any client but a {@code router~}
-   * node. The route configuration of a listener's HTTP filter chain is routed against as the listener
+   * generator names them: {@code 0.0.0.0_8080}), sorted by name; for any other client, its outbound TCP listeners
+   * (istiod's sidecar {@code 0.0.0.0_<port>} whose chains are {@code tcp_proxy} only), which the proxy serves and
+   * the library's adapters ignore. The route configuration of a listener's HTTP filter chain is routed against as the listener
    * {@link #gatewayRouteKey(Listener, int)}: {@code listener(routeConfigName, port)} (the chain's
    * {@link OutboundListener}, named after the socket listener; {@code null} before RDS delivered it).
    */

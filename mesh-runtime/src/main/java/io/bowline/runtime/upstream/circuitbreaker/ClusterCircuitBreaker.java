@@ -19,6 +19,8 @@ public final class ClusterCircuitBreaker {
   private final AtomicLong activeRetries = new AtomicLong();
   private final AtomicLong overflows = new AtomicLong();
   private final AtomicLong retryOverflows = new AtomicLong();
+  private final AtomicLong connections = new AtomicLong();
+  private final AtomicLong connectionOverflows = new AtomicLong();
 
   /**
    * Admits one request, or returns {@code false} (overflow: 503 {@code UO} +
@@ -60,6 +62,38 @@ public final class ClusterCircuitBreaker {
   /** Ends a retry admitted by {@link #tryAcquireRetry}. */
   public void releaseRetry() {
     activeRetries.decrementAndGet();
+  }
+
+  /**
+   * Admits one upstream connection the caller owns (a TCP proxy's), or returns {@code false} when
+   * {@code max_connections} are open (stat {@code upstream_cx_overflow}; Envoy's {@code tcp_proxy} then closes
+   * the downstream connection, flag {@code UO}). Call {@link #releaseConnection()} when it closes.
+   *
+   * @param limits the cluster's thresholds
+   * @return whether the connection may be opened
+   */
+  public boolean tryAcquireConnection(CircuitBreakers limits) {
+    if (connections.incrementAndGet() > limits.maxConnections()) {
+      connections.decrementAndGet();
+      connectionOverflows.incrementAndGet();
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends a connection admitted by {@link #tryAcquireConnection}. */
+  public void releaseConnection() {
+    connections.decrementAndGet();
+  }
+
+  /** Connections admitted by {@link #tryAcquireConnection} and still open (stat {@code upstream_cx_active}). */
+  public long activeConnections() {
+    return connections.get();
+  }
+
+  /** Connections refused by {@link #tryAcquireConnection} ({@code upstream_cx_overflow}). */
+  public long connectionOverflows() {
+    return connectionOverflows.get();
   }
 
   /** Requests in flight (stat {@code upstream_rq_active}). */

@@ -23,7 +23,9 @@ import java.util.Set;
  * ({@code router~} node), a {@link SocketListener}; on other clients, one whose name starts with the server
  * listener prefix (the bootstrap's {@code server_listener_resource_name_template} up to {@code %s}; Istio's
  * {@value #ISTIO_SERVER_LISTENER_PREFIX}) is a server listener ({@link InboundListener}, gRFC A36, read by
- * {@link InboundListenerParser}); other socket listeners are accepted and ignored.
+ * {@link InboundListenerParser}); one whose every filter chain is one {@code tcp_proxy} is an outbound TCP
+ * listener (istiod's sidecar {@code 0.0.0.0_<port>} for a TCP service port), a {@link SocketListener} that the
+ * proxy serves and the library ignores; other socket listeners are accepted and ignored.
  */
 public final class ListenerResourceType
     extends ResourceType<io.envoyproxy.envoy.config.listener.v3.Listener, Object> {
@@ -80,7 +82,7 @@ public final class ListenerResourceType
       if (!serverListenerPrefix.isEmpty() && proto.getName().startsWith(serverListenerPrefix)) {
         return InboundListenerParser.parse(proto);
       }
-      return null;
+      return SocketListenerParser.isTcpProxyOnly(proto) ? SocketListenerParser.parse(proto, this) : null;
     }
     return httpConnectionManager(proto.getApiListener().getApiListener(), proto.getName(), "api_listener");
   }

@@ -41,6 +41,16 @@ final class SocketListenerParser {
 
   private SocketListenerParser() {}
 
+  /**
+   * Whether every filter chain of {@code proto} is one {@code tcp_proxy} and nothing else (no transport socket,
+   * no chain match beyond none): a sidecar's outbound TCP listener.
+   */
+  static boolean isTcpProxyOnly(io.envoyproxy.envoy.config.listener.v3.Listener proto) {
+    return proto.hasAddress() && proto.getFilterChainsCount() > 0 && proto.getFilterChainsList().stream()
+        .allMatch(c -> c.getFiltersCount() == 1 && !c.hasTransportSocket()
+            && c.getFilters(0).getTypedConfig().getTypeUrl().equals(TCP_PROXY_TYPE));
+  }
+
   static SocketListener parse(io.envoyproxy.envoy.config.listener.v3.Listener proto, ListenerResourceType hcm)
       throws ResourceException {
     if (!proto.getAddress().hasSocketAddress()) {
