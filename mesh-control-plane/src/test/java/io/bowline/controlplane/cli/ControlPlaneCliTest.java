@@ -66,8 +66,9 @@ class ControlPlaneCliTest {
           http:
           - route:
             - destination: {host: reviews}
-          tcp:
-          - route:
+          tls:
+          - match: [{sniHosts: [reviews]}]
+            route:
             - destination: {host: reviews}
         """);
 
@@ -75,7 +76,7 @@ class ControlPlaneCliTest {
 
     assertThat(exitCode).isZero();
     assertThat(out.toString().lines()).singleElement().asString()
-        .startsWith("WARNING reviews.yaml:9: VirtualService default/reviews: spec.tcp: ");
+        .startsWith("WARNING reviews.yaml:9: VirtualService default/reviews: spec.tls: ");
   }
 
   @Test

@@ -86,7 +86,7 @@ class DiagnosticCodesTest {
       case SCHEMA_WARNING -> route("{host: reviews, port: {number: 1234}}");
       case UNREADABLE_FILE -> "spec: [unclosed\n";
       case UNKNOWN_KIND -> route("{host: reviews}").replace("kind: VirtualService", "kind: virtualservice");
-      case NOT_TRANSLATED -> route("{host: reviews}") + "  tcp: [{route: [{destination: {host: reviews}}]}]\n";
+      case NOT_TRANSLATED -> route("{host: reviews}") + "  tls: [{match: [{sniHosts: [reviews]}], route: [{destination: {host: reviews}}]}]\n";
       case IGNORED -> SERVICE_ENTRY.formatted("ext", "ext.example.com", "10.0.0.1");
       case DUPLICATE_RESOURCE -> route("{host: reviews}") + "---\n" + route("{host: reviews}");
       case CONFLICT -> route("{host: reviews}") + "---\n" + route("{host: reviews}").replace("{name: reviews}",
