@@ -177,10 +177,8 @@ public final class UpstreamTlsHandle {
       SpiffeTrustManager tm = new SpiffeTrustManager(new SpiffePeerPolicy(domains, config.subjectAltNames()));
       tm.updateTrustBundle(roots);
       try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
-        sslContext = context;
-        socketFactory = new SniSocketFactory(context.getSocketFactory(), config.sni());
+        sslContext = newContext(tm);
+        socketFactory = new SniSocketFactory(() -> sslContext.getSocketFactory(), config.sni());
       } catch (GeneralSecurityException e) {
         notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
         return;
@@ -190,9 +188,26 @@ public final class UpstreamTlsHandle {
       trustManager.updateTrustBundle(roots);
     }
     if (chain != null) {
+      WorkloadCertificate before = keyManager.current();
       keyManager.update(new WorkloadCertificate(key, chain, roots));
+      if (before != null && !before.serial().equals(keyManager.current().serial())) {
+        // A fresh context has no sessions to resume: a resumed TLS session (1.3 PSK, 1.2 session id or ticket)
+        // would show the server the previous certificate again, up to a day after it rotated.
+        try {
+          sslContext = newContext(trustManager);
+        } catch (GeneralSecurityException e) {
+          notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
+          return;
+        }
+      }
     }
     notReady = null;
+  }
+
+  private SSLContext newContext(SpiffeTrustManager tm) throws GeneralSecurityException {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
+    return context;
   }
 
   private Set<String> trustDomains() {
