@@ -46,6 +46,7 @@ public final class UpstreamTlsHandle {
   private volatile SSLContext sslContext;
   private volatile SSLSocketFactory socketFactory;
   private volatile String notReady;
+  private volatile int generation;
   /** The certificate providers feeding this handle, asked for their {@link CertificateProvider#problem()}. */
   private final List<CertificateProvider> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -110,6 +111,15 @@ public final class UpstreamTlsHandle {
   public SSLSocketFactory socketFactory() {
     sslContext();
     return socketFactory;
+  }
+
+  /**
+   * Counts the workload certificate's rotations. A transport that keeps TLS state of its own per handle (grpc-netty's
+   * {@code SslContext} with its session cache) rebuilds it when this changes, so that no session of the previous
+   * certificate is resumed.
+   */
+  public int generation() {
+    return generation;
   }
 
   /** Presents the workload certificate (none when the context has no {@code tls_certificate}). */
@@ -195,6 +205,7 @@ public final class UpstreamTlsHandle {
         // would show the server the previous certificate again, up to a day after it rotated.
         try {
           sslContext = newContext(trustManager);
+          generation++;
         } catch (GeneralSecurityException e) {
           notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
           return;
