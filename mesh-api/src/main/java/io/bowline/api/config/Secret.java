@@ -73,6 +73,11 @@ public record Secret(String name, TlsCertificate tlsCertificate, ValidationConte
       Objects.requireNonNull(trustedCa, "trustedCa");
       subjectAltNames = List.copyOf(subjectAltNames);
     }
+
+    @Override
+    public String toString() {
+      return "ValidationContext[trustedCa=" + trustedCa.length() + " chars, subjectAltNames=" + subjectAltNames + "]";
+    }
   }
 
   /**

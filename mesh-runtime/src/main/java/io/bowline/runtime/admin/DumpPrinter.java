@@ -18,7 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Prints admin protos as Envoy's admin does: JSON with proto field names and {@code @type} on every
  * {@code Any}, with every field marked {@code udpa.annotations.sensitive} redacted first (Envoy's
  * {@code MessageUtil::redact}: strings and bytes become {@code [redacted]}, other values under a sensitive
- * field are cleared), inside {@code Any}s too. An {@code Any} whose type this build does not carry is shown as
+ * field are cleared), inside {@code Any}s too. Beyond Envoy, every {@code DataSource} of a TLS message
+ * ({@code envoy.extensions.transport_sockets.tls.v3}: certificate chains, trusted CAs, OCSP staples) is redacted as
+ * well, so that no certificate material reaches a dump either (issue 15). An {@code Any} whose type this build does not carry is shown as
  * a {@code google.protobuf.Struct} naming the type, never as its bytes. One instance per dump: it collects the
  * message types the dump holds for the JSON printer.
  */
@@ -86,7 +88,7 @@ final class DumpPrinter {
     Message.Builder b = message.toBuilder();
     for (Map.Entry<FieldDescriptor, Object> e : message.getAllFields().entrySet()) {
       FieldDescriptor f = e.getKey();
-      boolean s = sensitive || isSensitive(f);
+      boolean s = sensitive || isSensitive(f) || isTlsDataSource(message.getDescriptorForType(), f);
       if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
         if (f.isRepeated()) {
           List<?> list = (List<?>) e.getValue();
@@ -116,6 +118,12 @@ final class DumpPrinter {
     } else {
       b.setField(f, redacted);
     }
+  }
+
+  private static boolean isTlsDataSource(Descriptor parent, FieldDescriptor f) {
+    return f.getJavaType() == FieldDescriptor.JavaType.MESSAGE
+        && f.getMessageType().getFullName().equals("envoy.config.core.v3.DataSource")
+        && parent.getFullName().startsWith("envoy.extensions.transport_sockets.tls.v3.");
   }
 
   private static boolean isSensitive(FieldDescriptor f) {

@@ -19,10 +19,11 @@ import javax.net.ssl.SSLSocketFactory;
  * {@code sni} altogether).
  */
 final class SniSocketFactory extends SSLSocketFactory {
-  private final SSLSocketFactory delegate;
+  /** The current context's factory, read per socket (the handle replaces its context when the certificate rotates). */
+  private final java.util.function.Supplier<SSLSocketFactory> delegate;
   private final List<SNIServerName> serverNames;
 
-  SniSocketFactory(SSLSocketFactory delegate, String sni) {
+  SniSocketFactory(java.util.function.Supplier<SSLSocketFactory> delegate, String sni) {
     this.delegate = delegate;
     this.serverNames = isHostName(sni) ? List.of(new SNIHostName(sni)) : List.of();
   }
@@ -51,42 +52,42 @@ final class SniSocketFactory extends SSLSocketFactory {
 
   @Override
   public String[] getDefaultCipherSuites() {
-    return delegate.getDefaultCipherSuites();
+    return delegate.get().getDefaultCipherSuites();
   }
 
   @Override
   public String[] getSupportedCipherSuites() {
-    return delegate.getSupportedCipherSuites();
+    return delegate.get().getSupportedCipherSuites();
   }
 
   @Override
   public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
-    return withSni(delegate.createSocket(s, host, port, autoClose));
+    return withSni(delegate.get().createSocket(s, host, port, autoClose));
   }
 
   @Override
   public Socket createSocket() throws IOException {
-    return withSni(delegate.createSocket());
+    return withSni(delegate.get().createSocket());
   }
 
   @Override
   public Socket createSocket(String host, int port) throws IOException {
-    return withSni(delegate.createSocket(host, port));
+    return withSni(delegate.get().createSocket(host, port));
   }
 
   @Override
   public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-    return withSni(delegate.createSocket(host, port, localHost, localPort));
+    return withSni(delegate.get().createSocket(host, port, localHost, localPort));
   }
 
   @Override
   public Socket createSocket(InetAddress host, int port) throws IOException {
-    return withSni(delegate.createSocket(host, port));
+    return withSni(delegate.get().createSocket(host, port));
   }
 
   @Override
   public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
       throws IOException {
-    return withSni(delegate.createSocket(address, port, localAddress, localPort));
+    return withSni(delegate.get().createSocket(address, port, localAddress, localPort));
   }
 }

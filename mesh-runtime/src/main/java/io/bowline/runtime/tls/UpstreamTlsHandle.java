@@ -46,6 +46,7 @@ public final class UpstreamTlsHandle {
   private volatile SSLContext sslContext;
   private volatile SSLSocketFactory socketFactory;
   private volatile String notReady;
+  private volatile int generation;
   /** The certificate providers feeding this handle, asked for their {@link CertificateProvider#problem()}. */
   private final List<CertificateProvider> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** Told each time the certificate or trust bundle arrives or rotates and the handle is ready. */
@@ -127,6 +128,15 @@ public final class UpstreamTlsHandle {
     return socketFactory;
   }
 
+  /**
+   * Counts the workload certificate's rotations. A transport that keeps TLS state of its own per handle (grpc-netty's
+   * {@code SslContext} with its session cache) rebuilds it when this changes, so that no session of the previous
+   * certificate is resumed.
+   */
+  public int generation() {
+    return generation;
+  }
+
   /** Presents the workload certificate (none when the context has no {@code tls_certificate}). */
   public X509ExtendedKeyManager keyManager() {
     return keyManager;
@@ -200,10 +210,8 @@ public final class UpstreamTlsHandle {
       SpiffeTrustManager tm = new SpiffeTrustManager(new SpiffePeerPolicy(domains, config.subjectAltNames()));
       tm.updateTrustBundle(roots);
       try {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
-        sslContext = context;
-        socketFactory = new SniSocketFactory(context.getSocketFactory(), config.sni());
+        sslContext = newContext(tm);
+        socketFactory = new SniSocketFactory(() -> sslContext.getSocketFactory(), config.sni());
       } catch (GeneralSecurityException e) {
         notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
         return;
@@ -213,7 +221,19 @@ public final class UpstreamTlsHandle {
       trustManager.updateTrustBundle(roots);
     }
     if (chain != null) {
+      WorkloadCertificate before = keyManager.current();
       keyManager.update(new WorkloadCertificate(key, chain, roots));
+      if (before != null && !before.serial().equals(keyManager.current().serial())) {
+        // A fresh context has no sessions to resume: a resumed TLS session (1.3 PSK, 1.2 session id or ticket)
+        // would show the server the previous certificate again, up to a day after it rotated.
+        try {
+          sslContext = newContext(trustManager);
+          generation++;
+        } catch (GeneralSecurityException e) {
+          notReady = "this JDK has no usable TLS implementation: " + e.getMessage();
+          return;
+        }
+      }
     }
     notReady = null;
     for (Runnable listener : updateListeners) {
@@ -241,6 +261,12 @@ public final class UpstreamTlsHandle {
       wait(Math.max(1, left / 1_000_000));
     }
     return true;
+  }
+
+  private SSLContext newContext(SpiffeTrustManager tm) throws GeneralSecurityException {
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {keyManager}, new TrustManager[] {tm}, null);
+    return context;
   }
 
   private Set<String> trustDomains() {

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * One grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, TLS handle (or plaintext) and
  * connect timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
  * every mesh channel of a client and created on first use. They run on the client's own
- * {@link EndpointEventLoops} (started with the first channel). {@link #close()} shuts them all
+ * {@link EndpointEventLoops} (started with the first channel). A TLS handle's certificate rotation
+ * ({@link UpstreamTlsHandle#generation()}) gets new channels, so no TLS session of the previous certificate is
+ * resumed; the old ones are shut down after a grace. {@link #close()} shuts them all
  * down, giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
@@ -54,13 +56,42 @@ public final class EndpointChannels implements AutoCloseable {
       throw new IllegalStateException("mesh client is closed");
     }
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
-    return channels.computeIfAbsent(new Key(address, port, timeout, tls), k -> builder(address, port, tls)
+    Key key = new Key(address, port, timeout, tls, tls == null ? 0 : tls.generation());
+    ManagedChannel channel = channels.get(key);
+    if (channel != null) {
+      return channel;
+    }
+    channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
         .eventLoopGroup(loops())
         .channelType(NioSocketChannel.class)
         .disableRetry() // the mesh retries per the route's policy (gRFC A44 semantics); no second layer
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
+    if (tls != null) {
+      retireOlderGenerations(key);
+    }
+    return channel;
   }
+
+  /**
+   * Removes the channels of {@code current}'s endpoint and handle made before the handle's last certificate rotation
+   * (their TLS sessions would be resumed with the previous certificate) and shuts them down after a grace of
+   * {@value #RETIRE_GRACE_SECONDS} s, so a call that picked one just before keeps working; calls in flight then finish.
+   */
+  private void retireOlderGenerations(Key current) {
+    channels.entrySet().removeIf(e -> {
+      Key k = e.getKey();
+      if (k.tls != current.tls || k.generation >= current.generation || k.port != current.port
+          || k.connectTimeoutMs != current.connectTimeoutMs || !k.address.equals(current.address)) {
+        return false;
+      }
+      java.util.concurrent.CompletableFuture.delayedExecutor(RETIRE_GRACE_SECONDS, TimeUnit.SECONDS)
+          .execute(e.getValue()::shutdown);
+      return true;
+    });
+  }
+
+  private static final int RETIRE_GRACE_SECONDS = 10;
 
   private static NettyChannelBuilder builder(String address, int port, UpstreamTlsHandle tls) {
     if (tls == null) {
@@ -89,23 +120,26 @@ public final class EndpointChannels implements AutoCloseable {
     private final int port;
     private final int connectTimeoutMs;
     private final UpstreamTlsHandle tls;
+    private final int generation;
 
-    Key(String address, int port, int connectTimeoutMs, UpstreamTlsHandle tls) {
+    Key(String address, int port, int connectTimeoutMs, UpstreamTlsHandle tls, int generation) {
       this.address = address;
       this.port = port;
       this.connectTimeoutMs = connectTimeoutMs;
       this.tls = tls;
+      this.generation = generation;
     }
 
     @Override
     public boolean equals(Object o) {
       return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.tls == tls
-          && k.address.equals(address);
+          && k.generation == generation && k.address.equals(address);
     }
 
     @Override
     public int hashCode() {
-      return ((address.hashCode() * 31 + port) * 31 + connectTimeoutMs) * 31 + System.identityHashCode(tls);
+      return (((address.hashCode() * 31 + port) * 31 + connectTimeoutMs) * 31 + System.identityHashCode(tls)) * 31
+          + generation;
     }
   }
 
