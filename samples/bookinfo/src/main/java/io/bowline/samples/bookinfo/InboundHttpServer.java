@@ -125,7 +125,7 @@ final class InboundHttpServer implements AutoCloseable {
         open = !"close".equalsIgnoreCase(headers.getFirst("Connection"));
         RbacDecision decision = port.check(connection.request(parts[0], parts[1],
             String.valueOf(headers.getFirst("Host")), headers));
-        Exchange exchange = new Exchange(accepted, parts[0], parts[1], headers, body, peer, out);
+        Exchange exchange = new Exchange(accepted, parts[0], parts[1], headers, body, peer, out, tally);
         if (decision.allowed()) {
           handler.handle(exchange);
         } else {
@@ -135,7 +135,6 @@ final class InboundHttpServer implements AutoCloseable {
           exchange.getResponseBody().write(denied);
         }
         exchange.close();
-        tally.saw(peer, exchange.getResponseCode());
       }
     } catch (IOException | RuntimeException broken) {
       // the peer went away or sent something this small server does not speak: drop the connection
@@ -167,7 +166,10 @@ final class InboundHttpServer implements AutoCloseable {
     }
   }
 
-  /** The JDK exchange a handler sees for one request; the response is written when it is closed. */
+  /**
+   * The JDK exchange a handler sees for one request; the response is written when it is closed (by the handler or
+   * after it), and counted in the tally just before, so a caller that has its answer finds the request counted.
+   */
   private static final class Exchange extends HttpExchange {
     private final Socket socket;
     private final String method;
@@ -183,12 +185,16 @@ final class InboundHttpServer implements AutoCloseable {
     };
     private final OutputStream out;
     private final Map<String, Object> attributes = new HashMap<>();
+    private final String peer;
+    private final InboundTally tally;
     private int code = -1;
     private boolean sent;
 
     Exchange(Socket socket, String method, String target, Headers requestHeaders, byte[] body, String peer,
-        OutputStream out) {
+        OutputStream out, InboundTally tally) {
       this.socket = socket;
+      this.peer = peer;
+      this.tally = tally;
       this.method = method;
       this.uri = URI.create(target);
       this.requestHeaders = requestHeaders;
@@ -230,6 +236,7 @@ final class InboundHttpServer implements AutoCloseable {
       sent = true;
       try {
         int status = code < 0 ? 500 : code;
+        tally.saw(peer, status);
         byte[] body = responseBody.toByteArray();
         StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status)
             .append(status == 200 ? " OK" : status == 403 ? " Forbidden" : " Status").append("\r\n");
