@@ -75,23 +75,7 @@ class GrpcXdsSecurityInteropTest {
     }
     Path config = dir.resolve("config");
     Files.createDirectories(config);
-    TestConfigs.write(config, "00-greeter.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: greeter}
-        spec:
-          hosts: [greeter.default.svc.cluster.local]
-          ports: [{number: 8080, name: grpc, protocol: GRPC, targetPort: %d}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: greeter}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: greeter-1}
-        spec:
-          address: 127.0.0.1
-          labels: {app: greeter}
-          serviceAccount: greeter
+    TestConfigs.write(config, "00-greeter.yaml", GreeterService.yaml(port, "greeter") + """
         ---
         apiVersion: security.istio.io/v1
         kind: PeerAuthentication
@@ -122,7 +106,7 @@ class GrpcXdsSecurityInteropTest {
           action: DENY
           rules:
           - to: [{operation: {paths: [/grpc.health.v1.Health/Watch]}}]
-        """.formatted(port));
+        """);
     controlPlane = LocalControlPlane.builder(config).port(0).start();
     closers.add(controlPlane);
     assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());

@@ -79,23 +79,7 @@ class GrpcXdsServerAuthorizationTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    TestConfigs.write(dir, "00-greeter.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: greeter}
-        spec:
-          hosts: [greeter.default.svc.cluster.local]
-          ports: [{number: 8080, name: grpc, protocol: GRPC, targetPort: %d}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: greeter}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: greeter-1}
-        spec:
-          address: 127.0.0.1
-          labels: {app: greeter}
-        """.formatted(port));
+    TestConfigs.write(dir, "00-greeter.yaml", GreeterService.yaml(port, null));
   }
 
   @AfterEach

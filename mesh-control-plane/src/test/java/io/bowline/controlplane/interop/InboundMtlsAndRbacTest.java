@@ -82,24 +82,7 @@ class InboundMtlsAndRbacTest {
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort();
     }
-    TestConfigs.write(dir.resolve("config"), "00-greeter.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: greeter}
-        spec:
-          hosts: [greeter.default.svc.cluster.local]
-          ports: [{number: 8080, name: grpc, protocol: GRPC, targetPort: %d}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: greeter}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: greeter-1}
-        spec:
-          address: 127.0.0.1
-          labels: {app: greeter}
-          serviceAccount: greeter
-        """.formatted(port));
+    TestConfigs.write(dir.resolve("config"), "00-greeter.yaml", GreeterService.yaml(port, "greeter"));
     ca.issue(SERVER_ID, dir.resolve("server"));
   }
 
