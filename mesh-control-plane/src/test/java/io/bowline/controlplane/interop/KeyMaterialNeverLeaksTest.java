@@ -358,24 +358,7 @@ class KeyMaterialNeverLeaksTest {
 
   /** greeter (service account greeter) on {@code port} behind an ISTIO_MUTUAL DestinationRule. */
   private static void writeGreeter(Path config, int port) throws IOException {
-    TestConfigs.write(config, "00-greeter.yaml", """
-        apiVersion: networking.istio.io/v1
-        kind: ServiceEntry
-        metadata: {name: greeter}
-        spec:
-          hosts: [greeter.default.svc.cluster.local]
-          ports: [{number: 8080, name: grpc, protocol: GRPC}]
-          resolution: STATIC
-          workloadSelector: {labels: {app: greeter}}
-        ---
-        apiVersion: networking.istio.io/v1
-        kind: WorkloadEntry
-        metadata: {name: greeter-1}
-        spec:
-          address: 127.0.0.1
-          ports: {grpc: %d}
-          labels: {app: greeter}
-          serviceAccount: greeter
+    TestConfigs.write(config, "00-greeter.yaml", GreeterService.yaml(port, "greeter") + """
         ---
         apiVersion: networking.istio.io/v1
         kind: DestinationRule
@@ -383,7 +366,7 @@ class KeyMaterialNeverLeaksTest {
         spec:
           host: greeter
           trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
-        """.formatted(port));
+        """);
   }
 
   private String get(OkHttpClient http, String url) throws IOException {
