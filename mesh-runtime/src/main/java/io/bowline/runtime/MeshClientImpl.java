@@ -285,10 +285,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
 
   /** The first config is complete once xDS finished its first fetch and every DNS cluster was resolved once. */
   private void recompile() {
+    boolean dnsSettled = dns.settled(); // read before the assignments, so a settled cluster's hosts are in this snapshot
     snapshot = compiler.compile(lastResources, dns.assignments());
     router.resilience().warm(snapshot.clusters()); // active health checks start as clusters arrive
     received = true;
-    if (lastResources.complete() && dns.settled()) {
+    if (lastResources.complete() && dnsSettled) {
       if (firstConfig.getCount() > 0) {
         log.info("first configuration applied from {}", feed.describe());
       }

@@ -86,7 +86,10 @@ public final class DnsClusterResolver implements AutoCloseable {
     }
   }
 
-  /** Whether every followed cluster finished its first resolution attempt. */
+  /**
+   * Whether every followed cluster finished its first resolution attempt. Once true, an
+   * {@link #assignments()} read after it holds every followed cluster.
+   */
   public synchronized boolean settled() {
     return targets.values().stream().allMatch(t -> t.attempted);
   }
@@ -99,13 +102,15 @@ public final class DnsClusterResolver implements AutoCloseable {
   private void refresh(Target t) {
     boolean first = !t.attempted;
     ClusterLoadAssignment cla = resolve(t);
+    ClusterLoadAssignment prev;
     synchronized (this) {
       if (targets.get(t.cluster.name()) != t) {
         return;
       }
+      // the assignment before the flag: whoever sees the cluster settled also sees its hosts
+      prev = resolved.put(t.cluster.name(), cla);
       t.attempted = true;
     }
-    ClusterLoadAssignment prev = resolved.put(t.cluster.name(), cla);
     if (first || !cla.equals(prev)) {
       try {
         onChange.run();

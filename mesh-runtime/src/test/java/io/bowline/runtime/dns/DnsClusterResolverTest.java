@@ -100,4 +100,26 @@ class DnsClusterResolverTest {
           .containsExactly("10.0.0.1:8080 svc-a", "10.0.0.2:8080 svc-a", "10.0.1.1:8080 b.example");
     }
   }
+
+  /**
+   * The client declares itself ready once {@code settled()}; a snapshot compiled from
+   * {@code assignments()} after that must hold the cluster's hosts, or the first call gets 503 UH. An
+   * observer spins on {@code settled()} while the first resolution finishes, many times over, and
+   * reads the assignments the moment it sees the cluster settled.
+   */
+  @Test
+  void aSettledClusterAlreadyHasItsAssignment() throws Exception {
+    answers.put("svc-a", List.of(ip("10.0.0.1")));
+    for (int round = 0; round < 300; round++) {
+      try (DnsClusterResolver dns = new DnsClusterResolver(this::lookup, () -> { })) {
+        dns.update(Map.of("c", cluster("c", Cluster.DiscoveryType.STRICT_DNS, "svc-a")));
+        long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!dns.settled()) {
+          assertThat(System.nanoTime()).as("round %d: first resolution within 10 s", round).isLessThan(giveUp);
+          Thread.onSpinWait();
+        }
+        assertThat(dns.assignments()).as("round %d: assignments once settled", round).containsKey("c");
+      }
+    }
+  }
 }
