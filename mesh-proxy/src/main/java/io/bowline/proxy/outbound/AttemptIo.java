@@ -90,8 +90,10 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       }
       conn = c;
       c.listener(this);
-      c.channel().write(request);
-      owner.writeBody(this);
+      c.channel().write(request, c.channel().voidPromise());
+      if (conn == c) { // a write that failed at once has closed the attempt's connection already
+        owner.writeBody(this);
+      }
     });
   }
 

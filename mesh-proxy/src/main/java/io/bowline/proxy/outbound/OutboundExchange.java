@@ -523,7 +523,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ctx.write(endedAtHead
         ? new DefaultFullHttpResponse(request.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER, h,
             DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())
-        : new DefaultHttpResponse(request.protocolVersion(), head.status(), h));
+        : new DefaultHttpResponse(request.protocolVersion(), head.status(), h), ctx.voidPromise());
     io.commit();
   }
 
@@ -588,7 +588,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         c.release();
         ctx.flush();
       } else {
-        ctx.writeAndFlush(c);
+        ctx.writeAndFlush(c, ctx.voidPromise());
       }
       io.finished();
       if (call != null) {
@@ -597,7 +597,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       finish();
       return;
     }
-    ctx.write(c);
+    ctx.write(c, ctx.voidPromise());
     if (!ctx.channel().isWritable()) {
       io.autoRead(false);
       ctx.flush();
