@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.concurrent.Ticker;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class IdleTimeout extends ChannelDuplexHandler {
   private final long timeoutNanos;
+  private Ticker ticker;
   private long lastActivity;
   private boolean reading;
   private ScheduledFuture<?> check;
@@ -38,6 +40,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
+    ticker = ctx.executor().ticker();
     if (ctx.channel().isActive() && ctx.channel().isRegistered()) {
       start(ctx);
     }
@@ -70,14 +73,14 @@ public final class IdleTimeout extends ChannelDuplexHandler {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (reading) {
       reading = false;
-      lastActivity = System.nanoTime();
+      lastActivity = ticker.nanoTime();
     }
     ctx.fireChannelReadComplete();
   }
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    lastActivity = System.nanoTime();
+    lastActivity = ticker.nanoTime();
     ctx.write(msg, promise);
   }
 
@@ -85,7 +88,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     if (check != null) {
       return;
     }
-    lastActivity = System.nanoTime();
+    lastActivity = ticker.nanoTime();
     schedule(ctx, timeoutNanos);
   }
 
@@ -97,7 +100,7 @@ public final class IdleTimeout extends ChannelDuplexHandler {
     if (check == null || !ctx.channel().isOpen()) {
       return;
     }
-    long idle = System.nanoTime() - lastActivity;
+    long idle = ticker.nanoTime() - lastActivity;
     if (reading || idle < timeoutNanos) {
       schedule(ctx, reading ? timeoutNanos : timeoutNanos - idle);
       return;
