@@ -18,11 +18,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -401,7 +403,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
       }
     }
-    HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
+    // a request without a body goes out as one message: its head, written and flushed once
+    HttpRequest r = bodyEnded && bodyBytes == 0 && requestTrailers == null
+        ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, Unpooled.EMPTY_BUFFER, h,
+            EmptyHttpHeaders.INSTANCE)
+        : new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
     AttemptIo io = new AttemptIo(this, conn.pool(), key, r, result, connectTimeoutMillis);
     if (streaming) {
       streamTo = io;
