@@ -62,8 +62,10 @@ class IdleTimeoutTest {
 
   @Test
   void aWriteWithTheVoidPromiseRestartsTheIdleTime() {
-    assertIdleTheTimeoutAfter(() -> channel.writeOneOutbound(Unpooled.wrappedBuffer(new byte[] {'o', 'k'}),
-        channel.voidPromise()));
+    assertIdleTheTimeoutAfter(() -> {
+      channel.writeOneOutbound(Unpooled.wrappedBuffer(new byte[] {'o', 'k'}), channel.voidPromise());
+      channel.flushOutbound();
+    });
   }
 
   /** {@code traffic} 8 s in: no event 16 s in, one at 18 s (the timeout after the traffic). */
