@@ -10,6 +10,8 @@
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
 #        PROXY_JAR=... (another build of bowline-proxy.jar, to compare two builds on the same machine)
+#        BASE_JAR=... (a second build, e.g. main's: its two roles run in the same run as base-outbound and
+#        base-gateway, so a change is compared with what it changes under the same load)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROXY_JAR=${PROXY_JAR:-$ROOT/mesh-proxy/target/bowline-proxy.jar}
@@ -19,10 +21,12 @@ CORE_PROXY=${CORE_PROXY:-0}
 CORE_LOAD=${CORE_LOAD:-1}
 CONNS=${CONNS:-64}
 UP=18080 HAP=18081 BOW=18082 GW=18083 XDS=18010 ADMIN=18000 GW_ADMIN=18001
+BASE_BOW=18084 BASE_GW=18085 BASE_ADMIN=18002 BASE_GW_ADMIN=18003
+BASE_JAR=${BASE_JAR:-}
 for tool in wrk haproxy taskset java curl; do
   command -v $tool >/dev/null || { echo "p4: $tool is not installed (Debian: apt-get install wrk haproxy)" >&2; exit 3; }
 done
-for jar in "$PROXY_JAR" "$CP_JAR"; do
+for jar in "$PROXY_JAR" "$CP_JAR" ${BASE_JAR:+"$BASE_JAR"}; do
   [ -f "$jar" ] || { echo "p4: $jar is missing: run mvn -B -o package -DskipTests first" >&2; exit 3; }
 done
 TMP=$(mktemp -d)
@@ -99,13 +103,20 @@ PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:TieredStopAtLeve
   -XX:MaxDirectMemorySize=16m -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
   -Dio.netty.allocator.numDirectArenas=1 \
   -Dio.netty.allocator.numHeapArenas=1}
-# shellcheck disable=SC2086
-taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS --workload bench.default --outbound $BOW --admin $ADMIN --threads 1 \
-  >"$TMP/proxy.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
-# shellcheck disable=SC2086
-taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$PROXY_JAR" --gateway --xds 127.0.0.1:$XDS \
-  --workload istio-ingressgateway.istio-system --label istio=ingressgateway --gateway-port 8080:$GW \
-  --admin $GW_ADMIN --threads 1 >"$TMP/gateway.log" 2>&1 & GW_PID=$!; PIDS+=($GW_PID)
+start_roles() { # jar suffix outbound-port outbound-admin gateway-port gateway-admin: sets BOW_PID and GW_PID
+  # shellcheck disable=SC2086
+  taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --xds 127.0.0.1:$XDS --workload "bench$2.default" --outbound "$3" \
+    --admin "$4" --threads 1 >"$TMP/proxy$2.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
+  # shellcheck disable=SC2086
+  taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --gateway --xds 127.0.0.1:$XDS \
+    --workload "istio-ingressgateway$2.istio-system" --label istio=ingressgateway --gateway-port "8080:$5" \
+    --admin "$6" --threads 1 >"$TMP/gateway$2.log" 2>&1 & GW_PID=$!; PIDS+=($GW_PID)
+}
+if [ -n "$BASE_JAR" ]; then
+  start_roles "$BASE_JAR" -base $BASE_BOW $BASE_ADMIN $BASE_GW $BASE_GW_ADMIN
+  BASE_BOW_PID=$BOW_PID BASE_GW_PID=$GW_PID
+fi
+start_roles "$PROXY_JAR" "" $BOW $ADMIN $GW $GW_ADMIN
 # ready (admin port), then routed (the control plane may publish the files a moment after its first answer)
 await_route() { # name admin-port listen-port log
   for _ in $(seq 1 150); do
@@ -122,6 +133,12 @@ await_route() { # name admin-port listen-port log
 }
 await_route bowline-proxy $ADMIN $BOW "$TMP/proxy.log"
 await_route "bowline-proxy --gateway" $GW_ADMIN $GW "$TMP/gateway.log"
+NAMES="haproxy bowline-outbound bowline-gateway"
+if [ -n "$BASE_JAR" ]; then
+  await_route "base bowline-proxy" $BASE_ADMIN $BASE_BOW "$TMP/proxy-base.log"
+  await_route "base bowline-proxy --gateway" $BASE_GW_ADMIN $BASE_GW "$TMP/gateway-base.log"
+  NAMES="haproxy bowline-outbound base-outbound bowline-gateway base-gateway"
+fi
 
 load() { taskset -c "$CORE_LOAD" wrk "$@" -H "Host: echo" 2>&1; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -131,18 +148,20 @@ rps() { awk '/Requests\/sec/ {print $2}'; }
 total() { awk '/requests in/ {print $1}'; }
 
 echo "warming up bowline-proxy, both roles (JIT), for $DUR s each..." >&2
-load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$BOW/" >/dev/null
-load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$GW/" >/dev/null
+for port in $BOW $GW ${BASE_JAR:+$BASE_BOW $BASE_GW}; do
+  load -t1 -c"$CONNS" -d"${DUR}s" "http://127.0.0.1:$port/" >/dev/null
+done
 
 direct_p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$UP/" | p50_us)
 CLK=$(getconf CLK_TCK)
 declare -A R
-NAMES="haproxy bowline-outbound bowline-gateway"
 for name in $NAMES; do
   case $name in
     haproxy) port=$HAP; pid=$HAP_PID ;;
     bowline-outbound) port=$BOW; pid=$BOW_PID ;;
     bowline-gateway) port=$GW; pid=$GW_PID ;;
+    base-outbound) port=$BASE_BOW; pid=$BASE_BOW_PID ;;
+    base-gateway) port=$BASE_GW; pid=$BASE_GW_PID ;;
   esac
   t0=$(ticks $pid)
   out=$(load -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:$port/")

@@ -6,6 +6,7 @@ import io.bowline.api.MeshClient;
 import io.bowline.proxy.admin.AdminHandler;
 import io.bowline.proxy.admin.AdminPage;
 import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.http1.IdleTimeout;
 import io.bowline.proxy.http2.Http2Server;
 import io.bowline.proxy.http2.PriorKnowledgeSniffer;
 import io.bowline.proxy.inbound.InboundSecurity;
@@ -24,14 +25,12 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
@@ -371,7 +370,7 @@ public final class BowlineProxy implements AutoCloseable {
               ChannelPipeline p = ch.pipeline();
               front.accept(p);
               if (!l.idleTimeout().isZero()) {
-                p.addLast(new IdleStateHandler(0, 0, l.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                p.addLast(new IdleTimeout(l.idleTimeout()));
               }
               Http1RequestDecoder decoder = new Http1RequestDecoder(l);
               HttpResponseEncoder encoder = new HttpResponseEncoder();

@@ -4,6 +4,7 @@ import io.bowline.api.config.SocketListener;
 import io.bowline.proxy.ProxyLimits;
 import io.bowline.proxy.Transports;
 import io.bowline.proxy.http1.Http1RequestDecoder;
+import io.bowline.proxy.http1.IdleTimeout;
 import io.bowline.proxy.outbound.OutboundHandler;
 import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
@@ -15,10 +16,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,7 +73,7 @@ final class GatewayChains {
       }
     }
     if (!limits.idleTimeout().isZero()) {
-      p.addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+      p.addLast(new IdleTimeout(limits.idleTimeout()));
     }
     ProxyListener routes = ProxyListener.gateway(listener.name(), router, MeshSnapshot.gatewayRouteHost(chain.http()),
         listener.port(), limits);

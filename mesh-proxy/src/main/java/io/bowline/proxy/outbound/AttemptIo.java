@@ -5,6 +5,7 @@ import io.bowline.runtime.upstream.Outcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -90,8 +91,15 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       }
       conn = c;
       c.listener(this);
-      c.channel().write(request);
-      owner.writeBody(this);
+      if (request instanceof FullHttpRequest) { // no body: the head is the whole request
+        requestWritten = true;
+        c.channel().writeAndFlush(request, c.channel().voidPromise());
+        return;
+      }
+      c.channel().write(request, c.channel().voidPromise());
+      if (conn == c) { // a write that failed at once has closed the attempt's connection already
+        owner.writeBody(this);
+      }
     });
   }
 

@@ -18,11 +18,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -401,7 +403,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
       }
     }
-    HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
+    // a request without a body goes out as one message: its head, written and flushed once
+    HttpRequest r = bodyEnded && bodyBytes == 0 && requestTrailers == null
+        ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, Unpooled.EMPTY_BUFFER, h,
+            EmptyHttpHeaders.INSTANCE)
+        : new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
     AttemptIo io = new AttemptIo(this, conn.pool(), key, r, result, connectTimeoutMillis);
     if (streaming) {
       streamTo = io;
@@ -523,7 +529,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ctx.write(endedAtHead
         ? new DefaultFullHttpResponse(request.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER, h,
             DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())
-        : new DefaultHttpResponse(request.protocolVersion(), head.status(), h));
+        : new DefaultHttpResponse(request.protocolVersion(), head.status(), h), ctx.voidPromise());
     io.commit();
   }
 
@@ -588,7 +594,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         c.release();
         ctx.flush();
       } else {
-        ctx.writeAndFlush(c);
+        ctx.writeAndFlush(c, ctx.voidPromise());
       }
       io.finished();
       if (call != null) {
@@ -597,7 +603,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       finish();
       return;
     }
-    ctx.write(c);
+    ctx.write(c, ctx.voidPromise());
     if (!ctx.channel().isWritable()) {
       io.autoRead(false);
       ctx.flush();
