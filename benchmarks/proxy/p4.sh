@@ -4,14 +4,17 @@
 # the upstream share the other core. Two bowline-proxy roles run in the same run: the outbound
 # listener (a sidecar's, routed by the ServiceEntry's host), and the gateway role (an ingress gateway
 # serving a Gateway on port 8080 and the VirtualService bound to it). Prints requests/s, p50 with and
-# without the hop (added p50), CPU time per request, RSS at about 1,000 requests/s and the 1-minute
-# load average after each throughput run.
+# without the hop (added p50), CPU time per request, RSS at about 1,000 requests/s (and its private
+# anonymous part, without the pages of libjvm.so and the JDK's CDS archive that every JVM on the host
+# shares), the CPU time each bowline-proxy took to be ready, and the 1-minute load average after each
+# throughput run.
 #
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
 #        PROXY_JAR=... (another build of bowline-proxy.jar, to compare two builds on the same machine)
 #        BASE_JAR=... (a second build, e.g. main's: its two roles run in the same run as base-outbound and
 #        base-gateway, so a change is compared with what it changes under the same load)
+#        MALLOC_ARENA_MAX=2 (glibc malloc arenas of the bowline-proxy JVMs)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PROXY_JAR=${PROXY_JAR:-$ROOT/mesh-proxy/target/bowline-proxy.jar}
@@ -96,19 +99,23 @@ LUA
 taskset -c "$CORE_LOAD" haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
 taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
 taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
-# the launcher flags of docs/proxy.md ("Launching"), for one core: C1 only, a small serial heap, no
-# leak-detection sampling, one allocator arena
+# the launcher flags of docs/proxy.md ("Launching"), for one core: C1 only for hot methods, a small
+# serial heap with a 4 MB young generation, no leak-detection sampling, one allocator arena of 1 MiB
+# chunks, no JFR events, two malloc arenas
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
-  -XX:+UseSerialGC -Xms8m -Xmx32m -Xss256k -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m \
-  -XX:MaxDirectMemorySize=16m -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
-  -Dio.netty.allocator.numDirectArenas=1 \
-  -Dio.netty.allocator.numHeapArenas=1}
+  -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 \
+  -XX:Tier3BackEdgeThreshold=120000 -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn4m -Xss256k \
+  -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
+  -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
+  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
+  -Dio.netty.allocator.maxOrder=7 -Dio.netty.jfr.enabled=false}
+ARENAS=${MALLOC_ARENA_MAX:-2}
 start_roles() { # jar suffix outbound-port outbound-admin gateway-port gateway-admin: sets BOW_PID and GW_PID
   # shellcheck disable=SC2086
-  taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --xds 127.0.0.1:$XDS --workload "bench$2.default" --outbound "$3" \
+  MALLOC_ARENA_MAX=$ARENAS taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --xds 127.0.0.1:$XDS --workload "bench$2.default" --outbound "$3" \
     --admin "$4" --threads 1 >"$TMP/proxy$2.log" 2>&1 & BOW_PID=$!; PIDS+=($BOW_PID)
   # shellcheck disable=SC2086
-  taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --gateway --xds 127.0.0.1:$XDS \
+  MALLOC_ARENA_MAX=$ARENAS taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --gateway --xds 127.0.0.1:$XDS \
     --workload "istio-ingressgateway$2.istio-system" --label istio=ingressgateway --gateway-port "8080:$5" \
     --admin "$6" --threads 1 >"$TMP/gateway$2.log" 2>&1 & GW_PID=$!; PIDS+=($GW_PID)
 }
@@ -139,10 +146,15 @@ if [ -n "$BASE_JAR" ]; then
   await_route "base bowline-proxy --gateway" $BASE_GW_ADMIN $BASE_GW "$TMP/gateway-base.log"
   NAMES="haproxy bowline-outbound base-outbound bowline-gateway base-gateway"
 fi
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+CLK=$(getconf CLK_TCK)
+# CPU time to ready (both JVMs started together and shared a core, so wall time says little)
+startup_cpu() { awk -v t="$(ticks "$1")" -v c="$CLK" 'BEGIN { printf "%.2f", t / c }'; }
+R_STARTUP="outbound $(startup_cpu $BOW_PID) s, gateway $(startup_cpu $GW_PID) s"
 
 load() { taskset -c "$CORE_LOAD" wrk "$@" -H "Host: echo" 2>&1; }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+anon_mb() { awk '/RssAnon/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 p50_us() { awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us/, "", v); print v } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else { sub(/s/, "", v); print v * 1000000 } }'; }
 rps() { awk '/Requests\/sec/ {print $2}'; }
 total() { awk '/requests in/ {print $1}'; }
@@ -153,7 +165,6 @@ for port in $BOW $GW ${BASE_JAR:+$BASE_BOW $BASE_GW}; do
 done
 
 direct_p50=$(load -t1 -c1 -d5s --latency "http://127.0.0.1:$UP/" | p50_us)
-CLK=$(getconf CLK_TCK)
 declare -A R
 for name in $NAMES; do
   case $name in
@@ -176,14 +187,15 @@ for name in $NAMES; do
   rate=$(load -t1 -c4 -d"${DUR}s" -s "$TMP/rate.lua" "http://127.0.0.1:$port/" | rps)
   R[$name.rate]=$rate
   R[$name.rss]=$(rss_mb $pid)
+  R[$name.anon]=$(anon_mb $pid)
 done
 
 echo
 echo "P4 on $(nproc) CPUs, $(uname -r); proxies on core $CORE_PROXY, wrk and upstream on core $CORE_LOAD; ${DUR} s runs, $CONNS connections"
-echo "direct to the upstream: p50 ${direct_p50} µs"
+echo "direct to the upstream: p50 ${direct_p50} µs; bowline-proxy CPU time to ready: $R_STARTUP"
 echo
-echo "| proxy | requests/s | p50 (µs, 1 conn) | added p50 (µs) | CPU µs/request | RSS MB at ~1,000 rps (measured rps) | load avg 1 min |"
-echo "|---|---|---|---|---|---|---|"
+echo "| proxy | requests/s | p50 (µs, 1 conn) | added p50 (µs) | CPU µs/request | RSS MB at ~1,000 rps (measured rps) | of which private anon MB | load avg 1 min |"
+echo "|---|---|---|---|---|---|---|---|"
 for name in $NAMES; do
-  echo "| $name | ${R[$name.rps]} | ${R[$name.p50]} | ${R[$name.added]} | ${R[$name.cpu]} | ${R[$name.rss]} (${R[$name.rate]}) | ${R[$name.load]} |"
+  echo "| $name | ${R[$name.rps]} | ${R[$name.p50]} | ${R[$name.added]} | ${R[$name.cpu]} | ${R[$name.rss]} (${R[$name.rate]}) | ${R[$name.anon]} | ${R[$name.load]} |"
 done

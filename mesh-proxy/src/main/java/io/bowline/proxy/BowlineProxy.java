@@ -167,6 +167,7 @@ public final class BowlineProxy implements AutoCloseable {
     private final Map<String, AdminPage> pages = new LinkedHashMap<>();
     private Consumer<ChannelPipeline> inboundPipeline = p -> { };
     private IntUnaryOperator gatewayPorts;
+    private boolean gatewayHttp2;
     private IntUnaryOperator tcpPorts = IntUnaryOperator.identity();
 
     private Builder() {}
@@ -221,6 +222,20 @@ public final class BowlineProxy implements AutoCloseable {
      */
     public Builder gateway(IntUnaryOperator ports) {
       this.gatewayPorts = ports;
+      return this;
+    }
+
+    /**
+     * Whether the gateway's HTTP filter chains serve HTTP/2: {@code h2} offered by ALPN on TLS (as the chain's
+     * {@code alpn_protocols} list it) and h2c with prior knowledge in plaintext. Off by default: an upstream
+     * attempt speaks the downstream's protocol, so an HTTP/2 client of an HTTP/1.1-only application would get
+     * {@code 503 UC} until clusters carry their port's protocol.
+     *
+     * @param on whether to serve HTTP/2
+     * @return this builder
+     */
+    public Builder gatewayHttp2(boolean on) {
+      this.gatewayHttp2 = on;
       return this;
     }
 
@@ -341,7 +356,7 @@ public final class BowlineProxy implements AutoCloseable {
       if (gatewayPorts != null || outbound >= 0) {
         // the gateway's listeners, or the sidecar's outbound TCP listeners: both the snapshot's socket listeners
         proxy.gateway = new GatewayServer(router, transports, pools, limits, bind,
-            gatewayPorts != null ? gatewayPorts : tcpPorts);
+            gatewayPorts != null ? gatewayPorts : tcpPorts, gatewayHttp2);
         proxy.gateway.start(mesh);
       }
       return proxy;

@@ -103,10 +103,32 @@ public final class ProxyCli implements Callable<Integer> {
       description = "Bind gateway listener PORT (a Gateway server's port.number) on LOCAL instead; repeat for more.")
   List<String> gatewayPorts = new ArrayList<>();
 
+  @Option(names = "--gateway-http2", description = "With --gateway: serve HTTP/2 on HTTP servers (h2 offered by ALPN on"
+      + " HTTPS, h2c with prior knowledge). Upstream calls speak the client's protocol, so the applications behind"
+      + " the gateway must take HTTP/2 too.")
+  boolean gatewayHttp2;
+
   @Option(names = "--tcp-port", paramLabel = "PORT:LOCAL",
       description = "Bind the outbound TCP listener of service port PORT (a tcp port, Istio's 0.0.0.0_PORT) on LOCAL"
           + " instead of PORT; repeat for more.")
   List<String> tcpPorts = new ArrayList<>();
+
+  @Option(names = "--certificate-file", paramLabel = "FILE",
+      description = "The workload certificate chain (PEM, leaf first): with --private-key-file and"
+          + " --ca-certificate-file, the bootstrap's file_watcher certificate provider 'default' (Istio's"
+          + " ISTIO_MUTUAL contexts name it), re-read every --refresh-interval, instead of the local CA.")
+  Path certificateFile;
+
+  @Option(names = "--private-key-file", paramLabel = "FILE", description = "The workload certificate's private key (PEM).")
+  Path privateKeyFile;
+
+  @Option(names = "--ca-certificate-file", paramLabel = "FILE", description = "The trust bundle (PEM roots).")
+  Path caCertificateFile;
+
+  @Option(names = "--refresh-interval", paramLabel = "DURATION",
+      description = "How often the three files are read again, e.g. 600s (file_watcher refresh_interval;"
+          + " default 600s).")
+  String refreshInterval;
 
   private String workloadName(String otherwise) {
     return workload == null ? otherwise : workload.indexOf('.') < 0 ? workload : workload.substring(0, workload.indexOf('.'));
@@ -190,6 +212,11 @@ public final class ProxyCli implements Callable<Integer> {
     if (outbound != null && xds == null && bootstrap == null) {
       throw new ParameterException(spec.commandLine(), "--outbound needs --xds or --bootstrap");
     }
+    String providers = certificateProviders();
+    if (providers != null && xds == null) {
+      throw new ParameterException(spec.commandLine(), "--certificate-file needs --xds (with --bootstrap, declare "
+          + "certificate_providers in the bootstrap file)");
+    }
     int[] in = inbound == null ? null : inbound(inbound);
     MeshClient mesh = null;
     if (xds != null || bootstrap != null) {
@@ -198,8 +225,8 @@ public final class ProxyCli implements Callable<Integer> {
       }
       MeshClient.Builder b = MeshClient.builder();
       if (gateway && xds != null) {
-        b.bootstrapJson(GatewayNode.bootstrapJson(xds, workloadName("istio-ingressgateway"),
-            workloadNamespace("istio-system"), labelMap(), "cluster.local"));
+        b.bootstrapJson(withProviders(GatewayNode.bootstrapJson(xds, workloadName("istio-ingressgateway"),
+            workloadNamespace("istio-system"), labelMap(), "cluster.local"), providers));
       } else if (workload != null) {
         int dot = workload.indexOf('.');
         b.workload(dot < 0 ? workload : workload.substring(0, dot), dot < 0 ? "default" : workload.substring(dot + 1));
@@ -214,12 +241,13 @@ public final class ProxyCli implements Callable<Integer> {
       if (gateway && xds != null) {
         // the bootstrap above names the server and the router~ node
       } else if (xds != null) {
-        if (serviceAccount != null && workload != null) {
+        if ((serviceAccount != null && workload != null) || providers != null) {
           // Istio's node metadata, merged into the workload's node: the implicit 'default' certificate provider
-          // asks the local CA for this identity
-          b.bootstrapJson("{\"xds_servers\":[{\"server_uri\":" + GatewayNode.json(xds)
-              + ",\"channel_creds\":[{\"type\":\"insecure\"}]}],\"node\":{\"metadata\":{\"SERVICE_ACCOUNT\":"
-              + GatewayNode.json(serviceAccount) + "}}}");
+          // asks the local CA for this identity; or the files of --certificate-file
+          String node = serviceAccount != null && workload != null
+              ? ",\"node\":{\"metadata\":{\"SERVICE_ACCOUNT\":" + GatewayNode.json(serviceAccount) + "}}" : "";
+          b.bootstrapJson(withProviders("{\"xds_servers\":[{\"server_uri\":" + GatewayNode.json(xds)
+              + ",\"channel_creds\":[{\"type\":\"insecure\"}]}]" + node + "}", providers));
         }
         b.xdsServer(xds);
       } else {
@@ -242,7 +270,7 @@ public final class ProxyCli implements Callable<Integer> {
       pb.admin(admin);
     }
     if (gateway) {
-      pb.gateway(port -> portMap.getOrDefault(port, port));
+      pb.gateway(port -> portMap.getOrDefault(port, port)).gatewayHttp2(gatewayHttp2);
     }
     pb.tcpPorts(port -> tcpPortMap.getOrDefault(port, port));
     try {
@@ -264,6 +292,42 @@ public final class ProxyCli implements Callable<Integer> {
       stop.await();
     }
     return OK;
+  }
+
+  /**
+   * The bootstrap's {@code certificate_providers} member for the file flags (gRFC A29's {@code file_watcher}
+   * plugin, as Istio's grpc-agent writes it, named {@code default}), or {@code null} when none is given.
+   */
+  private String certificateProviders() {
+    List<Path> files = java.util.Arrays.asList(certificateFile, privateKeyFile, caCertificateFile);
+    if (files.stream().allMatch(java.util.Objects::isNull)) {
+      if (refreshInterval != null) {
+        throw new ParameterException(spec.commandLine(), "--refresh-interval needs --certificate-file");
+      }
+      return null;
+    }
+    if (files.stream().anyMatch(java.util.Objects::isNull)) {
+      throw new ParameterException(spec.commandLine(),
+          "--certificate-file, --private-key-file and --ca-certificate-file go together");
+    }
+    if (refreshInterval != null && !refreshInterval.matches("[0-9]+(\\.[0-9]{1,9})?s")) {
+      throw new ParameterException(spec.commandLine(),
+          "--refresh-interval must be a duration in seconds such as 600s, got '" + refreshInterval + "'");
+    }
+    return "\"certificate_providers\":{\"default\":{\"plugin_name\":\"file_watcher\",\"config\":{"
+        + "\"certificate_file\":" + GatewayNode.json(certificateFile.toAbsolutePath().toString())
+        + ",\"private_key_file\":" + GatewayNode.json(privateKeyFile.toAbsolutePath().toString())
+        + ",\"ca_certificate_file\":" + GatewayNode.json(caCertificateFile.toAbsolutePath().toString())
+        + (refreshInterval == null ? "" : ",\"refresh_interval\":" + GatewayNode.json(refreshInterval)) + "}}}";
+  }
+
+  /** {@code bootstrap} (a JSON object) with the {@code certificate_providers} member added, if any. */
+  private static String withProviders(String bootstrap, String providers) {
+    if (providers == null) {
+      return bootstrap;
+    }
+    int end = bootstrap.lastIndexOf('}');
+    return bootstrap.substring(0, end) + "," + providers + bootstrap.substring(end);
   }
 
   private Map<Integer, Integer> portMap(List<String> mappings, String usage) {

@@ -5,13 +5,17 @@ import io.bowline.proxy.ProxyLimits;
 import io.bowline.proxy.Transports;
 import io.bowline.proxy.http1.Http1RequestDecoder;
 import io.bowline.proxy.http1.IdleTimeout;
+import io.bowline.proxy.http2.Http2Server;
+import io.bowline.proxy.http2.PriorKnowledgeSniffer;
 import io.bowline.proxy.outbound.OutboundHandler;
 import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslHandler;
@@ -23,9 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Puts one gateway filter chain on a connection's pipeline: the chain's TLS termination (if any), then either
- * HTTP/1.1 (the proxy's strict decoder, {@code x-forwarded-proto}, and the outbound exchange routed by the
- * chain's route configuration through the runtime's pipeline) or a TCP forward (PASSTHROUGH).
+ * Puts one gateway filter chain on a connection's pipeline: the chain's TLS termination (if any, offering the
+ * context's {@code alpn_protocols}, istiod's {@code h2} and {@code http/1.1}; {@code h2} only when HTTP/2 is on),
+ * then either HTTP (with HTTP/2 on, HTTP/2 when the connection starts with its preface, as a client that negotiated
+ * {@code h2} does; else HTTP/1.1 with the proxy's strict decoder; {@code x-forwarded-proto}, and the outbound exchange routed by the chain's route configuration
+ * through the runtime's pipeline) or a TCP forward (PASSTHROUGH).
  */
 final class GatewayChains {
   private static final Logger log = LoggerFactory.getLogger(GatewayChains.class);
@@ -34,7 +40,8 @@ final class GatewayChains {
   private final Transports transports;
   private final UpstreamPools pools;
   private final ProxyLimits limits;
-  private final ServerTls tls = new ServerTls();
+  private final boolean http2;
+  private final ServerTls tls;
 
   /** Where ISTIO_MUTUAL chains get their certificate, key and roots: the mesh client's provider instances. */
   void providers(java.util.function.Function<io.bowline.api.config.UpstreamTls,
@@ -42,11 +49,14 @@ final class GatewayChains {
     tls.providers(providers);
   }
 
-  GatewayChains(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits) {
+  GatewayChains(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits,
+      boolean http2) {
     this.router = router;
     this.transports = transports;
     this.pools = pools;
     this.limits = limits;
+    this.http2 = http2;
+    this.tls = new ServerTls(http2);
   }
 
   /**
@@ -77,9 +87,26 @@ final class GatewayChains {
     }
     ProxyListener routes = ProxyListener.gateway(listener.name(), router, MeshSnapshot.gatewayRouteHost(chain.http()),
         listener.port(), limits);
+    ForwardedProto scheme = chain.tls() != null ? ForwardedProto.HTTPS : ForwardedProto.HTTP;
     Http1RequestDecoder decoder = new Http1RequestDecoder(limits);
-    p.addLast(decoder, new HttpResponseEncoder(), chain.tls() != null ? ForwardedProto.HTTPS : ForwardedProto.HTTP,
-        new OutboundHandler(routes, pools, decoder));
+    HttpResponseEncoder encoder = new HttpResponseEncoder();
+    OutboundHandler http1 = new OutboundHandler(routes, pools, decoder);
+    // HTTP/2 (h2 by ALPN over TLS, or h2c with prior knowledge), else HTTP/1.1: Envoy's codec_type AUTO
+    if (http2) {
+      p.addLast(new PriorKnowledgeSniffer(pl -> {
+        pl.remove(decoder);
+        pl.remove(encoder);
+        pl.remove(scheme);
+        pl.remove(http1);
+        Http2Server.install(pl, limits.maxHeadersBytes(), () -> new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel stream) {
+            stream.pipeline().addLast(scheme, OutboundHandler.forStream(routes, pools));
+          }
+        });
+      }));
+    }
+    p.addLast(decoder, encoder, scheme, http1);
     return true;
   }
 

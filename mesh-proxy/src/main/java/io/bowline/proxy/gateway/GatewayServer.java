@@ -58,12 +58,13 @@ public final class GatewayServer implements AutoCloseable {
    * @param limits the HTTP decoder's limits
    * @param bind the address a listener on {@code 0.0.0.0} binds
    * @param portMap the port to bind for a listener port (0: any free port)
+   * @param http2 whether HTTP filter chains serve HTTP/2 (h2 by ALPN, h2c with prior knowledge)
    */
   public GatewayServer(OutboundRouter router, Transports transports, UpstreamPools pools, ProxyLimits limits,
-      String bind, IntUnaryOperator portMap) {
+      String bind, IntUnaryOperator portMap, boolean http2) {
     this.router = router;
     this.transports = transports;
-    this.chains = new GatewayChains(router, transports, pools, limits);
+    this.chains = new GatewayChains(router, transports, pools, limits, http2);
     this.bind = bind;
     this.portMap = portMap;
   }

@@ -7,6 +7,7 @@ import io.bowline.api.config.UpstreamTls;
 import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.tls.Pem;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -29,7 +30,8 @@ import javax.net.ssl.SSLException;
  * ({@code kubernetes://<credentialName>-cacert}) and its {@code match_subject_alt_names}. Contexts are kept per
  * TLS context and rebuilt when a secret changes (rotation applies to new connections). For ISTIO_MUTUAL the
  * certificate, key and roots come from the mesh client's certificate provider instances instead, and client
- * certificates must be SPIFFE peers of the trust domain. No key material is logged or put in messages.
+ * certificates must be SPIFFE peers of the trust domain. Both offer the context's {@code alpn_protocols} ({@code h2} only with HTTP/2 on). No key
+ * material is logged or put in messages.
  */
 final class ServerTls {
   private record Built(Secret certificate, Secret ca, SslContext context) {}
@@ -39,6 +41,12 @@ final class ServerTls {
   private final Map<SocketListener.DownstreamTls, Built> contexts = new ConcurrentHashMap<>();
   private final Map<SocketListener.DownstreamTls, ProviderBuilt> providerContexts = new ConcurrentHashMap<>();
   private volatile Function<UpstreamTls, UpstreamTlsHandle> providers;
+  private final boolean http2;
+
+  /** @param http2 whether {@code h2} may be offered by ALPN (else only the context's other protocols) */
+  ServerTls(boolean http2) {
+    this.http2 = http2;
+  }
 
   /** Why a chain's TLS context cannot be served yet. */
   static final class Unavailable extends Exception {
@@ -104,7 +112,8 @@ final class ServerTls {
       return built.context();
     }
     try {
-      SslContext context = SslContextBuilder.forServer(handle.keyManager()).trustManager(handle.trustManager())
+      SslContext context = alpn(SslContextBuilder.forServer(handle.keyManager()), tls)
+          .trustManager(handle.trustManager())
           .clientAuth(tls.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL).build();
       providerContexts.put(tls, new ProviderBuilt(handle, context));
       return context;
@@ -114,11 +123,11 @@ final class ServerTls {
     }
   }
 
-  private static SslContext build(SocketListener.DownstreamTls tls, Secret certificate, Secret ca) throws Unavailable {
+  private SslContext build(SocketListener.DownstreamTls tls, Secret certificate, Secret ca) throws Unavailable {
     try {
       List<X509Certificate> chain = Pem.certificates(certificate.tlsCertificate().certificateChain(), certificate.name());
       PrivateKey key = Pem.privateKey(certificate.tlsCertificate().privateKey(), certificate.name());
-      SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
+      SslContextBuilder b = alpn(SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new)), tls);
       if (ca != null) {
         List<X509Certificate> roots = Pem.certificates(ca.validationContext().trustedCa(), ca.name());
         b.trustManager(roots.toArray(X509Certificate[]::new))
@@ -129,6 +138,20 @@ final class ServerTls {
       throw new Unavailable("SDS secret " + certificate.name() + (ca == null ? "" : " / " + ca.name())
           + " cannot be used: " + e.getClass().getSimpleName(), null);
     }
+  }
+
+  /**
+   * The context's {@code alpn_protocols}, in the server's order of preference (Envoy selects the first of its own
+   * list the client offers); a client offering none of them, or no ALPN, gets no protocol and speaks HTTP/1.1.
+   */
+  private SslContextBuilder alpn(SslContextBuilder b, SocketListener.DownstreamTls tls) {
+    List<String> protocols = tls.alpn().stream().filter(p -> http2 || !p.equals("h2")).toList();
+    if (protocols.isEmpty()) {
+      return b;
+    }
+    return b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
   }
 
   /**

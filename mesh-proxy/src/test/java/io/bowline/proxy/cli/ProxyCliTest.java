@@ -58,6 +58,13 @@ class ProxyCliTest {
     assertThat(run().err()).contains("give at least one of --outbound, --inbound, --admin");
     assertThat(run("--xds", "127.0.0.1:1", "--outbound", "0", "--tcp-port", "9000").err())
         .contains("--tcp-port must be PORT:LOCAL");
+    assertThat(run("--xds", "127.0.0.1:1", "--outbound", "0", "--certificate-file", "c.pem").err())
+        .contains("--certificate-file, --private-key-file and --ca-certificate-file go together");
+    assertThat(run("--xds", "127.0.0.1:1", "--outbound", "0", "--certificate-file", "c.pem", "--private-key-file",
+        "k.pem", "--ca-certificate-file", "ca.pem", "--refresh-interval", "10m").err())
+        .contains("--refresh-interval must be a duration in seconds such as 600s, got '10m'");
+    assertThat(run("--bootstrap", "b.json", "--outbound", "0", "--certificate-file", "c.pem", "--private-key-file",
+        "k.pem", "--ca-certificate-file", "ca.pem").err()).contains("--certificate-file needs --xds");
   }
 
   @Test

@@ -32,6 +32,7 @@ public final class GatewayMesh implements AutoCloseable {
   final LocalControlPlane controlPlane;
   private final List<HttpServer> apps = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
+  private boolean http2;
 
   GatewayMesh(Path dir) throws IOException {
     this.dir = dir;
@@ -91,13 +92,20 @@ public final class GatewayMesh implements AutoCloseable {
     return this;
   }
 
+  /** Gateways started after this serve HTTP/2 ({@code BowlineProxy.Builder.gatewayHttp2}). */
+  GatewayMesh http2() {
+    this.http2 = true;
+    return this;
+  }
+
   /** A proxy in the gateway role for {@code name.namespace} with {@code labels}; listener ports mapped to free ones. */
   BowlineProxy gateway(String name, String namespace, Map<String, String> labels, int... listenerPorts) {
     MeshClient mesh = MeshClient.builder()
         .bootstrapJson(GatewayNode.bootstrapJson("127.0.0.1:" + controlPlane.port(), name, namespace, labels,
             "cluster.local"))
         .build();
-    BowlineProxy proxy = BowlineProxy.builder().mesh(mesh).ownsMesh(true).gateway(p -> 0).threads(1).start();
+    BowlineProxy proxy = BowlineProxy.builder().mesh(mesh).ownsMesh(true).gateway(p -> 0).gatewayHttp2(http2).threads(1)
+        .start();
     closeables.add(proxy);
     try {
       mesh.awaitReady(Duration.ofSeconds(20));

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.bowline.runtime.xds.policy.FieldPolicyChecker;
+import io.bowline.runtime.xds.resource.Unpacking;
 import io.bowline.runtime.xds.resource.ResourceException;
 import io.bowline.runtime.xds.resource.ResourceType;
 import io.bowline.runtime.xds.resource.TypeUrls;
@@ -87,7 +88,7 @@ final class ResourceDecoder {
         ? "" : " '" + wrapperName + "'");
     try {
       if (any.getTypeUrl().equals(TypeUrls.RESOURCE_WRAPPER)) {
-        any = any.unpack(Resource.class).getResource();
+        any = Unpacking.unpack(any, Resource.getDescriptor(), Resource.parser()).getResource();
       }
       if (!any.getTypeUrl().equals(type.typeUrl())) {
         return unnamed(d, at + ": type " + any.getTypeUrl() + " does not match the response's " + type.typeUrl());
@@ -101,7 +102,7 @@ final class ResourceDecoder {
         d.errors.add(shortType + " '" + name + "': appears twice in one response");
         return null;
       }
-      FieldPolicyChecker.Findings findings = FieldPolicyChecker.check(proto);
+      FieldPolicyChecker.Findings findings = FieldPolicyChecker.check(type.descriptor(), any.getValue());
       if (!findings.rejected().isEmpty()) {
         reject(d, name, shortType + " '" + name + "': " + findings.rejected().get(0)
             + ": not supported by Bowline (field policy: reject)");

@@ -47,15 +47,15 @@ public final class SupportedFields {
   private static final Map<Descriptor, Map<String, FieldPolicy>> TABLE = new LinkedHashMap<>();
 
   static {
-    message(Listener.getDefaultInstance())
+    message(Listener.getDescriptor())
         .supported("name", "api_listener", "address", "filter_chains", "default_filter_chain")
         .ignored("additional_addresses", "listener_filters",
             "traffic_direction", "stat_prefix", "metadata", "per_connection_buffer_limit_bytes",
             "listener_filters_timeout", "continue_on_listener_filters_timeout", "socket_options",
             "bind_to_port", "connection_balance_config", "access_log", "use_original_dst", "transparent",
             "freebind", "tcp_fast_open_queue_length", "drain_type", "enable_reuse_port", "filter_chain_matcher");
-    message(ApiListener.getDefaultInstance()).supported("api_listener");
-    message(HttpConnectionManager.getDefaultInstance())
+    message(ApiListener.getDescriptor()).supported("api_listener");
+    message(HttpConnectionManager.getDescriptor())
         .supported("rds", "route_config", "http_filters", "access_log", "tracing")
         .ignored("stat_prefix", "codec_type", "use_remote_address", "normalize_path", "merge_slashes",
             "upgrade_configs", "stream_idle_timeout", "common_http_protocol_options", "http_protocol_options",
@@ -64,50 +64,50 @@ public final class SupportedFields {
             "xff_num_trusted_hops", "skip_xff_append", "via", "add_user_agent", "internal_address_config",
             "path_with_escaped_slashes_action")
         .reject("scoped_routes");
-    message(Rds.getDefaultInstance()).supported("config_source", "route_config_name");
-    message(HttpFilter.getDefaultInstance()).supported("name", "typed_config", "is_optional");
-    message(ConfigSource.getDefaultInstance())
+    message(Rds.getDescriptor()).supported("config_source", "route_config_name");
+    message(HttpFilter.getDescriptor()).supported("name", "typed_config", "is_optional");
+    message(ConfigSource.getDescriptor())
         .supported("ads", "self", "resource_api_version")
         .ignored("authorities");
-    message(RouteConfiguration.getDefaultInstance())
+    message(RouteConfiguration.getDescriptor())
         .supported("name", "virtual_hosts", "ignore_port_in_host_matching", "request_headers_to_add",
             "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
             "most_specific_header_mutations_wins")
         .ignored("validate_clusters")
         .reject("vhds");
-    message(VirtualHost.getDefaultInstance())
+    message(VirtualHost.getDescriptor())
         .supported("name", "domains", "routes", "request_headers_to_add", "request_headers_to_remove",
             "response_headers_to_add", "response_headers_to_remove", "retry_policy", "include_request_attempt_count",
             "request_mirror_policies", "typed_per_filter_config", "rate_limits", "require_tls");
-    message(Route.getDefaultInstance())
+    message(Route.getDescriptor())
         .supported("name", "match", "route", "direct_response", "redirect", "request_headers_to_add",
             "request_headers_to_remove", "response_headers_to_add", "response_headers_to_remove",
             "typed_per_filter_config")
         .ignored("metadata", "decorator", "stat_prefix");
-    message(RouteMatch.getDefaultInstance())
+    message(RouteMatch.getDescriptor())
         .supported("prefix", "path", "safe_regex", "path_separated_prefix", "case_sensitive", "headers",
             "query_parameters", "runtime_fraction", "grpc", "path_match_policy");
-    message(RouteAction.getDefaultInstance())
+    message(RouteAction.getDescriptor())
         .supported("cluster", "weighted_clusters", "cluster_header", "cluster_not_found_response_code",
             "prefix_rewrite", "regex_rewrite", "path_rewrite_policy", "host_rewrite_literal", "host_rewrite_header",
             "host_rewrite_path_regex", "auto_host_rewrite", "append_x_forwarded_host", "hash_policy",
             "timeout", "retry_policy", "request_mirror_policies", "max_stream_duration", "max_grpc_timeout",
             "rate_limits", "include_vh_rate_limits"); // RateLimitParser
-    message(RouteAction.MaxStreamDuration.getDefaultInstance())
+    message(RouteAction.MaxStreamDuration.getDescriptor())
         .supported("max_stream_duration", "grpc_timeout_header_max");
-    message(WeightedCluster.getDefaultInstance()).supported("clusters", "total_weight");
-    message(WeightedCluster.ClusterWeight.getDefaultInstance())
+    message(WeightedCluster.getDescriptor()).supported("clusters", "total_weight");
+    message(WeightedCluster.ClusterWeight.getDescriptor())
         .supported("name", "weight", "request_headers_to_add", "request_headers_to_remove",
             "response_headers_to_add", "response_headers_to_remove", "host_rewrite_literal", "cluster_header");
-    message(DirectResponseAction.getDefaultInstance()).supported("status", "body");
-    message(DataSource.getDefaultInstance()).supported("inline_string", "inline_bytes");
-    message(HeaderMatcher.getDefaultInstance())
+    message(DirectResponseAction.getDescriptor()).supported("status", "body");
+    message(DataSource.getDescriptor()).supported("inline_string", "inline_bytes");
+    message(HeaderMatcher.getDescriptor())
         .supported("name", "exact_match", "safe_regex_match", "prefix_match", "suffix_match", "contains_match",
             "present_match", "string_match", "invert_match", "treat_missing_header_as_empty", "range_match");
-    message(StringMatcher.getDefaultInstance())
+    message(StringMatcher.getDescriptor())
         .supported("exact", "prefix", "suffix", "contains", "safe_regex", "ignore_case");
-    message(RegexMatcher.getDefaultInstance()).supported("regex").ignored("google_re2");
-    message(Cluster.getDefaultInstance())
+    message(RegexMatcher.getDescriptor()).supported("regex").ignored("google_re2");
+    message(Cluster.getDescriptor())
         .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "ring_hash_lb_config",
             "maglev_lb_config", "least_request_lb_config", "common_lb_config", "circuit_breakers",
             "outlier_detection", "health_checks", "dns_refresh_rate", "cluster_type", "connect_timeout",
@@ -116,24 +116,24 @@ public final class SupportedFields {
             "protocol_selection", "dns_lookup_family", "respect_dns_ttl",
             "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
             "typed_dns_resolver_config", "wait_for_warm_on_init");
-    message(Cluster.EdsClusterConfig.getDefaultInstance()).supported("eds_config", "service_name");
-    message(Cluster.LeastRequestLbConfig.getDefaultInstance()).supported("choice_count", "active_request_bias");
-    message(Cluster.CustomClusterType.getDefaultInstance()).supported("name", "typed_config");
-    message(ClusterLoadAssignment.getDefaultInstance()).supported("cluster_name", "endpoints", "policy");
-    message(ClusterLoadAssignment.Policy.getDefaultInstance()).supported("overprovisioning_factor");
-    message(LocalityLbEndpoints.getDefaultInstance())
+    message(Cluster.EdsClusterConfig.getDescriptor()).supported("eds_config", "service_name");
+    message(Cluster.LeastRequestLbConfig.getDescriptor()).supported("choice_count", "active_request_bias");
+    message(Cluster.CustomClusterType.getDescriptor()).supported("name", "typed_config");
+    message(ClusterLoadAssignment.getDescriptor()).supported("cluster_name", "endpoints", "policy");
+    message(ClusterLoadAssignment.Policy.getDescriptor()).supported("overprovisioning_factor");
+    message(LocalityLbEndpoints.getDescriptor())
         .supported("locality", "lb_endpoints", "load_balancing_weight", "priority")
         .ignored("metadata");
-    message(Locality.getDefaultInstance()).supported("region", "zone", "sub_zone");
-    message(LbEndpoint.getDefaultInstance())
+    message(Locality.getDescriptor()).supported("region", "zone", "sub_zone");
+    message(LbEndpoint.getDescriptor())
         .supported("endpoint", "health_status", "load_balancing_weight", "metadata"); // envoy.lb hash_key
-    message(Endpoint.getDefaultInstance()).supported("address", "hostname").ignored("health_check_config");
-    message(Address.getDefaultInstance()).supported("socket_address");
-    message(Secret.getDefaultInstance()).supported("name", "tls_certificate", "validation_context");
-    message(TlsCertificate.getDefaultInstance()).supported("certificate_chain", "private_key");
-    message(CertificateValidationContext.getDefaultInstance()).supported("trusted_ca", "match_typed_subject_alt_names");
-    message(SubjectAltNameMatcher.getDefaultInstance()).supported("san_type", "matcher");
-    message(SocketAddress.getDefaultInstance()).supported("address", "port_value").ignored("protocol", "ipv4_compat");
+    message(Endpoint.getDescriptor()).supported("address", "hostname").ignored("health_check_config");
+    message(Address.getDescriptor()).supported("socket_address");
+    message(Secret.getDescriptor()).supported("name", "tls_certificate", "validation_context");
+    message(TlsCertificate.getDescriptor()).supported("certificate_chain", "private_key");
+    message(CertificateValidationContext.getDescriptor()).supported("trusted_ca", "match_typed_subject_alt_names");
+    message(SubjectAltNameMatcher.getDescriptor()).supported("san_type", "matcher");
+    message(SocketAddress.getDescriptor()).supported("address", "port_value").ignored("protocol", "ipv4_compat");
   }
 
   private SupportedFields() {}
@@ -154,8 +154,8 @@ public final class SupportedFields {
     return Collections.unmodifiableMap(TABLE);
   }
 
-  private static Entry message(Message defaultInstance) {
-    Descriptor d = defaultInstance.getDescriptorForType();
+  /** A covered message, by its static descriptor (a message's {@code getDescriptorForType()} uses reflection). */
+  private static Entry message(Descriptor d) {
     Map<String, FieldPolicy> fields = new LinkedHashMap<>();
     TABLE.put(d, fields);
     return new Entry(d, fields);

@@ -60,7 +60,7 @@ final class ClusterOptionsParser {
     }
     ClusterConfig config;
     try {
-      config = type.getTypedConfig().unpack(ClusterConfig.class);
+      config = Unpacking.unpack(type.getTypedConfig(), ClusterConfig.getDescriptor(), ClusterConfig.parser());
     } catch (InvalidProtocolBufferException e) {
       throw new ResourceException("cluster_type.typed_config", "cannot decode ClusterConfig: " + e.getMessage());
     }

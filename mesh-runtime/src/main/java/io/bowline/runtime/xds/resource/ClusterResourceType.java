@@ -26,7 +26,7 @@ public final class ClusterResourceType
    *     context may refer to
    */
   public ClusterResourceType(java.util.Set<String> certificateProviderInstances) {
-    super(TypeUrls.CLUSTER, io.envoyproxy.envoy.config.cluster.v3.Cluster.class, true);
+    super(TypeUrls.CLUSTER, io.envoyproxy.envoy.config.cluster.v3.Cluster.getDescriptor(), io.envoyproxy.envoy.config.cluster.v3.Cluster.parser(), true);
     this.certificateProviderInstances = java.util.Set.copyOf(certificateProviderInstances);
   }
 

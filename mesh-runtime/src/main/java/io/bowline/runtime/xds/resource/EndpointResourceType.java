@@ -13,7 +13,7 @@ public final class EndpointResourceType
     extends ResourceType<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment, ClusterLoadAssignment> {
 
   public EndpointResourceType() {
-    super(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.class, false);
+    super(TypeUrls.CLUSTER_LOAD_ASSIGNMENT, io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.getDescriptor(), io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment.parser(), false);
   }
 
   @Override

@@ -57,13 +57,13 @@ final class FaultParser {
   static FaultPolicy parse(Any any, String at) throws ResourceException {
     try {
       if (any.is(FilterConfig.class)) {
-        FilterConfig fc = any.unpack(FilterConfig.class);
+        FilterConfig fc = Unpacking.unpack(any, FilterConfig.getDescriptor(), FilterConfig.parser());
         return fc.getDisabled() || !fc.hasConfig() ? null : parse(fc.getConfig(), at + ".config");
       }
       if (!any.getTypeUrl().equals(HTTP_FAULT_TYPE)) {
         throw new ResourceException(at, "expected HTTPFault, got " + any.getTypeUrl());
       }
-      return parse(any.unpack(HTTPFault.class), at);
+      return parse(Unpacking.unpack(any, HTTPFault.getDescriptor(), HTTPFault.parser()), at);
     } catch (InvalidProtocolBufferException e) {
       throw new ResourceException(at, "cannot decode HTTPFault: " + e.getMessage());
     }

@@ -91,14 +91,14 @@ final class HcmTelemetryParser {
     try {
       return switch (any.getTypeUrl()) {
         case FILE_LOG -> {
-          FileAccessLog f = any.unpack(FileAccessLog.class);
+          FileAccessLog f = Unpacking.unpack(any, FileAccessLog.getDescriptor(), FileAccessLog.parser());
           if (f.getPath().isEmpty()) {
             throw new ResourceException("typed_config.path", "must not be empty");
           }
           yield format(f.getPath(), f.hasLogFormat() ? f.getLogFormat() : null);
         }
         case STDOUT_LOG -> {
-          StdoutAccessLog s = any.unpack(StdoutAccessLog.class);
+          StdoutAccessLog s = Unpacking.unpack(any, StdoutAccessLog.getDescriptor(), StdoutAccessLog.parser());
           yield format(null, s.hasLogFormat() ? s.getLogFormat() : null);
         }
         default -> throw new ResourceException("typed_config", "access logger " + any.getTypeUrl()

@@ -108,7 +108,7 @@ final class InboundListenerParser {
     if (!filter.getTypedConfig().getTypeUrl().equals(TypeUrls.HTTP_CONNECTION_MANAGER)) {
       throw new ResourceException(hcmAt, "expected HttpConnectionManager, got " + filter.getTypedConfig().getTypeUrl());
     }
-    HttpConnectionManager hcm = unpack(filter.getTypedConfig(), HttpConnectionManager.class, hcmAt);
+    HttpConnectionManager hcm = unpack(filter.getTypedConfig(), HttpConnectionManager.getDescriptor(), HttpConnectionManager.parser(), hcmAt);
     return new InboundListener.FilterChain(chain.getName(), chainMatch, tls, rbacFilters(hcm, hcmAt));
   }
 
@@ -122,7 +122,7 @@ final class InboundListenerParser {
       throw new ResourceException(at, "transport socket " + socket.getName() + " (" + type + ") is not supported;"
           + " only " + TransportSocketParser.TLS + " with a DownstreamTlsContext, or raw_buffer");
     }
-    DownstreamTlsContext context = unpack(socket.getTypedConfig(), DownstreamTlsContext.class, at + ".typed_config");
+    DownstreamTlsContext context = unpack(socket.getTypedConfig(), DownstreamTlsContext.getDescriptor(), DownstreamTlsContext.parser(), at + ".typed_config");
     if (context.getRequireSni().getValue()) {
       throw new ResourceException(at + ".typed_config.require_sni", "not supported");
     }
@@ -148,7 +148,7 @@ final class InboundListenerParser {
           throw new ResourceException(fAt, "the router \"" + f.getName() + "\" must be the last HTTP filter");
         }
       } else if (type.equals(RBAC_TYPE)) {
-        var rbac = unpack(f.getTypedConfig(), io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class,
+        var rbac = unpack(f.getTypedConfig(), io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor(), io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.parser(),
             fAt + ".typed_config");
         if (rbac.hasMatcher()) {
           throw new ResourceException(fAt + ".typed_config.matcher", "matcher-based RBAC is not supported; use rules");
@@ -260,11 +260,13 @@ final class InboundListenerParser {
     return new Rbac.Cidr(range.getAddressPrefix(), range.hasPrefixLen() ? range.getPrefixLen().getValue() : -1);
   }
 
-  private static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
+  private static <T extends Message> T unpack(Any any, com.google.protobuf.Descriptors.Descriptor type,
+      com.google.protobuf.Parser<T> parser, String at) throws ResourceException {
     try {
-      return any.unpack(type);
+      return Unpacking.unpack(any, type, parser);
     } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
+      throw new ResourceException(at, "cannot decode " + type.getName() + ": "
+          + e.getMessage());
     }
   }
 }

@@ -63,7 +63,7 @@ public final class ListenerResourceType
    * @param routerNode whether the client is a gateway, whose socket listeners are {@link SocketListener}s
    */
   public ListenerResourceType(String serverListenerPrefix, boolean routerNode) {
-    super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.class, true);
+    super(TypeUrls.LISTENER, io.envoyproxy.envoy.config.listener.v3.Listener.getDescriptor(), io.envoyproxy.envoy.config.listener.v3.Listener.parser(), true);
     this.serverListenerPrefix = serverListenerPrefix;
     this.routerNode = routerNode;
   }
@@ -100,7 +100,7 @@ public final class ListenerResourceType
     }
     HttpConnectionManager hcm;
     try {
-      hcm = any.unpack(HttpConnectionManager.class);
+      hcm = Unpacking.unpack(any, HttpConnectionManager.getDescriptor(), HttpConnectionManager.parser());
     } catch (InvalidProtocolBufferException e) {
       throw new ResourceException(at, "cannot decode: " + e.getMessage());
     }

@@ -63,14 +63,14 @@ final class LocalRateLimitParser {
    */
   static LocalRateLimitPolicy parse(Any any, String scope, String at) throws ResourceException {
     if (any.is(FilterConfig.class)) {
-      FilterConfig fc = unpack(any, FilterConfig.class, at);
+      FilterConfig fc = unpack(any, FilterConfig.getDescriptor(), FilterConfig.parser(), at);
       if (fc.getDisabled() || !fc.hasConfig()) {
         return new LocalRateLimitPolicy(scope, "", 429, null, FractionalPercent.NEVER, FractionalPercent.NEVER,
             List.of(), List.of(), false);
       }
       return parse(fc.getConfig(), scope, at + ".config");
     }
-    LocalRateLimit proto = TypedConfigs.decode(any, LocalRateLimit.getDefaultInstance(), at);
+    LocalRateLimit proto = TypedConfigs.decode(any, LocalRateLimit.getDescriptor(), LocalRateLimit.parser(), at);
     return parse(proto, scope, at);
   }
 
@@ -182,7 +182,8 @@ final class LocalRateLimitParser {
     return present ? Protos.percent(f.getDefaultValue(), at + ".default_value") : FractionalPercent.NEVER;
   }
 
-  private static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
-    return TypedConfigs.unpack(any, type, at);
+  private static <T extends Message> T unpack(Any any, com.google.protobuf.Descriptors.Descriptor type,
+      com.google.protobuf.Parser<T> parser, String at) throws ResourceException {
+    return TypedConfigs.unpack(any, type, parser, at);
   }
 }

@@ -30,8 +30,7 @@ final class RateLimitParser {
 
   /** The filter's {@code typed_config}, bare or in a {@code TypedStruct}. */
   static GlobalRateLimitPolicy filter(Any any, String at) throws ResourceException {
-    var p = TypedConfigs.decode(any,
-        io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.getDefaultInstance(), at);
+    var p = TypedConfigs.decode(any, io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.getDescriptor(), io.envoyproxy.envoy.extensions.filters.http.ratelimit.v3.RateLimit.parser(), at);
     if (p.getDomain().isEmpty()) {
       throw new ResourceException(at + ".domain", "must not be empty");
     }
@@ -102,12 +101,12 @@ final class RateLimitParser {
     Any any = perFilter.get(FILTER_NAME);
     String pat = at + ".typed_per_filter_config[\"" + FILTER_NAME + "\"]";
     if (any != null && any.is(FilterConfig.class)) {
-      FilterConfig fc = TypedConfigs.unpack(any, FilterConfig.class, pat);
+      FilterConfig fc = TypedConfigs.unpack(any, FilterConfig.getDescriptor(), FilterConfig.parser(), pat);
       any = fc.getDisabled() || !fc.hasConfig() ? null : fc.getConfig();
       pat = pat + ".config";
     }
     if (any != null) {
-      RateLimitPerRoute p = TypedConfigs.decode(any, RateLimitPerRoute.getDefaultInstance(), pat);
+      RateLimitPerRoute p = TypedConfigs.decode(any, RateLimitPerRoute.getDescriptor(), RateLimitPerRoute.parser(), pat);
       if (p.getOverrideOption() != RateLimitPerRoute.OverrideOptions.DEFAULT) {
         throw new ResourceException(pat + ".override_option", "not supported: " + p.getOverrideOption());
       }

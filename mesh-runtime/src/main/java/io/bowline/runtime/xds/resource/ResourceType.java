@@ -1,8 +1,10 @@
 package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
 
 /**
  * One xDS resource type as a plug-in: its type URL, how to read its name, and how to validate and
@@ -13,12 +15,20 @@ import com.google.protobuf.Message;
  */
 public abstract class ResourceType<M extends Message, T> {
   private final String typeUrl;
-  private final Class<M> protoClass;
+  private final Descriptor descriptor;
+  private final Parser<M> parser;
   private final boolean stateOfTheWorld;
 
-  protected ResourceType(String typeUrl, Class<M> protoClass, boolean stateOfTheWorld) {
+  /**
+   * @param typeUrl the type URL
+   * @param descriptor the proto's static descriptor ({@code Cluster.getDescriptor()})
+   * @param parser the proto's parser ({@code Cluster.parser()}); neither needs reflection ({@link Unpacking})
+   * @param stateOfTheWorld whether a SotW response carries every resource of the type
+   */
+  protected ResourceType(String typeUrl, Descriptor descriptor, Parser<M> parser, boolean stateOfTheWorld) {
     this.typeUrl = typeUrl;
-    this.protoClass = protoClass;
+    this.descriptor = descriptor;
+    this.parser = parser;
     this.stateOfTheWorld = stateOfTheWorld;
   }
 
@@ -37,7 +47,12 @@ public abstract class ResourceType<M extends Message, T> {
 
   /** Unpacks a resource of this type. */
   public final M unpack(Any any) throws InvalidProtocolBufferException {
-    return any.unpack(protoClass);
+    return Unpacking.unpack(any, descriptor, parser);
+  }
+
+  /** The proto's descriptor. */
+  public final Descriptor descriptor() {
+    return descriptor;
   }
 
   /** The resource's name. */

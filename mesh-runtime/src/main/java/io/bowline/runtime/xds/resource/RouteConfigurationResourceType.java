@@ -15,7 +15,7 @@ public final class RouteConfigurationResourceType
     extends ResourceType<io.envoyproxy.envoy.config.route.v3.RouteConfiguration, RouteConfiguration> {
 
   public RouteConfigurationResourceType() {
-    super(TypeUrls.ROUTE_CONFIGURATION, io.envoyproxy.envoy.config.route.v3.RouteConfiguration.class, false);
+    super(TypeUrls.ROUTE_CONFIGURATION, io.envoyproxy.envoy.config.route.v3.RouteConfiguration.getDescriptor(), io.envoyproxy.envoy.config.route.v3.RouteConfiguration.parser(), false);
   }
 
   @Override

@@ -342,7 +342,7 @@ final class RouteParser {
       throw new ResourceException(at + ".typed_config", "unsupported path matcher " + any.getTypeUrl());
     }
     try {
-      String template = any.unpack(io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.class)
+      String template = Unpacking.unpack(any, io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.getDescriptor(), io.envoyproxy.envoy.extensions.path.match.uri_template.v3.UriTemplateMatchConfig.parser())
           .getPathTemplate();
       io.bowline.runtime.routing.UriTemplates.toRegex(template);
       return template;
@@ -358,8 +358,7 @@ final class RouteParser {
       throw new ResourceException(at + ".typed_config", "unsupported path rewriter " + any.getTypeUrl());
     }
     try {
-      return new PathRewrite.UriTemplate(any.unpack(
-          io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.class).getPathTemplateRewrite());
+      return new PathRewrite.UriTemplate(Unpacking.unpack(any, io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.getDescriptor(), io.envoyproxy.envoy.extensions.path.rewrite.uri_template.v3.UriTemplateRewriteConfig.parser()).getPathTemplateRewrite());
     } catch (com.google.protobuf.InvalidProtocolBufferException e) {
       throw new ResourceException(at + ".typed_config", e.getMessage());
     }

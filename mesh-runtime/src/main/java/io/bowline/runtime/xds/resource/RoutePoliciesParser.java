@@ -106,7 +106,7 @@ final class RoutePoliciesParser {
         type = LocalRateLimitParser.typeOf(any, at + ".typed_per_filter_config[\"" + e.getKey() + "\"]");
       } else {
         try {
-          FilterConfig fc = any.unpack(FilterConfig.class);
+          FilterConfig fc = Unpacking.unpack(any, FilterConfig.getDescriptor(), FilterConfig.parser());
           optional = fc.getIsOptional() || fc.getDisabled(); // disabling a filter not run is a no-op
           type = LocalRateLimitParser.typeOf(fc.getConfig(), at + ".typed_per_filter_config[\"" + e.getKey() + "\"].config");
         } catch (InvalidProtocolBufferException x) {

@@ -20,7 +20,7 @@ public final class SecretResourceType
     extends ResourceType<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret, Secret> {
 
   public SecretResourceType() {
-    super(TypeUrls.SECRET, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.class, false);
+    super(TypeUrls.SECRET, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.getDescriptor(), io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.parser(), false);
   }
 
   @Override

@@ -114,7 +114,7 @@ final class SocketListenerParser {
   }
 
   private static SocketListener.TcpProxy tcpProxy(Any any, String at) throws ResourceException {
-    TcpProxy p = unpack(any, TcpProxy.class, at);
+    TcpProxy p = unpack(any, TcpProxy.getDescriptor(), TcpProxy.parser(), at);
     List<SocketListener.WeightedCluster> clusters = new ArrayList<>();
     switch (p.getClusterSpecifierCase()) {
       case CLUSTER -> clusters.add(new SocketListener.WeightedCluster(p.getCluster(), 1));
@@ -141,7 +141,7 @@ final class SocketListenerParser {
     if (!type.equals(DOWNSTREAM_TLS_TYPE)) {
       throw new ResourceException(at, "transport socket " + socket.getName() + " (" + type + ") is not supported");
     }
-    DownstreamTlsContext d = unpack(socket.getTypedConfig(), DownstreamTlsContext.class, at + ".typed_config");
+    DownstreamTlsContext d = unpack(socket.getTypedConfig(), DownstreamTlsContext.getDescriptor(), DownstreamTlsContext.parser(), at + ".typed_config");
     String dat = at + ".typed_config.common_tls_context";
     CommonTlsContext common = d.getCommonTlsContext();
     if (common.hasTlsCertificateProviderInstance() || common.hasTlsCertificateCertificateProviderInstance()) {
@@ -216,10 +216,10 @@ final class SocketListenerParser {
     return sds.getName();
   }
 
-  private static <M extends com.google.protobuf.Message> M unpack(Any any, Class<M> type, String at)
-      throws ResourceException {
+  private static <M extends com.google.protobuf.Message> M unpack(Any any, com.google.protobuf.Descriptors.Descriptor type,
+      com.google.protobuf.Parser<M> parser, String at) throws ResourceException {
     try {
-      return any.unpack(type);
+      return Unpacking.unpack(any, type, parser);
     } catch (InvalidProtocolBufferException e) {
       throw new ResourceException(at, "cannot decode: " + e.getMessage());
     }

@@ -1,8 +1,11 @@
 package io.bowline.runtime.xds.resource;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
 
@@ -31,26 +34,27 @@ final class TypedConfigs {
   }
 
   /**
-   * {@code any} decoded as {@code prototype}'s type, bare or from a {@code TypedStruct}.
+   * {@code any} decoded as {@code descriptor}'s type, bare or from a {@code TypedStruct}.
    *
    * @param any the config
-   * @param prototype the message type's default instance
+   * @param descriptor the message type's static descriptor ({@link Unpacking})
+   * @param parser its parser
    * @param at the field path for errors
    * @throws ResourceException naming {@code at} when {@code any} holds another type or does not decode
    */
-  @SuppressWarnings("unchecked")
-  static <T extends Message> T decode(Any any, T prototype, String at) throws ResourceException {
-    String type = "type.googleapis.com/" + prototype.getDescriptorForType().getFullName();
-    String name = prototype.getDescriptorForType().getName();
+  static <T extends Message> T decode(Any any, Descriptor descriptor, Parser<T> parser, String at)
+      throws ResourceException {
+    String type = "type.googleapis.com/" + descriptor.getFullName();
+    String name = descriptor.getName();
     TypedStruct ts = typedStruct(any, at);
     if (ts != null) {
       if (!ts.typeUrl().equals(type)) {
         throw new ResourceException(at + ".type_url", "expected " + type + ", got " + ts.typeUrl());
       }
       try {
-        Message.Builder b = prototype.newBuilderForType();
+        DynamicMessage.Builder b = DynamicMessage.newBuilder(descriptor);
         JsonFormat.parser().merge(JsonFormat.printer().print(ts.value()), b);
-        return (T) b.build();
+        return parser.parseFrom(b.build().toByteString());
       } catch (InvalidProtocolBufferException e) {
         throw new ResourceException(at + ".value", "cannot decode " + name + ": " + e.getMessage());
       }
@@ -58,28 +62,30 @@ final class TypedConfigs {
     if (!any.getTypeUrl().equals(type)) {
       throw new ResourceException(at, "expected " + name + ", got " + any.getTypeUrl());
     }
-    return unpack(any, (Class<T>) prototype.getClass(), at);
+    return unpack(any, descriptor, parser, at);
   }
 
   /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
   private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
     if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.class, at);
+      var t = unpack(any, com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor(), com.github.udpa.udpa.type.v1.TypedStruct.parser(), at);
       return new TypedStruct(t.getTypeUrl(), t.getValue());
     }
     if (any.getTypeUrl().equals(XDS_TYPED_STRUCT)) {
-      var t = unpack(any, com.github.xds.type.v3.TypedStruct.class, at);
+      var t = unpack(any, com.github.xds.type.v3.TypedStruct.getDescriptor(), com.github.xds.type.v3.TypedStruct.parser(), at);
       return new TypedStruct(t.getTypeUrl(), t.getValue());
     }
     return null;
   }
 
-  /** {@code any} unpacked as {@code type}. */
-  static <T extends Message> T unpack(Any any, Class<T> type, String at) throws ResourceException {
+  /** {@code any} unpacked as {@code descriptor}'s type. */
+  static <T extends Message> T unpack(Any any, Descriptor descriptor, Parser<T> parser, String at)
+      throws ResourceException {
     try {
-      return any.unpack(type);
+      return Unpacking.unpack(any, descriptor, parser);
     } catch (InvalidProtocolBufferException e) {
-      throw new ResourceException(at, "cannot decode " + type.getSimpleName() + ": " + e.getMessage());
+      throw new ResourceException(at, "cannot decode " + descriptor.getName() + ": "
+          + e.getMessage());
     }
   }
 }

@@ -170,7 +170,7 @@ final class UpstreamTlsParser {
   /** Decodes the {@code typed_config} of a TLS transport socket. */
   static UpstreamTlsContext unpack(com.google.protobuf.Any typed, String at) throws ResourceException {
     try {
-      return typed.unpack(UpstreamTlsContext.class);
+      return Unpacking.unpack(typed, UpstreamTlsContext.getDescriptor(), UpstreamTlsContext.parser());
     } catch (InvalidProtocolBufferException e) {
       throw new ResourceException(at, "cannot decode UpstreamTlsContext: " + e.getMessage());
     }
