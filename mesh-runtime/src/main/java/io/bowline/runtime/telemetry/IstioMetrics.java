@@ -296,9 +296,14 @@ public final class IstioMetrics {
   private record InboundKey(WorkloadMetadata source, String localPrincipal, DestinationService service,
       String protocol, boolean mtls) {}
 
+  /**
+   * One of Istio's histograms. Istio's buckets are cumulative; the time window Micrometer keeps beside them (the
+   * {@code _max} gauge, and the buckets of registries that are not cumulative) is one window instead of Micrometer's
+   * default ring of three: every call records into each window of the ring, with an atomic update per window.
+   */
   private DistributionSummary histogram(String name, String description, Tags tags) {
     return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
-        .register(registry);
+        .distributionStatisticBufferLength(1).register(registry);
   }
 
   private ClusterMeters makeCluster(String cluster) {
