@@ -1,6 +1,7 @@
 package io.bowline.benchmarks;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.sun.net.httpserver.HttpServer;
 import com.google.protobuf.UInt32Value;
 import io.bowline.api.ClientStatus;
@@ -10,6 +11,7 @@ import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ApiVersion;
@@ -27,6 +29,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -48,6 +51,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,12 +72,17 @@ import java.util.function.UnaryOperator;
 final class EndToEndFixture implements AutoCloseable {
   static final String HTTP_HOST = "http-bench.default.svc.cluster.local";
   static final String GRPC_HOST = "grpc-bench.default.svc.cluster.local";
+  /** The same backends as {@link #HTTP_HOST} and {@link #GRPC_HOST}, with a file access log ({@link #accessLog}). */
+  static final String HTTP_TELEMETRY_HOST = "http-telemetry.default.svc.cluster.local";
+  static final String GRPC_TELEMETRY_HOST = "grpc-telemetry.default.svc.cluster.local";
 
   final HttpServer http;
   final Server grpc;
   private final EventLoopGroup serverLoops;
   final Server xds;
   final MeshClient mesh;
+  /** The file the telemetry hosts' listeners log to ({@code envoy.access_loggers.file}, Istio's default format). */
+  final Path accessLog;
 
   EndToEndFixture() throws Exception {
     // The JDK server otherwise leaves Nagle on, and delayed ACKs add ~40 ms per keep-alive call.
@@ -104,6 +114,13 @@ final class EndToEndFixture implements AutoCloseable {
     List<RouteConfiguration> routes = new ArrayList<>();
     add(HTTP_HOST, http.getAddress().getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
     add(GRPC_HOST, grpc.getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
+    accessLog = Files.createTempFile("bowline-p1-access", ".log");
+    add(HTTP_TELEMETRY_HOST, http.getAddress().getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters,
+        endpoints, listeners, routes);
+    listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
+    add(GRPC_TELEMETRY_HOST, grpc.getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints,
+        listeners, routes);
+    listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
     cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
     xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
@@ -200,6 +217,14 @@ final class EndToEndFixture implements AutoCloseable {
                 .setRoute(action.apply(RouteAction.newBuilder().setCluster(cluster))))).build());
   }
 
+  /** {@code listener} with its HCM writing Envoy's file access log, in Istio's default format, to {@code file}. */
+  private static Listener withAccessLog(Listener listener, Path file) throws InvalidProtocolBufferException {
+    HttpConnectionManager hcm = listener.getApiListener().getApiListener().unpack(HttpConnectionManager.class)
+        .toBuilder().addAccessLog(AccessLog.newBuilder().setName("envoy.access_loggers.file")
+            .setTypedConfig(Any.pack(FileAccessLog.newBuilder().setPath(file.toString()).build()))).build();
+    return listener.toBuilder().setApiListener(ApiListener.newBuilder().setApiListener(Any.pack(hcm))).build();
+  }
+
   /** Adds EDS cluster {@code outbound|80||fqdn} with one loopback endpoint at {@code port}; returns its name. */
   static String addCluster(String fqdn, int port, List<Cluster> clusters, List<ClusterLoadAssignment> endpoints) {
     return addCluster(fqdn, port, c -> c, clusters, endpoints);
@@ -231,5 +256,6 @@ final class EndToEndFixture implements AutoCloseable {
     grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     http.stop(0);
+    Files.deleteIfExists(accessLog);
   }
 }

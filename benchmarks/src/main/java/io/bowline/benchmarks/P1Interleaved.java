@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
  * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
  * mesh with the direct client whose timeouts are off (the mesh's own work without its saving on
- * timeouts). Clients in one JVM share JIT type profiles, so one client's path can slow another's by
+ * timeouts), then each "mesh+telemetry" client with its adapter's "mesh" client (what turning all telemetry on
+ * adds), and what that telemetry produced. Clients in one JVM share JIT type profiles, so one client's path can slow another's by
  * a few µs; one JVM per client is no cure on a 2-CPU virtual machine, where a JVM with one client
  * idles its CPUs between calls and each thread hand-off pays a wake-up (grpc-xds alone measured
  * 530–2200 µs at p50, against about 210 µs here). Run:
@@ -87,6 +88,13 @@ public final class P1Interleaved {
       if (medians.containsKey(P1Clients.OKHTTP_UNTIMED) && medians.containsKey(P1Clients.OKHTTP_MESH)) {
         System.out.printf("%-28s %60s%n", "OkHttp mesh vs no timeouts", paired(medians.get(P1Clients.OKHTTP_MESH), medians.get(P1Clients.OKHTTP_UNTIMED)));
       }
+      for (String[] pair : new String[][] {{"OkHttp telemetry vs mesh", P1Clients.OKHTTP_TELEMETRY, P1Clients.OKHTTP_MESH},
+          {"gRPC telemetry vs mesh", P1Clients.GRPC_TELEMETRY, P1Clients.GRPC_MESH}}) {
+        if (medians.containsKey(pair[1]) && medians.containsKey(pair[2])) {
+          System.out.printf("%-28s %60s%n", pair[0], paired(medians.get(pair[1]), medians.get(pair[2])));
+        }
+      }
+      System.out.println(p1.telemetrySummary());
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
   }

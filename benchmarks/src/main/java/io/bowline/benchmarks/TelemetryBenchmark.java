@@ -34,6 +34,8 @@ import io.bowline.runtime.telemetry.TelemetryFilter;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.InterruptedIOException;
 import java.util.List;
@@ -61,7 +63,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code observingFilter} a filter that only registers a completion observer (the pipeline's cost
  * of a filter observing through the SPI); {@code telemetryNoMetrics} leaves out Istio's metrics;
  * {@code telemetry} records them in a {@code SimpleMeterRegistry}; {@code telemetryWithRequestId}
- * is a request that already carries {@code x-request-id}. The telemetry filter's own cost is the
+ * is a request that already carries {@code x-request-id}; {@code telemetryPrometheus} is that request with the
+ * metrics in a {@code PrometheusMeterRegistry}, the registry a scrape reads. The telemetry filter's own cost is the
  * difference to {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -102,6 +105,12 @@ public class TelemetryBenchmark {
       String v = headerValues.get(name);
       return v == null ? List.of() : List.of(v);
     }
+
+    /** One value read as an adapter reads it (OkHttp's {@code Request.header}), without a list per read. */
+    @Override
+    public String header(String name) {
+      return headerValues.get(name);
+    }
   }
 
   private final MeshRequest plain = new Request(Map.of());
@@ -113,6 +122,7 @@ public class TelemetryBenchmark {
   private RouteChain proceedOnly;
   private RouteChain noMetrics;
   private RouteChain withMetrics;
+  private RouteChain withPrometheus;
 
   @Setup
   public void setUp() {
@@ -161,6 +171,9 @@ public class TelemetryBenchmark {
         RouterFilter.INSTANCE}, null, null);
     withMetrics = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local, OpenTelemetry.noop(),
         new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
+    withPrometheus = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local, OpenTelemetry.noop(),
+        new IstioMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), local)), RouterFilter.INSTANCE},
+        null, null);
   }
 
   private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
@@ -205,5 +218,10 @@ public class TelemetryBenchmark {
   @Benchmark
   public Object telemetryWithRequestId() throws InterruptedIOException {
     return exchange(withId, withMetrics);
+  }
+
+  @Benchmark
+  public Object telemetryPrometheus() throws InterruptedIOException {
+    return exchange(withId, withPrometheus);
   }
 }

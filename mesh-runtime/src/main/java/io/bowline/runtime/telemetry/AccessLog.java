@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,7 +96,10 @@ public final class AccessLog implements AutoCloseable {
   }
 
   /**
-   * Lines appended to a file ({@code envoy.access_loggers.file}), written through as each line ends.
+   * Lines appended to a file ({@code envoy.access_loggers.file}) as Envoy's file access log writes them: a call
+   * only appends its line to a buffer; a flush thread writes the buffer to the file every second
+   * ({@code access_log_flush_interval}'s default), or as soon as 64 KiB are waiting (Envoy's minimum flush size),
+   * so no call waits for the disk. Closing the sink writes what is left.
    *
    * @param path the file; {@code /dev/stdout} writes to standard output
    * @return the sink; close it to close the file
@@ -110,25 +116,91 @@ public final class AccessLog implements AutoCloseable {
     } catch (IOException e) {
       throw new IllegalArgumentException("access log file " + path + " cannot be opened for appending: " + e, e);
     }
-    return new Sink() {
-      @Override
-      public synchronized void write(String line) {
+    return new BufferedFile(path, out);
+  }
+
+  /** A file sink whose lines a flush thread writes (see {@link #file(Path)}). */
+  private static final class BufferedFile implements Sink {
+    static final long FLUSH_INTERVAL_MILLIS = 1_000;
+    static final int FLUSH_SIZE = 64 * 1024;
+    private static final ScheduledExecutorService FLUSHER = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bowline-access-log-flush");
+      t.setDaemon(true);
+      return t;
+    });
+
+    private final Path path;
+    private final OutputStream out;
+    private final ScheduledFuture<?> periodic;
+    private StringBuilder pending = new StringBuilder(FLUSH_SIZE);
+    private StringBuilder spare = new StringBuilder(FLUSH_SIZE);
+    private boolean flushQueued;
+    private boolean closed;
+
+    BufferedFile(Path path, OutputStream out) {
+      this.path = path;
+      this.out = out;
+      this.periodic = FLUSHER.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
+          TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void write(String line) {
+      boolean queue;
+      synchronized (this) {
+        if (closed) {
+          throw new IllegalStateException("access log file " + path + " is closed");
+        }
+        pending.append(line);
+        queue = !flushQueued && pending.length() >= FLUSH_SIZE;
+        flushQueued |= queue;
+      }
+      if (queue) {
+        FLUSHER.execute(this::flush);
+      }
+    }
+
+    /**
+     * Writes the buffered lines; the flush thread and {@link #close()} call it. Flushes take turns on {@code out};
+     * callers only ever hold the buffer's lock, for an append.
+     */
+    private void flush() {
+      synchronized (out) {
+        StringBuilder lines;
+        synchronized (this) {
+          flushQueued = false;
+          if (pending.length() == 0) {
+            return;
+          }
+          lines = pending;
+          pending = spare;
+          spare = lines;
+        }
         try {
-          out.write(line.getBytes(StandardCharsets.UTF_8));
+          out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
           out.flush();
         } catch (IOException e) {
-          throw new UncheckedIOException("access log file " + path, e);
+          log.warn("access log file {}: {} characters not written", path, lines.length(), e);
+        } finally {
+          lines.setLength(0);
         }
       }
+    }
 
-      @Override
-      public synchronized void close() {
+    @Override
+    public void close() {
+      periodic.cancel(false);
+      synchronized (this) {
+        closed = true;
+      }
+      flush();
+      synchronized (out) {
         try {
           out.close();
         } catch (IOException e) {
           throw new UncheckedIOException("access log file " + path, e);
         }
       }
-    };
+    }
   }
 }

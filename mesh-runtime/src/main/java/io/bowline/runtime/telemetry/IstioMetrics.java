@@ -3,6 +3,7 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.Exchange;
 import io.bowline.runtime.upstream.ClusterResilience;
+import io.bowline.runtime.telemetry.MeterSet.Meters;
 import io.bowline.runtime.upstream.Resilience;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -10,7 +11,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -31,7 +31,9 @@ import java.util.function.Function;
  * background connects), {@code envoy_cluster_outlier_detection_ejections_active} (gauge) and
  * {@code envoy_cluster_outlier_detection_ejections_enforced_total} (tag {@code cluster_name}): Envoy's stats
  * {@code cluster.<name>.<stat>} as Istio's Prometheus export names them, the cluster name extracted as the
- * {@code cluster_name} tag. Meters are made once per label set and reused.
+ * {@code cluster_name} tag. Meters are made once per label set and reused: the labels fixed for a destination (its
+ * cluster, endpoint workload and protocol) are resolved once into a {@link MeterSet}, kept with the cluster's
+ * counters, and a call indexes it by its status, gRPC status and flags without allocating.
  */
 public final class IstioMetrics {
   /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
@@ -40,19 +42,19 @@ public final class IstioMetrics {
 
   private final MeterRegistry registry;
   private final Resilience resilience;
-  private final ConcurrentHashMap<Key, Meters> meters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, ClusterMeters> clusters = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<InboundKey, Meters> inbound = new ConcurrentHashMap<>();
+  /** Calls that chose no cluster (no route, a local reply before routing), by authority. */
+  private final ConcurrentHashMap<String, Destination> byAuthority = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<InboundKey, MeterSet> inbound = new ConcurrentHashMap<>();
   /**
    * This workload as the {@code source_*} labels of its calls and the {@code destination_*} labels of the requests
    * it serves name it; no principal (Istio reports none on the source side).
    */
   private final WorkloadMetadata self;
-  // per destination (cluster, or authority without one), the meters its last call used: the label
-  // set resolved once and found again without building a key
-  private final ConcurrentHashMap<String, Hit> lastHit = new ConcurrentHashMap<>();
-  private final Function<Key, Meters> maker = this::make;
   private final Function<String, ClusterMeters> clusterMaker = this::makeCluster;
+  private final Function<String, Destination> authorityMaker = a -> new Destination(null, a);
+  private final Function<Tags, Meters> meterMaker = this::meters;
+  private final Function<InboundKey, MeterSet> inboundMaker = this::makeInbound;
 
   /**
    * @param registry where the meters go
@@ -75,22 +77,48 @@ public final class IstioMetrics {
     this.resilience = resilience;
   }
 
-  /** The labels of one time series; {@code destination} is the snapshot's per-endpoint object. */
-  private record Key(String cluster, String authority, int status, int grpcStatus, String flags, String protocol,
-      WorkloadMetadata destination) {
-    boolean is(String c, String a, int s, int g, String f, String p, WorkloadMetadata w) {
-      return status == s && grpcStatus == g && Objects.equals(cluster, c) && Objects.equals(authority, a)
-          && flags.equals(f) && protocol.equals(p) && (destination == w || Objects.equals(destination, w));
+  /**
+   * One destination's meter sets: the calls to a cluster, or without a cluster to an authority; one set per
+   * endpoint workload and protocol, found by a scan of a small array (a cluster's endpoints mostly share one
+   * workload).
+   */
+  private final class Destination {
+    private final String cluster;
+    private final String authority;
+    private volatile MeterSet[] sets = new MeterSet[0];
+
+    Destination(String cluster, String authority) {
+      this.cluster = cluster;
+      this.authority = authority;
+    }
+
+    MeterSet set(WorkloadMetadata workload, String protocol) {
+      for (MeterSet s : sets) {
+        if (s.isFor(workload, protocol)) {
+          return s;
+        }
+      }
+      return add(workload, protocol);
+    }
+
+    private synchronized MeterSet add(WorkloadMetadata workload, String protocol) {
+      MeterSet[] current = sets;
+      for (MeterSet s : current) {
+        if (s.isFor(workload, protocol)) {
+          return s;
+        }
+      }
+      MeterSet s = new MeterSet(workload, protocol, fixedTags("source", self, workload,
+          DestinationService.of(cluster, authority), protocol, LocalWorkload.UNKNOWN), meterMaker);
+      MeterSet[] next = java.util.Arrays.copyOf(current, current.length + 1);
+      next[current.length] = s;
+      sets = next;
+      return s;
     }
   }
 
-  private record Hit(Key key, Meters meters) {}
-
-  private record Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
-      DistributionSummary responseBytes) {}
-
   private record ClusterMeters(Counter total, Counter retry, Counter retrySuccess, Counter overflow,
-      Counter timeout, Counter perTryTimeout, Counter connectFail, Counter[] byClass) {}
+      Counter timeout, Counter perTryTimeout, Counter connectFail, Counter[] byClass, Destination destination) {}
 
   /**
    * Records one attempt that ended without a response.
@@ -120,34 +148,25 @@ public final class IstioMetrics {
   void record(Exchange e, String clusterName, int upstreamRequests, WorkloadMetadata destination,
       boolean routeTimeout) {
     String cluster = clusterName;
-    Meters m = meters(cluster, cluster == null ? e.authority() : null, e.status(), e.grpcStatus(), e.responseFlags(),
-        e.protocol(), destination);
-    m.requests.increment();
+    ClusterMeters c = cluster == null ? null : cluster(cluster);
+    Destination d = c != null ? c.destination : authority(e.authority());
+    Meters m = d.set(destination, e.protocol()).get(e.status(), e.grpcStatus(), e.responseFlags());
+    m.requests().increment();
     long duration = e.durationNanos();
     if (duration >= 0) {
-      m.duration.record(duration / (double) TimeUnit.MILLISECONDS.toNanos(1));
+      m.duration().record(duration / (double) TimeUnit.MILLISECONDS.toNanos(1));
     }
-    m.requestBytes.record(Math.max(0, e.requestBodyBytes()));
-    m.responseBytes.record(Math.max(0, e.responseBodyBytes()));
-    if (cluster != null) {
-      cluster(cluster, e, upstreamRequests, routeTimeout);
+    m.requestBytes().record(Math.max(0, e.requestBodyBytes()));
+    m.responseBytes().record(Math.max(0, e.responseBodyBytes()));
+    if (c != null) {
+      count(c, e, upstreamRequests, routeTimeout);
     }
   }
 
-  /** The meters of one label set: the destination's last ones when they match, else made once and kept. */
-  private Meters meters(String cluster, String authority, int status, int grpcStatus, String flags, String protocol,
-      WorkloadMetadata workload) {
-    String destination = cluster != null ? cluster : authority;
-    Hit h = destination == null ? null : lastHit.get(destination);
-    if (h != null && h.key.is(cluster, authority, status, grpcStatus, flags, protocol, workload)) {
-      return h.meters;
-    }
-    Key key = new Key(cluster, authority, status, grpcStatus, flags, protocol, workload);
-    Meters m = meters.computeIfAbsent(key, maker);
-    if (destination != null) {
-      lastHit.put(destination, new Hit(key, m));
-    }
-    return m;
+  private Destination authority(String authority) {
+    String a = authority == null ? "" : authority;
+    Destination d = byAuthority.get(a);
+    return d != null ? d : byAuthority.computeIfAbsent(a, authorityMaker);
   }
 
   private ClusterMeters cluster(String name) {
@@ -155,8 +174,7 @@ public final class IstioMetrics {
     return c != null ? c : clusters.computeIfAbsent(name, clusterMaker);
   }
 
-  private void cluster(String name, Exchange e, int upstreamRequests, boolean routeTimeout) {
-    ClusterMeters c = cluster(name);
+  private static void count(ClusterMeters c, Exchange e, int upstreamRequests, boolean routeTimeout) {
     if (routeTimeout) {
       c.timeout.increment();
     }
@@ -178,14 +196,12 @@ public final class IstioMetrics {
     }
   }
 
-  private Meters make(Key k) {
-    return meters(tags("source", self, k.destination, DestinationService.of(k.cluster, k.authority),
-        k.protocol, k.status, k.grpcStatus, k.flags, LocalWorkload.UNKNOWN));
-  }
-
-  /** Istio's labels of one time series, in the order Istio's stats filter writes them. */
-  private static Tags tags(String reporter, WorkloadMetadata s, WorkloadMetadata w, DestinationService d,
-      String protocol, int status, int grpcStatus, String flags, String security) {
+  /**
+   * Istio's labels of one time series but {@code response_code}, {@code grpc_response_status} and
+   * {@code response_flags} ({@link MeterSet} adds those), in the order Istio's stats filter writes them.
+   */
+  private static Tags fixedTags(String reporter, WorkloadMetadata s, WorkloadMetadata w, DestinationService d,
+      String protocol, String security) {
     return Tags.of(
         "reporter", reporter,
         "source_workload", s.workload(),
@@ -208,9 +224,6 @@ public final class IstioMetrics {
         "destination_canonical_service", w.canonicalService(),
         "destination_canonical_revision", w.canonicalRevision(),
         "request_protocol", protocol,
-        "response_code", Integer.toString(status),
-        "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
-        "response_flags", flags.isEmpty() ? "-" : flags,
         "connection_security_policy", security);
   }
 
@@ -238,22 +251,23 @@ public final class IstioMetrics {
   public void recordInbound(ServedRequest request) {
     InboundKey key = new InboundKey(PeerMetadata.decode(request.peerMetadata(), request.peerPrincipal()),
         request.localPrincipal(), DestinationService.of(null, request.authority()), request.protocol(),
-        request.status(), request.grpcStatus(), request.flags(), request.peerPrincipal() != null);
-    Meters m = inbound.computeIfAbsent(key, this::makeInbound);
-    m.requests.increment();
+        request.peerPrincipal() != null);
+    Meters m = inbound.computeIfAbsent(key, inboundMaker).get(request.status(), request.grpcStatus(),
+        request.flags());
+    m.requests().increment();
     if (request.durationNanos() >= 0) {
-      m.duration.record(request.durationNanos() / (double) TimeUnit.MILLISECONDS.toNanos(1));
+      m.duration().record(request.durationNanos() / (double) TimeUnit.MILLISECONDS.toNanos(1));
     }
-    m.requestBytes.record(Math.max(0, request.requestBytes()));
-    m.responseBytes.record(Math.max(0, request.responseBytes()));
+    m.requestBytes().record(Math.max(0, request.requestBytes()));
+    m.responseBytes().record(Math.max(0, request.responseBytes()));
   }
 
-  private Meters makeInbound(InboundKey k) {
+  private MeterSet makeInbound(InboundKey k) {
     WorkloadMetadata destination = k.localPrincipal == null ? self
         : new WorkloadMetadata(self.workload(), self.namespace(), self.canonicalService(), self.canonicalRevision(),
             self.cluster(), self.app(), self.version(), k.localPrincipal);
-    return meters(tags("destination", k.source, destination, k.service, k.protocol, k.status, k.grpcStatus, k.flags,
-        k.mtls ? "mutual_tls" : "none"));
+    return new MeterSet(destination, k.protocol, fixedTags("destination", k.source, destination, k.service, k.protocol,
+        k.mtls ? "mutual_tls" : "none"), meterMaker);
   }
 
   /**
@@ -278,12 +292,18 @@ public final class IstioMetrics {
       String protocol, int status, int grpcStatus, String flags, long durationNanos, long requestBytes,
       long responseBytes) {}
 
+  /** The labels of a served request fixed per caller and server; {@link MeterSet} indexes the rest. */
   private record InboundKey(WorkloadMetadata source, String localPrincipal, DestinationService service,
-      String protocol, int status, int grpcStatus, String flags, boolean mtls) {}
+      String protocol, boolean mtls) {}
 
+  /**
+   * One of Istio's histograms. Istio's buckets are cumulative; the time window Micrometer keeps beside them (the
+   * {@code _max} gauge, and the buckets of registries that are not cumulative) is one window instead of Micrometer's
+   * default ring of three: every call records into each window of the ring, with an atomic update per window.
+   */
   private DistributionSummary histogram(String name, String description, Tags tags) {
     return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
-        .register(registry);
+        .distributionStatisticBufferLength(1).register(registry);
   }
 
   private ClusterMeters makeCluster(String cluster) {
@@ -305,7 +325,7 @@ public final class IstioMetrics {
         counter("envoy.cluster.upstream_rq_retry_success", tags),
         counter("envoy.cluster.upstream_rq_pending_overflow", tags), counter("envoy.cluster.upstream_rq_timeout", tags),
         counter("envoy.cluster.upstream_rq_per_try_timeout", tags),
-        counter("envoy.cluster.upstream_cx_connect_fail", tags), byClass);
+        counter("envoy.cluster.upstream_cx_connect_fail", tags), byClass, new Destination(cluster, null));
   }
 
   private static double outlier(Resilience r, String cluster, boolean enforcedTotal) {

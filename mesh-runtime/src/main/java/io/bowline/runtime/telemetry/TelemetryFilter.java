@@ -119,7 +119,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (span == null && metrics == null && accessLog == null) {
       return next.proceed(exchange); // nothing to observe: the request id alone
     }
-    Call call = new Call(ex, span, accessLog);
+    Counted call = span == null && accessLog == null ? new Counted(ex) : new Call(ex, span, accessLog);
     if (span != null) {
       config.propagation().propagator().inject(Context.current().with(span), ex, SETTER);
     }
@@ -131,8 +131,9 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       ex.onComplete(e -> call.completed(ex));
     }
     if (accessLog != null && accessLog.readsResponse()) {
+      Call logged = (Call) call;
       return next.proceed(exchange).thenApply(r -> {
-        call.response = r;
+        logged.response = r;
         return r;
       });
     }
@@ -194,37 +195,27 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   }
 
   /**
-   * One call's telemetry, installed as the exchange's observation (one object per call): its span,
-   * the last attempt's host, the access log and the response it reads.
+   * One call's metrics, installed as the exchange's observation (one object per call, 56 bytes): the last attempt's
+   * endpoint workload and whether its {@code per_try_timeout} ended it.
    */
-  private final class Call extends MeshExchange.Observation {
+  private class Counted extends MeshExchange.Observation {
     final MeshExchange ex;
-    final Span span;
-    final AccessLog accessLog;
-    ExchangeResponse response;
-    String upstreamHost;
     WorkloadMetadata destination = WorkloadMetadata.NONE;
     /** The last attempt ended by its {@code per_try_timeout} (not by the route's timeout). */
     boolean lastPerTryTimeout;
 
-    Call(MeshExchange ex, Span span, AccessLog accessLog) {
+    Counted(MeshExchange ex) {
       this.ex = ex;
-      this.span = span;
-      this.accessLog = accessLog;
     }
 
     @Override
     protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
         WorkloadMetadata workload) {
-      upstreamHost = host;
       destination = workload;
       lastPerTryTimeout = false;
       if (!failure.isEmpty() && metrics != null) {
         lastPerTryTimeout = "per-try-timeout".equals(failure) && endedByPerTryTimeout(durationNanos);
         metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), lastPerTryTimeout);
-      }
-      if (span != null && span.isRecording()) {
-        attemptSpan(number, host, status, failure, durationNanos);
       }
     }
 
@@ -236,6 +227,42 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       RetryPolicy p = ex.routed() instanceof RoutedCall.Upstream u ? u.route().policies().retry() : null;
       Duration perTry = p == null ? null : p.perTryTimeout();
       return perTry != null && durationNanos >= perTry.toNanos();
+    }
+
+    @Override
+    protected void completed(MeshExchange e) {
+      if (metrics != null) {
+        boolean routeTimeout = e.localResponse() && e.status() == 504 && e.responseFlags().contains("UT")
+            && !lastPerTryTimeout;
+        metrics.record(e, e.clusterName(), e.attempts(), destination, routeTimeout);
+      }
+    }
+  }
+
+  /**
+   * One call's span and access log on top of its metrics: the span, the last attempt's host, the access log and
+   * the response it reads.
+   */
+  private final class Call extends Counted {
+    final Span span;
+    final AccessLog accessLog;
+    ExchangeResponse response;
+    String upstreamHost;
+
+    Call(MeshExchange ex, Span span, AccessLog accessLog) {
+      super(ex);
+      this.span = span;
+      this.accessLog = accessLog;
+    }
+
+    @Override
+    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
+        WorkloadMetadata workload) {
+      super.attemptEnded(number, host, status, failure, durationNanos, workload);
+      upstreamHost = host;
+      if (span != null && span.isRecording()) {
+        attemptSpan(number, host, status, failure, durationNanos);
+      }
     }
 
     private void attemptSpan(int number, String host, int status, String failure, long durationNanos) {
@@ -260,12 +287,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
 
     @Override
     protected void completed(MeshExchange e) {
+      super.completed(e);
       String cluster = e.clusterName();
-      if (metrics != null) {
-        boolean routeTimeout = e.localResponse() && e.status() == 504 && e.responseFlags().contains("UT")
-            && !lastPerTryTimeout;
-        metrics.record(e, cluster, e.attempts(), destination, routeTimeout);
-      }
       if (accessLog != null) {
         accessLog.log(e, response, upstreamHost);
       }
