@@ -475,6 +475,32 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
   }
 
+  /**
+   * A filter answered the exchange with something other than this call (a local reply in place of
+   * the upstream's response): the response head this call holds is discarded (its stream
+   * cancelled), and its attempt leaves the host's and the circuit breaker's active requests; attempts
+   * still running are cancelled as if the exchange were interrupted.
+   */
+  @Override
+  public void replaced() {
+    if (!isDone()) {
+      interrupt(LocalResponse.of(499, "DC", "the filters answered without the router"));
+      return;
+    }
+    R r = response;
+    if (r == null) {
+      return; // it answered locally: nothing is held
+    }
+    response = null;
+    transport.discard(r);
+    UpstreamHost h = streaming;
+    if (h != null) {
+      streaming = null;
+      h.onRequestEnd();
+      release();
+    }
+  }
+
   /** Cancels the attempt in flight and returns true, or stops a back-off and returns false. */
   private boolean stopWaiting() {
     if (inFlight != null) {
