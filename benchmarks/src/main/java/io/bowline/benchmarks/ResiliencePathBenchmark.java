@@ -148,7 +148,7 @@ public class ResiliencePathBenchmark {
     CallerThreadScheduler scheduler = new CallerThreadScheduler();
     MeshExchange ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, scheduler);
     ex.upstreams((e, up) -> new UpstreamCall<>(e, up, resilience, transport,
-        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
+        Deadline.nanosAfter(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
     scheduler.runUntil(ex.run());
     return ex.result().join();
   }
@@ -163,7 +163,7 @@ public class ResiliencePathBenchmark {
       routerExchange = ex;
     }
     CompletableFuture<ExchangeResponse> r = new UpstreamCall<>(ex, upstream, resilience, transport,
-        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
+        Deadline.nanosAfter(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
     ((CallerThreadScheduler) ex.scheduler()).runUntil(r);
     return r.join();
   }
