@@ -55,7 +55,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * P6: the success path of one upstream call through the exchange pipeline's router
  * ({@link UpstreamCall} on a caller-thread scheduler, as the OkHttp adapter runs it) — the
  * exchange, circuit-breaker admission and release, host pick (ejection check), retry policy
- * evaluation, route timeout (15 s deadline) and outlier accounting — against the bare call (pick a
+ * evaluation, route timeout (15 s deadline, passed as {@link Deadline#nanosAfter}'s value as the
+ * proxy passes it; the OkHttp adapter keeps a {@code Deadline} object for its transport) and outlier
+ * accounting — against the bare call (pick a
  * host, count it, send) as baseline. Two slices: {@code resilientCall} makes the whole exchange
  * per call (exchange, scheduler, router, as the OkHttp adapter does); {@code routerCall} runs the
  * router alone on a reused exchange, the slice the benchmark measured before the pipeline (the
