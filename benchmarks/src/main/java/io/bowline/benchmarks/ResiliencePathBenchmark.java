@@ -55,7 +55,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * P6: the success path of one upstream call through the exchange pipeline's router
  * ({@link UpstreamCall} on a caller-thread scheduler, as the OkHttp adapter runs it) — the
  * exchange, circuit-breaker admission and release, host pick (ejection check), retry policy
- * evaluation, route timeout (15 s deadline) and outlier accounting — against the bare call (pick a
+ * evaluation, route timeout (15 s deadline, passed as {@link Deadline#nanosAfter}'s value as the
+ * proxy passes it; the OkHttp adapter keeps a {@code Deadline} object for its transport) and outlier
+ * accounting — against the bare call (pick a
  * host, count it, send) as baseline. Two slices: {@code resilientCall} makes the whole exchange
  * per call (exchange, scheduler, router, as the OkHttp adapter does); {@code routerCall} runs the
  * router alone on a reused exchange, the slice the benchmark measured before the pipeline (the
@@ -148,7 +150,7 @@ public class ResiliencePathBenchmark {
     CallerThreadScheduler scheduler = new CallerThreadScheduler();
     MeshExchange ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, scheduler);
     ex.upstreams((e, up) -> new UpstreamCall<>(e, up, resilience, transport,
-        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
+        Deadline.nanosAfter(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start());
     scheduler.runUntil(ex.run());
     return ex.result().join();
   }
@@ -163,7 +165,7 @@ public class ResiliencePathBenchmark {
       routerExchange = ex;
     }
     CompletableFuture<ExchangeResponse> r = new UpstreamCall<>(ex, upstream, resilience, transport,
-        Deadline.after(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
+        Deadline.nanosAfter(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
     ((CallerThreadScheduler) ex.scheduler()).runUntil(r);
     return r.join();
   }

@@ -277,7 +277,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   public CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream up) {
     upstream = up;
     RouteTimeouts timeouts = up.route().policies().timeouts();
-    Deadline deadline = Deadline.after(Deadline.of(timeouts));
+    long deadline = Deadline.nanosAfter(Deadline.of(timeouts)); // no Deadline object per request
     String authority = outgoing(exchange, up);
     List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
     String forwarded = fh.isEmpty() ? null : String.join(",", fh);

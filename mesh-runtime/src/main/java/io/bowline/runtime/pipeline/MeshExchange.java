@@ -157,6 +157,13 @@ public final class MeshExchange implements Exchange {
   public interface Interruptible {
     /** Ends the exchange with {@code reply}: cancels an attempt in flight or answers at once. */
     void interrupt(LocalResponse reply);
+
+    /**
+     * The chain answered with something other than what this produced (a filter replaced the
+     * router's response with a local reply): what is still held for it is let go (on the
+     * exchange's scheduler). Nothing by default.
+     */
+    default void replaced() {}
   }
 
   /**
@@ -298,11 +305,13 @@ public final class MeshExchange implements Exchange {
       return s; // the rest of the chain's stage, passed on unchanged: it never fails
     }
     return s.handle((r, e) -> {
+      ExchangeResponse answer = r;
       if (e != null) {
         log.warn("mesh filter {} failed", f.name(), e);
-        return LocalResponse.of(500, "", "mesh filter " + f.name() + " failed: " + e);
+        answer = LocalResponse.of(500, "", "mesh filter " + f.name() + " failed: " + e);
       }
-      return r;
+      answered(answer);
+      return answer;
     });
   }
 
@@ -310,7 +319,25 @@ public final class MeshExchange implements Exchange {
     if (e != null || r == null) {
       r = LocalResponse.of(500, "", "mesh pipeline failed: " + e);
     }
+    answered(r);
     result.complete(r);
+  }
+
+  /**
+   * A filter's stage answered {@code r} (called before the answer is passed on): when it is not
+   * the router's response (the router is its own response), the router lets go of its attempt on
+   * the scheduler before the adapter sees the answer (a caller-thread scheduler runs its tasks
+   * before it looks at the result).
+   */
+  private void answered(ExchangeResponse r) {
+    if (interruptible != null && interruptible != r) {
+      scheduler.execute(() -> {
+        Interruptible i = interruptible;
+        if (i != null && i != r) {
+          i.replaced();
+        }
+      });
+    }
   }
 
   /** The router filter's work: routes again if filters edited the request, then starts the attempts. */

@@ -56,13 +56,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final MeshExchange exchange;
   private final RoutedCall.Upstream upstream;
   private final UpstreamTransport<R> transport;
-  // the call's deadline, kept as its fields (the Deadline an adapter passes is not kept)
-  private final boolean bounded;
+  // the call's deadline (Long.MAX_VALUE: unbounded); the Deadline an adapter passes is not kept
   private final long deadlineNanos;
   private final ClusterResilience state;
   private final RetryDecider decider; // null: the route has no retry policy
   private final int maxAttempts;
-  private final boolean previousHosts;
   private final String authority;
   private final AttemptHosts hosts; // auto_host_rewrite's state across attempts, or null without it
   private UpstreamHost firstHost; // the first attempt's host
@@ -71,17 +69,16 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private boolean admitted;
   private boolean retrying;
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
-  // the first attempt's answer (its response head, or its FirstFailure), kept from its
-  // callback until the scheduler runs this call
-  private Object firstAnswer;
+  // the first attempt's answer (its response head, or its FirstFailure), kept from its callback
+  // until the scheduler runs this call; then the response head this call completed with (it is
+  // its own UpstreamResponse: outcome is set then), one field for both
+  private Object answer;
   private boolean firstComplete;
   private UpstreamTransport.InFlight inFlight;
   private CallScheduler.Cancellable timer;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
   private boolean cancelled;
   private LocalResponse interruption;
-  // the upstream response this call completed with (it is its own UpstreamResponse)
-  private R response;
   private Outcome outcome;
   private String responseFlags;
 
@@ -99,17 +96,29 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   public UpstreamCall(MeshExchange exchange, RoutedCall.Upstream upstream, Resilience resilience,
       UpstreamTransport<R> transport, Deadline deadline, boolean replayable, int attemptCap, String authority,
       String requestForwardedHost) {
+    this(exchange, upstream, resilience, transport, deadline.bounded() ? deadline.deadlineNanos() : Long.MAX_VALUE,
+        replayable, attemptCap, authority, requestForwardedHost);
+  }
+
+  /**
+   * The same call with its deadline as {@link Deadline#nanosAfter} gives it, for adapters that keep
+   * no {@link Deadline} object of their own.
+   *
+   * @param deadlineNanos the {@code System.nanoTime()} value at which the call's deadline passes,
+   *     {@link Long#MAX_VALUE} for none
+   */
+  public UpstreamCall(MeshExchange exchange, RoutedCall.Upstream upstream, Resilience resilience,
+      UpstreamTransport<R> transport, long deadlineNanos, boolean replayable, int attemptCap, String authority,
+      String requestForwardedHost) {
     this.exchange = exchange;
     this.upstream = upstream;
     this.transport = transport;
-    this.bounded = deadline.bounded();
-    this.deadlineNanos = bounded ? deadline.deadlineNanos() : Long.MAX_VALUE;
+    this.deadlineNanos = deadlineNanos;
     this.state = resilience.cluster(upstream.cluster());
     RetryPolicy retryPolicy = upstream.route().policies().retry();
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
         ? exchange.chain().retry() : new RetryDecider(retryPolicy);
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
-    this.previousHosts = maxAttempts > 1 && retryPolicy.previousHosts();
     this.authority = authority;
     RequestMutation m = upstream.mutation();
     this.hosts = m.autoHostRewrite()
@@ -123,6 +132,16 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   private ClusterCircuitBreaker cb() {
     return state.circuitBreaker();
+  }
+
+  /** Whether the call has a deadline. */
+  private boolean bounded() {
+    return deadlineNanos != Long.MAX_VALUE;
+  }
+
+  /** Whether retries avoid the hosts already tried ({@code retry_host_predicate} {@code previous_hosts}). */
+  private boolean previousHosts() {
+    return maxAttempts > 1 && decider.policy().previousHosts();
   }
 
   /** The route's retry policy, or {@code null}. */
@@ -153,6 +172,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     // previous_hosts: the first attempt has nothing to avoid; the list is made when a retry needs it
+    boolean previousHosts = previousHosts();
     if (previousHosts && n > 1 && tried == null) {
       tried = new UpstreamHost[maxAttempts];
       tried[0] = firstHost;
@@ -172,7 +192,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     RetryPolicy retryPolicy = retryPolicy();
     long perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
     long timeout = perTryMillis;
-    if (bounded) {
+    if (bounded()) {
       long left = Deadline.millisUntil(deadlineNanos);
       if (left <= 0) {
         finish(timedOut(null));
@@ -228,7 +248,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    */
   @Override
   public void onResponse(R response, boolean complete) {
-    this.firstAnswer = response;
+    this.answer = response;
     this.firstComplete = complete;
     exchange.scheduler().execute(this);
   }
@@ -236,7 +256,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   /** The first attempt's failure (called by the transport, on any thread, once): handed to the scheduler. */
   @Override
   public void onFailure(Exception failure, Outcome outcome) {
-    this.firstAnswer = new FirstFailure(failure, outcome); // failures are rare: no fields of their own
+    this.answer = new FirstFailure(failure, outcome); // failures are rare: no fields of their own
     exchange.scheduler().execute(this);
   }
 
@@ -245,12 +265,12 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * it).
    */
   @Override
-  @SuppressWarnings("unchecked") // firstAnswer is what onResponse was given unless a FirstFailure
+  @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
   public void run() {
-    if (firstAnswer instanceof FirstFailure f) {
+    if (answer instanceof FirstFailure f) {
       onAttemptFailure(this, 1, firstHost, firstStartNanos, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) firstAnswer, firstComplete);
+      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) answer, firstComplete);
     }
   }
 
@@ -367,7 +387,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     observe(n, host, startNanos, outcome);
-    if (bounded && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
+    if (bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
       finish(timedOut(failure));
       return;
     }
@@ -439,6 +459,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     RetryPolicy retryPolicy = retryPolicy();
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
+    boolean bounded = bounded();
     long left = bounded ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
     if (bounded && TimeUnit.NANOSECONDS.toMillis(left) <= wait) {
       timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, left));
@@ -472,6 +493,33 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     interruption = reply;
     if (!stopWaiting()) {
       finish(reply);
+    }
+  }
+
+  /**
+   * A filter answered the exchange with something other than this call (a local reply in place of
+   * the upstream's response): the response head this call holds is discarded (its stream
+   * cancelled), and its attempt leaves the host's and the circuit breaker's active requests; attempts
+   * still running are cancelled as if the exchange were interrupted.
+   */
+  @Override
+  public void replaced() {
+    if (!isDone()) {
+      interrupt(LocalResponse.of(499, "DC", "the filters answered without the router"));
+      return;
+    }
+    if (outcome == null || answer == null) {
+      return; // it answered locally, or let go already: nothing is held
+    }
+    @SuppressWarnings("unchecked") // with an outcome, the answer is the response head it completed with
+    R r = (R) answer;
+    answer = null;
+    transport.discard(r);
+    UpstreamHost h = streaming;
+    if (h != null) {
+      streaming = null;
+      h.onRequestEnd();
+      release();
     }
   }
 
@@ -510,15 +558,16 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    this.response = r;
+    this.answer = r;
     this.outcome = o;
     this.responseFlags = flags;
     finish(this);
   }
 
   @Override
+  @SuppressWarnings("unchecked") // set with the outcome by finish(R, ...)
   public R response() {
-    return response;
+    return (R) answer;
   }
 
   @Override

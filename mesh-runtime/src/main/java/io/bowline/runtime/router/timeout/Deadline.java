@@ -42,12 +42,21 @@ public final class Deadline {
    * a shorter one from {@code System.nanoTime()}.
    */
   public static Deadline after(Duration timeout) {
+    return timeout.isZero() ? NONE : new Deadline(nanosAfter(timeout), true);
+  }
+
+  /**
+   * What {@link #after} keeps, without an object: the {@code System.nanoTime()} value at which
+   * {@code timeout} from now passes (same clocks as {@link #after}), or {@link Long#MAX_VALUE} when it
+   * is zero (no deadline).
+   */
+  public static long nanosAfter(Duration timeout) {
     if (timeout.isZero()) {
-      return NONE;
+      return Long.MAX_VALUE;
     }
     long nanos = timeout.toNanos();
     long now = nanos >= COARSE_MIN_NANOS ? CoarseClock.nanoTime() : System.nanoTime();
-    return new Deadline(now + nanos, true);
+    return now + nanos;
   }
 
   /** A deadline at {@code deadlineNanoTime} ({@code System.nanoTime()}). */
