@@ -14,14 +14,8 @@ import io.bowline.tls.SpiffeId;
 import io.bowline.tls.SpiffePeerPolicy;
 import io.bowline.tls.SpiffeTls;
 import io.bowline.tls.WorkloadCertificate;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
-import io.envoyproxy.controlplane.cache.v3.Snapshot;
-import io.envoyproxy.controlplane.server.V3DiscoveryServer;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
-import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
@@ -35,31 +29,22 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.services.HealthStatusManager;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 
@@ -75,8 +60,8 @@ import javax.net.ssl.SSLSession;
  * apart: {@link #direct} and the mesh's certificate differ only in serial.
  */
 final class MtlsFixture implements AutoCloseable {
-  static final String HTTP_HOST = "https-bench.default.svc.cluster.local";
-  static final String GRPC_HOST = "grpcs-bench.default.svc.cluster.local";
+  static final String HTTP_HOST = EndToEndFixture.HTTP_HOST;
+  static final String GRPC_HOST = EndToEndFixture.GRPC_HOST;
   private static final String TRUST_DOMAIN = "cluster.local";
   private static final SpiffeId SERVER = SpiffeId.istio(TRUST_DOMAIN, "default", "bench-server");
   private static final SpiffeId CLIENT = SpiffeId.istio(TRUST_DOMAIN, "default", "bench");
@@ -106,8 +91,6 @@ final class MtlsFixture implements AutoCloseable {
     clientTls = SpiffeTls.create(CertificateProvider.of(direct), new SpiffePeerPolicy(Set.of(TRUST_DOMAIN),
         List.of(new StringMatcher(StringMatcher.Kind.EXACT, SERVER.uri(), false))));
 
-    byte[] body = new byte[1024];
-    java.util.Arrays.fill(body, (byte) 'x');
     https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
     https.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext()) {
       @Override
@@ -117,18 +100,8 @@ final class MtlsFixture implements AutoCloseable {
         params.setSSLParameters(p);
       }
     });
-    https.createContext("/", exchange -> {
-      record(httpSessions, ((HttpsExchange) exchange).getSSLSession());
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    https.setExecutor(Executors.newFixedThreadPool(4));
-    https.start();
+    EndToEndFixture.serveKilobyte(https, exchange -> record(httpSessions, ((HttpsExchange) exchange).getSSLSession()));
 
-    HealthStatusManager health = new HealthStatusManager();
-    health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
     ServerInterceptor sessions = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -137,26 +110,15 @@ final class MtlsFixture implements AutoCloseable {
         return next.startCall(call, headers);
       }
     };
-    serverLoops = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("bench-server", true), NioIoHandler.newFactory());
+    serverLoops = EndToEndFixture.serverLoops();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), TlsServerCredentials.newBuilder()
             .keyManager(serverTls.keyManager()).trustManager(serverTls.trustManager())
             .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
-        .addService(ServerInterceptors.intercept(health.getHealthService(), sessions))
+        .addService(ServerInterceptors.intercept(EndToEndFixture.healthService(), sessions))
         .bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops).channelType(NioServerSocketChannel.class)
         .build().start();
-
-    SimpleCache<String> cache = new SimpleCache<>(node -> "all");
-    List<Cluster> clusters = new ArrayList<>();
-    List<ClusterLoadAssignment> endpoints = new ArrayList<>();
-    List<Listener> listeners = new ArrayList<>();
-    List<RouteConfiguration> routes = new ArrayList<>();
-    EndToEndFixture.add(HTTP_HOST, https.getAddress().getPort(), EndToEndFixture::armed,
-        c -> EndToEndFixture.armed(c).setTransportSocket(istioMutual()), clusters, endpoints, listeners, routes);
-    EndToEndFixture.add(GRPC_HOST, grpc.getPort(), EndToEndFixture::armed,
-        c -> EndToEndFixture.armed(c).setTransportSocket(istioMutual()), clusters, endpoints, listeners, routes);
-    cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
-    xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
+    xds = EndToEndFixture.serveXds(c -> c.setTransportSocket(istioMutual()), https.getAddress().getPort(),
+        grpc.getPort());
 
     certs = Files.createTempDirectory("bowline-p1-mtls");
     Files.writeString(certs.resolve("cert-chain.pem"), Pem.encode(meshed.chain()));
@@ -209,11 +171,7 @@ final class MtlsFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    mesh.close();
-    xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS);
-    https.stop(0);
+    EndToEndFixture.stop(mesh, xds, grpc, serverLoops, https);
     for (String f : List.of("cert-chain.pem", "key.pem", "root-cert.pem")) {
       Files.deleteIfExists(certs.resolve(f));
     }
