@@ -2,6 +2,7 @@ package io.bowline.benchmarks;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.google.protobuf.UInt32Value;
 import io.bowline.api.ClientStatus;
@@ -87,47 +88,77 @@ final class EndToEndFixture implements AutoCloseable {
   EndToEndFixture() throws Exception {
     // The JDK server otherwise leaves Nagle on, and delayed ACKs add ~40 ms per keep-alive call.
     System.setProperty("sun.net.httpserver.nodelay", "true");
+    http = serveKilobyte(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128), exchange -> { });
+    serverLoops = serverLoops();
+    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(healthService())
+        .bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops).channelType(NioServerSocketChannel.class)
+        .build().start();
+    accessLog = Files.createTempFile("bowline-p1-access", ".log");
+    xds = serveXds(UnaryOperator.identity(), http.getAddress().getPort(), grpc.getPort(), accessLog);
+    mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
+        .meterRegistry(new SimpleMeterRegistry()).build();
+    mesh.awaitReady(Duration.ofSeconds(30));
+    assertArmed();
+  }
+
+  /**
+   * Makes {@code server} answer every request with 1 KB (after {@code observe} saw the exchange) on 4 threads, and
+   * starts it.
+   */
+  static <S extends HttpServer> S serveKilobyte(S server, java.util.function.Consumer<HttpExchange> observe) {
     byte[] body = new byte[1024];
     java.util.Arrays.fill(body, (byte) 'x');
-    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-    http.createContext("/", exchange -> {
+    server.createContext("/", exchange -> {
+      observe.accept(exchange);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
       }
     });
-    http.setExecutor(Executors.newFixedThreadPool(4));
-    http.start();
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.start();
+    return server;
+  }
+
+  /**
+   * The gRPC servers' own event loops, as a server in another process would have: with grpc-java's shared default
+   * group, a client channel in this JVM could share a loop thread with the server.
+   */
+  static EventLoopGroup serverLoops() {
+    return new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("bench-server", true), NioIoHandler.newFactory());
+  }
+
+  /** {@code grpc.health.v1}, answering SERVING. */
+  static io.grpc.BindableService healthService() {
     HealthStatusManager health = new HealthStatusManager();
     health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
-    // the server's own event loops, as a server in another process would have: with grpc-java's
-    // shared default group, a client channel in this JVM could share a loop thread with the server
-    serverLoops = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("bench-server", true), NioIoHandler.newFactory());
-    grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(health.getHealthService())
-        .bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops).channelType(NioServerSocketChannel.class)
-        .build().start();
+    return health.getHealthService();
+  }
 
+  /**
+   * java-control-plane on loopback serving {@link #HTTP_HOST} at {@code httpPort} and {@link #GRPC_HOST} at
+   * {@code grpcPort}, each with the armed policies and {@code shape} applied to its cluster (after them); with an
+   * {@code accessLog} file (else null), also {@link #HTTP_TELEMETRY_HOST} and {@link #GRPC_TELEMETRY_HOST} logging to it.
+   */
+  static Server serveXds(UnaryOperator<Cluster.Builder> shape, int httpPort, int grpcPort, Path accessLog)
+      throws java.io.IOException {
     SimpleCache<String> cache = new SimpleCache<>(node -> "all");
     List<Cluster> clusters = new ArrayList<>();
     List<ClusterLoadAssignment> endpoints = new ArrayList<>();
     List<Listener> listeners = new ArrayList<>();
     List<RouteConfiguration> routes = new ArrayList<>();
-    add(HTTP_HOST, http.getAddress().getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
-    add(GRPC_HOST, grpc.getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints, listeners, routes);
-    accessLog = Files.createTempFile("bowline-p1-access", ".log");
-    add(HTTP_TELEMETRY_HOST, http.getAddress().getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters,
-        endpoints, listeners, routes);
-    listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
-    add(GRPC_TELEMETRY_HOST, grpc.getPort(), EndToEndFixture::armed, EndToEndFixture::armed, clusters, endpoints,
-        listeners, routes);
-    listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
+    UnaryOperator<Cluster.Builder> cluster = c -> shape.apply(armed(c));
+    add(HTTP_HOST, httpPort, EndToEndFixture::armed, cluster, clusters, endpoints, listeners, routes);
+    add(GRPC_HOST, grpcPort, EndToEndFixture::armed, cluster, clusters, endpoints, listeners, routes);
+    if (accessLog != null) {
+      add(HTTP_TELEMETRY_HOST, httpPort, EndToEndFixture::armed, cluster, clusters, endpoints, listeners, routes);
+      listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
+      add(GRPC_TELEMETRY_HOST, grpcPort, EndToEndFixture::armed, cluster, clusters, endpoints, listeners, routes);
+      listeners.add(withAccessLog(listeners.remove(listeners.size() - 1), accessLog));
+    }
     cache.setSnapshot("all", Snapshot.create(clusters, endpoints, listeners, routes, List.of(), "1"));
-    xds = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+    return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
         .addService(new V3DiscoveryServer(cache).getAggregatedDiscoveryServiceImpl()).build().start();
-    mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
-        .meterRegistry(new SimpleMeterRegistry()).build();
-    mesh.awaitReady(Duration.ofSeconds(30));
-    assertArmed();
   }
 
   /**
@@ -251,6 +282,12 @@ final class EndToEndFixture implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    stop(mesh, xds, grpc, serverLoops, http);
+  }
+
+  /** Closes a fixture's parts, the client first. */
+  static void stop(MeshClient mesh, Server xds, Server grpc, EventLoopGroup serverLoops, HttpServer http)
+      throws InterruptedException {
     mesh.close();
     xds.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

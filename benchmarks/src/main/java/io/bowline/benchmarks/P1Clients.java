@@ -101,7 +101,7 @@ final class P1Clients implements AutoCloseable {
     return channel;
   }
 
-  private static Callable<Object> get(OkHttpClient client, Request request) {
+  static Callable<Object> get(OkHttpClient client, Request request) {
     return () -> {
       try (Response r = client.newCall(request).execute()) {
         return r.body().bytes().length;
@@ -109,7 +109,7 @@ final class P1Clients implements AutoCloseable {
     };
   }
 
-  private static Callable<Object> check(HealthGrpc.HealthBlockingStub stub) {
+  static Callable<Object> check(HealthGrpc.HealthBlockingStub stub) {
     return () -> stub.check(HealthCheckRequest.getDefaultInstance());
   }
 

@@ -38,53 +38,7 @@ public final class P1Interleaved {
     String only = args.length > 1 ? args[1] : "";
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     try (EndToEndFixture fixture = new EndToEndFixture(); P1Clients p1 = new P1Clients(fixture, only)) {
-      Map<String, Callable<Object>> clients = p1.calls();
-      Map<String, long[]> samples = new LinkedHashMap<>();
-      clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
-      for (int warm = 0; warm < rounds / 3; warm++) {
-        for (Callable<Object> c : clients.values()) {
-          for (int i = 0; i < CALLS_PER_ROUND; i++) {
-            c.call();
-          }
-        }
-      }
-      for (int round = 0; round < rounds; round++) {
-        for (Map.Entry<String, Callable<Object>> c : clients.entrySet()) {
-          long[] out = samples.get(c.getKey());
-          for (int i = 0; i < CALLS_PER_ROUND; i++) {
-            long start = System.nanoTime();
-            c.getValue().call();
-            out[round * CALLS_PER_ROUND + i] = System.nanoTime() - start;
-          }
-        }
-      }
-      System.out.printf("%nP1 interleaved, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
-          rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
-          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-      System.out.printf("%-28s %10s %10s %12s %12s %24s %26s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
-          "paired added p50 [95 %]", "paired added p99 [95 %]");
-      double[] base = null;
-      double[] baseRounds = null;
-      double[] baseBlocks = null;
-      Map<String, double[]> medians = new HashMap<>();
-      for (Map.Entry<String, long[]> e : samples.entrySet()) {
-        long[] s = e.getValue();
-        double[] roundP50 = roundMedians(s, rounds);
-        double[] blockP99 = blockP99(s, rounds);
-        medians.put(e.getKey(), roundP50);
-        Arrays.sort(s);
-        double p50 = s[s.length / 2] / 1000.0;
-        double p99 = s[(int) (s.length * 0.99)] / 1000.0;
-        if (e.getKey().endsWith("direct")) {
-          base = new double[] {p50, p99};
-          baseRounds = roundP50;
-          baseBlocks = blockP99;
-          System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
-        } else {
-          System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s %26s%n", e.getKey(), p50, p99,
-              p50 - base[0], p99 - base[1], paired(roundP50, baseRounds), paired(blockP99, baseBlocks));
-        }
-      }
+      Map<String, double[]> medians = run("P1 interleaved", p1.calls(), rounds, loadBefore);
       if (medians.containsKey(P1Clients.OKHTTP_UNTIMED) && medians.containsKey(P1Clients.OKHTTP_MESH)) {
         System.out.printf("%-28s %60s%n", "OkHttp mesh vs no timeouts", paired(medians.get(P1Clients.OKHTTP_MESH), medians.get(P1Clients.OKHTTP_UNTIMED)));
       }
@@ -97,6 +51,73 @@ public final class P1Interleaved {
       System.out.println(p1.telemetrySummary());
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /**
+   * Warms {@code clients} up for a third of {@code rounds}, measures them in {@code rounds} interleaved rounds and
+   * prints the table: p50/p99 per client in µs, and for each client what it adds over the last client before it whose
+   * name ends with {@code direct} (pooled, and paired per round with a 95 % interval).
+   *
+   * @param title the table's heading
+   * @param clients the clients by name, in report order, each adapter's direct client first
+   * @param rounds measured rounds of {@value #CALLS_PER_ROUND} calls per client
+   * @param loadBefore the system load average before the fixture started
+   * @return the p50 of each round, µs, by client
+   */
+  static Map<String, double[]> run(String title, Map<String, Callable<Object>> clients, int rounds, double loadBefore)
+      throws Exception {
+    Map<String, long[]> samples = new LinkedHashMap<>();
+    clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
+    for (int warm = 0; warm < rounds / 3; warm++) {
+      for (Callable<Object> c : clients.values()) {
+        for (int i = 0; i < CALLS_PER_ROUND; i++) {
+          c.call();
+        }
+      }
+    }
+    for (int round = 0; round < rounds; round++) {
+      for (Map.Entry<String, Callable<Object>> c : clients.entrySet()) {
+        long[] out = samples.get(c.getKey());
+        for (int i = 0; i < CALLS_PER_ROUND; i++) {
+          long start = System.nanoTime();
+          c.getValue().call();
+          out[round * CALLS_PER_ROUND + i] = System.nanoTime() - start;
+        }
+      }
+    }
+    System.out.printf("%n%s, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
+        title, rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    System.out.printf("%-28s %10s %10s %12s %12s %24s %26s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
+        "paired added p50 [95 %]", "paired added p99 [95 %]");
+    double[] base = null;
+    double[] baseRounds = null;
+    double[] baseBlocks = null;
+    Map<String, double[]> medians = new HashMap<>();
+    for (Map.Entry<String, long[]> e : samples.entrySet()) {
+      long[] s = e.getValue();
+      double[] roundP50 = roundMedians(s, rounds);
+      double[] blockP99 = blockP99(s, rounds);
+      medians.put(e.getKey(), roundP50);
+      Arrays.sort(s);
+      double p50 = s[s.length / 2] / 1000.0;
+      double p99 = s[(int) (s.length * 0.99)] / 1000.0;
+      if (e.getKey().endsWith("direct")) {
+        base = new double[] {p50, p99};
+        baseRounds = roundP50;
+        baseBlocks = blockP99;
+        System.out.printf("%-28s %10.1f %10.1f%n", e.getKey(), p50, p99);
+      } else {
+        System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s %26s%n", e.getKey(), p50, p99,
+            p50 - base[0], p99 - base[1], paired(roundP50, baseRounds), paired(blockP99, baseBlocks));
+      }
+    }
+    return medians;
+  }
+
+  /** Calls each round makes per client. */
+  static int callsPerRound() {
+    return CALLS_PER_ROUND;
   }
 
   /**

@@ -53,7 +53,9 @@ public interface MeshClient extends AutoCloseable {
 
   /**
    * Waits until the first complete configuration arrived (listeners, clusters and every route
-   * configuration and endpoint assignment they name).
+   * configuration and endpoint assignment they name) and its clusters have warmed: their TLS
+   * certificates and trust bundles are here, or the initial fetch timeout passed without them
+   * (Envoy's cluster warming).
    *
    * @param timeout how long to wait
    * @throws TimeoutException if it did not arrive within {@code timeout}
@@ -385,8 +387,9 @@ public interface MeshClient extends AutoCloseable {
     }
 
     /**
-     * How long a call waits for the first configuration before it is passed through unrouted.
-     * Envoy's {@code ConfigSource.initial_fetch_timeout}; default 15 s.
+     * How long a call waits for the first configuration before it is passed through unrouted, and
+     * how long a cluster warms waiting for its TLS certificate before calls to it fail with
+     * {@code UF}. Envoy's {@code ConfigSource.initial_fetch_timeout}; default 15 s.
      *
      * @param timeout zero or more
      * @return this builder

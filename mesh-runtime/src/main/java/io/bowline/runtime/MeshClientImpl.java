@@ -66,6 +66,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
   private final Object compileLock = new Object();
   private XdsResources lastResources;
   private final CountDownLatch firstConfig = new CountDownLatch(1);
+  private final java.util.concurrent.atomic.AtomicBoolean firstApplied = new java.util.concurrent.atomic.AtomicBoolean();
   /** Completes at the first complete configuration, or when the initial-fetch timer fires. */
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private volatile boolean received;
@@ -118,7 +119,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       Node node = setup.xds() != null ? setup.xds().node() : null;
-      this.tls = new UpstreamTlsHandles(name -> providers.start(name, setup.workload().namespace(), node));
+      this.tls = new UpstreamTlsHandles(name -> providers.start(name, setup.workload().namespace(), node),
+          settings.initialFetchTimeout());
       this.serverListeners = new ServerListeners(MeshSetup.serverListenerPrefix(setup.bootstrap()), tls,
           this::requestServerListener);
       this.compiler = new SnapshotCompiler(setup.workload().namespace(), settings.clusterDomain(), tls);
@@ -290,11 +292,14 @@ final class MeshClientImpl implements RuntimeMeshClient {
     router.resilience().warm(snapshot.clusters()); // active health checks start as clusters arrive
     received = true;
     if (lastResources.complete() && dnsSettled) {
-      if (firstConfig.getCount() > 0) {
-        log.info("first configuration applied from {}", feed.describe());
+      // Envoy's initial cluster warming: the first config is applied once the clusters' TLS certificates are here
+      // too (or their initial fetch timeout passed), so awaitReady() and the calls held until then do not get UF
+      CompletableFuture<Void> warm = tls.warmed();
+      if (warm.isDone()) {
+        firstConfigApplied();
+      } else {
+        warm.thenRun(this::firstConfigApplied); // on the thread that delivered the last certificate; never blocks
       }
-      ready.complete(null); // before awaitReady() returns: a call made then is not held
-      firstConfig.countDown();
     }
     for (Runnable listener : configListeners) {
       try {
@@ -303,6 +308,14 @@ final class MeshClientImpl implements RuntimeMeshClient {
         log.warn("config update listener failed", e);
       }
     }
+  }
+
+  private void firstConfigApplied() {
+    if (firstConfig.getCount() > 0 && firstApplied.compareAndSet(false, true)) {
+      log.info("first configuration applied from {}", feed.describe());
+    }
+    ready.complete(null); // before awaitReady() returns: a call made then is not held
+    firstConfig.countDown();
   }
 
   @Override

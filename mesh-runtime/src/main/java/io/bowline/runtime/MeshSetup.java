@@ -59,6 +59,14 @@ record MeshSetup(Workload workload, XdsClientConfig xds, Optional<Bootstrap> boo
       servers = bootstrap.orElseThrow(() -> new IllegalStateException(
           "MeshClient needs a config source: xdsServer(\"host:port\") or a gRPC xDS bootstrap")).servers();
     }
+    if (bootstrap.isEmpty() || !overrides.xdsServers().isEmpty() || settings.xdsServer() != null) {
+      for (ServerInfo s : servers) { // a bootstrap's own server URIs were checked where it was read
+        String problem = io.bowline.runtime.bootstrap.UnixSocketUri.problem(s.serverUri());
+        if (problem != null) {
+          throw new IllegalArgumentException("xDS server \"" + s.serverUri() + "\": " + problem);
+        }
+      }
+    }
     if (!overrides.serverFeatures().isEmpty()) {
       servers = servers.stream().map(s -> withFeatures(s, overrides.serverFeatures())).toList();
     }

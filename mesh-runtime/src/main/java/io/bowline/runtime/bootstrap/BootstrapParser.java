@@ -96,6 +96,10 @@ public final class BootstrapParser {
       if (uri == null || uri.isBlank()) {
         throw f.error(here + ".server_uri", "is required");
       }
+      String unixProblem = UnixSocketUri.problem(uri);
+      if (unixProblem != null) {
+        throw f.error(here + ".server_uri", "\"" + uri + "\": " + unixProblem);
+      }
       JsonArray creds = f.array(s, "channel_creds", here + ".");
       if (creds == null || creds.isEmpty()) {
         throw f.error(here + ".channel_creds", "is required and must not be empty");

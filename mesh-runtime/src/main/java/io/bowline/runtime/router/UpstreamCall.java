@@ -208,6 +208,19 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       forwarded = hosts.forwardedHost();
     }
     UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
+    if (tls != null && !tls.ready() && !tls.warmed().isDone()) {
+      // Envoy's cluster warming: the certificate is on its way (bounded by the initial fetch timeout); try again then
+      tls.warmed().thenRun(() -> exchange.scheduler().execute(() -> {
+        if (timer != null) {
+          timer.cancel();
+        }
+        attempt(n);
+      }));
+      if (bounded()) { // the route's timeout still holds: nothing else times a call that has not been sent
+        timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadlineNanos - System.nanoTime()));
+      }
+      return;
+    }
     if (tls != null && !tls.ready()) {
       // never plaintext where TLS is configured: without a certificate there is no connection to make
       finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "

@@ -13,9 +13,12 @@ import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
@@ -30,7 +33,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * following rotation; plus the SNI and ALPN to send. Clusters with equal contexts share one handle, so a
  * transport may key its pooled connections by handle identity. Transports read it from
  * {@code UpstreamTransport.Attempt.tls()} and must not send anything before {@link #ready()} is true (the router
- * answers 503 {@code UF} with {@link #notReadyReason()} instead).
+ * holds an attempt until {@link #warmed()}, then answers 503 {@code UF} with {@link #notReadyReason()} instead).
  *
  * <p>The trusted trust domains are those the SAN matchers name ({@code exact} or {@code prefix}
  * {@code spiffe://<td>/...}), the workload certificate's own and the roots' own SPIFFE IDs; with none of them
@@ -52,9 +55,29 @@ public final class UpstreamTlsHandle {
   /** Told each time the certificate or trust bundle arrives or rotates and the handle is ready. */
   private final List<Runnable> updateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  UpstreamTlsHandle(UpstreamTls config) {
+  /** Completes once the handle is ready, or when its warming ends without it (see {@link #warmed()}). */
+  private final CompletableFuture<Void> warmed = new CompletableFuture<>();
+
+  UpstreamTlsHandle(UpstreamTls config, Duration warming) {
     this.config = config;
     this.notReady = "no trust bundle yet from " + config.roots();
+    if (warming == null) {
+      warmed.complete(null);
+    } else if (!warming.isZero()) {
+      warmed.completeOnTimeout(null, warming.toNanos(), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /**
+   * Envoy's cluster warming for this context: completes when the handle becomes {@link #ready()}, or when it gives up
+   * waiting (the warming time the handles were made with, Envoy's {@code initial_fetch_timeout}, has passed since the
+   * handle was made, or a source delivered something unusable; with zero, Envoy's "no timeout", it waits for the
+   * certificate as long as it takes). Until then a call routed here waits rather than
+   * failing with {@code UF} because its certificate is still on its way. Never completes exceptionally; callers
+   * continue on their own executor.
+   */
+  public CompletableFuture<Void> warmed() {
+    return warmed;
   }
 
   /** The context this handle compiles. */
@@ -173,6 +196,11 @@ public final class UpstreamTlsHandle {
     return config.alpn();
   }
 
+  /** Waiting will not make this handle ready: calls routed here fail with {@link #notReadyReason()} at once. */
+  void stopWarming() {
+    warmed.complete(null);
+  }
+
   /** The workload certificate arrived or rotated. */
   synchronized void identity(PrivateKey key, List<X509Certificate> chain) {
     this.key = key;
@@ -189,6 +217,7 @@ public final class UpstreamTlsHandle {
   /** A source cannot deliver (e.g. an SDS secret of the wrong kind); the handle stays as it is otherwise. */
   synchronized void unusable(String reason) {
     notReady = reason;
+    stopWarming();
   }
 
   private void refresh() {
@@ -236,6 +265,7 @@ public final class UpstreamTlsHandle {
       }
     }
     notReady = null;
+    warmed.complete(null);
     for (Runnable listener : updateListeners) {
       listener.run();
     }

@@ -7,9 +7,11 @@ import io.bowline.tls.CertificateProvider;
 import io.bowline.tls.Pem;
 import io.bowline.tls.WorkloadCertificate;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -25,13 +27,27 @@ public final class UpstreamTlsHandles implements AutoCloseable {
   private final Map<UpstreamTls, UpstreamTlsHandle> handles = new ConcurrentHashMap<>();
   private volatile Map<String, Secret> secrets = Map.of();
   private volatile boolean closed;
+  private final Duration warming; // null: no warming
 
   /**
    * @param instances starts the provider of a certificate provider instance name (called once per name); the
    *     names come from contexts the xDS client accepted, so every one is defined
    */
   public UpstreamTlsHandles(Function<String, CertificateProvider> instances) {
+    this(instances, null);
+  }
+
+  /**
+   * @param instances starts the provider of a certificate provider instance name (called once per name); the
+   *     names come from contexts the xDS client accepted, so every one is defined
+   * @param warming how long a new handle warms at most, waiting for its certificate and trust bundle before calls
+   *     routed to it fail with {@code UF} (Envoy's cluster warming, bounded by the SDS subscription's
+   *     {@code initial_fetch_timeout}; zero waits as long as it takes, as there); {@code null} for no warming: a
+   *     call to a handle that is not ready fails at once
+   */
+  public UpstreamTlsHandles(Function<String, CertificateProvider> instances, Duration warming) {
     this.instances = instances;
+    this.warming = warming;
   }
 
   /** The handle of {@code tls}, created and wired to its sources on first use. */
@@ -40,23 +56,34 @@ public final class UpstreamTlsHandles implements AutoCloseable {
     if (h != null) {
       return h;
     }
-    UpstreamTlsHandle created = new UpstreamTlsHandle(tls);
+    UpstreamTlsHandle created = new UpstreamTlsHandle(tls, warming);
     h = handles.putIfAbsent(tls, created);
     if (h != null) {
       return h;
     }
     if (tls.roots().kind() == UpstreamTls.Kind.PROVIDER_INSTANCE) {
       CertificateProvider roots = provider(tls.roots().name());
-      created.source(roots);
+      wire(created, roots);
       roots.addListener(c -> created.roots(c.trustBundle()));
     }
     if (tls.certificate() != null && tls.certificate().kind() == UpstreamTls.Kind.PROVIDER_INSTANCE) {
       CertificateProvider certificate = provider(tls.certificate().name());
-      created.source(certificate);
+      wire(created, certificate);
       certificate.addListener(c -> created.identity(c.privateKey(), c.chain()));
     }
     feedSecrets(created, secrets);
     return created;
+  }
+
+  /**
+   * {@code provider} feeds {@code h}. One that already failed and has nothing to deliver (an instance that cannot work
+   * here, a CA that refused) ends the handle's warming: calls fail with its reason at once rather than wait for it.
+   */
+  private static void wire(UpstreamTlsHandle h, CertificateProvider provider) {
+    h.source(provider);
+    if (provider.current() == null && provider.problem() != null) {
+      h.stopWarming();
+    }
   }
 
   /** The compiled sockets of a cluster's {@code transport_socket} and {@code transport_socket_matches}. */
@@ -129,6 +156,15 @@ public final class UpstreamTlsHandles implements AutoCloseable {
     } catch (CertificateException e) {
       h.unusable(e.getMessage()); // Pem's messages name the source, never the content
     }
+  }
+
+  /**
+   * Completes when every handle made so far is {@link UpstreamTlsHandle#warmed() warmed}: ready, or done waiting
+   * (Envoy's initial cluster warming).
+   */
+  public CompletableFuture<Void> warmed() {
+    return CompletableFuture.allOf(handles.values().stream().map(UpstreamTlsHandle::warmed)
+        .toArray(CompletableFuture[]::new));
   }
 
   /** The handles made so far (for status and tests). */

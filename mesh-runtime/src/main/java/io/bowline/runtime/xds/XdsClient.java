@@ -20,6 +20,7 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
+import io.bowline.runtime.bootstrap.UnixSocketUri;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
@@ -307,7 +308,10 @@ public final class XdsClient implements AutoCloseable {
       ServerInfo server = config.servers().get(i);
       ChannelCredentials creds = server.channelCredsType().equals("tls")
           ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-      return Grpc.newChannelBuilder(server.serverUri(), creds).build();
+      // unix:///abs/path (Istio's grpc-agent): grpc-netty's own unix resolver and epoll channel take it
+      String target = UnixSocketUri.isUnix(server.serverUri())
+          ? UnixSocketUri.grpcTarget(UnixSocketUri.path(server.serverUri())) : server.serverUri();
+      return Grpc.newChannelBuilder(target, creds).build();
     });
   }
 

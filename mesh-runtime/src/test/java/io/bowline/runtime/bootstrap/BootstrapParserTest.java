@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -116,5 +117,24 @@ class BootstrapParserTest {
         new Properties()))
         .isInstanceOf(BootstrapException.class)
         .hasMessageStartingWith("$GRPC_XDS_BOOTSTRAP=" + missing + ": cannot read the bootstrap file");
+  }
+
+  @Test
+  void acceptsUnixSocketServerUrisAsGrpcsNamingDocSpellsThemAndRefusesOthersNamingTheField() {
+    for (String uri : List.of("unix:///etc/istio/proxy/XDS", "unix:/etc/istio/proxy/XDS")) {
+      assertThat(UnixSocketUri.path(BootstrapParser.parse(unixBootstrap(uri), "b.json").servers().get(0).serverUri()))
+          .isEqualTo(Path.of("/etc/istio/proxy/XDS"));
+    }
+    assertThat(UnixSocketUri.path("unix:run/XDS")).isEqualTo(Path.of("run/XDS").toAbsolutePath());
+    assertThat(UnixSocketUri.grpcTarget(Path.of("/a dir/XDS"))).isEqualTo("unix:/a%20dir/XDS");
+    assertThatThrownBy(() -> BootstrapParser.parse(unixBootstrap("unix://istiod/XDS"), "b.json"))
+        .isInstanceOf(BootstrapException.class)
+        .hasMessageStartingWith("b.json: xds_servers[0].server_uri: \"unix://istiod/XDS\": has an authority");
+    assertThatThrownBy(() -> BootstrapParser.parse(unixBootstrap("unix:"), "b.json"))
+        .hasMessageStartingWith("b.json: xds_servers[0].server_uri: \"unix:\": names no socket path");
+  }
+
+  private static String unixBootstrap(String uri) {
+    return "{\"xds_servers\": [{\"server_uri\": \"" + uri + "\", \"channel_creds\": [{\"type\": \"insecure\"}]}]}";
   }
 }

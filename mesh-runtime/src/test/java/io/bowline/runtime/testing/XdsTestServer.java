@@ -8,15 +8,21 @@ import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real xDS server for tests: envoyproxy's java-control-plane (V3DiscoveryServer + SimpleCache,
- * one node group) on a loopback port. Records every DiscoveryRequest it receives.
+ * one node group) on a loopback port or a Unix domain socket. Records every DiscoveryRequest it receives.
  */
 public final class XdsTestServer implements AutoCloseable {
   private static final String GROUP = "all";
@@ -24,6 +30,7 @@ public final class XdsTestServer implements AutoCloseable {
   private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
   private final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
   private final Server server;
+  private final EventLoopGroup group;
 
   public XdsTestServer() throws IOException {
     this(0);
@@ -31,6 +38,29 @@ public final class XdsTestServer implements AutoCloseable {
 
   /** @param port the loopback port to bind, 0 for any */
   public XdsTestServer(int port) throws IOException {
+    this(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)), null);
+  }
+
+  /**
+   * An xDS server on a Unix domain socket (Netty's epoll transport), as istio-agent serves proxyless gRPC at
+   * {@code unix:///etc/istio/proxy/XDS}.
+   *
+   * @param socket the socket file to create
+   */
+  public static XdsTestServer onUnixSocket(Path socket) throws IOException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    try {
+      return new XdsTestServer(NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toFile()))
+          .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(group).workerEventLoopGroup(group),
+          group);
+    } catch (IOException | RuntimeException e) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  private XdsTestServer(NettyServerBuilder builder, EventLoopGroup group) throws IOException {
+    this.group = group;
     DiscoveryServerCallbacks callbacks = new DiscoveryServerCallbacks() {
       @Override
       public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
@@ -43,7 +73,7 @@ public final class XdsTestServer implements AutoCloseable {
       }
     };
     V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+    server = builder
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build()
         .start();
@@ -78,5 +108,8 @@ public final class XdsTestServer implements AutoCloseable {
   public void close() throws InterruptedException {
     server.shutdownNow();
     server.awaitTermination(5, TimeUnit.SECONDS);
+    if (group != null) {
+      group.shutdownGracefully(0, 0, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+    }
   }
 }

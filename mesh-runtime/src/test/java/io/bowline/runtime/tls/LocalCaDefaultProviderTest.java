@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * The local CA is the implicit {@code default} certificate provider instance: a client built with only
  * {@code xdsServer(...)} ACKs istiod's ISTIO_MUTUAL context (instance {@code default}, certificates {@code default}
  * and {@code ROOTCA}) instead of NACKing it, and while no local CA is published under the Bowline home (this
- * module's tests never start one) a call answers 503 {@code UF} naming what is missing; nothing reaches the
- * endpoint.
+ * module's tests never start one) a call answers 503 {@code UF} naming what is missing once the cluster has warmed
+ * for the initial fetch timeout; nothing reaches the endpoint.
  */
 class LocalCaDefaultProviderTest {
   private static final String SVC = "reviews.default.svc.cluster.local";
@@ -77,7 +77,9 @@ class LocalCaDefaultProviderTest {
           List.of(UpstreamMtlsTest.tlsCluster(UpstreamMtlsTest.istioMutual(List.of(), ""))),
           List.of(endpoints(CLUSTER, endpoint.getLocalPort())), List.of(listener(SVC, 9080)),
           List.of(routes(SVC, 9080, toCluster(prefix(""), CLUSTER))), List.of(), "1"));
-      mesh = MeshClient.builder().workload("productpage", "default").xdsServer(xds.address()).build();
+      // the cluster warms until its certificate arrives, for at most the initial fetch timeout (1 s here): then UF
+      mesh = MeshClient.builder().workload("productpage", "default").xdsServer(xds.address())
+          .initialFetchTimeout(Duration.ofSeconds(1)).build();
       mesh.awaitReady(Duration.ofSeconds(10));
       await().atMost(Duration.ofSeconds(10)).until(() -> mesh.status().versionOf(
           "type.googleapis.com/envoy.config.cluster.v3.Cluster").equals("1"));

@@ -144,7 +144,12 @@ class UpstreamMtlsTest {
   }
 
   private OkHttpClient meshClient(String refresh) throws Exception {
-    mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, refresh)).build();
+    return meshClient(refresh, Duration.ofSeconds(15));
+  }
+
+  private OkHttpClient meshClient(String refresh, Duration initialFetchTimeout) throws Exception {
+    mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, refresh))
+        .initialFetchTimeout(initialFetchTimeout).build();
     mesh.awaitReady(Duration.ofSeconds(10));
     return BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
@@ -305,11 +310,12 @@ class UpstreamMtlsTest {
     assertThat(server.getRequestCount()).isZero();
   }
 
+  /** The cluster warms for the initial fetch timeout (1 s here) waiting for the certificate; then calls get UF. */
   @Test
   void untilTheWorkloadCertificateExistsCallsGetUfWithTheReasonAndNothingIsSent() throws Exception {
     server = httpsServer(pki.issue("reviews"));
     serve(istioMutual(List.of(), SNI), server.getPort());
-    OkHttpClient http = meshClient("1s");
+    OkHttpClient http = meshClient("1s", Duration.ofSeconds(1));
     try (Response r = get(http)) {
       assertThat(r.code()).isEqualTo(503);
       assertThat(r.header(MeshInterceptor.RESPONSE_FLAGS_HEADER)).isEqualTo("UF");

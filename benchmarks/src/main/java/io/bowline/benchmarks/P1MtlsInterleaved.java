@@ -1,0 +1,86 @@
+package io.bowline.benchmarks;
+
+import io.bowline.runtime.adapter.grpc.BowlineGrpc;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import okhttp3.ConnectionSpec;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Issue 15's mTLS benchmark: what the mesh adds to a call with mutual TLS, against a direct client with the same TLS
+ * (the same workload identity and trust bundle, SPIFFE verification with the same SAN matcher, TLS only), both with
+ * pooled connections, to a real loopback TLS server ({@link MtlsFixture}); OkHttp 1 KB GETs and gRPC unary health
+ * checks, in {@link P1Interleaved}'s interleaved rounds and table (paired added p50 with its 95 % interval). Then
+ * handshakes per 1,000 calls per client: the TLS sessions each server saw from that client's certificate (one per
+ * connection, full or resumed) over every call the client made, warm-up included. Run:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1MtlsInterleaved [rounds] [OkHttp|gRPC]}.
+ */
+public final class P1MtlsInterleaved {
+  static final String OKHTTP_DIRECT = "OkHttp mTLS GET, direct";
+  static final String OKHTTP_MESH = "OkHttp mTLS GET, mesh";
+  static final String GRPC_DIRECT = "gRPC mTLS unary, direct";
+  static final String GRPC_MESH = "gRPC mTLS unary, mesh";
+
+  private P1MtlsInterleaved() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 150;
+    String only = args.length > 1 ? args[1] : "";
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    try (MtlsFixture fixture = new MtlsFixture()) {
+      Map<String, Callable<Object>> clients = new LinkedHashMap<>();
+      ManagedChannel direct = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
+          TlsChannelCredentials.newBuilder().keyManager(fixture.clientTls.keyManager())
+              .trustManager(fixture.clientTls.trustManager()).build()).build();
+      ManagedChannel meshed = (ManagedChannel) BowlineGrpc.channel(fixture.mesh, MtlsFixture.GRPC_HOST + ":80");
+      OkHttpClient directHttp = new OkHttpClient.Builder()
+          .sslSocketFactory(fixture.clientTls.sslContext().getSocketFactory(), fixture.clientTls.trustManager())
+          .hostnameVerifier((host, session) -> true) // the trust manager verified the server's SPIFFE ID, as the mesh's
+          .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS)).build();
+      OkHttpClient meshHttp = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
+      if (OKHTTP_DIRECT.startsWith(only)) {
+        clients.put(OKHTTP_DIRECT, get(directHttp, "https://127.0.0.1:" + fixture.https.getAddress().getPort() + "/items/1"));
+        clients.put(OKHTTP_MESH, get(meshHttp, "http://" + MtlsFixture.HTTP_HOST + "/items/1"));
+      }
+      if (GRPC_DIRECT.startsWith(only)) {
+        clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(direct)));
+        clients.put(GRPC_MESH, P1Clients.check(HealthGrpc.newBlockingStub(meshed)));
+      }
+      P1Interleaved.run("P1 mTLS interleaved", clients, rounds, loadBefore);
+      long calls = (long) (rounds / 3 + rounds) * P1Interleaved.callsPerRound();
+      System.out.printf("%nhandshakes per 1,000 calls (TLS sessions the server saw per client certificate, %d calls each)%n",
+          calls);
+      for (String name : clients.keySet()) {
+        boolean isDirect = name.endsWith("direct");
+        var certificate = isDirect ? fixture.direct : fixture.meshed;
+        int handshakes = name.startsWith("OkHttp") ? fixture.httpHandshakes(certificate) : fixture.grpcHandshakes(certificate);
+        System.out.printf("%-28s %10.3f  (%d handshakes)%n", name, handshakes * 1000.0 / calls, handshakes);
+      }
+      direct.shutdownNow();
+      directHttp.connectionPool().evictAll();
+      meshHttp.connectionPool().evictAll();
+    }
+    System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /** An OkHttp GET of {@code url} that must answer 200 once before it is measured (a local 503 would be fast). */
+  private static Callable<Object> get(OkHttpClient client, String url) throws Exception {
+    Request request = new Request.Builder().url(url).build();
+    try (Response r = client.newCall(request).execute()) {
+      if (r.code() != 200) {
+        throw new IllegalStateException(url + " answered " + r.code() + ": " + r.body().string());
+      }
+    }
+    return P1Clients.get(client, request);
+  }
+}
