@@ -283,6 +283,7 @@ final class EndToEndFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stop(mesh, xds, grpc, serverLoops, http);
+    Files.deleteIfExists(accessLog);
   }
 
   /** Closes a fixture's parts, the client first. */
@@ -293,6 +294,5 @@ final class EndToEndFixture implements AutoCloseable {
     grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     serverLoops.shutdownGracefully(0, 5, TimeUnit.SECONDS);
     http.stop(0);
-    Files.deleteIfExists(accessLog);
   }
 }
