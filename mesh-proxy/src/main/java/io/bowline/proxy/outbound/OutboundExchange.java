@@ -372,10 +372,25 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /**
    * The upstream endpoint {@code host:port} with {@code tls}, spoken to in the downstream's
-   * protocol (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}, which Istio sets for sniffed and HTTP/2 ports).
+   * protocol (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}, what Istio's passthrough cluster and an
+   * inbound listener's application get).
    */
   UpstreamPool.Key key(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
     return new UpstreamPool.Key(host, port, tls, conn.http2());
+  }
+
+  /**
+   * An endpoint of the routed cluster, spoken to in the cluster's protocol: HTTP/2 for
+   * {@code explicit_http_config.http2_protocol_options} (istiod's GRPC/HTTP2 ports) whatever the
+   * downstream speaks, the downstream's for {@code use_downstream_protocol_config}, else HTTP/1.1.
+   */
+  UpstreamPool.Key clusterKey(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
+    boolean http2 = switch (upstream.cluster().cluster().optionsOrNone().httpProtocol()) {
+      case HTTP2 -> true;
+      case USE_DOWNSTREAM -> conn.http2();
+      case HTTP1 -> false;
+    };
+    return new UpstreamPool.Key(host, port, tls, http2);
   }
 
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
