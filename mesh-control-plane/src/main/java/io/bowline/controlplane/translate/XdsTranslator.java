@@ -195,8 +195,8 @@ public final class XdsTranslator {
       ClusterLoadAssignment assignment = forClient(
           EndpointTranslator.loadAssignment(name, port, service.endpoints()), service.endpoints(), servicePolicy,
           client);
-      clusters.add(EndpointTranslator.withServiceMetadata(
-          ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy), service, port, ""));
+      clusters.add(UpstreamProtocolTranslator.apply(EndpointTranslator.withServiceMetadata(
+          ClusterPolicyTranslator.apply(name, service, assignment, servicePolicy), service, port, ""), port));
       if (eds) {
         endpoints.add(assignment);
       }
@@ -207,9 +207,9 @@ public final class XdsTranslator {
         ClusterLoadAssignment subsetAssignment = forClient(
             EndpointTranslator.loadAssignment(subsetName, port, subsetEndpoints), subsetEndpoints, subsetPolicy,
             client);
-        clusters.add(EndpointTranslator.withServiceMetadata(
+        clusters.add(UpstreamProtocolTranslator.apply(EndpointTranslator.withServiceMetadata(
             ClusterPolicyTranslator.apply(subsetName, service, subsetAssignment, subsetPolicy), service, port,
-            subset.name()));
+            subset.name()), port));
         if (eds) {
           endpoints.add(subsetAssignment);
         }

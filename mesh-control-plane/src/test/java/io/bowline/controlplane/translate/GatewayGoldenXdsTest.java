@@ -35,6 +35,7 @@ class GatewayGoldenXdsTest {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
           .add(HttpConnectionManager.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
           .add(Router.getDescriptor())
           .add(HTTPFault.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())

@@ -43,6 +43,7 @@ class GoldenXdsTest {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
           .add(HttpConnectionManager.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
           .add(Router.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())

@@ -45,6 +45,7 @@ class SecurityGoldenXdsTest {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
           .add(HttpConnectionManager.getDescriptor())
+          .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
           .add(Router.getDescriptor())
           .add(RBAC.getDescriptor())
           .add(DownstreamTlsContext.getDescriptor())

@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One request at a time: after a request's last content the decoder pauses (pipelined bytes
  * stay buffered, and reading stops once some arrive) until {@link #resume} is called once its response has been sent.
- * Trailers are validated and dropped.
+ * Trailers are validated and passed on in the {@code LastHttpContent}.
  */
 public final class Http1RequestDecoder extends ByteToMessageDecoder {
   private static final int MAX_CHUNK_LINE = 4096;
@@ -535,9 +535,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     String block = in.toString(in.readerIndex(), end - 4, StandardCharsets.ISO_8859_1);
     in.skipBytes(end);
     resetScan();
-    HttpHeaders ignored = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-    if (fields(block, 0, ignored, out)) {
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+    HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
+    if (fields(block, 0, trailers, out)) {
+      out.add(new DefaultLastHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER, trailers));
       requestEnded();
     }
   }

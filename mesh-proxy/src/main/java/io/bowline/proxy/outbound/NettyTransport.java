@@ -7,8 +7,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import java.util.List;
 
 /**
- * The proxy's {@link UpstreamTransport}: each of the router's attempts is one HTTP/1.1 request on a
- * pooled connection of the downstream connection's event loop ({@link AttemptIo}), sent to the
+ * The proxy's {@link UpstreamTransport}: each of the router's attempts is one request on a pooled
+ * HTTP/1.1 connection or an HTTP/2 stream (the cluster's upstream protocol) of the downstream
+ * connection's event loop ({@link AttemptIo}), sent to the
  * chosen endpoint with the attempt's {@code Host}, {@code x-forwarded-host} and
  * {@code x-envoy-attempt-count}. The attempt's timeout bounds the wait for the response head; the
  * attempt is over for the router at its head (retries decide on the status, as with OkHttp's
@@ -32,7 +33,7 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public InFlight send(Attempt a, Callbacks<AttemptIo> callbacks) {
     long connect = a.timeoutMillis() > 0 ? Math.min(a.connectTimeoutMillis(), a.timeoutMillis()) : a.connectTimeoutMillis();
-    AttemptIo io = owner.attempt(owner.key(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
+    AttemptIo io = owner.attempt(owner.clusterKey(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
         a.authority(), a.forwardedHost(), a.attemptCount() ? a.number() : 0, (int) Math.min(Integer.MAX_VALUE, connect),
         new AttemptIo.Result() {
           @Override

@@ -63,6 +63,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
 
+  /** Fields RFC 9110 §6.5.1 keeps out of trailers: never forwarded from a request's trailer section. */
+  private static final List<String> TRAILER_PROHIBITED = List.of("content-length", "transfer-encoding", "host",
+      "connection", "keep-alive", "te", "trailer", "upgrade", "content-type", "authorization", "expect");
+
   private final OutboundHandler conn;
   private final ChannelHandlerContext ctx;
   private final HttpRequest request;
@@ -141,6 +145,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (last && !((LastHttpContent) c).trailingHeaders().isEmpty()) {
       requestTrailers = ((LastHttpContent) c).trailingHeaders();
+      // fields a trailer section must not carry (framing, routing, connection) are not forwarded
+      for (String n : TRAILER_PROHIBITED) {
+        requestTrailers.remove(n);
+      }
+      if (requestTrailers.isEmpty()) {
+        requestTrailers = null;
+      }
     }
     if (dispatched && streaming) {
       bodyBytes += b.readableBytes();
@@ -374,10 +385,25 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /**
    * The upstream endpoint {@code host:port} with {@code tls}, spoken to in the downstream's
-   * protocol (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}, which Istio sets for sniffed and HTTP/2 ports).
+   * protocol (Envoy's {@code USE_DOWNSTREAM_PROTOCOL}, what Istio's passthrough cluster and an
+   * inbound listener's application get).
    */
   UpstreamPool.Key key(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
     return new UpstreamPool.Key(host, port, tls, conn.http2());
+  }
+
+  /**
+   * An endpoint of the routed cluster, spoken to in the cluster's protocol: HTTP/2 for
+   * {@code explicit_http_config.http2_protocol_options} (istiod's GRPC/HTTP2 ports) whatever the
+   * downstream speaks, the downstream's for {@code use_downstream_protocol_config}, else HTTP/1.1.
+   */
+  UpstreamPool.Key clusterKey(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
+    boolean http2 = switch (upstream.cluster().cluster().optionsOrNone().httpProtocol()) {
+      case HTTP2 -> true;
+      case USE_DOWNSTREAM -> conn.http2();
+      case HTTP1 -> false;
+    };
+    return new UpstreamPool.Key(host, port, tls, http2);
   }
 
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
@@ -391,6 +417,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (attemptCount > 0) {
       h.set(NettyTransport.ATTEMPT_COUNT, Integer.toString(attemptCount));
     }
+    // request trailers go to HTTP/2 upstreams only: Envoy's HTTP/1 codec drops them unless the cluster's
+    // http_protocol_options set enable_trailers (Istio does not), and trailer-unaware HTTP/1.1 servers break on them
     if (bodyEnded) {
       if (bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly) {
         h.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(bodyBytes));
@@ -523,9 +551,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
       committedFlags = flags;
     }
-    // an HTTP/2 response its headers ended (gRPC's trailers-only) stays one HEADERS frame
-    endedAtHead = conn.http2() && head instanceof FullHttpResponse full && !full.content().isReadable()
-        && full.trailingHeaders().isEmpty();
+    // an HTTP/2 response its headers ended (gRPC's trailers-only), or an HTTP/1.1 one without a body,
+    // is one HEADERS frame ending the stream, as Envoy's codecs end it at the headers
+    endedAtHead = conn.http2() && (head instanceof FullHttpResponse full ? !full.content().isReadable()
+        && full.trailingHeaders().isEmpty() : bodyless || "0".equals(head.headers().get(HttpHeaderNames.CONTENT_LENGTH)));
     ctx.write(endedAtHead
         ? new DefaultFullHttpResponse(request.protocolVersion(), head.status(), Unpooled.EMPTY_BUFFER, h,
             DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())

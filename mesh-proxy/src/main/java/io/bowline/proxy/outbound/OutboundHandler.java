@@ -96,6 +96,11 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request) {
+      if (UpgradeConfigs.rejected(request, http2)) {
+        ReferenceCountUtil.release(msg);
+        refuse(403, null); // Envoy: 403, empty body, details upgrade_failed
+        return;
+      }
       Target target;
       try {
         target = Target.of(request.uri(), request.headers().get(HttpHeaderNames.HOST));
@@ -129,14 +134,17 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
     ReferenceCountUtil.release(msg);
   }
 
-  /** Answers {@code status} with {@code reason}, closes the connection, and reads nothing more from it. */
+  /**
+   * Answers {@code status} with {@code reason} (no body when {@code null}), closes the connection, and reads
+   * nothing more from it.
+   */
   private void refuse(int status, String reason) {
     refused = true;
     if (exchange != null) {
       exchange.downstreamClosed();
       exchange = null;
     }
-    byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
+    byte[] body = reason == null ? new byte[0] : (reason + "\n").getBytes(StandardCharsets.UTF_8);
     DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
         Unpooled.wrappedBuffer(body));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");

@@ -78,6 +78,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpResponse head) {
+      if (head.decoderResult().isFailure()) { // not HTTP/1.1 (an h2c-only server's SETTINGS): a protocol error
+        ReferenceCountUtil.release(msg);
+        exceptionCaught(ctx, new IOException("upstream " + key + " protocol error: " + head.decoderResult().cause()));
+        return;
+      }
       int code = head.status().code();
       if (code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         interim = true; // 100 Continue and friends: the final response follows

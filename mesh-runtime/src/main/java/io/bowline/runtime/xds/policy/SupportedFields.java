@@ -111,9 +111,10 @@ public final class SupportedFields {
         .supported("name", "type", "eds_cluster_config", "lb_policy", "load_assignment", "ring_hash_lb_config",
             "maglev_lb_config", "least_request_lb_config", "common_lb_config", "circuit_breakers",
             "outlier_detection", "health_checks", "dns_refresh_rate", "cluster_type", "connect_timeout",
-            "transport_socket", "transport_socket_matches") // plaintext or TLS: TransportSocketParser
+            "transport_socket", "transport_socket_matches", // plaintext or TLS: TransportSocketParser
+            "typed_extension_protocol_options", "http2_protocol_options", "protocol_selection") // HTTP/1.1 or 2
         .ignored("alt_stat_name", "metadata", "track_cluster_stats", "track_timeout_budgets", "filters",
-            "protocol_selection", "dns_lookup_family", "respect_dns_ttl",
+            "dns_lookup_family", "respect_dns_ttl",
             "dns_failure_refresh_rate", "use_tcp_for_dns_lookups", "dns_resolution_config",
             "typed_dns_resolver_config", "wait_for_warm_on_init");
     message(Cluster.EdsClusterConfig.getDescriptor()).supported("eds_config", "service_name");

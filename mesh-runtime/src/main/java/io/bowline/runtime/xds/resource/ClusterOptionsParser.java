@@ -1,10 +1,12 @@
 package io.bowline.runtime.xds.resource;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.api.config.ClusterOptions;
 import io.bowline.api.config.UpstreamTls;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.extensions.clusters.aggregate.v3.ClusterConfig;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,12 +14,14 @@ import java.util.Set;
 
 /**
  * Reads the {@link ClusterOptions} of a CDS cluster: {@code dns_refresh_rate}, {@code connect_timeout}, the aggregate
- * cluster's {@code cluster_type} config, and its TLS context with the SDS secret names it refers to (so
+ * cluster's {@code cluster_type} config, the upstream HTTP protocol, and its TLS context with the SDS secret names it refers to (so
  * that the xDS client subscribes to them).
  */
 final class ClusterOptionsParser {
   /** The {@code cluster_type} name of Envoy's aggregate cluster. */
   static final String AGGREGATE = "envoy.clusters.aggregate";
+  /** The {@code typed_extension_protocol_options} key of the upstream HTTP protocol options. */
+  static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
   private static final String AGGREGATE_CONFIG_URL =
       "type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig";
 
@@ -41,11 +45,55 @@ final class ClusterOptionsParser {
     }
     List<String> children = c.hasClusterType() ? aggregateChildren(c) : List.of();
     List<String> secrets = sdsSecretNames(sockets);
+    ClusterOptions.HttpProtocol protocol = httpProtocol(c);
     if (!c.hasDnsRefreshRate() && !c.hasConnectTimeout() && children.isEmpty()
-        && sockets == TransportSocketParser.Sockets.PLAINTEXT) {
+        && sockets == TransportSocketParser.Sockets.PLAINTEXT && protocol == ClusterOptions.HttpProtocol.HTTP1) {
       return null;
     }
-    return new ClusterOptions(refresh, children, secrets, connect, sockets.tls(), sockets.matches());
+    return new ClusterOptions(refresh, children, secrets, connect, sockets.tls(), sockets.matches(), protocol);
+  }
+
+  /**
+   * The upstream protocol: {@code typed_extension_protocol_options}'s {@code HttpProtocolOptions} (what istiod
+   * writes), else the deprecated {@code http2_protocol_options} and {@code protocol_selection}; HTTP/1.1 by
+   * default. HTTP/3 and {@code auto_config} (ALPN selection) are refused, never approximated.
+   */
+  private static ClusterOptions.HttpProtocol httpProtocol(Cluster c) throws ResourceException {
+    Any typed = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+    if (typed != null) {
+      String at = "typed_extension_protocol_options[" + HTTP_PROTOCOL_OPTIONS + "]";
+      HttpProtocolOptions options;
+      try {
+        options = typed.unpack(HttpProtocolOptions.class);
+      } catch (InvalidProtocolBufferException e) {
+        throw new ResourceException(at, "cannot decode HttpProtocolOptions: " + e.getMessage());
+      }
+      switch (options.getUpstreamProtocolOptionsCase()) {
+        case EXPLICIT_HTTP_CONFIG -> {
+          var explicit = options.getExplicitHttpConfig();
+          if (explicit.hasHttp2ProtocolOptions()) {
+            return ClusterOptions.HttpProtocol.HTTP2;
+          }
+          if (explicit.hasHttp3ProtocolOptions()) {
+            throw new ResourceException(at + ".explicit_http_config", "HTTP/3 upstreams are not supported");
+          }
+          return ClusterOptions.HttpProtocol.HTTP1;
+        }
+        case USE_DOWNSTREAM_PROTOCOL_CONFIG -> {
+          return ClusterOptions.HttpProtocol.USE_DOWNSTREAM;
+        }
+        case AUTO_CONFIG -> throw new ResourceException(at + ".auto_config",
+            "ALPN protocol selection (auto_config) is not supported; use explicit_http_config or "
+                + "use_downstream_protocol_config");
+        default -> {
+          return ClusterOptions.HttpProtocol.HTTP1;
+        }
+      }
+    }
+    if (c.getProtocolSelection() == Cluster.ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL) {
+      return ClusterOptions.HttpProtocol.USE_DOWNSTREAM;
+    }
+    return c.hasHttp2ProtocolOptions() ? ClusterOptions.HttpProtocol.HTTP2 : ClusterOptions.HttpProtocol.HTTP1;
   }
 
   /** {@code cluster_type}: only {@code envoy.clusters.aggregate} with a non-empty, duplicate-free list. */

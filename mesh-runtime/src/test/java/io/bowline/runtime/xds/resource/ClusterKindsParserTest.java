@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import io.bowline.api.config.Cluster;
+import io.bowline.api.config.ClusterOptions;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.ApiConfigSource;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
@@ -55,6 +56,31 @@ class ClusterKindsParserTest {
         .isInstanceOf(ResourceException.class).hasMessageContaining("load_assignment.endpoints");
     assertThatThrownBy(() -> type.parse(dns(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS)))
         .isInstanceOf(ResourceException.class).hasMessageContaining("load_assignment.endpoints");
+  }
+
+  @Test
+  void theUpstreamProtocolIsHttp11UnlessTheHttpProtocolOptionsSayHttp2OrTheDownstreamOnes() throws Exception {
+    var plain = dns(io.envoyproxy.envoy.config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS, "a");
+    String key = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    var h2 = io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+        .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig
+            .newBuilder().setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+        .build();
+    var downstream = io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+        .setUseDownstreamProtocolConfig(
+            io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig.getDefaultInstance())
+        .build();
+    var auto = io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+        .setAutoConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig.getDefaultInstance())
+        .build();
+
+    assertThat(type.parse(plain).optionsOrNone().httpProtocol()).isEqualTo(ClusterOptions.HttpProtocol.HTTP1);
+    assertThat(type.parse(plain.toBuilder().putTypedExtensionProtocolOptions(key, Any.pack(h2)).build())
+        .optionsOrNone().httpProtocol()).isEqualTo(ClusterOptions.HttpProtocol.HTTP2);
+    assertThat(type.parse(plain.toBuilder().putTypedExtensionProtocolOptions(key, Any.pack(downstream)).build())
+        .optionsOrNone().httpProtocol()).isEqualTo(ClusterOptions.HttpProtocol.USE_DOWNSTREAM);
+    assertThatThrownBy(() -> type.parse(plain.toBuilder().putTypedExtensionProtocolOptions(key, Any.pack(auto)).build()))
+        .isInstanceOf(ResourceException.class).hasMessageContaining("auto_config");
   }
 
   @Test
