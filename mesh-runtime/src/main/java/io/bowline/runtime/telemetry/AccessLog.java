@@ -2,6 +2,7 @@ package io.bowline.runtime.telemetry;
 
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -123,11 +124,9 @@ public final class AccessLog implements AutoCloseable {
   private static final class BufferedFile implements Sink {
     static final long FLUSH_INTERVAL_MILLIS = 1_000;
     static final int FLUSH_SIZE = 64 * 1024;
-    private static final ScheduledExecutorService FLUSHER = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "bowline-access-log-flush");
-      t.setDaemon(true);
-      return t;
-    });
+    /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
+    private static final SharedRuntime.Service<ScheduledExecutorService> FLUSHER = SharedRuntime.service(
+        "access log flush", BufferedFile::flusher, ScheduledExecutorService::shutdown);
 
     private final Path path;
     private final OutputStream out;
@@ -140,8 +139,16 @@ public final class AccessLog implements AutoCloseable {
     BufferedFile(Path path, OutputStream out) {
       this.path = path;
       this.out = out;
-      this.periodic = FLUSHER.scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
+      this.periodic = FLUSHER.get().scheduleWithFixedDelay(this::flush, FLUSH_INTERVAL_MILLIS, FLUSH_INTERVAL_MILLIS,
           TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledExecutorService flusher() {
+      return Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bowline-access-log-flush");
+        t.setDaemon(true);
+        return t;
+      });
     }
 
     @Override
@@ -156,7 +163,7 @@ public final class AccessLog implements AutoCloseable {
         flushQueued |= queue;
       }
       if (queue) {
-        FLUSHER.execute(this::flush);
+        FLUSHER.get().execute(this::flush);
       }
     }
 
