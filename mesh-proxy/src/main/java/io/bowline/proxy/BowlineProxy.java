@@ -167,7 +167,7 @@ public final class BowlineProxy implements AutoCloseable {
     private final Map<String, AdminPage> pages = new LinkedHashMap<>();
     private Consumer<ChannelPipeline> inboundPipeline = p -> { };
     private IntUnaryOperator gatewayPorts;
-    private boolean gatewayHttp2;
+    private boolean gatewayHttp2 = true;
     private IntUnaryOperator tcpPorts = IntUnaryOperator.identity();
 
     private Builder() {}
@@ -227,9 +227,8 @@ public final class BowlineProxy implements AutoCloseable {
 
     /**
      * Whether the gateway's HTTP filter chains serve HTTP/2: {@code h2} offered by ALPN on TLS (as the chain's
-     * {@code alpn_protocols} list it) and h2c with prior knowledge in plaintext. Off by default: an upstream
-     * attempt speaks the downstream's protocol, so an HTTP/2 client of an HTTP/1.1-only application would get
-     * {@code 503 UC} until clusters carry their port's protocol.
+     * {@code alpn_protocols} list it) and h2c with prior knowledge in plaintext. On by default, as Istio's
+     * gateways: an upstream attempt speaks its cluster's protocol (the service port's), whatever the client spoke.
      *
      * @param on whether to serve HTTP/2
      * @return this builder

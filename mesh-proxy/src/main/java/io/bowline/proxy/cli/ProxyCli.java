@@ -103,10 +103,11 @@ public final class ProxyCli implements Callable<Integer> {
       description = "Bind gateway listener PORT (a Gateway server's port.number) on LOCAL instead; repeat for more.")
   List<String> gatewayPorts = new ArrayList<>();
 
-  @Option(names = "--gateway-http2", description = "With --gateway: serve HTTP/2 on HTTP servers (h2 offered by ALPN on"
-      + " HTTPS, h2c with prior knowledge). Upstream calls speak the client's protocol, so the applications behind"
-      + " the gateway must take HTTP/2 too.")
-  boolean gatewayHttp2;
+  @Option(names = "--gateway-http2", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "With --gateway: serve HTTP/2 on HTTP servers (h2 offered by ALPN on HTTPS, h2c with prior"
+      + " knowledge); on by default, --no-gateway-http2 serves HTTP/1.1 only. Upstream calls speak the service"
+      + " port's protocol either way.")
+  boolean gatewayHttp2 = true;
 
   @Option(names = "--tcp-port", paramLabel = "PORT:LOCAL",
       description = "Bind the outbound TCP listener of service port PORT (a tcp port, Istio's 0.0.0.0_PORT) on LOCAL"

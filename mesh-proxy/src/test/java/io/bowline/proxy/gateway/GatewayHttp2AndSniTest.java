@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTPS gateway servers as Envoy serves istiod's listeners, checked with curl and {@code openssl s_client}: with
- * HTTP/2 on ({@code --gateway-http2}), the TLS context offers ALPN {@code h2} and {@code http/1.1} and a client that
- * negotiates {@code h2} is served HTTP/2 (and the upstream, which takes both, is called over HTTP/2); a server whose {@code hosts} is {@code *} has a filter chain without {@code server_names}, so a client
+ * HTTP/2 on ({@code --gateway-http2}, the default), the TLS context offers ALPN {@code h2} and {@code http/1.1} and a
+ * client that negotiates {@code h2} is served HTTP/2 (the upstream, an {@code http} port, is called over HTTP/1.1);
+ * a server whose {@code hosts} is {@code *} has a filter chain without {@code server_names}, so a client
  * that sends no SNI is served; on a server restricted to named hosts, a client without SNI, or in plaintext,
  * matches no filter chain and its connection is closed before any certificate is sent.
  */
@@ -102,10 +103,10 @@ class GatewayHttp2AndSniTest {
       String version = "\ncode=%{http_code}\nversion=%{http_version}"; // replaces curl()'s -w
 
       // hosts "*": no SNI restriction; curl sends no SNI to an IP address, and negotiates h2 by ALPN (the
-      // upstream attempt speaks the downstream's protocol)
+      // upstream attempt speaks the service port's protocol: "http" is HTTP/1.1, as Envoy's cluster default)
       assertThat(curl("--http2", "--cacert", ca, "-w", version, "https://127.0.0.1:" + any + "/productpage"))
           .contains("code=200").contains("version=2")
-          .contains("productpage-v1 /productpage host=127.0.0.1:" + any).contains("xfp=https").contains("proto=HTTP/2");
+          .contains("productpage-v1 /productpage host=127.0.0.1:" + any).contains("xfp=https").contains("proto=HTTP/1.1");
       assertThat(curl("--http1.1", "--cacert", ca, "-w", version, "https://127.0.0.1:" + any + "/productpage"))
           .contains("code=200").contains("version=1.1").contains("productpage-v1 /productpage")
           .contains("proto=HTTP/1.1");

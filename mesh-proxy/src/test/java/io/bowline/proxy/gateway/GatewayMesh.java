@@ -32,7 +32,7 @@ public final class GatewayMesh implements AutoCloseable {
   final LocalControlPlane controlPlane;
   private final List<HttpServer> apps = new ArrayList<>();
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private boolean http2;
+  private boolean http2 = true; // the proxy's default
 
   GatewayMesh(Path dir) throws IOException {
     this.dir = dir;
