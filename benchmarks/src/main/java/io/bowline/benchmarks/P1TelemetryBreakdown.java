@@ -1,0 +1,54 @@
+package io.bowline.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+/**
+ * What each part of "all telemetry on" adds to an OkHttp mesh call at p50, in one interleaved run
+ * ({@link P1Interleaved#run}): the default mesh client; the same with Istio's metrics into a
+ * {@code PrometheusMeterRegistry}; with an OTel SDK sampling 1 %; calling a host whose listener writes a file
+ * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
+ * against the direct client; the lines after it pair each client with the default mesh client. Run:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
+ */
+public final class P1TelemetryBreakdown {
+  private P1TelemetryBreakdown() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    try (EndToEndFixture fixture = new EndToEndFixture();
+        TelemetryOnMesh prometheus = new TelemetryOnMesh(fixture, true, false);
+        TelemetryOnMesh sdk = new TelemetryOnMesh(fixture, false, true);
+        TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true)) {
+      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
+          + "/items/1").build();
+      Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
+      Request logged = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1")
+          .build();
+      Map<String, Callable<Object>> calls = new LinkedHashMap<>();
+      calls.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      calls.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
+      calls.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
+      calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
+      calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
+      calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
+      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
+      for (String name : calls.keySet()) {
+        if (name.startsWith("mesh+")) {
+          System.out.printf("%-28s %60s%n", name + " vs mesh", P1Interleaved.paired(medians.get(name),
+              medians.get("mesh")));
+        }
+      }
+    }
+    System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  private static OkHttpClient okHttp(io.bowline.api.MeshClient mesh) {
+    return io.bowline.runtime.adapter.okhttp.BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+  }
+}
