@@ -12,7 +12,8 @@ import okhttp3.Request;
  * ({@link P1Interleaved#run}): the default mesh client; the same with Istio's metrics into a
  * {@code PrometheusMeterRegistry}; with an OTel SDK sampling 1 %; calling a host whose listener writes a file
  * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
- * against the direct client; the lines after it pair each client with the default mesh client. Run:
+ * against the direct client; the lines after it pair each client with the default mesh client, and give each
+ * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
  */
 public final class P1TelemetryBreakdown {
@@ -37,7 +38,11 @@ public final class P1TelemetryBreakdown {
       calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
       calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
+      Map<String, long[]> cost = new LinkedHashMap<>();
+      calls.replaceAll((name, call) -> measured(call, cost.computeIfAbsent(name, n -> new long[3])));
       Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
+      System.out.println("caller thread per call (CPU ns, bytes allocated), over warm-up and measured calls:");
+      cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
       for (String name : calls.keySet()) {
         if (name.startsWith("mesh+")) {
           System.out.printf("%-28s %60s%n", name + " vs mesh", P1Interleaved.paired(medians.get(name),
@@ -46,6 +51,20 @@ public final class P1TelemetryBreakdown {
       }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /** {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost}. */
+  private static Callable<Object> measured(Callable<Object> call, long[] cost) {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    return () -> {
+      long cpu = threads.getCurrentThreadCpuTime();
+      long bytes = threads.getCurrentThreadAllocatedBytes();
+      Object r = call.call();
+      cost[2] += threads.getCurrentThreadAllocatedBytes() - bytes;
+      cost[1] += threads.getCurrentThreadCpuTime() - cpu;
+      cost[0]++;
+      return r;
+    };
   }
 
   private static OkHttpClient okHttp(io.bowline.api.MeshClient mesh) {
