@@ -136,13 +136,6 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
           a.workload()));
       ex.onComplete(e -> call.completed(ex));
     }
-    if (accessLog != null && accessLog.readsResponse()) {
-      Call logged = (Call) call;
-      return next.proceed(exchange).thenApply(r -> {
-        logged.response = r;
-        return r;
-      });
-    }
     return next.proceed(exchange);
   }
 
@@ -270,13 +263,12 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   }
 
   /**
-   * One call's span and access log on top of its metrics: the span, the last attempt's host, the access log and
-   * the response it reads.
+   * One call's span and access log on top of its metrics: the span, the last attempt's host and the access log,
+   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends.
    */
   private final class Call extends Counted {
     final Span span;
     final AccessLog accessLog;
-    ExchangeResponse response;
     String upstreamHost;
 
     Call(MeshExchange ex, Span span, AccessLog accessLog) {
@@ -320,7 +312,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       super.completed(e);
       String cluster = e.clusterName();
       if (accessLog != null) {
-        accessLog.log(e, response, upstreamHost);
+        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost);
       }
       if (span != null && span.isRecording()) {
         endSpan(e, cluster);
