@@ -39,9 +39,10 @@ public final class P1TelemetryBreakdown {
       calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
       Map<String, long[]> cost = new LinkedHashMap<>();
-      calls.replaceAll((name, call) -> measured(call, cost.computeIfAbsent(name, n -> new long[3])));
+      long warmUp = rounds / 3 * 200L; // P1Interleaved's warm-up calls per client
+      calls.replaceAll((name, call) -> measured(call, warmUp, cost.computeIfAbsent(name, n -> new long[4])));
       Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
-      System.out.println("caller thread per call (CPU ns, bytes allocated), over warm-up and measured calls:");
+      System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
       cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
       for (String name : calls.keySet()) {
         if (name.startsWith("mesh+")) {
@@ -53,10 +54,17 @@ public final class P1TelemetryBreakdown {
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
   }
 
-  /** {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost}. */
-  private static Callable<Object> measured(Callable<Object> call, long[] cost) {
+  /**
+   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} after {@code warmUp}
+   * calls ({@code cost[3]} counts those).
+   */
+  private static Callable<Object> measured(Callable<Object> call, long warmUp, long[] cost) {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     return () -> {
+      if (cost[3] < warmUp) {
+        cost[3]++;
+        return call.call();
+      }
       long cpu = threads.getCurrentThreadCpuTime();
       long bytes = threads.getCurrentThreadAllocatedBytes();
       Object r = call.call();
