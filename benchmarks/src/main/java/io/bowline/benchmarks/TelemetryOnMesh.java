@@ -52,7 +52,7 @@ final class TelemetryOnMesh implements AutoCloseable {
   TelemetryOnMesh(EndToEndFixture fixture, boolean prometheus, boolean sdk) throws Exception {
     this.accessLog = fixture.accessLog;
     tracing = SdkTracerProvider.builder().setSampler(Sampler.traceIdRatioBased(0.01))
-        .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter()).build()).build();
+        .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter(exported)).build()).build();
     MeshClient.Builder b = MeshClient.builder().workload("bench-telemetry", "default")
         .xdsServer("127.0.0.1:" + fixture.xds.getPort());
     if (prometheus) {
@@ -84,7 +84,14 @@ final class TelemetryOnMesh implements AutoCloseable {
   }
 
   /** Counts what the batch processor exports; a real exporter's network write is not P1's subject. */
-  private final class CountingExporter implements SpanExporter {
+  static final class CountingExporter implements SpanExporter {
+    private final AtomicLong exported;
+
+    /** @param exported where the count of exported spans goes */
+    CountingExporter(AtomicLong exported) {
+      this.exported = exported;
+    }
+
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
       exported.addAndGet(spans.size());
