@@ -124,7 +124,7 @@ public final class P1Interleaved {
    * The median over rounds of {@code rounds[r] - base[r]}, with a 95 % interval (order statistics
    * of the sorted differences), as {@code "+m [+lo, +hi]"}.
    */
-  private static String paired(double[] rounds, double[] base) {
+  static String paired(double[] rounds, double[] base) {
     double[] diff = new double[rounds.length];
     for (int r = 0; r < rounds.length; r++) {
       diff[r] = rounds[r] - base[r];

@@ -37,11 +37,16 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -51,6 +56,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -64,8 +70,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * of a filter observing through the SPI); {@code telemetryNoMetrics} leaves out Istio's metrics;
  * {@code telemetry} records them in a {@code SimpleMeterRegistry}; {@code telemetryWithRequestId}
  * is a request that already carries {@code x-request-id}; {@code telemetryPrometheus} is that request with the
- * metrics in a {@code PrometheusMeterRegistry}, the registry a scrape reads. The telemetry filter's own cost is the
- * difference to {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
+ * metrics in a {@code PrometheusMeterRegistry}, the registry a scrape reads; {@code telemetrySdkUnsampled} is that
+ * request with the metrics in a {@code SimpleMeterRegistry} and an OpenTelemetry SDK that samples 1 % of traces
+ * ({@code TraceIdRatioBased(0.01)}, a {@code BatchSpanProcessor} to an exporter that counts them): mostly the SDK's
+ * unsampled span and the B3 headers it sends. The telemetry filter's own cost is the difference to
+ * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -123,6 +132,8 @@ public class TelemetryBenchmark {
   private RouteChain noMetrics;
   private RouteChain withMetrics;
   private RouteChain withPrometheus;
+  private RouteChain withSdk;
+  private SdkTracerProvider tracing;
 
   @Setup
   public void setUp() {
@@ -174,6 +185,17 @@ public class TelemetryBenchmark {
     withPrometheus = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local, OpenTelemetry.noop(),
         new IstioMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), local)), RouterFilter.INSTANCE},
         null, null);
+    tracing = SdkTracerProvider.builder().setSampler(Sampler.traceIdRatioBased(0.01))
+        .addSpanProcessor(BatchSpanProcessor.builder(new TelemetryOnMesh.CountingExporter(new AtomicLong())).build())
+        .build();
+    withSdk = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local,
+        OpenTelemetrySdk.builder().setTracerProvider(tracing).build(),
+        new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
+  }
+
+  @TearDown
+  public void tearDown() {
+    tracing.shutdown().join(10, TimeUnit.SECONDS);
   }
 
   private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
@@ -218,6 +240,11 @@ public class TelemetryBenchmark {
   @Benchmark
   public Object telemetryWithRequestId() throws InterruptedIOException {
     return exchange(withId, withMetrics);
+  }
+
+  @Benchmark
+  public Object telemetrySdkUnsampled() throws InterruptedIOException {
+    return exchange(withId, withSdk);
   }
 
   @Benchmark

@@ -38,12 +38,30 @@ final class TelemetryOnMesh implements AutoCloseable {
    * @throws java.util.concurrent.TimeoutException if the client is not ready within 30 s
    */
   TelemetryOnMesh(EndToEndFixture fixture) throws Exception {
+    this(fixture, true, true);
+  }
+
+  /**
+   * A client with only some of the telemetry on (the access log is the called host's listener's), for
+   * {@link P1TelemetryBreakdown}.
+   *
+   * @param prometheus Istio's metrics into a {@code PrometheusMeterRegistry}, else the client's default registry
+   * @param sdk the OTel SDK sampling 1 %, else the no-op API
+   * @throws java.util.concurrent.TimeoutException if the client is not ready within 30 s
+   */
+  TelemetryOnMesh(EndToEndFixture fixture, boolean prometheus, boolean sdk) throws Exception {
     this.accessLog = fixture.accessLog;
     tracing = SdkTracerProvider.builder().setSampler(Sampler.traceIdRatioBased(0.01))
-        .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter()).build()).build();
-    OpenTelemetrySdk otel = OpenTelemetrySdk.builder().setTracerProvider(tracing).build();
-    mesh = MeshClient.builder().workload("bench-telemetry", "default").xdsServer("127.0.0.1:" + fixture.xds.getPort())
-        .meterRegistry(registry).openTelemetry(otel).build();
+        .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter(exported)).build()).build();
+    MeshClient.Builder b = MeshClient.builder().workload("bench-telemetry", "default")
+        .xdsServer("127.0.0.1:" + fixture.xds.getPort());
+    if (prometheus) {
+      b.meterRegistry(registry);
+    }
+    if (sdk) {
+      b.openTelemetry(OpenTelemetrySdk.builder().setTracerProvider(tracing).build());
+    }
+    mesh = b.build();
     mesh.awaitReady(Duration.ofSeconds(30));
   }
 
@@ -66,7 +84,14 @@ final class TelemetryOnMesh implements AutoCloseable {
   }
 
   /** Counts what the batch processor exports; a real exporter's network write is not P1's subject. */
-  private final class CountingExporter implements SpanExporter {
+  static final class CountingExporter implements SpanExporter {
+    private final AtomicLong exported;
+
+    /** @param exported where the count of exported spans goes */
+    CountingExporter(AtomicLong exported) {
+      this.exported = exported;
+    }
+
     @Override
     public CompletableResultCode export(Collection<SpanData> spans) {
       exported.addAndGet(spans.size());

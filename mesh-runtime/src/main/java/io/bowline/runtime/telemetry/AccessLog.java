@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,6 +37,14 @@ public final class AccessLog implements AutoCloseable {
   public interface Sink extends AutoCloseable {
     /** Writes one newline-terminated line. */
     void write(String line);
+
+    /**
+     * Writes the line {@code format} makes of {@code values} ({@link AccessLogFormat#capture}); a sink that writes
+     * later may format it then, off the caller's thread.
+     */
+    default void write(AccessLogFormat format, Object[] values) {
+      write(format.format(values));
+    }
 
     @Override
     default void close() {}
@@ -65,7 +74,7 @@ public final class AccessLog implements AutoCloseable {
     AccessLogFormat.Entry entry = new AccessLogFormat.Entry(e, response, upstreamHost, startMillis);
     for (Log l : logs) {
       try {
-        l.sink().write(l.format().format(entry));
+        l.sink().write(l.format(), l.format().capture(entry));
       } catch (RuntimeException x) {
         log.warn("access log {} failed", l.format(), x);
       }
@@ -99,8 +108,10 @@ public final class AccessLog implements AutoCloseable {
   /**
    * Lines appended to a file ({@code envoy.access_loggers.file}) as Envoy's file access log writes them: a call
    * only appends its line to a buffer; a flush thread writes the buffer to the file every second
-   * ({@code access_log_flush_interval}'s default), or as soon as 64 KiB are waiting (Envoy's minimum flush size),
-   * so no call waits for the disk. Closing the sink writes what is left.
+   * ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_LINES} lines (about
+   * Envoy's minimum flush size of 64 KiB in Istio's default format) are waiting, so no call waits for the disk. A
+   * line given as a format and its captured values ({@link Sink#write(AccessLogFormat, Object[])}) is formatted by
+   * the flush thread: the call keeps the values, not the text. Closing the sink writes what is left.
    *
    * @param path the file; {@code /dev/stdout} writes to standard output
    * @return the sink; close it to close the file
@@ -120,10 +131,10 @@ public final class AccessLog implements AutoCloseable {
     return new BufferedFile(path, out);
   }
 
-  /** A file sink whose lines a flush thread writes (see {@link #file(Path)}). */
+  /** A file sink whose lines a flush thread formats and writes (see {@link #file(Path)}). */
   private static final class BufferedFile implements Sink {
     static final long FLUSH_INTERVAL_MILLIS = 1_000;
-    static final int FLUSH_SIZE = 64 * 1024;
+    static final int FLUSH_LINES = 256;
     /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
     private static final SharedRuntime.Service<ScheduledExecutorService> FLUSHER = SharedRuntime.service(
         "access log flush", BufferedFile::flusher, ScheduledExecutorService::shutdown);
@@ -131,8 +142,11 @@ public final class AccessLog implements AutoCloseable {
     private final Path path;
     private final OutputStream out;
     private final ScheduledFuture<?> periodic;
-    private StringBuilder pending = new StringBuilder(FLUSH_SIZE);
-    private StringBuilder spare = new StringBuilder(FLUSH_SIZE);
+    /** Two entries per line: its format and captured values, or {@code null} and the line's text. */
+    private ArrayList<Object> pending = new ArrayList<>(2 * FLUSH_LINES);
+    private ArrayList<Object> spare = new ArrayList<>(2 * FLUSH_LINES);
+    /** The flush thread's text of the lines it writes (only under {@code out}'s lock). */
+    private final StringBuilder text = new StringBuilder(64 * 1024);
     private boolean flushQueued;
     private boolean closed;
 
@@ -153,13 +167,23 @@ public final class AccessLog implements AutoCloseable {
 
     @Override
     public void write(String line) {
+      append(null, line);
+    }
+
+    @Override
+    public void write(AccessLogFormat format, Object[] values) {
+      append(format, values);
+    }
+
+    private void append(AccessLogFormat format, Object line) {
       boolean queue;
       synchronized (this) {
         if (closed) {
           throw new IllegalStateException("access log file " + path + " is closed");
         }
-        pending.append(line);
-        queue = !flushQueued && pending.length() >= FLUSH_SIZE;
+        pending.add(format);
+        pending.add(line);
+        queue = !flushQueued && pending.size() >= 2 * FLUSH_LINES;
         flushQueued |= queue;
       }
       if (queue) {
@@ -168,28 +192,37 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * Writes the buffered lines; the flush thread and {@link #close()} call it. Flushes take turns on {@code out};
-     * callers only ever hold the buffer's lock, for an append.
+     * Formats and writes the buffered lines; the flush thread and {@link #close()} call it. Flushes take turns on
+     * {@code out}; callers only ever hold the buffer's lock, for an append.
      */
     private void flush() {
       synchronized (out) {
-        StringBuilder lines;
+        ArrayList<Object> lines;
         synchronized (this) {
           flushQueued = false;
-          if (pending.length() == 0) {
+          if (pending.isEmpty()) {
             return;
           }
           lines = pending;
           pending = spare;
           spare = lines;
         }
+        int count = lines.size() / 2;
         try {
-          out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+          for (int i = 0; i < lines.size(); i += 2) {
+            if (lines.get(i) instanceof AccessLogFormat f) {
+              f.append(text, (Object[]) lines.get(i + 1));
+            } else {
+              text.append((String) lines.get(i + 1));
+            }
+          }
+          out.write(text.toString().getBytes(StandardCharsets.UTF_8));
           out.flush();
-        } catch (IOException e) {
-          log.warn("access log file {}: {} characters not written", path, lines.length(), e);
+        } catch (IOException | RuntimeException e) {
+          log.warn("access log file {}: {} lines not written", path, count, e);
         } finally {
-          lines.setLength(0);
+          lines.clear();
+          text.setLength(0);
         }
       }
     }

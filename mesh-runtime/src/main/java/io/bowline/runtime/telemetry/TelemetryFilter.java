@@ -52,7 +52,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   static final String REQUEST_ID = "x-request-id";
   private static final String INSTRUMENTATION = "io.bowline.mesh";
   private static final Tracer NOOP_TRACER = OpenTelemetry.noop().getTracer(INSTRUMENTATION);
-  private static final TextMapSetter<MeshExchange> SETTER = (ex, k, v) -> ex.setHeaderKeepingRoute(k, v);
+  private static final TextMapSetter<MeshExchange> SETTER = (ex, k, v) -> ex.setHeaderKeepingRoute(lowerCase(k), v);
   private static final AttributeKey<String> COMPONENT = AttributeKey.stringKey("component");
   private static final AttributeKey<String> NODE_ID = AttributeKey.stringKey("node_id");
   private static final AttributeKey<String> GUID = AttributeKey.stringKey("guid:x-request-id");
@@ -81,6 +81,11 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   private final IstioMetrics metrics;
   private final ListenerTelemetry listeners = new ListenerTelemetry();
   private volatile Tracer tracer;
+  /** The call span's name for the listener called last ({@code <listener>/*}), made once per listener change. */
+  private volatile SpanName spanName = new SpanName("", "/*");
+
+  /** A listener's name and the name of its calls' spans. */
+  private record SpanName(String listener, String span) {}
 
   /**
    * @param local this workload (tags and {@code source_*} labels)
@@ -115,13 +120,14 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
     TracingConfig config = settings.tracing();
     AccessLog accessLog = settings.accessLog();
-    Span span = startSpan(ex, config, requestId);
+    Context parent = Context.current();
+    Span span = startSpan(ex, config, requestId, parent);
     if (span == null && metrics == null && accessLog == null) {
       return next.proceed(exchange); // nothing to observe: the request id alone
     }
     Counted call = span == null && accessLog == null ? new Counted(ex) : new Call(ex, span, accessLog);
     if (span != null) {
-      config.propagation().propagator().inject(Context.current().with(span), ex, SETTER);
+      config.propagation().propagator().inject(parent.with(span), ex, SETTER);
     }
     if (ex.unobserved()) {
       ex.observe(call);
@@ -130,19 +136,11 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
           a.workload()));
       ex.onComplete(e -> call.completed(ex));
     }
-    if (accessLog != null && accessLog.readsResponse()) {
-      Call logged = (Call) call;
-      return next.proceed(exchange).thenApply(r -> {
-        logged.response = r;
-        return r;
-      });
-    }
     return next.proceed(exchange);
   }
 
   /** The call's client span; {@code null} when nothing is traced (no SDK and no inbound trace). */
-  private Span startSpan(MeshExchange ex, TracingConfig config, String requestId) {
-    Context parent = Context.current();
+  private Span startSpan(MeshExchange ex, TracingConfig config, String requestId, Context parent) {
     SpanContext parentSpan = Span.fromContext(parent).getSpanContext();
     if (!parentSpan.isValid() && !sampled(config.randomSamplingPercent())) {
       // Envoy still sends ids with the "not sampled" decision, so the callee does not sample either
@@ -154,7 +152,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (t == NOOP_TRACER) { // no SDK: pass an inbound trace on unchanged, as the no-op span would
       return parentSpan.isValid() ? Span.wrap(parentSpan) : null;
     }
-    Span span = t.spanBuilder(ex.listenerName() + "/*").setSpanKind(SpanKind.CLIENT).setParent(parent)
+    Span span = t.spanBuilder(spanName(ex.listenerName())).setSpanKind(SpanKind.CLIENT).setParent(parent)
         .startSpan();
     if (!span.getSpanContext().isValid()) {
       return null; // the no-op API without an inbound trace
@@ -176,6 +174,31 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       config.spanTags().apply(span, ex);
     }
     return span;
+  }
+
+  /** {@code <listener>/*}, Istio's route decorator's name for the call's span, without a concatenation per call. */
+  private String spanName(String listener) {
+    SpanName n = spanName;
+    if (!java.util.Objects.equals(n.listener, listener)) {
+      n = new SpanName(listener, listener + "/*");
+      spanName = n;
+    }
+    return n.span;
+  }
+
+  /**
+   * The header name a propagator sets, in lower case: OTel's B3 propagator names its headers in mixed case
+   * ({@code X-B3-TraceId}), which the exchange would lower-case on every call.
+   */
+  private static String lowerCase(String name) {
+    return switch (name) {
+      case "X-B3-TraceId" -> "x-b3-traceid";
+      case "X-B3-SpanId" -> "x-b3-spanid";
+      case "X-B3-Sampled" -> "x-b3-sampled";
+      case "X-B3-Flags" -> "x-b3-flags";
+      case "X-B3-ParentSpanId" -> "x-b3-parentspanid";
+      default -> name;
+    };
   }
 
   private static boolean sampled(double percent) {
@@ -240,13 +263,12 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   }
 
   /**
-   * One call's span and access log on top of its metrics: the span, the last attempt's host, the access log and
-   * the response it reads.
+   * One call's span and access log on top of its metrics: the span, the last attempt's host and the access log,
+   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends.
    */
   private final class Call extends Counted {
     final Span span;
     final AccessLog accessLog;
-    ExchangeResponse response;
     String upstreamHost;
 
     Call(MeshExchange ex, Span span, AccessLog accessLog) {
@@ -290,7 +312,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       super.completed(e);
       String cluster = e.clusterName();
       if (accessLog != null) {
-        accessLog.log(e, response, upstreamHost);
+        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost);
       }
       if (span != null && span.isRecording()) {
         endSpan(e, cluster);

@@ -38,7 +38,7 @@ public final class AccessLogFormat {
       + "%REQUESTED_SERVER_NAME% %ROUTE_NAME%\n";
 
   private static final DateTimeFormatter START_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final String HOSTNAME = hostname();
 
   /**
@@ -51,10 +51,19 @@ public final class AccessLogFormat {
    */
   public record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {}
 
-  /** One piece of a format: a literal or a command operator. */
+  /**
+   * One piece of a format: a literal or a command operator. An operator's value is taken in two steps, so that a
+   * line can be formatted after the call, off its thread: {@link #value} reads what the call knows (a header's
+   * string, a number) without formatting it, {@link #render} turns that into what the line prints.
+   */
   private interface Part {
-    /** The value, or {@code null} when it is not there. */
+    /** The raw value, or {@code null} when it is not there. */
     Object value(Entry e);
+
+    /** What the line prints for {@code raw} (a {@link #value}), or {@code null} when it is not there. */
+    default Object render(Object raw) {
+      return raw;
+    }
   }
 
   private record Literal(String text) implements Part {
@@ -69,9 +78,12 @@ public final class AccessLogFormat {
     @Override
     public Object value(Entry e) {
       String v = lookup(e, name);
-      if (v == null && alt != null) {
-        v = lookup(e, alt);
-      }
+      return v == null && alt != null ? lookup(e, alt) : v;
+    }
+
+    @Override
+    public Object render(Object raw) {
+      String v = (String) raw;
       if (v != null && withoutQuery) {
         int q = v.indexOf('?');
         v = q < 0 ? v : v.substring(0, q);
@@ -94,22 +106,60 @@ public final class AccessLogFormat {
     }
   }
 
+  /**
+   * {@code %START_TIME%}: the call's start in epoch milliseconds, printed as Envoy's default
+   * ({@code 2024-01-31T12:34:56.789Z}, UTC); the text up to the second is kept from the line before.
+   */
+  private static final class StartTime implements Part {
+    /** The last second printed and its text up to the {@code .}. */
+    private record Second(long epochSecond, String text) {}
+
+    private volatile Second last = new Second(Long.MIN_VALUE, "");
+
+    @Override
+    public Object value(Entry e) {
+      return e.startMillis();
+    }
+
+    @Override
+    public Object render(Object raw) {
+      long millis = (Long) raw;
+      long second = Math.floorDiv(millis, 1000);
+      Second s = last;
+      if (s.epochSecond != second) {
+        s = new Second(second, START_TIME.format(Instant.ofEpochSecond(second)));
+        last = s;
+      }
+      int ms = (int) Math.floorMod(millis, 1000);
+      return new StringBuilder(s.text.length() + 5).append(s.text).append('.')
+          .append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10))
+          .append('Z').toString();
+    }
+  }
+
   private final String source;
   private final List<Part> text;
   private final Map<String, List<Part>> json;
   private final boolean readsResponse;
+  /** The command operators, in the order a line prints them: what {@link #capture} reads. */
+  private final Part[] operators;
 
   private AccessLogFormat(String source, List<Part> text, Map<String, List<Part>> json) {
     this.source = source;
     this.text = text;
     this.json = json;
     boolean resp = false;
+    List<Part> ops = new ArrayList<>();
     for (List<Part> parts : json == null ? List.of(text) : json.values()) {
       for (Part p : parts) {
         resp |= p instanceof Header h && h.response();
+        if (!(p instanceof Literal)) {
+          ops.add(p);
+        }
       }
     }
     this.readsResponse = resp;
+    this.operators = ops.toArray(new Part[0]);
   }
 
   /**
@@ -144,13 +194,41 @@ public final class AccessLogFormat {
 
   /** The line for {@code e}, newline-terminated. */
   public String format(Entry e) {
-    StringBuilder b = new StringBuilder(256);
+    return format(capture(e));
+  }
+
+  /**
+   * What a line for {@code e} prints, read without formatting it (header strings, numbers, the start time), for
+   * {@link #format(Object[])} to format later, on another thread: the call's cost of a line it does not wait for.
+   *
+   * @return one value per command operator, in the format's order ({@code null}: not there)
+   */
+  public Object[] capture(Entry e) {
+    Object[] values = new Object[operators.length];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = operators[i].value(e);
+    }
+    return values;
+  }
+
+  /** The line for values {@link #capture} read, newline-terminated. */
+  public String format(Object[] values) {
+    return append(new StringBuilder(256), values).toString();
+  }
+
+  /** Appends the line for values {@link #capture} read, newline-terminated, to {@code b}. */
+  public StringBuilder append(StringBuilder b, Object[] values) {
+    int next = 0;
     if (json == null) {
       for (Part p : text) {
-        Object v = p.value(e);
-        b.append(v == null || (v instanceof String s && s.isEmpty() && !(p instanceof Literal)) ? "-" : v);
+        if (p instanceof Literal l) {
+          b.append(l.text());
+          continue;
+        }
+        Object v = p.render(values[next++]);
+        b.append(v == null || (v instanceof String s && s.isEmpty()) ? "-" : v);
       }
-      return b.toString();
+      return b;
     }
     b.append('{');
     boolean first = true;
@@ -162,7 +240,7 @@ public final class AccessLogFormat {
       quote(b, f.getKey()).append(':');
       List<Part> parts = f.getValue();
       if (parts.size() == 1 && !(parts.get(0) instanceof Literal)) {
-        Object v = parts.get(0).value(e);
+        Object v = parts.get(0).render(values[next++]);
         if (v == null || (v instanceof String s && s.isEmpty())) {
           b.append("null");
         } else if (v instanceof Number n) {
@@ -173,13 +251,13 @@ public final class AccessLogFormat {
       } else {
         StringBuilder s = new StringBuilder();
         for (Part p : parts) {
-          Object v = p.value(e);
+          Object v = p instanceof Literal l ? l.text() : p.render(values[next++]);
           s.append(v == null ? "-" : v);
         }
         quote(b, s.toString());
       }
     }
-    return b.append("}\n").toString();
+    return b.append("}\n");
   }
 
   private static StringBuilder quote(StringBuilder b, String s) {
@@ -288,7 +366,7 @@ public final class AccessLogFormat {
       };
     }
     return switch (op) {
-      case "START_TIME" -> new Operator(op, e -> START_TIME.format(Instant.ofEpochMilli(e.startMillis())));
+      case "START_TIME" -> new StartTime();
       case "RESPONSE_CODE" -> new Operator(op, e -> e.exchange().status());
       case "RESPONSE_FLAGS" -> new Operator(op, e -> e.exchange().responseFlags());
       case "RESPONSE_CODE_DETAILS" -> new Operator(op, e -> e.exchange().status() == 0 ? null

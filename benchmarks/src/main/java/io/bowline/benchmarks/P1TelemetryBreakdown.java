@@ -1,0 +1,81 @@
+package io.bowline.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+/**
+ * What each part of "all telemetry on" adds to an OkHttp mesh call at p50, in one interleaved run
+ * ({@link P1Interleaved#run}): the default mesh client; the same with Istio's metrics into a
+ * {@code PrometheusMeterRegistry}; with an OTel SDK sampling 1 %; calling a host whose listener writes a file
+ * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
+ * against the direct client; the lines after it pair each client with the default mesh client, and give each
+ * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). Run:
+ * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
+ */
+public final class P1TelemetryBreakdown {
+  private P1TelemetryBreakdown() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 60;
+    double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    try (EndToEndFixture fixture = new EndToEndFixture();
+        TelemetryOnMesh prometheus = new TelemetryOnMesh(fixture, true, false);
+        TelemetryOnMesh sdk = new TelemetryOnMesh(fixture, false, true);
+        TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true)) {
+      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
+          + "/items/1").build();
+      Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
+      Request logged = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1")
+          .build();
+      Map<String, Callable<Object>> calls = new LinkedHashMap<>();
+      calls.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      calls.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
+      calls.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
+      calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
+      calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
+      calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
+      Map<String, long[]> cost = new LinkedHashMap<>();
+      long warmUp = rounds / 3 * 200L; // P1Interleaved's warm-up calls per client
+      calls.replaceAll((name, call) -> measured(call, warmUp, cost.computeIfAbsent(name, n -> new long[4])));
+      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
+      System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
+      cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
+      for (String name : calls.keySet()) {
+        if (name.startsWith("mesh+")) {
+          System.out.printf("%-28s %60s%n", name + " vs mesh", P1Interleaved.paired(medians.get(name),
+              medians.get("mesh")));
+        }
+      }
+    }
+    System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /**
+   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} after {@code warmUp}
+   * calls ({@code cost[3]} counts those).
+   */
+  private static Callable<Object> measured(Callable<Object> call, long warmUp, long[] cost) {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    return () -> {
+      if (cost[3] < warmUp) {
+        cost[3]++;
+        return call.call();
+      }
+      long cpu = threads.getCurrentThreadCpuTime();
+      long bytes = threads.getCurrentThreadAllocatedBytes();
+      Object r = call.call();
+      cost[2] += threads.getCurrentThreadAllocatedBytes() - bytes;
+      cost[1] += threads.getCurrentThreadCpuTime() - cpu;
+      cost[0]++;
+      return r;
+    };
+  }
+
+  private static OkHttpClient okHttp(io.bowline.api.MeshClient mesh) {
+    return io.bowline.runtime.adapter.okhttp.BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+  }
+}
