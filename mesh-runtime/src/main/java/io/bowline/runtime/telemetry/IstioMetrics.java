@@ -13,8 +13,10 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.noop.NoopCounter;
 import io.micrometer.core.instrument.noop.NoopDistributionSummary;
-import java.util.List;
 import io.micrometer.core.instrument.Tags;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -38,6 +40,10 @@ import java.util.function.Function;
  * {@code cluster_name} tag. Meters are made once per label set and reused: the labels fixed for a destination (its
  * cluster, endpoint workload and protocol) are resolved once into a {@link MeterSet}, kept with the cluster's
  * counters, and a call indexes it by its status, gRPC status and flags without allocating.
+ *
+ * <p>The listener's {@code istio.stats} filter ({@link #configure}, {@link StatsOverrides}) drops metrics and removes,
+ * adds or replaces labels of the meter sets made from then on; a change of it removes the meters made before, so
+ * that each metric name keeps one label set in the registry.
  */
 public final class IstioMetrics {
   /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
@@ -64,7 +70,7 @@ public final class IstioMetrics {
   /** Meters of calls under overrides whose labels depend on the call. */
   private final ConcurrentHashMap<CallKey, Meters> perCall = new ConcurrentHashMap<>();
   /** Istio's meters registered so far, removed when the overrides change. */
-  private final java.util.Set<Meter> made = ConcurrentHashMap.newKeySet();
+  private final Set<Meter> made = ConcurrentHashMap.newKeySet();
 
   /**
    * @param registry where the meters go
@@ -308,7 +314,7 @@ public final class IstioMetrics {
    * @param next the overrides; {@code null}: Istio's standard labels
    */
   synchronized void configure(StatsOverrides next) {
-    if (java.util.Objects.equals(next, overrides)) {
+    if (Objects.equals(next, overrides)) {
       overrides = next;
       return;
     }
@@ -317,7 +323,7 @@ public final class IstioMetrics {
     byAuthority.clear();
     inbound.clear();
     perCall.clear();
-    for (io.micrometer.core.instrument.Meter m : made) {
+    for (Meter m : made) {
       registry.remove(m);
     }
     made.clear();
