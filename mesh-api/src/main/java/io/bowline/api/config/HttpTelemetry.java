@@ -6,25 +6,77 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What an {@code HttpConnectionManager} says about telemetry: its {@code tracing} and its
- * {@code access_log}s.
+ * What an {@code HttpConnectionManager} says about telemetry: its {@code tracing}, its
+ * {@code access_log}s and its {@code istio.stats} filter's metric overrides.
  *
  * @param tracing the HCM's {@code tracing}, or {@code null} when it has none (the mesh then sends
  *     B3 headers and leaves sampling to the application's OpenTelemetry SDK)
  * @param accessLogs the HCM's {@code access_log}, in order; empty for none
+ * @param metrics the {@code istio.stats} filter's {@code stats.PluginConfig.metrics}, in order; empty without the
+ *     filter or overrides (Istio's metrics with their standard labels)
  */
-public record HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs) {
-  /** No tracing configuration and no access log. */
+public record HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs, List<MetricConfig> metrics) {
+  /** No tracing configuration, no access log, no metric override. */
   public static final HttpTelemetry NONE = new HttpTelemetry(null, List.of());
 
   /**
-   * Keeps an immutable copy of the logs.
+   * Keeps immutable copies of the lists.
+   *
+   * @param tracing the HCM's {@code tracing}, or {@code null}
+   * @param accessLogs the HCM's {@code access_log}; {@code null} for none
+   * @param metrics the metric overrides; {@code null} for none
+   */
+  public HttpTelemetry {
+    accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
+    metrics = metrics == null ? List.of() : List.copyOf(metrics);
+  }
+
+  /**
+   * Tracing and access logs without metric overrides.
    *
    * @param tracing the HCM's {@code tracing}, or {@code null}
    * @param accessLogs the HCM's {@code access_log}; {@code null} for none
    */
-  public HttpTelemetry {
-    accessLogs = accessLogs == null ? List.of() : List.copyOf(accessLogs);
+  public HttpTelemetry(Tracing tracing, List<AccessLog> accessLogs) {
+    this(tracing, accessLogs, List.of());
+  }
+
+  /**
+   * Whether it configures nothing.
+   *
+   * @return {@code true} without tracing, access log and metric override
+   */
+  public boolean isEmpty() {
+    return tracing == null && accessLogs.isEmpty() && metrics.isEmpty();
+  }
+
+  /**
+   * One {@code stats.PluginConfig.metrics[]} entry of the {@code istio.stats} filter (istio/proxy's
+   * {@code MetricConfig}), as istiod writes Istio's Telemetry API {@code metrics.overrides}.
+   *
+   * @param name the metric it applies to, Istio's Prometheus name without {@code istio_} ({@code requests_total},
+   *     {@code request_duration_milliseconds}, {@code request_bytes}, {@code response_bytes}, ...); {@code ""}: every
+   *     metric
+   * @param dimensions tags to add or replace: tag name to a CEL expression of the supported subset
+   * @param tagsToRemove tags to remove
+   * @param drop the metric is not recorded
+   */
+  public record MetricConfig(String name, Map<String, String> dimensions, List<String> tagsToRemove, boolean drop) {
+    /**
+     * Keeps immutable, ordered copies.
+     *
+     * @param name the metric, {@code ""} for all
+     * @param dimensions tag name to CEL expression; {@code null} for none
+     * @param tagsToRemove tags to remove; {@code null} for none
+     * @param drop whether the metric is dropped
+     * @throws NullPointerException if {@code name} is null
+     */
+    public MetricConfig {
+      Objects.requireNonNull(name, "name");
+      dimensions = dimensions == null ? Map.of()
+          : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+      tagsToRemove = tagsToRemove == null ? List.of() : List.copyOf(tagsToRemove);
+    }
   }
 
   /**

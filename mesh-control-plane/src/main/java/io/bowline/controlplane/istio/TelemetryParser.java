@@ -21,6 +21,9 @@ final class TelemetryParser {
       "disableSpanReporting", "customTags");
   private static final Set<String> ACCESS_LOGGING = Set.of("match", "providers", "disabled", "filter");
   private static final Set<String> METRICS = Set.of("providers", "overrides", "reportingInterval");
+  private static final Set<String> OVERRIDE = Set.of("match", "disabled", "tagOverrides");
+  private static final Set<String> MATCH = Set.of("metric", "customMetric", "mode");
+  private static final Set<String> TAG_OVERRIDE = Set.of("operation", "value");
   private static final Set<String> MODES = Set.of("CLIENT_AND_SERVER", "CLIENT", "SERVER");
 
   private TelemetryParser() {}
@@ -51,12 +54,78 @@ final class TelemetryParser {
     List<Telemetry.Metrics> metrics = new ArrayList<>();
     for (SpecReader entry : spec.objects("metrics")) {
       entry.reportUnhandled(METRICS, Set.of());
-      metrics.add(new Telemetry.Metrics(providers(entry), entry.objects("overrides").size(), entry.path()));
+      List<Telemetry.MetricsOverride> overrides = new ArrayList<>();
+      for (SpecReader o : entry.objects("overrides")) {
+        metricsOverride(o).ifPresent(overrides::add);
+      }
+      metrics.add(new Telemetry.Metrics(providers(entry), overrides, entry.has("reportingInterval"), entry.path()));
     }
     boolean valid = spec.diagnostics().list().subList(errors, spec.diagnostics().list().size()).stream()
         .noneMatch(io.bowline.controlplane.Diagnostic::isError);
     return valid ? Optional.of(new Telemetry(spec.ref(), selector, Optional.ofNullable(tracing),
         Optional.ofNullable(accessLogging), metrics)) : Optional.empty();
+  }
+
+  private static Optional<Telemetry.MetricsOverride> metricsOverride(SpecReader o) {
+    o.reportUnhandled(OVERRIDE, Set.of());
+    String metric = "ALL_METRICS";
+    boolean custom = false;
+    String mode = "CLIENT_AND_SERVER";
+    Optional<SpecReader> match = o.object("match");
+    if (match.isPresent()) {
+      SpecReader m = match.get();
+      m.reportUnhandled(MATCH, Set.of());
+      if (m.has("metric") && m.has("customMetric")) {
+        m.error("metric", "set one of metric and customMetric, not both");
+        return Optional.empty();
+      }
+      Optional<String> named = m.string("metric");
+      Optional<String> customMetric = m.string("customMetric");
+      if (named.isPresent()) {
+        metric = named.get();
+        if (!metric.equals("ALL_METRICS") && !Telemetry.ISTIO_METRICS.contains(metric)) {
+          m.error(DiagnosticCode.SCHEMA_VALIDATION_ERROR, "metric", "'" + ValueChecks.shorten(metric)
+              + "' is not one of ALL_METRICS, " + String.join(", ", Telemetry.ISTIO_METRICS));
+          return Optional.empty();
+        }
+      } else if (customMetric.isPresent()) {
+        metric = customMetric.get();
+        custom = true;
+      }
+      mode = m.string("mode").orElse(mode);
+      if (!MODES.contains(mode)) {
+        m.error(DiagnosticCode.SCHEMA_VALIDATION_ERROR, "mode", "'" + ValueChecks.shorten(mode)
+            + "' is not one of CLIENT_AND_SERVER, CLIENT, SERVER");
+        return Optional.empty();
+      }
+    }
+    Map<String, Telemetry.TagOverride> tags = new LinkedHashMap<>();
+    Optional<SpecReader> tagOverrides = o.object("tagOverrides");
+    if (tagOverrides.isPresent()) {
+      SpecReader t = tagOverrides.get();
+      for (String name : t.keys()) {
+        Optional<SpecReader> body = t.object(name);
+        if (body.isEmpty()) {
+          return Optional.empty();
+        }
+        body.get().reportUnhandled(TAG_OVERRIDE, Set.of());
+        String operation = body.get().string("operation").orElse("UPSERT");
+        Optional<String> value = body.get().string("value");
+        if (operation.equals("REMOVE")) {
+          tags.put(name, new Telemetry.TagOverride(true, ""));
+        } else if (!operation.equals("UPSERT")) {
+          body.get().error(DiagnosticCode.SCHEMA_VALIDATION_ERROR, "operation", "'"
+              + ValueChecks.shorten(operation) + "' is not one of UPSERT, REMOVE");
+          return Optional.empty();
+        } else if (value.isEmpty() || value.get().isBlank()) {
+          body.get().error("value", "must be set (a CEL expression) when operation is UPSERT");
+          return Optional.empty();
+        } else {
+          tags.put(name, new Telemetry.TagOverride(false, value.get()));
+        }
+      }
+    }
+    return Optional.of(new Telemetry.MetricsOverride(metric, custom, mode, o.bool("disabled"), tags, o.path()));
   }
 
   private static Telemetry.Tracing tracing(SpecReader entry) {

@@ -77,15 +77,19 @@ final class TelemetryTranslation {
 
   private TelemetryTranslation() {}
 
-  /** What applies to one client: the HCM's {@code tracing} (absent: none) and {@code access_log}. */
-  record Settings(Optional<HttpConnectionManager.Tracing> tracing, List<AccessLog> accessLogs) {
-    static final Settings NONE = new Settings(Optional.empty(), List.of());
+  /**
+   * What applies to one client: the HCM's {@code tracing} (absent: none), {@code access_log} and the
+   * {@code istio.stats} filter's {@code stats.PluginConfig} (absent: no filter, Istio's metrics as they are).
+   */
+  record Settings(Optional<HttpConnectionManager.Tracing> tracing, List<AccessLog> accessLogs,
+      Optional<Struct> stats) {
+    static final Settings NONE = new Settings(Optional.empty(), List.of(), Optional.empty());
   }
 
   /** Sets {@code settings} on every API listener's HCM of {@code listeners}. */
   static List<Listener> apply(TelemetryPolicies policies, ClientView client, List<Listener> listeners) {
     Settings settings = resolve(policies, client);
-    if (settings.tracing().isEmpty() && settings.accessLogs().isEmpty()) {
+    if (settings.tracing().isEmpty() && settings.accessLogs().isEmpty() && settings.stats().isEmpty()) {
       return listeners;
     }
     List<Listener> out = new ArrayList<>(listeners.size());
@@ -105,6 +109,7 @@ final class TelemetryTranslation {
     }
     HttpConnectionManager.Builder b = hcm.toBuilder().clearAccessLog().addAllAccessLog(settings.accessLogs());
     settings.tracing().ifPresentOrElse(b::setTracing, b::clearTracing);
+    settings.stats().ifPresent(config -> IstioStatsTranslation.insertFilter(b, config));
     return listener.toBuilder().setApiListener(listener.getApiListener().toBuilder().setApiListener(Any.pack(b.build())))
         .build();
   }
@@ -116,7 +121,8 @@ final class TelemetryTranslation {
     }
     MeshConfig mesh = policies.mesh();
     List<Telemetry> levels = levels(policies, client);
-    return new Settings(tracing(mesh, levels), accessLogs(mesh, levels));
+    return new Settings(tracing(mesh, levels), accessLogs(mesh, levels), IstioStatsTranslation.clientConfig(mesh,
+        levels));
   }
 
   /** The Telemetry resources that apply to {@code client}, least specific first. */
@@ -330,7 +336,7 @@ final class TelemetryTranslation {
   /**
    * Reports what the telemetry settings cannot do: a provider name that no {@code extensionProviders} entry
    * defines, or one of a type that does not fit (IST0157), a provider type Bowline does not translate, an
-   * access-log {@code filter} and metrics settings (not translated), and a second selector-less Telemetry in one
+   * access-log {@code filter}, metrics settings Bowline does not translate ({@link IstioStatsTranslation#check}), and a second selector-less Telemetry in one
    * namespace (the first wins). An unreadable JSON {@code accessLogFormat} is an error.
    */
   static void check(IstioConfig config, DiagnosticCollector diagnostics) {
@@ -360,10 +366,7 @@ final class TelemetryTranslation {
         a.filter().ifPresent(f -> diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, t.ref(),
             a.field() + ".filter", "access-log filters (CEL) are not translated; every request is logged"));
       });
-      for (Telemetry.Metrics m : t.metrics()) {
-        diagnostics.warning(DiagnosticCode.NOT_TRANSLATED, t.ref(), m.field(), "metrics settings are not translated;"
-            + " Bowline clients report Istio's standard metrics to their own Micrometer registry");
-      }
+      IstioStatsTranslation.check(mesh, t, diagnostics);
     }
   }
 

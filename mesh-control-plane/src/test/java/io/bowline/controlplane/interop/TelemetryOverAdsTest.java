@@ -224,4 +224,80 @@ class TelemetryOverAdsTest {
         Map.entry("destination_service_namespace", "default"),
         Map.entry("response_code", "200")));
   }
+
+  private static int call(MeshClient mesh, String user) throws IOException {
+    OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+    try (Response r = http.newCall(new Request.Builder().url(URL).header("x-user", user).build()).execute()) {
+      r.body().string();
+      return r.code();
+    }
+  }
+
+  private static List<PrometheusText.Sample> samples(PrometheusMeterRegistry registry, String name) throws Exception {
+    return PrometheusText.parse(registry.scrape()).stream().filter(s -> s.name().equals(name)).toList();
+  }
+
+  /**
+   * Istio's "Customizing Istio Metrics" task: a namespace Telemetry adds {@code request_host} and a header's value
+   * to {@code REQUEST_COUNT} and removes {@code request_protocol}; a workload Telemetry disables
+   * {@code REQUEST_COUNT} for its clients only ({@code mode: CLIENT}) and {@code REQUEST_DURATION} for its servers
+   * only, so that workload's calls still report their duration.
+   */
+  @Test
+  void telemetryMetricsOverridesReachTheScrapeOverAds(@TempDir Path dir) throws Exception {
+    assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
+    write(dir, dir.resolve("access.log"));
+    TestConfigs.write(dir, "02-metrics.yaml", """
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {name: namespace-metrics, namespace: default}
+        spec:
+          metrics:
+          - providers: [{name: prometheus}]
+            overrides:
+            - match: {metric: REQUEST_COUNT}
+              tagOverrides:
+                request_host: {value: "request.host"}
+                user: {value: "request.headers['x-user']"}
+                request_protocol: {operation: REMOVE}
+        ---
+        apiVersion: telemetry.istio.io/v1
+        kind: Telemetry
+        metadata: {name: details-metrics, namespace: default}
+        spec:
+          selector: {matchLabels: {app: details}}
+          metrics:
+          - overrides:
+            - match: {metric: REQUEST_COUNT, mode: CLIENT}
+              disabled: true
+            - match: {metric: REQUEST_DURATION, mode: SERVER}
+              disabled: true
+        """);
+    PrometheusMeterRegistry productpageMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry detailsMetrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
+        MeshClient productpage = client(controlPlane, "productpage", productpageMetrics);
+        MeshClient details = client(controlPlane, "details", detailsMetrics)) {
+      assertThat(controlPlane.diagnostics()).noneMatch(d -> d.isError());
+      assertThat(call(productpage, "alice")).isEqualTo(200);
+      assertThat(call(productpage, "alice")).isEqualTo(200);
+      assertThat(call(productpage, "bob")).isEqualTo(200);
+      assertThat(call(details, "carol")).isEqualTo(200);
+    }
+    List<PrometheusText.Sample> requests = samples(productpageMetrics, "istio_requests_total");
+    assertThat(requests).hasSize(2).allSatisfy(s -> assertThat(s.labels())
+        .doesNotContainKey("request_protocol")
+        .containsEntry("request_host", "reviews.default.svc.cluster.local:9080")
+        .containsEntry("destination_workload", "reviews-v1"));
+    assertThat(requests).filteredOn(s -> "alice".equals(s.labels().get("user")))
+        .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(2.0);
+    assertThat(requests).filteredOn(s -> "bob".equals(s.labels().get("user")))
+        .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(1.0);
+    assertThat(samples(productpageMetrics, "istio_request_duration_milliseconds_count"))
+        .singleElement().satisfies(s -> assertThat(s.labels()).containsEntry("request_protocol", "http"));
+
+    assertThat(samples(detailsMetrics, "istio_requests_total")).as("REQUEST_COUNT disabled for CLIENT").isEmpty();
+    assertThat(samples(detailsMetrics, "istio_request_duration_milliseconds_count")).as("disabled for SERVER only")
+        .singleElement().extracting(PrometheusText.Sample::value).isEqualTo(1.0);
+  }
 }

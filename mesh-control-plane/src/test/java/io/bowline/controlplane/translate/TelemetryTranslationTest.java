@@ -13,6 +13,10 @@ import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.ZipkinConfig;
 import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import com.github.udpa.udpa.type.v1.TypedStruct;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -103,6 +107,7 @@ class TelemetryTranslationTest {
     HttpConnectionManager hcm = hcm(PRODUCTPAGE);
     assertThat(hcm.hasTracing()).isFalse();
     assertThat(hcm.getAccessLogList()).isEmpty();
+    assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName).doesNotContain("istio.stats");
   }
 
   @Test
@@ -219,7 +224,7 @@ class TelemetryTranslationTest {
     telemetry("default", "typos", """
         tracing: [{providers: [{name: jaeger}]}]
         accessLogging: [{providers: [{name: otel}], filter: {expression: "response.code >= 400"}}]
-        metrics: [{overrides: [{disabled: true}]}]
+        metrics: [{providers: [{name: stackdriver}], reportingInterval: 10s}]
         """);
     telemetry("default", "second", """
         tracing: [{providers: [{name: stackdriver}]}]
@@ -229,7 +234,8 @@ class TelemetryTranslationTest {
         .extracting(Diagnostic::message).anySatisfy(m -> assertThat(m).contains("'jaeger' is not defined"))
         .anySatisfy(m -> assertThat(m).contains("'otel' (opentelemetry) is not an access-log provider"));
     assertThat(found).filteredOn(d -> d.code().equals(DiagnosticCode.NOT_TRANSLATED.id())).extracting(Diagnostic::field)
-        .contains("spec.accessLogging[0].filter", "spec.metrics[0]", "spec.tracing[0].providers");
+        .contains("spec.accessLogging[0].filter", "spec.metrics[0].providers", "spec.metrics[0].reportingInterval",
+            "spec.tracing[0].providers");
     assertThat(found).filteredOn(d -> d.code().equals(DiagnosticCode.CONFLICT.id())).isNotEmpty();
     HttpConnectionManager hcm = hcm(PRODUCTPAGE);
     assertThat(hcm.hasTracing()).isFalse();
@@ -243,5 +249,126 @@ class TelemetryTranslationTest {
         """);
     assertThat(diagnostics(dir)).filteredOn(Diagnostic::isError).extracting(Diagnostic::field)
         .containsExactly("spec.tracing[0].randomSamplingPercentage");
+  }
+
+  // -- metrics: the istio.stats filter
+
+  /** The client's {@code istio.stats} config: metric name to its {@code MetricConfig} as a Struct. */
+  private Map<String, Struct> stats(ClientView client) throws Exception {
+    HttpConnectionManager hcm = hcm(client);
+    List<HttpFilter> filters = hcm.getHttpFiltersList();
+    assertThat(filters.get(filters.size() - 2).getName()).as("just before the router").isEqualTo("istio.stats");
+    TypedStruct ts = filters.get(filters.size() - 2).getTypedConfig().unpack(TypedStruct.class);
+    assertThat(ts.getTypeUrl()).isEqualTo("type.googleapis.com/stats.PluginConfig");
+    Map<String, Struct> out = new java.util.LinkedHashMap<>();
+    for (Value v : ts.getValue().getFieldsOrThrow("metrics").getListValue().getValuesList()) {
+      Struct mc = v.getStructValue();
+      out.put(mc.getFieldsMap().containsKey("name") ? mc.getFieldsOrThrow("name").getStringValue() : "", mc);
+    }
+    return out;
+  }
+
+  private static Map<String, String> dimensions(Struct metricConfig) {
+    Map<String, String> out = new java.util.TreeMap<>();
+    metricConfig.getFieldsOrThrow("dimensions").getStructValue().getFieldsMap()
+        .forEach((k, v) -> out.put(k, v.getStringValue()));
+    return out;
+  }
+
+  private static List<String> removed(Struct metricConfig) {
+    Value v = metricConfig.getFieldsMap().get("tags_to_remove");
+    return v == null ? List.of() : v.getListValue().getValuesList().stream().map(Value::getStringValue).toList();
+  }
+
+  private static boolean drop(Struct metricConfig) {
+    Value v = metricConfig.getFieldsMap().get("drop");
+    return v != null && v.getBoolValue();
+  }
+
+  @Test
+  void metricsOverridesOfRootNamespaceAndWorkloadMergeInOrderIntoTheClientsIstioStatsFilter() throws Exception {
+    telemetry("istio-system", "mesh-default", """
+        metrics:
+        - providers: [{name: prometheus}]
+          overrides:
+          - match: {metric: ALL_METRICS}
+            tagOverrides: {request_protocol: {operation: REMOVE}}
+        """);
+    telemetry("default", "namespace", """
+        metrics:
+        - overrides:
+          - match: {metric: REQUEST_COUNT, mode: CLIENT_AND_SERVER}
+            tagOverrides:
+              user: {value: "request.headers['x-user']"}
+              request_protocol: {value: "request.method"}
+        """);
+    telemetry("default", "ratings", """
+        selector: {matchLabels: {app: ratings}}
+        metrics:
+        - overrides:
+          - match: {metric: REQUEST_COUNT, mode: CLIENT}
+            disabled: true
+          - match: {metric: REQUEST_DURATION, mode: SERVER}
+            disabled: true
+        """);
+    Map<String, Struct> productpage = stats(PRODUCTPAGE);
+    assertThat(productpage.keySet()).as("every metric, in name order, as istiod writes them").containsExactly(
+        "request_bytes", "request_duration_milliseconds", "request_messages_total", "requests_total",
+        "response_bytes", "response_messages_total", "tcp_connections_closed_total", "tcp_connections_opened_total",
+        "tcp_received_bytes_total", "tcp_sent_bytes_total");
+    assertThat(removed(productpage.get("response_bytes"))).containsExactly("request_protocol");
+    assertThat(dimensions(productpage.get("response_bytes"))).isEmpty();
+    assertThat(removed(productpage.get("requests_total"))).as("the namespace's UPSERT replaces the root's REMOVE")
+        .isEmpty();
+    assertThat(dimensions(productpage.get("requests_total"))).containsExactly(
+        Map.entry("request_protocol", "request.method"), Map.entry("user", "request.headers['x-user']"));
+    assertThat(drop(productpage.get("requests_total"))).isFalse();
+
+    Map<String, Struct> ratings = stats(RATINGS);
+    assertThat(drop(ratings.get("requests_total"))).isTrue();
+    assertThat(dimensions(ratings.get("requests_total"))).containsKey("user");
+    assertThat(drop(ratings.get("request_duration_milliseconds"))).as("a SERVER-only override").isFalse();
+  }
+
+  @Test
+  void allMetricsDisabledDropsEveryMetricUntilALaterOverrideAsIstiodDoes() throws Exception {
+    telemetry("istio-system", "mesh-default", """
+        metrics:
+        - providers: [{name: prometheus}]
+          overrides: [{match: {metric: ALL_METRICS, mode: SERVER}, disabled: true}]
+        """);
+    assertThat(stats(PRODUCTPAGE)).as("istiod turns the provider off whatever the mode").containsOnlyKeys("")
+        .allSatisfy((name, config) -> assertThat(drop(config)).isTrue());
+    telemetry("default", "namespace", """
+        metrics:
+        - overrides: [{match: {metric: REQUEST_SIZE}, disabled: false}]
+        """);
+    Map<String, Struct> enabled = stats(PRODUCTPAGE);
+    assertThat(enabled).containsOnlyKeys("request_bytes");
+    assertThat(drop(enabled.get("request_bytes"))).isFalse();
+    assertThat(stats(OTHER_NAMESPACE)).containsOnlyKeys("");
+  }
+
+  @Test
+  void aProviderOtherThanPrometheusInScopeDropsEveryMetric() throws Exception {
+    mesh("\"\"", "TEXT", false);
+    telemetry("default", "namespace", """
+        metrics: [{providers: [{name: stackdriver}]}]
+        """);
+    assertThat(stats(PRODUCTPAGE)).containsOnlyKeys("");
+  }
+
+  @Test
+  void anUnknownMetricOrOperationOrAnUpsertWithoutValueIsAnErrorNamingTheField() {
+    telemetry("default", "bad", """
+        metrics:
+        - overrides:
+          - match: {metric: REQUEST_COUNTS}
+          - tagOverrides: {a: {operation: DELETE}}
+          - tagOverrides: {b: {operation: UPSERT}}
+        """);
+    assertThat(diagnostics(dir)).filteredOn(Diagnostic::isError).extracting(Diagnostic::field).containsExactly(
+        "spec.metrics[0].overrides[0].match.metric", "spec.metrics[0].overrides[1].tagOverrides.a.operation",
+        "spec.metrics[0].overrides[2].tagOverrides.b.value");
   }
 }

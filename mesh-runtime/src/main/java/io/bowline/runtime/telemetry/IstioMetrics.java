@@ -9,8 +9,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.noop.NoopCounter;
+import io.micrometer.core.instrument.noop.NoopDistributionSummary;
 import io.micrometer.core.instrument.Tags;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -34,6 +40,10 @@ import java.util.function.Function;
  * {@code cluster_name} tag. Meters are made once per label set and reused: the labels fixed for a destination (its
  * cluster, endpoint workload and protocol) are resolved once into a {@link MeterSet}, kept with the cluster's
  * counters, and a call indexes it by its status, gRPC status and flags without allocating.
+ *
+ * <p>The listener's {@code istio.stats} filter ({@link #configure}, {@link StatsOverrides}) drops metrics and removes,
+ * adds or replaces labels of the meter sets made from then on; a change of it removes the meters made before, so
+ * that each metric name keeps one label set in the registry.
  */
 public final class IstioMetrics {
   /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
@@ -55,6 +65,12 @@ public final class IstioMetrics {
   private final Function<String, Destination> authorityMaker = a -> new Destination(null, a);
   private final Function<Tags, Meters> meterMaker = this::meters;
   private final Function<InboundKey, MeterSet> inboundMaker = this::makeInbound;
+  /** The {@code istio.stats} filter's overrides; {@code null}: none. */
+  private volatile StatsOverrides overrides;
+  /** Meters of calls under overrides whose labels depend on the call. */
+  private final ConcurrentHashMap<CallKey, Meters> perCall = new ConcurrentHashMap<>();
+  /** Istio's meters registered so far, removed when the overrides change. */
+  private final Set<Meter> made = ConcurrentHashMap.newKeySet();
 
   /**
    * @param registry where the meters go
@@ -101,6 +117,11 @@ public final class IstioMetrics {
       return add(workload, protocol);
     }
 
+    /** Forgets the sets, so that the next call makes them with the current overrides. */
+    synchronized void reset() {
+      sets = new MeterSet[0];
+    }
+
     private synchronized MeterSet add(WorkloadMetadata workload, String protocol) {
       MeterSet[] current = sets;
       for (MeterSet s : current) {
@@ -109,7 +130,7 @@ public final class IstioMetrics {
         }
       }
       MeterSet s = new MeterSet(workload, protocol, fixedTags("source", self, workload,
-          DestinationService.of(cluster, authority), protocol, LocalWorkload.UNKNOWN), meterMaker);
+          DestinationService.of(cluster, authority), protocol, LocalWorkload.UNKNOWN), maker());
       MeterSet[] next = java.util.Arrays.copyOf(current, current.length + 1);
       next[current.length] = s;
       sets = next;
@@ -150,7 +171,8 @@ public final class IstioMetrics {
     String cluster = clusterName;
     ClusterMeters c = cluster == null ? null : cluster(cluster);
     Destination d = c != null ? c.destination : authority(e.authority());
-    Meters m = d.set(destination, e.protocol()).get(e.status(), e.grpcStatus(), e.responseFlags());
+    MeterSet set = d.set(destination, e.protocol());
+    Meters m = set.maker == meterMaker ? set.get(e.status(), e.grpcStatus(), e.responseFlags()) : overridden(set, e);
     m.requests().increment();
     long duration = e.durationNanos();
     if (duration >= 0) {
@@ -229,8 +251,8 @@ public final class IstioMetrics {
 
   private Meters meters(Tags tags) {
     return new Meters(
-        Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
-            .tags(tags).register(registry),
+        track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
+            .tags(tags).register(registry)),
         histogram("istio.request.duration.milliseconds", "Request duration in milliseconds", tags),
         histogram("istio.request.bytes", "Request body size in bytes", tags),
         histogram("istio.response.bytes", "Response body size in bytes", tags));
@@ -252,8 +274,10 @@ public final class IstioMetrics {
     InboundKey key = new InboundKey(PeerMetadata.decode(request.peerMetadata(), request.peerPrincipal()),
         request.localPrincipal(), DestinationService.of(null, request.authority()), request.protocol(),
         request.peerPrincipal() != null);
-    Meters m = inbound.computeIfAbsent(key, inboundMaker).get(request.status(), request.grpcStatus(),
-        request.flags());
+    MeterSet set = inbound.computeIfAbsent(key, inboundMaker);
+    StatsOverrides o = set.maker == meterMaker ? null : overrides;
+    Meters m = o == null || !o.perCall() ? set.get(request.status(), request.grpcStatus(), request.flags())
+        : perCall(set, request.status(), request.grpcStatus(), request.flags(), o.evaluate(null));
     m.requests().increment();
     if (request.durationNanos() >= 0) {
       m.duration().record(request.durationNanos() / (double) TimeUnit.MILLISECONDS.toNanos(1));
@@ -267,8 +291,93 @@ public final class IstioMetrics {
         : new WorkloadMetadata(self.workload(), self.namespace(), self.canonicalService(), self.canonicalRevision(),
             self.cluster(), self.app(), self.version(), k.localPrincipal);
     return new MeterSet(destination, k.protocol, fixedTags("destination", k.source, destination, k.service, k.protocol,
-        k.mtls ? "mutual_tls" : "none"), meterMaker);
+        k.mtls ? "mutual_tls" : "none"), maker());
   }
+
+  // -- the istio.stats filter's overrides
+
+  /** The current overrides' meter maker; the standard one without overrides. */
+  private Function<Tags, Meters> maker() {
+    StatsOverrides o = overrides;
+    return o == null ? meterMaker : tags -> shapedMeters(o, tags, List.of());
+  }
+
+  /** The overrides applied now; {@code null} for none. */
+  StatsOverrides overrides() {
+    return overrides;
+  }
+
+  /**
+   * Applies the {@code istio.stats} filter's overrides to the meters made from now on: the meters made so far (with
+   * the former labels) are removed from the registry, so that each metric name keeps one label set.
+   *
+   * @param next the overrides; {@code null}: Istio's standard labels
+   */
+  synchronized void configure(StatsOverrides next) {
+    if (Objects.equals(next, overrides)) {
+      overrides = next;
+      return;
+    }
+    overrides = next;
+    clusters.values().forEach(c -> c.destination.reset());
+    byAuthority.clear();
+    inbound.clear();
+    perCall.clear();
+    for (Meter m : made) {
+      registry.remove(m);
+    }
+    made.clear();
+  }
+
+  /** A call's meters under overrides (those of {@code set}, which was made with them). */
+  private Meters overridden(MeterSet set, Exchange e) {
+    StatsOverrides o = overrides;
+    return o == null || !o.perCall() ? set.get(e.status(), e.grpcStatus(), e.responseFlags())
+        : perCall(set, e.status(), e.grpcStatus(), e.responseFlags(), o.evaluate(e));
+  }
+
+  private Meters perCall(MeterSet set, int status, int grpcStatus, String flags, List<String> values) {
+    CallKey key = new CallKey(set, status, grpcStatus, flags, values);
+    Meters m = perCall.get(key);
+    if (m == null) {
+      StatsOverrides o = overrides;
+      m = perCall.computeIfAbsent(key, k -> shapedMeters(o, set.tags(status, grpcStatus, flags), values));
+    }
+    return m;
+  }
+
+  /** The meters of one label set under overrides: a dropped metric is a meter outside the registry. */
+  private Meters shapedMeters(StatsOverrides o, Tags standard, List<String> values) {
+    if (o == null) {
+      return meters(standard);
+    }
+    return new Meters(
+        o.dropped(0) ? new NoopCounter(noopId("istio.requests", Meter.Type.COUNTER))
+            : track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
+                .tags(o.tags(0, standard, values)).register(registry)),
+        o.dropped(1) ? noopSummary("istio.request.duration.milliseconds") : histogram(
+            "istio.request.duration.milliseconds", "Request duration in milliseconds", o.tags(1, standard, values)),
+        o.dropped(2) ? noopSummary("istio.request.bytes")
+            : histogram("istio.request.bytes", "Request body size in bytes", o.tags(2, standard, values)),
+        o.dropped(3) ? noopSummary("istio.response.bytes")
+            : histogram("istio.response.bytes", "Response body size in bytes", o.tags(3, standard, values)));
+  }
+
+  private static Meter.Id noopId(String name, Meter.Type type) {
+    return new Meter.Id(name, Tags.empty(), null, null, type);
+  }
+
+  private static DistributionSummary noopSummary(String name) {
+    return new NoopDistributionSummary(noopId(name, Meter.Type.DISTRIBUTION_SUMMARY));
+  }
+
+  private <M extends Meter> M track(M meter) {
+    made.add(meter);
+    return meter;
+  }
+
+  /** The meters of a call under per-call overrides: its set, its varying labels and its expressions' values. */
+  private record CallKey(MeterSet set, int status, int grpcStatus, String flags, List<String> values) {}
 
   /**
    * One request a server of this workload answered, for {@link #recordInbound}.
@@ -302,8 +411,8 @@ public final class IstioMetrics {
    * default ring of three: every call records into each window of the ring, with an atomic update per window.
    */
   private DistributionSummary histogram(String name, String description, Tags tags) {
-    return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
-        .distributionStatisticBufferLength(1).register(registry);
+    return track(DistributionSummary.builder(name).description(description).tags(tags)
+        .serviceLevelObjectives(BUCKETS).distributionStatisticBufferLength(1).register(registry));
   }
 
   private ClusterMeters makeCluster(String cluster) {

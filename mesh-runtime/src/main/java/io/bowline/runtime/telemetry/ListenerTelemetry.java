@@ -14,10 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * shared by every listener that names it, closed with the client).
  */
 final class ListenerTelemetry implements AutoCloseable {
-  /** One listener's settings. */
-  record Compiled(TracingConfig tracing, AccessLog accessLog) {}
+  /**
+   * One listener's settings.
+   *
+   * @param stats the {@code istio.stats} filter's overrides, one instance per distinct config; {@code null}: none
+   */
+  record Compiled(TracingConfig tracing, AccessLog accessLog, StatsOverrides stats) {}
 
-  private static final Compiled DEFAULT = new Compiled(TracingConfig.DEFAULT, null);
+  private static final Compiled DEFAULT = new Compiled(TracingConfig.DEFAULT, null, null);
+  private final ConcurrentHashMap<StatsOverrides, StatsOverrides> stats = new ConcurrentHashMap<>();
 
   private final ConcurrentHashMap<HttpTelemetry, Compiled> compiled = new ConcurrentHashMap<>();
   private volatile Last last;
@@ -28,7 +33,7 @@ final class ListenerTelemetry implements AutoCloseable {
 
   /** The settings of {@code t}; {@link HttpTelemetry#NONE}: B3, every call sampled, no access log. */
   Compiled of(HttpTelemetry t) {
-    if (t == null || t == HttpTelemetry.NONE || (t.tracing() == null && t.accessLogs().isEmpty())) {
+    if (t == null || t == HttpTelemetry.NONE || t.isEmpty()) {
       return DEFAULT;
     }
     Last l = last; // the listener's settings are the same object from call to call: no record hash
@@ -53,7 +58,12 @@ final class ListenerTelemetry implements AutoCloseable {
           : AccessLogFormat.text(l.textFormat() != null ? l.textFormat() : AccessLogFormat.ISTIO_DEFAULT);
       logs.add(new AccessLog.Log(format, sink(l.path())));
     }
-    return new Compiled(tracing, logs.isEmpty() ? null : new AccessLog(logs));
+    StatsOverrides overrides = null;
+    if (!t.metrics().isEmpty()) {
+      StatsOverrides made = new StatsOverrides(t.metrics());
+      overrides = stats.computeIfAbsent(made, k -> made);
+    }
+    return new Compiled(tracing, logs.isEmpty() ? null : new AccessLog(logs), overrides);
   }
 
   private AccessLog.Sink sink(String path) {

@@ -26,7 +26,8 @@ final class MeterSet {
   final WorkloadMetadata workload;
   final String protocol;
   private final Tags fixed;
-  private final Function<Tags, Meters> maker;
+  /** Makes the meters of one label set (compared by identity: the standard maker, or one with overrides). */
+  final Function<Tags, Meters> maker;
   private volatile Row[] rows = new Row[8];
   private int size;
 
@@ -69,6 +70,14 @@ final class MeterSet {
     }
   }
 
+  /** The complete standard label set of one answer. */
+  Tags tags(int status, int grpcStatus, String flags) {
+    return fixed.and(
+        "response_code", Integer.toString(status),
+        "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
+        "response_flags", flags.isEmpty() ? "-" : flags);
+  }
+
   private static int slot(int status, int grpcStatus, String flags) {
     int h = status * 31 + grpcStatus;
     return flags.isEmpty() ? h : h * 31 + flags.hashCode();
@@ -83,10 +92,7 @@ final class MeterSet {
         return r.meters; // made by another thread meanwhile
       }
     }
-    Row row = new Row(status, grpcStatus, flags, maker.apply(fixed.and(
-        "response_code", Integer.toString(status),
-        "grpc_response_status", grpcStatus < 0 ? "" : Integer.toString(grpcStatus),
-        "response_flags", flags.isEmpty() ? "-" : flags)));
+    Row row = new Row(status, grpcStatus, flags, maker.apply(tags(status, grpcStatus, flags)));
     Row[] next = new Row[size + 1 > t.length / 2 ? t.length * 2 : t.length];
     for (Row r : t) {
       if (r != null) {

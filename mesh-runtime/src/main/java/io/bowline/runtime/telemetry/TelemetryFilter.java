@@ -118,6 +118,9 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
     }
     ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
+    if (metrics != null && settings.stats() != metrics.overrides()) {
+      metrics.configure(settings.stats()); // the istio.stats filter's overrides changed (or another listener's)
+    }
     TracingConfig config = settings.tracing();
     AccessLog accessLog = settings.accessLog();
     Context parent = Context.current();

@@ -21,7 +21,8 @@ import java.util.Map;
  * type: {@code ZipkinConfig} or {@code OpenTelemetryConfig}; {@code random_sampling}; {@code custom_tags} of
  * kind literal, request header or environment, others NACKed) and its
  * {@code access_log} ({@code FileAccessLog}, {@code StdoutAccessLog}; {@code log_format} as text or
- * JSON, each format string compiled here so a bad one NACKs the listener).
+ * JSON, each format string compiled here so a bad one NACKs the listener), with the {@code istio.stats} filter's
+ * metric configs read by {@link IstioStatsParser}.
  */
 final class HcmTelemetryParser {
   static final String ZIPKIN = "type.googleapis.com/envoy.config.trace.v3.ZipkinConfig";
@@ -31,7 +32,8 @@ final class HcmTelemetryParser {
 
   private HcmTelemetryParser() {}
 
-  static HttpTelemetry parse(HttpConnectionManager hcm) throws ResourceException {
+  static HttpTelemetry parse(HttpConnectionManager hcm, List<HttpTelemetry.MetricConfig> metrics)
+      throws ResourceException {
     HttpTelemetry.Tracing tracing = hcm.hasTracing() ? tracing(hcm.getTracing()) : null;
     List<HttpTelemetry.AccessLog> logs = new ArrayList<>();
     for (int i = 0; i < hcm.getAccessLogCount(); i++) {
@@ -41,7 +43,8 @@ final class HcmTelemetryParser {
         throw e.within("api_listener.access_log[" + i + "]");
       }
     }
-    return tracing == null && logs.isEmpty() ? HttpTelemetry.NONE : new HttpTelemetry(tracing, logs);
+    return tracing == null && logs.isEmpty() && metrics.isEmpty() ? HttpTelemetry.NONE
+        : new HttpTelemetry(tracing, logs, metrics);
   }
 
   private static HttpTelemetry.Tracing tracing(HttpConnectionManager.Tracing t) throws ResourceException {

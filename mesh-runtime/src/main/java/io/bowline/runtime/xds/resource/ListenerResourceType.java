@@ -107,8 +107,9 @@ public final class ListenerResourceType
     List<String> filters = new ArrayList<>();
     LocalRateLimitPolicy[] localRateLimit = {null};
     GlobalRateLimitPolicy[] rateLimit = {null};
-    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, rateLimit, at);
-    HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm);
+    List<HttpTelemetry.MetricConfig> stats = new ArrayList<>();
+    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, rateLimit, stats, at);
+    HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm, stats);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
         ConfigSources.requireAds(hcm.getRds().getConfigSource(), at + ".rds.config_source");
@@ -136,14 +137,15 @@ public final class ListenerResourceType
    * filter Bowline does not run is NACKed unless {@code is_optional}, then skipped. An empty list is
    * read as the router alone. Adds the names of the filters kept to {@code names}, and puts the
    * {@code envoy.filters.http.local_ratelimit} filter's config in {@code localRateLimit[0]}, the
-   * {@code envoy.filters.http.ratelimit} filter's in {@code rateLimit[0]}.
+   * {@code envoy.filters.http.ratelimit} filter's in {@code rateLimit[0]}, the {@code istio.stats} filter's metric
+   * configs ({@link IstioStatsParser}) in {@code stats}.
    *
    * @return the fault filter's own config ({@link FaultPolicy#NONE} when it configures none), or
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
   private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
-      LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit, String prefix)
-      throws ResourceException {
+      LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit, List<HttpTelemetry.MetricConfig> stats,
+      String prefix) throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
@@ -179,6 +181,11 @@ public final class ListenerResourceType
           throw new ResourceException(at, "a second rate limit filter is not supported");
         }
         rateLimit[0] = RateLimitParser.filter(f.getTypedConfig(), at + ".typed_config");
+      } else if (type.equals(IstioStatsParser.TYPE)) {
+        if (!stats.isEmpty()) {
+          throw new ResourceException(at, "a second istio.stats filter is not supported");
+        }
+        stats.addAll(IstioStatsParser.parse(f.getTypedConfig(), at + ".typed_config"));
       } else if (!router) {
         if (f.getIsOptional()) {
           continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped

@@ -65,6 +65,20 @@ final class TypedConfigs {
     return unpack(any, descriptor, parser, at);
   }
 
+  /**
+   * The value of {@code any} if it is a {@code TypedStruct} (of either package) configuring {@code typeUrl}, for a
+   * type whose message Bowline reads field by field; {@code null} when it is not a {@code TypedStruct}.
+   *
+   * @throws ResourceException if it cannot be decoded, or configures another type
+   */
+  static Struct typedStructValue(Any any, String typeUrl, String at) throws ResourceException {
+    TypedStruct ts = typedStruct(any, at);
+    if (ts != null && !ts.typeUrl().equals(typeUrl)) {
+      throw new ResourceException(at + ".type_url", "expected " + typeUrl + ", got " + ts.typeUrl());
+    }
+    return ts == null ? null : ts.value();
+  }
+
   /** The content of {@code any} if it is a {@code TypedStruct} of either package, else {@code null}. */
   private static TypedStruct typedStruct(Any any, String at) throws ResourceException {
     if (any.getTypeUrl().equals(UDPA_TYPED_STRUCT)) {
