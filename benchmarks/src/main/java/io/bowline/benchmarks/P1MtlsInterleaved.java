@@ -38,24 +38,7 @@ public final class P1MtlsInterleaved {
     String only = args.length > 1 ? args[1] : "";
     double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     try (MtlsFixture fixture = new MtlsFixture()) {
-      Map<String, Callable<Object>> clients = new LinkedHashMap<>();
-      ManagedChannel direct = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
-          TlsChannelCredentials.newBuilder().keyManager(fixture.clientTls.keyManager())
-              .trustManager(fixture.clientTls.trustManager()).build()).build();
-      ManagedChannel meshed = (ManagedChannel) BowlineGrpc.channel(fixture.mesh, MtlsFixture.GRPC_HOST + ":80");
-      OkHttpClient directHttp = new OkHttpClient.Builder()
-          .sslSocketFactory(fixture.clientTls.sslContext().getSocketFactory(), fixture.clientTls.trustManager())
-          .hostnameVerifier((host, session) -> true) // the trust manager verified the server's SPIFFE ID, as the mesh's
-          .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS)).build();
-      OkHttpClient meshHttp = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
-      if (OKHTTP_DIRECT.startsWith(only)) {
-        clients.put(OKHTTP_DIRECT, get(directHttp, "https://127.0.0.1:" + fixture.https.getAddress().getPort() + "/items/1"));
-        clients.put(OKHTTP_MESH, get(meshHttp, "http://" + MtlsFixture.HTTP_HOST + "/items/1"));
-      }
-      if (GRPC_DIRECT.startsWith(only)) {
-        clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(direct)));
-        clients.put(GRPC_MESH, P1Clients.check(HealthGrpc.newBlockingStub(meshed)));
-      }
+      Map<String, Callable<Object>> clients = clients(fixture, only);
       P1Interleaved.run("P1 mTLS interleaved", clients, rounds, loadBefore);
       long calls = (long) (rounds / 3 + rounds) * P1Interleaved.callsPerRound();
       System.out.printf("%nhandshakes per 1,000 calls (TLS sessions the server saw per client certificate, %d calls each)%n",
@@ -66,11 +49,35 @@ public final class P1MtlsInterleaved {
         int handshakes = name.startsWith("OkHttp") ? fixture.httpHandshakes(certificate) : fixture.grpcHandshakes(certificate);
         System.out.printf("%-28s %10.3f  (%d handshakes)%n", name, handshakes * 1000.0 / calls, handshakes);
       }
-      direct.shutdownNow();
-      directHttp.connectionPool().evictAll();
-      meshHttp.connectionPool().evictAll();
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /**
+   * The clients measured, by name: for each adapter whose name starts with {@code only} ("" for both), the direct
+   * client with the same TLS and the mesh client, to {@code fixture}'s servers; each has made one good call. Their
+   * channels and pools close with the JVM.
+   */
+  static Map<String, Callable<Object>> clients(MtlsFixture fixture, String only) throws Exception {
+    Map<String, Callable<Object>> clients = new LinkedHashMap<>();
+    if (OKHTTP_DIRECT.startsWith(only)) {
+      OkHttpClient directHttp = new OkHttpClient.Builder()
+          .sslSocketFactory(fixture.clientTls.sslContext().getSocketFactory(), fixture.clientTls.trustManager())
+          .hostnameVerifier((host, session) -> true) // the trust manager verified the server's SPIFFE ID, as the mesh's
+          .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS)).build();
+      OkHttpClient meshHttp = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
+      clients.put(OKHTTP_DIRECT, get(directHttp, "https://127.0.0.1:" + fixture.https.getAddress().getPort() + "/items/1"));
+      clients.put(OKHTTP_MESH, get(meshHttp, "http://" + MtlsFixture.HTTP_HOST + "/items/1"));
+    }
+    if (GRPC_DIRECT.startsWith(only)) {
+      ManagedChannel direct = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
+          TlsChannelCredentials.newBuilder().keyManager(fixture.clientTls.keyManager())
+              .trustManager(fixture.clientTls.trustManager()).build()).build();
+      ManagedChannel meshed = (ManagedChannel) BowlineGrpc.channel(fixture.mesh, MtlsFixture.GRPC_HOST + ":80");
+      clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(direct)));
+      clients.put(GRPC_MESH, P1Clients.check(HealthGrpc.newBlockingStub(meshed)));
+    }
+    return clients;
   }
 
   /** An OkHttp GET of {@code url} that must answer 200 once before it is measured (a local 503 would be fast). */

@@ -55,6 +55,9 @@ public final class UpstreamTlsHandle {
   /** Told each time the certificate or trust bundle arrives or rotates and the handle is ready. */
   private final List<Runnable> updateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
+  /** What transports derived from this handle ({@link #derived}), copied on write, read without a lock. */
+  private volatile Derived[] derived = new Derived[0];
+
   /** Completes once the handle is ready, or when its warming ends without it (see {@link #warmed()}). */
   private final CompletableFuture<Void> warmed = new CompletableFuture<>();
 
@@ -195,6 +198,43 @@ public final class UpstreamTlsHandle {
   public List<String> alpn() {
     return config.alpn();
   }
+
+  /**
+   * What a transport derives from this handle for {@code key}, made once by {@code make} and found again without a
+   * lock (e.g. the OkHttp client of one caller's client that handshakes with this handle): a transport keeps per-call
+   * work to an identity comparison. {@code key} is held weakly and compared by identity; {@code make} runs under this
+   * handle's lock and its value must not refer to {@code key}, or the entry would never be dropped.
+   *
+   * @param type the value's type, which together with {@code key} names the entry
+   * @param key what the value is derived for
+   * @param make makes the value on first use
+   * @return the value derived for {@code key}
+   */
+  public <K, V> V derived(Class<V> type, K key, java.util.function.Function<? super K, ? extends V> make) {
+    for (Derived d : derived) {
+      if (d.key.get() == key && d.type == type) {
+        return type.cast(d.value);
+      }
+    }
+    synchronized (this) {
+      List<Derived> kept = new java.util.ArrayList<>();
+      for (Derived d : derived) {
+        Object k = d.key.get();
+        if (k == key && d.type == type) {
+          return type.cast(d.value);
+        }
+        if (k != null) {
+          kept.add(d);
+        }
+      }
+      V value = make.apply(key);
+      kept.add(new Derived(type, new java.lang.ref.WeakReference<>(key), value));
+      derived = kept.toArray(new Derived[0]);
+      return value;
+    }
+  }
+
+  private record Derived(Class<?> type, java.lang.ref.WeakReference<Object> key, Object value) {}
 
   /** Waiting will not make this handle ready: calls routed here fail with {@link #notReadyReason()} at once. */
   void stopWarming() {

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * every mesh channel of a client and created on first use. They run on the client's own
  * {@link EndpointEventLoops} (started with the first channel). A TLS handle's certificate rotation
  * ({@link UpstreamTlsHandle#generation()}) gets new channels, so no TLS session of the previous certificate is
- * resumed; the old ones are shut down after a grace. {@link #close()} shuts them all
+ * resumed; the old ones are shut down after a grace. The channels have no retry policy (the mesh retries per the
+ * route's) but keep gRFC A6's transparent retry of streams the upstream never processed. {@link #close()} shuts them all
  * down, giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
@@ -64,7 +65,9 @@ public final class EndpointChannels implements AutoCloseable {
     channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
         .eventLoopGroup(loops())
         .channelType(NioSocketChannel.class)
-        .disableRetry() // the mesh retries per the route's policy (gRFC A44 semantics); no second layer
+        // grpc-java's retry stays on with no retry policy: the route's policy (gRFC A44) is the mesh's, but a stream
+        // the upstream never processed (refused by a GOAWAY racing it, MISCARRIED) is sent again transparently
+        // (gRFC A6), as a direct channel does; without it such a call failed UNAVAILABLE "Abrupt GOAWAY closed ..."
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
     if (tls != null) {

@@ -2,6 +2,9 @@ package io.bowline.runtime.adapter.okhttp;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.util.concurrent.TimeUnit;
+import io.bowline.runtime.router.timeout.DeadlineWatchdog;
+import okhttp3.Call;
 
 /**
  * The time limits of one attempt, attached to the attempt's request as a tag and enforced on the
@@ -25,6 +28,9 @@ final class ExchangeDeadline {
   private volatile boolean expired;
   private long bodyReadTimeoutMillis = -1;
   private boolean okioTimeoutsOff;
+  private boolean cancelsCall;
+  private DeadlineWatchdog.Armed connectBound;
+  private volatile boolean connectExpired;
 
   /**
    * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
@@ -68,6 +74,62 @@ final class ExchangeDeadline {
   /** Whether {@link #okioTimeoutsOff()} was called. */
   boolean watchdogBoundsTheBody() {
     return okioTimeoutsOff;
+  }
+
+  /**
+   * Records that the attempt is an OkHttp call of its own (a TLS attempt on the handle's derived client, see
+   * {@link TlsClients}), which the watchdog cuts by cancelling that call whatever ALPN chose: on HTTP/1.1 that closes
+   * the socket, on HTTP/2 it resets only the attempt's stream. The exchange then runs with okio's timeouts off on
+   * either protocol.
+   */
+  void cancelsCall() {
+    cancelsCall = true;
+    okioTimeoutsOff = true;
+  }
+
+  /** Whether {@link #cancelsCall()} was called. */
+  boolean cutByCancel() {
+    return cancelsCall;
+  }
+
+  /**
+   * Bounds getting a connection, the TLS handshake included, by {@code connectTimeoutMillis} (Envoy's
+   * {@code connect_timeout} runs until the transport socket is connected, handshake included): OkHttp bounds the TCP
+   * connect itself, but the handshake only by the read timeout, which a {@link #cancelsCall()} attempt runs without.
+   * At the bound {@code call} is cancelled and {@link #connectExpired()} is set. Ended by {@link #connected()}.
+   *
+   * @param call the attempt's own call
+   * @param connectTimeoutMillis the attempt's connect timeout, ms; 0 for none
+   */
+  void boundConnect(Call call, int connectTimeoutMillis) {
+    if (connectTimeoutMillis > 0) {
+      connectBound = DeadlineWatchdog.get().arm(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(connectTimeoutMillis),
+          () -> {
+            connectExpired = true;
+            call.cancel();
+          });
+    }
+  }
+
+  /** The attempt has its connection (or gave up getting one): the {@link #boundConnect} bound is over. */
+  void connected() {
+    DeadlineWatchdog.Armed bound = connectBound;
+    if (bound != null) {
+      connectBound = null;
+      bound.disarm();
+    }
+  }
+
+  /** Whether {@link #boundConnect}'s bound cut the attempt before it had a connection. */
+  boolean connectExpired() {
+    return connectExpired;
+  }
+
+  /** The failure to report for an attempt whose connection was not ready within its connect timeout: {@code UF}. */
+  SocketTimeoutException connectTimeout(IOException cause) {
+    SocketTimeoutException e = new SocketTimeoutException("connect timed out: no TLS connection within connect_timeout");
+    e.initCause(cause);
+    return e;
   }
 
   /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */

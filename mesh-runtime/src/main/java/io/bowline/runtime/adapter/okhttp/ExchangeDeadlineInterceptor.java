@@ -23,6 +23,11 @@ import okhttp3.ResponseBody;
  * {@link OkHttpTransport}), the body is wrapped in a {@link DeadlineBody} instead, which bounds each
  * read on the watchdog: okio's timeouts wake okio's watchdog thread on every read.
  *
+ * <p>A TLS attempt is an OkHttp call of its own on the handle's derived client ({@link TlsClients}): there the
+ * watchdog cancels that call instead, on HTTP/1.1 and HTTP/2 alike, since cancelling it ends the attempt and
+ * nothing else, and the network interceptor ends the bound on getting the connection (TLS handshake included, see
+ * {@link ExchangeDeadline#boundConnect}).
+ *
  * <p>HTTP/2 connections carry other streams, so their socket is never closed here: before the
  * headers, OkHttp's read timeout (shortened to the attempt's headers timeout by
  * {@link OkHttpTransport}) bounds the stream's wait and resets only that stream; after them, the
@@ -42,12 +47,14 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
     if (d == null || connection == null) {
       return chain.proceed(chain.request());
     }
+    d.connected();
     long headersDeadline = d.headersDeadline(System.nanoTime());
     DeadlineWatchdog.Armed closer = null;
     boolean http2 = connection.protocol() == Protocol.HTTP_2 || connection.protocol() == Protocol.H2_PRIOR_KNOWLEDGE;
-    SocketCloser closes = http2 ? null : new SocketCloser(connection.socket(), d);
-    if (headersDeadline != ExchangeDeadline.NONE && !http2) {
-      closer = DeadlineWatchdog.get().arm(headersDeadline, closes);
+    Runnable cut = d.cutByCancel() ? new CallCanceller(chain.call(), d)
+        : http2 ? null : new SocketCloser(connection.socket(), d);
+    if (headersDeadline != ExchangeDeadline.NONE && cut != null) {
+      closer = DeadlineWatchdog.get().arm(headersDeadline, cut);
     }
     Response response;
     try {
@@ -63,12 +70,12 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       throw d.timeout(null);
     }
     ResponseBody body = response.body();
-    if (d.watchdogBoundsTheBody() && !http2) {
+    if (d.watchdogBoundsTheBody() && cut != null) {
       long readNanos = d.bodyReadTimeoutMillis() > 0 ? TimeUnit.MILLISECONDS.toNanos(d.bodyReadTimeoutMillis()) : ExchangeDeadline.NONE;
       if (body == null || (readNanos == ExchangeDeadline.NONE && d.streamDeadline() == ExchangeDeadline.NONE)) {
         return response;
       }
-      return response.newBuilder().body(new DeadlineBody(body, closes, d, readNanos)).build();
+      return response.newBuilder().body(new DeadlineBody(body, cut, d, readNanos)).build();
     }
     if (body != null && d.bodyReadTimeoutMillis() >= 0) { // the headers bound is over: the client's own read timeout again
       body.source().timeout().timeout(d.bodyReadTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -77,6 +84,18 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       body.source().timeout().deadlineNanoTime(d.streamDeadline());
     }
     return response;
+  }
+
+  /**
+   * Cancels an attempt that is a call of its own (see {@link ExchangeDeadline#cancelsCall()}) when a deadline passes,
+   * marking it as cut by the deadline: the socket of an HTTP/1.1 exchange is closed, an HTTP/2 stream is reset.
+   */
+  record CallCanceller(okhttp3.Call call, ExchangeDeadline deadline) implements Runnable {
+    @Override
+    public void run() {
+      deadline.expire();
+      call.cancel();
+    }
   }
 
   /** Closes the exchange's socket when a deadline passes, marking the attempt as cut by it. */

@@ -32,7 +32,9 @@ import okhttp3.internal.http2.StreamResetException;
  * {@code connect_timeout}, capped by the attempt's time too. Maps OkHttp failures to {@link Outcome}s (a
  * failed TLS handshake, e.g. a server whose SPIFFE ID matches no SAN matcher, is a connect failure: {@code UF}).
  * An attempt whose cluster has TLS ({@code Attempt.tls()}) goes to {@code https://<endpoint>} over the
- * handle's derived client ({@link TlsClients}).
+ * handle's derived client ({@link TlsClients}), as an OkHttp call of its own; its timeouts are the same
+ * deadlines on the same watchdog, which cancels that call (ALPN may have chosen HTTP/1.1 or HTTP/2), and its
+ * connect timeout bounds the TLS handshake too, as Envoy's {@code connect_timeout} does.
  *
  * <p>On HTTP/1.1 the client's own read timeout joins the headers deadline, and the exchange runs
  * with OkHttp's read timeout (and, without a request body, its write timeout) off: okio enforces
@@ -114,10 +116,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     Interceptor.Chain c = chain;
     long connectMs = attemptTimeoutMillis > 0 ? Math.min(connectTimeoutMillis, attemptTimeoutMillis) : connectTimeoutMillis;
     boolean h1 = http1 && tls == null; // over TLS, ALPN may choose HTTP/2
-    ExchangeDeadline limits = h1 ? http1Limits(c, attemptTimeoutMillis) : http2Limits(c, attemptTimeoutMillis);
+    ExchangeDeadline limits = tls != null ? watchdogLimits(c, attemptTimeoutMillis, true)
+        : h1 ? watchdogLimits(c, attemptTimeoutMillis, false) : http2Limits(c, attemptTimeoutMillis);
     if (limits != null) {
       b.tag(ExchangeDeadline.class, limits);
-      if (h1) {
+      if (limits.watchdogBoundsTheBody()) {
         // the watchdog bounds the wait for the headers, the client's read timeout included: okio's own
         // timeouts would wake its watchdog thread on every socket write, flush and read of the exchange
         if (c.readTimeoutMillis() != 0) {
@@ -145,6 +148,9 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
       }
       return FollowUps.restore(c.proceed(b.build()));
     } catch (IOException e) {
+      if (limits != null && limits.connectExpired()) {
+        throw limits.connectTimeout(e);
+      }
       if (limits != null && limits.expired() && !(e instanceof SocketTimeoutException)) {
         throw limits.timeout(e);
       }
@@ -153,22 +159,27 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
   }
 
   /**
-   * The limits of an HTTP/1.1 attempt: until the headers, {@code attemptTimeoutMillis} and the
-   * client's own read timeout, whichever is smaller, as one deadline that the
-   * {@link ExchangeDeadlineInterceptor} arms on the watchdog (it closes the socket); the route
-   * deadline until the body ends; and the client's read timeout back on each read of the body.
-   * {@code null} when there is nothing to bound.
+   * The limits of an attempt the mesh's watchdog bounds, an HTTP/1.1 attempt or a TLS attempt ({@code ownCall}, an
+   * OkHttp call of its own on the handle's derived client, cut by cancelling it on either protocol): until the
+   * headers, {@code attemptTimeoutMillis} and the client's own read timeout, whichever is smaller, as one deadline
+   * that the {@link ExchangeDeadlineInterceptor} arms on the watchdog; the route deadline until the body ends; and
+   * the client's read timeout back on each read of the body. {@code null} when there is nothing to bound and the
+   * attempt is not {@code ownCall} (whose connect timeout bounds the TLS handshake too).
    */
-  private ExchangeDeadline http1Limits(Interceptor.Chain c, long attemptTimeoutMillis) {
+  private ExchangeDeadline watchdogLimits(Interceptor.Chain c, long attemptTimeoutMillis, boolean ownCall) {
     int read = c.readTimeoutMillis();
     long headersMs = read == 0 ? attemptTimeoutMillis : attemptTimeoutMillis == 0 ? read : Math.min(read, attemptTimeoutMillis);
-    if (headersMs == 0 && !deadline.bounded()) {
+    if (headersMs == 0 && !deadline.bounded() && !ownCall) {
       return null;
     }
     ExchangeDeadline limits = new ExchangeDeadline(headersMs == 0 ? ExchangeDeadline.NONE : TimeUnit.MILLISECONDS.toNanos(headersMs),
         deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
     limits.restoreBodyReadTimeout(read);
-    limits.okioTimeoutsOff();
+    if (ownCall) {
+      limits.cancelsCall();
+    } else {
+      limits.okioTimeoutsOff();
+    }
     return limits;
   }
 

@@ -3,9 +3,6 @@ package io.bowline.runtime.adapter.okhttp;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.HostnameVerifier;
 import okhttp3.ConnectionSpec;
@@ -20,15 +17,17 @@ import okhttp3.Response;
  * trust manager. OkHttp pools connections by address, socket factory included, so a connection made for one
  * handle is never reused for another or for plaintext. TLS only ({@code MODERN_TLS}): never plaintext.
  *
- * <p>The caller's application interceptors are not run again (the attempt has passed them); the first
- * application interceptor of a derived client applies the attempt's connect, read and write timeouts, which
- * the transport passes as the request's {@link Timeouts} tag. The host name is not verified: the handle's
+ * <p>The derived clients live on the handle ({@link UpstreamTlsHandle#derived}), keyed weakly by the caller's
+ * client: finding one is an identity comparison, with no lock shared by callers. The caller's application
+ * interceptors are not run again (the attempt has passed them); the first application interceptor of a derived
+ * client applies the attempt's connect, read and write timeouts, which the transport passes as the request's
+ * {@link Timeouts} tag, and bounds getting the connection, TLS handshake included, by the connect timeout when the
+ * attempt's {@link ExchangeDeadline} cuts it by cancelling its call (see {@link ExchangeDeadline#boundConnect}). The host name is not verified: the handle's
  * trust manager has verified the server's SPIFFE ID, its identity, and the URL's host is the endpoint's IP.
  */
 final class TlsClients {
   /** SPIFFE peers are verified by the handle's trust manager during the handshake. */
   private static final HostnameVerifier SPIFFE_VERIFIED = (host, session) -> true;
-  private static final Map<OkHttpClient, Map<UpstreamTlsHandle, OkHttpClient>> BY_CALLER = new WeakHashMap<>();
 
   private TlsClients() {}
 
@@ -37,11 +36,7 @@ final class TlsClients {
 
   /** The derived client of {@code caller} for {@code tls}. */
   static OkHttpClient of(OkHttpClient caller, UpstreamTlsHandle tls) {
-    Map<UpstreamTlsHandle, OkHttpClient> derived;
-    synchronized (BY_CALLER) {
-      derived = BY_CALLER.computeIfAbsent(caller, c -> new ConcurrentHashMap<>());
-    }
-    return derived.computeIfAbsent(tls, h -> derive(caller, h));
+    return tls.derived(OkHttpClient.class, caller, c -> derive(c, tls));
   }
 
   private static OkHttpClient derive(OkHttpClient caller, UpstreamTlsHandle tls) {
@@ -68,6 +63,15 @@ final class TlsClients {
         c = c.withWriteTimeout(t.writeMillis(), TimeUnit.MILLISECONDS);
       }
     }
-    return c.proceed(chain.request());
+    ExchangeDeadline limits = chain.request().tag(ExchangeDeadline.class);
+    if (limits == null || !limits.cutByCancel()) {
+      return c.proceed(chain.request());
+    }
+    limits.boundConnect(chain.call(), c.connectTimeoutMillis());
+    try {
+      return c.proceed(chain.request());
+    } finally {
+      limits.connected();
+    }
   }
 }
