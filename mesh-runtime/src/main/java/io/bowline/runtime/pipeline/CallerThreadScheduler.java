@@ -73,6 +73,12 @@ public final class CallerThreadScheduler implements CallScheduler {
     LockSupport.unpark(owner);
   }
 
+  /** True on the caller's thread, the only thread that runs this scheduler's tasks. */
+  @Override
+  public boolean runsOnCurrentThread() {
+    return Thread.currentThread() == owner;
+  }
+
   /** The next task to run now, or {@code null}. */
   private Runnable poll() {
     Runnable r = next;
