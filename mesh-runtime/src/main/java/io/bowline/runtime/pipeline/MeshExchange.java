@@ -75,6 +75,7 @@ public final class MeshExchange implements Exchange {
    * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
    */
   public abstract static class Observation {
+    private long attemptStartNanos; // when the attempt in flight started
     private long headersNanos = -1;
     private long durationNanos = -1;
     private long responseBodyBytes = -1;
@@ -449,6 +450,22 @@ public final class MeshExchange implements Exchange {
   /** The flags added so far by filters. */
   public String flags() {
     return flags;
+  }
+
+  /**
+   * The router starts an upstream attempt: when the exchange is observed, its start is kept (for
+   * {@link #attemptNanos}), so that the router's state needs no clock reading of its own.
+   */
+  public void attemptStarted() {
+    if (observed()) {
+      observation.attemptStartNanos = System.nanoTime();
+    }
+  }
+
+  /** Nanoseconds since the attempt in flight started ({@link #attemptStarted}); meaningful when observed. */
+  public long attemptNanos() {
+    Observation o = observation;
+    return System.nanoTime() - (o == null ? 0 : o.attemptStartNanos);
   }
 
   /** Records that {@code n} upstream attempts were made (nobody observes them one by one). */

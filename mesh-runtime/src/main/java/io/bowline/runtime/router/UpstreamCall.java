@@ -63,7 +63,6 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final int maxAttempts;
   private final String authority;
   private UpstreamHost firstHost; // the first attempt's host
-  private long firstStartNanos; // when the first attempt started, if observed (else 0)
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
   // the first attempt's answer (its response head, or its FirstFailure), kept from its callback
   // until the scheduler runs this call; then the response head this call completed with (it is
@@ -328,14 +327,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * {@code send} returns, without a trip through the scheduler.
    */
   private void send(int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
-    long startNanos = exchange.observed() ? System.nanoTime() : 0;
-    UpstreamTransport.Callbacks<R> callbacks;
-    if (n == 1) {
-      callbacks = this;
-      firstStartNanos = startNanos;
-    } else {
-      callbacks = new Token(n, host, startNanos);
-    }
+    exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
+    UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
     String a = authority;
     String forwarded = null;
     Cold c = cold;
@@ -406,9 +399,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
   public void run() {
     if (answer instanceof FirstFailure f) {
-      onAttemptFailure(this, 1, firstHost, firstStartNanos, f.failure, f.outcome);
+      onAttemptFailure(this, 1, firstHost, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) answer, firstComplete);
+      onAttemptResponse(this, 1, firstHost, (R) answer, firstComplete);
     }
   }
 
@@ -422,17 +415,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final class Token implements UpstreamTransport.Callbacks<R>, Runnable {
     final int n;
     final UpstreamHost host;
-    final long startNanos;
     private R response;
     private boolean complete;
     private boolean failed;
     private Exception failure;
     private Outcome outcome;
 
-    Token(int n, UpstreamHost host, long startNanos) {
+    Token(int n, UpstreamHost host) {
       this.n = n;
       this.host = host;
-      this.startNanos = startNanos;
     }
 
     @Override
@@ -453,15 +444,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     @Override
     public void run() {
       if (failed) {
-        onAttemptFailure(this, n, host, startNanos, failure, outcome);
+        onAttemptFailure(this, n, host, failure, outcome);
       } else {
-        onAttemptResponse(this, n, host, startNanos, response, complete);
+        onAttemptResponse(this, n, host, response, complete);
       }
     }
   }
 
   /** Attempt {@code n}'s response head, {@code callbacks} being its callbacks (stale unless current). */
-  private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, long startNanos, R response,
+  private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, R response,
       boolean complete) {
     if (callbacks != current || isDone()) {
       transport.discard(response);
@@ -473,7 +464,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (complete) {
       host.onRequestEnd();
     }
-    observe(n, host, startNanos, outcome);
+    observe(n, host, outcome);
     LocalResponse interruption = interruption();
     if (interruption != null) {
       transport.discard(response);
@@ -505,7 +496,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
-  private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, long startNanos, Exception failure,
+  private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, Exception failure,
       Outcome outcome) {
     if (callbacks != current || isDone()) {
       return;
@@ -520,13 +511,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     if (outcome == null || is(CANCELLED)) {
       if (exchange.observed()) {
-        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos,
+        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", exchange.attemptNanos(),
             host.endpoint().workload());
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
-    observe(n, host, startNanos, outcome);
+    observe(n, host, outcome);
     if (bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
       finish(timedOut(failure));
       return;
@@ -542,13 +533,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     finish(failed(outcome, failure, retriable && maxAttempts > 1 ? ResponseFlags.URX : ""));
   }
 
-  private void observe(int n, UpstreamHost host, long startNanos, Outcome outcome) {
+  private void observe(int n, UpstreamHost host, Outcome outcome) {
     if (!exchange.observed()) {
       exchange.attemptsMade(n);
       return;
     }
     exchange.attemptEnded(n, host.hostAndPort(), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos, host.endpoint().workload());
+        failureName(outcome.kind()), exchange.attemptNanos(), host.endpoint().workload());
   }
 
   private static String failureName(Outcome.Kind k) {
