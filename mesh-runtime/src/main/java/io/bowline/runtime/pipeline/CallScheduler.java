@@ -17,6 +17,15 @@ public interface CallScheduler {
    */
   Cancellable schedule(Runnable task, long delayNanos);
 
+  /**
+   * Whether the current thread is the one this scheduler's tasks run on, so that work arriving on
+   * it while a task runs may be finished by that task instead of queued (a blocking adapter's
+   * transport answers inside the task that sent the attempt). False unless the scheduler knows.
+   */
+  default boolean runsOnCurrentThread() {
+    return false;
+  }
+
   /** A scheduled task. */
   @FunctionalInterface
   interface Cancellable {

@@ -15,8 +15,11 @@ import java.util.concurrent.locks.LockSupport;
  * (fault delays, retry back-off) are waits of that thread; no other thread is involved unless a
  * filter continues from one of its own, whose work then comes back to the caller's thread through
  * {@link #execute}. Only tasks on the caller's thread may {@link #schedule}.
+ *
+ * <p>A blocking adapter's per-call object may extend it (made on the caller's thread, which it
+ * then belongs to), so that the call's scheduling costs no object of its own; its methods are final.
  */
-public final class CallerThreadScheduler implements CallScheduler {
+public class CallerThreadScheduler implements CallScheduler {
   private final Thread owner = Thread.currentThread();
   // the caller's own tasks: a call usually has one (the attempt's result), kept without a queue
   private Runnable next;
@@ -60,7 +63,7 @@ public final class CallerThreadScheduler implements CallScheduler {
   }
 
   @Override
-  public void execute(Runnable task) {
+  public final void execute(Runnable task) {
     if (Thread.currentThread() == owner) {
       if (next == null) {
         next = task;
@@ -71,6 +74,12 @@ public final class CallerThreadScheduler implements CallScheduler {
     }
     backlog().foreign.add(task);
     LockSupport.unpark(owner);
+  }
+
+  /** True on the caller's thread, the only thread that runs this scheduler's tasks. */
+  @Override
+  public final boolean runsOnCurrentThread() {
+    return Thread.currentThread() == owner;
   }
 
   /** The next task to run now, or {@code null}. */
@@ -85,7 +94,7 @@ public final class CallerThreadScheduler implements CallScheduler {
   }
 
   @Override
-  public Cancellable schedule(Runnable task, long delayNanos) {
+  public final Cancellable schedule(Runnable task, long delayNanos) {
     Timed t = new Timed(System.nanoTime() + delayNanos, task);
     backlog().timed.add(t);
     return t;
@@ -97,7 +106,7 @@ public final class CallerThreadScheduler implements CallScheduler {
    * @throws InterruptedIOException if the thread is interrupted while it waits (the wait ends; the
    *     interrupt flag is set again)
    */
-  public void runUntil(CompletableFuture<?> done) throws InterruptedIOException {
+  public final void runUntil(CompletableFuture<?> done) throws InterruptedIOException {
     boolean wakeOnDone = false;
     while (true) {
       Runnable r;

@@ -39,7 +39,7 @@ public final class MeshExchange implements Exchange {
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
-  private final int port;
+  private final char port; // 0-65535: a char holds every port and keeps the exchange at 104 bytes
   private final String listenerName;
   private final CallScheduler scheduler;
   private final long startNanos;
@@ -47,7 +47,6 @@ public final class MeshExchange implements Exchange {
   private RouteChain chain;
   private RoutedCall routed;
   private HeaderEdits edits;
-  private boolean routedWithEdits;
   private Observation observation; // made when a filter observes or keeps attributes
   // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
   // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
@@ -57,12 +56,16 @@ public final class MeshExchange implements Exchange {
   private Object shadowSender;
   private Interruptible interruptible;
   private String flags = "";
-  private int status;
-  private int grpcStatus = -1;
-  private boolean localResponse;
+  // HTTP statuses have three digits and gRPC's 0-16: shorts keep the exchange at 104 bytes
+  private short status;
+  private short grpcStatus = -1;
   private int attempts;
   private long requestBodyBytes = -1;
-  private boolean completed;
+  private byte bits; // ROUTED_WITH_EDITS, LOCAL_RESPONSE, COMPLETED
+
+  private static final byte ROUTED_WITH_EDITS = 1; // the routing decision includes the filters' edits
+  private static final byte LOCAL_RESPONSE = 2; // the mesh produced the response head
+  private static final byte COMPLETED = 4; // complete() ran
 
   /**
    * What only filters read about one exchange: the timings and byte counts made for them, and the
@@ -72,6 +75,7 @@ public final class MeshExchange implements Exchange {
    * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
    */
   public abstract static class Observation {
+    private long attemptStartNanos; // when the attempt in flight started
     private long headersNanos = -1;
     private long durationNanos = -1;
     private long responseBodyBytes = -1;
@@ -183,7 +187,10 @@ public final class MeshExchange implements Exchange {
     this.request = request;
     this.router = router;
     this.host = host;
-    this.port = port;
+    if ((port & ~0xFFFF) != 0) {
+      throw new IllegalArgumentException("port out of range for " + host + ": " + port);
+    }
+    this.port = (char) port;
     this.listenerName = listenerName;
     this.routed = routed;
     this.chain = chain;
@@ -366,8 +373,8 @@ public final class MeshExchange implements Exchange {
    * {@code clearRouteCache}).
    */
   public RoutedCall routed() {
-    if (edits != null && !routedWithEdits) {
-      routedWithEdits = true;
+    if (edits != null && !is(ROUTED_WITH_EDITS)) {
+      set(ROUTED_WITH_EDITS, true);
       routed = router.route(host, port, this);
     }
     return routed;
@@ -445,6 +452,22 @@ public final class MeshExchange implements Exchange {
     return flags;
   }
 
+  /**
+   * The router starts an upstream attempt: when the exchange is observed, its start is kept (for
+   * {@link #attemptNanos}), so that the router's state needs no clock reading of its own.
+   */
+  public void attemptStarted() {
+    if (observed()) {
+      observation.attemptStartNanos = System.nanoTime();
+    }
+  }
+
+  /** Nanoseconds since the attempt in flight started ({@link #attemptStarted}); meaningful when observed. */
+  public long attemptNanos() {
+    Observation o = observation;
+    return System.nanoTime() - (o == null ? 0 : o.attemptStartNanos);
+  }
+
   /** Records that {@code n} upstream attempts were made (nobody observes them one by one). */
   public void attemptsMade(int n) {
     attempts = n;
@@ -510,10 +533,10 @@ public final class MeshExchange implements Exchange {
    * final response flags, and whether the mesh produced it.
    */
   public void responded(int httpStatus, int grpc, String responseFlags, boolean local) {
-    this.status = httpStatus;
-    this.grpcStatus = grpc;
+    this.status = (short) httpStatus;
+    this.grpcStatus = (short) grpc;
     this.flags = responseFlags;
-    this.localResponse = local;
+    set(LOCAL_RESPONSE, local);
     if (observed()) {
       observation.headersNanos = System.nanoTime() - startNanos;
     }
@@ -521,8 +544,8 @@ public final class MeshExchange implements Exchange {
 
   /** Records the gRPC status the call closed with (and its attributed HTTP status). */
   public void closed(int httpStatus, int grpc, String responseFlags) {
-    this.status = httpStatus;
-    this.grpcStatus = grpc;
+    this.status = (short) httpStatus;
+    this.grpcStatus = (short) grpc;
     this.flags = responseFlags;
   }
 
@@ -539,10 +562,10 @@ public final class MeshExchange implements Exchange {
 
   /** Ends the exchange: runs the completion observers once. */
   public void complete() {
-    if (completed) {
+    if (is(COMPLETED)) {
       return;
     }
-    completed = true;
+    set(COMPLETED, true);
     if (observed()) {
       Observation obs = observation;
       obs.durationNanos = System.nanoTime() - startNanos;
@@ -561,6 +584,14 @@ public final class MeshExchange implements Exchange {
         }
       }
     }
+  }
+
+  private boolean is(byte bit) {
+    return (bits & bit) != 0;
+  }
+
+  private void set(byte bit, boolean on) {
+    bits = (byte) (on ? bits | bit : bits & ~bit);
   }
 
   // ---- Exchange
@@ -626,9 +657,9 @@ public final class MeshExchange implements Exchange {
    * @param value the value
    */
   public void setHeaderKeepingRoute(String name, String value) {
-    boolean pending = edits != null && !routedWithEdits;
+    boolean pending = edits != null && !is(ROUTED_WITH_EDITS);
     edit(name).set(name, List.of(value));
-    routedWithEdits = !pending;
+    set(ROUTED_WITH_EDITS, !pending);
   }
 
   private HeaderEdits edit(String name) {
@@ -639,7 +670,7 @@ public final class MeshExchange implements Exchange {
     if (edits == null) {
       edits = new HeaderEdits();
     }
-    routedWithEdits = false;
+    set(ROUTED_WITH_EDITS, false);
     return edits;
   }
 
@@ -717,7 +748,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public boolean localResponse() {
-    return localResponse;
+    return is(LOCAL_RESPONSE);
   }
 
   @Override

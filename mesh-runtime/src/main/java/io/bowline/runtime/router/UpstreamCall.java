@@ -62,25 +62,58 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final RetryDecider decider; // null: the route has no retry policy
   private final int maxAttempts;
   private final String authority;
-  private final AttemptHosts hosts; // auto_host_rewrite's state across attempts, or null without it
   private UpstreamHost firstHost; // the first attempt's host
-  private long firstStartNanos; // when the first attempt started, if observed (else 0)
-  private UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
-  private boolean admitted;
-  private boolean retrying;
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
   // the first attempt's answer (its response head, or its FirstFailure), kept from its callback
   // until the scheduler runs this call; then the response head this call completed with (it is
   // its own UpstreamResponse: outcome is set then), one field for both
   private Object answer;
-  private boolean firstComplete;
+  private boolean firstComplete; // written by the first attempt's callback (any thread), with answer
+  private byte bits; // ADMITTED, RETRYING, CANCELLED, SENDING, SYNC_ANSWER; the scheduler's thread only
   private UpstreamTransport.InFlight inFlight;
-  private CallScheduler.Cancellable timer;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
-  private boolean cancelled;
-  private LocalResponse interruption;
   private Outcome outcome;
-  private String responseFlags;
+  private Cold cold; // what retries, timers, interruptions and auto_host_rewrite need; null on the success path
+
+  private static final byte ADMITTED = 1; // holds a max_requests slot
+  private static final byte RETRYING = 2; // holds a max_retries slot
+  private static final byte CANCELLED = 4; // the caller cancelled
+  private static final byte SENDING = 8; // inside the transport's send on the scheduler's thread
+  private static final byte SYNC_ANSWER = 16; // the first attempt answered inside send, on the scheduler's thread
+
+  /**
+   * The call's rarely used state, made on first use: a successful first attempt never needs it
+   * (keeping it out of the call keeps the call at 96 bytes).
+   */
+  private static final class Cold {
+    AttemptHosts hosts; // auto_host_rewrite's state across attempts
+    UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
+    CallScheduler.Cancellable timer; // back-off, or the route timeout while TLS warms
+    LocalResponse interruption; // what an interruption answers once the attempt in flight ends
+    String responseFlags; // the flags of the response this call completed with, when not ""
+  }
+
+  private Cold cold() {
+    Cold c = cold;
+    if (c == null) {
+      c = new Cold();
+      cold = c;
+    }
+    return c;
+  }
+
+  private boolean is(byte bit) {
+    return (bits & bit) != 0;
+  }
+
+  private void set(byte bit, boolean on) {
+    bits = (byte) (on ? bits | bit : bits & ~bit);
+  }
+
+  private LocalResponse interruption() {
+    Cold c = cold;
+    return c == null ? null : c.interruption;
+  }
 
   /**
    * @param exchange the exchange (scheduler, observers)
@@ -121,8 +154,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
     this.authority = authority;
     RequestMutation m = upstream.mutation();
-    this.hosts = m.autoHostRewrite()
-        ? m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null) : null;
+    if (m.autoHostRewrite()) {
+      cold().hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
+    }
   }
 
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
@@ -157,120 +191,204 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   public CompletableFuture<ExchangeResponse> start() {
     exchange.interruptible(this);
     if (!cb().tryAcquireRequest(limits())) {
-      finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
-          Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
+      overflow();
       return this;
     }
-    admitted = true;
+    bits = ADMITTED;
     attempt(1);
     return this;
   }
 
+  private void overflow() {
+    finish(new LocalResponse(503, ResponseFlags.UO, RESET_BODY + "overflow",
+        Map.of(LocalResponse.OVERLOADED_HEADER, "true"), -1, null));
+  }
+
+  /**
+   * Sends attempt {@code n}: the hot path (pick, time left, send) stays small enough for the JIT to
+   * inline; retries' host choice, TLS warming and refusals are out of line.
+   */
   private void attempt(int n) {
-    timer = null;
+    Cold c = cold;
+    if (c != null) {
+      c.timer = null;
+    }
     if (isDone()) {
       return;
     }
-    // previous_hosts: the first attempt has nothing to avoid; the list is made when a retry needs it
-    boolean previousHosts = previousHosts();
-    if (previousHosts && n > 1 && tried == null) {
-      tried = new UpstreamHost[maxAttempts];
-      tried[0] = firstHost;
-    }
-    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
-        upstream.cluster().balancing().hosts().size(), previousHosts && n > 1 ? tried : null,
-        previousHosts ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
+    UpstreamHost host = n == 1 ? pickFirst() : pickRetry(n);
     if (host == null) {
-      finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
+      noHealthyUpstream();
       return;
     }
-    if (n == 1) {
-      firstHost = host;
-    } else if (previousHosts) {
+    long timeout = attemptTimeoutMillis();
+    if (timeout < 0) {
+      finish(timedOut(null));
+      return;
+    }
+    UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
+    if (tls != null && !tlsUsable(tls, n)) {
+      return;
+    }
+    send(n, host, timeout, tls);
+  }
+
+  private UpstreamHost pickFirst() {
+    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+        upstream.cluster().balancing().hosts().size(), null,
+        previousHosts() ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
+    firstHost = host;
+    return host;
+  }
+
+  /** A retry's host: {@code previous_hosts} avoids every host tried so far (the list is made on the first retry). */
+  private UpstreamHost pickRetry(int n) {
+    boolean previousHosts = previousHosts();
+    UpstreamHost[] tried = null;
+    if (previousHosts) {
+      Cold c = cold();
+      if (c.tried == null) {
+        c.tried = new UpstreamHost[maxAttempts];
+        c.tried[0] = firstHost;
+      }
+      tried = c.tried;
+    }
+    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+        upstream.cluster().balancing().hosts().size(), tried,
+        previousHosts ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
+    if (host != null && previousHosts) {
       tried[n - 1] = host;
     }
+    return host;
+  }
+
+  private void noHealthyUpstream() {
+    finish(LocalResponse.of(503, ResponseFlags.UH, "no healthy upstream"));
+  }
+
+  /** {@code per_try_timeout} in milliseconds, 0 for none. */
+  private long perTryMillis() {
     RetryPolicy retryPolicy = retryPolicy();
-    long perTryMillis = retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
-    long timeout = perTryMillis;
+    return retryPolicy == null || retryPolicy.perTryTimeout() == null ? 0 : retryPolicy.perTryTimeout().toMillis();
+  }
+
+  /** The attempt's timeout in milliseconds (per try, bounded by the deadline), 0 for none, -1 when the deadline passed. */
+  private long attemptTimeoutMillis() {
+    long timeout = perTryMillis();
     if (bounded()) {
       long left = Deadline.millisUntil(deadlineNanos);
       if (left <= 0) {
-        finish(timedOut(null));
-        return;
+        return -1;
       }
       timeout = timeout == 0 ? left : Math.min(timeout, left);
     }
-    String a = authority;
-    String forwarded = null;
-    if (hosts != null) {
-      hosts.next(host.endpoint());
-      a = hosts.authority();
-      forwarded = hosts.forwardedHost();
+    return timeout;
+  }
+
+  /**
+   * Whether the attempt may go out over {@code tls}; if not, the call waits for the cluster's
+   * certificate (and tries attempt {@code n} again then) or ends with 503 {@code UF}.
+   */
+  private boolean tlsUsable(UpstreamTlsHandle tls, int n) {
+    if (tls.ready()) {
+      if (transport.originatesTls()) {
+        return true;
+      }
+      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
+          + "cluster " + upstream.cluster().cluster().name() + " asks for TLS and this client's transport ("
+          + transport.getClass().getSimpleName() + ") does not originate TLS", Map.of(), -1, null));
+      return false;
     }
-    UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
-    if (tls != null && !tls.ready() && !tls.warmed().isDone()) {
+    if (!tls.warmed().isDone()) {
       // Envoy's cluster warming: the certificate is on its way (bounded by the initial fetch timeout); try again then
       tls.warmed().thenRun(() -> exchange.scheduler().execute(() -> {
-        if (timer != null) {
-          timer.cancel();
+        Cold c = cold;
+        if (c != null && c.timer != null) {
+          c.timer.cancel();
         }
         attempt(n);
       }));
       if (bounded()) { // the route's timeout still holds: nothing else times a call that has not been sent
-        timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, deadlineNanos - System.nanoTime()));
+        cold().timer = exchange.scheduler().schedule(() -> finish(timedOut(null)),
+            Math.max(0, deadlineNanos - System.nanoTime()));
       }
-      return;
+      return false;
     }
-    if (tls != null && !tls.ready()) {
-      // never plaintext where TLS is configured: without a certificate there is no connection to make
-      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
-          + "TLS is not ready for cluster " + upstream.cluster().cluster().name() + ": " + tls.notReadyReason(),
-          Map.of(), -1, null));
-      return;
-    }
-    if (tls != null && !transport.originatesTls()) {
-      finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
-          + "cluster " + upstream.cluster().cluster().name() + " asks for TLS and this client's transport ("
-          + transport.getClass().getSimpleName() + ") does not originate TLS", Map.of(), -1, null));
-      return;
-    }
-    long startNanos = exchange.observed() ? System.nanoTime() : 0;
-    UpstreamTransport.Callbacks<R> callbacks;
-    if (n == 1) {
-      callbacks = this;
-      firstStartNanos = startNanos;
-    } else {
-      callbacks = new Token(n, host, startNanos);
-    }
-    current = callbacks;
-    host.onRequestStart();
-    try {
-      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
-          upstream.route().policies().includeAttemptCount(), perTryMillis, timeout,
-          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
-    } catch (RuntimeException e) {
-      current = null;
-      host.onRequestEnd();
-      finish(new LocalResponse(500, "", "mesh: the attempt could not start: " + e, Map.of(), -1, e));
-    }
+    // never plaintext where TLS is configured: without a certificate there is no connection to make
+    finish(new LocalResponse(503, ResponseFlags.UF, RESET_BODY + "connection failure, transport failure reason: "
+        + "TLS is not ready for cluster " + upstream.cluster().cluster().name() + ": " + tls.notReadyReason(),
+        Map.of(), -1, null));
+    return false;
   }
 
   /**
-   * The first attempt's response head (called by the transport, on any thread, once): handed to
-   * the exchange's scheduler.
+   * Sends attempt {@code n} to {@code host}. A first attempt the transport answers inside
+   * {@code send} on the scheduler's thread (a blocking adapter's transport) is handled as soon as
+   * {@code send} returns, without a trip through the scheduler.
+   */
+  private void send(int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
+    exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
+    UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
+    String a = authority;
+    String forwarded = null;
+    Cold c = cold;
+    if (c != null && c.hosts != null) {
+      c.hosts.next(host.endpoint());
+      a = c.hosts.authority();
+      forwarded = c.hosts.forwardedHost();
+    }
+    current = callbacks;
+    host.onRequestStart();
+    bits |= SENDING;
+    try {
+      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
+          upstream.route().policies().includeAttemptCount(), perTryMillis(), timeout,
+          upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
+    } catch (RuntimeException e) {
+      bits &= ~(SENDING | SYNC_ANSWER);
+      sendFailed(host, e);
+      return;
+    }
+    bits &= ~SENDING;
+    if (is(SYNC_ANSWER)) {
+      bits &= ~SYNC_ANSWER;
+      run();
+    }
+  }
+
+  private void sendFailed(UpstreamHost host, RuntimeException e) {
+    current = null;
+    host.onRequestEnd();
+    finish(new LocalResponse(500, "", "mesh: the attempt could not start: " + e, Map.of(), -1, e));
+  }
+
+  /**
+   * The first attempt's response head (called by the transport, on any thread, once): handled when
+   * {@code send} returns if it comes from inside {@code send} on the scheduler's thread, else handed
+   * to the exchange's scheduler.
    */
   @Override
   public void onResponse(R response, boolean complete) {
     this.answer = response;
     this.firstComplete = complete;
-    exchange.scheduler().execute(this);
+    answered();
   }
 
-  /** The first attempt's failure (called by the transport, on any thread, once): handed to the scheduler. */
+  /** The first attempt's failure (called by the transport, on any thread, once): as {@link #onResponse}. */
   @Override
   public void onFailure(Exception failure, Outcome outcome) {
     this.answer = new FirstFailure(failure, outcome); // failures are rare: no fields of their own
-    exchange.scheduler().execute(this);
+    answered();
+  }
+
+  private void answered() {
+    CallScheduler s = exchange.scheduler();
+    // SENDING is the scheduler thread's: another thread may read it stale, and then is not that thread
+    if (is(SENDING) && s.runsOnCurrentThread()) {
+      bits |= SYNC_ANSWER;
+      return;
+    }
+    s.execute(this);
   }
 
   /**
@@ -281,9 +399,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
   public void run() {
     if (answer instanceof FirstFailure f) {
-      onAttemptFailure(this, 1, firstHost, firstStartNanos, f.failure, f.outcome);
+      onAttemptFailure(this, 1, firstHost, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, firstStartNanos, (R) answer, firstComplete);
+      onAttemptResponse(this, 1, firstHost, (R) answer, firstComplete);
     }
   }
 
@@ -297,17 +415,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final class Token implements UpstreamTransport.Callbacks<R>, Runnable {
     final int n;
     final UpstreamHost host;
-    final long startNanos;
     private R response;
     private boolean complete;
     private boolean failed;
     private Exception failure;
     private Outcome outcome;
 
-    Token(int n, UpstreamHost host, long startNanos) {
+    Token(int n, UpstreamHost host) {
       this.n = n;
       this.host = host;
-      this.startNanos = startNanos;
     }
 
     @Override
@@ -328,15 +444,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     @Override
     public void run() {
       if (failed) {
-        onAttemptFailure(this, n, host, startNanos, failure, outcome);
+        onAttemptFailure(this, n, host, failure, outcome);
       } else {
-        onAttemptResponse(this, n, host, startNanos, response, complete);
+        onAttemptResponse(this, n, host, response, complete);
       }
     }
   }
 
   /** Attempt {@code n}'s response head, {@code callbacks} being its callbacks (stale unless current). */
-  private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, long startNanos, R response,
+  private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, R response,
       boolean complete) {
     if (callbacks != current || isDone()) {
       transport.discard(response);
@@ -348,13 +464,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (complete) {
       host.onRequestEnd();
     }
-    observe(n, host, startNanos, outcome);
+    observe(n, host, outcome);
+    LocalResponse interruption = interruption();
     if (interruption != null) {
       transport.discard(response);
       finish(interruption);
       return;
     }
-    if (cancelled) {
+    if (is(CANCELLED)) {
       finish(response, outcome, "");
       return;
     }
@@ -379,7 +496,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
-  private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, long startNanos, Exception failure,
+  private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, Exception failure,
       Outcome outcome) {
     if (callbacks != current || isDone()) {
       return;
@@ -387,19 +504,20 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     current = null;
     inFlight = null;
     host.onRequestEnd();
+    LocalResponse interruption = interruption();
     if (interruption != null) {
       finish(interruption);
       return;
     }
-    if (outcome == null || cancelled) {
+    if (outcome == null || is(CANCELLED)) {
       if (exchange.observed()) {
-        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", System.nanoTime() - startNanos,
+        exchange.attemptEnded(n, host.hostAndPort(), 0, "cancelled", exchange.attemptNanos(),
             host.endpoint().workload());
       }
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
-    observe(n, host, startNanos, outcome);
+    observe(n, host, outcome);
     if (bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
       finish(timedOut(failure));
       return;
@@ -415,13 +533,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     finish(failed(outcome, failure, retriable && maxAttempts > 1 ? ResponseFlags.URX : ""));
   }
 
-  private void observe(int n, UpstreamHost host, long startNanos, Outcome outcome) {
+  private void observe(int n, UpstreamHost host, Outcome outcome) {
     if (!exchange.observed()) {
       exchange.attemptsMade(n);
       return;
     }
     exchange.attemptEnded(n, host.hostAndPort(), outcome.isResponse() ? outcome.httpStatus() : 0,
-        failureName(outcome.kind()), System.nanoTime() - startNanos, host.endpoint().workload());
+        failureName(outcome.kind()), exchange.attemptNanos(), host.endpoint().workload());
   }
 
   private static String failureName(Outcome.Kind k) {
@@ -459,14 +577,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (n >= maxAttempts) {
       return false;
     }
-    if (retrying) {
+    if (is(RETRYING)) {
       cb().releaseRetry();
-      retrying = false;
+      set(RETRYING, false);
     }
     if (!cb().tryAcquireRetry(limits())) {
       return false;
     }
-    retrying = true;
+    set(RETRYING, true);
     if (response != null) {
       transport.discard(response);
     }
@@ -475,14 +593,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     boolean bounded = bounded();
     long left = bounded ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
     if (bounded && TimeUnit.NANOSECONDS.toMillis(left) <= wait) {
-      timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, left));
+      cold().timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, left));
       return true;
     }
     int next = n + 1;
     if (wait <= 0) {
       exchange.scheduler().execute(() -> attempt(next));
     } else {
-      timer = exchange.scheduler().schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
+      cold().timer = exchange.scheduler().schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
     }
     return true;
   }
@@ -492,7 +610,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    cancelled = true;
+    set(CANCELLED, true);
     if (!stopWaiting()) {
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, null));
     }
@@ -503,7 +621,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    interruption = reply;
+    cold().interruption = reply;
     if (!stopWaiting()) {
       finish(reply);
     }
@@ -542,9 +660,10 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       inFlight.cancel();
       return true;
     }
-    if (timer != null) {
-      timer.cancel();
-      timer = null;
+    Cold c = cold;
+    if (c != null && c.timer != null) {
+      c.timer.cancel();
+      c.timer = null;
     }
     return false;
   }
@@ -560,7 +679,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     streaming = null;
     h.onRequestEnd();
-    if (!cancelled && interruption == null && finalOutcome != null) {
+    if (!is(CANCELLED) && interruption() == null && finalOutcome != null) {
       record(h, finalOutcome);
     }
     release();
@@ -573,7 +692,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     }
     this.answer = r;
     this.outcome = o;
-    this.responseFlags = flags;
+    if (!flags.isEmpty()) {
+      cold().responseFlags = flags;
+    }
     finish(this);
   }
 
@@ -590,7 +711,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   @Override
   public String responseFlags() {
-    return responseFlags;
+    Cold c = cold;
+    return c == null || c.responseFlags == null ? "" : c.responseFlags;
   }
 
   private void finish(ExchangeResponse r) {
@@ -604,13 +726,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   private void release() {
-    if (retrying) {
+    if (is(RETRYING)) {
       cb().releaseRetry();
-      retrying = false;
+      set(RETRYING, false);
     }
-    if (admitted) {
+    if (is(ADMITTED)) {
       cb().releaseRequest();
-      admitted = false;
+      set(ADMITTED, false);
     }
   }
 

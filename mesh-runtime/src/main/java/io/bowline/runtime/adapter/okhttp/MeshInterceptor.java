@@ -118,11 +118,12 @@ public final class MeshInterceptor implements Interceptor {
     if (routed == RoutedCall.PASS_THROUGH) {
       return null;
     }
-    CallerThreadScheduler scheduler = new CallerThreadScheduler();
+    Call call = new Call(chain, request, view); // also the exchange's caller-thread scheduler
     MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
-        routed, router.chain(routed), scheduler);
-    Call call = new Call(chain, request, view, ex);
+        routed, router.chain(routed), call);
+    call.ex = ex;
     ex.upstreams(call);
+    CallerThreadScheduler scheduler = call;
     RequestBody body = request.body();
     if (body == null || (!body.isOneShot() && !body.isDuplex())) {
       ex.shadowSender(call);
@@ -164,23 +165,25 @@ public final class MeshInterceptor implements Interceptor {
     }
   }
 
-  /** One call in the pipeline: its upstreams (the router's start), its shadows, its response. */
-  private final class Call implements MeshExchange.Upstreams, ShadowSender {
+  /**
+   * One call in the pipeline: its upstreams (the router's start), its shadows, its response, and
+   * the exchange's scheduler on the caller's thread (one object for all of them).
+   */
+  private final class Call extends CallerThreadScheduler implements MeshExchange.Upstreams, ShadowSender {
     private final Chain chain;
     private final Request request;
     private final OkHttpMeshRequest view;
-    private final MeshExchange ex;
+    private MeshExchange ex; // set once, right after the exchange is made with this call as its scheduler
     private RoutedCall.Upstream outgoingFor;
     private Request outgoing;
     private Deadline deadline = Deadline.NONE;
     private boolean streamDuration;
     private RoutedCall.Upstream upstream;
 
-    Call(Chain chain, Request request, OkHttpMeshRequest view, MeshExchange ex) {
+    Call(Chain chain, Request request, OkHttpMeshRequest view) {
       this.chain = chain;
       this.request = request;
       this.view = view;
-      this.ex = ex;
     }
 
     /** The request with the filters' edits, the route's rewrites and header edits, and {@code Host} set. */

@@ -93,8 +93,18 @@ public final class RetryDecider {
     }
   }
 
+  /**
+   * A response's conditions: its status first (small enough for the JIT to inline on the success
+   * path); the conditions that read its headers or gRPC status only when {@code retry_on} has one.
+   */
   private boolean retriableResponse(Outcome o) {
-    int s = o.httpStatus();
+    return retriableStatus(o.httpStatus()) || has(BY_HEADERS_OR_GRPC) && retriableByHeadersOrGrpc(o);
+  }
+
+  private static final int BY_HEADERS_OR_GRPC = RETRIABLE_HEADERS | ENVOY_RATELIMITED | GRPC_CANCELLED
+      | GRPC_DEADLINE_EXCEEDED | GRPC_RESOURCE_EXHAUSTED | GRPC_INTERNAL | GRPC_UNAVAILABLE;
+
+  private boolean retriableStatus(int s) {
     if (s >= 500 && has(R5XX)) {
       return true;
     }
@@ -111,6 +121,10 @@ public final class RetryDecider {
         }
       }
     }
+    return false;
+  }
+
+  private boolean retriableByHeadersOrGrpc(Outcome o) {
     if (has(ENVOY_RATELIMITED) && o.headers().get("x-envoy-ratelimited") != null) {
       return true;
     }
