@@ -582,7 +582,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return true;
   }
 
-  private static boolean tchar(char c) {
+  static boolean tchar(char c) {
     if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
       return true;
     }

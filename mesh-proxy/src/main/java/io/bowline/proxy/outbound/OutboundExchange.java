@@ -14,7 +14,12 @@ import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
 import io.bowline.runtime.upstream.Outcome;
+import io.bowline.proxy.http1.Http1Bytes;
+import io.bowline.proxy.http1.Http1Response;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -95,6 +100,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean done;
   private boolean headOnly;
   private boolean chunkedDownstream;
+  /** The committed response goes downstream as bytes, written here (see {@link #respondBytes}); else {@code null}. */
+  private ChannelHandlerContext bytesOut;
   private HttpHeaders outgoingHeaders;
   private RoutedCall.Upstream outgoingRoute;
   private String outgoingAuthority;
@@ -409,6 +416,31 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
   AttemptIo attempt(UpstreamPool.Key key, String authority, String forwardedHost, int attemptCount, int connectTimeoutMillis,
       AttemptIo.Result result) {
+    boolean noBody = bodyEnded && bodyBytes == 0 && requestTrailers == null;
+    AttemptIo io = new AttemptIo(this, conn.pool(), key, request.method(), noBody, result, connectTimeoutMillis);
+    io.head(authority, forwardedHost, attemptCount,
+        key.http2() ? nettyRequest(authority, forwardedHost, attemptCount, noBody) : null);
+    if (streaming) {
+      streamTo = io;
+    }
+    return io;
+  }
+
+  /** The length the upstream request announces: the body's when it is all here, else the client's, or -1 (chunked). */
+  private long upstreamLength() {
+    if (bodyEnded) {
+      return bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly ? bodyBytes : -2;
+    }
+    String cl = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    if (cl == null) {
+      return -1;
+    }
+    int comma = cl.indexOf(','); // a list of equal lengths (the decoder checked them) is one length
+    return Long.parseLong((comma < 0 ? cl : cl.substring(0, comma)).trim());
+  }
+
+  /** An attempt's request as Netty's message, for an HTTP/2 upstream (its codec converts it to frames). */
+  private HttpRequest nettyRequest(String authority, String forwardedHost, int attemptCount, boolean noBody) {
     HttpHeaders h = outgoingHeaders.copy();
     h.set(HttpHeaderNames.HOST, authority);
     if (forwardedHost != null) {
@@ -417,30 +449,62 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (attemptCount > 0) {
       h.set(NettyTransport.ATTEMPT_COUNT, Integer.toString(attemptCount));
     }
-    // request trailers go to HTTP/2 upstreams only: Envoy's HTTP/1 codec drops them unless the cluster's
-    // http_protocol_options set enable_trailers (Istio does not), and trailer-unaware HTTP/1.1 servers break on them
-    if (bodyEnded) {
-      if (bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly) {
-        h.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(bodyBytes));
-      }
-    } else {
-      String cl = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-      if (cl != null) {
-        h.set(HttpHeaderNames.CONTENT_LENGTH, cl);
-      } else {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
-      }
+    long length = upstreamLength();
+    if (length >= 0) {
+      h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+    } else if (length == -1) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
     }
     // a request without a body goes out as one message: its head, written and flushed once
-    HttpRequest r = bodyEnded && bodyBytes == 0 && requestTrailers == null
+    return noBody
         ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, Unpooled.EMPTY_BUFFER, h,
             EmptyHttpHeaders.INSTANCE)
         : new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
-    AttemptIo io = new AttemptIo(this, conn.pool(), key, r, result, connectTimeoutMillis);
-    if (streaming) {
-      streamTo = io;
+  }
+
+  /**
+   * Writes an attempt's HTTP/1.1 request head to {@code to} as bytes, in one buffer, not flushed:
+   * the request line with the route's path, {@code Host} (the attempt's authority), the forwarded
+   * fields (hop-by-hop ones already left out, the filters' and the route's edits applied), the
+   * attempt's {@code x-forwarded-host} and {@code x-envoy-attempt-count}, and the framing. Returns
+   * whether the body goes chunked. Request trailers go to HTTP/2 upstreams only: Envoy's HTTP/1
+   * codec drops them unless the cluster's {@code http_protocol_options} set {@code enable_trailers}
+   * (Istio does not), and trailer-unaware HTTP/1.1 servers break on them; a streamed chunked body
+   * keeps them.
+   */
+  boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
+    ByteBuf out = to.alloc().buffer(512);
+    ByteBufUtil.writeAscii(out, request.method().name());
+    out.writeByte(' ');
+    ByteBufUtil.writeAscii(out, outgoingPath);
+    out.writeBytes(Http1Bytes.HTTP_1_1_CRLF);
+    Http1Bytes.field(out, "host", authority);
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = outgoingHeaders.iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      CharSequence n = e.getKey();
+      if (!(AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.HOST)
+          || AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)
+          || AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.TRANSFER_ENCODING)
+          || forwardedHost != null && AsciiString.contentEqualsIgnoreCase(n, RequestMutation.FORWARDED_HOST_HEADER)
+          || attemptCount > 0 && AsciiString.contentEqualsIgnoreCase(n, NettyTransport.ATTEMPT_COUNT))) {
+        Http1Bytes.field(out, n, e.getValue());
+      }
     }
-    return io;
+    if (forwardedHost != null) {
+      Http1Bytes.field(out, RequestMutation.FORWARDED_HOST_HEADER, forwardedHost);
+    }
+    if (attemptCount > 0) {
+      Http1Bytes.decimalField(out, NettyTransport.ATTEMPT_COUNT, attemptCount);
+    }
+    long length = upstreamLength();
+    if (length >= 0) {
+      Http1Bytes.decimalField(out, "content-length", length);
+    } else if (length == -1) {
+      Http1Bytes.field(out, "transfer-encoding", "chunked");
+    }
+    out.writeShort(Http1Bytes.CRLF);
+    to.write(out, to.voidPromise());
+    return length == -1;
   }
 
   /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
@@ -514,6 +578,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     responded = true;
     committed = io;
     HttpResponse head = io.head();
+    if (head instanceof Http1Response raw && conn.raw() != null && raw.code() != 101
+        && (up == null || !up.mutation().changesResponse())) {
+      respondBytes(io, raw, flags);
+      return;
+    }
     HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
     List<String> named = connectionTokens(head.headers());
     for (Map.Entry<String, String> e : head.headers()) {
@@ -560,6 +629,81 @@ final class OutboundExchange implements MeshExchange.Upstreams {
             DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())
         : new DefaultHttpResponse(request.protocolVersion(), head.status(), h), ctx.voidPromise());
     io.commit();
+  }
+
+  /**
+   * The byte-level path, an HTTP/1.1 upstream's response to an HTTP/1.1 downstream: the head's field
+   * lines as received minus the hop-by-hop ones (and those its {@code Connection} names), plus the
+   * proxy's framing, {@code Connection} and response-flags fields, in one buffer written past the
+   * response encoder; the body follows as the received slices (chunk-framed again when the
+   * downstream gets it chunked). A route that edits response headers takes the header-map path.
+   */
+  private void respondBytes(AttemptIo io, Http1Response head, String flags) {
+    int code = head.code();
+    boolean bodyless = headOnly || code == 204 || code == 304 || code < 200;
+    boolean closeAfter = !keepAlive || !bodyEnded;
+    HttpVersion version = request.protocolVersion();
+    int n = head.fieldCount();
+    List<String> named = null;
+    boolean hasLength = false;
+    for (int i = 0; i < n; i++) {
+      if (head.nameIs(i, "connection")) {
+        named = named == null ? new ArrayList<>(2) : named;
+        for (String t : head.value(i).split(",")) {
+          named.add(t.trim().toLowerCase(Locale.ROOT));
+        }
+      } else if (head.nameIs(i, "content-length")) {
+        hasLength = true;
+      }
+    }
+    chunkedDownstream = false;
+    if (!bodyless && !hasLength) {
+      if (version.equals(HttpVersion.HTTP_1_1)) {
+        chunkedDownstream = true;
+      } else {
+        closeAfter = true; // HTTP/1.0: the body ends when the connection does
+      }
+    }
+    conn.closeAfterResponse(closeAfter);
+    if (ex != null) {
+      ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
+      committedFlags = flags;
+    }
+    ByteBuf out = ctx.alloc().buffer(head.fieldBytes() + flags.length() + 96);
+    head.writeStatusLine(version, out);
+    for (int i = 0; i < n; i++) {
+      if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
+        head.writeField(i, out);
+      }
+    }
+    if (!flags.isEmpty()) {
+      Http1Bytes.field(out, RESPONSE_FLAGS_HEADER, flags);
+    }
+    if (chunkedDownstream) {
+      Http1Bytes.field(out, "transfer-encoding", "chunked");
+    }
+    if (closeAfter) {
+      Http1Bytes.field(out, "connection", "close");
+    } else if (version.equals(HttpVersion.HTTP_1_0)) {
+      Http1Bytes.field(out, "connection", "keep-alive");
+    }
+    out.writeShort(Http1Bytes.CRLF);
+    bytesOut = conn.raw();
+    bytesOut.write(out, bytesOut.voidPromise());
+    io.commit();
+  }
+
+  /** Whether the response's field {@code i} goes downstream (not hop-by-hop, not replaced by the proxy). */
+  private static boolean forwardedResponseField(Http1Response head, int i, List<String> named, boolean flags) {
+    for (String hop : HOP_BY_HOP) {
+      if (head.nameIs(i, hop)) {
+        return false;
+      }
+    }
+    if (head.nameStartsWith(i, HTTP2_EXTENSION) || flags && head.nameIs(i, RESPONSE_FLAGS_HEADER)) {
+      return false;
+    }
+    return named == null || !named.contains(head.name(i).toLowerCase(Locale.ROOT));
   }
 
   /**
@@ -619,7 +763,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
       }
-      if (endedAtHead) {
+      if (bytesOut != null) {
+        Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, true);
+        ctx.flush();
+      } else if (endedAtHead) {
         c.release();
         ctx.flush();
       } else {
@@ -632,7 +779,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       finish();
       return;
     }
-    ctx.write(c, ctx.voidPromise());
+    if (bytesOut != null) {
+      Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, false);
+    } else {
+      ctx.write(c, ctx.voidPromise());
+    }
     if (!ctx.channel().isWritable()) {
       io.autoRead(false);
       ctx.flush();
