@@ -178,59 +178,27 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
     int reasonEnd = i;
     i += 2;
-    int[] fields = new int[16];
-    int count = 0;
+    Http1Fields fields;
+    try {
+      fields = Http1Fields.parse(b, i, MAX_FIELDS);
+    } catch (Http1Fields.Malformed m) {
+      fail(m.getMessage() + " in the response head");
+      return;
+    }
     long length = -1;
     int te = 0;
     boolean chunked = false;
     boolean close = version == HttpVersion.HTTP_1_0;
-    while (i < b.length) {
-      if (b[i] == ' ' || b[i] == '\t') {
-        fail("obs-fold (a line starting with whitespace) in the response head");
-      }
-      int ns = i;
-      while (i < b.length && tchar(b[i])) {
-        i++;
-      }
-      if (i == ns || i >= b.length || b[i] != ':') {
-        fail("invalid response header name (not a token, or no colon)");
-      }
-      int ne = i++;
-      while (b[i] == ' ' || b[i] == '\t') {
-        i++;
-      }
-      int vs = i;
-      for (; b[i] != '\r'; i++) {
-        if (ctl(b[i])) {
-          fail("control character in a response header value");
-        }
-      }
-      if (b[i + 1] != '\n') {
-        fail("bare CR in the response head");
-      }
-      int ve = i;
-      while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-        ve--;
-      }
-      i += 2;
-      if (4 * count + 4 > fields.length) {
-        fields = java.util.Arrays.copyOf(fields, fields.length * 2);
-      }
-      fields[4 * count] = ns;
-      fields[4 * count + 1] = ne;
-      fields[4 * count + 2] = vs;
-      fields[4 * count + 3] = ve;
-      count++;
-      int nl = ne - ns;
-      if (nl == 14 && is(b, ns, "content-length")) {
-        length = contentLength(b, vs, ve, length);
-      } else if (nl == 17 && is(b, ns, "transfer-encoding")) {
+    for (int f = 0; f < fields.count(); f++) {
+      if (fields.nameIs(f, "content-length")) {
+        length = contentLength(fields.value(f), length);
+      } else if (fields.nameIs(f, "transfer-encoding")) {
         te++;
-        chunked = ve - vs == 7 && is(b, vs, "chunked");
-      } else if (nl == 10 && is(b, ns, "connection")) {
-        if (hasToken(b, vs, ve, "close")) {
+        chunked = fields.valueIs(f, "chunked");
+      } else if (fields.nameIs(f, "connection")) {
+        if (fields.valueHasToken(f, "close")) {
           close = true;
-        } else if (hasToken(b, vs, ve, "keep-alive")) {
+        } else if (fields.valueHasToken(f, "keep-alive")) {
           close = false;
         }
       }
@@ -246,7 +214,7 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
     boolean bodyless = headRequest || code == 204 || code == 304 || code == 101;
     boolean untilClose = !bodyless && te == 0 && length < 0;
-    out.add(new Http1Response(version, code, b, reasonEnd, fields, count, !close && !untilClose && code != 101));
+    out.add(new Http1Response(version, code, b, reasonEnd, fields, !close && !untilClose && code != 101));
     if (code == 101) {
       state = State.UPGRADED;
     } else if (bodyless || length == 0) {
@@ -261,70 +229,13 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
-  /** {@code prior} (-1: none yet) checked against the comma-separated lengths in {@code b[s, e)}. */
-  private long contentLength(byte[] b, int s, int e, long prior) {
-    long length = prior;
-    int i = s;
-    while (true) {
-      while (i < e && (b[i] == ' ' || b[i] == '\t')) {
-        i++;
-      }
-      int ds = i;
-      long v = 0;
-      while (i < e && digit(b[i])) {
-        v = v * 10 + (b[i] - '0');
-        i++;
-      }
-      if (i == ds || i - ds > 18) {
-        fail("invalid Content-Length in the response");
-      }
-      if (length >= 0 && v != length) {
-        fail("conflicting Content-Length values in the response");
-      }
-      length = v;
-      while (i < e && (b[i] == ' ' || b[i] == '\t')) {
-        i++;
-      }
-      if (i == e) {
-        return length;
-      }
-      if (b[i] != ',') {
-        fail("invalid Content-Length in the response");
-      }
-      i++;
+  /** {@code prior} (-1: none yet) and the lengths in {@code value}: the one length they agree on. */
+  private long contentLength(String value, long prior) {
+    long length = Http1RequestDecoder.contentLength(List.of(value));
+    if (length < 0 || prior >= 0 && length != prior) {
+      fail("invalid or conflicting Content-Length in the response");
     }
-  }
-
-  /** Whether the comma-separated list in {@code b[s, e)} holds {@code lower}, ignoring case. */
-  private static boolean hasToken(byte[] b, int s, int e, String lower) {
-    int i = s;
-    while (i < e) {
-      while (i < e && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) {
-        i++;
-      }
-      int ts = i;
-      while (i < e && b[i] != ',' && b[i] != ' ' && b[i] != '\t') {
-        i++;
-      }
-      if (i - ts == lower.length() && is(b, ts, lower)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Whether {@code b} at {@code at} holds {@code lower} (ASCII lower case), ignoring case. */
-  private static boolean is(byte[] b, int at, String lower) {
-    for (int k = 0; k < lower.length(); k++) {
-      int c = b[at + k];
-      if (c >= 'A' && c <= 'Z') {
-        c += 32;
-      }
-      if (c != lower.charAt(k)) {
-        return false;
-      }
-    }
-    return true;
+    return length;
   }
 
   private static boolean digit(byte c) {
@@ -334,10 +245,6 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   /** A control character a value must not hold: CTLs but HTAB, and DEL (obs-text is allowed). */
   private static boolean ctl(byte c) {
     return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
-  }
-
-  private static boolean tchar(byte c) {
-    return c > 0 && Http1RequestDecoder.tchar((char) c);
   }
 
   private void fixed(ByteBuf in, List<Object> out) {
@@ -451,26 +358,14 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
       end(out, LastHttpContent.EMPTY_LAST_CONTENT);
       return;
     }
-    String block = in.toString(base, end - 2, StandardCharsets.ISO_8859_1);
-    in.skipBytes(end);
-    HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-    for (int i = 0; i < block.length(); ) {
-      int e = block.indexOf("\r\n", i);
-      int colon = block.indexOf(':', i);
-      if (colon < 0 || colon > e || !Http1RequestDecoder.token(block.substring(i, colon))) {
-        fail("malformed trailer field in the response");
-      }
-      String value = block.substring(colon + 1, e).strip();
-      for (int k = 0; k < value.length(); k++) {
-        char c = value.charAt(k);
-        if (c == '\r' || (c < 0x20 && c != '\t') || c == 0x7f) {
-          fail("control character in a response trailer");
-        }
-      }
-      trailers.add(block.substring(i, colon), value);
-      i = e + 2;
+    byte[] block = new byte[end - 2];
+    in.readBytes(block);
+    in.skipBytes(2);
+    try {
+      end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true)));
+    } catch (Http1Fields.Malformed m) {
+      fail(m.getMessage() + " in the response trailers");
     }
-    end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
   }
 
   private void end(List<Object> out, LastHttpContent last) {

@@ -57,7 +57,7 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public Outcome outcome(AttemptIo io) {
     if (io.head() instanceof Http1Response raw) {
-      return Outcome.response(raw.code(), raw::joined);
+      return Outcome.response(raw.code(), raw.fields()::joined);
     }
     HttpHeaders h = io.head().headers();
     return Outcome.response(io.head().status().code(), name -> {

@@ -15,6 +15,8 @@ import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
 import io.bowline.runtime.upstream.Outcome;
 import io.bowline.proxy.http1.Http1Bytes;
+import io.bowline.proxy.http1.Http1Fields;
+import io.bowline.proxy.http1.Http1Request;
 import io.bowline.proxy.http1.Http1Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -33,7 +35,9 @@ import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.bowline.runtime.pipeline.HeaderEdits;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -64,6 +68,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** Netty's HTTP/2-to-HTTP/1 conversion headers ({@code x-http2-stream-id}...): never forwarded. */
   private static final String HTTP2_EXTENSION = "x-http2-";
+
+  /** Request fields never forwarded as received: hop-by-hop ones, and those set per attempt or answered here. */
+  private static final AsciiString[] NOT_FORWARDED = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+      AsciiString.cached("proxy-connection"), HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+      HttpHeaderNames.TRAILER, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH,
+      HttpHeaderNames.EXPECT};
 
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
@@ -106,18 +116,28 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private RoutedCall.Upstream outgoingRoute;
   private String outgoingAuthority;
   private String outgoingPath;
+  /** The filters' header edits the request goes upstream with ({@code null}: none). */
+  private HeaderEdits outgoingEdits;
+  /** The lower-case names the filters edited, once asked. */
+  private List<String> editedNames;
+  /** The fields named by the request's {@code Connection}, once asked. */
+  private List<String> connectionNamed;
+  private ByteBuf headBuf;
+  private final EditedFields editedFields = new EditedFields();
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
     this.ctx = ctx;
     this.request = request;
     this.target = target;
-    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request.headers());
-    this.keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request);
+    String connection = Http1Request.header(request, "connection");
+    this.keepAlive = connection == null ? request.protocolVersion().isKeepAliveDefault()
+        : io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
     this.headOnly = request.method().equals(HttpMethod.HEAD);
-    String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    String type = Http1Request.header(request, "content-type");
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
-    this.upgrade = conn.http2() ? null : websocketUpgrade(request.headers());
+    this.upgrade = conn.http2() || Http1Request.header(request, "upgrade") == null ? null : websocketUpgrade(request.headers());
   }
 
   /**
@@ -128,7 +148,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    */
   private static String websocketUpgrade(HttpHeaders h) {
     String upgrade = h.get(HttpHeaderNames.UPGRADE);
-    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket") || !connectionTokens(h).contains("upgrade")) {
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")
+        || !connectionTokens(h.getAll(HttpHeaderNames.CONNECTION)).contains("upgrade")) {
       return null;
     }
     return upgrade.trim();
@@ -136,8 +157,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** The request's head arrived: a request without a body is dispatched at once. */
   void begin() {
-    if (!conn.http2() && !io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
-        && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0L) {
+    if (!conn.http2() && Http1Request.header(request, "transfer-encoding") == null && declaredLength() <= 0) {
       bodyEnded = true;
     }
   }
@@ -297,7 +317,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     RouteTimeouts timeouts = up.route().policies().timeouts();
     long deadline = Deadline.nanosAfter(Deadline.of(timeouts)); // no Deadline object per request
     String authority = outgoing(exchange, up);
-    List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
+    List<String> fh = outgoingValues(RequestMutation.FORWARDED_HOST_HEADER);
     String forwarded = fh.isEmpty() ? null : String.join(",", fh);
     call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
         replayable(), Integer.MAX_VALUE, authority, forwarded);
@@ -309,28 +329,90 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * to the forwarded headers and path (once per exchange). Returns the rewritten authority.
    */
   private String outgoing(MeshExchange exchange, RoutedCall.Upstream up) {
-    if (outgoingHeaders != null && outgoingRoute == up) {
+    if (outgoingAuthority != null && outgoingRoute == up) {
       return outgoingAuthority;
     }
     outgoingRoute = up;
-    outgoingHeaders = forwardedHeaders();
-    if (exchange.edits() != null) {
-      exchange.edits().forEach((name, values) -> {
-        outgoingHeaders.remove(name);
-        for (String v : values) {
-          outgoingHeaders.add(name, v);
-        }
-      });
-    }
+    outgoingEdits = exchange.edits();
+    outgoingHeaders = null;
     outgoingAuthority = target.authority();
     outgoingPath = target.path();
     if (up.mutation().changesRequest()) {
-      NettyEditors editor = new NettyEditors(outgoingHeaders, outgoingPath, outgoingAuthority);
+      NettyEditors editor = new NettyEditors(outgoingHeaders(), outgoingPath, outgoingAuthority);
       up.mutation().applyToRequest(exchange, editor);
       outgoingPath = editor.path;
       outgoingAuthority = editor.authority;
     }
     return outgoingAuthority;
+  }
+
+  /**
+   * The forwarded headers with the filters' edits applied, as Netty's map: built when something needs
+   * the map (a route's header edits, an HTTP/2 upstream, a shadow); an HTTP/1.1 attempt writes the
+   * same fields from the received head and the edits without it ({@link #writeHead}).
+   */
+  private HttpHeaders outgoingHeaders() {
+    if (outgoingHeaders == null) {
+      HttpHeaders h = forwardedHeaders();
+      if (outgoingEdits != null) {
+        outgoingEdits.forEach((name, values) -> {
+          h.remove(name);
+          for (String v : values) {
+            h.add(name, v);
+          }
+        });
+      }
+      outgoingHeaders = h;
+    }
+    return outgoingHeaders;
+  }
+
+  /** The values {@code lowerName} goes upstream with (before the attempt's own fields). */
+  private List<String> outgoingValues(String lowerName) {
+    if (outgoingHeaders != null) {
+      return outgoingHeaders.getAll(lowerName);
+    }
+    if (outgoingEdits != null) {
+      EditedValues found = new EditedValues(lowerName);
+      outgoingEdits.forEach(found);
+      if (found.values != null) {
+        return found.values;
+      }
+    }
+    return forwarded(lowerName, "") ? Http1Request.headers(request, lowerName) : List.of();
+  }
+
+  /** The values an edit gives one header, found by walking the edits (no public lookup). */
+  private static final class EditedValues implements HeaderEdits.Sink {
+    private final String name;
+    List<String> values;
+
+    EditedValues(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void replace(String lowerName, List<String> v) {
+      if (lowerName.equals(name)) {
+        values = v;
+      }
+    }
+  }
+
+  /** Writes the edited fields, those {@link #writeHead} did not override, into {@link #headBuf}. */
+  private final class EditedFields implements HeaderEdits.Sink {
+    String forwardedHost;
+    int attemptCount;
+
+    @Override
+    public void replace(String lowerName, List<String> values) {
+      if (attemptOverrides(lowerName, forwardedHost, attemptCount)) {
+        return;
+      }
+      for (String v : values) {
+        Http1Bytes.field(headBuf, lowerName, v);
+      }
+    }
   }
 
   /**
@@ -348,26 +430,18 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       b.getBytes(b.readerIndex(), copy, at, n);
       at += n;
     }
-    return new NettyShadows.Request(request.method(), outgoingPath, authority, outgoingHeaders.copy(), copy,
+    return new NettyShadows.Request(request.method(), outgoingPath, authority, outgoingHeaders().copy(), copy,
         conn.http2(), conn.pool());
   }
 
   /** The request's headers without hop-by-hop fields, framing and {@code Host} (set per attempt). */
   private HttpHeaders forwardedHeaders() {
-    HttpHeaders in = request.headers();
     HttpHeaders out = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-    List<String> named = connectionTokens(in);
-    for (Map.Entry<String, String> e : in) {
-      String n = e.getKey().toLowerCase(Locale.ROOT);
-      if (n.equals("te") && e.getValue().trim().equalsIgnoreCase("trailers")) {
-        out.add(e.getKey(), e.getValue()); // the one TE value Envoy forwards (gRPC needs it)
-        continue;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      if (forwarded(e.getKey(), e.getValue())) {
+        out.add(e.getKey(), e.getValue());
       }
-      if (HOP_BY_HOP.contains(n) || n.equals("host") || n.equals("content-length") || n.equals("expect")
-          || named.contains(n) || n.startsWith(HTTP2_EXTENSION)) {
-        continue;
-      }
-      out.add(e.getKey(), e.getValue());
     }
     if (upgrade != null) {
       out.set(HttpHeaderNames.CONNECTION, "upgrade");
@@ -376,8 +450,59 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     return out;
   }
 
-  private static List<String> connectionTokens(HttpHeaders h) {
-    List<String> values = h.getAll("connection");
+  /**
+   * Whether a received request field goes upstream: not hop-by-hop (the one {@code TE: trailers},
+   * which gRPC needs, excepted), not named by {@code Connection}, not {@code Host},
+   * {@code Content-Length} or {@code Expect} (set per attempt, or answered here), not Netty's
+   * HTTP/2 conversion fields.
+   */
+  private boolean forwarded(CharSequence name, CharSequence value) {
+    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
+      return AsciiString.contentEqualsIgnoreCase(AsciiString.trim(value), HttpHeaderValues.TRAILERS);
+    }
+    for (AsciiString n : NOT_FORWARDED) {
+      if (AsciiString.contentEqualsIgnoreCase(name, n)) {
+        return false;
+      }
+    }
+    if (name.length() > HTTP2_EXTENSION.length() && AsciiString.regionMatches(name, true, 0, HTTP2_EXTENSION, 0,
+        HTTP2_EXTENSION.length())) {
+      return false;
+    }
+    if (connectionNamed == null) {
+      connectionNamed = connectionTokens(Http1Request.headers(request, "connection"));
+    }
+    return connectionNamed.isEmpty() || !connectionNamed.contains(name.toString().toLowerCase(Locale.ROOT));
+  }
+
+  /** Whether a filter edited {@code name}: its values go upstream as the edit has them. */
+  private boolean edited(CharSequence name) {
+    if (outgoingEdits == null) {
+      return false;
+    }
+    if (editedNames == null) {
+      List<String> names = new ArrayList<>(2);
+      outgoingEdits.forEach((n, v) -> names.add(n));
+      editedNames = names;
+    }
+    for (int i = 0; i < editedNames.size(); i++) {
+      if (AsciiString.contentEqualsIgnoreCase(name, editedNames.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether an attempt writes {@code lowerName} itself (from its authority, framing and retry state). */
+  private static boolean attemptOverrides(CharSequence name, String forwardedHost, int attemptCount) {
+    return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+        || forwardedHost != null && AsciiString.contentEqualsIgnoreCase(name, RequestMutation.FORWARDED_HOST_HEADER)
+        || attemptCount > 0 && AsciiString.contentEqualsIgnoreCase(name, NettyTransport.ATTEMPT_COUNT);
+  }
+
+  private static List<String> connectionTokens(List<String> values) {
     if (values.isEmpty()) {
       return List.of();
     }
@@ -431,7 +556,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (bodyEnded) {
       return bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly ? bodyBytes : -2;
     }
-    String cl = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
+    return declaredLength();
+  }
+
+  /** The request's {@code Content-Length}, or -1 when it has none. */
+  private long declaredLength() {
+    String cl = Http1Request.header(request, "content-length");
     if (cl == null) {
       return -1;
     }
@@ -441,7 +571,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** An attempt's request as Netty's message, for an HTTP/2 upstream (its codec converts it to frames). */
   private HttpRequest nettyRequest(String authority, String forwardedHost, int attemptCount, boolean noBody) {
-    HttpHeaders h = outgoingHeaders.copy();
+    HttpHeaders h = outgoingHeaders().copy();
     h.set(HttpHeaderNames.HOST, authority);
     if (forwardedHost != null) {
       h.set(RequestMutation.FORWARDED_HOST_HEADER, forwardedHost);
@@ -479,15 +609,49 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ByteBufUtil.writeAscii(out, outgoingPath);
     out.writeBytes(Http1Bytes.HTTP_1_1_CRLF);
     Http1Bytes.field(out, "host", authority);
-    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = outgoingHeaders.iteratorCharSequence(); it.hasNext(); ) {
-      Map.Entry<CharSequence, CharSequence> e = it.next();
-      CharSequence n = e.getKey();
-      if (!(AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.HOST)
-          || AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.CONTENT_LENGTH)
-          || AsciiString.contentEqualsIgnoreCase(n, HttpHeaderNames.TRANSFER_ENCODING)
-          || forwardedHost != null && AsciiString.contentEqualsIgnoreCase(n, RequestMutation.FORWARDED_HOST_HEADER)
-          || attemptCount > 0 && AsciiString.contentEqualsIgnoreCase(n, NettyTransport.ATTEMPT_COUNT))) {
-        Http1Bytes.field(out, n, e.getValue());
+    if (outgoingHeaders != null) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = outgoingHeaders.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> e = it.next();
+        if (!attemptOverrides(e.getKey(), forwardedHost, attemptCount)) {
+          Http1Bytes.field(out, e.getKey(), e.getValue());
+        }
+      }
+    } else {
+      // the received fields as they go upstream, then the filters' edits (what outgoingHeaders() would hold)
+      Http1Request received = request instanceof Http1Request r && r.fields() != null ? r : null;
+      if (received != null) {
+        Http1Fields raw = received.fields();
+        for (int i = 0; i < raw.count(); i++) {
+          AsciiString n = raw.nameView(i);
+          if (!received.replaced(i) && forwarded(n, raw.valueView(i)) && !attemptOverrides(n, forwardedHost, attemptCount)
+              && !edited(n)) {
+            raw.writeField(i, out);
+          }
+        }
+        String set = received.setName();
+        if (set != null && forwarded(set, received.setValue()) && !attemptOverrides(set, forwardedHost, attemptCount)
+            && !edited(set)) {
+          Http1Bytes.field(out, set, received.setValue());
+        }
+      } else {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
+          Map.Entry<CharSequence, CharSequence> e = it.next();
+          CharSequence n = e.getKey();
+          if (forwarded(n, e.getValue()) && !attemptOverrides(n, forwardedHost, attemptCount) && !edited(n)) {
+            Http1Bytes.field(out, n, e.getValue());
+          }
+        }
+      }
+      if (upgrade != null) {
+        Http1Bytes.field(out, "connection", "upgrade");
+        Http1Bytes.field(out, "upgrade", upgrade);
+      }
+      if (outgoingEdits != null) {
+        headBuf = out;
+        editedFields.forwardedHost = forwardedHost;
+        editedFields.attemptCount = attemptCount;
+        outgoingEdits.forEach(editedFields);
+        headBuf = null;
       }
     }
     if (forwardedHost != null) {
@@ -537,7 +701,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   // ---- pass-through (no mesh listener, or the inbound listener's application)
 
   private void passThrough(UpstreamPool.Key key) {
-    outgoingHeaders = forwardedHeaders();
     outgoingPath = target.path();
     AttemptIo io = attempt(key, target.authority(), null, 0, 10_000, new AttemptIo.Result() {
       @Override
@@ -584,7 +747,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-    List<String> named = connectionTokens(head.headers());
+    List<String> named = connectionTokens(head.headers().getAll(HttpHeaderNames.CONNECTION));
     for (Map.Entry<String, String> e : head.headers()) {
       String n = e.getKey().toLowerCase(Locale.ROOT);
       if (!HOP_BY_HOP.contains(n) && !named.contains(n) && !n.startsWith(HTTP2_EXTENSION)) {
@@ -643,16 +806,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     boolean bodyless = headOnly || code == 204 || code == 304 || code < 200;
     boolean closeAfter = !keepAlive || !bodyEnded;
     HttpVersion version = request.protocolVersion();
-    int n = head.fieldCount();
+    int n = head.fields().count();
     List<String> named = null;
     boolean hasLength = false;
     for (int i = 0; i < n; i++) {
-      if (head.nameIs(i, "connection")) {
+      if (head.fields().nameIs(i, "connection")) {
         named = named == null ? new ArrayList<>(2) : named;
-        for (String t : head.value(i).split(",")) {
+        for (String t : head.fields().value(i).split(",")) {
           named.add(t.trim().toLowerCase(Locale.ROOT));
         }
-      } else if (head.nameIs(i, "content-length")) {
+      } else if (head.fields().nameIs(i, "content-length")) {
         hasLength = true;
       }
     }
@@ -669,11 +832,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
       committedFlags = flags;
     }
-    ByteBuf out = ctx.alloc().buffer(head.fieldBytes() + flags.length() + 96);
+    ByteBuf out = ctx.alloc().buffer(head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
       if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
-        head.writeField(i, out);
+        head.fields().writeField(i, out);
       }
     }
     if (!flags.isEmpty()) {
@@ -696,14 +859,14 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** Whether the response's field {@code i} goes downstream (not hop-by-hop, not replaced by the proxy). */
   private static boolean forwardedResponseField(Http1Response head, int i, List<String> named, boolean flags) {
     for (String hop : HOP_BY_HOP) {
-      if (head.nameIs(i, hop)) {
+      if (head.fields().nameIs(i, hop)) {
         return false;
       }
     }
-    if (head.nameStartsWith(i, HTTP2_EXTENSION) || flags && head.nameIs(i, RESPONSE_FLAGS_HEADER)) {
+    if (head.fields().nameStartsWith(i, HTTP2_EXTENSION) || flags && head.fields().nameIs(i, RESPONSE_FLAGS_HEADER)) {
       return false;
     }
-    return named == null || !named.contains(head.name(i).toLowerCase(Locale.ROOT));
+    return named == null || !named.contains(head.fields().name(i).toLowerCase(Locale.ROOT));
   }
 
   /**

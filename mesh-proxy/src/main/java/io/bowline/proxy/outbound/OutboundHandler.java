@@ -1,6 +1,7 @@
 package io.bowline.proxy.outbound;
 
 import io.bowline.proxy.http1.BadRequest;
+import io.bowline.proxy.http1.Http1Request;
 import io.bowline.proxy.http1.Http1RequestDecoder;
 import io.bowline.proxy.tunnel.Splice;
 import io.netty.buffer.ByteBuf;
@@ -115,12 +116,13 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       }
       Target target;
       try {
-        target = Target.of(request.uri(), request.headers().get(HttpHeaderNames.HOST));
+        target = Target.of(request.uri(), Http1Request.header(request, "host"));
       } catch (Target.Invalid e) {
         refuse(e.status, e.getMessage());
         return;
       }
-      if (request.headers().containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true)) {
+      String expect = Http1Request.header(request, "expect");
+      if (expect != null && request.headers().containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true)) {
         // the body is read (and buffered) before the request is routed
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
       }
