@@ -46,7 +46,7 @@ spec:
 CFG
 haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
 java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
-OPTS="-XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -Dio.netty.jfr.enabled=false"
+OPTS="-XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -Dio.netty.jfr.enabled=false -Dio.netty.leakDetection.level=disabled"
 
 measure() { # name jar port admin
   # shellcheck disable=SC2086

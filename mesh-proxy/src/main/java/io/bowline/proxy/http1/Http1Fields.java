@@ -35,7 +35,13 @@ public final class Http1Fields {
    * characters (HTAB and obs-text allowed), no obs-fold, no bare CR, at most {@code maxFields}.
    */
   static Http1Fields parse(byte[] b, int from, int maxFields) throws Malformed {
-    int[] at = new int[32];
+    int lines = 0;
+    for (int k = from; k < b.length; k++) {
+      if (b[k] == '\n') {
+        lines++;
+      }
+    }
+    int[] at = new int[4 * Math.max(1, Math.min(lines, maxFields))];
     int count = 0;
     int i = from;
     while (i < b.length) {
@@ -69,9 +75,6 @@ public final class Http1Fields {
       i += 2;
       if (count == maxFields) {
         throw new Malformed("more than " + maxFields + " header fields", true);
-      }
-      if (4 * count + 4 > at.length) {
-        at = java.util.Arrays.copyOf(at, at.length * 2);
       }
       at[4 * count] = ns;
       at[4 * count + 1] = ne;

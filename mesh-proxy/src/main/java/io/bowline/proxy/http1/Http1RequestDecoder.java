@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
@@ -324,6 +325,12 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
 
   /** The one length all values agree on, or -1 (RFC 9110 §8.6: a list of equal values is one value). */
   static long contentLength(List<String> values) {
+    if (values.size() == 1) { // the common case: one value of digits only
+      long n = digits(values.get(0));
+      if (n >= 0) {
+        return n;
+      }
+    }
     long length = -1;
     for (String v : values) {
       for (String part : v.split(",", -1)) {
@@ -346,6 +353,22 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return length;
   }
 
+  /** The value of {@code s} when it is 1 to 18 ASCII digits, else -1. */
+  private static long digits(String s) {
+    if (s.isEmpty() || s.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
   private void fixed(ByteBuf in, List<Object> out) {
     int n = (int) Math.min(remaining, in.readableBytes());
     if (n == 0) {
@@ -353,7 +376,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
     remaining -= n;
     if (remaining == 0) {
-      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
       requestEnded();
     } else {
       out.add(new DefaultHttpContent(in.readRetainedSlice(n)));

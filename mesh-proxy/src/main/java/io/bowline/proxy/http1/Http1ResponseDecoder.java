@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -251,7 +252,7 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     int n = (int) Math.min(remaining, in.readableBytes());
     remaining -= n;
     if (remaining == 0) {
-      end(out, new DefaultLastHttpContent(in.readRetainedSlice(n)));
+      end(out, new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
     } else {
       out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
     }

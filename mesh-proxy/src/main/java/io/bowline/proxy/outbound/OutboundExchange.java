@@ -123,7 +123,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** The fields named by the request's {@code Connection}, once asked. */
   private List<String> connectionNamed;
   private ByteBuf headBuf;
-  private final EditedFields editedFields = new EditedFields();
+  private EditedFields editedFields;
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
@@ -131,9 +131,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     this.request = request;
     this.target = target;
     this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request);
-    String connection = Http1Request.header(request, "connection");
-    this.keepAlive = connection == null ? request.protocolVersion().isKeepAliveDefault()
-        : io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+    List<String> connection = connectionTokens(Http1Request.headers(request, "connection"));
+    // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive"
+    this.keepAlive = !connection.contains("close")
+        && (request.protocolVersion().isKeepAliveDefault() || connection.contains("keep-alive"));
     this.headOnly = request.method().equals(HttpMethod.HEAD);
     String type = Http1Request.header(request, "content-type");
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
@@ -409,8 +410,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       if (attemptOverrides(lowerName, forwardedHost, attemptCount)) {
         return;
       }
-      for (String v : values) {
-        Http1Bytes.field(headBuf, lowerName, v);
+      for (int i = 0; i < values.size(); i++) {
+        Http1Bytes.field(headBuf, lowerName, values.get(i));
       }
     }
   }
@@ -648,6 +649,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       }
       if (outgoingEdits != null) {
         headBuf = out;
+        if (editedFields == null) {
+          editedFields = new EditedFields();
+        }
         editedFields.forwardedHost = forwardedHost;
         editedFields.attemptCount = attemptCount;
         outgoingEdits.forEach(editedFields);
@@ -858,8 +862,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** Whether the response's field {@code i} goes downstream (not hop-by-hop, not replaced by the proxy). */
   private static boolean forwardedResponseField(Http1Response head, int i, List<String> named, boolean flags) {
-    for (String hop : HOP_BY_HOP) {
-      if (head.fields().nameIs(i, hop)) {
+    for (int k = 0; k < HOP_BY_HOP.size(); k++) {
+      if (head.fields().nameIs(i, HOP_BY_HOP.get(k))) {
         return false;
       }
     }
@@ -1093,8 +1097,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   }
 
   private void release() {
-    for (ByteBuf b : body) {
-      b.release();
+    for (int i = 0; i < body.size(); i++) {
+      body.get(i).release();
     }
     body.clear();
   }
