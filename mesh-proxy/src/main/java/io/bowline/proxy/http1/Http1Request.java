@@ -1,6 +1,5 @@
 package io.bowline.proxy.http1;
 
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -14,22 +13,17 @@ import java.util.List;
  * one (or edits the request's headers); from then on the map is the request's headers, and
  * {@link #get}/{@link #getAll} read it, so an edit made there is seen by every reader.
  */
-public final class Http1Request implements HttpRequest {
+public final class Http1Request extends Http1Head implements HttpRequest {
   private final HttpMethod method;
   private final String uri;
-  private final HttpVersion version;
-  private final Http1Fields fields;
-  private HttpHeaders headers;
   /** A field set after the head was received (lower-case name), replacing the received ones of that name. */
   private String setName;
   private String setValue;
-  private DecoderResult result = DecoderResult.SUCCESS;
 
   Http1Request(HttpMethod method, String uri, HttpVersion version, Http1Fields fields) {
+    super(version, fields);
     this.method = method;
     this.uri = uri;
-    this.version = version;
-    this.fields = fields;
   }
 
   /**
@@ -94,17 +88,11 @@ public final class Http1Request implements HttpRequest {
     return r instanceof Http1Request raw ? raw.getAll(lowerName) : r.headers().getAll(lowerName);
   }
 
-  /** The request's headers as Netty's map, built on the first call. */
   @Override
-  public HttpHeaders headers() {
-    if (headers == null) {
-      HttpHeaders h = fields.toMap(false);
-      if (setName != null) {
-        h.set(setName, setValue);
-      }
-      headers = h;
+  void amend(HttpHeaders map) {
+    if (setName != null) {
+      map.set(setName, setValue);
     }
-    return headers;
   }
 
   @Override
@@ -139,40 +127,18 @@ public final class Http1Request implements HttpRequest {
     throw new UnsupportedOperationException("a received request head's target is read-only");
   }
 
-  @Override
-  public HttpVersion protocolVersion() {
-    return version;
-  }
 
-  @Deprecated
-  @Override
-  public HttpVersion getProtocolVersion() {
-    return version;
-  }
 
   @Override
   public HttpRequest setProtocolVersion(HttpVersion v) {
     throw new UnsupportedOperationException("a received request head's version is read-only");
   }
 
-  @Override
-  public DecoderResult decoderResult() {
-    return result;
-  }
 
-  @Deprecated
-  @Override
-  public DecoderResult getDecoderResult() {
-    return result;
-  }
 
-  @Override
-  public void setDecoderResult(DecoderResult r) {
-    this.result = r;
-  }
 
   @Override
   public String toString() {
-    return "Http1Request{" + method + " " + version + ", " + fields.count() + " fields}";
+    return "Http1Request{" + method + " " + protocolVersion() + ", " + fields.count() + " fields}";
   }
 }

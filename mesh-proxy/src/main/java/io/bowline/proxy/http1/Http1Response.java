@@ -1,8 +1,6 @@
 package io.bowline.proxy.http1;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -17,27 +15,22 @@ import io.netty.handler.codec.http.HttpVersion;
  * <p>Header names compare case-insensitively (ASCII). Values are ISO-8859-1, without the optional
  * whitespace around them.
  */
-public final class Http1Response implements HttpResponse {
+public final class Http1Response extends Http1Head implements HttpResponse {
   private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
   private static final byte[] HTTP_1_0 = {'H', 'T', 'T', 'P', '/', '1', '.', '0'};
-  private final HttpVersion version;
   private HttpResponseStatus status;
   private final int code;
   /** The received head: the status line ({@code HTTP/1.x NNN reason}) then the field lines, each ending CRLF. */
   private final byte[] bytes;
   /** Where the status line's reason phrase ends (it starts at 13 when there is one). */
   private final int reasonEnd;
-  private final Http1Fields fields;
   private final boolean keepAlive;
-  private HttpHeaders headers;
-  private DecoderResult result = DecoderResult.SUCCESS;
 
   Http1Response(HttpVersion version, int code, byte[] bytes, int reasonEnd, Http1Fields fields, boolean keepAlive) {
-    this.version = version;
+    super(version, fields);
     this.code = code;
     this.bytes = bytes;
     this.reasonEnd = reasonEnd;
-    this.fields = fields;
     this.keepAlive = keepAlive;
   }
 
@@ -70,14 +63,6 @@ public final class Http1Response implements HttpResponse {
     out.writeByte('\r').writeByte('\n');
   }
 
-  /** The headers as Netty's map, built on the first call. */
-  @Override
-  public HttpHeaders headers() {
-    if (headers == null) {
-      headers = fields.toMap(false);
-    }
-    return headers;
-  }
 
   @Override
   public HttpResponseStatus status() {
@@ -98,40 +83,18 @@ public final class Http1Response implements HttpResponse {
     throw new UnsupportedOperationException("a received response head is read-only");
   }
 
-  @Override
-  public HttpVersion protocolVersion() {
-    return version;
-  }
 
-  @Deprecated
-  @Override
-  public HttpVersion getProtocolVersion() {
-    return version;
-  }
 
   @Override
   public HttpResponse setProtocolVersion(HttpVersion v) {
     throw new UnsupportedOperationException("a received response head is read-only");
   }
 
-  @Override
-  public DecoderResult decoderResult() {
-    return result;
-  }
 
-  @Deprecated
-  @Override
-  public DecoderResult getDecoderResult() {
-    return result;
-  }
 
-  @Override
-  public void setDecoderResult(DecoderResult r) {
-    this.result = r;
-  }
 
   @Override
   public String toString() {
-    return "Http1Response{" + version + " " + code + ", " + fields.count() + " fields}";
+    return "Http1Response{" + protocolVersion() + " " + code + ", " + fields.count() + " fields}";
   }
 }

@@ -6,10 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
@@ -118,42 +116,10 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
         }
       }
     }
-    int end = -1;
-    while (scan < n) {
-      int lf = in.indexOf(base + scan, base + n, (byte) '\n');
-      if (lf < 0) {
-        scan = n;
-        break;
-      }
-      int at = lf - base;
-      scan = at + 1;
-      if (at == lineStart || in.getByte(lf - 1) != '\r') {
-        fail("bare LF in the response head");
-      }
-      if (at == lineStart + 1) {
-        end = scan; // the empty line
-        break;
-      }
-      lineStart = at + 1;
-      if (++lines > MAX_FIELDS + 1) {
-        fail("more than " + MAX_FIELDS + " response header fields");
-      }
-    }
-    if (end < 0) {
-      if (scan > MAX_HEAD_BYTES) {
-        fail("response head larger than " + MAX_HEAD_BYTES + " bytes");
-      }
+    byte[] bytes = block(in, MAX_FIELDS + 1, "head");
+    if (bytes == null) {
       return;
     }
-    if (end > MAX_HEAD_BYTES) {
-      fail("response head larger than " + MAX_HEAD_BYTES + " bytes");
-    }
-    scan = 0;
-    lineStart = 0;
-    lines = 0;
-    byte[] bytes = new byte[end - 2];
-    in.readBytes(bytes);
-    in.skipBytes(2);
     parseHead(bytes, out);
   }
 
@@ -322,6 +288,27 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   }
 
   private void trailers(ByteBuf in, List<Object> out) {
+    byte[] block = block(in, MAX_FIELDS, "trailers");
+    if (block == null) {
+      return;
+    }
+    if (block.length == 0) {
+      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
+      return;
+    }
+    try {
+      end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true)));
+    } catch (Http1Fields.Malformed m) {
+      fail(m.getMessage() + " in the response trailers");
+    }
+  }
+
+  /**
+   * The lines of a head or trailer section up to its empty line, read from {@code in} (the empty line
+   * skipped), once it is all here; else {@code null}. Only CRLF ends a line; at most {@code maxLines}
+   * lines and {@link #MAX_HEAD_BYTES} bytes.
+   */
+  private byte[] block(ByteBuf in, int maxLines, String what) {
     int base = in.readerIndex();
     int n = in.readableBytes();
     int end = -1;
@@ -334,39 +321,30 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
       int at = lf - base;
       scan = at + 1;
       if (at == lineStart || in.getByte(lf - 1) != '\r') {
-        fail("bare LF in the response trailers");
+        fail("bare LF in the response " + what);
       }
       if (at == lineStart + 1) {
-        end = scan;
+        end = scan; // the empty line
         break;
       }
       lineStart = at + 1;
-      if (++lines > MAX_FIELDS) {
-        fail("more than " + MAX_FIELDS + " response trailer fields");
+      if (++lines > maxLines) {
+        fail("more than " + MAX_FIELDS + " fields in the response " + what);
       }
     }
+    if (end < 0 ? scan > MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
+      fail("response " + what + " larger than " + MAX_HEAD_BYTES + " bytes");
+    }
     if (end < 0) {
-      if (scan > MAX_HEAD_BYTES) {
-        fail("response trailers larger than " + MAX_HEAD_BYTES + " bytes");
-      }
-      return;
+      return null;
     }
     scan = 0;
     lineStart = 0;
     lines = 0;
-    if (end == 2) {
-      in.skipBytes(2);
-      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
-      return;
-    }
-    byte[] block = new byte[end - 2];
-    in.readBytes(block);
+    byte[] bytes = new byte[end - 2];
+    in.readBytes(bytes);
     in.skipBytes(2);
-    try {
-      end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true)));
-    } catch (Http1Fields.Malformed m) {
-      fail(m.getMessage() + " in the response trailers");
-    }
+    return bytes;
   }
 
   private void end(List<Object> out, LastHttpContent last) {
