@@ -1,5 +1,6 @@
 package io.bowline.proxy.gateway;
 
+import io.bowline.proxy.http1.Http1Request;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -23,7 +24,9 @@ final class ForwardedProto extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof HttpRequest request) {
+    if (msg instanceof Http1Request received) {
+      received.set("x-forwarded-proto", scheme); // no header map
+    } else if (msg instanceof HttpRequest request) {
       request.headers().set("x-forwarded-proto", scheme);
     }
     ctx.fireChannelRead(msg);

@@ -6,22 +6,21 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A strict HTTP/1.1 request decoder for a proxy (RFC 9112, read as a request-smuggling defence):
- * emits a Netty {@code HttpRequest}, then its body as {@code HttpContent}s ending with a
+ * emits an {@link Http1Request} (its fields as offsets into one copy of the head's bytes), then its body as {@code HttpContent}s ending with a
  * {@code LastHttpContent}, or one {@link BadRequest} and nothing more from the connection.
  *
  * <p>Refused with 400: a bare CR or LF, obs-fold (a header line starting with SP or HTAB), a
@@ -150,8 +149,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       return;
     }
     cancelHeadersTimer();
-    String head = in.toString(in.readerIndex(), end - 4, StandardCharsets.ISO_8859_1);
-    in.skipBytes(end);
+    byte[] head = new byte[end - 2]; // the request line and field lines, each with its CRLF
+    in.readBytes(head);
+    in.skipBytes(2);
     resetScan();
     parseHead(head, out);
   }
@@ -202,82 +202,95 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     lines = 0;
   }
 
-  private void parseHead(String head, List<Object> out) {
-    int eol = head.indexOf("\r\n");
-    String requestLine = eol < 0 ? head : head.substring(0, eol);
-    int sp1 = requestLine.indexOf(' ');
-    int sp2 = sp1 < 0 ? -1 : requestLine.indexOf(' ', sp1 + 1);
-    if (sp1 <= 0 || sp2 <= sp1 + 1 || requestLine.indexOf(' ', sp2 + 1) >= 0 || sp2 == requestLine.length() - 1) {
+  private void parseHead(byte[] b, List<Object> out) {
+    int eol = 0;
+    while (b[eol] != '\r') {
+      eol++;
+    }
+    int sp1 = indexOf(b, ' ', 0, eol);
+    int sp2 = sp1 < 0 ? -1 : indexOf(b, ' ', sp1 + 1, eol);
+    if (sp1 <= 0 || sp2 <= sp1 + 1 || indexOf(b, ' ', sp2 + 1, eol) >= 0 || sp2 == eol - 1) {
       fail(out, 400, "malformed request line");
       return;
     }
-    String method = requestLine.substring(0, sp1);
-    String target = requestLine.substring(sp1 + 1, sp2);
-    String version = requestLine.substring(sp2 + 1);
-    if (!token(method)) {
-      fail(out, 400, "the method is not a token");
-      return;
+    for (int i = 0; i < sp1; i++) {
+      if (b[i] <= 0 || !tchar((char) b[i])) {
+        fail(out, 400, "the method is not a token");
+        return;
+      }
     }
-    if (target.length() > limits.maxUrlBytes()) {
+    if (sp2 - sp1 - 1 > limits.maxUrlBytes()) {
       fail(out, 414, "request target longer than " + limits.maxUrlBytes() + " bytes");
       return;
     }
-    for (int i = 0; i < target.length(); i++) {
-      char c = target.charAt(i);
-      if (c <= 0x20 || c >= 0x7f) {
+    for (int i = sp1 + 1; i < sp2; i++) {
+      if (b[i] <= 0x20 || b[i] == 0x7f) { // bytes over 0x7f are negative
         fail(out, 400, "invalid character in the request target");
         return;
       }
     }
-    HttpVersion v;
-    if (version.equals("HTTP/1.1")) {
-      v = HttpVersion.HTTP_1_1;
-    } else if (version.equals("HTTP/1.0")) {
-      v = HttpVersion.HTTP_1_0;
-    } else if (version.matches("HTTP/[0-9]\\.[0-9]")) {
-      fail(out, 505, "HTTP version not supported: " + version);
-      return;
-    } else {
-      fail(out, 400, "malformed HTTP version");
+    HttpVersion v = version(b, sp2 + 1, eol);
+    if (v == null) {
+      String version = new String(b, sp2 + 1, eol - sp2 - 1, StandardCharsets.ISO_8859_1);
+      if (version.matches("HTTP/[0-9]\\.[0-9]")) {
+        fail(out, 505, "HTTP version not supported: " + version);
+      } else {
+        fail(out, 400, "malformed HTTP version");
+      }
       return;
     }
-    HttpHeaders headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-    if (!fields(head, eol < 0 ? head.length() : eol + 2, headers, out)) {
+    Http1Fields fields;
+    try {
+      fields = Http1Fields.parse(b, eol + 2, limits.maxHeaders());
+    } catch (Http1Fields.Malformed m) {
+      fail(out, m.tooMany ? 431 : 400, m.getMessage());
       return;
     }
     // framing (RFC 9112 §6.3): the checks that keep two parsers from seeing two different requests
-    List<String> te = headers.getAll("transfer-encoding");
-    List<String> cl = headers.getAll("content-length");
-    if (!te.isEmpty() && !cl.isEmpty()) {
+    int te = 0;
+    boolean teChunked = false;
+    List<String> cl = null;
+    int hosts = 0;
+    for (int f = 0; f < fields.count(); f++) {
+      if (fields.nameIs(f, "transfer-encoding")) {
+        te++;
+        teChunked = fields.valueIs(f, "chunked");
+      } else if (fields.nameIs(f, "content-length")) {
+        cl = cl == null ? new ArrayList<>(1) : cl;
+        cl.add(fields.value(f));
+      } else if (fields.nameIs(f, "host")) {
+        hosts++;
+      }
+    }
+    if (te > 0 && cl != null) {
       fail(out, 400, "both Content-Length and Transfer-Encoding");
       return;
     }
     boolean chunked = false;
     long length = 0;
-    if (!te.isEmpty()) {
+    if (te > 0) {
       if (v == HttpVersion.HTTP_1_0) {
         fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
         return;
       }
-      if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
+      if (te != 1 || !teChunked) {
         fail(out, 400, "Transfer-Encoding other than one chunked coding");
         return;
       }
       chunked = true;
-    } else if (!cl.isEmpty()) {
+    } else if (cl != null) {
       length = contentLength(cl);
       if (length < 0) {
         fail(out, 400, "invalid or conflicting Content-Length");
         return;
       }
     }
-    List<String> hosts = headers.getAll("host");
-    if (hosts.size() > 1 || (v == HttpVersion.HTTP_1_1 && hosts.isEmpty())) {
-      fail(out, 400, hosts.isEmpty() ? "no Host header" : "more than one Host header");
+    if (hosts > 1 || (v == HttpVersion.HTTP_1_1 && hosts == 0)) {
+      fail(out, 400, hosts == 0 ? "no Host header" : "more than one Host header");
       return;
     }
-    DefaultHttpRequest request = new DefaultHttpRequest(v, HttpMethod.valueOf(method), target, headers);
-    out.add(request);
+    HttpMethod method = HttpMethod.valueOf(new String(b, 0, sp1, StandardCharsets.ISO_8859_1));
+    out.add(new Http1Request(method, new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1), v, fields));
     if (chunked) {
       state = State.CHUNK_SIZE;
     } else if (length > 0) {
@@ -289,52 +302,32 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
   }
 
-  /** Parses header lines from {@code from} into {@code headers}; false (and a refusal) on a bad one. */
-  private boolean fields(String block, int from, HttpHeaders headers, List<Object> out) {
-    int count = 0;
-    int i = from;
-    while (i < block.length()) {
-      int e = block.indexOf("\r\n", i);
-      if (e < 0) {
-        e = block.length();
+  private static int indexOf(byte[] b, char c, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == c) {
+        return i;
       }
-      int colon = block.indexOf(':', i);
-      if (colon < 0 || colon >= e) {
-        fail(out, 400, "header line without a colon");
-        return false;
-      }
-      String name = block.substring(i, colon);
-      if (!token(name)) {
-        fail(out, 400, name.isEmpty() ? "empty header name" : "invalid header name (not a token, or whitespace before the colon)");
-        return false;
-      }
-      int vs = colon + 1;
-      int ve = e;
-      while (vs < ve && (block.charAt(vs) == ' ' || block.charAt(vs) == '\t')) {
-        vs++;
-      }
-      while (ve > vs && (block.charAt(ve - 1) == ' ' || block.charAt(ve - 1) == '\t')) {
-        ve--;
-      }
-      for (int k = vs; k < ve; k++) {
-        char c = block.charAt(k);
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-          fail(out, 400, "control character in the value of header " + name);
-          return false;
-        }
-      }
-      if (++count > limits.maxHeaders()) {
-        fail(out, 431, "more than " + limits.maxHeaders() + " header fields");
-        return false;
-      }
-      headers.add(name, block.substring(vs, ve));
-      i = e + 2;
     }
-    return true;
+    return -1;
+  }
+
+  /** HTTP/1.1 or HTTP/1.0 in {@code b[from, to)}, else {@code null}. */
+  private static HttpVersion version(byte[] b, int from, int to) {
+    if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
+        || b[from + 4] != '/' || b[from + 5] != '1' || b[from + 6] != '.') {
+      return null;
+    }
+    return b[from + 7] == '1' ? HttpVersion.HTTP_1_1 : b[from + 7] == '0' ? HttpVersion.HTTP_1_0 : null;
   }
 
   /** The one length all values agree on, or -1 (RFC 9110 §8.6: a list of equal values is one value). */
-  private static long contentLength(List<String> values) {
+  static long contentLength(List<String> values) {
+    if (values.size() == 1) { // the common case: one value of digits only
+      long n = digits(values.get(0));
+      if (n >= 0) {
+        return n;
+      }
+    }
     long length = -1;
     for (String v : values) {
       for (String part : v.split(",", -1)) {
@@ -357,6 +350,22 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return length;
   }
 
+  /** The value of {@code s} when it is 1 to 18 ASCII digits, else -1. */
+  private static long digits(String s) {
+    if (s.isEmpty() || s.length() > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return -1;
+      }
+      n = n * 10 + (c - '0');
+    }
+    return n;
+  }
+
   private void fixed(ByteBuf in, List<Object> out) {
     int n = (int) Math.min(remaining, in.readableBytes());
     if (n == 0) {
@@ -364,7 +373,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
     remaining -= n;
     if (remaining == 0) {
-      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
       requestEnded();
     } else {
       out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
@@ -532,13 +541,16 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       requestEnded();
       return;
     }
-    String block = in.toString(in.readerIndex(), end - 4, StandardCharsets.ISO_8859_1);
-    in.skipBytes(end);
+    byte[] block = new byte[end - 2];
+    in.readBytes(block);
+    in.skipBytes(2);
     resetScan();
-    HttpHeaders trailers = DefaultHttpHeadersFactory.trailersFactory().withValidation(false).newHeaders();
-    if (fields(block, 0, trailers, out)) {
-      out.add(new DefaultLastHttpContent(io.netty.buffer.Unpooled.EMPTY_BUFFER, trailers));
+    try {
+      Http1Fields trailers = Http1Fields.parse(block, 0, limits.maxHeaders());
+      out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers.toMap(true)));
       requestEnded();
+    } catch (Http1Fields.Malformed m) {
+      fail(out, m.tooMany ? 431 : 400, m.getMessage() + " in the trailers");
     }
   }
 
@@ -582,7 +594,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return true;
   }
 
-  private static boolean tchar(char c) {
+  static boolean tchar(char c) {
     if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
       return true;
     }

@@ -6,7 +6,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.bowline.proxy.http1.Http1Bytes;
+import io.bowline.proxy.http1.Http1Response;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -37,7 +41,16 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
   private final OutboundExchange owner;
   private final UpstreamPool pool;
   private final UpstreamPool.Key key;
-  private final HttpRequest request;
+  private final HttpMethod method;
+  /** The request has no body: its head is the whole request. */
+  private final boolean noBody;
+  /** The request as Netty's message, for an HTTP/2 upstream; {@code null}: HTTP/1.1, written as bytes. */
+  private HttpRequest request;
+  private String authority;
+  private String forwardedHost;
+  private int attemptCount;
+  /** The HTTP/1.1 request body goes chunked. */
+  private boolean chunked;
   private final Result result;
   private final int connectTimeoutMillis;
   private UpstreamConnection conn;
@@ -51,14 +64,27 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
   private HttpResponse head;
   private ArrayDeque<HttpContent> early;
 
-  AttemptIo(OutboundExchange owner, UpstreamPool pool, UpstreamPool.Key key, HttpRequest request, Result result,
-      int connectTimeoutMillis) {
+  AttemptIo(OutboundExchange owner, UpstreamPool pool, UpstreamPool.Key key, HttpMethod method, boolean noBody,
+      Result result, int connectTimeoutMillis) {
     this.owner = owner;
     this.pool = pool;
     this.key = key;
-    this.request = request;
+    this.method = method;
+    this.noBody = noBody;
     this.result = result;
     this.connectTimeoutMillis = connectTimeoutMillis;
+  }
+
+  /**
+   * What this attempt's head says beyond the exchange's forwarded fields: the authority, the
+   * {@code x-forwarded-host} and attempt count to send (null, 0: none), and for an HTTP/2 upstream
+   * the whole request as Netty's message.
+   */
+  void head(String authority, String forwardedHost, int attemptCount, HttpRequest http2Request) {
+    this.authority = authority;
+    this.forwardedHost = forwardedHost;
+    this.attemptCount = attemptCount;
+    this.request = http2Request;
   }
 
   HttpResponse head() {
@@ -91,6 +117,18 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       }
       conn = c;
       c.listener(this);
+      c.expectResponseTo(method.equals(HttpMethod.HEAD));
+      if (request == null) { // HTTP/1.1: the head as bytes, past the request encoder
+        ChannelHandlerContext raw = c.raw();
+        chunked = owner.writeHead(raw, authority, forwardedHost, attemptCount);
+        if (noBody) {
+          requestWritten = true;
+          raw.flush();
+        } else if (conn == c) {
+          owner.writeBody(this);
+        }
+        return;
+      }
       if (request instanceof FullHttpRequest) { // no body: the head is the whole request
         requestWritten = true;
         c.channel().writeAndFlush(request, c.channel().voidPromise());
@@ -109,8 +147,17 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       content.release();
       return;
     }
-    if (content instanceof LastHttpContent) {
+    boolean last = content instanceof LastHttpContent;
+    if (last) {
       requestWritten = true;
+    }
+    if (request == null) {
+      ChannelHandlerContext raw = conn.raw();
+      Http1Bytes.writeBody(raw, content, chunked, last);
+      if (flush) {
+        raw.flush();
+      }
+      return;
     }
     if (flush) {
       conn.channel().writeAndFlush(content, conn.channel().voidPromise());
@@ -260,12 +307,16 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
     if (c == null) {
       return;
     }
-    if (requestWritten && responseEnded && head != null && HttpUtil.isKeepAlive(head) && !abandoned) {
+    if (requestWritten && responseEnded && head != null && keepAlive(head) && !abandoned) {
       pool.release(c);
     } else {
       c.listener(null);
       c.channel().close();
     }
+  }
+
+  private static boolean keepAlive(HttpResponse head) {
+    return head instanceof Http1Response raw ? raw.keepAlive() : HttpUtil.isKeepAlive(head);
   }
 
   /** Stops or resumes reading the response (downstream flow control). */

@@ -107,6 +107,7 @@ final class NettyShadows implements ShadowSender {
       }
       UpstreamConnection c = (UpstreamConnection) f.getNow();
       inFlight.set(c);
+      c.expectResponseTo(out.method().equals(io.netty.handler.codec.http.HttpMethod.HEAD));
       c.listener(new UpstreamConnection.Listener() {
         private HttpResponse head;
 

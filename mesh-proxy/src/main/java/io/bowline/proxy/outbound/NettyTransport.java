@@ -2,6 +2,7 @@ package io.bowline.proxy.outbound;
 
 import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.upstream.Outcome;
+import io.bowline.proxy.http1.Http1Response;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import java.util.List;
@@ -55,6 +56,9 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
 
   @Override
   public Outcome outcome(AttemptIo io) {
+    if (io.head() instanceof Http1Response raw) {
+      return Outcome.response(raw.code(), raw.fields()::joined);
+    }
     HttpHeaders h = io.head().headers();
     return Outcome.response(io.head().status().code(), name -> {
       List<String> values = h.getAll(name);

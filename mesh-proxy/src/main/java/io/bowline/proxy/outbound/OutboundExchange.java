@@ -14,7 +14,14 @@ import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
 import io.bowline.runtime.upstream.Outcome;
+import io.bowline.proxy.http1.Http1Bytes;
+import io.bowline.proxy.http1.Http1Fields;
+import io.bowline.proxy.http1.Http1Request;
+import io.bowline.proxy.http1.Http1Response;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -28,7 +35,9 @@ import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.bowline.runtime.pipeline.HeaderEdits;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -59,6 +68,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** Netty's HTTP/2-to-HTTP/1 conversion headers ({@code x-http2-stream-id}...): never forwarded. */
   private static final String HTTP2_EXTENSION = "x-http2-";
+
+  /** Request fields never forwarded as received: hop-by-hop ones, and those set per attempt or answered here. */
+  private static final AsciiString[] NOT_FORWARDED = {HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+      AsciiString.cached("proxy-connection"), HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
+      HttpHeaderNames.TRAILER, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH,
+      HttpHeaderNames.EXPECT};
 
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
@@ -95,22 +110,35 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean done;
   private boolean headOnly;
   private boolean chunkedDownstream;
+  /** The committed response goes downstream as bytes, written here (see {@link #respondBytes}); else {@code null}. */
+  private ChannelHandlerContext bytesOut;
   private HttpHeaders outgoingHeaders;
   private RoutedCall.Upstream outgoingRoute;
   private String outgoingAuthority;
   private String outgoingPath;
+  /** The filters' header edits the request goes upstream with ({@code null}: none). */
+  private HeaderEdits outgoingEdits;
+  /** The lower-case names the filters edited, once asked. */
+  private List<String> editedNames;
+  /** The fields named by the request's {@code Connection}, once asked. */
+  private List<String> connectionNamed;
+  private ByteBuf headBuf;
+  private EditedFields editedFields;
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
     this.ctx = ctx;
     this.request = request;
     this.target = target;
-    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request.headers());
-    this.keepAlive = io.netty.handler.codec.http.HttpUtil.isKeepAlive(request);
+    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request);
+    List<String> connection = connectionTokens(Http1Request.headers(request, "connection"));
+    // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive"
+    this.keepAlive = !connection.contains("close")
+        && (request.protocolVersion().isKeepAliveDefault() || connection.contains("keep-alive"));
     this.headOnly = request.method().equals(HttpMethod.HEAD);
-    String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
+    String type = Http1Request.header(request, "content-type");
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
-    this.upgrade = conn.http2() ? null : websocketUpgrade(request.headers());
+    this.upgrade = conn.http2() || Http1Request.header(request, "upgrade") == null ? null : websocketUpgrade(request.headers());
   }
 
   /**
@@ -121,7 +149,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    */
   private static String websocketUpgrade(HttpHeaders h) {
     String upgrade = h.get(HttpHeaderNames.UPGRADE);
-    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket") || !connectionTokens(h).contains("upgrade")) {
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")
+        || !connectionTokens(h.getAll(HttpHeaderNames.CONNECTION)).contains("upgrade")) {
       return null;
     }
     return upgrade.trim();
@@ -129,8 +158,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** The request's head arrived: a request without a body is dispatched at once. */
   void begin() {
-    if (!conn.http2() && !io.netty.handler.codec.http.HttpUtil.isTransferEncodingChunked(request)
-        && io.netty.handler.codec.http.HttpUtil.getContentLength(request, 0L) == 0L) {
+    if (!conn.http2() && Http1Request.header(request, "transfer-encoding") == null && declaredLength() <= 0) {
       bodyEnded = true;
     }
   }
@@ -290,7 +318,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     RouteTimeouts timeouts = up.route().policies().timeouts();
     long deadline = Deadline.nanosAfter(Deadline.of(timeouts)); // no Deadline object per request
     String authority = outgoing(exchange, up);
-    List<String> fh = outgoingHeaders.getAll(RequestMutation.FORWARDED_HOST_HEADER);
+    List<String> fh = outgoingValues(RequestMutation.FORWARDED_HOST_HEADER);
     String forwarded = fh.isEmpty() ? null : String.join(",", fh);
     call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
         replayable(), Integer.MAX_VALUE, authority, forwarded);
@@ -302,28 +330,90 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * to the forwarded headers and path (once per exchange). Returns the rewritten authority.
    */
   private String outgoing(MeshExchange exchange, RoutedCall.Upstream up) {
-    if (outgoingHeaders != null && outgoingRoute == up) {
+    if (outgoingAuthority != null && outgoingRoute == up) {
       return outgoingAuthority;
     }
     outgoingRoute = up;
-    outgoingHeaders = forwardedHeaders();
-    if (exchange.edits() != null) {
-      exchange.edits().forEach((name, values) -> {
-        outgoingHeaders.remove(name);
-        for (String v : values) {
-          outgoingHeaders.add(name, v);
-        }
-      });
-    }
+    outgoingEdits = exchange.edits();
+    outgoingHeaders = null;
     outgoingAuthority = target.authority();
     outgoingPath = target.path();
     if (up.mutation().changesRequest()) {
-      NettyEditors editor = new NettyEditors(outgoingHeaders, outgoingPath, outgoingAuthority);
+      NettyEditors editor = new NettyEditors(outgoingHeaders(), outgoingPath, outgoingAuthority);
       up.mutation().applyToRequest(exchange, editor);
       outgoingPath = editor.path;
       outgoingAuthority = editor.authority;
     }
     return outgoingAuthority;
+  }
+
+  /**
+   * The forwarded headers with the filters' edits applied, as Netty's map: built when something needs
+   * the map (a route's header edits, an HTTP/2 upstream, a shadow); an HTTP/1.1 attempt writes the
+   * same fields from the received head and the edits without it ({@link #writeHead}).
+   */
+  private HttpHeaders outgoingHeaders() {
+    if (outgoingHeaders == null) {
+      HttpHeaders h = forwardedHeaders();
+      if (outgoingEdits != null) {
+        outgoingEdits.forEach((name, values) -> {
+          h.remove(name);
+          for (String v : values) {
+            h.add(name, v);
+          }
+        });
+      }
+      outgoingHeaders = h;
+    }
+    return outgoingHeaders;
+  }
+
+  /** The values {@code lowerName} goes upstream with (before the attempt's own fields). */
+  private List<String> outgoingValues(String lowerName) {
+    if (outgoingHeaders != null) {
+      return outgoingHeaders.getAll(lowerName);
+    }
+    if (outgoingEdits != null) {
+      EditedValues found = new EditedValues(lowerName);
+      outgoingEdits.forEach(found);
+      if (found.values != null) {
+        return found.values;
+      }
+    }
+    return forwarded(lowerName, "") ? Http1Request.headers(request, lowerName) : List.of();
+  }
+
+  /** The values an edit gives one header, found by walking the edits (no public lookup). */
+  private static final class EditedValues implements HeaderEdits.Sink {
+    private final String name;
+    List<String> values;
+
+    EditedValues(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public void replace(String lowerName, List<String> v) {
+      if (lowerName.equals(name)) {
+        values = v;
+      }
+    }
+  }
+
+  /** Writes the edited fields, those {@link #writeHead} did not override, into {@link #headBuf}. */
+  private final class EditedFields implements HeaderEdits.Sink {
+    String forwardedHost;
+    int attemptCount;
+
+    @Override
+    public void replace(String lowerName, List<String> values) {
+      if (attemptOverrides(lowerName, forwardedHost, attemptCount)) {
+        return;
+      }
+      for (int i = 0; i < values.size(); i++) {
+        Http1Bytes.field(headBuf, lowerName, values.get(i));
+      }
+    }
   }
 
   /**
@@ -341,26 +431,18 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       b.getBytes(b.readerIndex(), copy, at, n);
       at += n;
     }
-    return new NettyShadows.Request(request.method(), outgoingPath, authority, outgoingHeaders.copy(), copy,
+    return new NettyShadows.Request(request.method(), outgoingPath, authority, outgoingHeaders().copy(), copy,
         conn.http2(), conn.pool());
   }
 
   /** The request's headers without hop-by-hop fields, framing and {@code Host} (set per attempt). */
   private HttpHeaders forwardedHeaders() {
-    HttpHeaders in = request.headers();
     HttpHeaders out = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-    List<String> named = connectionTokens(in);
-    for (Map.Entry<String, String> e : in) {
-      String n = e.getKey().toLowerCase(Locale.ROOT);
-      if (n.equals("te") && e.getValue().trim().equalsIgnoreCase("trailers")) {
-        out.add(e.getKey(), e.getValue()); // the one TE value Envoy forwards (gRPC needs it)
-        continue;
+    for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
+      Map.Entry<CharSequence, CharSequence> e = it.next();
+      if (forwarded(e.getKey(), e.getValue())) {
+        out.add(e.getKey(), e.getValue());
       }
-      if (HOP_BY_HOP.contains(n) || n.equals("host") || n.equals("content-length") || n.equals("expect")
-          || named.contains(n) || n.startsWith(HTTP2_EXTENSION)) {
-        continue;
-      }
-      out.add(e.getKey(), e.getValue());
     }
     if (upgrade != null) {
       out.set(HttpHeaderNames.CONNECTION, "upgrade");
@@ -369,8 +451,59 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     return out;
   }
 
-  private static List<String> connectionTokens(HttpHeaders h) {
-    List<String> values = h.getAll("connection");
+  /**
+   * Whether a received request field goes upstream: not hop-by-hop (the one {@code TE: trailers},
+   * which gRPC needs, excepted), not named by {@code Connection}, not {@code Host},
+   * {@code Content-Length} or {@code Expect} (set per attempt, or answered here), not Netty's
+   * HTTP/2 conversion fields.
+   */
+  private boolean forwarded(CharSequence name, CharSequence value) {
+    if (AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE)) {
+      return AsciiString.contentEqualsIgnoreCase(AsciiString.trim(value), HttpHeaderValues.TRAILERS);
+    }
+    for (AsciiString n : NOT_FORWARDED) {
+      if (AsciiString.contentEqualsIgnoreCase(name, n)) {
+        return false;
+      }
+    }
+    if (name.length() > HTTP2_EXTENSION.length() && AsciiString.regionMatches(name, true, 0, HTTP2_EXTENSION, 0,
+        HTTP2_EXTENSION.length())) {
+      return false;
+    }
+    if (connectionNamed == null) {
+      connectionNamed = connectionTokens(Http1Request.headers(request, "connection"));
+    }
+    return connectionNamed.isEmpty() || !connectionNamed.contains(name.toString().toLowerCase(Locale.ROOT));
+  }
+
+  /** Whether a filter edited {@code name}: its values go upstream as the edit has them. */
+  private boolean edited(CharSequence name) {
+    if (outgoingEdits == null) {
+      return false;
+    }
+    if (editedNames == null) {
+      List<String> names = new ArrayList<>(2);
+      outgoingEdits.forEach((n, v) -> names.add(n));
+      editedNames = names;
+    }
+    for (int i = 0; i < editedNames.size(); i++) {
+      if (AsciiString.contentEqualsIgnoreCase(name, editedNames.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether an attempt writes {@code lowerName} itself (from its authority, framing and retry state). */
+  private static boolean attemptOverrides(CharSequence name, String forwardedHost, int attemptCount) {
+    return AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.HOST)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONTENT_LENGTH)
+        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRANSFER_ENCODING)
+        || forwardedHost != null && AsciiString.contentEqualsIgnoreCase(name, RequestMutation.FORWARDED_HOST_HEADER)
+        || attemptCount > 0 && AsciiString.contentEqualsIgnoreCase(name, NettyTransport.ATTEMPT_COUNT);
+  }
+
+  private static List<String> connectionTokens(List<String> values) {
     if (values.isEmpty()) {
       return List.of();
     }
@@ -409,7 +542,37 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
   AttemptIo attempt(UpstreamPool.Key key, String authority, String forwardedHost, int attemptCount, int connectTimeoutMillis,
       AttemptIo.Result result) {
-    HttpHeaders h = outgoingHeaders.copy();
+    boolean noBody = bodyEnded && bodyBytes == 0 && requestTrailers == null;
+    AttemptIo io = new AttemptIo(this, conn.pool(), key, request.method(), noBody, result, connectTimeoutMillis);
+    io.head(authority, forwardedHost, attemptCount,
+        key.http2() ? nettyRequest(authority, forwardedHost, attemptCount, noBody) : null);
+    if (streaming) {
+      streamTo = io;
+    }
+    return io;
+  }
+
+  /** The length the upstream request announces: the body's when it is all here, else the client's, or -1 (chunked). */
+  private long upstreamLength() {
+    if (bodyEnded) {
+      return bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly ? bodyBytes : -2;
+    }
+    return declaredLength();
+  }
+
+  /** The request's {@code Content-Length}, or -1 when it has none. */
+  private long declaredLength() {
+    String cl = Http1Request.header(request, "content-length");
+    if (cl == null) {
+      return -1;
+    }
+    int comma = cl.indexOf(','); // a list of equal lengths (the decoder checked them) is one length
+    return Long.parseLong((comma < 0 ? cl : cl.substring(0, comma)).trim());
+  }
+
+  /** An attempt's request as Netty's message, for an HTTP/2 upstream (its codec converts it to frames). */
+  private HttpRequest nettyRequest(String authority, String forwardedHost, int attemptCount, boolean noBody) {
+    HttpHeaders h = outgoingHeaders().copy();
     h.set(HttpHeaderNames.HOST, authority);
     if (forwardedHost != null) {
       h.set(RequestMutation.FORWARDED_HOST_HEADER, forwardedHost);
@@ -417,30 +580,99 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (attemptCount > 0) {
       h.set(NettyTransport.ATTEMPT_COUNT, Integer.toString(attemptCount));
     }
-    // request trailers go to HTTP/2 upstreams only: Envoy's HTTP/1 codec drops them unless the cluster's
-    // http_protocol_options set enable_trailers (Istio does not), and trailer-unaware HTTP/1.1 servers break on them
-    if (bodyEnded) {
-      if (bodyBytes > 0 || !request.method().equals(HttpMethod.GET) && !headOnly) {
-        h.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(bodyBytes));
-      }
-    } else {
-      String cl = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-      if (cl != null) {
-        h.set(HttpHeaderNames.CONTENT_LENGTH, cl);
-      } else {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
-      }
+    long length = upstreamLength();
+    if (length >= 0) {
+      h.set(HttpHeaderNames.CONTENT_LENGTH, length);
+    } else if (length == -1) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, "chunked");
     }
     // a request without a body goes out as one message: its head, written and flushed once
-    HttpRequest r = bodyEnded && bodyBytes == 0 && requestTrailers == null
+    return noBody
         ? new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, Unpooled.EMPTY_BUFFER, h,
             EmptyHttpHeaders.INSTANCE)
         : new DefaultHttpRequest(HttpVersion.HTTP_1_1, request.method(), outgoingPath, h);
-    AttemptIo io = new AttemptIo(this, conn.pool(), key, r, result, connectTimeoutMillis);
-    if (streaming) {
-      streamTo = io;
+  }
+
+  /**
+   * Writes an attempt's HTTP/1.1 request head to {@code to} as bytes, in one buffer, not flushed:
+   * the request line with the route's path, {@code Host} (the attempt's authority), the forwarded
+   * fields (hop-by-hop ones already left out, the filters' and the route's edits applied), the
+   * attempt's {@code x-forwarded-host} and {@code x-envoy-attempt-count}, and the framing. Returns
+   * whether the body goes chunked. Request trailers go to HTTP/2 upstreams only: Envoy's HTTP/1
+   * codec drops them unless the cluster's {@code http_protocol_options} set {@code enable_trailers}
+   * (Istio does not), and trailer-unaware HTTP/1.1 servers break on them; a streamed chunked body
+   * keeps them.
+   */
+  boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
+    ByteBuf out = to.alloc().buffer(512);
+    ByteBufUtil.writeAscii(out, request.method().name());
+    out.writeByte(' ');
+    ByteBufUtil.writeAscii(out, outgoingPath);
+    out.writeBytes(Http1Bytes.HTTP_1_1_CRLF);
+    Http1Bytes.field(out, "host", authority);
+    if (outgoingHeaders != null) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = outgoingHeaders.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> e = it.next();
+        if (!attemptOverrides(e.getKey(), forwardedHost, attemptCount)) {
+          Http1Bytes.field(out, e.getKey(), e.getValue());
+        }
+      }
+    } else {
+      // the received fields as they go upstream, then the filters' edits (what outgoingHeaders() would hold)
+      Http1Request received = request instanceof Http1Request r && r.fields() != null ? r : null;
+      if (received != null) {
+        Http1Fields raw = received.fields();
+        for (int i = 0; i < raw.count(); i++) {
+          AsciiString n = raw.nameView(i);
+          if (!received.replaced(i) && forwarded(n, raw.valueView(i)) && !attemptOverrides(n, forwardedHost, attemptCount)
+              && !edited(n)) {
+            raw.writeField(i, out);
+          }
+        }
+        String set = received.setName();
+        if (set != null && forwarded(set, received.setValue()) && !attemptOverrides(set, forwardedHost, attemptCount)
+            && !edited(set)) {
+          Http1Bytes.field(out, set, received.setValue());
+        }
+      } else {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = request.headers().iteratorCharSequence(); it.hasNext(); ) {
+          Map.Entry<CharSequence, CharSequence> e = it.next();
+          CharSequence n = e.getKey();
+          if (forwarded(n, e.getValue()) && !attemptOverrides(n, forwardedHost, attemptCount) && !edited(n)) {
+            Http1Bytes.field(out, n, e.getValue());
+          }
+        }
+      }
+      if (upgrade != null) {
+        Http1Bytes.field(out, "connection", "upgrade");
+        Http1Bytes.field(out, "upgrade", upgrade);
+      }
+      if (outgoingEdits != null) {
+        headBuf = out;
+        if (editedFields == null) {
+          editedFields = new EditedFields();
+        }
+        editedFields.forwardedHost = forwardedHost;
+        editedFields.attemptCount = attemptCount;
+        outgoingEdits.forEach(editedFields);
+        headBuf = null;
+      }
     }
-    return io;
+    if (forwardedHost != null) {
+      Http1Bytes.field(out, RequestMutation.FORWARDED_HOST_HEADER, forwardedHost);
+    }
+    if (attemptCount > 0) {
+      Http1Bytes.decimalField(out, NettyTransport.ATTEMPT_COUNT, attemptCount);
+    }
+    long length = upstreamLength();
+    if (length >= 0) {
+      Http1Bytes.decimalField(out, "content-length", length);
+    } else if (length == -1) {
+      Http1Bytes.field(out, "transfer-encoding", "chunked");
+    }
+    out.writeShort(Http1Bytes.CRLF);
+    to.write(out, to.voidPromise());
+    return length == -1;
   }
 
   /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
@@ -473,7 +705,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   // ---- pass-through (no mesh listener, or the inbound listener's application)
 
   private void passThrough(UpstreamPool.Key key) {
-    outgoingHeaders = forwardedHeaders();
     outgoingPath = target.path();
     AttemptIo io = attempt(key, target.authority(), null, 0, 10_000, new AttemptIo.Result() {
       @Override
@@ -514,8 +745,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     responded = true;
     committed = io;
     HttpResponse head = io.head();
+    if (head instanceof Http1Response raw && conn.raw() != null && raw.code() != 101
+        && (up == null || !up.mutation().changesResponse())) {
+      respondBytes(io, raw, flags);
+      return;
+    }
     HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-    List<String> named = connectionTokens(head.headers());
+    List<String> named = connectionTokens(head.headers().getAll(HttpHeaderNames.CONNECTION));
     for (Map.Entry<String, String> e : head.headers()) {
       String n = e.getKey().toLowerCase(Locale.ROOT);
       if (!HOP_BY_HOP.contains(n) && !named.contains(n) && !n.startsWith(HTTP2_EXTENSION)) {
@@ -560,6 +796,81 @@ final class OutboundExchange implements MeshExchange.Upstreams {
             DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders())
         : new DefaultHttpResponse(request.protocolVersion(), head.status(), h), ctx.voidPromise());
     io.commit();
+  }
+
+  /**
+   * The byte-level path, an HTTP/1.1 upstream's response to an HTTP/1.1 downstream: the head's field
+   * lines as received minus the hop-by-hop ones (and those its {@code Connection} names), plus the
+   * proxy's framing, {@code Connection} and response-flags fields, in one buffer written past the
+   * response encoder; the body follows as the received slices (chunk-framed again when the
+   * downstream gets it chunked). A route that edits response headers takes the header-map path.
+   */
+  private void respondBytes(AttemptIo io, Http1Response head, String flags) {
+    int code = head.code();
+    boolean bodyless = headOnly || code == 204 || code == 304 || code < 200;
+    boolean closeAfter = !keepAlive || !bodyEnded;
+    HttpVersion version = request.protocolVersion();
+    int n = head.fields().count();
+    List<String> named = null;
+    boolean hasLength = false;
+    for (int i = 0; i < n; i++) {
+      if (head.fields().nameIs(i, "connection")) {
+        named = named == null ? new ArrayList<>(2) : named;
+        for (String t : head.fields().value(i).split(",")) {
+          named.add(t.trim().toLowerCase(Locale.ROOT));
+        }
+      } else if (head.fields().nameIs(i, "content-length")) {
+        hasLength = true;
+      }
+    }
+    chunkedDownstream = false;
+    if (!bodyless && !hasLength) {
+      if (version.equals(HttpVersion.HTTP_1_1)) {
+        chunkedDownstream = true;
+      } else {
+        closeAfter = true; // HTTP/1.0: the body ends when the connection does
+      }
+    }
+    conn.closeAfterResponse(closeAfter);
+    if (ex != null) {
+      ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
+      committedFlags = flags;
+    }
+    ByteBuf out = ctx.alloc().buffer(head.fields().size() + flags.length() + 96);
+    head.writeStatusLine(version, out);
+    for (int i = 0; i < n; i++) {
+      if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
+        head.fields().writeField(i, out);
+      }
+    }
+    if (!flags.isEmpty()) {
+      Http1Bytes.field(out, RESPONSE_FLAGS_HEADER, flags);
+    }
+    if (chunkedDownstream) {
+      Http1Bytes.field(out, "transfer-encoding", "chunked");
+    }
+    if (closeAfter) {
+      Http1Bytes.field(out, "connection", "close");
+    } else if (version.equals(HttpVersion.HTTP_1_0)) {
+      Http1Bytes.field(out, "connection", "keep-alive");
+    }
+    out.writeShort(Http1Bytes.CRLF);
+    bytesOut = conn.raw();
+    bytesOut.write(out, bytesOut.voidPromise());
+    io.commit();
+  }
+
+  /** Whether the response's field {@code i} goes downstream (not hop-by-hop, not replaced by the proxy). */
+  private static boolean forwardedResponseField(Http1Response head, int i, List<String> named, boolean flags) {
+    for (int k = 0; k < HOP_BY_HOP.size(); k++) {
+      if (head.fields().nameIs(i, HOP_BY_HOP.get(k))) {
+        return false;
+      }
+    }
+    if (head.fields().nameStartsWith(i, HTTP2_EXTENSION) || flags && head.fields().nameIs(i, RESPONSE_FLAGS_HEADER)) {
+      return false;
+    }
+    return named == null || !named.contains(head.fields().name(i).toLowerCase(Locale.ROOT));
   }
 
   /**
@@ -619,7 +930,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
       }
-      if (endedAtHead) {
+      if (bytesOut != null) {
+        Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, true);
+        ctx.flush();
+      } else if (endedAtHead) {
         c.release();
         ctx.flush();
       } else {
@@ -632,7 +946,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       finish();
       return;
     }
-    ctx.write(c, ctx.voidPromise());
+    if (bytesOut != null) {
+      Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, false);
+    } else {
+      ctx.write(c, ctx.voidPromise());
+    }
     if (!ctx.channel().isWritable()) {
       io.autoRead(false);
       ctx.flush();
@@ -779,8 +1097,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   }
 
   private void release() {
-    for (ByteBuf b : body) {
-      b.release();
+    for (int i = 0; i < body.size(); i++) {
+      body.get(i).release();
     }
     body.clear();
   }

@@ -1,13 +1,15 @@
 package io.bowline.proxy.outbound;
 
 import io.bowline.proxy.http1.BadRequest;
+import io.bowline.proxy.http1.Http1Request;
 import io.bowline.proxy.http1.Http1RequestDecoder;
 import io.bowline.proxy.tunnel.Splice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.bowline.proxy.http1.Http1ResponseDecoder;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import java.util.List;
 import io.netty.channel.ChannelFutureListener;
@@ -37,6 +39,8 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
   private final Http1RequestDecoder decoder;
   private final boolean http2;
   private ChannelHandlerContext ctx;
+  /** The response encoder's context: bytes written there reach the connection as they are. */
+  private ChannelHandlerContext raw;
   private UpstreamPool pool;
   private OutboundExchange exchange;
   private boolean closeAfter;
@@ -83,6 +87,15 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
     this.pool = pools.of(ctx.channel().eventLoop());
+    this.raw = http2 ? null : ctx.pipeline().context(HttpResponseEncoder.class);
+  }
+
+  /**
+   * Where an HTTP/1.1 response already encoded as bytes is written: before the response encoder, so
+   * it reaches the connection unchanged ({@code null} on an HTTP/2 stream).
+   */
+  ChannelHandlerContext raw() {
+    return raw;
   }
 
   @Override
@@ -103,12 +116,13 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       }
       Target target;
       try {
-        target = Target.of(request.uri(), request.headers().get(HttpHeaderNames.HOST));
+        target = Target.of(request.uri(), Http1Request.header(request, "host"));
       } catch (Target.Invalid e) {
         refuse(e.status, e.getMessage());
         return;
       }
-      if (request.headers().containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true)) {
+      String expect = Http1Request.header(request, "expect");
+      if (expect != null && request.headers().containsValue(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true)) {
         // the body is read (and buffered) before the request is routed
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
       }
@@ -171,7 +185,8 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
     ctx.channel().flush();
     // removing the decoders hands the bytes they hold to the splices
     upstream.pipeline().remove(UpstreamConnection.class);
-    upstream.pipeline().remove(HttpClientCodec.class);
+    upstream.pipeline().remove(Http1ResponseDecoder.class);
+    upstream.pipeline().remove(HttpRequestEncoder.class);
     p.remove(this);
     p.remove(decoder);
   }

@@ -1,24 +1,27 @@
 package io.bowline.proxy.outbound;
 
 import io.bowline.api.MeshRequest;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.bowline.proxy.http1.Http1Request;
+import io.netty.handler.codec.http.HttpRequest;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A request the proxy received, seen as a {@link MeshRequest}: the authority is the absolute-form
- * target's or the {@code Host} header's, the path the target's path and query.
+ * target's or the {@code Host} header's, the path the target's path and query. Headers are read from
+ * the received head ({@link Http1Request}) without a header map.
  */
 final class ProxyRequest implements MeshRequest {
   private final String method;
   private final String authority;
   private final String path;
-  private final HttpHeaders headers;
+  private final HttpRequest request;
 
-  ProxyRequest(String method, String authority, String path, HttpHeaders headers) {
+  ProxyRequest(String method, String authority, String path, HttpRequest request) {
     this.method = method;
     this.authority = authority;
     this.path = path;
-    this.headers = headers;
+    this.request = request;
   }
 
   @Override
@@ -43,10 +46,6 @@ final class ProxyRequest implements MeshRequest {
 
   @Override
   public List<String> headers(String name) {
-    return headers.getAll(name);
-  }
-
-  HttpHeaders nettyHeaders() {
-    return headers;
+    return Http1Request.headers(request, name.toLowerCase(Locale.ROOT));
   }
 }

@@ -1,5 +1,6 @@
 package io.bowline.proxy.outbound;
 
+import io.bowline.proxy.http1.Http1Request;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -29,7 +30,7 @@ final class UpgradeConfigs {
     if (http2) {
       return false;
     }
-    String upgrade = r.headers().get(HttpHeaderNames.UPGRADE);
+    String upgrade = Http1Request.header(r, "upgrade");
     if (upgrade == null || !r.headers().containsValue(HttpHeaderNames.CONNECTION, "upgrade", true)) {
       return false;
     }

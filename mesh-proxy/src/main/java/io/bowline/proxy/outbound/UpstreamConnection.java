@@ -1,6 +1,8 @@
 package io.bowline.proxy.outbound;
 
+import io.bowline.proxy.http1.Http1ResponseDecoder;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.buffer.ByteBuf;
@@ -40,7 +42,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
   private final UpstreamPool pool;
   private final UpstreamPool.Key key;
+  /** The byte-level response decoder of an HTTP/1.1 connection; {@code null} on an HTTP/2 stream. */
+  private final Http1ResponseDecoder decoder;
   private Channel channel;
+  private ChannelHandlerContext raw;
   private Listener listener;
   private boolean interim;
   /** A 101 was received: what follows is the upgraded protocol's bytes. */
@@ -49,9 +54,17 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   /** Requests sent on this connection before the current one (a reused connection may be stale). */
   int served;
 
-  UpstreamConnection(UpstreamPool pool, UpstreamPool.Key key) {
+  UpstreamConnection(UpstreamPool pool, UpstreamPool.Key key, Http1ResponseDecoder decoder) {
     this.pool = pool;
     this.key = key;
+    this.decoder = decoder;
+  }
+
+  /** Tells an HTTP/1.1 connection's decoder whether the next response answers a {@code HEAD} (no body). */
+  void expectResponseTo(boolean head) {
+    if (decoder != null) {
+      decoder.expectResponseTo(head);
+    }
   }
 
   Channel channel() {
@@ -73,6 +86,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     channel = ctx.channel();
+    raw = decoder == null ? null : ctx.pipeline().context(HttpRequestEncoder.class);
+  }
+
+  /**
+   * Where an HTTP/1.1 request already encoded as bytes is written: before the request encoder, so it
+   * reaches the connection unchanged ({@code null} on an HTTP/2 stream).
+   */
+  ChannelHandlerContext raw() {
+    return raw;
   }
 
   @Override
@@ -90,6 +112,11 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return;
       }
       interim = false;
+      if (listener == null && decoder != null) { // a response no request asked for: the connection is not reused
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
       upgraded = code == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
       if (listener != null) {
         listener.onHead(head);

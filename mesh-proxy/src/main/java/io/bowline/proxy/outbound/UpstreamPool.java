@@ -16,7 +16,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
+import io.bowline.proxy.http1.Http1ResponseDecoder;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -111,8 +112,9 @@ final class UpstreamPool {
         return;
       }
       Channel ch = (Channel) done.getNow();
-      UpstreamConnection c = new UpstreamConnection(this, key);
-      ch.pipeline().addLast(new HttpClientCodec(4096, 64 * 1024, 64 * 1024), c);
+      Http1ResponseDecoder decoder = new Http1ResponseDecoder();
+      UpstreamConnection c = new UpstreamConnection(this, key, decoder);
+      ch.pipeline().addLast(decoder, new HttpRequestEncoder(), c);
       if (!p.trySuccess(c)) {
         ch.close();
       }
@@ -179,7 +181,7 @@ final class UpstreamPool {
         p.tryFailure(f.cause());
         return;
       }
-      UpstreamConnection c = new UpstreamConnection(this, key);
+      UpstreamConnection c = new UpstreamConnection(this, key, null);
       new Http2StreamChannelBootstrap(connection.getNow()).handler(new ChannelInitializer<Http2StreamChannel>() {
         @Override
         protected void initChannel(Http2StreamChannel ch) {

@@ -1,0 +1,102 @@
+package io.bowline.proxy.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * HTTP/1.1 written as bytes (RFC 9112): header lines and message bodies, the latter as the
+ * received buffers, framed as chunks ({@code size CRLF data CRLF}, ended by {@code 0 CRLF
+ * trailers CRLF}) when the message is chunked.
+ */
+public final class Http1Bytes {
+  /** CR LF as one big-endian short, for {@link ByteBuf#writeShort}. */
+  public static final int CRLF = ('\r' << 8) | '\n';
+
+  /** {@code " HTTP/1.1" CRLF}, the end of a request line. */
+  public static final byte[] HTTP_1_1_CRLF = {' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'};
+
+  private Http1Bytes() {}
+
+  /** Writes {@code name: value CRLF} with {@code value} in decimal (no string made). */
+  public static void decimalField(ByteBuf out, CharSequence name, long value) {
+    ByteBufUtil.writeAscii(out, name);
+    out.writeByte(':').writeByte(' ');
+    if (value == 0) {
+      out.writeByte('0');
+    } else {
+      long p = 1;
+      while (p <= value / 10) {
+        p *= 10;
+      }
+      for (; p > 0; p /= 10) {
+        out.writeByte((int) ('0' + value / p % 10));
+      }
+    }
+    out.writeShort(CRLF);
+  }
+
+  /** Writes {@code name: value CRLF} (both ASCII or ISO-8859-1). */
+  public static void field(ByteBuf out, CharSequence name, CharSequence value) {
+    ByteBufUtil.writeAscii(out, name);
+    out.writeByte(':').writeByte(' ');
+    ByteBufUtil.writeAscii(out, value);
+    out.writeShort(CRLF);
+  }
+
+  /**
+   * Writes a body part to {@code to} without flushing, taking ownership of {@code c}: its bytes as
+   * they are, or as one chunk when {@code chunked}; {@code last} ends a chunked body with the last
+   * chunk and {@code c}'s trailers.
+   */
+  public static void writeBody(ChannelHandlerContext to, HttpContent c, boolean chunked, boolean last) {
+    ByteBuf b = c.content();
+    int n = b.readableBytes();
+    if (!chunked) {
+      if (n > 0) {
+        to.write(b, to.voidPromise());
+      } else {
+        b.release();
+      }
+      return;
+    }
+    if (n > 0) {
+      ByteBuf size = to.alloc().buffer(12);
+      hex(size, n);
+      size.writeShort(CRLF);
+      to.write(size, to.voidPromise());
+      to.write(b, to.voidPromise());
+    } else {
+      b.release();
+    }
+    if (!last && n == 0) {
+      return;
+    }
+    ByteBuf end = to.alloc().buffer(last ? 32 : 2);
+    if (n > 0) {
+      end.writeShort(CRLF);
+    }
+    if (last) {
+      end.writeByte('0').writeShort(CRLF);
+      HttpHeaders trailers = ((LastHttpContent) c).trailingHeaders();
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = trailers.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> e = it.next();
+        field(end, e.getKey(), e.getValue());
+      }
+      end.writeShort(CRLF);
+    }
+    to.write(end, to.voidPromise());
+  }
+
+  private static void hex(ByteBuf out, int n) {
+    int shift = (31 - Integer.numberOfLeadingZeros(n)) & ~3;
+    for (; shift >= 0; shift -= 4) {
+      out.writeByte(Character.forDigit((n >>> shift) & 0xf, 16));
+    }
+  }
+}
