@@ -45,8 +45,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request through the proxy, from its head to the end of its response, on the downstream
- * connection's event loop. Its body is buffered up to {@code bufferBytes} so the router may retry
- * or mirror it; a longer body is streamed to the first attempt and not retried. It is then routed
+ * connection's event loop. Its body is kept up to {@code bufferBytes} so the router may retry it
+ * (Envoy's {@code retry_shadow_buffer_limit}), whether it arrived whole before the request was
+ * dispatched or streams to an attempt in later reads (an HTTP/2 or gRPC body after its headers): a
+ * retry sends what was kept, then what follows. Past the limit the copy is dropped and the attempt in
+ * flight is the last, as Envoy gives up a retry; a body mirrored must be whole at dispatch. It is then routed
  * by the mesh (the library's {@link OutboundRouter}, {@link MeshExchange} and {@link UpstreamCall}
  * over {@link NettyTransport}), passed through to its own address when the mesh does not know the
  * host (Istio's {@code ALLOW_ANY}) or answered 502 {@code NR} under {@code REGISTRY_ONLY}, or, on
@@ -85,6 +88,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean bodyEnded;
   private boolean dispatched;
   private boolean streaming;
+  /** Whether {@link #body} holds every byte of the body so far, for another attempt. */
+  private boolean replayable = true;
   private AttemptIo streamTo;
   private MeshExchange ex;
   private UpstreamCall<AttemptIo> call;
@@ -155,8 +160,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (dispatched && streaming) {
       bodyBytes += b.readableBytes();
+      if (replayable && bodyBytes > conn.listener().limits().bufferBytes()) {
+        stopKeeping(true);
+      }
       if (streamTo != null && streamTo.connected()) {
-        streamTo.writeBody(last ? lastContent(b) : new DefaultHttpContent(b), true);
+        ByteBuf out = b;
+        if (replayable) { // kept for a retry: the attempt gets a duplicate
+          out = b.retainedDuplicate();
+          body.add(b);
+        }
+        streamTo.writeBody(last ? lastContent(out) : new DefaultHttpContent(out), true);
         if (!streamTo.writable()) {
           ctx.channel().config().setAutoRead(false);
         }
@@ -178,6 +191,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (!dispatched && (bodyEnded || bodyBytes > conn.listener().limits().bufferBytes())) {
       streaming = !bodyEnded;
+      replayable = bodyEnded;
       dispatch();
     }
   }
@@ -203,9 +217,24 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     return last;
   }
 
-  /** Whether the body can be sent again (it is all buffered). */
+  /** Whether the body can be sent again (every byte of it so far is kept). */
   boolean replayable() {
-    return !streaming;
+    return replayable;
+  }
+
+  /**
+   * The body is no longer kept for another attempt: it outgrew the buffer limit ({@code overflowed}; the
+   * router makes no further attempt), or an attempt's response was committed. What the streaming attempt
+   * has been sent is let go; what it has not stays queued for it.
+   */
+  private void stopKeeping(boolean overflowed) {
+    replayable = false;
+    if (streamTo != null && streamTo.connected()) {
+      release();
+    }
+    if (overflowed && call != null) {
+      call.requestBufferOverflowed();
+    }
   }
 
   private void dispatch() {
@@ -252,7 +281,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
-    if (replayable()) { // a body that is all buffered can be shadowed (request_mirror_policies)
+    if (!streaming) { // a body that is all buffered can be shadowed (request_mirror_policies)
       ex.shadowSender(new NettyShadows(this));
     }
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
@@ -445,19 +474,15 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
   void writeBody(AttemptIo io) {
-    if (replayable()) {
-      for (ByteBuf b : body) {
-        io.writeBody(new DefaultHttpContent(b.retainedDuplicate()), false);
-      }
-      io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
-      return;
-    }
+    boolean keep = replayable();
     for (ByteBuf b : body) {
-      io.writeBody(new DefaultHttpContent(b), false);
+      io.writeBody(new DefaultHttpContent(keep ? b.retainedDuplicate() : b), false);
     }
-    body.clear();
+    if (!keep) {
+      body.clear();
+    }
     if (bodyEnded) {
-      io.writeBody(lastContent(Unpooled.EMPTY_BUFFER), true);
+      io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
     } else {
       io.writeBody(new DefaultHttpContent(Unpooled.EMPTY_BUFFER), true);
       ctx.channel().config().setAutoRead(io.writable());
@@ -513,6 +538,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private void respondUpstream(AttemptIo io, String flags, RoutedCall.Upstream up) {
     responded = true;
     committed = io;
+    if (streaming && replayable) { // no attempt after a committed one
+      stopKeeping(false);
+    }
     HttpResponse head = io.head();
     HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
     List<String> named = connectionTokens(head.headers());
