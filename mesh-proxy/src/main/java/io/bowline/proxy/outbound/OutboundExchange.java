@@ -104,6 +104,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private RoutedCall.Upstream outgoingRoute;
   private String outgoingAuthority;
   private String outgoingPath;
+  /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else unused. */
+  private final long startNanos;
+  private long responseBytes;
+  private int answeredStatus;
+  private int answeredGrpcStatus = -1;
+  private String answeredFlags = "";
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
@@ -116,6 +122,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     this.upgrade = conn.http2() ? null : websocketUpgrade(request.headers());
+    this.startNanos = conn.listener().guard() != null ? System.nanoTime() : 0;
   }
 
   /**
@@ -579,6 +586,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
       committedFlags = flags;
     }
+    answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
     // an HTTP/2 response its headers ended (gRPC's trailers-only), or an HTTP/1.1 one without a body,
     // is one HEADERS frame ending the stream, as Envoy's codecs end it at the headers
     endedAtHead = conn.http2() && (head instanceof FullHttpResponse full ? !full.content().isReadable()
@@ -642,8 +650,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null && ex.observed()) {
       ex.addResponseBodyBytes(c.content().readableBytes());
     }
+    responseBytes += c.content().readableBytes();
     boolean last = c instanceof LastHttpContent;
     if (last) {
+      if (grpc && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
+        answeredGrpcStatus = grpcStatus(((LastHttpContent) c).trailingHeaders());
+      }
       if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
       }
@@ -739,6 +751,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null) {
       ex.responded(local.status(), -1, flags, true);
     }
+    answer(local.status(), -1, flags);
+    responseBytes = headOnly ? 0 : text.length;
     ctx.writeAndFlush(res);
     finish();
   }
@@ -768,8 +782,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null) {
       ex.responded(200, status, flags, true);
     }
+    answer(200, status, flags);
     ctx.writeAndFlush(res);
     finish();
+  }
+
+  /** The response's status, for {@link RequestGuard#answered}. */
+  private void answer(int status, int grpcStatus, String flags) {
+    answeredStatus = status;
+    answeredGrpcStatus = grpcStatus;
+    answeredFlags = flags;
   }
 
   private void finish() {
@@ -777,6 +799,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     done = true;
+    RequestGuard guard = conn.listener().guard();
+    if (guard != null && answeredStatus != 0) {
+      guard.answered(connection(), new RequestGuard.Answered(request.headers(), target.authority(), grpc, answeredStatus,
+          answeredGrpcStatus, answeredFlags, System.nanoTime() - startNanos, bodyBytes, responseBytes));
+    }
     if (ex != null) {
       ex.complete();
     }
