@@ -50,6 +50,9 @@ final class GatewayChains {
     this.tcpMetrics = metrics;
   }
 
+  /** Where TCP forwards write their {@code tcp_proxy}'s access logs; closed with the gateway server. */
+  final io.bowline.runtime.telemetry.TcpAccessLogs tcpAccessLogs = new io.bowline.runtime.telemetry.TcpAccessLogs();
+
   /** Where ISTIO_MUTUAL chains get their certificate, key and roots: the mesh client's provider instances. */
   void providers(java.util.function.Function<io.bowline.api.config.UpstreamTls,
       io.bowline.runtime.tls.UpstreamTlsHandle> providers) {
@@ -73,7 +76,7 @@ final class GatewayChains {
    */
   boolean install(ChannelPipeline p, SocketListener listener, SocketListener.FilterChain chain) {
     if (chain.tcp() != null) {
-      p.addLast(new TcpForward(router, transports, chain.tcp(), tcpMetrics));
+      p.addLast(new TcpForward(router, transports, chain.tcp(), tcpMetrics, tcpAccessLogs));
       return true;
     }
     MeshSnapshot snapshot = router.snapshot();

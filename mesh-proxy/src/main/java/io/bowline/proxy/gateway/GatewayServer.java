@@ -186,5 +186,6 @@ public final class GatewayServer implements AutoCloseable {
     bound.values().forEach(c -> c.close().syncUninterruptibly());
     bound.clear();
     boundPorts.clear();
+    chains.tcpAccessLogs.close();
   }
 }

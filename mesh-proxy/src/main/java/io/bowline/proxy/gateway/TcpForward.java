@@ -6,7 +6,9 @@ import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.proxy.Transports;
 import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.telemetry.TcpAccessLogs;
 import io.bowline.runtime.telemetry.TcpMetrics;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.ClusterResilience;
 import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
@@ -36,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * ({@code UH}), {@code max_connections} upstream connections of the cluster are open ({@code UO}), or the
  * connection is refused or times out ({@code UF}); each is logged with its flag. Each connection is counted in
  * Istio's {@code istio_tcp_*} metrics ({@link TcpMetrics}): opened once its upstream connection is made (or
- * refused, with the flag), bytes as they are relayed, closed when the downstream connection closes.
+ * refused, with the flag), bytes as they are relayed, closed when the downstream connection closes; then the
+ * {@code tcp_proxy}'s {@code access_log} gets its line ({@link TcpAccessLogs}).
  */
 final class TcpForward extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpForward.class);
@@ -45,22 +48,38 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
   private final Transports transports;
   private final SocketListener.TcpProxy proxy;
   private final TcpMetrics metrics;
+  private final TcpAccessLogs accessLogs;
   private final List<Object> pending = new ArrayList<>();
   private Channel upstream;
   private TcpMetrics.Connection counted;
+  // the access log line's values
+  private final long startMillis = System.currentTimeMillis();
+  private final long startNanos = System.nanoTime();
+  private String clusterName;
+  private String upstreamHost;
+  private String flags = "";
+  private long received;
+  private long sent;
 
-  /** @param metrics where the connection is counted, or {@code null} for nowhere */
-  TcpForward(OutboundRouter router, Transports transports, SocketListener.TcpProxy proxy, TcpMetrics metrics) {
+  /**
+   * @param metrics where the connection is counted, or {@code null} for nowhere
+   * @param accessLogs where the {@code tcp_proxy}'s access logs go, or {@code null} for nowhere
+   */
+  TcpForward(OutboundRouter router, Transports transports, SocketListener.TcpProxy proxy, TcpMetrics metrics,
+      TcpAccessLogs accessLogs) {
     this.router = router;
     this.transports = transports;
     this.proxy = proxy;
     this.metrics = metrics;
+    this.accessLogs = accessLogs;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel downstream = ctx.channel();
     String clusterName = pickCluster();
+    this.clusterName = clusterName;
+    downstream.closeFuture().addListener(f -> closed(downstream));
     ClusterEntry cluster = router.cluster(clusterName);
     ClusterResilience resilience = cluster == null ? null : router.resilience().cluster(cluster);
     UpstreamHost host = resilience == null ? null
@@ -76,6 +95,7 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
     }
     downstream.closeFuture().addListener(f -> breaker.releaseConnection());
     Endpoint e = host.endpoint();
+    upstreamHost = e.hostPort();
     long connectTimeoutMs = cluster.cluster().options() == null
         ? ClusterOptions.DEFAULT_CONNECT_TIMEOUT_MS : cluster.cluster().options().connectTimeoutMs();
     downstream.config().setAutoRead(false);
@@ -94,7 +114,6 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
           if (metrics != null) {
             TcpMetrics.Connection c = metrics.opened(clusterName, host.endpoint().workload());
             counted = c;
-            downstream.closeFuture().addListener(closed -> c.closed());
             for (Object msg : pending) {
               received(msg);
             }
@@ -111,6 +130,10 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
   /** Closes the downstream connection without a byte, logging and counting Envoy's response flag. */
   private void refuse(Channel downstream, String cluster, UpstreamHost host, String flag, String why) {
     log.debug("tcp_proxy {} -> {}: {} ({})", downstream.remoteAddress(), cluster, why, flag);
+    flags = flag;
+    if (host != null) {
+      upstreamHost = host.endpoint().hostPort();
+    }
     if (metrics != null) {
       metrics.refused(cluster, host == null ? WorkloadMetadata.NONE : host.endpoint().workload(), flag);
     }
@@ -119,16 +142,43 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
 
   /** Counts bytes read from the downstream connection. */
   private void received(Object msg) {
-    if (counted != null && msg instanceof ByteBuf b) {
-      counted.received(b.readableBytes());
+    if (msg instanceof ByteBuf b) {
+      received += b.readableBytes();
+      if (counted != null) {
+        counted.received(b.readableBytes());
+      }
     }
   }
 
   /** Counts bytes relayed to the downstream connection. */
   private void sent(Object msg) {
-    if (counted != null && msg instanceof ByteBuf b) {
-      counted.sent(b.readableBytes());
+    if (msg instanceof ByteBuf b) {
+      sent += b.readableBytes();
+      if (counted != null) {
+        counted.sent(b.readableBytes());
+      }
     }
+  }
+
+  /** The downstream connection closed: counted closed, and the access log line written. */
+  private void closed(Channel downstream) {
+    if (counted != null) {
+      counted.closed();
+    }
+    if (accessLogs != null && !proxy.accessLogs().isEmpty()) {
+      accessLogs.log(proxy.accessLogs(), new AccessLogFormat.Connection(startMillis, System.nanoTime() - startNanos,
+          received, sent, upstreamHost, clusterName, flags, address(downstream.remoteAddress()),
+          address(downstream.localAddress()), null));
+    }
+  }
+
+  /** Envoy's {@code address:port} form of a socket address, or {@code null}. */
+  private static String address(java.net.SocketAddress a) {
+    if (a instanceof java.net.InetSocketAddress i) {
+      String host = i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + i.getPort();
+    }
+    return a == null ? null : a.toString();
   }
 
   private String pickCluster() {

@@ -16,6 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Istio's TCP metrics of the proxy's outbound TCP listeners ({@code tcp_proxy}), read from the admin port's
@@ -31,7 +34,9 @@ import org.junit.jupiter.api.Test;
  * request direction) and {@code istio_tcp_sent_bytes_total} (bytes to the downstream, the response direction), with
  * Istio's TCP labels ({@code reporter="source"}, {@code request_protocol="tcp"}, {@code response_flags},
  * {@code connection_security_policy="unknown"} on the source side); a refused connect counts opened and closed with
- * {@code UF}.
+ * {@code UF}. With meshConfig's {@code accessLogFile}, the control plane puts the access log on the
+ * {@code tcp_proxy} filters as istiod does, and each connection gets a line in Istio's default format when it
+ * closes, with Envoy's TCP values.
  */
 class TcpMetricsThroughProxyTest {
   private static final String ECHO = "tcp-echo.default.svc.cluster.local";
@@ -39,17 +44,27 @@ class TcpMetricsThroughProxyTest {
 
   private TcpEchoServer echo;
   private IstioMesh istio;
+  private int closedPort;
+
+  @TempDir
+  Path dir;
 
   @BeforeEach
   void start() throws Exception {
     assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
     echo = new TcpEchoServer("one");
-    int closed;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closed = s.getLocalPort();
+      closedPort = s.getLocalPort();
     }
     istio = new IstioMesh(IstioMesh.service("tcp-echo", 9000, "TCP", Map.of("v1", echo.port()))
-        + IstioMesh.service("tcp-refused", 9200, "TCP", Map.of("v1", closed)), b -> b.admin(0));
+        + IstioMesh.service("tcp-refused", 9200, "TCP", Map.of("v1", closedPort)) + """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |-
+            accessLogFile: %s
+        """.formatted(dir.resolve("access.log")), b -> b.admin(0));
   }
 
   @AfterEach
@@ -68,6 +83,12 @@ class TcpMetricsThroughProxyTest {
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return PrometheusText.parse(r.body());
+  }
+
+  /** The access log file's lines so far. */
+  private List<String> accessLog() throws Exception {
+    Path log = dir.resolve("access.log");
+    return Files.exists(log) ? Files.readAllLines(log) : List.of();
   }
 
   /** The value of {@code name} for destination service {@code service} and response flags {@code flags}, or 0. */
@@ -93,6 +114,11 @@ class TcpMetricsThroughProxyTest {
     assertThat(value(samples, "istio_tcp_connections_opened_total", ECHO, "-")).isEqualTo(1);
     assertThat(value(samples, "istio_tcp_received_bytes_total", ECHO, "-")).isEqualTo(6);
     assertThat(value(samples, "istio_tcp_sent_bytes_total", ECHO, "-")).isEqualTo(10);
+    await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(accessLog())
+        .anySatisfy(line -> assertThat(line).as("Istio's default format, TCP values").matches(
+            "\\[\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z\\] \"- - -\" 0 - - - \"-\" 6 10 \\d+ - \"-\" \"-\" \"-\" \"-\" "
+            + "\"127\\.0\\.0\\.1:" + echo.port() + "\" outbound\\|9000\\|\\|" + ECHO.replace(".", "\\.")
+            + " - [0-9.]+:\\d+ 127\\.0\\.0\\.1:\\d+ - -")));
     PrometheusText.Sample opened = samples.stream().filter(s -> s.name().equals("istio_tcp_connections_opened_total")
         && ECHO.equals(s.labels().get("destination_service"))).findFirst().orElseThrow();
     assertThat(opened.labels()).containsEntry("reporter", "source").containsEntry("request_protocol", "tcp")
@@ -119,5 +145,8 @@ class TcpMetricsThroughProxyTest {
       assertThat(value(samples, "istio_tcp_connections_closed_total", REFUSED, "UF")).isEqualTo(1);
       assertThat(value(samples, "istio_tcp_connections_opened_total", REFUSED, "-")).isZero();
     });
+    await().atMost(20, TimeUnit.SECONDS).untilAsserted(() -> assertThat(accessLog())
+        .anySatisfy(line -> assertThat(line).contains("\"- - -\" 0 UF ")
+            .contains(" 0 0 ").contains("\"127.0.0.1:" + closedPort + "\" outbound|9200||" + REFUSED + " ")));
   }
 }
