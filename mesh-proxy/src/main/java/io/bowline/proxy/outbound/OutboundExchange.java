@@ -169,6 +169,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       bodyBytes += b.readableBytes();
       if (replayable && bodyBytes > conn.listener().limits().bufferBytes()) {
         stopKeeping(true);
+        if (done) { // the call ended there (507: a retry was waiting out its back-off)
+          b.release();
+          return;
+        }
       }
       if (streamTo != null && streamTo.connected()) {
         ByteBuf out = b;
