@@ -311,7 +311,8 @@ public final class BowlineProxy implements AutoCloseable {
         if (inbound >= 0) {
           // with a mesh client, its server listeners decide: mTLS mode, RBAC, XFCC (never open without one)
           InboundSecurity security = mesh == null ? null
-              : new InboundSecurity(RuntimeMeshClient.of(mesh).serverListeners(), appPort);
+              : new InboundSecurity(RuntimeMeshClient.of(mesh).serverListeners(), appPort,
+                  RuntimeMeshClient.of(mesh).istioMetrics());
           ProxyListener l = ProxyListener.inbound(appHost, appPort, limits, security);
           bindHttp(transports, pools, l, inbound, security == null ? inboundPipeline
               : inboundPipeline.andThen(security::install), servers, ports);

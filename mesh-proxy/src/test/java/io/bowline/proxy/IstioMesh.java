@@ -23,6 +23,11 @@ public final class IstioMesh implements AutoCloseable {
 
   /** Starts the control plane on {@code yaml} (one file), the mesh client and the proxy. */
   public IstioMesh(String yaml) throws Exception {
+    this(yaml, b -> { });
+  }
+
+  /** The same, with {@code proxy} adding to the proxy's builder (an admin port...). */
+  public IstioMesh(String yaml, java.util.function.Consumer<BowlineProxy.Builder> proxy) throws Exception {
     dir = Files.createTempDirectory("proxy-istio");
     Files.writeString(dir.resolve("00-mesh.yaml"), yaml);
     controlPlane = LocalControlPlane.builder(dir).port(0).start();
@@ -32,7 +37,9 @@ public final class IstioMesh implements AutoCloseable {
     mesh = MeshClient.builder().workload("sleep", "default").label("app", "sleep")
         .xdsServer("127.0.0.1:" + controlPlane.port()).build();
     mesh.awaitReady(Duration.ofSeconds(20));
-    proxy = BowlineProxy.builder().mesh(mesh).outbound(0).tcpPorts(port -> 0).threads(1).start();
+    BowlineProxy.Builder builder = BowlineProxy.builder().mesh(mesh).outbound(0).tcpPorts(port -> 0).threads(1);
+    proxy.accept(builder);
+    this.proxy = builder.start();
   }
 
   /**

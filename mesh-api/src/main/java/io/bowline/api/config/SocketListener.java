@@ -193,19 +193,32 @@ public record SocketListener(String name, String address, int port, List<FilterC
    * A {@code TcpProxy}: the connection goes, untouched, to a host of one of these clusters.
    *
    * @param clusters {@code cluster}, or the {@code weighted_clusters} entries
+   * @param accessLogs its {@code access_log}: a line per connection when it closes, in order (empty for none)
    */
-  public record TcpProxy(List<WeightedCluster> clusters) {
+  public record TcpProxy(List<WeightedCluster> clusters, List<HttpTelemetry.AccessLog> accessLogs) {
     /**
      * Checks the components.
      *
      * @param clusters the clusters, at least one
+     * @param accessLogs the access logs
      * @throws IllegalArgumentException if there is no cluster
      */
     public TcpProxy {
       clusters = List.copyOf(clusters);
+      accessLogs = List.copyOf(accessLogs);
       if (clusters.isEmpty()) {
         throw new IllegalArgumentException("tcp_proxy: no cluster");
       }
+    }
+
+    /**
+     * A {@code TcpProxy} without access logs.
+     *
+     * @param clusters the clusters, at least one
+     * @throws IllegalArgumentException if there is no cluster
+     */
+    public TcpProxy(List<WeightedCluster> clusters) {
+      this(clusters, List.of());
     }
   }
 

@@ -18,7 +18,10 @@ import io.envoyproxy.envoy.config.accesslog.v3.AccessLog;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.GrpcService;
 import io.envoyproxy.envoy.config.core.v3.SubstitutionFormatString;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.config.trace.v3.OpenTelemetryConfig;
 import io.envoyproxy.envoy.config.trace.v3.Tracing;
 import io.bowline.controlplane.istio.ResourceRef;
@@ -86,7 +89,10 @@ final class TelemetryTranslation {
     static final Settings NONE = new Settings(Optional.empty(), List.of(), Optional.empty());
   }
 
-  /** Sets {@code settings} on every API listener's HCM of {@code listeners}. */
+  /**
+   * Sets {@code settings} on every API listener's HCM of {@code listeners}, and the access logs on every
+   * {@code tcp_proxy} filter of the others (as istiod logs a sidecar's TCP connections).
+   */
   static List<Listener> apply(TelemetryPolicies policies, ClientView client, List<Listener> listeners) {
     Settings settings = resolve(policies, client);
     if (settings.tracing().isEmpty() && settings.accessLogs().isEmpty() && settings.stats().isEmpty()) {
@@ -94,7 +100,7 @@ final class TelemetryTranslation {
     }
     List<Listener> out = new ArrayList<>(listeners.size());
     for (Listener listener : listeners) {
-      out.add(listener.hasApiListener() ? withSettings(listener, settings) : listener);
+      out.add(listener.hasApiListener() ? withSettings(listener, settings) : withTcpAccessLogs(listener, settings));
     }
     return out;
   }
@@ -112,6 +118,29 @@ final class TelemetryTranslation {
     settings.stats().ifPresent(config -> IstioStatsTranslation.insertFilter(b, config));
     return listener.toBuilder().setApiListener(listener.getApiListener().toBuilder().setApiListener(Any.pack(b.build())))
         .build();
+  }
+
+  /** {@code listener} with {@code settings}' access logs on each of its {@code tcp_proxy} filters. */
+  private static Listener withTcpAccessLogs(Listener listener, Settings settings) {
+    if (settings.accessLogs().isEmpty()) {
+      return listener;
+    }
+    Listener.Builder b = listener.toBuilder();
+    for (FilterChain.Builder chain : b.getFilterChainsBuilderList()) {
+      for (Filter.Builder filter : chain.getFiltersBuilderList()) {
+        if (!filter.getTypedConfig().is(TcpProxy.class)) {
+          continue;
+        }
+        try {
+          TcpProxy proxy = filter.getTypedConfig().unpack(TcpProxy.class);
+          filter.setTypedConfig(Any.pack(proxy.toBuilder().clearAccessLog().addAllAccessLog(settings.accessLogs())
+              .build()));
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("listener " + listener.getName() + " holds a tcp_proxy that does not decode", e);
+        }
+      }
+    }
+    return b.build();
   }
 
   /** What applies to {@code client}. */

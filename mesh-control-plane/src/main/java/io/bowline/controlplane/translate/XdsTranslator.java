@@ -173,8 +173,8 @@ public final class XdsTranslator {
           GatewayTranslator.translate(analysis, routes, scope, client, clusters, endpoints));
     }
     SecurityTranslation.apply(config, analysis.resolver(), analysis.registry(), client, listeners, clusters);
-    listeners = new ArrayList<>(TelemetryTranslation.apply(config.telemetry(), client, listeners));
     listeners.addAll(TcpListenerTranslator.listeners(analysis, scope));
+    listeners = new ArrayList<>(TelemetryTranslation.apply(config.telemetry(), client, listeners));
     return EnvoyFilterTranslation.apply(config, client,
         new XdsResources(listeners, routeConfigurations, clusters, endpoints, analysis.diagnostics()));
   }

@@ -9,6 +9,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.bowline.controlplane.TestConfigs;
 import io.bowline.controlplane.istio.IstioConfigLoader;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.access_loggers.file.v3.FileAccessLog;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,6 +71,29 @@ class TcpListenerTranslationTest {
     assertThat(tcpProxy(listener).getWeightedClusters().getClustersList())
         .extracting(c -> c.getName(), c -> c.getWeight())
         .containsExactly(tuple("outbound|9000|v1|" + HOST, 20), tuple("outbound|9000|v2|" + HOST, 80));
+  }
+
+  @Test
+  void meshConfigsAccessLogFileGoesOnEveryTcpProxyAsIstiodLogsTcpConnections() throws Exception {
+    XdsResources resources = translate(ROUTING + """
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |-
+            accessLogFile: /dev/stdout
+        """);
+
+    assertThat(errors(resources)).isEmpty();
+    for (String name : List.of("0.0.0.0_9000", "0.0.0.0_9001")) {
+      TcpProxy proxy = tcpProxy(listener(resources, name));
+      assertThat(proxy.getAccessLogList()).as(name).hasSize(1);
+      assertThat(proxy.getAccessLog(0).getName()).isEqualTo("envoy.access_loggers.file");
+      assertThat(proxy.getAccessLog(0).getTypedConfig().unpack(FileAccessLog.class).getPath()).isEqualTo("/dev/stdout");
+    }
+    assertThat(tcpProxy(listener(translate(ROUTING), "0.0.0.0_9000")).getAccessLogList())
+        .as("without access logging configured").isEmpty();
   }
 
   @Test

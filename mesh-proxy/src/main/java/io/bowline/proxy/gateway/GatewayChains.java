@@ -43,6 +43,16 @@ final class GatewayChains {
   private final boolean http2;
   private final ServerTls tls;
 
+  /** Where TCP forwards count their connections ({@code istio_tcp_*}), or {@code null}. */
+  private volatile io.bowline.runtime.telemetry.TcpMetrics tcpMetrics;
+
+  void tcpMetrics(io.bowline.runtime.telemetry.TcpMetrics metrics) {
+    this.tcpMetrics = metrics;
+  }
+
+  /** Where TCP forwards write their {@code tcp_proxy}'s access logs; closed with the gateway server. */
+  final io.bowline.runtime.telemetry.TcpAccessLogs tcpAccessLogs = new io.bowline.runtime.telemetry.TcpAccessLogs();
+
   /** Where ISTIO_MUTUAL chains get their certificate, key and roots: the mesh client's provider instances. */
   void providers(java.util.function.Function<io.bowline.api.config.UpstreamTls,
       io.bowline.runtime.tls.UpstreamTlsHandle> providers) {
@@ -66,7 +76,7 @@ final class GatewayChains {
    */
   boolean install(ChannelPipeline p, SocketListener listener, SocketListener.FilterChain chain) {
     if (chain.tcp() != null) {
-      p.addLast(new TcpForward(router, transports, chain.tcp()));
+      p.addLast(new TcpForward(router, transports, chain.tcp(), tcpMetrics, tcpAccessLogs));
       return true;
     }
     MeshSnapshot snapshot = router.snapshot();

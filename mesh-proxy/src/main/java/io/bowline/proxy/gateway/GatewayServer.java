@@ -72,6 +72,7 @@ public final class GatewayServer implements AutoCloseable {
   /** Binds the current listeners and follows every configuration update of {@code mesh}. */
   public void start(MeshClient mesh) {
     chains.providers(io.bowline.runtime.RuntimeMeshClient.of(mesh).serverListeners()::tlsHandle);
+    chains.tcpMetrics(io.bowline.runtime.RuntimeMeshClient.of(mesh).istioMetrics().tcp());
     unsubscribe = mesh.onConfigUpdate(this::reconcileSoon);
     reconcileSoon();
   }
@@ -185,5 +186,6 @@ public final class GatewayServer implements AutoCloseable {
     bound.values().forEach(c -> c.close().syncUninterruptibly());
     bound.clear();
     boundPorts.clear();
+    chains.tcpAccessLogs.close();
   }
 }

@@ -3,13 +3,18 @@ package io.bowline.proxy.gateway;
 import io.bowline.api.config.ClusterOptions;
 import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.SocketListener;
+import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.proxy.Transports;
 import io.bowline.runtime.pipeline.OutboundRouter;
+import io.bowline.runtime.telemetry.TcpAccessLogs;
+import io.bowline.runtime.telemetry.TcpMetrics;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.ClusterResilience;
 import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -31,7 +36,10 @@ import org.slf4j.LoggerFactory;
  * the upstream connection is up (a ClientHello the SNI was read from, a client that speaks first) are held and
  * sent first. As Envoy, the downstream connection is closed without a byte when the cluster has no host
  * ({@code UH}), {@code max_connections} upstream connections of the cluster are open ({@code UO}), or the
- * connection is refused or times out ({@code UF}); each is logged with its flag.
+ * connection is refused or times out ({@code UF}); each is logged with its flag. Each connection is counted in
+ * Istio's {@code istio_tcp_*} metrics ({@link TcpMetrics}): opened once its upstream connection is made (or
+ * refused, with the flag), bytes as they are relayed, closed when the downstream connection closes; then the
+ * {@code tcp_proxy}'s {@code access_log} gets its line ({@link TcpAccessLogs}).
  */
 final class TcpForward extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(TcpForward.class);
@@ -39,49 +47,77 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
   private final OutboundRouter router;
   private final Transports transports;
   private final SocketListener.TcpProxy proxy;
+  private final TcpMetrics metrics;
+  private final TcpAccessLogs accessLogs;
   private final List<Object> pending = new ArrayList<>();
   private Channel upstream;
+  private TcpMetrics.Connection counted;
+  // the access log line's values
+  private final long startMillis = System.currentTimeMillis();
+  private final long startNanos = System.nanoTime();
+  private String clusterName;
+  private String upstreamHost;
+  private String flags = "";
+  private long received;
+  private long sent;
 
-  TcpForward(OutboundRouter router, Transports transports, SocketListener.TcpProxy proxy) {
+  /**
+   * @param metrics where the connection is counted, or {@code null} for nowhere
+   * @param accessLogs where the {@code tcp_proxy}'s access logs go, or {@code null} for nowhere
+   */
+  TcpForward(OutboundRouter router, Transports transports, SocketListener.TcpProxy proxy, TcpMetrics metrics,
+      TcpAccessLogs accessLogs) {
     this.router = router;
     this.transports = transports;
     this.proxy = proxy;
+    this.metrics = metrics;
+    this.accessLogs = accessLogs;
   }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     Channel downstream = ctx.channel();
     String clusterName = pickCluster();
+    this.clusterName = clusterName;
+    downstream.closeFuture().addListener(f -> closed(downstream));
     ClusterEntry cluster = router.cluster(clusterName);
     ClusterResilience resilience = cluster == null ? null : router.resilience().cluster(cluster);
     UpstreamHost host = resilience == null ? null
         : resilience.pick(cluster.balancing().balancer(), 0, null, 0);
     if (host == null) {
-      refuse(downstream, clusterName, "UH", "no healthy host");
+      refuse(downstream, clusterName, null, "UH", "no healthy host");
       return;
     }
     ClusterCircuitBreaker breaker = resilience.circuitBreaker();
     if (!breaker.tryAcquireConnection(cluster.cluster().resilience().circuitBreakers())) {
-      refuse(downstream, clusterName, "UO", "max_connections reached");
+      refuse(downstream, clusterName, host, "UO", "max_connections reached");
       return;
     }
     downstream.closeFuture().addListener(f -> breaker.releaseConnection());
     Endpoint e = host.endpoint();
+    upstreamHost = e.hostPort();
     long connectTimeoutMs = cluster.cluster().options() == null
         ? ClusterOptions.DEFAULT_CONNECT_TIMEOUT_MS : cluster.cluster().options().connectTimeoutMs();
     downstream.config().setAutoRead(false);
     new Bootstrap().group(downstream.eventLoop()).channel(transports.channel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs))
-        .handler(new Relay(downstream))
+        .handler(new Relay(downstream, this))
         .connect(e.address(), e.port())
         .addListener((ChannelFutureListener) f -> {
           if (!f.isSuccess()) {
             release();
-            refuse(downstream, clusterName, "UF", "connect to " + e.hostPort() + " failed: " + f.cause());
+            refuse(downstream, clusterName, host, "UF", "connect to " + e.hostPort() + " failed: " + f.cause());
             return;
           }
           upstream = f.channel();
+          if (metrics != null) {
+            TcpMetrics.Connection c = metrics.opened(clusterName, host.endpoint().workload());
+            counted = c;
+            for (Object msg : pending) {
+              received(msg);
+            }
+          }
           for (Object msg : pending) {
             upstream.write(msg);
           }
@@ -91,10 +127,58 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
         });
   }
 
-  /** Closes the downstream connection without a byte, logging Envoy's response flag. */
-  private static void refuse(Channel downstream, String cluster, String flag, String why) {
+  /** Closes the downstream connection without a byte, logging and counting Envoy's response flag. */
+  private void refuse(Channel downstream, String cluster, UpstreamHost host, String flag, String why) {
     log.debug("tcp_proxy {} -> {}: {} ({})", downstream.remoteAddress(), cluster, why, flag);
+    flags = flag;
+    if (host != null) {
+      upstreamHost = host.endpoint().hostPort();
+    }
+    if (metrics != null) {
+      metrics.refused(cluster, host == null ? WorkloadMetadata.NONE : host.endpoint().workload(), flag);
+    }
     downstream.close();
+  }
+
+  /** Counts bytes read from the downstream connection. */
+  private void received(Object msg) {
+    if (msg instanceof ByteBuf b) {
+      received += b.readableBytes();
+      if (counted != null) {
+        counted.received(b.readableBytes());
+      }
+    }
+  }
+
+  /** Counts bytes relayed to the downstream connection. */
+  private void sent(Object msg) {
+    if (msg instanceof ByteBuf b) {
+      sent += b.readableBytes();
+      if (counted != null) {
+        counted.sent(b.readableBytes());
+      }
+    }
+  }
+
+  /** The downstream connection closed: counted closed, and the access log line written. */
+  private void closed(Channel downstream) {
+    if (counted != null) {
+      counted.closed();
+    }
+    if (accessLogs != null && !proxy.accessLogs().isEmpty()) {
+      accessLogs.log(proxy.accessLogs(), new AccessLogFormat.Connection(startMillis, System.nanoTime() - startNanos,
+          received, sent, upstreamHost, clusterName, flags, address(downstream.remoteAddress()),
+          address(downstream.localAddress()), null));
+    }
+  }
+
+  /** Envoy's {@code address:port} form of a socket address, or {@code null}. */
+  private static String address(java.net.SocketAddress a) {
+    if (a instanceof java.net.InetSocketAddress i) {
+      String host = i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + i.getPort();
+    }
+    return a == null ? null : a.toString();
   }
 
   private String pickCluster() {
@@ -119,6 +203,7 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
       pending.add(msg);
       return;
     }
+    received(msg);
     upstream.writeAndFlush(msg);
     if (!upstream.isWritable()) {
       ctx.channel().config().setAutoRead(false);
@@ -154,13 +239,16 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
   /** The upstream side: what it reads goes to the downstream connection. */
   private static final class Relay extends ChannelInboundHandlerAdapter {
     private final Channel downstream;
+    private final TcpForward forward;
 
-    Relay(Channel downstream) {
+    Relay(Channel downstream, TcpForward forward) {
       this.downstream = downstream;
+      this.forward = forward;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      forward.sent(msg);
       downstream.writeAndFlush(msg);
       if (!downstream.isWritable()) {
         ctx.channel().config().setAutoRead(false);

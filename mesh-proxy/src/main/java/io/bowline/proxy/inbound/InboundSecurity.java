@@ -6,6 +6,7 @@ import io.bowline.runtime.inbound.InboundRequest;
 import io.bowline.runtime.inbound.RbacDecision;
 import io.bowline.runtime.inbound.ServerListeners;
 import io.bowline.runtime.pipeline.LocalResponse;
+import io.bowline.runtime.telemetry.IstioMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
@@ -34,22 +35,30 @@ import org.slf4j.LoggerFactory;
  *       and ports; a denied request gets 403 {@code RBAC: access denied} (a gRPC call {@code PERMISSION_DENIED}),
  *       logged with Envoy's {@code rbac_access_denied_matched_policy[...]}; an admitted one gets Istio's
  *       {@code x-forwarded-client-cert} ({@link ClientCertDetails}).
+ *   <li>Per answer ({@link #answered}): Istio's request metrics with {@code reporter="destination"}
+ *       ({@link IstioMetrics#recordInbound}): {@code source_principal} the client certificate's SPIFFE ID,
+ *       {@code connection_security_policy} {@code mutual_tls} with one, else {@code none}.
  * </ul>
  */
 public final class InboundSecurity implements RequestGuard {
   private static final Logger log = LoggerFactory.getLogger(InboundSecurity.class);
+  /** Istio's HTTP metadata exchange header: the caller's workload, for the {@code source_*} labels. */
+  private static final String PEER_METADATA = "x-envoy-peer-metadata";
 
   private final ServerListeners listeners;
   private final int applicationPort;
+  private final IstioMetrics metrics;
 
   /**
    * @param listeners the mesh client's server listeners
    * @param applicationPort the local application's port (whose server listener applies when the listening port
    *     has none)
+   * @param metrics where answered requests are counted ({@code reporter="destination"}), or {@code null}
    */
-  public InboundSecurity(ServerListeners listeners, int applicationPort) {
+  public InboundSecurity(ServerListeners listeners, int applicationPort, IstioMetrics metrics) {
     this.listeners = listeners;
     this.applicationPort = applicationPort;
+    this.metrics = metrics;
   }
 
   /** Adds the mode's handling to an inbound connection's pipeline, before its HTTP handlers. */
@@ -84,6 +93,19 @@ public final class InboundSecurity implements RequestGuard {
     }
     ClientCertDetails.apply(headers, id);
     return null;
+  }
+
+  @Override
+  public void answered(Channel connection, Answered a) {
+    InboundConnection c = connection.attr(InboundConnection.KEY).get();
+    if (metrics == null || c == null) {
+      return;
+    }
+    InboundConnection.Identity id = c.identity(connection);
+    metrics.recordInbound(new IstioMetrics.ServedRequest(id.peer() == null ? null : id.peer().principal(),
+        id.localUri().isEmpty() ? null : id.localUri(), a.headers().get(PEER_METADATA), a.authority(),
+        a.grpc() ? "grpc" : "http", a.status(), a.grpcStatus(), a.flags(), a.durationNanos(), a.requestBytes(),
+        a.responseBytes()));
   }
 
   private static Map<String, List<String>> byName(HttpHeaders headers) {

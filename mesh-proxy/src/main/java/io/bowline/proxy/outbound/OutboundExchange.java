@@ -54,8 +54,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request through the proxy, from its head to the end of its response, on the downstream
- * connection's event loop. Its body is buffered up to {@code bufferBytes} so the router may retry
- * or mirror it; a longer body is streamed to the first attempt and not retried. It is then routed
+ * connection's event loop. Its body is kept up to {@code bufferBytes} so the router may retry it
+ * (Envoy's {@code retry_shadow_buffer_limit}), whether it arrived whole before the request was
+ * dispatched or streams to an attempt in later reads (an HTTP/2 or gRPC body after its headers): a
+ * retry sends what was kept, then what follows. Past the limit the copy is dropped and the attempt in
+ * flight is the last, as Envoy gives up a retry; a body mirrored must be whole at dispatch. It is then routed
  * by the mesh (the library's {@link OutboundRouter}, {@link MeshExchange} and {@link UpstreamCall}
  * over {@link NettyTransport}), passed through to its own address when the mesh does not know the
  * host (Istio's {@code ALLOW_ANY}) or answered 502 {@code NR} under {@code REGISTRY_ONLY}, or, on
@@ -100,6 +103,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean bodyEnded;
   private boolean dispatched;
   private boolean streaming;
+  /** Whether {@link #body} holds every byte of the body so far, for another attempt. */
+  private boolean replayable = true;
   private AttemptIo streamTo;
   private MeshExchange ex;
   private UpstreamCall<AttemptIo> call;
@@ -124,6 +129,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private List<String> connectionNamed;
   private ByteBuf headBuf;
   private EditedFields editedFields;
+  /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else unused. */
+  private final long startNanos;
+  private long responseBytes;
+  private int answeredStatus;
+  private int answeredGrpcStatus = -1;
+  private String answeredFlags = "";
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
@@ -139,6 +150,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     String type = Http1Request.header(request, "content-type");
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     this.upgrade = conn.http2() || Http1Request.header(request, "upgrade") == null ? null : websocketUpgrade(request.headers());
+    this.startNanos = conn.listener().guard() != null ? System.nanoTime() : 0;
   }
 
   /**
@@ -183,8 +195,20 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (dispatched && streaming) {
       bodyBytes += b.readableBytes();
+      if (replayable && bodyBytes > conn.listener().limits().bufferBytes()) {
+        stopKeeping(true);
+        if (done) { // the call ended there (507: a retry was waiting out its back-off)
+          b.release();
+          return;
+        }
+      }
       if (streamTo != null && streamTo.connected()) {
-        streamTo.writeBody(last ? lastContent(b) : new DefaultHttpContent(b), true);
+        ByteBuf out = b;
+        if (replayable) { // kept for a retry: the attempt gets a duplicate
+          out = b.retainedDuplicate();
+          body.add(b);
+        }
+        streamTo.writeBody(last ? lastContent(out) : new DefaultHttpContent(out), true);
         if (!streamTo.writable()) {
           ctx.channel().config().setAutoRead(false);
         }
@@ -206,6 +230,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (!dispatched && (bodyEnded || bodyBytes > conn.listener().limits().bufferBytes())) {
       streaming = !bodyEnded;
+      replayable = bodyEnded;
       dispatch();
     }
   }
@@ -231,9 +256,24 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     return last;
   }
 
-  /** Whether the body can be sent again (it is all buffered). */
+  /** Whether the body can be sent again (every byte of it so far is kept). */
   boolean replayable() {
-    return !streaming;
+    return replayable;
+  }
+
+  /**
+   * The body is no longer kept for another attempt: it outgrew the buffer limit ({@code overflowed}; the
+   * router makes no further attempt), or an attempt's response was committed. What the streaming attempt
+   * has been sent is let go; what it has not stays queued for it.
+   */
+  private void stopKeeping(boolean overflowed) {
+    replayable = false;
+    if (streamTo != null && streamTo.connected()) {
+      release();
+    }
+    if (overflowed && call != null) {
+      call.requestBufferOverflowed();
+    }
   }
 
   private void dispatch() {
@@ -280,7 +320,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
-    if (replayable()) { // a body that is all buffered can be shadowed (request_mirror_policies)
+    if (!streaming) { // a body that is all buffered can be shadowed (request_mirror_policies)
       ex.shadowSender(new NettyShadows(this));
     }
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
@@ -677,19 +717,15 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
   void writeBody(AttemptIo io) {
-    if (replayable()) {
-      for (ByteBuf b : body) {
-        io.writeBody(new DefaultHttpContent(b.retainedDuplicate()), false);
-      }
-      io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
-      return;
-    }
+    boolean keep = replayable();
     for (ByteBuf b : body) {
-      io.writeBody(new DefaultHttpContent(b), false);
+      io.writeBody(new DefaultHttpContent(keep ? b.retainedDuplicate() : b), false);
     }
-    body.clear();
+    if (!keep) {
+      body.clear();
+    }
     if (bodyEnded) {
-      io.writeBody(lastContent(Unpooled.EMPTY_BUFFER), true);
+      io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
     } else {
       io.writeBody(new DefaultHttpContent(Unpooled.EMPTY_BUFFER), true);
       ctx.channel().config().setAutoRead(io.writable());
@@ -744,6 +780,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private void respondUpstream(AttemptIo io, String flags, RoutedCall.Upstream up) {
     responded = true;
     committed = io;
+    if (streaming && replayable) { // no attempt after a committed one
+      stopKeeping(false);
+    }
     HttpResponse head = io.head();
     if (head instanceof Http1Response raw && conn.raw() != null && raw.code() != 101
         && (up == null || !up.mutation().changesResponse())) {
@@ -787,6 +826,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
       committedFlags = flags;
     }
+    answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
     // an HTTP/2 response its headers ended (gRPC's trailers-only), or an HTTP/1.1 one without a body,
     // is one HEADERS frame ending the stream, as Envoy's codecs end it at the headers
     endedAtHead = conn.http2() && (head instanceof FullHttpResponse full ? !full.content().isReadable()
@@ -925,8 +965,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null && ex.observed()) {
       ex.addResponseBodyBytes(c.content().readableBytes());
     }
+    responseBytes += c.content().readableBytes();
     boolean last = c instanceof LastHttpContent;
     if (last) {
+      if (grpc && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
+        answeredGrpcStatus = grpcStatus(((LastHttpContent) c).trailingHeaders());
+      }
       if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
       }
@@ -1029,6 +1073,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null) {
       ex.responded(local.status(), -1, flags, true);
     }
+    answer(local.status(), -1, flags);
+    responseBytes = headOnly ? 0 : text.length;
     ctx.writeAndFlush(res);
     finish();
   }
@@ -1058,8 +1104,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null) {
       ex.responded(200, status, flags, true);
     }
+    answer(200, status, flags);
     ctx.writeAndFlush(res);
     finish();
+  }
+
+  /** The response's status, for {@link RequestGuard#answered}. */
+  private void answer(int status, int grpcStatus, String flags) {
+    answeredStatus = status;
+    answeredGrpcStatus = grpcStatus;
+    answeredFlags = flags;
   }
 
   private void finish() {
@@ -1067,6 +1121,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     done = true;
+    RequestGuard guard = conn.listener().guard();
+    if (guard != null && answeredStatus != 0) {
+      guard.answered(connection(), new RequestGuard.Answered(request.headers(), target.authority(), grpc, answeredStatus,
+          answeredGrpcStatus, answeredFlags, System.nanoTime() - startNanos, bodyBytes, responseBytes));
+    }
     if (ex != null) {
       ex.complete();
     }

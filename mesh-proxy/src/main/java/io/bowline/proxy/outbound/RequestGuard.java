@@ -23,4 +23,30 @@ public interface RequestGuard {
    * @return {@code null} to forward the request, else the local reply to answer it with (never forwarded)
    */
   LocalResponse admit(Channel connection, String method, String path, String authority, HttpHeaders headers);
+
+  /**
+   * A request of the listener was answered (admitted and forwarded, or answered by {@link #admit}), once, on the
+   * connection's event loop: for the inbound listener's metrics ({@code reporter="destination"}). Does nothing by
+   * default.
+   *
+   * @param connection the downstream connection (for an HTTP/2 stream, its connection)
+   * @param answered the request and its answer
+   */
+  default void answered(Channel connection, Answered answered) {}
+
+  /**
+   * One answered request.
+   *
+   * @param headers the request's headers as forwarded
+   * @param authority the request's authority ({@code Host})
+   * @param grpc whether it was a gRPC call
+   * @param status the response's HTTP status
+   * @param grpcStatus the response's {@code grpc-status}, or -1
+   * @param flags Envoy's response flags of the answer, or {@code ""}
+   * @param durationNanos from the request's head to the response's end, in nanoseconds
+   * @param requestBytes the request body's size in bytes
+   * @param responseBytes the response body's size in bytes
+   */
+  record Answered(HttpHeaders headers, String authority, boolean grpc, int status, int grpcStatus, String flags,
+      long durationNanos, long requestBytes, long responseBytes) {}
 }

@@ -5,6 +5,7 @@ import static io.bowline.proxy.gateway.GatewayMesh.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -13,6 +14,7 @@ import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.proxy.BowlineProxy;
 import io.bowline.runtime.RuntimeMeshClient;
 import io.bowline.runtime.inbound.InboundMode;
+import io.bowline.runtime.testing.PrometheusText;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -57,6 +59,7 @@ class ProxyInboundMtlsTest {
   private LocalControlPlane controlPlane;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Map<String, MeshClient> meshes = new HashMap<>();
+  private final Map<String, BowlineProxy> inbounds = new HashMap<>();
   private int strictPort;
   private int disabledPort;
   private BowlineProxy caller;
@@ -138,7 +141,9 @@ class ProxyInboundMtlsTest {
   /** A bowline-proxy inbound listener on {@code port} in front of the app, for workload {@code name} of {@code app}. */
   private void inbound(String name, String appLabel, int port) throws Exception {
     MeshClient mesh = mesh(name, appLabel);
-    closeables.add(BowlineProxy.builder().mesh(mesh).inbound(port, app.port()).threads(1).start());
+    BowlineProxy proxy = BowlineProxy.builder().mesh(mesh).inbound(port, app.port()).admin(0).threads(1).start();
+    closeables.add(proxy);
+    inbounds.put(name, proxy);
     assertThat(RuntimeMeshClient.of(mesh).serverListeners().awaitListener(port, Duration.ofSeconds(20)))
         .as("server listener of %s", name).isTrue();
   }
@@ -202,6 +207,40 @@ class ProxyInboundMtlsTest {
     assertThat(xfcc).as("Envoy's APPEND_FORWARD element with Istio's Subject, URI and DNS details")
         .matches("By=" + SERVER_ID + ";Hash=[0-9a-f]{64};Subject=\"[^\"]*\";URI=" + CALLER_ID + "(;DNS=[^;,]+)*");
     assertThat(received("/headers")).isNotEmpty().allSatisfy(line -> assertThat(line).contains(CALLER_ID));
+  }
+
+  /** The inbound proxy {@code name}'s {@code istio_requests_total} samples with {@code reporter="destination"}. */
+  private List<PrometheusText.Sample> servedRequests(String name) throws Exception {
+    String out = curl("http://127.0.0.1:" + inbounds.get(name).adminPort() + "/stats/prometheus");
+    assertThat(out).startsWith("HTTP/1.1 200");
+    return PrometheusText.parse(out.substring(out.indexOf("\r\n\r\n") + 4, out.lastIndexOf("\ncode=")))
+        .stream().filter(x -> x.name().equals("istio_requests_total")
+            && "destination".equals(x.labels().get("reporter"))).toList();
+  }
+
+  @Test
+  void theInboundListenerReportsItsRequestsWithReporterDestinationAndTheCallersPrincipal() throws Exception {
+    assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(throughTheCaller("/reported")).contains("code=200"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(throughTheCaller("/admin/reported")).contains("code=403"));
+    assertThat(curl("http://127.0.0.1:" + disabledPort + "/reported-plaintext")).contains("code=200");
+
+    List<PrometheusText.Sample> strict = servedRequests("httpbin-1");
+    assertThat(strict).filteredOn(x -> x.labels().get("response_code").equals("200")
+            && x.labels().get("request_protocol").equals("http")).isNotEmpty()
+        .allSatisfy(x -> assertThat(x.labels()).containsEntry("source_principal", CALLER_ID)
+            .containsEntry("destination_principal", SERVER_ID).containsEntry("destination_workload", "httpbin-1")
+            .containsEntry("destination_app", "httpbin").containsEntry("connection_security_policy", "mutual_tls")
+            .containsEntry("grpc_response_status", ""));
+    assertThat(strict).filteredOn(x -> x.labels().get("response_code").equals("403"))
+        .as("the RBAC denial is a served request too").isNotEmpty()
+        .allSatisfy(x -> assertThat(x.labels()).containsEntry("source_principal", CALLER_ID));
+    List<PrometheusText.Sample> plaintext = servedRequests("legacy-1");
+    assertThat(plaintext).filteredOn(x -> x.labels().get("response_code").equals("200")).isNotEmpty()
+        .allSatisfy(x -> assertThat(x.labels()).containsEntry("source_principal", "unknown")
+            .containsEntry("connection_security_policy", "none").containsEntry("destination_workload", "legacy-1"));
   }
 
   @Test

@@ -60,7 +60,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private final long deadlineNanos;
   private final ClusterResilience state;
   private final RetryDecider decider; // null: the route has no retry policy
-  private final int maxAttempts;
+  private int maxAttempts; // lowered to 1 when the request body outgrows the adapter's retry buffer
   private final String authority;
   private UpstreamHost firstHost; // the first attempt's host
   private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
@@ -603,6 +603,27 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       cold().timer = exchange.scheduler().schedule(() -> attempt(next), TimeUnit.MILLISECONDS.toNanos(wait));
     }
     return true;
+  }
+
+  /**
+   * The request body outgrew the adapter's retry buffer (Envoy's {@code retry_shadow_buffer_limit}, the
+   * listener's {@code per_connection_buffer_limit_bytes}): the attempt in flight is the last, and a
+   * failure of it is the call's. When no attempt is in flight (the call waits out a retry back-off),
+   * the call ends with 507, as Envoy's router ends it ("exceeded request buffer limit while retrying
+   * upstream"). Called on the exchange's scheduler.
+   */
+  public void requestBufferOverflowed() {
+    if (isDone() || maxAttempts == 1) {
+      return;
+    }
+    maxAttempts = 1;
+    if (current == null && retrying) {
+      if (timer != null) {
+        timer.cancel();
+        timer = null;
+      }
+      finish(new LocalResponse(507, "", "exceeded request buffer limit while retrying upstream", Map.of(), -1, null));
+    }
   }
 
   /** The caller cancelled: an attempt in flight is cancelled (its result ends the exchange), a back-off ends now. */

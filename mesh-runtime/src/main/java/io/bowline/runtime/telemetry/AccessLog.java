@@ -71,7 +71,15 @@ public final class AccessLog implements AutoCloseable {
   void log(Exchange e, ExchangeResponse response, String upstreamHost) {
     long duration = Math.max(0, e.durationNanos());
     long startMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(duration);
-    AccessLogFormat.Entry entry = new AccessLogFormat.Entry(e, response, upstreamHost, startMillis);
+    write(new AccessLogFormat.Entry(e, response, upstreamHost, startMillis));
+  }
+
+  /** Writes the lines for a closed TCP connection ({@code tcp_proxy}). */
+  void log(AccessLogFormat.Connection c) {
+    write(AccessLogFormat.Entry.of(c));
+  }
+
+  private void write(AccessLogFormat.Entry entry) {
     for (Log l : logs) {
       try {
         l.sink().write(l.format(), l.format().capture(entry));

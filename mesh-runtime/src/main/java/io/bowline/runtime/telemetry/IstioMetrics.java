@@ -71,6 +71,7 @@ public final class IstioMetrics {
   private final ConcurrentHashMap<CallKey, Meters> perCall = new ConcurrentHashMap<>();
   /** Istio's meters registered so far, removed when the overrides change. */
   private final Set<Meter> made = ConcurrentHashMap.newKeySet();
+  private volatile TcpMetrics tcp;
 
   /**
    * @param registry where the meters go
@@ -91,6 +92,26 @@ public final class IstioMetrics {
     this.self = new WorkloadMetadata(source.workload(), source.namespace(), source.canonicalService(),
         source.canonicalRevision(), source.cluster(), source.app(), source.version(), LocalWorkload.UNKNOWN);
     this.resilience = resilience;
+  }
+
+  /**
+   * Istio's TCP metrics of this workload ({@code istio_tcp_*}), for its TCP proxies: the same registry and
+   * {@code source_*} labels as the request metrics.
+   *
+   * @return this workload's TCP metrics (one instance)
+   */
+  public TcpMetrics tcp() {
+    TcpMetrics t = tcp;
+    if (t == null) {
+      synchronized (this) {
+        t = tcp;
+        if (t == null) {
+          t = new TcpMetrics(registry, self);
+          tcp = t;
+        }
+      }
+    }
+    return t;
   }
 
   /**
@@ -222,7 +243,7 @@ public final class IstioMetrics {
    * Istio's labels of one time series but {@code response_code}, {@code grpc_response_status} and
    * {@code response_flags} ({@link MeterSet} adds those), in the order Istio's stats filter writes them.
    */
-  private static Tags fixedTags(String reporter, WorkloadMetadata s, WorkloadMetadata w, DestinationService d,
+  static Tags fixedTags(String reporter, WorkloadMetadata s, WorkloadMetadata w, DestinationService d,
       String protocol, String security) {
     return Tags.of(
         "reporter", reporter,

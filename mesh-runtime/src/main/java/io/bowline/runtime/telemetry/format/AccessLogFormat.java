@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  * {@code %CONNECTION_TERMINATION_DETAILS%}, {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%},
  * {@code %UPSTREAM_LOCAL_ADDRESS%}, {@code %DOWNSTREAM_LOCAL_ADDRESS%},
  * {@code %DOWNSTREAM_REMOTE_ADDRESS%}, {@code %REQUESTED_SERVER_NAME%}. A value that is not there
- * prints {@code -} (text) or {@code null} (JSON), as Envoy's do.
+ * prints {@code -} (text) or {@code null} (JSON), as Envoy's do. A TCP connection's line ({@link Connection}, a
+ * {@code tcp_proxy}'s {@code access_log}) has Envoy's TCP values: {@code %RESPONSE_CODE%} 0, no headers, no
+ * protocol, its bytes, duration, upstream host and cluster, flags ({@code UF}, {@code UH}, {@code UO}),
+ * downstream addresses and {@code %CONNECTION_TERMINATION_DETAILS%}.
  */
 public final class AccessLogFormat {
   /** Istio's default text format (meshConfig {@code accessLogFile} without {@code accessLogFormat}). */
@@ -49,7 +52,44 @@ public final class AccessLogFormat {
    * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
    * @param startMillis when the call started, epoch milliseconds
    */
-  public record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {}
+  public record Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis,
+      Connection connection) {
+    /**
+     * An exchange's line.
+     *
+     * @param exchange the finished exchange
+     * @param response its response head, or {@code null} when not kept
+     * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+     * @param startMillis when the call started, epoch milliseconds
+     */
+    public Entry(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {
+      this(exchange, response, upstreamHost, startMillis, null);
+    }
+
+    /** A TCP connection's line. */
+    public static Entry of(Connection c) {
+      return new Entry(null, null, c.upstreamHost(), c.startMillis(), c);
+    }
+  }
+
+  /**
+   * One TCP connection a {@code tcp_proxy} relayed (or refused), when it closed.
+   *
+   * @param startMillis when it was accepted, epoch milliseconds
+   * @param durationNanos from accepted to closed, in nanoseconds
+   * @param bytesReceived bytes read from the downstream ({@code %BYTES_RECEIVED%})
+   * @param bytesSent bytes written to the downstream ({@code %BYTES_SENT%})
+   * @param upstreamHost the upstream host's {@code address:port}, or {@code null} when none was chosen
+   * @param cluster the cluster the {@code tcp_proxy} chose
+   * @param responseFlags Envoy's response flags ({@code UF}, {@code UH}, {@code UO}), or {@code ""}
+   * @param downstreamRemoteAddress the client's {@code address:port}
+   * @param downstreamLocalAddress the listener's {@code address:port} the client connected to
+   * @param terminationDetails why the proxy ended the connection ({@code %CONNECTION_TERMINATION_DETAILS%}), or
+   *     {@code null}
+   */
+  public record Connection(long startMillis, long durationNanos, long bytesReceived, long bytesSent,
+      String upstreamHost, String cluster, String responseFlags, String downstreamRemoteAddress,
+      String downstreamLocalAddress, String terminationDetails) {}
 
   /**
    * One piece of a format: a literal or a command operator. An operator's value is taken in two steps, so that a
@@ -92,6 +132,9 @@ public final class AccessLogFormat {
     }
 
     private String lookup(Entry e, String n) {
+      if (e.exchange() == null) {
+        return null; // a TCP connection has no headers
+      }
       if (response) {
         return e.response() == null ? null : e.response().header(n);
       }
@@ -367,27 +410,34 @@ public final class AccessLogFormat {
     }
     return switch (op) {
       case "START_TIME" -> new StartTime();
-      case "RESPONSE_CODE" -> new Operator(op, e -> e.exchange().status());
-      case "RESPONSE_FLAGS" -> new Operator(op, e -> e.exchange().responseFlags());
-      case "RESPONSE_CODE_DETAILS" -> new Operator(op, e -> e.exchange().status() == 0 ? null
-          : e.exchange().localResponse() ? "local_reply" : "via_upstream");
-      case "DURATION" -> new Operator(op, e -> millis(e.exchange().durationNanos()));
-      case "RESPONSE_DURATION" -> new Operator(op, e -> millis(e.exchange().responseHeadersNanos()));
-      case "BYTES_SENT" -> new Operator(op, e -> Math.max(0, e.exchange().responseBodyBytes()));
-      case "BYTES_RECEIVED" -> new Operator(op, e -> Math.max(0, e.exchange().requestBodyBytes()));
-      case "PROTOCOL" -> new Operator(op, e -> "grpc".equals(e.exchange().protocol()) ? "HTTP/2" : "HTTP/1.1");
+      case "RESPONSE_CODE" -> either(op, Exchange::status, c -> 0);
+      case "RESPONSE_FLAGS" -> either(op, Exchange::responseFlags, Connection::responseFlags);
+      case "RESPONSE_CODE_DETAILS" -> either(op, x -> x.status() == 0 ? null
+          : x.localResponse() ? "local_reply" : "via_upstream", c -> null);
+      case "DURATION" -> either(op, x -> millis(x.durationNanos()), c -> millis(c.durationNanos()));
+      case "RESPONSE_DURATION" -> either(op, x -> millis(x.responseHeadersNanos()), c -> null);
+      case "BYTES_SENT" -> either(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
+      case "BYTES_RECEIVED" -> either(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
+      case "PROTOCOL" -> either(op, x -> "grpc".equals(x.protocol()) ? "HTTP/2" : "HTTP/1.1", c -> null);
       case "UPSTREAM_HOST" -> new Operator(op, Entry::upstreamHost);
-      case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> new Operator(op, e -> e.exchange().clusterName());
-      case "ROUTE_NAME" -> new Operator(op, e -> e.exchange().routeName());
-      case "UPSTREAM_REQUEST_ATTEMPT_COUNT" -> new Operator(op, e -> e.exchange().attempts());
-      case "GRPC_STATUS_NUMBER" -> new Operator(op, e -> e.exchange().grpcStatus() < 0 ? null
-          : (Object) e.exchange().grpcStatus());
+      case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> either(op, Exchange::clusterName, Connection::cluster);
+      case "ROUTE_NAME" -> either(op, Exchange::routeName, c -> null);
+      case "UPSTREAM_REQUEST_ATTEMPT_COUNT" -> either(op, Exchange::attempts, c -> null);
+      case "GRPC_STATUS_NUMBER" -> either(op, x -> x.grpcStatus() < 0 ? null : (Object) x.grpcStatus(), c -> null);
       case "HOSTNAME" -> new Operator(op, e -> HOSTNAME);
-      case "CONNECTION_TERMINATION_DETAILS", "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS",
-          "DOWNSTREAM_LOCAL_ADDRESS", "DOWNSTREAM_REMOTE_ADDRESS", "REQUESTED_SERVER_NAME" ->
+      case "CONNECTION_TERMINATION_DETAILS" -> either(op, x -> null, Connection::terminationDetails);
+      case "DOWNSTREAM_LOCAL_ADDRESS" -> either(op, x -> null, Connection::downstreamLocalAddress);
+      case "DOWNSTREAM_REMOTE_ADDRESS" -> either(op, x -> null, Connection::downstreamRemoteAddress);
+      case "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS", "REQUESTED_SERVER_NAME" ->
           new Operator(op, e -> null);
       default -> throw unsupported(op);
     };
+  }
+
+  /** An operator read from the exchange, or for a TCP connection's line from the connection. */
+  private static Operator either(String op, java.util.function.Function<Exchange, Object> exchange,
+      java.util.function.Function<Connection, Object> connection) {
+    return new Operator(op, e -> e.connection() != null ? connection.apply(e.connection()) : exchange.apply(e.exchange()));
   }
 
   private static Object millis(long nanos) {

@@ -86,7 +86,8 @@ final class HcmTelemetryParser {
     };
   }
 
-  private static HttpTelemetry.AccessLog accessLog(AccessLog log) throws ResourceException {
+  /** One {@code access_log} entry (an HCM's or a {@code tcp_proxy}'s); errors name the field within it. */
+  static HttpTelemetry.AccessLog accessLog(AccessLog log) throws ResourceException {
     if (log.hasFilter()) {
       throw new ResourceException("filter", "access log filters are not supported (log \"" + log.getName() + "\")");
     }

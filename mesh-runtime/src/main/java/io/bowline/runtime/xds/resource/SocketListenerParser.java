@@ -130,7 +130,15 @@ final class SocketListenerParser {
     if (clusters.isEmpty() || clusters.stream().anyMatch(w -> w.name().isEmpty())) {
       throw new ResourceException(at + ".cluster_specifier", "needs a cluster name (and a positive weight)");
     }
-    return new SocketListener.TcpProxy(clusters);
+    List<io.bowline.api.config.HttpTelemetry.AccessLog> logs = new ArrayList<>();
+    for (int i = 0; i < p.getAccessLogCount(); i++) {
+      try {
+        logs.add(HcmTelemetryParser.accessLog(p.getAccessLog(i)));
+      } catch (ResourceException e) {
+        throw e.within(at + ".access_log[" + i + "]");
+      }
+    }
+    return new SocketListener.TcpProxy(clusters, logs);
   }
 
   private static SocketListener.DownstreamTls tls(TransportSocket socket, String at) throws ResourceException {
