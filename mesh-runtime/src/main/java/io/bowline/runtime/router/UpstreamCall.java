@@ -617,10 +617,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     maxAttempts = 1;
-    if (current == null && retrying) {
-      if (timer != null) {
-        timer.cancel();
-        timer = null;
+    if (current == null && is(RETRYING)) {
+      Cold c = cold;
+      if (c != null && c.timer != null) {
+        c.timer.cancel();
+        c.timer = null;
       }
       finish(new LocalResponse(507, "", "exceeded request buffer limit while retrying upstream", Map.of(), -1, null));
     }
