@@ -151,7 +151,7 @@ final class GrpcStream<Q extends Message, R extends Message> extends ChannelInbo
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
-    fail("UNAVAILABLE", "the stream closed" + connection().goAway());
+    fail("UNAVAILABLE", "the stream closed" + goAway());
   }
 
   @Override
@@ -159,8 +159,10 @@ final class GrpcStream<Q extends Message, R extends Message> extends ChannelInbo
     fail("INTERNAL", "HTTP/2 stream error: " + cause);
   }
 
-  private GrpcConnection connection() {
-    return channel.parent().pipeline().get(GrpcConnection.class);
+  /** The connection's {@code GOAWAY}, for messages: empty if none (or the stream never opened). */
+  private String goAway() {
+    GrpcConnection c = channel == null ? null : channel.parent().pipeline().get(GrpcConnection.class);
+    return c == null ? "" : c.goAway();
   }
 
   private void onHeaders(Http2Headers headers, boolean endStream) {
