@@ -10,7 +10,7 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The proxy's arrows (main code): it is one more adapter on the runtime's pipeline, so it never
- * imports the runtime's other adapters or its xDS transport; the HTTP/1 decoder, the HTTP/2
+ * imports the runtime's other adapters or its xDS client (its own xDS transport plugs in under it); the HTTP/1 decoder, the HTTP/2
  * listener side, the byte tunnel and the admin pages know no mesh types; the command line sits on top.
  */
 @AnalyzeClasses(packages = "io.bowline.proxy", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -18,9 +18,17 @@ class ArchitectureTest {
   private static final String P = "io.bowline.proxy";
 
   @ArchTest
-  static final ArchRule theProxyIsAnAdapterNotASecondImplementation = noClasses().should().dependOnClassesThat()
+  static final ArchRule theProxyIsAnAdapterNotASecondImplementation = noClasses().that()
+      .resideOutsideOfPackage(P + ".xds..").should().dependOnClassesThat()
       .resideInAnyPackage("io.bowline.runtime.adapter..", "io.bowline.runtime.xds..", "io.bowline.runtime.snapshot.compile..")
       .because("the proxy plugs into the pipeline through UpstreamTransport, as the OkHttp and gRPC adapters do");
+
+  @ArchTest
+  static final ArchRule theXdsTransportCarriesStreamsOnly = noClasses().that().resideInAPackage(P + ".xds..")
+      .should().dependOnClassesThat().resideInAnyPackage("io.bowline.runtime.xds.resource..",
+          "io.bowline.runtime.xds.policy..", "io.bowline.proxy.outbound..", "io.bowline.proxy.cli..", "io.grpc..")
+      .orShould().dependOnClassesThat().haveSimpleNameStartingWith("XdsClient")
+      .because("the proxy's xDS transport only carries the runtime xDS client's streams (XdsTransport), without grpc-java");
 
   @ArchTest
   static final ArchRule theDecoderAndAdminKnowNoMesh = noClasses().that()

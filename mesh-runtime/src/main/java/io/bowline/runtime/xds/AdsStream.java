@@ -1,38 +1,40 @@
 package io.bowline.runtime.xds;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 
 /**
- * One ADS stream, state of the world or delta. Its callbacks hop onto the config executor; the
- * next response is requested only after the current one was handled (flow control). All methods
- * are called on the config executor.
+ * One ADS stream, state of the world or delta, on an {@link XdsTransport}. Its callbacks hop onto the
+ * config executor; the next response is requested only after the current one was handled (flow
+ * control). All methods are called on the config executor.
  *
  * @param <Q> request message
  * @param <R> response message
  */
-abstract class AdsStream<Q, R> implements ClientResponseObserver<Q, R> {
+abstract class AdsStream<Q, R> implements XdsTransport.Listener<R> {
+  /** gRPC service of both ADS methods. */
+  static final String ADS_SERVICE = "envoy.service.discovery.v3.AggregatedDiscoveryService/";
+
   private final Executor executor;
   private final BiConsumer<AdsStream<?, ?>, R> onResponse;
-  private final BiConsumer<AdsStream<?, ?>, Status> onClosed;
-  protected ClientCallStreamObserver<Q> requests;
+  private final BiConsumer<AdsStream<?, ?>, String> onClosed;
+  private XdsTransport.StreamingCall<Q> requests;
   private boolean nodeSent;
   private boolean responded;
 
+  /**
+   * @param onClosed told, on the config executor, of the stream's end: {@code CODE: description}
+   */
   AdsStream(Executor executor, BiConsumer<AdsStream<?, ?>, R> onResponse,
-      BiConsumer<AdsStream<?, ?>, Status> onClosed) {
+      BiConsumer<AdsStream<?, ?>, String> onClosed) {
     this.executor = executor;
     this.onResponse = onResponse;
     this.onClosed = onClosed;
   }
 
-  /** Starts the RPC on {@code channel}. */
-  abstract void open(ManagedChannel channel);
+  /** Starts the RPC on {@code transport}. */
+  abstract void open(XdsTransport transport);
 
   /** Tells the server the type's current subscription (and, first on a stream, what is cached). */
   abstract void subscribe(TypeState s);
@@ -44,6 +46,15 @@ abstract class AdsStream<Q, R> implements ClientResponseObserver<Q, R> {
   abstract void nack(TypeState s, com.google.rpc.Status error);
 
   abstract boolean isDelta();
+
+  /** Keeps the stream {@link #open} started. */
+  final void started(XdsTransport.StreamingCall<Q> call) {
+    this.requests = call;
+  }
+
+  final void send(Q request) {
+    requests.send(request);
+  }
 
   /** Whether a response arrived on this stream. */
   final boolean responded() {
@@ -61,33 +72,23 @@ abstract class AdsStream<Q, R> implements ClientResponseObserver<Q, R> {
 
   final void cancel() {
     if (requests != null) {
-      requests.cancel("client closed", null);
+      requests.cancel("client closed");
     }
   }
 
   @Override
-  public final void beforeStart(ClientCallStreamObserver<Q> requestStream) {
-    this.requests = requestStream;
-    requestStream.disableAutoRequestWithInitial(1);
-  }
-
-  @Override
-  public final void onNext(R response) {
+  public final void onMessage(R response) {
     execute(() -> {
       responded = true;
       onResponse.accept(this, response);
-      requests.request(1);
+      requests.requestNext();
     });
   }
 
   @Override
-  public final void onError(Throwable t) {
-    execute(() -> onClosed.accept(this, Status.fromThrowable(t)));
-  }
-
-  @Override
-  public final void onCompleted() {
-    execute(() -> onClosed.accept(this, Status.UNAVAILABLE.withDescription("server closed the stream")));
+  public final void onClosed(String code, String description) {
+    String why = code.equals("OK") ? "UNAVAILABLE: server closed the stream" : code + ": " + description;
+    execute(() -> onClosed.accept(this, why));
   }
 
   private void execute(Runnable r) {

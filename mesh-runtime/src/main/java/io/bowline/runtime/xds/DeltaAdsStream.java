@@ -1,11 +1,8 @@
 package io.bowline.runtime.xds;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
@@ -22,14 +19,15 @@ final class DeltaAdsStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscove
   private final Node node;
 
   DeltaAdsStream(Executor executor, BiConsumer<AdsStream<?, ?>, DeltaDiscoveryResponse> onResponse,
-      BiConsumer<AdsStream<?, ?>, Status> onClosed, Node node) {
+      BiConsumer<AdsStream<?, ?>, String> onClosed, Node node) {
     super(executor, onResponse, onClosed);
     this.node = node;
   }
 
   @Override
-  void open(ManagedChannel channel) {
-    AggregatedDiscoveryServiceGrpc.newStub(channel).deltaAggregatedResources(this);
+  void open(XdsTransport transport) {
+    started(transport.start(ADS_SERVICE + "DeltaAggregatedResources", DeltaDiscoveryRequest.getDefaultInstance(),
+        DeltaDiscoveryResponse.getDefaultInstance(), this));
   }
 
   @Override
@@ -62,17 +60,17 @@ final class DeltaAdsStream extends AdsStream<DeltaDiscoveryRequest, DeltaDiscove
       b.addAllResourceNamesSubscribe(added).addAllResourceNamesUnsubscribe(dropped);
     }
     s.sentSubscription = new TreeSet<>(s.subscribed);
-    requests.onNext(b.build());
+    send(b.build());
   }
 
   @Override
   void ack(TypeState s) {
-    requests.onNext(start(s).setResponseNonce(s.nonce).build());
+    send(start(s).setResponseNonce(s.nonce).build());
   }
 
   @Override
   void nack(TypeState s, com.google.rpc.Status error) {
-    requests.onNext(start(s).setResponseNonce(s.nonce).setErrorDetail(error).build());
+    send(start(s).setResponseNonce(s.nonce).setErrorDetail(error).build());
   }
 
   @Override

@@ -1,11 +1,8 @@
 package io.bowline.runtime.xds;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 
@@ -18,29 +15,30 @@ final class SotwAdsStream extends AdsStream<DiscoveryRequest, DiscoveryResponse>
   private final Node node;
 
   SotwAdsStream(Executor executor, BiConsumer<AdsStream<?, ?>, DiscoveryResponse> onResponse,
-      BiConsumer<AdsStream<?, ?>, Status> onClosed, Node node) {
+      BiConsumer<AdsStream<?, ?>, String> onClosed, Node node) {
     super(executor, onResponse, onClosed);
     this.node = node;
   }
 
   @Override
-  void open(ManagedChannel channel) {
-    AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(this);
+  void open(XdsTransport transport) {
+    started(transport.start(ADS_SERVICE + "StreamAggregatedResources", DiscoveryRequest.getDefaultInstance(),
+        DiscoveryResponse.getDefaultInstance(), this));
   }
 
   @Override
   void subscribe(TypeState s) {
-    send(s, null);
+    request(s, null);
   }
 
   @Override
   void ack(TypeState s) {
-    send(s, null);
+    request(s, null);
   }
 
   @Override
   void nack(TypeState s, com.google.rpc.Status error) {
-    send(s, error);
+    request(s, error);
   }
 
   @Override
@@ -48,7 +46,7 @@ final class SotwAdsStream extends AdsStream<DiscoveryRequest, DiscoveryResponse>
     return false;
   }
 
-  private void send(TypeState s, com.google.rpc.Status error) {
+  private void request(TypeState s, com.google.rpc.Status error) {
     DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder()
         .setTypeUrl(s.type.typeUrl())
         .setVersionInfo(s.version)
@@ -64,6 +62,6 @@ final class SotwAdsStream extends AdsStream<DiscoveryRequest, DiscoveryResponse>
     if (error != null) {
       b.setErrorDetail(error);
     }
-    requests.onNext(b.build());
+    send(b.build());
   }
 }

@@ -16,14 +16,6 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.envoyproxy.envoy.service.discovery.v3.Resource;
-import io.grpc.ChannelCredentials;
-import io.grpc.ConnectivityState;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
-import io.bowline.runtime.bootstrap.UnixSocketUri;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,12 +58,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class XdsClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(XdsClient.class);
+  /** gRPC's {@code INVALID_ARGUMENT}, the NACK's {@code error_detail} code. */
+  private static final int INVALID_ARGUMENT = 3;
 
   private final XdsClientConfig config;
   private final ScheduledExecutorService executor;
   /** The executor's one thread, once started. */
   private volatile Thread executorThread;
-  private final Map<Integer, ManagedChannel> channels = new HashMap<>();
+  private final Map<Integer, XdsTransport> transports = new HashMap<>();
   private final Map<String, TypeState> states = new LinkedHashMap<>();
   private final TypeState lds;
   private final TypeState rds;
@@ -290,10 +284,7 @@ public final class XdsClient implements AutoCloseable {
     executor.shutdown();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
-      for (ManagedChannel ch : channels.values()) {
-        ch.shutdownNow();
-        ch.awaitTermination(5, TimeUnit.SECONDS);
-      }
+      transports.values().forEach(XdsTransport::close);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -303,16 +294,8 @@ public final class XdsClient implements AutoCloseable {
 
   // ---- stream lifecycle (config executor) ----
 
-  private ManagedChannel channel(int index) {
-    return channels.computeIfAbsent(index, i -> {
-      ServerInfo server = config.servers().get(i);
-      ChannelCredentials creds = server.channelCredsType().equals("tls")
-          ? TlsChannelCredentials.create() : InsecureChannelCredentials.create();
-      // unix:///abs/path (Istio's grpc-agent): grpc-netty's own unix resolver and epoll channel take it
-      String target = UnixSocketUri.isUnix(server.serverUri())
-          ? UnixSocketUri.grpcTarget(UnixSocketUri.path(server.serverUri())) : server.serverUri();
-      return Grpc.newChannelBuilder(target, creds).build();
-    });
+  private XdsTransport transport(int index) {
+    return transports.computeIfAbsent(index, i -> XdsTransports.create(config.servers().get(i)));
   }
 
   private ServerInfo server() {
@@ -336,7 +319,7 @@ public final class XdsClient implements AutoCloseable {
       s.sentOnStream = false;
       s.sentSubscription = new TreeSet<>();
     }
-    c.open(channel(serverIndex));
+    c.open(transport(serverIndex));
     for (TypeState s : states.values()) {
       if (s.interested()) {
         c.subscribe(s);
@@ -349,33 +332,30 @@ public final class XdsClient implements AutoCloseable {
   }
 
   /**
-   * While on a fallback server, keeps the primary's channel connecting (gRPC's own reconnect
-   * backoff) and switches back to the primary as soon as it is READY (gRFC A71).
+   * While on a fallback server, keeps connecting to the primary (the transport's reconnect backoff)
+   * and switches back to it as soon as it is reachable (gRFC A71).
    */
   private void watchPrimary() {
-    if (closed || serverIndex == 0) {
-      primaryWatched = false;
-      return;
-    }
-    ManagedChannel primary = channel(0);
-    ConnectivityState state = primary.getState(true);
-    if (state == ConnectivityState.READY) {
-      primaryWatched = false;
-      log.info("xDS primary server {} is reachable again; switching back from {}",
-          config.servers().get(0).serverUri(), server().serverUri());
-      AdsStream<?, ?> old = call;
-      call = null;
-      if (old != null) {
-        old.cancel();
-      }
-      serverIndex = 0;
-      startStream();
-      return;
-    }
-    primary.notifyWhenStateChanged(state, () -> executeIfOpen(this::watchPrimary));
+    transport(0).whenReachable(() -> executeIfOpen(this::backToPrimary));
   }
 
-  private void onStreamClosed(AdsStream<?, ?> c, Status status) {
+  private void backToPrimary() {
+    primaryWatched = false;
+    if (closed || serverIndex == 0) {
+      return;
+    }
+    log.info("xDS primary server {} is reachable again; switching back from {}",
+        config.servers().get(0).serverUri(), server().serverUri());
+    AdsStream<?, ?> old = call;
+    call = null;
+    if (old != null) {
+      old.cancel();
+    }
+    serverIndex = 0;
+    startStream();
+  }
+
+  private void onStreamClosed(AdsStream<?, ?> c, String status) {
     if (closed || call != c) {
       return;
     }
@@ -390,8 +370,8 @@ public final class XdsClient implements AutoCloseable {
         delay = backoff.nextDelayMs();
       }
     }
-    log.warn("xDS stream to {} closed ({}: {}); connecting to {} in {} ms, {}",
-        from, status.getCode(), status.getDescription(), server().serverUri(), delay,
+    log.warn("xDS stream to {} closed ({}); connecting to {} in {} ms, {}",
+        from, status, server().serverUri(), delay,
         configReceived ? "serving the cached config meanwhile" : "no configuration received yet");
     executor.schedule(this::startStream, delay, TimeUnit.MILLISECONDS);
   }
@@ -527,7 +507,7 @@ public final class XdsClient implements AutoCloseable {
    */
   private void nack(TypeState s, AdsStream<?, ?> c, String version, String detail) {
     com.google.rpc.Status error = com.google.rpc.Status.newBuilder()
-        .setCode(Status.Code.INVALID_ARGUMENT.value())
+        .setCode(INVALID_ARGUMENT)
         .setMessage(detail)
         .build();
     if (c.isDelta() || !version.equals(s.lastRejectedVersion)) {

@@ -42,6 +42,17 @@ public final class XdsTestServer implements AutoCloseable {
   }
 
   /**
+   * A server on a free loopback port that ends every HTTP/2 connection after {@code age} (grpc-java's
+   * {@code maxConnectionAge}: {@code GOAWAY}, then the streams end after a 100 ms grace), as istiod's
+   * {@code MAX_CONNECTION_AGE} does.
+   */
+  public static XdsTestServer withMaxConnectionAge(java.time.Duration age) throws IOException {
+    return new XdsTestServer(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS)
+        .maxConnectionAgeGrace(100, TimeUnit.MILLISECONDS), null);
+  }
+
+  /**
    * An xDS server on a Unix domain socket (Netty's epoll transport), as istio-agent serves proxyless gRPC at
    * {@code unix:///etc/istio/proxy/XDS}.
    *
