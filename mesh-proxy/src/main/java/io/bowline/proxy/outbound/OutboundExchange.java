@@ -876,6 +876,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(code, grpc ? grpcStatus(head.headers()) : -1, flags, false);
       committedFlags = flags;
     }
+    answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
     ByteBuf out = ctx.alloc().buffer(head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
