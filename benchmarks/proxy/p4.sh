@@ -104,7 +104,7 @@ taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" 
 # chunks, no JFR events, two malloc arenas
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
   -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 \
-  -XX:Tier3BackEdgeThreshold=120000 -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn4m -Xss256k \
+  -XX:Tier3BackEdgeThreshold=120000 -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
   -XX:ReservedCodeCacheSize=16m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
   -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
   -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
