@@ -7,7 +7,6 @@ import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.pipeline.SerialScheduler;
 import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
 import io.bowline.runtime.router.timeout.Deadline;
@@ -50,7 +49,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request through the proxy, from its head to the end of its response, on the downstream
@@ -325,7 +323,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       passThrough(key(target.host(), target.port(), null));
       return;
     }
-    SerialScheduler scheduler = new SerialScheduler((nanos, task) -> ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS));
+    LoopScheduler scheduler = new LoopScheduler(ctx.executor());
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
