@@ -163,14 +163,18 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
   private int scanLines(ByteBuf in, int maxBytes, int maxLines, boolean head, List<Object> out) {
     int base = in.readerIndex();
     int n = in.readableBytes();
+    // the byte before the current one, read once (a bounds-checked read per byte, not three)
+    byte prev = scan > 0 ? in.getByte(base + scan - 1) : 0;
     for (; scan < n; scan++) {
       byte b = in.getByte(base + scan);
-      if (scan > 0 && in.getByte(base + scan - 1) == '\r' && b != '\n') {
+      boolean afterCr = scan > 0 && prev == '\r';
+      prev = b;
+      if (afterCr && b != '\n') {
         fail(out, 400, "bare CR in the " + (head ? "request head" : "trailers"));
         return -1;
       }
       if (b == '\n') {
-        if (scan == 0 || in.getByte(base + scan - 1) != '\r') {
+        if (!afterCr) {
           fail(out, 400, "bare LF in the " + (head ? "request head" : "trailers"));
           return -1;
         }

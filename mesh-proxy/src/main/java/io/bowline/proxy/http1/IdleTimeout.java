@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Unlike Netty's {@code IdleStateHandler}, a write counts when it is made rather than when the
  * socket has taken it, so a write keeps its void promise: no promise and no listener per write on
- * the proxy's hot path (two writes per response). A peer that stops reading is bounded by the
+ * the proxy's hot path (one or two writes per response). A peer that stops reading is bounded by the
  * write-buffer watermarks and flow control, not by this timer.
  */
 public final class IdleTimeout extends ChannelDuplexHandler {

@@ -104,41 +104,50 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
   }
 
   private void connect() {
+    UpstreamConnection pooled = pool.pollIdle(key);
+    if (pooled != null) { // the common case: no future and no listener per request
+      connected(pooled);
+      return;
+    }
     pool.acquire(key, connectTimeoutMillis).addListener(f -> {
       if (!f.isSuccess()) {
         Throwable c = f.cause();
         fail(c instanceof Exception e ? e : new ConnectException(String.valueOf(c)), Outcome.CONNECT_FAILURE);
         return;
       }
-      UpstreamConnection c = (UpstreamConnection) f.getNow();
-      if (reported || abandoned) {
-        pool.release(c);
-        return;
-      }
-      conn = c;
-      c.listener(this);
-      c.expectResponseTo(method.equals(HttpMethod.HEAD));
-      if (request == null) { // HTTP/1.1: the head as bytes, past the request encoder
-        ChannelHandlerContext raw = c.raw();
-        chunked = owner.writeHead(raw, authority, forwardedHost, attemptCount);
-        if (noBody) {
-          requestWritten = true;
-          raw.flush();
-        } else if (conn == c) {
-          owner.writeBody(this);
-        }
-        return;
-      }
-      if (request instanceof FullHttpRequest) { // no body: the head is the whole request
+      connected((UpstreamConnection) f.getNow());
+    });
+  }
+
+  /** {@code c} is this attempt's connection: writes the request (unless the attempt ended meanwhile). */
+  private void connected(UpstreamConnection c) {
+    if (reported || abandoned) {
+      pool.release(c);
+      return;
+    }
+    conn = c;
+    c.listener(this);
+    c.expectResponseTo(method.equals(HttpMethod.HEAD));
+    if (request == null) { // HTTP/1.1: the head as bytes, past the request encoder
+      ChannelHandlerContext raw = c.raw();
+      chunked = owner.writeHead(raw, authority, forwardedHost, attemptCount);
+      if (noBody) {
         requestWritten = true;
-        c.channel().writeAndFlush(request, c.channel().voidPromise());
-        return;
-      }
-      c.channel().write(request, c.channel().voidPromise());
-      if (conn == c) { // a write that failed at once has closed the attempt's connection already
+        raw.flush();
+      } else if (conn == c) {
         owner.writeBody(this);
       }
-    });
+      return;
+    }
+    if (request instanceof FullHttpRequest) { // no body: the head is the whole request
+      requestWritten = true;
+      c.channel().writeAndFlush(request, c.channel().voidPromise());
+      return;
+    }
+    c.channel().write(request, c.channel().voidPromise());
+    if (conn == c) { // a write that failed at once has closed the attempt's connection already
+      owner.writeBody(this);
+    }
   }
 
   /** Writes a body chunk to the upstream (ownership passes); a last chunk completes the request. */

@@ -7,7 +7,6 @@ import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.pipeline.SerialScheduler;
 import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
 import io.bowline.runtime.router.timeout.Deadline;
@@ -50,7 +49,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One request through the proxy, from its head to the end of its response, on the downstream
@@ -77,6 +75,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       AsciiString.cached("proxy-connection"), HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE,
       HttpHeaderNames.TRAILER, HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH,
       HttpHeaderNames.EXPECT};
+
+  /** {@link #NOT_FORWARDED} in lower case, for comparing received fields in place. */
+  private static final String[] NOT_FORWARDED_LOWER = {"connection", "keep-alive", "proxy-connection",
+      "transfer-encoding", "upgrade", "trailer", "proxy-authenticate", "host", "content-length", "expect"};
 
   private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection",
       "transfer-encoding", "te", "upgrade", "trailer", "proxy-authenticate");
@@ -117,6 +119,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean chunkedDownstream;
   /** The committed response goes downstream as bytes, written here (see {@link #respondBytes}); else {@code null}. */
   private ChannelHandlerContext bytesOut;
+  /**
+   * The byte-level response head, not yet written: a body that ends in the same read joins it, so a
+   * small response leaves as one buffer (one outbound-buffer entry, one {@code send}).
+   */
+  private ByteBuf pendingHead;
   private HttpHeaders outgoingHeaders;
   private RoutedCall.Upstream outgoingRoute;
   private String outgoingAuthority;
@@ -316,7 +323,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       passThrough(key(target.host(), target.port(), null));
       return;
     }
-    SerialScheduler scheduler = new SerialScheduler((nanos, task) -> ctx.executor().schedule(task, nanos, TimeUnit.NANOSECONDS));
+    LoopScheduler scheduler = new LoopScheduler(ctx.executor());
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
         router.chain(routed), scheduler);
     ex.upstreams(this);
@@ -516,22 +523,68 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     return connectionNamed.isEmpty() || !connectionNamed.contains(name.toString().toLowerCase(Locale.ROOT));
   }
 
+  /**
+   * {@link #forwarded}, {@link #attemptOverrides} and {@link #edited} for received field {@code i},
+   * compared in place: no name or value view per field on the byte-level path.
+   */
+  private boolean forwardedField(Http1Fields raw, int i, String forwardedHost, int attemptCount) {
+    if (raw.nameIs(i, "te")) { // TE: trailers goes (gRPC needs it), whatever Connection names
+      if (!raw.valueIs(i, "trailers")) {
+        return false;
+      }
+    } else {
+      for (String n : NOT_FORWARDED_LOWER) {
+        if (raw.nameIs(i, n)) {
+          return false;
+        }
+      }
+      if (raw.nameStartsWith(i, HTTP2_EXTENSION) && !raw.nameIs(i, HTTP2_EXTENSION)) {
+        return false;
+      }
+      if (connectionNamed == null) {
+        connectionNamed = connectionTokens(Http1Request.headers(request, "connection"));
+      }
+      for (int k = 0; k < connectionNamed.size(); k++) {
+        if (raw.nameIs(i, connectionNamed.get(k))) {
+          return false;
+        }
+      }
+    }
+    if (forwardedHost != null && raw.nameIs(i, RequestMutation.FORWARDED_HOST_HEADER)
+        || attemptCount > 0 && raw.nameIs(i, NettyTransport.ATTEMPT_COUNT)) {
+      return false;
+    }
+    List<String> edited = editedNames();
+    for (int k = 0; k < edited.size(); k++) {
+      if (raw.nameIs(i, edited.get(k))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Whether a filter edited {@code name}: its values go upstream as the edit has them. */
   private boolean edited(CharSequence name) {
+    List<String> edited = editedNames();
+    for (int i = 0; i < edited.size(); i++) {
+      if (AsciiString.contentEqualsIgnoreCase(name, edited.get(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The lower-case names the filters edited (empty: none). */
+  private List<String> editedNames() {
     if (outgoingEdits == null) {
-      return false;
+      return List.of();
     }
     if (editedNames == null) {
       List<String> names = new ArrayList<>(2);
       outgoingEdits.forEach((n, v) -> names.add(n));
       editedNames = names;
     }
-    for (int i = 0; i < editedNames.size(); i++) {
-      if (AsciiString.contentEqualsIgnoreCase(name, editedNames.get(i))) {
-        return true;
-      }
-    }
-    return false;
+    return editedNames;
   }
 
   /** Whether an attempt writes {@code lowerName} itself (from its authority, framing and retry state). */
@@ -663,9 +716,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       if (received != null) {
         Http1Fields raw = received.fields();
         for (int i = 0; i < raw.count(); i++) {
-          AsciiString n = raw.nameView(i);
-          if (!received.replaced(i) && forwarded(n, raw.valueView(i)) && !attemptOverrides(n, forwardedHost, attemptCount)
-              && !edited(n)) {
+          if (!received.replaced(i) && forwardedField(raw, i, forwardedHost, attemptCount)) {
             raw.writeField(i, out);
           }
         }
@@ -897,7 +948,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     out.writeShort(Http1Bytes.CRLF);
     bytesOut = conn.raw();
-    bytesOut.write(out, bytesOut.voidPromise());
+    pendingHead = out;
     io.commit();
   }
 
@@ -976,7 +1027,16 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
       }
       if (bytesOut != null) {
-        Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, true);
+        ByteBuf b = c.content();
+        if (pendingHead != null && !chunkedDownstream && b.readableBytes() <= pendingHead.maxFastWritableBytes()
+            && ((LastHttpContent) c).trailingHeaders().isEmpty()) {
+          pendingHead.writeBytes(b); // the whole response in one buffer
+          c.release();
+        } else {
+          writePendingHead();
+          Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, true);
+        }
+        writePendingHead();
         ctx.flush();
       } else if (endedAtHead) {
         c.release();
@@ -992,6 +1052,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     if (bytesOut != null) {
+      writePendingHead();
       Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, false);
     } else {
       ctx.write(c, ctx.voidPromise());
@@ -1003,7 +1064,17 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   }
 
   void flushDownstream() {
+    writePendingHead();
     ctx.flush();
+  }
+
+  /** Writes the byte-level response head if it waits (see {@link #pendingHead}). */
+  private void writePendingHead() {
+    ByteBuf head = pendingHead;
+    if (head != null) {
+      pendingHead = null;
+      bytesOut.write(head, bytesOut.voidPromise());
+    }
   }
 
   /** The downstream can take more: resume reading the response. */
@@ -1029,6 +1100,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null) {
       ex.complete();
     }
+    writePendingHead();
     ctx.flush();
     ctx.close();
   }
@@ -1152,6 +1224,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
     if (ex != null) {
       ex.complete();
+    }
+    if (pendingHead != null) {
+      pendingHead.release();
+      pendingHead = null;
     }
     release();
   }

@@ -93,17 +93,32 @@ final class UpstreamPool {
     return loop;
   }
 
-  /** An idle connection to {@code key}, or a new one (connect bounded by {@code connectTimeoutMillis}). */
-  Future<UpstreamConnection> acquire(Key key, int connectTimeoutMillis) {
+  /**
+   * An idle HTTP/1.1 connection to {@code key}, taken out of the pool, or {@code null} when there is
+   * none (or {@code key} is HTTP/2): the caller uses it at once, without a future.
+   */
+  UpstreamConnection pollIdle(Key key) {
     if (key.http2()) {
-      return openStream(key, connectTimeoutMillis);
+      return null;
     }
     ArrayDeque<UpstreamConnection> q = idle.get(key);
     while (q != null && !q.isEmpty()) {
       UpstreamConnection c = q.pollFirst();
       if (!c.closed() && c.channel().isActive()) {
-        return loop.newSucceededFuture(c);
+        return c;
       }
+    }
+    return null;
+  }
+
+  /** An idle connection to {@code key}, or a new one (connect bounded by {@code connectTimeoutMillis}). */
+  Future<UpstreamConnection> acquire(Key key, int connectTimeoutMillis) {
+    if (key.http2()) {
+      return openStream(key, connectTimeoutMillis);
+    }
+    UpstreamConnection pooled = pollIdle(key);
+    if (pooled != null) {
+      return loop.newSucceededFuture(pooled);
     }
     Promise<UpstreamConnection> p = loop.newPromise();
     connected(key, connectTimeoutMillis, null).addListener(done -> {
