@@ -35,7 +35,6 @@ public final class MeshExchange implements Exchange {
     CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream upstream);
   }
 
-  private final String protocol;
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
@@ -56,16 +55,18 @@ public final class MeshExchange implements Exchange {
   private Object shadowSender;
   private Interruptible interruptible;
   private String flags = "";
-  // HTTP statuses have three digits and gRPC's 0-16: shorts keep the exchange at 104 bytes
+  // HTTP statuses have three digits, gRPC's are 0-16 (-1: none) and attempts are at most 65535 (the
+  // router's cap): a short, a byte and a char keep the exchange at 96 bytes
   private short status;
-  private short grpcStatus = -1;
-  private int attempts;
+  private byte grpcStatus = -1;
+  private char attempts;
   private long requestBodyBytes = -1;
-  private byte bits; // ROUTED_WITH_EDITS, LOCAL_RESPONSE, COMPLETED
+  private byte bits; // GRPC, ROUTED_WITH_EDITS, LOCAL_RESPONSE, COMPLETED
 
   private static final byte ROUTED_WITH_EDITS = 1; // the routing decision includes the filters' edits
   private static final byte LOCAL_RESPONSE = 2; // the mesh produced the response head
   private static final byte COMPLETED = 4; // complete() ran
+  private static final byte GRPC = 8; // the protocol is grpc (else http): one bit instead of a field
 
   /**
    * What only filters read about one exchange: the timings and byte counts made for them, and the
@@ -172,6 +173,7 @@ public final class MeshExchange implements Exchange {
 
   /**
    * @param protocol {@code http} or {@code grpc}
+   * @throws IllegalArgumentException for another protocol, or a port outside 0-65535
    * @param request the adapter's view of the request
    * @param router routes the request again when filters edit it
    * @param host the destination host as the application wrote it
@@ -183,7 +185,11 @@ public final class MeshExchange implements Exchange {
    */
   public MeshExchange(String protocol, MeshRequest request, OutboundRouter router, String host, int port,
       String listenerName, RoutedCall routed, RouteChain chain, CallScheduler scheduler) {
-    this.protocol = protocol;
+    if ("grpc".equals(protocol)) {
+      bits = GRPC;
+    } else if (!"http".equals(protocol)) {
+      throw new IllegalArgumentException("protocol must be http or grpc: " + protocol);
+    }
     this.request = request;
     this.router = router;
     this.host = host;
@@ -470,12 +476,12 @@ public final class MeshExchange implements Exchange {
 
   /** Records that {@code n} upstream attempts were made (nobody observes them one by one). */
   public void attemptsMade(int n) {
-    attempts = n;
+    attempts = attemptCount(n);
   }
 
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
-    attempts = attempt.number();
+    attempts = attemptCount(attempt.number());
     if (observation == null) {
       return;
     }
@@ -497,7 +503,7 @@ public final class MeshExchange implements Exchange {
    */
   public void attemptEnded(int number, String host, int status, String failure, long durationNanos,
       WorkloadMetadata workload) {
-    attempts = number;
+    attempts = attemptCount(number);
     if (observation == null) {
       return;
     }
@@ -506,6 +512,11 @@ public final class MeshExchange implements Exchange {
     if (l != null && l.attemptObservers != null) {
       notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));
     }
+  }
+
+  /** {@code n} as kept (at most 65535, the router's cap on attempts). */
+  private static char attemptCount(int n) {
+    return (char) Math.max(0, Math.min(0xFFFF, n));
   }
 
   private void notifyAttempt(UpstreamAttempt attempt) {
@@ -534,7 +545,7 @@ public final class MeshExchange implements Exchange {
    */
   public void responded(int httpStatus, int grpc, String responseFlags, boolean local) {
     this.status = (short) httpStatus;
-    this.grpcStatus = (short) grpc;
+    this.grpcStatus = grpcCode(grpc);
     this.flags = responseFlags;
     set(LOCAL_RESPONSE, local);
     if (observed()) {
@@ -542,10 +553,18 @@ public final class MeshExchange implements Exchange {
     }
   }
 
+  /**
+   * A gRPC status as kept: -1 (none) and the codes 0-16 as they are; any other number is read as
+   * gRPC clients read it, UNKNOWN (2).
+   */
+  private static byte grpcCode(int grpc) {
+    return grpc >= -1 && grpc <= 16 ? (byte) grpc : 2;
+  }
+
   /** Records the gRPC status the call closed with (and its attributed HTTP status). */
   public void closed(int httpStatus, int grpc, String responseFlags) {
     this.status = (short) httpStatus;
-    this.grpcStatus = (short) grpc;
+    this.grpcStatus = grpcCode(grpc);
     this.flags = responseFlags;
   }
 
@@ -598,7 +617,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String protocol() {
-    return protocol;
+    return is(GRPC) ? "grpc" : "http";
   }
 
   @Override
@@ -778,6 +797,6 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String toString() {
-    return "Exchange{" + protocol + " " + method() + " " + authority() + path() + "}";
+    return "Exchange{" + protocol() + " " + method() + " " + authority() + path() + "}";
   }
 }
