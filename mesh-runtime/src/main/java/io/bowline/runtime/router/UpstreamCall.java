@@ -62,7 +62,6 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   // the most attempts (1 + num_retries, capped at 65535); lowered to 1 when the request body
   // outgrows the adapter's retry buffer
   private char maxAttempts;
-  private final String authority;
   // the first attempt's host; once a response is committed whose stream goes on (STREAMING), that
   // attempt's host, which the stream's end releases
   private UpstreamHost host;
@@ -72,8 +71,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private Object answer;
   private boolean firstComplete; // written by the first attempt's callback (any thread), with answer
   private byte bits; // the flags below; the scheduler's thread only
-  private UpstreamTransport.InFlight inFlight;
-  private Outcome outcome;
+  // while an attempt is in flight, its UpstreamTransport.InFlight; once this call completed with an
+  // upstream's response, that response's Outcome (it is its own UpstreamResponse); one field for both
+  private Object handle;
   private Cold cold; // what retries, timers, interruptions and auto_host_rewrite need; null on the success path
 
   private static final byte ADMITTED = 1; // holds a max_requests slot
@@ -87,10 +87,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /**
    * The call's rarely used state, made on first use: a successful first attempt never needs it
-   * (keeping it out of the call keeps the call at 72 bytes).
+   * (keeping it out of the call keeps the call at 64 bytes).
    */
   private static final class Cold {
     Object token; // the retry's Token in flight, when that is the attempt in flight
+    String authority; // the attempts' :authority when it is not the exchange's (the route rewrote it)
     RetryDecider decider; // with OWN_DECIDER: the decider of a route other than the chain's, or null
     AttemptHosts hosts; // auto_host_rewrite's state across attempts
     UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
@@ -163,7 +164,10 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     RetryDecider decider = decider();
     this.maxAttempts = (char) (decider == null || !replayable ? 1
         : Math.min(0xFFFF, Math.min((long) attemptCap, 1L + decider.numRetries())));
-    this.authority = authority;
+    String requested = exchange.authority();
+    if (!java.util.Objects.equals(authority, requested)) {
+      cold().authority = authority; // the route rewrote it: kept apart, the exchange has the usual one
+    }
     RequestMutation m = upstream.mutation();
     if (m.autoHostRewrite()) {
       cold().hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
@@ -366,9 +370,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private void send(int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
     exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
     UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
-    String a = authority;
     String forwarded = null;
     Cold c = cold;
+    String a = c == null || c.authority == null ? exchange.authority() : c.authority;
     if (c != null && c.hosts != null) {
       c.hosts.next(host.endpoint());
       a = c.hosts.authority();
@@ -378,7 +382,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     host.onRequestStart();
     bits |= SENDING;
     try {
-      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
+      handle = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
           upstream.route().policies().includeAttemptCount(), perTryMillis(), timeout,
           upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
     } catch (RuntimeException e) {
@@ -496,7 +500,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     current(null);
-    inFlight = null;
+    handle = null;
     Outcome outcome = transport.outcome(response);
     if (complete) {
       host.onRequestEnd();
@@ -541,7 +545,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     current(null);
-    inFlight = null;
+    handle = null;
     host.onRequestEnd();
     LocalResponse interruption = interruption();
     if (interruption != null) {
@@ -701,7 +705,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       interrupt(LocalResponse.of(499, "DC", "the filters answered without the router"));
       return;
     }
-    if (outcome == null || answer == null) {
+    if (!(handle instanceof Outcome) || answer == null) {
       return; // it answered locally, or let go already: nothing is held
     }
     @SuppressWarnings("unchecked") // with an outcome, the answer is the response head it completed with
@@ -717,8 +721,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /** Cancels the attempt in flight and returns true, or stops a back-off and returns false. */
   private boolean stopWaiting() {
-    if (inFlight != null) {
-      inFlight.cancel();
+    if (handle instanceof UpstreamTransport.InFlight f) {
+      f.cancel();
       return true;
     }
     Cold c = cold;
@@ -752,7 +756,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     this.answer = r;
-    this.outcome = o;
+    this.handle = o;
     if (!flags.isEmpty()) {
       cold().responseFlags = flags;
     }
@@ -767,7 +771,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   @Override
   public Outcome outcome() {
-    return outcome;
+    return handle instanceof Outcome o ? o : null;
   }
 
   @Override
