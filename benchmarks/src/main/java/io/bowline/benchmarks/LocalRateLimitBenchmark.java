@@ -12,7 +12,6 @@ import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.filter.common.ratelimit.LocalRateLimiter;
 import io.bowline.runtime.filter.ratelimit.LocalRateLimitFilter;
-import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.RouteChain;
 import io.bowline.runtime.pipeline.RoutedCall;
@@ -67,7 +66,7 @@ public class LocalRateLimitBenchmark {
         HashPolicies.NO_HASH);
     RouteChain chain = new RouteChain(route, new HttpFilter[] {LocalRateLimitFilter.INSTANCE}, null, null, limiter);
     exchange = new MeshExchange("http", ResiliencePathBenchmark.REQUEST, null, "svc", 80, "svc:80", upstream, chain,
-        new CallerThreadScheduler());
+        new ResiliencePathBenchmark.BlockingCall(null)); // never started: the benchmark's next answers
   }
 
   @Benchmark

@@ -28,6 +28,7 @@ import io.bowline.runtime.upstream.Outcome;
 import io.bowline.runtime.upstream.Resilience;
 import io.bowline.runtime.router.retry.RetryDecider;
 import io.bowline.runtime.router.timeout.Deadline;
+import io.bowline.runtime.pipeline.CallScheduler;
 import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.router.RouterFilter;
 import io.bowline.runtime.router.UpstreamCall;
@@ -150,11 +151,16 @@ public class ResiliencePathBenchmark {
    * The adapter's per-call object, as the OkHttp adapter's: the exchange's caller-thread scheduler
    * and its {@link MeshExchange.Upstreams} in one.
    */
-  private static final class BlockingCall extends CallerThreadScheduler implements MeshExchange.Upstreams {
+  static final class BlockingCall extends CallerThreadScheduler implements MeshExchange.Upstreams {
     private final ResiliencePathBenchmark client;
 
     BlockingCall(ResiliencePathBenchmark client) {
       this.client = client;
+    }
+
+    @Override
+    public CallScheduler scheduler() {
+      return this;
     }
 
     @Override
@@ -168,7 +174,6 @@ public class ResiliencePathBenchmark {
   public Object resilientCall() throws Exception {
     BlockingCall call = new BlockingCall(this);
     MeshExchange ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, call);
-    ex.upstreams(call);
     call.runUntil(ex.run());
     return ex.result().join();
   }
@@ -179,7 +184,7 @@ public class ResiliencePathBenchmark {
   public Object routerCall() throws Exception {
     MeshExchange ex = routerExchange;
     if (ex == null) {
-      ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, new CallerThreadScheduler());
+      ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, new BlockingCall(this));
       routerExchange = ex;
     }
     CompletableFuture<ExchangeResponse> r = new UpstreamCall<>(ex, upstream, resilience, transport,

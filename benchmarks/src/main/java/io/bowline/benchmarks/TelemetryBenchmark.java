@@ -18,6 +18,7 @@ import io.bowline.api.config.RoutePolicies;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.api.filter.UpstreamAttempt;
+import io.bowline.runtime.pipeline.CallScheduler;
 import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
@@ -45,6 +46,7 @@ import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -198,13 +200,23 @@ public class TelemetryBenchmark {
     tracing.shutdown().join(10, TimeUnit.SECONDS);
   }
 
-  private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
-    CallerThreadScheduler scheduler = new CallerThreadScheduler();
-    MeshExchange ex = new MeshExchange("http", request, router, "svc", 80, "svc:80", upstream, chain, scheduler);
-    ex.upstreams((e, up) -> {
+  /** The adapter's per-call object: the exchange's scheduler, and an upstream that answers at once. */
+  private static final class Call extends CallerThreadScheduler implements MeshExchange.Upstreams {
+    @Override
+    public CompletionStage<ExchangeResponse> start(MeshExchange e, RoutedCall.Upstream up) {
       e.attemptEnded(ATTEMPT);
       return OK;
-    });
+    }
+
+    @Override
+    public CallScheduler scheduler() {
+      return this;
+    }
+  }
+
+  private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
+    Call scheduler = new Call();
+    MeshExchange ex = new MeshExchange("http", request, router, "svc", 80, "svc:80", upstream, chain, scheduler);
     CompletableFuture<ExchangeResponse> r = ex.run();
     scheduler.runUntil(r);
     ex.responded(200, -1, "", false);

@@ -105,6 +105,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean bodyEnded;
   private boolean dispatched;
   private boolean streaming;
+  private LoopScheduler scheduler; // the exchange's, made with it
   /** Whether {@link #body} holds every byte of the body so far, for another attempt. */
   private boolean replayable = true;
   private AttemptIo streamTo;
@@ -323,13 +324,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       passThrough(key(target.host(), target.port(), null));
       return;
     }
-    LoopScheduler scheduler = new LoopScheduler(ctx.executor());
+    scheduler = new LoopScheduler(ctx.executor());
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
-        router.chain(routed), scheduler);
-    ex.upstreams(this);
-    if (!streaming) { // a body that is all buffered can be shadowed (request_mirror_policies)
-      ex.shadowSender(new NettyShadows(this));
-    }
+        router.chain(routed), this);
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
     ex.run().whenComplete((r, e) -> respond(r));
   }
@@ -358,6 +355,17 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   }
 
   // ---- the router's start (MeshExchange.Upstreams)
+
+  @Override
+  public LoopScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** A body that is all buffered can be shadowed ({@code request_mirror_policies}); a streaming one not. */
+  @Override
+  public Object shadowSender() {
+    return streaming ? null : new NettyShadows(this);
+  }
 
   @Override
   public CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream up) {

@@ -22,26 +22,48 @@ import org.slf4j.LoggerFactory;
 /**
  * One routed exchange in the pipeline: the request view with the filters' edits, the routing
  * decision, the compiled chain of its route, and what filters observe (attempts, status, flags,
- * timings, bytes). Adapters create it, {@link #run()} it, turn its result into their response and
- * call {@link #complete()} when the response is over. Its methods run on the exchange's
- * {@link CallScheduler}, one at a time.
+ * timings, bytes). Adapters create it with their per-call object (its {@link Upstreams}: the
+ * router's start, the scheduler, the shadow sender), {@link #run()} it, turn its result into their
+ * response and call {@link #complete()} when the response is over. Its methods run on the
+ * exchange's {@link CallScheduler}, one at a time.
  */
 public final class MeshExchange implements Exchange {
   private static final Logger log = LoggerFactory.getLogger(MeshExchange.class);
 
-  /** What the adapter does when the router filter is reached: runs the router over its transport. */
-  @FunctionalInterface
+  /**
+   * The adapter's side of one exchange, usually its per-call object, so that the exchange keeps one
+   * link to the adapter: what the router filter starts, where the exchange's events run, and the
+   * sender of shadow requests.
+   */
   public interface Upstreams {
+    /**
+     * The router filter is reached: runs the router ({@code UpstreamCall}) over the adapter's
+     * transport.
+     *
+     * @param exchange the exchange
+     * @param upstream the routing decision, with the filters' edits
+     * @return the router's stage, which never fails
+     */
     CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream upstream);
+
+    /** Where the exchange's events run, one at a time; the same scheduler for the exchange's life. */
+    CallScheduler scheduler();
+
+    /**
+     * The adapter's sender of shadow requests ({@code request_mirror_policies}), asked once per
+     * mirroring: {@code null} (the default) when this request cannot be mirrored.
+     */
+    default Object shadowSender() {
+      return null;
+    }
   }
 
-  private final String protocol;
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
   private final char port; // 0-65535: a char holds every port and keeps the exchange at 104 bytes
   private final String listenerName;
-  private final CallScheduler scheduler;
+  private final Upstreams upstreams; // the adapter's per-call object: also the scheduler and the shadow sender
   private final long startNanos;
   private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
@@ -52,20 +74,20 @@ public final class MeshExchange implements Exchange {
   // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
   // wrapping). One field for both keeps the exchange at its size.
   private Object chainMark;
-  private Upstreams upstreams;
-  private Object shadowSender;
   private Interruptible interruptible;
   private String flags = "";
-  // HTTP statuses have three digits and gRPC's 0-16: shorts keep the exchange at 104 bytes
+  // HTTP statuses have three digits, gRPC's are 0-16 (-1: none) and attempts are at most 65535 (the
+  // router's cap): a short, a byte and a char keep the exchange at 88 bytes
   private short status;
-  private short grpcStatus = -1;
-  private int attempts;
+  private byte grpcStatus = -1;
+  private char attempts;
   private long requestBodyBytes = -1;
-  private byte bits; // ROUTED_WITH_EDITS, LOCAL_RESPONSE, COMPLETED
+  private byte bits; // GRPC, ROUTED_WITH_EDITS, LOCAL_RESPONSE, COMPLETED
 
   private static final byte ROUTED_WITH_EDITS = 1; // the routing decision includes the filters' edits
   private static final byte LOCAL_RESPONSE = 2; // the mesh produced the response head
   private static final byte COMPLETED = 4; // complete() ran
+  private static final byte GRPC = 8; // the protocol is grpc (else http): one bit instead of a field
 
   /**
    * What only filters read about one exchange: the timings and byte counts made for them, and the
@@ -179,11 +201,16 @@ public final class MeshExchange implements Exchange {
    * @param listenerName the listener that matched {@code host:port}
    * @param routed the routing decision (an upstream or a local reply)
    * @param chain the compiled filter chain of the decision's route
-   * @param scheduler where the exchange's events run
+   * @param upstreams the adapter's side: the router's start, the scheduler, the shadow sender
+   * @throws IllegalArgumentException for another protocol, or a port outside 0-65535
    */
   public MeshExchange(String protocol, MeshRequest request, OutboundRouter router, String host, int port,
-      String listenerName, RoutedCall routed, RouteChain chain, CallScheduler scheduler) {
-    this.protocol = protocol;
+      String listenerName, RoutedCall routed, RouteChain chain, Upstreams upstreams) {
+    if ("grpc".equals(protocol)) {
+      bits = GRPC;
+    } else if (!"http".equals(protocol)) {
+      throw new IllegalArgumentException("protocol must be http or grpc: " + protocol);
+    }
     this.request = request;
     this.router = router;
     this.host = host;
@@ -194,26 +221,14 @@ public final class MeshExchange implements Exchange {
     this.listenerName = listenerName;
     this.routed = routed;
     this.chain = chain;
-    this.scheduler = scheduler;
+    this.upstreams = upstreams;
     // only filters read the start (their timings); a chain of the router alone has no reader
     this.startNanos = chain.filters().length > 1 ? System.nanoTime() : 0;
   }
 
-  /** Sets what the router filter starts: the adapter's attempts over its transport. */
-  public MeshExchange upstreams(Upstreams u) {
-    this.upstreams = u;
-    return this;
-  }
-
-  /** Sets the adapter's sender of shadow requests ({@code request_mirror_policies}); none: no mirroring. */
-  public MeshExchange shadowSender(Object sender) {
-    this.shadowSender = sender;
-    return this;
-  }
-
   /** The adapter's sender of shadow requests, or {@code null} when this request cannot be mirrored. */
   public Object shadowSender() {
-    return shadowSender;
+    return upstreams.shadowSender();
   }
 
   /** Runs the chain; the returned future completes with the response head (never exceptionally). */
@@ -272,7 +287,7 @@ public final class MeshExchange implements Exchange {
       return s;
     }
     CompletableFuture<ExchangeResponse> rest = new CompletableFuture<>();
-    scheduler.execute(() -> proceed(index).whenComplete((r, x) -> {
+    upstreams.scheduler().execute(() -> proceed(index).whenComplete((r, x) -> {
       if (x != null) {
         rest.completeExceptionally(x);
       } else {
@@ -338,7 +353,7 @@ public final class MeshExchange implements Exchange {
    */
   private void answered(ExchangeResponse r) {
     if (interruptible != null && interruptible != r) {
-      scheduler.execute(() -> {
+      upstreams.scheduler().execute(() -> {
         Interruptible i = interruptible;
         if (i != null && i != r) {
           i.replaced();
@@ -401,7 +416,7 @@ public final class MeshExchange implements Exchange {
 
   /** The exchange's scheduler. */
   public CallScheduler scheduler() {
-    return scheduler;
+    return upstreams.scheduler();
   }
 
   /**
@@ -411,7 +426,7 @@ public final class MeshExchange implements Exchange {
   public void delay(long delayNanos, Runnable task) {
     // until the task runs, an interruption cancels the delay and answers at once; the router, which
     // the task may start, is what an interruption stops after that
-    CallScheduler.Cancellable timer = scheduler.schedule(() -> {
+    CallScheduler.Cancellable timer = upstreams.scheduler().schedule(() -> {
       interruptible = null;
       task.run();
     }, delayNanos);
@@ -470,12 +485,12 @@ public final class MeshExchange implements Exchange {
 
   /** Records that {@code n} upstream attempts were made (nobody observes them one by one). */
   public void attemptsMade(int n) {
-    attempts = n;
+    attempts = attemptCount(n);
   }
 
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
-    attempts = attempt.number();
+    attempts = attemptCount(attempt.number());
     if (observation == null) {
       return;
     }
@@ -497,7 +512,7 @@ public final class MeshExchange implements Exchange {
    */
   public void attemptEnded(int number, String host, int status, String failure, long durationNanos,
       WorkloadMetadata workload) {
-    attempts = number;
+    attempts = attemptCount(number);
     if (observation == null) {
       return;
     }
@@ -506,6 +521,11 @@ public final class MeshExchange implements Exchange {
     if (l != null && l.attemptObservers != null) {
       notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));
     }
+  }
+
+  /** {@code n} as kept (at most 65535, the router's cap on attempts). */
+  private static char attemptCount(int n) {
+    return (char) Math.max(0, Math.min(0xFFFF, n));
   }
 
   private void notifyAttempt(UpstreamAttempt attempt) {
@@ -534,7 +554,7 @@ public final class MeshExchange implements Exchange {
    */
   public void responded(int httpStatus, int grpc, String responseFlags, boolean local) {
     this.status = (short) httpStatus;
-    this.grpcStatus = (short) grpc;
+    this.grpcStatus = grpcCode(grpc);
     this.flags = responseFlags;
     set(LOCAL_RESPONSE, local);
     if (observed()) {
@@ -542,10 +562,18 @@ public final class MeshExchange implements Exchange {
     }
   }
 
+  /**
+   * A gRPC status as kept: -1 (none) and the codes 0-16 as they are; any other number is read as
+   * gRPC clients read it, UNKNOWN (2).
+   */
+  private static byte grpcCode(int grpc) {
+    return grpc >= -1 && grpc <= 16 ? (byte) grpc : 2;
+  }
+
   /** Records the gRPC status the call closed with (and its attributed HTTP status). */
   public void closed(int httpStatus, int grpc, String responseFlags) {
     this.status = (short) httpStatus;
-    this.grpcStatus = (short) grpc;
+    this.grpcStatus = grpcCode(grpc);
     this.flags = responseFlags;
   }
 
@@ -598,7 +626,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String protocol() {
-    return protocol;
+    return is(GRPC) ? "grpc" : "http";
   }
 
   @Override
@@ -778,6 +806,6 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String toString() {
-    return "Exchange{" + protocol + " " + method() + " " + authority() + path() + "}";
+    return "Exchange{" + protocol() + " " + method() + " " + authority() + path() + "}";
   }
 }

@@ -59,20 +59,21 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   // the call's deadline (Long.MAX_VALUE: unbounded); the Deadline an adapter passes is not kept
   private final long deadlineNanos;
   private final ClusterResilience state;
-  private final RetryDecider decider; // null: the route has no retry policy
-  private int maxAttempts; // lowered to 1 when the request body outgrows the adapter's retry buffer
-  private final String authority;
-  private UpstreamHost firstHost; // the first attempt's host
-  private Object current; // the callbacks of the attempt in flight: this call (the first) or a retry's Token
+  // the most attempts (1 + num_retries, capped at 65535); lowered to 1 when the request body
+  // outgrows the adapter's retry buffer
+  private char maxAttempts;
+  // the first attempt's host; once a response is committed whose stream goes on (STREAMING), that
+  // attempt's host, which the stream's end releases
+  private UpstreamHost host;
   // the first attempt's answer (its response head, or its FirstFailure), kept from its callback
   // until the scheduler runs this call; then the response head this call completed with (it is
   // its own UpstreamResponse: outcome is set then), one field for both
   private Object answer;
   private boolean firstComplete; // written by the first attempt's callback (any thread), with answer
-  private byte bits; // ADMITTED, RETRYING, CANCELLED, SENDING, SYNC_ANSWER; the scheduler's thread only
-  private UpstreamTransport.InFlight inFlight;
-  private UpstreamHost streaming; // the committed attempt's host while its stream runs
-  private Outcome outcome;
+  private byte bits; // the flags below; the scheduler's thread only
+  // while an attempt is in flight, its UpstreamTransport.InFlight; once this call completed with an
+  // upstream's response, that response's Outcome (it is its own UpstreamResponse); one field for both
+  private Object handle;
   private Cold cold; // what retries, timers, interruptions and auto_host_rewrite need; null on the success path
 
   private static final byte ADMITTED = 1; // holds a max_requests slot
@@ -80,12 +81,18 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private static final byte CANCELLED = 4; // the caller cancelled
   private static final byte SENDING = 8; // inside the transport's send on the scheduler's thread
   private static final byte SYNC_ANSWER = 16; // the first attempt answered inside send, on the scheduler's thread
+  private static final byte FIRST_IN_FLIGHT = 32; // the first attempt is the one in flight (a retry's: Cold.token)
+  private static final byte STREAMING = 64; // the committed attempt's stream runs on (its host is host)
+  private static final byte OWN_DECIDER = (byte) 128; // the decider is Cold.decider, not the chain's (re-routed)
 
   /**
    * The call's rarely used state, made on first use: a successful first attempt never needs it
-   * (keeping it out of the call keeps the call at 96 bytes).
+   * (keeping it out of the call keeps the call at 64 bytes).
    */
   private static final class Cold {
+    Object token; // the retry's Token in flight, when that is the attempt in flight
+    String authority; // the attempts' :authority when it is not the exchange's (the route rewrote it)
+    RetryDecider decider; // with OWN_DECIDER: the decider of a route other than the chain's, or null
     AttemptHosts hosts; // auto_host_rewrite's state across attempts
     UpstreamHost[] tried; // previous_hosts: every attempt's host, once there is a retry
     CallScheduler.Cancellable timer; // back-off, or the route timeout while TLS warms
@@ -149,10 +156,18 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.deadlineNanos = deadlineNanos;
     this.state = resilience.cluster(upstream.cluster());
     RetryPolicy retryPolicy = upstream.route().policies().retry();
-    this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
-        ? exchange.chain().retry() : new RetryDecider(retryPolicy);
-    this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
-    this.authority = authority;
+    // the chain's decider is the route's unless filters' edits routed the request to another route
+    if (exchange.chain().route() != upstream.route()) {
+      bits = OWN_DECIDER;
+      cold().decider = retryPolicy == null ? null : new RetryDecider(retryPolicy);
+    }
+    RetryDecider decider = decider();
+    this.maxAttempts = (char) (decider == null || !replayable ? 1
+        : Math.min(0xFFFF, Math.min((long) attemptCap, 1L + decider.numRetries())));
+    String requested = exchange.authority();
+    if (!java.util.Objects.equals(authority, requested)) {
+      cold().authority = authority; // the route rewrote it: kept apart, the exchange has the usual one
+    }
     RequestMutation m = upstream.mutation();
     if (m.autoHostRewrite()) {
       cold().hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
@@ -168,6 +183,31 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     return state.circuitBreaker();
   }
 
+  /** The route's retry decider, or {@code null} when the route has no retry policy. */
+  private RetryDecider decider() {
+    return is(OWN_DECIDER) ? cold.decider : exchange.chain().retry();
+  }
+
+  /** Whether {@code callbacks} are those of the attempt in flight (a late answer of an earlier one is not). */
+  private boolean isCurrent(Object callbacks) {
+    if (callbacks == this) {
+      return is(FIRST_IN_FLIGHT);
+    }
+    Cold c = cold;
+    return c != null && c.token == callbacks;
+  }
+
+  /** Sets the attempt in flight by its callbacks, or none ({@code null}). */
+  private void current(Object callbacks) {
+    set(FIRST_IN_FLIGHT, callbacks == this);
+    Cold c = cold;
+    if (callbacks != this && callbacks != null) {
+      cold().token = callbacks;
+    } else if (c != null) {
+      c.token = null;
+    }
+  }
+
   /** Whether the call has a deadline. */
   private boolean bounded() {
     return deadlineNanos != Long.MAX_VALUE;
@@ -175,11 +215,12 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /** Whether retries avoid the hosts already tried ({@code retry_host_predicate} {@code previous_hosts}). */
   private boolean previousHosts() {
-    return maxAttempts > 1 && decider.policy().previousHosts();
+    return maxAttempts > 1 && decider().policy().previousHosts();
   }
 
   /** The route's retry policy, or {@code null}. */
   private RetryPolicy retryPolicy() {
+    RetryDecider decider = decider();
     return decider == null ? null : decider.policy();
   }
 
@@ -194,7 +235,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       overflow();
       return this;
     }
-    bits = ADMITTED;
+    bits |= ADMITTED;
     attempt(1);
     return this;
   }
@@ -237,7 +278,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
         upstream.cluster().balancing().hosts().size(), null,
         previousHosts() ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
-    firstHost = host;
+    this.host = host;
     return host;
   }
 
@@ -249,7 +290,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       Cold c = cold();
       if (c.tried == null) {
         c.tried = new UpstreamHost[maxAttempts];
-        c.tried[0] = firstHost;
+        c.tried[0] = this.host;
       }
       tried = c.tried;
     }
@@ -329,19 +370,19 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private void send(int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
     exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
     UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
-    String a = authority;
     String forwarded = null;
     Cold c = cold;
+    String a = c == null || c.authority == null ? exchange.authority() : c.authority;
     if (c != null && c.hosts != null) {
       c.hosts.next(host.endpoint());
       a = c.hosts.authority();
       forwarded = c.hosts.forwardedHost();
     }
-    current = callbacks;
+    current(callbacks);
     host.onRequestStart();
     bits |= SENDING;
     try {
-      inFlight = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
+      handle = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
           upstream.route().policies().includeAttemptCount(), perTryMillis(), timeout,
           upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
     } catch (RuntimeException e) {
@@ -357,7 +398,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   private void sendFailed(UpstreamHost host, RuntimeException e) {
-    current = null;
+    current(null);
     host.onRequestEnd();
     finish(new LocalResponse(500, "", "mesh: the attempt could not start: " + e, Map.of(), -1, e));
   }
@@ -399,9 +440,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
   public void run() {
     if (answer instanceof FirstFailure f) {
-      onAttemptFailure(this, 1, firstHost, f.failure, f.outcome);
+      onAttemptFailure(this, 1, host, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, firstHost, (R) answer, firstComplete);
+      onAttemptResponse(this, 1, host, (R) answer, firstComplete);
     }
   }
 
@@ -454,12 +495,12 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   /** Attempt {@code n}'s response head, {@code callbacks} being its callbacks (stale unless current). */
   private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, R response,
       boolean complete) {
-    if (callbacks != current || isDone()) {
+    if (!isCurrent(callbacks) || isDone()) {
       transport.discard(response);
       return;
     }
-    current = null;
-    inFlight = null;
+    current(null);
+    handle = null;
     Outcome outcome = transport.outcome(response);
     if (complete) {
       host.onRequestEnd();
@@ -478,6 +519,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (complete) {
       record(host, outcome);
     }
+    RetryDecider decider = decider();
     boolean retriable = complete && decider != null && decider.retriable(outcome);
     String flags = outcome.kind() == Outcome.Kind.PER_TRY_TIMEOUT ? ResponseFlags.UT : "";
     if (retriable) {
@@ -490,7 +532,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       flags = ResponseFlags.join(maxAttempts > 1 ? ResponseFlags.URX : "", flags);
     }
     if (!complete) {
-      streaming = host;
+      this.host = host;
+      set(STREAMING, true);
     }
     finish(response, outcome, flags);
   }
@@ -498,11 +541,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
   private void onAttemptFailure(Object callbacks, int n, UpstreamHost host, Exception failure,
       Outcome outcome) {
-    if (callbacks != current || isDone()) {
+    if (!isCurrent(callbacks) || isDone()) {
       return;
     }
-    current = null;
-    inFlight = null;
+    current(null);
+    handle = null;
     host.onRequestEnd();
     LocalResponse interruption = interruption();
     if (interruption != null) {
@@ -523,6 +566,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     record(host, outcome);
+    RetryDecider decider = decider();
     boolean retriable = decider != null && decider.retriable(outcome);
     if (retriable && retry(n, null)) {
       return;
@@ -617,7 +661,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     maxAttempts = 1;
-    if (current == null && is(RETRYING)) {
+    if (!is(FIRST_IN_FLIGHT) && (cold == null || cold.token == null) && is(RETRYING)) {
       Cold c = cold;
       if (c != null && c.timer != null) {
         c.timer.cancel();
@@ -661,25 +705,24 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       interrupt(LocalResponse.of(499, "DC", "the filters answered without the router"));
       return;
     }
-    if (outcome == null || answer == null) {
+    if (!(handle instanceof Outcome) || answer == null) {
       return; // it answered locally, or let go already: nothing is held
     }
     @SuppressWarnings("unchecked") // with an outcome, the answer is the response head it completed with
     R r = (R) answer;
     answer = null;
     transport.discard(r);
-    UpstreamHost h = streaming;
-    if (h != null) {
-      streaming = null;
-      h.onRequestEnd();
+    if (is(STREAMING)) {
+      set(STREAMING, false);
+      host.onRequestEnd();
       release();
     }
   }
 
   /** Cancels the attempt in flight and returns true, or stops a back-off and returns false. */
   private boolean stopWaiting() {
-    if (inFlight != null) {
-      inFlight.cancel();
+    if (handle instanceof UpstreamTransport.InFlight f) {
+      f.cancel();
       return true;
     }
     Cold c = cold;
@@ -695,11 +738,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * its final outcome goes to outlier detection and the request leaves the circuit breaker.
    */
   public void streamEnded(Outcome finalOutcome) {
-    UpstreamHost h = streaming;
-    if (h == null) {
+    if (!is(STREAMING)) {
       return;
     }
-    streaming = null;
+    set(STREAMING, false);
+    UpstreamHost h = host;
     h.onRequestEnd();
     if (!is(CANCELLED) && interruption() == null && finalOutcome != null) {
       record(h, finalOutcome);
@@ -713,7 +756,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     this.answer = r;
-    this.outcome = o;
+    this.handle = o;
     if (!flags.isEmpty()) {
       cold().responseFlags = flags;
     }
@@ -728,7 +771,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   @Override
   public Outcome outcome() {
-    return outcome;
+    return handle instanceof Outcome o ? o : null;
   }
 
   @Override
@@ -741,7 +784,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    if (streaming == null) {
+    if (!is(STREAMING)) {
       release();
     }
     complete(r);

@@ -122,13 +122,13 @@ public final class MeshHttpTransport implements AutoCloseable {
           request.body(), Map.of(), 0, 0).toFuture();
     }
     SerialScheduler scheduler = new SerialScheduler((nanos, task) -> timer.schedule(task, nanos, TimeUnit.NANOSECONDS));
+    Call call = new Call(request, view, scheduler);
     MeshExchange ex = new MeshExchange("http", view, router, uri.getHost(), request.port(),
-        listenerName(routed, uri.getHost(), request.port()), routed, router.chain(routed), scheduler);
+        listenerName(routed, uri.getHost(), request.port()), routed, router.chain(routed), call);
+    call.ex = ex;
     if (inbound != null) {
       ex.attributes().put(InboundContext.ATTRIBUTE, inbound);
     }
-    Call call = new Call(request, view, ex);
-    ex.upstreams(call);
     ex.requestBodyBytes(request.body().length);
     CompletableFuture<BufferedResponse> out = new CompletableFuture<>();
     scheduler.execute(() -> ex.run().thenAccept(r -> {
@@ -155,17 +155,26 @@ public final class MeshHttpTransport implements AutoCloseable {
     connections.dispose();
   }
 
-  /** One request in the pipeline: the router's start over the transport, and the caller's response. */
+  /**
+   * One request in the pipeline: the router's start over the transport, the exchange's scheduler,
+   * and the caller's response.
+   */
   private final class Call implements MeshExchange.Upstreams {
     private final BufferedRequest request;
     private final HttpMeshRequest view;
-    private final MeshExchange ex;
+    private final SerialScheduler scheduler;
+    private MeshExchange ex; // set once, right after the exchange is made with this call
     private RoutedCall.Upstream upstream;
 
-    Call(BufferedRequest request, HttpMeshRequest view, MeshExchange ex) {
+    Call(BufferedRequest request, HttpMeshRequest view, SerialScheduler scheduler) {
       this.request = request;
       this.view = view;
-      this.ex = ex;
+      this.scheduler = scheduler;
+    }
+
+    @Override
+    public SerialScheduler scheduler() {
+      return scheduler;
     }
 
     @Override

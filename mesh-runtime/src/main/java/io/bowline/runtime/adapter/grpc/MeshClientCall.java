@@ -3,6 +3,7 @@ package io.bowline.runtime.adapter.grpc;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.filter.mirror.ShadowSender;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
+import io.bowline.runtime.pipeline.CallScheduler;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * ({@link LocalReplies}); flags go in trailer {@value LocalReplies#RESPONSE_FLAGS}. Targets the mesh
  * does not know are called directly.
  */
-final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implements MeshExchange.Upstreams {
   /** gRFC A44 caps attempts at 5. */
   static final int MAX_ATTEMPTS = 5;
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
@@ -151,8 +152,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     }
     OutboundListener ol = router.listener(host, port);
     exchange = new MeshExchange("grpc", view, router, host, port, ol == null ? target : ol.name(), routed,
-        router.chain(routed), serial);
-    exchange.upstreams(this::startUpstream);
+        router.chain(routed), this);
     if (routed instanceof RoutedCall.Upstream up) {
       meshDeadline = MeshDeadline.of(options, context, up.route().policies().timeouts());
       if (meshDeadline != null) {
@@ -160,7 +160,6 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
       }
     }
     if (method.getType() == MethodDescriptor.MethodType.UNARY) {
-      exchange.shadowSender(new Shadows());
       if (!halfClosed) {
         awaitingRequest = true; // the pipeline runs at the half-close, with the whole request
         alwaysReady = true;
@@ -196,7 +195,20 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
   }
 
   /** The router's work for this call: the attempts over the endpoint channels. */
-  private CompletionStage<ExchangeResponse> startUpstream(MeshExchange ex, RoutedCall.Upstream up) {
+  @Override
+  public CallScheduler scheduler() {
+    return serial;
+  }
+
+  /** A unary call's shadows (its one request message is kept); other calls are not mirrored. */
+  @Override
+  public Object shadowSender() {
+    return method.getType() == MethodDescriptor.MethodType.UNARY ? new Shadows() : null;
+  }
+
+  /** The router filter is reached: the router's attempts go out over this call's transport. */
+  @Override
+  public CompletionStage<ExchangeResponse> start(MeshExchange ex, RoutedCall.Upstream up) {
     Prepared p = prepare(up);
     long deadlineNanos = Long.MAX_VALUE;
     Deadline app = p.options.getDeadline();

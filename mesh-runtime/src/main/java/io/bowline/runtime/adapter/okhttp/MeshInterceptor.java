@@ -11,6 +11,7 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.router.timeout.Deadline;
+import io.bowline.runtime.pipeline.CallScheduler;
 import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
@@ -118,16 +119,12 @@ public final class MeshInterceptor implements Interceptor {
     if (routed == RoutedCall.PASS_THROUGH) {
       return null;
     }
-    Call call = new Call(chain, request, view); // also the exchange's caller-thread scheduler
+    Call call = new Call(chain, request, view); // also the exchange's caller-thread scheduler and shadow sender
     MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
         routed, router.chain(routed), call);
     call.ex = ex;
-    ex.upstreams(call);
     CallerThreadScheduler scheduler = call;
     RequestBody body = request.body();
-    if (body == null || (!body.isOneShot() && !body.isDuplex())) {
-      ex.shadowSender(call);
-    }
     if (body != null) {
       ex.requestBodyBytes(body.contentLength());
     }
@@ -234,6 +231,18 @@ public final class MeshInterceptor implements Interceptor {
       UpstreamCall<Response> call = new UpstreamCall<>(exchange, up, router.resilience(),
           new OkHttpTransport(chain, r, deadline), deadline, replayable, Integer.MAX_VALUE, authority(r), forwarded);
       return call.start();
+    }
+
+    @Override
+    public CallScheduler scheduler() {
+      return this;
+    }
+
+    /** This call, when its request body can be sent again (a shadow is a copy of it). */
+    @Override
+    public Object shadowSender() {
+      RequestBody body = request.body();
+      return body == null || (!body.isOneShot() && !body.isDuplex()) ? this : null;
     }
 
     @Override
