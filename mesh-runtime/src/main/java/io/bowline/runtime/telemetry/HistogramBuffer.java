@@ -5,8 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +52,8 @@ final class HistogramBuffer implements AutoCloseable {
   private static final ScheduledThreadPoolExecutor FLUSHER = flusher();
 
   private final ThreadLocal<Ring> local = ThreadLocal.withInitial(this::ring);
-  private final List<Ring> rings = new ArrayList<>();
+  /** Every thread's ring, copied on write (under {@code this}), so that a flush reads it without allocating. */
+  private volatile Ring[] rings = new Ring[0];
   private final ScheduledFuture<?> periodic;
   private final Runnable wake;
 
@@ -108,18 +108,12 @@ final class HistogramBuffer implements AutoCloseable {
 
   /** Merges every thread's buffered values into the meters now. Thread-safe. */
   void flush() {
-    Ring[] all;
-    synchronized (rings) {
-      all = rings.toArray(new Ring[0]);
-    }
-    for (Ring r : all) {
+    for (Ring r : rings) {
       Thread owner = r.owner.get();
       boolean ended = owner == null || !owner.isAlive(); // read before the drain: nothing is written after it
       r.drain();
       if (ended) {
-        synchronized (rings) {
-          rings.remove(r);
-        }
+        remove(r);
       }
     }
   }
@@ -131,12 +125,24 @@ final class HistogramBuffer implements AutoCloseable {
     flush();
   }
 
-  private Ring ring() {
+  private synchronized Ring ring() {
     Ring r = new Ring(Thread.currentThread(), wake);
-    synchronized (rings) {
-      rings.add(r);
-    }
+    Ring[] next = Arrays.copyOf(rings, rings.length + 1);
+    next[next.length - 1] = r;
+    rings = next;
     return r;
+  }
+
+  private synchronized void remove(Ring r) {
+    Ring[] current = rings;
+    Ring[] next = new Ring[current.length - 1];
+    int n = 0;
+    for (Ring x : current) {
+      if (x != r) {
+        next[n++] = x;
+      }
+    }
+    rings = next;
   }
 
   private static ScheduledThreadPoolExecutor flusher() {
