@@ -1,6 +1,6 @@
 package io.bowline.runtime.telemetry;
 
-import io.bowline.runtime.telemetry.MeterSet.Meters;
+import io.micrometer.core.instrument.DistributionSummary;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
@@ -9,53 +9,64 @@ import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Istio's three histograms ({@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
- * {@code istio_response_bytes}) recorded as Envoy records histograms: a call writes its raw values to a buffer of
- * its own thread, and a flush merges every thread's values into the shared meters (Micrometer's
- * {@code DistributionSummary}s). Envoy's workers record into thread-local histograms that the main thread merges
- * into the parent histograms at each stats flush ({@code stats_flush_interval}, 5 s by default); what
- * {@code /stats/prometheus} shows of a histogram is its state at the last flush. Counters stay immediate
- * ({@code istio_requests_total} is incremented by the call itself).
+ * {@code istio_response_bytes}) recorded as Envoy records histograms: each thread records into histograms of its
+ * own, and a stats flush merges every thread's into the shared meters (Micrometer's {@code DistributionSummary}s).
+ * Envoy's workers record into thread-local histograms that the main thread merges into the parent histograms at
+ * each stats flush ({@code stats_flush_interval}, 5 s by default); what {@code /stats/prometheus} shows of a
+ * histogram is its state at the last flush. Counters stay immediate ({@code istio_requests_total} is incremented by
+ * the call itself).
  *
- * <p><b>Staleness:</b> a value shows in the histograms at the latest one flush interval after its call ended. A
- * flush runs every interval, after every {@value #CAPACITY}/2 values of a thread (so a busy client's histograms
- * lag by far less), on {@link #flush()} (the admin
- * {@code /stats} and {@code /stats/prometheus} handlers call it before they read the registry) and on
- * {@link #close()}. No value is lost or recorded twice: when the flusher falls behind and a thread's buffer is full,
- * that thread merges its own buffer before it writes.
+ * <p><b>Staleness:</b> a value shows in the histograms at the latest one flush interval after its call ended: a
+ * flush runs every interval, on {@link #flush()} (the admin {@code /stats} and {@code /stats/prometheus} handlers
+ * call it before they read the registry) and on {@link #close()}.
  *
- * <p><b>Cost on the call's thread:</b> a thread-local lookup, four array writes and one release store; no atomic
- * read-modify-write, no lock, no clock read. Each thread's buffer is a single-producer ring of {@value #CAPACITY}
- * entries (32 bytes each, made on the thread's first call), consumed under the ring's lock by the flusher (or by
- * its own thread when full). The rings of threads that ended are merged one last time and dropped.
+ * <p><b>Cost on the call's thread:</b> a thread-local lookup and, per histogram, a scan of Istio's 19 bounds and two
+ * additions to the thread's own {@code long}s, between two ordered stores of a sequence number (a seqlock, so a
+ * flush copies a consistent state); no atomic read-modify-write, no lock, no clock read, no allocation. A thread
+ * keeps, per time series it recorded, the count and the sum of each bucket (about 1 KiB), made on its first value of
+ * that series.
+ *
+ * <p><b>What a flush feeds Micrometer:</b> Micrometer's summaries take one value per call of {@code record}; a flush
+ * records, per bucket, as many values as the thread's calls put in it since the last flush, their integer sum spread
+ * evenly (each value the floor or the ceiling of the bucket's mean, so each lies between the bucket's smallest and
+ * largest value). Hence {@code _bucket}, {@code _count} and the {@code _sum} of the byte histograms are exact, the
+ * duration's {@code _sum} is exact in nanoseconds (converted to milliseconds per value); Micrometer's own
+ * {@code _max} gauge (not an Istio series) shows the largest such value, in the bucket of the true maximum and not
+ * above it. The merge's cost (those {@code record} calls) is the flush thread's.
  */
 final class HistogramBuffer implements AutoCloseable {
   /** Envoy's default {@code stats_flush_interval}. */
   static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(5);
-  /** Entries per thread's ring (a power of two). */
-  static final int CAPACITY = 1024;
-  private static final int MASK = CAPACITY - 1;
+  /** Buckets per histogram: Istio's 19 bounds and the one above them. */
+  private static final int BUCKETS = IstioMetrics.BUCKETS.length + 1;
+  /** A block's layout: the sequence number, then per histogram a count and a sum per bucket. */
+  private static final int HISTOGRAM = 2 * BUCKETS;
+  private static final int BLOCK = 1 + 3 * HISTOGRAM;
   private static final double NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
-  private static final VarHandle TAIL;
+  /** Istio's bounds for integer values: in nanoseconds for the duration, whole bytes for the sizes. */
+  private static final long[] NANOS_BOUNDS = new long[BUCKETS - 1];
+  private static final long[] BYTES_BOUNDS = new long[BUCKETS - 1];
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
 
   static {
-    try {
-      TAIL = MethodHandles.lookup().findVarHandle(Ring.class, "tail", long.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
+    for (int i = 0; i < BUCKETS - 1; i++) {
+      NANOS_BOUNDS[i] = (long) (IstioMetrics.BUCKETS[i] * NANOS_PER_MILLI); // exact: 0.5 ms is 500,000 ns
+      BYTES_BOUNDS[i] = (long) Math.floor(IstioMetrics.BUCKETS[i]); // an integer n <= 0.5 iff n <= 0
     }
   }
 
   /** One daemon thread flushes the buffers of every client of this JVM. */
   private static final ScheduledThreadPoolExecutor FLUSHER = flusher();
 
-  private final ThreadLocal<Ring> local = ThreadLocal.withInitial(this::ring);
-  /** Every thread's ring, copied on write (under {@code this}), so that a flush reads it without allocating. */
-  private volatile Ring[] rings = new Ring[0];
+  private final ThreadLocal<Local> local = ThreadLocal.withInitial(this::local);
+  /** Every recording thread's histograms, copied on write (under {@code this}). */
+  private volatile Local[] locals = new Local[0];
+  private final AtomicInteger nextSeries = new AtomicInteger();
   private final ScheduledFuture<?> periodic;
-  private final Runnable wake;
 
   /**
    * @param interval how often the values are merged into the meters (Envoy's {@code stats_flush_interval})
@@ -67,82 +78,105 @@ final class HistogramBuffer implements AutoCloseable {
     }
     WeakReference<HistogramBuffer> self = new WeakReference<>(this);
     // the flusher holds this buffer weakly: a client dropped without close() does not keep it (or its task) alive
-    this.wake = () -> {
+    Runnable periodicFlush = () -> {
       HistogramBuffer b = self.get();
-      if (b != null) {
-        b.flush();
+      if (b == null) {
+        throw new Collected(); // ends the periodic task
       }
+      b.flush();
     };
     long nanos = interval.toNanos();
-    Runnable periodicFlush = new Runnable() {
-      @Override
-      public void run() {
-        HistogramBuffer b = self.get();
-        if (b == null) {
-          throw new CancellationException(); // ends the periodic task
-        }
-        b.flush();
-      }
-    };
     this.periodic = FLUSHER.scheduleWithFixedDelay(periodicFlush, nanos, nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** Stops a periodic task whose buffer was collected. */
-  private static final class CancellationException extends RuntimeException {
-    CancellationException() {
+  /** Ends the periodic task of a buffer that was collected. */
+  private static final class Collected extends RuntimeException {
+    Collected() {
       super(null, null, false, false);
     }
   }
 
   /**
-   * Buffers one call's histogram values for {@code meters}.
+   * One time series' three histograms, as the meters the flush feeds.
    *
-   * @param meters the call's time series
+   * @param id the series' index in each thread's blocks
+   */
+  record Series(int id, DistributionSummary duration, DistributionSummary requestBytes,
+      DistributionSummary responseBytes) {}
+
+  /** A new series of this buffer for the three summaries of one label set. */
+  Series series(DistributionSummary duration, DistributionSummary requestBytes, DistributionSummary responseBytes) {
+    return new Series(nextSeries.getAndIncrement(), duration, requestBytes, responseBytes);
+  }
+
+  /**
+   * Records one call's values into the calling thread's histograms of {@code series}.
+   *
+   * @param series the call's time series
    * @param durationNanos the call's duration in nanoseconds; negative: unknown (not recorded)
    * @param requestBytes the request body's size in bytes (negative counts as 0)
    * @param responseBytes the response body's size in bytes (negative counts as 0)
    */
-  void record(Meters meters, long durationNanos, long requestBytes, long responseBytes) {
-    local.get().put(meters, durationNanos, requestBytes, responseBytes);
+  void record(Series series, long durationNanos, long requestBytes, long responseBytes) {
+    long[] b = local.get().block(series);
+    long seq = b[0];
+    SLOT.setOpaque(b, 0, seq + 1); // odd: being written
+    VarHandle.storeStoreFence();
+    if (durationNanos >= 0) {
+      add(b, 1, NANOS_BOUNDS, durationNanos);
+    }
+    add(b, 1 + HISTOGRAM, BYTES_BOUNDS, Math.max(0, requestBytes));
+    add(b, 1 + 2 * HISTOGRAM, BYTES_BOUNDS, Math.max(0, responseBytes));
+    SLOT.setRelease(b, 0, seq + 2);
   }
 
-  /** Merges every thread's buffered values into the meters now. Thread-safe. */
+  private static void add(long[] b, int at, long[] bounds, long v) {
+    int i = 0;
+    while (i < bounds.length && v > bounds[i]) {
+      i++;
+    }
+    int slot = at + 2 * i;
+    b[slot]++;
+    b[slot + 1] += v;
+  }
+
+  /** Merges every thread's values since the last flush into the meters now. Thread-safe. */
   void flush() {
-    for (Ring r : rings) {
-      Thread owner = r.owner.get();
-      boolean ended = owner == null || !owner.isAlive(); // read before the drain: nothing is written after it
-      r.drain();
+    for (Local l : locals) {
+      Thread owner = l.owner.get();
+      boolean ended = owner == null || !owner.isAlive(); // read before the merge: nothing is recorded after it
+      l.merge();
       if (ended) {
-        remove(r);
+        remove(l);
       }
     }
   }
 
-  /** Stops the periodic flush and merges what is buffered; values recorded later wait for {@link #flush()}. */
+  /** Stops the periodic flush and merges what is recorded; values recorded later wait for {@link #flush()}. */
   @Override
   public void close() {
     periodic.cancel(false);
     flush();
   }
 
-  private synchronized Ring ring() {
-    Ring r = new Ring(Thread.currentThread(), wake);
-    Ring[] next = Arrays.copyOf(rings, rings.length + 1);
-    next[next.length - 1] = r;
-    rings = next;
-    return r;
+  private synchronized Local local() {
+    Local l = new Local(Thread.currentThread());
+    Local[] next = Arrays.copyOf(locals, locals.length + 1);
+    next[next.length - 1] = l;
+    locals = next;
+    return l;
   }
 
-  private synchronized void remove(Ring r) {
-    Ring[] current = rings;
-    Ring[] next = new Ring[current.length - 1];
+  private synchronized void remove(Local l) {
+    Local[] current = locals;
+    Local[] next = new Local[current.length - 1];
     int n = 0;
-    for (Ring x : current) {
-      if (x != r) {
+    for (Local x : current) {
+      if (x != l) {
         next[n++] = x;
       }
     }
-    rings = next;
+    locals = next;
   }
 
   private static ScheduledThreadPoolExecutor flusher() {
@@ -156,63 +190,118 @@ final class HistogramBuffer implements AutoCloseable {
   }
 
   /**
-   * One thread's values: written by that thread only ({@link #put}), read under the ring's lock
-   * ({@link #drain}). Static, holding its buffer only weakly (through {@link #wake}): the thread's map of locals
-   * holds the ring, which must not keep the buffer's {@code ThreadLocal} alive. The owner publishes each entry with a release store of {@code tail}; the consumer publishes
-   * the slots it freed with a volatile store of {@code head}.
+   * One thread's histograms: a block of {@code long}s per series it recorded, written by that thread only (a
+   * seqlock per block), merged under the object's lock by a flush, which keeps what it merged last to take the
+   * difference. Static: the thread's map of locals holds it, and it must not keep the buffer's {@code ThreadLocal}
+   * alive.
    */
-  private static final class Ring {
+  private static final class Local {
     final WeakReference<Thread> owner;
-    /** Asks the flusher for a flush of the ring's buffer (holding the buffer weakly). */
-    final Runnable wake;
-    final Meters[] meters = new Meters[CAPACITY];
-    final long[] values = new long[CAPACITY * 3];
-    /** Entries written; the owner's, published by release stores. */
-    @SuppressWarnings("unused") // through TAIL
-    private long tail;
-    /** Entries merged; the consumer's. */
-    private volatile long head;
-    /** Entries written when the owner last asked the flusher for a flush. */
-    private long wakeAt = CAPACITY / 2;
+    /** By series id; the owner's, published by volatile writes when it grows or gains a block. */
+    private volatile long[][] blocks = new long[8][];
+    private volatile Series[] series = new Series[8];
+    /** By series id: what the last flush merged (the flush's own). */
+    private long[][] merged = new long[8][];
+    private final long[] copy = new long[BLOCK];
 
-    Ring(Thread owner, Runnable wake) {
+    Local(Thread owner) {
       this.owner = new WeakReference<>(owner);
-      this.wake = wake;
     }
 
-    void put(Meters m, long durationNanos, long requestBytes, long responseBytes) {
-      long t = tail; // the owner's own field: a plain read
-      if (t - head == CAPACITY) {
-        drain(); // the flusher fell behind: merge here rather than lose or block on a value
-      } else if (t == wakeAt) {
-        wakeAt = t + CAPACITY / 2;
-        FLUSHER.execute(wake);
-      }
-      int i = (int) t & MASK;
-      meters[i] = m;
-      int v = i * 3;
-      values[v] = durationNanos;
-      values[v + 1] = requestBytes;
-      values[v + 2] = responseBytes;
-      TAIL.setRelease(this, t + 1);
-    }
-
-    synchronized void drain() {
-      long h = head;
-      long t = (long) TAIL.getAcquire(this);
-      for (; h < t; h++) {
-        int i = (int) h & MASK;
-        Meters m = meters[i];
-        meters[i] = null;
-        int v = i * 3;
-        long duration = values[v];
-        if (duration >= 0) {
-          m.duration().record(duration / NANOS_PER_MILLI);
+    long[] block(Series s) {
+      long[][] all = blocks;
+      int id = s.id();
+      if (id < all.length) {
+        long[] b = all[id];
+        if (b != null) {
+          return b;
         }
-        m.requestBytes().record(Math.max(0, values[v + 1]));
-        m.responseBytes().record(Math.max(0, values[v + 2]));
       }
-      head = t;
+      return newBlock(s);
+    }
+
+    private synchronized long[] newBlock(Series s) {
+      int id = s.id();
+      long[][] all = blocks;
+      Series[] named = series;
+      if (id >= all.length) {
+        int n = Math.max(all.length * 2, id + 1);
+        all = Arrays.copyOf(all, n);
+        named = Arrays.copyOf(named, n);
+      } else {
+        all = all.clone();
+        named = named.clone();
+      }
+      long[] b = new long[BLOCK];
+      all[id] = b;
+      named[id] = s;
+      series = named;
+      blocks = all; // after the series: a flush that sees the block sees its series
+      return b;
+    }
+
+    synchronized void merge() {
+      long[][] all = blocks;
+      Series[] named = series;
+      if (merged.length < all.length) {
+        merged = Arrays.copyOf(merged, all.length);
+      }
+      for (int id = 0; id < all.length; id++) {
+        long[] b = all[id];
+        if (b == null) {
+          continue;
+        }
+        snapshot(b);
+        long[] last = merged[id];
+        if (last == null) {
+          last = new long[BLOCK];
+          merged[id] = last;
+        }
+        if (copy[0] == last[0]) {
+          continue; // nothing recorded since
+        }
+        Series s = named[id];
+        feed(s.duration(), 1, last, true);
+        feed(s.requestBytes(), 1 + HISTOGRAM, last, false);
+        feed(s.responseBytes(), 1 + 2 * HISTOGRAM, last, false);
+        System.arraycopy(copy, 0, last, 0, BLOCK);
+      }
+    }
+
+    /** Copies {@code b} into {@link #copy} as it was between two of its owner's records. */
+    private void snapshot(long[] b) {
+      while (true) {
+        long before = (long) SLOT.getAcquire(b, 0);
+        if ((before & 1) == 0) {
+          for (int i = 1; i < BLOCK; i++) {
+            copy[i] = (long) SLOT.getOpaque(b, i);
+          }
+          VarHandle.loadLoadFence();
+          if ((long) SLOT.getOpaque(b, 0) == before) {
+            copy[0] = before;
+            return;
+          }
+        }
+        Thread.onSpinWait();
+      }
+    }
+
+    /** Records into {@code summary} the values of one histogram's buckets added since {@code last}. */
+    private void feed(DistributionSummary summary, int at, long[] last, boolean nanos) {
+      for (int k = 0; k < BUCKETS; k++) {
+        int slot = at + 2 * k;
+        long n = copy[slot] - last[slot];
+        if (n == 0) {
+          continue;
+        }
+        long sum = copy[slot + 1] - last[slot + 1];
+        long q = sum / n;
+        long r = sum % n; // r values of q + 1, the others q: the bucket's sum, each value within its range
+        for (long i = 0; i < n; i++) {
+          long v = i < r ? q + 1 : q;
+          summary.record(nanos ? v / NANOS_PER_MILLI : v);
+        }
+      }
     }
   }
 }

@@ -238,7 +238,7 @@ public final class IstioMetrics implements AutoCloseable {
     MeterSet set = d.set(destination, e.protocol());
     Meters m = set.maker == meterMaker ? set.get(e.status(), e.grpcStatus(), e.responseFlags()) : overridden(set, e);
     m.requests().increment();
-    histograms.record(m, e.durationNanos(), e.requestBodyBytes(), e.responseBodyBytes());
+    histograms.record(m.histograms(), e.durationNanos(), e.requestBodyBytes(), e.responseBodyBytes());
     if (c != null) {
       count(c, e, upstreamRequests, routeTimeout);
     }
@@ -309,7 +309,7 @@ public final class IstioMetrics implements AutoCloseable {
   }
 
   private Meters meters(Tags tags) {
-    return new Meters(
+    return seriesOf(
         track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
             .tags(tags).register(registry)),
         histogram("istio.request.duration.milliseconds", "Request duration in milliseconds", tags),
@@ -338,7 +338,7 @@ public final class IstioMetrics implements AutoCloseable {
     Meters m = o == null || !o.perCall() ? set.get(request.status(), request.grpcStatus(), request.flags())
         : perCall(set, request.status(), request.grpcStatus(), request.flags(), o.evaluate(null));
     m.requests().increment();
-    histograms.record(m, request.durationNanos(), request.requestBytes(), request.responseBytes());
+    histograms.record(m.histograms(), request.durationNanos(), request.requestBytes(), request.responseBytes());
   }
 
   private MeterSet makeInbound(InboundKey k) {
@@ -406,7 +406,7 @@ public final class IstioMetrics implements AutoCloseable {
     if (o == null) {
       return meters(standard);
     }
-    return new Meters(
+    return seriesOf(
         o.dropped(0) ? new NoopCounter(noopId("istio.requests", Meter.Type.COUNTER))
             : track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
                 .tags(o.tags(0, standard, values)).register(registry)),
@@ -416,6 +416,13 @@ public final class IstioMetrics implements AutoCloseable {
             : histogram("istio.request.bytes", "Request body size in bytes", o.tags(2, standard, values)),
         o.dropped(3) ? noopSummary("istio.response.bytes")
             : histogram("istio.response.bytes", "Response body size in bytes", o.tags(3, standard, values)));
+  }
+
+  /** One time series' meters, its three summaries recorded through {@link #histograms}. */
+  private Meters seriesOf(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
+      DistributionSummary responseBytes) {
+    return new Meters(requests, duration, requestBytes, responseBytes,
+        histograms.series(duration, requestBytes, responseBytes));
   }
 
   private static Meter.Id noopId(String name, Meter.Type type) {

@@ -1,6 +1,7 @@
 package io.bowline.runtime.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
@@ -78,10 +79,10 @@ class HistogramFlushTest {
   }
 
   @Test
-  void everyValueOfManyThreadsIsMergedExactlyOnceAcrossFullBuffersAndEndedThreads() throws Exception {
-    metrics = new IstioMetrics(registry, SELF, null, Duration.ofMillis(20));
+  void everyValueOfManyThreadsIsMergedExactlyOnceWhileFlushesRunAndAfterTheThreadsEnded() throws Exception {
+    metrics = new IstioMetrics(registry, SELF, null, Duration.ofMillis(1));
     int threads = 4;
-    int calls = HistogramBuffer.CAPACITY * 5 + 3; // wraps each thread's ring several times
+    int calls = 20_000;
     CountDownLatch start = new CountDownLatch(1);
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
@@ -110,6 +111,38 @@ class HistogramFlushTest {
     assertThat(summary("istio.request.duration.milliseconds").count()).isEqualTo((long) threads * calls);
     assertThat(summary("istio.request.bytes").totalAmount()).isEqualTo((double) threads * calls);
     assertThat(summary("istio.response.bytes").totalAmount()).isEqualTo(2.0 * threads * calls);
+  }
+
+  @Test
+  void theMergedHistogramsHaveTheBucketsCountAndSumOfTheValuesRecordedDirectly() {
+    metrics = new IstioMetrics(registry, SELF, null, Duration.ofHours(1));
+    SimpleMeterRegistry direct = new SimpleMeterRegistry();
+    DistributionSummary duration = DistributionSummary.builder("d").serviceLevelObjectives(IstioMetrics.BUCKETS)
+        .register(direct);
+    DistributionSummary bytes = DistributionSummary.builder("b").serviceLevelObjectives(IstioMetrics.BUCKETS)
+        .register(direct);
+    long[] nanos = {300_000, 500_000, 500_001, 999_999, 1_000_000, 7_250_000, 7_250_001, 4_000_000_000_000L};
+    long[] sizes = {0, 1, 2, 3, 5, 6, 9, 10, 11, 1_000_000_000};
+    for (int i = 0; i < nanos.length; i++) {
+      metrics.recordInbound(served(nanos[i], 0, sizes[i]));
+      duration.record(nanos[i] / 1e6);
+      bytes.record(sizes[i]);
+    }
+    for (int i = nanos.length; i < sizes.length; i++) {
+      metrics.recordInbound(served(-1, 0, sizes[i]));
+      bytes.record(sizes[i]);
+    }
+    metrics.flush();
+
+    DistributionSummary mergedDuration = summary("istio.request.duration.milliseconds");
+    DistributionSummary mergedBytes = summary("istio.response.bytes");
+    assertThat(mergedDuration.takeSnapshot().histogramCounts())
+        .containsExactly(duration.takeSnapshot().histogramCounts());
+    assertThat(mergedDuration.count()).isEqualTo(duration.count());
+    assertThat(mergedDuration.totalAmount()).isCloseTo(duration.totalAmount(), within(1e-6));
+    assertThat(mergedBytes.takeSnapshot().histogramCounts()).containsExactly(bytes.takeSnapshot().histogramCounts());
+    assertThat(mergedBytes.count()).isEqualTo(bytes.count());
+    assertThat(mergedBytes.totalAmount()).isEqualTo(bytes.totalAmount());
   }
 
   @Test
