@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Cost on the call's thread:</b> a thread-local lookup and, per histogram, a scan of Istio's 19 bounds and two
  * additions to the thread's own {@code long}s, between two ordered stores of a sequence number (a seqlock, so a
  * flush copies a consistent state); no atomic read-modify-write, no lock, no clock read, no allocation. A thread
- * keeps, per time series it recorded, the count and the sum of each bucket (about 1 KiB), made on its first value of
- * that series.
+ * keeps, per time series it recorded, the count and the sum of each bucket (about 1 KiB, and as much again for
+ * what the flush merged last), made on its first value of that series; a thread's histograms are dropped at the
+ * first flush after it ended.
  *
  * <p><b>What a flush feeds Micrometer:</b> Micrometer's summaries take one value per call of {@code record}; a flush
  * records, per bucket, as many values as the thread's calls put in it since the last flush, their integer sum spread

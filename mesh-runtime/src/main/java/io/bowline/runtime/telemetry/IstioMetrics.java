@@ -140,7 +140,7 @@ public final class IstioMetrics implements AutoCloseable {
    * thread-local histograms. {@code istio_requests_total} and Envoy's cluster counters are counted by the call
    * itself; the three histograms ({@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
    * {@code istio_response_bytes}) show a call once a flush ran after it: every {@code statsFlushInterval} (5 s by
-   * default), after every few hundred calls of a thread, on this method and on {@link #close()}. The admin
+   * default), on this method and on {@link #close()}. The admin
    * {@code /stats} and {@code /stats/prometheus} handlers call it before they read the registry, so their scrape
    * is current; a registry scraped or pushed by other means lags by at most one interval. Thread-safe.
    */
