@@ -60,7 +60,7 @@ final class HistogramBuffer implements AutoCloseable {
     }
   }
 
-  /** One daemon thread flushes the buffers of every client of this JVM. */
+  /** One daemon thread flushes the buffers of every client of this JVM, while one is open. */
   private static final ScheduledThreadPoolExecutor FLUSHER = flusher();
 
   private final ThreadLocal<Local> local = ThreadLocal.withInitial(this::local);
@@ -187,6 +187,9 @@ final class HistogramBuffer implements AutoCloseable {
       return t;
     });
     e.setRemoveOnCancelPolicy(true);
+    // no mesh thread outlives the last client: the thread ends a second after the last buffer's task is cancelled
+    e.setKeepAliveTime(1, TimeUnit.SECONDS);
+    e.allowCoreThreadTimeOut(true);
     return e;
   }
 

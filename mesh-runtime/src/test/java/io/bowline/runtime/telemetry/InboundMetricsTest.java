@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Base64;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,11 @@ class InboundMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final IstioMetrics metrics = new IstioMetrics(registry, LocalWorkload.of("proxyless~10.0.0.2~reviews-v2.default~default.svc.cluster.local",
       "reviews-v2", "default", Map.of("app", "reviews", "version", "v2"), "Kubernetes", null));
+
+  @AfterEach
+  void close() {
+    metrics.close();
+  }
 
   private static String peerMetadata() {
     Struct labels = Struct.newBuilder().putFields("app", string("productpage")).putFields("version", string("v1"))
