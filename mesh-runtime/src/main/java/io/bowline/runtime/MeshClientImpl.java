@@ -227,6 +227,11 @@ final class MeshClientImpl implements RuntimeMeshClient {
     }
 
     @Override
+    public void flushStats() {
+      metrics.flush();
+    }
+
+    @Override
     public boolean ready() {
       return firstConfig.getCount() == 0 && !closedFlag;
     }
@@ -396,6 +401,7 @@ final class MeshClientImpl implements RuntimeMeshClient {
     rateLimitService.close();
     tls.close();
     telemetry.close();
+    metrics.close();
     router.resilience().close();
     runtime.close();
   }

@@ -57,7 +57,7 @@ public final class AdminHandlers implements AutoCloseable {
    */
   public AdminHandlers(AdminSource source) {
     this.source = source;
-    this.stats = new StatsReport(source.meterRegistry());
+    this.stats = new StatsReport(source.meterRegistry(), source::flushStats);
     this.page = resource("mesh-page.html");
   }
 

@@ -32,6 +32,13 @@ public interface AdminSource {
   /** The registry the client's meters are in. */
   MeterRegistry meterRegistry();
 
+  /**
+   * Merges the meters' buffered values into {@link #meterRegistry()} (the histograms a stats flush updates, as
+   * Envoy's admin shows histograms as of the last flush); the {@code /stats} handlers call it before they read.
+   * By default nothing is buffered.
+   */
+  default void flushStats() {}
+
   /** Whether the first complete configuration was applied (Envoy's {@code /ready} answers {@code LIVE}). */
   boolean ready();
 }

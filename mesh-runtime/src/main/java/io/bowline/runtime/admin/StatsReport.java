@@ -16,15 +16,22 @@ import java.util.regex.Pattern;
 final class StatsReport implements AutoCloseable {
   private final MeterRegistry registry;
   private final PrometheusScrape prometheus;
+  /** Merges buffered meter values into the registry before a report reads it. */
+  private final Runnable flush;
 
-  StatsReport(MeterRegistry registry) {
+  StatsReport(MeterRegistry registry, Runnable flush) {
     this.registry = registry;
+    this.flush = flush;
     this.prometheus = PrometheusScrape.AVAILABLE ? PrometheusScrape.open(registry) : null;
   }
 
   /** The Prometheus text exposition (format 0.0.4), or null when the registry cannot give one. */
   String prometheus() {
-    return prometheus == null ? null : prometheus.scrape();
+    if (prometheus == null) {
+      return null;
+    }
+    flush.run();
+    return prometheus.scrape();
   }
 
   /** What to tell a client when {@link #prometheus()} is null. */
@@ -39,6 +46,7 @@ final class StatsReport implements AutoCloseable {
 
   /** Every meter's values as {@code name{tag=value,...}.statistic: value} lines, sorted. */
   String text(Pattern filter) {
+    flush.run();
     Map<String, String> lines = new TreeMap<>();
     for (Meter m : registry.getMeters()) {
       StringBuilder id = new StringBuilder(m.getId().getName());

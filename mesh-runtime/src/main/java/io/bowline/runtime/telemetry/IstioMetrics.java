@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.function.Function;
 
 /**
@@ -41,11 +41,15 @@ import java.util.function.Function;
  * cluster, endpoint workload and protocol) are resolved once into a {@link MeterSet}, kept with the cluster's
  * counters, and a call indexes it by its status, gRPC status and flags without allocating.
  *
+ * <p>The histograms are recorded as Envoy records its histograms: each thread buffers its calls' values, and a
+ * stats flush (every 5 s by default, Envoy's {@code stats_flush_interval}) merges them into the registry; counters
+ * are immediate. See {@link #flush()} for when a call's values show.
+ *
  * <p>The listener's {@code istio.stats} filter ({@link #configure}, {@link StatsOverrides}) drops metrics and removes,
  * adds or replaces labels of the meter sets made from then on; a change of it removes the meters made before, so
  * that each metric name keeps one label set in the registry.
  */
-public final class IstioMetrics {
+public final class IstioMetrics implements AutoCloseable {
   /** Envoy's default histogram buckets, the bounds of Istio's histograms. */
   static final double[] BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
       300000, 600000, 1800000, 3600000};
@@ -72,6 +76,8 @@ public final class IstioMetrics {
   /** Istio's meters registered so far, removed when the overrides change. */
   private final Set<Meter> made = ConcurrentHashMap.newKeySet();
   private volatile TcpMetrics tcp;
+  /** The three histograms' values, buffered per thread until a flush (as Envoy's thread-local histograms). */
+  private final HistogramBuffer histograms;
 
   /**
    * @param registry where the meters go
@@ -88,6 +94,21 @@ public final class IstioMetrics {
    *     {@code null} for no outlier meters
    */
   public IstioMetrics(MeterRegistry registry, LocalWorkload source, Resilience resilience) {
+    this(registry, source, resilience, HistogramBuffer.DEFAULT_FLUSH_INTERVAL);
+  }
+
+  /**
+   * @param registry where the meters go
+   * @param source this workload (the {@code source_*} labels)
+   * @param resilience the client's cluster manager state, whose outlier detectors the ejection meters read;
+   *     {@code null} for no outlier meters
+   * @param statsFlushInterval how often the histograms' buffered values are merged into the registry (Envoy's
+   *     bootstrap {@code stats_flush_interval}, 5 s by default; see {@link #flush()})
+   * @throws IllegalArgumentException if {@code statsFlushInterval} is not positive
+   */
+  public IstioMetrics(MeterRegistry registry, LocalWorkload source, Resilience resilience,
+      Duration statsFlushInterval) {
+    this.histograms = new HistogramBuffer(statsFlushInterval);
     this.registry = registry;
     this.self = new WorkloadMetadata(source.workload(), source.namespace(), source.canonicalService(),
         source.canonicalRevision(), source.cluster(), source.app(), source.version(), LocalWorkload.UNKNOWN);
@@ -112,6 +133,28 @@ public final class IstioMetrics {
       }
     }
     return t;
+  }
+
+  /**
+   * Merges the histogram values buffered so far into the registry, as Envoy's stats flush merges its workers'
+   * thread-local histograms. {@code istio_requests_total} and Envoy's cluster counters are counted by the call
+   * itself; the three histograms ({@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
+   * {@code istio_response_bytes}) show a call once a flush ran after it: every {@code statsFlushInterval} (5 s by
+   * default), on this method and on {@link #close()}. The admin
+   * {@code /stats} and {@code /stats/prometheus} handlers call it before they read the registry, so their scrape
+   * is current; a registry scraped or pushed by other means lags by at most one interval. Thread-safe.
+   */
+  public void flush() {
+    histograms.flush();
+  }
+
+  /**
+   * Stops the periodic histogram flush and merges what is buffered (the mesh client calls it when it closes). The
+   * meters stay in the registry; calls recorded later show on the next {@link #flush()}.
+   */
+  @Override
+  public void close() {
+    histograms.close();
   }
 
   /**
@@ -195,12 +238,7 @@ public final class IstioMetrics {
     MeterSet set = d.set(destination, e.protocol());
     Meters m = set.maker == meterMaker ? set.get(e.status(), e.grpcStatus(), e.responseFlags()) : overridden(set, e);
     m.requests().increment();
-    long duration = e.durationNanos();
-    if (duration >= 0) {
-      m.duration().record(duration / (double) TimeUnit.MILLISECONDS.toNanos(1));
-    }
-    m.requestBytes().record(Math.max(0, e.requestBodyBytes()));
-    m.responseBytes().record(Math.max(0, e.responseBodyBytes()));
+    histograms.record(m.histograms(), e.durationNanos(), e.requestBodyBytes(), e.responseBodyBytes());
     if (c != null) {
       count(c, e, upstreamRequests, routeTimeout);
     }
@@ -271,7 +309,7 @@ public final class IstioMetrics {
   }
 
   private Meters meters(Tags tags) {
-    return new Meters(
+    return seriesOf(
         track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
             .tags(tags).register(registry)),
         histogram("istio.request.duration.milliseconds", "Request duration in milliseconds", tags),
@@ -300,11 +338,7 @@ public final class IstioMetrics {
     Meters m = o == null || !o.perCall() ? set.get(request.status(), request.grpcStatus(), request.flags())
         : perCall(set, request.status(), request.grpcStatus(), request.flags(), o.evaluate(null));
     m.requests().increment();
-    if (request.durationNanos() >= 0) {
-      m.duration().record(request.durationNanos() / (double) TimeUnit.MILLISECONDS.toNanos(1));
-    }
-    m.requestBytes().record(Math.max(0, request.requestBytes()));
-    m.responseBytes().record(Math.max(0, request.responseBytes()));
+    histograms.record(m.histograms(), request.durationNanos(), request.requestBytes(), request.responseBytes());
   }
 
   private MeterSet makeInbound(InboundKey k) {
@@ -372,7 +406,7 @@ public final class IstioMetrics {
     if (o == null) {
       return meters(standard);
     }
-    return new Meters(
+    return seriesOf(
         o.dropped(0) ? new NoopCounter(noopId("istio.requests", Meter.Type.COUNTER))
             : track(Counter.builder("istio.requests").description("Requests, as Istio's istio_requests_total")
                 .tags(o.tags(0, standard, values)).register(registry)),
@@ -382,6 +416,13 @@ public final class IstioMetrics {
             : histogram("istio.request.bytes", "Request body size in bytes", o.tags(2, standard, values)),
         o.dropped(3) ? noopSummary("istio.response.bytes")
             : histogram("istio.response.bytes", "Response body size in bytes", o.tags(3, standard, values)));
+  }
+
+  /** One time series' meters, its three summaries recorded through {@link #histograms}. */
+  private Meters seriesOf(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
+      DistributionSummary responseBytes) {
+    return new Meters(requests, duration, requestBytes, responseBytes,
+        histograms.series(duration, requestBytes, responseBytes));
   }
 
   private static Meter.Id noopId(String name, Meter.Type type) {

@@ -15,9 +15,14 @@ import java.util.function.Function;
  * write.
  */
 final class MeterSet {
-  /** The meters of one time series. */
+  /**
+   * The meters of one time series.
+   *
+   * @param histograms the three summaries as the per-thread histograms a stats flush merges into them
+   *     ({@link HistogramBuffer}); calls record through it, not into the summaries
+   */
   record Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
-      DistributionSummary responseBytes) {}
+      DistributionSummary responseBytes, HistogramBuffer.Series histograms) {}
 
   /** One row of the table: the varying labels and their meters. */
   private record Row(int status, int grpcStatus, String flags, Meters meters) {}

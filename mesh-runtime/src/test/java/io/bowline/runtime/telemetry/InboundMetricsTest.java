@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Base64;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,11 @@ class InboundMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final IstioMetrics metrics = new IstioMetrics(registry, LocalWorkload.of("proxyless~10.0.0.2~reviews-v2.default~default.svc.cluster.local",
       "reviews-v2", "default", Map.of("app", "reviews", "version", "v2"), "Kubernetes", null));
+
+  @AfterEach
+  void close() {
+    metrics.close();
+  }
 
   private static String peerMetadata() {
     Struct labels = Struct.newBuilder().putFields("app", string("productpage")).putFields("version", string("v1"))
@@ -61,6 +67,7 @@ class InboundMetricsTest {
         .containsEntry("destination_service_name", "reviews").containsEntry("destination_service_namespace", "default")
         .containsEntry("response_code", "200").containsEntry("response_flags", "-")
         .containsEntry("connection_security_policy", "mutual_tls");
+    metrics.flush(); // the stats flush that merges the histograms
     assertThat(registry.find("istio.response.bytes").summary().totalAmount()).isEqualTo(42);
     assertThat(registry.find("istio.request.duration.milliseconds").summary().totalAmount()).isEqualTo(3.0);
   }

@@ -98,6 +98,7 @@ class IstioMetricsTest {
     assertThat(status(mesh, "/fault")).isEqualTo(503);
     assertThat(status(mesh, "/full")).isEqualTo(503);
 
+    RuntimeMeshClient.of(mesh.mesh).istioMetrics().flush(); // the stats flush that merges the histograms
     List<Sample> samples = PrometheusText.parse(prometheus.scrape());
     Map<String, String> common = Map.ofEntries(
         Map.entry("reporter", "source"),

@@ -96,6 +96,7 @@ class IstioStatsOverridesTest {
   }
 
   private List<Sample> scrape(String name) throws Exception {
+    RuntimeMeshClient.of(mesh.mesh).istioMetrics().flush(); // the stats flush that merges the histograms
     return PrometheusText.parse(prometheus.scrape()).stream().filter(s -> s.name().equals(name)).toList();
   }
 

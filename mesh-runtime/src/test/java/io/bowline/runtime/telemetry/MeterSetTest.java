@@ -22,7 +22,7 @@ class MeterSetTest {
   private final AtomicInteger made = new AtomicInteger();
   private final MeterSet set = new MeterSet(WorkloadMetadata.NONE, "http", Tags.of("reporter", "source"), tags -> {
     made.incrementAndGet();
-    return new MeterSet.Meters(Counter.builder("istio.requests").tags(tags).register(registry), null, null, null);
+    return new MeterSet.Meters(Counter.builder("istio.requests").tags(tags).register(registry), null, null, null, null);
   });
 
   @Test
