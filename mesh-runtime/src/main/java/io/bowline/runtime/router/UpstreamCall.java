@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  * after a fully jittered back-off on the exchange's {@link CallScheduler} while attempts
  * ({@code num_retries}, capped per adapter), the {@code max_retries} breaker and the deadline allow;
  * otherwise the last response is returned ({@code URX} when retries ran out) or a local reply
- * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). Every method runs on the
- * exchange's scheduler.
+ * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). An attempt the upstream never
+ * processed ({@link Outcome#unprocessed()}, gRFC A6) is replayed once on a fresh pick without counting as a retry.
+ * Every method runs on the exchange's scheduler.
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
  * head, never exceptionally), the {@link UpstreamResponse} it completes with when an upstream
@@ -69,7 +70,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   // its own UpstreamResponse: outcome is set then), one field for both
   private Object answer;
   private boolean firstComplete; // written by the first attempt's callback (any thread), with answer
-  private byte bits; // ADMITTED, RETRYING, CANCELLED, SENDING, SYNC_ANSWER; the scheduler's thread only
+  private byte bits; // ADMITTED, RETRYING, CANCELLED, SENDING, SYNC_ANSWER, NOT_REPLAYABLE; the scheduler's thread only
   private UpstreamTransport.InFlight inFlight;
   private UpstreamHost streaming; // the committed attempt's host while its stream runs
   private Outcome outcome;
@@ -80,6 +81,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private static final byte CANCELLED = 4; // the caller cancelled
   private static final byte SENDING = 8; // inside the transport's send on the scheduler's thread
   private static final byte SYNC_ANSWER = 16; // the first attempt answered inside send, on the scheduler's thread
+  private static final byte NOT_REPLAYABLE = 32; // the request cannot be sent again (streamed, or outgrew the buffer)
 
   /**
    * The call's rarely used state, made on first use: a successful first attempt never needs it
@@ -91,6 +93,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     CallScheduler.Cancellable timer; // back-off, or the route timeout while TLS warms
     LocalResponse interruption; // what an interruption answers once the attempt in flight ends
     String responseFlags; // the flags of the response this call completed with, when not ""
+    boolean replayed; // the one transparent replay of an unprocessed attempt was made
   }
 
   private Cold cold() {
@@ -152,6 +155,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.decider = retryPolicy == null ? null : exchange.chain().route() == upstream.route()
         ? exchange.chain().retry() : new RetryDecider(retryPolicy);
     this.maxAttempts = decider == null || !replayable ? 1 : Math.min(attemptCap, 1 + decider.numRetries());
+    if (!replayable) {
+      bits = NOT_REPLAYABLE;
+    }
     this.authority = authority;
     RequestMutation m = upstream.mutation();
     if (m.autoHostRewrite()) {
@@ -194,7 +200,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       overflow();
       return this;
     }
-    bits = ADMITTED;
+    bits |= ADMITTED;
     attempt(1);
     return this;
   }
@@ -522,6 +528,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       finish(timedOut(failure));
       return;
     }
+    if (outcome.unprocessed() && replayUnprocessed(n)) {
+      return;
+    }
     record(host, outcome);
     boolean retriable = decider != null && decider.retriable(outcome);
     if (retriable && retry(n, null)) {
@@ -570,6 +579,32 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /**
+   * gRFC A6's transparent retry, kept by the router since the gRPC adapter's channels run without grpc-java's retry:
+   * attempt {@code n}, which the upstream never processed ({@link Outcome#unprocessed()}), is sent again at once on
+   * a fresh pick (the load balancer's; the refusing host may come again and then gets a new connection), once per
+   * call. It is not a retry: it does not count against {@code num_retries}, takes no {@code max_retries} slot or
+   * back-off, keeps the attempt's number ({@code x-envoy-attempt-count}), and is not an outlier-detection failure
+   * (a refusal is a draining connection, not an unhealthy host). Envoy's {@code retry_on: refused-stream} keeps its
+   * meaning for what follows: a second unprocessed attempt is {@code refused-stream} (a counted retry when
+   * {@code retry_on} allows it, else 503 {@code UR}). A request that cannot be sent again (a client stream, or one
+   * that outgrew the retry buffer) is not replayed.
+   *
+   * @return whether the replay was scheduled
+   */
+  private boolean replayUnprocessed(int n) {
+    if (is(NOT_REPLAYABLE)) {
+      return false;
+    }
+    Cold c = cold();
+    if (c.replayed) {
+      return false;
+    }
+    c.replayed = true;
+    exchange.scheduler().execute(() -> attempt(n));
+    return true;
+  }
+
+  /**
    * Schedules attempt {@code n + 1} after the back-off; false when no attempt is left or the retry
    * breaker refuses. When the deadline passes during the back-off, the exchange ends with 504 UT.
    */
@@ -613,6 +648,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * upstream"). Called on the exchange's scheduler.
    */
   public void requestBufferOverflowed() {
+    set(NOT_REPLAYABLE, true);
     if (isDone() || maxAttempts == 1) {
       return;
     }
