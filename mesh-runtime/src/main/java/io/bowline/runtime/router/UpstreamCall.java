@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  * after a fully jittered back-off on the exchange's {@link CallScheduler} while attempts
  * ({@code num_retries}, capped per adapter), the {@code max_retries} breaker and the deadline allow;
  * otherwise the last response is returned ({@code URX} when retries ran out) or a local reply
- * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). Every method runs on the
- * exchange's scheduler.
+ * (503 {@code UF}/{@code UC}/{@code UR}, 504 {@code UT}, 503 {@code UH}). An attempt the upstream never
+ * processed ({@link Outcome#unprocessed()}, gRFC A6) is replayed once on a fresh pick without counting as a retry.
+ * Every method runs on the exchange's scheduler.
  *
  * <p>The call is its own result (the future {@link #start} returns, completing with the response
  * head, never exceptionally), the {@link UpstreamResponse} it completes with when an upstream
@@ -98,6 +99,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     CallScheduler.Cancellable timer; // back-off, or the route timeout while TLS warms
     LocalResponse interruption; // what an interruption answers once the attempt in flight ends
     String responseFlags; // the flags of the response this call completed with, when not ""
+    boolean notReplayable; // the request cannot be sent again (streamed, or outgrew the buffer)
+    boolean replayed; // the one transparent replay of an unprocessed attempt was made
   }
 
   private Cold cold() {
@@ -167,6 +170,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     String requested = exchange.authority();
     if (!java.util.Objects.equals(authority, requested)) {
       cold().authority = authority; // the route rewrote it: kept apart, the exchange has the usual one
+    }
+    if (!replayable) {
+      cold().notReplayable = true; // kept in the cold holder: the call's flag bits are all taken
     }
     RequestMutation m = upstream.mutation();
     if (m.autoHostRewrite()) {
@@ -565,6 +571,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       finish(timedOut(failure));
       return;
     }
+    if (outcome.unprocessed() && replayUnprocessed(n)) {
+      return;
+    }
     record(host, outcome);
     RetryDecider decider = decider();
     boolean retriable = decider != null && decider.retriable(outcome);
@@ -614,6 +623,29 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /**
+   * gRFC A6's transparent retry, kept by the router since the gRPC adapter's channels run without grpc-java's retry:
+   * attempt {@code n}, which the upstream never processed ({@link Outcome#unprocessed()}), is sent again at once on
+   * a fresh pick (the load balancer's; the refusing host may come again and then gets a new connection), once per
+   * call. It is not a retry: it does not count against {@code num_retries}, takes no {@code max_retries} slot or
+   * back-off, keeps the attempt's number ({@code x-envoy-attempt-count}), and is not an outlier-detection failure
+   * (a refusal is a draining connection, not an unhealthy host). Envoy's {@code retry_on: refused-stream} keeps its
+   * meaning for what follows: a second unprocessed attempt is {@code refused-stream} (a counted retry when
+   * {@code retry_on} allows it, else 503 {@code UR}). A request that cannot be sent again (a client stream, or one
+   * that outgrew the retry buffer) is not replayed.
+   *
+   * @return whether the replay was scheduled
+   */
+  private boolean replayUnprocessed(int n) {
+    Cold c = cold();
+    if (c.notReplayable || c.replayed) {
+      return false;
+    }
+    c.replayed = true;
+    exchange.scheduler().execute(() -> attempt(n));
+    return true;
+  }
+
+  /**
    * Schedules attempt {@code n + 1} after the back-off; false when no attempt is left or the retry
    * breaker refuses. When the deadline passes during the back-off, the exchange ends with 504 UT.
    */
@@ -657,6 +689,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * upstream"). Called on the exchange's scheduler.
    */
   public void requestBufferOverflowed() {
+    cold().notReplayable = true;
     if (isDone() || maxAttempts == 1) {
       return;
     }

@@ -33,6 +33,14 @@ public final class Outcome {
   public static final Outcome CONNECT_FAILURE = new Outcome(Kind.CONNECT_FAILURE, 0, -1, Headers.NONE);
   public static final Outcome RESET = new Outcome(Kind.RESET, 0, -1, Headers.NONE);
   public static final Outcome REFUSED_STREAM = new Outcome(Kind.REFUSED_STREAM, 0, -1, Headers.NONE);
+  /**
+   * A refused stream the transport knows the upstream never processed (gRFC A6: the attempt never left the client,
+   * or the upstream refused it by {@code REFUSED_STREAM} or by a GOAWAY whose last stream id is below it). The
+   * router replays such an attempt once, transparently, on a fresh pick; after that it is {@link #REFUSED_STREAM}
+   * (Envoy's {@code refused-stream}, flag {@code UR}, a retry only as {@code retry_on} says). See
+   * {@link #unprocessed()}.
+   */
+  public static final Outcome UNPROCESSED = new Outcome(Kind.REFUSED_STREAM, 0, -1, Headers.NONE);
   public static final Outcome PER_TRY_TIMEOUT = new Outcome(Kind.PER_TRY_TIMEOUT, 0, -1, Headers.NONE);
 
   private final Kind kind;
@@ -94,6 +102,11 @@ public final class Outcome {
 
   public Headers headers() {
     return headers;
+  }
+
+  /** Whether this is {@link #UNPROCESSED}: the upstream never processed the attempt, so it may be sent again. */
+  public boolean unprocessed() {
+    return this == UNPROCESSED;
   }
 
   /** Whether a response arrived. */

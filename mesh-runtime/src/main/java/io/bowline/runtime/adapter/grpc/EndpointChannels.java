@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * every mesh channel of a client and created on first use. They run on the client's own
  * {@link EndpointEventLoops} (started with the first channel). A TLS handle's certificate rotation
  * ({@link UpstreamTlsHandle#generation()}) gets new channels, so no TLS session of the previous certificate is
- * resumed; the old ones are shut down after a grace. The channels have no retry policy (the mesh retries per the
- * route's) but keep gRFC A6's transparent retry of streams the upstream never processed. {@link #close()} shuts them all
+ * resumed; the old ones are shut down after a grace. The channels run without grpc-java's retry: the mesh retries per
+ * the route's policy, and its router replays a stream the upstream never processed (gRFC A6's transparent retry, see
+ * {@link UnprocessedStreams}). {@link #close()} shuts them all
  * down, giving calls in flight up to 5 s in total before cancelling them.
  */
 public final class EndpointChannels implements AutoCloseable {
@@ -65,9 +66,9 @@ public final class EndpointChannels implements AutoCloseable {
     channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
         .eventLoopGroup(loops())
         .channelType(NioSocketChannel.class)
-        // grpc-java's retry stays on with no retry policy: the route's policy (gRFC A44) is the mesh's, but a stream
-        // the upstream never processed (refused by a GOAWAY racing it, MISCARRIED) is sent again transparently
-        // (gRFC A6), as a direct channel does; without it such a call failed UNAVAILABLE "Abrupt GOAWAY closed ..."
+        // grpc-java's retry is off (its RetriableStream cost every call ~15-20 us): the route's policy (gRFC A44) is
+        // the mesh's, and so is gRFC A6's transparent retry (the router replays what UnprocessedStreams recognises)
+        .disableRetry()
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
         .build());
     if (tls != null) {

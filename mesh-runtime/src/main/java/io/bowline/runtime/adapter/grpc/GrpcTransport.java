@@ -283,6 +283,11 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
           callbacks.onFailure(status.asException(), Outcome.CONNECT_FAILURE);
           return;
         }
+        if (UnprocessedStreams.unprocessed(status, trailers)) {
+          // refused before the upstream processed it: the router replays it (gRFC A6), else it is refused-stream
+          callbacks.onFailure(status.asException(), Outcome.UNPROCESSED);
+          return;
+        }
         callbacks.onResponse(new Head(this, null, status, trailers), true);
         return;
       }

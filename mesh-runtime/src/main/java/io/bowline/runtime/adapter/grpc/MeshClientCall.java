@@ -221,8 +221,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     io.bowline.runtime.router.timeout.Deadline deadline = deadlineNanos == Long.MAX_VALUE
         ? io.bowline.runtime.router.timeout.Deadline.NONE
         : io.bowline.runtime.router.timeout.Deadline.at(deadlineNanos);
-    if (up.route().policies().retry() == null || !method.getType().clientSendsOneMessage()) {
-      keepMessages = false;
+    if (!method.getType().clientSendsOneMessage()) {
+      keepMessages = false; // a single request message is kept until the commit: retries and unprocessed replays
     }
     Iterable<String> fwd = p.headers.getAll(FORWARDED_HOST_KEY);
     upstreamCall = new UpstreamCall<>(ex, up, router.resilience(), new GrpcTransport<>(this, p), deadline,
