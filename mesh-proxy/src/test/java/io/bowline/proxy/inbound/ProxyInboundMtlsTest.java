@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -250,7 +251,9 @@ class ProxyInboundMtlsTest {
   @Test
   void aLibraryCallersPeerMetadataNamesItInTheSourceLabelsAndTheApplicationNeverSeesIt() throws Exception {
     assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
-    OkHttpClient http = BowlineOkHttp.install(meshes.get("sleep-1"), new OkHttpClient.Builder()).build();
+    // HTTP/1.1: over ALPN h2 the inbound would forward h2 to the HTTP/1.1-only application (per-port protocols unread)
+    OkHttpClient http = BowlineOkHttp.install(meshes.get("sleep-1"),
+        new OkHttpClient.Builder().protocols(List.of(Protocol.HTTP_1_1))).build();
     Request request = new Request.Builder().url("http://" + HTTPBIN + ":8000/peer-metadata").build();
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
       try (Response r = http.newCall(request).execute()) {
