@@ -21,7 +21,8 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
  * outbound HTTP listeners ({@code io.istio.http.peer_metadata.Config}: {@code upstream_discovery} by Istio's headers
  * then workload discovery, {@code upstream_propagation} by Istio's headers, skipping external clusters), so that
  * callees learn who called; a {@code MESH_EXTERNAL} ServiceEntry's listener has none, so nothing about the workload
- * leaves the mesh.
+ * leaves the mesh. It is {@code is_optional} (istiod's is not), so that the clients that do not run it (grpc-java's
+ * xDS clients, older Bowline runtimes) skip it rather than NACK the listener.
  */
 final class ListenerTranslator {
 
@@ -71,7 +72,8 @@ final class ListenerTranslator {
         .putFields("upstream_propagation", list(method("istio_headers", Struct.newBuilder()
             .putFields("skip_external_clusters", Value.newBuilder().setBoolValue(true).build()).build())))
         .build();
-    return HttpFilter.newBuilder().setName(PEER_METADATA_FILTER).setTypedConfig(Any.pack(
+    // is_optional, unlike istiod's: grpc-java's xDS clients (gRFC A39) and older Bowline runtimes skip it, not NACK
+    return HttpFilter.newBuilder().setName(PEER_METADATA_FILTER).setIsOptional(true).setTypedConfig(Any.pack(
         com.github.udpa.udpa.type.v1.TypedStruct.newBuilder().setTypeUrl(PEER_METADATA_TYPE).setValue(config).build()))
         .build();
   }

@@ -38,6 +38,7 @@ class PeerMetadataExchangeTranslationTest {
     HttpConnectionManager reviews = hcm(translate(""), "reviews.default.svc.cluster.local:9080");
     HttpFilter mx = reviews.getHttpFilters(0);
     assertThat(mx.getName()).isEqualTo("istio.metadata_exchange");
+    assertThat(mx.getIsOptional()).as("skipped, not NACKed, by clients that do not run it (gRFC A39)").isTrue();
     TypedStruct config = mx.getTypedConfig().unpack(TypedStruct.class);
     assertThat(config.getTypeUrl()).isEqualTo("type.googleapis.com/io.istio.http.peer_metadata.Config");
     assertThat(JsonFormat.printer().omittingInsignificantWhitespace().print(config.getValue())).isEqualTo(

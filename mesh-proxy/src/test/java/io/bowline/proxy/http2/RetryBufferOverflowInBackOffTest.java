@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.bowline.proxy.IstioMesh;
 import io.bowline.runtime.RuntimeMeshClient;
 import io.bowline.runtime.testing.NamedGrpcServer;
+import io.bowline.runtime.upstream.ClusterResilience;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.HandlerRegistry;
@@ -100,9 +101,10 @@ class RetryBufferOverflowInBackOffTest {
     }
   }
 
+  /** The cluster's retries in flight or waiting out their back-off ({@code upstream_rq_retry} slots held). */
   private long retriesHeld() {
-    return RuntimeMeshClient.of(istio.mesh()).router().resilience().cluster("outbound|50051||" + HOST)
-        .circuitBreaker().activeRetries();
+    ClusterResilience c = RuntimeMeshClient.of(istio.mesh()).router().resilience().cluster("outbound|50051||" + HOST);
+    return c == null ? 0 : c.circuitBreaker().activeRetries(); // null until the first call uses the cluster
   }
 
   @Test
