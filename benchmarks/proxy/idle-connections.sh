@@ -9,13 +9,14 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 N=${N:-10000}
 HOLD=${HOLD:-30}
-UP=18180 BOW=18182 XDS=18110 ADMIN=18100
 # every connection is a descriptor in the client and one in the proxy: raise the limit (hard limit permitting)
 ulimit -n "$(ulimit -Hn)" || true
 [ "$(ulimit -n)" -gt $((N + 1000)) ] || { echo "$0: ulimit -n is $(ulimit -n); $N connections need more (raise the hard limit)" >&2; exit 3; }
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--Xmx128m}
 # shellcheck source=mesh.sh
 . "$(dirname "$0")/mesh.sh" python3
+read -r P1 P2 P3 P4 <<<"$(free_ports 4)"
+UP=${UP:-$P1} BOW=${BOW:-$P2} XDS=${XDS:-$P3} ADMIN=${ADMIN:-$P4}
 start_mesh
 before=$(rss_mb "$BOW_PID")
 python3 - "$BOW" "$N" "$HOLD" "$BOW_PID" <<'PY'

@@ -12,43 +12,26 @@
 # usage: benchmarks/proxy/p4.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10 (seconds per run)  CORE_PROXY=0  CORE_LOAD=1  CONNS=64  PROXY_JVM_OPTS=...
 #        PROXY_JAR=... (another build of bowline-proxy.jar, to compare two builds on the same machine)
+#        CP_JAR=... (another build of bowline-control-plane.jar)
 #        BASE_JAR=... (a second build, e.g. main's: its two roles run in the same run as base-outbound and
 #        base-gateway, so a change is compared with what it changes under the same load)
 #        MALLOC_ARENA_MAX=2 (glibc malloc arenas of the bowline-proxy JVMs)
+#        UP HAP BOW GW XDS ADMIN GW_ADMIN BASE_BOW BASE_GW BASE_ADMIN BASE_GW_ADMIN (loopback ports; free ones
+#        are picked at start, so two runs on one machine do not collide)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PROXY_JAR=${PROXY_JAR:-$ROOT/mesh-proxy/target/bowline-proxy.jar}
-CP_JAR=$ROOT/mesh-control-plane/target/bowline-control-plane.jar
 DUR=${DUR:-10}
 CORE_PROXY=${CORE_PROXY:-0}
 CORE_LOAD=${CORE_LOAD:-1}
 CONNS=${CONNS:-64}
-UP=18080 HAP=18081 BOW=18082 GW=18083 XDS=18010 ADMIN=18000 GW_ADMIN=18001
-BASE_BOW=18084 BASE_GW=18085 BASE_ADMIN=18002 BASE_GW_ADMIN=18003
 BASE_JAR=${BASE_JAR:-}
-for tool in wrk haproxy taskset java curl; do
-  command -v $tool >/dev/null || { echo "p4: $tool is not installed (Debian: apt-get install wrk haproxy)" >&2; exit 3; }
-done
-for jar in "$PROXY_JAR" "$CP_JAR" ${BASE_JAR:+"$BASE_JAR"}; do
-  [ -f "$jar" ] || { echo "p4: $jar is missing: run mvn -B -o package -DskipTests first" >&2; exit 3; }
-done
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh" wrk taskset
+# loopback ports, free at start unless set: UP HAP BOW GW XDS ADMIN GW_ADMIN BASE_BOW BASE_GW BASE_ADMIN BASE_GW_ADMIN
+read -r P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 <<<"$(free_ports 11)"
+UP=${UP:-$P1} HAP=${HAP:-$P2} BOW=${BOW:-$P3} GW=${GW:-$P4} XDS=${XDS:-$P5} ADMIN=${ADMIN:-$P6} GW_ADMIN=${GW_ADMIN:-$P7}
+BASE_BOW=${BASE_BOW:-$P8} BASE_GW=${BASE_GW:-$P9} BASE_ADMIN=${BASE_ADMIN:-$P10} BASE_GW_ADMIN=${BASE_GW_ADMIN:-$P11}
 
-cat > "$TMP/upstream.cfg" <<CFG
-global
-  nbthread 1
-defaults
-  mode http
-  timeout client 30s
-  timeout connect 5s
-  timeout server 30s
-frontend upstream
-  bind 127.0.0.1:$UP
-  http-request return status 200 content-type text/plain string ok
-CFG
 cat > "$TMP/haproxy.cfg" <<CFG
 global
   nbthread 1
@@ -65,17 +48,14 @@ frontend hop
 backend echo
   server s1 127.0.0.1:$UP
 CFG
-mkdir "$TMP/mesh"
-cat > "$TMP/mesh/echo.yaml" <<CFG
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: echo, namespace: default}
-spec:
-  hosts: [echo.default.svc.cluster.local]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: $UP}}]
----
+cat > "$TMP/rate.lua" <<'LUA'
+-- about 250 requests/s per connection: 4 connections give about 1,000 requests/s
+function delay() return 4 end
+LUA
+
+start_upstream "$UP" "$CORE_LOAD"
+taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
+start_control_plane "$UP" "$XDS" "$CORE_LOAD" "$(cat <<'YAML'
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: bench-gateway, namespace: default}
@@ -90,15 +70,8 @@ spec:
   hosts: ["*"]
   gateways: [bench-gateway]
   http: [{route: [{destination: {host: echo.default.svc.cluster.local, port: {number: 80}}}]}]
-CFG
-cat > "$TMP/rate.lua" <<'LUA'
--- about 250 requests/s per connection: 4 connections give about 1,000 requests/s
-function delay() return 4 end
-LUA
-
-taskset -c "$CORE_LOAD" haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
-taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
-taskset -c "$CORE_LOAD" java -Xmx128m -jar "$CP_JAR" serve --config "$TMP/mesh" --port $XDS >"$TMP/cp.log" 2>&1 & PIDS+=($!)
+YAML
+)"
 # the launcher flags of docs/proxy.md ("Launching"), for one core: C1 only for hot methods, a small
 # serial heap with a 4 MB young generation, no leak-detection sampling, one allocator arena of 1 MiB
 # chunks, no JFR events, two malloc arenas
@@ -131,12 +104,7 @@ await_route() { # name admin-port listen-port log
     sleep 0.2
   done
   curl -fs --noproxy "*" "http://127.0.0.1:$2/ready" >/dev/null || { echo "p4: $1 not ready:" >&2; cat "$4" >&2; exit 3; }
-  for _ in $(seq 1 150); do
-    through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$3/" 2>&1 || true)
-    [[ $through == *$'\r\n\r\nok' ]] && return 0
-    sleep 0.2
-  done
-  echo "p4: no route through $1: $through" >&2; cat "$4" >&2; exit 3
+  await_echo "$3" || { echo "p4: no route through $1: $through" >&2; cat "$4" >&2; exit 3; }
 }
 await_route bowline-proxy $ADMIN $BOW "$TMP/proxy.log"
 await_route "bowline-proxy --gateway" $GW_ADMIN $GW "$TMP/gateway.log"

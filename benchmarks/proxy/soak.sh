@@ -10,10 +10,11 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DUR=${DUR:-600}
 SAMPLE=${SAMPLE:-60}
 CONNS=${CONNS:-8}
-UP=18280 BOW=18282 XDS=18210 ADMIN=18200
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--Xmx128m -XX:+UseSerialGC}
 # shellcheck source=mesh.sh
 . "$(dirname "$0")/mesh.sh" wrk jcmd jstat
+read -r P1 P2 P3 P4 <<<"$(free_ports 4)"
+UP=${UP:-$P1} BOW=${BOW:-$P2} XDS=${XDS:-$P3} ADMIN=${ADMIN:-$P4}
 start_mesh
 cat > "$TMP/rate.lua" <<'LUA'
 -- about 250 requests/s per connection

@@ -16,7 +16,7 @@ import io.bowline.runtime.pipeline.RouteChains;
 import io.bowline.runtime.router.RouterFilter;
 
 /**
- * The built-in filters of a client's chains: telemetry, Envoy's local and global rate limit and fault filters,
+ * The built-in filters of a client's chains: telemetry, Istio's peer metadata exchange, Envoy's local and global rate limit and fault filters,
  * request mirroring, the router.
  */
 final class BuiltInFilters implements RouteChains.BuiltIns {
@@ -24,19 +24,22 @@ final class BuiltInFilters implements RouteChains.BuiltIns {
   private final LocalRateLimits localRateLimits;
   private final HttpFilter telemetry;
   private final HttpFilter rateLimit;
+  private final HttpFilter peerMetadata;
   private final String serviceCluster;
   private final String sourceAddress;
 
   /**
    * @param serviceCluster the node's {@code cluster} ({@code source_cluster} rate limit actions)
    * @param sourceAddress this workload's IP ({@code remote_address} actions), or {@code null}
+   * @param peerMetadata Istio's peer metadata exchange ({@code istio.metadata_exchange}) with this workload's metadata
    */
   BuiltInFilters(OutboundRouter router, Mirroring mirroring, LocalRateLimits localRateLimits, HttpFilter telemetry,
-      HttpFilter rateLimit, String serviceCluster, String sourceAddress) {
+      HttpFilter rateLimit, String serviceCluster, String sourceAddress, HttpFilter peerMetadata) {
     this.mirror = new MirrorFilter(router, mirroring);
     this.localRateLimits = localRateLimits;
     this.telemetry = telemetry;
     this.rateLimit = rateLimit;
+    this.peerMetadata = peerMetadata;
     this.serviceCluster = serviceCluster;
     this.sourceAddress = sourceAddress;
   }
@@ -54,6 +57,11 @@ final class BuiltInFilters implements RouteChains.BuiltIns {
   @Override
   public HttpFilter telemetry() {
     return telemetry;
+  }
+
+  @Override
+  public HttpFilter peerMetadata() {
+    return peerMetadata;
   }
 
   @Override

@@ -115,7 +115,8 @@ final class MeshClientImpl implements RuntimeMeshClient {
       String serviceCluster = setup.xds() != null ? setup.xds().node().getCluster()
           : setup.workload().name() + "." + setup.workload().namespace();
       router.builtIns(r -> new BuiltInFilters(r, mirroring, localRateLimits, telemetry,
-          new RateLimitFilter(r, rateLimitService), serviceCluster, setup.sourceAddress()));
+          new RateLimitFilter(r, rateLimitService), serviceCluster, setup.sourceAddress(),
+          Telemetry.peerMetadata(setup)));
       mirroring.bindMetrics(registry);
       CertificateProviders providers = CertificateProviders.of(setup.bootstrap());
       Node node = setup.xds() != null ? setup.xds().node() : null;

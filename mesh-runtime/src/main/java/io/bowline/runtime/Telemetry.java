@@ -1,5 +1,6 @@
 package io.bowline.runtime;
 
+import io.bowline.runtime.filter.peermetadata.PeerMetadataFilter;
 import io.bowline.api.Workload;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
@@ -22,6 +23,15 @@ final class Telemetry {
   /** @throws IllegalArgumentException if {@code openTelemetry} is not an {@code OpenTelemetry} */
   static TelemetryFilter filter(MeshSetup setup, Object openTelemetry, IstioMetrics metrics) {
     return new TelemetryFilter(local(setup), openTelemetry(openTelemetry), metrics);
+  }
+
+  /** Istio's peer metadata exchange, sending this workload's metadata as its xDS node describes it. */
+  static PeerMetadataFilter peerMetadata(MeshSetup setup) {
+    Workload w = setup.workload();
+    Node node = setup.xds() == null ? null : setup.xds().node();
+    Map<String, com.google.protobuf.Value> md = node == null ? Map.of() : node.getMetadata().getFieldsMap();
+    return new PeerMetadataFilter(node == null ? null : node.getId(),
+        PeerMetadataFilter.metadata(w.name(), w.namespace(), string(md, "CLUSTER_ID"), w.labels()));
   }
 
   private static OpenTelemetry openTelemetry(Object o) {

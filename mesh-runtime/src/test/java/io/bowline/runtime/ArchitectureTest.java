@@ -76,6 +76,7 @@ class ArchitectureTest {
           R + ".status..")
       .layer("Snapshot").definedBy(R + ".snapshot..")
       .layer("Filters").definedBy(R + ".filter.fault..", R + ".filter.mirror..", R + ".filter.ratelimit..",
+          R + ".filter.peermetadata..",
           R + ".telemetry")
       .layer("Router").definedBy(R + ".router")
       .layer("Pipeline").definedBy(R + ".pipeline..")

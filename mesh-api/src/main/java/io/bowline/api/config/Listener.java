@@ -24,11 +24,32 @@ import java.util.Objects;
  * @param telemetry the HCM's {@code tracing} and {@code access_log} ({@link HttpTelemetry#NONE} for none)
  * @param httpRateLimit the {@code envoy.filters.http.ratelimit} filter's config (the global rate
  *     limit service), or {@code null} when the listener has no such filter
+ * @param peerMetadata the {@code istio.metadata_exchange} filter's config (Istio's HTTP peer metadata exchange), or
+ *     {@code null} when the listener has no such filter
  */
 public record Listener(
     String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
     FaultPolicy httpFault, LocalRateLimitPolicy httpLocalRateLimit, HttpTelemetry telemetry,
-    GlobalRateLimitPolicy httpRateLimit) {
+    GlobalRateLimitPolicy httpRateLimit, PeerMetadataExchange peerMetadata) {
+  /**
+   * A listener without a peer metadata exchange filter.
+   *
+   * @param name listener name, e.g. {@code reviews.default.svc.cluster.local:9080}
+   * @param routeConfigName the RDS name, or {@code null} when the route configuration is inline
+   * @param inlineRouteConfig {@code HttpConnectionManager.route_config}, or {@code null} with RDS
+   * @param httpFilters names of {@code HttpConnectionManager.http_filters}, in order
+   * @param httpFault the fault filter's own config, {@link FaultPolicy#NONE}, or {@code null} without one
+   * @param httpLocalRateLimit the local rate limit filter's own config, or {@code null} without that filter
+   * @param telemetry the HCM's {@code tracing} and {@code access_log}
+   * @param httpRateLimit the global rate limit filter's config, or {@code null} without that filter
+   */
+  public Listener(String name, String routeConfigName, RouteConfiguration inlineRouteConfig, List<String> httpFilters,
+      FaultPolicy httpFault, LocalRateLimitPolicy httpLocalRateLimit, HttpTelemetry telemetry,
+      GlobalRateLimitPolicy httpRateLimit) {
+    this(name, routeConfigName, inlineRouteConfig, httpFilters, httpFault, httpLocalRateLimit, telemetry, httpRateLimit,
+        null);
+  }
+
   /**
    * A listener without a global rate limit filter.
    *
@@ -105,6 +126,7 @@ public record Listener(
    * @param telemetry the HCM's {@code tracing} and {@code access_log}; {@code null} for
    *     {@link HttpTelemetry#NONE}
    * @param httpRateLimit the global rate limit filter's config, or {@code null} without that filter
+   * @param peerMetadata the peer metadata exchange filter's config, or {@code null} without that filter
    * @throws NullPointerException if a required component is {@code null}
    * @throws IllegalArgumentException if a component is outside the range its description gives
    */

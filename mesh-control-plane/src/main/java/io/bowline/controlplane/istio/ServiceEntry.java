@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param endpoints the inline {@code spec.endpoints}
  * @param workloadSelector {@code spec.workloadSelector.labels}, selecting WorkloadEntries of the same
  *     namespace; empty when the entry has no selector
+ * @param meshExternal {@code spec.location} is {@code MESH_EXTERNAL}: outside the mesh, so callers send it no Istio
+ *     peer metadata
  */
 public record ServiceEntry(
     ResourceRef ref,
@@ -22,7 +24,23 @@ public record ServiceEntry(
     List<ServicePort> ports,
     Resolution resolution,
     List<WorkloadEndpoint> endpoints,
-    Optional<Map<String, String>> workloadSelector) {
+    Optional<Map<String, String>> workloadSelector,
+    boolean meshExternal) {
+
+  /**
+   * An entry inside the mesh ({@code location: MESH_INTERNAL}, Istio's default).
+   *
+   * @param ref where it came from
+   * @param hosts {@code spec.hosts}
+   * @param ports {@code spec.ports}
+   * @param resolution {@code spec.resolution}
+   * @param endpoints the inline {@code spec.endpoints}
+   * @param workloadSelector {@code spec.workloadSelector.labels}, empty without a selector
+   */
+  public ServiceEntry(ResourceRef ref, List<String> hosts, List<ServicePort> ports, Resolution resolution,
+      List<WorkloadEndpoint> endpoints, Optional<Map<String, String>> workloadSelector) {
+    this(ref, hosts, ports, resolution, endpoints, workloadSelector, false);
+  }
 
   /** {@code ServiceEntry.Resolution}: how the proxy finds the addresses of the service. */
   public enum Resolution {

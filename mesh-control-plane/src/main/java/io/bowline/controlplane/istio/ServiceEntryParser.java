@@ -13,8 +13,8 @@ import java.util.Set;
 final class ServiceEntryParser {
 
   private static final Set<String> HANDLED =
-      Set.of("hosts", "ports", "resolution", "endpoints", "workloadSelector", "exportTo");
-  private static final Set<String> IGNORED = Set.of("location", "addresses");
+      Set.of("hosts", "ports", "resolution", "endpoints", "workloadSelector", "exportTo", "location");
+  private static final Set<String> IGNORED = Set.of("addresses");
   private static final Set<String> PORT_FIELDS = Set.of("number", "name", "protocol", "targetPort");
 
   private ServiceEntryParser() {}
@@ -38,7 +38,22 @@ final class ServiceEntryParser {
       s.reportUnhandled(Set.of("labels"), Set.of());
       return s.stringMap("labels");
     });
-    return Optional.of(new ServiceEntry(spec.ref(), hosts, ports, resolution(spec), endpoints, selector));
+    return Optional.of(new ServiceEntry(spec.ref(), hosts, ports, resolution(spec), endpoints, selector,
+        meshExternal(spec)));
+  }
+
+  /** {@code location}: {@code MESH_EXTERNAL}, or {@code MESH_INTERNAL} (Istio's default). */
+  private static boolean meshExternal(SpecReader spec) {
+    Optional<String> value = spec.string("location");
+    if (value.isEmpty() || value.get().equals("MESH_INTERNAL")) {
+      return false;
+    }
+    if (value.get().equals("MESH_EXTERNAL")) {
+      return true;
+    }
+    spec.error("location", "unknown location '" + ValueChecks.shorten(value.get())
+        + "' (MESH_INTERNAL, MESH_EXTERNAL)");
+    return false;
   }
 
   private static List<ServicePort> ports(SpecReader spec) {

@@ -17,10 +17,17 @@ import java.util.List;
  * @param discovery how clients find the endpoints: {@code EDS} (served as ClusterLoadAssignments), or
  *     {@code STRICT_DNS} / {@code LOGICAL_DNS} for a ServiceEntry with {@code resolution: DNS} /
  *     {@code DNS_ROUND_ROBIN} and no endpoints, whose clusters carry the host in their {@code load_assignment}
+ * @param meshExternal its ServiceEntry's {@code location} is {@code MESH_EXTERNAL}
  */
 record MeshService(
     String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints,
-    Cluster.DiscoveryType discovery) {
+    Cluster.DiscoveryType discovery, boolean meshExternal) {
+
+  /** A service inside the mesh. */
+  MeshService(String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints,
+      Cluster.DiscoveryType discovery) {
+    this(host, source, ports, endpoints, discovery, false);
+  }
 
   /** A service whose endpoints are served over EDS. */
   MeshService(String host, ResourceRef source, List<ServicePort> ports, List<WorkloadEndpoint> endpoints) {

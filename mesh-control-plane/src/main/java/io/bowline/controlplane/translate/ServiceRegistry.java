@@ -97,7 +97,8 @@ final class ServiceRegistry {
         List<WorkloadEndpoint> serviceEndpoints = discovery == Cluster.DiscoveryType.EDS
             ? endpoints
             : List.of(new WorkloadEndpoint(host, Map.of(), Map.of(), 0, ""));
-        registry.services.put(fqdn, new MeshService(fqdn, entry.ref(), entry.ports(), serviceEndpoints, discovery));
+        registry.services.put(fqdn, new MeshService(fqdn, entry.ref(), entry.ports(), serviceEndpoints, discovery,
+            entry.meshExternal()));
       }
     }
     return registry;

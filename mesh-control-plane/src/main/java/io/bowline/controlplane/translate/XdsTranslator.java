@@ -214,7 +214,7 @@ public final class XdsTranslator {
           endpoints.add(subsetAssignment);
         }
       }
-      listeners.add(ListenerTranslator.apiListener(service.host(), port.number()));
+      listeners.add(ListenerTranslator.apiListener(service.host(), port.number(), !service.meshExternal()));
       routeConfigurations.add(
           routes.routeConfiguration(service, port, analysis.virtualServices().rules(service.host()).stream()
               .filter(bound -> scope.exported(bound.virtualService().ref())).toList()));

@@ -33,6 +33,7 @@ class DiagnosticCodesTest {
       spec:
         hosts: [%s]
         location: MESH_EXTERNAL
+        addresses: [240.0.0.1]
         ports: [{number: 80, name: http}]
         resolution: STATIC
         endpoints: [{address: %s}]

@@ -31,6 +31,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -59,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link LocalControlPlane} as the server listener {@code xds.istio.io/grpc/lds/inbound/0.0.0.0:<port>}; a Bowline
  * mesh client whose workload is that server reads it (gRFC A36) and protects a plain grpc-java server
  * ({@link BowlineGrpcServer}) and a JDK HTTPS server (through {@link InboundPort}). Peers are grpc-java clients
- * with workload certificates of a test CA ({@link TestCertificates}) and Debian's {@code openssl s_client}.
+ * with workload certificates of a test CA ({@link TestCertificates}) and Debian's {@code openssl s_client}. The
+ * grpc-java clients send Istio's peer metadata headers, as a sidecar's outbound does; the service never sees them.
  */
 class InboundMtlsAndRbacTest {
   private static final String SERVER_ID = "spiffe://cluster.local/ns/default/sa/greeter";
@@ -75,6 +77,10 @@ class InboundMtlsAndRbacTest {
   private Server grpcServer;
   private HttpsServer httpServer;
   private final List<String> peersSeen = new CopyOnWriteArrayList<>();
+  private static final io.grpc.Metadata.Key<String> PEER_METADATA =
+      io.grpc.Metadata.Key.of("x-envoy-peer-metadata", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+  private static final io.grpc.Metadata.Key<String> PEER_METADATA_ID =
+      io.grpc.Metadata.Key.of("x-envoy-peer-metadata-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
 
   @BeforeEach
   void workload() throws IOException {
@@ -130,6 +136,9 @@ class InboundMtlsAndRbacTest {
           ServerCallHandler<Q, R> next) {
         PeerIdentity peer = BowlineGrpcServer.PEER_IDENTITY.get();
         peersSeen.add(peer == null ? "(plaintext)" : peer.principal());
+        if (headers.containsKey(PEER_METADATA) || headers.containsKey(PEER_METADATA_ID)) {
+          peersSeen.add("Istio's peer metadata headers reached the service");
+        }
         return next.startCall(call, headers);
       }
     };
@@ -154,8 +163,12 @@ class InboundMtlsAndRbacTest {
           .trustManager(trust).build();
     }
     ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", port, credentials).build();
+    io.grpc.Metadata exchange = new io.grpc.Metadata(); // as an Istio sidecar's outbound sends it
+    exchange.put(PEER_METADATA, "CgkKBE5BTUUSARg=");
+    exchange.put(PEER_METADATA_ID, "sidecar~10.0.0.1~productpage-v1.default~default.svc.cluster.local");
     try {
-      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+      return HealthGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(exchange))
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
           .check(HealthCheckRequest.getDefaultInstance()).getStatus();
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

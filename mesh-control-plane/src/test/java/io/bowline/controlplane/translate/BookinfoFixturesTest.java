@@ -97,7 +97,7 @@ class BookinfoFixturesTest {
     assertThat(manager.getRds().getRouteConfigName()).isEqualTo("outbound|9080||" + REVIEWS);
     assertThat(manager.getRds().getConfigSource().hasAds()).isTrue();
     assertThat(manager.getHttpFiltersList()).extracting(f -> f.getName())
-        .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router"); // istiod's, for proxyless clients
+        .containsExactly("istio.metadata_exchange", "envoy.filters.http.fault", "envoy.filters.http.router");
 
     RouteConfiguration routeConfiguration = routeConfiguration(resources, "outbound|9080||" + REVIEWS);
     assertThat(routeConfiguration.getIgnorePortInHostMatching()).isTrue();

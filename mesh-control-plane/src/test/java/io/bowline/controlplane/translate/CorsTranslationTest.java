@@ -76,12 +76,13 @@ class CorsTranslationTest {
     HttpConnectionManager hcm = listener(resources, "ratings.default.svc.cluster.local:9080")
         .getApiListener().getApiListener().unpack(HttpConnectionManager.class);
     assertThat(hcm.getHttpFiltersList()).extracting(HttpFilter::getName)
-        .containsExactly("envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.router");
+        .containsExactly("envoy.filters.http.cors", "istio.metadata_exchange", "envoy.filters.http.fault",
+            "envoy.filters.http.router");
     assertThat(hcm.getHttpFilters(0).getIsOptional()).isTrue();
     HttpConnectionManager reviews = listener(resources, "reviews.default.svc.cluster.local:9080")
         .getApiListener().getApiListener().unpack(HttpConnectionManager.class);
     assertThat(reviews.getHttpFiltersList()).extracting(HttpFilter::getName)
-        .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        .containsExactly("istio.metadata_exchange", "envoy.filters.http.fault", "envoy.filters.http.router");
   }
 
   @Test

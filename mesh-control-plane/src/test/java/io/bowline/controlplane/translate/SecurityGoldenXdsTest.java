@@ -44,6 +44,7 @@ class SecurityGoldenXdsTest {
   private static final Path GOLDEN_DIR = Path.of("src", "test", "resources", "golden", "security");
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+          .add(com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor())
           .add(HttpConnectionManager.getDescriptor())
           .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
           .add(Router.getDescriptor())

@@ -1,5 +1,6 @@
 package io.bowline.proxy.inbound;
 
+import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.proxy.outbound.RequestGuard;
 import io.bowline.runtime.inbound.InboundPort;
 import io.bowline.runtime.inbound.InboundRequest;
@@ -42,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class InboundSecurity implements RequestGuard {
   private static final Logger log = LoggerFactory.getLogger(InboundSecurity.class);
-  /** Istio's HTTP metadata exchange header: the caller's workload, for the {@code source_*} labels. */
-  private static final String PEER_METADATA = "x-envoy-peer-metadata";
 
   private final ServerListeners listeners;
   private final int applicationPort;
@@ -95,6 +94,19 @@ public final class InboundSecurity implements RequestGuard {
     return null;
   }
 
+  /**
+   * Istio's HTTP metadata exchange, the inbound half ({@code downstream_discovery: [istio_headers]}): the caller's
+   * {@code x-envoy-peer-metadata} is kept for its {@code source_*} labels, and it and
+   * {@code x-envoy-peer-metadata-id} are removed before the application sees the request, as Envoy removes them.
+   */
+  @Override
+  public String keep(HttpHeaders headers) {
+    String peer = headers.get(PeerMetadataExchange.HEADER);
+    headers.remove(PeerMetadataExchange.HEADER);
+    headers.remove(PeerMetadataExchange.ID_HEADER);
+    return peer;
+  }
+
   @Override
   public void answered(Channel connection, Answered a) {
     InboundConnection c = connection.attr(InboundConnection.KEY).get();
@@ -103,7 +115,7 @@ public final class InboundSecurity implements RequestGuard {
     }
     InboundConnection.Identity id = c.identity(connection);
     metrics.recordInbound(new IstioMetrics.ServedRequest(id.peer() == null ? null : id.peer().principal(),
-        id.localUri().isEmpty() ? null : id.localUri(), a.headers().get(PEER_METADATA), a.authority(),
+        id.localUri().isEmpty() ? null : id.localUri(), a.kept(), a.authority(),
         a.grpc() ? "grpc" : "http", a.status(), a.grpcStatus(), a.flags(), a.durationNanos(), a.requestBytes(),
         a.responseBytes()));
   }

@@ -143,6 +143,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private int answeredStatus;
   private int answeredGrpcStatus = -1;
   private String answeredFlags = "";
+  private String guardKept;
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
@@ -289,6 +290,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     OutboundRouter router = conn.listener().router();
     if (router == null) {
       RequestGuard guard = conn.listener().guard();
+      guardKept = guard == null ? null : guard.keep(request.headers());
       LocalResponse refused = guard == null ? null : guard.admit(connection(), request.method().name(), target.path(),
           target.authority(), request.headers());
       if (refused != null) {
@@ -1204,7 +1206,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     done = true;
     RequestGuard guard = conn.listener().guard();
     if (guard != null && answeredStatus != 0) {
-      guard.answered(connection(), new RequestGuard.Answered(request.headers(), target.authority(), grpc, answeredStatus,
+      guard.answered(connection(), new RequestGuard.Answered(request.headers(), guardKept, target.authority(), grpc, answeredStatus,
           answeredGrpcStatus, answeredFlags, System.nanoTime() - startNanos, bodyBytes, responseBytes));
     }
     if (ex != null) {

@@ -25,6 +25,17 @@ public interface RequestGuard {
   LocalResponse admit(Channel connection, String method, String path, String authority, HttpHeaders headers);
 
   /**
+   * What the guard keeps of a request's headers for {@link #answered} before {@link #admit} edits them (the
+   * inbound listener: Istio's {@code x-envoy-peer-metadata}, which the application never sees). Nothing by default.
+   *
+   * @param headers the request's headers as received
+   * @return the value handed back in {@link Answered#kept}, or {@code null}
+   */
+  default String keep(HttpHeaders headers) {
+    return null;
+  }
+
+  /**
    * A request of the listener was answered (admitted and forwarded, or answered by {@link #admit}), once, on the
    * connection's event loop: for the inbound listener's metrics ({@code reporter="destination"}). Does nothing by
    * default.
@@ -38,6 +49,7 @@ public interface RequestGuard {
    * One answered request.
    *
    * @param headers the request's headers as forwarded
+   * @param kept what {@link #keep} returned for the request, or {@code null}
    * @param authority the request's authority ({@code Host})
    * @param grpc whether it was a gRPC call
    * @param status the response's HTTP status
@@ -47,6 +59,6 @@ public interface RequestGuard {
    * @param requestBytes the request body's size in bytes
    * @param responseBytes the response body's size in bytes
    */
-  record Answered(HttpHeaders headers, String authority, boolean grpc, int status, int grpcStatus, String flags,
+  record Answered(HttpHeaders headers, String kept, String authority, boolean grpc, int status, int grpcStatus, String flags,
       long durationNanos, long requestBytes, long responseBytes) {}
 }

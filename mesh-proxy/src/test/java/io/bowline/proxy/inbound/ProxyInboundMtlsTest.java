@@ -13,6 +13,7 @@ import io.bowline.api.MeshClient;
 import io.bowline.controlplane.LocalControlPlane;
 import io.bowline.proxy.BowlineProxy;
 import io.bowline.runtime.RuntimeMeshClient;
+import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
 import io.bowline.runtime.inbound.InboundMode;
 import io.bowline.runtime.testing.PrometheusText;
 import io.grpc.Grpc;
@@ -36,6 +37,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * Issue 17's "with mTLS" item end to end on loopback: Istio YAML on the {@link LocalControlPlane} (a mesh-wide
@@ -241,6 +246,31 @@ class ProxyInboundMtlsTest {
     assertThat(plaintext).filteredOn(x -> x.labels().get("response_code").equals("200")).isNotEmpty()
         .allSatisfy(x -> assertThat(x.labels()).containsEntry("source_principal", "unknown")
             .containsEntry("connection_security_policy", "none").containsEntry("destination_workload", "legacy-1"));
+  }
+
+  @Test
+  void aLibraryCallersPeerMetadataNamesItInTheSourceLabelsAndTheApplicationNeverSeesIt() throws Exception {
+    assumeTrue(PrometheusText.available(), PrometheusText.MISSING);
+    // HTTP/1.1: over ALPN h2 the inbound would forward h2 to the HTTP/1.1-only application (per-port protocols unread)
+    OkHttpClient http = BowlineOkHttp.install(meshes.get("sleep-1"),
+        new OkHttpClient.Builder().protocols(List.of(Protocol.HTTP_1_1))).build();
+    Request request = new Request.Builder().url("http://" + HTTPBIN + ":8000/peer-metadata").build();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      try (Response r = http.newCall(request).execute()) {
+        assertThat(r.code()).isEqualTo(200);
+        assertThat(r.body().string()).as("the headers the application saw").contains(XFCC)
+            .doesNotContain("x-envoy-peer-metadata");
+      }
+    });
+    assertThat(received("/peer-metadata")).isNotEmpty()
+        .allSatisfy(line -> assertThat(line).doesNotContain("x-envoy-peer-metadata"));
+
+    assertThat(servedRequests("httpbin-1")).filteredOn(x -> x.labels().get("response_code").equals("200"))
+        .anySatisfy(x -> assertThat(x.labels()).containsEntry("source_workload", "sleep-1")
+            .containsEntry("source_workload_namespace", "default").containsEntry("source_app", "sleep")
+            .containsEntry("source_canonical_service", "sleep").containsEntry("source_principal", CALLER_ID)
+            .containsEntry("destination_workload", "httpbin-1"))
+        .noneSatisfy(x -> assertThat(x.labels()).containsEntry("source_workload", "unknown"));
   }
 
   @Test

@@ -8,6 +8,7 @@ import io.bowline.api.config.HttpTelemetry;
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.snapshot.OutboundListener;
+import io.bowline.api.config.PeerMetadataExchange;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -402,6 +403,15 @@ public final class MeshExchange implements Exchange {
   public HttpTelemetry listenerTelemetry() {
     OutboundListener l = router.listener(host, port);
     return l == null ? null : l.telemetry();
+  }
+
+  /**
+   * The {@code istio.metadata_exchange} config of the listener that matched the call, as the current configuration
+   * has it; {@code null} if the listener has no such filter or is gone.
+   */
+  public PeerMetadataExchange listenerPeerMetadata() {
+    OutboundListener l = router.listener(host, port);
+    return l == null ? null : l.peerMetadata();
   }
 
   /** The compiled chain of the route. */

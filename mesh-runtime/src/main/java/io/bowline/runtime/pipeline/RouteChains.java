@@ -15,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → the
- * user's filters → local rate limit → global rate limit → fault → mirroring → router), made on the route's first
+ * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → Istio's peer
+ * metadata exchange → the user's filters → local rate limit → global rate limit → fault → mirroring → router), made on the route's first
  * call and kept until the next snapshot replaces them all.
  */
 public final class RouteChains {
@@ -24,6 +24,14 @@ public final class RouteChains {
   public interface BuiltIns {
     /** The mesh's telemetry (spans, {@code x-request-id}, metrics, access log): first in every chain. */
     HttpFilter telemetry();
+
+    /**
+     * {@code istio.metadata_exchange} (Istio's HTTP peer metadata exchange), right after telemetry in every chain;
+     * it acts on calls whose listener has the filter. {@code null} when the client does not run it.
+     */
+    default HttpFilter peerMetadata() {
+      return null;
+    }
 
     /** {@code envoy.filters.http.fault}. */
     HttpFilter fault();
@@ -102,8 +110,11 @@ public final class RouteChains {
       localDescriptors = builtIns.descriptors(!d.rateLimits().isEmpty() ? d.rateLimits()
           : p.rateLimits().entries(d.stage(), d.virtualHostOption()));
     }
-    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 5);
+    List<HttpFilter> f = new ArrayList<>(userFilters.size() + 6);
     f.add(builtIns.telemetry());
+    if (builtIns.peerMetadata() != null) {
+      f.add(builtIns.peerMetadata());
+    }
     f.addAll(userFilters);
     if (limiter != null) {
       f.add(builtIns.localRateLimit());

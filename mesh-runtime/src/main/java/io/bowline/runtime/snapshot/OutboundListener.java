@@ -1,6 +1,7 @@
 package io.bowline.runtime.snapshot;
 
 import io.bowline.api.config.HttpTelemetry;
+import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.runtime.routing.CompiledRouteConfig;
 
 /**
@@ -10,8 +11,10 @@ import io.bowline.runtime.routing.CompiledRouteConfig;
  * @param routes its compiled route configuration, or {@code null} while RDS has not delivered it
  *     (or it does not exist): calls then get Envoy's 404 {@code NR}
  * @param telemetry its HCM's {@code tracing} and {@code access_log}
+ * @param peerMetadata its {@code istio.metadata_exchange} filter's config, or {@code null} without one
  */
-public record OutboundListener(String name, CompiledRouteConfig routes, HttpTelemetry telemetry) {
+public record OutboundListener(String name, CompiledRouteConfig routes, HttpTelemetry telemetry,
+    PeerMetadataExchange peerMetadata) {
   /** Checks the telemetry: {@code null} is {@link HttpTelemetry#NONE}. */
   public OutboundListener {
     telemetry = telemetry == null ? HttpTelemetry.NONE : telemetry;
@@ -24,6 +27,6 @@ public record OutboundListener(String name, CompiledRouteConfig routes, HttpTele
    * @param routes its compiled route configuration, or {@code null}
    */
   public OutboundListener(String name, CompiledRouteConfig routes) {
-    this(name, routes, HttpTelemetry.NONE);
+    this(name, routes, HttpTelemetry.NONE, null);
   }
 }

@@ -16,6 +16,7 @@ import io.bowline.runtime.upstream.ClusterEntry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Compiles accepted xDS resources into a {@link MeshSnapshot}. Keeps the previous compilation so
@@ -167,9 +168,9 @@ public final class SnapshotCompiler {
     }
     OutboundListener previous = outboundListeners.get(cacheKey);
     OutboundListener ol = previous != null && previous.routes() == compiled
-        && previous.telemetry().equals(l.telemetry())
+        && previous.telemetry().equals(l.telemetry()) && Objects.equals(previous.peerMetadata(), l.peerMetadata())
         ? previous
-        : new OutboundListener(l.name(), compiled, l.telemetry());
+        : new OutboundListener(l.name(), compiled, l.telemetry(), l.peerMetadata());
     nextOutbound.put(cacheKey, ol);
     return ol;
   }

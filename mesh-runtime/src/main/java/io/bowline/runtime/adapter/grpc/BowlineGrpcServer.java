@@ -1,5 +1,6 @@
 package io.bowline.runtime.adapter.grpc;
 
+import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.api.MeshClient;
 import io.bowline.runtime.RuntimeMeshClient;
 import io.bowline.runtime.inbound.InboundMode;
@@ -82,8 +83,15 @@ public final class BowlineGrpcServer {
     };
   }
 
+  private static final Metadata.Key<String> PEER_METADATA =
+      Metadata.Key.of(PeerMetadataExchange.HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> PEER_METADATA_ID =
+      Metadata.Key.of(PeerMetadataExchange.ID_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+
   /**
-   * The RBAC check of {@code port}'s server listener on every call.
+   * The RBAC check of {@code port}'s server listener on every call; Istio's peer metadata headers
+   * ({@code x-envoy-peer-metadata}, {@code x-envoy-peer-metadata-id}) are removed first, as Envoy's
+   * {@code istio.metadata_exchange} removes them, so neither RBAC nor the application sees them.
    *
    * @param mesh the mesh client whose workload the server is
    * @param port the port the server listens on
@@ -95,6 +103,9 @@ public final class BowlineGrpcServer {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
           ServerCallHandler<Q, R> next) {
+        // Istio's HTTP metadata exchange is Envoy's business: the application never sees its headers
+        headers.discardAll(PEER_METADATA);
+        headers.discardAll(PEER_METADATA_ID);
         Attributes attributes = call.getAttributes();
         SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
         PeerIdentity peer = PeerIdentity.of(session);

@@ -9,6 +9,7 @@ import io.bowline.api.config.Listener;
 import io.bowline.api.config.GlobalRateLimitPolicy;
 import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.api.config.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
@@ -107,8 +108,9 @@ public final class ListenerResourceType
     List<String> filters = new ArrayList<>();
     LocalRateLimitPolicy[] localRateLimit = {null};
     GlobalRateLimitPolicy[] rateLimit = {null};
+    PeerMetadataExchange[] exchange = {null};
     List<HttpTelemetry.MetricConfig> stats = new ArrayList<>();
-    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, rateLimit, stats, at);
+    FaultPolicy fault = httpFilters(hcm, filters, name, localRateLimit, rateLimit, stats, exchange, at);
     HttpTelemetry telemetry = HcmTelemetryParser.parse(hcm, stats);
     switch (hcm.getRouteSpecifierCase()) {
       case RDS:
@@ -117,7 +119,8 @@ public final class ListenerResourceType
         if (rdsName.isEmpty()) {
           throw new ResourceException(at + ".rds.route_config_name", "must not be empty");
         }
-        return new Listener(name, rdsName, null, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
+        return new Listener(name, rdsName, null, filters, fault, localRateLimit[0], telemetry, rateLimit[0],
+            exchange[0]);
       case ROUTE_CONFIG:
         RouteConfiguration inline;
         try {
@@ -125,7 +128,8 @@ public final class ListenerResourceType
         } catch (ResourceException e) {
           throw e.within(at + ".route_config");
         }
-        return new Listener(name, null, inline, filters, fault, localRateLimit[0], telemetry, rateLimit[0]);
+        return new Listener(name, null, inline, filters, fault, localRateLimit[0], telemetry, rateLimit[0],
+            exchange[0]);
       default:
         throw new ResourceException(at + ".route_specifier", "unsupported: " + hcm.getRouteSpecifierCase());
     }
@@ -138,14 +142,15 @@ public final class ListenerResourceType
    * read as the router alone. Adds the names of the filters kept to {@code names}, and puts the
    * {@code envoy.filters.http.local_ratelimit} filter's config in {@code localRateLimit[0]}, the
    * {@code envoy.filters.http.ratelimit} filter's in {@code rateLimit[0]}, the {@code istio.stats} filter's metric
-   * configs ({@link IstioStatsParser}) in {@code stats}.
+   * configs ({@link IstioStatsParser}) in {@code stats}, the {@code istio.metadata_exchange} filter's
+   * ({@link PeerMetadataParser}) in {@code exchange[0]}.
    *
    * @return the fault filter's own config ({@link FaultPolicy#NONE} when it configures none), or
    *     {@code null} without a fault filter: routes' fault configs then do not apply
    */
   private static FaultPolicy httpFilters(HttpConnectionManager hcm, List<String> names, String listener,
       LocalRateLimitPolicy[] localRateLimit, GlobalRateLimitPolicy[] rateLimit, List<HttpTelemetry.MetricConfig> stats,
-      String prefix) throws ResourceException {
+      PeerMetadataExchange[] exchange, String prefix) throws ResourceException {
     FaultPolicy fault = null;
     Set<String> seen = new HashSet<>();
     int count = hcm.getHttpFiltersCount();
@@ -186,6 +191,11 @@ public final class ListenerResourceType
           throw new ResourceException(at, "a second istio.stats filter is not supported");
         }
         stats.addAll(IstioStatsParser.parse(f.getTypedConfig(), at + ".typed_config"));
+      } else if (type.equals(PeerMetadataExchange.TYPE)) {
+        if (exchange[0] != null) {
+          throw new ResourceException(at, "a second peer metadata exchange filter is not supported");
+        }
+        exchange[0] = PeerMetadataParser.parse(f.getTypedConfig(), at + ".typed_config");
       } else if (!router) {
         if (f.getIsOptional()) {
           continue; // Envoy and gRFC A39: an optional filter the client does not run is skipped
