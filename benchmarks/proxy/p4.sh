@@ -73,8 +73,8 @@ spec:
 YAML
 )"
 # the launcher flags of docs/proxy.md ("Launching"), for one core: C1 only for hot methods, a small
-# serial heap with a 4 MB young generation, no leak-detection sampling, one allocator arena of 1 MiB
-# chunks, no JFR events, two malloc arenas
+# serial heap with a 2 MB young generation, no leak-detection sampling, one allocator arena of 1 MiB
+# chunks, no JFR events, two malloc arenas, freed malloc memory trimmed every 5 s
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 \
   -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 \
   -XX:Tier3BackEdgeThreshold=120000 -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
