@@ -39,8 +39,6 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLSession;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +57,6 @@ class GrpcRouteAuthorityOverTlsTest {
 
   @TempDir Path certs;
   private final MeshPki pki = new MeshPki();
-  private XdsTestServer xds;
   private final List<String> authorities = new CopyOnWriteArrayList<>();
   private final Set<SSLSession> sessions = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   private final List<String> warnings = new CopyOnWriteArrayList<>();
@@ -79,44 +76,30 @@ class GrpcRouteAuthorityOverTlsTest {
     @Override
     public void close() {}
   };
-  private Server server;
-  private MeshClient mesh;
-
-  @BeforeEach
-  void start() throws Exception {
-    xds = new XdsTestServer();
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    nettyClient.removeHandler(capture);
-    if (mesh != null) {
-      mesh.close();
-    }
-    if (server != null) {
-      server.shutdownNow();
-    }
-    xds.close();
-  }
-
   @Test
   void everyCallCarriesTheRouteAuthorityOnOneConnectionAndPassesGrpcNettysPerRpcAuthorityCheck() throws Exception {
-    nettyClient.addHandler(capture);
     MeshPki.write(certs, pki.issue("productpage"));
-    server = reviews();
-    xds.set(Snapshot.create(
-        List.of(UpstreamMtlsTest.tlsCluster(UpstreamMtlsTest.istioMutual(List.of(MeshPki.id("reviews").uri()),
-            "outbound_.9080_._." + SVC))),
-        List.of(endpoints(CLUSTER, server.getPort())), List.of(listener(SVC, 9080)),
-        List.of(routes(SVC, 9080, toCluster(prefix(""), CLUSTER))), List.of(), "1"));
-    mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, "600s")).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
-    ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
-
-    for (int i = 0; i < CALLS; i++) {
-      assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
-          .check(HealthCheckRequest.getDefaultInstance()).getStatus())
-          .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    Server server = reviews();
+    nettyClient.addHandler(capture);
+    try (XdsTestServer xds = new XdsTestServer()) {
+      xds.set(Snapshot.create(
+          List.of(UpstreamMtlsTest.tlsCluster(UpstreamMtlsTest.istioMutual(List.of(MeshPki.id("reviews").uri()),
+              "outbound_.9080_._." + SVC))),
+          List.of(endpoints(CLUSTER, server.getPort())), List.of(listener(SVC, 9080)),
+          List.of(routes(SVC, 9080, toCluster(prefix(""), CLUSTER))), List.of(), "1"));
+      try (MeshClient mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, "600s"))
+          .build()) {
+        mesh.awaitReady(Duration.ofSeconds(10));
+        ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
+        for (int i = 0; i < CALLS; i++) {
+          assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)
+              .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+              .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        }
+      }
+    } finally {
+      nettyClient.removeHandler(capture);
+      server.shutdownNow();
     }
 
     assertThat(authorities).as(":authority on the wire").hasSize(CALLS).containsOnly(SVC + ":9080");
