@@ -76,6 +76,9 @@ final class MtlsFixture implements AutoCloseable {
   final WorkloadCertificate meshed;
   /** The direct clients' TLS: {@link #direct}, SPIFFE verification of the server with the mesh's SAN matcher. */
   final SpiffeTls clientTls;
+  /** The same as {@link #clientTls} with a certificate of its own serial, for a third client whose handshakes count apart. */
+  final WorkloadCertificate routeAuthority;
+  final SpiffeTls routeAuthorityTls;
   private final Map<BigInteger, Set<SSLSession>> httpSessions = new ConcurrentHashMap<>();
   private final Map<BigInteger, Set<SSLSession>> grpcSessions = new ConcurrentHashMap<>();
   private final EventLoopGroup serverLoops;
@@ -87,9 +90,12 @@ final class MtlsFixture implements AutoCloseable {
     WorkloadCertificate server = ca.issue(SERVER, Duration.ofHours(2));
     direct = ca.issue(CLIENT, Duration.ofHours(2));
     meshed = ca.issue(CLIENT, Duration.ofHours(2));
+    routeAuthority = ca.issue(CLIENT, Duration.ofHours(2));
     SpiffeTls serverTls = SpiffeTls.create(CertificateProvider.of(server), SpiffePeerPolicy.anyIn(TRUST_DOMAIN));
-    clientTls = SpiffeTls.create(CertificateProvider.of(direct), new SpiffePeerPolicy(Set.of(TRUST_DOMAIN),
-        List.of(new StringMatcher(StringMatcher.Kind.EXACT, SERVER.uri(), false))));
+    SpiffePeerPolicy serverId = new SpiffePeerPolicy(Set.of(TRUST_DOMAIN),
+        List.of(new StringMatcher(StringMatcher.Kind.EXACT, SERVER.uri(), false)));
+    clientTls = SpiffeTls.create(CertificateProvider.of(direct), serverId);
+    routeAuthorityTls = SpiffeTls.create(CertificateProvider.of(routeAuthority), serverId);
 
     https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
     https.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext()) {

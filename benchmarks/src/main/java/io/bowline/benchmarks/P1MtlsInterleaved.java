@@ -2,7 +2,12 @@ package io.bowline.benchmarks;
 
 import io.bowline.runtime.adapter.grpc.BowlineGrpc;
 import io.bowline.runtime.adapter.okhttp.BowlineOkHttp;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
@@ -22,7 +27,9 @@ import okhttp3.Response;
  * pooled connections, to a real loopback TLS server ({@link MtlsFixture}); OkHttp 1 KB GETs and gRPC unary health
  * checks, in {@link P1Interleaved}'s interleaved rounds and table (paired added p50 with its 95 % interval). Then
  * handshakes per 1,000 calls per client: the TLS sessions each server saw from that client's certificate (one per
- * connection, full or resumed) over every call the client made, warm-up included. Run:
+ * connection, full or resumed) over every call the client made, warm-up included. A third gRPC client, the direct one
+ * whose calls carry the mesh's {@code :authority} (the route's host, not the channel's), prices grpc-netty's per-RPC
+ * authority check, the one TLS-only step a mesh call takes that a direct call does not. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1MtlsInterleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1MtlsInterleaved {
@@ -30,6 +37,8 @@ public final class P1MtlsInterleaved {
   static final String OKHTTP_MESH = "OkHttp mTLS GET, mesh";
   static final String GRPC_DIRECT = "gRPC mTLS unary, direct";
   static final String GRPC_MESH = "gRPC mTLS unary, mesh";
+  /** The direct client's TLS channel whose calls carry the mesh's {@code :authority} (grpc-netty's per-RPC check). */
+  static final String GRPC_ROUTE_AUTHORITY = "gRPC mTLS, direct+:authority";
 
   private P1MtlsInterleaved() {}
 
@@ -44,8 +53,8 @@ public final class P1MtlsInterleaved {
       System.out.printf("%nhandshakes per 1,000 calls (TLS sessions the server saw per client certificate, %d calls each)%n",
           calls);
       for (String name : clients.keySet()) {
-        boolean isDirect = name.endsWith("direct");
-        var certificate = isDirect ? fixture.direct : fixture.meshed;
+        var certificate = name.endsWith("direct") ? fixture.direct
+            : name.equals(GRPC_ROUTE_AUTHORITY) ? fixture.routeAuthority : fixture.meshed;
         int handshakes = name.startsWith("OkHttp") ? fixture.httpHandshakes(certificate) : fixture.grpcHandshakes(certificate);
         System.out.printf("%-28s %10.3f  (%d handshakes)%n", name, handshakes * 1000.0 / calls, handshakes);
       }
@@ -76,8 +85,23 @@ public final class P1MtlsInterleaved {
       ManagedChannel meshed = (ManagedChannel) BowlineGrpc.channel(fixture.mesh, MtlsFixture.GRPC_HOST + ":80");
       clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(direct)));
       clients.put(GRPC_MESH, P1Clients.check(HealthGrpc.newBlockingStub(meshed)));
+      ManagedChannel routeAuthority = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
+          TlsChannelCredentials.newBuilder().keyManager(fixture.routeAuthorityTls.keyManager())
+              .trustManager(fixture.routeAuthorityTls.trustManager()).build()).build();
+      clients.put(GRPC_ROUTE_AUTHORITY, P1Clients.check(HealthGrpc.newBlockingStub(routeAuthority)
+          .withInterceptors(routeAuthority(MtlsFixture.GRPC_HOST + ":80"))));
     }
     return clients;
+  }
+
+  /** Gives each call {@code authority} as its {@code :authority}, as the mesh gives a call its route's host. */
+  private static ClientInterceptor routeAuthority(String authority) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+        return next.newCall(method, options.withAuthority(authority));
+      }
+    };
   }
 
   /** An OkHttp GET of {@code url} that must answer 200 once before it is measured (a local 503 would be fast). */
