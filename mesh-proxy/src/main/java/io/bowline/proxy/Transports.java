@@ -31,11 +31,22 @@ public record Transports(String name, EventLoopGroup group, Class<? extends Serv
    */
   public static Transports start(int threads, boolean preferNative) {
     AtomicInteger n = new AtomicInteger();
-    ThreadFactory tf = r -> {
+    return start(threads, preferNative, r -> {
       Thread t = new Thread(r, "bowline-proxy-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    };
+    });
+  }
+
+  /**
+   * Starts {@code threads} event loops on threads made by {@code tf}. The proxy's xDS
+   * connection takes its own loop this way, on the same transport as the listeners: with epoll, Netty's NIO
+   * transport and the JDK's selector classes are never loaded.
+   *
+   * @param preferNative whether to use epoll when it is available
+   * @param tf makes the event loops' threads
+   */
+  public static Transports start(int threads, boolean preferNative, ThreadFactory tf) {
     if (preferNative && EpollSupport.available()) {
       return EpollSupport.start(threads, tf);
     }

@@ -16,8 +16,9 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntUnaryOperator;
 import org.slf4j.Logger;
@@ -40,16 +41,26 @@ public final class GatewayServer implements AutoCloseable {
   private final GatewayChains chains;
   private final String bind;
   private final IntUnaryOperator portMap;
-  private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "bowline-gateway-listeners");
-    t.setDaemon(true);
-    return t;
-  });
-  /** By listener port: the bound server channel. Touched by the reconciler thread only (and close). */
+  /**
+   * One reconciliation at a time, in order, on a thread that exits after 10 s without work (listeners change
+   * only with the configuration, so an idle proxy keeps no thread for them).
+   */
+  private final ExecutorService reconciler = reconcilerThread();
+  /** By listener port: the bound server channel. Touched by the reconciler only, one task at a time (and close). */
   private final Map<Integer, Channel> bound = new HashMap<>();
   private final Map<Integer, Integer> boundPorts = new java.util.concurrent.ConcurrentHashMap<>();
   private final Set<Integer> failed = new HashSet<>();
   private Runnable unsubscribe = () -> { };
+
+  private static ExecutorService reconcilerThread() {
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+      Thread t = new Thread(r, "bowline-gateway-listeners");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.allowCoreThreadTimeOut(true);
+    return executor;
+  }
 
   /**
    * @param router the mesh client's router (its snapshot carries the gateway listeners)

@@ -2,6 +2,7 @@ package io.bowline.proxy.xds;
 
 import com.google.protobuf.Message;
 import io.bowline.runtime.xds.Backoff;
+import io.bowline.proxy.Transports;
 import io.bowline.runtime.xds.XdsTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -14,10 +15,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -29,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A gRPC-over-HTTP/2 client for the xDS client's streams, on one Netty event loop of its own (thread
- * {@code bowline-xds-io}): one plaintext HTTP/2 connection (prior knowledge, as grpc-java's plaintext
- * channels), one HTTP/2 stream per RPC ({@link GrpcStream}). A connection that received {@code GOAWAY} takes
+ * {@code bowline-xds-io}, on the listeners' transport: epoll where it is available, else NIO): one plaintext
+ * HTTP/2 connection (prior knowledge, as grpc-java's plaintext channels), one HTTP/2 stream per RPC ({@link GrpcStream}). A connection that received {@code GOAWAY} takes
  * no new stream; the next RPC opens a new connection. Reconnecting after a broken stream is the xDS client's
  * (its backoff); {@link #whenReachable} retries with gRPC's connection backoff. No keepalive pings are sent, as
  * the grpc-java channel it replaces sent none; the server's pings are answered.
@@ -52,13 +50,14 @@ final class NettyXdsTransport implements XdsTransport {
     this.address = address;
     String host = address.getHostString();
     this.authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    this.group = new MultiThreadIoEventLoopGroup(1, r -> {
+    Transports io = Transports.start(1, true, r -> {
       Thread t = new Thread(r, "bowline-xds-io");
       t.setDaemon(true);
       return t;
-    }, NioIoHandler.newFactory());
+    });
+    this.group = io.group();
     this.loop = group.next();
-    this.bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+    this.bootstrap = new Bootstrap().group(loop).channel(io.channel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 20_000)
         .handler(new ChannelInitializer<SocketChannel>() {
