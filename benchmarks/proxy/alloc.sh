@@ -6,6 +6,8 @@
 #
 # usage: benchmarks/proxy/alloc.sh        (after `mvn -B -o package -DskipTests`)
 # env:   DUR=10  CONNS=64  PROXY_JAR=...  BASE_JAR=... (a second build, measured in the same run)
+#        PROXY_JVM_OPTS=... (default: the launcher's flags, lib.sh, as p4.sh runs the proxy: C1 then C2; the
+#        warm-up run lasts DUR, so DUR=30 measures what C2 compiled)
 #        UP XDS BOW ADMIN BASE_BOW BASE_ADMIN (loopback ports; free ones are picked at start)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,11 +20,10 @@ read -r P1 P2 P3 P4 P5 P6 <<<"$(free_ports 6)"
 UP=${UP:-$P1} XDS=${XDS:-$P2} BOW=${BOW:-$P3} ADMIN=${ADMIN:-$P4} BASE_BOW=${BASE_BOW:-$P5} BASE_ADMIN=${BASE_ADMIN:-$P6}
 start_upstream "$UP"
 start_control_plane "$UP" "$XDS"
-OPTS="-XX:ActiveProcessorCount=1 -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx64m -Dio.netty.jfr.enabled=false -Dio.netty.leakDetection.level=disabled"
 
 measure() { # name jar port admin
   # shellcheck disable=SC2086
-  java $OPTS -XX:StartFlightRecording=name=alloc -jar "$2" --xds 127.0.0.1:$XDS --workload "alloc$1.default" \
+  MALLOC_ARENA_MAX=$ARENAS java $PROXY_JVM_OPTS -XX:StartFlightRecording=name=alloc -jar "$2" --xds 127.0.0.1:$XDS --workload "alloc$1.default" \
     --outbound "$3" --admin "$4" --threads 1 >"$TMP/$1.log" 2>&1 & local pid=$!; PIDS+=($pid)
   await_echo "$3" || await_echo "$3" || { echo "alloc: no route through $1" >&2; cat "$TMP/$1.log" >&2; exit 3; }
   wrk -t1 -c"$CONNS" -d"${DUR}s" -H "Host: echo" "http://127.0.0.1:$3/" >/dev/null

@@ -1,7 +1,7 @@
 # Shared by the proxy benchmark scripts (sourced, after ROOT is set): tool and jar checks, a temporary
 # directory and the processes to stop on exit, free loopback ports, the tiny upstream (an HAProxy that
 # answers 200 "ok" itself), and the local control plane serving service "echo" on that upstream.
-# Sets PROXY_JAR (unless set), CP_JAR, TMP, PIDS.
+# Sets PROXY_JAR (unless set), CP_JAR, TMP, PIDS, PROXY_JVM_OPTS (unless set) and ARENAS.
 #
 # usage: . lib.sh TOOL...      (checks haproxy java curl python3 and each TOOL)
 PROXY_JAR=${PROXY_JAR:-$ROOT/mesh-proxy/target/bowline-proxy.jar}
@@ -13,6 +13,17 @@ done
 for jar in "$PROXY_JAR" "$CP_JAR" ${BASE_JAR:+"$BASE_JAR"}; do
   [ -f "$jar" ] || { echo "$NAME: $jar is missing: run mvn -B -o package -DskipTests first" >&2; exit 3; }
 done
+# PROXY_JVM_OPTS: the launcher flags of docs/proxy.md ("Launching"), for one core: the JIT's two tiers (C1, then C2 for
+# what stays hot: with a warm-up of 30 s, DUR=30), a small serial heap with a 2 MB young generation, no
+# leak-detection sampling, one allocator arena of 1 MiB chunks, no JFR events, two malloc arenas, freed
+# malloc memory trimmed every 5 s
+PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:CICompilerCount=2 \
+  -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
+  -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
+  -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
+  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
+  -Dio.netty.allocator.maxOrder=7 -Dio.netty.jfr.enabled=false}
+ARENAS=${MALLOC_ARENA_MAX:-2}
 TMP=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }

@@ -72,17 +72,7 @@ spec:
   http: [{route: [{destination: {host: echo.default.svc.cluster.local, port: {number: 80}}}]}]
 YAML
 )"
-# the launcher flags of docs/proxy.md ("Launching"), for one core: the JIT's two tiers (C1, then C2 for
-# what stays hot: with a warm-up of 30 s, DUR=30), a small serial heap with a 2 MB young generation, no
-# leak-detection sampling, one allocator arena of 1 MiB chunks, no JFR events, two malloc arenas, freed
-# malloc memory trimmed every 5 s
-PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:CICompilerCount=2 \
-  -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
-  -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
-  -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
-  -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
-  -Dio.netty.allocator.maxOrder=7 -Dio.netty.jfr.enabled=false}
-ARENAS=${MALLOC_ARENA_MAX:-2}
+# PROXY_JVM_OPTS and ARENAS: the launcher's flags, from lib.sh
 start_roles() { # jar suffix outbound-port outbound-admin gateway-port gateway-admin: sets BOW_PID and GW_PID
   # shellcheck disable=SC2086
   MALLOC_ARENA_MAX=$ARENAS taskset -c "$CORE_PROXY" java $PROXY_JVM_OPTS -jar "$1" --xds 127.0.0.1:$XDS --workload "bench$2.default" --outbound "$3" \

@@ -223,7 +223,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         }
       } else {
         body.add(b);
-        ctx.channel().config().setAutoRead(false); // until the attempt is connected
+        if (!replayable) {
+          ctx.channel().config().setAutoRead(false); // until the attempt is connected
+        }
+        // a kept body is read on up to the buffer limit while no attempt takes it (a retry's back-off, a
+        // connect): as Envoy's router, which ends a call in back-off with 507 once the body outgrows the limit
       }
       bodyEnded = last;
       return;

@@ -566,12 +566,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
-    observe(n, host, outcome);
-    if (bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS) {
-      finish(timedOut(failure));
-      return;
+    boolean expired = bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS;
+    if (!expired && outcome.unprocessed() && replayUnprocessed(n)) {
+      return; // attempt n goes on: observers see its one end, the replay's (it keeps its number)
     }
-    if (outcome.unprocessed() && replayUnprocessed(n)) {
+    observe(n, host, outcome);
+    if (expired) {
+      finish(timedOut(failure));
       return;
     }
     record(host, outcome);
@@ -628,7 +629,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * a fresh pick (the load balancer's; the refusing host may come again and then gets a new connection), once per
    * call. It is not a retry: it does not count against {@code num_retries}, takes no {@code max_retries} slot or
    * back-off, keeps the attempt's number ({@code x-envoy-attempt-count}), and is not an outlier-detection failure
-   * (a refusal is a draining connection, not an unhealthy host). Envoy's {@code retry_on: refused-stream} keeps its
+   * (a refusal is a draining connection, not an unhealthy host), and observers (telemetry, the filter SPI's
+   * {@code onAttempt}) see no end of the refused stream: the attempt's one end is its replay's, so attempt numbers
+   * stay unique and {@code retry.attempt} / {@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%} match {@code x-envoy-attempt-count},
+   * as Envoy's connection pool moving a request to a new connection is invisible to its router. Envoy's
+   * {@code retry_on: refused-stream} keeps its
    * meaning for what follows: a second unprocessed attempt is {@code refused-stream} (a counted retry when
    * {@code retry_on} allows it, else 503 {@code UR}). A request that cannot be sent again (a client stream, or one
    * that outgrew the retry buffer) is not replayed.

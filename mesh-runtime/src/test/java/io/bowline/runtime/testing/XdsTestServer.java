@@ -1,5 +1,12 @@
 package io.bowline.runtime.testing;
 
+import io.envoyproxy.controlplane.cache.ConfigWatcher;
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.XdsRequest;
 import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
@@ -17,16 +24,30 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 
 /**
  * A real xDS server for tests: envoyproxy's java-control-plane (V3DiscoveryServer + SimpleCache,
  * one node group) on a loopback port or a Unix domain socket. Records every DiscoveryRequest it receives.
+ *
+ * <p>A new snapshot and the watches that requests open are serialised ({@link SerialisedWatcher}): the cache
+ * answers open watches after it has stored a snapshot, outside its lock, and in ADS mode it drops (without an
+ * answer) an open watch whose names the snapshot does not all hold. A request that opened such a watch while a
+ * snapshot was being answered (a client asking for a cluster's SDS secrets as soon as the cluster arrived) would
+ * lose it, and the next snapshot, the one with the secrets, would have no watch to answer: the client waited out
+ * its initial fetch timeout ({@code ClusterWarmingTest}'s flake).
  */
 public final class XdsTestServer implements AutoCloseable {
   private static final String GROUP = "all";
   private final SimpleCache<String> cache = new SimpleCache<>(node -> GROUP);
+  /** Write-held while a snapshot is stored and answered; read-held while a request opens its watch. */
+  private final ReadWriteLock snapshotLock = new ReentrantReadWriteLock();
   private final List<DiscoveryRequest> requests = new CopyOnWriteArrayList<>();
   private final List<DeltaDiscoveryRequest> deltaRequests = new CopyOnWriteArrayList<>();
   private final Server server;
@@ -83,7 +104,7 @@ public final class XdsTestServer implements AutoCloseable {
         deltaRequests.add(request);
       }
     };
-    V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, cache);
+    V3DiscoveryServer discovery = new V3DiscoveryServer(callbacks, new SerialisedWatcher());
     server = builder
         .addService(discovery.getAggregatedDiscoveryServiceImpl())
         .build()
@@ -102,7 +123,40 @@ public final class XdsTestServer implements AutoCloseable {
 
   /** Publishes a snapshot to every client. */
   public void set(Snapshot snapshot) {
-    cache.setSnapshot(GROUP, snapshot);
+    snapshotLock.writeLock().lock();
+    try {
+      cache.setSnapshot(GROUP, snapshot);
+    } finally {
+      snapshotLock.writeLock().unlock();
+    }
+  }
+
+  /** The cache, opening each watch only between snapshots (see the class comment). */
+  private final class SerialisedWatcher implements ConfigWatcher {
+    @Override
+    public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
+        Consumer<Response> responseConsumer, boolean hasClusterChanged, boolean allowDefaultEmptyEdsUpdate) {
+      snapshotLock.readLock().lock();
+      try {
+        return cache.createWatch(ads, request, knownResourceNames, responseConsumer, hasClusterChanged,
+            allowDefaultEmptyEdsUpdate);
+      } finally {
+        snapshotLock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
+        Map<String, String> resourceVersions, Set<String> pendingResources, boolean isWildcard,
+        Consumer<DeltaResponse> responseConsumer, boolean hasClusterChanged) {
+      snapshotLock.readLock().lock();
+      try {
+        return cache.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+            responseConsumer, hasClusterChanged);
+      } finally {
+        snapshotLock.readLock().unlock();
+      }
+    }
   }
 
   /** Every request received so far, in order. */

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.bowline.api.MeshClient;
+import io.bowline.api.filter.UpstreamAttempt;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -29,6 +30,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -42,11 +45,13 @@ import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -83,6 +88,8 @@ class GrpcTransparentRetryTest {
   /** One raw HTTP/2 upstream and what it saw. */
   private static final class Upstream {
     final Channel channel;
+    /** The accepted connections, closed with the upstream as a stopping server closes them. */
+    final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger streams = new AtomicInteger();
     final AtomicInteger answered = new AtomicInteger();
@@ -92,6 +99,7 @@ class GrpcTransparentRetryTest {
           .childHandler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+              accepted.add(ch);
               Http2FrameCodec codec = Http2FrameCodecBuilder.forServer().build();
               boolean first = connections.incrementAndGet() == 1;
               Behaviour b = behaviour == Behaviour.REFUSE_FIRST_CONNECTION
@@ -152,6 +160,8 @@ class GrpcTransparentRetryTest {
   private NioEventLoopGroup loops;
   private final List<Upstream> upstreams = new ArrayList<>();
   private MeshClient mesh;
+  /** Every attempt end the filter SPI's observers saw, in order (telemetry observes the same ends). */
+  private final List<UpstreamAttempt> attempts = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -161,11 +171,12 @@ class GrpcTransparentRetryTest {
 
   @AfterEach
   void tearDown() throws Exception {
+    for (Upstream u : upstreams) { // first, as stopping servers do: the mesh's channels then close at once
+      u.channel.close().sync();
+      u.accepted.close().sync();
+    }
     if (mesh != null) {
       mesh.close();
-    }
-    for (Upstream u : upstreams) {
-      u.channel.close().sync();
     }
     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     xds.close();
@@ -187,7 +198,11 @@ class GrpcTransparentRetryTest {
     xds.set(Snapshot.create(List.of(edsCluster(CLUSTER, Cluster.LbPolicy.ROUND_ROBIN)),
         List.of(endpoints(CLUSTER, ports)), List.of(listener(FQDN, 9090)), List.of(routes(FQDN, 9090, route)),
         List.of(), "1"));
-    mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).build();
+    mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
+        .filter((exchange, next) -> {
+          exchange.onAttempt(attempts::add);
+          return next.proceed(exchange);
+        }).build();
     mesh.awaitReady(Duration.ofSeconds(10));
   }
 
@@ -203,6 +218,8 @@ class GrpcTransparentRetryTest {
     assertThat(call().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     assertThat(u.streams.get()).as("the refused stream, then the same call again").isEqualTo(2);
     assertThat(u.connections.get()).as("the second on a new connection").isEqualTo(2);
+    assertThat(attempts).as("one attempt, ended by its replay's answer").singleElement()
+        .satisfies(a -> assertThat(a.number()).isEqualTo(1)).satisfies(a -> assertThat(a.failure()).isEmpty());
   }
 
   @Test
@@ -225,6 +242,9 @@ class GrpcTransparentRetryTest {
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(e.getStatus().getDescription()).contains("remote refused stream reset");
     assertThat(u.streams.get()).as("the attempt and its one transparent replay").isEqualTo(2);
+    assertThat(attempts).as("one attempt, ended by its replay's refusal").singleElement()
+        .satisfies(a -> assertThat(a.number()).isEqualTo(1))
+        .satisfies(a -> assertThat(a.failure()).isEqualTo("refused-stream"));
   }
 
   @Test
@@ -234,6 +254,8 @@ class GrpcTransparentRetryTest {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, this::call);
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(u.streams.get()).as("the first attempt, its replay, then two counted retries").isEqualTo(4);
+    assertThat(attempts).extracting(UpstreamAttempt::number).as("each attempt number ends once")
+        .containsExactly(1, 2, 3);
   }
 
   @Test
