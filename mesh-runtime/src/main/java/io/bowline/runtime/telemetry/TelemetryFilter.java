@@ -130,7 +130,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     }
     Counted call = span == null && accessLog == null ? new Counted(ex) : new Call(ex, span, accessLog);
     if (span != null) {
-      config.propagation().propagator().inject(parent.with(span), ex, SETTER);
+      config.propagation().inject(parent, span, ex, SETTER);
     }
     if (ex.unobserved()) {
       ex.observe(call);
