@@ -29,9 +29,11 @@ import io.bowline.runtime.router.RouterFilter;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.MeshSnapshot;
+import io.bowline.runtime.telemetry.AccessLog;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
 import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,6 +45,8 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +80,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * request with the metrics in a {@code SimpleMeterRegistry} and an OpenTelemetry SDK that samples 1 % of traces
  * ({@code TraceIdRatioBased(0.01)}, a {@code BatchSpanProcessor} to an exporter that counts them): mostly the SDK's
  * unsampled span and the B3 headers it sends; {@code telemetryPrometheusFlushed} adds, every 1,024th call, the stats flush
- * that merges the histograms into Micrometer (done by a flush thread otherwise). The telemetry filter's own cost is the difference to
+ * that merges the histograms into Micrometer (done by a flush thread otherwise); {@code accessLogLine} is what a finished
+ * call's thread pays for one line of Istio's default format to a file access log (the values captured and queued for
+ * the flush thread, which formats and writes them). The telemetry filter's own cost is the difference to
  * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -139,6 +145,10 @@ public class TelemetryBenchmark {
   private long calls;
   private RouteChain withSdk;
   private SdkTracerProvider tracing;
+  private MeshExchange finished;
+  private final AccessLogFormat istioFormat = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
+  private Path accessLogFile;
+  private AccessLog.Sink accessLog;
 
   @Setup
   public void setUp() {
@@ -196,11 +206,20 @@ public class TelemetryBenchmark {
     withSdk = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local,
         OpenTelemetrySdk.builder().setTracerProvider(tracing).build(),
         new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
+    try {
+      finished = (MeshExchange) exchange(withId, withMetrics, true);
+      accessLogFile = Files.createTempFile("bowline-bench-access", ".log");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    accessLog = AccessLog.file(accessLogFile);
   }
 
   @TearDown
-  public void tearDown() {
+  public void tearDown() throws java.io.IOException {
     tracing.shutdown().join(10, TimeUnit.SECONDS);
+    accessLog.close();
+    Files.deleteIfExists(accessLogFile);
   }
 
   /** The adapter's per-call object: the exchange's scheduler, and an upstream that answers at once. */
@@ -218,13 +237,18 @@ public class TelemetryBenchmark {
   }
 
   private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
+    return exchange(request, chain, false);
+  }
+
+  /** One call through {@code chain}: its response future, or with {@code exchange} the finished exchange. */
+  private Object exchange(MeshRequest request, RouteChain chain, boolean exchange) throws InterruptedIOException {
     Call scheduler = new Call();
     MeshExchange ex = new MeshExchange("http", request, router, "svc", 80, "svc:80", upstream, chain, scheduler);
     CompletableFuture<ExchangeResponse> r = ex.run();
     scheduler.runUntil(r);
     ex.responded(200, -1, "", false);
     ex.complete();
-    return r;
+    return exchange ? ex : r;
   }
 
   @Benchmark
@@ -260,6 +284,14 @@ public class TelemetryBenchmark {
   @Benchmark
   public Object telemetrySdkUnsampled() throws InterruptedIOException {
     return exchange(withId, withSdk);
+  }
+
+  /** One line of Istio's default format for a finished call, as the file access log takes it from the call's thread. */
+  @Benchmark
+  public void accessLogLine() {
+    long start = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(Math.max(0, finished.durationNanos()));
+    AccessLogFormat.Entry entry = new AccessLogFormat.Entry(finished, null, "10.0.0.1:9080", start);
+    accessLog.write(istioFormat, istioFormat.capture(entry));
   }
 
   @Benchmark
