@@ -32,6 +32,7 @@ import io.bowline.runtime.snapshot.MeshSnapshot;
 import io.bowline.runtime.telemetry.IstioMetrics;
 import io.bowline.runtime.telemetry.LocalWorkload;
 import io.bowline.runtime.telemetry.TelemetryFilter;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.lb.ClusterLoadBalancing;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -76,7 +77,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * request with the metrics in a {@code SimpleMeterRegistry} and an OpenTelemetry SDK that samples 1 % of traces
  * ({@code TraceIdRatioBased(0.01)}, a {@code BatchSpanProcessor} to an exporter that counts them): mostly the SDK's
  * unsampled span and the B3 headers it sends; {@code telemetryPrometheusFlushed} adds, every 1,024th call, the stats flush
- * that merges the histograms into Micrometer (done by a flush thread otherwise). The telemetry filter's own cost is the difference to
+ * that merges the histograms into Micrometer (done by a flush thread otherwise); {@code accessLogLine} is what a finished
+ * call's thread pays for one line of Istio's default format to a file access log: the values captured for the flush
+ * thread, which formats and writes them (the file sink's append to its list, under a lock, is left out: a benchmark
+ * that queues lines much faster than one thread writes them measures the list's growth), {@code accessLogLineFromEntry} the same through an entry object. The telemetry filter's own cost is the difference to
  * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -139,6 +143,10 @@ public class TelemetryBenchmark {
   private long calls;
   private RouteChain withSdk;
   private SdkTracerProvider tracing;
+  private MeshExchange finished;
+  private final AccessLogFormat istioFormat = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
+  /** The last line's captured values (what a file sink queues for its flush thread). */
+  private Object[] lastLine;
 
   @Setup
   public void setUp() {
@@ -196,6 +204,11 @@ public class TelemetryBenchmark {
     withSdk = new RouteChain(route, new HttpFilter[] {new TelemetryFilter(local,
         OpenTelemetrySdk.builder().setTracerProvider(tracing).build(),
         new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
+    try {
+      finished = (MeshExchange) exchange(withId, withMetrics, true);
+    } catch (InterruptedIOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @TearDown
@@ -218,13 +231,18 @@ public class TelemetryBenchmark {
   }
 
   private Object exchange(MeshRequest request, RouteChain chain) throws InterruptedIOException {
+    return exchange(request, chain, false);
+  }
+
+  /** One call through {@code chain}: its response future, or with {@code exchange} the finished exchange. */
+  private Object exchange(MeshRequest request, RouteChain chain, boolean exchange) throws InterruptedIOException {
     Call scheduler = new Call();
     MeshExchange ex = new MeshExchange("http", request, router, "svc", 80, "svc:80", upstream, chain, scheduler);
     CompletableFuture<ExchangeResponse> r = ex.run();
     scheduler.runUntil(r);
     ex.responded(200, -1, "", false);
     ex.complete();
-    return r;
+    return exchange ? ex : r;
   }
 
   @Benchmark
@@ -260,6 +278,23 @@ public class TelemetryBenchmark {
   @Benchmark
   public Object telemetrySdkUnsampled() throws InterruptedIOException {
     return exchange(withId, withSdk);
+  }
+
+  /** One line of Istio's default format for a finished call, as the file access log takes it from the call's thread. */
+  @Benchmark
+  public Object[] accessLogLine() {
+    return lastLine = istioFormat.capture(finished, null, "10.0.0.1:9080", start());
+  }
+
+  /** {@code accessLogLine} captured through an entry object, as the seventh round's access log did. */
+  @Benchmark
+  public Object[] accessLogLineFromEntry() {
+    AccessLogFormat.Entry entry = new AccessLogFormat.Entry(finished, null, "10.0.0.1:9080", start());
+    return lastLine = istioFormat.capture(entry);
+  }
+
+  private long start() {
+    return System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(Math.max(0, finished.durationNanos()));
   }
 
   @Benchmark

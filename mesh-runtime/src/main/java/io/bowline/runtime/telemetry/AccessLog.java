@@ -67,24 +67,27 @@ public final class AccessLog implements AutoCloseable {
     return readsResponse;
   }
 
-  /** Writes the lines for a finished exchange. */
+  /** Writes the lines for a finished exchange, without an entry object per line. */
   void log(Exchange e, ExchangeResponse response, String upstreamHost) {
     long duration = Math.max(0, e.durationNanos());
     long startMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(duration);
-    write(new AccessLogFormat.Entry(e, response, upstreamHost, startMillis));
+    write(e, response, upstreamHost, startMillis, null);
   }
 
   /** Writes the lines for a closed TCP connection ({@code tcp_proxy}). */
   void log(AccessLogFormat.Connection c) {
-    write(AccessLogFormat.Entry.of(c));
+    write(null, null, null, 0, AccessLogFormat.Entry.of(c));
   }
 
-  private void write(AccessLogFormat.Entry entry) {
+  /** Writes an exchange's lines, or with {@code connection} a TCP connection's. */
+  private void write(Exchange e, ExchangeResponse response, String upstreamHost, long startMillis,
+      AccessLogFormat.Entry connection) {
     for (Log l : logs) {
+      AccessLogFormat f = l.format();
       try {
-        l.sink().write(l.format(), l.format().capture(entry));
+        l.sink().write(f, connection != null ? f.capture(connection) : f.capture(e, response, upstreamHost, startMillis));
       } catch (RuntimeException x) {
-        log.warn("access log {} failed", l.format(), x);
+        log.warn("access log {} failed", f, x);
       }
     }
   }

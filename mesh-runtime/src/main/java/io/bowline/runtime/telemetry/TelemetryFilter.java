@@ -125,13 +125,14 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     AccessLog accessLog = settings.accessLog();
     Context parent = Context.current();
     Span span = startSpan(ex, config, requestId, parent);
-    if (span == null && metrics == null && accessLog == null) {
-      return next.proceed(exchange); // nothing to observe: the request id alone
-    }
-    Counted call = span == null && accessLog == null ? new Counted(ex) : new Call(ex, span, accessLog);
     if (span != null) {
-      config.propagation().propagator().inject(parent.with(span), ex, SETTER);
+      config.propagation().inject(parent, span, ex, SETTER);
     }
+    Span recorded = span != null && span.isRecording() ? span : null; // an unsampled span ends with nothing to do
+    if (recorded == null && metrics == null && accessLog == null) {
+      return next.proceed(exchange); // nothing to observe: the request id and trace headers alone
+    }
+    Counted call = recorded == null && accessLog == null ? new Counted(ex) : new Call(ex, recorded, accessLog);
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
@@ -270,6 +271,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
    * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends.
    */
   private final class Call extends Counted {
+    /** The call's recorded span, or {@code null} when it is not sampled. */
     final Span span;
     final AccessLog accessLog;
     String upstreamHost;
@@ -285,7 +287,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
         WorkloadMetadata workload) {
       super.attemptEnded(number, host, status, failure, durationNanos, workload);
       upstreamHost = host;
-      if (span != null && span.isRecording()) {
+      if (span != null) {
         attemptSpan(number, host, status, failure, durationNanos);
       }
     }
@@ -317,7 +319,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       if (accessLog != null) {
         accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost);
       }
-      if (span != null && span.isRecording()) {
+      if (span != null) {
         endSpan(e, cluster);
       }
     }

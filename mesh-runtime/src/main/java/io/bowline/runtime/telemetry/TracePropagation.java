@@ -1,6 +1,10 @@
 package io.bowline.runtime.telemetry;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import java.util.Locale;
@@ -30,6 +34,36 @@ public enum TracePropagation {
   /** The OpenTelemetry propagator that injects this format. */
   public TextMapPropagator propagator() {
     return propagator;
+  }
+
+  /**
+   * Sends {@code span}'s context in this format, as {@link #propagator()} does for {@code parent.with(span)}. Without
+   * an inbound context ({@code parent} is the root: no B3 debug flag, no trace state) the headers are written straight
+   * from the span's ids, in lower case: B3 {@code x-b3-traceid}, {@code x-b3-spanid}, {@code x-b3-sampled}
+   * ({@code 1}/{@code 0}); {@code b3: <trace>-<span>-<1|0>}; W3C {@code traceparent: 00-<trace>-<span>-<flags>}. That
+   * spares a call the context holding the span and the propagator's work; otherwise the propagator writes them.
+   *
+   * @param parent the call's parent context
+   * @param span the call's span; nothing is sent when its context is invalid
+   * @param carrier the request the headers go to
+   * @param setter sets one header on {@code carrier}
+   */
+  public <C> void inject(Context parent, Span span, C carrier, TextMapSetter<C> setter) {
+    SpanContext sc = span.getSpanContext();
+    if (parent != Context.root() || !sc.isValid() || !sc.getTraceState().isEmpty()) {
+      propagator.inject(parent.with(span), carrier, setter);
+      return;
+    }
+    switch (this) {
+      case B3_MULTI -> {
+        setter.set(carrier, "x-b3-traceid", sc.getTraceId());
+        setter.set(carrier, "x-b3-spanid", sc.getSpanId());
+        setter.set(carrier, "x-b3-sampled", sc.isSampled() ? "1" : "0");
+      }
+      case B3_SINGLE -> setter.set(carrier, "b3", sc.getTraceId() + '-' + sc.getSpanId() + (sc.isSampled() ? "-1" : "-0"));
+      case W3C -> setter.set(carrier, "traceparent",
+          "00-" + sc.getTraceId() + '-' + sc.getSpanId() + '-' + sc.getTraceFlags().asHex());
+    }
   }
 
   /**

@@ -43,6 +43,14 @@ public final class AccessLogFormat {
   private static final DateTimeFormatter START_TIME =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final String HOSTNAME = hostname();
+  /** The boxed response codes 0 to 599, so that a line's {@code %RESPONSE_CODE%} is captured without a box per call. */
+  private static final Integer[] STATUS_CODES = new Integer[600];
+
+  static {
+    for (int i = 0; i < STATUS_CODES.length; i++) {
+      STATUS_CODES[i] = i;
+    }
+  }
 
   /**
    * One log line's values.
@@ -97,8 +105,12 @@ public final class AccessLogFormat {
    * string, a number) without formatting it, {@link #render} turns that into what the line prints.
    */
   private interface Part {
-    /** The raw value, or {@code null} when it is not there. */
-    Object value(Entry e);
+    /**
+     * The raw value, or {@code null} when it is not there: for an exchange's line ({@code x} not {@code null}, with
+     * its response head {@code r} or {@code null}, its last upstream host and its start in epoch milliseconds), or a
+     * TCP connection's ({@code c} not {@code null}).
+     */
+    Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c);
 
     /** What the line prints for {@code raw} (a {@link #value}), or {@code null} when it is not there. */
     default Object render(Object raw) {
@@ -108,7 +120,7 @@ public final class AccessLogFormat {
 
   private record Literal(String text) implements Part {
     @Override
-    public Object value(Entry e) {
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       return text;
     }
   }
@@ -116,9 +128,9 @@ public final class AccessLogFormat {
   private record Header(String operator, boolean response, boolean withoutQuery, String name, String alt,
       int maxLength) implements Part {
     @Override
-    public Object value(Entry e) {
-      String v = lookup(e, name);
-      return v == null && alt != null ? lookup(e, alt) : v;
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
+      String v = lookup(x, r, name);
+      return v == null && alt != null ? lookup(x, r, alt) : v;
     }
 
     @Override
@@ -131,21 +143,27 @@ public final class AccessLogFormat {
       return v != null && maxLength >= 0 && v.length() > maxLength ? v.substring(0, maxLength) : v;
     }
 
-    private String lookup(Entry e, String n) {
-      if (e.exchange() == null) {
+    private String lookup(Exchange x, ExchangeResponse r, String n) {
+      if (x == null) {
         return null; // a TCP connection has no headers
       }
       if (response) {
-        return e.response() == null ? null : e.response().header(n);
+        return r == null ? null : r.header(n);
       }
-      return e.exchange().header(n);
+      return x.header(n);
     }
   }
 
-  private record Operator(String name, java.util.function.Function<Entry, Object> get) implements Part {
+  /** Reads an operator's raw value ({@link Part#value}). */
+  @FunctionalInterface
+  private interface Getter {
+    Object get(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c);
+  }
+
+  private record Operator(String name, Getter get) implements Part {
     @Override
-    public Object value(Entry e) {
-      return get.apply(e);
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
+      return get.get(x, r, upstreamHost, startMillis, c);
     }
   }
 
@@ -160,8 +178,8 @@ public final class AccessLogFormat {
     private volatile Second last = new Second(Long.MIN_VALUE, "");
 
     @Override
-    public Object value(Entry e) {
-      return e.startMillis();
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
+      return startMillis;
     }
 
     @Override
@@ -247,9 +265,26 @@ public final class AccessLogFormat {
    * @return one value per command operator, in the format's order ({@code null}: not there)
    */
   public Object[] capture(Entry e) {
+    return capture(e.exchange(), e.response(), e.upstreamHost(), e.startMillis(), e.connection());
+  }
+
+  /**
+   * {@link #capture(Entry)} for a finished exchange, without an entry object: what a call's thread pays per line.
+   *
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   * @return one value per command operator, in the format's order ({@code null}: not there)
+   */
+  public Object[] capture(Exchange exchange, ExchangeResponse response, String upstreamHost, long startMillis) {
+    return capture(exchange, response, upstreamHost, startMillis, null);
+  }
+
+  private Object[] capture(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
     Object[] values = new Object[operators.length];
     for (int i = 0; i < values.length; i++) {
-      values[i] = operators[i].value(e);
+      values[i] = operators[i].value(x, r, upstreamHost, startMillis, c);
     }
     return values;
   }
@@ -410,7 +445,7 @@ public final class AccessLogFormat {
     }
     return switch (op) {
       case "START_TIME" -> new StartTime();
-      case "RESPONSE_CODE" -> either(op, Exchange::status, c -> 0);
+      case "RESPONSE_CODE" -> either(op, x -> status(x.status()), c -> 0);
       case "RESPONSE_FLAGS" -> either(op, Exchange::responseFlags, Connection::responseFlags);
       case "RESPONSE_CODE_DETAILS" -> either(op, x -> x.status() == 0 ? null
           : x.localResponse() ? "local_reply" : "via_upstream", c -> null);
@@ -419,17 +454,17 @@ public final class AccessLogFormat {
       case "BYTES_SENT" -> either(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
       case "BYTES_RECEIVED" -> either(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
       case "PROTOCOL" -> either(op, x -> "grpc".equals(x.protocol()) ? "HTTP/2" : "HTTP/1.1", c -> null);
-      case "UPSTREAM_HOST" -> new Operator(op, Entry::upstreamHost);
+      case "UPSTREAM_HOST" -> new Operator(op, (x, r, host, start, c) -> host);
       case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> either(op, Exchange::clusterName, Connection::cluster);
       case "ROUTE_NAME" -> either(op, Exchange::routeName, c -> null);
       case "UPSTREAM_REQUEST_ATTEMPT_COUNT" -> either(op, Exchange::attempts, c -> null);
       case "GRPC_STATUS_NUMBER" -> either(op, x -> x.grpcStatus() < 0 ? null : (Object) x.grpcStatus(), c -> null);
-      case "HOSTNAME" -> new Operator(op, e -> HOSTNAME);
+      case "HOSTNAME" -> new Operator(op, (x, r, host, start, c) -> HOSTNAME);
       case "CONNECTION_TERMINATION_DETAILS" -> either(op, x -> null, Connection::terminationDetails);
       case "DOWNSTREAM_LOCAL_ADDRESS" -> either(op, x -> null, Connection::downstreamLocalAddress);
       case "DOWNSTREAM_REMOTE_ADDRESS" -> either(op, x -> null, Connection::downstreamRemoteAddress);
       case "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS", "REQUESTED_SERVER_NAME" ->
-          new Operator(op, e -> null);
+          new Operator(op, (x, r, host, start, c) -> null);
       default -> throw unsupported(op);
     };
   }
@@ -437,7 +472,12 @@ public final class AccessLogFormat {
   /** An operator read from the exchange, or for a TCP connection's line from the connection. */
   private static Operator either(String op, java.util.function.Function<Exchange, Object> exchange,
       java.util.function.Function<Connection, Object> connection) {
-    return new Operator(op, e -> e.connection() != null ? connection.apply(e.connection()) : exchange.apply(e.exchange()));
+    return new Operator(op, (x, r, host, start, c) -> c != null ? connection.apply(c) : exchange.apply(x));
+  }
+
+  /** {@code code} boxed, without an allocation for Envoy's codes (0 to 599). */
+  private static Object status(int code) {
+    return code >= 0 && code < STATUS_CODES.length ? STATUS_CODES[code] : (Object) code;
   }
 
   private static Object millis(long nanos) {
