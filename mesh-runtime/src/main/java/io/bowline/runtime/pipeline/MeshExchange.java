@@ -62,23 +62,23 @@ public final class MeshExchange implements Exchange {
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
-  private final char port; // 0-65535: a char holds every port and keeps the exchange at 104 bytes
+  private final char port; // 0-65535: a char holds every port (an int would not fit the exchange in 80 bytes)
   private final String listenerName;
   private final Upstreams upstreams; // the adapter's per-call object: also the scheduler and the shadow sender
   private final long startNanos;
   private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
   private RoutedCall routed;
-  private HeaderEdits edits;
-  private Observation observation; // made when a filter observes or keeps attributes
+  // made when a filter observes, keeps attributes, edits headers or adds response flags; it also
+  // keeps those edits and flags, which most exchanges never have (the exchange stays at 80 bytes)
+  private Observation observation;
   // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
   // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
   // wrapping). One field for both keeps the exchange at its size.
   private Object chainMark;
   private Interruptible interruptible;
-  private String flags = "";
   // HTTP statuses have three digits, gRPC's are 0-16 (-1: none) and attempts are at most 65535 (the
-  // router's cap): a short, a byte and a char keep the exchange at 88 bytes
+  // router's cap): a short, a byte and a char keep the exchange at 80 bytes
   private short status;
   private byte grpcStatus = -1;
   private char attempts;
@@ -91,8 +91,9 @@ public final class MeshExchange implements Exchange {
   private static final byte GRPC = 8; // the protocol is grpc (else http): one bit instead of a field
 
   /**
-   * What only filters read about one exchange: the timings and byte counts made for them, and the
-   * filter SPI's observers and attributes. A built-in filter that observes every exchange (the
+   * What only filters read about one exchange: the timings and byte counts made for them, the
+   * filter SPI's observers and attributes, and what most exchanges never have: the filters' header
+   * edits and the response flags (Envoy's, when not none). A built-in filter that observes every exchange (the
    * mesh's telemetry) extends it and {@linkplain #observe installs} its per-call state as the
    * exchange's observation, so that observing costs that one object: its hooks take the attempt's
    * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
@@ -103,6 +104,8 @@ public final class MeshExchange implements Exchange {
     private long durationNanos = -1;
     private long responseBodyBytes = -1;
     private Listeners listeners; // the SPI's observers and attributes, made on first use
+    private HeaderEdits edits; // the filters' header edits, null when none
+    private String flags = ""; // the response flags added by filters, then the response's
 
     /**
      * One upstream attempt ended.
@@ -169,15 +172,24 @@ public final class MeshExchange implements Exchange {
    * @throws IllegalStateException if the exchange already has one (another observer came first)
    */
   public void observe(Observation o) {
-    if (observation != null) {
+    Observation plain = observation;
+    if (!unobserved()) {
       throw new IllegalStateException("the exchange is already observed");
+    }
+    if (plain != null) { // it held only header edits or flags: they move to o
+      o.edits = plain.edits;
+      o.flags = plain.flags;
     }
     observation = o;
   }
 
-  /** Whether nothing observes or keeps attributes on this exchange yet ({@link #observe} may be called). */
+  /**
+   * Whether nothing observes or keeps attributes on this exchange yet ({@link #observe} may be
+   * called); header edits and flags alone do not count.
+   */
   public boolean unobserved() {
-    return observation == null;
+    Observation o = observation;
+    return o == null || o.getClass() == PlainObservation.class && o.listeners == null;
   }
 
   /** What an interruption (a deadline, the caller's cancel) stops: the router's attempts. */
@@ -389,7 +401,7 @@ public final class MeshExchange implements Exchange {
    * {@code clearRouteCache}).
    */
   public RoutedCall routed() {
-    if (edits != null && !is(ROUTED_WITH_EDITS)) {
+    if (edits() != null && !is(ROUTED_WITH_EDITS)) {
       set(ROUTED_WITH_EDITS, true);
       routed = router.route(host, port, this);
     }
@@ -421,7 +433,8 @@ public final class MeshExchange implements Exchange {
 
   /** The filters' header edits, or {@code null} when there are none. */
   public HeaderEdits edits() {
-    return edits;
+    Observation o = observation;
+    return o == null ? null : o.edits;
   }
 
   /** The exchange's scheduler. */
@@ -469,12 +482,14 @@ public final class MeshExchange implements Exchange {
 
   /** Adds Envoy response flags (e.g. {@code DI}). */
   public void addFlags(String f) {
-    flags = ResponseFlags.join(flags, f);
+    Observation o = observation();
+    o.flags = ResponseFlags.join(o.flags, f);
   }
 
   /** The flags added so far by filters. */
   public String flags() {
-    return flags;
+    Observation o = observation;
+    return o == null ? "" : o.flags;
   }
 
   /**
@@ -565,7 +580,7 @@ public final class MeshExchange implements Exchange {
   public void responded(int httpStatus, int grpc, String responseFlags, boolean local) {
     this.status = (short) httpStatus;
     this.grpcStatus = grpcCode(grpc);
-    this.flags = responseFlags;
+    flags(responseFlags);
     set(LOCAL_RESPONSE, local);
     if (observed()) {
       observation.headersNanos = System.nanoTime() - startNanos;
@@ -584,7 +599,17 @@ public final class MeshExchange implements Exchange {
   public void closed(int httpStatus, int grpc, String responseFlags) {
     this.status = (short) httpStatus;
     this.grpcStatus = grpcCode(grpc);
-    this.flags = responseFlags;
+    flags(responseFlags);
+  }
+
+  /** Sets the response flags; none ({@code ""}) needs no observation. */
+  private void flags(String responseFlags) {
+    Observation o = observation;
+    if (o != null) {
+      o.flags = responseFlags;
+    } else if (!responseFlags.isEmpty()) {
+      observation().flags = responseFlags;
+    }
   }
 
   /** Records the request body size, or -1 when unknown. */
@@ -641,6 +666,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String authority() {
+    HeaderEdits edits = edits();
     if (edits != null && edits.edited(":authority")) {
       return edits.values(":authority").get(0);
     }
@@ -665,6 +691,7 @@ public final class MeshExchange implements Exchange {
   @Override
   public List<String> headers(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
+    HeaderEdits edits = edits();
     if (edits != null && edits.edited(lower)) {
       return edits.values(lower);
     }
@@ -695,7 +722,7 @@ public final class MeshExchange implements Exchange {
    * @param value the value
    */
   public void setHeaderKeepingRoute(String name, String value) {
-    boolean pending = edits != null && !is(ROUTED_WITH_EDITS);
+    boolean pending = edits() != null && !is(ROUTED_WITH_EDITS);
     edit(name).set(name, List.of(value));
     set(ROUTED_WITH_EDITS, !pending);
   }
@@ -705,11 +732,12 @@ public final class MeshExchange implements Exchange {
     if (lower.isEmpty() || lower.startsWith(":") || lower.equals("host")) {
       throw new IllegalArgumentException("filters may not edit the header '" + name + "'");
     }
-    if (edits == null) {
-      edits = new HeaderEdits();
+    Observation o = observation();
+    if (o.edits == null) {
+      o.edits = new HeaderEdits();
     }
     set(ROUTED_WITH_EDITS, false);
-    return edits;
+    return o.edits;
   }
 
   @Override
@@ -781,7 +809,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String responseFlags() {
-    return flags;
+    return flags();
   }
 
   @Override
