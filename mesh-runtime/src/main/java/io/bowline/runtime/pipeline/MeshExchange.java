@@ -69,9 +69,11 @@ public final class MeshExchange implements Exchange {
   private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
   private RoutedCall routed;
-  // made when a filter observes, keeps attributes, edits headers or adds response flags; it also
-  // keeps those edits and flags, which most exchanges never have (the exchange stays at 80 bytes)
-  private Observation observation;
+  // null; the filters' HeaderEdits alone (the telemetry filter's x-request-id, set before it
+  // observes); or the Observation, made when a filter observes or keeps attributes or a response
+  // has flags, which then keeps the edits and the flags too. One field for what most exchanges never
+  // have keeps the exchange at 80 bytes.
+  private Object observation;
   // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
   // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
   // wrapping). One field for both keeps the exchange at its size.
@@ -92,8 +94,8 @@ public final class MeshExchange implements Exchange {
 
   /**
    * What only filters read about one exchange: the timings and byte counts made for them, the
-   * filter SPI's observers and attributes, and what most exchanges never have: the filters' header
-   * edits and the response flags (Envoy's, when not none). A built-in filter that observes every exchange (the
+   * filter SPI's observers and attributes, and, once it exists, what most exchanges never have: the
+   * filters' header edits and the response flags (Envoy's, when not none). A built-in filter that observes every exchange (the
    * mesh's telemetry) extends it and {@linkplain #observe installs} its per-call state as the
    * exchange's observation, so that observing costs that one object: its hooks take the attempt's
    * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
@@ -149,11 +151,21 @@ public final class MeshExchange implements Exchange {
     List<Consumer<Exchange>> completeObservers;
   }
 
+  /** The observation, or {@code null} when there is none (nothing, or header edits alone). */
+  private Observation obs() {
+    return observation instanceof Observation o ? o : null;
+  }
+
+  /** The observation, made (taking over the header edits) if there is none. */
   private Observation observation() {
-    if (observation == null) {
-      observation = new PlainObservation();
+    Object x = observation;
+    if (x instanceof Observation o) {
+      return o;
     }
-    return observation;
+    Observation o = new PlainObservation();
+    o.edits = (HeaderEdits) x;
+    observation = o;
+    return o;
   }
 
   private Listeners listeners() {
@@ -172,13 +184,15 @@ public final class MeshExchange implements Exchange {
    * @throws IllegalStateException if the exchange already has one (another observer came first)
    */
   public void observe(Observation o) {
-    Observation plain = observation;
     if (!unobserved()) {
       throw new IllegalStateException("the exchange is already observed");
     }
-    if (plain != null) { // it held only header edits or flags: they move to o
+    Object x = observation;
+    if (x instanceof Observation plain) { // it held only header edits or flags: they move to o
       o.edits = plain.edits;
       o.flags = plain.flags;
+    } else {
+      o.edits = (HeaderEdits) x;
     }
     observation = o;
   }
@@ -188,7 +202,7 @@ public final class MeshExchange implements Exchange {
    * called); header edits and flags alone do not count.
    */
   public boolean unobserved() {
-    Observation o = observation;
+    Observation o = obs();
     return o == null || o.getClass() == PlainObservation.class && o.listeners == null;
   }
 
@@ -433,8 +447,8 @@ public final class MeshExchange implements Exchange {
 
   /** The filters' header edits, or {@code null} when there are none. */
   public HeaderEdits edits() {
-    Observation o = observation;
-    return o == null ? null : o.edits;
+    Object x = observation;
+    return x instanceof Observation o ? o.edits : (HeaderEdits) x;
   }
 
   /** The exchange's scheduler. */
@@ -488,7 +502,7 @@ public final class MeshExchange implements Exchange {
 
   /** The flags added so far by filters. */
   public String flags() {
-    Observation o = observation;
+    Observation o = obs();
     return o == null ? "" : o.flags;
   }
 
@@ -498,13 +512,13 @@ public final class MeshExchange implements Exchange {
    */
   public void attemptStarted() {
     if (observed()) {
-      observation.attemptStartNanos = System.nanoTime();
+      ((Observation) observation).attemptStartNanos = System.nanoTime();
     }
   }
 
   /** Nanoseconds since the attempt in flight started ({@link #attemptStarted}); meaningful when observed. */
   public long attemptNanos() {
-    Observation o = observation;
+    Observation o = obs();
     return System.nanoTime() - (o == null ? 0 : o.attemptStartNanos);
   }
 
@@ -516,10 +530,11 @@ public final class MeshExchange implements Exchange {
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
     attempts = attemptCount(attempt.number());
-    if (observation == null) {
+    Observation o = obs();
+    if (o == null) {
       return;
     }
-    observation.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
+    o.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
         attempt.durationNanos(), attempt.workload());
     notifyAttempt(attempt);
   }
@@ -538,11 +553,12 @@ public final class MeshExchange implements Exchange {
   public void attemptEnded(int number, String host, int status, String failure, long durationNanos,
       WorkloadMetadata workload) {
     attempts = attemptCount(number);
-    if (observation == null) {
+    Observation o = obs();
+    if (o == null) {
       return;
     }
-    observation.attemptEnded(number, host, status, failure, durationNanos, workload);
-    Listeners l = observation.listeners;
+    o.attemptEnded(number, host, status, failure, durationNanos, workload);
+    Listeners l = o.listeners;
     if (l != null && l.attemptObservers != null) {
       notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));
     }
@@ -554,7 +570,7 @@ public final class MeshExchange implements Exchange {
   }
 
   private void notifyAttempt(UpstreamAttempt attempt) {
-    Listeners l = observation.listeners;
+    Listeners l = obs().listeners;
     if (l != null && l.attemptObservers != null) {
       for (Consumer<UpstreamAttempt> o : l.attemptObservers) {
         try {
@@ -568,7 +584,7 @@ public final class MeshExchange implements Exchange {
 
   /** Whether anyone observes attempts or completion (adapters count bytes only then). */
   public boolean observed() {
-    Observation o = observation;
+    Observation o = obs();
     return o != null && (o.hooks() || o.listeners != null
         && (o.listeners.attemptObservers != null || o.listeners.completeObservers != null));
   }
@@ -583,7 +599,7 @@ public final class MeshExchange implements Exchange {
     flags(responseFlags);
     set(LOCAL_RESPONSE, local);
     if (observed()) {
-      observation.headersNanos = System.nanoTime() - startNanos;
+      ((Observation) observation).headersNanos = System.nanoTime() - startNanos;
     }
   }
 
@@ -604,7 +620,7 @@ public final class MeshExchange implements Exchange {
 
   /** Sets the response flags; none ({@code ""}) needs no observation. */
   private void flags(String responseFlags) {
-    Observation o = observation;
+    Observation o = obs();
     if (o != null) {
       o.flags = responseFlags;
     } else if (!responseFlags.isEmpty()) {
@@ -630,7 +646,7 @@ public final class MeshExchange implements Exchange {
     }
     set(COMPLETED, true);
     if (observed()) {
-      Observation obs = observation;
+      Observation obs = (Observation) observation;
       obs.durationNanos = System.nanoTime() - startNanos;
       try {
         obs.completed(this);
@@ -732,12 +748,17 @@ public final class MeshExchange implements Exchange {
     if (lower.isEmpty() || lower.startsWith(":") || lower.equals("host")) {
       throw new IllegalArgumentException("filters may not edit the header '" + name + "'");
     }
-    Observation o = observation();
-    if (o.edits == null) {
-      o.edits = new HeaderEdits();
+    HeaderEdits e = edits();
+    if (e == null) {
+      e = new HeaderEdits();
+      if (observation instanceof Observation o) {
+        o.edits = e;
+      } else {
+        observation = e; // edits alone need no observation
+      }
     }
     set(ROUTED_WITH_EDITS, false);
-    return o.edits;
+    return e;
   }
 
   @Override
@@ -824,12 +845,14 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseHeadersNanos() {
-    return observation == null ? -1 : observation.headersNanos;
+    Observation o = obs();
+    return o == null ? -1 : o.headersNanos;
   }
 
   @Override
   public long durationNanos() {
-    return observation == null ? -1 : observation.durationNanos;
+    Observation o = obs();
+    return o == null ? -1 : o.durationNanos;
   }
 
   @Override
@@ -839,7 +862,8 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseBodyBytes() {
-    return observation == null ? -1 : observation.responseBodyBytes;
+    Observation o = obs();
+    return o == null ? -1 : o.responseBodyBytes;
   }
 
   @Override
