@@ -62,23 +62,25 @@ public final class MeshExchange implements Exchange {
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
-  private final char port; // 0-65535: a char holds every port and keeps the exchange at 104 bytes
+  private final char port; // 0-65535: a char holds every port (an int would not fit the exchange in 80 bytes)
   private final String listenerName;
   private final Upstreams upstreams; // the adapter's per-call object: also the scheduler and the shadow sender
   private final long startNanos;
   private CompletableFuture<ExchangeResponse> result;
   private RouteChain chain;
   private RoutedCall routed;
-  private HeaderEdits edits;
-  private Observation observation; // made when a filter observes or keeps attributes
+  // null; the filters' HeaderEdits alone (the telemetry filter's x-request-id, set before it
+  // observes); or the Observation, made when a filter observes or keeps attributes or a response
+  // has flags, which then keeps the edits and the flags too. One field for what most exchanges never
+  // have keeps the exchange at 80 bytes.
+  private Object observation;
   // while a filter's filter() runs: the thread running it (a next.proceed from that thread runs at
   // once); once a next.proceed made there returns: the stage it returned (passed on, it needs no
   // wrapping). One field for both keeps the exchange at its size.
   private Object chainMark;
   private Interruptible interruptible;
-  private String flags = "";
   // HTTP statuses have three digits, gRPC's are 0-16 (-1: none) and attempts are at most 65535 (the
-  // router's cap): a short, a byte and a char keep the exchange at 88 bytes
+  // router's cap): a short, a byte and a char keep the exchange at 80 bytes
   private short status;
   private byte grpcStatus = -1;
   private char attempts;
@@ -91,8 +93,9 @@ public final class MeshExchange implements Exchange {
   private static final byte GRPC = 8; // the protocol is grpc (else http): one bit instead of a field
 
   /**
-   * What only filters read about one exchange: the timings and byte counts made for them, and the
-   * filter SPI's observers and attributes. A built-in filter that observes every exchange (the
+   * What only filters read about one exchange: the timings and byte counts made for them, the
+   * filter SPI's observers and attributes, and, once it exists, what most exchanges never have: the
+   * filters' header edits and the response flags (Envoy's, when not none). A built-in filter that observes every exchange (the
    * mesh's telemetry) extends it and {@linkplain #observe installs} its per-call state as the
    * exchange's observation, so that observing costs that one object: its hooks take the attempt's
    * fields without an {@link UpstreamAttempt}, which is made only for the SPI's observers.
@@ -103,6 +106,8 @@ public final class MeshExchange implements Exchange {
     private long durationNanos = -1;
     private long responseBodyBytes = -1;
     private Listeners listeners; // the SPI's observers and attributes, made on first use
+    private HeaderEdits edits; // the filters' header edits, null when none
+    private String flags = ""; // the response flags added by filters, then the response's
 
     /**
      * One upstream attempt ended.
@@ -146,11 +151,21 @@ public final class MeshExchange implements Exchange {
     List<Consumer<Exchange>> completeObservers;
   }
 
+  /** The observation, or {@code null} when there is none (nothing, or header edits alone). */
+  private Observation obs() {
+    return observation instanceof Observation o ? o : null;
+  }
+
+  /** The observation, made (taking over the header edits) if there is none. */
   private Observation observation() {
-    if (observation == null) {
-      observation = new PlainObservation();
+    Object x = observation;
+    if (x instanceof Observation o) {
+      return o;
     }
-    return observation;
+    Observation o = new PlainObservation();
+    o.edits = (HeaderEdits) x;
+    observation = o;
+    return o;
   }
 
   private Listeners listeners() {
@@ -169,15 +184,26 @@ public final class MeshExchange implements Exchange {
    * @throws IllegalStateException if the exchange already has one (another observer came first)
    */
   public void observe(Observation o) {
-    if (observation != null) {
+    if (!unobserved()) {
       throw new IllegalStateException("the exchange is already observed");
+    }
+    Object x = observation;
+    if (x instanceof Observation plain) { // it held only header edits or flags: they move to o
+      o.edits = plain.edits;
+      o.flags = plain.flags;
+    } else {
+      o.edits = (HeaderEdits) x;
     }
     observation = o;
   }
 
-  /** Whether nothing observes or keeps attributes on this exchange yet ({@link #observe} may be called). */
+  /**
+   * Whether nothing observes or keeps attributes on this exchange yet ({@link #observe} may be
+   * called); header edits and flags alone do not count.
+   */
   public boolean unobserved() {
-    return observation == null;
+    Observation o = obs();
+    return o == null || o.getClass() == PlainObservation.class && o.listeners == null;
   }
 
   /** What an interruption (a deadline, the caller's cancel) stops: the router's attempts. */
@@ -389,7 +415,7 @@ public final class MeshExchange implements Exchange {
    * {@code clearRouteCache}).
    */
   public RoutedCall routed() {
-    if (edits != null && !is(ROUTED_WITH_EDITS)) {
+    if (edits() != null && !is(ROUTED_WITH_EDITS)) {
       set(ROUTED_WITH_EDITS, true);
       routed = router.route(host, port, this);
     }
@@ -421,7 +447,8 @@ public final class MeshExchange implements Exchange {
 
   /** The filters' header edits, or {@code null} when there are none. */
   public HeaderEdits edits() {
-    return edits;
+    Object x = observation;
+    return x instanceof Observation o ? o.edits : (HeaderEdits) x;
   }
 
   /** The exchange's scheduler. */
@@ -469,12 +496,14 @@ public final class MeshExchange implements Exchange {
 
   /** Adds Envoy response flags (e.g. {@code DI}). */
   public void addFlags(String f) {
-    flags = ResponseFlags.join(flags, f);
+    Observation o = observation();
+    o.flags = ResponseFlags.join(o.flags, f);
   }
 
   /** The flags added so far by filters. */
   public String flags() {
-    return flags;
+    Observation o = obs();
+    return o == null ? "" : o.flags;
   }
 
   /**
@@ -483,13 +512,13 @@ public final class MeshExchange implements Exchange {
    */
   public void attemptStarted() {
     if (observed()) {
-      observation.attemptStartNanos = System.nanoTime();
+      ((Observation) observation).attemptStartNanos = System.nanoTime();
     }
   }
 
   /** Nanoseconds since the attempt in flight started ({@link #attemptStarted}); meaningful when observed. */
   public long attemptNanos() {
-    Observation o = observation;
+    Observation o = obs();
     return System.nanoTime() - (o == null ? 0 : o.attemptStartNanos);
   }
 
@@ -501,10 +530,11 @@ public final class MeshExchange implements Exchange {
   /** Records one upstream attempt's end for observers. */
   public void attemptEnded(UpstreamAttempt attempt) {
     attempts = attemptCount(attempt.number());
-    if (observation == null) {
+    Observation o = obs();
+    if (o == null) {
       return;
     }
-    observation.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
+    o.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
         attempt.durationNanos(), attempt.workload());
     notifyAttempt(attempt);
   }
@@ -523,11 +553,12 @@ public final class MeshExchange implements Exchange {
   public void attemptEnded(int number, String host, int status, String failure, long durationNanos,
       WorkloadMetadata workload) {
     attempts = attemptCount(number);
-    if (observation == null) {
+    Observation o = obs();
+    if (o == null) {
       return;
     }
-    observation.attemptEnded(number, host, status, failure, durationNanos, workload);
-    Listeners l = observation.listeners;
+    o.attemptEnded(number, host, status, failure, durationNanos, workload);
+    Listeners l = o.listeners;
     if (l != null && l.attemptObservers != null) {
       notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));
     }
@@ -539,7 +570,7 @@ public final class MeshExchange implements Exchange {
   }
 
   private void notifyAttempt(UpstreamAttempt attempt) {
-    Listeners l = observation.listeners;
+    Listeners l = obs().listeners;
     if (l != null && l.attemptObservers != null) {
       for (Consumer<UpstreamAttempt> o : l.attemptObservers) {
         try {
@@ -553,7 +584,7 @@ public final class MeshExchange implements Exchange {
 
   /** Whether anyone observes attempts or completion (adapters count bytes only then). */
   public boolean observed() {
-    Observation o = observation;
+    Observation o = obs();
     return o != null && (o.hooks() || o.listeners != null
         && (o.listeners.attemptObservers != null || o.listeners.completeObservers != null));
   }
@@ -565,10 +596,10 @@ public final class MeshExchange implements Exchange {
   public void responded(int httpStatus, int grpc, String responseFlags, boolean local) {
     this.status = (short) httpStatus;
     this.grpcStatus = grpcCode(grpc);
-    this.flags = responseFlags;
+    flags(responseFlags);
     set(LOCAL_RESPONSE, local);
     if (observed()) {
-      observation.headersNanos = System.nanoTime() - startNanos;
+      ((Observation) observation).headersNanos = System.nanoTime() - startNanos;
     }
   }
 
@@ -584,7 +615,17 @@ public final class MeshExchange implements Exchange {
   public void closed(int httpStatus, int grpc, String responseFlags) {
     this.status = (short) httpStatus;
     this.grpcStatus = grpcCode(grpc);
-    this.flags = responseFlags;
+    flags(responseFlags);
+  }
+
+  /** Sets the response flags; none ({@code ""}) needs no observation. */
+  private void flags(String responseFlags) {
+    Observation o = obs();
+    if (o != null) {
+      o.flags = responseFlags;
+    } else if (!responseFlags.isEmpty()) {
+      observation().flags = responseFlags;
+    }
   }
 
   /** Records the request body size, or -1 when unknown. */
@@ -605,7 +646,7 @@ public final class MeshExchange implements Exchange {
     }
     set(COMPLETED, true);
     if (observed()) {
-      Observation obs = observation;
+      Observation obs = (Observation) observation;
       obs.durationNanos = System.nanoTime() - startNanos;
       try {
         obs.completed(this);
@@ -641,6 +682,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String authority() {
+    HeaderEdits edits = edits();
     if (edits != null && edits.edited(":authority")) {
       return edits.values(":authority").get(0);
     }
@@ -665,6 +707,7 @@ public final class MeshExchange implements Exchange {
   @Override
   public List<String> headers(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
+    HeaderEdits edits = edits();
     if (edits != null && edits.edited(lower)) {
       return edits.values(lower);
     }
@@ -695,7 +738,7 @@ public final class MeshExchange implements Exchange {
    * @param value the value
    */
   public void setHeaderKeepingRoute(String name, String value) {
-    boolean pending = edits != null && !is(ROUTED_WITH_EDITS);
+    boolean pending = edits() != null && !is(ROUTED_WITH_EDITS);
     edit(name).set(name, List.of(value));
     set(ROUTED_WITH_EDITS, !pending);
   }
@@ -705,11 +748,17 @@ public final class MeshExchange implements Exchange {
     if (lower.isEmpty() || lower.startsWith(":") || lower.equals("host")) {
       throw new IllegalArgumentException("filters may not edit the header '" + name + "'");
     }
-    if (edits == null) {
-      edits = new HeaderEdits();
+    HeaderEdits e = edits();
+    if (e == null) {
+      e = new HeaderEdits();
+      if (observation instanceof Observation o) {
+        o.edits = e;
+      } else {
+        observation = e; // edits alone need no observation
+      }
     }
     set(ROUTED_WITH_EDITS, false);
-    return edits;
+    return e;
   }
 
   @Override
@@ -781,7 +830,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public String responseFlags() {
-    return flags;
+    return flags();
   }
 
   @Override
@@ -796,12 +845,14 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseHeadersNanos() {
-    return observation == null ? -1 : observation.headersNanos;
+    Observation o = obs();
+    return o == null ? -1 : o.headersNanos;
   }
 
   @Override
   public long durationNanos() {
-    return observation == null ? -1 : observation.durationNanos;
+    Observation o = obs();
+    return o == null ? -1 : o.durationNanos;
   }
 
   @Override
@@ -811,7 +862,8 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public long responseBodyBytes() {
-    return observation == null ? -1 : observation.responseBodyBytes;
+    Observation o = obs();
+    return o == null ? -1 : o.responseBodyBytes;
   }
 
   @Override

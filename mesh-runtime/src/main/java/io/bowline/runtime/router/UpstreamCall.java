@@ -16,6 +16,7 @@ import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
 import io.bowline.runtime.upstream.OutlierDetector;
 import io.bowline.runtime.router.retry.RetryBackoff;
 import io.bowline.runtime.router.retry.RetryDecider;
+import io.bowline.runtime.router.timeout.CoarseClock;
 import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.AttemptHosts;
 import io.bowline.runtime.routing.RequestMutation;
@@ -158,17 +159,30 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     this.transport = transport;
     this.deadlineNanos = deadlineNanos;
     this.state = resilience.cluster(upstream.cluster());
-    RetryPolicy retryPolicy = upstream.route().policies().retry();
+    RetryDecider decider = exchange.chain().retry();
+    // the usual call keeps what it was given; the rest is out of line, so that the constructor stays
+    // small enough for the JIT to inline it into the adapter's start
+    if (exchange.chain().route() != upstream.route() || !replayable || upstream.mutation().autoHostRewrite()
+        || authority != exchange.authority()) {
+      decider = unusual(replayable, authority, requestForwardedHost);
+    }
+    this.maxAttempts = (char) (decider == null || !replayable ? 1
+        : Math.min(0xFFFF, Math.min((long) attemptCap, 1L + decider.numRetries())));
+  }
+
+  /**
+   * The constructor's rare cases: filters' edits routed the request to another route (its own
+   * decider), a request that cannot be sent again, {@code auto_host_rewrite}, or an {@code :authority}
+   * the route rewrote. Returns the call's decider.
+   */
+  private RetryDecider unusual(boolean replayable, String authority, String requestForwardedHost) {
     // the chain's decider is the route's unless filters' edits routed the request to another route
     if (exchange.chain().route() != upstream.route()) {
+      RetryPolicy retryPolicy = upstream.route().policies().retry();
       bits = OWN_DECIDER;
       cold().decider = retryPolicy == null ? null : new RetryDecider(retryPolicy);
     }
-    RetryDecider decider = decider();
-    this.maxAttempts = (char) (decider == null || !replayable ? 1
-        : Math.min(0xFFFF, Math.min((long) attemptCap, 1L + decider.numRetries())));
-    String requested = exchange.authority();
-    if (!java.util.Objects.equals(authority, requested)) {
+    if (!java.util.Objects.equals(authority, exchange.authority())) {
       cold().authority = authority; // the route rewrote it: kept apart, the exchange has the usual one
     }
     if (!replayable) {
@@ -178,6 +192,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (m.autoHostRewrite()) {
       cold().hosts = m.attemptHosts(authority, m.appendsForwardedHost() ? requestForwardedHost : null);
     }
+    return decider();
   }
 
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
@@ -616,10 +631,12 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (od == null) {
       return;
     }
+    // the detector's clock only decides whether its interval sweep is due (seconds apart): the coarse
+    // clock's reading (at most about 1 ms behind) spares the success path a precise clock read
     if (outcome.isResponse()) {
-      od.recordStatus(host, outcome.httpStatus());
+      od.recordStatus(host, outcome.httpStatus(), CoarseClock.nanoTime());
     } else {
-      od.recordLocalOriginFailure(host);
+      od.recordLocalOriginFailure(host, CoarseClock.nanoTime());
     }
   }
 

@@ -87,10 +87,15 @@ public final class Deadline {
   /**
    * Milliseconds left until {@code deadlineNanoTime} ({@code System.nanoTime()}), at least 1 while
    * it has not passed, 0 after: for a holder that keeps a bounded deadline's {@link #deadlineNanos()}
-   * instead of the object.
+   * instead of the object. While at least {@link #COARSE_MIN_NANOS} are left it reads the
+   * {@link CoarseClock} (up to about 1 ms behind, as {@link #nanosAfter} does for long timeouts),
+   * closer to the deadline the precise clock: a call far from its deadline reads no precise clock.
    */
   public static long millisUntil(long deadlineNanoTime) {
-    long n = deadlineNanoTime - System.nanoTime();
+    long n = deadlineNanoTime - CoarseClock.nanoTime();
+    if (n < COARSE_MIN_NANOS) {
+      n = deadlineNanoTime - System.nanoTime();
+    }
     return n <= 0 ? 0 : Math.max(1, n / 1_000_000);
   }
 
