@@ -54,20 +54,28 @@ public final class Http1Bytes {
     out.writeShort(CRLF);
   }
 
-  /**
-   * Writes {@code name: value CRLF} (both ASCII or ISO-8859-1; a char above 255 is written as
-   * {@code ?}). A long value that is the same {@code String} instance as one this thread wrote
-   * before (a filter's per-workload header, such as {@code x-envoy-peer-metadata}) is copied from
-   * the bytes encoded the second time it was seen, rather than char by char.
-   */
+  /** Writes {@code name: value CRLF} (both ASCII or ISO-8859-1). */
   public static void field(ByteBuf out, CharSequence name, CharSequence value) {
     ByteBufUtil.writeAscii(out, name);
     out.writeByte(':').writeByte(' ');
-    if (value instanceof String s && s.length() >= ENCODED_MIN_LENGTH) {
-      RECENT.get().write(out, s);
-    } else {
-      ByteBufUtil.writeAscii(out, value);
+    ByteBufUtil.writeAscii(out, value);
+    out.writeShort(CRLF);
+  }
+
+  /**
+   * {@link #field} for a value a filter set, which is often the same {@code String} instance request after
+   * request (a per-workload header, such as {@code x-envoy-peer-metadata}): a long value this thread wrote
+   * before is copied from the bytes encoded the second time it was seen, rather than char by char (a char
+   * above 255 is written as {@code ?}, as {@link #field} writes it).
+   */
+  public static void editedField(ByteBuf out, String name, String value) {
+    if (value.length() < ENCODED_MIN_LENGTH) {
+      field(out, name, value);
+      return;
     }
+    ByteBufUtil.writeAscii(out, name);
+    out.writeByte(':').writeByte(' ');
+    RECENT.get().write(out, value);
     out.writeShort(CRLF);
   }
 

@@ -16,7 +16,7 @@ class Http1BytesTest {
   private static String line(String name, String value) {
     ByteBuf out = PooledByteBufAllocator.DEFAULT.directBuffer(256);
     try {
-      Http1Bytes.field(out, name, value);
+      Http1Bytes.editedField(out, name, value);
       return out.toString(StandardCharsets.ISO_8859_1);
     } finally {
       out.release();
