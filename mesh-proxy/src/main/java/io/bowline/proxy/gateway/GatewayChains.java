@@ -12,10 +12,8 @@ import io.bowline.proxy.outbound.ProxyListener;
 import io.bowline.proxy.outbound.UpstreamPools;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.snapshot.MeshSnapshot;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.ssl.SslHandler;
@@ -96,8 +94,7 @@ final class GatewayChains {
       p.addLast(new IdleTimeout(limits.idleTimeout()));
     }
     ProxyListener routes = ProxyListener.gateway(listener.name(), router, MeshSnapshot.gatewayRouteHost(chain.http()),
-        listener.port(), limits);
-    ForwardedProto scheme = chain.tls() != null ? ForwardedProto.HTTPS : ForwardedProto.HTTP;
+        listener.port(), limits, chain.tls() != null ? "https" : "http");
     Http1RequestDecoder decoder = new Http1RequestDecoder(limits);
     HttpResponseEncoder encoder = new HttpResponseEncoder();
     OutboundHandler http1 = new OutboundHandler(routes, pools, decoder);
@@ -106,17 +103,11 @@ final class GatewayChains {
       p.addLast(new PriorKnowledgeSniffer(pl -> {
         pl.remove(decoder);
         pl.remove(encoder);
-        pl.remove(scheme);
         pl.remove(http1);
-        Http2Server.install(pl, limits.maxHeadersBytes(), () -> new ChannelInitializer<Channel>() {
-          @Override
-          protected void initChannel(Channel stream) {
-            stream.pipeline().addLast(scheme, OutboundHandler.forStream(routes, pools));
-          }
-        });
+        Http2Server.install(pl, limits.maxHeadersBytes(), () -> OutboundHandler.forStream(routes, pools));
       }));
     }
-    p.addLast(decoder, encoder, scheme, http1);
+    p.addLast(decoder, encoder, http1);
     return true;
   }
 

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -20,6 +22,17 @@ public final class Http1Bytes {
 
   /** {@code " HTTP/1.1" CRLF}, the end of a request line. */
   public static final byte[] HTTP_1_1_CRLF = {' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'};
+
+  /** Values shorter than this are written char by char; longer ones may come from {@link Recent}. */
+  static final int ENCODED_MIN_LENGTH = 48;
+
+  /** Per thread (each event loop its own, so no locking): the long values written lately, and their bytes. */
+  private static final FastThreadLocal<Recent> RECENT = new FastThreadLocal<>() {
+    @Override
+    protected Recent initialValue() {
+      return new Recent();
+    }
+  };
 
   private Http1Bytes() {}
 
@@ -47,6 +60,50 @@ public final class Http1Bytes {
     out.writeByte(':').writeByte(' ');
     ByteBufUtil.writeAscii(out, value);
     out.writeShort(CRLF);
+  }
+
+  /**
+   * {@link #field} for a value a filter set, which is often the same {@code String} instance request after
+   * request (a per-workload header, such as {@code x-envoy-peer-metadata}): a long value this thread wrote
+   * before is copied from the bytes encoded the second time it was seen, rather than char by char (a char
+   * above 255 is written as {@code ?}, as {@link #field} writes it).
+   */
+  public static void editedField(ByteBuf out, String name, String value) {
+    if (value.length() < ENCODED_MIN_LENGTH) {
+      field(out, name, value);
+      return;
+    }
+    ByteBufUtil.writeAscii(out, name);
+    out.writeByte(':').writeByte(' ');
+    RECENT.get().write(out, value);
+    out.writeShort(CRLF);
+  }
+
+  /**
+   * One thread's long header values seen lately, by identity in a few slots: a value seen once is
+   * only remembered (a per-request value, such as a trace context, costs no bytes array); seen again,
+   * its bytes are encoded once and copied from then on.
+   */
+  private static final class Recent {
+    private static final int SLOTS = 16;
+    private final String[] seen = new String[SLOTS];
+    private final byte[][] bytes = new byte[SLOTS][];
+
+    void write(ByteBuf out, String value) {
+      int slot = System.identityHashCode(value) & (SLOTS - 1);
+      if (seen[slot] != value) {
+        seen[slot] = value;
+        bytes[slot] = null;
+        ByteBufUtil.writeAscii(out, value);
+        return;
+      }
+      byte[] b = bytes[slot];
+      if (b == null) {
+        b = value.getBytes(StandardCharsets.ISO_8859_1); // as writeAscii: chars above 255 become '?'
+        bytes[slot] = b;
+      }
+      out.writeBytes(b);
+    }
   }
 
   /**

@@ -42,6 +42,21 @@ import java.util.concurrent.TimeUnit;
 public final class Http1RequestDecoder extends ByteToMessageDecoder {
   private static final int MAX_CHUNK_LINE = 4096;
   private static final long MAX_CHUNK_SIZE = 1L << 56;
+  /** RFC 9110's {@code tchar}, by ASCII code: what a field name and a method are made of. */
+  private static final boolean[] TCHAR = new boolean[128];
+
+  static {
+    for (char c = '0'; c <= '9'; c++) {
+      TCHAR[c] = true;
+    }
+    for (char c = 'a'; c <= 'z'; c++) {
+      TCHAR[c] = true;
+      TCHAR[Character.toUpperCase(c)] = true;
+    }
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+      TCHAR[c] = true;
+    }
+  }
 
   private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, BAD }
 
@@ -293,7 +308,9 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       fail(out, 400, hosts == 0 ? "no Host header" : "more than one Host header");
       return;
     }
-    HttpMethod method = HttpMethod.valueOf(new String(b, 0, sp1, StandardCharsets.ISO_8859_1));
+    HttpMethod method = sp1 == 3 && b[0] == 'G' && b[1] == 'E' && b[2] == 'T'
+        ? HttpMethod.GET // the usual method, without a string made to look it up
+        : HttpMethod.valueOf(new String(b, 0, sp1, StandardCharsets.ISO_8859_1));
     out.add(new Http1Request(method, new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1), v, fields));
     if (chunked) {
       state = State.CHUNK_SIZE;
@@ -599,10 +616,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
   }
 
   static boolean tchar(char c) {
-    if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-      return true;
-    }
-    return "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    return c < TCHAR.length && TCHAR[c];
   }
 
   @Override

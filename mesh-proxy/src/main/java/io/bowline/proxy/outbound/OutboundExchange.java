@@ -472,7 +472,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         return;
       }
       for (int i = 0; i < values.size(); i++) {
-        Http1Bytes.field(headBuf, lowerName, values.get(i));
+        Http1Bytes.editedField(headBuf, lowerName, values.get(i));
       }
     }
   }

@@ -109,6 +109,9 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (msg instanceof HttpRequest request) {
+      if (listener.forwardedProto() != null) {
+        forwardedProto(request, listener.forwardedProto());
+      }
       if (UpgradeConfigs.rejected(request, http2)) {
         ReferenceCountUtil.release(msg);
         refuse(403, null); // Envoy: 403, empty body, details upgrade_failed
@@ -146,6 +149,15 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     ReferenceCountUtil.release(msg);
+  }
+
+  /** A gateway's {@code x-forwarded-proto}, over what the client sent ({@link ProxyListener#forwardedProto}). */
+  private static void forwardedProto(HttpRequest request, String scheme) {
+    if (request instanceof Http1Request received) {
+      received.set("x-forwarded-proto", scheme); // no header map
+    } else {
+      request.headers().set("x-forwarded-proto", scheme);
+    }
   }
 
   /**

@@ -21,14 +21,19 @@ import io.bowline.runtime.pipeline.OutboundRouter;
  * @param gatewayPort the gateway listener's port (Envoy's, not necessarily the bound one)
  * @param guard on a listener that forwards to the application, what admits each request first (the inbound
  *     listener's RBAC and XFCC), else {@code null}
+ * @param forwardedProto on a gateway's filter chain, the downstream connection's scheme ({@code http} or
+ *     {@code https}): each request's {@code x-forwarded-proto} is set to it, replacing what the client sent, as
+ *     Envoy's HTTP connection manager does at an edge ({@code use_remote_address: true}, which istiod sets on
+ *     gateways; a virtual host's {@code require_tls} reads it); else {@code null}, and the field passes as sent
  */
 public record ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
-    int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort, RequestGuard guard) {
+    int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort, RequestGuard guard,
+    String forwardedProto) {
 
   /** A listener without a guard. */
   public ProxyListener(String name, OutboundRouter router, boolean registryOnly, String forwardHost,
       int forwardPort, ProxyLimits limits, String gatewayRoute, int gatewayPort) {
-    this(name, router, registryOnly, forwardHost, forwardPort, limits, gatewayRoute, gatewayPort, null);
+    this(name, router, registryOnly, forwardHost, forwardPort, limits, gatewayRoute, gatewayPort, null, null);
   }
 
   /** A listener that is not a gateway's. */
@@ -39,11 +44,11 @@ public record ProxyListener(String name, OutboundRouter router, boolean registry
 
   /**
    * A gateway's HTTP filter chain: every request is routed by the route configuration the snapshot knows as
-   * listener {@code routeHost:port}.
+   * listener {@code routeHost:port}, with {@code x-forwarded-proto} set to {@code scheme}.
    */
   public static ProxyListener gateway(String name, OutboundRouter router, String routeHost, int port,
-      ProxyLimits limits) {
-    return new ProxyListener(name, router, false, null, 0, limits, routeHost, port);
+      ProxyLimits limits, String scheme) {
+    return new ProxyListener(name, router, false, null, 0, limits, routeHost, port, null, scheme);
   }
 
   /** The outbound listener: routed by {@code router}. */
@@ -56,6 +61,6 @@ public record ProxyListener(String name, OutboundRouter router, boolean registry
    * application on {@code host:port}.
    */
   public static ProxyListener inbound(String host, int port, ProxyLimits limits, RequestGuard guard) {
-    return new ProxyListener("inbound", null, false, host, port, limits, null, 0, guard);
+    return new ProxyListener("inbound", null, false, host, port, limits, null, 0, guard, null);
   }
 }
