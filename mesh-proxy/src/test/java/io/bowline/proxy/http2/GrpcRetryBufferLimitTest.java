@@ -2,27 +2,17 @@ package io.bowline.proxy.http2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.bowline.proxy.IstioMesh;
-import io.bowline.runtime.testing.NamedGrpcServer;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.HandlerRegistry;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
-import io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -40,13 +30,7 @@ import org.junit.jupiter.api.Test;
  * the caller gets that attempt's status.
  */
 class GrpcRetryBufferLimitTest {
-  private static final String AUTHORITY = "flaky.default.svc.cluster.local:50051";
-  private static final MethodDescriptor<byte[], byte[]> UPLOAD = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.CLIENT_STREAMING).setFullMethodName("echo.Echo/Upload")
-      .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
-
-  private Server server;
-  private IstioMesh istio;
+  private FlakyUploadMesh mesh;
   private ManagedChannel channel;
   /** Each call's {@code x-envoy-attempt-count}, and the sizes of the messages it received. */
   private final List<String> attempts = Collections.synchronizedList(new ArrayList<>());
@@ -55,32 +39,13 @@ class GrpcRetryBufferLimitTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).maxInboundMessageSize(8 << 20)
-        .fallbackHandlerRegistry(new HandlerRegistry() {
-          @Override
-          public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
-            return ServerMethodDefinition.create(UPLOAD, new FailFirstCall());
-          }
-        }).build().start();
-    istio = new IstioMesh(IstioMesh.service("flaky", 50051, "GRPC", Map.of("v1", server.getPort())) + """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: flaky, namespace: default}
-        spec:
-          hosts: [flaky.default.svc.cluster.local]
-          http:
-          - route: [{destination: {host: flaky.default.svc.cluster.local}}]
-            retries: {attempts: 3, retryOn: unavailable}
-        """);
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", istio.proxy().outboundPort()).usePlaintext()
-        .overrideAuthority(AUTHORITY).proxyDetector(a -> null).build();
+    mesh = new FlakyUploadMesh(new FailFirstCall(), "{attempts: 3, retryOn: unavailable}");
+    channel = mesh.channel;
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    istio.close();
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    mesh.close();
   }
 
   /** Reads the whole request; the first call gets UNAVAILABLE, later ones the total bytes received. */
@@ -130,7 +95,8 @@ class GrpcRetryBufferLimitTest {
    * {@code waitForFirstAttempt}), sends {@code then} and half-closes.
    */
   private Result upload(int first, int then, boolean waitForFirstAttempt) throws Exception {
-    ClientCall<byte[], byte[]> call = channel.newCall(UPLOAD, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+    ClientCall<byte[], byte[]> call =
+        channel.newCall(FlakyUploadMesh.UPLOAD, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
     CompletableFuture<Result> result = new CompletableFuture<>();
     StringBuilder body = new StringBuilder();
     call.start(new ClientCall.Listener<>() {

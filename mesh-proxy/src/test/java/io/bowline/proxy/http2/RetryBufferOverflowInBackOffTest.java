@@ -3,27 +3,17 @@ package io.bowline.proxy.http2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.bowline.proxy.IstioMesh;
 import io.bowline.runtime.RuntimeMeshClient;
-import io.bowline.runtime.testing.NamedGrpcServer;
 import io.bowline.runtime.upstream.ClusterResilience;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
-import io.grpc.HandlerRegistry;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
-import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
-import io.grpc.netty.NettyServerBuilder;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -41,44 +31,19 @@ import org.junit.jupiter.api.Test;
  * (its {@code max_retries} slot taken: a latch on the router's state, not a delay).
  */
 class RetryBufferOverflowInBackOffTest {
-  private static final String HOST = "flaky.default.svc.cluster.local";
-  private static final MethodDescriptor<byte[], byte[]> UPLOAD = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.CLIENT_STREAMING).setFullMethodName("echo.Echo/Upload")
-      .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
-
-  private Server server;
-  private IstioMesh istio;
+  private FlakyUploadMesh mesh;
   private ManagedChannel channel;
   private final List<String> calls = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws Exception {
-    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).maxInboundMessageSize(8 << 20)
-        .fallbackHandlerRegistry(new HandlerRegistry() {
-          @Override
-          public ServerMethodDefinition<?, ?> lookupMethod(String method, String authority) {
-            return ServerMethodDefinition.create(UPLOAD, new UnavailableOnFirstMessage());
-          }
-        }).build().start();
-    istio = new IstioMesh(IstioMesh.service("flaky", 50051, "GRPC", Map.of("v1", server.getPort())) + """
-        apiVersion: networking.istio.io/v1
-        kind: VirtualService
-        metadata: {name: flaky, namespace: default}
-        spec:
-          hosts: [flaky.default.svc.cluster.local]
-          http:
-          - route: [{destination: {host: flaky.default.svc.cluster.local}}]
-            retries: {attempts: 3, retryOn: unavailable, backoff: 3600s}
-        """);
-    channel = ManagedChannelBuilder.forAddress("127.0.0.1", istio.proxy().outboundPort()).usePlaintext()
-        .overrideAuthority(HOST + ":50051").proxyDetector(a -> null).build();
+    mesh = new FlakyUploadMesh(new UnavailableOnFirstMessage(), "{attempts: 3, retryOn: unavailable, backoff: 3600s}");
+    channel = mesh.channel;
   }
 
   @AfterEach
   void stop() throws Exception {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    istio.close();
-    server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    mesh.close();
   }
 
   /** Every call is answered UNAVAILABLE as soon as its first message arrives. */
@@ -103,13 +68,15 @@ class RetryBufferOverflowInBackOffTest {
 
   /** The cluster's retries in flight or waiting out their back-off ({@code upstream_rq_retry} slots held). */
   private long retriesHeld() {
-    ClusterResilience c = RuntimeMeshClient.of(istio.mesh()).router().resilience().cluster("outbound|50051||" + HOST);
+    ClusterResilience c = RuntimeMeshClient.of(mesh.istio.mesh()).router().resilience()
+        .cluster("outbound|50051||" + FlakyUploadMesh.HOST);
     return c == null ? 0 : c.circuitBreaker().activeRetries(); // null until the first call uses the cluster
   }
 
   @Test
   void aBodyOutgrowingTheBufferDuringTheRetryBackOffEndsTheCallWith507() throws Exception {
-    ClientCall<byte[], byte[]> call = channel.newCall(UPLOAD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+    ClientCall<byte[], byte[]> call =
+        channel.newCall(FlakyUploadMesh.UPLOAD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
     CompletableFuture<Status> closed = new CompletableFuture<>();
     call.start(new ClientCall.Listener<>() {
       @Override
