@@ -168,15 +168,19 @@ final class HistogramBuffer implements AutoCloseable {
     return l;
   }
 
+  /**
+   * Drops {@code l}; a no-op when another flush (the periodic one and a scrape's can run together, each having seen
+   * the thread ended) dropped it already.
+   */
   private synchronized void remove(Local l) {
     Local[] current = locals;
-    Local[] next = new Local[current.length - 1];
-    int n = 0;
-    for (Local x : current) {
-      if (x != l) {
-        next[n++] = x;
-      }
+    int at = Arrays.asList(current).indexOf(l);
+    if (at < 0) {
+      return;
     }
+    Local[] next = new Local[current.length - 1];
+    System.arraycopy(current, 0, next, 0, at);
+    System.arraycopy(current, at + 1, next, at, next.length - at);
     locals = next;
   }
 

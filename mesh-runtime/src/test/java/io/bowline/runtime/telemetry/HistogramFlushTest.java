@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +113,36 @@ class HistogramFlushTest {
     assertThat(summary("istio.request.duration.milliseconds").count()).isEqualTo((long) threads * calls);
     assertThat(summary("istio.request.bytes").totalAmount()).isEqualTo((double) threads * calls);
     assertThat(summary("istio.response.bytes").totalAmount()).isEqualTo(2.0 * threads * calls);
+  }
+
+  @Test
+  void twoFlushesThatBothFindAnEndedThreadDropItsHistogramsOnceAndMergeItsValuesOnce() throws Exception {
+    // the periodic flush and a /stats scrape's flush can run together; each may see the same ended thread
+    metrics = new IstioMetrics(registry, SELF, null, Duration.ofHours(1));
+    int rounds = 300;
+    for (int round = 0; round < rounds; round++) {
+      Thread w = new Thread(() -> metrics.recordInbound(served(1_000_000, 1, 2)));
+      w.start();
+      w.join();
+      CyclicBarrier together = new CyclicBarrier(2);
+      List<Throwable> failures = new CopyOnWriteArrayList<>();
+      Runnable flush = () -> {
+        try {
+          together.await();
+          metrics.flush();
+        } catch (Throwable t) {
+          failures.add(t);
+        }
+      };
+      Thread other = new Thread(flush);
+      other.start();
+      flush.run();
+      other.join();
+      assertThat(failures).as("round %d", round).isEmpty();
+    }
+
+    assertThat(summary("istio.response.bytes").count()).isEqualTo(rounds);
+    assertThat(summary("istio.response.bytes").totalAmount()).isEqualTo(2.0 * rounds);
   }
 
   @Test
