@@ -1,0 +1,167 @@
+package io.bowline.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+
+/**
+ * Which threads each part of "all telemetry on" wakes per OkHttp mesh call, counted from Linux's per-thread
+ * accounting (the same clients as {@link P1TelemetryBreakdown}): for each client, after a warm-up, {@code calls}
+ * sequential calls, and for every thread of the process (grouped by its name without digits) the voluntary and
+ * involuntary context switches ({@code /proc/self/task/TID/status}) and the CPU time it ran
+ * ({@code /proc/self/task/TID/schedstat}, ns) over those calls, per call. On two cores, a thread woken per call is a
+ * context switch the call pays for, whichever thread's CPU it is. Counts, not times: less sensitive to the
+ * machine's load than a latency. Run: {@code java -cp benchmarks/target/benchmarks.jar
+ * io.bowline.benchmarks.P1TelemetryWakeups [rounds [calls]]} (default 6 rounds of 4,000 calls).
+ */
+public final class P1TelemetryWakeups {
+  private P1TelemetryWakeups() {}
+
+  /** One thread's counters: voluntary and involuntary switches, CPU ns. */
+  private record Counters(long voluntary, long involuntary, long cpuNanos) {
+    Counters minus(Counters o) {
+      return new Counters(voluntary - o.voluntary, involuntary - o.involuntary, cpuNanos - o.cpuNanos);
+    }
+
+    Counters plus(Counters o) {
+      return new Counters(voluntary + o.voluntary, involuntary + o.involuntary, cpuNanos + o.cpuNanos);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
+    int calls = args.length > 1 ? Integer.parseInt(args[1]) : 4_000;
+    try (EndToEndFixture fixture = new EndToEndFixture();
+        TelemetryOnMesh prometheus = new TelemetryOnMesh(fixture, true, false);
+        TelemetryOnMesh sdk = new TelemetryOnMesh(fixture, false, true);
+        TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true)) {
+      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
+          + "/items/1").build();
+      Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
+      Request logged = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1")
+          .build();
+      Map<String, Callable<Object>> clients = new LinkedHashMap<>();
+      clients.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      clients.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
+      clients.put("mesh, 2nd OkHttp client", P1Clients.get(okHttp(fixture.mesh), meshed));
+      clients.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
+      clients.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
+      clients.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
+      clients.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
+      for (Callable<Object> c : clients.values()) { // warm up every client first, so that JIT threads barely count
+        for (int i = 0; i < 20_000; i++) {
+          c.call();
+        }
+      }
+      double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      List<String> names = new ArrayList<>(clients.keySet());
+      Map<String, Map<String, Counters>> sums = new LinkedHashMap<>();
+      Map<String, double[]> switches = new LinkedHashMap<>();
+      Map<String, double[]> p50 = new LinkedHashMap<>();
+      long[] nanos = new long[calls];
+      for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < names.size(); k++) { // each round starts one client later: no client always goes first
+          String name = names.get((k + r) % names.size());
+          Callable<Object> c = clients.get(name);
+          Map<String, Thread> before = threads();
+          for (int i = 0; i < calls; i++) {
+            long t0 = System.nanoTime();
+            c.call();
+            nanos[i] = System.nanoTime() - t0;
+          }
+          Map<String, Counters> d = groups(before, threads());
+          d.forEach((g, x) -> sums.computeIfAbsent(name, n -> new TreeMap<>()).merge(g, x, Counters::plus));
+          Counters total = d.values().stream().reduce(new Counters(0, 0, 0), Counters::plus);
+          switches.computeIfAbsent(name, n -> new double[rounds])[r] = (double) total.voluntary / calls;
+          Arrays.sort(nanos);
+          p50.computeIfAbsent(name, n -> new double[rounds])[r] = nanos[calls / 2] / 1000.0;
+        }
+      }
+      System.out.printf("per call: %d rounds of %,d sequential calls per client, clients rotated per round; load %.1f"
+          + " before, %.1f after (vol/invol = voluntary/involuntary context switches, cpu = ns on CPU)%n", rounds,
+          calls, load, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      long n = (long) rounds * calls;
+      for (String name : names) {
+        Map<String, Counters> g = sums.get(name);
+        Counters total = g.values().stream().reduce(new Counters(0, 0, 0), Counters::plus);
+        System.out.printf("%s: all threads %.2f vol (rounds %s) + %.2f invol, %.1f us cpu; p50 by round %s us%n",
+            name, (double) total.voluntary / n, range(switches.get(name)), (double) total.involuntary / n,
+            total.cpuNanos / 1000.0 / n, range(p50.get(name)));
+        g.forEach((thread, d) -> {
+          if (d.voluntary + d.involuntary >= n / 1000) {
+            System.out.printf("    %-26s %8.3f vol %8.3f invol %8.0f ns cpu%n", thread, (double) d.voluntary / n,
+                (double) d.involuntary / n, (double) d.cpuNanos / n);
+          }
+        });
+      }
+    }
+    System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  private static String range(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return String.format("%.2f..%.2f", v[0], v[v.length - 1]);
+  }
+
+  /**
+   * The counters' change per thread group: a thread's name without its digits, OkHttp's task threads as one group
+   * (a task runner thread takes the name of the task it runs, e.g. {@code OkHttp ConnectionPool}).
+   */
+  private static Map<String, Counters> groups(Map<String, Thread> before, Map<String, Thread> after) {
+    Map<String, Counters> groups = new TreeMap<>();
+    after.forEach((tid, a) -> {
+      Thread b = before.get(tid);
+      Counters d = b == null ? a.counters : a.counters.minus(b.counters);
+      String name = a.name.replaceAll("[0-9]+", "#");
+      if (name.startsWith("OkHttp ") && !name.startsWith("OkHttp Dispatch")) {
+        name = "OkHttp task runner";
+      }
+      groups.merge(name, d, Counters::plus);
+    });
+    return groups;
+  }
+
+  /** A thread's name (it may change: OkHttp names its task threads after the task they run) and counters. */
+  private record Thread(String name, Counters counters) {}
+
+  /** Every thread of this process by its id, with its counters now. */
+  private static Map<String, Thread> threads() throws IOException {
+    Map<String, Thread> out = new LinkedHashMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim();
+          long vol = 0;
+          long invol = 0;
+          for (String line : Files.readAllLines(t.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) {
+              vol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+              invol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+          long cpu = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
+          out.put(t.getFileName().toString(), new Thread(name, new Counters(vol, invol, cpu)));
+        } catch (IOException | RuntimeException gone) {
+          // the thread ended while being read
+        }
+      }
+    }
+    return out;
+  }
+
+  private static OkHttpClient okHttp(io.bowline.api.MeshClient mesh) {
+    return io.bowline.runtime.adapter.okhttp.BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
+  }
+}
