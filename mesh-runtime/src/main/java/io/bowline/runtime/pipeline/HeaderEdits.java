@@ -2,10 +2,8 @@ package io.bowline.runtime.pipeline;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 
 /**
  * The request header edits filters made, over the adapter's own request: per lower-case name, the
@@ -43,20 +41,10 @@ public final class HeaderEdits {
     return i == -1 ? firstValues : i >= 0 ? values[i] : null;
   }
 
-  void set(String name, List<String> v) {
-    put(name.toLowerCase(Locale.ROOT), List.copyOf(v));
-  }
-
-  /**
-   * Sets one value: kept as an immutable {@link Collections#singletonList} (16 bytes; {@code List.of}'s one-value list
-   * has room for two, 24), since most edits set one value ({@code x-request-id}, the trace headers).
-   */
-  void setOne(String name, String value) {
-    put(name.toLowerCase(Locale.ROOT), Collections.singletonList(Objects.requireNonNull(value, "value")));
-  }
-
   @SuppressWarnings("unchecked") // an array of List<String>
-  private void put(String lower, List<String> copy) {
+  void set(String name, List<String> v) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    List<String> copy = List.copyOf(v);
     if (firstName == null) {
       firstName = lower;
       firstValues = copy;

@@ -718,7 +718,7 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public void setHeader(String name, String value) {
-    edit(name).setOne(name, value);
+    edit(name).set(name, List.of(value));
   }
 
   @Override
@@ -741,7 +741,7 @@ public final class MeshExchange implements Exchange {
    */
   public void setHeaderKeepingRoute(String name, String value) {
     boolean pending = edits() != null && !is(ROUTED_WITH_EDITS);
-    edit(name).setOne(name, value);
+    edit(name).set(name, List.of(value));
     set(ROUTED_WITH_EDITS, !pending);
   }
 
