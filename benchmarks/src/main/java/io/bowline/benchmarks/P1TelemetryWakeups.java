@@ -16,10 +16,12 @@ import okhttp3.Request;
 
 /**
  * Which threads each part of "all telemetry on" wakes per OkHttp mesh call, counted from Linux's per-thread
- * accounting (the same clients as {@link P1TelemetryBreakdown}): for each client, after a warm-up, {@code calls}
- * sequential calls, and for every thread of the process (grouped by its name without digits) the voluntary and
+ * accounting (the same clients as {@link P1TelemetryBreakdown}, and a second OkHttp client on the default mesh
+ * client as a control): after a warm-up, rounds of {@code calls} sequential calls per client, each round starting
+ * one client later; for each client, the median call time of each round and, for every thread of the process (grouped by its name without digits) the voluntary and
  * involuntary context switches ({@code /proc/self/task/TID/status}) and the CPU time it ran
- * ({@code /proc/self/task/TID/schedstat}, ns) over those calls, per call. On two cores, a thread woken per call is a
+ * ({@code /proc/self/task/TID/schedstat}, ns) and its read and write system calls ({@code syscr}, {@code syscw} of
+ * {@code /proc/self/task/TID/io}) over those calls, per call. On two cores, a thread woken per call is a
  * context switch the call pays for, whichever thread's CPU it is. Counts, not times: less sensitive to the
  * machine's load than a latency. Run: {@code java -cp benchmarks/target/benchmarks.jar
  * io.bowline.benchmarks.P1TelemetryWakeups [rounds [calls]]} (default 6 rounds of 4,000 calls).
@@ -27,14 +29,18 @@ import okhttp3.Request;
 public final class P1TelemetryWakeups {
   private P1TelemetryWakeups() {}
 
-  /** One thread's counters: voluntary and involuntary switches, CPU ns. */
-  private record Counters(long voluntary, long involuntary, long cpuNanos) {
+  /** One thread's counters: voluntary and involuntary switches, CPU ns, read and write system calls. */
+  private record Counters(long voluntary, long involuntary, long cpuNanos, long reads, long writes) {
+    static final Counters ZERO = new Counters(0, 0, 0, 0, 0);
+
     Counters minus(Counters o) {
-      return new Counters(voluntary - o.voluntary, involuntary - o.involuntary, cpuNanos - o.cpuNanos);
+      return new Counters(voluntary - o.voluntary, involuntary - o.involuntary, cpuNanos - o.cpuNanos,
+          reads - o.reads, writes - o.writes);
     }
 
     Counters plus(Counters o) {
-      return new Counters(voluntary + o.voluntary, involuntary + o.involuntary, cpuNanos + o.cpuNanos);
+      return new Counters(voluntary + o.voluntary, involuntary + o.involuntary, cpuNanos + o.cpuNanos,
+          reads + o.reads, writes + o.writes);
     }
   }
 
@@ -81,7 +87,7 @@ public final class P1TelemetryWakeups {
           }
           Map<String, Counters> d = groups(before, threads());
           d.forEach((g, x) -> sums.computeIfAbsent(name, n -> new TreeMap<>()).merge(g, x, Counters::plus));
-          Counters total = d.values().stream().reduce(new Counters(0, 0, 0), Counters::plus);
+          Counters total = d.values().stream().reduce(Counters.ZERO, Counters::plus);
           switches.computeIfAbsent(name, n -> new double[rounds])[r] = (double) total.voluntary / calls;
           Arrays.sort(nanos);
           p50.computeIfAbsent(name, n -> new double[rounds])[r] = nanos[calls / 2] / 1000.0;
@@ -93,19 +99,53 @@ public final class P1TelemetryWakeups {
       long n = (long) rounds * calls;
       for (String name : names) {
         Map<String, Counters> g = sums.get(name);
-        Counters total = g.values().stream().reduce(new Counters(0, 0, 0), Counters::plus);
-        System.out.printf("%s: all threads %.2f vol (rounds %s) + %.2f invol, %.1f us cpu; p50 by round %s us%n",
-            name, (double) total.voluntary / n, range(switches.get(name)), (double) total.involuntary / n,
-            total.cpuNanos / 1000.0 / n, range(p50.get(name)));
+        Counters total = g.values().stream().reduce(Counters.ZERO, Counters::plus);
+        System.out.printf("%s: all threads %.2f vol (rounds %s) + %.2f invol, %.1f us cpu, %.2f read + %.2f write"
+            + " syscalls; p50 by round %s us%n", name, (double) total.voluntary / n, range(switches.get(name)),
+            (double) total.involuntary / n, total.cpuNanos / 1000.0 / n, (double) total.reads / n,
+            (double) total.writes / n, range(p50.get(name)));
         g.forEach((thread, d) -> {
           if (d.voluntary + d.involuntary >= n / 1000) {
-            System.out.printf("    %-26s %8.3f vol %8.3f invol %8.0f ns cpu%n", thread, (double) d.voluntary / n,
-                (double) d.involuntary / n, (double) d.cpuNanos / n);
+            System.out.printf("    %-26s %8.3f vol %8.3f invol %8.0f ns cpu %6.3f rd %6.3f wr%n", thread,
+                (double) d.voluntary / n, (double) d.involuntary / n, (double) d.cpuNanos / n, (double) d.reads / n,
+                (double) d.writes / n);
           }
         });
       }
+      Callable<Object> mesh = clients.get("mesh");
+      int pairs = rounds * calls;
+      System.out.printf("paired with the mesh client call by call (%,d pairs, the order swapped every pair): median"
+          + " of (client - mesh) in us, its 95 %% interval, and the quartiles%n", pairs);
+      for (String name : names) {
+        if (!name.equals("mesh")) {
+          System.out.printf("  %-26s %s%n", name, paired(clients.get(name), mesh, pairs));
+        }
+      }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /**
+   * {@code pairs} calls of {@code client} and of {@code base} alternating, {@code base} first in even pairs and
+   * second in odd ones: the median and quartiles of the per-pair differences. The machine's load changes over
+   * milliseconds, a pair over about 0.1 ms, so the differences carry much less of it than two separate runs.
+   */
+  private static String paired(Callable<Object> client, Callable<Object> base, int pairs) throws Exception {
+    long[] d = new long[pairs];
+    for (int i = 0; i < pairs; i++) {
+      boolean baseFirst = (i & 1) == 0;
+      long t0 = System.nanoTime();
+      (baseFirst ? base : client).call();
+      long t1 = System.nanoTime();
+      (baseFirst ? client : base).call();
+      long t2 = System.nanoTime();
+      d[i] = baseFirst ? (t2 - t1) - (t1 - t0) : (t1 - t0) - (t2 - t1);
+    }
+    Arrays.sort(d);
+    int half = (int) Math.ceil(1.96 * Math.sqrt(pairs) / 2); // the median's 95 % interval by order statistics
+    return String.format("%+.1f [95 %% %+.1f, %+.1f], quartiles %+.1f, %+.1f", d[pairs / 2] / 1000.0,
+        d[Math.max(0, pairs / 2 - half)] / 1000.0, d[Math.min(pairs - 1, pairs / 2 + half)] / 1000.0,
+        d[pairs / 4] / 1000.0, d[3 * pairs / 4] / 1000.0);
   }
 
   private static String range(double[] values) {
@@ -152,7 +192,16 @@ public final class P1TelemetryWakeups {
             }
           }
           long cpu = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
-          out.put(t.getFileName().toString(), new Thread(name, new Counters(vol, invol, cpu)));
+          long reads = 0;
+          long writes = 0;
+          for (String line : Files.readAllLines(t.resolve("io"))) {
+            if (line.startsWith("syscr:")) {
+              reads = Long.parseLong(line.substring(6).trim());
+            } else if (line.startsWith("syscw:")) {
+              writes = Long.parseLong(line.substring(6).trim());
+            }
+          }
+          out.put(t.getFileName().toString(), new Thread(name, new Counters(vol, invol, cpu, reads, writes)));
         } catch (IOException | RuntimeException gone) {
           // the thread ended while being read
         }
