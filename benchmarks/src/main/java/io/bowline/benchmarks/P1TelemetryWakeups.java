@@ -1,8 +1,14 @@
 package io.bowline.benchmarks;
 
+import io.bowline.api.MeshClient;
+import io.bowline.api.filter.Exchange;
+import io.bowline.api.filter.ExchangeResponse;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.pipeline.MeshExchange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -10,21 +16,29 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
 /**
- * Which threads each part of "all telemetry on" wakes per OkHttp mesh call, counted from Linux's per-thread
- * accounting (the same clients as {@link P1TelemetryBreakdown}, and a second OkHttp client on the default mesh
- * client as a control): after a warm-up, rounds of {@code calls} sequential calls per client, each round starting
- * one client later; for each client, the median call time of each round and, for every thread of the process (grouped by its name without digits) the voluntary and
- * involuntary context switches ({@code /proc/self/task/TID/status}) and the CPU time it ran
- * ({@code /proc/self/task/TID/schedstat}, ns) and its read and write system calls ({@code syscr}, {@code syscw} of
- * {@code /proc/self/task/TID/io}) over those calls, per call. On two cores, a thread woken per call is a
- * context switch the call pays for, whichever thread's CPU it is. Counts, not times: less sensitive to the
- * machine's load than a latency. Run: {@code java -cp benchmarks/target/benchmarks.jar
- * io.bowline.benchmarks.P1TelemetryWakeups [rounds [calls]]} (default 6 rounds of 4,000 calls).
+ * Which threads each part of "all telemetry on" wakes per OkHttp mesh call, and what each part adds to a call,
+ * paired call by call. The clients are {@link P1TelemetryBreakdown}'s, a second OkHttp client on the default mesh
+ * client (a control: it should add nothing), and a mesh client whose filter sends the three B3 headers of a call
+ * an SDK did not sample (the SDK client's headers without its span).
+ *
+ * <p>Counts: after a warm-up, rounds of {@code calls} sequential calls per client, each round starting one client
+ * later; per client, the median call time of each round and, for every thread of the process (grouped by its name
+ * without digits), per call: voluntary and involuntary context switches ({@code /proc/self/task/TID/status}), CPU
+ * time ({@code /proc/self/task/TID/schedstat}, ns), read and write system calls ({@code syscr}, {@code syscw} of
+ * {@code /proc/self/task/TID/io}). On two cores, a thread woken per call is a context switch the call pays for.
+ * Counts are far less sensitive to the machine's load than a latency.
+ *
+ * <p>Pairs: each client's calls alternated one by one with the mesh client's (and the mesh and all-on clients' with
+ * the direct client's), the order swapped every pair; the median of the differences and its 95 % interval.
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryWakeups [rounds
+ * [calls]]} (default 6 rounds of 4,000 calls; the pairs are rounds times calls).
  */
 public final class P1TelemetryWakeups {
   private P1TelemetryWakeups() {}
@@ -50,7 +64,10 @@ public final class P1TelemetryWakeups {
     try (EndToEndFixture fixture = new EndToEndFixture();
         TelemetryOnMesh prometheus = new TelemetryOnMesh(fixture, true, false);
         TelemetryOnMesh sdk = new TelemetryOnMesh(fixture, false, true);
-        TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true)) {
+        TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true);
+        MeshClient traceHeaders = MeshClient.builder().workload("bench-trace-headers", "default")
+            .xdsServer("127.0.0.1:" + fixture.xds.getPort()).filter(P1TelemetryWakeups::unsampledB3).build()) {
+      traceHeaders.awaitReady(Duration.ofSeconds(30));
       Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
           + "/items/1").build();
       Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
@@ -61,6 +78,7 @@ public final class P1TelemetryWakeups {
       clients.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh, 2nd OkHttp client", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
+      clients.put("mesh+3 B3 header edits", P1Clients.get(okHttp(traceHeaders), meshed));
       clients.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
       clients.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       clients.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
@@ -79,7 +97,7 @@ public final class P1TelemetryWakeups {
         for (int k = 0; k < names.size(); k++) { // each round starts one client later: no client always goes first
           String name = names.get((k + r) % names.size());
           Callable<Object> c = clients.get(name);
-          Map<String, Thread> before = threads();
+          Map<String, ThreadSample> before = threads();
           for (int i = 0; i < calls; i++) {
             long t0 = System.nanoTime();
             c.call();
@@ -121,6 +139,10 @@ public final class P1TelemetryWakeups {
           System.out.printf("  %-26s %s%n", name, paired(clients.get(name), mesh, pairs));
         }
       }
+      System.out.printf("paired with the direct client in the same way (P1's comparison)%n");
+      for (String name : List.of("mesh", "mesh+all")) {
+        System.out.printf("  %-26s %s%n", name, paired(clients.get(name), clients.get("OkHttp direct"), pairs));
+      }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
   }
@@ -148,6 +170,18 @@ public final class P1TelemetryWakeups {
         d[pairs / 4] / 1000.0, d[3 * pairs / 4] / 1000.0);
   }
 
+  /**
+   * A filter that sends what the telemetry filter sends for a call that an SDK did not sample, B3 (Envoy's Zipkin
+   * tracer, Istio's default), with fixed ids: the three headers' cost without the SDK's span.
+   */
+  private static CompletionStage<ExchangeResponse> unsampledB3(Exchange e, HttpFilter.Next next) {
+    MeshExchange ex = (MeshExchange) e;
+    ex.setHeaderKeepingRoute("x-b3-traceid", "4bf92f3577b34da6a3ce929d0e0e4736");
+    ex.setHeaderKeepingRoute("x-b3-spanid", "00f067aa0ba902b7");
+    ex.setHeaderKeepingRoute("x-b3-sampled", "0");
+    return next.proceed(e);
+  }
+
   private static String range(double[] values) {
     double[] v = values.clone();
     Arrays.sort(v);
@@ -158,10 +192,10 @@ public final class P1TelemetryWakeups {
    * The counters' change per thread group: a thread's name without its digits, OkHttp's task threads as one group
    * (a task runner thread takes the name of the task it runs, e.g. {@code OkHttp ConnectionPool}).
    */
-  private static Map<String, Counters> groups(Map<String, Thread> before, Map<String, Thread> after) {
+  private static Map<String, Counters> groups(Map<String, ThreadSample> before, Map<String, ThreadSample> after) {
     Map<String, Counters> groups = new TreeMap<>();
     after.forEach((tid, a) -> {
-      Thread b = before.get(tid);
+      ThreadSample b = before.get(tid);
       Counters d = b == null ? a.counters : a.counters.minus(b.counters);
       String name = a.name.replaceAll("[0-9]+", "#");
       if (name.startsWith("OkHttp ") && !name.startsWith("OkHttp Dispatch")) {
@@ -173,11 +207,11 @@ public final class P1TelemetryWakeups {
   }
 
   /** A thread's name (it may change: OkHttp names its task threads after the task they run) and counters. */
-  private record Thread(String name, Counters counters) {}
+  private record ThreadSample(String name, Counters counters) {}
 
   /** Every thread of this process by its id, with its counters now. */
-  private static Map<String, Thread> threads() throws IOException {
-    Map<String, Thread> out = new LinkedHashMap<>();
+  private static Map<String, ThreadSample> threads() throws IOException {
+    Map<String, ThreadSample> out = new LinkedHashMap<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
@@ -201,7 +235,7 @@ public final class P1TelemetryWakeups {
               writes = Long.parseLong(line.substring(6).trim());
             }
           }
-          out.put(t.getFileName().toString(), new Thread(name, new Counters(vol, invol, cpu, reads, writes)));
+          out.put(t.getFileName().toString(), new ThreadSample(name, new Counters(vol, invol, cpu, reads, writes)));
         } catch (IOException | RuntimeException gone) {
           // the thread ended while being read
         }
