@@ -168,8 +168,12 @@ final class HistogramBuffer implements AutoCloseable {
     return l;
   }
 
+  /** Removes an ended thread's histograms; a no-op when a flush running at the same time removed them first. */
   private synchronized void remove(Local l) {
     Local[] current = locals;
+    if (!Arrays.asList(current).contains(l)) {
+      return; // two flushes (the periodic one and a scrape's) both saw the thread end
+    }
     Local[] next = new Local[current.length - 1];
     int n = 0;
     for (Local x : current) {
