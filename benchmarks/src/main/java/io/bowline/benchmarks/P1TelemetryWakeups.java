@@ -25,7 +25,8 @@ import okhttp3.Request;
  * Which threads each part of "all telemetry on" wakes per OkHttp mesh call, and what each part adds to a call,
  * paired call by call. The clients are {@link P1TelemetryBreakdown}'s, a second OkHttp client on the default mesh
  * client (a control: it should add nothing), and a mesh client whose filter sends the three B3 headers of a call
- * an SDK did not sample (the SDK client's headers without its span).
+ * an SDK did not sample (the SDK client's headers without its span); the direct client with the same three headers
+ * tells their cost on the wire and in the server from the mesh's.
  *
  * <p>Counts: after a warm-up, rounds of {@code calls} sequential calls per client, each round starting one client
  * later; per client, the median call time of each round and, for every thread of the process (grouped by its name
@@ -41,6 +42,8 @@ import okhttp3.Request;
  * [calls]]} (default 6 rounds of 4,000 calls; the pairs are rounds times calls).
  */
 public final class P1TelemetryWakeups {
+  private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String SPAN_ID = "00f067aa0ba902b7";
   private P1TelemetryWakeups() {}
 
   /** One thread's counters: voluntary and involuntary switches, CPU ns, read and write system calls. */
@@ -75,6 +78,8 @@ public final class P1TelemetryWakeups {
           .build();
       Map<String, Callable<Object>> clients = new LinkedHashMap<>();
       clients.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      clients.put("direct+3 B3 headers", P1Clients.get(new OkHttpClient(), direct.newBuilder()
+          .header("x-b3-traceid", TRACE_ID).header("x-b3-spanid", SPAN_ID).header("x-b3-sampled", "0").build()));
       clients.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh, 2nd OkHttp client", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
@@ -135,12 +140,12 @@ public final class P1TelemetryWakeups {
       System.out.printf("paired with the mesh client call by call (%,d pairs, the order swapped every pair): median"
           + " of (client - mesh) in us, its 95 %% interval, and the quartiles%n", pairs);
       for (String name : names) {
-        if (!name.equals("mesh")) {
+        if (!name.equals("mesh") && !name.startsWith("direct+")) {
           System.out.printf("  %-26s %s%n", name, paired(clients.get(name), mesh, pairs));
         }
       }
       System.out.printf("paired with the direct client in the same way (P1's comparison)%n");
-      for (String name : List.of("mesh", "mesh+all")) {
+      for (String name : List.of("direct+3 B3 headers", "mesh", "mesh+all")) {
         System.out.printf("  %-26s %s%n", name, paired(clients.get(name), clients.get("OkHttp direct"), pairs));
       }
     }
@@ -176,8 +181,8 @@ public final class P1TelemetryWakeups {
    */
   private static CompletionStage<ExchangeResponse> unsampledB3(Exchange e, HttpFilter.Next next) {
     MeshExchange ex = (MeshExchange) e;
-    ex.setHeaderKeepingRoute("x-b3-traceid", "4bf92f3577b34da6a3ce929d0e0e4736");
-    ex.setHeaderKeepingRoute("x-b3-spanid", "00f067aa0ba902b7");
+    ex.setHeaderKeepingRoute("x-b3-traceid", TRACE_ID);
+    ex.setHeaderKeepingRoute("x-b3-spanid", SPAN_ID);
     ex.setHeaderKeepingRoute("x-b3-sampled", "0");
     return next.proceed(e);
   }
