@@ -110,8 +110,10 @@ public final class MeshExchange implements Exchange {
     private String flags = ""; // the response flags added by filters, then the response's
 
     /**
-     * One upstream attempt ended.
+     * One upstream attempt ended. The exchange is passed in, as to {@link #completed}, so that an
+     * observation need not keep it in a field of its own.
      *
+     * @param exchange the exchange
      * @param number the attempt's number, 1 for the first
      * @param host the host it went to, {@code address:port}
      * @param status the HTTP status it answered, 0 when it failed before a response
@@ -120,8 +122,8 @@ public final class MeshExchange implements Exchange {
      * @param durationNanos the attempt's duration
      * @param workload the endpoint's Istio workload metadata ({@link WorkloadMetadata#NONE} without any)
      */
-    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
-        WorkloadMetadata workload) {}
+    protected void attemptEnded(MeshExchange exchange, int number, String host, int status, String failure,
+        long durationNanos, WorkloadMetadata workload) {}
 
     /**
      * The exchange is over: status, flags, timings and byte counts are final.
@@ -534,7 +536,7 @@ public final class MeshExchange implements Exchange {
     if (o == null) {
       return;
     }
-    o.attemptEnded(attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
+    o.attemptEnded(this, attempt.number(), attempt.host(), attempt.status(), attempt.failure(),
         attempt.durationNanos(), attempt.workload());
     notifyAttempt(attempt);
   }
@@ -557,7 +559,7 @@ public final class MeshExchange implements Exchange {
     if (o == null) {
       return;
     }
-    o.attemptEnded(number, host, status, failure, durationNanos, workload);
+    o.attemptEnded(this, number, host, status, failure, durationNanos, workload);
     Listeners l = o.listeners;
     if (l != null && l.attemptObservers != null) {
       notifyAttempt(new UpstreamAttempt(number, host, status, failure, durationNanos, workload));

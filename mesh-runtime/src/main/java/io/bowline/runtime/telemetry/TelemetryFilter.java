@@ -132,11 +132,11 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (recorded == null && metrics == null && accessLog == null) {
       return next.proceed(exchange); // nothing to observe: the request id and trace headers alone
     }
-    Counted call = recorded == null && accessLog == null ? new Counted(ex) : new Call(ex, recorded, accessLog);
+    Counted call = recorded == null && accessLog == null ? new Counted() : new Call(recorded, accessLog);
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
-      ex.onAttempt(a -> call.attemptEnded(a.number(), a.host(), a.status(), a.failure(), a.durationNanos(),
+      ex.onAttempt(a -> call.attemptEnded(ex, a.number(), a.host(), a.status(), a.failure(), a.durationNanos(),
           a.workload()));
       ex.onComplete(e -> call.completed(ex));
     }
@@ -222,35 +222,41 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   }
 
   /**
-   * One call's metrics, installed as the exchange's observation (one object per call, 56 bytes): the last attempt's
-   * endpoint workload and whether its {@code per_try_timeout} ended it.
+   * One call's metrics, installed as the exchange's observation (one object per call, 64 bytes with the
+   * observation's own fields and the filter's reference; the hooks are given the exchange, so it is not kept): the
+   * last attempt's endpoint workload and whether its {@code per_try_timeout} ended it.
    */
   private class Counted extends MeshExchange.Observation {
-    final MeshExchange ex;
-    WorkloadMetadata destination = WorkloadMetadata.NONE;
-    /** The last attempt ended by its {@code per_try_timeout} (not by the route's timeout). */
-    boolean lastPerTryTimeout;
-
-    Counted(MeshExchange ex) {
-      this.ex = ex;
-    }
+    /**
+     * The last attempt's endpoint workload, wrapped in a {@link PerTryTimedOut} when its {@code per_try_timeout}
+     * (not the route's timeout) ended it: one field for both keeps the object at 64 bytes, and only a timed-out
+     * attempt makes the wrapper.
+     */
+    private Object last = WorkloadMetadata.NONE;
 
     @Override
-    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
-        WorkloadMetadata workload) {
-      destination = workload;
-      lastPerTryTimeout = false;
+    protected void attemptEnded(MeshExchange ex, int number, String host, int status, String failure,
+        long durationNanos, WorkloadMetadata workload) {
+      last = workload;
       if (!failure.isEmpty() && metrics != null) {
-        lastPerTryTimeout = "per-try-timeout".equals(failure) && endedByPerTryTimeout(durationNanos);
-        metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), lastPerTryTimeout);
+        boolean perTryTimeout = "per-try-timeout".equals(failure) && endedByPerTryTimeout(ex, durationNanos);
+        if (perTryTimeout) {
+          last = new PerTryTimedOut(workload);
+        }
+        metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), perTryTimeout);
       }
+    }
+
+    /** The last attempt's endpoint workload ({@link WorkloadMetadata#NONE} without any). */
+    final WorkloadMetadata destination() {
+      return last instanceof PerTryTimedOut p ? p.workload() : (WorkloadMetadata) last;
     }
 
     /**
      * Whether an attempt that timed out ran its route's whole {@code per_try_timeout}: the transport bounds an
      * attempt by that or by the time left before the route's timeout, whichever is less, and reports both alike.
      */
-    private boolean endedByPerTryTimeout(long durationNanos) {
+    private static boolean endedByPerTryTimeout(MeshExchange ex, long durationNanos) {
       RetryPolicy p = ex.routed() instanceof RoutedCall.Upstream u ? u.route().policies().retry() : null;
       Duration perTry = p == null ? null : p.perTryTimeout();
       return perTry != null && durationNanos >= perTry.toNanos();
@@ -260,11 +266,14 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     protected void completed(MeshExchange e) {
       if (metrics != null) {
         boolean routeTimeout = e.localResponse() && e.status() == 504 && e.responseFlags().contains("UT")
-            && !lastPerTryTimeout;
-        metrics.record(e, e.clusterName(), e.attempts(), destination, routeTimeout);
+            && !(last instanceof PerTryTimedOut);
+        metrics.record(e, e.clusterName(), e.attempts(), destination(), routeTimeout);
       }
     }
   }
+
+  /** The last attempt's endpoint workload, when that attempt's {@code per_try_timeout} ended it. */
+  private record PerTryTimedOut(WorkloadMetadata workload) {}
 
   /**
    * One call's span and access log on top of its metrics: the span, the last attempt's host and the access log,
@@ -276,23 +285,23 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     final AccessLog accessLog;
     String upstreamHost;
 
-    Call(MeshExchange ex, Span span, AccessLog accessLog) {
-      super(ex);
+    Call(Span span, AccessLog accessLog) {
       this.span = span;
       this.accessLog = accessLog;
     }
 
     @Override
-    protected void attemptEnded(int number, String host, int status, String failure, long durationNanos,
-        WorkloadMetadata workload) {
-      super.attemptEnded(number, host, status, failure, durationNanos, workload);
+    protected void attemptEnded(MeshExchange ex, int number, String host, int status, String failure,
+        long durationNanos, WorkloadMetadata workload) {
+      super.attemptEnded(ex, number, host, status, failure, durationNanos, workload);
       upstreamHost = host;
       if (span != null) {
-        attemptSpan(number, host, status, failure, durationNanos);
+        attemptSpan(ex, number, host, status, failure, durationNanos);
       }
     }
 
-    private void attemptSpan(int number, String host, int status, String failure, long durationNanos) {
+    private void attemptSpan(MeshExchange ex, int number, String host, int status, String failure,
+        long durationNanos) {
       long end = System.nanoTime();
       long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
       String cluster = ex.clusterName();
