@@ -194,6 +194,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   @Override
   public void releasingDecision() {
+    if (isDone() && !is(STREAMING)) {
+      return; // completed and released: nothing reads the decision again (only a running stream's end does)
+    }
     Cold c = cold();
     if (c.upstream == null) {
       c.upstream = exchange.routedUpstream();
