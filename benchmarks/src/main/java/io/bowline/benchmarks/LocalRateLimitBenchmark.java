@@ -63,7 +63,7 @@ public class LocalRateLimitBenchmark {
     Route route = new Route("r", new RouteMatch(new PathMatcher.Prefix("/"), true, List.of()),
         new RouteAction.ToCluster("c", RouteAction.ForwardOptions.NONE), HeaderMutations.NONE, policies);
     RoutedCall.Upstream upstream = new RoutedCall.Upstream(route, null, "svc:80", RequestMutation.NONE,
-        HashPolicies.NO_HASH);
+        HashPolicies.NO_HASH, null);
     RouteChain chain = new RouteChain(route, new HttpFilter[] {LocalRateLimitFilter.INSTANCE}, null, null, limiter);
     exchange = new MeshExchange("http", ResiliencePathBenchmark.REQUEST, null, "svc", 80, "svc:80", upstream, chain,
         new ResiliencePathBenchmark.BlockingCall(null)); // never started: the benchmark's next answers

@@ -56,14 +56,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * P6: the success path of one upstream call through the exchange pipeline's router
  * ({@link UpstreamCall} on a caller-thread scheduler, as the OkHttp adapter runs it) — the
  * exchange, circuit-breaker admission and release, host pick (ejection check), retry policy
- * evaluation, route timeout (15 s deadline, passed as {@link Deadline#nanosAfter}'s value as the
- * proxy passes it; the OkHttp adapter keeps a {@code Deadline} object for its transport) and outlier
+ * evaluation, route timeout (15 s deadline, {@link Deadline#nanosAfter}'s value held by the call's
+ * transport, which every adapter makes per call; the OkHttp adapter's keeps a {@code Deadline} object) and outlier
  * accounting — against the bare call (pick a
  * host, count it, send) as baseline. Two slices: {@code resilientCall} makes the whole exchange
- * per call (exchange, scheduler, router, as the OkHttp adapter does); {@code routerCall} runs the
+ * per call (exchange, scheduler, transport, router, as the OkHttp adapter does); {@code routerCall} runs the
  * router alone on a reused exchange, the slice the benchmark measured before the pipeline (the
- * former {@code AttemptLoop.run}), so that the two can be compared. As in the OkHttp adapter, one
- * per-call object is both the exchange's caller-thread scheduler and its upstreams. The transport answers at once
+ * former {@code AttemptLoop.run}), so that the two can be compared. One
+ * per-call object is the exchange's caller-thread scheduler, its upstreams and the call's transport (with the
+ * call's deadline). The transport answers at once
  * with a shared response, so only the mesh's overhead is measured. Run with {@code -prof gc} for
  * B/op.
  */
@@ -110,21 +111,7 @@ public class ResiliencePathBenchmark {
   private Resilience resilience;
   private RoutedCall.Upstream upstream;
   private RouteChain chain;
-  private final UpstreamTransport<Object> transport = new UpstreamTransport<>() {
-    @Override
-    public InFlight send(Attempt attempt, Callbacks<Object> callbacks) {
-      callbacks.onResponse(RESPONSE, true);
-      return () -> { };
-    }
-
-    @Override
-    public Outcome outcome(Object response) {
-      return OK;
-    }
-
-    @Override
-    public void discard(Object response) {}
-  };
+  private static final UpstreamTransport.InFlight SENT = () -> { };
 
   @Setup
   public void setUp() {
@@ -143,16 +130,20 @@ public class ResiliencePathBenchmark {
     resilience = new Resilience();
     Route route = new Route("r", new RouteMatch(new PathMatcher.Prefix("/"), true, List.of()),
         new RouteAction.ToCluster("c", RouteAction.ForwardOptions.NONE), HeaderMutations.NONE, policies);
-    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH);
+    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH,
+        resilience.cluster(cluster)); // as OutboundRouter.route makes it
     chain = new RouteChain(route, new HttpFilter[] {RouterFilter.INSTANCE}, null, new RetryDecider(retry));
   }
 
   /**
-   * The adapter's per-call object, as the OkHttp adapter's: the exchange's caller-thread scheduler
-   * and its {@link MeshExchange.Upstreams} in one.
+   * The adapter's per-call object: the exchange's caller-thread scheduler, its
+   * {@link MeshExchange.Upstreams} and the call's {@link UpstreamTransport} (with the call's deadline) in one.
+   * The transport answers every attempt at once with a shared response.
    */
-  static final class BlockingCall extends CallerThreadScheduler implements MeshExchange.Upstreams {
+  static final class BlockingCall extends CallerThreadScheduler
+      implements MeshExchange.Upstreams, UpstreamTransport<Object> {
     private final ResiliencePathBenchmark client;
+    private long deadlineNanos = Long.MAX_VALUE;
 
     BlockingCall(ResiliencePathBenchmark client) {
       this.client = client;
@@ -165,8 +156,32 @@ public class ResiliencePathBenchmark {
 
     @Override
     public CompletableFuture<ExchangeResponse> start(MeshExchange e, RoutedCall.Upstream up) {
-      return new UpstreamCall<>(e, up, client.resilience, client.transport,
-          Deadline.nanosAfter(Deadline.of(client.policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
+      return router(e).start();
+    }
+
+    /** A router for {@code e}'s decision over this call, its deadline the route timeout from now. */
+    UpstreamCall<Object> router(MeshExchange e) {
+      deadlineNanos = Deadline.nanosAfter(Deadline.of(client.policies.timeouts()));
+      return new UpstreamCall<>(e, this, true, Integer.MAX_VALUE, "svc:80", null);
+    }
+
+    @Override
+    public InFlight send(Attempt attempt, Callbacks<Object> callbacks) {
+      callbacks.onResponse(RESPONSE, true);
+      return SENT;
+    }
+
+    @Override
+    public Outcome outcome(Object response) {
+      return OK;
+    }
+
+    @Override
+    public void discard(Object response) {}
+
+    @Override
+    public long deadlineNanos() {
+      return deadlineNanos;
     }
   }
 
@@ -179,17 +194,18 @@ public class ResiliencePathBenchmark {
   }
 
   private MeshExchange routerExchange; // made on the benchmark's thread, whose tasks its scheduler runs
+  private BlockingCall routerExchangeCall;
 
   @Benchmark
   public Object routerCall() throws Exception {
     MeshExchange ex = routerExchange;
     if (ex == null) {
-      ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, new BlockingCall(this));
+      routerExchangeCall = new BlockingCall(this);
+      ex = new MeshExchange("http", REQUEST, null, "svc", 80, "svc:80", upstream, chain, routerExchangeCall);
       routerExchange = ex;
     }
-    CompletableFuture<ExchangeResponse> r = new UpstreamCall<>(ex, upstream, resilience, transport,
-        Deadline.nanosAfter(Deadline.of(policies.timeouts())), true, Integer.MAX_VALUE, "svc:80", null).start();
-    ((CallerThreadScheduler) ex.scheduler()).runUntil(r);
+    CompletableFuture<ExchangeResponse> r = routerExchangeCall.router(ex).start();
+    routerExchangeCall.runUntil(r);
     return r.join();
   }
 
@@ -198,7 +214,7 @@ public class ResiliencePathBenchmark {
     UpstreamHost host = cluster.balancing().balancer().pick();
     host.onRequestStart();
     try {
-      transport.outcome(RESPONSE);
+      OK.httpStatus(); // the transport's outcome of the shared response
       return RESPONSE;
     } finally {
       host.onRequestEnd();

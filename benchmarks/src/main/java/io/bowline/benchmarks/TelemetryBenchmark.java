@@ -180,7 +180,8 @@ public class TelemetryBenchmark {
     ClusterEntry cluster = new ClusterEntry(new Cluster(one.clusterName(), Cluster.DiscoveryType.STATIC, null,
         LbPolicy.ROUND_ROBIN, one, new ClusterPolicies(CircuitBreakers.ENVOY_DEFAULT, OutlierDetection.ENVOY_DEFAULT)),
         one, ClusterLoadBalancing.build(LbPolicy.ROUND_ROBIN, one, null));
-    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH);
+    upstream = new RoutedCall.Upstream(route, cluster, "svc:80", RequestMutation.NONE, HashPolicies.NO_HASH,
+        null); // no router runs here: the benchmark's upstreams answer
     LocalWorkload local = LocalWorkload.of("sidecar~10.0.0.1~bench.default~default.svc.cluster.local", "bench",
         "default", Map.of("app", "bench", "version", "v1"), null, null);
     routerOnly = new RouteChain(route, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);

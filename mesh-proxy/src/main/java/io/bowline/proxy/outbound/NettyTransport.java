@@ -20,9 +20,20 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
 
   private final OutboundExchange owner;
+  private final long deadlineNanos;
 
-  NettyTransport(OutboundExchange owner) {
+  /**
+   * @param owner the exchange
+   * @param deadlineNanos the route timeout's deadline ({@code Deadline.nanosAfter}), {@link Long#MAX_VALUE} for none
+   */
+  NettyTransport(OutboundExchange owner, long deadlineNanos) {
     this.owner = owner;
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadlineNanos;
   }
 
   /** Attempts to a TLS cluster go out over TLS with the attempt's handle (connections pooled per handle). */

@@ -381,8 +381,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     String authority = outgoing(exchange, up);
     List<String> fh = outgoingValues(RequestMutation.FORWARDED_HOST_HEADER);
     String forwarded = fh.isEmpty() ? null : String.join(",", fh);
-    call = new UpstreamCall<>(exchange, up, conn.listener().router().resilience(), new NettyTransport(this), deadline,
-        replayable(), Integer.MAX_VALUE, authority, forwarded);
+    call = new UpstreamCall<>(exchange, new NettyTransport(this, deadline), replayable(), Integer.MAX_VALUE, authority,
+        forwarded);
     return call.start();
   }
 

@@ -219,6 +219,16 @@ public final class MeshExchange implements Exchange {
      * exchange's scheduler). Nothing by default.
      */
     default void replaced() {}
+
+    /**
+     * The exchange is about to let go of the routing decision it holds now ({@link #routedUpstream()}):
+     * filters' edits route it again, or another interruptible takes this one's place. A router,
+     * which reads its decision from the exchange instead of keeping a copy, keeps that decision from
+     * then on (Envoy's router keeps the route entry it started with when a filter clears the route
+     * cache). Called on the exchange's scheduler, while the decision is still the exchange's.
+     * Nothing by default.
+     */
+    default void releasingDecision() {}
   }
 
   /**
@@ -419,9 +429,28 @@ public final class MeshExchange implements Exchange {
   public RoutedCall routed() {
     if (edits() != null && !is(ROUTED_WITH_EDITS)) {
       set(ROUTED_WITH_EDITS, true);
-      routed = router.route(host, port, this);
+      RoutedCall next = router.route(host, port, this);
+      if (interruptible != null) {
+        interruptible.releasingDecision(); // a router started with the decision held now keeps it
+      }
+      routed = next;
     }
     return routed;
+  }
+
+  /**
+   * The upstream decision the exchange holds now, without routing again: what the router filter
+   * started the router with ({@link Upstreams#start} is given the same decision), until filters'
+   * edits route the exchange again (the router is told first: {@link Interruptible#releasingDecision}).
+   *
+   * @throws IllegalStateException if the decision is not to send upstream
+   */
+  public RoutedCall.Upstream routedUpstream() {
+    return routed instanceof RoutedCall.Upstream up ? up : notUpstream(); // small: the JIT inlines it at every use
+  }
+
+  private RoutedCall.Upstream notUpstream() {
+    throw new IllegalStateException("the exchange is not routed upstream: " + routed);
   }
 
   /**
@@ -466,18 +495,25 @@ public final class MeshExchange implements Exchange {
     // until the task runs, an interruption cancels the delay and answers at once; the router, which
     // the task may start, is what an interruption stops after that
     CallScheduler.Cancellable timer = upstreams.scheduler().schedule(() -> {
-      interruptible = null;
+      interruptible(null);
       task.run();
     }, delayNanos);
-    interruptible = reply -> {
+    interruptible(reply -> {
       timer.cancel();
       interruptible = null;
       result().complete(reply);
-    };
+    });
   }
 
-  /** Sets what {@link #interrupt} stops (the router's attempts), or {@code null}. */
+  /**
+   * Sets what {@link #interrupt} stops (the router's attempts), or {@code null}; the one it replaces
+   * is told that the exchange no longer holds its decision for it ({@link Interruptible#releasingDecision}).
+   */
   public void interruptible(Interruptible i) {
+    Interruptible previous = interruptible;
+    if (previous != null && previous != i) {
+      previous.releasingDecision();
+    }
     this.interruptible = i;
   }
 

@@ -134,7 +134,7 @@ public final class OutboundRouter {
       return new RoutedCall.LocalReply(forward.clusterNotFoundStatus(), "NC", "");
     }
     return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(),
-        HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress));
+        HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress), resilience.cluster(cluster));
   }
 
   /** The compiled chain for a decision ({@link RoutedCall.Upstream}'s route, else the no-route chain). */

@@ -5,6 +5,7 @@ import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.upstream.ClusterEntry;
+import io.bowline.runtime.upstream.ClusterResilience;
 import java.util.Map;
 
 /**
@@ -64,9 +65,12 @@ public sealed interface RoutedCall {
    * @param mutation the rewrites and header edits to apply to the request and response
    * @param hash the request hash for consistent-hash balancers ({@code hash_policy}), or
    *     {@link HashPolicies#NO_HASH}
+   * @param state the client's live state of {@code cluster} (circuit breakers, outlier detector, priority set),
+   *     refreshed to this entry ({@code Resilience.cluster(cluster)}): the router reads it from here, so that
+   *     the decision and the state it acts on are one link (the field fills the record's alignment padding)
    */
-  record Upstream(Route route, ClusterEntry cluster, String listenerName, RequestMutation mutation, long hash)
-      implements RoutedCall {
+  record Upstream(Route route, ClusterEntry cluster, String listenerName, RequestMutation mutation, long hash,
+      ClusterResilience state) implements RoutedCall {
     /** One endpoint by the cluster's load balancer, or {@code null} if none is available. */
     public UpstreamHost pickHost() {
       return cluster.balancing().balancer().pick(hash);

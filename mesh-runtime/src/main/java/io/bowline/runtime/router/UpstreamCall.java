@@ -10,7 +10,6 @@ import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.upstream.ClusterResilience;
 import io.bowline.runtime.upstream.Outcome;
-import io.bowline.runtime.upstream.Resilience;
 import io.bowline.runtime.pipeline.ResponseFlags;
 import io.bowline.runtime.upstream.circuitbreaker.ClusterCircuitBreaker;
 import io.bowline.runtime.upstream.OutlierDetector;
@@ -47,7 +46,10 @@ import java.util.concurrent.TimeUnit;
  * answered, and the first attempt's {@link UpstreamTransport.Callbacks}: most
  * exchanges make one attempt, which then costs no object of its own; each retry gets a token, so
  * that a late answer
- * of an earlier attempt is recognised and discarded. Only the router completes the future.
+ * of an earlier attempt is recognised and discarded. Only the router completes the future. It keeps
+ * no copy of what others hold: the routing decision (with the cluster's state it carries) is the
+ * exchange's until filters' edits route the exchange again (the call then keeps the one it started
+ * with), and the call's deadline is its transport's.
  *
  * @param <R> the transport's response type
  */
@@ -55,12 +57,10 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     implements MeshExchange.Interruptible, UpstreamTransport.Callbacks<R>, Runnable, UpstreamResponse<R> {
   private static final String RESET_BODY = "upstream connect error or disconnect/reset before headers. reset reason: ";
 
+  // the exchange also holds the routing decision (routedUpstream, which carries the cluster's state), and the
+  // transport the call's deadline: the call keeps no copy of either (see upstream())
   private final MeshExchange exchange;
-  private final RoutedCall.Upstream upstream;
   private final UpstreamTransport<R> transport;
-  // the call's deadline (Long.MAX_VALUE: unbounded); the Deadline an adapter passes is not kept
-  private final long deadlineNanos;
-  private final ClusterResilience state;
   // the most attempts (1 + num_retries, capped at 65535); lowered to 1 when the request body
   // outgrows the adapter's retry buffer
   private char maxAttempts;
@@ -89,9 +89,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /**
    * The call's rarely used state, made on first use: a successful first attempt never needs it
-   * (keeping it out of the call keeps the call at 64 bytes).
+   * (keeping it out of the call keeps the call at 48 bytes).
    */
   private static final class Cold {
+    // the decision this call started with, once the exchange lets go of it (filters' edits routed it again)
+    RoutedCall.Upstream upstream;
     Object token; // the retry's Token in flight, when that is the attempt in flight
     String authority; // the attempts' :authority when it is not the exchange's (the route rewrote it)
     RetryDecider decider; // with OWN_DECIDER: the decider of a route other than the chain's, or null
@@ -127,38 +129,23 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /**
-   * @param exchange the exchange (scheduler, observers)
-   * @param upstream the routing decision
-   * @param resilience the client's circuit breakers and outlier detectors
-   * @param transport the adapter's transport
-   * @param deadline the call's deadline: attempts and back-off end by it (504 {@code UT})
+   * A router for the decision the exchange holds ({@link MeshExchange#routedUpstream()}, as the router
+   * filter hands it to {@link MeshExchange.Upstreams#start}), with the cluster's state that decision carries.
+   *
+   * @param exchange the exchange (scheduler, observers, routing decision)
+   * @param transport the adapter's transport for this call, with the call's deadline
+   *     ({@link UpstreamTransport#deadlineNanos()}): attempts and back-off end by it (504 {@code UT})
    * @param replayable whether the request may be sent more than once
    * @param attemptCap the most attempts the adapter allows (gRFC A44 caps gRPC at 5)
    * @param authority the request's {@code :authority} after the route's rewrites
    * @param requestForwardedHost the request's {@code x-forwarded-host} values joined, or {@code null}
+   * @throws IllegalStateException if the exchange is not routed upstream
    */
-  public UpstreamCall(MeshExchange exchange, RoutedCall.Upstream upstream, Resilience resilience,
-      UpstreamTransport<R> transport, Deadline deadline, boolean replayable, int attemptCap, String authority,
-      String requestForwardedHost) {
-    this(exchange, upstream, resilience, transport, deadline.bounded() ? deadline.deadlineNanos() : Long.MAX_VALUE,
-        replayable, attemptCap, authority, requestForwardedHost);
-  }
-
-  /**
-   * The same call with its deadline as {@link Deadline#nanosAfter} gives it, for adapters that keep
-   * no {@link Deadline} object of their own.
-   *
-   * @param deadlineNanos the {@code System.nanoTime()} value at which the call's deadline passes,
-   *     {@link Long#MAX_VALUE} for none
-   */
-  public UpstreamCall(MeshExchange exchange, RoutedCall.Upstream upstream, Resilience resilience,
-      UpstreamTransport<R> transport, long deadlineNanos, boolean replayable, int attemptCap, String authority,
-      String requestForwardedHost) {
+  public UpstreamCall(MeshExchange exchange, UpstreamTransport<R> transport, boolean replayable, int attemptCap,
+      String authority, String requestForwardedHost) {
     this.exchange = exchange;
-    this.upstream = upstream;
     this.transport = transport;
-    this.deadlineNanos = deadlineNanos;
-    this.state = resilience.cluster(upstream.cluster());
+    RoutedCall.Upstream upstream = exchange.routedUpstream();
     RetryDecider decider = exchange.chain().retry();
     // the usual call keeps what it was given; the rest is out of line, so that the constructor stays
     // small enough for the JIT to inline it into the adapter's start
@@ -176,6 +163,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * the route rewrote. Returns the call's decider.
    */
   private RetryDecider unusual(boolean replayable, String authority, String requestForwardedHost) {
+    RoutedCall.Upstream upstream = upstream();
     // the chain's decider is the route's unless filters' edits routed the request to another route
     if (exchange.chain().route() != upstream.route()) {
       RetryPolicy retryPolicy = upstream.route().policies().retry();
@@ -195,13 +183,43 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     return decider();
   }
 
+  /**
+   * The routing decision this call started with: the exchange's ({@link MeshExchange#routedUpstream()}),
+   * or, once filters' edits routed the exchange again, the one this call kept then ({@link #releasingDecision}).
+   */
+  private RoutedCall.Upstream upstream() {
+    Cold c = cold;
+    return c == null || c.upstream == null ? exchange.routedUpstream() : c.upstream;
+  }
+
+  @Override
+  public void releasingDecision() {
+    if (isDone() && !is(STREAMING)) {
+      return; // completed and released: nothing reads the decision again (only a running stream's end does)
+    }
+    Cold c = cold();
+    if (c.upstream == null) {
+      c.upstream = exchange.routedUpstream();
+    }
+  }
+
+  /** The cluster's live state (circuit breakers, outlier detector), as the decision carries it. */
+  private ClusterResilience state() {
+    return upstream().state();
+  }
+
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
   private CircuitBreakers limits() {
-    return upstream.cluster().cluster().resilience().circuitBreakers();
+    return upstream().cluster().cluster().resilience().circuitBreakers();
   }
 
   private ClusterCircuitBreaker cb() {
-    return state.circuitBreaker();
+    return state().circuitBreaker();
+  }
+
+  /** The call's deadline as the transport holds it ({@link Long#MAX_VALUE}: unbounded). */
+  private long deadlineNanos() {
+    return transport.deadlineNanos();
   }
 
   /** The route's retry decider, or {@code null} when the route has no retry policy. */
@@ -231,7 +249,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /** Whether the call has a deadline. */
   private boolean bounded() {
-    return deadlineNanos != Long.MAX_VALUE;
+    return deadlineNanos() != Long.MAX_VALUE;
   }
 
   /** Whether retries avoid the hosts already tried ({@code retry_host_predicate} {@code previous_hosts}). */
@@ -278,7 +296,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    UpstreamHost host = n == 1 ? pickFirst() : pickRetry(n);
+    RoutedCall.Upstream upstream = upstream();
+    UpstreamHost host = n == 1 ? pickFirst(upstream) : pickRetry(upstream, n);
     if (host == null) {
       noHealthyUpstream();
       return;
@@ -289,14 +308,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       return;
     }
     UpstreamTlsHandle tls = upstream.cluster().sockets().select(host.endpoint());
-    if (tls != null && !tlsUsable(tls, n)) {
+    if (tls != null && !tlsUsable(upstream, tls, n)) {
       return;
     }
-    send(n, host, timeout, tls);
+    send(upstream, n, host, timeout, tls);
   }
 
-  private UpstreamHost pickFirst() {
-    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+  private UpstreamHost pickFirst(RoutedCall.Upstream upstream) {
+    UpstreamHost host = upstream.state().pick(upstream.cluster().balancing().balancer(), upstream.hash(),
         upstream.cluster().balancing().hosts().size(), null,
         previousHosts() ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
     this.host = host;
@@ -304,7 +323,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /** A retry's host: {@code previous_hosts} avoids every host tried so far (the list is made on the first retry). */
-  private UpstreamHost pickRetry(int n) {
+  private UpstreamHost pickRetry(RoutedCall.Upstream upstream, int n) {
     boolean previousHosts = previousHosts();
     UpstreamHost[] tried = null;
     if (previousHosts) {
@@ -315,7 +334,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       }
       tried = c.tried;
     }
-    UpstreamHost host = state.pick(upstream.cluster().balancing().balancer(), upstream.hash(),
+    UpstreamHost host = upstream.state().pick(upstream.cluster().balancing().balancer(), upstream.hash(),
         upstream.cluster().balancing().hosts().size(), tried,
         previousHosts ? retryPolicy().hostSelectionRetryMaxAttempts() : 0);
     if (host != null && previousHosts) {
@@ -338,7 +357,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   private long attemptTimeoutMillis() {
     long timeout = perTryMillis();
     if (bounded()) {
-      long left = Deadline.millisUntil(deadlineNanos);
+      long left = Deadline.millisUntil(deadlineNanos());
       if (left <= 0) {
         return -1;
       }
@@ -351,7 +370,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * Whether the attempt may go out over {@code tls}; if not, the call waits for the cluster's
    * certificate (and tries attempt {@code n} again then) or ends with 503 {@code UF}.
    */
-  private boolean tlsUsable(UpstreamTlsHandle tls, int n) {
+  private boolean tlsUsable(RoutedCall.Upstream upstream, UpstreamTlsHandle tls, int n) {
     if (tls.ready()) {
       if (transport.originatesTls()) {
         return true;
@@ -372,7 +391,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       }));
       if (bounded()) { // the route's timeout still holds: nothing else times a call that has not been sent
         cold().timer = exchange.scheduler().schedule(() -> finish(timedOut(null)),
-            Math.max(0, deadlineNanos - System.nanoTime()));
+            Math.max(0, deadlineNanos() - System.nanoTime()));
       }
       return false;
     }
@@ -388,7 +407,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * {@code send} on the scheduler's thread (a blocking adapter's transport) is handled as soon as
    * {@code send} returns, without a trip through the scheduler.
    */
-  private void send(int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
+  private void send(RoutedCall.Upstream upstream, int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
     exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
     UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
     String forwarded = null;
@@ -581,7 +600,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       finish(new LocalResponse(499, "DC", "downstream cancelled", Map.of(), -1, failure));
       return;
     }
-    boolean expired = bounded() && deadlineNanos - System.nanoTime() <= Deadline.SLACK_NANOS;
+    boolean expired = bounded() && deadlineNanos() - System.nanoTime() <= Deadline.SLACK_NANOS;
     if (!expired && outcome.unprocessed() && replayUnprocessed(n)) {
       return; // attempt n goes on: observers see its one end, the replay's (it keeps its number)
     }
@@ -627,7 +646,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   private void record(UpstreamHost host, Outcome outcome) {
-    OutlierDetector od = state.outlier();
+    OutlierDetector od = state().outlier();
     if (od == null) {
       return;
     }
@@ -689,7 +708,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     RetryPolicy retryPolicy = retryPolicy();
     long wait = new RetryBackoff(retryPolicy.baseInterval(), retryPolicy.maxInterval()).nextMillis(n);
     boolean bounded = bounded();
-    long left = bounded ? deadlineNanos - System.nanoTime() : Long.MAX_VALUE;
+    long left = bounded ? deadlineNanos() - System.nanoTime() : Long.MAX_VALUE;
     if (bounded && TimeUnit.NANOSECONDS.toMillis(left) <= wait) {
       cold().timer = exchange.scheduler().schedule(() -> finish(timedOut(null)), Math.max(0, left));
       return true;

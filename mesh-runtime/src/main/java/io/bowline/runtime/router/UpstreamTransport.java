@@ -5,9 +5,11 @@ import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.upstream.Outcome;
 
 /**
- * How an adapter sends one upstream attempt for the router (Envoy's upstream codec under an
- * {@code UpstreamRequest}). The router decides everything else: admission, host, timeouts,
- * retries, back-off, outlier accounting, attempt headers and {@code auto_host_rewrite}.
+ * How an adapter sends one call's upstream attempts for the router (Envoy's upstream codec under an
+ * {@code UpstreamRequest}), one per call: it also holds the call's deadline, which the adapter sets
+ * (the route's timeout, a gRPC caller's deadline), so that the router keeps no copy of it. The router
+ * decides everything else: admission, host, timeouts, retries, back-off, outlier accounting, attempt
+ * headers and {@code auto_host_rewrite}.
  *
  * @param <R> the transport's response head (an OkHttp {@code Response}, a gRPC call's first event)
  */
@@ -25,6 +27,15 @@ public interface UpstreamTransport<R> {
 
   /** Releases a response the router will not return (it retries instead). */
   void discard(R response);
+
+  /**
+   * The call's deadline, the same for the call's life: attempts ({@link Attempt#timeoutMillis()}) and
+   * back-off end by it, and the router answers 504 {@code UT} when it passes.
+   *
+   * @return the {@code System.nanoTime()} value at which the deadline passes ({@code Deadline.deadlineNanos()},
+   *     {@code Deadline.nanosAfter}), or {@link Long#MAX_VALUE} for none
+   */
+  long deadlineNanos();
 
   /**
    * Whether this transport sends an attempt that carries {@link Attempt#tls()} over TLS with that

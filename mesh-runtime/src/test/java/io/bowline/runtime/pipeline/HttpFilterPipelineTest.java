@@ -64,6 +64,7 @@ class HttpFilterPipelineTest {
   private static final String GRPC_V1 = clusterName(9090, "v1", GRPC_FQDN);
   private static final String FULL = clusterName(9080, "full", HTTP_FQDN);
   private static final String EMPTY = clusterName(9080, "empty", HTTP_FQDN);
+  private static final String ONE = clusterName(9090, "one", GRPC_FQDN); // the gRPC server, one request at a time
   private static final MethodDescriptor<byte[], byte[]> UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
       .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("test.Echo/Unary")
       .setRequestMarshaller(NamedGrpcServer.BYTES).setResponseMarshaller(NamedGrpcServer.BYTES).build();
@@ -114,7 +115,7 @@ class HttpFilterPipelineTest {
     return com.google.protobuf.Duration.newBuilder().setNanos((int) millis * 1_000_000).build();
   }
 
-  /** Per service, routes chosen by header {@code x-case}: retry, abort, full, empty; anything else matches nothing. */
+  /** Per service, routes chosen by header {@code x-case}: retry, abort, full, empty, one; anything else matches nothing. */
   private static RouteConfiguration cases(String fqdn, int port, String cluster) {
     Route retry = Route.newBuilder().setMatch(headerExact("x-case", "retry")).setRoute(RouteAction.newBuilder()
         .setCluster(cluster).setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(UInt32Value.of(2))
@@ -125,17 +126,20 @@ class HttpFilterPipelineTest {
                 .setNumerator(100))).build())).build();
     Route full = Route.newBuilder().setMatch(headerExact("x-case", "full")).setRoute(RouteAction.newBuilder().setCluster(FULL)).build();
     Route empty = Route.newBuilder().setMatch(headerExact("x-case", "empty")).setRoute(RouteAction.newBuilder().setCluster(EMPTY)).build();
-    return routes(fqdn, port, retry, abort, full, empty);
+    Route one = Route.newBuilder().setMatch(headerExact("x-case", "one")).setRoute(RouteAction.newBuilder().setCluster(ONE)).build();
+    return routes(fqdn, port, retry, abort, full, empty, one);
   }
 
   private void publish() {
     Cluster full = edsCluster(FULL, Cluster.LbPolicy.ROUND_ROBIN).toBuilder().setCircuitBreakers(CircuitBreakers.newBuilder()
         .addThresholds(CircuitBreakers.Thresholds.newBuilder().setMaxRequests(UInt32Value.of(0)))).build();
+    Cluster one = edsCluster(ONE, Cluster.LbPolicy.ROUND_ROBIN).toBuilder().setCircuitBreakers(CircuitBreakers.newBuilder()
+        .addThresholds(CircuitBreakers.Thresholds.newBuilder().setMaxRequests(UInt32Value.of(1)))).build();
     xds.set(Snapshot.create(
         List.of(edsCluster(HTTP_V1, Cluster.LbPolicy.ROUND_ROBIN), edsCluster(GRPC_V1, Cluster.LbPolicy.ROUND_ROBIN),
-            full, edsCluster(EMPTY, Cluster.LbPolicy.ROUND_ROBIN)),
+            full, edsCluster(EMPTY, Cluster.LbPolicy.ROUND_ROBIN), one),
         List.of(endpoints(HTTP_V1, http.port()), endpoints(GRPC_V1, grpc.port()), endpoints(FULL, http.port()),
-            endpoints(EMPTY)),
+            endpoints(EMPTY), endpoints(ONE, grpc.port())),
         List.of(listener(HTTP_FQDN, 9080), listener(GRPC_FQDN, 9090)),
         List.of(cases(HTTP_FQDN, 9080, HTTP_V1), cases(GRPC_FQDN, 9090, GRPC_V1)), List.of(), "1"));
   }
@@ -228,6 +232,36 @@ class HttpFilterPipelineTest {
       assertThat(new String(ClientCalls.blockingUnaryCall(ch, UNARY, CallOptions.DEFAULT, new byte[] {1}))).isEqualTo("g");
     }
     assertThat(recorder.completions).containsExactly("http 200 [] upstream attempts=1 timed", "grpc 200 [] upstream attempts=1 timed");
+  }
+
+  /**
+   * A filter that edits the request once the response head is back routes the exchange again (Envoy's
+   * {@code clearRouteCache}: {@code clusterName()} follows the edit), while the router keeps the decision it
+   * started with: the gRPC stream, which ends after the filters saw its head, leaves the circuit breaker of the
+   * cluster it was sent to ({@code max_requests: 1}, so every later call is admitted), not the new decision's.
+   */
+  @Test
+  void theRouterKeepsItsDecisionWhenAFilterRoutesTheExchangeAgainAfterTheResponseHead() throws Exception {
+    List<String> clusters = new CopyOnWriteArrayList<>();
+    HttpFilter rerouting = (exchange, next) -> next.proceed(exchange).thenApply(r -> {
+      clusters.add(exchange.clusterName());
+      exchange.setHeader("x-case", "full");
+      clusters.add(exchange.clusterName());
+      return r;
+    });
+    Metadata one = new Metadata();
+    one.put(Metadata.Key.of("x-case", Metadata.ASCII_STRING_MARSHALLER), "one");
+    try (MeshClient m = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
+        .filter(rerouting).build()) {
+      m.awaitReady(Duration.ofSeconds(10));
+      Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(m, "echo:9090"), MetadataUtils.newAttachHeadersInterceptor(one));
+      for (int i = 0; i < 3; i++) {
+        assertThat(new String(ClientCalls.blockingUnaryCall(ch, UNARY, CallOptions.DEFAULT, new byte[] {1})))
+            .as("call %d is admitted by %s's max_requests: 1", i + 1, ONE).isEqualTo("g");
+      }
+    }
+    assertThat(clusters).containsExactly(ONE, FULL, ONE, FULL, ONE, FULL);
+    assertThat(grpc.calls()).isEqualTo(3);
   }
 
   /** A filter named {@code name} that ends every exchange with {@code outcome} instead of proceeding. */

@@ -195,8 +195,8 @@ public final class MeshHttpTransport implements AutoCloseable {
       RouteTimeouts timeouts = up.route().policies().timeouts();
       Deadline deadline = Deadline.after(Deadline.of(timeouts));
       List<String> forwarded = headers.get(RequestMutation.FORWARDED_HOST_HEADER);
-      UpstreamCall<BufferedResponse> call = new UpstreamCall<>(exchange, up, router.resilience(),
-          new NettyTransport(sender, request.method(), editor.path, headers, request.body()), deadline, true,
+      UpstreamCall<BufferedResponse> call = new UpstreamCall<>(exchange,
+          new NettyTransport(sender, request.method(), editor.path, headers, request.body(), deadline), true,
           Integer.MAX_VALUE, editor.authority, forwarded == null ? null : String.join(",", forwarded));
       return call.start();
     }

@@ -2,6 +2,7 @@ package io.bowline.spring.http;
 
 import io.bowline.api.config.Endpoint;
 import io.bowline.runtime.router.UpstreamTransport;
+import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.upstream.Outcome;
 import java.io.IOException;
@@ -33,13 +34,29 @@ final class NettyTransport implements UpstreamTransport<BufferedResponse> {
   private final String pathAndQuery;
   private final HttpHeaders headers;
   private final byte[] body;
+  private final Deadline deadline;
 
-  NettyTransport(NettySender sender, String method, String pathAndQuery, HttpHeaders headers, byte[] body) {
+  /**
+   * @param sender the client's connections
+   * @param method the request method
+   * @param pathAndQuery the request target as the route rewrote it
+   * @param headers the request headers with the filters' edits and the route's
+   * @param body the buffered request body
+   * @param deadline the route timeout
+   */
+  NettyTransport(NettySender sender, String method, String pathAndQuery, HttpHeaders headers, byte[] body,
+      Deadline deadline) {
     this.sender = sender;
     this.method = method;
     this.pathAndQuery = pathAndQuery;
     this.headers = headers;
     this.body = body;
+    this.deadline = deadline;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadline.nanosOrUnbounded();
   }
 
   /** Attempts to a TLS cluster go out as HTTPS with the attempt's TLS handle. */

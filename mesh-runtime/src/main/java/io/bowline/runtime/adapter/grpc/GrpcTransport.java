@@ -28,15 +28,28 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
   private final MeshClientCall<ReqT, RespT> owner;
   private final MeshClientCall.Prepared p;
+  private final io.bowline.runtime.router.timeout.Deadline deadline;
 
-  GrpcTransport(MeshClientCall<ReqT, RespT> owner, MeshClientCall.Prepared p) {
+  /**
+   * @param owner the call
+   * @param p the request as the route and the filters edited it
+   * @param deadline the call's deadline: the caller's and the route's cap, whichever is earlier
+   */
+  GrpcTransport(MeshClientCall<ReqT, RespT> owner, MeshClientCall.Prepared p,
+      io.bowline.runtime.router.timeout.Deadline deadline) {
     this.owner = owner;
     this.p = p;
+    this.deadline = deadline;
   }
 
   @Override
   public boolean originatesTls() {
     return true;
+  }
+
+  @Override
+  public long deadlineNanos() {
+    return deadline.nanosOrUnbounded();
   }
 
   @Override

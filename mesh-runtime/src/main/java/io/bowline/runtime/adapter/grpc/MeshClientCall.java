@@ -225,7 +225,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       keepMessages = false; // a single request message is kept until the commit: retries and unprocessed replays
     }
     Iterable<String> fwd = p.headers.getAll(FORWARDED_HOST_KEY);
-    upstreamCall = new UpstreamCall<>(ex, up, router.resilience(), new GrpcTransport<>(this, p), deadline,
+    upstreamCall = new UpstreamCall<>(ex, new GrpcTransport<>(this, p, deadline),
         method.getType().clientSendsOneMessage(), MAX_ATTEMPTS, p.options.getAuthority(),
         fwd == null ? null : String.join(",", fwd));
     return upstreamCall.start();

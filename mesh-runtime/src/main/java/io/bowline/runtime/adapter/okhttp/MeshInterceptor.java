@@ -228,8 +228,8 @@ public final class MeshInterceptor implements Interceptor {
       // the header's values are listed only when it is there: most requests have none
       String forwarded = r.header(RequestMutation.FORWARDED_HOST_HEADER) == null ? null
           : String.join(",", r.headers(RequestMutation.FORWARDED_HOST_HEADER));
-      UpstreamCall<Response> call = new UpstreamCall<>(exchange, up, router.resilience(),
-          new OkHttpTransport(chain, r, deadline), deadline, replayable, Integer.MAX_VALUE, authority(r), forwarded);
+      UpstreamCall<Response> call = new UpstreamCall<>(exchange, new OkHttpTransport(chain, r, deadline), replayable,
+          Integer.MAX_VALUE, authority(r), forwarded);
       return call.start();
     }
 

@@ -81,6 +81,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
   }
 
   @Override
+  public long deadlineNanos() {
+    return deadline.nanosOrUnbounded();
+  }
+
+  @Override
   public InFlight send(Attempt attempt, Callbacks<Response> callbacks) {
     Response response;
     try {

@@ -69,6 +69,14 @@ public final class Deadline {
     return deadlineNanos;
   }
 
+  /**
+   * The deadline as {@link #nanosAfter} gives it (what {@code UpstreamTransport.deadlineNanos()} returns):
+   * {@link #deadlineNanos()} when bounded, else {@link Long#MAX_VALUE}.
+   */
+  public long nanosOrUnbounded() {
+    return bounded ? deadlineNanos : Long.MAX_VALUE;
+  }
+
   /** Whether there is a limit. */
   public boolean bounded() {
     return bounded;
