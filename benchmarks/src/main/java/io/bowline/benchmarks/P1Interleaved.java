@@ -4,6 +4,7 @@ import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -66,27 +67,17 @@ public final class P1Interleaved {
    */
   static Map<String, double[]> run(String title, Map<String, Callable<Object>> clients, int rounds, double loadBefore)
       throws Exception {
+    P1Rotation rotation = P1Rotation.fromSystemProperties();
+    List<Callable<Object>> ordered = List.copyOf(clients.values());
+    rotation.run(ordered, rounds / 3, CALLS_PER_ROUND, false);
+    long[][] times = rotation.run(ordered, rounds, CALLS_PER_ROUND, true);
     Map<String, long[]> samples = new LinkedHashMap<>();
-    clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
-    for (int warm = 0; warm < rounds / 3; warm++) {
-      for (Callable<Object> c : clients.values()) {
-        for (int i = 0; i < CALLS_PER_ROUND; i++) {
-          c.call();
-        }
-      }
+    int index = 0;
+    for (String name : clients.keySet()) {
+      samples.put(name, times[index++]);
     }
-    for (int round = 0; round < rounds; round++) {
-      for (Map.Entry<String, Callable<Object>> c : clients.entrySet()) {
-        long[] out = samples.get(c.getKey());
-        for (int i = 0; i < CALLS_PER_ROUND; i++) {
-          long start = System.nanoTime();
-          c.getValue().call();
-          out[round * CALLS_PER_ROUND + i] = System.nanoTime() - start;
-        }
-      }
-    }
-    System.out.printf("%n%s, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
-        title, rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
+    System.out.printf("%n%s, %d rounds x %d calls per client in %s (%d CPUs, load average %.2f before, %.2f after)%n",
+        title, rounds, CALLS_PER_ROUND, rotation.describe(), Runtime.getRuntime().availableProcessors(), loadBefore,
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     System.out.printf("%-28s %10s %10s %12s %12s %24s %26s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
         "paired added p50 [95 %]", "paired added p99 [95 %]");

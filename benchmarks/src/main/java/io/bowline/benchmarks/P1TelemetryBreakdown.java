@@ -13,7 +13,8 @@ import okhttp3.Request;
  * {@code PrometheusMeterRegistry}; with an OTel SDK sampling 1 %; calling a host whose listener writes a file
  * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
  * against the direct client; the lines after it pair each client with the default mesh client, and give each
- * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). Run:
+ * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). A second
+ * direct client ("OkHttp direct A/A") reads the run's noise floor. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
  */
 public final class P1TelemetryBreakdown {
@@ -33,6 +34,7 @@ public final class P1TelemetryBreakdown {
           .build();
       Map<String, Callable<Object>> calls = new LinkedHashMap<>();
       calls.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      calls.put("OkHttp direct A/A", P1Clients.get(new OkHttpClient(), direct)); // the run's noise floor
       calls.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       calls.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
       calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
