@@ -57,19 +57,21 @@ public final class P1AaCheck {
       Map<String, Callable<Object>> clients = new LinkedHashMap<>();
       Map<String, SliceStats> stats = new LinkedHashMap<>();
       SliceStats[] last = new SliceStats[1];
+      boolean[] measuring = new boolean[1];
       for (int i = 0; i < kinds.size(); i++) {
         String name = (i + 1) + " " + kinds.get(i) + (i == 0 ? ", direct" : "");
         Callable<Object> call = client(kinds.get(i), fixture, mtls);
         call.call();
         if (sched) {
-          SliceStats s = new SliceStats(last, rounds / 3 * P1Interleaved.callsPerRound());
+          SliceStats s = new SliceStats(last, measuring);
           stats.put(name, s);
           Callable<Object> inner = call;
           call = () -> s.call(inner);
         }
         clients.put(name, call);
       }
-      P1Interleaved.run("P1 A/A check: " + String.join(" ", kinds), clients, rounds, loadBefore);
+      P1Interleaved.run("P1 A/A check: " + String.join(" ", kinds), clients, rounds, loadBefore,
+          () -> measuring[0] = true);
       if (sched) {
         System.out.printf("%nper measured call, from each slice's start to the next slice's: all threads'"
             + " context switches, CPU migrations; the calling thread's run-queue wait ns; p50 µs by place in slice %s%n",
@@ -112,8 +114,7 @@ public final class P1AaCheck {
    */
   private static final class SliceStats {
     private final SliceStats[] last;
-    private final long warmUp;
-    private long seen;
+    private final boolean[] measuring;
     private long[] mark;
     private long calls;
     private long switches;
@@ -125,17 +126,17 @@ public final class P1AaCheck {
     private int place;
     private final List<List<Long>> byPlace = new ArrayList<>();
 
-    /** Counts from the {@code warmUp + 1}-th call on. */
-    SliceStats(SliceStats[] last, long warmUp) {
+    /** Counts once {@code measuring[0]} is set. */
+    SliceStats(SliceStats[] last, boolean[] measuring) {
       this.last = last;
-      this.warmUp = warmUp;
+      this.measuring = measuring;
       for (int i = 0; i < PLACES.length; i++) {
         byPlace.add(new ArrayList<>());
       }
     }
 
     Object call(Callable<Object> inner) throws Exception {
-      if (++seen <= warmUp) {
+      if (!measuring[0]) {
         return inner.call();
       }
       if (last[0] != this) {

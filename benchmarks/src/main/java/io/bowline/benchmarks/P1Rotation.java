@@ -1,5 +1,7 @@
 package io.bowline.benchmarks;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,6 +27,10 @@ import java.util.concurrent.Callable;
  * @param seed the shuffle's seed
  */
 record P1Rotation(int slice, boolean shuffled, long seed) {
+  /** Rounds per look at the JIT during the warm-up. */
+  static final int QUIET_ROUNDS = 5;
+  /** The JIT's compilation time, ms, over {@link #QUIET_ROUNDS} warm-up rounds below which it counts as done. */
+  static final long QUIET_MS = 20;
 
   P1Rotation {
     if (slice < 1) {
@@ -44,6 +50,30 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
   /** A one-line description for a report's heading, e.g. {@code "slices of 1 call, shuffled per pass"}. */
   String describe() {
     return "slices of " + slice + (slice == 1 ? " call" : " calls") + ", " + (shuffled ? "shuffled per pass" : "listed order");
+  }
+
+  /**
+   * Warms {@code clients} up: {@code minRounds} unmeasured rounds, then more, {@value #QUIET_ROUNDS} at a time, until
+   * the JIT compiled for at most {@value #QUIET_MS} ms (the JVM's total compilation time) over the last
+   * {@value #QUIET_ROUNDS}, or {@code maxRounds} in all. A fixed third of the measured rounds was not enough: the mesh's
+   * own methods, called only by its clients, were still in C1's code or waiting for C2 when the measurement began, and
+   * reached C2 at a different moment in each JVM (docs/benchmarks.md, ninth round, p1fix9).
+   *
+   * @return the warm-up rounds made and the compilation ms of the last look, as {@code {rounds, ms}}
+   * @throws Exception what a client's call throws
+   */
+  long[] warmUp(List<Callable<Object>> clients, int minRounds, int maxRounds, int callsPerRound) throws Exception {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    run(clients, minRounds, callsPerRound, false);
+    long rounds = minRounds;
+    long compiling = -1;
+    while (rounds < maxRounds && (compiling < 0 || compiling > QUIET_MS)) {
+      long before = jit.getTotalCompilationTime();
+      run(clients, QUIET_ROUNDS, callsPerRound, false);
+      rounds += QUIET_ROUNDS;
+      compiling = jit.getTotalCompilationTime() - before;
+    }
+    return new long[] {rounds, compiling};
   }
 
   /**

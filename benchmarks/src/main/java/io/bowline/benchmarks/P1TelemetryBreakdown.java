@@ -41,9 +41,10 @@ public final class P1TelemetryBreakdown {
       calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
       Map<String, long[]> cost = new LinkedHashMap<>();
-      long warmUp = rounds / 3 * 200L; // P1Interleaved's warm-up calls per client
-      calls.replaceAll((name, call) -> measured(call, warmUp, cost.computeIfAbsent(name, n -> new long[4])));
-      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
+      boolean[] measuring = new boolean[1];
+      calls.replaceAll((name, call) -> measured(call, measuring, cost.computeIfAbsent(name, n -> new long[3])));
+      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore,
+          () -> measuring[0] = true);
       System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
       cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
       for (String name : calls.keySet()) {
@@ -57,14 +58,13 @@ public final class P1TelemetryBreakdown {
   }
 
   /**
-   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} after {@code warmUp}
-   * calls ({@code cost[3]} counts those).
+   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} once {@code measuring[0]}
+   * is set (the warm-up is over).
    */
-  private static Callable<Object> measured(Callable<Object> call, long warmUp, long[] cost) {
+  private static Callable<Object> measured(Callable<Object> call, boolean[] measuring, long[] cost) {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     return () -> {
-      if (cost[3] < warmUp) {
-        cost[3]++;
+      if (!measuring[0]) {
         return call.call();
       }
       long cpu = threads.getCurrentThreadCpuTime();
