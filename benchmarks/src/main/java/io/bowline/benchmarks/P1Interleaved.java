@@ -14,9 +14,11 @@ import java.util.concurrent.Callable;
  * client, in {@link P1Rotation}'s order: by default the clients' batches in a fresh random order each round), so that
  * load changes during the run hit direct, mesh and grpc-xds alike; JMH's one-fork-per-benchmark order cannot give
  * that. Each adapter has a second direct client ("direct A/A"): its row is the run's noise floor, 0 within its
- * interval when the rotation is fair. The intervals are for one JVM: the same build's mesh rows move by more than
- * them between JVMs (the ninth round measured 13.7–26.9 µs for the OkHttp mesh over four runs of one jar while the
- * A/A rows stayed within ±1.6 µs), so comparing builds takes several runs, alternating. Prints p50/p99 per client in µs and what the
+ * interval when the rotation is fair. The warm-up lasts until the JIT is done ({@link P1Rotation#warmUp}): with a
+ * fixed third of the rounds the mesh's own methods, called by its clients only, were still compiling when the
+ * measurement began, and the same build's mesh rows moved by 10–20 µs between JVMs while the A/A rows stayed within
+ * ±2 µs (docs/benchmarks.md, ninth round, p1fix9). The intervals are for one JVM: compare builds over several runs,
+ * alternating. Prints p50/p99 per client in µs and what the
  * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
  * difference between the round's p50 and the direct call's p50 in the same round (paired, so
  * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5

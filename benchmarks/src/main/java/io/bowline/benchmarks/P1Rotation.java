@@ -17,7 +17,8 @@ import java.util.concurrent.Callable;
  * no client always follows the same neighbour. The ninth round's A/A checks ({@link P1AaCheck}; docs/benchmarks.md,
  * p1fix9) found no bias by position in either order: two identical direct clients read 0 within ±2 µs wherever they
  * stood. A slice of 1 (each call follows another client's call) measures something else: calls after the client's
- * own event loop idled, which cost the gRPC mesh 30 µs more than back-to-back calls.
+ * own event loop idled, which cost the gRPC mTLS mesh 13–30 µs more than back-to-back calls did (with the short
+ * warm-up of the eighth round).
  *
  * <p>Set from the command line with {@code -Dp1.slice=N} (calls per slice, default 200) and
  * {@code -Dp1.order=shuffled|listed} (default shuffled); {@code -Dp1.seed} fixes the shuffle's seed (default 1).
