@@ -57,13 +57,12 @@ public final class P1AaCheck {
       Map<String, Callable<Object>> clients = new LinkedHashMap<>();
       Map<String, SliceStats> stats = new LinkedHashMap<>();
       SliceStats[] last = new SliceStats[1];
-      boolean[] measuring = new boolean[1];
       for (int i = 0; i < kinds.size(); i++) {
         String name = (i + 1) + " " + kinds.get(i) + (i == 0 ? ", direct" : "");
         Callable<Object> call = client(kinds.get(i), fixture, mtls);
         call.call();
         if (sched) {
-          SliceStats s = new SliceStats(last, measuring);
+          SliceStats s = new SliceStats(last);
           stats.put(name, s);
           Callable<Object> inner = call;
           call = () -> s.call(inner);
@@ -71,7 +70,7 @@ public final class P1AaCheck {
         clients.put(name, call);
       }
       P1Interleaved.run("P1 A/A check: " + String.join(" ", kinds), clients, rounds, loadBefore,
-          () -> measuring[0] = true);
+          () -> stats.values().forEach(SliceStats::reset));
       if (sched) {
         System.out.printf("%nper measured call, from each slice's start to the next slice's: all threads'"
             + " context switches, CPU migrations; the calling thread's run-queue wait ns; p50 µs by place in slice %s%n",
@@ -114,7 +113,6 @@ public final class P1AaCheck {
    */
   private static final class SliceStats {
     private final SliceStats[] last;
-    private final boolean[] measuring;
     private long[] mark;
     private long calls;
     private long switches;
@@ -126,19 +124,14 @@ public final class P1AaCheck {
     private int place;
     private final List<List<Long>> byPlace = new ArrayList<>();
 
-    /** Counts once {@code measuring[0]} is set. */
-    SliceStats(SliceStats[] last, boolean[] measuring) {
+    SliceStats(SliceStats[] last) {
       this.last = last;
-      this.measuring = measuring;
       for (int i = 0; i < PLACES.length; i++) {
         byPlace.add(new ArrayList<>());
       }
     }
 
     Object call(Callable<Object> inner) throws Exception {
-      if (!measuring[0]) {
-        return inner.call();
-      }
       if (last[0] != this) {
         long[] now = snapshot();
         if (last[0] != null) {
@@ -164,6 +157,13 @@ public final class P1AaCheck {
       place++;
       calls++;
       return r;
+    }
+
+    /** Forgets what the warm-up counted (the warm-up runs the same code as the measurement, counting included). */
+    void reset() {
+      calls = switches = migrations = runDelay = processCpu = callerCpu = callerBytes = 0;
+      byPlace.forEach(List::clear);
+      last[0] = null;
     }
 
     private void close(long[] now) {

@@ -89,7 +89,9 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
     if (callsPerRound % slice != 0) {
       throw new IllegalArgumentException(callsPerRound + " calls per round is not a multiple of a slice of " + slice);
     }
-    long[][] out = record ? new long[clients.size()][rounds * callsPerRound] : null;
+    // a warm-up records too, so that the measured rounds run the code the JIT compiled for the warm-up's (a branch
+    // first taken when measuring begins would send the loop back to the interpreter and to the JIT)
+    long[][] out = new long[clients.size()][rounds * callsPerRound];
     Random random = new Random(seed);
     List<Integer> order = new ArrayList<>();
     for (int c = 0; c < clients.size(); c++) {
@@ -106,14 +108,11 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
           for (int i = 0; i < slice; i++) {
             long start = System.nanoTime();
             client.call();
-            long took = System.nanoTime() - start;
-            if (record) {
-              out[c][at + i] = took;
-            }
+            out[c][at + i] = System.nanoTime() - start;
           }
         }
       }
     }
-    return out;
+    return record ? out : null;
   }
 }

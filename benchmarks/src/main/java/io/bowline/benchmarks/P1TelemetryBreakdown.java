@@ -1,6 +1,7 @@
 package io.bowline.benchmarks;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -41,10 +42,9 @@ public final class P1TelemetryBreakdown {
       calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
       Map<String, long[]> cost = new LinkedHashMap<>();
-      boolean[] measuring = new boolean[1];
-      calls.replaceAll((name, call) -> measured(call, measuring, cost.computeIfAbsent(name, n -> new long[3])));
+      calls.replaceAll((name, call) -> measured(call, cost.computeIfAbsent(name, n -> new long[3])));
       Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore,
-          () -> measuring[0] = true);
+          () -> cost.values().forEach(c -> Arrays.fill(c, 0)));
       System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
       cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
       for (String name : calls.keySet()) {
@@ -58,15 +58,12 @@ public final class P1TelemetryBreakdown {
   }
 
   /**
-   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} once {@code measuring[0]}
-   * is set (the warm-up is over).
+   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} (zeroed when the warm-up
+   * ends, so that warm-up and measurement run the same code).
    */
-  private static Callable<Object> measured(Callable<Object> call, boolean[] measuring, long[] cost) {
+  private static Callable<Object> measured(Callable<Object> call, long[] cost) {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     return () -> {
-      if (!measuring[0]) {
-        return call.call();
-      }
       long cpu = threads.getCurrentThreadCpuTime();
       long bytes = threads.getCurrentThreadAllocatedBytes();
       Object r = call.call();
