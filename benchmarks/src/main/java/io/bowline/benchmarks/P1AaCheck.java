@@ -32,7 +32,9 @@ import okhttp3.Request;
  * process's threads did since the previous slice began (read from {@code /proc/self/task/*}: context switches and CPU
  * migrations of all threads, the calling thread's wait on the run queue; the process's CPU time), the calling
  * thread's CPU time and allocation within its calls, and times calls by their place in the slice;
- * it then prints them per client (meant for long slices: the {@code /proc} reads land in a slice's first call). Run:
+ * it then prints them per client (meant for long slices: the {@code /proc} reads land in a slice's first call).
+ * With {@code -Dp1.check.trend=true} it prints each row's paired p50 per ten rounds, in order (a drift or a change of
+ * state during the run). Run:
  * {@code java -Dp1.slice=200 -Dp1.order=listed -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1AaCheck
  * 60 http http http-mesh}.
  */
@@ -69,8 +71,11 @@ public final class P1AaCheck {
         }
         clients.put(name, call);
       }
-      P1Interleaved.run("P1 A/A check: " + String.join(" ", kinds), clients, rounds, loadBefore,
-          () -> stats.values().forEach(SliceStats::reset));
+      Map<String, double[]> medians = P1Interleaved.run("P1 A/A check: " + String.join(" ", kinds), clients, rounds,
+          loadBefore, () -> stats.values().forEach(SliceStats::reset));
+      if (Boolean.getBoolean("p1.check.trend")) {
+        trend(medians, rounds);
+      }
       if (sched) {
         System.out.printf("%nper measured call, from each slice's start to the next slice's: all threads'"
             + " context switches, CPU migrations; the calling thread's run-queue wait ns; p50 µs by place in slice %s%n",
@@ -79,6 +84,24 @@ public final class P1AaCheck {
       }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /** Prints each client's p50 minus the first client's, µs, as the median of each block of ten rounds, in order. */
+  private static void trend(Map<String, double[]> medians, int rounds) {
+    double[] first = medians.values().iterator().next();
+    System.out.println("\npaired p50 over the first client, µs, median per 10 rounds in order:");
+    medians.forEach((name, p50) -> {
+      StringBuilder line = new StringBuilder(String.format("  %-24s", name));
+      for (int from = 0; from + 10 <= rounds; from += 10) {
+        double[] diff = new double[10];
+        for (int r = 0; r < 10; r++) {
+          diff[r] = p50[from + r] - first[from + r];
+        }
+        Arrays.sort(diff);
+        line.append(String.format(" %+6.1f", diff[5]));
+      }
+      System.out.println(line);
+    });
   }
 
   private static Callable<Object> client(String kind, EndToEndFixture plain, MtlsFixture tls) throws Exception {

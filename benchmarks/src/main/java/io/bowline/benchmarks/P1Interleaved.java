@@ -2,7 +2,6 @@ package io.bowline.benchmarks;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +105,7 @@ public final class P1Interleaved {
     double[] base = null;
     double[] baseRounds = null;
     double[] baseBlocks = null;
-    Map<String, double[]> medians = new HashMap<>();
+    Map<String, double[]> medians = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : samples.entrySet()) {
       long[] s = e.getValue();
       double[] roundP50 = roundMedians(s, rounds);
