@@ -129,10 +129,10 @@ public final class P1Interleaved {
 
   /**
    * The least warm-up rounds before {@code rounds} measured ones: {@code -Dp1.warmup}, default a third of them but at
-   * least 50 (10,000 calls per client, past C2's thresholds for a method called once per call).
+   * least 100 (20,000 calls per client, past C2's thresholds for a method called once per call).
    */
   static int warmUpRounds(int rounds) {
-    return Integer.getInteger("p1.warmup", Math.max(50, rounds / 3));
+    return Integer.getInteger("p1.warmup", Math.max(100, rounds / 3));
   }
 
   /** Calls each round makes per client. */
