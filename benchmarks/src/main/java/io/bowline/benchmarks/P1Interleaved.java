@@ -20,8 +20,8 @@ import java.util.concurrent.Callable;
  * alternating. Prints p50/p99 per client in µs and what the
  * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
  * difference between the round's p50 and the direct call's p50 in the same round (paired, so
- * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
- * minutes with the default 150 rounds on a 2-CPU machine); the same for p99, over blocks of
+ * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 2–4
+ * minutes with the default 150 rounds on a 2-CPU machine, warm-up included); the same for p99, over blocks of
  * {@value #ROUNDS_PER_BLOCK} rounds. An optional second argument keeps only
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
  * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
