@@ -58,10 +58,10 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
   /**
    * Warms {@code clients} up: {@code minRounds} unmeasured rounds, then more, {@value #QUIET_ROUNDS} at a time, until
    * the JIT compiled for at most {@value #QUIET_MS} ms (the JVM's total compilation time) in each of the last
-   * {@value #QUIET_LOOKS} looks, or {@code maxRounds} in all. A fixed third of the measured rounds was not enough: the mesh's
-   * own methods, called only by its clients, were still in C1's code or waiting for C2 when the measurement began, and
-   * reached C2 at a different moment in each JVM, and the gRPC mesh's paired p50 came down from +150 µs to its
-   * steady few µs only after some 130 rounds, in bursts (docs/benchmarks.md, ninth round, p1fix9).
+   * {@value #QUIET_LOOKS} looks, or {@code maxRounds} in all. A fixed third of the measured rounds was not enough:
+   * the mesh's own methods, called only by its clients, were still in C1's code or waiting for C2 when the
+   * measurement began, and reached C2 at a different moment in each JVM; the gRPC mesh's paired p50 came down from
+   * +150 µs to its steady few µs only after some 130 rounds, in bursts (docs/benchmarks.md, ninth round, p1fix9).
    *
    * @return the warm-up rounds made and the compilation ms of the last look, as {@code {rounds, ms}}
    * @throws Exception what a client's call throws
