@@ -79,6 +79,9 @@ final class MtlsFixture implements AutoCloseable {
   /** The same as {@link #clientTls} with a certificate of its own serial, for a third client whose handshakes count apart. */
   final WorkloadCertificate routeAuthority;
   final SpiffeTls routeAuthorityTls;
+  /** The same as {@link #clientTls} with a certificate of its own serial, for the A/A clients (a second direct client). */
+  final WorkloadCertificate secondDirect;
+  final SpiffeTls secondDirectTls;
   private final Map<BigInteger, Set<SSLSession>> httpSessions = new ConcurrentHashMap<>();
   private final Map<BigInteger, Set<SSLSession>> grpcSessions = new ConcurrentHashMap<>();
   private final EventLoopGroup serverLoops;
@@ -91,11 +94,13 @@ final class MtlsFixture implements AutoCloseable {
     direct = ca.issue(CLIENT, Duration.ofHours(2));
     meshed = ca.issue(CLIENT, Duration.ofHours(2));
     routeAuthority = ca.issue(CLIENT, Duration.ofHours(2));
+    secondDirect = ca.issue(CLIENT, Duration.ofHours(2));
     SpiffeTls serverTls = SpiffeTls.create(CertificateProvider.of(server), SpiffePeerPolicy.anyIn(TRUST_DOMAIN));
     SpiffePeerPolicy serverId = new SpiffePeerPolicy(Set.of(TRUST_DOMAIN),
         List.of(new StringMatcher(StringMatcher.Kind.EXACT, SERVER.uri(), false)));
     clientTls = SpiffeTls.create(CertificateProvider.of(direct), serverId);
     routeAuthorityTls = SpiffeTls.create(CertificateProvider.of(routeAuthority), serverId);
+    secondDirectTls = SpiffeTls.create(CertificateProvider.of(secondDirect), serverId);
 
     https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
     https.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext()) {

@@ -25,20 +25,26 @@ import okhttp3.Response;
  * mesh's own work without its saving on timeouts. The "mesh" clients have the telemetry every mesh client has
  * (Istio's metrics into a {@code SimpleMeterRegistry}, the no-op OpenTelemetry API, no access log); the
  * "mesh+telemetry" clients have all of it on ({@link TelemetryOnMesh}: Prometheus registry, an OTel SDK sampling
- * 1 %, a file access log).
+ * 1 %, a file access log). Each adapter's second direct client ("direct A/A", a client of its own) is the same as
+ * the first: what it reads over the first is the run's own noise floor, which a fair rotation keeps at 0 within its
+ * interval.
  */
 final class P1Clients implements AutoCloseable {
   static final String OKHTTP_DIRECT = "OkHttp 1 KB GET, direct";
+  /** A second direct client, its own OkHttp client: the table's A/A row, the run's own noise floor (≈ 0 if fair). */
+  static final String OKHTTP_DIRECT_AA = "OkHttp 1 KB GET, direct A/A";
   static final String OKHTTP_UNTIMED = "OkHttp 1 KB GET, no timeouts";
   static final String OKHTTP_MESH = "OkHttp 1 KB GET, mesh";
   static final String OKHTTP_TELEMETRY = "OkHttp 1 KB GET, mesh+telemetry";
   static final String GRPC_DIRECT = "gRPC unary, direct";
+  /** A second direct client, its own channel: the table's A/A row for gRPC. */
+  static final String GRPC_DIRECT_AA = "gRPC unary, direct A/A";
   static final String GRPC_MESH = "gRPC unary, mesh";
   static final String GRPC_TELEMETRY = "gRPC unary, mesh+telemetry";
   static final String GRPC_XDS = "gRPC unary, grpc-xds";
   /** Every client, in report order (each adapter's direct client first). */
-  static final List<String> ALL = List.of(OKHTTP_DIRECT, OKHTTP_UNTIMED, OKHTTP_MESH, OKHTTP_TELEMETRY, GRPC_DIRECT,
-      GRPC_MESH, GRPC_TELEMETRY, GRPC_XDS);
+  static final List<String> ALL = List.of(OKHTTP_DIRECT, OKHTTP_DIRECT_AA, OKHTTP_UNTIMED, OKHTTP_MESH, OKHTTP_TELEMETRY,
+      GRPC_DIRECT, GRPC_DIRECT_AA, GRPC_MESH, GRPC_TELEMETRY, GRPC_XDS);
 
   private final Map<String, Callable<Object>> calls = new LinkedHashMap<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -55,11 +61,11 @@ final class P1Clients implements AutoCloseable {
         continue;
       }
       switch (name) {
-        case OKHTTP_DIRECT -> calls.put(name, get(okHttp(new OkHttpClient.Builder()), direct));
+        case OKHTTP_DIRECT, OKHTTP_DIRECT_AA -> calls.put(name, get(okHttp(new OkHttpClient.Builder()), direct));
         case OKHTTP_UNTIMED -> calls.put(name, get(okHttp(new OkHttpClient.Builder()
             .readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)), direct));
         case OKHTTP_MESH -> calls.put(name, get(okHttp(BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder())), meshed));
-        case GRPC_DIRECT -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
+        case GRPC_DIRECT, GRPC_DIRECT_AA -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
             NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build()))));
         case GRPC_MESH -> calls.put(name, check(HealthGrpc.newBlockingStub(channel(
             BowlineGrpc.channel(fixture.mesh, EndToEndFixture.GRPC_HOST + ":80")))));

@@ -2,20 +2,26 @@ package io.bowline.benchmarks;
 
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
  * P1 latency for a shared machine: the same clients as {@link EndToEndLatencyBenchmark} in one
  * JVM, measured in interleaved rounds (each round makes {@value #CALLS_PER_ROUND} calls with every
- * client in turn), so that load changes during the run hit direct, mesh and grpc-xds alike; JMH's
- * one-fork-per-benchmark order cannot give that. Prints p50/p99 per client in µs and what the
+ * client, in {@link P1Rotation}'s order: by default the clients' batches in a fresh random order each round), so that
+ * load changes during the run hit direct, mesh and grpc-xds alike; JMH's one-fork-per-benchmark order cannot give
+ * that. Each adapter has a second direct client ("direct A/A"): its row is the run's noise floor, 0 within its
+ * interval when the rotation is fair. The warm-up lasts until the JIT is done ({@link P1Rotation#warmUp}): with a
+ * fixed third of the rounds the mesh's own methods, called by its clients only, were still compiling when the
+ * measurement began, and the same build's mesh rows moved by 10–20 µs between JVMs while the A/A rows stayed within
+ * ±2 µs (docs/benchmarks.md, ninth round, p1fix9). The intervals are for one JVM: compare builds over several runs,
+ * alternating. Prints p50/p99 per client in µs and what the
  * mesh and grpc-xds add over the direct call: pooled, and as the median over rounds of the
  * difference between the round's p50 and the direct call's p50 in the same round (paired, so
- * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 1.5
- * minutes with the default 150 rounds on a 2-CPU machine); the same for p99, over blocks of
+ * drifts of the machine between rounds cancel), with a 95 % interval for that median (about 2–4
+ * minutes with the default 150 rounds on a 2-CPU machine, warm-up included); the same for p99, over blocks of
  * {@value #ROUNDS_PER_BLOCK} rounds. An optional second argument keeps only
  * the clients whose name starts with it ({@code OkHttp} or {@code gRPC}), for longer runs of one
  * adapter in the same time. The clients are {@link P1Clients}'; the last line compares the OkHttp
@@ -54,9 +60,12 @@ public final class P1Interleaved {
   }
 
   /**
-   * Warms {@code clients} up for a third of {@code rounds}, measures them in {@code rounds} interleaved rounds and
-   * prints the table: p50/p99 per client in µs, and for each client what it adds over the last client before it whose
-   * name ends with {@code direct} (pooled, and paired per round with a 95 % interval).
+   * Warms {@code clients} up ({@link #warmUpRounds} rounds, then until the JIT is done: {@link P1Rotation#warmUp}, at
+   * most {@code -Dp1.warmup.extra} more rounds, default 3 × {@code rounds}), measures them in {@code rounds}
+   * interleaved rounds and prints the table, after a line with the warm-up's rounds and the JIT's compilation time
+   * while measuring (a few ms when it was done): p50/p99 per client in µs, and for each client what it adds over the last client before it whose
+   * name ends with {@code direct} (pooled, and paired per round with a 95 % interval). The clients are called in
+   * {@link P1Rotation#fromSystemProperties()}'s order.
    *
    * @param title the table's heading
    * @param clients the clients by name, in report order, each adapter's direct client first
@@ -66,34 +75,37 @@ public final class P1Interleaved {
    */
   static Map<String, double[]> run(String title, Map<String, Callable<Object>> clients, int rounds, double loadBefore)
       throws Exception {
+    return run(title, clients, rounds, loadBefore, () -> { });
+  }
+
+  /** {@link #run(String, Map, int, double)}, running {@code measuring} between the warm-up and the measured rounds. */
+  static Map<String, double[]> run(String title, Map<String, Callable<Object>> clients, int rounds, double loadBefore,
+      Runnable measuring) throws Exception {
+    P1Rotation rotation = P1Rotation.fromSystemProperties();
+    List<Callable<Object>> ordered = List.copyOf(clients.values());
+    int minWarmUp = warmUpRounds(rounds);
+    long[] warmUp = rotation.warmUp(ordered, minWarmUp, minWarmUp + Integer.getInteger("p1.warmup.extra", 3 * rounds),
+        CALLS_PER_ROUND);
+    measuring.run();
+    long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    long[][] times = rotation.run(ordered, rounds, CALLS_PER_ROUND, true);
+    long compiledDuring = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compiledBefore;
     Map<String, long[]> samples = new LinkedHashMap<>();
-    clients.keySet().forEach(k -> samples.put(k, new long[rounds * CALLS_PER_ROUND]));
-    for (int warm = 0; warm < rounds / 3; warm++) {
-      for (Callable<Object> c : clients.values()) {
-        for (int i = 0; i < CALLS_PER_ROUND; i++) {
-          c.call();
-        }
-      }
+    int index = 0;
+    for (String name : clients.keySet()) {
+      samples.put(name, times[index++]);
     }
-    for (int round = 0; round < rounds; round++) {
-      for (Map.Entry<String, Callable<Object>> c : clients.entrySet()) {
-        long[] out = samples.get(c.getKey());
-        for (int i = 0; i < CALLS_PER_ROUND; i++) {
-          long start = System.nanoTime();
-          c.getValue().call();
-          out[round * CALLS_PER_ROUND + i] = System.nanoTime() - start;
-        }
-      }
-    }
-    System.out.printf("%n%s, %d rounds x %d calls per client (%d CPUs, load average %.2f before, %.2f after)%n",
-        title, rounds, CALLS_PER_ROUND, Runtime.getRuntime().availableProcessors(), loadBefore,
+    System.out.printf("%n%s, %d rounds x %d calls per client in %s (%d CPUs, load average %.2f before, %.2f after)%n",
+        title, rounds, CALLS_PER_ROUND, rotation.describe(), Runtime.getRuntime().availableProcessors(), loadBefore,
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    System.out.printf("warm-up %d rounds (JIT %d ms in the last %d); JIT while measuring: %d ms%n", warmUp[0], warmUp[1],
+        P1Rotation.QUIET_ROUNDS, compiledDuring);
     System.out.printf("%-28s %10s %10s %12s %12s %24s %26s%n", "latency (µs)", "p50", "p99", "added p50", "added p99",
         "paired added p50 [95 %]", "paired added p99 [95 %]");
     double[] base = null;
     double[] baseRounds = null;
     double[] baseBlocks = null;
-    Map<String, double[]> medians = new HashMap<>();
+    Map<String, double[]> medians = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : samples.entrySet()) {
       long[] s = e.getValue();
       double[] roundP50 = roundMedians(s, rounds);
@@ -113,6 +125,14 @@ public final class P1Interleaved {
       }
     }
     return medians;
+  }
+
+  /**
+   * The least warm-up rounds before {@code rounds} measured ones: {@code -Dp1.warmup}, default a third of them but at
+   * least 100 (20,000 calls per client, past C2's thresholds for a method called once per call).
+   */
+  static int warmUpRounds(int rounds) {
+    return Integer.getInteger("p1.warmup", Math.max(100, rounds / 3));
   }
 
   /** Calls each round makes per client. */

@@ -11,6 +11,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
+import io.bowline.tls.SpiffeTls;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,13 +30,18 @@ import okhttp3.Response;
  * handshakes per 1,000 calls per client: the TLS sessions each server saw from that client's certificate (one per
  * connection, full or resumed) over every call the client made, warm-up included. A third gRPC client, the direct one
  * whose calls carry the mesh's {@code :authority} (the route's host, not the channel's), prices grpc-netty's per-RPC
- * authority check, the one TLS-only step a mesh call takes that a direct call does not. Run:
+ * authority check, the one TLS-only step a mesh call takes that a direct call does not. A second direct client per
+ * adapter ("direct A/A", the same TLS with a certificate of its own serial) reads the run's noise floor. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1MtlsInterleaved [rounds] [OkHttp|gRPC]}.
  */
 public final class P1MtlsInterleaved {
   static final String OKHTTP_DIRECT = "OkHttp mTLS GET, direct";
+  /** A second direct client with the same TLS and a certificate of its own serial: the A/A row (≈ 0 if fair). */
+  static final String OKHTTP_DIRECT_AA = "OkHttp mTLS GET, direct A/A";
   static final String OKHTTP_MESH = "OkHttp mTLS GET, mesh";
   static final String GRPC_DIRECT = "gRPC mTLS unary, direct";
+  /** A second direct gRPC channel with the same TLS and a certificate of its own serial: the A/A row. */
+  static final String GRPC_DIRECT_AA = "gRPC mTLS unary, direct A/A";
   static final String GRPC_MESH = "gRPC mTLS unary, mesh";
   /** The direct client's TLS channel whose calls carry the mesh's {@code :authority} (grpc-netty's per-RPC check). */
   static final String GRPC_ROUTE_AUTHORITY = "gRPC mTLS, direct+:authority";
@@ -53,7 +59,7 @@ public final class P1MtlsInterleaved {
       System.out.printf("%nhandshakes per 1,000 calls (TLS sessions the server saw per client certificate, %d calls each)%n",
           calls);
       for (String name : clients.keySet()) {
-        var certificate = name.endsWith("direct") ? fixture.direct
+        var certificate = name.endsWith("direct") ? fixture.direct : name.endsWith("A/A") ? fixture.secondDirect
             : name.equals(GRPC_ROUTE_AUTHORITY) ? fixture.routeAuthority : fixture.meshed;
         int handshakes = name.startsWith("OkHttp") ? fixture.httpHandshakes(certificate) : fixture.grpcHandshakes(certificate);
         System.out.printf("%-28s %10.3f  (%d handshakes)%n", name, handshakes * 1000.0 / calls, handshakes);
@@ -70,28 +76,36 @@ public final class P1MtlsInterleaved {
   static Map<String, Callable<Object>> clients(MtlsFixture fixture, String only) throws Exception {
     Map<String, Callable<Object>> clients = new LinkedHashMap<>();
     if (OKHTTP_DIRECT.startsWith(only)) {
-      OkHttpClient directHttp = new OkHttpClient.Builder()
-          .sslSocketFactory(fixture.clientTls.sslContext().getSocketFactory(), fixture.clientTls.trustManager())
-          .hostnameVerifier((host, session) -> true) // the trust manager verified the server's SPIFFE ID, as the mesh's
-          .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS)).build();
       OkHttpClient meshHttp = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
-      clients.put(OKHTTP_DIRECT, get(directHttp, "https://127.0.0.1:" + fixture.https.getAddress().getPort() + "/items/1"));
+      String url = "https://127.0.0.1:" + fixture.https.getAddress().getPort() + "/items/1";
+      clients.put(OKHTTP_DIRECT, get(directHttp(fixture.clientTls), url));
+      clients.put(OKHTTP_DIRECT_AA, get(directHttp(fixture.secondDirectTls), url));
       clients.put(OKHTTP_MESH, get(meshHttp, "http://" + MtlsFixture.HTTP_HOST + "/items/1"));
     }
     if (GRPC_DIRECT.startsWith(only)) {
-      ManagedChannel direct = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
-          TlsChannelCredentials.newBuilder().keyManager(fixture.clientTls.keyManager())
-              .trustManager(fixture.clientTls.trustManager()).build()).build();
       ManagedChannel meshed = (ManagedChannel) BowlineGrpc.channel(fixture.mesh, MtlsFixture.GRPC_HOST + ":80");
-      clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(direct)));
+      clients.put(GRPC_DIRECT, P1Clients.check(HealthGrpc.newBlockingStub(directGrpc(fixture, fixture.clientTls))));
+      clients.put(GRPC_DIRECT_AA, P1Clients.check(HealthGrpc.newBlockingStub(directGrpc(fixture, fixture.secondDirectTls))));
       clients.put(GRPC_MESH, P1Clients.check(HealthGrpc.newBlockingStub(meshed)));
-      ManagedChannel routeAuthority = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(),
-          TlsChannelCredentials.newBuilder().keyManager(fixture.routeAuthorityTls.keyManager())
-              .trustManager(fixture.routeAuthorityTls.trustManager()).build()).build();
+      ManagedChannel routeAuthority = directGrpc(fixture, fixture.routeAuthorityTls);
       clients.put(GRPC_ROUTE_AUTHORITY, P1Clients.check(HealthGrpc.newBlockingStub(routeAuthority)
           .withInterceptors(routeAuthority(MtlsFixture.GRPC_HOST + ":80"))));
     }
     return clients;
+  }
+
+  /** A direct OkHttp client with {@code tls}: TLS only, the server's SPIFFE ID verified by the trust manager. */
+  static OkHttpClient directHttp(SpiffeTls tls) {
+    return new OkHttpClient.Builder()
+        .sslSocketFactory(tls.sslContext().getSocketFactory(), tls.trustManager())
+        .hostnameVerifier((host, session) -> true) // the trust manager verified the server's SPIFFE ID, as the mesh's
+        .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS)).build();
+  }
+
+  /** A direct gRPC channel with {@code tls} to {@code fixture}'s server. */
+  static ManagedChannel directGrpc(MtlsFixture fixture, SpiffeTls tls) {
+    return NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort(), TlsChannelCredentials.newBuilder()
+        .keyManager(tls.keyManager()).trustManager(tls.trustManager()).build()).build();
   }
 
   /** Gives each call {@code authority} as its {@code :authority}, as the mesh gives a call its route's host. */

@@ -1,6 +1,7 @@
 package io.bowline.benchmarks;
 
 import java.lang.management.ManagementFactory;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -13,7 +14,8 @@ import okhttp3.Request;
  * {@code PrometheusMeterRegistry}; with an OTel SDK sampling 1 %; calling a host whose listener writes a file
  * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
  * against the direct client; the lines after it pair each client with the default mesh client, and give each
- * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). Run:
+ * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). A second
+ * direct client ("OkHttp direct A/A") reads the run's noise floor. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
  */
 public final class P1TelemetryBreakdown {
@@ -33,15 +35,16 @@ public final class P1TelemetryBreakdown {
           .build();
       Map<String, Callable<Object>> calls = new LinkedHashMap<>();
       calls.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
+      calls.put("OkHttp direct A/A", P1Clients.get(new OkHttpClient(), direct)); // the run's noise floor
       calls.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       calls.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
       calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
       calls.put("mesh+file access log", P1Clients.get(okHttp(fixture.mesh), logged));
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
       Map<String, long[]> cost = new LinkedHashMap<>();
-      long warmUp = rounds / 3 * 200L; // P1Interleaved's warm-up calls per client
-      calls.replaceAll((name, call) -> measured(call, warmUp, cost.computeIfAbsent(name, n -> new long[4])));
-      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore);
+      calls.replaceAll((name, call) -> measured(call, cost.computeIfAbsent(name, n -> new long[3])));
+      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore,
+          () -> cost.values().forEach(c -> Arrays.fill(c, 0)));
       System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
       cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));
       for (String name : calls.keySet()) {
@@ -55,16 +58,12 @@ public final class P1TelemetryBreakdown {
   }
 
   /**
-   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} after {@code warmUp}
-   * calls ({@code cost[3]} counts those).
+   * {@code call}, adding its count, caller-thread CPU ns and bytes allocated to {@code cost} (zeroed when the warm-up
+   * ends, so that warm-up and measurement run the same code).
    */
-  private static Callable<Object> measured(Callable<Object> call, long warmUp, long[] cost) {
+  private static Callable<Object> measured(Callable<Object> call, long[] cost) {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     return () -> {
-      if (cost[3] < warmUp) {
-        cost[3]++;
-        return call.call();
-      }
       long cpu = threads.getCurrentThreadCpuTime();
       long bytes = threads.getCurrentThreadAllocatedBytes();
       Object r = call.call();
