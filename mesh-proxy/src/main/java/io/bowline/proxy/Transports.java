@@ -8,8 +8,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * The Netty transport the proxy runs on: native epoll when Netty's native library loads on this
@@ -30,23 +32,32 @@ public record Transports(String name, EventLoopGroup group, Class<? extends Serv
    * @param preferNative whether to use epoll when it is available
    */
   public static Transports start(int threads, boolean preferNative) {
+    return start(threads, preferNative, n -> "bowline-proxy-" + n);
+  }
+
+  /**
+   * Starts {@code threads} event loops on daemon threads named by {@code name} from their number (1, 2...). The proxy's
+   * xDS connection takes its own loop this way, on the same transport as the listeners: with epoll, Netty's NIO
+   * transport and the JDK's selector classes are never loaded.
+   *
+   * <p>The threads are Netty's {@link FastThreadLocalThread}s, as Netty's own thread factory makes them: on any
+   * other thread Netty's object pools ({@code Recycler}: each pooled buffer's object, each outbound-buffer entry,
+   * each thread-cache entry) make a new object per use instead of reusing one, and its thread-locals take the
+   * slow path.
+   *
+   * @param preferNative whether to use epoll when it is available
+   * @param name a thread's name from its number
+   */
+  public static Transports start(int threads, boolean preferNative, IntFunction<String> name) {
     AtomicInteger n = new AtomicInteger();
-    return start(threads, preferNative, r -> {
-      Thread t = new Thread(r, "bowline-proxy-" + n.incrementAndGet());
+    return onThreads(threads, preferNative, r -> {
+      Thread t = new FastThreadLocalThread(r, name.apply(n.incrementAndGet()));
       t.setDaemon(true);
       return t;
     });
   }
 
-  /**
-   * Starts {@code threads} event loops on threads made by {@code tf}. The proxy's xDS
-   * connection takes its own loop this way, on the same transport as the listeners: with epoll, Netty's NIO
-   * transport and the JDK's selector classes are never loaded.
-   *
-   * @param preferNative whether to use epoll when it is available
-   * @param tf makes the event loops' threads
-   */
-  public static Transports start(int threads, boolean preferNative, ThreadFactory tf) {
+  private static Transports onThreads(int threads, boolean preferNative, ThreadFactory tf) {
     if (preferNative && EpollSupport.available()) {
       return EpollSupport.start(threads, tf);
     }

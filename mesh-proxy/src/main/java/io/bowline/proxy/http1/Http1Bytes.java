@@ -80,23 +80,34 @@ public final class Http1Bytes {
   }
 
   /**
-   * One thread's long header values seen lately, by identity in a few slots: a value seen once is
-   * only remembered (a per-request value, such as a trace context, costs no bytes array); seen again,
-   * its bytes are encoded once and copied from then on.
+   * One thread's long header values seen lately, by identity: a value seen once is only remembered (a
+   * per-request value, such as a trace context, costs no bytes array); seen again, its bytes are encoded once
+   * and copied from then on. Two ways per set of slots, the least recently used one replaced: the two long
+   * values a workload adds to every request (the peer metadata filter's) stay encoded even when their identity
+   * hashes pick the same set, instead of taking turns at it and each being written char by char.
    */
   private static final class Recent {
-    private static final int SLOTS = 16;
-    private final String[] seen = new String[SLOTS];
-    private final byte[][] bytes = new byte[SLOTS][];
+    private static final int SETS = 8;
+    private final String[] seen = new String[2 * SETS];
+    private final byte[][] bytes = new byte[2 * SETS][];
+    /** Per set, the way (0 or 1) used last. */
+    private final byte[] last = new byte[SETS];
 
     void write(ByteBuf out, String value) {
-      int slot = System.identityHashCode(value) & (SLOTS - 1);
+      int set = System.identityHashCode(value) & (SETS - 1);
+      int slot = 2 * set;
       if (seen[slot] != value) {
-        seen[slot] = value;
-        bytes[slot] = null;
-        ByteBufUtil.writeAscii(out, value);
-        return;
+        slot++;
+        if (seen[slot] != value) {
+          slot = 2 * set + 1 - last[set]; // the way not used last
+          last[set] = (byte) (slot - 2 * set);
+          seen[slot] = value;
+          bytes[slot] = null;
+          ByteBufUtil.writeAscii(out, value);
+          return;
+        }
       }
+      last[set] = (byte) (slot - 2 * set);
       byte[] b = bytes[slot];
       if (b == null) {
         b = value.getBytes(StandardCharsets.ISO_8859_1); // as writeAscii: chars above 255 become '?'
@@ -104,6 +115,27 @@ public final class Http1Bytes {
       }
       out.writeBytes(b);
     }
+
+    /** Whether {@code value}'s bytes are kept (for tests). */
+    boolean encoded(String value) {
+      int set = System.identityHashCode(value) & (SETS - 1);
+      return seen[2 * set] == value && bytes[2 * set] != null || seen[2 * set + 1] == value && bytes[2 * set + 1] != null;
+    }
+
+    /** The set {@code value} falls in (for tests). */
+    static int set(String value) {
+      return System.identityHashCode(value) & (SETS - 1);
+    }
+  }
+
+  /** Whether this thread copies {@code value}'s bytes when it writes it again in an edited field (for tests). */
+  static boolean encoded(String value) {
+    return RECENT.get().encoded(value);
+  }
+
+  /** The set of slots {@code value} falls in (for tests). */
+  static int recentSet(String value) {
+    return Recent.set(value);
   }
 
   /**

@@ -50,11 +50,7 @@ final class NettyXdsTransport implements XdsTransport {
     this.address = address;
     String host = address.getHostString();
     this.authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    Transports io = Transports.start(1, true, r -> {
-      Thread t = new Thread(r, "bowline-xds-io");
-      t.setDaemon(true);
-      return t;
-    });
+    Transports io = Transports.start(1, true, n -> "bowline-xds-io");
     this.group = io.group();
     this.loop = group.next();
     this.bootstrap = new Bootstrap().group(loop).channel(io.channel())

@@ -46,6 +46,21 @@ class Http1BytesTest {
   }
 
   @Test
+  void twoLongValuesWhoseIdentitiesShareASetAreBothCopiedFromTheirBytes() {
+    String metadata = "ChoKDkFQUF9DT05UQUlORVJTEggaBmRldGFpbHMKGgoKQ0xVU1RFUl9JRBIMGgpLdWJlcm5ldGVz".repeat(2);
+    String id;
+    do { // the peer metadata filter's two values, as two instances whose identity hashes pick the same set
+      id = new String("sidecar~10.0.0.1~productpage-v1-123.default~default.svc.cluster.local");
+    } while (Http1Bytes.recentSet(id) != Http1Bytes.recentSet(metadata));
+    for (int i = 0; i < 3; i++) {
+      assertThat(line("x-envoy-peer-metadata", metadata)).isEqualTo("x-envoy-peer-metadata: " + metadata + "\r\n");
+      assertThat(line("x-envoy-peer-metadata-id", id)).isEqualTo("x-envoy-peer-metadata-id: " + id + "\r\n");
+    }
+    assertThat(Http1Bytes.encoded(metadata)).isTrue();
+    assertThat(Http1Bytes.encoded(id)).isTrue();
+  }
+
+  @Test
   void aLongValueBeyondLatin1IsWrittenWithQuestionMarksAsAShortOneIs() {
     String wide = "caf\u00e9 \u2603 ".repeat(8);
     String expected = "x-v: " + wide.replace('\u2603', '?') + "\r\n";
