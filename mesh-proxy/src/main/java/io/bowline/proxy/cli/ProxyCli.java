@@ -227,7 +227,9 @@ public final class ProxyCli implements Callable<Integer> {
     if (bootstrap != null && !Files.isRegularFile(bootstrap)) {
       throw new IOException(bootstrap + ": no such bootstrap file");
     }
-    return new ProxySettings(xds, bootstrap, workload, serviceAccount, labelMap(), outbound, in, admin, bind,
+    // labels are the mesh client's: without --xds or --bootstrap there is none, and they are not read
+    Map<String, String> labelMap = xds != null || bootstrap != null ? labelMap() : Map.of();
+    return new ProxySettings(xds, bootstrap, workload, serviceAccount, labelMap, outbound, in, admin, bind,
         mode == Mode.REGISTRY_ONLY, threads, gateway, portMap, gatewayHttp2, tcpPortMap, providers);
   }
 
