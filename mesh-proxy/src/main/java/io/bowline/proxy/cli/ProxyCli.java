@@ -1,19 +1,16 @@
 package io.bowline.proxy.cli;
 
-import io.bowline.proxy.gateway.GatewayNode;
-import java.util.HashMap;
-import java.util.Map;
-import io.bowline.api.MeshClient;
 import io.bowline.proxy.BowlineProxy;
+import io.bowline.proxy.gateway.GatewayNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -27,6 +24,11 @@ import picocli.CommandLine.Spec;
  * The {@code bowline-proxy} command line: starts the proxy beside an application, configured by a
  * control plane ({@code --xds}) or a gRPC xDS bootstrap file ({@code --bootstrap}), and runs until
  * it is stopped (SIGTERM or SIGINT).
+ *
+ * <p>{@code java -jar bowline-proxy.jar} runs {@link ProxyMain}, which loads this class and picocli in a class
+ * loader of their own, {@linkplain #parse parses} the command line there into {@link ProxySettings} and drops the
+ * loader before {@link ProxyRunner} starts the proxy. In-process ({@link #commandLine}), {@link #call()} parses and
+ * runs in one go.
  *
  * <p>Exit codes: {@value #OK} stopped normally; {@value #USAGE} usage error (an unknown option, a
  * missing or malformed value); {@value #CANNOT_RUN} the proxy could not start (a port in use, no
@@ -51,8 +53,6 @@ public final class ProxyCli implements Callable<Integer> {
   public static final int USAGE = 2;
   /** Exit code: the proxy could not start. */
   public static final int CANNOT_RUN = 3;
-
-  static final String LOG_LEVEL_PROPERTY = "org.slf4j.simpleLogger.defaultLogLevel";
 
   @Spec
   CommandSpec spec;
@@ -131,16 +131,8 @@ public final class ProxyCli implements Callable<Integer> {
           + " default 600s).")
   String refreshInterval;
 
-  private String workloadName(String otherwise) {
-    return workload == null ? otherwise : workload.indexOf('.') < 0 ? workload : workload.substring(0, workload.indexOf('.'));
-  }
-
-  private String workloadNamespace(String otherwise) {
-    return workload == null || workload.indexOf('.') < 0 ? otherwise : workload.substring(workload.indexOf('.') + 1);
-  }
-
   private Map<String, String> labelMap() {
-    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
     for (String l : labels) {
       int eq = l.indexOf('=');
       if (eq <= 0) {
@@ -154,21 +146,24 @@ public final class ProxyCli implements Callable<Integer> {
   /** Istio's {@code outboundTrafficPolicy.mode}. */
   enum Mode { ALLOW_ANY, REGISTRY_ONLY }
 
-  private CountDownLatch stop = new CountDownLatch(1);
-  private BowlineProxy started;
+  private final CountDownLatch stop = new CountDownLatch(1);
+  private volatile BowlineProxy started;
+  private boolean parseOnly;
+  private ProxySettings parsed;
 
   /**
-   * Runs the command line and exits with its exit code.
+   * Parses and checks the command line without starting the proxy; what {@link ProxyMain} calls in the class
+   * loader it drops afterwards. Usage errors, failures, {@code --help} and {@code --version} are printed here.
    *
    * @param args the command line
+   * @return the parsed command line ({@link ProxySettings}), or the exit code ({@link Integer}) when there is
+   *     nothing to run: {@value #OK} after {@code --help} or {@code --version}, {@value #USAGE}, {@value #CANNOT_RUN}
    */
-  public static void main(String[] args) {
-    if (System.getProperty(LOG_LEVEL_PROPERTY) == null) {
-      System.setProperty(LOG_LEVEL_PROPERTY, "warn");
-    }
+  public static Object parse(String[] args) {
     ProxyCli cli = new ProxyCli();
-    Runtime.getRuntime().addShutdownHook(new Thread(cli.stop::countDown, "bowline-proxy-stop"));
-    System.exit(commandLine(cli).execute(args));
+    cli.parseOnly = true;
+    int code = commandLine(cli).execute(args);
+    return code == OK && cli.parsed != null ? cli.parsed : Integer.valueOf(code);
   }
 
   /** The configured picocli command line for {@code cli}, for embedding and tests. */
@@ -177,7 +172,7 @@ public final class ProxyCli implements Callable<Integer> {
     c.setParameterExceptionHandler(ProxyCli::usageError);
     c.setExecutionExceptionHandler((e, failed, parseResult) -> {
       PrintWriter err = failed.getErr();
-      err.println("bowline-proxy: " + describe(e));
+      err.println("bowline-proxy: " + ProxyRunner.describe(e));
       err.flush();
       return CANNOT_RUN;
     });
@@ -199,6 +194,16 @@ public final class ProxyCli implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ProxySettings s = settings();
+    if (parseOnly) {
+      parsed = s;
+      return OK;
+    }
+    return ProxyRunner.run(s, stop, proxy -> started = proxy);
+  }
+
+  /** The command line checked (usage errors, then a bootstrap file that is not there), as {@link ProxySettings}. */
+  private ProxySettings settings() throws IOException {
     if (outbound == null && inbound == null && admin == null && !gateway) {
       throw new ParameterException(spec.commandLine(), "give at least one of --outbound, --inbound, --admin, --gateway");
     }
@@ -219,80 +224,13 @@ public final class ProxyCli implements Callable<Integer> {
           + "certificate_providers in the bootstrap file)");
     }
     int[] in = inbound == null ? null : inbound(inbound);
-    MeshClient mesh = null;
-    if (xds != null || bootstrap != null) {
-      if (bootstrap != null && !Files.isRegularFile(bootstrap)) {
-        throw new IOException(bootstrap + ": no such bootstrap file");
-      }
-      MeshClient.Builder b = MeshClient.builder();
-      if (gateway && xds != null) {
-        b.bootstrapJson(withProviders(GatewayNode.bootstrapJson(xds, workloadName("istio-ingressgateway"),
-            workloadNamespace("istio-system"), labelMap(), "cluster.local"), providers));
-      } else if (workload != null) {
-        int dot = workload.indexOf('.');
-        b.workload(dot < 0 ? workload : workload.substring(0, dot), dot < 0 ? "default" : workload.substring(dot + 1));
-      }
-      for (String l : labels) {
-        int eq = l.indexOf('=');
-        if (eq <= 0) {
-          throw new ParameterException(spec.commandLine(), "--label must be KEY=VALUE, got '" + l + "'");
-        }
-        b.label(l.substring(0, eq), l.substring(eq + 1));
-      }
-      if (gateway && xds != null) {
-        // the bootstrap above names the server and the router~ node
-      } else if (xds != null) {
-        if ((serviceAccount != null && workload != null) || providers != null) {
-          // Istio's node metadata, merged into the workload's node: the implicit 'default' certificate provider
-          // asks the local CA for this identity; or the files of --certificate-file
-          String node = serviceAccount != null && workload != null
-              ? ",\"node\":{\"metadata\":{\"SERVICE_ACCOUNT\":" + GatewayNode.json(serviceAccount) + "}}" : "";
-          b.bootstrapJson(withProviders("{\"xds_servers\":[{\"server_uri\":" + GatewayNode.json(xds)
-              + ",\"channel_creds\":[{\"type\":\"insecure\"}]}]" + node + "}", providers));
-        }
-        b.xdsServer(xds);
-      } else {
-        b.bootstrap(bootstrap);
-      }
-      mesh = b.build();
+    if (bootstrap != null && !Files.isRegularFile(bootstrap)) {
+      throw new IOException(bootstrap + ": no such bootstrap file");
     }
-    BowlineProxy.Builder pb = BowlineProxy.builder().mesh(mesh).ownsMesh(true).bind(bind)
-        .registryOnly(mode == Mode.REGISTRY_ONLY);
-    if (threads != null) {
-      pb.threads(threads);
-    }
-    if (outbound != null) {
-      pb.outbound(outbound);
-    }
-    if (in != null) {
-      pb.inbound(in[0], in[1]);
-    }
-    if (admin != null) {
-      pb.admin(admin);
-    }
-    if (gateway) {
-      pb.gateway(port -> portMap.getOrDefault(port, port)).gatewayHttp2(gatewayHttp2);
-    }
-    pb.tcpPorts(port -> tcpPortMap.getOrDefault(port, port));
-    try {
-      started = pb.start();
-    } catch (RuntimeException e) {
-      if (mesh != null) {
-        mesh.close();
-      }
-      throw e;
-    }
-    try (BowlineProxy proxy = started) {
-      System.out.println("bowline-proxy " + Version.version() + " (" + proxy.transport() + ")"
-          + (proxy.outboundPort() >= 0 ? " outbound " + bind + ":" + proxy.outboundPort() : "")
-          + (proxy.inboundPort() >= 0 ? " inbound " + bind + ":" + proxy.inboundPort() + " -> 127.0.0.1:" + in[1] : "")
-          + (proxy.adminPort() >= 0 ? " admin " + bind + ":" + proxy.adminPort() : "")
-          + (serviceAccount != null ? " service account " + serviceAccount : "")
-          + (gateway ? " gateway" : ""));
-      System.out.flush();
-      stop.await();
-    }
-    return OK;
+    // labels are the mesh client's: without --xds or --bootstrap there is none, and they are not read
+    Map<String, String> labelMap = xds != null || bootstrap != null ? labelMap() : Map.of();
+    return new ProxySettings(xds, bootstrap, workload, serviceAccount, labelMap, outbound, in, admin, bind,
+        mode == Mode.REGISTRY_ONLY, threads, gateway, portMap, gatewayHttp2, tcpPortMap, providers);
   }
 
   /**
@@ -320,15 +258,6 @@ public final class ProxyCli implements Callable<Integer> {
         + ",\"private_key_file\":" + GatewayNode.json(privateKeyFile.toAbsolutePath().toString())
         + ",\"ca_certificate_file\":" + GatewayNode.json(caCertificateFile.toAbsolutePath().toString())
         + (refreshInterval == null ? "" : ",\"refresh_interval\":" + GatewayNode.json(refreshInterval)) + "}}}";
-  }
-
-  /** {@code bootstrap} (a JSON object) with the {@code certificate_providers} member added, if any. */
-  private static String withProviders(String bootstrap, String providers) {
-    if (providers == null) {
-      return bootstrap;
-    }
-    int end = bootstrap.lastIndexOf('}');
-    return bootstrap.substring(0, end) + "," + providers + bootstrap.substring(end);
   }
 
   private Map<Integer, Integer> portMap(List<String> mappings, String usage) {
@@ -371,36 +300,11 @@ public final class ProxyCli implements Callable<Integer> {
     return USAGE;
   }
 
-  /** One line for a failure: what could not be done, and the operating system's reason. */
-  static String describe(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    if (root instanceof BindException || String.valueOf(root.getMessage()).contains("Address already in use")) {
-      return "cannot listen: " + root.getMessage() + " (is another proxy running? pick other ports)";
-    }
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return root == e || root.getMessage() == null ? message : message + ": " + root.getMessage();
-  }
-
-  /** The build's version, from {@code version.properties} (Maven resource filtering). */
+  /** {@code --version}: the build's version ({@link ProxyRunner#version()}). */
   static final class Version implements CommandLine.IVersionProvider {
-    static String version() {
-      try (InputStream in = ProxyCli.class.getResourceAsStream("version.properties")) {
-        Properties p = new Properties();
-        if (in != null) {
-          p.load(in);
-        }
-        return p.getProperty("version", "unknown");
-      } catch (IOException e) {
-        return "unknown";
-      }
-    }
-
     @Override
     public String[] getVersion() {
-      return new String[] {"bowline-proxy " + version()};
+      return new String[] {"bowline-proxy " + ProxyRunner.version()};
     }
   }
 }
