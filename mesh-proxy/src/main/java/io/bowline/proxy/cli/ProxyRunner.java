@@ -3,6 +3,10 @@ package io.bowline.proxy.cli;
 import io.bowline.api.MeshClient;
 import io.bowline.proxy.BowlineProxy;
 import io.bowline.proxy.gateway.GatewayNode;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.BindException;
@@ -78,6 +82,11 @@ public final class ProxyRunner {
   /** The mesh client of {@code --xds} (a sidecar's node, or a gateway's router~ node) or of {@code --bootstrap}. */
   private static MeshClient mesh(ProxySettings s) {
     MeshClient.Builder b = MeshClient.builder();
+    // the proxy is a process of its own: its meters go straight to the Prometheus registry /stats/prometheus reads
+    // (not through Micrometer's global composite, one layer less per increment), and its tracer is an installed
+    // agent's OpenTelemetry, else the no-op API, resolved once here (no application sets a global one later)
+    b.meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    b.openTelemetry(GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : OpenTelemetry.noop());
     String workload = s.workload();
     int dot = workload == null ? -1 : workload.indexOf('.');
     String providers = s.certificateProviders();
