@@ -85,22 +85,13 @@ public final class P1PerCallCounts {
       g[0] += Math.max(0, cpu[i]);
       g[1] += Math.max(0, alloc[i]);
     }
-    long[] cs = new long[2];
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path task : (Iterable<Path>) tasks::iterator) {
         String name = Files.readString(task.resolve("comm")).trim().replaceAll("[0-9]+", "");
-        long vol = 0;
-        long inv = 0;
-        for (String line : Files.readAllLines(task.resolve("status"))) {
-          if (line.startsWith("voluntary_ctxt_switches:")) {
-            vol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-          } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-            inv = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-          }
-        }
+        long[] switches = ProcTasks.contextSwitches(task);
         long[] g = groups.computeIfAbsent("cs " + name, k -> new long[4]);
-        g[2] += vol;
-        g[3] += inv;
+        g[2] += switches[0];
+        g[3] += switches[1];
       }
     }
     return groups;
