@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * dropped ({@code bowline-grpc-3} counts as {@code bowline-grpc-}); the calling thread is {@code caller}. Each client
  * is warmed up first (its own calls, {@code -Dp1.count.warmup}, default 20,000), then counted over {@code n} calls;
  * clients run one after another in the listed order, each measured in {@code -Dp1.count.passes} passes (default 2,
- * alternating with the others). Kinds as {@link P1AaCheck}'s. Run:
+ * alternating with the others). With {@code -Dp1.count.spinNanos=N} the calling thread spins N ns after each counted
+ * call (does the event loop sleep more when the caller works longer between calls?). Kinds as {@link P1AaCheck}'s. Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1PerCallCounts 20000 grpc grpc-mesh}.
  */
 public final class P1PerCallCounts {
@@ -31,6 +32,7 @@ public final class P1PerCallCounts {
     List<String> kinds = Arrays.asList(args).subList(1, args.length);
     int warmup = Integer.getInteger("p1.count.warmup", 20_000);
     int passes = Integer.getInteger("p1.count.passes", 2);
+    long spinNanos = Long.getLong("p1.count.spinNanos", 0);
     boolean plain = kinds.stream().anyMatch(k -> !k.startsWith("tls-"));
     boolean tls = kinds.stream().anyMatch(k -> k.startsWith("tls-"));
     try (EndToEndFixture fixture = plain ? new EndToEndFixture() : null;
@@ -47,6 +49,7 @@ public final class P1PerCallCounts {
           Map<String, long[]> before = snapshot();
           for (int c = 0; c < n; c++) {
             calls[i].call();
+            spin(spinNanos);
           }
           Map<String, long[]> after = snapshot();
           System.out.printf("%n%s, pass %d, per call over %d calls: CPU ns, bytes allocated, voluntary and"
@@ -66,6 +69,14 @@ public final class P1PerCallCounts {
       }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
+  }
+
+  /** Keeps the calling thread busy for {@code nanos} (a stand-in for work between calls). */
+  private static void spin(long nanos) {
+    long end = System.nanoTime() + nanos;
+    while (nanos > 0 && System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
   }
 
   /** Per thread group: CPU ns, bytes allocated, voluntary and involuntary context switches, summed. */
