@@ -104,7 +104,7 @@ public final class P1AaCheck {
     });
   }
 
-  private static Callable<Object> client(String kind, EndToEndFixture plain, MtlsFixture tls) throws Exception {
+  static Callable<Object> client(String kind, EndToEndFixture plain, MtlsFixture tls) throws Exception {
     return switch (kind) {
       case "http" -> P1Clients.get(new OkHttpClient(), direct(plain.http.getAddress().getPort(), "http"));
       case "http-untimed" -> P1Clients.get(new OkHttpClient.Builder().readTimeout(Duration.ZERO)

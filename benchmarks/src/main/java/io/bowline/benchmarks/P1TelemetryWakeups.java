@@ -221,15 +221,9 @@ public final class P1TelemetryWakeups {
       for (Path t : (Iterable<Path>) tasks::iterator) {
         try {
           String name = Files.readString(t.resolve("comm")).trim();
-          long vol = 0;
-          long invol = 0;
-          for (String line : Files.readAllLines(t.resolve("status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:")) {
-              vol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-              invol = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-          }
+          long[] switches = ProcTasks.contextSwitches(t);
+          long vol = switches[0];
+          long invol = switches[1];
           long cpu = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
           long reads = 0;
           long writes = 0;

@@ -34,18 +34,39 @@ public final class SerialScheduler implements CallScheduler {
 
   @Override
   public void execute(Runnable task) {
+    if (pending.compareAndSet(0, 1)) {
+      run(task); // no thread is running this scheduler's tasks: this one runs it, and it takes no queue node
+      if (pending.decrementAndGet() != 0) {
+        drain(); // given while it ran
+      }
+      return;
+    }
     queue.add(task);
     if (pending.getAndIncrement() != 0) {
       return; // the thread that is draining runs it
     }
+    run(queue.poll());
+    if (pending.decrementAndGet() != 0) {
+      drain();
+    }
+  }
+
+  /**
+   * Runs the queued tasks while any are counted in {@link #pending}. A task is queued before it is counted, so a
+   * counted one is always there to take.
+   */
+  private void drain() {
     do {
-      Runnable next = queue.poll();
-      try {
-        next.run();
-      } catch (RuntimeException | Error e) {
-        log.warn("exchange task failed", e);
-      }
+      run(queue.poll());
     } while (pending.decrementAndGet() != 0);
+  }
+
+  private static void run(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException | Error e) {
+      log.warn("exchange task failed", e);
+    }
   }
 
   /**

@@ -189,9 +189,22 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
       this.callbacks = callbacks;
     }
 
+    /**
+     * Runs an event on the call's scheduler. grpc-java runs this attempt's listener on the call's executor, the
+     * application's: the application's callbacks this event gives may run here at once ({@link ListenerExecutor#enter}).
+     */
+    private void onCallExecutor(Runnable event) {
+      boolean entered = owner.callbacks.enter();
+      try {
+        owner.serial.execute(event);
+      } finally {
+        owner.callbacks.exit(entered);
+      }
+    }
+
     @Override
     public void onHeaders(Metadata h) {
-      owner.serial.execute(() -> {
+      onCallExecutor(() -> {
         if (!responded) {
           responded = true;
           if (owner.current == this) {
@@ -214,7 +227,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     @Override
     public void onMessage(RespT message) {
-      owner.serial.execute(() -> {
+      onCallExecutor(() -> {
         if (awaitingDecision()) {
           if (heldMessages == null) {
             heldMessages = new ArrayDeque<>(2);
@@ -266,7 +279,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     @Override
     public void onReady() {
-      owner.serial.execute(() -> {
+      onCallExecutor(() -> {
         if ((owner.committed == this || owner.current == this) && !owner.closed) {
           owner.ready();
         }
@@ -275,7 +288,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
 
     @Override
     public void onClose(Status status, Metadata trailers) {
-      owner.serial.execute(() -> {
+      onCallExecutor(() -> {
         if (awaitingDecision()) {
           heldStatus = status;
           heldTrailers = trailers;

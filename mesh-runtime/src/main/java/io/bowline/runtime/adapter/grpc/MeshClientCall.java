@@ -25,7 +25,6 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,7 +63,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
   private final CallOptions options;
-  private final Executor callbacks; // the application's listener callbacks: on the call's executor, in order
+  final ListenerExecutor callbacks; // the application's listener callbacks: on the call's executor, in order
   private final Context context;
   final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
       TimeUnit.NANOSECONDS.toMillis(nanos), task));
@@ -104,8 +103,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     this.endpoints = endpoints;
     this.method = method;
     this.options = options;
-    Executor e = options.getExecutor();
-    this.callbacks = e != null ? new ListenerExecutor(e) : Runnable::run;
+    this.callbacks = ListenerExecutor.of(options.getExecutor());
     this.context = Context.current();
   }
 
