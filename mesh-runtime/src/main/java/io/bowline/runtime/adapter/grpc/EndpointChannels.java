@@ -63,9 +63,7 @@ public final class EndpointChannels implements AutoCloseable {
     if (channel != null) {
       return channel;
     }
-    channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
-        .eventLoopGroup(loops())
-        .channelType(NioSocketChannel.class)
+    channel = channels.computeIfAbsent(key, k -> loops(builder(address, port, tls))
         // grpc-java's retry is off (its RetriableStream cost every call ~15-20 us): the route's policy (gRFC A44) is
         // the mesh's, and so is gRFC A6's transparent retry (the router replays what UnprocessedStreams recognises)
         .disableRetry()
@@ -106,6 +104,12 @@ public final class EndpointChannels implements AutoCloseable {
         .trustManager(tls.trustManager())
         .build());
     return tls.sni().isEmpty() ? b : b.overrideAuthority(tls.sni()); // the TLS server name grpc-netty sends
+  }
+
+  private static final boolean SHARED = Boolean.getBoolean("bowline.grpc.sharedLoops");
+
+  private NettyChannelBuilder loops(NettyChannelBuilder b) {
+    return SHARED ? b : b.eventLoopGroup(loops()).channelType(NioSocketChannel.class);
   }
 
   private synchronized EndpointEventLoops loops() {
