@@ -58,9 +58,15 @@ public final class EndpointChannels implements AutoCloseable {
       throw new IllegalStateException("mesh client is closed");
     }
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
-    Key key = new Key(address, port, timeout, tls, tls == null ? 0 : tls.generation());
+    int generation = tls == null ? 0 : tls.generation();
+    Last l = last;
+    if (l != null && l.key.is(address, port, timeout, tls, generation)) {
+      return l.channel; // the endpoint of the call before: no key to build
+    }
+    Key key = new Key(address, port, timeout, tls, generation);
     ManagedChannel channel = channels.get(key);
     if (channel != null) {
+      last = new Last(key, channel);
       return channel;
     }
     channel = channels.computeIfAbsent(key, k -> loops(builder(address, port, tls))
@@ -72,8 +78,14 @@ public final class EndpointChannels implements AutoCloseable {
     if (tls != null) {
       retireOlderGenerations(key);
     }
+    last = new Last(key, channel);
     return channel;
   }
+
+  /** The channel the last lookup found, and its key: most calls go to the endpoint of the call before. */
+  private record Last(Key key, ManagedChannel channel) {}
+
+  private volatile Last last;
 
   /**
    * Removes the channels of {@code current}'s endpoint and handle made before the handle's last certificate rotation
@@ -140,8 +152,11 @@ public final class EndpointChannels implements AutoCloseable {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.tls == tls
-          && k.generation == generation && k.address.equals(address);
+      return o instanceof Key k && k.is(address, port, connectTimeoutMs, tls, generation);
+    }
+
+    boolean is(String a, int p, int timeout, UpstreamTlsHandle t, int g) {
+      return p == port && timeout == connectTimeoutMs && t == tls && g == generation && a.equals(address);
     }
 
     @Override
@@ -159,6 +174,7 @@ public final class EndpointChannels implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    last = null;
     channels.values().forEach(ManagedChannel::shutdown);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (ManagedChannel c : channels.values()) {

@@ -19,9 +19,10 @@ final class GrpcMeshRequest implements MeshRequest {
   private final String path;
   private final Metadata headers;
 
-  GrpcMeshRequest(String authority, String fullMethodName, Metadata headers) {
+  /** @param path {@code /<full method name>} */
+  GrpcMeshRequest(String authority, String path, Metadata headers) {
     this.authority = authority;
-    this.path = "/" + fullMethodName;
+    this.path = path;
     this.headers = headers;
   }
 
