@@ -55,7 +55,7 @@ final class GrpcMeshRequest implements MeshRequest {
     if (lower.endsWith(Metadata.BINARY_HEADER_SUFFIX) || lower.startsWith(":")) {
       return List.of();
     }
-    Iterable<String> values = headers.getAll(Metadata.Key.of(lower, Metadata.ASCII_STRING_MARSHALLER));
+    Iterable<String> values = headers.getAll(AsciiKeys.of(lower));
     if (values == null) {
       return List.of();
     }

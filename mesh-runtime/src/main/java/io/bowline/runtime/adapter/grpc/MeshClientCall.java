@@ -254,7 +254,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       if (exchange.edits() != null) {
         Metadata edited = h;
         exchange.edits().forEach((name, values) -> {
-          Metadata.Key<String> k = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+          Metadata.Key<String> k = AsciiKeys.of(name);
           edited.removeAll(k);
           values.forEach(v -> edited.put(k, v));
         });
