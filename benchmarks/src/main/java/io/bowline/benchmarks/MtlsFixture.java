@@ -180,6 +180,15 @@ final class MtlsFixture implements AutoCloseable {
     return grpcSessions.getOrDefault(certificate.chain().get(0).getSerialNumber(), Set.of()).size();
   }
 
+  /** The protocol and cipher suite of the TLS sessions the gRPC server saw from {@code certificate}, e.g. {@code "TLSv1.3 TLS_AES_128_GCM_SHA256"}. */
+  String grpcCipher(WorkloadCertificate certificate) {
+    Set<SSLSession> sessions = grpcSessions.getOrDefault(certificate.chain().get(0).getSerialNumber(), Set.of());
+    synchronized (sessions) {
+      return sessions.stream().map(s -> s.getProtocol() + " " + s.getCipherSuite()).distinct()
+          .collect(java.util.stream.Collectors.joining(", "));
+    }
+  }
+
   @Override
   public void close() throws Exception {
     EndToEndFixture.stop(mesh, xds, grpc, serverLoops, https);

@@ -88,7 +88,8 @@ public final class P1Interleaved {
         CALLS_PER_ROUND);
     measuring.run();
     long compiledBefore = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
-    long[][] times = rotation.run(ordered, rounds, CALLS_PER_ROUND, true);
+    P1ThreadFacts facts = P1ThreadFacts.ifEnabled(ordered.size());
+    long[][] times = rotation.run(ordered, rounds, CALLS_PER_ROUND, true, facts);
     long compiledDuring = ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - compiledBefore;
     Map<String, long[]> samples = new LinkedHashMap<>();
     int index = 0;
@@ -123,6 +124,9 @@ public final class P1Interleaved {
         System.out.printf("%-28s %10.1f %10.1f %+12.1f %+12.1f %24s %26s%n", e.getKey(), p50, p99,
             p50 - base[0], p99 - base[1], paired(roundP50, baseRounds), paired(blockP99, baseBlocks));
       }
+    }
+    if (facts != null) {
+      facts.print(List.copyOf(clients.keySet()));
     }
     return medians;
   }

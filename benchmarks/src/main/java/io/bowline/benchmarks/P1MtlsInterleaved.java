@@ -62,7 +62,8 @@ public final class P1MtlsInterleaved {
         var certificate = name.endsWith("direct") ? fixture.direct : name.endsWith("A/A") ? fixture.secondDirect
             : name.equals(GRPC_ROUTE_AUTHORITY) ? fixture.routeAuthority : fixture.meshed;
         int handshakes = name.startsWith("OkHttp") ? fixture.httpHandshakes(certificate) : fixture.grpcHandshakes(certificate);
-        System.out.printf("%-28s %10.3f  (%d handshakes)%n", name, handshakes * 1000.0 / calls, handshakes);
+        String cipher = name.startsWith("OkHttp") ? "" : "  " + fixture.grpcCipher(certificate);
+        System.out.printf("%-28s %10.3f  (%d handshakes)%s%n", name, handshakes * 1000.0 / calls, handshakes, cipher);
       }
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive

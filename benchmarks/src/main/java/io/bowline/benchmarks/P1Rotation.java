@@ -91,6 +91,12 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
    * @throws Exception what a client's call throws
    */
   long[][] run(List<Callable<Object>> clients, int rounds, int callsPerRound, boolean record) throws Exception {
+    return run(clients, rounds, callsPerRound, record, null);
+  }
+
+  /** {@link #run(List, int, int, boolean)}, charging each slice's thread counts to its client in {@code facts} if set. */
+  long[][] run(List<Callable<Object>> clients, int rounds, int callsPerRound, boolean record, P1ThreadFacts facts)
+      throws Exception {
     if (callsPerRound % slice != 0) {
       throw new IllegalArgumentException(callsPerRound + " calls per round is not a multiple of a slice of " + slice);
     }
@@ -101,6 +107,9 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
     List<Integer> order = new ArrayList<>();
     for (int c = 0; c < clients.size(); c++) {
       order.add(c);
+    }
+    if (facts != null) {
+      facts.mark();
     }
     for (int round = 0; round < rounds; round++) {
       for (int pass = 0; pass < callsPerRound / slice; pass++) {
@@ -114,6 +123,9 @@ record P1Rotation(int slice, boolean shuffled, long seed) {
             long start = System.nanoTime();
             client.call();
             out[c][at + i] = System.nanoTime() - start;
+          }
+          if (facts != null) {
+            facts.charge(c, slice);
           }
         }
       }

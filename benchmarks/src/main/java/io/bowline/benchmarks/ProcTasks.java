@@ -23,4 +23,21 @@ final class ProcTasks {
     }
     return out;
   }
+
+  /** The thread's CPU migrations so far ({@code se.nr_migrations} of {@code task/sched}), or 0 if not shown. */
+  static long migrations(Path task) throws IOException {
+    for (String line : Files.readAllLines(task.resolve("sched"))) {
+      if (line.startsWith("se.nr_migrations")) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return 0;
+  }
+
+  /** The thread's user plus system CPU time so far, in clock ticks ({@code utime} and {@code stime} of {@code task/stat}). */
+  static long cpuTicks(Path task) throws IOException {
+    String stat = Files.readString(task.resolve("stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
 }

@@ -1,10 +1,11 @@
 package io.bowline.runtime.pipeline;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * A {@link CallScheduler} for asynchronous adapters: a task runs on the thread that submitted it
  * unless another thread is already running this scheduler's tasks, in which case that thread runs
  * it next (no thread of its own, no lock). Delays run on a shared timer and come back through
- * {@link #execute}.
+ * {@link #execute}. The queue is made by the first task that finds another thread running the scheduler's tasks
+ * (most calls never need one), and the count of pending tasks is a field of this object.
  */
 public final class SerialScheduler implements CallScheduler {
   private static final Logger log = LoggerFactory.getLogger(SerialScheduler.class);
@@ -24,8 +26,24 @@ public final class SerialScheduler implements CallScheduler {
     Future<?> after(long delayNanos, Runnable task);
   }
 
-  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger pending = new AtomicInteger();
+  private static final VarHandle PENDING;
+  private static final VarHandle QUEUE;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      PENDING = lookup.findVarHandle(SerialScheduler.class, "pending", int.class);
+      QUEUE = lookup.findVarHandle(SerialScheduler.class, "queue", Queue.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** Tasks submitted and not yet finished (through {@link #PENDING}). */
+  @SuppressWarnings("unused")
+  private volatile int pending;
+  /** The tasks waiting for the running thread; {@code null} until the first one (through {@link #QUEUE}). */
+  private volatile Queue<Runnable> queue;
   private final Timer timer;
 
   public SerialScheduler(Timer timer) {
@@ -34,21 +52,38 @@ public final class SerialScheduler implements CallScheduler {
 
   @Override
   public void execute(Runnable task) {
-    if (pending.compareAndSet(0, 1)) {
+    if (PENDING.compareAndSet(this, 0, 1)) {
       run(task); // no thread is running this scheduler's tasks: this one runs it, and it takes no queue node
-      if (pending.decrementAndGet() != 0) {
+      if (decrement() != 0) {
         drain(); // given while it ran
       }
       return;
     }
-    queue.add(task);
-    if (pending.getAndIncrement() != 0) {
+    Queue<Runnable> q = queue();
+    q.add(task);
+    if ((int) PENDING.getAndAdd(this, 1) != 0) {
       return; // the thread that is draining runs it
     }
-    run(queue.poll());
-    if (pending.decrementAndGet() != 0) {
+    run(q.poll());
+    if (decrement() != 0) {
       drain();
     }
+  }
+
+  private int decrement() {
+    return (int) PENDING.getAndAdd(this, -1) - 1;
+  }
+
+  /** The queue, made on first need; a task is queued before it is counted, so a counted task finds it made. */
+  private Queue<Runnable> queue() {
+    Queue<Runnable> q = queue;
+    if (q == null) {
+      q = new ConcurrentLinkedQueue<>();
+      if (!QUEUE.compareAndSet(this, (Queue<Runnable>) null, q)) {
+        q = queue;
+      }
+    }
+    return q;
   }
 
   /**
@@ -56,9 +91,10 @@ public final class SerialScheduler implements CallScheduler {
    * counted one is always there to take.
    */
   private void drain() {
+    Queue<Runnable> q = queue;
     do {
-      run(queue.poll());
-    } while (pending.decrementAndGet() != 0);
+      run(q.poll());
+    } while (decrement() != 0);
   }
 
   private static void run(Runnable task) {
@@ -74,7 +110,7 @@ public final class SerialScheduler implements CallScheduler {
    * no thread is running this scheduler's tasks.
    */
   public int pending() {
-    return pending.get();
+    return (int) PENDING.getVolatile(this);
   }
 
   @Override

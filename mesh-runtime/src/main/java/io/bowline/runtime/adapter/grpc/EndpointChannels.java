@@ -6,15 +6,19 @@ import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, TLS handle (or plaintext) and
  * connect timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
- * every mesh channel of a client and created on first use. They run on the client's own
- * {@link EndpointEventLoops} (started with the first channel). A TLS handle's certificate rotation
+ * every mesh channel of a client and created on first use. They run on grpc-java's shared Netty event loops, the
+ * ones a channel built with grpc-java's defaults uses (as a proxyless gRPC client's channels do), not on loops of
+ * their own: a mesh call's I/O then runs on the same threads as the application's other gRPC channels, and the
+ * process has no extra loop threads. On a 2-CPU machine the CPU a client's loop thread sits on, against the calling
+ * thread's, moved a unary call's latency by tens of µs (the loop on the caller's CPU, or not: docs/benchmarks.md, tenth
+ * round, grpc10); a loop group of the mesh's own put that placement at random against the application's other
+ * channels in each JVM. A TLS handle's certificate rotation
  * ({@link UpstreamTlsHandle#generation()}) gets new channels, so no TLS session of the previous certificate is
  * resumed; the old ones are shut down after a grace. The channels run without grpc-java's retry: the mesh retries per
  * the route's policy, and its router replays a stream the upstream never processed (gRFC A6's transparent retry, see
@@ -23,7 +27,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EndpointChannels implements AutoCloseable {
   private final ConcurrentHashMap<Key, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private EndpointEventLoops loops; // guarded by this
   private volatile boolean closed;
 
   /**
@@ -58,14 +61,18 @@ public final class EndpointChannels implements AutoCloseable {
       throw new IllegalStateException("mesh client is closed");
     }
     int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeoutMs);
-    Key key = new Key(address, port, timeout, tls, tls == null ? 0 : tls.generation());
+    int generation = tls == null ? 0 : tls.generation();
+    Last l = last;
+    if (l != null && l.key.is(address, port, timeout, tls, generation)) {
+      return l.channel; // the endpoint of the call before: no key to build
+    }
+    Key key = new Key(address, port, timeout, tls, generation);
     ManagedChannel channel = channels.get(key);
     if (channel != null) {
+      last = new Last(key, channel);
       return channel;
     }
     channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
-        .eventLoopGroup(loops())
-        .channelType(NioSocketChannel.class)
         // grpc-java's retry is off (its RetriableStream cost every call ~15-20 us): the route's policy (gRFC A44) is
         // the mesh's, and so is gRFC A6's transparent retry (the router replays what UnprocessedStreams recognises)
         .disableRetry()
@@ -74,8 +81,14 @@ public final class EndpointChannels implements AutoCloseable {
     if (tls != null) {
       retireOlderGenerations(key);
     }
+    last = new Last(key, channel);
     return channel;
   }
+
+  /** The channel the last lookup found, and its key: most calls go to the endpoint of the call before. */
+  private record Last(Key key, ManagedChannel channel) {}
+
+  private volatile Last last;
 
   /**
    * Removes the channels of {@code current}'s endpoint and handle made before the handle's last certificate rotation
@@ -108,13 +121,6 @@ public final class EndpointChannels implements AutoCloseable {
     return tls.sni().isEmpty() ? b : b.overrideAuthority(tls.sni()); // the TLS server name grpc-netty sends
   }
 
-  private synchronized EndpointEventLoops loops() {
-    if (loops == null) {
-      loops = new EndpointEventLoops();
-    }
-    return loops;
-  }
-
   /**
    * What a channel is shared by: looked up on every call, so a key object rather than a built
    * string, with its own equals and hash code (a record's go through method handles).
@@ -136,8 +142,11 @@ public final class EndpointChannels implements AutoCloseable {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Key k && k.port == port && k.connectTimeoutMs == connectTimeoutMs && k.tls == tls
-          && k.generation == generation && k.address.equals(address);
+      return o instanceof Key k && k.is(address, port, connectTimeoutMs, tls, generation);
+    }
+
+    boolean is(String a, int p, int timeout, UpstreamTlsHandle t, int g) {
+      return p == port && timeout == connectTimeoutMs && t == tls && g == generation && a.equals(address);
     }
 
     @Override
@@ -155,6 +164,7 @@ public final class EndpointChannels implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    last = null;
     channels.values().forEach(ManagedChannel::shutdown);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     for (ManagedChannel c : channels.values()) {
@@ -167,14 +177,6 @@ public final class EndpointChannels implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    channels.clear();
-    EndpointEventLoops l;
-    synchronized (this) {
-      l = loops;
-      loops = null;
-    }
-    if (l != null) {
-      l.shutdownGracefully(0, 5, TimeUnit.SECONDS);
-    }
+    channels.clear(); // grpc-java releases its shared loops once no channel uses them
   }
 }

@@ -19,9 +19,10 @@ final class GrpcMeshRequest implements MeshRequest {
   private final String path;
   private final Metadata headers;
 
-  GrpcMeshRequest(String authority, String fullMethodName, Metadata headers) {
+  /** @param path {@code /<full method name>} */
+  GrpcMeshRequest(String authority, String path, Metadata headers) {
     this.authority = authority;
-    this.path = "/" + fullMethodName;
+    this.path = path;
     this.headers = headers;
   }
 
@@ -54,7 +55,7 @@ final class GrpcMeshRequest implements MeshRequest {
     if (lower.endsWith(Metadata.BINARY_HEADER_SUFFIX) || lower.startsWith(":")) {
       return List.of();
     }
-    Iterable<String> values = headers.getAll(Metadata.Key.of(lower, Metadata.ASCII_STRING_MARSHALLER));
+    Iterable<String> values = headers.getAll(AsciiKeys.of(lower));
     if (values == null) {
       return List.of();
     }

@@ -123,7 +123,7 @@ final class GrpcTransport<ReqT, RespT> implements UpstreamTransport<GrpcTranspor
       if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
         return null;
       }
-      Iterable<String> values = trailers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+      Iterable<String> values = trailers.getAll(AsciiKeys.of(name));
       return values == null ? null : String.join(",", values);
     };
     return Outcome.response(GrpcStatuses.toHttp(code), code.value(), lookup);

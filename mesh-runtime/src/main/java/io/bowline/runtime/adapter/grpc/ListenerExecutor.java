@@ -5,7 +5,6 @@ import java.lang.invoke.VarHandle;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,23 +20,32 @@ import org.slf4j.LoggerFactory;
  * there at once when no other callback is queued or running, instead of going through the
  * executor a second time (for a blocking stub: its queue, then the caller's next poll). Order and
  * one-at-a-time hold as for a queued one. With no executor ({@code null}) callbacks run on the
- * thread that gives them, which is the call's scheduler.
+ * thread that gives them, which is the call's scheduler. The queue is made when the first callback has to wait
+ * (a blocking unary call's usually never do).
  */
 final class ListenerExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(ListenerExecutor.class);
   private static final VarHandle ON_EXECUTOR;
+  private static final VarHandle DRAINING;
+  private static final VarHandle QUEUE;
 
   static {
     try {
-      ON_EXECUTOR = MethodHandles.lookup().findVarHandle(ListenerExecutor.class, "onExecutor", Thread.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      ON_EXECUTOR = lookup.findVarHandle(ListenerExecutor.class, "onExecutor", Thread.class);
+      DRAINING = lookup.findVarHandle(ListenerExecutor.class, "draining", boolean.class);
+      QUEUE = lookup.findVarHandle(ListenerExecutor.class, "queue", Queue.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   private final Executor executor;
-  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean draining = new AtomicBoolean();
+  /** Callbacks waiting their turn; {@code null} until the first (through {@link #QUEUE}). */
+  private volatile Queue<Runnable> queue;
+  /** Whether a thread runs this call's callbacks (through {@link #DRAINING}). */
+  @SuppressWarnings("unused")
+  private volatile boolean draining;
   @SuppressWarnings("unused") // through ON_EXECUTOR
   private volatile Thread onExecutor; // a thread inside a task of the executor for this call, or null
 
@@ -74,25 +82,45 @@ final class ListenerExecutor implements Executor {
       callback.run();
       return;
     }
-    if (ON_EXECUTOR.getVolatile(this) == Thread.currentThread() && queue.isEmpty()
-        && draining.compareAndSet(false, true)) {
+    if (ON_EXECUTOR.getVolatile(this) == Thread.currentThread() && isEmpty(queue) && startDraining()) {
       run(callback); // on the executor already, nothing before it: no second pass through the executor
-      draining.set(false);
-      if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
+      DRAINING.setVolatile(this, false);
+      if (!isEmpty(queue) && startDraining()) {
         drain(); // given by another thread while this one ran: this thread is on the executor
       }
       return;
     }
-    queue.add(callback);
-    if (draining.compareAndSet(false, true)) {
+    Queue<Runnable> q = queue();
+    q.add(callback);
+    if (startDraining()) {
       try {
         executor.execute(this::drain);
       } catch (RuntimeException e) { // the application's executor refused (shut down): the callback is lost
-        queue.remove(callback);
-        draining.set(false);
+        q.remove(callback);
+        DRAINING.setVolatile(this, false);
         throw e;
       }
     }
+  }
+
+  private boolean startDraining() {
+    return DRAINING.compareAndSet(this, false, true);
+  }
+
+  private static boolean isEmpty(Queue<Runnable> q) {
+    return q == null || q.isEmpty();
+  }
+
+  /** The queue, made on first need. */
+  private Queue<Runnable> queue() {
+    Queue<Runnable> q = queue;
+    if (q == null) {
+      q = new ConcurrentLinkedQueue<>();
+      if (!QUEUE.compareAndSet(this, (Queue<Runnable>) null, q)) {
+        q = queue;
+      }
+    }
+    return q;
   }
 
   private static void run(Runnable r) {
@@ -105,13 +133,14 @@ final class ListenerExecutor implements Executor {
 
   private void drain() {
     while (true) {
+      Queue<Runnable> q = queue;
       Runnable r;
-      while ((r = queue.poll()) != null) {
+      while (q != null && (r = q.poll()) != null) {
         run(r);
       }
-      draining.set(false);
+      DRAINING.setVolatile(this, false);
       // a callback given after the last poll and before the flag was cleared found it set: take it
-      if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+      if (isEmpty(queue) || !startDraining()) {
         return;
       }
     }

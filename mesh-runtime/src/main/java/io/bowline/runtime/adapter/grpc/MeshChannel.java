@@ -47,7 +47,29 @@ public final class MeshChannel extends Channel {
 
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-    return new MeshClientCall<>(target, host, port, router, endpoints, method, options);
+    return newCall(method, options, null);
+  }
+
+  /** A call counted by {@code channel} from its start to its listener's {@code onClose} ({@code null}: not counted). */
+  <ReqT, RespT> MeshClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions options,
+      MeshManagedChannel channel) {
+    return new MeshClientCall<>(target, host, port, router, endpoints, method, path(method), options, channel);
+  }
+
+  /** A method's {@code :path}, {@code /<full method name>}, and the descriptor it was made for. */
+  private record MethodPath(MethodDescriptor<?, ?> method, String path) {}
+
+  /** The last method's path: a channel's calls mostly repeat one method, whose path is then not built again. */
+  private volatile MethodPath lastPath;
+
+  private String path(MethodDescriptor<?, ?> method) {
+    MethodPath last = lastPath;
+    if (last != null && last.method == method) {
+      return last.path;
+    }
+    String path = "/" + method.getFullMethodName();
+    lastPath = new MethodPath(method, path);
+    return path;
   }
 
   @Override

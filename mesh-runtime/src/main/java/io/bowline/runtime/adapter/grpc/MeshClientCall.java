@@ -62,9 +62,11 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   private final OutboundRouter router;
   final EndpointChannels endpoints;
   private final MethodDescriptor<ReqT, RespT> method;
+  private final String path; // "/" + the method's full name
   private final CallOptions options;
   final ListenerExecutor callbacks; // the application's listener callbacks: on the call's executor, in order
   private final Context context;
+  private final MeshManagedChannel channel; // counts the call from start to onClose; null: not counted
   final SerialScheduler serial = new SerialScheduler((nanos, task) -> FaultDelays.after(
       TimeUnit.NANOSECONDS.toMillis(nanos), task));
 
@@ -95,7 +97,9 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
   volatile boolean alwaysReady;
 
   MeshClientCall(String target, String host, int port, OutboundRouter router, EndpointChannels endpoints,
-      MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+      MethodDescriptor<ReqT, RespT> method, String path, CallOptions options, MeshManagedChannel channel) {
+    this.channel = channel;
+    this.path = path;
     this.target = target;
     this.host = host;
     this.port = port;
@@ -109,10 +113,15 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
 
   @Override
   public void start(Listener<RespT> l, Metadata h) {
+    boolean counted = channel == null || channel.started(this);
     serial.execute(() -> {
       listener = l;
       headers = h;
       started = true;
+      if (!counted) {
+        close(MeshManagedChannel.SHUT_DOWN, new Metadata()); // the channel was shut down: no stream
+        return;
+      }
       if (method.getType() == MethodDescriptor.MethodType.UNARY) {
         alwaysReady = true; // held until the half-close: the message is buffered
       }
@@ -133,7 +142,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     if (closed) {
       return;
     }
-    GrpcMeshRequest view = new GrpcMeshRequest(target, method.getFullMethodName(), headers);
+    GrpcMeshRequest view = new GrpcMeshRequest(target, path, headers);
     routed = router.route(host, port, view);
     if (routed == RoutedCall.PASS_THROUGH) {
       try {
@@ -144,7 +153,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       }
       readyCall = direct;
       alwaysReady = false;
-      direct.start(listener, headers);
+      direct.start(channel == null ? listener : new CountedListener<>(listener, channel, this), headers);
       replay(direct);
       return;
     }
@@ -245,7 +254,7 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       if (exchange.edits() != null) {
         Metadata edited = h;
         exchange.edits().forEach((name, values) -> {
-          Metadata.Key<String> k = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+          Metadata.Key<String> k = AsciiKeys.of(name);
           edited.removeAll(k);
           values.forEach(v -> edited.put(k, v));
         });
@@ -335,7 +344,37 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
     closed = true;
     end();
     Listener<RespT> l = listener;
-    callbacks.execute(() -> l.onClose(status, trailers));
+    callbacks.execute(() -> {
+      try {
+        l.onClose(status, trailers);
+      } finally {
+        if (channel != null) {
+          channel.finished(this);
+        }
+      }
+    });
+  }
+
+  /** The application's listener on a call the mesh passes through, which tells the channel when it closes. */
+  private static final class CountedListener<RespT> extends io.grpc.ForwardingClientCallListener
+      .SimpleForwardingClientCallListener<RespT> {
+    private final MeshManagedChannel channel;
+    private final MeshClientCall<?, RespT> call;
+
+    CountedListener(Listener<RespT> delegate, MeshManagedChannel channel, MeshClientCall<?, RespT> call) {
+      super(delegate);
+      this.channel = channel;
+      this.call = call;
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      try {
+        super.onClose(status, trailers);
+      } finally {
+        channel.finished(call);
+      }
+    }
   }
 
   /** Hands a response message of the committed attempt to the application (on the call's executor). */

@@ -14,7 +14,7 @@ class MetadataEditor implements HeaderEditor {
   }
 
   private static Metadata.Key<String> key(String name) {
-    return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+    return AsciiKeys.of(name);
   }
 
   @Override
