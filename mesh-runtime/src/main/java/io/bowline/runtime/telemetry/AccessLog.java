@@ -4,10 +4,10 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
+import io.bowline.runtime.telemetry.format.LineBuffer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -146,6 +146,8 @@ public final class AccessLog implements AutoCloseable {
   private static final class BufferedFile implements Sink {
     static final long FLUSH_INTERVAL_MILLIS = 1_000;
     static final int FLUSH_LINES = 256;
+    /** The flush buffer's size, kept between flushes: Envoy's minimum flush size. */
+    static final int BUFFER_BYTES = 64 * 1024;
     /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
     private static final SharedRuntime.Service<ScheduledExecutorService> FLUSHER = SharedRuntime.service(
         "access log flush", BufferedFile::flusher, ScheduledExecutorService::shutdown);
@@ -156,8 +158,8 @@ public final class AccessLog implements AutoCloseable {
     /** Two entries per line: its format and captured values, or {@code null} and the line's text. */
     private ArrayList<Object> pending = new ArrayList<>(2 * FLUSH_LINES);
     private ArrayList<Object> spare = new ArrayList<>(2 * FLUSH_LINES);
-    /** The flush thread's text of the lines it writes (only under {@code out}'s lock). */
-    private final StringBuilder text = new StringBuilder(64 * 1024);
+    /** The bytes of the lines a flush writes, reused by every flush (only under {@code out}'s lock). */
+    private final LineBuffer text = new LineBuffer(BUFFER_BYTES);
     private boolean flushQueued;
     private boolean closed;
 
@@ -222,18 +224,18 @@ public final class AccessLog implements AutoCloseable {
         try {
           for (int i = 0; i < lines.size(); i += 2) {
             if (lines.get(i) instanceof AccessLogFormat f) {
-              f.append(text, (Object[]) lines.get(i + 1));
+              f.print(text, (Object[]) lines.get(i + 1));
             } else {
               text.append((String) lines.get(i + 1));
             }
           }
-          out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+          text.writeTo(out);
           out.flush();
         } catch (IOException | RuntimeException e) {
           log.warn("access log file {}: {} lines not written", path, count, e);
         } finally {
           lines.clear();
-          text.setLength(0);
+          text.clear(4 * BUFFER_BYTES);
         }
       }
     }

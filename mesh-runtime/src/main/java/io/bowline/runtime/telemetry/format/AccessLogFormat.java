@@ -2,6 +2,7 @@ package io.bowline.runtime.telemetry.format;
 
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -116,9 +117,32 @@ public final class AccessLogFormat {
     default Object render(Object raw) {
       return raw;
     }
+
+    /**
+     * Prints what {@link #render} makes of {@code raw} into {@code b}, numbers and text straight to bytes.
+     *
+     * @return false, printing nothing, when the value is not there (null or empty)
+     */
+    default boolean print(LineBuffer b, Object raw) {
+      Object v = render(raw);
+      if (v == null) {
+        return false;
+      }
+      if (v instanceof Long || v instanceof Integer) {
+        b.append(((Number) v).longValue());
+        return true;
+      }
+      String s = v.toString();
+      b.append(s);
+      return !s.isEmpty();
+    }
   }
 
-  private record Literal(String text) implements Part {
+  private record Literal(String text, byte[] utf8) implements Part {
+    Literal(String text) {
+      this(text, text.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       return text;
@@ -141,6 +165,18 @@ public final class AccessLogFormat {
         v = q < 0 ? v : v.substring(0, q);
       }
       return v != null && maxLength >= 0 && v.length() > maxLength ? v.substring(0, maxLength) : v;
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Object raw) {
+      String v = (String) raw;
+      if (v == null) {
+        return false;
+      }
+      int end = withoutQuery && v.indexOf('?') >= 0 ? v.indexOf('?') : v.length();
+      end = maxLength >= 0 ? Math.min(end, maxLength) : end;
+      b.append(v, 0, end);
+      return end > 0;
     }
 
     private String lookup(Exchange x, ExchangeResponse r, String n) {
@@ -172,10 +208,10 @@ public final class AccessLogFormat {
    * ({@code 2024-01-31T12:34:56.789Z}, UTC); the text up to the second is kept from the line before.
    */
   private static final class StartTime implements Part {
-    /** The last second printed and its text up to the {@code .}. */
-    private record Second(long epochSecond, String text) {}
+    /** The last second printed and its text up to the {@code .}, also in UTF-8. */
+    private record Second(long epochSecond, String text, byte[] utf8) {}
 
-    private volatile Second last = new Second(Long.MIN_VALUE, "");
+    private volatile Second last = new Second(Long.MIN_VALUE, "", new byte[0]);
 
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
@@ -184,22 +220,31 @@ public final class AccessLogFormat {
 
     @Override
     public Object render(Object raw) {
+      LineBuffer b = new LineBuffer(24);
+      print(b, raw);
+      return b.toString();
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Object raw) {
       long millis = (Long) raw;
       long second = Math.floorDiv(millis, 1000);
       Second s = last;
       if (s.epochSecond != second) {
-        s = new Second(second, START_TIME.format(Instant.ofEpochSecond(second)));
+        String text = START_TIME.format(Instant.ofEpochSecond(second));
+        s = new Second(second, text, text.getBytes(StandardCharsets.US_ASCII));
         last = s;
       }
       int ms = (int) Math.floorMod(millis, 1000);
-      return new StringBuilder(s.text.length() + 5).append(s.text).append('.')
-          .append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10))
-          .append('Z').toString();
+      b.append(s.utf8).append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10))
+          .append((char) ('0' + ms % 10)).append('Z');
+      return true;
     }
   }
 
   private final String source;
-  private final List<Part> text;
+  /** A text format's parts, or {@code null} for a JSON format. */
+  private final Part[] text;
   private final Map<String, List<Part>> json;
   private final boolean readsResponse;
   /** The command operators, in the order a line prints them: what {@link #capture} reads. */
@@ -207,7 +252,7 @@ public final class AccessLogFormat {
 
   private AccessLogFormat(String source, List<Part> text, Map<String, List<Part>> json) {
     this.source = source;
-    this.text = text;
+    this.text = text == null ? null : text.toArray(new Part[0]);
     this.json = json;
     boolean resp = false;
     List<Part> ops = new ArrayList<>();
@@ -291,23 +336,32 @@ public final class AccessLogFormat {
 
   /** The line for values {@link #capture} read, newline-terminated. */
   public String format(Object[] values) {
-    return append(new StringBuilder(256), values).toString();
+    LineBuffer b = new LineBuffer(256);
+    print(b, values);
+    return b.toString();
   }
 
-  /** Appends the line for values {@link #capture} read, newline-terminated, to {@code b}. */
-  public StringBuilder append(StringBuilder b, Object[] values) {
-    int next = 0;
+  /**
+   * Prints the line for values {@link #capture} read, newline-terminated, into {@code b} as UTF-8: a text format's
+   * literals and values go straight to bytes, without a string per value or per line.
+   */
+  public void print(LineBuffer b, Object[] values) {
     if (json == null) {
+      int next = 0;
       for (Part p : text) {
         if (p instanceof Literal l) {
-          b.append(l.text());
-          continue;
+          b.append(l.utf8());
+        } else if (!p.print(b, values[next++])) {
+          b.append('-');
         }
-        Object v = p.render(values[next++]);
-        b.append(v == null || (v instanceof String s && s.isEmpty()) ? "-" : v);
       }
-      return b;
+      return;
     }
+    printJson(b, values);
+  }
+
+  private void printJson(LineBuffer b, Object[] values) {
+    int next = 0;
     b.append('{');
     boolean first = true;
     for (Map.Entry<String, List<Part>> f : json.entrySet()) {
@@ -315,49 +369,50 @@ public final class AccessLogFormat {
         b.append(',');
       }
       first = false;
-      quote(b, f.getKey()).append(':');
+      b.append('"');
+      escape(b, f.getKey()).append('"').append(':');
       List<Part> parts = f.getValue();
       if (parts.size() == 1 && !(parts.get(0) instanceof Literal)) {
         Object v = parts.get(0).render(values[next++]);
         if (v == null || (v instanceof String s && s.isEmpty())) {
           b.append("null");
         } else if (v instanceof Number n) {
-          b.append(n);
+          b.append(n.toString());
         } else {
-          quote(b, v.toString());
+          b.append('"');
+          escape(b, v.toString()).append('"');
         }
       } else {
-        StringBuilder s = new StringBuilder();
+        b.append('"');
         for (Part p : parts) {
           Object v = p instanceof Literal l ? l.text() : p.render(values[next++]);
-          s.append(v == null ? "-" : v);
+          escape(b, v == null ? "-" : v.toString());
         }
-        quote(b, s.toString());
+        b.append('"');
       }
     }
-    return b.append("}\n");
+    b.append('}').append('\n');
   }
 
-  private static StringBuilder quote(StringBuilder b, String s) {
-    b.append('"');
+  /** Prints {@code s} as the inside of a JSON string. */
+  private static LineBuffer escape(LineBuffer b, String s) {
+    int run = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
+      String escaped = switch (c) {
+        case '"' -> "\\\"";
+        case '\\' -> "\\\\";
+        case '\n' -> "\\n";
+        case '\r' -> "\\r";
+        case '\t' -> "\\t";
+        default -> c < 0x20 ? String.format(Locale.ROOT, "\\u%04x", (int) c) : null;
+      };
+      if (escaped != null) {
+        b.append(s, run, i).append(escaped);
+        run = i + 1;
       }
     }
-    return b.append('"');
+    return b.append(s, run, s.length());
   }
 
   private static List<Part> parse(String f) {
