@@ -150,7 +150,11 @@ public final class AccessLogFormat {
   }
 
   private record Header(String operator, boolean response, boolean withoutQuery, String name, String alt,
-      int maxLength) implements Part {
+      int maxLength, RepeatedText repeated) implements Part {
+    Header(String operator, boolean response, boolean withoutQuery, String name, String alt, int maxLength) {
+      this(operator, response, withoutQuery, name, alt, maxLength, new RepeatedText());
+    }
+
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       String v = lookup(x, r, name);
@@ -175,7 +179,11 @@ public final class AccessLogFormat {
       }
       int end = withoutQuery && v.indexOf('?') >= 0 ? v.indexOf('?') : v.length();
       end = maxLength >= 0 ? Math.min(end, maxLength) : end;
-      b.append(v, 0, end);
+      if (end == v.length()) {
+        repeated.print(b, v);
+      } else {
+        b.append(v, 0, end);
+      }
       return end > 0;
     }
 
