@@ -368,6 +368,30 @@ public final class AccessLogFormat {
     printJson(b, values);
   }
 
+  /**
+   * Prints the line for a finished exchange, newline-terminated, into {@code b} as UTF-8, reading each value as it
+   * prints it: no array of captured values, no string per value (a JSON format captures, then prints).
+   *
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   */
+  public void print(LineBuffer b, Exchange exchange, ExchangeResponse response, String upstreamHost,
+      long startMillis) {
+    if (json != null) {
+      printJson(b, capture(exchange, response, upstreamHost, startMillis));
+      return;
+    }
+    for (Part p : text) {
+      if (p instanceof Literal l) {
+        b.append(l.utf8());
+      } else if (!p.print(b, p.value(exchange, response, upstreamHost, startMillis, null))) {
+        b.append('-');
+      }
+    }
+  }
+
   private void printJson(LineBuffer b, Object[] values) {
     int next = 0;
     b.append('{');

@@ -52,6 +52,14 @@ public final class LineBuffer {
     return this;
   }
 
+  /** Appends the bytes written to {@code other}. */
+  public LineBuffer append(LineBuffer other) {
+    ensure(other.length);
+    System.arraycopy(other.bytes, 0, bytes, length, other.length);
+    length += other.length;
+    return this;
+  }
+
   /** Appends {@code s} in UTF-8. */
   public LineBuffer append(String s) {
     return append(s, 0, s.length());
