@@ -78,8 +78,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code TraceIdRatioBased(0.01)}, a {@code BatchSpanProcessor} to an exporter that counts them): mostly the SDK's
  * unsampled span and the B3 headers it sends; {@code telemetryPrometheusFlushed} adds, every 1,024th call, the stats flush
  * that merges the histograms into Micrometer (done by a flush thread otherwise); {@code accessLogLine} is what a finished
- * call's thread pays for one line of Istio's default format to a file access log: the values captured for the flush
- * thread, which formats and writes them (the file sink's append to its list, under a lock, is left out: a benchmark
+ * call's thread paid up to the ninth round for one line of Istio's default format to a file access log (and still
+ * pays for a JSON format): the values captured for the flush thread, which formatted and wrote them (the file sink's append to its list, under a lock, is left out: a benchmark
  * that queues lines much faster than one thread writes them measures the list's growth), {@code accessLogLineFromEntry} the same through an entry object; {@code accessLogLinePrinted} the line printed to bytes on the
  * call's thread, what the file access log does since the tenth round. The telemetry filter's own cost is the difference to
  * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * An Envoy access-log format, compiled once: a text format string ({@code
@@ -136,6 +138,14 @@ public final class AccessLogFormat {
       b.append(s);
       return !s.isEmpty();
     }
+
+    /**
+     * Prints a finished exchange's value read straight from it: {@link #print(LineBuffer, Object)} of its
+     * {@link #value}, unless the part prints a number without boxing it.
+     */
+    default boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+      return print(b, value(x, r, upstreamHost, startMillis, null));
+    }
   }
 
   private record Literal(String text, byte[] utf8) implements Part {
@@ -211,6 +221,29 @@ public final class AccessLogFormat {
     }
   }
 
+  /** A number of the exchange (negative: not there), printed from an exchange without a box. */
+  private record Count(String name, ToLongFunction<Exchange> exchange, Function<Connection, Object> connection)
+      implements Part {
+    @Override
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
+      if (c != null) {
+        return connection.apply(c);
+      }
+      long v = exchange.applyAsLong(x);
+      return v < 0 ? null : (Object) v;
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+      long v = exchange.applyAsLong(x);
+      if (v < 0) {
+        return false;
+      }
+      b.append(v);
+      return true;
+    }
+  }
+
   /**
    * {@code %START_TIME%}: the call's start in epoch milliseconds, printed as Envoy's default
    * ({@code 2024-01-31T12:34:56.789Z}, UTC); the text up to the second is kept from the line before.
@@ -235,7 +268,11 @@ public final class AccessLogFormat {
 
     @Override
     public boolean print(LineBuffer b, Object raw) {
-      long millis = (Long) raw;
+      return print(b, null, null, null, (Long) raw);
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long millis) {
       long second = Math.floorDiv(millis, 1000);
       Second s = last;
       if (s.epochSecond != second) {
@@ -386,7 +423,7 @@ public final class AccessLogFormat {
     for (Part p : text) {
       if (p instanceof Literal l) {
         b.append(l.utf8());
-      } else if (!p.print(b, p.value(exchange, response, upstreamHost, startMillis, null))) {
+      } else if (!p.print(b, exchange, response, upstreamHost, startMillis)) {
         b.append('-');
       }
     }
@@ -536,10 +573,10 @@ public final class AccessLogFormat {
       case "RESPONSE_FLAGS" -> either(op, Exchange::responseFlags, Connection::responseFlags);
       case "RESPONSE_CODE_DETAILS" -> either(op, x -> x.status() == 0 ? null
           : x.localResponse() ? "local_reply" : "via_upstream", c -> null);
-      case "DURATION" -> either(op, x -> millis(x.durationNanos()), c -> millis(c.durationNanos()));
-      case "RESPONSE_DURATION" -> either(op, x -> millis(x.responseHeadersNanos()), c -> null);
-      case "BYTES_SENT" -> either(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
-      case "BYTES_RECEIVED" -> either(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
+      case "DURATION" -> new Count(op, x -> millisOrNegative(x.durationNanos()), c -> millis(c.durationNanos()));
+      case "RESPONSE_DURATION" -> new Count(op, x -> millisOrNegative(x.responseHeadersNanos()), c -> null);
+      case "BYTES_SENT" -> new Count(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
+      case "BYTES_RECEIVED" -> new Count(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
       case "PROTOCOL" -> either(op, x -> "grpc".equals(x.protocol()) ? "HTTP/2" : "HTTP/1.1", c -> null);
       case "UPSTREAM_HOST" -> new Operator(op, (x, r, host, start, c) -> host);
       case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> either(op, Exchange::clusterName, Connection::cluster);
@@ -557,14 +594,18 @@ public final class AccessLogFormat {
   }
 
   /** An operator read from the exchange, or for a TCP connection's line from the connection. */
-  private static Operator either(String op, java.util.function.Function<Exchange, Object> exchange,
-      java.util.function.Function<Connection, Object> connection) {
+  private static Operator either(String op, Function<Exchange, Object> exchange,
+      Function<Connection, Object> connection) {
     return new Operator(op, (x, r, host, start, c) -> c != null ? connection.apply(c) : exchange.apply(x));
   }
 
   /** {@code code} boxed, without an allocation for Envoy's codes (0 to 599). */
   private static Object status(int code) {
     return code >= 0 && code < STATUS_CODES.length ? STATUS_CODES[code] : (Object) code;
+  }
+
+  private static long millisOrNegative(long nanos) {
+    return nanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
   private static Object millis(long nanos) {
