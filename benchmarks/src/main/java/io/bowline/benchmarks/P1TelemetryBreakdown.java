@@ -15,10 +15,16 @@ import okhttp3.Request;
  * access log (Istio's default format); and all three ({@link TelemetryOnMesh}). The table's paired column is
  * against the direct client; the lines after it pair each client with the default mesh client, and give each
  * client's caller-thread CPU time and allocation per call (less noisy than latency on a loaded machine). A second
- * direct client ("OkHttp direct A/A") reads the run's noise floor. Run:
+ * direct client ("OkHttp direct A/A") reads the run's noise floor. A third direct client sends the three B3 headers
+ * (x-b3-traceid, x-b3-spanid, x-b3-sampled: 0) that the mesh sends for every call the SDK does not sample, as
+ * Envoy's Zipkin tracer does: the last line pairs "mesh+all" with it, like for like (P1's own rows are against the
+ * plain direct client). Run:
  * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
  */
 public final class P1TelemetryBreakdown {
+  /** The direct client with the three B3 headers of an unsampled mesh call: "all telemetry on" like for like. */
+  private static final String DIRECT_B3 = "OkHttp direct+3 B3 headers";
+
   private P1TelemetryBreakdown() {}
 
   public static void main(String[] args) throws Exception {
@@ -36,6 +42,8 @@ public final class P1TelemetryBreakdown {
       Map<String, Callable<Object>> calls = new LinkedHashMap<>();
       calls.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
       calls.put("OkHttp direct A/A", P1Clients.get(new OkHttpClient(), direct)); // the run's noise floor
+      // like for like: a direct client sending the trace headers the mesh's tracing sends
+      calls.put(DIRECT_B3, P1Clients.get(new OkHttpClient(), P1TelemetryWakeups.withUnsampledB3(direct)));
       calls.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       calls.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
       calls.put("mesh+sdk 1 %", P1Clients.get(okHttp(sdk.mesh), meshed));
@@ -53,6 +61,8 @@ public final class P1TelemetryBreakdown {
               medians.get("mesh")));
         }
       }
+      System.out.printf("%-28s %60s%n", "mesh+all vs " + DIRECT_B3, P1Interleaved.paired(medians.get("mesh+all"),
+          medians.get(DIRECT_B3)));
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
   }

@@ -44,6 +44,7 @@ import okhttp3.Request;
 public final class P1TelemetryWakeups {
   private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
   private static final String SPAN_ID = "00f067aa0ba902b7";
+
   private P1TelemetryWakeups() {}
 
   /** One thread's counters: voluntary and involuntary switches, CPU ns, read and write system calls. */
@@ -78,8 +79,7 @@ public final class P1TelemetryWakeups {
           .build();
       Map<String, Callable<Object>> clients = new LinkedHashMap<>();
       clients.put("OkHttp direct", P1Clients.get(new OkHttpClient(), direct));
-      clients.put("direct+3 B3 headers", P1Clients.get(new OkHttpClient(), direct.newBuilder()
-          .header("x-b3-traceid", TRACE_ID).header("x-b3-spanid", SPAN_ID).header("x-b3-sampled", "0").build()));
+      clients.put("direct+3 B3 headers", P1Clients.get(new OkHttpClient(), withUnsampledB3(direct)));
       clients.put("mesh", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh, 2nd OkHttp client", P1Clients.get(okHttp(fixture.mesh), meshed));
       clients.put("mesh+prometheus", P1Clients.get(okHttp(prometheus.mesh), meshed));
@@ -185,6 +185,15 @@ public final class P1TelemetryWakeups {
     ex.setHeaderKeepingRoute("x-b3-spanid", SPAN_ID);
     ex.setHeaderKeepingRoute("x-b3-sampled", "0");
     return next.proceed(e);
+  }
+
+  /**
+   * {@code request} with the three B3 headers an unsampled call of the mesh sends (fixed ids): a direct client that
+   * sends what the mesh's tracing sends, like for like.
+   */
+  static Request withUnsampledB3(Request request) {
+    return request.newBuilder().header("x-b3-traceid", TRACE_ID).header("x-b3-spanid", SPAN_ID)
+        .header("x-b3-sampled", "0").build();
   }
 
   private static String range(double[] values) {

@@ -4,14 +4,13 @@ import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
+import io.bowline.runtime.telemetry.format.LineBuffer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,6 +43,21 @@ public final class AccessLog implements AutoCloseable {
      */
     default void write(AccessLogFormat format, Object[] values) {
       write(format.format(values));
+    }
+
+    /**
+     * Writes the line {@code format} makes of a finished exchange; a sink that prints lines to bytes may read the
+     * values as it prints them ({@link AccessLogFormat#print(LineBuffer, Exchange, ExchangeResponse, String, long)}),
+     * without capturing them first.
+     *
+     * @param exchange the finished exchange
+     * @param response its response head, or {@code null} when not kept
+     * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+     * @param startMillis when the call started, epoch milliseconds
+     */
+    default void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
+        long startMillis) {
+      write(format, format.capture(exchange, response, upstreamHost, startMillis));
     }
 
     @Override
@@ -85,7 +99,11 @@ public final class AccessLog implements AutoCloseable {
     for (Log l : logs) {
       AccessLogFormat f = l.format();
       try {
-        l.sink().write(f, connection != null ? f.capture(connection) : f.capture(e, response, upstreamHost, startMillis));
+        if (connection != null) {
+          l.sink().write(f, f.capture(connection));
+        } else {
+          l.sink().write(f, e, response, upstreamHost, startMillis);
+        }
       } catch (RuntimeException x) {
         log.warn("access log {} failed", f, x);
       }
@@ -118,11 +136,11 @@ public final class AccessLog implements AutoCloseable {
 
   /**
    * Lines appended to a file ({@code envoy.access_loggers.file}) as Envoy's file access log writes them: a call
-   * only appends its line to a buffer; a flush thread writes the buffer to the file every second
-   * ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_LINES} lines (about
-   * Envoy's minimum flush size of 64 KiB in Istio's default format) are waiting, so no call waits for the disk. A
-   * line given as a format and its captured values ({@link Sink#write(AccessLogFormat, Object[])}) is formatted by
-   * the flush thread: the call keeps the values, not the text. Closing the sink writes what is left.
+   * prints its line as UTF-8 bytes into a per-thread scratch buffer (no string and no object per line) and appends
+   * the bytes to the file's buffer under a short lock; a flush thread writes the buffer to the file in one write
+   * every second ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_BYTES}
+   * bytes (Envoy's minimum flush size) are waiting, so no call waits for the disk and the flush thread only copies
+   * bytes to the file. Closing the sink writes what is left.
    *
    * @param path the file; {@code /dev/stdout} writes to standard output
    * @return the sink; close it to close the file
@@ -142,22 +160,26 @@ public final class AccessLog implements AutoCloseable {
     return new BufferedFile(path, out);
   }
 
-  /** A file sink whose lines a flush thread formats and writes (see {@link #file(Path)}). */
+  /** A file sink whose calls print their lines into a buffer that a flush thread writes (see {@link #file(Path)}). */
   private static final class BufferedFile implements Sink {
     static final long FLUSH_INTERVAL_MILLIS = 1_000;
-    static final int FLUSH_LINES = 256;
+    /** Bytes waiting after which a flush is queued at once: Envoy's minimum flush size. */
+    static final int FLUSH_BYTES = 64 * 1024;
+    /** A thread's scratch buffer above this size is dropped after its line (one long line does not stay). */
+    static final int SCRATCH_MAX_BYTES = 4 * 1024;
     /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
     private static final SharedRuntime.Service<ScheduledExecutorService> FLUSHER = SharedRuntime.service(
         "access log flush", BufferedFile::flusher, ScheduledExecutorService::shutdown);
+    /** Where a calling thread prints its line before appending it to a file's buffer. */
+    private static final ThreadLocal<LineBuffer> SCRATCH = ThreadLocal.withInitial(() -> new LineBuffer(512));
 
     private final Path path;
     private final OutputStream out;
     private final ScheduledFuture<?> periodic;
-    /** Two entries per line: its format and captured values, or {@code null} and the line's text. */
-    private ArrayList<Object> pending = new ArrayList<>(2 * FLUSH_LINES);
-    private ArrayList<Object> spare = new ArrayList<>(2 * FLUSH_LINES);
-    /** The flush thread's text of the lines it writes (only under {@code out}'s lock). */
-    private final StringBuilder text = new StringBuilder(64 * 1024);
+    /** The lines waiting, as bytes, and the buffer the last flush wrote (swapped at a flush). */
+    private LineBuffer pending = new LineBuffer(FLUSH_BYTES + 8 * 1024);
+    private LineBuffer spare = new LineBuffer(FLUSH_BYTES + 8 * 1024);
+    private int pendingLines;
     private boolean flushQueued;
     private boolean closed;
 
@@ -178,23 +200,39 @@ public final class AccessLog implements AutoCloseable {
 
     @Override
     public void write(String line) {
-      append(null, line);
+      append(scratch().append(line));
     }
 
     @Override
     public void write(AccessLogFormat format, Object[] values) {
-      append(format, values);
+      LineBuffer line = scratch();
+      format.print(line, values);
+      append(line);
     }
 
-    private void append(AccessLogFormat format, Object line) {
+    @Override
+    public void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
+        long startMillis) {
+      LineBuffer line = scratch();
+      format.print(line, exchange, response, upstreamHost, startMillis);
+      append(line);
+    }
+
+    private static LineBuffer scratch() {
+      LineBuffer b = SCRATCH.get();
+      b.clear(SCRATCH_MAX_BYTES);
+      return b;
+    }
+
+    private void append(LineBuffer line) {
       boolean queue;
       synchronized (this) {
         if (closed) {
           throw new IllegalStateException("access log file " + path + " is closed");
         }
-        pending.add(format);
-        pending.add(line);
-        queue = !flushQueued && pending.size() >= 2 * FLUSH_LINES;
+        pending.append(line);
+        pendingLines++;
+        queue = !flushQueued && pending.length() >= FLUSH_BYTES;
         flushQueued |= queue;
       }
       if (queue) {
@@ -203,37 +241,31 @@ public final class AccessLog implements AutoCloseable {
     }
 
     /**
-     * Formats and writes the buffered lines; the flush thread and {@link #close()} call it. Flushes take turns on
+     * Writes the buffered lines in one write; the flush thread and {@link #close()} call it. Flushes take turns on
      * {@code out}; callers only ever hold the buffer's lock, for an append.
      */
     private void flush() {
       synchronized (out) {
-        ArrayList<Object> lines;
+        LineBuffer bytes;
+        int lines;
         synchronized (this) {
           flushQueued = false;
-          if (pending.isEmpty()) {
+          if (pendingLines == 0) {
             return;
           }
-          lines = pending;
+          bytes = pending;
+          lines = pendingLines;
           pending = spare;
-          spare = lines;
+          pendingLines = 0;
+          spare = bytes;
         }
-        int count = lines.size() / 2;
         try {
-          for (int i = 0; i < lines.size(); i += 2) {
-            if (lines.get(i) instanceof AccessLogFormat f) {
-              f.append(text, (Object[]) lines.get(i + 1));
-            } else {
-              text.append((String) lines.get(i + 1));
-            }
-          }
-          out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+          bytes.writeTo(out);
           out.flush();
         } catch (IOException | RuntimeException e) {
-          log.warn("access log file {}: {} lines not written", path, count, e);
+          log.warn("access log file {}: {} lines not written", path, lines, e);
         } finally {
-          lines.clear();
-          text.setLength(0);
+          bytes.clear(4 * FLUSH_BYTES);
         }
       }
     }

@@ -117,6 +117,27 @@ class AccessLogTest {
   }
 
   @Test
+  void aRepeatedHeaderValuePrintsAsItCameAndAChangedOneIsSeen() throws Exception {
+    Path log = dir.resolve("paths.log");
+    SubstitutionFormatString format = SubstitutionFormatString.newBuilder().setTextFormatSource(
+        DataSource.newBuilder().setInlineString("%REQ(:PATH)% %REQ_WITHOUT_QUERY(:PATH)% %REQ(:PATH):10%")).build();
+    mesh.publish(TelemetryMesh.hcm(h -> h.addAccessLog(file(log, format))), faultFullAndPlainRoutes(), V1,
+        new int[] {primary.port()}, fullCluster(), new int[] {primary.port()});
+    mesh.connect(b -> b);
+    List<String> paths = List.of("/reviews/1", "/reviews/1", "/reviews/1", "/reviews/22?q=1", "/reviews/22?q=1",
+        "/reviews/1", "/reviews/333", "/reviews/1");
+    for (String path : paths) {
+      assertThat(status(mesh, path)).isEqualTo(200);
+    }
+    List<String> lines = lines(log, paths.size());
+    for (int k = 0; k < paths.size(); k++) {
+      String p = paths.get(k);
+      assertThat(lines.get(k)).isEqualTo(p + " " + p.replaceAll("\\?.*", "") + " "
+          + p.substring(0, Math.min(10, p.length())));
+    }
+  }
+
+  @Test
   void anUnsupportedOperatorIsRefusedByName() {
     assertThatThrownBy(() -> AccessLogFormat.text("%DOWNSTREAM_PEER_CERT%"))
         .hasMessageContaining("%DOWNSTREAM_PEER_CERT%");

@@ -2,6 +2,7 @@ package io.bowline.runtime.telemetry.format;
 
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * An Envoy access-log format, compiled once: a text format string ({@code
@@ -116,9 +119,40 @@ public final class AccessLogFormat {
     default Object render(Object raw) {
       return raw;
     }
+
+    /**
+     * Prints what {@link #render} makes of {@code raw} into {@code b}, numbers and text straight to bytes.
+     *
+     * @return false, printing nothing, when the value is not there (null or empty)
+     */
+    default boolean print(LineBuffer b, Object raw) {
+      Object v = render(raw);
+      if (v == null) {
+        return false;
+      }
+      if (v instanceof Long || v instanceof Integer) {
+        b.append(((Number) v).longValue());
+        return true;
+      }
+      String s = v.toString();
+      b.append(s);
+      return !s.isEmpty();
+    }
+
+    /**
+     * Prints a finished exchange's value read straight from it: {@link #print(LineBuffer, Object)} of its
+     * {@link #value}, unless the part prints a number without boxing it.
+     */
+    default boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+      return print(b, value(x, r, upstreamHost, startMillis, null));
+    }
   }
 
-  private record Literal(String text) implements Part {
+  private record Literal(String text, byte[] utf8) implements Part {
+    Literal(String text) {
+      this(text, text.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       return text;
@@ -126,7 +160,11 @@ public final class AccessLogFormat {
   }
 
   private record Header(String operator, boolean response, boolean withoutQuery, String name, String alt,
-      int maxLength) implements Part {
+      int maxLength, RepeatedText repeated) implements Part {
+    Header(String operator, boolean response, boolean withoutQuery, String name, String alt, int maxLength) {
+      this(operator, response, withoutQuery, name, alt, maxLength, new RepeatedText());
+    }
+
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       String v = lookup(x, r, name);
@@ -141,6 +179,22 @@ public final class AccessLogFormat {
         v = q < 0 ? v : v.substring(0, q);
       }
       return v != null && maxLength >= 0 && v.length() > maxLength ? v.substring(0, maxLength) : v;
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Object raw) {
+      String v = (String) raw;
+      if (v == null) {
+        return false;
+      }
+      int end = withoutQuery && v.indexOf('?') >= 0 ? v.indexOf('?') : v.length();
+      end = maxLength >= 0 ? Math.min(end, maxLength) : end;
+      if (end == v.length()) {
+        repeated.print(b, v);
+      } else {
+        b.append(v, 0, end);
+      }
+      return end > 0;
     }
 
     private String lookup(Exchange x, ExchangeResponse r, String n) {
@@ -167,15 +221,38 @@ public final class AccessLogFormat {
     }
   }
 
+  /** A number of the exchange (negative: not there), printed from an exchange without a box. */
+  private record Count(String name, ToLongFunction<Exchange> exchange, Function<Connection, Object> connection)
+      implements Part {
+    @Override
+    public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
+      if (c != null) {
+        return connection.apply(c);
+      }
+      long v = exchange.applyAsLong(x);
+      return v < 0 ? null : (Object) v;
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+      long v = exchange.applyAsLong(x);
+      if (v < 0) {
+        return false;
+      }
+      b.append(v);
+      return true;
+    }
+  }
+
   /**
    * {@code %START_TIME%}: the call's start in epoch milliseconds, printed as Envoy's default
    * ({@code 2024-01-31T12:34:56.789Z}, UTC); the text up to the second is kept from the line before.
    */
   private static final class StartTime implements Part {
-    /** The last second printed and its text up to the {@code .}. */
-    private record Second(long epochSecond, String text) {}
+    /** The last second printed and its text up to the {@code .}, also in UTF-8. */
+    private record Second(long epochSecond, String text, byte[] utf8) {}
 
-    private volatile Second last = new Second(Long.MIN_VALUE, "");
+    private volatile Second last = new Second(Long.MIN_VALUE, "", new byte[0]);
 
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
@@ -184,22 +261,35 @@ public final class AccessLogFormat {
 
     @Override
     public Object render(Object raw) {
-      long millis = (Long) raw;
+      LineBuffer b = new LineBuffer(24);
+      print(b, raw);
+      return b.toString();
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Object raw) {
+      return print(b, null, null, null, (Long) raw);
+    }
+
+    @Override
+    public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long millis) {
       long second = Math.floorDiv(millis, 1000);
       Second s = last;
       if (s.epochSecond != second) {
-        s = new Second(second, START_TIME.format(Instant.ofEpochSecond(second)));
+        String text = START_TIME.format(Instant.ofEpochSecond(second));
+        s = new Second(second, text, text.getBytes(StandardCharsets.US_ASCII));
         last = s;
       }
       int ms = (int) Math.floorMod(millis, 1000);
-      return new StringBuilder(s.text.length() + 5).append(s.text).append('.')
-          .append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10)).append((char) ('0' + ms % 10))
-          .append('Z').toString();
+      b.append(s.utf8).append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10))
+          .append((char) ('0' + ms % 10)).append('Z');
+      return true;
     }
   }
 
   private final String source;
-  private final List<Part> text;
+  /** A text format's parts, or {@code null} for a JSON format. */
+  private final Part[] text;
   private final Map<String, List<Part>> json;
   private final boolean readsResponse;
   /** The command operators, in the order a line prints them: what {@link #capture} reads. */
@@ -207,7 +297,7 @@ public final class AccessLogFormat {
 
   private AccessLogFormat(String source, List<Part> text, Map<String, List<Part>> json) {
     this.source = source;
-    this.text = text;
+    this.text = text == null ? null : text.toArray(new Part[0]);
     this.json = json;
     boolean resp = false;
     List<Part> ops = new ArrayList<>();
@@ -291,23 +381,56 @@ public final class AccessLogFormat {
 
   /** The line for values {@link #capture} read, newline-terminated. */
   public String format(Object[] values) {
-    return append(new StringBuilder(256), values).toString();
+    LineBuffer b = new LineBuffer(256);
+    print(b, values);
+    return b.toString();
   }
 
-  /** Appends the line for values {@link #capture} read, newline-terminated, to {@code b}. */
-  public StringBuilder append(StringBuilder b, Object[] values) {
-    int next = 0;
+  /**
+   * Prints the line for values {@link #capture} read, newline-terminated, into {@code b} as UTF-8: a text format's
+   * literals and values go straight to bytes, without a string per value or per line.
+   */
+  public void print(LineBuffer b, Object[] values) {
     if (json == null) {
+      int next = 0;
       for (Part p : text) {
         if (p instanceof Literal l) {
-          b.append(l.text());
-          continue;
+          b.append(l.utf8());
+        } else if (!p.print(b, values[next++])) {
+          b.append('-');
         }
-        Object v = p.render(values[next++]);
-        b.append(v == null || (v instanceof String s && s.isEmpty()) ? "-" : v);
       }
-      return b;
+      return;
     }
+    printJson(b, values);
+  }
+
+  /**
+   * Prints the line for a finished exchange, newline-terminated, into {@code b} as UTF-8, reading each value as it
+   * prints it: no array of captured values, no string per value (a JSON format captures, then prints).
+   *
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   */
+  public void print(LineBuffer b, Exchange exchange, ExchangeResponse response, String upstreamHost,
+      long startMillis) {
+    if (json != null) {
+      printJson(b, capture(exchange, response, upstreamHost, startMillis));
+      return;
+    }
+    for (Part p : text) {
+      if (p instanceof Literal l) {
+        b.append(l.utf8());
+      } else if (!p.print(b, exchange, response, upstreamHost, startMillis)) {
+        b.append('-');
+      }
+    }
+  }
+
+  private void printJson(LineBuffer b, Object[] values) {
+    int next = 0;
     b.append('{');
     boolean first = true;
     for (Map.Entry<String, List<Part>> f : json.entrySet()) {
@@ -315,49 +438,50 @@ public final class AccessLogFormat {
         b.append(',');
       }
       first = false;
-      quote(b, f.getKey()).append(':');
+      b.append('"');
+      escape(b, f.getKey()).append('"').append(':');
       List<Part> parts = f.getValue();
       if (parts.size() == 1 && !(parts.get(0) instanceof Literal)) {
         Object v = parts.get(0).render(values[next++]);
         if (v == null || (v instanceof String s && s.isEmpty())) {
           b.append("null");
         } else if (v instanceof Number n) {
-          b.append(n);
+          b.append(n.toString());
         } else {
-          quote(b, v.toString());
+          b.append('"');
+          escape(b, v.toString()).append('"');
         }
       } else {
-        StringBuilder s = new StringBuilder();
+        b.append('"');
         for (Part p : parts) {
           Object v = p instanceof Literal l ? l.text() : p.render(values[next++]);
-          s.append(v == null ? "-" : v);
+          escape(b, v == null ? "-" : v.toString());
         }
-        quote(b, s.toString());
+        b.append('"');
       }
     }
-    return b.append("}\n");
+    b.append('}').append('\n');
   }
 
-  private static StringBuilder quote(StringBuilder b, String s) {
-    b.append('"');
+  /** Prints {@code s} as the inside of a JSON string. */
+  private static LineBuffer escape(LineBuffer b, String s) {
+    int run = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
+      String escaped = switch (c) {
+        case '"' -> "\\\"";
+        case '\\' -> "\\\\";
+        case '\n' -> "\\n";
+        case '\r' -> "\\r";
+        case '\t' -> "\\t";
+        default -> c < 0x20 ? String.format(Locale.ROOT, "\\u%04x", (int) c) : null;
+      };
+      if (escaped != null) {
+        b.append(s, run, i).append(escaped);
+        run = i + 1;
       }
     }
-    return b.append('"');
+    return b.append(s, run, s.length());
   }
 
   private static List<Part> parse(String f) {
@@ -449,10 +573,10 @@ public final class AccessLogFormat {
       case "RESPONSE_FLAGS" -> either(op, Exchange::responseFlags, Connection::responseFlags);
       case "RESPONSE_CODE_DETAILS" -> either(op, x -> x.status() == 0 ? null
           : x.localResponse() ? "local_reply" : "via_upstream", c -> null);
-      case "DURATION" -> either(op, x -> millis(x.durationNanos()), c -> millis(c.durationNanos()));
-      case "RESPONSE_DURATION" -> either(op, x -> millis(x.responseHeadersNanos()), c -> null);
-      case "BYTES_SENT" -> either(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
-      case "BYTES_RECEIVED" -> either(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
+      case "DURATION" -> new Count(op, x -> millisOrNegative(x.durationNanos()), c -> millis(c.durationNanos()));
+      case "RESPONSE_DURATION" -> new Count(op, x -> millisOrNegative(x.responseHeadersNanos()), c -> null);
+      case "BYTES_SENT" -> new Count(op, x -> Math.max(0, x.responseBodyBytes()), Connection::bytesSent);
+      case "BYTES_RECEIVED" -> new Count(op, x -> Math.max(0, x.requestBodyBytes()), Connection::bytesReceived);
       case "PROTOCOL" -> either(op, x -> "grpc".equals(x.protocol()) ? "HTTP/2" : "HTTP/1.1", c -> null);
       case "UPSTREAM_HOST" -> new Operator(op, (x, r, host, start, c) -> host);
       case "UPSTREAM_CLUSTER", "UPSTREAM_CLUSTER_RAW" -> either(op, Exchange::clusterName, Connection::cluster);
@@ -470,14 +594,18 @@ public final class AccessLogFormat {
   }
 
   /** An operator read from the exchange, or for a TCP connection's line from the connection. */
-  private static Operator either(String op, java.util.function.Function<Exchange, Object> exchange,
-      java.util.function.Function<Connection, Object> connection) {
+  private static Operator either(String op, Function<Exchange, Object> exchange,
+      Function<Connection, Object> connection) {
     return new Operator(op, (x, r, host, start, c) -> c != null ? connection.apply(c) : exchange.apply(x));
   }
 
   /** {@code code} boxed, without an allocation for Envoy's codes (0 to 599). */
   private static Object status(int code) {
     return code >= 0 && code < STATUS_CODES.length ? STATUS_CODES[code] : (Object) code;
+  }
+
+  private static long millisOrNegative(long nanos) {
+    return nanos < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(nanos);
   }
 
   private static Object millis(long nanos) {

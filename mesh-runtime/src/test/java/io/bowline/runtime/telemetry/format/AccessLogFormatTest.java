@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -36,5 +38,25 @@ class AccessLogFormatTest {
     String later = CompletableFuture.supplyAsync(() -> f.format(captured)).get();
     assertThat(later).isEqualTo(f.format(e)).startsWith("2023-11-14T22:13:20.042Z 10.0.0.1:9080 \"")
         .endsWith("\" -\n");
+  }
+
+  @Test
+  void numbersAndTextPrintAsUtf8BytesInTextAndJson() {
+    AccessLogFormat.Connection c = new AccessLogFormat.Connection(1_700_000_000_042L, 1_234_567_000_000L, 0,
+        9_876_543_210_123L, "h\u00f4st-\u00e9.\u4e2d:80", "cl\u00fcster \"q\" \\ \t\u0001 \ud83d\ude00", "UF", null, null, null);
+    AccessLogFormat text = AccessLogFormat.text(
+        "%BYTES_SENT% %BYTES_RECEIVED% %DURATION% %RESPONSE_CODE% %UPSTREAM_HOST% %UPSTREAM_CLUSTER% %RESPONSE_FLAGS%");
+    assertThat(text.format(AccessLogFormat.Entry.of(c))).isEqualTo("9876543210123 0 1234567 0 h\u00f4st-\u00e9.\u4e2d:80 "
+        + "cl\u00fcster \"q\" \\ \t\u0001 \ud83d\ude00 UF\n");
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("sent", "%BYTES_SENT%");
+    fields.put("host", "%UPSTREAM_HOST%");
+    fields.put("cluster", "%UPSTREAM_CLUSTER%");
+    fields.put("both", "%UPSTREAM_HOST% in %UPSTREAM_CLUSTER% %ROUTE_NAME%");
+    fields.put("k\u00e9y\"", "%ROUTE_NAME%");
+    String cluster = "cl\u00fcster \\\"q\\\" \\\\ \\t\\u0001 \ud83d\ude00";
+    assertThat(AccessLogFormat.json(fields).format(AccessLogFormat.Entry.of(c))).isEqualTo("{\"sent\":9876543210123,"
+        + "\"host\":\"h\u00f4st-\u00e9.\u4e2d:80\",\"cluster\":\"" + cluster + "\",\"both\":\"h\u00f4st-\u00e9.\u4e2d:80 in "
+        + cluster + " -\",\"k\u00e9y\\\"\":null}\n");
   }
 }
