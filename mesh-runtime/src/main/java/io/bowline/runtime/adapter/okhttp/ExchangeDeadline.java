@@ -5,6 +5,7 @@ import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import okhttp3.Call;
+import okhttp3.Response;
 
 /**
  * The time limits of one attempt, attached to the attempt's request as a tag and enforced on the
@@ -31,6 +32,8 @@ final class ExchangeDeadline {
   private boolean cancelsCall;
   private DeadlineWatchdog.Armed connectBound;
   private volatile boolean connectExpired;
+  private Runnable bodyCut; // what cuts the body's reads at their limits, when the watchdog bounds them
+  private Response response; // the response (as the caller's interceptor got it) whose body is bounded
 
   /**
    * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
@@ -55,7 +58,7 @@ final class ExchangeDeadline {
 
   /**
    * Records that the attempt runs with OkHttp's read timeout shortened to its headers timeout (the
-   * HTTP/2 bound, see {@link OkHttpTransport}), and the client's own read timeout ({@code 0} for
+   * HTTP/2 bound, see {@link OkHttpAttempts}), and the client's own read timeout ({@code 0} for
    * none) to put back on the body once the headers have arrived.
    */
   void restoreBodyReadTimeout(long clientReadTimeoutMillis) {
@@ -64,7 +67,7 @@ final class ExchangeDeadline {
 
   /**
    * Records that the exchange runs with OkHttp's read timeout off (HTTP/1.1, see
-   * {@link OkHttpTransport}): the body's reads are then bounded by {@link DeadlineBody} on the
+   * {@link OkHttpAttempts}): the body's reads are then bounded by {@link CallerBody} on the
    * watchdog, with {@link #bodyReadTimeoutMillis()} as each read's limit, instead of by okio.
    */
   void okioTimeoutsOff() {
@@ -130,6 +133,36 @@ final class ExchangeDeadline {
     SocketTimeoutException e = new SocketTimeoutException("connect timed out: no TLS connection within connect_timeout");
     e.initCause(cause);
     return e;
+  }
+
+  /**
+   * Records that the response's body is to be read under these limits on the watchdog ({@link CallerBody}): okio's
+   * timeouts are off ({@link #watchdogBoundsTheBody()}), and the body has a route deadline or a read timeout.
+   *
+   * @param cut closes the exchange's socket (or cancels the attempt's own call) and marks these limits expired
+   */
+  void bodyCut(Runnable cut) {
+    this.bodyCut = cut;
+  }
+
+  /** What cuts the body's reads, or {@code null} when the watchdog does not bound them. */
+  Runnable bodyCut() {
+    return bodyCut;
+  }
+
+  /** The longest one read of the body may block, ns, or {@link #NONE}. */
+  long bodyReadNanos() {
+    return bodyReadTimeoutMillis > 0 ? TimeUnit.MILLISECONDS.toNanos(bodyReadTimeoutMillis) : NONE;
+  }
+
+  /** Records the response, as the attempt returned it, whose body these limits bound. */
+  void response(Response r) {
+    this.response = r;
+  }
+
+  /** The response whose body these limits bound ({@link #response(Response)}), or {@code null}. */
+  Response response() {
+    return response;
   }
 
   /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */
