@@ -26,7 +26,7 @@ import okio.ForwardingSource;
 final class CallerBody extends WrappedBody {
   /**
    * @param body the upstream response's body
-   * @param bound the attempt's limits with their {@link ExchangeDeadline#bodyCut()}, or {@code null} for reads the
+   * @param bound the attempt's limits with their {@link ExchangeDeadline#bodyBounded()}, or {@code null} for reads the
    *     watchdog does not bound
    * @param observed the exchange to count the bytes for and complete, or {@code null} when nobody observes it
    */
@@ -73,7 +73,7 @@ final class CallerBody extends WrappedBody {
         long idle = System.nanoTime() + readNanos;
         until = until == ExchangeDeadline.NONE || idle - until < 0 ? idle : until;
       }
-      DeadlineWatchdog.Armed armed = DeadlineWatchdog.get().arm(until, bound.bodyCut());
+      DeadlineWatchdog.Armed armed = DeadlineWatchdog.get().arm(until, bound); // the limits cut the exchange (ExchangeDeadline.run)
       long n;
       try {
         n = super.read(sink, byteCount);

@@ -1,6 +1,7 @@
 package io.bowline.runtime.adapter.okhttp;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.router.timeout.DeadlineWatchdog;
@@ -20,7 +21,7 @@ import okhttp3.Response;
  * Unlike OkHttp's read timeout, which bounds each read, these are deadlines: an upstream that
  * trickles bytes cannot outlast them.
  */
-final class ExchangeDeadline {
+final class ExchangeDeadline implements Runnable {
   /** No deadline. */
   static final long NONE = Long.MAX_VALUE;
 
@@ -32,7 +33,9 @@ final class ExchangeDeadline {
   private boolean cancelsCall;
   private DeadlineWatchdog.Armed connectBound;
   private volatile boolean connectExpired;
-  private Runnable bodyCut; // what cuts the body's reads at their limits, when the watchdog bounds them
+  // what the watchdog cuts at a deadline (see run): the exchange's socket, or the attempt's own call
+  private Object cutTarget;
+  private boolean bodyBounded; // the watchdog bounds the body's reads (see bodyCut)
   private Response response; // the response (as the caller's interceptor got it) whose body is bounded
 
   /**
@@ -136,18 +139,44 @@ final class ExchangeDeadline {
   }
 
   /**
-   * Records that the response's body is to be read under these limits on the watchdog ({@link CallerBody}): okio's
-   * timeouts are off ({@link #watchdogBoundsTheBody()}), and the body has a route deadline or a read timeout.
-   *
-   * @param cut closes the exchange's socket (or cancels the attempt's own call) and marks these limits expired
+   * Sets what the watchdog cuts at a deadline ({@link #run()}, the action these limits arm): the exchange's
+   * {@link Socket} (HTTP/1.1), or the attempt's own {@link Call} ({@link #cutByCancel()}). One object per attempt
+   * for both its limits and the action that enforces them.
    */
-  void bodyCut(Runnable cut) {
-    this.bodyCut = cut;
+  void cuts(Object socketOrCall) {
+    this.cutTarget = socketOrCall;
   }
 
-  /** What cuts the body's reads, or {@code null} when the watchdog does not bound them. */
-  Runnable bodyCut() {
-    return bodyCut;
+  /**
+   * A deadline passed: marks the attempt as cut by it and closes the exchange's socket, or cancels the attempt's own
+   * call (an HTTP/1.1 socket is closed, an HTTP/2 stream reset). Runs on the watchdog thread.
+   */
+  @Override
+  public void run() {
+    expire();
+    Object target = cutTarget;
+    if (target instanceof Call call) {
+      call.cancel();
+    } else if (target instanceof Socket socket) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // already closed: the attempt fails either way
+      }
+    }
+  }
+
+  /**
+   * Records that the response's body is to be read under these limits on the watchdog ({@link CallerBody}): okio's
+   * timeouts are off ({@link #watchdogBoundsTheBody()}), and the body has a route deadline or a read timeout.
+   */
+  void boundBody() {
+    this.bodyBounded = true;
+  }
+
+  /** Whether the watchdog bounds the body's reads ({@link #boundBody()}): this is then the action it arms. */
+  boolean bodyBounded() {
+    return bodyBounded;
   }
 
   /** The longest one read of the body may block, ns, or {@link #NONE}. */

@@ -1,7 +1,6 @@
 package io.bowline.runtime.adapter.okhttp;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import okhttp3.Connection;
@@ -22,7 +21,7 @@ import okhttp3.ResponseBody;
  * so a body still arriving at the deadline fails with a {@code SocketTimeoutException} (Envoy
  * resets the stream then). When the attempt runs with OkHttp's read timeout off (HTTP/1.1, see
  * {@link OkHttpAttempts}), the body's reads are bounded on the watchdog instead (okio's timeouts wake okio's
- * watchdog thread on every read): the limits record what cuts them ({@link ExchangeDeadline#bodyCut}), and the
+ * watchdog thread on every read): the limits record it ({@link ExchangeDeadline#boundBody}), and the
  * caller's response, which the mesh builds anyway, gets the body wrapped in a {@link CallerBody}, so that the
  * response is not copied here as well.
  *
@@ -57,10 +56,12 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
     long headersDeadline = d.headersDeadline(System.nanoTime());
     DeadlineWatchdog.Armed closer = null;
     boolean http2 = connection.protocol() == Protocol.HTTP_2 || connection.protocol() == Protocol.H2_PRIOR_KNOWLEDGE;
-    Runnable cut = d.cutByCancel() ? new CallCanceller(chain.call(), d)
-        : http2 ? null : new SocketCloser(connection.socket(), d);
-    if (headersDeadline != ExchangeDeadline.NONE && cut != null) {
-      closer = DeadlineWatchdog.get().arm(headersDeadline, cut);
+    boolean cuts = d.cutByCancel() || !http2; // an HTTP/2 socket carries other streams: never closed here
+    if (cuts) {
+      d.cuts(d.cutByCancel() ? chain.call() : connection.socket());
+    }
+    if (headersDeadline != ExchangeDeadline.NONE && cuts) {
+      closer = DeadlineWatchdog.get().arm(headersDeadline, d);
     }
     Response response;
     try {
@@ -76,10 +77,10 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       throw d.timeout(null);
     }
     ResponseBody body = response.body();
-    if (d.watchdogBoundsTheBody() && cut != null) {
+    if (d.watchdogBoundsTheBody() && cuts) {
       if (body != null && (d.bodyReadNanos() != ExchangeDeadline.NONE || d.streamDeadline() != ExchangeDeadline.NONE)) {
         // the caller's response, which the mesh builds anyway, gets the bounded body (CallerBody): no copy here
-        d.bodyCut(cut);
+        d.boundBody();
       }
       return response;
     }
@@ -90,30 +91,5 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       body.source().timeout().deadlineNanoTime(d.streamDeadline());
     }
     return response;
-  }
-
-  /**
-   * Cancels an attempt that is a call of its own (see {@link ExchangeDeadline#cancelsCall()}) when a deadline passes,
-   * marking it as cut by the deadline: the socket of an HTTP/1.1 exchange is closed, an HTTP/2 stream is reset.
-   */
-  record CallCanceller(okhttp3.Call call, ExchangeDeadline deadline) implements Runnable {
-    @Override
-    public void run() {
-      deadline.expire();
-      call.cancel();
-    }
-  }
-
-  /** Closes the exchange's socket when a deadline passes, marking the attempt as cut by it. */
-  record SocketCloser(Socket socket, ExchangeDeadline deadline) implements Runnable {
-    @Override
-    public void run() {
-      deadline.expire();
-      try {
-        socket.close();
-      } catch (IOException e) {
-        // already closed: the attempt fails either way
-      }
-    }
   }
 }

@@ -47,7 +47,7 @@ final class OkHttpCall extends CallerThreadScheduler
   private boolean streamDuration;
   private boolean http1;
   // the limits of the attempt whose response was returned last, when its body is still to be bounded
-  // (ExchangeDeadline.bodyCut): the caller's response wraps that body once (see respond)
+  // (ExchangeDeadline.bodyBounded): the caller's response wraps that body once (see respond)
   private ExchangeDeadline bodyBound;
 
   OkHttpCall(Interceptor.Chain chain, Request request, OkHttpMeshRequest view) {
@@ -154,7 +154,7 @@ final class OkHttpCall extends CallerThreadScheduler
 
   /** The attempt that answered {@code response} has its body still to bound ({@code limits}), or none. */
   void answered(Response response, ExchangeDeadline limits) {
-    if (limits != null && limits.bodyCut() != null) {
+    if (limits != null && limits.bodyBounded()) {
       limits.response(response);
       bodyBound = limits;
     } else {
