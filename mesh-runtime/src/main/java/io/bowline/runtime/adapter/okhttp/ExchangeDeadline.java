@@ -35,7 +35,7 @@ final class ExchangeDeadline implements Runnable {
   private volatile boolean connectExpired;
   // what the watchdog cuts at a deadline (see run): the exchange's socket, or the attempt's own call
   private Object cutTarget;
-  private boolean bodyBounded; // the watchdog bounds the body's reads (see bodyCut)
+  private boolean bodyBounded; // the watchdog bounds the body's reads (see boundBody)
   private Response response; // the response (as the caller's interceptor got it) whose body is bounded
 
   /**
