@@ -429,7 +429,7 @@ public final class MeshExchange implements Exchange {
   public RoutedCall routed() {
     if (edits() != null && !is(ROUTED_WITH_EDITS)) {
       set(ROUTED_WITH_EDITS, true);
-      RoutedCall next = router.route(host, port, this);
+      RoutedCall next = router.reroute(host, port, this); // a new decision object: see Interruptible.releasingDecision
       if (interruptible != null) {
         interruptible.releasingDecision(); // a router started with the decision held now keeps it
       }

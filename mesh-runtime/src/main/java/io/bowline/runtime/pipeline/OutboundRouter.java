@@ -51,7 +51,22 @@ public final class OutboundRouter {
   private Function<OutboundRouter, RouteChains.BuiltIns> builtIns;
   private volatile Compiled compiled;
 
-  private record Compiled(MeshSnapshot snapshot, RouteChains chains) {}
+  /**
+   * What is compiled once per snapshot: the route chains, and the decisions made recently
+   * ({@link #route}): a forwarding decision without a request hash is the same for every call that
+   * routes the same way, so it is made once and shared until the snapshot changes.
+   */
+  private record Compiled(MeshSnapshot snapshot, RouteChains chains, Decided[] recent) {
+    Compiled(MeshSnapshot snapshot, RouteChains chains) {
+      this(snapshot, chains, new Decided[RECENT_DECISIONS]);
+    }
+  }
+
+  /** Shared decisions kept per snapshot, direct-mapped by the route decision's identity (a power of two). */
+  static final int RECENT_DECISIONS = 64;
+
+  /** A shared decision and what it was made from (compared by identity; slots are written racily, each whole). */
+  private record Decided(RouteDecision.Forward forward, OutboundListener listener, RoutedCall.Upstream upstream) {}
 
   /**
    * @param snapshots the client's configuration
@@ -102,7 +117,9 @@ public final class OutboundRouter {
   }
 
   /**
-   * Routes one call.
+   * Routes one call. A decision to forward without a request hash ({@code hash_policy}) may be the very
+   * object an earlier call got (decisions are immutable, and an adapter that prepares per decision does
+   * so per call); {@link MeshExchange} routes an edited request again with {@link #reroute}, which makes a new one.
    *
    * @param host the destination host as the application wrote it (e.g. {@code reviews})
    * @param port the destination port
@@ -110,6 +127,19 @@ public final class OutboundRouter {
    * @return never {@code null}
    */
   public RoutedCall route(String host, int port, MeshRequest request) {
+    return route(host, port, request, true);
+  }
+
+  /**
+   * Routes an exchange again after filters edited its request (Envoy's {@code clearRouteCache}): as
+   * {@link #route}, but a decision to forward is always a new object, so that the exchange's adapter
+   * and router tell the new decision from the one they started with by its identity.
+   */
+  RoutedCall reroute(String host, int port, MeshRequest request) {
+    return route(host, port, request, false);
+  }
+
+  private RoutedCall route(String host, int port, MeshRequest request, boolean shared) {
     MeshSnapshot snapshot = snapshots.current();
     OutboundListener listener = snapshot.listener(host, port);
     if (listener == null) {
@@ -133,8 +163,26 @@ public final class OutboundRouter {
     if (cluster == null) {
       return new RoutedCall.LocalReply(forward.clusterNotFoundStatus(), "NC", "");
     }
-    return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(),
-        HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress), resilience.cluster(cluster));
+    long hash = HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress);
+    Compiled c = compiled;
+    if (!shared || hash != HashPolicies.NO_HASH || c == null || c.snapshot != snapshot) {
+      return upstream(forward, cluster, listener, hash);
+    }
+    int slot = System.identityHashCode(forward) & (RECENT_DECISIONS - 1);
+    Decided d = c.recent[slot];
+    // the same forward, listener and cluster entry: the same route, mutation, listener name and cluster state
+    if (d != null && d.forward == forward && d.listener == listener && d.upstream.cluster() == cluster) {
+      return d.upstream;
+    }
+    RoutedCall.Upstream up = upstream(forward, cluster, listener, hash);
+    c.recent[slot] = new Decided(forward, listener, up);
+    return up;
+  }
+
+  private RoutedCall.Upstream upstream(RouteDecision.Forward forward, ClusterEntry cluster, OutboundListener listener,
+      long hash) {
+    return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(), hash,
+        resilience.cluster(cluster));
   }
 
   /** The compiled chain for a decision ({@link RoutedCall.Upstream}'s route, else the no-route chain). */

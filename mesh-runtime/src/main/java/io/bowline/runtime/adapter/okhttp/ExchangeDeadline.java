@@ -1,10 +1,12 @@
 package io.bowline.runtime.adapter.okhttp;
 
 import java.io.IOException;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import okhttp3.Call;
+import okhttp3.Response;
 
 /**
  * The time limits of one attempt, attached to the attempt's request as a tag and enforced on the
@@ -19,7 +21,7 @@ import okhttp3.Call;
  * Unlike OkHttp's read timeout, which bounds each read, these are deadlines: an upstream that
  * trickles bytes cannot outlast them.
  */
-final class ExchangeDeadline {
+final class ExchangeDeadline implements Runnable {
   /** No deadline. */
   static final long NONE = Long.MAX_VALUE;
 
@@ -31,6 +33,10 @@ final class ExchangeDeadline {
   private boolean cancelsCall;
   private DeadlineWatchdog.Armed connectBound;
   private volatile boolean connectExpired;
+  // what the watchdog cuts at a deadline (see run): the exchange's socket, or the attempt's own call
+  private Object cutTarget;
+  private boolean bodyBounded; // the watchdog bounds the body's reads (see boundBody)
+  private Response response; // the response (as the caller's interceptor got it) whose body is bounded
 
   /**
    * @param headersTimeoutNanos how long the headers may take once connected ({@code per_try_timeout}
@@ -55,7 +61,7 @@ final class ExchangeDeadline {
 
   /**
    * Records that the attempt runs with OkHttp's read timeout shortened to its headers timeout (the
-   * HTTP/2 bound, see {@link OkHttpTransport}), and the client's own read timeout ({@code 0} for
+   * HTTP/2 bound, see {@link OkHttpAttempts}), and the client's own read timeout ({@code 0} for
    * none) to put back on the body once the headers have arrived.
    */
   void restoreBodyReadTimeout(long clientReadTimeoutMillis) {
@@ -64,7 +70,7 @@ final class ExchangeDeadline {
 
   /**
    * Records that the exchange runs with OkHttp's read timeout off (HTTP/1.1, see
-   * {@link OkHttpTransport}): the body's reads are then bounded by {@link DeadlineBody} on the
+   * {@link OkHttpAttempts}): the body's reads are then bounded by {@link CallerBody} on the
    * watchdog, with {@link #bodyReadTimeoutMillis()} as each read's limit, instead of by okio.
    */
   void okioTimeoutsOff() {
@@ -130,6 +136,62 @@ final class ExchangeDeadline {
     SocketTimeoutException e = new SocketTimeoutException("connect timed out: no TLS connection within connect_timeout");
     e.initCause(cause);
     return e;
+  }
+
+  /**
+   * Sets what the watchdog cuts at a deadline ({@link #run()}, the action these limits arm): the exchange's
+   * {@link Socket} (HTTP/1.1), or the attempt's own {@link Call} ({@link #cutByCancel()}). One object per attempt
+   * for both its limits and the action that enforces them.
+   */
+  void cuts(Object socketOrCall) {
+    this.cutTarget = socketOrCall;
+  }
+
+  /**
+   * A deadline passed: marks the attempt as cut by it and closes the exchange's socket, or cancels the attempt's own
+   * call (an HTTP/1.1 socket is closed, an HTTP/2 stream reset). Runs on the watchdog thread.
+   */
+  @Override
+  public void run() {
+    expire();
+    Object target = cutTarget;
+    if (target instanceof Call call) {
+      call.cancel();
+    } else if (target instanceof Socket socket) {
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // already closed: the attempt fails either way
+      }
+    }
+  }
+
+  /**
+   * Records that the response's body is to be read under these limits on the watchdog ({@link CallerBody}): okio's
+   * timeouts are off ({@link #watchdogBoundsTheBody()}), and the body has a route deadline or a read timeout.
+   */
+  void boundBody() {
+    this.bodyBounded = true;
+  }
+
+  /** Whether the watchdog bounds the body's reads ({@link #boundBody()}): this is then the action it arms. */
+  boolean bodyBounded() {
+    return bodyBounded;
+  }
+
+  /** The longest one read of the body may block, ns, or {@link #NONE}. */
+  long bodyReadNanos() {
+    return bodyReadTimeoutMillis > 0 ? TimeUnit.MILLISECONDS.toNanos(bodyReadTimeoutMillis) : NONE;
+  }
+
+  /** Records the response, as the attempt returned it, whose body these limits bound. */
+  void response(Response r) {
+    this.response = r;
+  }
+
+  /** The response whose body these limits bound ({@link #response(Response)}), or {@code null}. */
+  Response response() {
+    return response;
   }
 
   /** The read timeout to put back on the body, ms, or -1 when the attempt did not shorten it. */

@@ -1,12 +1,12 @@
 package io.bowline.runtime.adapter.okhttp;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.util.concurrent.TimeUnit;
 import io.bowline.runtime.router.timeout.DeadlineWatchdog;
 import okhttp3.Connection;
 import okhttp3.Interceptor;
 import okhttp3.Protocol;
+import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -20,8 +20,10 @@ import okhttp3.ResponseBody;
  * {@code Timeout}, which OkHttp applies to every read of that body and clears when the body ends,
  * so a body still arriving at the deadline fails with a {@code SocketTimeoutException} (Envoy
  * resets the stream then). When the attempt runs with OkHttp's read timeout off (HTTP/1.1, see
- * {@link OkHttpTransport}), the body is wrapped in a {@link DeadlineBody} instead, which bounds each
- * read on the watchdog: okio's timeouts wake okio's watchdog thread on every read.
+ * {@link OkHttpAttempts}), the body's reads are bounded on the watchdog instead (okio's timeouts wake okio's
+ * watchdog thread on every read): the limits record it ({@link ExchangeDeadline#boundBody}), and the
+ * caller's response, which the mesh builds anyway, gets the body wrapped in a {@link CallerBody}, so that the
+ * response is not copied here as well.
  *
  * <p>A TLS attempt is an OkHttp call of its own on the handle's derived client ({@link TlsClients}): there the
  * watchdog cancels that call instead, on HTTP/1.1 and HTTP/2 alike, since cancelling it ends the attempt and
@@ -30,35 +32,40 @@ import okhttp3.ResponseBody;
  *
  * <p>HTTP/2 connections carry other streams, so their socket is never closed here: before the
  * headers, OkHttp's read timeout (shortened to the attempt's headers timeout by
- * {@link OkHttpTransport}) bounds the stream's wait and resets only that stream; after them, the
+ * {@link OkHttpAttempts}) bounds the stream's wait and resets only that stream; after them, the
  * body deadline applies as on HTTP/1.
  */
 final class ExchangeDeadlineInterceptor implements Interceptor {
 
   @Override
   public Response intercept(Chain chain) throws IOException {
-    Response response = bounded(chain);
-    return chain.request().tag(FollowUps.MeshAttempt.class) == null ? response : FollowUps.hide(response);
+    Request request = chain.request();
+    ExchangeDeadline d = request.tag(OkHttpAttempts.LIMITS); // a mesh attempt's one tag, when it has limits
+    if (d == null && request.tag(OkHttpAttempts.MESH_ATTEMPT) == null) {
+      return chain.proceed(request); // not a mesh attempt
+    }
+    return FollowUps.hide(bounded(chain, request, d));
   }
 
-  private Response bounded(Chain chain) throws IOException {
-    ExchangeDeadline d = chain.request().tag(ExchangeDeadline.class);
+  private Response bounded(Chain chain, Request request, ExchangeDeadline d) throws IOException {
     Connection connection = chain.connection();
     if (d == null || connection == null) {
-      return chain.proceed(chain.request());
+      return chain.proceed(request);
     }
     d.connected();
     long headersDeadline = d.headersDeadline(System.nanoTime());
     DeadlineWatchdog.Armed closer = null;
     boolean http2 = connection.protocol() == Protocol.HTTP_2 || connection.protocol() == Protocol.H2_PRIOR_KNOWLEDGE;
-    Runnable cut = d.cutByCancel() ? new CallCanceller(chain.call(), d)
-        : http2 ? null : new SocketCloser(connection.socket(), d);
-    if (headersDeadline != ExchangeDeadline.NONE && cut != null) {
-      closer = DeadlineWatchdog.get().arm(headersDeadline, cut);
+    boolean cuts = d.cutByCancel() || !http2; // an HTTP/2 socket carries other streams: never closed here
+    if (cuts) {
+      d.cuts(d.cutByCancel() ? chain.call() : connection.socket());
+    }
+    if (headersDeadline != ExchangeDeadline.NONE && cuts) {
+      closer = DeadlineWatchdog.get().arm(headersDeadline, d);
     }
     Response response;
     try {
-      response = chain.proceed(chain.request());
+      response = chain.proceed(request);
     } catch (IOException e) {
       if (closer != null && closer.disarm()) {
         throw d.timeout(e);
@@ -70,12 +77,12 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       throw d.timeout(null);
     }
     ResponseBody body = response.body();
-    if (d.watchdogBoundsTheBody() && cut != null) {
-      long readNanos = d.bodyReadTimeoutMillis() > 0 ? TimeUnit.MILLISECONDS.toNanos(d.bodyReadTimeoutMillis()) : ExchangeDeadline.NONE;
-      if (body == null || (readNanos == ExchangeDeadline.NONE && d.streamDeadline() == ExchangeDeadline.NONE)) {
-        return response;
+    if (d.watchdogBoundsTheBody() && cuts) {
+      if (body != null && (d.bodyReadNanos() != ExchangeDeadline.NONE || d.streamDeadline() != ExchangeDeadline.NONE)) {
+        // the caller's response, which the mesh builds anyway, gets the bounded body (CallerBody): no copy here
+        d.boundBody();
       }
-      return response.newBuilder().body(new DeadlineBody(body, cut, d, readNanos)).build();
+      return response;
     }
     if (body != null && d.bodyReadTimeoutMillis() >= 0) { // the headers bound is over: the client's own read timeout again
       body.source().timeout().timeout(d.bodyReadTimeoutMillis(), TimeUnit.MILLISECONDS);
@@ -84,30 +91,5 @@ final class ExchangeDeadlineInterceptor implements Interceptor {
       body.source().timeout().deadlineNanoTime(d.streamDeadline());
     }
     return response;
-  }
-
-  /**
-   * Cancels an attempt that is a call of its own (see {@link ExchangeDeadline#cancelsCall()}) when a deadline passes,
-   * marking it as cut by the deadline: the socket of an HTTP/1.1 exchange is closed, an HTTP/2 stream is reset.
-   */
-  record CallCanceller(okhttp3.Call call, ExchangeDeadline deadline) implements Runnable {
-    @Override
-    public void run() {
-      deadline.expire();
-      call.cancel();
-    }
-  }
-
-  /** Closes the exchange's socket when a deadline passes, marking the attempt as cut by it. */
-  record SocketCloser(Socket socket, ExchangeDeadline deadline) implements Runnable {
-    @Override
-    public void run() {
-      deadline.expire();
-      try {
-        socket.close();
-      } catch (IOException e) {
-        // already closed: the attempt fails either way
-      }
-    }
   }
 }

@@ -1,25 +1,15 @@
 package io.bowline.runtime.adapter.okhttp;
 
-import io.bowline.api.config.RoutePolicies;
-import io.bowline.api.config.RouteTimeouts;
 import io.bowline.api.filter.ExchangeResponse;
-import io.bowline.runtime.filter.mirror.ShadowSender;
-import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.pipeline.LocalResponse;
 import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.pipeline.ResponseFlags;
-import io.bowline.runtime.router.timeout.Deadline;
-import io.bowline.runtime.pipeline.CallScheduler;
 import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.router.UpstreamCall;
-import io.bowline.runtime.router.UpstreamResponse;
-import io.bowline.runtime.routing.RequestMutation;
 import io.bowline.runtime.snapshot.OutboundListener;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
@@ -30,15 +20,13 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.ForwardingSource;
 
 /**
  * The OkHttp adapter's entry: an application interceptor that runs each call whose
  * {@code host:port} names a mesh listener through the exchange pipeline, on the caller's own thread
  * ({@link CallerThreadScheduler}: fault delays and retry back-off are waits of that thread, no
  * hand-off): the route's filter chain (fault, the user's filters, mirroring) and the router
- * ({@link UpstreamCall}) over {@link OkHttpTransport}. The route's rewrites and header edits and
+ * ({@link UpstreamCall}) over the call's {@link OkHttpCall}. The route's rewrites and header edits and
  * the filters' header edits are applied to the request the attempts send; the route timeout (504
  * {@code UT}; it bounds attempts, back-off and the response until its body ends; when the route
  * sets {@code max_stream_duration} that replaces it, as in Envoy, and ends in 408 {@code UMSDR}
@@ -119,10 +107,11 @@ public final class MeshInterceptor implements Interceptor {
     if (routed == RoutedCall.PASS_THROUGH) {
       return null;
     }
-    Call call = new Call(chain, request, view); // also the exchange's caller-thread scheduler and shadow sender
+    // also the exchange's caller-thread scheduler, its shadow sender and the router's transport
+    OkHttpCall call = new OkHttpCall(chain, request, view);
     MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
         routed, router.chain(routed), call);
-    call.ex = ex;
+    call.exchange(ex);
     CallerThreadScheduler scheduler = call;
     RequestBody body = request.body();
     if (body != null) {
@@ -159,184 +148,6 @@ public final class MeshInterceptor implements Interceptor {
       throw new InterruptedIOException("interrupted while waiting for the mesh's first configuration: " + request.url());
     } catch (ExecutionException e) {
       throw new IOException("mesh configuration failed", e.getCause());
-    }
-  }
-
-  /**
-   * One call in the pipeline: its upstreams (the router's start), its shadows, its response, and
-   * the exchange's scheduler on the caller's thread (one object for all of them).
-   */
-  private final class Call extends CallerThreadScheduler implements MeshExchange.Upstreams, ShadowSender {
-    private final Chain chain;
-    private final Request request;
-    private final OkHttpMeshRequest view;
-    private MeshExchange ex; // set once, right after the exchange is made with this call as its scheduler
-    private RoutedCall.Upstream outgoingFor;
-    private Request outgoing;
-    private Deadline deadline = Deadline.NONE;
-    private boolean streamDuration;
-    private RoutedCall.Upstream upstream;
-
-    Call(Chain chain, Request request, OkHttpMeshRequest view) {
-      this.chain = chain;
-      this.request = request;
-      this.view = view;
-    }
-
-    /** The request with the filters' edits, the route's rewrites and header edits, and {@code Host} set. */
-    private Request outgoing(RoutedCall.Upstream up) {
-      if (outgoingFor == up) {
-        return outgoing;
-      }
-      Request r = request;
-      if (ex.edits() != null || up.mutation().changesRequest()) {
-        Request.Builder b = request.newBuilder().header("Host", view.authority());
-        if (ex.edits() != null) {
-          ex.edits().forEach((name, values) -> {
-            b.removeHeader(name);
-            for (String v : values) {
-              b.addHeader(name, v);
-            }
-          });
-        }
-        if (up.mutation().changesRequest()) {
-          up.mutation().applyToRequest(ex, new OkHttpEditors.Requests(b, request.url()));
-        }
-        r = b.build();
-      }
-      outgoingFor = up;
-      outgoing = r;
-      return r;
-    }
-
-    private String authority(Request r) {
-      return r == request ? view.authority() : r.header("Host");
-    }
-
-    @Override
-    public CompletionStage<ExchangeResponse> start(MeshExchange exchange, RoutedCall.Upstream up) {
-      upstream = up;
-      RoutePolicies policies = up.route().policies();
-      RouteTimeouts timeouts = policies.timeouts();
-      // Envoy's router ignores RouteAction.timeout once the route sets max_stream_duration; the
-      // stream is then capped by max_stream_duration (0: no cap) and ends in 408 when it is reached
-      streamDuration = timeouts.maxStreamDuration() != null;
-      deadline = Deadline.after(Deadline.of(timeouts));
-      Request r = outgoing(up);
-      RequestBody body = r.body();
-      boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
-      // the header's values are listed only when it is there: most requests have none
-      String forwarded = r.header(RequestMutation.FORWARDED_HOST_HEADER) == null ? null
-          : String.join(",", r.headers(RequestMutation.FORWARDED_HOST_HEADER));
-      UpstreamCall<Response> call = new UpstreamCall<>(exchange, new OkHttpTransport(chain, r, deadline), replayable,
-          Integer.MAX_VALUE, authority(r), forwarded);
-      return call.start();
-    }
-
-    @Override
-    public CallScheduler scheduler() {
-      return this;
-    }
-
-    /** This call, when its request body can be sent again (a shadow is a copy of it). */
-    @Override
-    public Object shadowSender() {
-      RequestBody body = request.body();
-      return body == null || (!body.isOneShot() && !body.isDuplex()) ? this : null;
-    }
-
-    @Override
-    public String authority() {
-      RoutedCall r = ex.routed();
-      return r instanceof RoutedCall.Upstream up ? authority(outgoing(up)) : view.authority();
-    }
-
-    @Override
-    public Sent send(UpstreamHost host, String authority, boolean attemptCount, long remainingNanos,
-        long connectTimeoutMillis) throws IOException {
-      return OkHttpShadows.send(outgoing, host, authority, attemptCount, remainingNanos);
-    }
-
-    @Override
-    public boolean connectFailure(Exception failure) {
-      return OkHttpShadows.connectFailure(failure);
-    }
-
-    /** The caller's response for the pipeline's result. */
-    Response respond(ExchangeResponse r) throws IOException {
-      String flags = ResponseFlags.join(ex.flags(), r.responseFlags());
-      if (r instanceof UpstreamResponse<?> u) {
-        Response response = (Response) u.response();
-        Response.Builder b = response.newBuilder().request(request);
-        if (!flags.isEmpty()) {
-          b.header(RESPONSE_FLAGS_HEADER, flags);
-        }
-        if (upstream.mutation().changesResponse()) {
-          upstream.mutation().applyToResponse(new OkHttpEditors.Responses(b));
-        }
-        ex.responded(response.code(), -1, flags, false);
-        if (ex.observed() && response.body() != null) {
-          b.body(new ObservedBody(response.body(), ex));
-        } else {
-          ex.complete();
-        }
-        return b.build();
-      }
-      LocalResponse local = r instanceof LocalResponse l ? l : LocalResponse.of(r.status(), r.responseFlags(), "");
-      if (local.cause() != null && "DC".equals(local.responseFlags())) {
-        ex.complete();
-        if (local.cause() instanceof IOException io) {
-          throw io;
-        }
-        throw (RuntimeException) local.cause();
-      }
-      Response.Builder b;
-      if (streamDuration && local.status() == 504 && deadline.expiredOrDue()) {
-        flags = ResponseFlags.join(ex.flags(), ResponseFlags.UMSDR);
-        b = localBuilder(request, 408, "downstream duration timeout");
-      } else if (local.grpcStatus() >= 0) {
-        b = localBuilder(request, 200, "")
-            .header("content-type", "application/grpc")
-            .header("grpc-status", Integer.toString(local.grpcStatus()))
-            .header("grpc-message", local.body());
-      } else {
-        b = localBuilder(request, local.status(), local.body());
-        local.headers().forEach(b::header);
-      }
-      if (!flags.isEmpty()) {
-        b.header(RESPONSE_FLAGS_HEADER, flags);
-      }
-      Response response = b.build();
-      ex.responded(response.code(), local.grpcStatus(), flags, true);
-      ex.complete();
-      return response;
-    }
-  }
-
-  /** A response body that counts its bytes and completes the exchange when read to the end or closed. */
-  private static final class ObservedBody extends WrappedBody {
-    ObservedBody(ResponseBody body, MeshExchange ex) {
-      super(body, new ForwardingSource(body.source()) {
-        @Override
-        public long read(Buffer sink, long byteCount) throws IOException {
-          long n = super.read(sink, byteCount);
-          if (n < 0) {
-            ex.complete();
-          } else {
-            ex.addResponseBodyBytes(n);
-          }
-          return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-          try {
-            super.close();
-          } finally {
-            ex.complete();
-          }
-        }
-      });
     }
   }
 

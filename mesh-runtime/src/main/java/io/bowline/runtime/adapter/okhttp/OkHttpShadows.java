@@ -50,12 +50,12 @@ final class OkHttpShadows {
   static ShadowSender.Sent send(Request request, UpstreamHost host, String authority, boolean attemptCount,
       long remainingNanos) throws IOException {
     CountingBody body = request.body() == null ? null : new CountingBody(request.body());
-    Request.Builder b = OkHttpTransport.attemptBuilder(request, host, authority);
+    Request.Builder b = OkHttpAttempts.attemptBuilder(request, host, authority);
     if (body != null) {
       b.method(request.method(), body);
     }
     if (attemptCount) {
-      b.header(OkHttpTransport.ATTEMPT_COUNT, "1");
+      b.header(OkHttpAttempts.ATTEMPT_COUNT, "1");
     }
     okhttp3.Call call = SHADOW_CLIENT.get().newCall(b.build());
     if (remainingNanos != Long.MAX_VALUE) {
@@ -68,7 +68,7 @@ final class OkHttpShadows {
 
   /** Whether an OkHttp failure was a failed connect. */
   static boolean connectFailure(Exception failure) {
-    return OkHttpTransport.outcomeOf(failure) == Outcome.CONNECT_FAILURE;
+    return OkHttpAttempts.outcomeOf(failure) == Outcome.CONNECT_FAILURE;
   }
 
   /** A request body that counts the bytes it writes (the shadow's mirrored bytes). */

@@ -63,7 +63,7 @@ final class TlsClients {
         c = c.withWriteTimeout(t.writeMillis(), TimeUnit.MILLISECONDS);
       }
     }
-    ExchangeDeadline limits = chain.request().tag(ExchangeDeadline.class);
+    ExchangeDeadline limits = chain.request().tag(OkHttpAttempts.LIMITS);
     if (limits == null || !limits.cutByCancel()) {
       return c.proceed(chain.request());
     }

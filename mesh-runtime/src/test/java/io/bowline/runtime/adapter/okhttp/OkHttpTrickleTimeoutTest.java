@@ -150,7 +150,7 @@ class OkHttpTrickleTimeoutTest {
     assertThat(call()).isEqualTo("200 a"); // no stream cap for HTTP, and timeout ignored
   }
 
-  /** The client's own read timeout, with no route timeout, on HTTP/1.1 (see {@link OkHttpTransport}). */
+  /** The client's own read timeout, with no route timeout, on HTTP/1.1 (see {@link OkHttpAttempts}). */
   private void connectWithReadTimeout() throws Exception {
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0))), cluster(V1), new int[] {a.port()});
     mesh.connect(new OkHttpClient.Builder().readTimeout(Duration.ofMillis(400)));

@@ -2,8 +2,8 @@ package io.bowline.runtime.adapter.okhttp;
 
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.router.UpstreamTransport;
+import io.bowline.runtime.router.UpstreamTransport.Attempt;
 import io.bowline.runtime.upstream.Outcome;
-import io.bowline.runtime.router.timeout.Deadline;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -12,6 +12,8 @@ import java.net.UnknownHostException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
+import kotlin.jvm.JvmClassMappingKt;
+import kotlin.reflect.KClass;
 import okhttp3.Interceptor;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
@@ -22,8 +24,8 @@ import okhttp3.internal.http2.ErrorCode;
 import okhttp3.internal.http2.StreamResetException;
 
 /**
- * The OkHttp adapter's {@link UpstreamTransport}: sends the router's attempts of one OkHttp call,
- * synchronously on the caller's thread, to the chosen endpoints: rewrites the URL to the endpoint's
+ * How the OkHttp adapter's {@link UpstreamTransport} ({@link OkHttpCall}, which keeps the call's chain, request and
+ * route deadline) sends the router's attempts of one OkHttp call, synchronously on the caller's thread, to the chosen endpoints: rewrites the URL to the endpoint's
  * address with the attempt's {@code Host} ({@code auto_host_rewrite} may change it per attempt) and
  * {@code x-forwarded-host}, adds {@code x-envoy-attempt-count} when the router asks, and bounds the attempt with an
  * {@link ExchangeDeadline} (enforced by {@link ExchangeDeadlineInterceptor}): {@code per_try_timeout}
@@ -42,30 +44,18 @@ import okhttp3.internal.http2.StreamResetException;
  * flush (11–17 µs of a 1 KB loopback GET on a 2-CPU VM), whereas the mesh's
  * {@link io.bowline.runtime.router.timeout.DeadlineWatchdog} is armed without a wake-up. The
  * body's reads are bounded one by one by the client's read timeout, as in OkHttp, and by the route
- * deadline, on the same watchdog ({@link DeadlineBody}). What changes for the
+ * deadline, on the same watchdog ({@link CallerBody}, which the caller's response gets). What changes for the
  * caller: an upstream that trickles its headers within the read timeout byte by byte is now cut
  * once the read timeout has passed since the request was sent, as Envoy's timeouts are deadlines.
  */
-final class OkHttpTransport implements UpstreamTransport<Response> {
+final class OkHttpAttempts {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
-  private static final InFlight SYNCHRONOUS = () -> { }; // an attempt is over when send returns
+  private static final UpstreamTransport.InFlight SYNCHRONOUS = () -> { }; // an attempt is over when send returns
+  /** The attempt's one request tag: its {@link ExchangeDeadline}, or {@link FollowUps.MeshAttempt} without limits. */
+  static final KClass<ExchangeDeadline> LIMITS = JvmClassMappingKt.getKotlinClass(ExchangeDeadline.class);
+  static final KClass<FollowUps.MeshAttempt> MESH_ATTEMPT = JvmClassMappingKt.getKotlinClass(FollowUps.MeshAttempt.class);
 
-  private final Interceptor.Chain chain;
-  private final Request request;
-  private final Deadline deadline;
-  private final boolean http1;
-
-  /**
-   * @param chain the caller's interceptor chain
-   * @param request the request as the route rewrote it
-   * @param deadline the route timeout (or {@code max_stream_duration})
-   */
-  OkHttpTransport(Interceptor.Chain chain, Request request, Deadline deadline) {
-    this.chain = chain;
-    this.request = request;
-    this.deadline = deadline;
-    this.http1 = http1(chain, request);
-  }
+  private OkHttpAttempts() {}
 
   /**
    * A builder of {@code request} sent to {@code host} with {@code Host: authority}: one builder per
@@ -75,23 +65,13 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     return request.newBuilder().url(EndpointUrls.rewrite(request.url(), host.endpoint())).header("Host", authority);
   }
 
-  @Override
-  public boolean originatesTls() {
-    return true;
-  }
-
-  @Override
-  public long deadlineNanos() {
-    return deadline.nanosOrUnbounded();
-  }
-
-  @Override
-  public InFlight send(Attempt attempt, Callbacks<Response> callbacks) {
+  /** Sends {@code attempt} of {@code call}, on the caller's thread; the callback follows before this returns. */
+  static UpstreamTransport.InFlight send(OkHttpCall call, Attempt attempt, UpstreamTransport.Callbacks<Response> callbacks) {
     Response response;
     try {
-      response = send(attempt);
+      response = send(call, attempt);
     } catch (IOException e) {
-      callbacks.onFailure(e, classify(e));
+      callbacks.onFailure(e, classify(call, e));
       return SYNCHRONOUS;
     } catch (RuntimeException e) {
       callbacks.onFailure(e, null);
@@ -101,12 +81,13 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     return SYNCHRONOUS;
   }
 
-  private Response send(Attempt attempt) throws IOException {
+  private static Response send(OkHttpCall call, Attempt attempt) throws IOException {
     UpstreamHost host = attempt.host();
     long attemptTimeoutMillis = attempt.timeoutMillis();
     long connectTimeoutMillis = attempt.connectTimeoutMillis();
     UpstreamTlsHandle tls = attempt.tls();
-    Request.Builder b = attemptBuilder(request, host, attempt.authority());
+    Request request = call.attemptRequest();
+    Request.Builder b = call.attemptBuilder(host, attempt.authority());
     if (tls != null && !request.isHttps()) {
       b.url(EndpointUrls.rewrite(request.url(), host.endpoint()).newBuilder().scheme("https")
           .port(host.endpoint().port()).build());
@@ -117,14 +98,17 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     if (attempt.attemptCount()) {
       b.header(ATTEMPT_COUNT, Integer.toString(attempt.number()));
     }
-    b.tag(FollowUps.MeshAttempt.class, FollowUps.MeshAttempt.INSTANCE);
+    Interceptor.Chain chain = call.chain;
     Interceptor.Chain c = chain;
     long connectMs = attemptTimeoutMillis > 0 ? Math.min(connectTimeoutMillis, attemptTimeoutMillis) : connectTimeoutMillis;
-    boolean h1 = http1 && tls == null; // over TLS, ALPN may choose HTTP/2
-    ExchangeDeadline limits = tls != null ? watchdogLimits(c, attemptTimeoutMillis, true)
-        : h1 ? watchdogLimits(c, attemptTimeoutMillis, false) : http2Limits(c, attemptTimeoutMillis);
-    if (limits != null) {
-      b.tag(ExchangeDeadline.class, limits);
+    boolean h1 = call.http1() && tls == null; // over TLS, ALPN may choose HTTP/2
+    long deadline = call.deadlineNanos();
+    ExchangeDeadline limits = tls != null ? watchdogLimits(c, deadline, attemptTimeoutMillis, true)
+        : h1 ? watchdogLimits(c, deadline, attemptTimeoutMillis, false) : http2Limits(c, deadline, attemptTimeoutMillis);
+    if (limits == null) {
+      b.tag(MESH_ATTEMPT, FollowUps.MeshAttempt.INSTANCE);
+    } else {
+      b.tag(LIMITS, limits); // also marks the request as a mesh attempt (one tag)
       if (limits.watchdogBoundsTheBody()) {
         // the watchdog bounds the wait for the headers, the client's read timeout included: okio's own
         // timeouts would wake its watchdog thread on every socket write, flush and read of the exchange
@@ -149,9 +133,9 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
         // over the handle's derived client: its own pooled TLS connections, the caller's pool and dispatcher
         b.tag(TlsClients.Timeouts.class,
             new TlsClients.Timeouts(c.connectTimeoutMillis(), c.readTimeoutMillis(), c.writeTimeoutMillis()));
-        return FollowUps.restore(TlsClients.of(client(chain), tls).newCall(b.build()).execute());
+        return answered(call, FollowUps.restore(TlsClients.of(client(chain), tls).newCall(b.build()).execute()), limits);
       }
-      return FollowUps.restore(c.proceed(b.build()));
+      return answered(call, FollowUps.restore(c.proceed(b.build())), limits);
     } catch (IOException e) {
       if (limits != null && limits.connectExpired()) {
         throw limits.connectTimeout(e);
@@ -163,6 +147,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
     }
   }
 
+  private static Response answered(OkHttpCall call, Response response, ExchangeDeadline limits) {
+    call.answered(response, limits);
+    return response;
+  }
+
   /**
    * The limits of an attempt the mesh's watchdog bounds, an HTTP/1.1 attempt or a TLS attempt ({@code ownCall}, an
    * OkHttp call of its own on the handle's derived client, cut by cancelling it on either protocol): until the
@@ -171,14 +160,15 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
    * the client's read timeout back on each read of the body. {@code null} when there is nothing to bound and the
    * attempt is not {@code ownCall} (whose connect timeout bounds the TLS handshake too).
    */
-  private ExchangeDeadline watchdogLimits(Interceptor.Chain c, long attemptTimeoutMillis, boolean ownCall) {
+  private static ExchangeDeadline watchdogLimits(Interceptor.Chain c, long deadline, long attemptTimeoutMillis,
+      boolean ownCall) {
     int read = c.readTimeoutMillis();
     long headersMs = read == 0 ? attemptTimeoutMillis : attemptTimeoutMillis == 0 ? read : Math.min(read, attemptTimeoutMillis);
-    if (headersMs == 0 && !deadline.bounded() && !ownCall) {
+    if (headersMs == 0 && deadline == ExchangeDeadline.NONE && !ownCall) {
       return null;
     }
     ExchangeDeadline limits = new ExchangeDeadline(headersMs == 0 ? ExchangeDeadline.NONE : TimeUnit.MILLISECONDS.toNanos(headersMs),
-        deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+        deadline);
     limits.restoreBodyReadTimeout(read);
     if (ownCall) {
       limits.cancelsCall();
@@ -194,12 +184,11 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
    * attempt timeout is shorter than the client's read timeout, that read timeout to restore on the
    * body once OkHttp's read timeout has bounded the wait for the headers.
    */
-  private ExchangeDeadline http2Limits(Interceptor.Chain c, long attemptTimeoutMillis) {
+  private static ExchangeDeadline http2Limits(Interceptor.Chain c, long deadline, long attemptTimeoutMillis) {
     if (attemptTimeoutMillis <= 0) {
       return null;
     }
-    ExchangeDeadline limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis),
-        deadline.bounded() ? deadline.deadlineNanos() : ExchangeDeadline.NONE);
+    ExchangeDeadline limits = new ExchangeDeadline(TimeUnit.MILLISECONDS.toNanos(attemptTimeoutMillis), deadline);
     if (c.readTimeoutMillis() == 0 || c.readTimeoutMillis() > attemptTimeoutMillis) {
       limits.restoreBodyReadTimeout(c.readTimeoutMillis());
     }
@@ -224,13 +213,8 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
         && !call.getClient().protocols().contains(Protocol.H2_PRIOR_KNOWLEDGE);
   }
 
-  @Override
-  public Outcome outcome(Response response) {
-    return Outcome.response(response.code(), response::header);
-  }
-
-  private Outcome classify(Exception failure) {
-    if (chain.call().isCanceled() && !deadline.expired()) {
+  private static Outcome classify(OkHttpCall call, Exception failure) {
+    if (call.chain.call().isCanceled() && !call.deadlineExpired()) {
       return null; // the caller cancelled (DC): not an upstream failure
     }
     return outcomeOf(failure);
@@ -255,10 +239,5 @@ final class OkHttpTransport implements UpstreamTransport<Response> {
       return Outcome.RESET;
     }
     return null;
-  }
-
-  @Override
-  public void discard(Response response) {
-    response.close();
   }
 }
