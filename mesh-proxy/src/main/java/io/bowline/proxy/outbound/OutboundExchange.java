@@ -729,7 +729,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * keeps them.
    */
   boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
-    ByteBuf out = to.alloc().buffer(512);
+    ByteBuf out = HeadBuffer.take(to.alloc(), 512);
     ByteBufUtil.writeAscii(out, request.method().name());
     out.writeByte(' ');
     ByteBufUtil.writeAscii(out, outgoingPath);
@@ -961,7 +961,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       committedFlags = flags;
     }
     answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
-    ByteBuf out = ctx.alloc().buffer(head.fields().size() + flags.length() + 96);
+    ByteBuf out = HeadBuffer.take(ctx.alloc(), head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
       if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
