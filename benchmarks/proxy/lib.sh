@@ -60,6 +60,26 @@ CFG
   ${2:+taskset -c "$2"} haproxy -db -f "$TMP/upstream.cfg" >/dev/null 2>&1 & PIDS+=($!)
 }
 
+# GATEWAY_YAML: the gateway role's resources (a Gateway on port 8080 for workloads labelled istio=ingressgateway,
+# and a VirtualService bound to it routing to echo), for start_control_plane's EXTRA-YAML
+GATEWAY_YAML=$(cat <<'YAML'
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bench-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo-front-door, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [bench-gateway]
+  http: [{route: [{destination: {host: echo.default.svc.cluster.local, port: {number: 80}}}]}]
+YAML
+)
+
 # start_control_plane UPSTREAM-PORT XDS-PORT [CORE] [EXTRA-YAML]: the local control plane on XDS-PORT, serving
 # ServiceEntry echo.default.svc.cluster.local:80 on the upstream (and EXTRA-YAML's resources, if given)
 start_control_plane() {

@@ -55,23 +55,7 @@ LUA
 
 start_upstream "$UP" "$CORE_LOAD"
 taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
-start_control_plane "$UP" "$XDS" "$CORE_LOAD" "$(cat <<'YAML'
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: bench-gateway, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: echo-front-door, namespace: default}
-spec:
-  hosts: ["*"]
-  gateways: [bench-gateway]
-  http: [{route: [{destination: {host: echo.default.svc.cluster.local, port: {number: 80}}}]}]
-YAML
-)"
+start_control_plane "$UP" "$XDS" "$CORE_LOAD" "$GATEWAY_YAML"
 # PROXY_JVM_OPTS and ARENAS: the launcher's flags, from lib.sh
 start_roles() { # jar suffix outbound-port outbound-admin gateway-port gateway-admin: sets BOW_PID and GW_PID
   # shellcheck disable=SC2086

@@ -20,6 +20,7 @@ import io.bowline.proxy.http1.Http1Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.util.Iterator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -100,7 +101,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private HttpHeaders requestTrailers;
   private String committedFlags;
   private boolean endedAtHead;
-  private final List<ByteBuf> body = new ArrayList<>(2);
+  /** The request body kept so far ({@code null} until its first bytes: most requests have none). */
+  private List<ByteBuf> body;
   private long bodyBytes;
   private boolean bodyEnded;
   private boolean dispatched;
@@ -135,8 +137,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private List<String> editedNames;
   /** The fields named by the request's {@code Connection}, once asked. */
   private List<String> connectionNamed;
-  private ByteBuf headBuf;
-  private EditedFields editedFields;
   /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else unused. */
   private final long startNanos;
   private long responseBytes;
@@ -215,14 +215,14 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         ByteBuf out = b;
         if (replayable) { // kept for a retry: the attempt gets a duplicate
           out = b.retainedDuplicate();
-          body.add(b);
+          keep(b);
         }
         streamTo.writeBody(last ? lastContent(out) : new DefaultHttpContent(out), true);
         if (!streamTo.writable()) {
           ctx.channel().config().setAutoRead(false);
         }
       } else {
-        body.add(b);
+        keep(b);
         if (!replayable) {
           ctx.channel().config().setAutoRead(false); // until the attempt is connected
         }
@@ -233,7 +233,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     if (b.isReadable()) {
-      body.add(b);
+      keep(b);
       bodyBytes += b.readableBytes();
     } else {
       b.release();
@@ -258,6 +258,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       streaming = true;
       dispatch();
     }
+  }
+
+  private void keep(ByteBuf b) {
+    if (body == null) {
+      body = new ArrayList<>(2);
+    }
+    body.add(b);
   }
 
   /** The request's end: {@code b} and the request's trailers, if it had any. */
@@ -461,8 +468,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     }
   }
 
-  /** Writes the edited fields, those {@link #writeHead} did not override, into {@link #headBuf}. */
-  private final class EditedFields implements HeaderEdits.Sink {
+  /**
+   * Writes the edited fields, those {@link #writeHead} did not override, into {@link #out}: one per event-loop
+   * thread ({@link #EDITED_FIELDS}), set for each head, so that a head with edits makes no object for them.
+   */
+  private static final class EditedFields implements HeaderEdits.Sink {
+    ByteBuf out;
     String forwardedHost;
     int attemptCount;
 
@@ -472,10 +483,17 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         return;
       }
       for (int i = 0; i < values.size(); i++) {
-        Http1Bytes.editedField(headBuf, lowerName, values.get(i));
+        Http1Bytes.editedField(out, lowerName, values.get(i));
       }
     }
   }
+
+  private static final FastThreadLocal<EditedFields> EDITED_FIELDS = new FastThreadLocal<>() {
+    @Override
+    protected EditedFields initialValue() {
+      return new EditedFields();
+    }
+  };
 
   /**
    * The request for a shadow (the mirror filter, just before the router): as the route sends it,
@@ -487,7 +505,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     String authority = outgoing(ex, up);
     byte[] copy = new byte[(int) bodyBytes];
     int at = 0;
-    for (ByteBuf b : body) {
+    for (ByteBuf b : body == null ? List.<ByteBuf>of() : body) {
       int n = b.readableBytes();
       b.getBytes(b.readerIndex(), copy, at, n);
       at += n;
@@ -629,7 +647,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * inbound listener's application get).
    */
   UpstreamPool.Key key(String host, int port, io.bowline.runtime.tls.UpstreamTlsHandle tls) {
-    return new UpstreamPool.Key(host, port, tls, conn.http2());
+    return conn.pool().key(host, port, tls, conn.http2());
   }
 
   /**
@@ -643,7 +661,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       case USE_DOWNSTREAM -> conn.http2();
       case HTTP1 -> false;
     };
-    return new UpstreamPool.Key(host, port, tls, http2);
+    return conn.pool().key(host, port, tls, http2);
   }
 
   /** Makes one upstream attempt for {@code key} (the transport's, or a pass-through's). */
@@ -711,7 +729,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * keeps them.
    */
   boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
-    ByteBuf out = to.alloc().buffer(512);
+    ByteBuf out = HeadBuffer.take(to.alloc(), 512);
     ByteBufUtil.writeAscii(out, request.method().name());
     out.writeByte(' ');
     ByteBufUtil.writeAscii(out, outgoingPath);
@@ -753,14 +771,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         Http1Bytes.field(out, "upgrade", upgrade);
       }
       if (outgoingEdits != null) {
-        headBuf = out;
-        if (editedFields == null) {
-          editedFields = new EditedFields();
-        }
-        editedFields.forwardedHost = forwardedHost;
-        editedFields.attemptCount = attemptCount;
-        outgoingEdits.forEach(editedFields);
-        headBuf = null;
+        EditedFields edited = EDITED_FIELDS.get();
+        edited.out = out;
+        edited.forwardedHost = forwardedHost;
+        edited.attemptCount = attemptCount;
+        outgoingEdits.forEach(edited);
+        edited.out = null;
+        edited.forwardedHost = null;
       }
     }
     if (forwardedHost != null) {
@@ -783,11 +800,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   /** The attempt is connected and its head written: writes the body (a copy when it may be sent again). */
   void writeBody(AttemptIo io) {
     boolean keep = replayable();
-    for (ByteBuf b : body) {
-      io.writeBody(new DefaultHttpContent(keep ? b.retainedDuplicate() : b), false);
-    }
-    if (!keep) {
-      body.clear();
+    if (body != null) {
+      for (ByteBuf b : body) {
+        io.writeBody(new DefaultHttpContent(keep ? b.retainedDuplicate() : b), false);
+      }
+      if (!keep) {
+        body.clear();
+      }
     }
     if (bodyEnded) {
       io.writeBody(requestTrailers == null ? LastHttpContent.EMPTY_LAST_CONTENT : lastContent(Unpooled.EMPTY_BUFFER), true);
@@ -942,7 +961,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       committedFlags = flags;
     }
     answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
-    ByteBuf out = ctx.alloc().buffer(head.fields().size() + flags.length() + 96);
+    ByteBuf out = HeadBuffer.take(ctx.alloc(), head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
       if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
@@ -1247,6 +1266,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   }
 
   private void release() {
+    if (body == null) {
+      return;
+    }
     for (int i = 0; i < body.size(); i++) {
       body.get(i).release();
     }

@@ -73,6 +73,8 @@ final class UpstreamPool {
   private final EventLoop loop;
   private final Bootstrap bootstrap;
   private final Map<Key, ArrayDeque<UpstreamConnection>> idle = new HashMap<>();
+  /** The key asked for last ({@link #key}): a loop's next request mostly goes where its last one went. */
+  private Key lastKey;
   /** One HTTP/2 connection per endpoint and event loop, its streams multiplexed (Envoy's HTTP/2 pool). */
   private final Map<Key, Future<Channel>> http2 = new HashMap<>();
 
@@ -91,6 +93,19 @@ final class UpstreamPool {
 
   EventLoop loop() {
     return loop;
+  }
+
+  /**
+   * The key of {@code host:port} with {@code tls} and {@code http2}: the one asked for last when it is the same
+   * endpoint (no key object per request on a loop whose requests go to one endpoint), else a new one.
+   */
+  Key key(String host, int port, UpstreamTlsHandle tls, boolean http2) {
+    Key k = lastKey;
+    if (k == null || k.port != port || k.http2 != http2 || k.tls != tls || !k.host.equals(host)) {
+      k = new Key(host, port, tls, http2);
+      lastKey = k;
+    }
+    return k;
   }
 
   /**
