@@ -6,19 +6,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One grpc-netty {@link ManagedChannel} per endpoint {@code address:port}, TLS handle (or plaintext) and
  * connect timeout (the cluster's {@code connect_timeout}, a Netty {@code CONNECT_TIMEOUT_MILLIS}), shared by
- * every mesh channel of a client and created on first use. They run on grpc-java's shared Netty event loops, the
- * ones a channel built with grpc-java's defaults uses (as a proxyless gRPC client's channels do), not on loops of
- * their own: a mesh call's I/O then runs on the same threads as the application's other gRPC channels, and the
- * process has no extra loop threads. On a 2-CPU machine the CPU a client's loop thread sits on, against the calling
- * thread's, moved a unary call's latency by tens of µs (the loop on the caller's CPU, or not: docs/benchmarks.md, tenth
- * round, grpc10); a loop group of the mesh's own put that placement at random against the application's other
- * channels in each JVM. A TLS handle's certificate rotation
+ * every mesh channel of a client and created on first use. They run on the client's own
+ * {@link EndpointEventLoops} (started with the first channel). A TLS handle's certificate rotation
  * ({@link UpstreamTlsHandle#generation()}) gets new channels, so no TLS session of the previous certificate is
  * resumed; the old ones are shut down after a grace. The channels run without grpc-java's retry: the mesh retries per
  * the route's policy, and its router replays a stream the upstream never processed (gRFC A6's transparent retry, see
@@ -27,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class EndpointChannels implements AutoCloseable {
   private final ConcurrentHashMap<Key, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private EndpointEventLoops loops; // guarded by this
   private volatile boolean closed;
 
   /**
@@ -72,7 +69,7 @@ public final class EndpointChannels implements AutoCloseable {
       last = new Last(key, channel);
       return channel;
     }
-    channel = channels.computeIfAbsent(key, k -> builder(address, port, tls)
+    channel = channels.computeIfAbsent(key, k -> loops(builder(address, port, tls))
         // grpc-java's retry is off (its RetriableStream cost every call ~15-20 us): the route's policy (gRFC A44) is
         // the mesh's, and so is gRFC A6's transparent retry (the router replays what UnprocessedStreams recognises)
         .disableRetry()
@@ -119,6 +116,19 @@ public final class EndpointChannels implements AutoCloseable {
         .trustManager(tls.trustManager())
         .build());
     return tls.sni().isEmpty() ? b : b.overrideAuthority(tls.sni()); // the TLS server name grpc-netty sends
+  }
+
+  private static final boolean SHARED = Boolean.getBoolean("bowline.grpc.sharedLoops");
+
+  private NettyChannelBuilder loops(NettyChannelBuilder b) {
+    return SHARED ? b : b.eventLoopGroup(loops()).channelType(NioSocketChannel.class);
+  }
+
+  private synchronized EndpointEventLoops loops() {
+    if (loops == null) {
+      loops = new EndpointEventLoops();
+    }
+    return loops;
   }
 
   /**
@@ -177,6 +187,14 @@ public final class EndpointChannels implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    channels.clear(); // grpc-java releases its shared loops once no channel uses them
+    channels.clear();
+    EndpointEventLoops l;
+    synchronized (this) {
+      l = loops;
+      loops = null;
+    }
+    if (l != null) {
+      l.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+    }
   }
 }
