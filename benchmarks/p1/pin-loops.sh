@@ -3,7 +3,7 @@
 # how much of the mesh row is where those threads run (docs/benchmarks.md, tenth round, grpc10).
 # usage: benchmarks/p1/pin-loops.sh JAR PLACEMENT [ROUNDS]
 #   PLACEMENT: C/D/M, the CPU of the calling thread, of the direct clients' loop (grpc-nio-worker) and of the
-#   mesh's loop (bowline-grpc, main before grpc10; "-" when the mesh runs on grpc-java's loops), e.g. 0/0/1, 0/1/-;
+#   mesh's loop (bowline-grpc; "-" for a build whose mesh channels run on grpc-java's loops, as grpc10 tried), e.g. 0/0/1;
 #   "none" pins nothing. Hold /tmp/bench.lock around it. Prints the P1 table.
 set -euo pipefail
 jar=$1; placement=$2; rounds=${3:-60}

@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs an action when a deadline passes, unless it is disarmed first: the OkHttp adapter's exchange
- * deadlines and the gRPC adapter's {@code max_stream_duration} caps ({@code MeshDeadline}). One daemon thread
+ * deadlines, the gRPC adapter's {@code max_stream_duration} caps ({@code MeshDeadline}) and the far timers
+ * of the gRPC endpoint channels' event loops (call deadlines). One daemon thread
  * serves every mesh client of the process; it belongs to the {@link SharedRuntime} and ends after
  * the last client's {@code close()}, once the deadlines armed before have fired or been disarmed.
  *
