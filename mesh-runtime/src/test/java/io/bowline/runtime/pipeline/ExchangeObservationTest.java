@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.runtime.testing.TestRequests;
 import io.bowline.api.filter.HttpFilter;
 import io.bowline.runtime.router.RouterFilter;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -17,32 +17,7 @@ import org.junit.jupiter.api.Test;
  * set {@code x-request-id}) takes them over with the exchange's observation.
  */
 class ExchangeObservationTest {
-  private static final MeshRequest GET = new MeshRequest() {
-    @Override
-    public String authority() {
-      return "svc:80";
-    }
-
-    @Override
-    public String method() {
-      return "GET";
-    }
-
-    @Override
-    public String path() {
-      return "/";
-    }
-
-    @Override
-    public String scheme() {
-      return "http";
-    }
-
-    @Override
-    public List<String> headers(String name) {
-      return name.equals("x-caller") ? List.of("app") : List.of();
-    }
-  };
+  private static final MeshRequest GET = TestRequests.get("svc:80", "x-caller", "app");
 
   private static MeshExchange exchange() {
     RouteChain chain = new RouteChain(null, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);

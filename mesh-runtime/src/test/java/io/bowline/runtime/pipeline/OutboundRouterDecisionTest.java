@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.bowline.api.MeshClient;
 import io.bowline.api.MeshRequest;
+import io.bowline.runtime.testing.TestRequests;
 import io.bowline.runtime.RuntimeMeshClient;
 import io.bowline.runtime.testing.XdsTestServer;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
@@ -92,32 +93,6 @@ class OutboundRouterDecisionTest {
   }
 
   private static MeshRequest request(Map<String, String> headers) {
-    return new MeshRequest() {
-      @Override
-      public String authority() {
-        return "reviews:9080";
-      }
-
-      @Override
-      public String method() {
-        return "GET";
-      }
-
-      @Override
-      public String path() {
-        return "/";
-      }
-
-      @Override
-      public String scheme() {
-        return "http";
-      }
-
-      @Override
-      public List<String> headers(String name) {
-        String v = headers.get(name);
-        return v == null ? List.of() : List.of(v);
-      }
-    };
+    return TestRequests.get("reviews:9080", headers);
   }
 }

@@ -10,7 +10,7 @@ import io.bowline.runtime.filter.common.fault.FaultDecision;
 import io.bowline.runtime.filter.common.fault.FaultInjector;
 import io.bowline.runtime.filter.mirror.Mirrors;
 import io.bowline.api.MeshRequest;
-import java.util.Map;
+import io.bowline.runtime.testing.TestRequests;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,37 +20,7 @@ class FaultAndBreakerCountersTest {
 
   /** A request to reviews:9080 with the given header name/value pairs. */
   private static MeshRequest req(String... headers) {
-    Map<String, String> h = new java.util.HashMap<>();
-    for (int i = 0; i < headers.length; i += 2) {
-      h.put(headers[i], headers[i + 1]);
-    }
-    return new MeshRequest() {
-      @Override
-      public String authority() {
-        return "reviews:9080";
-      }
-
-      @Override
-      public String method() {
-        return "GET";
-      }
-
-      @Override
-      public String path() {
-        return "/";
-      }
-
-      @Override
-      public String scheme() {
-        return "http";
-      }
-
-      @Override
-      public List<String> headers(String name) {
-        String v = h.get(name);
-        return v == null ? List.of() : List.of(v);
-      }
-    };
+    return TestRequests.get("reviews:9080", headers);
   }
 
   @Test
