@@ -6,7 +6,9 @@ calling thread ("main"), takes the samples under the mesh's application intercep
 package: the code before the pipeline had it in io.bowline.runtime.okhttp). A sample whose stack has OkHttp's own
 chain below the interceptor (RetryAndFollowUpInterceptor.intercept: bridge, cache, connect, the network interceptors,
 the exchange itself) is the "inner OkHttp exchange"; every other one is the mesh's own work around it, put in the
-part of the mesh nearest the sampled frame. Figures are shares of the inner exchange's samples, so two recordings
+part of the mesh nearest the sampled frame. The caller's reads of the body come after the interceptor has returned:
+samples outside the interceptor with the mesh's body wrapper on the stack (CallerBody, DeadlineBody before the
+pipeline) are counted apart, as "body phase", split the same way (telemetry's completion is recorded there). Figures are shares of the inner exchange's samples, so two recordings
 made at different loads compare (the inner exchange is the same OkHttp code in both builds). Record with
 -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints (else samples land on the nearest safepoint's frame).
 """
@@ -39,6 +41,9 @@ def shares(path):
         frames = re.findall(r'^\s+([\w$.<>]+)\(', event, re.M)
         at = [i for i, f in enumerate(frames) if f.endswith('MeshInterceptor.intercept')]
         if not at:
+            if any('CallerBody' in f or 'DeadlineBody' in f for f in frames):
+                part = next((p for f in frames for p, k in PARTS if k in f and 'runtime.pipeline.' not in k), None)
+                parts['body phase: ' + (part if part and 'telemetry' in part else 'reads through the wrapper')] += 1
             continue
         above = frames[:max(at)]
         if any('RetryAndFollowUpInterceptor.intercept' in f for f in above):
@@ -51,7 +56,9 @@ def shares(path):
 
 for path in sys.argv[1:]:
     inner, parts = shares(path)
-    own = sum(parts.values())
-    print('%s: inner OkHttp exchange %d samples; the mesh around it %d = %.2f of it' % (path, inner, own, own / inner))
+    own = sum(n for p, n in parts.items() if not p.startswith('body phase'))
+    body = sum(n for p, n in parts.items() if p.startswith('body phase'))
+    print('%s: inner OkHttp exchange %d samples; the mesh around it %d = %.2f of it; body phase %d = %.2f' % (
+        path, inner, own, own / inner, body, body / inner))
     for part, n in parts.most_common():
         print('  %.3f  %4d  %s' % (n / inner, n, part))
