@@ -24,6 +24,22 @@ final class ProcTasks {
     return out;
   }
 
+  /**
+   * The thread's read-like and write-like system calls so far ({@code syscr} and {@code syscw} of {@code task/io}: every
+   * read, recv, write, send and their vector forms, on sockets as on files), in that order; zeros if not shown.
+   */
+  static long[] ioCalls(Path task) throws IOException {
+    long[] out = new long[2];
+    for (String line : Files.readAllLines(task.resolve("io"))) {
+      if (line.startsWith("syscr:")) {
+        out[0] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      } else if (line.startsWith("syscw:")) {
+        out[1] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return out;
+  }
+
   /** The thread's CPU migrations so far ({@code se.nr_migrations} of {@code task/sched}), or 0 if not shown. */
   static long migrations(Path task) throws IOException {
     for (String line : Files.readAllLines(task.resolve("sched"))) {
