@@ -58,7 +58,7 @@ final class BufferedFile implements AccessLog.Sink {
       values[size++] = value;
     }
 
-    /** Prints the lines into {@code b} and forgets them. */
+    /** Prints the lines into {@code b}. */
     void printTo(LineBuffer b) {
       for (int i = 0; i < size; i++) {
         if (formats[i] == null) {
@@ -66,8 +66,20 @@ final class BufferedFile implements AccessLog.Sink {
         } else {
           formats[i].print(b, (Object[]) values[i]);
         }
-        formats[i] = null;
-        values[i] = null;
+      }
+    }
+
+    /**
+     * Forgets the lines (also after a failed print, so that none is written twice); arrays a backlog grew are
+     * dropped back to their first size.
+     */
+    void clear() {
+      if (formats.length > FLUSH_LINES * 8) {
+        formats = new AccessLogFormat[FLUSH_LINES * 2];
+        values = new Object[FLUSH_LINES * 2];
+      } else {
+        Arrays.fill(formats, 0, size, null);
+        Arrays.fill(values, 0, size, null);
       }
       size = 0;
     }
@@ -137,6 +149,7 @@ final class BufferedFile implements AccessLog.Sink {
       } catch (IOException | RuntimeException e) {
         log.warn("access log file {}: {} lines not written", path, count, e);
       } finally {
+        lines.clear();
         printed.clear(PRINT_MAX_BYTES);
       }
     }
