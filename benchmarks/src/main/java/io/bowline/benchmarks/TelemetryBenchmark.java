@@ -78,10 +78,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code TraceIdRatioBased(0.01)}, a {@code BatchSpanProcessor} to an exporter that counts them): mostly the SDK's
  * unsampled span and the B3 headers it sends; {@code telemetryPrometheusFlushed} adds, every 1,024th call, the stats flush
  * that merges the histograms into Micrometer (done by a flush thread otherwise); {@code accessLogLine} is what a finished
- * call's thread paid up to the ninth round for one line of Istio's default format to a file access log (and still
- * pays for a JSON format): the values captured for the flush thread, which formatted and wrote them (the file sink's append to its list, under a lock, is left out: a benchmark
- * that queues lines much faster than one thread writes them measures the list's growth), {@code accessLogLineFromEntry} the same through an entry object; {@code accessLogLinePrinted} the line printed to bytes on the
- * call's thread, what the file access log does since the tenth round. The telemetry filter's own cost is the difference to
+ * call's thread pays for one line of Istio's default format to a file access log (as up to the ninth round, and again
+ * since the eleventh): the values captured for the flush thread, which prints and writes them (the file sink's append
+ * to its queue, under a lock, is left out: a benchmark that queues lines much faster than one thread writes them
+ * measures the queue's growth), {@code accessLogLineFromEntry} the same through an entry object;
+ * {@code accessLogLinePrinted} the line printed to bytes, what the call's thread did in the tenth round and the flush
+ * thread does per line since the eleventh. The telemetry filter's own cost is the difference to
  * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -292,8 +294,8 @@ public class TelemetryBenchmark {
 
   /**
    * One line of Istio's default format for a finished call printed to UTF-8 bytes, as the file access log's call
-   * thread does since the tenth round (into its thread's scratch buffer; the copy to the file's buffer under its lock
-   * is left out, as in {@code accessLogLine}).
+   * thread did in the tenth round (into a reused buffer; the copy to the file's buffer under its lock is left out, as
+   * in {@code accessLogLine}); its flush thread prints captured values so since the eleventh.
    */
   @Benchmark
   public int accessLogLinePrinted() {
