@@ -210,7 +210,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
 
   /** The cluster's circuit-breaker thresholds (read per use: the routed cluster entry does not change). */
   private CircuitBreakers limits() {
-    return upstream().cluster().cluster().resilience().circuitBreakers();
+    return limits(upstream());
+  }
+
+  private static CircuitBreakers limits(RoutedCall.Upstream upstream) {
+    return upstream.cluster().cluster().resilience().circuitBreakers();
   }
 
   private ClusterCircuitBreaker cb() {
@@ -270,12 +274,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    */
   public CompletableFuture<ExchangeResponse> start() {
     exchange.interruptible(this);
-    if (!cb().tryAcquireRequest(limits())) {
+    // the decision is read once for the whole success path and handed down: each atomic operation on the way
+    // (breaker, balancer, host counters) makes the JIT read again what a method of this call reads
+    RoutedCall.Upstream upstream = upstream();
+    if (!upstream.state().circuitBreaker().tryAcquireRequest(limits(upstream))) {
       overflow();
       return this;
     }
     bits |= ADMITTED;
-    attempt(1);
+    attempt(1, upstream);
     return this;
   }
 
@@ -289,6 +296,10 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * inline; retries' host choice, TLS warming and refusals are out of line.
    */
   private void attempt(int n) {
+    attempt(n, upstream());
+  }
+
+  private void attempt(int n, RoutedCall.Upstream upstream) {
     Cold c = cold;
     if (c != null) {
       c.timer = null;
@@ -296,13 +307,13 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (isDone()) {
       return;
     }
-    RoutedCall.Upstream upstream = upstream();
     UpstreamHost host = n == 1 ? pickFirst(upstream) : pickRetry(upstream, n);
     if (host == null) {
       noHealthyUpstream();
       return;
     }
-    long timeout = attemptTimeoutMillis();
+    long perTry = perTryMillis();
+    long timeout = attemptTimeoutMillis(perTry);
     if (timeout < 0) {
       finish(timedOut(null));
       return;
@@ -311,7 +322,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (tls != null && !tlsUsable(upstream, tls, n)) {
       return;
     }
-    send(upstream, n, host, timeout, tls);
+    send(upstream, n, host, perTry, timeout, tls);
   }
 
   private UpstreamHost pickFirst(RoutedCall.Upstream upstream) {
@@ -354,8 +365,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   /** The attempt's timeout in milliseconds (per try, bounded by the deadline), 0 for none, -1 when the deadline passed. */
-  private long attemptTimeoutMillis() {
-    long timeout = perTryMillis();
+  private long attemptTimeoutMillis(long perTry) {
+    long timeout = perTry;
     if (bounded()) {
       long left = Deadline.millisUntil(deadlineNanos());
       if (left <= 0) {
@@ -407,7 +418,8 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * {@code send} on the scheduler's thread (a blocking adapter's transport) is handled as soon as
    * {@code send} returns, without a trip through the scheduler.
    */
-  private void send(RoutedCall.Upstream upstream, int n, UpstreamHost host, long timeout, UpstreamTlsHandle tls) {
+  private void send(RoutedCall.Upstream upstream, int n, UpstreamHost host, long perTry, long timeout,
+      UpstreamTlsHandle tls) {
     exchange.attemptStarted(); // the exchange keeps the attempt's start when it is observed
     UpstreamTransport.Callbacks<R> callbacks = n == 1 ? this : new Token(n, host);
     String forwarded = null;
@@ -423,7 +435,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     bits |= SENDING;
     try {
       handle = transport.send(new UpstreamTransport.Attempt(host, n, a, forwarded,
-          upstream.route().policies().includeAttemptCount(), perTryMillis(), timeout,
+          upstream.route().policies().includeAttemptCount(), perTry, timeout,
           upstream.cluster().cluster().optionsOrNone().connectTimeoutMs(), tls), callbacks);
     } catch (RuntimeException e) {
       bits &= ~(SENDING | SYNC_ANSWER);
@@ -433,7 +445,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     bits &= ~SENDING;
     if (is(SYNC_ANSWER)) {
       bits &= ~SYNC_ANSWER;
-      run();
+      firstAnswered(upstream);
     }
   }
 
@@ -479,10 +491,15 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   @Override
   @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
   public void run() {
+    firstAnswered(upstream());
+  }
+
+  @SuppressWarnings("unchecked") // answer is what onResponse was given unless a FirstFailure
+  private void firstAnswered(RoutedCall.Upstream upstream) {
     if (answer instanceof FirstFailure f) {
       onAttemptFailure(this, 1, host, f.failure, f.outcome);
     } else {
-      onAttemptResponse(this, 1, host, (R) answer, firstComplete);
+      onAttemptResponse(this, 1, host, (R) answer, firstComplete, upstream);
     }
   }
 
@@ -527,14 +544,14 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       if (failed) {
         onAttemptFailure(this, n, host, failure, outcome);
       } else {
-        onAttemptResponse(this, n, host, response, complete);
+        onAttemptResponse(this, n, host, response, complete, upstream());
       }
     }
   }
 
   /** Attempt {@code n}'s response head, {@code callbacks} being its callbacks (stale unless current). */
   private void onAttemptResponse(Object callbacks, int n, UpstreamHost host, R response,
-      boolean complete) {
+      boolean complete, RoutedCall.Upstream upstream) {
     if (!isCurrent(callbacks) || isDone()) {
       transport.discard(response);
       return;
@@ -546,18 +563,19 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       host.onRequestEnd();
     }
     observe(n, host, outcome);
-    LocalResponse interruption = interruption();
-    if (interruption != null) {
+    Cold c = cold;
+    if (c != null && c.interruption != null) {
       transport.discard(response);
-      finish(interruption);
+      finish(c.interruption);
       return;
     }
     if (is(CANCELLED)) {
-      finish(response, outcome, "");
+      finish(response, outcome, "", null);
       return;
     }
+    ClusterResilience state = upstream.state();
     if (complete) {
-      record(host, outcome);
+      record(state, host, outcome);
     }
     RetryDecider decider = decider();
     boolean retriable = complete && decider != null && decider.retriable(outcome);
@@ -575,7 +593,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       this.host = host;
       set(STREAMING, true);
     }
-    finish(response, outcome, flags);
+    finish(response, outcome, flags, state.circuitBreaker());
   }
 
   /** Attempt {@code n}'s failure, {@code callbacks} being its callbacks (stale unless current). */
@@ -646,7 +664,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   private void record(UpstreamHost host, Outcome outcome) {
-    OutlierDetector od = state().outlier();
+    record(state(), host, outcome);
+  }
+
+  private static void record(ClusterResilience state, UpstreamHost host, Outcome outcome) {
+    OutlierDetector od = state.outlier();
     if (od == null) {
       return;
     }
@@ -824,8 +846,11 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     release();
   }
 
-  /** Completes with the upstream's response: this call is that response. */
-  private void finish(R r, Outcome o, String flags) {
+  /**
+   * Completes with the upstream's response: this call is that response. {@code cb} is the cluster's circuit
+   * breaker when the caller has it at hand, else {@code null} (read when something is released).
+   */
+  private void finish(R r, Outcome o, String flags, ClusterCircuitBreaker cb) {
     if (isDone()) {
       return;
     }
@@ -834,7 +859,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
     if (!flags.isEmpty()) {
       cold().responseFlags = flags;
     }
-    finish(this);
+    finish(this, cb);
   }
 
   @Override
@@ -855,22 +880,31 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
   }
 
   private void finish(ExchangeResponse r) {
+    finish(r, null);
+  }
+
+  private void finish(ExchangeResponse r, ClusterCircuitBreaker cb) {
     if (isDone()) {
       return;
     }
     if (!is(STREAMING)) {
-      release();
+      release(cb);
     }
     complete(r);
   }
 
   private void release() {
+    release(null);
+  }
+
+  /** Leaves the breaker's retry and request slots this call holds ({@code cb}: the breaker, or {@code null} to read it). */
+  private void release(ClusterCircuitBreaker cb) {
     if (is(RETRYING)) {
-      cb().releaseRetry();
+      (cb == null ? cb() : cb).releaseRetry();
       set(RETRYING, false);
     }
     if (is(ADMITTED)) {
-      cb().releaseRequest();
+      (cb == null ? cb() : cb).releaseRequest();
       set(ADMITTED, false);
     }
   }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -97,7 +96,7 @@ public final class ClusterLoadBalancing {
         if (c == null) {
           c = counters.get(e.hostPort());
         }
-        UpstreamHost h = c == null ? new UpstreamHost(e, le.priority(), new AtomicInteger())
+        UpstreamHost h = c == null ? new UpstreamHost(e, le.priority())
             : c.withEndpoint(e, le.priority());
         counters.put(e.hostPort(), h);
         hosts.add(h);

@@ -25,8 +25,7 @@ class ConsistentHashTest {
   private static List<UpstreamHost> hosts(int... weights) {
     List<UpstreamHost> out = new ArrayList<>();
     for (int i = 0; i < weights.length; i++) {
-      out.add(new UpstreamHost(new Endpoint("10.0.0." + (i + 1), 8080, weights[i], HealthStatus.HEALTHY), 0,
-          new java.util.concurrent.atomic.AtomicInteger()));
+      out.add(new UpstreamHost(new Endpoint("10.0.0." + (i + 1), 8080, weights[i], HealthStatus.HEALTHY), 0));
     }
     return out;
   }

@@ -14,7 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class EnvoyVectorsTest {
 
   private static UpstreamHost host(int port, int weight) {
-    return new UpstreamHost(new Endpoint("127.0.0.1", port, weight, HealthStatus.HEALTHY), 0, new AtomicInteger());
+    return new UpstreamHost(new Endpoint("127.0.0.1", port, weight, HealthStatus.HEALTHY), 0);
   }
 
   private static List<UpstreamHost> ports(int... ports) {
@@ -53,7 +52,7 @@ class EnvoyVectorsTest {
   private static NormalizedHostWeights named(java.util.function.IntFunction<Endpoint> endpoint) {
     List<UpstreamHost> out = new ArrayList<>();
     for (int p = 90; p <= 95; p++) {
-      out.add(new UpstreamHost(endpoint.apply(p), 0, new AtomicInteger()));
+      out.add(new UpstreamHost(endpoint.apply(p), 0));
     }
     return NormalizedHostWeights.flat(out, true);
   }
