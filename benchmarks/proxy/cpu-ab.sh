@@ -10,10 +10,11 @@
 # usage: benchmarks/proxy/cpu-ab.sh        (after `mvn -B -o package -DskipTests`)
 # env:   A_JAR=... (default BASE_JAR, else PROXY_JAR)  B_JAR=... (default PROXY_JAR)
 #        A_OPTS= B_OPTS= (JVM flags added after PROXY_JVM_OPTS, the launcher's of lib.sh, for each side)
-#        ROLE=outbound|gateway  WARM=25  DUR=10  ROUNDS=4  CONNS=64  CORE_PROXY=0  CORE_LOAD=1
+#        ROLE=outbound|gateway (both sides), or A_ROLE= B_ROLE= (one build's two roles against each other: the
+#        gateway's cost over the outbound role's on the same traffic)  WARM=25  DUR=10  ROUNDS=4  CONNS=64  CORE_PROXY=0  CORE_LOAD=1
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-ROLE=${ROLE:-outbound}
+ROLE=${ROLE:-outbound}; A_ROLE=${A_ROLE:-$ROLE}; B_ROLE=${B_ROLE:-$ROLE}
 WARM=${WARM:-25}; DUR=${DUR:-10}; ROUNDS=${ROUNDS:-4}; CONNS=${CONNS:-64}
 CORE_PROXY=${CORE_PROXY:-0}; CORE_LOAD=${CORE_LOAD:-1}
 # shellcheck source=lib.sh
@@ -23,9 +24,9 @@ read -r UP XDS A_PORT A_ADMIN B_PORT B_ADMIN <<<"$(free_ports 6)"
 start_upstream "$UP" "$CORE_LOAD"
 start_control_plane "$UP" "$XDS" "$CORE_LOAD" "$GATEWAY_YAML"
 
-start() { # side jar port admin extra-opts: prints the pid
+start() { # side jar port admin extra-opts role: prints the pid
   local role_args
-  if [ "$ROLE" = gateway ]; then
+  if [ "$6" = gateway ]; then
     role_args="--gateway --workload istio-ingressgateway-$1.istio-system --label istio=ingressgateway --gateway-port 8080:$3"
   else
     role_args="--workload bench-$1.default --outbound $3"
@@ -35,8 +36,8 @@ start() { # side jar port admin extra-opts: prints the pid
     --admin "$4" --threads 1 >"$TMP/$1.log" 2>&1 &
   echo $!
 }
-A_PID=$(start a "$A_JAR" "$A_PORT" "$A_ADMIN" "${A_OPTS:-}"); PIDS+=("$A_PID")
-B_PID=$(start b "$B_JAR" "$B_PORT" "$B_ADMIN" "${B_OPTS:-}"); PIDS+=("$B_PID")
+A_PID=$(start a "$A_JAR" "$A_PORT" "$A_ADMIN" "${A_OPTS:-}" "$A_ROLE"); PIDS+=("$A_PID")
+B_PID=$(start b "$B_JAR" "$B_PORT" "$B_ADMIN" "${B_OPTS:-}" "$B_ROLE"); PIDS+=("$B_PID")
 for side in a b; do
   port=$A_PORT; [ $side = b ] && port=$B_PORT
   await_echo "$port" || await_echo "$port" || { echo "cpu-ab: no route through side $side" >&2; cat "$TMP/$side.log" >&2; exit 3; }
@@ -50,7 +51,7 @@ echo "warming up each side for $WARM s..." >&2
 load "$WARM" "$A_PORT" >/dev/null
 load "$WARM" "$B_PORT" >/dev/null
 CLK=$(getconf CLK_TCK)
-echo "cpu-ab: role $ROLE; A $A_JAR ${A_OPTS:-}; B $B_JAR ${B_OPTS:-}; ${DUR} s windows, $CONNS connections"
+echo "cpu-ab: A $A_ROLE $A_JAR ${A_OPTS:-}; B $B_ROLE $B_JAR ${B_OPTS:-}; ${DUR} s windows, $CONNS connections"
 echo "| round | side | requests/s | CPU µs/request | user share | JIT threads' share | young GCs per 1,000 requests | GC µs/request | load avg 1 min |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for r in $(seq 1 "$ROUNDS"); do

@@ -2,7 +2,8 @@
 # Where one bowline-proxy role spends its event loop's CPU and what it allocates, under a saturating load:
 # JFR's execution samples (every 1 ms, with -XX:+DebugNonSafepoints so inlined frames are named) and
 # allocation samples, recorded for DUR s after a WARM s warm-up, with the launcher's flags (PROXY_JVM_OPTS of
-# lib.sh: C2). Prints the top frames by self and inclusive share of the event loop's samples, and the top
+# lib.sh: C2; the recording starts with the JVM, as a JFR.start under load deoptimizes the request path, and
+# only the window's events are counted). Prints the top frames by self and inclusive share of the event loop's samples, and the top
 # allocation sites (first frame outside java.*/jdk.*, by sampled weight). Shares, not rates: load-robust.
 #
 # usage: benchmarks/proxy/prof.sh [JVM flags...]     (after `mvn -B -o package -DskipTests`)
@@ -32,12 +33,13 @@ else
   ROLE_ARGS="--workload bench.default --outbound $PORT"
 fi
 # shellcheck disable=SC2086
-MALLOC_ARENA_MAX=$ARENAS taskset -c 0 java $PROXY_JVM_OPTS -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints "$@" \
+MALLOC_ARENA_MAX=$ARENAS taskset -c 0 java $PROXY_JVM_OPTS -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints \
+  -XX:StartFlightRecording=name=prof,settings="$TMP/prof.jfc" "$@" \
   -jar "$PROXY_JAR" --xds 127.0.0.1:$XDS $ROLE_ARGS --admin "$ADMIN" --threads 1 >"$OUT/proxy.log" 2>&1 &
 PID=$!; PIDS+=($PID)
 await_echo "$PORT" || await_echo "$PORT" || { echo "prof: no route" >&2; cat "$OUT/proxy.log" >&2; exit 3; }
 taskset -c 1 wrk -t1 -c"$CONNS" -d"${WARM}s" -H "Host: echo" "http://127.0.0.1:$PORT/" >/dev/null
-jcmd "$PID" JFR.start name=prof settings="$TMP/prof.jfc" >/dev/null
+T0=$(date +%s.%N) # the recording runs from the JVM's start (a JFR.start now would deoptimize the request path); only later events count
 if [ -n "${PERF:-}" ]; then # the whole process, the JVM's own threads (GC, JIT) included, by thread and symbol
   perf record -q -e cpu-clock -F 2000 -p "$PID" -o "$OUT/perf.data" -- sleep "$DUR" 2>/dev/null & PERF_PID=$!
 fi
@@ -50,10 +52,11 @@ if [ -n "${PERF:-}" ]; then
 fi
 jfr print --json --stack-depth 96 --events jdk.ExecutionSample,jdk.ObjectAllocationSample,jdk.GarbageCollection "$OUT/prof.jfr" \
   >"$OUT/prof.json"
-/usr/bin/python3 - "$OUT/prof.json" "$TOP" <<'PY'
-import collections, json, sys
-events = json.load(open(sys.argv[1]))["recording"]["events"]
-top = int(sys.argv[2])
+/usr/bin/python3 - "$OUT/prof.json" "$TOP" "$T0" <<'PY'
+import collections, datetime, json, sys
+top, t0 = int(sys.argv[2]), float(sys.argv[3])
+events = [e for e in json.load(open(sys.argv[1]))["recording"]["events"]
+          if datetime.datetime.fromisoformat(e["values"]["startTime"]).timestamp() >= t0]
 def frames(e):
     st = e["values"].get("stackTrace") or {}
     return [(f["method"]["type"]["name"] + "." + f["method"]["name"]).replace("/", ".") for f in st.get("frames", [])]
