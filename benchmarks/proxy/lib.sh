@@ -100,6 +100,27 @@ CFG
 }
 
 # await_echo PORT: until a request with Host echo through PORT answers "ok" (at most 30 s); 1 if it never does
+# haproxy_config FILE LISTEN_PORT UPSTREAM_PORT: the HAProxy P4 compares against, one thread, HTTP keep-alive both
+# ways, one backend server
+haproxy_config() {
+  cat > "$1" <<CFG
+global
+  nbthread 1
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout client 30s
+  timeout connect 5s
+  timeout server 30s
+frontend hop
+  bind 127.0.0.1:$2
+  default_backend echo
+backend echo
+  server s1 127.0.0.1:$3
+CFG
+}
+
 await_echo() {
   for _ in $(seq 1 150); do
     through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$1/" 2>&1 || true)

@@ -32,22 +32,7 @@ read -r P1 P2 P3 P4 P5 P6 P7 P8 P9 P10 P11 <<<"$(free_ports 11)"
 UP=${UP:-$P1} HAP=${HAP:-$P2} BOW=${BOW:-$P3} GW=${GW:-$P4} XDS=${XDS:-$P5} ADMIN=${ADMIN:-$P6} GW_ADMIN=${GW_ADMIN:-$P7}
 BASE_BOW=${BASE_BOW:-$P8} BASE_GW=${BASE_GW:-$P9} BASE_ADMIN=${BASE_ADMIN:-$P10} BASE_GW_ADMIN=${BASE_GW_ADMIN:-$P11}
 
-cat > "$TMP/haproxy.cfg" <<CFG
-global
-  nbthread 1
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout client 30s
-  timeout connect 5s
-  timeout server 30s
-frontend hop
-  bind 127.0.0.1:$HAP
-  default_backend echo
-backend echo
-  server s1 127.0.0.1:$UP
-CFG
+haproxy_config "$TMP/haproxy.cfg" "$HAP" "$UP"
 cat > "$TMP/rate.lua" <<'LUA'
 -- about 250 requests/s per connection: 4 connections give about 1,000 requests/s
 function delay() return 4 end

@@ -20,22 +20,7 @@ BASE_JAR=${BASE_JAR:-}
 read -r UP XDS HAP <<<"$(free_ports 3)"
 start_upstream "$UP" "$CORE_LOAD"
 start_control_plane "$UP" "$XDS" "$CORE_LOAD" "$GATEWAY_YAML"
-cat > "$TMP/haproxy.cfg" <<CFG
-global
-  nbthread 1
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout client 30s
-  timeout connect 5s
-  timeout server 30s
-frontend hop
-  bind 127.0.0.1:$HAP
-  default_backend echo
-backend echo
-  server s1 127.0.0.1:$UP
-CFG
+haproxy_config "$TMP/haproxy.cfg" "$HAP" "$UP"
 taskset -c "$CORE_PROXY" haproxy -db -f "$TMP/haproxy.cfg" >/dev/null 2>&1 & HAP_PID=$!; PIDS+=($HAP_PID)
 await_echo "$HAP" || { echo "sys: no answer through HAProxy" >&2; exit 3; }
 
