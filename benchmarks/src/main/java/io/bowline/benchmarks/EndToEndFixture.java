@@ -68,7 +68,10 @@ import java.util.function.UnaryOperator;
  * and a {@link MeshClient} subscribed to it. Policies are armed on both services: route timeout,
  * retry policy and outlier detection ({@link #armed(RouteAction.Builder)}, {@link #armed(Cluster.Builder)});
  * the mesh's xDS metrics go to a Micrometer registry. The same control plane can feed grpc-java's
- * own xDS client ({@link #grpcXdsBootstrap()}), the P1 peer.
+ * own xDS client ({@link #grpcXdsBootstrap()}), the P1 peer. The HTTP backend the mesh and the direct clients call
+ * ({@link #httpPort}) is the JDK {@code HttpServer} unless {@code -Dp1.backend=netty} picks
+ * {@link NettyKilobyteServer} (the same 1 KB answer on Netty's HTTP/1.1 codec: a production-grade server's cost per
+ * request and per header byte); the JDK server runs in both cases.
  */
 final class EndToEndFixture implements AutoCloseable {
   static final String HTTP_HOST = "http-bench.default.svc.cluster.local";
@@ -78,6 +81,10 @@ final class EndToEndFixture implements AutoCloseable {
   static final String GRPC_TELEMETRY_HOST = "grpc-telemetry.default.svc.cluster.local";
 
   final HttpServer http;
+  /** The Netty backend under {@code -Dp1.backend=netty}, else {@code null}. */
+  private final NettyKilobyteServer netty;
+  /** The port of the HTTP backend the HTTP services' endpoints and the direct clients use ({@link #backend()}). */
+  final int httpPort;
   final Server grpc;
   private final EventLoopGroup serverLoops;
   final Server xds;
@@ -89,16 +96,32 @@ final class EndToEndFixture implements AutoCloseable {
     // The JDK server otherwise leaves Nagle on, and delayed ACKs add ~40 ms per keep-alive call.
     System.setProperty("sun.net.httpserver.nodelay", "true");
     http = serveKilobyte(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128), exchange -> { });
+    netty = backend().equals("netty") ? new NettyKilobyteServer() : null;
+    httpPort = netty != null ? netty.port() : http.getAddress().getPort();
     serverLoops = serverLoops();
     grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(healthService())
         .bossEventLoopGroup(serverLoops).workerEventLoopGroup(serverLoops).channelType(NioServerSocketChannel.class)
         .build().start();
     accessLog = Files.createTempFile("bowline-p1-access", ".log");
-    xds = serveXds(UnaryOperator.identity(), http.getAddress().getPort(), grpc.getPort(), accessLog);
+    xds = serveXds(UnaryOperator.identity(), httpPort, grpc.getPort(), accessLog);
     mesh = MeshClient.builder().workload("bench", "default").xdsServer("127.0.0.1:" + xds.getPort())
         .meterRegistry(new SimpleMeterRegistry()).build();
     mesh.awaitReady(Duration.ofSeconds(30));
     assertArmed();
+  }
+
+  /**
+   * The HTTP backend P1 runs against: {@code -Dp1.backend}, {@code jdk} (the default, P1's backend since the first
+   * round) or {@code netty}.
+   *
+   * @throws IllegalArgumentException for another value
+   */
+  static String backend() {
+    String b = System.getProperty("p1.backend", "jdk");
+    if (!b.equals("jdk") && !b.equals("netty")) {
+      throw new IllegalArgumentException("p1.backend must be jdk or netty: " + b);
+    }
+    return b;
   }
 
   /**
@@ -283,6 +306,9 @@ final class EndToEndFixture implements AutoCloseable {
   @Override
   public void close() throws Exception {
     stop(mesh, xds, grpc, serverLoops, http);
+    if (netty != null) {
+      netty.close();
+    }
     Files.deleteIfExists(accessLog);
   }
 

@@ -55,7 +55,7 @@ public class EndToEndLatencyBenchmark {
     fixture = new EndToEndFixture();
     direct = new OkHttpClient();
     meshed = BowlineOkHttp.install(fixture.mesh, new OkHttpClient.Builder()).build();
-    directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
+    directRequest = new Request.Builder().url("http://127.0.0.1:" + fixture.httpPort + "/items/1").build();
     meshRequest = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
     directChannel = NettyChannelBuilder.forAddress("127.0.0.1", fixture.grpc.getPort()).usePlaintext().build();
     directStub = HealthGrpc.newBlockingStub(directChannel);

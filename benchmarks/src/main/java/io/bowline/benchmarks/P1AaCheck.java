@@ -106,9 +106,9 @@ public final class P1AaCheck {
 
   static Callable<Object> client(String kind, EndToEndFixture plain, MtlsFixture tls) throws Exception {
     return switch (kind) {
-      case "http" -> P1Clients.get(new OkHttpClient(), direct(plain.http.getAddress().getPort(), "http"));
+      case "http" -> P1Clients.get(new OkHttpClient(), direct(plain.httpPort, "http"));
       case "http-untimed" -> P1Clients.get(new OkHttpClient.Builder().readTimeout(Duration.ZERO)
-          .writeTimeout(Duration.ZERO).build(), direct(plain.http.getAddress().getPort(), "http"));
+          .writeTimeout(Duration.ZERO).build(), direct(plain.httpPort, "http"));
       case "http-mesh" -> P1Clients.get(BowlineOkHttp.install(plain.mesh, new OkHttpClient.Builder()).build(),
           new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build());
       case "grpc" -> P1Clients.check(HealthGrpc.newBlockingStub(

@@ -53,7 +53,7 @@ final class P1Clients implements AutoCloseable {
 
   /** The clients of {@link #ALL} whose name starts with {@code prefix}, built against {@code fixture}. */
   P1Clients(EndToEndFixture fixture, String prefix) throws Exception {
-    Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort() + "/items/1").build();
+    Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.httpPort + "/items/1").build();
     Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
     Request telemetryOn = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1").build();
     for (String name : ALL) {

@@ -18,8 +18,10 @@ import okhttp3.Request;
  * direct client ("OkHttp direct A/A") reads the run's noise floor. A third direct client sends the three B3 headers
  * (x-b3-traceid, x-b3-spanid, x-b3-sampled: 0) that the mesh sends for every call the SDK does not sample, as
  * Envoy's Zipkin tracer does: the last line pairs "mesh+all" with it, like for like (P1's own rows are against the
- * plain direct client). Run:
- * {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
+ * plain direct client). {@code -Dp1.backend=netty} runs every client against a Netty backend instead of the JDK
+ * {@code HttpServer} ({@link EndToEndFixture#backend()}): what the headers cost on a production-grade server
+ * ({@link P1BackendHeaderCost}). Run:
+ * {@code java [-Dp1.backend=netty] -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryBreakdown [rounds]}.
  */
 public final class P1TelemetryBreakdown {
   /** The direct client with the three B3 headers of an unsampled mesh call: "all telemetry on" like for like. */
@@ -34,7 +36,7 @@ public final class P1TelemetryBreakdown {
         TelemetryOnMesh prometheus = new TelemetryOnMesh(fixture, true, false);
         TelemetryOnMesh sdk = new TelemetryOnMesh(fixture, false, true);
         TelemetryOnMesh all = new TelemetryOnMesh(fixture, true, true)) {
-      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
+      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.httpPort
           + "/items/1").build();
       Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
       Request logged = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1")
@@ -51,7 +53,8 @@ public final class P1TelemetryBreakdown {
       calls.put("mesh+all", P1Clients.get(okHttp(all.mesh), logged));
       Map<String, long[]> cost = new LinkedHashMap<>();
       calls.replaceAll((name, call) -> measured(call, cost.computeIfAbsent(name, n -> new long[3])));
-      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp)", calls, rounds, loadBefore,
+      Map<String, double[]> medians = P1Interleaved.run("P1 telemetry breakdown (OkHttp, backend "
+          + EndToEndFixture.backend() + ")", calls, rounds, loadBefore,
           () -> cost.values().forEach(c -> Arrays.fill(c, 0)));
       System.out.println("caller thread per measured call (CPU ns, bytes allocated):");
       cost.forEach((name, c) -> System.out.printf("  %-24s %8d ns %8d B%n", name, c[1] / c[0], c[2] / c[0]));

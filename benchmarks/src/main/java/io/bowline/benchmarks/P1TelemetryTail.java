@@ -90,8 +90,9 @@ public final class P1TelemetryTail {
         }
       }
       long[] end = sources.read();
-      System.out.printf("P1 tail with all telemetry on: %d rounds of %d calls per client, load %.1f before, %.1f after;"
-          + " share of calls a source ran during, of all calls and of the slowest 1 %%%n", rounds, SLICE, load,
+      System.out.printf("P1 tail with all telemetry on (backend %s): %d rounds of %d calls per client, load %.1f before,"
+          + " %.1f after; share of calls a source ran during, of all calls and of the slowest 1 %%%n",
+          EndToEndFixture.backend(), rounds, SLICE, load,
           ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       for (String name : names) {
         report(name, times.get(name), touched.get(name), sources.names);

@@ -72,7 +72,7 @@ public final class P1TelemetryWakeups {
         MeshClient traceHeaders = MeshClient.builder().workload("bench-trace-headers", "default")
             .xdsServer("127.0.0.1:" + fixture.xds.getPort()).filter(P1TelemetryWakeups::unsampledB3).build()) {
       traceHeaders.awaitReady(Duration.ofSeconds(30));
-      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.http.getAddress().getPort()
+      Request direct = new Request.Builder().url("http://127.0.0.1:" + fixture.httpPort
           + "/items/1").build();
       Request meshed = new Request.Builder().url("http://" + EndToEndFixture.HTTP_HOST + "/items/1").build();
       Request logged = new Request.Builder().url("http://" + EndToEndFixture.HTTP_TELEMETRY_HOST + "/items/1")
@@ -116,8 +116,9 @@ public final class P1TelemetryWakeups {
           p50.computeIfAbsent(name, n -> new double[rounds])[r] = nanos[calls / 2] / 1000.0;
         }
       }
-      System.out.printf("per call: %d rounds of %,d sequential calls per client, clients rotated per round; load %.1f"
-          + " before, %.1f after (vol/invol = voluntary/involuntary context switches, cpu = ns on CPU)%n", rounds,
+      System.out.printf("per call (backend %s): %d rounds of %,d sequential calls per client, clients rotated per round;"
+          + " load %.1f before, %.1f after (vol/invol = voluntary/involuntary context switches, cpu = ns on CPU)%n",
+          EndToEndFixture.backend(), rounds,
           calls, load, java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       long n = (long) rounds * calls;
       for (String name : names) {

@@ -82,8 +82,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * since the eleventh): the values captured for the flush thread, which prints and writes them (the file sink's append
  * to its queue, under a lock, is left out: a benchmark that queues lines much faster than one thread writes them
  * measures the queue's growth), {@code accessLogLineFromEntry} the same through an entry object;
- * {@code accessLogLinePrinted} the line printed to bytes, what the call's thread did in the tenth round and the flush
- * thread does per line since the eleventh. The telemetry filter's own cost is the difference to
+ * {@code accessLogLinePrinted} the line printed to bytes, what the call's thread did in the tenth round;
+ * {@code accessLogLineQueued} the values captured straight into a queue's flat arrays, numbers unboxed (what the call
+ * pays since the twelfth round: no array, no box), {@code accessLogLinePrintedFromQueue} such a line printed to bytes
+ * (what the flush thread does per line since the twelfth) and {@code accessLogLinePrintedFromCapture} a captured array
+ * printed (what it did in the eleventh). The telemetry filter's own cost is the difference to
  * {@code passThroughFilter}. Run with {@code -prof gc} for B/op.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -150,8 +153,17 @@ public class TelemetryBenchmark {
   private final AccessLogFormat istioFormat = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
   private final io.bowline.runtime.telemetry.format.LineBuffer printed =
       new io.bowline.runtime.telemetry.format.LineBuffer(512);
-  /** The last line's captured values (what a file sink queues for its flush thread). */
+  /** The last line's captured values (what a file sink queued for its flush thread in the eleventh round). */
   private Object[] lastLine;
+  /** A file sink's queue, flat ({@code accessLogLineQueued} wraps around it). */
+  private final Object[] queuedValues = new Object[24 * 256];
+  private final long[] queuedNumbers = new long[24 * 256];
+  private int queuedAt;
+  private int queuedNumbersAt;
+  /** One line captured into flat arrays, and the same line captured into an array of its own: what the prints read. */
+  private final Object[] oneQueuedLine = new Object[24];
+  private final long[] oneQueuedLineNumbers = new long[24];
+  private Object[] oneCapturedLine;
 
   @Setup
   public void setUp() {
@@ -212,6 +224,8 @@ public class TelemetryBenchmark {
         new IstioMetrics(new SimpleMeterRegistry(), local)), RouterFilter.INSTANCE}, null, null);
     try {
       finished = (MeshExchange) exchange(withId, withMetrics, true);
+      istioFormat.capture(oneQueuedLine, 0, oneQueuedLineNumbers, 0, finished, null, "10.0.0.1:9080", start());
+      oneCapturedLine = istioFormat.capture(finished, null, "10.0.0.1:9080", start());
     } catch (InterruptedIOException e) {
       throw new IllegalStateException(e);
     }
@@ -301,6 +315,40 @@ public class TelemetryBenchmark {
   public int accessLogLinePrinted() {
     printed.clear(4096);
     istioFormat.print(printed, finished, null, "10.0.0.1:9080", start());
+    return printed.length();
+  }
+
+  /**
+   * One line of Istio's default format captured straight into a file sink's flat queue, numbers unboxed, as the call's
+   * thread does since the twelfth round (the sink's lock left out, as in {@code accessLogLine}).
+   */
+  @Benchmark
+  public int accessLogLineQueued() {
+    int width = istioFormat.width();
+    if (queuedAt + width > queuedValues.length) {
+      queuedAt = 0;
+      queuedNumbersAt = 0;
+    }
+    int numbers = istioFormat.capture(queuedValues, queuedAt, queuedNumbers, queuedNumbersAt, finished, null,
+        "10.0.0.1:9080", start());
+    queuedAt += width;
+    queuedNumbersAt += numbers;
+    return numbers;
+  }
+
+  /** A line {@code accessLogLineQueued} captured, printed to bytes: the flush thread's work per line since the twelfth. */
+  @Benchmark
+  public int accessLogLinePrintedFromQueue() {
+    printed.clear(4096);
+    istioFormat.print(printed, oneQueuedLine, 0, oneQueuedLineNumbers, 0);
+    return printed.length();
+  }
+
+  /** A line {@code accessLogLine} captured, printed to bytes: the flush thread's work per line in the eleventh round. */
+  @Benchmark
+  public int accessLogLinePrintedFromCapture() {
+    printed.clear(4096);
+    istioFormat.print(printed, oneCapturedLine);
     return printed.length();
   }
 

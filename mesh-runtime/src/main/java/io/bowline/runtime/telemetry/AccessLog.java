@@ -131,8 +131,9 @@ public final class AccessLog implements AutoCloseable {
 
   /**
    * Lines appended to a file ({@code envoy.access_loggers.file}) as Envoy's file access log writes them: a call
-   * captures its line's values ({@link AccessLogFormat#capture}: strings and numbers, nothing formatted) and queues
-   * them under a short lock; a flush thread prints the queued lines as UTF-8 bytes and writes them to the file in one
+   * captures its line's values (strings and numbers, nothing formatted) straight into the queue's arrays under a
+   * short lock ({@link AccessLogFormat#capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}:
+   * no array or box per line); a flush thread prints the queued lines as UTF-8 bytes and writes them to the file in one
    * write every second ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_LINES}
    * lines are waiting, so no call formats its line or waits for the disk. Closing the sink writes what is left.
    *

@@ -1,5 +1,7 @@
 package io.bowline.runtime.telemetry;
 
+import io.bowline.api.filter.Exchange;
+import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.lifecycle.SharedRuntime;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.telemetry.format.LineBuffer;
@@ -16,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link AccessLog#file}'s sink: calls queue their lines' captured values; a flush thread prints them to bytes and
- * writes them in one write. Whole lines, in the order they were queued, written within a second, and everything
- * written on close.
+ * {@link AccessLog#file}'s sink: calls capture their lines' values into the queue's own arrays under its lock; a flush
+ * thread prints them to bytes and writes them in one write. Whole lines, in the order they were queued, written within
+ * a second, and everything written on close.
  */
 final class BufferedFile implements AccessLog.Sink {
   private static final Logger log = LoggerFactory.getLogger(BufferedFile.class);
@@ -34,7 +36,7 @@ final class BufferedFile implements AccessLog.Sink {
   private final Path path;
   private final OutputStream out;
   private final ScheduledFuture<?> periodic;
-  /** The lines waiting: a format and its captured values, or {@code null} and a line's text. */
+  /** The lines waiting, their values captured into the queue's own arrays. */
   private Lines pending = new Lines();
   /** The lines the last flush printed, reused by the next (swapped at a flush). */
   private Lines spare = new Lines();
@@ -43,28 +45,71 @@ final class BufferedFile implements AccessLog.Sink {
   /** Where the flush thread prints; used under {@code out}'s lock only. */
   private final LineBuffer printed = new LineBuffer(80 * 1024);
 
-  /** Queued lines in two parallel arrays, so that a line costs two slots and no object of its own. */
+  /**
+   * Queued lines, flat: per line its format ({@code null}: a line of text) and where its values start; all lines'
+   * values in one array and their numbers, unboxed, in another, so that a line costs slots and no object of its own.
+   */
   private static final class Lines {
+    /** Value slots to start with: {@value #FLUSH_LINES} lines of Istio's default format (24 operators) fit. */
+    private static final int VALUES = FLUSH_LINES * 24;
+    /** Number slots to start with (Istio's default format captures 4 numbers per line). */
+    private static final int NUMBERS = FLUSH_LINES * 8;
     AccessLogFormat[] formats = new AccessLogFormat[FLUSH_LINES * 2];
-    Object[] values = new Object[FLUSH_LINES * 2];
+    int[] starts = new int[FLUSH_LINES * 2];
+    Object[] values = new Object[VALUES];
+    long[] numbers = new long[NUMBERS];
     int size;
+    int used;
+    int numbersUsed;
 
-    void add(AccessLogFormat format, Object value) {
+    /** Makes room for one more line of {@code width} values (and as many numbers at most). */
+    void reserve(int width) {
       if (size == formats.length) {
         formats = Arrays.copyOf(formats, size * 2);
-        values = Arrays.copyOf(values, size * 2);
+        starts = Arrays.copyOf(starts, size * 2);
       }
+      if (used + width > values.length) {
+        values = Arrays.copyOf(values, Math.max(values.length * 2, used + width));
+      }
+      if (numbersUsed + width > numbers.length) {
+        numbers = Arrays.copyOf(numbers, Math.max(numbers.length * 2, numbersUsed + width));
+      }
+    }
+
+    /** Queues a finished exchange's line, capturing its values in place. */
+    void add(AccessLogFormat format, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+      int width = format.width();
+      reserve(width);
+      numbersUsed += format.capture(values, used, numbers, numbersUsed, x, r, upstreamHost, startMillis);
+      added(format, width);
+    }
+
+    /** Queues a line of values captured elsewhere ({@code format} not null) or a line of text. */
+    void add(AccessLogFormat format, Object[] captured, String text) {
+      int width = format == null ? 1 : captured.length;
+      reserve(width);
+      if (format == null) {
+        values[used] = text;
+      } else {
+        System.arraycopy(captured, 0, values, used, width);
+      }
+      added(format, width);
+    }
+
+    private void added(AccessLogFormat format, int width) {
       formats[size] = format;
-      values[size++] = value;
+      starts[size++] = used;
+      used += width;
     }
 
     /** Prints the lines into {@code b}. */
     void printTo(LineBuffer b) {
+      int n = 0;
       for (int i = 0; i < size; i++) {
         if (formats[i] == null) {
-          b.append((String) values[i]);
+          b.append((String) values[starts[i]]);
         } else {
-          formats[i].print(b, (Object[]) values[i]);
+          n += formats[i].print(b, values, starts[i], numbers, n);
         }
       }
     }
@@ -76,12 +121,19 @@ final class BufferedFile implements AccessLog.Sink {
     void clear() {
       if (formats.length > FLUSH_LINES * 8) {
         formats = new AccessLogFormat[FLUSH_LINES * 2];
-        values = new Object[FLUSH_LINES * 2];
+        starts = new int[FLUSH_LINES * 2];
       } else {
         Arrays.fill(formats, 0, size, null);
-        Arrays.fill(values, 0, size, null);
+      }
+      if (values.length > VALUES * 4) {
+        values = new Object[VALUES];
+        numbers = new long[NUMBERS];
+      } else {
+        Arrays.fill(values, 0, used, null);
       }
       size = 0;
+      used = 0;
+      numbersUsed = 0;
     }
   }
 
@@ -102,24 +154,53 @@ final class BufferedFile implements AccessLog.Sink {
 
   @Override
   public void write(String line) {
-    queue(null, line);
+    boolean flushNow;
+    synchronized (this) {
+      open();
+      pending.add(null, null, line);
+      flushNow = queued();
+    }
+    flushIf(flushNow);
   }
 
   @Override
   public void write(AccessLogFormat format, Object[] values) {
-    queue(format, values);
-  }
-
-  private void queue(AccessLogFormat format, Object value) {
     boolean flushNow;
     synchronized (this) {
-      if (closed) {
-        throw new IllegalStateException("access log file " + path + " is closed");
-      }
-      pending.add(format, value);
-      flushNow = !flushQueued && pending.size >= FLUSH_LINES;
-      flushQueued |= flushNow;
+      open();
+      pending.add(format, values, null);
+      flushNow = queued();
     }
+    flushIf(flushNow);
+  }
+
+  /** Captures the line's values straight into the queue, under its lock: no array or box per line. */
+  @Override
+  public void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
+      long startMillis) {
+    boolean flushNow;
+    synchronized (this) {
+      open();
+      pending.add(format, exchange, response, upstreamHost, startMillis);
+      flushNow = queued();
+    }
+    flushIf(flushNow);
+  }
+
+  private void open() {
+    if (closed) {
+      throw new IllegalStateException("access log file " + path + " is closed");
+    }
+  }
+
+  /** Whether the line just queued should queue a flush now (called under the queue's lock). */
+  private boolean queued() {
+    boolean flushNow = !flushQueued && pending.size >= FLUSH_LINES;
+    flushQueued |= flushNow;
+    return flushNow;
+  }
+
+  private void flushIf(boolean flushNow) {
     if (flushNow) {
       FLUSHER.get().execute(this::flush);
     }

@@ -3,11 +3,24 @@ package io.bowline.runtime.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.bowline.api.MeshRequest;
+import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.pipeline.CallScheduler;
+import io.bowline.runtime.pipeline.CallerThreadScheduler;
+import io.bowline.runtime.pipeline.MeshExchange;
+import io.bowline.runtime.pipeline.RouteChain;
+import io.bowline.runtime.pipeline.RoutedCall;
+import io.bowline.runtime.router.RouterFilter;
+import io.bowline.runtime.telemetry.format.AccessLogFormat;
+import io.bowline.runtime.testing.TestRequests;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -60,5 +73,67 @@ class AccessLogFileTest {
     assertThat(lines).hasSize(threads * perThread);
     Set<String> distinct = new HashSet<>(lines);
     assertThat(distinct).hasSize(threads * perThread).contains("thread 0 line 0", "thread 3 line 19999");
+  }
+
+  @Test
+  void exchangeLinesCapturedIntoTheQueuePrintAsTheLinesFormattedAtOnceBetweenOtherLines() throws Exception {
+    Path file = dir.resolve("c.log");
+    AccessLogFormat istio = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
+    Map<String, String> fields = new LinkedHashMap<>();
+    fields.put("start", "%START_TIME%");
+    fields.put("sent", "%BYTES_SENT%");
+    fields.put("id", "%REQ(X-REQUEST-ID)%");
+    fields.put("both", "%BYTES_SENT% to %UPSTREAM_HOST% in %DURATION% ms");
+    AccessLogFormat json = AccessLogFormat.json(fields);
+    AccessLogFormat.Connection tcp = new AccessLogFormat.Connection(1_700_000_000_042L, 5_000_000L, 12, 3_456,
+        "10.0.0.2:80", "outbound|80||tcp", "UF", "10.0.0.9:5000", "10.0.0.1:80", null);
+    List<String> expected = new ArrayList<>();
+    AccessLog.Sink sink = AccessLog.file(file);
+    try {
+      for (int i = 0; i < 700; i++) { // several size-triggered flushes, and a queue that grows
+        MeshExchange e = finished(i % 3 == 0 ? 1_000_000L * i : -1, "id-" + i);
+        long start = 1_700_000_000_000L + 997L * i;
+        AccessLogFormat f = i % 2 == 0 ? istio : json;
+        sink.write(f, e, null, i % 5 == 0 ? null : "10.0.0.1:" + i, start);
+        expected.add(f.format(f.capture(e, null, i % 5 == 0 ? null : "10.0.0.1:" + i, start)).strip());
+        if (i % 7 == 0) {
+          sink.write("text " + i + "\n");
+          expected.add("text " + i);
+        }
+        if (i % 11 == 0) {
+          sink.write(istio, istio.capture(AccessLogFormat.Entry.of(tcp)));
+          expected.add(istio.format(AccessLogFormat.Entry.of(tcp)).strip());
+        }
+      }
+    } finally {
+      sink.close();
+    }
+    assertThat(Files.readAllLines(file)).containsExactlyElementsOf(expected);
+  }
+
+  /** A finished exchange that received {@code bytes} of response body (none when negative), with an x-request-id. */
+  private static MeshExchange finished(long bytes, String requestId) {
+    MeshRequest get = TestRequests.get("svc:80", "x-request-id", requestId);
+    RouteChain chain = new RouteChain(null, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);
+    CallerThreadScheduler scheduler = new CallerThreadScheduler();
+    MeshExchange e = new MeshExchange("http", get, null, "svc", 80, "svc:80", RoutedCall.LocalReply.NO_ROUTE, chain,
+        new MeshExchange.Upstreams() {
+          @Override
+          public java.util.concurrent.CompletionStage<io.bowline.api.filter.ExchangeResponse> start(
+              MeshExchange exchange, RoutedCall.Upstream upstream) {
+            throw new AssertionError("routed nowhere");
+          }
+
+          @Override
+          public CallScheduler scheduler() {
+            return scheduler;
+          }
+        });
+    if (bytes >= 0) {
+      e.addResponseBodyBytes(bytes);
+    }
+    e.responded(200, -1, "", false);
+    e.complete();
+    return e;
   }
 }

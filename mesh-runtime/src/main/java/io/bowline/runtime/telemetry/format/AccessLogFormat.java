@@ -48,6 +48,11 @@ public final class AccessLogFormat {
   private static final String HOSTNAME = hostname();
   /** The boxed response codes 0 to 599, so that a line's {@code %RESPONSE_CODE%} is captured without a box per call. */
   private static final Integer[] STATUS_CODES = new Integer[600];
+  /**
+   * What a value slot holds when {@link #capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}
+   * put the value, a number, in the parallel numbers array instead of boxing it.
+   */
+  private static final Object NUMBER = new Object();
 
   static {
     for (int i = 0; i < STATUS_CODES.length; i++) {
@@ -114,6 +119,20 @@ public final class AccessLogFormat {
      * TCP connection's ({@code c} not {@code null}).
      */
     Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c);
+
+    /**
+     * A finished exchange's raw value as {@link #value}, except that a part whose value is a number may write it to
+     * {@code numbers[at]} and return {@link #NUMBER} instead of a box.
+     */
+    default Object capture(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, long[] numbers,
+        int at) {
+      return value(x, r, upstreamHost, startMillis, null);
+    }
+
+    /** Prints a number {@link #capture} kept unboxed. */
+    default void printNumber(LineBuffer b, long number) {
+      b.append(number);
+    }
 
     /** What the line prints for {@code raw} (a {@link #value}), or {@code null} when it is not there. */
     default Object render(Object raw) {
@@ -234,6 +253,17 @@ public final class AccessLogFormat {
     }
 
     @Override
+    public Object capture(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, long[] numbers,
+        int at) {
+      long v = exchange.applyAsLong(x);
+      if (v < 0) {
+        return null;
+      }
+      numbers[at] = v;
+      return NUMBER;
+    }
+
+    @Override
     public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
       long v = exchange.applyAsLong(x);
       if (v < 0) {
@@ -257,6 +287,18 @@ public final class AccessLogFormat {
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       return startMillis;
+    }
+
+    @Override
+    public Object capture(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, long[] numbers,
+        int at) {
+      numbers[at] = startMillis;
+      return NUMBER;
+    }
+
+    @Override
+    public void printNumber(LineBuffer b, long millis) {
+      print(b, null, null, null, millis);
     }
 
     @Override
@@ -379,6 +421,76 @@ public final class AccessLogFormat {
     return values;
   }
 
+  /** How many values a line captures: one per command operator. */
+  public int width() {
+    return operators.length;
+  }
+
+  /**
+   * {@link #capture(Exchange, ExchangeResponse, String, long)} into a queue's arrays rather than an array of its own:
+   * the line's {@link #width()} values go to {@code values[at]} onwards, and its numbers (the start time, durations,
+   * byte counts) unboxed to {@code numbers[numbersAt]} onwards, in order, each number's value slot holding a marker.
+   * Nothing is allocated: what a call's thread pays per line, into a queue whose lock it holds.
+   *
+   * @param values where the values go; room for {@link #width()} from {@code at}
+   * @param at the first value slot
+   * @param numbers where the numbers go; room for {@link #width()} from {@code numbersAt}
+   * @param numbersAt the first number slot
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   * @return how many numbers it wrote (what {@link #print(LineBuffer, Object[], int, long[], int)} reads back)
+   */
+  public int capture(Object[] values, int at, long[] numbers, int numbersAt, Exchange exchange,
+      ExchangeResponse response, String upstreamHost, long startMillis) {
+    int n = numbersAt;
+    for (int i = 0; i < operators.length; i++) {
+      Object v = operators[i].capture(exchange, response, upstreamHost, startMillis, numbers, n);
+      values[at + i] = v;
+      if (v == NUMBER) {
+        n++;
+      }
+    }
+    return n - numbersAt;
+  }
+
+  /**
+   * Prints the line for values {@link #capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}
+   * put in a queue's arrays, newline-terminated, into {@code b} as UTF-8.
+   *
+   * @return how many numbers it read from {@code numbers}
+   */
+  public int print(LineBuffer b, Object[] values, int at, long[] numbers, int numbersAt) {
+    if (json != null) {
+      Object[] boxed = new Object[operators.length];
+      int n = numbersAt;
+      for (int i = 0; i < boxed.length; i++) {
+        Object v = values[at + i];
+        boxed[i] = v == NUMBER ? (Object) numbers[n++] : v;
+      }
+      printJson(b, boxed);
+      return n - numbersAt;
+    }
+    int next = at;
+    int n = numbersAt;
+    for (Part p : text) {
+      if (p instanceof Literal l) {
+        b.append(l.utf8());
+        continue;
+      }
+      Object v = values[next++];
+      if (v == null) {
+        b.append('-'); // every part prints nothing for a value that is not there
+      } else if (v == NUMBER) {
+        p.printNumber(b, numbers[n++]);
+      } else if (p instanceof Header h ? !h.print(b, v) : !p.print(b, v)) {
+        b.append('-');
+      }
+    }
+    return n - numbersAt;
+  }
+
   /** The line for values {@link #capture} read, newline-terminated. */
   public String format(Object[] values) {
     LineBuffer b = new LineBuffer(256);
@@ -391,18 +503,11 @@ public final class AccessLogFormat {
    * literals and values go straight to bytes, without a string per value or per line.
    */
   public void print(LineBuffer b, Object[] values) {
-    if (json == null) {
-      int next = 0;
-      for (Part p : text) {
-        if (p instanceof Literal l) {
-          b.append(l.utf8());
-        } else if (!p.print(b, values[next++])) {
-          b.append('-');
-        }
-      }
-      return;
+    if (json != null) {
+      printJson(b, values);
+    } else {
+      print(b, values, 0, null, 0);
     }
-    printJson(b, values);
   }
 
   /**
