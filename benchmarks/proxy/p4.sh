@@ -134,7 +134,7 @@ measure() { # name rep: one process's throughput, CPU per request, p50 and RSS a
   t0=$(ticks "$pid") j0=$(jit_ticks "$pid")
   out=$(load -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:$port/")
   t1=$(ticks "$pid") j1=$(jit_ticks "$pid")
-  R[$1.$2.jit]=$(awk -v j=$((j1 - j0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", t > 0 ? 100 * j / t : 0 }')
+  R[$1.$2.jit]=$(awk -v j=$((j1 - j0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * j / t : 0) }')
   n=$(echo "$out" | total)
   R[$1.$2.rps]=$(echo "$out" | rps)
   R[$1.$2.load]=$(cut -d' ' -f1 /proc/loadavg)
