@@ -99,7 +99,11 @@ CFG
   PIDS+=($!)
 }
 
-# await_echo PORT: until a request with Host echo through PORT answers "ok" (at most 30 s); 1 if it never does
+# jit_ticks PID: CPU ticks (user and system) of the process's JIT compiler threads so far (0 for HAProxy)
+jit_ticks() {
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '/\((C1|C2) CompilerThre/ { t += $(NF - 38) + $(NF - 37) } END { print t + 0 }'
+}
+
 # haproxy_config FILE LISTEN_PORT UPSTREAM_PORT: the HAProxy P4 compares against, one thread, HTTP keep-alive both
 # ways, one backend server
 haproxy_config() {
@@ -121,6 +125,7 @@ backend echo
 CFG
 }
 
+# await_echo PORT: until a request with Host echo through PORT answers "ok" (at most 30 s); 1 if it never does
 await_echo() {
   for _ in $(seq 1 150); do
     through=$(curl -s -i --noproxy '*' -H "Host: echo" "http://127.0.0.1:$1/" 2>&1 || true)

@@ -3,6 +3,7 @@ package io.bowline.proxy.http1;
 import io.bowline.proxy.ProxyLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -88,7 +89,10 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       return;
     }
     paused = false;
-    ctx.channel().config().setAutoRead(true);
+    ChannelConfig config = ctx.channel().config();
+    if (!config.isAutoRead()) { // an atomic exchange per request saved: reading is off only while bytes were pipelined
+      config.setAutoRead(true);
+    }
     if (actualReadableBytes() == 0) {
       return; // nothing pipelined: the next request is decoded as it is read
     }

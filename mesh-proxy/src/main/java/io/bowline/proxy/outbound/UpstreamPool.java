@@ -10,6 +10,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -276,7 +277,10 @@ final class UpstreamPool {
     if (c.closed() || !c.channel().isActive()) {
       return;
     }
-    c.channel().config().setAutoRead(true);
+    ChannelConfig config = c.channel().config();
+    if (!config.isAutoRead()) { // off only if the response was held back for a slow downstream: no atomic exchange per request
+      config.setAutoRead(true);
+    }
     ArrayDeque<UpstreamConnection> q = idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
     if (q.size() >= MAX_IDLE_PER_ENDPOINT) {
       c.channel().close();
