@@ -14,6 +14,7 @@ import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.router.retry.RetryDecider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → Istio's peer
@@ -85,6 +86,9 @@ public final class RouteChains {
   // the chains of calls whose listener propagates peer metadata, made when such a call comes first
   private volatile IdentityCache<Route, RouteChain> propagating;
   private final RouteChain noRoute;
+  // made once: a lambda that captures this, written at the call, would be a new object on every call
+  private final Function<Route, RouteChain> compilePlain = r -> compile(r, false);
+  private final Function<Route, RouteChain> compilePropagating = r -> compile(r, true);
 
   RouteChains(List<HttpFilter> userFilters, BuiltIns builtIns) {
     this.userFilters = userFilters;
@@ -98,7 +102,7 @@ public final class RouteChains {
 
   /** The chain of {@code route} for a listener without peer metadata propagation; {@code null} for requests no route matched. */
   public RouteChain of(Route route) {
-    return route == null ? noRoute : chains.get(route, r -> compile(r, false));
+    return route == null ? noRoute : chains.get(route, compilePlain);
   }
 
   /**
@@ -110,14 +114,14 @@ public final class RouteChains {
       return noRoute;
     }
     if (!propagates(up.listener().peerMetadata())) {
-      return chains.get(up.route(), r -> compile(r, false));
+      return chains.get(up.route(), compilePlain);
     }
     IdentityCache<Route, RouteChain> p = propagating;
     if (p == null) {
       p = new IdentityCache<>(64); // a race makes two: one is dropped, a cache loses nothing
       propagating = p;
     }
-    return p.get(up.route(), r -> compile(r, true));
+    return p.get(up.route(), compilePropagating);
   }
 
   private boolean propagates(PeerMetadataExchange config) {
