@@ -100,7 +100,10 @@ public final class RouteChains {
     this.noRoute = new RouteChain(null, f.toArray(HttpFilter[]::new), null, null);
   }
 
-  /** The chain of {@code route} for a listener without peer metadata propagation; {@code null} for requests no route matched. */
+  /**
+   * The chain of {@code route} for a listener without peer metadata propagation; {@code null} for requests no route
+   * matched.
+   */
   public RouteChain of(Route route) {
     return route == null ? noRoute : chains.get(route, compilePlain);
   }
