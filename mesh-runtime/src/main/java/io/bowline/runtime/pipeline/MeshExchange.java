@@ -455,20 +455,28 @@ public final class MeshExchange implements Exchange {
 
   /**
    * The telemetry settings ({@code tracing}, {@code access_log}) of the listener that matched the
-   * call, as the current configuration has it; {@code null} if the listener is gone.
+   * call ({@link #listener()}); {@code null} if the listener is gone.
    */
   public HttpTelemetry listenerTelemetry() {
-    OutboundListener l = router.listener(host, port);
+    OutboundListener l = listener();
     return l == null ? null : l.telemetry();
   }
 
   /**
-   * The {@code istio.metadata_exchange} config of the listener that matched the call, as the current configuration
-   * has it; {@code null} if the listener has no such filter or is gone.
+   * The {@code istio.metadata_exchange} config of the listener that matched the call ({@link #listener()});
+   * {@code null} if the listener has no such filter or is gone.
    */
   public PeerMetadataExchange listenerPeerMetadata() {
-    OutboundListener l = router.listener(host, port);
+    OutboundListener l = listener();
     return l == null ? null : l.peerMetadata();
+  }
+
+  /**
+   * The listener that matched the call: the one the routing decision was made with when it sends upstream (no
+   * lookup), else the current configuration's for {@code host:port}; {@code null} if it is gone.
+   */
+  private OutboundListener listener() {
+    return routed instanceof RoutedCall.Upstream up ? up.listener() : router.listener(host, port);
   }
 
   /** The compiled chain of the route. */

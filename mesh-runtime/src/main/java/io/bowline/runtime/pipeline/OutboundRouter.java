@@ -181,11 +181,14 @@ public final class OutboundRouter {
 
   private RoutedCall.Upstream upstream(RouteDecision.Forward forward, ClusterEntry cluster, OutboundListener listener,
       long hash) {
-    return new RoutedCall.Upstream(forward.route(), cluster, listener.name(), forward.mutation(), hash,
+    return new RoutedCall.Upstream(forward.route(), cluster, listener, forward.mutation(), hash,
         resilience.cluster(cluster));
   }
 
-  /** The compiled chain for a decision ({@link RoutedCall.Upstream}'s route, else the no-route chain). */
+  /**
+   * The compiled chain for a decision: its route's as its listener needs it ({@link RouteChains#of(RoutedCall)}), else
+   * the no-route chain.
+   */
   public RouteChain chain(RoutedCall call) {
     MeshSnapshot s = snapshots.current();
     Compiled c = compiled;
@@ -193,7 +196,7 @@ public final class OutboundRouter {
       c = new Compiled(s, new RouteChains(filters, builtIns.apply(this)));
       compiled = c;
     }
-    return c.chains.of(call instanceof RoutedCall.Upstream up ? up.route() : null);
+    return c.chains.of(call);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.bowline.runtime.pipeline;
 
 import io.bowline.api.config.GlobalRateLimitPolicy;
 import io.bowline.api.config.LocalRateLimitPolicy;
+import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.api.config.RateLimit;
 import io.bowline.api.config.Route;
 import io.bowline.api.config.RoutePolicies;
@@ -13,11 +14,15 @@ import io.bowline.runtime.filter.common.ratelimit.RateLimitDescriptors;
 import io.bowline.runtime.router.retry.RetryDecider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The compiled chains of one configuration snapshot, one per route (the mesh's telemetry → Istio's peer
  * metadata exchange → the user's filters → local rate limit → global rate limit → fault → mirroring → router), made on the route's first
- * call and kept until the next snapshot replaces them all.
+ * call and kept until the next snapshot replaces them all. A built-in filter is in a chain only where it acts: the
+ * peer metadata exchange only for calls whose listener propagates the workload's metadata (a route shared by
+ * listeners that do and listeners that do not has one chain of each kind), so that the usual call does not pass
+ * through a filter that would only call {@code next}.
  */
 public final class RouteChains {
   /** Makes the built-in filters: the adapters' shared pieces. */
@@ -78,7 +83,12 @@ public final class RouteChains {
   private final List<HttpFilter> userFilters;
   private final BuiltIns builtIns;
   private final IdentityCache<Route, RouteChain> chains = new IdentityCache<>(512);
+  // the chains of calls whose listener propagates peer metadata, made when such a call comes first
+  private volatile IdentityCache<Route, RouteChain> propagating;
   private final RouteChain noRoute;
+  // made once: a lambda that captures this, written at the call, would be a new object on every call
+  private final Function<Route, RouteChain> compilePlain = r -> compile(r, false);
+  private final Function<Route, RouteChain> compilePropagating = r -> compile(r, true);
 
   RouteChains(List<HttpFilter> userFilters, BuiltIns builtIns) {
     this.userFilters = userFilters;
@@ -90,12 +100,38 @@ public final class RouteChains {
     this.noRoute = new RouteChain(null, f.toArray(HttpFilter[]::new), null, null);
   }
 
-  /** The chain of {@code route}; {@code null} for requests no route matched. */
+  /**
+   * The chain of {@code route} for a listener without peer metadata propagation; {@code null} for requests no route
+   * matched.
+   */
   public RouteChain of(Route route) {
-    return route == null ? noRoute : chains.get(route, this::compile);
+    return route == null ? noRoute : chains.get(route, compilePlain);
   }
 
-  private RouteChain compile(Route route) {
+  /**
+   * The chain of a decision: its route's, with Istio's peer metadata exchange when its listener propagates
+   * ({@code upstream_propagation}) and the client runs the filter; the no-route chain for anything but an upstream.
+   */
+  public RouteChain of(RoutedCall call) {
+    if (!(call instanceof RoutedCall.Upstream up)) {
+      return noRoute;
+    }
+    if (!propagates(up.listener().peerMetadata())) {
+      return chains.get(up.route(), compilePlain);
+    }
+    IdentityCache<Route, RouteChain> p = propagating;
+    if (p == null) {
+      p = new IdentityCache<>(64); // a race makes two: one is dropped, a cache loses nothing
+      propagating = p;
+    }
+    return p.get(up.route(), compilePropagating);
+  }
+
+  private boolean propagates(PeerMetadataExchange config) {
+    return config != null && config.upstreamPropagation() && builtIns.peerMetadata() != null;
+  }
+
+  private RouteChain compile(Route route, boolean peerMetadata) {
     RoutePolicies p = route.policies();
     boolean faults = p.fault() != null && p.fault().injects();
     LocalRateLimitPolicy rl = p.localRateLimit();
@@ -112,7 +148,7 @@ public final class RouteChains {
     }
     List<HttpFilter> f = new ArrayList<>(userFilters.size() + 6);
     f.add(builtIns.telemetry());
-    if (builtIns.peerMetadata() != null) {
+    if (peerMetadata) {
       f.add(builtIns.peerMetadata());
     }
     f.addAll(userFilters);

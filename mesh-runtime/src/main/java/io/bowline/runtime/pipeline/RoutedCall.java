@@ -4,6 +4,7 @@ import io.bowline.api.config.Route;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.routing.HashPolicies;
 import io.bowline.runtime.routing.RequestMutation;
+import io.bowline.runtime.snapshot.OutboundListener;
 import io.bowline.runtime.upstream.ClusterEntry;
 import io.bowline.runtime.upstream.ClusterResilience;
 import java.util.Map;
@@ -61,7 +62,8 @@ public sealed interface RoutedCall {
    *
    * @param route the matched route (its action carries the policies)
    * @param cluster the chosen cluster
-   * @param listenerName the listener that matched the call's {@code host:port}
+   * @param listener the listener that matched the call's {@code host:port} (its telemetry and peer metadata
+   *     settings are read from here, so that the exchange's filters need no listener lookup of their own)
    * @param mutation the rewrites and header edits to apply to the request and response
    * @param hash the request hash for consistent-hash balancers ({@code hash_policy}), or
    *     {@link HashPolicies#NO_HASH}
@@ -69,8 +71,28 @@ public sealed interface RoutedCall {
    *     refreshed to this entry ({@code Resilience.cluster(cluster)}): the router reads it from here, so that
    *     the decision and the state it acts on are one link (the field fills the record's alignment padding)
    */
-  record Upstream(Route route, ClusterEntry cluster, String listenerName, RequestMutation mutation, long hash,
+  record Upstream(Route route, ClusterEntry cluster, OutboundListener listener, RequestMutation mutation, long hash,
       ClusterResilience state) implements RoutedCall {
+    /**
+     * A decision for a listener known by its name alone (no telemetry or peer metadata settings).
+     *
+     * @param route the matched route
+     * @param cluster the chosen cluster
+     * @param listenerName the listener's name
+     * @param mutation the rewrites and header edits
+     * @param hash the request hash, or {@link HashPolicies#NO_HASH}
+     * @param state the client's live state of {@code cluster}
+     */
+    public Upstream(Route route, ClusterEntry cluster, String listenerName, RequestMutation mutation, long hash,
+        ClusterResilience state) {
+      this(route, cluster, new OutboundListener(listenerName, null), mutation, hash, state);
+    }
+
+    /** The name of the listener that matched the call's {@code host:port}. */
+    public String listenerName() {
+      return listener.name();
+    }
+
     /** One endpoint by the cluster's load balancer, or {@code null} if none is available. */
     public UpstreamHost pickHost() {
       return cluster.balancing().balancer().pick(hash);

@@ -138,7 +138,9 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
    * @param replayable whether the request may be sent more than once
    * @param attemptCap the most attempts the adapter allows (gRFC A44 caps gRPC at 5)
    * @param authority the request's {@code :authority} after the route's rewrites
-   * @param requestForwardedHost the request's {@code x-forwarded-host} values joined, or {@code null}
+   * @param requestForwardedHost the request's {@code x-forwarded-host} values joined, or {@code null}; read only
+   *     when the route has {@code auto_host_rewrite} with {@code append_x_forwarded_host} (adapters may pass
+   *     {@code null} otherwise)
    * @throws IllegalStateException if the exchange is not routed upstream
    */
   public UpstreamCall(MeshExchange exchange, UpstreamTransport<R> transport, boolean replayable, int attemptCap,

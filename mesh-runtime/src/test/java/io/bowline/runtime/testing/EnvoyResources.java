@@ -61,6 +61,41 @@ public final class EnvoyResources {
         .build();
   }
 
+  /**
+   * {@code listener} with Istio's {@code istio.metadata_exchange} HTTP filter first, as istiod's sidecar listeners
+   * carry it: a {@code TypedStruct} of {@code io.istio.http.peer_metadata.Config} given as JSON.
+   *
+   * @throws IllegalArgumentException if {@code configJson} is not a JSON object
+   */
+  public static Listener withPeerMetadataExchange(Listener listener, String configJson) {
+    com.google.protobuf.Struct.Builder value = com.google.protobuf.Struct.newBuilder();
+    try {
+      com.google.protobuf.util.JsonFormat.parser().merge(configJson, value);
+      HttpConnectionManager hcm = listener.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+      HttpConnectionManager.Builder b = hcm.toBuilder().addHttpFilters(0, HttpFilter.newBuilder()
+          .setName("istio.metadata_exchange").setTypedConfig(Any.pack(com.github.udpa.udpa.type.v1.TypedStruct
+              .newBuilder().setTypeUrl("type.googleapis.com/io.istio.http.peer_metadata.Config").setValue(value)
+              .build())));
+      return listener.toBuilder().setApiListener(listener.getApiListener().toBuilder()
+          .setApiListener(Any.pack(b.build()))).build();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not a peer metadata config: " + configJson, e);
+    }
+  }
+
+  /** {@code listener} with its HTTP connection manager's RDS name set to {@code routeConfigName} (a shared one). */
+  public static Listener withRouteConfig(Listener listener, String routeConfigName) {
+    try {
+      HttpConnectionManager hcm = listener.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+      HttpConnectionManager.Builder b = hcm.toBuilder();
+      b.getRdsBuilder().setRouteConfigName(routeConfigName);
+      return listener.toBuilder().setApiListener(listener.getApiListener().toBuilder()
+          .setApiListener(Any.pack(b.build()))).build();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalArgumentException("not an HTTP connection manager: " + listener.getName(), e);
+    }
+  }
+
   /** A route configuration with one virtual host for the service, short names included. */
   public static RouteConfiguration routes(String fqdn, int port, Route... routes) {
     String[] parts = fqdn.split("\\.");

@@ -116,8 +116,11 @@ final class OkHttpCall extends CallerThreadScheduler
     http1 = OkHttpAttempts.http1(chain, r);
     RequestBody body = r.body();
     boolean replayable = body == null || (!body.isOneShot() && !body.isDuplex());
+    // only auto_host_rewrite with append_x_forwarded_host reads the request's x-forwarded-host: no header lookup else
+    RequestMutation m = up.mutation();
+    String forwardedHost = m.autoHostRewrite() && m.appendsForwardedHost() ? forwardedHost(r) : null;
     UpstreamCall<Response> call = new UpstreamCall<>(exchange, this, replayable, Integer.MAX_VALUE, authority(r),
-        forwardedHost(r));
+        forwardedHost);
     return call.start();
   }
 

@@ -3,16 +3,9 @@ package io.bowline.runtime.xds.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.udpa.udpa.type.v1.TypedStruct;
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.runtime.testing.EnvoyResources;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,16 +15,9 @@ import org.junit.jupiter.api.Test;
  */
 class PeerMetadataParsingTest {
 
-  private static Listener withExchange(String configJson) throws InvalidProtocolBufferException {
-    Struct.Builder value = Struct.newBuilder();
-    JsonFormat.parser().merge(configJson, value);
-    Listener l = EnvoyResources.listener("reviews.default.svc.cluster.local", 9080);
-    HttpConnectionManager hcm = l.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
-    HttpConnectionManager.Builder b = hcm.toBuilder();
-    b.addHttpFilters(0, HttpFilter.newBuilder().setName("istio.metadata_exchange").setTypedConfig(Any.pack(
-        TypedStruct.newBuilder().setTypeUrl("type.googleapis.com/io.istio.http.peer_metadata.Config")
-            .setValue(value).build())));
-    return l.toBuilder().setApiListener(l.getApiListener().toBuilder().setApiListener(Any.pack(b.build()))).build();
+  private static Listener withExchange(String configJson) {
+    return EnvoyResources.withPeerMetadataExchange(
+        EnvoyResources.listener("reviews.default.svc.cluster.local", 9080), configJson);
   }
 
   private static PeerMetadataExchange exchange(Listener l) throws ResourceException {
