@@ -11,7 +11,6 @@ import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
 import io.bowline.runtime.router.timeout.Deadline;
 import io.bowline.runtime.routing.RequestMutation;
-import io.bowline.runtime.snapshot.OutboundListener;
 import io.bowline.runtime.upstream.Outcome;
 import io.bowline.proxy.http1.Http1Bytes;
 import io.bowline.proxy.http1.Http1Fields;
@@ -338,8 +337,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     scheduler = new LoopScheduler(ctx.executor());
-    ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(), listenerName(router, routed), routed,
-        router.chain(routed), this);
+    ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(),
+        router.listenerName(routed, routeHost(), routePort()), routed, router.chain(routed), this);
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
     ex.run().whenComplete((r, e) -> respond(r));
   }
@@ -348,14 +347,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private io.netty.channel.Channel connection() {
     io.netty.channel.Channel c = ctx.channel();
     return c instanceof io.netty.handler.codec.http2.Http2StreamChannel stream ? stream.parent() : c;
-  }
-
-  private String listenerName(OutboundRouter router, RoutedCall routed) {
-    if (routed instanceof RoutedCall.Upstream up) {
-      return up.listenerName();
-    }
-    OutboundListener l = router.listener(routeHost(), routePort());
-    return l == null ? routeHost() + ":" + routePort() : l.name();
   }
 
   /** The host of the listener that routes this request: the destination's, or a gateway chain's route. */

@@ -117,6 +117,24 @@ public final class OutboundRouter {
   }
 
   /**
+   * The name an exchange carries as its listener's: the routing decision's listener when the call was routed
+   * to a cluster (no lookup), else the listener that matches {@code host:port}, else {@code host:port} (a call
+   * the mesh does not know, or one answered before it had a listener).
+   */
+  public String listenerName(RoutedCall routed, String host, int port) {
+    return listenerName(routed, host, port, null);
+  }
+
+  /** As {@link #listenerName(RoutedCall, String, int)}, with {@code fallback} in place of {@code host:port}. */
+  public String listenerName(RoutedCall routed, String host, int port, String fallback) {
+    if (routed instanceof RoutedCall.Upstream up) {
+      return up.listenerName();
+    }
+    OutboundListener listener = listener(host, port);
+    return listener != null ? listener.name() : fallback != null ? fallback : host + ":" + port;
+  }
+
+  /**
    * Routes one call. A decision to forward without a request hash ({@code hash_policy}) may be the very
    * object an earlier call got (decisions are immutable, and an adapter that prepares per decision does
    * so per call); {@link MeshExchange} routes an edited request again with {@link #reroute}, which makes a new one.

@@ -14,7 +14,6 @@ import io.bowline.runtime.router.UpstreamCall;
 import io.bowline.runtime.router.UpstreamResponse;
 import io.bowline.runtime.routing.RequestEditor;
 import io.bowline.runtime.routing.RequestMutation;
-import io.bowline.runtime.snapshot.OutboundListener;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -157,9 +156,8 @@ final class MeshClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> implemen
       replay(direct);
       return;
     }
-    OutboundListener ol = router.listener(host, port);
-    exchange = new MeshExchange("grpc", view, router, host, port, ol == null ? target : ol.name(), routed,
-        router.chain(routed), this);
+    exchange = new MeshExchange("grpc", view, router, host, port, router.listenerName(routed, host, port, target),
+        routed, router.chain(routed), this);
     if (routed instanceof RoutedCall.Upstream up) {
       meshDeadline = MeshDeadline.of(options, context, up.route().policies().timeouts());
       if (meshDeadline != null) {

@@ -7,7 +7,6 @@ import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.pipeline.RoutedCall;
 import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.router.UpstreamCall;
-import io.bowline.runtime.snapshot.OutboundListener;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutionException;
@@ -109,8 +108,8 @@ public final class MeshInterceptor implements Interceptor {
     }
     // also the exchange's caller-thread scheduler, its shadow sender and the router's transport
     OkHttpCall call = new OkHttpCall(chain, request, view);
-    MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(), listenerName(routed, url),
-        routed, router.chain(routed), call);
+    MeshExchange ex = new MeshExchange("http", view, router, url.host(), url.port(),
+        router.listenerName(routed, url.host(), url.port()), routed, router.chain(routed), call);
     call.exchange(ex);
     CallerThreadScheduler scheduler = call;
     RequestBody body = request.body();
@@ -130,14 +129,6 @@ public final class MeshInterceptor implements Interceptor {
       throw new IOException("mesh pipeline failed for " + url, e); // the result future never fails
     }
     return call.respond(r);
-  }
-
-  private String listenerName(RoutedCall routed, HttpUrl url) {
-    if (routed instanceof RoutedCall.Upstream up) {
-      return up.listenerName();
-    }
-    OutboundListener listener = router.listener(url.host(), url.port());
-    return listener == null ? url.host() + ":" + url.port() : listener.name();
   }
 
   private void awaitConfiguration(Request request) throws IOException {
