@@ -160,7 +160,7 @@ class OkHttpTrickleTimeoutTest {
 
   /**
    * As {@link #connectWithReadTimeout()} with a read timeout of {@code millis}: the tests whose upstream answers its
-   * headers at once give them 1 s (which also bounds the wait for the headers), as 400 ms were too few at load.
+   * headers at once give them 1-2 s (which also bounds the wait for the headers), as 400 ms were too few at load.
    */
   private void connectWithReadTimeout(long millis) throws Exception {
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0))), cluster(V1), new int[] {a.port()});
@@ -190,10 +190,12 @@ class OkHttpTrickleTimeoutTest {
 
   @Test
   void aBodyLongerThanTheClientsReadTimeoutCompletesWhenEachReadIsQuick() throws Exception {
-    a.always(new TrickleBody(15, 100)); // 1.5 s of body, 100 ms between bytes
-    connectWithReadTimeout(1_000);
-    assertThat(call()).isEqualTo("200 " + "b".repeat(15));
-    assertThat(call()).isEqualTo("200 " + "b".repeat(15)); // on the pooled connection
+    // 2.4 s of body, 400 ms between bytes, against a 2 s read timeout (with 1 s, a read waited longer twice in 23
+    // runs at load 35-40)
+    a.always(new TrickleBody(6, 400));
+    connectWithReadTimeout(2_000);
+    assertThat(call()).isEqualTo("200 bbbbbb");
+    assertThat(call()).isEqualTo("200 bbbbbb"); // on the pooled connection
     assertThat(a.requestCount()).isEqualTo(2);
   }
 
