@@ -108,6 +108,10 @@ class XdsDeltaTest {
         try (XdsTestServer second = new XdsTestServer(port)) {
           second.set(snapshot("1", "v1", v1.port(), false));
           await().atMost(Duration.ofSeconds(15)).until(() -> mesh.status().connected());
+          // connected means a response arrived on the new stream: the server may answer the stream's first request
+          // before it has read the ones the client sent after it (EDS comes fourth)
+          await().atMost(Duration.ofSeconds(10)).until(() -> second.deltaRequests().stream().map(r -> r.getTypeUrl())
+              .toList().containsAll(List.of(TypeUrls.LISTENER, TypeUrls.CLUSTER_LOAD_ASSIGNMENT)));
           assertThat(second.deltaRequests()).filteredOn(r -> r.getTypeUrl().equals(TypeUrls.LISTENER))
               .first().satisfies(r -> assertThat(r.getInitialResourceVersionsMap()).containsKey(RATINGS + ":9080"));
           assertThat(second.deltaRequests()).filteredOn(r -> r.getTypeUrl().equals(TypeUrls.CLUSTER_LOAD_ASSIGNMENT))

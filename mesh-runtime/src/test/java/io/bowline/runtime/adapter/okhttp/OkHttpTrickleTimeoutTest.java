@@ -76,12 +76,13 @@ class OkHttpTrickleTimeoutTest {
   @Test
   void perTryTimeoutCutsTrickledHeadersThenTheRetrySucceeds() throws Exception {
     a.then(new TrickleHeaders(50));
+    // the per-try timeout also bounds the retry, whose headers come at once: 1 s, not 300 ms, lets them in at load
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
-        .setRetryPolicy(retry("reset", 1).setPerTryTimeout(ms(300)))), cluster(V1), new int[] {a.port()});
+        .setRetryPolicy(retry("reset", 1).setPerTryTimeout(ms(1_000)))), cluster(V1), new int[] {a.port()});
     mesh.connect();
     long start = System.nanoTime();
     assertThat(call()).isEqualTo("200 a");
-    assertThat(millisSince(start)).isBetween(250L, 4_000L);
+    assertThat(millisSince(start)).isBetween(950L, 4_000L);
     assertThat(a.requests()).extracting(r -> r.get("x-envoy-attempt-count")).containsExactly("1", "2");
   }
 
@@ -112,9 +113,11 @@ class OkHttpTrickleTimeoutTest {
 
   @Test
   void perTryTimeoutStopsAtTheHeadersSoASlowBodyCompletes() throws Exception {
-    a.always(new TrickleBody(8, 60)); // ~0.5 s of body, more than the per-try timeout
+    // 1.6 s of body, more than the 800 ms per-try timeout, which the headers (sent at once) must beat: at load they
+    // missed a 200 ms one and the call was retried
+    a.always(new TrickleBody(8, 200));
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(5_000))
-        .setRetryPolicy(retry("5xx", 1).setPerTryTimeout(ms(200)))), cluster(V1), new int[] {a.port()});
+        .setRetryPolicy(retry("5xx", 1).setPerTryTimeout(ms(800)))), cluster(V1), new int[] {a.port()});
     mesh.connect();
     assertThat(call()).isEqualTo("200 bbbbbbbb");
     assertThat(call()).isEqualTo("200 bbbbbbbb"); // the pooled connection's deadline was cleared
@@ -150,10 +153,18 @@ class OkHttpTrickleTimeoutTest {
     assertThat(call()).isEqualTo("200 a"); // no stream cap for HTTP, and timeout ignored
   }
 
-  /** The client's own read timeout, with no route timeout, on HTTP/1.1 (see {@link OkHttpAttempts}). */
+  /** The client's own read timeout (400 ms), with no route timeout, on HTTP/1.1 (see {@link OkHttpAttempts}). */
   private void connectWithReadTimeout() throws Exception {
+    connectWithReadTimeout(400);
+  }
+
+  /**
+   * As {@link #connectWithReadTimeout()} with a read timeout of {@code millis}: the tests whose upstream answers its
+   * headers at once give them 1-2 s (which also bounds the wait for the headers), as 400 ms were too few at load.
+   */
+  private void connectWithReadTimeout(long millis) throws Exception {
     mesh.publish(route(RouteAction.newBuilder().setTimeout(ms(0))), cluster(V1), new int[] {a.port()});
-    mesh.connect(new OkHttpClient.Builder().readTimeout(Duration.ofMillis(400)));
+    mesh.connect(new OkHttpClient.Builder().readTimeout(Duration.ofMillis(millis)));
   }
 
   @Test
@@ -179,33 +190,36 @@ class OkHttpTrickleTimeoutTest {
 
   @Test
   void aBodyLongerThanTheClientsReadTimeoutCompletesWhenEachReadIsQuick() throws Exception {
-    a.always(new TrickleBody(8, 100)); // 0.8 s of body, 100 ms between bytes
-    connectWithReadTimeout();
-    assertThat(call()).isEqualTo("200 bbbbbbbb");
-    assertThat(call()).isEqualTo("200 bbbbbbbb"); // on the pooled connection
+    // 2.4 s of body, 400 ms between bytes, against a 2 s read timeout (with 1 s, a read waited longer twice in 23
+    // runs at load 35-40)
+    a.always(new TrickleBody(6, 400));
+    connectWithReadTimeout(2_000);
+    assertThat(call()).isEqualTo("200 bbbbbb");
+    assertThat(call()).isEqualTo("200 bbbbbb"); // on the pooled connection
     assertThat(a.requestCount()).isEqualTo(2);
   }
 
   @Test
   void aBodyPauseLongerThanTheClientsReadTimeoutFailsTheRead() throws Exception {
-    a.always(new TrickleBody(2, 1_500));
-    connectWithReadTimeout();
+    a.always(new TrickleBody(2, 5_000)); // the first byte after 5 s, well past the 1 s read timeout
+    connectWithReadTimeout(1_000);
     long start = System.nanoTime();
     try (Response r = get()) {
       assertThat(r.code()).isEqualTo(200);
       assertThatThrownBy(() -> r.body().string()).isInstanceOf(SocketTimeoutException.class);
     }
-    assertThat(millisSince(start)).isBetween(350L, 1_400L);
+    assertThat(millisSince(start)).isBetween(950L, 4_000L); // cut by the read timeout, before the byte came
   }
 
   @Test
   void timeTheCallerSpendsBetweenBodyReadsDoesNotCountAgainstTheReadTimeout() throws Exception {
     a.always(new TrickleBody(2, 150)); // one byte at 150 ms, the other at 300 ms
-    connectWithReadTimeout();
+    connectWithReadTimeout(1_000);
     try (Response r = get()) {
+      assertThat(r.code()).isEqualTo(200);
       okio.BufferedSource body = r.body().source();
       assertThat(body.readByte()).isEqualTo((byte) 'b');
-      Thread.sleep(700); // the caller's own work, longer than the 400 ms read timeout: not a synchronisation
+      Thread.sleep(1_500); // the caller's own work, longer than the 1 s read timeout: not a synchronisation
       assertThat(body.readByte()).isEqualTo((byte) 'b');
       assertThat(body.exhausted()).isTrue();
     }

@@ -141,7 +141,10 @@ class ActiveHealthCheckTest {
     xds.set(Snapshot.create(List.of(c), List.of(endpoints(CLUSTER, ports)), List.of(listener(FQDN, 9080)),
         List.of(routes(FQDN, 9080, r)), List.of(), "v1"));
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    // 30 s, not 10: in surefire's order this class is the first of the fork to start an xDS server and client, which
+    // loads and initialises the Envoy protos, gRPC and Netty (about 1.6 s of CPU to the first config, 0.1 s for a
+    // later client); at load 20 on two cores that took more than 10 s of wall time
+    mesh.awaitReady(Duration.ofSeconds(30));
     http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 
