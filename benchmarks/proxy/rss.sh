@@ -40,7 +40,7 @@ await_echo "$BOW" || { echo "rss: no route through bowline-proxy: $through" >&2;
 ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 # gcs: "young full old-KB" collections so far and the old generation's use (jstat's YGC, FGC and OU)
 gcs() { jstat -gc "$PID" | awk 'NR == 2 { for (i = 1; i <= NF; i++) v[h[i]] = $i } NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i }
-  END { printf "%d %d %d\n", v["YGC"], v["FGC"], v["OU"] }'; }
+  END { printf "%d %d %d %s\n", v["YGC"], v["FGC"], v["OU"], v["FGCT"] }'; }
 # promoted KB per 1,000 requests between two readings of the old generation (meaningless across a full collection)
 promoted() { awk -v a="$1" -v b="$2" -v n="$(awk '/requests in/ {print $1}' "$3")" 'BEGIN { printf "%.1f", (b - a) * 1000 / n }'; }
 us_per_request() { awk -v t="$1" -v c="$(getconf CLK_TCK)" -v n="$(awk '/requests in/ {print $1}' "$2")" 'BEGIN { printf "%.1f", t / c * 1e6 / n }'; }
@@ -55,7 +55,7 @@ for _ in $(seq 1 $((RATE - 1))); do
   awk '/VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$PID/status" >>"$OUT/rss-samples.txt"
 done
 wait $WRK
-t2=$(ticks); read -r y2 f2 o2 <<<"$(gcs)"
+t2=$(ticks); read -r y2 f2 o2 ft <<<"$(gcs)"
 jcmd $PID GC.heap_info >"$OUT/heap.txt"
 RSS=$(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$PID/status")
 ANON=$(awk '/RssAnon/ {printf "%.1f", $2 / 1024}' "/proc/$PID/status")
@@ -70,7 +70,7 @@ echo "$LABEL: RSS ${RSS} MB (samples min/mean/max $SAMPLES), private anon $ANON 
   "at 64 connections, $(us_per_request $((t2 - t1)) "$OUT/rate.txt") at the rate; classes loaded $(grep -c 'class,load' "$OUT/classes.txt")," \
   "unloaded $(grep -c 'class,unload' "$OUT/unloaded.txt"); collections young/full $((y1 - y0))/$((f1 - f0)) at 64 connections," \
   "$((y2 - y1))/$((f2 - f1)) at the rate, promoted KB per 1,000 requests $(promoted "$o0" "$o1" "$OUT/warm.txt")" \
-  "and $(promoted "$o1" "$o2" "$OUT/rate.txt"); threads $(ls "/proc/$PID/task" | wc -l); load $(cut -d' ' -f1 /proc/loadavg)" \
+  "and $(promoted "$o1" "$o2" "$OUT/rate.txt"), $f2 full since the start at $(awk -v t="$ft" -v n="$f2" 'BEGIN { printf "%.0f", n ? t * 1000 / n : 0 }') ms each; threads $(ls "/proc/$PID/task" | wc -l); load $(cut -d' ' -f1 /proc/loadavg)" \
   | tee "$OUT/summary.txt"
 # NMT's committed MB by category (the summary's "-  Name (reserved=..KB, committed=..KB)" lines), and the heap
 awk '/^-/ && /committed=/ { name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name); gsub(/ /, "_", name)
