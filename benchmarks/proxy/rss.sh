@@ -75,6 +75,6 @@ echo "$LABEL: RSS ${RSS} MB (samples min/mean/max $SAMPLES), private anon $ANON 
 # NMT's committed MB by category (the summary's "-  Name (reserved=..KB, committed=..KB)" lines), and the heap
 awk '/^-/ && /committed=/ { name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name); gsub(/ /, "_", name)
   c = $0; sub(/.*committed=/, "", c); sub(/KB.*/, "", c); if (c + 0 >= 50) { line = line sprintf("%s%s %.1f", sep, name, c / 1024); sep = ", " } }
-  END { print "  NMT committed MB: " line }' "$OUT/nmt.txt" | tee -a "$OUT/summary.txt"
+  END { print line == "" ? "  NMT: off" : "  NMT committed MB: " line }' "$OUT/nmt.txt" | tee -a "$OUT/summary.txt"
 sed -n -E 's/^ *(def new generation|tenured generation) +total ([0-9]+K), used ([0-9]+K).*/\1 \2 (used \3)/p' "$OUT/heap.txt" \
   | paste -sd';' | sed 's/^/  heap: /' | tee -a "$OUT/summary.txt"
