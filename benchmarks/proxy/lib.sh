@@ -16,9 +16,10 @@ done
 # PROXY_JVM_OPTS: the launcher flags of docs/proxy.md ("Launching"), for one core: the JIT's two tiers (C1, then C2 for
 # what stays hot: with a warm-up of 30 s, DUR=30), a small serial heap with a 2 MB young generation, no
 # leak-detection sampling, one allocator arena of 1 MiB chunks, no JFR events, two malloc arenas, freed
-# malloc memory trimmed every 5 s
+# malloc memory trimmed every 5 s, an old generation sized to its live set plus 10 to 20 %
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:CICompilerCount=2 \
   -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
+  -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 \
   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
   -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
   -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1 \
