@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.bowline.api.MeshRequest;
+import io.bowline.runtime.testing.TestExchanges;
 import io.bowline.runtime.testing.TestRequests;
-import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.router.RouterFilter;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -20,21 +19,7 @@ class ExchangeObservationTest {
   private static final MeshRequest GET = TestRequests.get("svc:80", "x-caller", "app");
 
   private static MeshExchange exchange() {
-    RouteChain chain = new RouteChain(null, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);
-    CallerThreadScheduler scheduler = new CallerThreadScheduler();
-    return new MeshExchange("http", GET, null, "svc", 80, "svc:80", RoutedCall.LocalReply.NO_ROUTE, chain,
-        new MeshExchange.Upstreams() {
-          @Override
-          public java.util.concurrent.CompletionStage<io.bowline.api.filter.ExchangeResponse> start(
-              MeshExchange exchange, RoutedCall.Upstream upstream) {
-            throw new AssertionError("routed nowhere");
-          }
-
-          @Override
-          public CallScheduler scheduler() {
-            return scheduler;
-          }
-        });
+    return TestExchanges.unrouted(GET);
   }
 
   /** Records the completion it observes. */

@@ -4,14 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.bowline.api.MeshRequest;
-import io.bowline.api.filter.HttpFilter;
-import io.bowline.runtime.pipeline.CallScheduler;
-import io.bowline.runtime.pipeline.CallerThreadScheduler;
 import io.bowline.runtime.pipeline.MeshExchange;
-import io.bowline.runtime.pipeline.RouteChain;
-import io.bowline.runtime.pipeline.RoutedCall;
-import io.bowline.runtime.router.RouterFilter;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
+import io.bowline.runtime.testing.TestExchanges;
 import io.bowline.runtime.testing.TestRequests;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,21 +109,7 @@ class AccessLogFileTest {
   /** A finished exchange that received {@code bytes} of response body (none when negative), with an x-request-id. */
   private static MeshExchange finished(long bytes, String requestId) {
     MeshRequest get = TestRequests.get("svc:80", "x-request-id", requestId);
-    RouteChain chain = new RouteChain(null, new HttpFilter[] {RouterFilter.INSTANCE}, null, null);
-    CallerThreadScheduler scheduler = new CallerThreadScheduler();
-    MeshExchange e = new MeshExchange("http", get, null, "svc", 80, "svc:80", RoutedCall.LocalReply.NO_ROUTE, chain,
-        new MeshExchange.Upstreams() {
-          @Override
-          public java.util.concurrent.CompletionStage<io.bowline.api.filter.ExchangeResponse> start(
-              MeshExchange exchange, RoutedCall.Upstream upstream) {
-            throw new AssertionError("routed nowhere");
-          }
-
-          @Override
-          public CallScheduler scheduler() {
-            return scheduler;
-          }
-        });
+    MeshExchange e = TestExchanges.unrouted(get);
     if (bytes >= 0) {
       e.addResponseBodyBytes(bytes);
     }
