@@ -154,21 +154,20 @@ final class BufferedFile implements AccessLog.Sink {
 
   @Override
   public void write(String line) {
-    boolean flushNow;
-    synchronized (this) {
-      open();
-      pending.add(null, null, line);
-      flushNow = queued();
-    }
-    flushIf(flushNow);
+    enqueue(null, null, line);
   }
 
   @Override
   public void write(AccessLogFormat format, Object[] values) {
+    enqueue(format, values, null);
+  }
+
+  /** Queues a line already printed ({@code line}) or already captured ({@code format} and {@code values}). */
+  private void enqueue(AccessLogFormat format, Object[] values, String line) {
     boolean flushNow;
     synchronized (this) {
       open();
-      pending.add(format, values, null);
+      pending.add(format, values, line);
       flushNow = queued();
     }
     flushIf(flushNow);
