@@ -98,7 +98,7 @@ class MutatedFixturesFuzzTest {
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(served).debounce(Duration.ofHours(1)).start();
         MeshClient client = MeshClient.builder().workload("productpage-1", "default").label("app", "productpage")
             .xdsServer("127.0.0.1:" + controlPlane.port()).build()) {
-      client.awaitReady(Duration.ofSeconds(10));
+      client.awaitReady(Duration.ofSeconds(30));
       String lastGood = controlPlane.published().version();
       for (int i = 0; i < CASES; i++) {
         int source = i % sources.size();

@@ -35,7 +35,7 @@ class ConfigUpdateListenerTest {
     try (XdsTestServer xds = new XdsTestServer()) {
       xds.set(snapshot("1", 8001));
       try (MeshClient mesh = MeshClient.builder().workload("listen", "default").xdsServer(xds.address()).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         BlockingQueue<String> seen = new LinkedBlockingQueue<>();
         Runnable remove = mesh.onConfigUpdate(() -> seen.add(mesh.status().versionOf(CDS)));
 

@@ -45,7 +45,7 @@ class DifferentialRoutingTest {
         .label("app", "productpage")
         .xdsServer("127.0.0.1:" + reviews.controlPlane().port())
         .build();
-    bowline.awaitReady(Duration.ofSeconds(10));
+    bowline.awaitReady(Duration.ofSeconds(30));
   }
 
   @AfterAll

@@ -86,7 +86,7 @@ class EnvoyFilterRateLimitOverAdsTest {
         .label("app", "productpage")
         .xdsServer("127.0.0.1:" + controlPlane.port())
         .build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     return mesh;
   }
 

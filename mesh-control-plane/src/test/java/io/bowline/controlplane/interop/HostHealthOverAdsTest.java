@@ -137,7 +137,7 @@ class HostHealthOverAdsTest {
         .locality("us-east", "a", "")
         .xdsServer("127.0.0.1:" + controlPlane.port())
         .build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     return mesh;
   }
 

@@ -152,7 +152,7 @@ class RuntimeOnSecurityConfigTest {
     write(dir, "tls: {mode: DISABLE}");
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient bowline = client(controlPlane)) {
-      bowline.awaitReady(Duration.ofSeconds(10));
+      bowline.awaitReady(Duration.ofSeconds(30));
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         ClientStatus status = bowline.status();
         for (String type : TYPES) {
@@ -203,7 +203,7 @@ class RuntimeOnSecurityConfigTest {
         write(dir, "tls: {mode: ISTIO_MUTUAL}", tlsBackend.getPort());
         controlPlane.reload();
         try (MeshClient bowline = client(controlPlane)) {
-          bowline.awaitReady(Duration.ofSeconds(10));
+          bowline.awaitReady(Duration.ofSeconds(30));
           await().atMost(Duration.ofSeconds(10)).ignoreExceptionsInstanceOf(StatusRuntimeException.class)
               .untilAsserted(() -> assertThat(check(bowline))
               .isEqualTo(HealthCheckResponse.ServingStatus.SERVING));
@@ -225,7 +225,7 @@ class RuntimeOnSecurityConfigTest {
     write(dir, "tls: {mode: ISTIO_MUTUAL}");
     try (LocalControlPlane controlPlane = LocalControlPlane.builder(dir).port(0).start();
         MeshClient bowline = client(controlPlane)) {
-      bowline.awaitReady(Duration.ofSeconds(10));
+      bowline.awaitReady(Duration.ofSeconds(30));
       assertThatThrownBy(() -> check(bowline)).isInstanceOfSatisfying(StatusRuntimeException.class,
           e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
       assertThat(controlPlane.acks().nacks()).isEmpty();

@@ -151,7 +151,7 @@ class TelemetryOverAdsTest {
         .xdsServer("127.0.0.1:" + controlPlane.port())
         .openTelemetry(OTEL)
         .build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     return mesh;
   }
 

@@ -91,7 +91,7 @@ class TypedAdaptersTest {
 
   private MeshClient client() throws Exception {
     MeshClient m = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    m.awaitReady(Duration.ofSeconds(10));
+    m.awaitReady(Duration.ofSeconds(30));
     return m;
   }
 

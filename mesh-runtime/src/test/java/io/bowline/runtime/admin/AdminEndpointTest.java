@@ -148,7 +148,7 @@ class AdminEndpointTest {
     assertThat(get("/healthz").statusCode()).isEqualTo(200);
 
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     HttpResponse<String> ready = get("/ready");
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body()).isEqualTo("LIVE\n");
@@ -157,7 +157,7 @@ class AdminEndpointTest {
   @Test
   void configDumpParsesBackIntoEnvoysConfigDumpWithEveryResourceAndItsVersion() throws Exception {
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
 
     HttpResponse<String> r = get("/config_dump?include_eds");
     assertThat(r.statusCode()).isEqualTo(200);
@@ -193,7 +193,7 @@ class AdminEndpointTest {
   @Test
   void aNackedClusterShowsItsErrorStateAndTheLastGoodOnesKeepServing() throws Exception {
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     xds.set(snapshot("2", edsCluster("broken", Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
         .setType(Cluster.DiscoveryType.ORIGINAL_DST).build()));
 
@@ -222,7 +222,7 @@ class AdminEndpointTest {
     xds.set(snapshot("1", edsCluster("tls", Cluster.LbPolicy.ROUND_ROBIN).toBuilder()
         .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.tls")
             .setTypedConfig(Any.pack(tls))).build()));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     await().until(() -> mesh.status().resources().stream().anyMatch(r -> r.name().equals("tls")));
 
     String json = get("/config_dump?include_eds").body();
@@ -234,7 +234,7 @@ class AdminEndpointTest {
   @Test
   void clustersShowEachHostsHealthWeightAndLiveRequestCounters() throws Exception {
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
     for (int i = 0; i < 4; i++) {
       try (Response r = http.newCall(new Request.Builder().url("http://" + FQDN + ":9080/").build()).execute()) {
@@ -263,7 +263,7 @@ class AdminEndpointTest {
   @Test
   void statsListTheClientsMetersAndPrometheusScrapesTheSameRegistry() throws Exception {
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
 
     String stats = get("/stats").body();
     assertThat(stats).contains("bowline.xds.connected").containsPattern("bowline\\.xds\\.updates\\{[^}]*type=Cluster");
@@ -290,7 +290,7 @@ class AdminEndpointTest {
   @Test
   void csdsOverGrpcReportsEachResourceWithItsStatus() throws Exception {
     xds.set(snapshot("1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     try (AdminHandlers handlers = RuntimeMeshClient.of(mesh).adminHandlers()) {
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
           .addService(handlers.csds()).build().start();

@@ -61,7 +61,7 @@ class ConfigDumpQueryTest {
             edsCluster(V2, Cluster.LbPolicy.LEAST_REQUEST)), List.of(endpoints(V1, 9081), endpoints(V2, 9082)),
         List.of(listener(FQDN, 9080)), List.of(routes(FQDN, 9080, weighted(prefix("/"), V1, 50, V2, 50))),
         List.of(), "1"));
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
   }
 
   @AfterEach

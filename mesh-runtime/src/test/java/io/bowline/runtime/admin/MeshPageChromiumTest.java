@@ -78,7 +78,7 @@ class MeshPageChromiumTest {
       xds.set(Snapshot.create(clusters, endpoints, listeners, routeConfigs, List.of(), "1"));
       try (MeshClient mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address())
           .meterRegistry(new SimpleMeterRegistry()).adminPort(0).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         for (int i = 0; i < 8; i++) {
           try (Response r = http.newCall(new Request.Builder().url("http://reviews:9080/reviews/0").build()).execute()) {

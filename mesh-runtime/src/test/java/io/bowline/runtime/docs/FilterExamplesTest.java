@@ -40,7 +40,7 @@ class FilterExamplesTest {
           .filter(new AddHeaderFilter("x-team", "bookinfo"))
           .filter(new TimingFilter(log::add))
           .build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         try (Response r = http.newCall(new Request.Builder().url("http://reviews:9080/reviews/0").build()).execute()) {
           assertThat(r.body().string()).isEqualTo("reviews-v1");

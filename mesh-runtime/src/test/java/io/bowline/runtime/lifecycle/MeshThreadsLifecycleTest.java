@@ -130,7 +130,7 @@ class MeshThreadsLifecycleTest {
 
   private MeshClient client() throws Exception {
     MeshClient mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     return mesh;
   }
 

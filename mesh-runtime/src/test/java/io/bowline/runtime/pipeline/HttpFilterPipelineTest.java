@@ -100,7 +100,7 @@ class HttpFilterPipelineTest {
     grpc = new ScriptedGrpcServer("g");
     publish();
     mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).filter(recorder).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
   }
 
   @AfterEach
@@ -225,7 +225,7 @@ class HttpFilterPipelineTest {
         });
     try (MeshClient async = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .filter(later).filter(recorder).build()) {
-      async.awaitReady(Duration.ofSeconds(10));
+      async.awaitReady(Duration.ofSeconds(30));
       OkHttpClient client = BowlineOkHttp.install(async, new OkHttpClient.Builder()).build();
       assertThat(okHttp(client, "retry")).isEqualTo("200 a");
       Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(async, "echo:9090"), MetadataUtils.newAttachHeadersInterceptor(retry()));
@@ -253,7 +253,7 @@ class HttpFilterPipelineTest {
     one.put(Metadata.Key.of("x-case", Metadata.ASCII_STRING_MARSHALLER), "one");
     try (MeshClient m = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .filter(rerouting).build()) {
-      m.awaitReady(Duration.ofSeconds(10));
+      m.awaitReady(Duration.ofSeconds(30));
       Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(m, "echo:9090"), MetadataUtils.newAttachHeadersInterceptor(one));
       for (int i = 0; i < 3; i++) {
         assertThat(new String(ClientCalls.blockingUnaryCall(ch, UNARY, CallOptions.DEFAULT, new byte[] {1})))
@@ -283,7 +283,7 @@ class HttpFilterPipelineTest {
   private List<String> bothAdaptersWithFirst(HttpFilter first) throws Exception {
     try (MeshClient m = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .filter(recorder).filter(first).build()) {
-      m.awaitReady(Duration.ofSeconds(10));
+      m.awaitReady(Duration.ofSeconds(30));
       String viaOkHttp = okHttp(BowlineOkHttp.install(m, new OkHttpClient.Builder()).build(), "retry");
       Channel ch = ClientInterceptors.intercept(BowlineGrpc.channel(m, "echo:9090"), MetadataUtils.newAttachHeadersInterceptor(retry()));
       String viaGrpc;

@@ -48,7 +48,7 @@ class OutboundRouterDecisionTest {
     xds.set(Snapshot.create(List.of(edsCluster(V1, Cluster.LbPolicy.RING_HASH)), List.of(endpoints(V1, 9)),
         List.of(listener(FQDN, 9080)), List.of(routes(FQDN, 9080, plain, hashed)), List.of(), "1"));
     mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     router = RuntimeMeshClient.of(mesh).router();
   }
 

@@ -89,7 +89,7 @@ class GrpcRouteAuthorityOverTlsTest {
           List.of(routes(SVC, 9080, toCluster(prefix(""), CLUSTER))), List.of(), "1"));
       try (MeshClient mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, "600s"))
           .build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         ManagedChannel channel = BowlineGrpc.channel(mesh, "xds:///" + SVC + ":9080");
         for (int i = 0; i < CALLS; i++) {
           assertThat(HealthGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS)

@@ -80,7 +80,7 @@ class LocalCaDefaultProviderTest {
       // the cluster warms until its certificate arrives, for at most the initial fetch timeout (1 s here): then UF
       mesh = MeshClient.builder().workload("productpage", "default").xdsServer(xds.address())
           .initialFetchTimeout(Duration.ofSeconds(1)).build();
-      mesh.awaitReady(Duration.ofSeconds(10));
+      mesh.awaitReady(Duration.ofSeconds(30));
       await().atMost(Duration.ofSeconds(10)).until(() -> mesh.status().versionOf(
           "type.googleapis.com/envoy.config.cluster.v3.Cluster").equals("1"));
       assertThat(mesh.status().resources()).extracting(ClientStatus.Resource::state)

@@ -84,7 +84,7 @@ class OkHttpTlsTimeoutTest {
         List.of(routes(SVC, 9080, route)), List.of(), "1"));
     mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, "600s"))
         .initialFetchTimeout(Duration.ofSeconds(15)).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 

@@ -125,7 +125,7 @@ class OpensslPeerTest {
                 io.bowline.runtime.testing.EnvoyResources.toCluster(
                     io.bowline.runtime.testing.EnvoyResources.prefix(""), CLUSTER))), List.of(), "1"));
         mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, "600s")).build();
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         return port;
       }
       line.setLength(0);

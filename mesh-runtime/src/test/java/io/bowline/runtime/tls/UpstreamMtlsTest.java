@@ -150,7 +150,7 @@ class UpstreamMtlsTest {
   private OkHttpClient meshClient(String refresh, Duration initialFetchTimeout) throws Exception {
     mesh = MeshClient.builder().bootstrapJson(MeshPki.bootstrap(xds.address(), certs, refresh))
         .initialFetchTimeout(initialFetchTimeout).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     return BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 

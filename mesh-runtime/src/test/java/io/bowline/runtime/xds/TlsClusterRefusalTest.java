@@ -90,7 +90,7 @@ class TlsClusterRefusalTest {
       xds.set(snapshot("1", plaintext(), backend.port()));
       try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
           .deltaXds(delta).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(call(http)).isEqualTo(200);
 

@@ -69,7 +69,7 @@ class XdsBootstrapEndToEndTest {
       Path file = dir.resolve("bootstrap.json");
       Files.writeString(file, istioBootstrap(xds.address()));
       try (MeshClient mesh = MeshClient.builder().bootstrap(file).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("productpage");
         assertThat(mesh.workload().namespace()).isEqualTo("default");
@@ -89,7 +89,7 @@ class XdsBootstrapEndToEndTest {
       xds.set(snapshot(backend.port()));
       System.setProperty("io.grpc.xds.bootstrapConfig", istioBootstrap(xds.address()));
       try (MeshClient mesh = MeshClient.builder().build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("productpage");
       } finally {
@@ -116,7 +116,7 @@ class XdsBootstrapEndToEndTest {
           .xdsServer(xds.address())
           .workload("reviews-v2", "default")
           .build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");
         assertThat(mesh.workload().name()).isEqualTo("reviews-v2");
       }
@@ -149,7 +149,7 @@ class XdsBootstrapEndToEndTest {
           .workload("fallback-return", "default")
           .bootstrapJson(istioBootstrap("127.0.0.1:" + primaryPort, fallback.address()))
           .build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http)).isEqualTo("v1");
         try (XdsTestServer primary = new XdsTestServer(primaryPort)) {
@@ -174,7 +174,7 @@ class XdsBootstrapEndToEndTest {
           .workload("fallback-test", "default")
           .bootstrapJson(istioBootstrap("127.0.0.1:" + closedPort, fallback.address()))
           .build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         assertThat(Duration.ofNanos(System.nanoTime() - start))
             .as("fallback does not wait for a backoff").isLessThan(Duration.ofSeconds(5));
         assertThat(get(BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build())).isEqualTo("v1");

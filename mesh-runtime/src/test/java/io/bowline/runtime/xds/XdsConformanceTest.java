@@ -58,7 +58,7 @@ class XdsConformanceTest {
     try (XdsTestServer xds = new XdsTestServer()) {
       xds.set(snapshot("1", true, false));
       try (MeshClient mesh = MeshClient.builder().workload("conformance", "default").xdsServer(xds.address()).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         for (String type : List.of(TypeUrls.LISTENER, TypeUrls.ROUTE_CONFIGURATION, TypeUrls.CLUSTER,
             TypeUrls.CLUSTER_LOAD_ASSIGNMENT)) {
           assertThat(mesh.status().versionOf(type)).as(type).isEqualTo("1");

@@ -68,7 +68,7 @@ class XdsDeltaTest {
       xds.set(snapshot("1", "v1", v1.port(), true));
       try (MeshClient mesh = MeshClient.builder().workload("delta", "default").xdsServer(xds.address())
           .deltaXds(true).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http, "ratings")).isEqualTo("v1");
         assertThat(get(http, "details")).isEqualTo("v1");
@@ -100,7 +100,7 @@ class XdsDeltaTest {
       first.set(snapshot("1", "v1", v1.port(), false));
       try (MeshClient mesh = MeshClient.builder().workload("delta-reconnect", "default").xdsServer(first.address())
           .deltaXds(true).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         first.close();
         await().atMost(Duration.ofSeconds(10)).until(() -> !mesh.status().connected());

@@ -52,7 +52,7 @@ class XdsReconnectTest {
       int port = first.port();
       first.set(snapshot("1", "v1", v1.port()));
       try (MeshClient mesh = MeshClient.builder().workload("reviews-v2", "default").xdsServer(first.address()).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         assertThat(get(http)).isEqualTo("v1");
 

@@ -106,7 +106,7 @@ class FilterReplacesAStreamingResponseTest {
         next.proceed(exchange).thenCompose(upstreamResponse -> exchange.localReply(403, "replaced by the filter"));
     try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .adminPort(0).filter(replacing).build()) {
-      mesh.awaitReady(Duration.ofSeconds(10));
+      mesh.awaitReady(Duration.ofSeconds(30));
       ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");
       try {
         for (int i = 1; i <= 2; i++) {

@@ -150,7 +150,7 @@ class GrpcEventsBeforeTheDecisionTest {
   private Seen call(HoldingFilter filter) throws Exception {
     try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .filter(filter).build()) {
-      mesh.awaitReady(Duration.ofSeconds(10));
+      mesh.awaitReady(Duration.ofSeconds(30));
       ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");
       try {
         ClientStreamTracer.Factory tracing = new ClientStreamTracer.Factory() {
@@ -209,7 +209,7 @@ class GrpcEventsBeforeTheDecisionTest {
     };
     try (MeshClient mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address())
         .filter(decidesLater).build()) {
-      mesh.awaitReady(Duration.ofSeconds(10));
+      mesh.awaitReady(Duration.ofSeconds(30));
       ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");
       ExecutorService caller = Executors.newSingleThreadExecutor();
       try {

@@ -94,7 +94,7 @@ class GrpcResilienceTest {
   private void start(Route route, Cluster cluster, int... ports) throws Exception {
     publish(route, cluster, "1", ports);
     mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
   }
 
   private void publish(Route route, Cluster cluster, String version, int... ports) {
@@ -392,7 +392,7 @@ class GrpcResilienceTest {
         List.of(endpoints(V1, a.port()), endpoints(shadow, b.port())), List.of(listener(FQDN, 9090)),
         List.of(rc), List.of(), "1"));
     mesh = MeshClient.builder().workload("client", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     assertThat(call()).isEqualTo("OK a");
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> b.calls() == 1);
     assertThat(b.authorities()).containsExactly("echo-shadow:9090");

@@ -203,7 +203,7 @@ class GrpcTransparentRetryTest {
           exchange.onAttempt(attempts::add);
           return next.proceed(exchange);
         }).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
   }
 
   private HealthCheckResponse call() {

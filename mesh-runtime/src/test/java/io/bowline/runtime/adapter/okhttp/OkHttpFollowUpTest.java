@@ -67,7 +67,7 @@ class OkHttpFollowUpTest {
           exchanges.add(exchange.authority() + exchange.path());
           return next.proceed(exchange);
         }).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 

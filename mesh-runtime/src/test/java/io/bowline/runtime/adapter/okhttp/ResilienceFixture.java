@@ -77,7 +77,7 @@ final class ResilienceFixture implements AutoCloseable {
   void connect(OkHttpClient.Builder builder) throws Exception {
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address())
         .meterRegistry(meters).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     http = BowlineOkHttp.install(mesh, builder).build();
   }
 

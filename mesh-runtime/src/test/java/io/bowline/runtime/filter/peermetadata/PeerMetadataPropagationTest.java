@@ -68,7 +68,7 @@ class PeerMetadataPropagationTest {
         List.of(shared), List.of(), "1"));
     mesh = MeshClient.builder().workload("productpage-v1", "default").label("app", "productpage")
         .xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
   }
 
   @AfterEach

@@ -138,7 +138,7 @@ class RateLimitFilterTest {
 
   private void connect() throws Exception {
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
   }
 

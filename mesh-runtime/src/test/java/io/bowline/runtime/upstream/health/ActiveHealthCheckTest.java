@@ -247,7 +247,7 @@ class ActiveHealthCheckTest {
     start(httpCheck(1, 1), a.port());
     call();
     MeshClient second = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    second.awaitReady(Duration.ofSeconds(10));
+    second.awaitReady(Duration.ofSeconds(30));
     OkHttpClient secondHttp = BowlineOkHttp.install(second, new OkHttpClient.Builder()).build();
     try (Response r = secondHttp.newCall(new Request.Builder().url("http://reviews:9080/").build()).execute()) {
       assertThat(r.body().string()).isEqualTo("a");

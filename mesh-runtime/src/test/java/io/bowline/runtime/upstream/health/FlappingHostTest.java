@@ -92,7 +92,7 @@ class FlappingHostTest {
     xds.set(Snapshot.create(List.of(c), List.of(endpoints(CLUSTER, hosts.stream().mapToInt(h -> h.port()).toArray())),
         List.of(listener(FQDN, 9080)), List.of(routes(FQDN, 9080, r)), List.of(), "v1"));
     mesh = MeshClient.builder().workload("productpage-v1", "default").xdsServer(xds.address()).build();
-    mesh.awaitReady(Duration.ofSeconds(10));
+    mesh.awaitReady(Duration.ofSeconds(30));
     OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
     await().atMost(Duration.ofSeconds(10)).until(() -> flapping.probes.get() > 0);
 

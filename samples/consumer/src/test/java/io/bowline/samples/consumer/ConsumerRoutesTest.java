@@ -32,7 +32,7 @@ class ConsumerRoutesTest {
       Path envoy = dir.resolve("envoy.json");
       Files.writeString(envoy, TwoVersionsConfig.json("reviews", 9080, "/v2/", v1.getAddress().getPort(), v2.getAddress().getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         try (Response response = http.newCall(new Request.Builder().url("http://reviews:9080/v2/reviews/0").build()).execute()) {
           assertEquals("200 v2", response.code() + " " + response.body().string());

@@ -66,7 +66,7 @@ class GrpcWithoutOkHttpTest {
       Path envoy = dir.resolve("envoy.json");
       Files.writeString(envoy, TwoVersionsConfig.json("echo", 9090, "/demo.Echo/", v1.getPort(), v2.getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         ManagedChannel channel = BowlineGrpc.channel(mesh, "echo:9090");
         try {
           assertEquals("v2 hello", ClientCalls.blockingUnaryCall(channel, ECHO,

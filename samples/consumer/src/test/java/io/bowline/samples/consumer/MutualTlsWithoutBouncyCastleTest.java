@@ -37,7 +37,7 @@ class MutualTlsWithoutBouncyCastleTest {
       Files.writeString(envoy, TwoVersionsConfig.jsonWithMutualTlsToV2("reviews", 9080, "/v2/",
           v1.getAddress().getPort(), v2.getAddress().getPort()));
       try (MeshClient mesh = MeshClient.builder().workload("consumer", "default").staticConfig(envoy).build()) {
-        mesh.awaitReady(Duration.ofSeconds(10));
+        mesh.awaitReady(Duration.ofSeconds(30));
         OkHttpClient http = BowlineOkHttp.install(mesh, new OkHttpClient.Builder()).build();
         try (Response response = http.newCall(new Request.Builder().url("http://reviews:9080/v2/reviews/0").build()).execute()) {
           String body = response.body().string();
