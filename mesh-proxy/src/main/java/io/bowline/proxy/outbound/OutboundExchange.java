@@ -36,6 +36,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.bowline.runtime.pipeline.ConstantHeader;
 import io.bowline.runtime.pipeline.HeaderEdits;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -132,8 +133,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private String outgoingPath;
   /** The filters' header edits the request goes upstream with ({@code null}: none). */
   private HeaderEdits outgoingEdits;
-  /** The lower-case names the filters edited, once asked. */
-  private List<String> editedNames;
   /** The fields named by the request's {@code Connection}, once asked. */
   private List<String> connectionNamed;
   /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else unused. */
@@ -432,36 +431,17 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (outgoingHeaders != null) {
       return outgoingHeaders.getAll(lowerName);
     }
-    if (outgoingEdits != null) {
-      EditedValues found = new EditedValues(lowerName);
-      outgoingEdits.forEach(found);
-      if (found.values != null) {
-        return found.values;
-      }
+    List<String> edited = outgoingEdits == null ? null : outgoingEdits.values(lowerName);
+    if (edited != null) {
+      return edited;
     }
     return forwarded(lowerName, "") ? Http1Request.headers(request, lowerName) : List.of();
   }
 
-  /** The values an edit gives one header, found by walking the edits (no public lookup). */
-  private static final class EditedValues implements HeaderEdits.Sink {
-    private final String name;
-    List<String> values;
-
-    EditedValues(String name) {
-      this.name = name;
-    }
-
-    @Override
-    public void replace(String lowerName, List<String> v) {
-      if (lowerName.equals(name)) {
-        values = v;
-      }
-    }
-  }
-
   /**
    * Writes the edited fields, those {@link #writeHead} did not override, into {@link #out}: one per event-loop
-   * thread ({@link #EDITED_FIELDS}), set for each head, so that a head with edits makes no object for them.
+   * thread ({@link #EDITED_FIELDS}), set for each head, so that a head with edits makes no object for them. A
+   * constant header (the peer metadata filter's) is copied as its field line, encoded once per configuration.
    */
   private static final class EditedFields implements HeaderEdits.Sink {
     ByteBuf out;
@@ -475,6 +455,23 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       }
       for (int i = 0; i < values.size(); i++) {
         Http1Bytes.editedField(out, lowerName, values.get(i));
+      }
+    }
+
+    @Override
+    public void replace(String lowerName, String value) {
+      if (!attemptOverrides(lowerName, forwardedHost, attemptCount)) {
+        Http1Bytes.editedField(out, lowerName, value);
+      }
+    }
+
+    @Override
+    public void replace(ConstantHeader header) {
+      byte[] line = header.fieldLine();
+      if (line == null) {
+        replace(header.name(), header.value());
+      } else if (!attemptOverrides(header.name(), forwardedHost, attemptCount)) {
+        out.writeBytes(line);
       }
     }
   }
@@ -577,9 +574,10 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         || attemptCount > 0 && raw.nameIs(i, NettyTransport.ATTEMPT_COUNT)) {
       return false;
     }
-    List<String> edited = editedNames();
-    for (int k = 0; k < edited.size(); k++) {
-      if (raw.nameIs(i, edited.get(k))) {
+    HeaderEdits edits = outgoingEdits;
+    int edited = edits == null ? 0 : edits.size();
+    for (int k = 0; k < edited; k++) {
+      if (raw.nameIs(i, edits.name(k))) {
         return false;
       }
     }
@@ -588,26 +586,14 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** Whether a filter edited {@code name}: its values go upstream as the edit has them. */
   private boolean edited(CharSequence name) {
-    List<String> edited = editedNames();
-    for (int i = 0; i < edited.size(); i++) {
-      if (AsciiString.contentEqualsIgnoreCase(name, edited.get(i))) {
+    HeaderEdits edits = outgoingEdits;
+    int n = edits == null ? 0 : edits.size();
+    for (int i = 0; i < n; i++) {
+      if (AsciiString.contentEqualsIgnoreCase(name, edits.name(i))) {
         return true;
       }
     }
     return false;
-  }
-
-  /** The lower-case names the filters edited (empty: none). */
-  private List<String> editedNames() {
-    if (outgoingEdits == null) {
-      return List.of();
-    }
-    if (editedNames == null) {
-      List<String> names = new ArrayList<>(2);
-      outgoingEdits.forEach((n, v) -> names.add(n));
-      editedNames = names;
-    }
-    return editedNames;
   }
 
   /** Whether an attempt writes {@code lowerName} itself (from its authority, framing and retry state). */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The request header edits filters made, over the adapter's own request: per lower-case name, the
@@ -11,20 +12,23 @@ import java.util.Locale;
  * they send ({@link #forEach}).
  */
 public final class HeaderEdits {
-  // most exchanges edit one header (x-request-id): it is kept in fields, more go to the arrays
+  // most exchanges edit one header (x-request-id): it is kept in fields, more go to one array of
+  // name, value pairs. A value is kept as set: a String (one value), a ConstantHeader, or a List<String>
+  // (several, or none: removed), so that setting one value makes no list.
   private String firstName;
-  private List<String> firstValues;
-  private String[] names;
-  private List<String>[] values;
+  private Object firstValue;
+  private Object[] pairs;
   private int more;
 
-  /** Where {@code lowerName} is: -1 the first slot, 0.. the arrays, -2 not edited. */
+  /** Where {@code lowerName} is: -1 the first slot, 0.. the pairs, -2 not edited. */
   private int indexOf(String lowerName) {
-    if (lowerName.equals(firstName)) {
+    String first = firstName;
+    if (lowerName == first || lowerName.equals(first)) {
       return -1;
     }
     for (int i = 0; i < more; i++) {
-      if (names[i].equals(lowerName)) {
+      String n = (String) pairs[2 * i];
+      if (n == lowerName || n.equals(lowerName)) {
         return i;
       }
     }
@@ -36,33 +40,57 @@ public final class HeaderEdits {
     return indexOf(lowerName) != -2;
   }
 
-  List<String> values(String lowerName) {
+  /**
+   * The values an edit gives {@code lowerName} ({@code []}: removed), or {@code null} when it was not edited.
+   *
+   * @param lowerName the header name in lower case
+   */
+  public List<String> values(String lowerName) {
     int i = indexOf(lowerName);
-    return i == -1 ? firstValues : i >= 0 ? values[i] : null;
+    return i == -2 ? null : list(i == -1 ? firstValue : pairs[2 * i + 1]);
   }
 
-  @SuppressWarnings("unchecked") // an array of List<String>
+  @SuppressWarnings("unchecked") // a value is a String, a ConstantHeader or a List<String>
+  private static List<String> list(Object v) {
+    return v instanceof String s ? List.of(s) : v instanceof ConstantHeader c ? c.values() : (List<String>) v;
+  }
+
   void set(String name, List<String> v) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    List<String> copy = List.copyOf(v);
+    put(name.toLowerCase(Locale.ROOT), List.copyOf(v));
+  }
+
+  /** Sets the values of a header whose name is lower case already. */
+  void setLowerCase(String lowerName, List<String> v) {
+    put(lowerName, List.copyOf(v));
+  }
+
+  /** Sets one value of a header whose name is lower case already (no copy, no list). */
+  void setLowerCase(String lowerName, String value) {
+    put(lowerName, Objects.requireNonNull(value, "value"));
+  }
+
+  /** Sets a constant header: its name is lower case and its value and field line are made once. */
+  void set(ConstantHeader header) {
+    put(header.name(), header);
+  }
+
+  private void put(String lower, Object value) {
     if (firstName == null) {
       firstName = lower;
-      firstValues = copy;
+      firstValue = value;
       return;
     }
     int i = indexOf(lower);
     if (i == -1) {
-      firstValues = copy;
+      firstValue = value;
     } else if (i >= 0) {
-      values[i] = copy;
+      pairs[2 * i + 1] = value;
     } else {
-      if (names == null || more == names.length) {
-        int n = names == null ? 4 : 2 * names.length;
-        names = names == null ? new String[n] : Arrays.copyOf(names, n);
-        values = values == null ? (List<String>[]) new List<?>[n] : Arrays.copyOf(values, n);
+      if (pairs == null || 2 * more == pairs.length) {
+        pairs = pairs == null ? new Object[4] : Arrays.copyOf(pairs, 2 * pairs.length);
       }
-      names[more] = lower;
-      values[more] = copy;
+      pairs[2 * more] = lower;
+      pairs[2 * more + 1] = value;
       more++;
     }
   }
@@ -72,10 +100,54 @@ public final class HeaderEdits {
     return firstName == null;
   }
 
-  /** Receives each edited header: its lower-case name and the values it now has (empty: removed). */
+  /** How many headers were edited. */
+  public int size() {
+    return firstName == null ? 0 : 1 + more;
+  }
+
+  /**
+   * The lower-case name of the {@code i}th header edited, in the order the headers were first edited.
+   *
+   * @throws IndexOutOfBoundsException unless {@code 0 <= i < size()}
+   */
+  public String name(int i) {
+    if (i < 0 || i >= size()) {
+      throw new IndexOutOfBoundsException(i);
+    }
+    return i == 0 ? firstName : (String) pairs[2 * (i - 1)];
+  }
+
+  /**
+   * Receives each edited header: its lower-case name and the values it now has (empty: removed). A sink that writes
+   * bytes may take a single value and a {@link ConstantHeader} as they were set ({@link #replace(String, String)},
+   * {@link #replace(ConstantHeader)}); by default they come as lists.
+   */
   @FunctionalInterface
   public interface Sink {
+    /**
+     * @param lowerName the header's lower-case name
+     * @param values the values it now has (empty: removed)
+     */
     void replace(String lowerName, List<String> values);
+
+    /**
+     * The header has one value now.
+     *
+     * @param lowerName the header's lower-case name
+     * @param value its one value
+     */
+    default void replace(String lowerName, String value) {
+      replace(lowerName, List.of(value));
+    }
+
+    /**
+     * The header is a constant one: its name, value and field line made once.
+     *
+     * @param header the header
+     */
+    default void replace(ConstantHeader header) {
+      replace(header.name(), header.values());
+    }
   }
 
   /** Hands every edit to {@code sink}, in the order the headers were first edited. */
@@ -83,9 +155,20 @@ public final class HeaderEdits {
     if (firstName == null) {
       return;
     }
-    sink.replace(firstName, firstValues);
+    hand(sink, firstName, firstValue);
     for (int i = 0; i < more; i++) {
-      sink.replace(names[i], values[i]);
+      hand(sink, (String) pairs[2 * i], pairs[2 * i + 1]);
+    }
+  }
+
+  @SuppressWarnings("unchecked") // a value is a String, a ConstantHeader or a List<String>
+  private static void hand(Sink sink, String name, Object value) {
+    if (value instanceof String s) {
+      sink.replace(name, s);
+    } else if (value instanceof ConstantHeader c) {
+      sink.replace(c);
+    } else {
+      sink.replace(name, (List<String>) value);
     }
   }
 

@@ -762,17 +762,17 @@ public final class MeshExchange implements Exchange {
 
   @Override
   public void setHeader(String name, String value) {
-    edit(name).set(name, List.of(value));
+    edit().setLowerCase(editableName(name), value);
   }
 
   @Override
   public void addHeader(String name, String value) {
-    edit(name).set(name, HeaderEdits.plus(headers(name), value));
+    edit().setLowerCase(editableName(name), HeaderEdits.plus(headers(name), value));
   }
 
   @Override
   public void removeHeader(String name) {
-    edit(name).set(name, List.of());
+    edit().setLowerCase(editableName(name), List.<String>of());
   }
 
   /**
@@ -782,18 +782,43 @@ public final class MeshExchange implements Exchange {
    *
    * @param name the header name, case-insensitive
    * @param value the value
+   * @throws IllegalArgumentException if filters may not edit {@code name}
    */
   public void setHeaderKeepingRoute(String name, String value) {
+    String lower = editableName(name);
     boolean pending = edits() != null && !is(ROUTED_WITH_EDITS);
-    edit(name).set(name, List.of(value));
+    edit().setLowerCase(lower, value);
     set(ROUTED_WITH_EDITS, !pending);
   }
 
-  private HeaderEdits edit(String name) {
+  /**
+   * {@link #setHeaderKeepingRoute(String, String)} for a header whose name and value are fixed per configuration
+   * (Istio's peer metadata headers): nothing is lower-cased, checked or allocated per call, and an adapter that
+   * writes bytes copies the header's field line.
+   *
+   * @param header the header
+   */
+  public void setHeaderKeepingRoute(ConstantHeader header) {
+    boolean pending = edits() != null && !is(ROUTED_WITH_EDITS);
+    edit().set(header);
+    set(ROUTED_WITH_EDITS, !pending);
+  }
+
+  /**
+   * {@code name} in lower case, when filters may edit it.
+   *
+   * @throws IllegalArgumentException for an empty name, a pseudo-header or {@code host}
+   */
+  static String editableName(String name) {
     String lower = name.toLowerCase(Locale.ROOT);
-    if (lower.isEmpty() || lower.startsWith(":") || lower.equals("host")) {
+    if (lower.isEmpty() || lower.charAt(0) == ':' || lower.equals("host")) {
       throw new IllegalArgumentException("filters may not edit the header '" + name + "'");
     }
+    return lower;
+  }
+
+  /** The exchange's header edits, made if there are none; the routing decision is to be made again. */
+  private HeaderEdits edit() {
     HeaderEdits e = edits();
     if (e == null) {
       e = new HeaderEdits();

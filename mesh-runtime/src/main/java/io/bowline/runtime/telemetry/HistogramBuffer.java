@@ -1,5 +1,6 @@
 package io.bowline.runtime.telemetry;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -17,8 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * own, and a stats flush merges every thread's into the shared meters (Micrometer's {@code DistributionSummary}s).
  * Envoy's workers record into thread-local histograms that the main thread merges into the parent histograms at
  * each stats flush ({@code stats_flush_interval}, 5 s by default); what {@code /stats/prometheus} shows of a
- * histogram is its state at the last flush. Counters stay immediate ({@code istio_requests_total} is incremented by
- * the call itself).
+ * histogram is its state at the last flush. The counters every call adds to besides {@code istio_requests_total}
+ * (Envoy's cluster {@code upstream_rq_total} and {@code upstream_rq_xx}) are buffered the same way ({@link Cell}),
+ * since an increment of a composite registry's counter walks its children; {@code istio_requests_total} stays
+ * immediate (incremented by the call itself).
  *
  * <p><b>Staleness:</b> a value shows in the histograms at the latest one flush interval after its call ended: a
  * flush runs every interval, on {@link #flush()} (the admin {@code /stats} and {@code /stats/prometheus} handlers
@@ -67,6 +70,7 @@ final class HistogramBuffer implements AutoCloseable {
   /** Every recording thread's histograms, copied on write (under {@code this}). */
   private volatile Local[] locals = new Local[0];
   private final AtomicInteger nextSeries = new AtomicInteger();
+  private final AtomicInteger nextCell = new AtomicInteger();
   private final ScheduledFuture<?> periodic;
 
   /**
@@ -104,6 +108,27 @@ final class HistogramBuffer implements AutoCloseable {
    */
   record Series(int id, DistributionSummary duration, DistributionSummary requestBytes,
       DistributionSummary responseBytes) {}
+
+  /**
+   * One counter buffered per thread as the histograms are (Envoy's cluster request counters, which every call
+   * adds to): the flush adds what each thread counted since the last flush.
+   *
+   * @param id the counter's index in each thread's counts
+   */
+  record Cell(int id, Counter counter) {}
+
+  /** A new buffered cell of {@code counter}. */
+  Cell cell(Counter counter) {
+    return new Cell(nextCell.getAndIncrement(), counter);
+  }
+
+  /**
+   * Adds {@code n} to the calling thread's count of {@code cell}: a plain addition to the thread's own
+   * {@code long}, published by an opaque store (each count is read on its own, so no sequence number is needed).
+   */
+  void count(Cell cell, long n) {
+    local.get().count(cell, n);
+  }
 
   /** A new series of this buffer for the three summaries of one label set. */
   Series series(DistributionSummary duration, DistributionSummary requestBytes, DistributionSummary responseBytes) {
@@ -211,6 +236,11 @@ final class HistogramBuffer implements AutoCloseable {
     /** By series id: what the last flush merged (the flush's own). */
     private long[][] merged = new long[8][];
     private final long[] copy = new long[BLOCK];
+    /** By cell id: the owner's counts, published as the blocks are; the cells before the counts. */
+    private volatile long[] counts = new long[8];
+    private volatile Cell[] cells = new Cell[8];
+    /** By cell id: what the last flush added (the flush's own). */
+    private long[] countsMerged = new long[8];
 
     Local(Thread owner) {
       this.owner = new WeakReference<>(owner);
@@ -226,6 +256,26 @@ final class HistogramBuffer implements AutoCloseable {
         }
       }
       return newBlock(s);
+    }
+
+    void count(Cell cell, long n) {
+      long[] c = counts;
+      int id = cell.id();
+      if (id >= c.length || cells[id] == null) {
+        c = newCell(cell);
+      }
+      SLOT.setOpaque(c, id, c[id] + n);
+    }
+
+    private synchronized long[] newCell(Cell cell) {
+      int id = cell.id();
+      int n = Math.max(counts.length, Integer.highestOneBit(id) * 2);
+      Cell[] named = Arrays.copyOf(cells, n);
+      named[id] = cell;
+      long[] c = Arrays.copyOf(counts, n);
+      cells = named;
+      counts = c; // after the cells: a flush that sees a count sees its cell
+      return c;
     }
 
     private synchronized long[] newBlock(Series s) {
@@ -249,6 +299,7 @@ final class HistogramBuffer implements AutoCloseable {
     }
 
     synchronized void merge() {
+      mergeCounts();
       long[][] all = blocks;
       Series[] named = series;
       if (merged.length < all.length) {
@@ -273,6 +324,23 @@ final class HistogramBuffer implements AutoCloseable {
         feed(s.requestBytes(), 1 + HISTOGRAM, last, false);
         feed(s.responseBytes(), 1 + 2 * HISTOGRAM, last, false);
         System.arraycopy(copy, 0, last, 0, BLOCK);
+      }
+    }
+
+    /** Adds to each cell's counter what the owner counted since the last flush. */
+    private void mergeCounts() {
+      long[] c = counts;
+      Cell[] named = cells;
+      if (countsMerged.length < c.length) {
+        countsMerged = Arrays.copyOf(countsMerged, c.length);
+      }
+      for (int id = 0; id < c.length; id++) {
+        long v = (long) SLOT.getOpaque(c, id);
+        long d = v - countsMerged[id];
+        if (d != 0) {
+          named[id].counter().increment(d);
+          countsMerged[id] = v;
+        }
       }
     }
 

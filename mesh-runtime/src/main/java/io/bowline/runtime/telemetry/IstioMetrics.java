@@ -42,8 +42,11 @@ import java.util.function.Function;
  * counters, and a call indexes it by its status, gRPC status and flags without allocating.
  *
  * <p>The histograms are recorded as Envoy records its histograms: each thread buffers its calls' values, and a
- * stats flush (every 5 s by default, Envoy's {@code stats_flush_interval}) merges them into the registry; counters
- * are immediate. See {@link #flush()} for when a call's values show.
+ * stats flush (every 5 s by default, Envoy's {@code stats_flush_interval}) merges them into the registry; so are the
+ * two cluster counters every call adds to ({@code envoy_cluster_upstream_rq_total} and
+ * {@code envoy_cluster_upstream_rq_xx}: each increment of a composite registry's counter walks its children). The
+ * other counters, {@code istio_requests_total} among them, are immediate. See {@link #flush()} for when a call's
+ * values show.
  *
  * <p>The listener's {@code istio.stats} filter ({@link #configure}, {@link StatsOverrides}) drops metrics and removes,
  * adds or replaces labels of the meter sets made from then on; a change of it removes the meters made before, so
@@ -137,9 +140,10 @@ public final class IstioMetrics implements AutoCloseable {
 
   /**
    * Merges the histogram values buffered so far into the registry, as Envoy's stats flush merges its workers'
-   * thread-local histograms. {@code istio_requests_total} and Envoy's cluster counters are counted by the call
-   * itself; the three histograms ({@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
-   * {@code istio_response_bytes}) show a call once a flush ran after it: every {@code statsFlushInterval} (5 s by
+   * thread-local histograms. {@code istio_requests_total} and Envoy's rarer cluster counters are counted by the
+   * call itself; the three histograms ({@code istio_request_duration_milliseconds}, {@code istio_request_bytes},
+   * {@code istio_response_bytes}) and the cluster's {@code upstream_rq_total} and {@code upstream_rq_xx} show a
+   * call once a flush ran after it: every {@code statsFlushInterval} (5 s by
    * default), on this method and on {@link #close()}. The admin
    * {@code /stats} and {@code /stats/prometheus} handlers call it before they read the registry, so their scrape
    * is current; a registry scraped or pushed by other means lags by at most one interval. Thread-safe.
@@ -202,8 +206,14 @@ public final class IstioMetrics implements AutoCloseable {
     }
   }
 
-  private record ClusterMeters(Counter total, Counter retry, Counter retrySuccess, Counter overflow,
-      Counter timeout, Counter perTryTimeout, Counter connectFail, Counter[] byClass, Destination destination) {}
+  /**
+   * One cluster's Envoy counters and its destination's meter sets. The two every call adds to
+   * ({@code upstream_rq_total}, {@code upstream_rq_xx}) are buffered per thread with the histograms
+   * ({@link HistogramBuffer.Cell}); the others count the rare call at once.
+   */
+  private record ClusterMeters(HistogramBuffer.Cell total, Counter retry, Counter retrySuccess, Counter overflow,
+      Counter timeout, Counter perTryTimeout, Counter connectFail, HistogramBuffer.Cell[] byClass,
+      Destination destination) {}
 
   /**
    * Records one attempt that ended without a response.
@@ -240,7 +250,7 @@ public final class IstioMetrics implements AutoCloseable {
     m.requests().increment();
     histograms.record(m.histograms(), e.durationNanos(), e.requestBodyBytes(), e.responseBodyBytes());
     if (c != null) {
-      count(c, e, upstreamRequests, routeTimeout);
+      count(histograms, c, e, upstreamRequests, routeTimeout);
     }
   }
 
@@ -255,12 +265,13 @@ public final class IstioMetrics implements AutoCloseable {
     return c != null ? c : clusters.computeIfAbsent(name, clusterMaker);
   }
 
-  private static void count(ClusterMeters c, Exchange e, int upstreamRequests, boolean routeTimeout) {
+  private static void count(HistogramBuffer buffer, ClusterMeters c, Exchange e, int upstreamRequests,
+      boolean routeTimeout) {
     if (routeTimeout) {
       c.timeout.increment();
     }
     if (upstreamRequests > 0) {
-      c.total.increment(upstreamRequests);
+      buffer.count(c.total, upstreamRequests);
       if (upstreamRequests > 1) {
         c.retry.increment(upstreamRequests - 1);
         if (!e.localResponse() && e.status() < 500) {
@@ -269,7 +280,7 @@ public final class IstioMetrics implements AutoCloseable {
       }
       int cls = e.status() / 100;
       if (!e.localResponse() && cls >= 1 && cls <= 5) {
-        c.byClass[cls - 1].increment();
+        buffer.count(c.byClass[cls - 1], 1);
       }
     }
     if (e.responseFlags().contains("UO")) {
@@ -479,10 +490,10 @@ public final class IstioMetrics implements AutoCloseable {
 
   private ClusterMeters makeCluster(String cluster) {
     Tags tags = Tags.of("cluster_name", cluster);
-    Counter[] byClass = new Counter[5];
+    HistogramBuffer.Cell[] byClass = new HistogramBuffer.Cell[5];
     for (int i = 0; i < 5; i++) {
-      byClass[i] = Counter.builder("envoy.cluster.upstream_rq_xx").tags(tags)
-          .tag("envoy_response_code_class", Integer.toString(i + 1)).register(registry);
+      byClass[i] = histograms.cell(Counter.builder("envoy.cluster.upstream_rq_xx").tags(tags)
+          .tag("envoy_response_code_class", Integer.toString(i + 1)).register(registry));
     }
     if (resilience != null) {
       Gauge.builder("envoy.cluster.outlier_detection.ejections_active", resilience, r -> outlier(r, cluster, false))
@@ -492,7 +503,7 @@ public final class IstioMetrics implements AutoCloseable {
           .tags(tags).description("Ejections enforced, of any outlier type").register(registry);
     }
     return new ClusterMeters(
-        counter("envoy.cluster.upstream_rq", tags), counter("envoy.cluster.upstream_rq_retry", tags),
+        histograms.cell(counter("envoy.cluster.upstream_rq", tags)), counter("envoy.cluster.upstream_rq_retry", tags),
         counter("envoy.cluster.upstream_rq_retry_success", tags),
         counter("envoy.cluster.upstream_rq_pending_overflow", tags), counter("envoy.cluster.upstream_rq_timeout", tags),
         counter("envoy.cluster.upstream_rq_per_try_timeout", tags),

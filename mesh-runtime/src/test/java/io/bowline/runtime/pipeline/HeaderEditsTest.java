@@ -43,4 +43,50 @@ class HeaderEditsTest {
     values.add("2");
     assertThat(edits.values("x-a")).containsExactly("1");
   }
+
+  @Test
+  void aConstantHeaderIsSetOverAnEarlierValueAndHandedOnAsItselfWithItsFieldLine() {
+    ConstantHeader id = new ConstantHeader("X-Envoy-Peer-Metadata-Id", "sidecar~10.0.0.1~a.default~default.svc");
+    HeaderEdits edits = new HeaderEdits();
+    edits.setLowerCase("x-request-id", "r-1");
+    edits.setLowerCase("x-envoy-peer-metadata-id", "forged");
+    edits.set(id);
+
+    assertThat(id.name()).isEqualTo("x-envoy-peer-metadata-id");
+    assertThat(new String(id.fieldLine(), java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("x-envoy-peer-metadata-id: sidecar~10.0.0.1~a.default~default.svc\r\n");
+    assertThat(edits.size()).isEqualTo(2);
+    assertThat(edits.name(1)).isEqualTo("x-envoy-peer-metadata-id");
+    assertThat(edits.values("x-envoy-peer-metadata-id")).containsExactly(id.value());
+    assertThat(applied(edits)).as("a sink of lists sees every kind as a list")
+        .containsExactly("x-request-id=[r-1]", "x-envoy-peer-metadata-id=[" + id.value() + "]");
+    List<Object> handed = new ArrayList<>();
+    edits.forEach(new HeaderEdits.Sink() {
+      @Override
+      public void replace(String lowerName, List<String> values) {
+        handed.add(values);
+      }
+
+      @Override
+      public void replace(String lowerName, String value) {
+        handed.add(value);
+      }
+
+      @Override
+      public void replace(ConstantHeader header) {
+        handed.add(header);
+      }
+    });
+    assertThat(handed).containsExactly("r-1", id);
+  }
+
+  @Test
+  void aConstantHeaderWithAValueOutsideVisibleAsciiHasNoFieldLineAndNamesThatFiltersMayNotEditAreRefused() {
+    assertThat(new ConstantHeader("x-a", "caf\u00e9").fieldLine()).isNull();
+    assertThat(new ConstantHeader("x-a", "a\r\nb: c").fieldLine()).isNull();
+    for (String name : List.of("", ":authority", "Host")) {
+      org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+          .isThrownBy(() -> new ConstantHeader(name, "v"));
+    }
+  }
 }

@@ -79,6 +79,8 @@ class EnvoyClusterStatsTest {
     assertThat(IstioMetricsTest.status(mesh, "/pertry")).isEqualTo(504);
     assertThat(IstioMetricsTest.status(mesh, "/dead")).isEqualTo(503);
 
+    // the stats flush that adds the per-thread upstream_rq_total and upstream_rq_xx counts (the admin's scrape runs it)
+    RuntimeMeshClient.of(mesh.mesh).istioMetrics().flush();
     List<Sample> samples = PrometheusText.parse(prometheus.scrape());
     assertThat(one(samples, "envoy_cluster_upstream_rq_timeout_total", V1)).isEqualTo(1);
     assertThat(one(samples, "envoy_cluster_upstream_rq_per_try_timeout_total", V1)).isZero();

@@ -185,4 +185,43 @@ class HistogramFlushTest {
 
     assertThat(summary("istio.request.bytes").totalAmount()).isEqualTo(3);
   }
+
+  @Test
+  void aBufferedCounterShowsEveryThreadsCountsAfterTheFlushAndEachCountOnce() throws Exception {
+    HistogramBuffer buffer = new HistogramBuffer(Duration.ofHours(1));
+    try {
+      List<HistogramBuffer.Cell> cells = new ArrayList<>();
+      for (int i = 0; i < 20; i++) { // past a thread's first array of counts
+        cells.add(buffer.cell(registry.counter("envoy.cluster.upstream_rq", "cluster_name", "c" + i)));
+      }
+      HistogramBuffer.Cell last = cells.get(cells.size() - 1);
+      buffer.count(cells.get(0), 2);
+      int threads = 4;
+      int calls = 5_000;
+      List<Thread> workers = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        Thread w = new Thread(() -> {
+          for (int i = 0; i < calls; i++) {
+            buffer.count(last, 1);
+          }
+        });
+        w.start();
+        workers.add(w);
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertThat(last.counter().count()).as("before the flush").isZero();
+
+      buffer.flush();
+      assertThat(cells.get(0).counter().count()).isEqualTo(2);
+      assertThat(last.counter().count()).isEqualTo((double) threads * calls);
+      buffer.count(cells.get(0), 1);
+      buffer.flush();
+      assertThat(cells.get(0).counter().count()).as("each count added once").isEqualTo(3);
+      assertThat(last.counter().count()).isEqualTo((double) threads * calls);
+    } finally {
+      buffer.close();
+    }
+  }
 }

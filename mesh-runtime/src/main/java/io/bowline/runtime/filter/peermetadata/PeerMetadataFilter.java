@@ -6,6 +6,7 @@ import io.bowline.api.config.PeerMetadataExchange;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.api.filter.HttpFilter;
+import io.bowline.runtime.pipeline.ConstantHeader;
 import io.bowline.runtime.pipeline.MeshExchange;
 import java.util.Base64;
 import java.util.Map;
@@ -22,7 +23,9 @@ import java.util.concurrent.CompletionStage;
  * them. With {@code skip_external_clusters}, a call to {@code PassthroughCluster} carries neither. The destination's
  * inbound side reads them into its {@code source_*} labels and removes them before its application sees them.
  *
- * <p>The headers do not change the route (the filter sets them as Envoy's does, after route selection).
+ * <p>The headers do not change the route (the filter sets them as Envoy's does, after route selection). Their
+ * names and values are fixed per configuration: they are kept as {@link ConstantHeader}s, so a call sets them
+ * without lower-casing or allocating, and the proxy copies their encoded field lines into the upstream head.
  */
 public final class PeerMetadataFilter implements HttpFilter {
   /** Envoy's cluster for requests to destinations the mesh does not know. */
@@ -31,16 +34,19 @@ public final class PeerMetadataFilter implements HttpFilter {
   private static final List<String> LABELS = List.of("app", "service.istio.io/canonical-name",
       "service.istio.io/canonical-revision", "version");
 
-  private final String id;
-  private final String value;
+  /** {@code x-envoy-peer-metadata-id}, or {@code null} without a node id. */
+  private final ConstantHeader id;
+  /** {@code x-envoy-peer-metadata}. */
+  private final ConstantHeader value;
 
   /**
    * @param nodeId this workload's xDS node id ({@code x-envoy-peer-metadata-id}), or {@code null}
    * @param metadata this workload's peer metadata ({@link #metadata})
    */
   public PeerMetadataFilter(String nodeId, Struct metadata) {
-    this.id = nodeId == null ? "" : nodeId;
-    this.value = Base64.getEncoder().encodeToString(metadata.toByteString().toByteArray());
+    this.id = nodeId == null || nodeId.isEmpty() ? null : new ConstantHeader(PeerMetadataExchange.ID_HEADER, nodeId);
+    this.value = new ConstantHeader(PeerMetadataExchange.HEADER,
+        Base64.getEncoder().encodeToString(metadata.toByteString().toByteArray()));
   }
 
   /**
@@ -92,10 +98,10 @@ public final class PeerMetadataFilter implements HttpFilter {
     PeerMetadataExchange config = ex.listenerPeerMetadata();
     if (config != null && config.upstreamPropagation()
         && !(config.skipExternalClusters() && PASSTHROUGH.equals(ex.clusterName()))) {
-      if (!id.isEmpty()) {
-        ex.setHeaderKeepingRoute(PeerMetadataExchange.ID_HEADER, id);
+      if (id != null) {
+        ex.setHeaderKeepingRoute(id);
       }
-      ex.setHeaderKeepingRoute(PeerMetadataExchange.HEADER, value);
+      ex.setHeaderKeepingRoute(value);
     }
     return next.proceed(exchange);
   }
