@@ -3,7 +3,6 @@ package io.bowline.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -35,7 +34,7 @@ import java.util.Locale;
  * that is not hex or too long, a malformed chunk extension, chunk data not followed by CRLF, a bad
  * trailer field.
  */
-public final class Http1ResponseDecoder extends ByteToMessageDecoder {
+public final class Http1ResponseDecoder extends Http1Decoder {
   /** The largest response head, as the request side's 60 KiB plus room; Netty's client codec allowed 64 KiB. */
   public static final int MAX_HEAD_BYTES = 64 * 1024;
   /** Envoy's {@code max_headers_count} default, which applies to responses too. */
@@ -62,19 +61,19 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (in.isReadable()) {
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in) {
+    while (in.isReadable() && !removed()) {
       int before = in.readableBytes();
       State s = state;
       switch (s) {
-        case HEAD -> head(in, out);
-        case FIXED -> fixed(in, out);
+        case HEAD -> head(in);
+        case FIXED -> fixed(in);
         case CHUNK_SIZE -> chunkSize(in);
-        case CHUNK_DATA -> chunkData(in, out);
+        case CHUNK_DATA -> chunkData(in);
         case CHUNK_END -> chunkEnd(in);
-        case TRAILERS -> trailers(in, out);
-        case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
-        case UPGRADED -> out.add(in.readRetainedSlice(in.readableBytes()));
+        case TRAILERS -> trailers(in);
+        case UNTIL_CLOSE -> emit(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
+        case UPGRADED -> emit(in.readRetainedSlice(in.readableBytes()));
         default -> {
           in.skipBytes(in.readableBytes());
           return;
@@ -94,16 +93,16 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    decode(ctx, in, out);
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in) {
+    decode(ctx, in);
     if (state == State.UNTIL_CLOSE) {
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT); // the close ends a close-delimited body
       state = State.HEAD;
+      emit(LastHttpContent.EMPTY_LAST_CONTENT); // the close ends a close-delimited body
     }
     // any other state: the body was cut short, and the connection's close tells its exchange
   }
 
-  private void head(ByteBuf in, List<Object> out) {
+  private void head(ByteBuf in) {
     int base = in.readerIndex();
     int n = in.readableBytes();
     if (scan == 0) {
@@ -120,11 +119,11 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     if (bytes == null) {
       return;
     }
-    parseHead(bytes, out);
+    parseHead(bytes);
   }
 
   /** Parses a head (status line and fields, each ending CRLF, without the empty line) and sets up its body. */
-  private void parseHead(byte[] b, List<Object> out) {
+  private void parseHead(byte[] b) {
     HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
     int i = 9;
     if (b.length < 14 || !digit(b[9]) || !digit(b[10]) || !digit(b[11]) || b[9] == '0') {
@@ -181,11 +180,13 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
     boolean bodyless = headRequest || code == 204 || code == 304 || code == 101;
     boolean untilClose = !bodyless && te == 0 && length < 0;
-    out.add(new Http1Response(version, code, b, reasonEnd, fields, !close && !untilClose && code != 101));
+    Http1Response response = new Http1Response(version, code, b, reasonEnd, fields, !close && !untilClose && code != 101);
+    // the state first: what the response is passed to may call back (expectResponseTo a next request)
+    boolean ends = code != 101 && (bodyless || length == 0);
     if (code == 101) {
       state = State.UPGRADED;
-    } else if (bodyless || length == 0) {
-      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
+    } else if (ends) {
+      ended();
     } else if (chunked) {
       state = State.CHUNK_SIZE;
     } else if (length > 0) {
@@ -193,6 +194,10 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
       state = State.FIXED;
     } else {
       state = State.UNTIL_CLOSE;
+    }
+    emit(response);
+    if (ends) {
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
     }
   }
 
@@ -214,13 +219,14 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
   }
 
-  private void fixed(ByteBuf in, List<Object> out) {
+  private void fixed(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     remaining -= n;
     if (remaining == 0) {
-      end(out, new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
+      ended();
+      emit(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
     } else {
-      out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+      emit(new DefaultHttpContent(in.readRetainedSlice(n)));
     }
   }
 
@@ -267,13 +273,13 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void chunkData(ByteBuf in, List<Object> out) {
+  private void chunkData(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     remaining -= n;
-    out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
     if (remaining == 0) {
       state = State.CHUNK_END;
     }
+    emit(new DefaultHttpContent(in.readRetainedSlice(n)));
   }
 
   private void chunkEnd(ByteBuf in) {
@@ -287,20 +293,25 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void trailers(ByteBuf in, List<Object> out) {
+  private void trailers(ByteBuf in) {
     byte[] block = block(in, MAX_FIELDS, "trailers");
     if (block == null) {
       return;
     }
     if (block.length == 0) {
-      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
+      ended();
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
       return;
     }
+    LastHttpContent last;
     try {
-      end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true)));
+      last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true));
     } catch (Http1Fields.Malformed m) {
       fail(m.getMessage() + " in the response trailers");
+      return;
     }
+    ended();
+    emit(last);
   }
 
   /**
@@ -347,8 +358,8 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     return bytes;
   }
 
-  private void end(List<Object> out, LastHttpContent last) {
-    out.add(last);
+  /** The response ends with what is emitted next. */
+  private void ended() {
     state = State.HEAD;
     ended = true;
   }
