@@ -173,8 +173,9 @@ public final class Http1RequestDecoder extends Http1Decoder {
     byte[] head = new byte[end - 2]; // the request line and field lines, each with its CRLF
     in.readBytes(head);
     in.skipBytes(2);
+    int fieldLines = lines - 1; // the request line's is not a field's
     resetScan();
-    parseHead(head);
+    parseHead(head, fieldLines);
   }
 
   /**
@@ -227,7 +228,7 @@ public final class Http1RequestDecoder extends Http1Decoder {
     lines = 0;
   }
 
-  private void parseHead(byte[] b) {
+  private void parseHead(byte[] b, int fieldLines) {
     int eol = 0;
     while (b[eol] != '\r') {
       eol++;
@@ -266,7 +267,7 @@ public final class Http1RequestDecoder extends Http1Decoder {
     }
     Http1Fields fields;
     try {
-      fields = Http1Fields.parse(b, eol + 2, limits.maxHeaders());
+      fields = Http1Fields.parse(b, eol + 2, limits.maxHeaders(), fieldLines);
     } catch (Http1Fields.Malformed m) {
       fail(m.tooMany ? 431 : 400, m.getMessage());
       return;

@@ -52,6 +52,8 @@ public final class Http1ResponseDecoder extends Http1Decoder {
   private int scan; // bytes of the block already searched for its end, from the reader index
   private int lineStart;
   private int lines;
+  /** The lines of the last block {@link #block} read, its empty line not counted. */
+  private int blockLines;
   /** A final response has just ended. */
   private boolean ended;
 
@@ -146,7 +148,7 @@ public final class Http1ResponseDecoder extends Http1Decoder {
     i += 2;
     Http1Fields fields;
     try {
-      fields = Http1Fields.parse(b, i, MAX_FIELDS);
+      fields = Http1Fields.parse(b, i, MAX_FIELDS, blockLines - 1);
     } catch (Http1Fields.Malformed m) {
       fail(m.getMessage() + " in the response head");
       return;
@@ -351,6 +353,7 @@ public final class Http1ResponseDecoder extends Http1Decoder {
     }
     scan = 0;
     lineStart = 0;
+    blockLines = lines;
     lines = 0;
     byte[] bytes = new byte[end - 2];
     in.readBytes(bytes);
