@@ -166,6 +166,24 @@ public final class Http1Fields {
     return true;
   }
 
+  /** Field {@code i}'s value as a number when it is 1 to 18 ASCII digits (a plain Content-Length), else -1. */
+  public long digits(int i) {
+    int s = at[4 * i + 2];
+    int e = at[4 * i + 3];
+    if (e == s || e - s > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int k = s; k < e; k++) {
+      int d = bytes[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
   /** Field {@code i}'s name, as received. */
   public String name(int i) {
     return new String(bytes, at[4 * i], at[4 * i + 1] - at[4 * i], StandardCharsets.ISO_8859_1);

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -275,20 +274,22 @@ public final class Http1RequestDecoder extends Http1Decoder {
     // framing (RFC 9112 §6.3): the checks that keep two parsers from seeing two different requests
     int te = 0;
     boolean teChunked = false;
-    List<String> cl = null;
+    int cls = 0; // Content-Length fields
+    long clDigits = -1; // their value while each is the same plain number (no string made), else -1
     int hosts = 0;
     for (int f = 0; f < fields.count(); f++) {
       if (fields.nameIs(f, "transfer-encoding")) {
         te++;
         teChunked = fields.valueIs(f, "chunked");
       } else if (fields.nameIs(f, "content-length")) {
-        cl = cl == null ? new ArrayList<>(1) : cl;
-        cl.add(fields.value(f));
+        long d = fields.digits(f);
+        clDigits = cls == 0 || d == clDigits ? d : -1;
+        cls++;
       } else if (fields.nameIs(f, "host")) {
         hosts++;
       }
     }
-    if (te > 0 && cl != null) {
+    if (te > 0 && cls > 0) {
       fail(400, "both Content-Length and Transfer-Encoding");
       return;
     }
@@ -304,8 +305,8 @@ public final class Http1RequestDecoder extends Http1Decoder {
         return;
       }
       chunked = true;
-    } else if (cl != null) {
-      length = contentLength(cl);
+    } else if (cls > 0) {
+      length = clDigits >= 0 ? clDigits : contentLength(fields.getAll("content-length"));
       if (length < 0) {
         fail(400, "invalid or conflicting Content-Length");
         return;

@@ -159,7 +159,7 @@ public final class Http1ResponseDecoder extends Http1Decoder {
     boolean close = version == HttpVersion.HTTP_1_0;
     for (int f = 0; f < fields.count(); f++) {
       if (fields.nameIs(f, "content-length")) {
-        length = contentLength(fields.value(f), length);
+        length = contentLength(fields, f, length);
       } else if (fields.nameIs(f, "transfer-encoding")) {
         te++;
         chunked = fields.valueIs(f, "chunked");
@@ -203,9 +203,10 @@ public final class Http1ResponseDecoder extends Http1Decoder {
     }
   }
 
-  /** {@code prior} (-1: none yet) and the lengths in {@code value}: the one length they agree on. */
-  private long contentLength(String value, long prior) {
-    long length = Http1RequestDecoder.contentLength(List.of(value));
+  /** {@code prior} (-1: none yet) and the lengths in field {@code f}'s value: the one length they agree on. */
+  private long contentLength(Http1Fields fields, int f, long prior) {
+    long digits = fields.digits(f); // the usual value, read without a string
+    long length = digits >= 0 ? digits : Http1RequestDecoder.contentLength(List.of(fields.value(f)));
     if (length < 0 || prior >= 0 && length != prior) {
       fail("invalid or conflicting Content-Length in the response");
     }
