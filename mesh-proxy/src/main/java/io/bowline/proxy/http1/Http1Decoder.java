@@ -71,11 +71,6 @@ public abstract class Http1Decoder extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Whether {@link #decode} is on the stack (a handler called back into the decoder from what it was passed). */
-  protected final boolean decoding() {
-    return decoding;
-  }
-
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;

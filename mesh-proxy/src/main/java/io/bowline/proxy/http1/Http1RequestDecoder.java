@@ -111,7 +111,7 @@ public final class Http1RequestDecoder extends Http1Decoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in) {
-    while (!paused && in.isReadable()) {
+    while (!paused && in.isReadable() && !removed()) {
       int before = in.readableBytes();
       switch (state) {
         case HEAD:
