@@ -4,7 +4,7 @@
 # pinned to CORE_PROXY, wrk, the upstream (an HAProxy answering 200 "ok") and the control plane to CORE_LOAD.
 # After a saturating warm-up of each (WARM s, 64 connections: C2 compiles the request path), ROUNDS rounds of
 # one DUR s window per side; each window prints the process's CPU time per request (user and system, from
-# /proc), its user share, the JIT compiler threads' share of it and the methods compiled in it (a window in which C2 still compiles, or compiles again after a deoptimization, says so), and the young collections (and their pause time) per 1,000 requests (jstat).
+# /proc), its user part per request and user share, the JIT compiler threads' share of it and the methods compiled in it (a window in which C2 still compiles, or compiles again after a deoptimization, says so), and the young collections (and their pause time) per 1,000 requests (jstat).
 # The last lines give each side's mean and B's over A's.
 #
 # usage: benchmarks/proxy/cpu-ab.sh        (after `mvn -B -o package -DskipTests`)
@@ -64,8 +64,8 @@ if [ "$REWARM" != 0 ]; then
 fi
 CLK=$(getconf CLK_TCK)
 echo "cpu-ab: A $A_ROLE $A_JAR ${A_OPTS:-}; B $B_ROLE $B_JAR ${B_OPTS:-}; ${DUR} s windows, $CONNS connections"
-echo "| round | side | requests/s | CPU µs/request | user share | JIT threads' share | methods compiled | young GCs per 1,000 requests | GC µs/request | load avg 1 min |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+echo "| round | side | requests/s | CPU µs/request | user µs/request | user share | JIT threads' share | methods compiled | young GCs per 1,000 requests | GC µs/request | load avg 1 min |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for r in $(seq 1 "$ROUNDS"); do
   for side in a b; do
     pid=$A_PID; port=$A_PORT; [ $side = b ] && { pid=$B_PID; port=$B_PORT; }
@@ -75,11 +75,11 @@ for r in $(seq 1 "$ROUNDS"); do
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     awk -v r="$r" -v side="$side" -v n="$n" -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v c="$CLK" -v g=$((g1 - g0)) -v j=$((j1 - j0)) -v cc=$((c1 - c0)) \
       -v gt="$(awk -v a="$gt0" -v b="$gt1" 'BEGIN {print b - a}')" -v d="$DUR" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
-      'BEGIN { printf "| %d | %s | %.0f | %.2f | %.0f %% | %.1f %% | %d | %.2f | %.2f | %s |\n", r, toupper(side), n / d, (u + s) / c * 1e6 / n,
-               100 * u / (u + s), 100 * j / (u + s), cc, g * 1000 / n, gt * 1e6 / n, l }' | tee -a "$TMP/rows"
+      'BEGIN { printf "| %d | %s | %.0f | %.2f | %.2f | %.0f %% | %.1f %% | %d | %.2f | %.2f | %s |\n", r, toupper(side), n / d, (u + s) / c * 1e6 / n,
+               u / c * 1e6 / n, 100 * u / (u + s), 100 * j / (u + s), cc, g * 1000 / n, gt * 1e6 / n, l }' | tee -a "$TMP/rows"
   done
 done
-awk -F'|' '{ cpu[$3] += $5; gc[$3] += $9; k[$3]++ }
-  END { a = cpu[" A "] / k[" A "]; b = cpu[" B "] / k[" B "]
-        printf "\nmean CPU µs/request: A %.2f, B %.2f, B/A %.3f; young GCs per 1,000 requests: A %.2f, B %.2f\n",
-               a, b, b / a, gc[" A "] / k[" A "], gc[" B "] / k[" B "] }' "$TMP/rows"
+awk -F'|' '{ cpu[$3] += $5; usr[$3] += $6; gc[$3] += $10; k[$3]++ }
+  END { a = cpu[" A "] / k[" A "]; b = cpu[" B "] / k[" B "]; ua = usr[" A "] / k[" A "]; ub = usr[" B "] / k[" B "]
+        printf "\nmean CPU µs/request: A %.2f, B %.2f, B/A %.3f; user µs/request: A %.2f, B %.2f, B/A %.3f; young GCs per 1,000 requests: A %.2f, B %.2f\n",
+               a, b, b / a, ua, ub, ub / ua, gc[" A "] / k[" A "], gc[" B "] / k[" B "] }' "$TMP/rows"

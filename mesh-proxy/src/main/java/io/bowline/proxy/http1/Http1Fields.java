@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,30 +30,46 @@ public final class Http1Fields {
     }
   }
 
+  /** RFC 9110's {@code tchar}, by unsigned byte: what a field name is made of. */
+  private static final boolean[] NAME = new boolean[256];
+  /** What a field value may hold (RFC 9110 §5.5): HTAB, SP, VCHAR, obs-text; not CR, the other CTLs, DEL. */
+  private static final boolean[] VALUE = new boolean[256];
+
+  static {
+    for (int c = 0; c < 128; c++) {
+      NAME[c] = Http1RequestDecoder.tchar((char) c);
+    }
+    for (int c = 0; c < 256; c++) {
+      VALUE[c] = c == '\t' || c >= 0x20 && c != 0x7f;
+    }
+  }
+
+  /** {@link #parse(byte[], int, int, int)} for a block whose lines were not counted. */
+  static Http1Fields parse(byte[] b, int from, int maxFields) throws Malformed {
+    return parse(b, from, maxFields, 8);
+  }
+
   /**
    * Parses the field lines of {@code b} from {@code from} (each ending CRLF, the block's empty line
    * not included): a name that is a token right before its colon, a value without control
    * characters (HTAB and obs-text allowed), no obs-fold, no bare CR, at most {@code maxFields}.
+   * {@code lines}: how many field lines the caller counted while it found the block's end (the
+   * offsets' array is sized by it, and grows if it was too few).
    */
-  static Http1Fields parse(byte[] b, int from, int maxFields) throws Malformed {
-    int lines = 0;
-    for (int k = from; k < b.length; k++) {
-      if (b[k] == '\n') {
-        lines++;
-      }
-    }
+  static Http1Fields parse(byte[] b, int from, int maxFields, int lines) throws Malformed {
     int[] at = new int[4 * Math.max(1, Math.min(lines, maxFields))];
     int count = 0;
     int i = from;
-    while (i < b.length) {
-      if (b[i] == ' ' || b[i] == '\t') {
-        throw new Malformed("obs-fold (a line starting with whitespace)", false);
-      }
+    int n = b.length;
+    while (i < n) {
       int ns = i;
-      while (i < b.length && b[i] > 0 && Http1RequestDecoder.tchar((char) b[i])) {
+      while (i < n && NAME[b[i] & 0xff]) {
         i++;
       }
-      if (i == ns || i >= b.length || b[i] != ':') {
+      if (i == ns || i >= n || b[i] != ':') {
+        if (i == ns && (b[i] == ' ' || b[i] == '\t')) {
+          throw new Malformed("obs-fold (a line starting with whitespace)", false);
+        }
         throw new Malformed(i == ns ? "empty header name or no colon" : "invalid header name (not a token, or whitespace before the colon)", false);
       }
       int ne = i++;
@@ -60,10 +77,11 @@ public final class Http1Fields {
         i++;
       }
       int vs = i;
-      for (; b[i] != '\r'; i++) {
-        if ((b[i] >= 0 && b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f) {
-          throw new Malformed("control character in a header value", false);
-        }
+      while (VALUE[b[i] & 0xff]) {
+        i++;
+      }
+      if (b[i] != '\r') {
+        throw new Malformed("control character in a header value", false);
       }
       if (b[i + 1] != '\n') {
         throw new Malformed("bare CR in a header line", false);
@@ -76,10 +94,14 @@ public final class Http1Fields {
       if (count == maxFields) {
         throw new Malformed("more than " + maxFields + " header fields", true);
       }
-      at[4 * count] = ns;
-      at[4 * count + 1] = ne;
-      at[4 * count + 2] = vs;
-      at[4 * count + 3] = ve;
+      int k = 4 * count;
+      if (k == at.length) {
+        at = Arrays.copyOf(at, 2 * k);
+      }
+      at[k] = ns;
+      at[k + 1] = ne;
+      at[k + 2] = vs;
+      at[k + 3] = ve;
       count++;
     }
     return new Http1Fields(b, at, count);
@@ -142,6 +164,24 @@ public final class Http1Fields {
       }
     }
     return true;
+  }
+
+  /** Field {@code i}'s value as a number when it is 1 to 18 ASCII digits (a plain Content-Length), else -1. */
+  public long digits(int i) {
+    int s = at[4 * i + 2];
+    int e = at[4 * i + 3];
+    if (e == s || e - s > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int k = s; k < e; k++) {
+      int d = bytes[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      n = n * 10 + d;
+    }
+    return n;
   }
 
   /** Field {@code i}'s name, as received. */

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -14,7 +13,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +38,7 @@ import java.util.concurrent.TimeUnit;
  * stay buffered, and reading stops once some arrive) until {@link #resume} is called once its response has been sent.
  * Trailers are validated and passed on in the {@code LastHttpContent}.
  */
-public final class Http1RequestDecoder extends ByteToMessageDecoder {
+public final class Http1RequestDecoder extends Http1Decoder {
   private static final int MAX_CHUNK_LINE = 4096;
   private static final long MAX_CHUNK_SIZE = 1L << 56;
   /** RFC 9110's {@code tchar}, by ASCII code: what a field name and a method are made of. */
@@ -93,43 +91,46 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     if (!config.isAutoRead()) { // an atomic exchange per request saved: reading is off only while bytes were pipelined
       config.setAutoRead(true);
     }
-    if (actualReadableBytes() == 0) {
-      return; // nothing pipelined: the next request is decoded as it is read
+    if (heldBytes() == 0) {
+      // nothing pipelined: the next request is decoded as it is read (or, when called from a handler
+      // this decoder passed the request to, by the decode on the stack, which goes on now)
+      return;
     }
     try {
-      channelRead(ctx, Unpooled.EMPTY_BUFFER);
-    } catch (Exception e) {
+      decodeHeld(ctx);
+    } catch (RuntimeException e) {
       ctx.fireExceptionCaught(e);
     }
   }
 
   @Override
-  protected void handlerRemoved0(ChannelHandlerContext ctx) {
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    super.handlerRemoved(ctx);
     cancelHeadersTimer();
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (!paused && in.isReadable()) {
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in) {
+    while (!paused && in.isReadable() && !removed()) {
       int before = in.readableBytes();
       switch (state) {
         case HEAD:
-          head(ctx, in, out);
+          head(ctx, in);
           break;
         case FIXED:
-          fixed(in, out);
+          fixed(in);
           break;
         case CHUNK_SIZE:
-          chunkSize(in, out);
+          chunkSize(in);
           break;
         case CHUNK_DATA:
-          chunkData(in, out);
+          chunkData(in);
           break;
         case CHUNK_END:
-          chunkEnd(in, out);
+          chunkEnd(in);
           break;
         case TRAILERS:
-          trailers(in, out);
+          trailers(in);
           break;
         case BAD:
         default:
@@ -147,7 +148,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void head(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+  private void head(ChannelHandlerContext ctx, ByteBuf in) {
     if (scan == 0) {
       // RFC 9112 §2.2: a server SHOULD ignore at least one empty line before the request line
       while (in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
@@ -157,7 +158,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         return;
       }
     }
-    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders() + 1, true, out);
+    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders() + 1, true);
     if (end < 0) {
       // the head is not all here: its first bytes arrived in this read, so the timeout starts now
       // (a head that arrives whole, the common case, costs no timer)
@@ -171,15 +172,16 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     byte[] head = new byte[end - 2]; // the request line and field lines, each with its CRLF
     in.readBytes(head);
     in.skipBytes(2);
+    int fieldLines = lines - 1; // the request line's is not a field's
     resetScan();
-    parseHead(head, out);
+    parseHead(head, fieldLines);
   }
 
   /**
    * Checks lines from {@link #scan} on: CRLF endings only, no obs-fold. Returns the length of the
    * block up to and including its empty line, or -1 when it is not complete yet (or was refused).
    */
-  private int scanLines(ByteBuf in, int maxBytes, int maxLines, boolean head, List<Object> out) {
+  private int scanLines(ByteBuf in, int maxBytes, int maxLines, boolean head) {
     int base = in.readerIndex();
     int n = in.readableBytes();
     // the byte before the current one, read once (a bounds-checked read per byte, not three)
@@ -189,12 +191,12 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       boolean afterCr = scan > 0 && prev == '\r';
       prev = b;
       if (afterCr && b != '\n') {
-        fail(out, 400, "bare CR in the " + (head ? "request head" : "trailers"));
+        fail(400, "bare CR in the " + (head ? "request head" : "trailers"));
         return -1;
       }
       if (b == '\n') {
         if (!afterCr) {
-          fail(out, 400, "bare LF in the " + (head ? "request head" : "trailers"));
+          fail(400, "bare LF in the " + (head ? "request head" : "trailers"));
           return -1;
         }
         if (scan - 1 == lineStart) {
@@ -204,15 +206,15 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         lineStart = scan + 1;
         lines++;
         if (lines > maxLines) {
-          fail(out, 431, "more than " + limits.maxHeaders() + " header fields");
+          fail(431, "more than " + limits.maxHeaders() + " header fields");
           return -1;
         }
       } else if (scan == lineStart && (b == ' ' || b == '\t') && (lines > 0 || !head)) {
-        fail(out, 400, "obs-fold (a line starting with whitespace) in the " + (head ? "headers" : "trailers"));
+        fail(400, "obs-fold (a line starting with whitespace) in the " + (head ? "headers" : "trailers"));
         return -1;
       }
       if (scan >= maxBytes) {
-        fail(out, 431, (head ? "request headers" : "trailers") + " larger than " + maxBytes + " bytes");
+        fail(431, (head ? "request headers" : "trailers") + " larger than " + maxBytes + " bytes");
         return -1;
       }
     }
@@ -225,7 +227,7 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     lines = 0;
   }
 
-  private void parseHead(byte[] b, List<Object> out) {
+  private void parseHead(byte[] b, int fieldLines) {
     int eol = 0;
     while (b[eol] != '\r') {
       eol++;
@@ -233,22 +235,22 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     int sp1 = indexOf(b, ' ', 0, eol);
     int sp2 = sp1 < 0 ? -1 : indexOf(b, ' ', sp1 + 1, eol);
     if (sp1 <= 0 || sp2 <= sp1 + 1 || indexOf(b, ' ', sp2 + 1, eol) >= 0 || sp2 == eol - 1) {
-      fail(out, 400, "malformed request line");
+      fail(400, "malformed request line");
       return;
     }
     for (int i = 0; i < sp1; i++) {
       if (b[i] <= 0 || !tchar((char) b[i])) {
-        fail(out, 400, "the method is not a token");
+        fail(400, "the method is not a token");
         return;
       }
     }
     if (sp2 - sp1 - 1 > limits.maxUrlBytes()) {
-      fail(out, 414, "request target longer than " + limits.maxUrlBytes() + " bytes");
+      fail(414, "request target longer than " + limits.maxUrlBytes() + " bytes");
       return;
     }
     for (int i = sp1 + 1; i < sp2; i++) {
       if (b[i] <= 0x20 || b[i] == 0x7f) { // bytes over 0x7f are negative
-        fail(out, 400, "invalid character in the request target");
+        fail(400, "invalid character in the request target");
         return;
       }
     }
@@ -256,74 +258,80 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     if (v == null) {
       String version = new String(b, sp2 + 1, eol - sp2 - 1, StandardCharsets.ISO_8859_1);
       if (version.matches("HTTP/[0-9]\\.[0-9]")) {
-        fail(out, 505, "HTTP version not supported: " + version);
+        fail(505, "HTTP version not supported: " + version);
       } else {
-        fail(out, 400, "malformed HTTP version");
+        fail(400, "malformed HTTP version");
       }
       return;
     }
     Http1Fields fields;
     try {
-      fields = Http1Fields.parse(b, eol + 2, limits.maxHeaders());
+      fields = Http1Fields.parse(b, eol + 2, limits.maxHeaders(), fieldLines);
     } catch (Http1Fields.Malformed m) {
-      fail(out, m.tooMany ? 431 : 400, m.getMessage());
+      fail(m.tooMany ? 431 : 400, m.getMessage());
       return;
     }
     // framing (RFC 9112 §6.3): the checks that keep two parsers from seeing two different requests
     int te = 0;
     boolean teChunked = false;
-    List<String> cl = null;
+    int cls = 0; // Content-Length fields
+    long clDigits = -1; // their value while each is the same plain number (no string made), else -1
     int hosts = 0;
     for (int f = 0; f < fields.count(); f++) {
       if (fields.nameIs(f, "transfer-encoding")) {
         te++;
         teChunked = fields.valueIs(f, "chunked");
       } else if (fields.nameIs(f, "content-length")) {
-        cl = cl == null ? new ArrayList<>(1) : cl;
-        cl.add(fields.value(f));
+        long d = fields.digits(f);
+        clDigits = cls == 0 || d == clDigits ? d : -1;
+        cls++;
       } else if (fields.nameIs(f, "host")) {
         hosts++;
       }
     }
-    if (te > 0 && cl != null) {
-      fail(out, 400, "both Content-Length and Transfer-Encoding");
+    if (te > 0 && cls > 0) {
+      fail(400, "both Content-Length and Transfer-Encoding");
       return;
     }
     boolean chunked = false;
     long length = 0;
     if (te > 0) {
       if (v == HttpVersion.HTTP_1_0) {
-        fail(out, 400, "Transfer-Encoding in an HTTP/1.0 request");
+        fail(400, "Transfer-Encoding in an HTTP/1.0 request");
         return;
       }
       if (te != 1 || !teChunked) {
-        fail(out, 400, "Transfer-Encoding other than one chunked coding");
+        fail(400, "Transfer-Encoding other than one chunked coding");
         return;
       }
       chunked = true;
-    } else if (cl != null) {
-      length = contentLength(cl);
+    } else if (cls > 0) {
+      length = clDigits >= 0 ? clDigits : contentLength(fields.getAll("content-length"));
       if (length < 0) {
-        fail(out, 400, "invalid or conflicting Content-Length");
+        fail(400, "invalid or conflicting Content-Length");
         return;
       }
     }
     if (hosts > 1 || (v == HttpVersion.HTTP_1_1 && hosts == 0)) {
-      fail(out, 400, hosts == 0 ? "no Host header" : "more than one Host header");
+      fail(400, hosts == 0 ? "no Host header" : "more than one Host header");
       return;
     }
     HttpMethod method = sp1 == 3 && b[0] == 'G' && b[1] == 'E' && b[2] == 'T'
         ? HttpMethod.GET // the usual method, without a string made to look it up
         : HttpMethod.valueOf(new String(b, 0, sp1, StandardCharsets.ISO_8859_1));
-    out.add(new Http1Request(method, new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1), v, fields));
+    Http1Request request = new Http1Request(method, new String(b, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1), v, fields);
+    // the state first: what the request is passed to may resume this decoder on the same stack
     if (chunked) {
       state = State.CHUNK_SIZE;
     } else if (length > 0) {
       state = State.FIXED;
       remaining = length;
     } else {
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
       requestEnded();
+    }
+    emit(request);
+    if (!chunked && length == 0) {
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
     }
   }
 
@@ -391,21 +399,21 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return n;
   }
 
-  private void fixed(ByteBuf in, List<Object> out) {
+  private void fixed(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     if (n == 0) {
       return;
     }
     remaining -= n;
     if (remaining == 0) {
-      out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
       requestEnded();
+      emit(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
     } else {
-      out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+      emit(new DefaultHttpContent(in.readRetainedSlice(n)));
     }
   }
 
-  private void chunkSize(ByteBuf in, List<Object> out) {
+  private void chunkSize(ByteBuf in) {
     int base = in.readerIndex();
     int limit = Math.min(in.readableBytes(), MAX_CHUNK_LINE);
     int lf = -1;
@@ -416,18 +424,18 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
         break;
       }
       if (b == '\r' && i + 1 < in.readableBytes() && in.getByte(base + i + 1) != '\n') {
-        fail(out, 400, "bare CR in a chunk size line");
+        fail(400, "bare CR in a chunk size line");
         return;
       }
     }
     if (lf < 0) {
       if (in.readableBytes() >= MAX_CHUNK_LINE) {
-        fail(out, 400, "chunk size line longer than " + MAX_CHUNK_LINE + " bytes");
+        fail(400, "chunk size line longer than " + MAX_CHUNK_LINE + " bytes");
       }
       return;
     }
     if (lf == 0 || in.getByte(base + lf - 1) != '\r') {
-      fail(out, 400, "bare LF in a chunk size line");
+      fail(400, "bare LF in a chunk size line");
       return;
     }
     String line = in.toString(base, lf - 1, StandardCharsets.ISO_8859_1);
@@ -438,16 +446,16 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
       size = size * 16 + Character.digit(line.charAt(i), 16);
       i++;
       if (size > MAX_CHUNK_SIZE) {
-        fail(out, 400, "chunk size too large");
+        fail(400, "chunk size too large");
         return;
       }
     }
     if (i == 0) {
-      fail(out, 400, "chunk size is not hexadecimal");
+      fail(400, "chunk size is not hexadecimal");
       return;
     }
     if (!extensions(line, i)) {
-      fail(out, 400, "malformed chunk extension");
+      fail(400, "malformed chunk extension");
       return;
     }
     if (size == 0) {
@@ -521,49 +529,49 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     return c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5b) || (c >= 0x5d && c <= 0x7e) || (c >= 0x80 && c <= 0xff);
   }
 
-  private void chunkData(ByteBuf in, List<Object> out) {
+  private void chunkData(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     if (n == 0) {
       return;
     }
     remaining -= n;
-    out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
     if (remaining == 0) {
       state = State.CHUNK_END;
     }
+    emit(new DefaultHttpContent(in.readRetainedSlice(n)));
   }
 
-  private void chunkEnd(ByteBuf in, List<Object> out) {
+  private void chunkEnd(ByteBuf in) {
     if (in.readableBytes() < 2) {
       if (in.getByte(in.readerIndex()) != '\r') {
-        fail(out, 400, "chunk data not followed by CRLF");
+        fail(400, "chunk data not followed by CRLF");
       }
       return;
     }
     if (in.getByte(in.readerIndex()) != '\r' || in.getByte(in.readerIndex() + 1) != '\n') {
-      fail(out, 400, "chunk data not followed by CRLF");
+      fail(400, "chunk data not followed by CRLF");
       return;
     }
     in.skipBytes(2);
     state = State.CHUNK_SIZE;
   }
 
-  private void trailers(ByteBuf in, List<Object> out) {
+  private void trailers(ByteBuf in) {
     if (scan == 0 && in.readableBytes() >= 2 && in.getByte(in.readerIndex()) == '\r' && in.getByte(in.readerIndex() + 1) == '\n') {
       in.skipBytes(2);
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
       requestEnded();
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
       return;
     }
-    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders(), false, out);
+    int end = scanLines(in, limits.maxHeadersBytes(), limits.maxHeaders(), false);
     if (end < 0) {
       return;
     }
     if (end == 2) { // no trailer fields
       in.skipBytes(2);
       resetScan();
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT);
       requestEnded();
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
       return;
     }
     byte[] block = new byte[end - 2];
@@ -572,10 +580,10 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     resetScan();
     try {
       Http1Fields trailers = Http1Fields.parse(block, 0, limits.maxHeaders());
-      out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers.toMap(true)));
       requestEnded();
+      emit(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers.toMap(true)));
     } catch (Http1Fields.Malformed m) {
-      fail(out, m.tooMany ? 431 : 400, m.getMessage() + " in the trailers");
+      fail(m.tooMany ? 431 : 400, m.getMessage() + " in the trailers");
     }
   }
 
@@ -600,10 +608,10 @@ public final class Http1RequestDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void fail(List<Object> out, int status, String reason) {
+  private void fail(int status, String reason) {
     cancelHeadersTimer();
     state = State.BAD;
-    out.add(new BadRequest(status, reason));
+    emit(new BadRequest(status, reason));
   }
 
   /** Whether {@code s} is a non-empty token (RFC 9110 §5.6.2). */

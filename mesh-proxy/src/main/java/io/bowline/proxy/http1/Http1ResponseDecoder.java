@@ -3,7 +3,6 @@ package io.bowline.proxy.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -35,7 +34,7 @@ import java.util.Locale;
  * that is not hex or too long, a malformed chunk extension, chunk data not followed by CRLF, a bad
  * trailer field.
  */
-public final class Http1ResponseDecoder extends ByteToMessageDecoder {
+public final class Http1ResponseDecoder extends Http1Decoder {
   /** The largest response head, as the request side's 60 KiB plus room; Netty's client codec allowed 64 KiB. */
   public static final int MAX_HEAD_BYTES = 64 * 1024;
   /** Envoy's {@code max_headers_count} default, which applies to responses too. */
@@ -53,6 +52,8 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   private int scan; // bytes of the block already searched for its end, from the reader index
   private int lineStart;
   private int lines;
+  /** The lines of the last block {@link #block} read, its empty line not counted. */
+  private int blockLines;
   /** A final response has just ended. */
   private boolean ended;
 
@@ -62,19 +63,19 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (in.isReadable()) {
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in) {
+    while (in.isReadable() && !removed()) {
       int before = in.readableBytes();
       State s = state;
       switch (s) {
-        case HEAD -> head(in, out);
-        case FIXED -> fixed(in, out);
+        case HEAD -> head(in);
+        case FIXED -> fixed(in);
         case CHUNK_SIZE -> chunkSize(in);
-        case CHUNK_DATA -> chunkData(in, out);
+        case CHUNK_DATA -> chunkData(in);
         case CHUNK_END -> chunkEnd(in);
-        case TRAILERS -> trailers(in, out);
-        case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
-        case UPGRADED -> out.add(in.readRetainedSlice(in.readableBytes()));
+        case TRAILERS -> trailers(in);
+        case UNTIL_CLOSE -> emit(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
+        case UPGRADED -> emit(in.readRetainedSlice(in.readableBytes()));
         default -> {
           in.skipBytes(in.readableBytes());
           return;
@@ -94,16 +95,16 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    decode(ctx, in, out);
+  protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in) {
+    decode(ctx, in);
     if (state == State.UNTIL_CLOSE) {
-      out.add(LastHttpContent.EMPTY_LAST_CONTENT); // the close ends a close-delimited body
       state = State.HEAD;
+      emit(LastHttpContent.EMPTY_LAST_CONTENT); // the close ends a close-delimited body
     }
     // any other state: the body was cut short, and the connection's close tells its exchange
   }
 
-  private void head(ByteBuf in, List<Object> out) {
+  private void head(ByteBuf in) {
     int base = in.readerIndex();
     int n = in.readableBytes();
     if (scan == 0) {
@@ -120,11 +121,11 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     if (bytes == null) {
       return;
     }
-    parseHead(bytes, out);
+    parseHead(bytes);
   }
 
   /** Parses a head (status line and fields, each ending CRLF, without the empty line) and sets up its body. */
-  private void parseHead(byte[] b, List<Object> out) {
+  private void parseHead(byte[] b) {
     HttpVersion version = b[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
     int i = 9;
     if (b.length < 14 || !digit(b[9]) || !digit(b[10]) || !digit(b[11]) || b[9] == '0') {
@@ -147,7 +148,7 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     i += 2;
     Http1Fields fields;
     try {
-      fields = Http1Fields.parse(b, i, MAX_FIELDS);
+      fields = Http1Fields.parse(b, i, MAX_FIELDS, blockLines - 1);
     } catch (Http1Fields.Malformed m) {
       fail(m.getMessage() + " in the response head");
       return;
@@ -158,7 +159,7 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     boolean close = version == HttpVersion.HTTP_1_0;
     for (int f = 0; f < fields.count(); f++) {
       if (fields.nameIs(f, "content-length")) {
-        length = contentLength(fields.value(f), length);
+        length = contentLength(fields, f, length);
       } else if (fields.nameIs(f, "transfer-encoding")) {
         te++;
         chunked = fields.valueIs(f, "chunked");
@@ -181,11 +182,13 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
     boolean bodyless = headRequest || code == 204 || code == 304 || code == 101;
     boolean untilClose = !bodyless && te == 0 && length < 0;
-    out.add(new Http1Response(version, code, b, reasonEnd, fields, !close && !untilClose && code != 101));
+    Http1Response response = new Http1Response(version, code, b, reasonEnd, fields, !close && !untilClose && code != 101);
+    // the state first: what the response is passed to may call back (expectResponseTo a next request)
+    boolean ends = code != 101 && (bodyless || length == 0);
     if (code == 101) {
       state = State.UPGRADED;
-    } else if (bodyless || length == 0) {
-      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
+    } else if (ends) {
+      ended();
     } else if (chunked) {
       state = State.CHUNK_SIZE;
     } else if (length > 0) {
@@ -194,11 +197,16 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     } else {
       state = State.UNTIL_CLOSE;
     }
+    emit(response);
+    if (ends) {
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
   }
 
-  /** {@code prior} (-1: none yet) and the lengths in {@code value}: the one length they agree on. */
-  private long contentLength(String value, long prior) {
-    long length = Http1RequestDecoder.contentLength(List.of(value));
+  /** {@code prior} (-1: none yet) and the lengths in field {@code f}'s value: the one length they agree on. */
+  private long contentLength(Http1Fields fields, int f, long prior) {
+    long digits = fields.digits(f); // the usual value, read without a string
+    long length = digits >= 0 ? digits : Http1RequestDecoder.contentLength(List.of(fields.value(f)));
     if (length < 0 || prior >= 0 && length != prior) {
       fail("invalid or conflicting Content-Length in the response");
     }
@@ -214,13 +222,14 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
   }
 
-  private void fixed(ByteBuf in, List<Object> out) {
+  private void fixed(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     remaining -= n;
     if (remaining == 0) {
-      end(out, new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
+      ended();
+      emit(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
     } else {
-      out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+      emit(new DefaultHttpContent(in.readRetainedSlice(n)));
     }
   }
 
@@ -267,13 +276,13 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void chunkData(ByteBuf in, List<Object> out) {
+  private void chunkData(ByteBuf in) {
     int n = (int) Math.min(remaining, in.readableBytes());
     remaining -= n;
-    out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
     if (remaining == 0) {
       state = State.CHUNK_END;
     }
+    emit(new DefaultHttpContent(in.readRetainedSlice(n)));
   }
 
   private void chunkEnd(ByteBuf in) {
@@ -287,20 +296,25 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
   }
 
-  private void trailers(ByteBuf in, List<Object> out) {
+  private void trailers(ByteBuf in) {
     byte[] block = block(in, MAX_FIELDS, "trailers");
     if (block == null) {
       return;
     }
     if (block.length == 0) {
-      end(out, LastHttpContent.EMPTY_LAST_CONTENT);
+      ended();
+      emit(LastHttpContent.EMPTY_LAST_CONTENT);
       return;
     }
+    LastHttpContent last;
     try {
-      end(out, new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true)));
+      last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, Http1Fields.parse(block, 0, MAX_FIELDS).toMap(true));
     } catch (Http1Fields.Malformed m) {
       fail(m.getMessage() + " in the response trailers");
+      return;
     }
+    ended();
+    emit(last);
   }
 
   /**
@@ -340,6 +354,7 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     }
     scan = 0;
     lineStart = 0;
+    blockLines = lines;
     lines = 0;
     byte[] bytes = new byte[end - 2];
     in.readBytes(bytes);
@@ -347,8 +362,8 @@ public final class Http1ResponseDecoder extends ByteToMessageDecoder {
     return bytes;
   }
 
-  private void end(List<Object> out, LastHttpContent last) {
-    out.add(last);
+  /** The response ends with what is emitted next. */
+  private void ended() {
     state = State.HEAD;
     ended = true;
   }

@@ -3,10 +3,10 @@ package io.bowline.proxy.http2;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -15,12 +15,16 @@ import java.util.function.Consumer;
  * its first bytes, as Envoy's HTTP connection manager with {@code codec_type: AUTO} does. It
  * decides at the first byte that differs from the preface (so an HTTP/1.1 request is never
  * delayed), hands the pipeline to {@code http2} on a full preface, and then removes itself; the
- * bytes read so far go on to whatever follows it.
+ * bytes read so far go on to whatever follows it. A plain handler, not a {@link ByteToMessageDecoder}:
+ * it holds bytes only while they are a proper prefix of the preface, and adds no receiver to that
+ * class's decode call site, which the HTTP/1.1 decoders' reads went through.
  */
-public final class PriorKnowledgeSniffer extends ByteToMessageDecoder {
+public final class PriorKnowledgeSniffer extends ChannelInboundHandlerAdapter {
   private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
 
   private final Consumer<ChannelPipeline> http2;
+  /** The first bytes while they could still be either protocol's, or {@code null}. */
+  private ByteBuf held;
 
   /**
    * @param http2 replaces the HTTP/1.1 handlers after this one with HTTP/2's (called on the event
@@ -31,15 +35,41 @@ public final class PriorKnowledgeSniffer extends ByteToMessageDecoder {
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf read)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    ByteBuf in = held == null ? read : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), held, read);
+    held = null;
     int n = Math.min(in.readableBytes(), PREFACE.readableBytes());
     boolean matches = ByteBufUtil.equals(in, in.readerIndex(), PREFACE, PREFACE.readerIndex(), n);
     if (matches && n < PREFACE.readableBytes()) {
-      return; // could still be either: wait for more
+      held = in; // could still be either: wait for more
+      return;
     }
     if (matches) {
       http2.accept(ctx.pipeline());
     }
-    ctx.pipeline().remove(this); // passes the buffered bytes on
+    ctx.pipeline().remove(this);
+    ctx.fireChannelRead(in); // to what follows, from where this handler was
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    release();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    release();
+  }
+
+  private void release() {
+    if (held != null) {
+      held.release();
+      held = null;
+    }
   }
 }
