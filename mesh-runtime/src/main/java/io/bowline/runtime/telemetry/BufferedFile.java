@@ -33,8 +33,6 @@ final class BufferedFile implements AccessLog.Sink {
    * one go held one for a few hundred microseconds, during which the calls' own threads had one core between them.
    */
   static final int CHUNK_BYTES = 8 * 1024;
-  /** Lines whose strings a flush reads before it prints a chunk: more than a chunk holds in Istio's format. */
-  static final int TOUCH_LINES = 48;
   /** The print buffer is dropped back to this size after a flush that grew it (a burst of long lines does not stay). */
   private static final int PRINT_MAX_BYTES = 64 * 1024;
   /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
@@ -52,8 +50,6 @@ final class BufferedFile implements AccessLog.Sink {
   private boolean closed;
   /** Where the flush thread prints; used under {@code out}'s lock only. */
   private final LineBuffer printed = new LineBuffer(CHUNK_BYTES + 4 * 1024);
-  /** What the last flush's {@link Lines#touch} read (kept so that the reads are not optimized away). */
-  private int touched;
 
   /**
    * Queued lines, flat: per line its format ({@code null}: a line of text) and where its values start; all lines'
@@ -110,22 +106,6 @@ final class BufferedFile implements AccessLog.Sink {
       formats[size] = format;
       starts[size++] = used;
       used += width;
-    }
-
-    /**
-     * Reads the strings of lines from {@code from} on, {@value #TOUCH_LINES} at most, without printing them
-     * ({@link AccessLogFormat#touch}): the lines' values were written by the calls' threads, mostly on the other
-     * core, and a print that meets them one at a time waits for each.
-     *
-     * @return the sum of the strings' lengths
-     */
-    int touch(int from) {
-      int sum = 0;
-      for (int i = from; i < size && i < from + TOUCH_LINES; i++) {
-        Object v = values[starts[i]];
-        sum += formats[i] != null ? formats[i].touch(values, starts[i]) : ((String) v).length();
-      }
-      return sum;
     }
 
     /**
@@ -265,7 +245,6 @@ final class BufferedFile implements AccessLog.Sink {
             Thread.yield();
           }
           printed.clear(PRINT_MAX_BYTES);
-          touched += lines.touch(written);
           int next = lines.printTo(printed, written, CHUNK_BYTES, numbersAt);
           printed.writeTo(out);
           written = next;

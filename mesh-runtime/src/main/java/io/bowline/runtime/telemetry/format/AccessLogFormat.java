@@ -442,24 +442,6 @@ public final class AccessLogFormat {
   }
 
   /**
-   * Reads the length of every string among a line's captured values from {@code values[at]} on, printing nothing:
-   * a thread about to print lines other threads captured loads their strings (each a miss in its caches, two with the
-   * string's array) for many lines at once, so that the misses overlap rather than come one after another as the
-   * print reaches each value.
-   *
-   * @return the sum of the lengths (so that the reads are not left out)
-   */
-  public int touch(Object[] values, int at) {
-    int sum = 0;
-    for (int i = 0; i < operators.length; i++) {
-      if (values[at + i] instanceof String s) {
-        sum += s.length();
-      }
-    }
-    return sum;
-  }
-
-  /**
    * Prints the line for values {@link #capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}
    * put in a queue's arrays, newline-terminated, into {@code b} as UTF-8.
    *
