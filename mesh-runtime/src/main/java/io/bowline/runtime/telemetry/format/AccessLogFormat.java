@@ -107,7 +107,7 @@ public final class AccessLogFormat {
    * line can be formatted after the call, off its thread: {@link #value} reads what the call knows (a header's
    * string, a number) without formatting it, {@link #render} turns that into what the line prints.
    */
-  private interface Part extends TextLine.ValuePrinter {
+  private interface Part {
     /**
      * The raw value, or {@code null} when it is not there: for an exchange's line ({@code x} not {@code null}, with
      * its response head {@code r} or {@code null}, its last upstream host and its start in epoch milliseconds), or a
@@ -134,7 +134,6 @@ public final class AccessLogFormat {
      *
      * @return false, printing nothing, when the value is not there (null or empty)
      */
-    @Override
     default boolean print(LineBuffer b, Object raw) {
       Object v = render(raw);
       if (v == null) {
@@ -321,6 +320,7 @@ public final class AccessLogFormat {
     byte[] kinds = new byte[operators.length];
     byte[][] before = new byte[operators.length][];
     HeaderText[] headers = new HeaderText[operators.length];
+    TextLine.ValuePrinter[] printers = new TextLine.ValuePrinter[operators.length];
     byte[] literal = new byte[0];
     int i = 0;
     for (Part p : parts) {
@@ -329,6 +329,7 @@ public final class AccessLogFormat {
         continue;
       }
       before[i] = literal;
+      printers[i] = p::print; // not an interface of Part: the calls' capture dispatches on Part alone
       literal = new byte[0];
       if (p instanceof Header h) {
         kinds[i] = TextLine.HEADER;
@@ -338,7 +339,7 @@ public final class AccessLogFormat {
       }
       i++;
     }
-    return new TextLine(kinds, before, literal, headers, operators);
+    return new TextLine(kinds, before, literal, headers, printers);
   }
 
   /**
