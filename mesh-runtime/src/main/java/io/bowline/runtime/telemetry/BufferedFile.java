@@ -28,7 +28,7 @@ final class BufferedFile implements AccessLog.Sink {
   /** Lines waiting after which a flush is queued at once (about Envoy's 64 KiB minimum flush size in Istio's format). */
   static final int FLUSH_LINES = 256;
   /**
-   * A flush writes the lines it printed once they pass this many bytes (about 36 lines of Istio's format), and offers
+   * A flush writes the lines it printed once they pass this many bytes (about 38 lines of Istio's format), and offers
    * its core to a waiting thread ({@link Thread#yield()}) before it prints more: on two cores, a flush of 256 lines in
    * one go held one for a few hundred microseconds, during which the calls' own threads had one core between them.
    */
