@@ -1,14 +1,18 @@
 package io.bowline.benchmarks;
 
+import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
@@ -21,8 +25,10 @@ import okhttp3.Request;
  * ran between the end of the call before it and its own end. Printed per client: p50, p99 and p99.9; per source, the
  * share of all calls and of the slowest 1 % it touched, and the median time of the calls it touched (a long call
  * overlaps a periodic source more often, so the slowest calls' shares are high for a ticker even when it costs
- * them nothing); the p99 of the calls no source touched; and the flush thread's CPU per access-log line. On two cores, a background thread on a core during a call is a core the call's
- * own threads (caller, OkHttp, the server's) do not have.
+ * them nothing); the p99 of the calls no source touched; and the flush thread's CPU per access-log line, its wake-ups
+ * (voluntary context switches) and writes per second, and its CPU per stretch on a core (its CPU over its context
+ * switches, voluntary and not: how long it holds a core at a time). On two cores, a background thread on a core
+ * during a call is a core the call's own threads (caller, OkHttp, the server's) do not have.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.bowline.benchmarks.P1TelemetryTail [rounds]} (default
  * 100 rounds of 200 calls per client, after a warm-up of 100,000 calls per client).
@@ -64,6 +70,8 @@ public final class P1TelemetryTail {
         times.put(name, new long[n]);
         touched.put(name, new long[n]);
       });
+      long[] flushStart = flushThread();
+      long wallStart = System.nanoTime();
       long[] now = sources.read();
       long[] start = now.clone();
       long[] before = now;
@@ -90,6 +98,8 @@ public final class P1TelemetryTail {
         }
       }
       long[] end = sources.read();
+      long[] flushEnd = flushThread();
+      double seconds = (System.nanoTime() - wallStart) / 1e9;
       System.out.printf("P1 tail with all telemetry on (backend %s): %d rounds of %d calls per client, load %.1f before,"
           + " %.1f after; share of calls a source ran during, of all calls and of the slowest 1 %%%n",
           EndToEndFixture.backend(), rounds, SLICE, load,
@@ -100,6 +110,12 @@ public final class P1TelemetryTail {
       int flush = sources.names.indexOf("bowline-access-log-flush");
       System.out.printf("access-log flush thread: %.0f ns CPU per line (%d lines)%n",
           (double) (end[flush] - start[flush]) / n, n);
+      long wakeUps = flushEnd[0] - flushStart[0];
+      long switches = wakeUps + flushEnd[1] - flushStart[1];
+      System.out.printf("access-log flush thread: %.1f wake-ups/s, %.1f involuntary switches/s, %.1f writes/s, "
+          + "%.1f lines per wake-up, CPU per stretch on a core %.1f us%n", wakeUps / seconds,
+          (flushEnd[1] - flushStart[1]) / seconds, (flushEnd[3] - flushStart[3]) / seconds,
+          (double) n / Math.max(1, wakeUps), (flushEnd[2] - flushStart[2]) / 1e3 / Math.max(1, switches));
       System.out.printf("background CPU over the measurement, ms: %s%n", cpuMillis(sources.names, start, end));
     }
     System.exit(0); // the JDK HTTP server's executor threads would keep the JVM alive
@@ -144,6 +160,26 @@ public final class P1TelemetryTail {
           sources.get(s), 100.0 * inAll / n, 100.0 * inSlow / slow,
           inAll == 0 ? "-" : String.format("%.1f", hit[inAll / 2] / 1000.0));
     }
+  }
+
+  /** The access log's flush thread's voluntary and involuntary switches, CPU ns and write calls, from /proc. */
+  private static long[] flushThread() throws IOException {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        if (Files.readString(t.resolve("comm")).startsWith("bowline-access")) {
+          long[] switches = ProcTasks.contextSwitches(t);
+          long cpu = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
+          long writes = 0;
+          for (String line : Files.readAllLines(t.resolve("io"))) {
+            if (line.startsWith("syscw:")) {
+              writes = Long.parseLong(line.substring(6).trim());
+            }
+          }
+          return new long[] {switches[0], switches[1], cpu, writes};
+        }
+      }
+    }
+    return new long[4];
   }
 
   private static String cpuMillis(List<String> names, long[] start, long[] end) {

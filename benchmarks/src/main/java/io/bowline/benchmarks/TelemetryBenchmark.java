@@ -265,6 +265,14 @@ public class TelemetryBenchmark {
     return exchange ? ex : r;
   }
 
+  /**
+   * A call with {@code headers} through the telemetry filter with metrics, finished: the exchange a file access log's
+   * line reads ({@link AccessLogFlushBenchmark} captures lines of such calls). Call after {@link #setUp()}.
+   */
+  MeshExchange finished(Map<String, String> headers) throws InterruptedIOException {
+    return (MeshExchange) exchange(new Request(headers), withMetrics, true);
+  }
+
   @Benchmark
   public Object routerOnly() throws InterruptedIOException {
     return exchange(plain, routerOnly);

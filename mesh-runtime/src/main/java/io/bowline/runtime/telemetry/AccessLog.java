@@ -133,9 +133,10 @@ public final class AccessLog implements AutoCloseable {
    * Lines appended to a file ({@code envoy.access_loggers.file}) as Envoy's file access log writes them: a call
    * captures its line's values (strings and numbers, nothing formatted) straight into the queue's arrays under a
    * short lock ({@link AccessLogFormat#capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}:
-   * no array or box per line); a flush thread prints the queued lines as UTF-8 bytes and writes them to the file in one
-   * write every second ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_LINES}
-   * lines are waiting, so no call formats its line or waits for the disk. Closing the sink writes what is left.
+   * no array or box per line); a flush thread prints the queued lines as UTF-8 bytes and writes them to the file every
+   * second ({@code access_log_flush_interval}'s default), or as soon as {@value BufferedFile#FLUSH_LINES} lines are
+   * waiting, a write per {@value BufferedFile#CHUNK_BYTES} bytes with a yield of its core between two, so no call
+   * formats its line or waits for the disk, and no flush holds a core for long. Closing the sink writes what is left.
    *
    * @param path the file; {@code /dev/stdout} writes to standard output
    * @return the sink; close it to close the file

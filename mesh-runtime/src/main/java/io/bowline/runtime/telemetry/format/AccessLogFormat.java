@@ -3,9 +3,6 @@ package io.bowline.runtime.telemetry.format;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,8 +40,6 @@ public final class AccessLogFormat {
       + "%UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% "
       + "%REQUESTED_SERVER_NAME% %ROUTE_NAME%\n";
 
-  private static final DateTimeFormatter START_TIME =
-      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
   private static final String HOSTNAME = hostname();
   /** The boxed response codes 0 to 599, so that a line's {@code %RESPONSE_CODE%} is captured without a box per call. */
   private static final Integer[] STATUS_CODES = new Integer[600];
@@ -129,11 +124,6 @@ public final class AccessLogFormat {
       return value(x, r, upstreamHost, startMillis, null);
     }
 
-    /** Prints a number {@link #capture} kept unboxed. */
-    default void printNumber(LineBuffer b, long number) {
-      b.append(number);
-    }
-
     /** What the line prints for {@code raw} (a {@link #value}), or {@code null} when it is not there. */
     default Object render(Object raw) {
       return raw;
@@ -178,10 +168,10 @@ public final class AccessLogFormat {
     }
   }
 
-  private record Header(String operator, boolean response, boolean withoutQuery, String name, String alt,
-      int maxLength, RepeatedText repeated) implements Part {
+  private record Header(String operator, boolean response, String name, String alt, HeaderText text)
+      implements Part {
     Header(String operator, boolean response, boolean withoutQuery, String name, String alt, int maxLength) {
-      this(operator, response, withoutQuery, name, alt, maxLength, new RepeatedText());
+      this(operator, response, name, alt, new HeaderText(withoutQuery, maxLength));
     }
 
     @Override
@@ -192,28 +182,12 @@ public final class AccessLogFormat {
 
     @Override
     public Object render(Object raw) {
-      String v = (String) raw;
-      if (v != null && withoutQuery) {
-        int q = v.indexOf('?');
-        v = q < 0 ? v : v.substring(0, q);
-      }
-      return v != null && maxLength >= 0 && v.length() > maxLength ? v.substring(0, maxLength) : v;
+      return text.render((String) raw);
     }
 
     @Override
     public boolean print(LineBuffer b, Object raw) {
-      String v = (String) raw;
-      if (v == null) {
-        return false;
-      }
-      int end = withoutQuery && v.indexOf('?') >= 0 ? v.indexOf('?') : v.length();
-      end = maxLength >= 0 ? Math.min(end, maxLength) : end;
-      if (end == v.length()) {
-        repeated.print(b, v);
-      } else {
-        b.append(v, 0, end);
-      }
-      return end > 0;
+      return raw != null && text.print(b, (String) raw);
     }
 
     private String lookup(Exchange x, ExchangeResponse r, String n) {
@@ -279,10 +253,7 @@ public final class AccessLogFormat {
    * ({@code 2024-01-31T12:34:56.789Z}, UTC); the text up to the second is kept from the line before.
    */
   private static final class StartTime implements Part {
-    /** The last second printed and its text up to the {@code .}, also in UTF-8. */
-    private record Second(long epochSecond, String text, byte[] utf8) {}
-
-    private volatile Second last = new Second(Long.MIN_VALUE, "", new byte[0]);
+    private final StartTimeText text = new StartTimeText();
 
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
@@ -294,11 +265,6 @@ public final class AccessLogFormat {
         int at) {
       numbers[at] = startMillis;
       return NUMBER;
-    }
-
-    @Override
-    public void printNumber(LineBuffer b, long millis) {
-      print(b, null, null, null, millis);
     }
 
     @Override
@@ -315,16 +281,7 @@ public final class AccessLogFormat {
 
     @Override
     public boolean print(LineBuffer b, Exchange x, ExchangeResponse r, String upstreamHost, long millis) {
-      long second = Math.floorDiv(millis, 1000);
-      Second s = last;
-      if (s.epochSecond != second) {
-        String text = START_TIME.format(Instant.ofEpochSecond(second));
-        s = new Second(second, text, text.getBytes(StandardCharsets.US_ASCII));
-        last = s;
-      }
-      int ms = (int) Math.floorMod(millis, 1000);
-      b.append(s.utf8).append('.').append((char) ('0' + ms / 100)).append((char) ('0' + ms / 10 % 10))
-          .append((char) ('0' + ms % 10)).append('Z');
+      text.print(b, millis);
       return true;
     }
   }
@@ -332,6 +289,8 @@ public final class AccessLogFormat {
   private final String source;
   /** A text format's parts, or {@code null} for a JSON format. */
   private final Part[] text;
+  /** A text format compiled for printing captured values, or {@code null} for a JSON format. */
+  private final TextLine textLine;
   private final Map<String, List<Part>> json;
   private final boolean readsResponse;
   /** The command operators, in the order a line prints them: what {@link #capture} reads. */
@@ -353,6 +312,34 @@ public final class AccessLogFormat {
     }
     this.readsResponse = resp;
     this.operators = ops.toArray(new Part[0]);
+    this.textLine = text == null ? null : compile(this.text, operators);
+  }
+
+  /** The flat form of a text format's parts: per operator its kind and the literal before it. */
+  private static TextLine compile(Part[] parts, Part[] operators) {
+    byte[] kinds = new byte[operators.length];
+    byte[][] before = new byte[operators.length][];
+    HeaderText[] headers = new HeaderText[operators.length];
+    TextLine.ValuePrinter[] printers = new TextLine.ValuePrinter[operators.length];
+    byte[] literal = new byte[0];
+    int i = 0;
+    for (Part p : parts) {
+      if (p instanceof Literal l) {
+        literal = l.utf8();
+        continue;
+      }
+      before[i] = literal;
+      printers[i] = p::print; // not an interface of Part: the calls' capture dispatches on Part alone
+      literal = new byte[0];
+      if (p instanceof Header h) {
+        kinds[i] = TextLine.HEADER;
+        headers[i] = h.text();
+      } else {
+        kinds[i] = p instanceof StartTime ? TextLine.START_TIME : p instanceof Count ? TextLine.COUNT : TextLine.VALUE;
+      }
+      i++;
+    }
+    return new TextLine(kinds, before, literal, headers, printers);
   }
 
   /**
@@ -472,23 +459,7 @@ public final class AccessLogFormat {
       printJson(b, boxed);
       return n - numbersAt;
     }
-    int next = at;
-    int n = numbersAt;
-    for (Part p : text) {
-      if (p instanceof Literal l) {
-        b.append(l.utf8());
-        continue;
-      }
-      Object v = values[next++];
-      if (v == null) {
-        b.append('-'); // every part prints nothing for a value that is not there
-      } else if (v == NUMBER) {
-        p.printNumber(b, numbers[n++]);
-      } else if (p instanceof Header h ? !h.print(b, v) : !p.print(b, v)) {
-        b.append('-');
-      }
-    }
-    return n - numbersAt;
+    return textLine.print(b, values, at, numbers, numbersAt, NUMBER);
   }
 
   /** The line for values {@link #capture} read, newline-terminated. */

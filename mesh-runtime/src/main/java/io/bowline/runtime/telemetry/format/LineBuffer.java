@@ -52,6 +52,45 @@ public final class LineBuffer {
     return this;
   }
 
+  /**
+   * Appends bytes as they are, copied byte by byte: a format's literal between two values, mostly one to three bytes,
+   * for which a bulk copy costs more than the bytes.
+   */
+  public LineBuffer appendLiteral(byte[] utf8) {
+    int n = utf8.length;
+    if (n > 16) {
+      return append(utf8);
+    }
+    ensure(n);
+    byte[] to = bytes;
+    int at = length;
+    for (int i = 0; i < n; i++) {
+      to[at + i] = utf8[i];
+    }
+    length = at + n;
+    return this;
+  }
+
+  /**
+   * Appends a time's text up to the second ({@code 2024-01-31T12:34:56}, ASCII) followed by {@code .}, three digits of
+   * {@code millis} (0 to 999) and {@code Z}.
+   */
+  LineBuffer appendSecondAndMillis(byte[] secondAscii, int millis) {
+    int n = secondAscii.length;
+    ensure(n + 5);
+    byte[] to = bytes;
+    int at = length;
+    System.arraycopy(secondAscii, 0, to, at, n);
+    at += n;
+    to[at] = '.';
+    to[at + 1] = (byte) ('0' + millis / 100);
+    to[at + 2] = (byte) ('0' + millis / 10 % 10);
+    to[at + 3] = (byte) ('0' + millis % 10);
+    to[at + 4] = 'Z';
+    length = at + 5;
+    return this;
+  }
+
   /** Appends the bytes written to {@code other}. */
   public LineBuffer append(LineBuffer other) {
     ensure(other.length);
@@ -65,21 +104,53 @@ public final class LineBuffer {
     return append(s, 0, s.length());
   }
 
-  /** Appends the characters {@code from} (inclusive) to {@code to} (exclusive) of {@code s} in UTF-8. */
+  /**
+   * Appends the characters {@code from} (inclusive) to {@code to} (exclusive) of {@code s} in UTF-8: ASCII a byte per
+   * character, straight into the array; from the first other character on through the UTF-8 encoder.
+   */
   public LineBuffer append(String s, int from, int to) {
     ensure(to - from);
+    byte[] b = bytes;
+    int at = length - from;
     for (int i = from; i < to; i++) {
       char c = s.charAt(i);
       if (c >= 0x80) {
+        length = at + i;
         return appendEncoded(s.substring(i, to));
       }
-      bytes[length++] = (byte) c;
+      b[at + i] = (byte) c;
     }
+    length = at + to;
     return this;
   }
 
   private LineBuffer appendEncoded(String rest) {
     return append(rest.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Appends {@code v} in decimal. */
+  public LineBuffer append(int v) {
+    if (v < 0) {
+      return append((long) v);
+    }
+    int digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : digits(v);
+    ensure(digits);
+    byte[] b = bytes;
+    int end = length + digits;
+    for (int i = end - 1; i >= length; i--) {
+      b[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    length = end;
+    return this;
+  }
+
+  private static int digits(long v) {
+    int digits = 1;
+    for (long x = v; x >= 10; x /= 10) {
+      digits++;
+    }
+    return digits;
   }
 
   /** Appends {@code v} in decimal. */
@@ -91,16 +162,15 @@ public final class LineBuffer {
       append('-');
       v = -v;
     }
-    int digits = 1;
-    for (long x = v; x >= 10; x /= 10) {
-      digits++;
-    }
+    int digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : digits(v);
     ensure(digits);
-    for (int i = length + digits - 1; i >= length; i--) {
-      bytes[i] = (byte) ('0' + v % 10);
+    byte[] b = bytes;
+    int end = length + digits;
+    for (int i = end - 1; i >= length; i--) {
+      b[i] = (byte) ('0' + v % 10);
       v /= 10;
     }
-    length += digits;
+    length = end;
     return this;
   }
 

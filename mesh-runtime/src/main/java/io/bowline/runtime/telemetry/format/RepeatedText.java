@@ -3,8 +3,9 @@ package io.bowline.runtime.telemetry.format;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One operator's last repeated value and its UTF-8 bytes: most of a line's header values (method, path, authority,
- * user agent) are the same from one call to the next, so a line copies their bytes instead of encoding them again.
+ * One operator's last repeated value and its UTF-8 bytes: most of a line's values (method, path, authority, user
+ * agent, protocol, upstream host, cluster, route) are the same from one call to the next, so a line copies their bytes
+ * instead of encoding them again.
  * A value is kept once it came twice in a row, so a value that changes with every call (a request id) costs a
  * comparison and no allocation. Threads that print with the same format share it without a lock: its fields are
  * replaced whole, and a lost update only costs an encoding.
@@ -18,8 +19,8 @@ final class RepeatedText {
   /** Prints {@code v} into {@code b} as UTF-8. */
   void print(LineBuffer b, String v) {
     Encoded k = kept;
-    if (v.equals(k.text())) {
-      b.append(k.utf8());
+    if (v == k.text() || v.equals(k.text())) {
+      b.appendLiteral(k.utf8());
       return;
     }
     b.append(v);

@@ -1,0 +1,111 @@
+package io.bowline.runtime.telemetry.format;
+
+/**
+ * A text format compiled for printing captured values, flat: per command operator its kind and the literal bytes
+ * before it, and the literal after the last one. The print dispatches on the kind in a {@code switch} and on the
+ * value's class (strings, unboxed numbers, boxed integers) without a call per operator; a value of another class
+ * prints through its operator ({@link ValuePrinter}).
+ */
+final class TextLine {
+  /** {@code %START_TIME%}. */
+  static final byte START_TIME = 0;
+  /** A number of the exchange ({@code %DURATION%}, {@code %BYTES_SENT%}, …), captured unboxed. */
+  static final byte COUNT = 1;
+  /** A header's value ({@code %REQ(X?Y):Z%} and its kin). */
+  static final byte HEADER = 2;
+  /** Any other operator: a string or a number, printed as it is. */
+  static final byte VALUE = 3;
+
+  /** Prints a value of a class the line's switch does not know. */
+  interface ValuePrinter {
+    /**
+     * Prints {@code raw} into {@code b}.
+     *
+     * @return false, printing nothing, when the value is not there (null or empty)
+     */
+    boolean print(LineBuffer b, Object raw);
+  }
+
+  private final byte[] kinds;
+  private final byte[][] before;
+  private final byte[] after;
+  private final HeaderText[] headers;
+  private final ValuePrinter[] operators;
+  private final StartTimeText startTime = new StartTimeText();
+  /** Per operator, its last repeated string value (a {@link #VALUE}'s; a header's is its {@link HeaderText}'s). */
+  private final RepeatedText[] repeated;
+
+  /**
+   * @param kinds per operator, its kind
+   * @param before per operator, the literal's UTF-8 bytes before it (empty when none)
+   * @param after the literal's UTF-8 bytes after the last operator
+   * @param headers per operator, how a {@link #HEADER} prints ({@code null} for other kinds)
+   * @param operators per operator, how it prints a value of another class
+   */
+  TextLine(byte[] kinds, byte[][] before, byte[] after, HeaderText[] headers, ValuePrinter[] operators) {
+    this.kinds = kinds;
+    this.before = before;
+    this.after = after;
+    this.headers = headers;
+    this.operators = operators;
+    this.repeated = new RepeatedText[kinds.length];
+    for (int i = 0; i < kinds.length; i++) {
+      repeated[i] = new RepeatedText();
+    }
+  }
+
+  /**
+   * Prints the line for the captured values from {@code values[at]} (numbers captured unboxed, marked {@code number},
+   * from {@code numbers[numbersAt]}), newline-terminated, into {@code b} as UTF-8.
+   *
+   * @return how many numbers it read
+   */
+  int print(LineBuffer b, Object[] values, int at, long[] numbers, int numbersAt, Object number) {
+    int n = numbersAt;
+    for (int i = 0; i < kinds.length; i++) {
+      b.appendLiteral(before[i]);
+      Object v = values[at + i];
+      if (v == null) {
+        b.append('-');
+      } else if (v == number) {
+        long x = numbers[n++];
+        if (kinds[i] == START_TIME) {
+          startTime.print(b, x);
+        } else {
+          b.append(x);
+        }
+      } else if (!printValue(b, i, v)) {
+        b.append('-');
+      }
+    }
+    b.appendLiteral(after);
+    return n - numbersAt;
+  }
+
+  private boolean printValue(LineBuffer b, int i, Object v) {
+    switch (kinds[i]) {
+      case HEADER:
+        return v instanceof String s ? headers[i].print(b, s) : operators[i].print(b, v);
+      case START_TIME:
+        if (v instanceof Long millis) {
+          startTime.print(b, millis);
+          return true;
+        }
+        return operators[i].print(b, v);
+      default:
+        if (v instanceof String s) {
+          repeated[i].print(b, s);
+          return !s.isEmpty();
+        }
+        if (v instanceof Integer x) {
+          b.append(x.intValue());
+          return true;
+        }
+        if (v instanceof Long x) {
+          b.append(x.longValue());
+          return true;
+        }
+        return operators[i].print(b, v);
+    }
+  }
+}
