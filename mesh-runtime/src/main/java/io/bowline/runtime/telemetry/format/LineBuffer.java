@@ -130,19 +130,7 @@ public final class LineBuffer {
 
   /** Appends {@code v} in decimal. */
   public LineBuffer append(int v) {
-    if (v < 0) {
-      return append((long) v);
-    }
-    int digits = v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : digits(v);
-    ensure(digits);
-    byte[] b = bytes;
-    int end = length + digits;
-    for (int i = end - 1; i >= length; i--) {
-      b[i] = (byte) ('0' + v % 10);
-      v /= 10;
-    }
-    length = end;
-    return this;
+    return append((long) v); // C2 turns the division by the constant 10 into a multiplication either way
   }
 
   private static int digits(long v) {
