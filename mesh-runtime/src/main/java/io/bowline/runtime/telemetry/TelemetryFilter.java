@@ -113,8 +113,15 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
     MeshExchange ex = (MeshExchange) exchange;
     String requestId = ex.header(REQUEST_ID);
+    String generated = null;
+    long idHigh = 0;
+    long idLow = 0;
     if (requestId == null || requestId.isEmpty()) {
-      requestId = RequestIds.uuid4();
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      idHigh = RequestIds.high(r);
+      idLow = RequestIds.low(r);
+      requestId = RequestIds.text(idHigh, idLow);
+      generated = requestId;
       ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
     }
     ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
@@ -132,7 +139,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (recorded == null && metrics == null && accessLog == null) {
       return next.proceed(exchange); // nothing to observe: the request id and trace headers alone
     }
-    Counted call = recorded == null && accessLog == null ? new Counted() : new Call(recorded, accessLog);
+    Counted call = recorded == null && accessLog == null ? new Counted()
+        : new Call(recorded, accessLog, accessLog == null ? null : generated, idHigh, idLow);
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
@@ -277,17 +285,25 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
 
   /**
    * One call's span and access log on top of its metrics: the span, the last attempt's host and the access log,
-   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends.
+   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends, and the request
+   * id the filter generated with its UUID's two halves, which the access log's queue holds instead of the string.
    */
   private final class Call extends Counted {
     /** The call's recorded span, or {@code null} when it is not sampled. */
     final Span span;
     final AccessLog accessLog;
+    /** The {@code x-request-id} this filter generated for the access log, or {@code null}. */
+    final String requestId;
+    final long requestIdHigh;
+    final long requestIdLow;
     String upstreamHost;
 
-    Call(Span span, AccessLog accessLog) {
+    Call(Span span, AccessLog accessLog, String requestId, long requestIdHigh, long requestIdLow) {
       this.span = span;
       this.accessLog = accessLog;
+      this.requestId = requestId;
+      this.requestIdHigh = requestIdHigh;
+      this.requestIdLow = requestIdLow;
     }
 
     @Override
@@ -326,7 +342,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       super.completed(e);
       String cluster = e.clusterName();
       if (accessLog != null) {
-        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost);
+        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost, requestId,
+            requestIdHigh, requestIdLow);
       }
       if (span != null) {
         endSpan(e, cluster);
