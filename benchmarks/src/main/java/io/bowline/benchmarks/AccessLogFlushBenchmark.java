@@ -58,9 +58,15 @@ public class AccessLogFlushBenchmark {
   @Param({"3"})
   public int startStepMillis;
 
+  /**
+   * {@code -Dflush.capture=flat}: the lines' request ids captured as the mesh captures the ids it generated, as two
+   * numbers (the fourteenth round's capture; base builds have none, so leave it unset for them).
+   */
+  private static final boolean FLAT = "flat".equals(System.getProperty("flush.capture"));
+
   private final AccessLogFormat format = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
   private final Object[] values = new Object[LINES * 24];
-  private final long[] numbers = new long[LINES * 8];
+  private final long[] numbers = new long[LINES * 10];
   private final int[] starts = new int[LINES + 1];
   private final int[] numberStarts = new int[LINES + 1];
   private final LineBuffer printed = new LineBuffer(80 * 1024);
@@ -86,7 +92,14 @@ public class AccessLogFlushBenchmark {
       starts[i] = at;
       numberStarts[i] = n;
       long start = second + (long) i * startStepMillis;
-      n += format.capture(values, at, numbers, n, x, null, "10.0.0.1:9080", start);
+      if (FLAT) { // the request id as the mesh generates it: the queue holds its UUID's halves, not the string
+        String id = x.header("x-request-id");
+        UUID u = UUID.fromString(id);
+        n += format.capture(values, at, numbers, n, x, null, "10.0.0.1:9080", start, id, u.getMostSignificantBits(),
+            u.getLeastSignificantBits());
+      } else {
+        n += format.capture(values, at, numbers, n, x, null, "10.0.0.1:9080", start);
+      }
       at += format.width();
     }
     starts[LINES] = at;

@@ -55,6 +55,22 @@ public final class AccessLog implements AutoCloseable {
       write(format, format.capture(exchange, response, upstreamHost, startMillis));
     }
 
+    /**
+     * {@link #write(AccessLogFormat, Exchange, ExchangeResponse, String, long)} with the {@code x-request-id} the mesh
+     * generated for the call, which a sink that queues lines may keep as its UUID's two halves rather than the string
+     * ({@link AccessLogFormat#capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long, String,
+     * long, long)}).
+     *
+     * @param requestId the generated request id (the instance set on the request), or {@code null} when the request
+     *     brought its own
+     * @param requestIdHigh its UUID's most significant 64 bits
+     * @param requestIdLow its UUID's least significant 64 bits
+     */
+    default void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
+        long startMillis, String requestId, long requestIdHigh, long requestIdLow) {
+      write(format, exchange, response, upstreamHost, startMillis);
+    }
+
     @Override
     default void close() {}
   }
@@ -76,29 +92,31 @@ public final class AccessLog implements AutoCloseable {
     return readsResponse;
   }
 
-  /** Writes the lines for a finished exchange, without an entry object per line. */
-  void log(Exchange e, ExchangeResponse response, String upstreamHost) {
+  /**
+   * Writes the lines for a finished exchange, without an entry object per line; {@code requestId} is the
+   * {@code x-request-id} the mesh generated (the instance set on the request, with its UUID's two halves), or
+   * {@code null} when the request brought its own.
+   */
+  void log(Exchange e, ExchangeResponse response, String upstreamHost, String requestId, long requestIdHigh,
+      long requestIdLow) {
     long duration = Math.max(0, e.durationNanos());
     long startMillis = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(duration);
-    write(e, response, upstreamHost, startMillis, null);
+    for (Log l : logs) {
+      try {
+        l.sink().write(l.format(), e, response, upstreamHost, startMillis, requestId, requestIdHigh, requestIdLow);
+      } catch (RuntimeException x) {
+        log.warn("access log {} failed", l.format(), x);
+      }
+    }
   }
 
   /** Writes the lines for a closed TCP connection ({@code tcp_proxy}). */
   void log(AccessLogFormat.Connection c) {
-    write(null, null, null, 0, AccessLogFormat.Entry.of(c));
-  }
-
-  /** Writes an exchange's lines, or with {@code connection} a TCP connection's. */
-  private void write(Exchange e, ExchangeResponse response, String upstreamHost, long startMillis,
-      AccessLogFormat.Entry connection) {
+    AccessLogFormat.Entry connection = AccessLogFormat.Entry.of(c);
     for (Log l : logs) {
       AccessLogFormat f = l.format();
       try {
-        if (connection != null) {
-          l.sink().write(f, f.capture(connection));
-        } else {
-          l.sink().write(f, e, response, upstreamHost, startMillis);
-        }
+        l.sink().write(f, f.capture(connection));
       } catch (RuntimeException x) {
         log.warn("access log {} failed", f, x);
       }

@@ -68,7 +68,7 @@ final class BufferedFile implements AccessLog.Sink {
     int used;
     int numbersUsed;
 
-    /** Makes room for one more line of {@code width} values (and as many numbers at most). */
+    /** Makes room for one more line of {@code width} values (and twice as many numbers at most). */
     void reserve(int width) {
       if (size == formats.length) {
         formats = Arrays.copyOf(formats, size * 2);
@@ -77,16 +77,18 @@ final class BufferedFile implements AccessLog.Sink {
       if (used + width > values.length) {
         values = Arrays.copyOf(values, Math.max(values.length * 2, used + width));
       }
-      if (numbersUsed + width > numbers.length) {
-        numbers = Arrays.copyOf(numbers, Math.max(numbers.length * 2, numbersUsed + width));
+      if (numbersUsed + 2 * width > numbers.length) {
+        numbers = Arrays.copyOf(numbers, Math.max(numbers.length * 2, numbersUsed + 2 * width));
       }
     }
 
-    /** Queues a finished exchange's line, capturing its values in place. */
-    void add(AccessLogFormat format, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis) {
+    /** Queues a finished exchange's line, capturing its values in place, flat (the request id as two numbers). */
+    void add(AccessLogFormat format, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis,
+        String requestId, long requestIdHigh, long requestIdLow) {
       int width = format.width();
       reserve(width);
-      numbersUsed += format.capture(values, used, numbers, numbersUsed, x, r, upstreamHost, startMillis);
+      numbersUsed += format.capture(values, used, numbers, numbersUsed, x, r, upstreamHost, startMillis, requestId,
+          requestIdHigh, requestIdLow);
       added(format, width);
     }
 
@@ -188,14 +190,23 @@ final class BufferedFile implements AccessLog.Sink {
     flushIf(flushNow);
   }
 
-  /** Captures the line's values straight into the queue, under its lock: no array or box per line. */
   @Override
   public void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
       long startMillis) {
+    write(format, exchange, response, upstreamHost, startMillis, null, 0, 0);
+  }
+
+  /**
+   * Captures the line's values straight into the queue, under its lock: no array or box per line, and no object the
+   * call made where the queue can hold a number or a string printed before instead.
+   */
+  @Override
+  public void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
+      long startMillis, String requestId, long requestIdHigh, long requestIdLow) {
     boolean flushNow;
     synchronized (this) {
       open();
-      pending.add(format, exchange, response, upstreamHost, startMillis);
+      pending.add(format, exchange, response, upstreamHost, startMillis, requestId, requestIdHigh, requestIdLow);
       flushNow = queued();
     }
     flushIf(flushNow);

@@ -45,8 +45,9 @@ import java.util.function.Function;
  * stats flush (every 5 s by default, Envoy's {@code stats_flush_interval}) merges them into the registry; so are the
  * two cluster counters every call adds to ({@code envoy_cluster_upstream_rq_total} and
  * {@code envoy_cluster_upstream_rq_xx}: each increment of a composite registry's counter walks its children). The
- * other counters, {@code istio_requests_total} among them, are immediate. See {@link #flush()} for when a call's
- * values show.
+ * other counters, {@code istio_requests_total} among them, are immediate; {@code istio_requests_total} is incremented
+ * in each registry of a composite directly ({@link LeafCounters}), without Micrometer's walk. See {@link #flush()}
+ * for when a call's values show.
  *
  * <p>The listener's {@code istio.stats} filter ({@link #configure}, {@link StatsOverrides}) drops metrics and removes,
  * adds or replaces labels of the meter sets made from then on; a change of it removes the meters made before, so
@@ -247,7 +248,7 @@ public final class IstioMetrics implements AutoCloseable {
     Destination d = c != null ? c.destination : authority(e.authority());
     MeterSet set = d.set(destination, e.protocol());
     Meters m = set.maker == meterMaker ? set.get(e.status(), e.grpcStatus(), e.responseFlags()) : overridden(set, e);
-    m.requests().increment();
+    m.countRequest();
     histograms.record(m.histograms(), e.durationNanos(), e.requestBodyBytes(), e.responseBodyBytes());
     if (c != null) {
       count(histograms, c, e, upstreamRequests, routeTimeout);
@@ -348,7 +349,7 @@ public final class IstioMetrics implements AutoCloseable {
     StatsOverrides o = set.maker == meterMaker ? null : overrides;
     Meters m = o == null || !o.perCall() ? set.get(request.status(), request.grpcStatus(), request.flags())
         : perCall(set, request.status(), request.grpcStatus(), request.flags(), o.evaluate(null));
-    m.requests().increment();
+    m.countRequest();
     histograms.record(m.histograms(), request.durationNanos(), request.requestBytes(), request.responseBytes());
   }
 
@@ -433,7 +434,7 @@ public final class IstioMetrics implements AutoCloseable {
   private Meters seriesOf(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
       DistributionSummary responseBytes) {
     return new Meters(requests, duration, requestBytes, responseBytes,
-        histograms.series(duration, requestBytes, responseBytes));
+        histograms.series(duration, requestBytes, responseBytes), new LeafCounters(requests, registry));
   }
 
   private static Meter.Id noopId(String name, Meter.Type type) {

@@ -20,9 +20,21 @@ final class MeterSet {
    *
    * @param histograms the three summaries as the per-thread histograms a stats flush merges into them
    *     ({@link HistogramBuffer}); calls record through it, not into the summaries
+   * @param requestCount how a call increments {@code requests}: in each registry of a composite directly
    */
   record Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
-      DistributionSummary responseBytes, HistogramBuffer.Series histograms) {}
+      DistributionSummary responseBytes, HistogramBuffer.Series histograms, LeafCounters requestCount) {
+    /** Meters whose {@code requests} counter is incremented as it is. */
+    Meters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
+        DistributionSummary responseBytes, HistogramBuffer.Series histograms) {
+      this(requests, duration, requestBytes, responseBytes, histograms, new LeafCounters(requests, null));
+    }
+
+    /** Counts one call in {@code requests} at once. */
+    void countRequest() {
+      requestCount.increment();
+    }
+  }
 
   /** One row of the table: the varying labels and their meters. */
   private record Row(int status, int grpcStatus, String flags, Meters meters) {}

@@ -113,8 +113,15 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   public CompletionStage<ExchangeResponse> filter(Exchange exchange, Next next) {
     MeshExchange ex = (MeshExchange) exchange;
     String requestId = ex.header(REQUEST_ID);
+    String generated = null;
+    long idHigh = 0;
+    long idLow = 0;
     if (requestId == null || requestId.isEmpty()) {
-      requestId = RequestIds.uuid4();
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      idHigh = RequestIds.high(r);
+      idLow = RequestIds.low(r);
+      requestId = RequestIds.text(idHigh, idLow);
+      generated = requestId;
       ex.setHeaderKeepingRoute(REQUEST_ID, requestId);
     }
     ListenerTelemetry.Compiled settings = listeners.of(ex.listenerTelemetry());
@@ -132,7 +139,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (recorded == null && metrics == null && accessLog == null) {
       return next.proceed(exchange); // nothing to observe: the request id and trace headers alone
     }
-    Counted call = recorded == null && accessLog == null ? new Counted() : new Call(recorded, accessLog);
+    Counted call = recorded == null && accessLog == null ? new Counted(this)
+        : new Call(this, recorded, accessLog, accessLog == null ? null : generated, idHigh, idLow);
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
@@ -226,7 +234,9 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
    * observation's own fields and the filter's reference; the hooks are given the exchange, so it is not kept): the
    * last attempt's endpoint workload and whether its {@code per_try_timeout} ended it.
    */
-  private class Counted extends MeshExchange.Observation {
+  private static class Counted extends MeshExchange.Observation {
+    /** The filter (its metrics and tracer): one reference, not an outer instance per subclass. */
+    final TelemetryFilter filter;
     /**
      * The last attempt's endpoint workload, wrapped in a {@link PerTryTimedOut} when its {@code per_try_timeout}
      * (not the route's timeout) ended it: one field for both keeps the object at 64 bytes, and only a timed-out
@@ -234,16 +244,20 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
      */
     private Object last = WorkloadMetadata.NONE;
 
+    Counted(TelemetryFilter filter) {
+      this.filter = filter;
+    }
+
     @Override
     protected void attemptEnded(MeshExchange ex, int number, String host, int status, String failure,
         long durationNanos, WorkloadMetadata workload) {
       last = workload;
-      if (!failure.isEmpty() && metrics != null) {
+      if (!failure.isEmpty() && filter.metrics != null) {
         boolean perTryTimeout = "per-try-timeout".equals(failure) && endedByPerTryTimeout(ex, durationNanos);
         if (perTryTimeout) {
           last = new PerTryTimedOut(workload);
         }
-        metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), perTryTimeout);
+        filter.metrics.attemptFailed(ex.clusterName(), "connect-failure".equals(failure), perTryTimeout);
       }
     }
 
@@ -264,6 +278,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
 
     @Override
     protected void completed(MeshExchange e) {
+      IstioMetrics metrics = filter.metrics;
       if (metrics != null) {
         boolean routeTimeout = e.localResponse() && e.status() == 504 && e.responseFlags().contains("UT")
             && !(last instanceof PerTryTimedOut);
@@ -277,17 +292,27 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
 
   /**
    * One call's span and access log on top of its metrics: the span, the last attempt's host and the access log,
-   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends.
+   * which reads the response head ({@code %RESP(X)%}) from the exchange's result when the call ends, and the request
+   * id the filter generated with its UUID's two halves, which the access log's queue holds instead of the string.
    */
-  private final class Call extends Counted {
+  private static final class Call extends Counted {
     /** The call's recorded span, or {@code null} when it is not sampled. */
     final Span span;
     final AccessLog accessLog;
+    /** The {@code x-request-id} this filter generated for the access log, or {@code null}. */
+    final String requestId;
+    final long requestIdHigh;
+    final long requestIdLow;
     String upstreamHost;
 
-    Call(Span span, AccessLog accessLog) {
+    Call(TelemetryFilter filter, Span span, AccessLog accessLog, String requestId, long requestIdHigh,
+        long requestIdLow) {
+      super(filter);
       this.span = span;
       this.accessLog = accessLog;
+      this.requestId = requestId;
+      this.requestIdHigh = requestIdHigh;
+      this.requestIdLow = requestIdLow;
     }
 
     @Override
@@ -305,7 +330,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       long end = System.nanoTime();
       long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
       String cluster = ex.clusterName();
-      Span attempt = tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress")
+      Span attempt = filter.tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress")
           .setSpanKind(SpanKind.CLIENT).setParent(Context.root().with(span))
           .setStartTimestamp(wallEnd - durationNanos, TimeUnit.NANOSECONDS).startSpan();
       attempt.setAttribute(UPSTREAM_ADDRESS, host);
@@ -326,7 +351,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       super.completed(e);
       String cluster = e.clusterName();
       if (accessLog != null) {
-        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost);
+        accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost, requestId,
+            requestIdHigh, requestIdLow);
       }
       if (span != null) {
         endSpan(e, cluster);

@@ -47,7 +47,7 @@ public final class AccessLogFormat {
    * What a value slot holds when {@link #capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}
    * put the value, a number, in the parallel numbers array instead of boxing it.
    */
-  private static final Object NUMBER = new Object();
+  private static final Object NUMBER = TextLine.NUMBER;
 
   static {
     for (int i = 0; i < STATUS_CODES.length; i++) {
@@ -207,7 +207,15 @@ public final class AccessLogFormat {
     Object get(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c);
   }
 
-  private record Operator(String name, Getter get) implements Part {
+  /**
+   * An operator read by {@code get}; {@code exchangeNull}: a finished exchange never has its value (a TCP connection's
+   * alone, or none in an application's process), so a call captures nothing for it.
+   */
+  private record Operator(String name, Getter get, boolean exchangeNull) implements Part {
+    Operator(String name, Getter get) {
+      this(name, get, false);
+    }
+
     @Override
     public Object value(Exchange x, ExchangeResponse r, String upstreamHost, long startMillis, Connection c) {
       return get.get(x, r, upstreamHost, startMillis, c);
@@ -295,6 +303,11 @@ public final class AccessLogFormat {
   private final boolean readsResponse;
   /** The command operators, in the order a line prints them: what {@link #capture} reads. */
   private final Part[] operators;
+  /**
+   * Per operator, what a finished exchange's capture into a queue calls: the operator, or {@code null} when an
+   * exchange never has its value ({@link Operator#exchangeNull}), so the call stores a null without a call.
+   */
+  private final Part[] exchangeOperators;
 
   private AccessLogFormat(String source, List<Part> text, Map<String, List<Part>> json) {
     this.source = source;
@@ -312,6 +325,8 @@ public final class AccessLogFormat {
     }
     this.readsResponse = resp;
     this.operators = ops.toArray(new Part[0]);
+    this.exchangeOperators = ops.stream().map(p -> p instanceof Operator o && o.exchangeNull() ? null : p)
+        .toArray(Part[]::new);
     this.textLine = text == null ? null : compile(this.text, operators);
   }
 
@@ -431,13 +446,56 @@ public final class AccessLogFormat {
    */
   public int capture(Object[] values, int at, long[] numbers, int numbersAt, Exchange exchange,
       ExchangeResponse response, String upstreamHost, long startMillis) {
+    return capture(values, at, numbers, numbersAt, exchange, response, upstreamHost, startMillis, null, 0, 0);
+  }
+
+  /**
+   * {@link #capture(Object[], int, long[], int, Exchange, ExchangeResponse, String, long)}, flat: a text format's
+   * line holds no object the call made when it can be helped. A value equal to the one the print last repeated is
+   * captured as that instance (a path or an authority a call made anew), and the request id the call generated as
+   * the two halves of its UUID in {@code numbers} rather than as its string. The flush thread, on another core,
+   * then reads the queue's own arrays and strings it printed before, not the strings the calls' threads wrote.
+   *
+   * @param values where the values go; room for {@link #width()} from {@code at}
+   * @param at the first value slot
+   * @param numbers where the numbers go; room for twice {@link #width()} from {@code numbersAt}
+   * @param numbersAt the first number slot
+   * @param exchange the finished exchange
+   * @param response its response head, or {@code null} when not kept
+   * @param upstreamHost the last attempt's endpoint ({@code address:port}), or {@code null}
+   * @param startMillis when the call started, epoch milliseconds
+   * @param requestId the {@code x-request-id} the mesh generated for the call (the very instance it set), or
+   *     {@code null} when it kept the request's own
+   * @param requestIdHigh the generated id's UUID's most significant 64 bits
+   * @param requestIdLow its least significant 64 bits
+   * @return how many numbers it wrote (what {@link #print(LineBuffer, Object[], int, long[], int)} reads back)
+   */
+  public int capture(Object[] values, int at, long[] numbers, int numbersAt, Exchange exchange,
+      ExchangeResponse response, String upstreamHost, long startMillis, String requestId, long requestIdHigh,
+      long requestIdLow) {
     int n = numbersAt;
-    for (int i = 0; i < operators.length; i++) {
-      Object v = operators[i].capture(exchange, response, upstreamHost, startMillis, numbers, n);
-      values[at + i] = v;
+    Part[] ops = exchangeOperators;
+    TextLine line = textLine;
+    for (int i = 0; i < ops.length; i++) {
+      Part p = ops[i];
+      if (p == null) {
+        values[at + i] = null;
+        continue;
+      }
+      Object v = p.capture(exchange, response, upstreamHost, startMillis, numbers, n);
       if (v == NUMBER) {
         n++;
+      } else if (line != null && v instanceof String s) {
+        if (s == requestId && line.printsWhole(i)) {
+          numbers[n] = requestIdHigh;
+          numbers[n + 1] = requestIdLow;
+          n += 2;
+          v = TextLine.UUID;
+        } else {
+          v = line.same(i, s);
+        }
       }
+      values[at + i] = v;
     }
     return n - numbersAt;
   }
@@ -459,7 +517,7 @@ public final class AccessLogFormat {
       printJson(b, boxed);
       return n - numbersAt;
     }
-    return textLine.print(b, values, at, numbers, numbersAt, NUMBER);
+    return textLine.print(b, values, at, numbers, numbersAt);
   }
 
   /** The line for values {@link #capture} read, newline-terminated. */
@@ -660,11 +718,11 @@ public final class AccessLogFormat {
       case "UPSTREAM_REQUEST_ATTEMPT_COUNT" -> either(op, Exchange::attempts, c -> null);
       case "GRPC_STATUS_NUMBER" -> either(op, x -> x.grpcStatus() < 0 ? null : (Object) x.grpcStatus(), c -> null);
       case "HOSTNAME" -> new Operator(op, (x, r, host, start, c) -> HOSTNAME);
-      case "CONNECTION_TERMINATION_DETAILS" -> either(op, x -> null, Connection::terminationDetails);
-      case "DOWNSTREAM_LOCAL_ADDRESS" -> either(op, x -> null, Connection::downstreamLocalAddress);
-      case "DOWNSTREAM_REMOTE_ADDRESS" -> either(op, x -> null, Connection::downstreamRemoteAddress);
+      case "CONNECTION_TERMINATION_DETAILS" -> connectionOnly(op, Connection::terminationDetails);
+      case "DOWNSTREAM_LOCAL_ADDRESS" -> connectionOnly(op, Connection::downstreamLocalAddress);
+      case "DOWNSTREAM_REMOTE_ADDRESS" -> connectionOnly(op, Connection::downstreamRemoteAddress);
       case "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS", "REQUESTED_SERVER_NAME" ->
-          new Operator(op, (x, r, host, start, c) -> null);
+          connectionOnly(op, c -> null);
       default -> throw unsupported(op);
     };
   }
@@ -673,6 +731,11 @@ public final class AccessLogFormat {
   private static Operator either(String op, Function<Exchange, Object> exchange,
       Function<Connection, Object> connection) {
     return new Operator(op, (x, r, host, start, c) -> c != null ? connection.apply(c) : exchange.apply(x));
+  }
+
+  /** An operator whose value only a TCP connection's line has: an exchange's prints {@code -}. */
+  private static Operator connectionOnly(String op, Function<Connection, Object> connection) {
+    return new Operator(op, (x, r, host, start, c) -> c != null ? connection.apply(c) : null, true);
   }
 
   /** {@code code} boxed, without an allocation for Envoy's codes (0 to 599). */

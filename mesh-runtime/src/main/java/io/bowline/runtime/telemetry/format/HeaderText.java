@@ -19,6 +19,16 @@ final class HeaderText {
     this.maxLength = maxLength;
   }
 
+  /** The value last repeated, whose bytes a line copies. */
+  RepeatedText repeated() {
+    return repeated;
+  }
+
+  /** Whether a value of {@code length} characters without a {@code ?} prints whole (is not cut to a length). */
+  boolean printsWhole(int length) {
+    return maxLength < 0 || maxLength >= length;
+  }
+
   /** The value as the line prints it, or {@code null} when it is not there. */
   String render(String v) {
     if (v != null && withoutQuery) {

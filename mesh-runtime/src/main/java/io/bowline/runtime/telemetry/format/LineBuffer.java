@@ -11,6 +11,7 @@ import java.util.Arrays;
  * not thread-safe.
  */
 public final class LineBuffer {
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private byte[] bytes;
   private int length;
 
@@ -89,6 +90,36 @@ public final class LineBuffer {
     to[at + 4] = 'Z';
     length = at + 5;
     return this;
+  }
+
+  /**
+   * Appends a UUID's text form as {@link java.util.UUID#toString()} writes it ({@code 8-4-4-4-12} lower-case hex
+   * digits) from its most and least significant 64 bits.
+   */
+  LineBuffer appendUuid(long mostSignificant, long leastSignificant) {
+    ensure(36);
+    byte[] b = bytes;
+    int at = length;
+    hex(b, at, mostSignificant >>> 32, 8);
+    b[at + 8] = '-';
+    hex(b, at + 9, mostSignificant >>> 16, 4);
+    b[at + 13] = '-';
+    hex(b, at + 14, mostSignificant, 4);
+    b[at + 18] = '-';
+    hex(b, at + 19, leastSignificant >>> 48, 4);
+    b[at + 23] = '-';
+    hex(b, at + 24, leastSignificant, 12);
+    length = at + 36;
+    return this;
+  }
+
+  /** Writes the low {@code digits} hex digits of {@code v} to {@code b[at]} onwards, the most significant first. */
+  private static void hex(byte[] b, int at, long v, int digits) {
+    long x = v;
+    for (int i = at + digits - 1; i >= at; i--) {
+      b[i] = HEX[(int) x & 0xF];
+      x >>>= 4;
+    }
   }
 
   /** Appends the bytes written to {@code other}. */

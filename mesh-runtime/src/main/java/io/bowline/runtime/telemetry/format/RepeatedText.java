@@ -16,6 +16,16 @@ final class RepeatedText {
   private Encoded kept = new Encoded("", new byte[0]);
   private String last;
 
+  /**
+   * The value kept when it equals {@code v}, else {@code v}: a call's thread captures the kept instance, so that the
+   * print finds it by identity and reads no string the call made (which sits in the calling core's cache, not in the
+   * printing core's).
+   */
+  String same(String v) {
+    String k = kept.text();
+    return v != k && v.equals(k) ? k : v;
+  }
+
   /** Prints {@code v} into {@code b} as UTF-8. */
   void print(LineBuffer b, String v) {
     Encoded k = kept;
