@@ -133,7 +133,7 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       chunked = owner.writeHead(raw, authority, forwardedHost, attemptCount);
       if (noBody) {
         requestWritten = true;
-        raw.flush();
+        owner.flushUpstream(raw);
       } else if (conn == c) {
         owner.writeBody(this);
       }
@@ -164,7 +164,7 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       ChannelHandlerContext raw = conn.raw();
       Http1Bytes.writeBody(raw, content, chunked, last);
       if (flush) {
-        raw.flush();
+        owner.flushUpstream(raw);
       }
       return;
     }

@@ -1,5 +1,6 @@
 package io.bowline.proxy.outbound;
 
+import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.upstream.Outcome;
 import io.bowline.proxy.http1.Http1Response;
@@ -80,5 +81,10 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public void discard(AttemptIo io) {
     io.abandon();
+  }
+
+  @Override
+  public void answered(ExchangeResponse response) {
+    owner.callAnswered(response);
   }
 }
