@@ -52,6 +52,8 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
   /** The HTTP/1.1 request body goes chunked. */
   private boolean chunked;
   private final Result result;
+  /** The router's callbacks of this attempt, when the router made it ({@link NettyTransport}); else {@code null}. */
+  private UpstreamTransport.Callbacks<AttemptIo> callbacks;
   private final int connectTimeoutMillis;
   private UpstreamConnection conn;
   private ScheduledFuture<?> timer;
@@ -89,6 +91,15 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
 
   HttpResponse head() {
     return head;
+  }
+
+  /** Sets the router's callbacks of this attempt (its {@link Result} being the transport, one for all its attempts). */
+  void callbacks(UpstreamTransport.Callbacks<AttemptIo> c) {
+    this.callbacks = c;
+  }
+
+  UpstreamTransport.Callbacks<AttemptIo> callbacks() {
+    return callbacks;
   }
 
   UpstreamPool.Key key() {
