@@ -734,7 +734,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * keeps them.
    */
   boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
-    ByteBuf out = HeadBuffer.take(to.alloc(), 512);
+    ByteBuf out = HeadBuffer.take(to, 512);
     ByteBufUtil.writeAscii(out, request.method().name());
     out.writeByte(' ');
     ByteBufUtil.writeAscii(out, outgoingPath);
@@ -966,7 +966,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       committedFlags = flags;
     }
     answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
-    ByteBuf out = HeadBuffer.take(ctx.alloc(), head.fields().size() + flags.length() + 96);
+    ByteBuf out = HeadBuffer.take(ctx, head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
       if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
