@@ -1,6 +1,5 @@
 package io.bowline.proxy.http1;
 
-import io.bowline.runtime.upstream.Outcome;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -16,7 +15,7 @@ import io.netty.handler.codec.http.HttpVersion;
  * <p>Header names compare case-insensitively (ASCII). Values are ISO-8859-1, without the optional
  * whitespace around them.
  */
-public final class Http1Response extends Http1Head implements HttpResponse, Outcome.Headers {
+public final class Http1Response extends Http1Head implements HttpResponse {
   private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
   private static final byte[] HTTP_1_0 = {'H', 'T', 'T', 'P', '/', '1', '.', '0'};
   private HttpResponseStatus status;
@@ -38,15 +37,6 @@ public final class Http1Response extends Http1Head implements HttpResponse, Outc
   /** The status code. */
   public int code() {
     return code;
-  }
-
-  /**
-   * The router's header lookup ({@link Outcome.Headers}): the values of {@code lowerCaseName} joined with commas,
-   * or {@code null}; the response is its own lookup, so that its outcome needs no object for it.
-   */
-  @Override
-  public String get(String lowerCaseName) {
-    return fields.joined(lowerCaseName);
   }
 
   /**

@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * A request whose pooled connection turns out closed before any response byte is sent again
  * once on a new connection, when its body can be replayed. Runs on the event loop only.
  */
-final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.InFlight {
+final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.InFlight, Outcome.Headers {
 
   /** Where the head or the failure goes (exactly one of them, once). */
   interface Result {
@@ -104,6 +104,16 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
 
   UpstreamPool.Key key() {
     return key;
+  }
+
+  /**
+   * The router's header lookup of an HTTP/1.1 response head ({@link Outcome.Headers}): the values of
+   * {@code lowerCaseName} joined with commas, or {@code null}; the attempt is the lookup, so that its outcome needs
+   * no object for it (the codec's head knows nothing of the mesh).
+   */
+  @Override
+  public String get(String lowerCaseName) {
+    return ((Http1Response) head).fields().joined(lowerCaseName);
   }
 
   /** Starts the attempt; the response head must arrive within {@code timeoutMillis} (0: no limit). */

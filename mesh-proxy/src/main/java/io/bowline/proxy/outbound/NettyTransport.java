@@ -70,7 +70,7 @@ final class NettyTransport implements UpstreamTransport<AttemptIo>, AttemptIo.Re
   @Override
   public Outcome outcome(AttemptIo io) {
     if (io.head() instanceof Http1Response raw) {
-      return Outcome.response(raw.code(), raw); // the response is its own header lookup
+      return Outcome.response(raw.code(), io); // the attempt is its response's header lookup
     }
     HttpHeaders h = io.head().headers();
     return Outcome.response(io.head().status().code(), name -> {
