@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * A request whose pooled connection turns out closed before any response byte is sent again
  * once on a new connection, when its body can be replayed. Runs on the event loop only.
  */
-final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.InFlight {
+final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.InFlight, Outcome.Headers {
 
   /** Where the head or the failure goes (exactly one of them, once). */
   interface Result {
@@ -52,6 +52,8 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
   /** The HTTP/1.1 request body goes chunked. */
   private boolean chunked;
   private final Result result;
+  /** The router's callbacks of this attempt, when the router made it ({@link NettyTransport}); else {@code null}. */
+  private UpstreamTransport.Callbacks<AttemptIo> callbacks;
   private final int connectTimeoutMillis;
   private UpstreamConnection conn;
   private ScheduledFuture<?> timer;
@@ -91,8 +93,27 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
     return head;
   }
 
+  /** Sets the router's callbacks of this attempt (its {@link Result} being the transport, one for all its attempts). */
+  void callbacks(UpstreamTransport.Callbacks<AttemptIo> c) {
+    this.callbacks = c;
+  }
+
+  UpstreamTransport.Callbacks<AttemptIo> callbacks() {
+    return callbacks;
+  }
+
   UpstreamPool.Key key() {
     return key;
+  }
+
+  /**
+   * The router's header lookup of an HTTP/1.1 response head ({@link Outcome.Headers}): the values of
+   * {@code lowerCaseName} joined with commas, or {@code null}; the attempt is the lookup, so that its outcome needs
+   * no object for it (the codec's head knows nothing of the mesh).
+   */
+  @Override
+  public String get(String lowerCaseName) {
+    return ((Http1Response) head).fields().joined(lowerCaseName);
   }
 
   /** Starts the attempt; the response head must arrive within {@code timeoutMillis} (0: no limit). */
@@ -133,7 +154,7 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       chunked = owner.writeHead(raw, authority, forwardedHost, attemptCount);
       if (noBody) {
         requestWritten = true;
-        raw.flush();
+        owner.flushUpstream(raw);
       } else if (conn == c) {
         owner.writeBody(this);
       }
@@ -164,7 +185,7 @@ final class AttemptIo implements UpstreamConnection.Listener, UpstreamTransport.
       ChannelHandlerContext raw = conn.raw();
       Http1Bytes.writeBody(raw, content, chunked, last);
       if (flush) {
-        raw.flush();
+        owner.flushUpstream(raw);
       }
       return;
     }

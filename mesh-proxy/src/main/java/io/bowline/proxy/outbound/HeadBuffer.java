@@ -2,15 +2,16 @@ package io.bowline.proxy.outbound;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * The buffer an event loop writes HTTP/1.1 heads into (a request head for an upstream, a response head for a
  * downstream), kept from one head to the next instead of taken from the pool and given back each time: a head
- * is flushed as soon as it is written, so by the next head the connection has let the buffer go and only the
- * loop's own reference is left. A head written while the kept buffer is still held (by a connection's outbound
- * buffer that the socket has not drained, or a response head that waits for its body) gets a pooled buffer as
- * before. The loop's thread releases the kept buffer when it ends.
+ * is flushed by the end of the event that wrote it, so by the next head the connection has usually let the buffer
+ * go and only the loop's own reference is left. A head written while the kept buffer is still held (by a
+ * connection's outbound buffer that the socket has not drained, a response head that waits for its body, or a
+ * head not yet flushed) gets a pooled buffer as before. The loop's thread releases the kept buffer when it ends.
  */
 final class HeadBuffer {
   /** A kept buffer grown past this (a head with many or long fields) is let go rather than kept at that size. */
@@ -26,6 +27,20 @@ final class HeadBuffer {
   };
 
   private HeadBuffer() {}
+
+  /**
+   * {@link #take(ByteBufAllocator, int)} with {@code to}'s allocator, asked only when the kept buffer cannot be
+   * reused (the channel's allocator, read through its config, is otherwise left untouched). Call on the event
+   * loop of {@code to}'s channel.
+   */
+  static ByteBuf take(ChannelHandlerContext to, int capacity) {
+    ByteBuf kept = KEPT.get();
+    if (kept != null && kept.capacity() <= MAX_KEPT && kept.refCnt() == 1) {
+      kept.clear();
+      return kept.retain();
+    }
+    return take(to.alloc(), capacity);
+  }
 
   /**
    * An empty buffer with room for {@code capacity} bytes, written by the caller and owned by it (one reference,

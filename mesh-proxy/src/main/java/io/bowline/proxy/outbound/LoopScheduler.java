@@ -9,7 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link CallScheduler} of one proxied exchange: its tasks run on the downstream connection's
+ * The {@link CallScheduler} of one downstream connection's proxied exchanges (one at a time; an HTTP/2 stream's
+ * handler has its own): their tasks run on the downstream connection's
  * event loop, one after another. A task submitted on the loop while none runs runs at once; one
  * submitted while another runs waits behind it; one submitted from another thread (an asynchronous
  * filter completing elsewhere) is handed to the loop, where the exchange's connections live. No

@@ -1,5 +1,6 @@
 package io.bowline.proxy.outbound;
 
+import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.router.UpstreamTransport;
 import io.bowline.runtime.upstream.Outcome;
 import io.bowline.proxy.http1.Http1Response;
@@ -16,7 +17,7 @@ import java.util.List;
  * attempt is over for the router at its head (retries decide on the status, as with OkHttp's
  * transport), and the body streams to the downstream once the router commits to it.
  */
-final class NettyTransport implements UpstreamTransport<AttemptIo> {
+final class NettyTransport implements UpstreamTransport<AttemptIo>, AttemptIo.Result {
   static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
 
   private final OutboundExchange owner;
@@ -47,28 +48,29 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
     long connect = a.timeoutMillis() > 0 ? Math.min(a.connectTimeoutMillis(), a.timeoutMillis()) : a.connectTimeoutMillis();
     AttemptIo io = owner.attempt(owner.clusterKey(a.host().endpoint().address(), a.host().endpoint().port(), a.tls()),
         a.authority(), a.forwardedHost(), a.attemptCount() ? a.number() : 0, (int) Math.min(Integer.MAX_VALUE, connect),
-        new AttemptIo.Result() {
-          @Override
-          public void onHead(AttemptIo attempt, HttpResponse head) {
-            // the attempt is decided at its response head, as OkHttp's transport reports it: the
-            // router may retry on the status (Envoy's router does, discarding the body) and the
-            // request leaves the circuit breaker and the host's active count there
-            callbacks.onResponse(attempt, true);
-          }
-
-          @Override
-          public void onFailure(AttemptIo attempt, Exception failure, Outcome outcome) {
-            callbacks.onFailure(failure, outcome);
-          }
-        });
+        this);
+    io.callbacks(callbacks); // the attempt keeps its own: a late answer of an earlier attempt goes to that one's
     io.start(a.timeoutMillis());
     return io;
   }
 
   @Override
+  public void onHead(AttemptIo attempt, HttpResponse head) {
+    // the attempt is decided at its response head, as OkHttp's transport reports it: the router may retry on the
+    // status (Envoy's router does, discarding the body) and the request leaves the circuit breaker and the host's
+    // active count there
+    attempt.callbacks().onResponse(attempt, true);
+  }
+
+  @Override
+  public void onFailure(AttemptIo attempt, Exception failure, Outcome outcome) {
+    attempt.callbacks().onFailure(failure, outcome);
+  }
+
+  @Override
   public Outcome outcome(AttemptIo io) {
     if (io.head() instanceof Http1Response raw) {
-      return Outcome.response(raw.code(), raw.fields()::joined);
+      return Outcome.response(raw.code(), io); // the attempt is its response's header lookup
     }
     HttpHeaders h = io.head().headers();
     return Outcome.response(io.head().status().code(), name -> {
@@ -80,5 +82,10 @@ final class NettyTransport implements UpstreamTransport<AttemptIo> {
   @Override
   public void discard(AttemptIo io) {
     io.abandon();
+  }
+
+  @Override
+  public void answered(ExchangeResponse response) {
+    owner.callAnswered(response);
   }
 }

@@ -49,6 +49,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -107,7 +108,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private boolean bodyEnded;
   private boolean dispatched;
   private boolean streaming;
-  private LoopScheduler scheduler; // the exchange's, made with it
+  private LoopScheduler scheduler; // the exchange's: its connection's, taken when the exchange is made
   /** Whether {@link #body} holds every byte of the body so far, for another attempt. */
   private boolean replayable = true;
   private AttemptIo streamTo;
@@ -117,6 +118,8 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private AttemptIo committed;
   private Outcome committedOutcome;
   private boolean responded;
+  /** The exchange's result is the router's call, which answers through {@link #callAnswered}. */
+  private boolean answeredByCall;
   private boolean done;
   private boolean headOnly;
   private boolean chunkedDownstream;
@@ -135,13 +138,21 @@ final class OutboundExchange implements MeshExchange.Upstreams {
   private HeaderEdits outgoingEdits;
   /** The fields named by the request's {@code Connection}, once asked. */
   private List<String> connectionNamed;
-  /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else unused. */
-  private final long startNanos;
-  private long responseBytes;
-  private int answeredStatus;
-  private int answeredGrpcStatus = -1;
-  private String answeredFlags = "";
-  private String guardKept;
+  /** On a listener with a guard (the inbound listener), what {@link RequestGuard#answered} reports; else {@code null}. */
+  private final Guarded guarded;
+
+  /**
+   * What a listener's {@link RequestGuard} is told of an exchange when it ends: made only on such a listener, so
+   * that the exchanges of the others carry none of it.
+   */
+  private static final class Guarded {
+    final long startNanos = System.nanoTime();
+    long responseBytes;
+    int status;
+    int grpcStatus = -1;
+    String flags = "";
+    String kept;
+  }
 
   OutboundExchange(OutboundHandler conn, ChannelHandlerContext ctx, HttpRequest request, Target target) {
     this.conn = conn;
@@ -157,7 +168,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     String type = Http1Request.header(request, "content-type");
     this.grpc = type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
     this.upgrade = conn.http2() || Http1Request.header(request, "upgrade") == null ? null : websocketUpgrade(request.headers());
-    this.startNanos = conn.listener().guard() != null ? System.nanoTime() : 0;
+    this.guarded = conn.listener().guard() != null ? new Guarded() : null;
   }
 
   /**
@@ -299,7 +310,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     OutboundRouter router = conn.listener().router();
     if (router == null) {
       RequestGuard guard = conn.listener().guard();
-      guardKept = guard == null ? null : guard.keep(request.headers());
+      if (guarded != null) {
+        guarded.kept = guard.keep(request.headers());
+      }
       LocalResponse refused = guard == null ? null : guard.admit(connection(), request.method().name(), target.path(),
           target.authority(), request.headers());
       if (refused != null) {
@@ -335,11 +348,26 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       passThrough(key(target.host(), target.port(), null));
       return;
     }
-    scheduler = new LoopScheduler(ctx.executor());
+    scheduler = conn.scheduler();
     ex = new MeshExchange(grpc ? "grpc" : "http", view, router, routeHost(), routePort(),
         router.listenerName(routed, routeHost(), routePort()), routed, router.chain(routed), this);
     ex.requestBodyBytes(bodyEnded ? bodyBytes : -1);
-    ex.run().whenComplete((r, e) -> respond(r));
+    CompletableFuture<ExchangeResponse> result = ex.run();
+    if (result == call && !result.isDone()) {
+      answeredByCall = true; // the chain passed the router's stage on: the call hands its answer over (callAnswered)
+    } else {
+      result.whenComplete((r, e) -> respond(r)); // a filter's own stage, or answered already
+    }
+  }
+
+  /**
+   * The router's call completed with {@code r} ({@link NettyTransport#answered}): when the exchange's result is that
+   * call, this is its answer, taken without a dependent stage on the call.
+   */
+  void callAnswered(ExchangeResponse r) {
+    if (answeredByCall && call.getNow(null) == r) {
+      respond(r);
+    }
   }
 
   /** The downstream connection: the channel, or for an HTTP/2 stream its parent connection. */
@@ -706,7 +734,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
    * keeps them.
    */
   boolean writeHead(ChannelHandlerContext to, String authority, String forwardedHost, int attemptCount) {
-    ByteBuf out = HeadBuffer.take(to.alloc(), 512);
+    ByteBuf out = HeadBuffer.take(to, 512);
     ByteBufUtil.writeAscii(out, request.method().name());
     out.writeByte(' ');
     ByteBufUtil.writeAscii(out, outgoingPath);
@@ -938,7 +966,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       committedFlags = flags;
     }
     answer(code, grpc ? grpcStatus(head.headers()) : -1, flags);
-    ByteBuf out = HeadBuffer.take(ctx.alloc(), head.fields().size() + flags.length() + 96);
+    ByteBuf out = HeadBuffer.take(ctx, head.fields().size() + flags.length() + 96);
     head.writeStatusLine(version, out);
     for (int i = 0; i < n; i++) {
       if (forwardedResponseField(head, i, named, !flags.isEmpty())) {
@@ -1027,11 +1055,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     if (ex != null && ex.observed()) {
       ex.addResponseBodyBytes(c.content().readableBytes());
     }
-    responseBytes += c.content().readableBytes();
+    if (guarded != null) {
+      guarded.responseBytes += c.content().readableBytes();
+    }
     boolean last = c instanceof LastHttpContent;
     if (last) {
-      if (grpc && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
-        answeredGrpcStatus = grpcStatus(((LastHttpContent) c).trailingHeaders());
+      if (guarded != null && grpc && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
+        guarded.grpcStatus = grpcStatus(((LastHttpContent) c).trailingHeaders());
       }
       if (grpc && ex != null && ((LastHttpContent) c).trailingHeaders().contains("grpc-status")) {
         ex.closed(committed.head().status().code(), grpcStatus(((LastHttpContent) c).trailingHeaders()), committedFlags);
@@ -1047,7 +1077,6 @@ final class OutboundExchange implements MeshExchange.Upstreams {
           Http1Bytes.writeBody(bytesOut, c, chunkedDownstream, true);
         }
         writePendingHead();
-        ctx.flush();
       } else if (endedAtHead) {
         c.release();
         ctx.flush();
@@ -1059,6 +1088,13 @@ final class OutboundExchange implements MeshExchange.Upstreams {
         call.streamEnded(committedOutcome);
       }
       finish();
+      if (bytesOut != null) {
+        // flushed after the exchange's end (the upstream connection back in its pool, the observers' completion,
+        // the next request read): that work runs before the write's loopback work in the kernel evicts what it
+        // touches from the core's caches; an HTTP/2 stream's end (bytesOut null) is flushed before, as its
+        // channel may close in finish()
+        ctx.flush();
+      }
       return;
     }
     if (bytesOut != null) {
@@ -1071,6 +1107,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       io.autoRead(false);
       ctx.flush();
     }
+  }
+
+  /** Flushes what was written to an upstream connection: now, or at the end of the downstream read in progress. */
+  void flushUpstream(ChannelHandlerContext upstream) {
+    conn.flushUpstream(upstream);
   }
 
   void flushDownstream() {
@@ -1157,7 +1198,9 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       ex.responded(local.status(), -1, flags, true);
     }
     answer(local.status(), -1, flags);
-    responseBytes = headOnly ? 0 : text.length;
+    if (guarded != null) {
+      guarded.responseBytes = headOnly ? 0 : text.length;
+    }
     ctx.writeAndFlush(res);
     finish();
   }
@@ -1194,9 +1237,12 @@ final class OutboundExchange implements MeshExchange.Upstreams {
 
   /** The response's status, for {@link RequestGuard#answered}. */
   private void answer(int status, int grpcStatus, String flags) {
-    answeredStatus = status;
-    answeredGrpcStatus = grpcStatus;
-    answeredFlags = flags;
+    Guarded g = guarded;
+    if (g != null) {
+      g.status = status;
+      g.grpcStatus = grpcStatus;
+      g.flags = flags;
+    }
   }
 
   private void finish() {
@@ -1204,10 +1250,11 @@ final class OutboundExchange implements MeshExchange.Upstreams {
       return;
     }
     done = true;
-    RequestGuard guard = conn.listener().guard();
-    if (guard != null && answeredStatus != 0) {
-      guard.answered(connection(), new RequestGuard.Answered(request.headers(), guardKept, target.authority(), grpc, answeredStatus,
-          answeredGrpcStatus, answeredFlags, System.nanoTime() - startNanos, bodyBytes, responseBytes));
+    Guarded g = guarded;
+    if (g != null && g.status != 0) {
+      conn.listener().guard().answered(connection(), new RequestGuard.Answered(request.headers(), g.kept,
+          target.authority(), grpc, g.status, g.grpcStatus, g.flags, System.nanoTime() - g.startNanos, bodyBytes,
+          g.responseBytes));
     }
     if (ex != null) {
       ex.complete();

@@ -45,6 +45,12 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
   private OutboundExchange exchange;
   private boolean closeAfter;
   private boolean refused;
+  /** The scheduler of this connection's exchanges, made with the first ({@link #scheduler}). */
+  private LoopScheduler scheduler;
+  /** Inside {@link #channelRead}: upstream flushes wait for its end ({@link #flushUpstream}). */
+  private boolean reading;
+  /** The upstream connection written to inside {@link #channelRead}, flushed when it returns; else {@code null}. */
+  private ChannelHandlerContext upstreamFlush;
 
   /**
    * @param listener what the listener does with requests
@@ -68,6 +74,19 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
    */
   public static OutboundHandler forStream(ProxyListener listener, UpstreamPools pools) {
     return new OutboundHandler(listener, pools, null, true);
+  }
+
+  /**
+   * The {@code CallScheduler} of this connection's exchanges, one at a time on its event loop: one per connection,
+   * which has one exchange in progress at a time (a task of an exchange that ended still runs on it, in order).
+   */
+  LoopScheduler scheduler() {
+    LoopScheduler s = scheduler;
+    if (s == null) {
+      s = new LoopScheduler(ctx.executor());
+      scheduler = s;
+    }
+    return s;
   }
 
   /** Whether the downstream speaks HTTP/2 (this handler serves one stream). */
@@ -98,8 +117,44 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
     return raw;
   }
 
+  /**
+   * Flushes {@code upstream}, an upstream connection a request was written to: at once, or, inside
+   * {@link #channelRead}, when it returns. The request's syscall then comes after the exchange's own work
+   * (routing, the router's start, the exchange's bookkeeping), which so runs before the kernel's loopback work
+   * evicts what it touches from the core's caches, not after.
+   */
+  void flushUpstream(ChannelHandlerContext upstream) {
+    if (!reading) {
+      upstream.flush();
+      return;
+    }
+    ChannelHandlerContext waiting = upstreamFlush;
+    if (waiting != null && waiting != upstream) {
+      waiting.flush();
+    }
+    upstreamFlush = upstream;
+  }
+
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (reading) { // a request decoded from inside this one's handling: the outer call flushes
+      read(ctx, msg);
+      return;
+    }
+    reading = true;
+    try {
+      read(ctx, msg);
+    } finally {
+      reading = false;
+      ChannelHandlerContext upstream = upstreamFlush;
+      if (upstream != null) {
+        upstreamFlush = null;
+        upstream.flush();
+      }
+    }
+  }
+
+  private void read(ChannelHandlerContext ctx, Object msg) {
     if (refused) {
       ReferenceCountUtil.release(msg);
       return;

@@ -1,5 +1,6 @@
 package io.bowline.proxy.outbound;
 
+import io.bowline.proxy.http1.Http1Response;
 import io.bowline.proxy.http1.Http1ResponseDecoder;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequestEncoder;
@@ -105,7 +106,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         exceptionCaught(ctx, new IOException("upstream " + key + " protocol error: " + head.decoderResult().cause()));
         return;
       }
-      int code = head.status().code();
+      int code = head instanceof Http1Response raw ? raw.code() : head.status().code(); // no status object read
       if (code >= 100 && code < 200 && code != HttpResponseStatus.SWITCHING_PROTOCOLS.code()) {
         interim = true; // 100 Continue and friends: the final response follows
         ReferenceCountUtil.release(msg);

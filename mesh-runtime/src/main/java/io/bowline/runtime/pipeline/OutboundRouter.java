@@ -177,20 +177,24 @@ public final class OutboundRouter {
           : new RoutedCall.LocalReply(reply.status(), reply.responseFlags(), reply.body(), reply.headers());
     }
     RouteDecision.Forward forward = (RouteDecision.Forward) decision;
+    long hash = HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress);
+    Compiled c = compiled;
+    boolean recent = shared && hash == HashPolicies.NO_HASH && c != null && c.snapshot == snapshot;
+    int slot = System.identityHashCode(forward) & (RECENT_DECISIONS - 1);
+    if (recent) {
+      Decided d = c.recent[slot];
+      // the same forward and listener in the snapshot the decision was made in: the same route, mutation, listener
+      // name, cluster entry (the snapshot's for the forward's cluster name, not looked up again) and cluster state
+      if (d != null && d.forward == forward && d.listener == listener) {
+        return d.upstream;
+      }
+    }
     ClusterEntry cluster = snapshot.cluster(forward.cluster());
     if (cluster == null) {
       return new RoutedCall.LocalReply(forward.clusterNotFoundStatus(), "NC", "");
     }
-    long hash = HashPolicies.hash(forward.options().hashPolicies(), request, sourceAddress);
-    Compiled c = compiled;
-    if (!shared || hash != HashPolicies.NO_HASH || c == null || c.snapshot != snapshot) {
+    if (!recent) {
       return upstream(forward, cluster, listener, hash);
-    }
-    int slot = System.identityHashCode(forward) & (RECENT_DECISIONS - 1);
-    Decided d = c.recent[slot];
-    // the same forward, listener and cluster entry: the same route, mutation, listener name and cluster state
-    if (d != null && d.forward == forward && d.listener == listener && d.upstream.cluster() == cluster) {
-      return d.upstream;
     }
     RoutedCall.Upstream up = upstream(forward, cluster, listener, hash);
     c.recent[slot] = new Decided(forward, listener, up);

@@ -893,6 +893,7 @@ public final class UpstreamCall<R> extends CompletableFuture<ExchangeResponse>
       release(cb);
     }
     complete(r);
+    transport.answered(r);
   }
 
   private void release() {

@@ -1,5 +1,6 @@
 package io.bowline.runtime.router;
 
+import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.tls.UpstreamTlsHandle;
 import io.bowline.runtime.upstream.lb.UpstreamHost;
 import io.bowline.runtime.upstream.Outcome;
@@ -48,6 +49,17 @@ public interface UpstreamTransport<R> {
   default boolean originatesTls() {
     return false;
   }
+
+  /**
+   * The call completed with {@code response}: called once, on the exchange's scheduler, once the call's own stage
+   * is complete (its dependents have run). An adapter whose exchange's result is the call itself (the chain
+   * passed the router's stage on unchanged: {@code MeshExchange.run()} returned the call) may take its answer
+   * here instead of adding a dependent stage to the call. Nothing by default.
+   *
+   * @param response the response head the call completed with: the call itself when an upstream answered
+   *     ({@link UpstreamResponse}), else a local reply
+   */
+  default void answered(ExchangeResponse response) {}
 
   /**
    * One attempt to send.
