@@ -16,7 +16,8 @@ import java.util.Set;
  * composite registry directly: Micrometer's composite counter walks its children with an iterator per increment,
  * which escape analysis removes in some processes and not in others (about 40 bytes per call, twice with a composite
  * inside the composite). The counters incremented are those the composite counter holds: the same meter registered in
- * each non-composite registry of the composite's tree, under the composite meter's id, as Micrometer registers them.
+ * each non-composite registry of the composite's tree, under the id each composite on the way gives it (its own meter
+ * filters: common tags, renames, denials), as Micrometer registers them.
  * Registries added to or removed from the composite, at any depth, are seen on the next increment: each increment
  * compares the composites' registries with those the counters were looked up for (a size and an identity lookup per
  * registry, no allocation), and looks them up again when they differ. A counter outside a composite registry, or one
@@ -84,32 +85,36 @@ final class LeafCounters {
   private Tree lookUp() {
     List<CompositeMeterRegistry> composites = new ArrayList<>();
     List<MeterRegistry[]> members = new ArrayList<>();
-    Set<MeterRegistry> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
-    walk(composite, composites, members, leaves);
-    Meter.Id id = counter.getId();
-    List<Counter> counters = new ArrayList<>();
-    for (MeterRegistry r : leaves) { // as the composite counter registers its children
-      counters.add(Counter.builder(id.getName()).tags(id.getTagsAsIterable()).description(id.getDescription())
-          .baseUnit(id.getBaseUnit()).register(r));
-    }
+    Set<Counter> leaves = Collections.newSetFromMap(new IdentityHashMap<>());
+    walk(composite, counter.getId(), composites, members, leaves);
     Tree t = new Tree(composites.toArray(new CompositeMeterRegistry[0]), members.toArray(new MeterRegistry[0][]),
-        counters.toArray(new Counter[0]));
+        leaves.toArray(new Counter[0]));
     tree = t;
     return t;
   }
 
-  private static void walk(CompositeMeterRegistry c, List<CompositeMeterRegistry> composites,
-      List<MeterRegistry[]> members, Set<MeterRegistry> leaves) {
+  /**
+   * Registers the meter {@code id} in each registry {@code c} holds, as Micrometer's composite counter registers its
+   * children: a composite inside registers it under its own filters' id, and passes that id on to its registries.
+   * A leaf counter reached twice (the same meter of one registry) is counted once.
+   */
+  private static void walk(CompositeMeterRegistry c, Meter.Id id, List<CompositeMeterRegistry> composites,
+      List<MeterRegistry[]> members, Set<Counter> leaves) {
     MeterRegistry[] now = c.getRegistries().toArray(new MeterRegistry[0]);
     composites.add(c);
     members.add(now);
     for (MeterRegistry r : now) {
+      Counter child = Counter.builder(id.getName()).tags(id.getTagsAsIterable()).description(id.getDescription())
+          .baseUnit(id.getBaseUnit()).register(r);
+      if (child instanceof NoopCounter) {
+        continue; // denied by that registry's filters
+      }
       if (r instanceof CompositeMeterRegistry inner) {
         if (!composites.contains(inner)) {
-          walk(inner, composites, members, leaves);
+          walk(inner, child.getId(), composites, members, leaves);
         }
       } else {
-        leaves.add(r);
+        leaves.add(child);
       }
     }
   }

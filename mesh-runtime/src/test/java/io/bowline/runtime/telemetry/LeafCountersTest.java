@@ -71,6 +71,25 @@ class LeafCountersTest {
   }
 
   @Test
+  void countsUnderTheIdANestedCompositesOwnFiltersGiveTheMeter() {
+    CompositeMeterRegistry outer = new CompositeMeterRegistry();
+    CompositeMeterRegistry inner = new CompositeMeterRegistry();
+    inner.config().commonTags("mesh", "bowline"); // applied by the inner composite, as Micrometer's composite counter does
+    SimpleMeterRegistry leaf = new SimpleMeterRegistry();
+    inner.add(leaf);
+    outer.add(inner);
+    LeafCounters requests = new LeafCounters(counter(outer), outer);
+    requests.increment();
+    requests.increment();
+    Counter tagged = leaf.find("istio.requests").tag("mesh", "bowline").counter();
+    assertThat(tagged).isNotNull();
+    assertThat(tagged.count()).isEqualTo(2);
+    // Micrometer may also hold the meter under the outer id in the leaf; it must not be what counts
+    assertThat(leaf.find("istio.requests").counters()).filteredOn(c -> c.getId().getTag("mesh") == null)
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+  }
+
+  @Test
   void aCounterOutsideACompositeOrDeniedByItIsIncrementedAsItIs() {
     SimpleMeterRegistry plain = new SimpleMeterRegistry();
     LeafCounters requests = new LeafCounters(counter(plain), plain);
