@@ -39,10 +39,10 @@ def main():
         by_kind[kind(frames[-1])][thread] += int(n)
         by_leaf[frames[-1]][thread] += int(n)
         total[thread] += int(n)
-    print('%-24s' % 'samples by leaf' + ''.join('%12s' % c[3:15] for c in CLIENTS))
+    print('%-24s' % 'samples by leaf' + ''.join('%16s' % c[3:18] for c in CLIENTS))
     for k in sorted(by_kind, key=lambda k: -sum(by_kind[k].values())):
-        print('%-24s' % k + ''.join('%12d' % by_kind[k][c] for c in CLIENTS))
-    print('%-24s' % 'total' + ''.join('%12d' % total[c] for c in CLIENTS))
+        print('%-24s' % k + ''.join('%16d' % by_kind[k][c] for c in CLIENTS))
+    print('%-24s' % 'total' + ''.join('%16d' % total[c] for c in CLIENTS))
     if len(sys.argv) > 3:
         a, b = sys.argv[2], sys.argv[3]
         print(f'\nself samples, {a} / {b}, largest differences first:')
