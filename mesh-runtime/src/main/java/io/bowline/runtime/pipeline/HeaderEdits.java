@@ -14,7 +14,8 @@ import java.util.Objects;
 public final class HeaderEdits {
   // most exchanges edit one header (x-request-id): it is kept in fields, more go to one array of
   // name, value pairs. A value is kept as set: a String (one value), a ConstantHeader, or a List<String>
-  // (several, or none: removed), so that setting one value makes no list.
+  // (several, or none: removed), so that setting one value makes no list. The array starts with room for three
+  // pairs: the three B3 headers a traced call sets after its x-request-id, without growing it.
   private String firstName;
   private Object firstValue;
   private Object[] pairs;
@@ -87,7 +88,7 @@ public final class HeaderEdits {
       pairs[2 * i + 1] = value;
     } else {
       if (pairs == null || 2 * more == pairs.length) {
-        pairs = pairs == null ? new Object[4] : Arrays.copyOf(pairs, 2 * pairs.length);
+        pairs = pairs == null ? new Object[6] : Arrays.copyOf(pairs, 2 * pairs.length);
       }
       pairs[2 * more] = lower;
       pairs[2 * more + 1] = value;

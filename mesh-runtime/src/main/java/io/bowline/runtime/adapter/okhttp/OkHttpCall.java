@@ -83,10 +83,19 @@ final class OkHttpCall extends CallerThreadScheduler
   }
 
   private static void applyEdits(Request.Builder b, HeaderEdits edits) {
-    edits.forEach((name, values) -> {
-      b.removeHeader(name);
-      for (String v : values) {
-        b.addHeader(name, v);
+    edits.forEach(new HeaderEdits.Sink() {
+      @Override
+      public void replace(String name, List<String> values) {
+        b.removeHeader(name);
+        for (String v : values) {
+          b.addHeader(name, v);
+        }
+      }
+
+      /** One value as it was set (the request id, each trace header): no list per header. */
+      @Override
+      public void replace(String name, String value) {
+        b.header(name, value);
       }
     });
   }
