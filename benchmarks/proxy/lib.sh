@@ -14,11 +14,11 @@ for jar in "$PROXY_JAR" "$CP_JAR" ${BASE_JAR:+"$BASE_JAR"}; do
   [ -f "$jar" ] || { echo "$NAME: $jar is missing: run mvn -B -o package -DskipTests first" >&2; exit 3; }
 done
 # PROXY_JVM_OPTS: the launcher flags of docs/proxy.md ("Launching"), for one core: the JIT's two tiers (C1, then C2 for
-# what stays hot: with a warm-up of 30 s, DUR=30), a small serial heap with an 8 MB young generation (fifteenth round: a young collection's fixed walk, ~0.5 ms, four times rarer), no
+# what stays hot: with a warm-up of 30 s, DUR=30), a small serial heap with a 2 MB young generation, no
 # leak-detection sampling, one allocator arena of 1 MiB chunks, no JFR events, two malloc arenas, freed
 # malloc memory trimmed every 5 s, an old generation sized to its live set plus 10 to 20 %
 PROXY_JVM_OPTS=${PROXY_JVM_OPTS:--XX:ActiveProcessorCount=1 -XX:CICompilerCount=2 \
-  -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn8m -Xss256k -XX:TrimNativeHeapInterval=5000 \
+  -XX:+UseSerialGC -Xms8m -Xmx32m -Xmn2m -Xss256k -XX:TrimNativeHeapInterval=5000 \
   -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 \
   -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=64m -XX:MaxDirectMemorySize=16m \
   -Dio.netty.leakDetection.level=disabled -Dio.netty.allocator.type=pooled \
