@@ -70,4 +70,24 @@ public interface MeshRequest {
         return values.size() == 1 ? values.get(0) : String.join(",", values); // one value: no copy
     }
   }
+
+  /**
+   * The remote address of the connection this request arrived on ({@link
+   * io.bowline.api.filter.Exchange#downstreamRemoteAddress()}, Envoy's {@code %DOWNSTREAM_REMOTE_ADDRESS%}).
+   *
+   * @return {@code address:port}, or {@code null} (the default) for a request made in the application's process
+   */
+  default String downstreamRemoteAddress() {
+    return null;
+  }
+
+  /**
+   * The local address of the connection this request arrived on ({@link
+   * io.bowline.api.filter.Exchange#downstreamLocalAddress()}, Envoy's {@code %DOWNSTREAM_LOCAL_ADDRESS%}).
+   *
+   * @return {@code address:port}, or {@code null} (the default) for a request made in the application's process
+   */
+  default String downstreamLocalAddress() {
+    return null;
+  }
 }

@@ -81,6 +81,28 @@ public interface Exchange extends MeshRequest {
   String peerIdentity();
 
   /**
+   * The downstream connection's remote address, as Envoy's {@code %DOWNSTREAM_REMOTE_ADDRESS%} prints it: the
+   * client that connected to the proxy ({@code bowline-proxy}'s listeners), the physical peer of that connection.
+   *
+   * @return {@code address:port} (an IPv6 address in brackets), or {@code null} where there is no downstream
+   *     connection: a call made in the application's own process (OkHttp, gRPC, Spring adapters)
+   */
+  default String downstreamRemoteAddress() {
+    return null;
+  }
+
+  /**
+   * The downstream connection's local address, as Envoy's {@code %DOWNSTREAM_LOCAL_ADDRESS%} prints it: the
+   * proxy's listener address the client connected to.
+   *
+   * @return {@code address:port} (an IPv6 address in brackets), or {@code null} where there is no downstream
+   *     connection: a call made in the application's own process
+   */
+  default String downstreamLocalAddress() {
+    return null;
+  }
+
+  /**
    * When the exchange started.
    *
    * @return {@code System.nanoTime()} at the start, in nanoseconds

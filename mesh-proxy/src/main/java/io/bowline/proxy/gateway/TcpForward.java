@@ -5,6 +5,7 @@ import io.bowline.api.config.Endpoint;
 import io.bowline.api.config.SocketListener;
 import io.bowline.api.config.WorkloadMetadata;
 import io.bowline.proxy.Transports;
+import io.bowline.proxy.outbound.EnvoyAddress;
 import io.bowline.runtime.pipeline.OutboundRouter;
 import io.bowline.runtime.telemetry.TcpAccessLogs;
 import io.bowline.runtime.telemetry.TcpMetrics;
@@ -167,18 +168,9 @@ final class TcpForward extends ChannelInboundHandlerAdapter {
     }
     if (accessLogs != null && !proxy.accessLogs().isEmpty()) {
       accessLogs.log(proxy.accessLogs(), new AccessLogFormat.Connection(startMillis, System.nanoTime() - startNanos,
-          received, sent, upstreamHost, clusterName, flags, address(downstream.remoteAddress()),
-          address(downstream.localAddress()), null));
+          received, sent, upstreamHost, clusterName, flags, EnvoyAddress.of(downstream.remoteAddress()),
+          EnvoyAddress.of(downstream.localAddress()), null));
     }
-  }
-
-  /** Envoy's {@code address:port} form of a socket address, or {@code null}. */
-  private static String address(java.net.SocketAddress a) {
-    if (a instanceof java.net.InetSocketAddress i) {
-      String host = i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
-      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + i.getPort();
-    }
-    return a == null ? null : a.toString();
   }
 
   private String pickCluster() {

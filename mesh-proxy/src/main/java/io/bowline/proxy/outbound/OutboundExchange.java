@@ -159,7 +159,7 @@ final class OutboundExchange implements MeshExchange.Upstreams {
     this.ctx = ctx;
     this.request = request;
     this.target = target;
-    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request);
+    this.view = new ProxyRequest(request.method().name(), target.authority(), target.path(), request, conn);
     List<String> connection = connectionTokens(Http1Request.headers(request, "connection"));
     // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive"
     this.keepAlive = !connection.contains("close")

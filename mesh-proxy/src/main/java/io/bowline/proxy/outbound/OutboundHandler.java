@@ -47,6 +47,9 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
   private boolean refused;
   /** The scheduler of this connection's exchanges, made with the first ({@link #scheduler}). */
   private LoopScheduler scheduler;
+  /** The downstream connection's addresses in Envoy's form, made when an access log first asks. */
+  private String remoteAddress;
+  private String localAddress;
   /** Inside {@link #channelRead}: upstream flushes wait for its end ({@link #flushUpstream}). */
   private boolean reading;
   /** The upstream connection written to inside {@link #channelRead}, flushed when it returns; else {@code null}. */
@@ -96,6 +99,22 @@ public final class OutboundHandler extends ChannelInboundHandlerAdapter {
 
   ProxyListener listener() {
     return listener;
+  }
+
+  /** The downstream connection's remote {@code address:port} (an HTTP/2 stream's: its connection's). */
+  String downstreamRemoteAddress() {
+    if (remoteAddress == null && ctx != null) {
+      remoteAddress = EnvoyAddress.of(ctx.channel().remoteAddress());
+    }
+    return remoteAddress;
+  }
+
+  /** The listener's {@code address:port} the downstream connected to. */
+  String downstreamLocalAddress() {
+    if (localAddress == null && ctx != null) {
+      localAddress = EnvoyAddress.of(ctx.channel().localAddress());
+    }
+    return localAddress;
   }
 
   UpstreamPool pool() {

@@ -16,12 +16,25 @@ final class ProxyRequest implements MeshRequest {
   private final String authority;
   private final String path;
   private final HttpRequest request;
+  /** The downstream connection's handler: its addresses, for the access log. */
+  private final OutboundHandler conn;
 
-  ProxyRequest(String method, String authority, String path, HttpRequest request) {
+  ProxyRequest(String method, String authority, String path, HttpRequest request, OutboundHandler conn) {
     this.method = method;
     this.authority = authority;
     this.path = path;
     this.request = request;
+    this.conn = conn;
+  }
+
+  @Override
+  public String downstreamRemoteAddress() {
+    return conn.downstreamRemoteAddress();
+  }
+
+  @Override
+  public String downstreamLocalAddress() {
+    return conn.downstreamLocalAddress();
   }
 
   @Override

@@ -862,6 +862,16 @@ public final class MeshExchange implements Exchange {
   }
 
   @Override
+  public String downstreamRemoteAddress() {
+    return request.downstreamRemoteAddress();
+  }
+
+  @Override
+  public String downstreamLocalAddress() {
+    return request.downstreamLocalAddress();
+  }
+
+  @Override
   public long startNanos() {
     return startNanos;
   }

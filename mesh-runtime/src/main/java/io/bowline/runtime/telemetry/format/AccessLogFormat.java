@@ -21,10 +21,10 @@ import java.util.function.ToLongFunction;
  * {@code %DURATION%}, {@code %RESPONSE_DURATION%}, {@code %BYTES_SENT%}, {@code %BYTES_RECEIVED%},
  * {@code %PROTOCOL%}, {@code %UPSTREAM_HOST%}, {@code %UPSTREAM_CLUSTER%}, {@code %UPSTREAM_CLUSTER_RAW%},
  * {@code %ROUTE_NAME%}, {@code %UPSTREAM_REQUEST_ATTEMPT_COUNT%}, {@code %GRPC_STATUS_NUMBER%},
- * {@code %HOSTNAME%}, and, always {@code -} for a client in the application's process,
- * {@code %CONNECTION_TERMINATION_DETAILS%}, {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%},
- * {@code %UPSTREAM_LOCAL_ADDRESS%}, {@code %DOWNSTREAM_LOCAL_ADDRESS%},
- * {@code %DOWNSTREAM_REMOTE_ADDRESS%}, {@code %REQUESTED_SERVER_NAME%}. A value that is not there
+ * {@code %HOSTNAME%}, {@code %DOWNSTREAM_LOCAL_ADDRESS%} and {@code %DOWNSTREAM_REMOTE_ADDRESS%} (the proxy's
+ * downstream connection: {@link Exchange#downstreamLocalAddress()}; {@code -} for a client in the application's
+ * process), and, always {@code -} for an exchange, {@code %CONNECTION_TERMINATION_DETAILS%},
+ * {@code %UPSTREAM_TRANSPORT_FAILURE_REASON%}, {@code %UPSTREAM_LOCAL_ADDRESS%}, {@code %REQUESTED_SERVER_NAME%}. A value that is not there
  * prints {@code -} (text) or {@code null} (JSON), as Envoy's do. A TCP connection's line ({@link Connection}, a
  * {@code tcp_proxy}'s {@code access_log}) has Envoy's TCP values: {@code %RESPONSE_CODE%} 0, no headers, no
  * protocol, its bytes, duration, upstream host and cluster, flags ({@code UF}, {@code UH}, {@code UO}),
@@ -719,8 +719,10 @@ public final class AccessLogFormat {
       case "GRPC_STATUS_NUMBER" -> either(op, x -> x.grpcStatus() < 0 ? null : (Object) x.grpcStatus(), c -> null);
       case "HOSTNAME" -> new Operator(op, (x, r, host, start, c) -> HOSTNAME);
       case "CONNECTION_TERMINATION_DETAILS" -> connectionOnly(op, Connection::terminationDetails);
-      case "DOWNSTREAM_LOCAL_ADDRESS" -> connectionOnly(op, Connection::downstreamLocalAddress);
-      case "DOWNSTREAM_REMOTE_ADDRESS" -> connectionOnly(op, Connection::downstreamRemoteAddress);
+      case "DOWNSTREAM_LOCAL_ADDRESS" -> either(op, x -> x == null ? null : x.downstreamLocalAddress(),
+          Connection::downstreamLocalAddress);
+      case "DOWNSTREAM_REMOTE_ADDRESS" -> either(op, x -> x == null ? null : x.downstreamRemoteAddress(),
+          Connection::downstreamRemoteAddress);
       case "UPSTREAM_TRANSPORT_FAILURE_REASON", "UPSTREAM_LOCAL_ADDRESS", "REQUESTED_SERVER_NAME" ->
           connectionOnly(op, c -> null);
       default -> throw unsupported(op);
