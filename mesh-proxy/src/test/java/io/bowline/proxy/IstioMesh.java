@@ -70,6 +70,21 @@ public final class IstioMesh implements AutoCloseable {
   }
 
   /**
+   * Istio YAML for meshConfig's {@code accessLogFile} (the {@code istio} ConfigMap of {@code istio-system}): every
+   * listener gets a file access log in Istio's default format at {@code file}.
+   */
+  public static String accessLogFile(java.nio.file.Path file) {
+    return """
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: istio, namespace: istio-system}
+        data:
+          mesh: |-
+            accessLogFile: %s
+        """.formatted(file);
+  }
+
+  /**
    * Asserts that {@code seen} counts exactly {@code first} and {@code second}, and that {@code first}'s share of
    * the total is {@code p} within 4.5 standard deviations of a binomial share.
    */

@@ -39,14 +39,8 @@ class ProxyAccessLogTest {
     });
     upstream.start();
     Path log = dir.resolve("access.log");
-    String yaml = IstioMesh.service("ratings", 9080, "HTTP", Map.of("v1", upstream.getAddress().getPort())) + """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: istio, namespace: istio-system}
-        data:
-          mesh: |-
-            accessLogFile: %s
-        """.formatted(log);
+    String yaml = IstioMesh.service("ratings", 9080, "HTTP", Map.of("v1", upstream.getAddress().getPort()))
+        + IstioMesh.accessLogFile(log);
     try (IstioMesh mesh = new IstioMesh(yaml)) {
       int port = mesh.proxy().outboundPort();
       int[] clientPort = new int[1];

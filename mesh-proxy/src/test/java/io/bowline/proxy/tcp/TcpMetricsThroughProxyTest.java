@@ -57,14 +57,8 @@ class TcpMetricsThroughProxyTest {
       closedPort = s.getLocalPort();
     }
     istio = new IstioMesh(IstioMesh.service("tcp-echo", 9000, "TCP", Map.of("v1", echo.port()))
-        + IstioMesh.service("tcp-refused", 9200, "TCP", Map.of("v1", closedPort)) + """
-        apiVersion: v1
-        kind: ConfigMap
-        metadata: {name: istio, namespace: istio-system}
-        data:
-          mesh: |-
-            accessLogFile: %s
-        """.formatted(dir.resolve("access.log")), b -> b.admin(0));
+        + IstioMesh.service("tcp-refused", 9200, "TCP", Map.of("v1", closedPort))
+        + IstioMesh.accessLogFile(dir.resolve("access.log")), b -> b.admin(0));
   }
 
   @AfterEach
