@@ -107,11 +107,13 @@ public final class P1Interleaved {
     double[] baseRounds = null;
     double[] baseBlocks = null;
     Map<String, double[]> medians = new LinkedHashMap<>();
+    Map<String, double[]> blocks = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : samples.entrySet()) {
       long[] s = e.getValue();
       double[] roundP50 = roundMedians(s, rounds);
       double[] blockP99 = blockP99(s, rounds);
       medians.put(e.getKey(), roundP50);
+      blocks.put(e.getKey(), blockP99);
       Arrays.sort(s);
       double p50 = s[s.length / 2] / 1000.0;
       double p99 = s[(int) (s.length * 0.99)] / 1000.0;
@@ -128,7 +130,33 @@ public final class P1Interleaved {
     if (facts != null) {
       facts.print(List.copyOf(clients.keySet()));
     }
+    dump(medians, blocks);
     return medians;
+  }
+
+  /**
+   * With {@code -Dp1.dump=<file>}, appends each client's per-round p50s and per-block p99s (µs) to the file, a
+   * tab-separated line each ({@code <run id> <client> p50|p99 <values…>}, the run id the JVM's start time and pid),
+   * so that runs in several JVMs can be pooled ({@code benchmarks/p1/pool.py}).
+   */
+  private static void dump(Map<String, double[]> p50s, Map<String, double[]> p99s) throws java.io.IOException {
+    String file = System.getProperty("p1.dump");
+    if (file == null) {
+      return;
+    }
+    String run = ManagementFactory.getRuntimeMXBean().getStartTime() + "-" + ProcessHandle.current().pid();
+    StringBuilder b = new StringBuilder();
+    for (String client : p50s.keySet()) {
+      for (var kind : List.of(Map.entry("p50", p50s), Map.entry("p99", p99s))) {
+        b.append(run).append('\t').append(client).append('\t').append(kind.getKey());
+        for (double v : kind.getValue().get(client)) {
+          b.append('\t').append(v);
+        }
+        b.append('\n');
+      }
+    }
+    java.nio.file.Files.writeString(java.nio.file.Path.of(file), b, java.nio.file.StandardOpenOption.CREATE,
+        java.nio.file.StandardOpenOption.APPEND);
   }
 
   /**

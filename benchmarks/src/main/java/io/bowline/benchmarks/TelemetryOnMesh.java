@@ -21,11 +21,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A mesh client with its telemetry on as an application turns all of it on (issue 16's P1 criterion): Istio's
  * metrics into a {@code PrometheusMeterRegistry}, an OpenTelemetry SDK whose sampler keeps 1 % of traces
- * ({@code TraceIdRatioBased} 0.01) and whose {@code BatchSpanProcessor} hands them to an exporter that counts
+ * ({@code TraceIdRatioBased} 0.01, or {@code -Dp1.sdk.ratio}) and whose {@code BatchSpanProcessor} hands them to an exporter that counts
  * them, and the access log its listeners configure ({@link EndToEndFixture#HTTP_TELEMETRY_HOST},
  * {@link EndToEndFixture#GRPC_TELEMETRY_HOST}: {@code envoy.access_loggers.file}, Istio's default format).
  */
 final class TelemetryOnMesh implements AutoCloseable {
+  /** The SDK sampler's ratio: {@code -Dp1.sdk.ratio}, default 0.01 (1 %; 0 prices the unsampled calls alone). */
+  static final double SAMPLED = Double.parseDouble(System.getProperty("p1.sdk.ratio", "0.01"));
   final MeshClient mesh;
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final SdkTracerProvider tracing;
@@ -51,7 +53,7 @@ final class TelemetryOnMesh implements AutoCloseable {
    */
   TelemetryOnMesh(EndToEndFixture fixture, boolean prometheus, boolean sdk) throws Exception {
     this.accessLog = fixture.accessLog;
-    tracing = SdkTracerProvider.builder().setSampler(Sampler.traceIdRatioBased(0.01))
+    tracing = SdkTracerProvider.builder().setSampler(Sampler.traceIdRatioBased(SAMPLED))
         .addSpanProcessor(BatchSpanProcessor.builder(new CountingExporter(exported)).build()).build();
     MeshClient.Builder b = MeshClient.builder().workload("bench-telemetry", "default")
         .xdsServer("127.0.0.1:" + fixture.xds.getPort());

@@ -59,6 +59,14 @@ public final class MeshExchange implements Exchange {
     }
   }
 
+  /**
+   * A request view whose values cannot change once its exchange has completed (an immutable request, such as
+   * OkHttp's): a completed exchange over it may be read later, on another thread ({@link #readableWhenComplete()}).
+   * A view over buffers its adapter reuses (the proxy's request heads) or over a caller's mutable object (gRPC's
+   * {@code Metadata}) is not one.
+   */
+  public interface StableRequest extends MeshRequest {}
+
   private final MeshRequest request;
   private final OutboundRouter router;
   private final String host;
@@ -864,6 +872,17 @@ public final class MeshExchange implements Exchange {
   @Override
   public String downstreamRemoteAddress() {
     return request.downstreamRemoteAddress();
+  }
+
+  /**
+   * Whether, once completed, this exchange answers every {@link Exchange} read as it did at completion, from any
+   * thread that sees its completion through a lock or a volatile: its request is a {@link StableRequest} and
+   * nothing writes the exchange after {@link #complete()} (the access log's flush thread then reads the line's values
+   * itself, instead of the call copying them out).
+   */
+  public boolean readableWhenComplete() {
+    // an edit made after the router started would route again on the next read of the decision: not read elsewhere
+    return is(COMPLETED) && request instanceof StableRequest && (edits() == null || is(ROUTED_WITH_EDITS));
   }
 
   @Override

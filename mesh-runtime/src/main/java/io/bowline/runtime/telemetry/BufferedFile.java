@@ -3,6 +3,7 @@ package io.bowline.runtime.telemetry;
 import io.bowline.api.filter.Exchange;
 import io.bowline.api.filter.ExchangeResponse;
 import io.bowline.runtime.lifecycle.SharedRuntime;
+import io.bowline.runtime.pipeline.MeshExchange;
 import io.bowline.runtime.telemetry.format.AccessLogFormat;
 import io.bowline.runtime.telemetry.format.LineBuffer;
 import java.io.IOException;
@@ -18,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link AccessLog#file}'s sink: calls capture their lines' values into the queue's own arrays under its lock; a flush
- * thread prints them to bytes and writes them, {@value #CHUNK_BYTES} bytes at a time. Whole lines, in the order they
- * were queued, written within a second, and everything written on close.
+ * {@link AccessLog#file}'s sink: calls queue their lines under its lock; a flush thread prints them to bytes and writes
+ * them, {@value #CHUNK_BYTES} bytes at a time. Whole lines, in the order they were queued, written within a second, and
+ * everything written on close. A completed exchange that stays readable ({@link MeshExchange#readableWhenComplete()}:
+ * an OkHttp call's) is queued by reference, with the few values only the call knows, and the flush thread reads its
+ * line's values; any other exchange's values are captured into the queue's own arrays by the call.
  */
 final class BufferedFile implements AccessLog.Sink {
   private static final Logger log = LoggerFactory.getLogger(BufferedFile.class);
@@ -33,6 +36,12 @@ final class BufferedFile implements AccessLog.Sink {
    * one go held one for a few hundred microseconds, during which the calls' own threads had one core between them.
    */
   static final int CHUNK_BYTES = 8 * 1024;
+  /**
+   * Lines queued by reference whose values a flush reads and prints between two {@link Thread#yield()}s: reading a
+   * call's exchange on the flush thread's core costs about twice a captured line's print, so a stretch stays near the
+   * ~50 µs of {@value #CHUNK_BYTES} bytes of captured lines.
+   */
+  static final int STRETCH_BY_REFERENCE = 16;
   /** The print buffer is dropped back to this size after a flush that grew it (a burst of long lines does not stay). */
   private static final int PRINT_MAX_BYTES = 64 * 1024;
   /** One flush thread for every file sink, stopped with the other mesh threads after the last client's close. */
@@ -50,6 +59,27 @@ final class BufferedFile implements AccessLog.Sink {
   private boolean closed;
   /** Where the flush thread prints; used under {@code out}'s lock only. */
   private final LineBuffer printed = new LineBuffer(CHUNK_BYTES + 4 * 1024);
+  /** Where the flush thread captures a queued exchange's values before printing them; under {@code out}'s lock. */
+  private final Captured captured = new Captured();
+
+  /** The flush thread's arrays for one queued exchange's values ({@link AccessLogFormat#capture}). */
+  private static final class Captured {
+    Object[] values = new Object[32];
+    long[] numbers = new long[64];
+
+    /** Room for a line of {@code width} values. */
+    void reserve(int width) {
+      if (values.length < width) {
+        values = new Object[width];
+        numbers = new long[2 * width];
+      }
+    }
+
+    /** Lets go of the last line's values. */
+    void clear() {
+      Arrays.fill(values, null);
+    }
+  }
 
   /**
    * Queued lines, flat: per line its format ({@code null}: a line of text) and where its values start; all lines'
@@ -58,10 +88,14 @@ final class BufferedFile implements AccessLog.Sink {
   private static final class Lines {
     /** Value slots to start with: {@value #FLUSH_LINES} lines of Istio's default format (24 operators) fit. */
     private static final int VALUES = FLUSH_LINES * 24;
+    /** Value slots of a line queued by reference ({@link #addExchange}). */
+    private static final int BY_REFERENCE_WIDTH = 4;
     /** Number slots to start with (Istio's default format captures 4 numbers per line). */
     private static final int NUMBERS = FLUSH_LINES * 8;
     AccessLogFormat[] formats = new AccessLogFormat[FLUSH_LINES * 2];
     int[] starts = new int[FLUSH_LINES * 2];
+    /** Per line: queued by reference ({@link #addExchange}), its values still to be read from the exchange. */
+    boolean[] byReference = new boolean[FLUSH_LINES * 2];
     Object[] values = new Object[VALUES];
     long[] numbers = new long[NUMBERS];
     int size;
@@ -73,6 +107,7 @@ final class BufferedFile implements AccessLog.Sink {
       if (size == formats.length) {
         formats = Arrays.copyOf(formats, size * 2);
         starts = Arrays.copyOf(starts, size * 2);
+        byReference = Arrays.copyOf(byReference, size * 2);
       }
       if (used + width > values.length) {
         values = Arrays.copyOf(values, Math.max(values.length * 2, used + width));
@@ -90,6 +125,26 @@ final class BufferedFile implements AccessLog.Sink {
       numbersUsed += format.capture(values, used, numbers, numbersUsed, x, r, upstreamHost, startMillis, requestId,
           requestIdHigh, requestIdLow);
       added(format, width);
+    }
+
+    /**
+     * Queues a completed, readable exchange's line by reference: four slots (the exchange, its response head, its last
+     * upstream host, the request id it generated) and three numbers (start, the id's halves); the flush thread
+     * captures the rest ({@link #printTo}).
+     */
+    void addExchange(AccessLogFormat format, Exchange x, ExchangeResponse r, String upstreamHost, long startMillis,
+        String requestId, long requestIdHigh, long requestIdLow) {
+      reserve(BY_REFERENCE_WIDTH);
+      values[used] = x;
+      values[used + 1] = r;
+      values[used + 2] = upstreamHost;
+      values[used + 3] = requestId;
+      numbers[numbersUsed] = startMillis;
+      numbers[numbersUsed + 1] = requestIdHigh;
+      numbers[numbersUsed + 2] = requestIdLow;
+      numbersUsed += 3;
+      byReference[size] = true;
+      added(format, BY_REFERENCE_WIDTH);
     }
 
     /** Queues a line of values captured elsewhere ({@code format} not null) or a line of text. */
@@ -111,17 +166,28 @@ final class BufferedFile implements AccessLog.Sink {
     }
 
     /**
-     * Prints lines from {@code from} into {@code b} until {@code b} holds {@code bytes} bytes or the lines end.
+     * Prints lines from {@code from} into {@code b} until {@code b} holds {@code bytes} bytes, the lines end, or
+     * {@value #STRETCH_BY_REFERENCE} lines queued by reference were read ({@code c}: where their values go).
      *
      * @param numbersAt where the first line's numbers start (the numbers of the lines before it)
      * @return the next line to print
      */
-    int printTo(LineBuffer b, int from, int bytes, int[] numbersAt) {
+    int printTo(LineBuffer b, int from, int bytes, int[] numbersAt, Captured c) {
       int n = numbersAt[0];
       int i = from;
-      while (i < size && b.length() < bytes) {
+      int read = 0;
+      while (i < size && b.length() < bytes && read < STRETCH_BY_REFERENCE) {
         if (formats[i] == null) {
           b.append((String) values[starts[i]]);
+        } else if (byReference[i]) {
+          int at = starts[i];
+          AccessLogFormat f = formats[i];
+          c.reserve(f.width());
+          f.capture(c.values, 0, c.numbers, 0, (Exchange) values[at], (ExchangeResponse) values[at + 1],
+              (String) values[at + 2], numbers[n], (String) values[at + 3], numbers[n + 1], numbers[n + 2]);
+          f.print(b, c.values, 0, c.numbers, 0);
+          n += 3;
+          read++;
         } else {
           n += formats[i].print(b, values, starts[i], numbers, n);
         }
@@ -139,8 +205,10 @@ final class BufferedFile implements AccessLog.Sink {
       if (formats.length > FLUSH_LINES * 8) {
         formats = new AccessLogFormat[FLUSH_LINES * 2];
         starts = new int[FLUSH_LINES * 2];
+        byReference = new boolean[FLUSH_LINES * 2];
       } else {
         Arrays.fill(formats, 0, size, null);
+        Arrays.fill(byReference, 0, size, false);
       }
       if (values.length > VALUES * 4) {
         values = new Object[VALUES];
@@ -197,16 +265,24 @@ final class BufferedFile implements AccessLog.Sink {
   }
 
   /**
-   * Captures the line's values straight into the queue, under its lock: no array or box per line, and no object the
-   * call made where the queue can hold a number or a string printed before instead.
+   * Queues the line under the queue's lock: a readable completed exchange by reference (the flush thread reads its
+   * values: the call only stores four references and three numbers), any other by capturing its values straight into
+   * the queue (no array or box per line, and no object the call made where the queue can hold a number or a string
+   * printed before instead).
    */
   @Override
   public void write(AccessLogFormat format, Exchange exchange, ExchangeResponse response, String upstreamHost,
       long startMillis, String requestId, long requestIdHigh, long requestIdLow) {
+    boolean byReference = exchange instanceof MeshExchange m && m.readableWhenComplete();
     boolean flushNow;
     synchronized (this) {
       open();
-      pending.add(format, exchange, response, upstreamHost, startMillis, requestId, requestIdHigh, requestIdLow);
+      if (byReference) {
+        pending.addExchange(format, exchange, response, upstreamHost, startMillis, requestId, requestIdHigh,
+            requestIdLow);
+      } else {
+        pending.add(format, exchange, response, upstreamHost, startMillis, requestId, requestIdHigh, requestIdLow);
+      }
       flushNow = queued();
     }
     flushIf(flushNow);
@@ -232,8 +308,8 @@ final class BufferedFile implements AccessLog.Sink {
   }
 
   /**
-   * Prints the queued lines and writes them, a write per {@value #CHUNK_BYTES} bytes printed with a
-   * {@link Thread#yield()} between two; the flush thread and {@link #close()} call it. Flushes take turns on
+   * Prints the queued lines and writes them, a write per {@value #CHUNK_BYTES} bytes printed, with a
+   * {@link Thread#yield()} between two stretches of printing ({@link Lines#printTo}); the flush thread and {@link #close()} call it. Flushes take turns on
    * {@code out}; callers only ever hold the queue's lock, for an append.
    */
   private void flush() {
@@ -251,20 +327,25 @@ final class BufferedFile implements AccessLog.Sink {
       int written = 0;
       try {
         int[] numbersAt = {0};
-        while (written < lines.size) {
-          if (written > 0) {
+        int next = 0;
+        printed.clear(PRINT_MAX_BYTES);
+        while (next < lines.size) {
+          if (next > 0) {
             Thread.yield();
           }
-          printed.clear(PRINT_MAX_BYTES);
-          int next = lines.printTo(printed, written, CHUNK_BYTES, numbersAt);
-          printed.writeTo(out);
-          written = next;
+          next = lines.printTo(printed, next, CHUNK_BYTES, numbersAt, captured);
+          if (printed.length() >= CHUNK_BYTES || next == lines.size) {
+            printed.writeTo(out);
+            printed.clear(PRINT_MAX_BYTES);
+            written = next;
+          }
         }
         out.flush();
       } catch (IOException | RuntimeException e) {
         log.warn("access log file {}: {} lines not written", path, lines.size - written, e);
       } finally {
         lines.clear();
+        captured.clear();
         printed.clear(PRINT_MAX_BYTES);
       }
     }

@@ -86,7 +86,8 @@ class AccessLogFileTest {
     AccessLog.Sink sink = AccessLog.file(file);
     try {
       for (int i = 0; i < 700; i++) { // several size-triggered flushes, and a queue that grows
-        MeshExchange e = finished(i % 3 == 0 ? 1_000_000L * i : -1, "id-" + i);
+        // every fourth over a stable request: queued by reference, its values read by the flush thread
+        MeshExchange e = finished(i % 3 == 0 ? 1_000_000L * i : -1, "id-" + i, i % 4 == 1);
         long start = 1_700_000_000_000L + 997L * i;
         AccessLogFormat f = i % 2 == 0 ? istio : json;
         sink.write(f, e, null, i % 5 == 0 ? null : "10.0.0.1:" + i, start);
@@ -106,9 +107,32 @@ class AccessLogFileTest {
     assertThat(Files.readAllLines(file)).containsExactlyElementsOf(expected);
   }
 
-  /** A finished exchange that received {@code bytes} of response body (none when negative), with an x-request-id. */
-  private static MeshExchange finished(long bytes, String requestId) {
-    MeshRequest get = TestRequests.get("svc:80", "x-request-id", requestId);
+  @Test
+  void aStableExchangeIsQueuedByReferenceAndItsLineReadAfterTheCallWithTheIdItGenerated() throws Exception {
+    Path file = dir.resolve("d.log");
+    AccessLogFormat istio = AccessLogFormat.text(AccessLogFormat.ISTIO_DEFAULT);
+    MeshExchange e = finished(1_234, "f0b7c0de-0000-4000-8000-000000000001", true);
+    assertThat(e.readableWhenComplete()).isTrue();
+    assertThat(finished(1, "x", false).readableWhenComplete()).isFalse();
+    String expected = istio.format(istio.capture(e, null, "10.0.0.7:8080", 1_700_000_000_000L)).strip();
+    AccessLog.Sink sink = AccessLog.file(file);
+    try {
+      sink.write(istio, e, null, "10.0.0.7:8080", 1_700_000_000_000L, "f0b7c0de-0000-4000-8000-000000000001",
+          0xf0b7c0de00004000L, 0x8000000000000001L);
+    } finally {
+      sink.close();
+    }
+    assertThat(Files.readAllLines(file)).containsExactly(expected);
+    assertThat(expected).contains("\"f0b7c0de-0000-4000-8000-000000000001\"", "10.0.0.7:8080", " 1234 ");
+  }
+
+  /**
+   * A finished exchange that received {@code bytes} of response body (none when negative), with an x-request-id;
+   * over a {@link MeshExchange.StableRequest} when {@code stable}.
+   */
+  private static MeshExchange finished(long bytes, String requestId, boolean stable) {
+    MeshRequest plain = TestRequests.get("svc:80", "x-request-id", requestId);
+    MeshRequest get = stable ? new Stable(plain) : plain;
     MeshExchange e = TestExchanges.unrouted(get);
     if (bytes >= 0) {
       e.addResponseBodyBytes(bytes);
@@ -116,5 +140,33 @@ class AccessLogFileTest {
     e.responded(200, -1, "", false);
     e.complete();
     return e;
+  }
+
+  /** A request view the test promises not to change: the access log may read its exchange after the call. */
+  private record Stable(MeshRequest request) implements MeshExchange.StableRequest {
+    @Override
+    public String authority() {
+      return request.authority();
+    }
+
+    @Override
+    public String method() {
+      return request.method();
+    }
+
+    @Override
+    public String path() {
+      return request.path();
+    }
+
+    @Override
+    public String scheme() {
+      return request.scheme();
+    }
+
+    @Override
+    public List<String> headers(String name) {
+      return request.headers(name);
+    }
   }
 }

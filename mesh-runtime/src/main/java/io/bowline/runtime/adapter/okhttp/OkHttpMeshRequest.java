@@ -1,12 +1,15 @@
 package io.bowline.runtime.adapter.okhttp;
 
-import io.bowline.api.MeshRequest;
+import io.bowline.runtime.pipeline.MeshExchange;
 import java.util.List;
 import okhttp3.HttpUrl;
 import okhttp3.Request;
 
-/** An OkHttp {@link Request} seen as a {@link MeshRequest}. */
-final class OkHttpMeshRequest implements MeshRequest {
+/**
+ * An OkHttp {@link Request} seen as a {@link io.bowline.api.MeshRequest}: stable, as OkHttp's requests are immutable
+ * (the path is cached once, the same string whichever thread makes it).
+ */
+final class OkHttpMeshRequest implements MeshExchange.StableRequest {
   private final Request request;
   private final String authority;
   private String path;
