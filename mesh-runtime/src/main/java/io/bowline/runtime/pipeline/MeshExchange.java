@@ -882,7 +882,12 @@ public final class MeshExchange implements Exchange {
    */
   public boolean readableWhenComplete() {
     // an edit made after the router started would route again on the next read of the decision: not read elsewhere
-    return is(COMPLETED) && request instanceof StableRequest && (edits() == null || is(ROUTED_WITH_EDITS));
+    return is(COMPLETED) && stableRequest() && (edits() == null || is(ROUTED_WITH_EDITS));
+  }
+
+  /** Whether the request is a {@link StableRequest}: once completed, the exchange may be readable on another thread. */
+  public boolean stableRequest() {
+    return request instanceof StableRequest;
   }
 
   @Override

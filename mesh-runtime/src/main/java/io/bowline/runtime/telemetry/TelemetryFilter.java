@@ -101,6 +101,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
   /** Closes the access-log files. */
   @Override
   public void close() {
+    SpanFinisher.drain(); // a deferred call's spans end before the application's SDK is shut down
     listeners.close();
   }
 
@@ -131,6 +132,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     TracingConfig config = settings.tracing();
     AccessLog accessLog = settings.accessLog();
     Context parent = Context.current();
+    // a sampled call over a stable request tags and ends its spans after it completed, off its thread (SpanFinisher)
     Span span = startSpan(ex, config, requestId, parent);
     if (span != null) {
       config.propagation().inject(parent, span, ex, SETTER);
@@ -140,7 +142,8 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       return next.proceed(exchange); // nothing to observe: the request id and trace headers alone
     }
     Counted call = recorded == null && accessLog == null ? new Counted(this)
-        : new Call(this, recorded, accessLog, accessLog == null ? null : generated, idHigh, idLow);
+        : new Call(this, recorded, accessLog, accessLog == null ? null : generated, idHigh, idLow,
+            recorded != null && ex.stableRequest() ? new Deferred(config, requestId) : null);
     if (ex.unobserved()) {
       ex.observe(call);
     } else { // a filter before this one observes: the SPI's observers
@@ -169,7 +172,15 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     if (!span.getSpanContext().isValid()) {
       return null; // the no-op API without an inbound trace
     }
-    if (span.isRecording()) {
+    if (span.isRecording() && !ex.stableRequest()) {
+      startTags(span, ex, config, requestId);
+    }
+    return span;
+  }
+
+  /** The call span's tags known when it starts: Envoy's and Istio's, then the listener's custom tags. */
+  private void startTags(Span span, MeshExchange ex, TracingConfig config, String requestId) {
+    {
       span.setAttribute(COMPONENT, "proxy");
       span.setAttribute(NODE_ID, local.nodeId());
       span.setAttribute(GUID, requestId);
@@ -185,7 +196,6 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       span.setAttribute(MESH_ID, local.meshId());
       config.spanTags().apply(span, ex);
     }
-    return span;
   }
 
   /** {@code <listener>/*}, Istio's route decorator's name for the call's span, without a concatenation per call. */
@@ -303,16 +313,19 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
     final String requestId;
     final long requestIdHigh;
     final long requestIdLow;
+    /** A sampled call over a stable request: its tags and attempt spans wait for {@link SpanFinisher}, else null. */
+    final Deferred deferred;
     String upstreamHost;
 
     Call(TelemetryFilter filter, Span span, AccessLog accessLog, String requestId, long requestIdHigh,
-        long requestIdLow) {
+        long requestIdLow, Deferred deferred) {
       super(filter);
       this.span = span;
       this.accessLog = accessLog;
       this.requestId = requestId;
       this.requestIdHigh = requestIdHigh;
       this.requestIdLow = requestIdLow;
+      this.deferred = deferred;
     }
 
     @Override
@@ -320,15 +333,15 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
         long durationNanos, WorkloadMetadata workload) {
       super.attemptEnded(ex, number, host, status, failure, durationNanos, workload);
       upstreamHost = host;
-      if (span != null) {
-        attemptSpan(ex, number, host, status, failure, durationNanos);
+      if (deferred != null) {
+        deferred.attempts.add(new Attempt(number, host, status, failure, durationNanos, wallNanos()));
+      } else if (span != null) {
+        attemptSpan(ex, number, host, status, failure, durationNanos, wallNanos());
       }
     }
 
     private void attemptSpan(MeshExchange ex, int number, String host, int status, String failure,
-        long durationNanos) {
-      long end = System.nanoTime();
-      long wallEnd = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis());
+        long durationNanos, long wallEnd) {
       String cluster = ex.clusterName();
       Span attempt = filter.tracer().spanBuilder("router " + (cluster == null ? "-" : cluster) + " egress")
           .setSpanKind(SpanKind.CLIENT).setParent(Context.root().with(span))
@@ -343,7 +356,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       if (status == 0 || status >= 500) {
         attempt.setAttribute(ERROR, "true");
       }
-      attempt.end(wallEnd + (System.nanoTime() - end), TimeUnit.NANOSECONDS);
+      attempt.end(wallEnd, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -354,12 +367,28 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
         accessLog.log(e, accessLog.readsResponse() ? e.result().getNow(null) : null, upstreamHost, requestId,
             requestIdHigh, requestIdLow);
       }
-      if (span != null) {
-        endSpan(e, cluster);
+      if (deferred != null) {
+        long end = wallNanos();
+        if (e.readableWhenComplete()) {
+          SpanFinisher.submit(() -> finish(e, cluster, end));
+        } else {
+          finish(e, cluster, end); // an edit after routing: read now, on the call's thread
+        }
+      } else if (span != null) {
+        endSpan(e, cluster, wallNanos());
       }
     }
 
-    private void endSpan(Exchange e, String cluster) {
+    /** A deferred call's start tags, attempt spans and end, as the call would have made them. */
+    private void finish(MeshExchange e, String cluster, long endNanos) {
+      filter.startTags(span, e, deferred.tracing, deferred.requestId);
+      for (Attempt a : deferred.attempts) {
+        attemptSpan(e, a.number(), a.host(), a.status(), a.failure(), a.durationNanos(), a.wallEndNanos());
+      }
+      endSpan(e, cluster, endNanos);
+    }
+
+    private void endSpan(Exchange e, String cluster, long endNanos) {
       String flags = e.responseFlags();
       span.setAttribute(UPSTREAM_CLUSTER, cluster == null ? "-" : cluster);
       span.setAttribute(UPSTREAM_CLUSTER_NAME, cluster == null ? "-" : cluster);
@@ -377,7 +406,29 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       if (e.status() >= 500 || e.status() == 0 || e.grpcStatus() > 0 || !flags.isEmpty()) {
         span.setAttribute(ERROR, "true");
       }
-      span.end();
+      span.end(endNanos, TimeUnit.NANOSECONDS);
     }
   }
+
+  /** Now, epoch nanoseconds (the system clock's precision, microseconds here), for a span's explicit timestamps. */
+  private static long wallNanos() {
+    java.time.Instant now = java.time.Instant.now();
+    return TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano();
+  }
+
+  /** What a deferred sampled call keeps for {@link Call#finish}: the tracing config, its request id, its attempts. */
+  private static final class Deferred {
+    final TracingConfig tracing;
+    final String requestId;
+    final java.util.List<Attempt> attempts = new java.util.ArrayList<>(2);
+
+    Deferred(TracingConfig tracing, String requestId) {
+      this.tracing = tracing;
+      this.requestId = requestId;
+    }
+  }
+
+  /** One ended attempt of a deferred call, for its span. */
+  private record Attempt(int number, String host, int status, String failure, long durationNanos,
+      long wallEndNanos) {}
 }

@@ -80,8 +80,11 @@ class SpanCustomTagsTest {
       assertThat(r.code()).isEqualTo(200);
     }
 
-    SpanData call = spans.getFinishedSpanItems().stream()
-        .filter(s -> s.getKind() == SpanKind.CLIENT && !s.getName().startsWith("router ")).findFirst().orElseThrow();
+    // a sampled OkHttp call's span is tagged and ended after the call, off its thread (SpanFinisher)
+    SpanData call = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> spans.getFinishedSpanItems().stream()
+            .filter(s -> s.getKind() == SpanKind.CLIENT && !s.getName().startsWith("router ")).findFirst(),
+            java.util.Optional::isPresent).orElseThrow();
     Attributes a = call.getAttributes();
     assertThat(a.get(AttributeKey.stringKey("team"))).isEqualTo("reviews-owners");
     assertThat(a.get(AttributeKey.stringKey("user.tier"))).isEqualTo("gold");
