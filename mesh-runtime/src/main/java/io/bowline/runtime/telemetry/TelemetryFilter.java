@@ -180,22 +180,20 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
 
   /** The call span's tags known when it starts: Envoy's and Istio's, then the listener's custom tags. */
   private void startTags(Span span, MeshExchange ex, TracingConfig config, String requestId) {
-    {
-      span.setAttribute(COMPONENT, "proxy");
-      span.setAttribute(NODE_ID, local.nodeId());
-      span.setAttribute(GUID, requestId);
-      span.setAttribute(HTTP_URL, ex.scheme() + "://" + ex.authority() + ex.path());
-      span.setAttribute(HTTP_METHOD, ex.method());
-      span.setAttribute(HTTP_PROTOCOL, "grpc".equals(ex.protocol()) ? "HTTP/2" : "HTTP/1.1");
-      String ua = ex.header("user-agent");
-      span.setAttribute(USER_AGENT, ua == null ? "-" : ua);
-      span.setAttribute(DOWNSTREAM_CLUSTER, "-");
-      span.setAttribute(CANONICAL_SERVICE, local.canonicalService());
-      span.setAttribute(CANONICAL_REVISION, local.canonicalRevision());
-      span.setAttribute(NAMESPACE, local.namespace());
-      span.setAttribute(MESH_ID, local.meshId());
-      config.spanTags().apply(span, ex);
-    }
+    span.setAttribute(COMPONENT, "proxy");
+    span.setAttribute(NODE_ID, local.nodeId());
+    span.setAttribute(GUID, requestId);
+    span.setAttribute(HTTP_URL, ex.scheme() + "://" + ex.authority() + ex.path());
+    span.setAttribute(HTTP_METHOD, ex.method());
+    span.setAttribute(HTTP_PROTOCOL, "grpc".equals(ex.protocol()) ? "HTTP/2" : "HTTP/1.1");
+    String ua = ex.header("user-agent");
+    span.setAttribute(USER_AGENT, ua == null ? "-" : ua);
+    span.setAttribute(DOWNSTREAM_CLUSTER, "-");
+    span.setAttribute(CANONICAL_SERVICE, local.canonicalService());
+    span.setAttribute(CANONICAL_REVISION, local.canonicalRevision());
+    span.setAttribute(NAMESPACE, local.namespace());
+    span.setAttribute(MESH_ID, local.meshId());
+    config.spanTags().apply(span, ex);
   }
 
   /** {@code <listener>/*}, Istio's route decorator's name for the call's span, without a concatenation per call. */
@@ -375,7 +373,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
           finish(e, cluster, end); // an edit after routing: read now, on the call's thread
         }
       } else if (span != null) {
-        endSpan(e, cluster, wallNanos());
+        endSpan(e, cluster, 0);
       }
     }
 
@@ -388,6 +386,7 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       endSpan(e, cluster, endNanos);
     }
 
+    /** Tags the call's span with its outcome and ends it, at {@code endNanos} (epoch ns) or, when 0, now. */
     private void endSpan(Exchange e, String cluster, long endNanos) {
       String flags = e.responseFlags();
       span.setAttribute(UPSTREAM_CLUSTER, cluster == null ? "-" : cluster);
@@ -406,7 +405,11 @@ public final class TelemetryFilter implements HttpFilter, AutoCloseable {
       if (e.status() >= 500 || e.status() == 0 || e.grpcStatus() > 0 || !flags.isEmpty()) {
         span.setAttribute(ERROR, "true");
       }
-      span.end(endNanos, TimeUnit.NANOSECONDS);
+      if (endNanos == 0) {
+        span.end(); // on the call's thread: the SDK's own clock
+      } else {
+        span.end(endNanos, TimeUnit.NANOSECONDS);
+      }
     }
   }
 
